@@ -1,0 +1,110 @@
+"""The ``guidance`` command.
+
+Each subcommand names its handler as ``"module:function"`` and the module is
+imported only when that subcommand runs, so ``guidance --help`` never pays for
+pandas, scikit-learn or MLflow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+Adder = Callable[[argparse.ArgumentParser], None]
+
+
+def _add_validate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data_dir", help="data directory following data contract v1")
+    p.add_argument("--max-errors", type=int, default=50, help="errors to print (all are counted)")
+
+
+def _add_demo_data(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, help="output data directory")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--scale", choices=["demo", "national"], default="demo")
+    p.add_argument("--format", choices=["csv", "parquet"], default=None,
+                   help="file format (default: csv for demo, parquet for national)")
+
+
+def _add_info(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data_dir", nargs="?", default=None, help="optional data directory to describe")
+
+
+def _add_ingest_postings(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", help="job-posting files (CSV)")
+    p.add_argument("--period", required=True, help="demand period YYYY-MM")
+    p.add_argument("--out", required=True, help="output directory for the demand snapshot")
+    p.add_argument("--source", default=None,
+                   help="adapter name (careerviet_unified, itviec, generic); default: detect")
+    p.add_argument("--mapping", default=None, help="JSON column mapping for the generic adapter")
+    p.add_argument("--usd-rate", type=float, default=None, help="VND per USD for salary parsing")
+    p.add_argument("--min-confidence", type=float, default=None,
+                   help="classifier confidence below which a posting is 'unclassified'")
+
+
+# name -> (help, handler "module:function", argument adder)
+COMMANDS: dict[str, tuple[str, str, Adder]] = {
+    "validate": ("check a data directory against the data contract",
+                 "guidance.contract.cli:validate_command", _add_validate),
+    "demo-data": ("generate the synthetic demo world (a contract data directory)",
+                  "guidance.world.cli:demo_data_command", _add_demo_data),
+    "info": ("show versions, settings and reference data",
+             "guidance.info:info_command", _add_info),
+}
+
+# name -> {subname: (help, handler, adder)}
+GROUPS: dict[str, tuple[str, dict[str, tuple[str, str, Adder]]]] = {
+    "demand": ("labour-demand feeds", {
+        "ingest-postings": ("turn job postings into a demand snapshot",
+                            "guidance.postings.cli:ingest_command", _add_ingest_postings),
+    }),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from guidance import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="guidance",
+        description="Career guidance for vocational training: data, models, recommendations.",
+    )
+    parser.add_argument("--version", action="version", version=f"guidance {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help_, handler, adder) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_, description=help_)
+        adder(p)
+        p.set_defaults(_handler=handler)
+    for group, (help_, subs) in GROUPS.items():
+        gp = sub.add_parser(group, help=help_, description=help_)
+        gsub = gp.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+        gp.set_defaults(_handler=None, _group_parser=gp)
+        for name, (h, handler, adder) in subs.items():
+            p = gsub.add_parser(name, help=h, description=h)
+            adder(p)
+            p.set_defaults(_handler=handler)
+    return parser
+
+
+def _resolve(handler: str) -> Callable[[argparse.Namespace], int]:
+    module, _, func = handler.partition(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "_handler", None)
+    if handler is None:
+        (getattr(args, "_group_parser", None) or parser).print_help()
+        return 2 if args.command is None or hasattr(args, "_group_parser") else 0
+    try:
+        return int(_resolve(handler)(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised through the console script
+    raise SystemExit(main())

@@ -63,6 +63,16 @@ GROUPS: dict[str, tuple[str, dict[str, tuple[str, str, Adder]]]] = {
 }
 
 
+def _plugin_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:
+    """Commands contributed by other packages (e.g. ``training``) through the
+    ``guidance.commands`` entry-point group, so that ``guidance`` never imports
+    them itself. Each entry point is a light ``register(subparsers)`` function
+    that adds its parsers and sets ``_handler="module:function"``."""
+    from importlib.metadata import entry_points
+
+    return [ep.load() for ep in sorted(entry_points(group="guidance.commands"), key=lambda e: e.name)]
+
+
 def build_parser() -> argparse.ArgumentParser:
     from guidance import __version__
 
@@ -84,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
             p = gsub.add_parser(name, help=h, description=h)
             adder(p)
             p.set_defaults(_handler=handler)
+    for register in _plugin_registrars():
+        register(sub)
     return parser
 
 

@@ -1,0 +1,71 @@
+"""The command line: fast help, lazy imports, plugin commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from guidance.cli import build_parser, main
+
+HEAVY = ("pandas", "sklearn", "mlflow", "scipy", "matplotlib", "fastapi")
+
+
+def test_help_imports_no_heavy_library():
+    code = (
+        "import sys, json, contextlib, io\n"
+        "from guidance.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n        main(['--help'])\n    except SystemExit:\n        pass\n"
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_subcommands_are_listed(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    for name in ("validate", "demo-data", "info", "demand", "train"):
+        assert name in text
+
+
+def test_every_handler_resolves_to_a_callable():
+    import importlib
+
+    parser = build_parser()
+    seen = []
+    stack = [parser]
+    while stack:
+        p = stack.pop()
+        for action in p._actions:
+            if action.__class__.__name__ == "_SubParsersAction":
+                stack.extend(action.choices.values())
+        handler = p.get_default("_handler")
+        if handler:
+            module, _, func = handler.partition(":")
+            assert callable(getattr(importlib.import_module(module), func)), handler
+            seen.append(handler)
+    assert len(seen) >= 4
+
+
+def test_no_command_prints_help_and_fails(capsys):
+    assert main([]) == 2
+    assert "usage" in capsys.readouterr().out
+
+
+def test_guidance_never_imports_training():
+    import pathlib
+
+    src = pathlib.Path(__file__).resolve().parents[1] / "src" / "guidance"
+    offenders = [
+        str(p.relative_to(src))
+        for p in src.rglob("*.py")
+        if any(line.lstrip().startswith(("import training", "from training"))
+               for line in p.read_text(encoding="utf-8").splitlines())
+    ]
+    assert offenders == []

@@ -19,14 +19,19 @@ Files (all UTF-8 CSV, codes as strings):
   occupations: programme_code, level, name_vi, name_en, field_code,
   target_occupations (``;``-separated ISCO), duration_months, code_certain
 - ``wards.csv``: ward_code, name_vi, province_code (2025 communes/wards)
+- ``isco_onet_map.csv``: occupation_code, onet_soc_code, onet_title (the O*NET
+  occupations whose interest scores gave ``riasec`` where ``riasec_source`` is ``onet``)
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import re
+from functools import cache, lru_cache
 from importlib import resources
 
 import pandas as pd
+
+from guidance.text import fold
 
 REGIONS = (
     "red_river_delta",
@@ -37,15 +42,18 @@ REGIONS = (
     "mekong_delta",
 )
 LEVELS = ("so_cap", "trung_cap", "cao_dang")
+# A Holland letter joins an O*NET-derived code when its mean score (1–7 scale) is within
+# this margin of the top score; see data/SOURCES.md.
+RIASEC_MARGIN = 1.5
 
 _STR_COLUMNS = {
     "province_code", "old_code", "new_code", "code", "occupation_code", "broad_code",
     "narrow_code", "detailed_code", "programme_code", "field_code", "target_occupations",
-    "ward_code",
+    "ward_code", "onet_soc_code",
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read(name: str) -> pd.DataFrame:
     path = resources.files("guidance.reference").joinpath("data", name)
     with path.open("rb") as fh:
@@ -85,6 +93,11 @@ def training_occupations() -> pd.DataFrame:
     return _read("training_occupations.csv").copy()
 
 
+def isco_onet_map() -> pd.DataFrame:
+    """ISCO unit group → O*NET-SOC occupations used for its Holland code."""
+    return _read("isco_onet_map.csv").copy()
+
+
 def wards() -> pd.DataFrame:
     """2025 communes/wards with their province."""
     return _read("wards.csv").copy()
@@ -96,5 +109,94 @@ def summary() -> dict[str, int]:
         "provinces": provinces, "province_crosswalk": province_crosswalk,
         "isco08": isco_groups, "occupations": occupations, "isced_f": isced_fields,
         "training_occupations": training_occupations, "wards": wards,
+        "isco_onet_map": isco_onet_map,
     }
     return {name: len(f()) for name, f in loaders.items()}
+
+
+# Province resolution ------------------------------------------------------
+
+# Common spellings that neither the official name nor its ASCII form covers.
+# Values are new (2025) codes; none of these is flagged as an old province.
+_PROVINCE_ALIASES = {
+    "hcm": "79", "tphcm": "79", "hcmc": "79", "saigon": "79", "hochiminhcity": "79",
+    "hn": "01", "hanoicity": "01",
+    "danangcity": "48", "haiphongcity": "31", "canthocity": "92",
+    "thuathienhue": "46", "huecity": "46",
+    "daklak": "66", "daclac": "66", "daclak": "66",
+}
+# Old (pre-2025) provinces under other common spellings; flagged as old.
+_OLD_ALIASES = {
+    "brvt": "79", "baria": "79", "vungtau": "79", "bariavungtau": "79",
+    "dacnong": "68", "bacnam": "37",
+}
+_PREFIXES = ("thanh pho ", "tinh ", "tp ", "t p ", "city of ")
+_SUFFIXES = (" city", " province")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def _name_key(value: object) -> str:
+    """Compact match key: folded, prefixes/suffixes dropped, only letters and digits."""
+    s = _NON_ALNUM.sub(" ", fold(value)).strip()
+    changed = True
+    while changed:
+        changed = False
+        for p in _PREFIXES:
+            if s.startswith(p):
+                s, changed = s[len(p):].strip(), True
+        for q in _SUFFIXES:
+            if s.endswith(q):
+                s, changed = s[: -len(q)].strip(), True
+    return s.replace(" ", "")
+
+
+@lru_cache(maxsize=1)
+def _province_index() -> tuple[dict[str, str], dict[str, str], dict[str, tuple[str, bool]]]:
+    """(new code -> itself, old code -> new code, name key -> (new code, was old))."""
+    prov, cw = _read("provinces.csv"), _read("province_crosswalk.csv")
+    new_codes = {str(c): str(c) for c in prov["province_code"]}
+    old_codes = {str(o): str(n) for o, n in zip(cw["old_code"], cw["new_code"], strict=True)}
+    names: dict[str, tuple[str, bool]] = {}
+    for code, vi, en in zip(prov["province_code"], prov["name_vi"], prov["name_en"], strict=True):
+        names[_name_key(vi)] = (str(code), False)
+        names.setdefault(_name_key(en), (str(code), False))
+    for key, code in _PROVINCE_ALIASES.items():
+        names.setdefault(key, (code, False))
+    for old, new in zip(cw["old_name_vi"], cw["new_code"], strict=True):
+        names.setdefault(_name_key(old), (str(new), True))
+    for key, code in _OLD_ALIASES.items():
+        names.setdefault(key, (code, True))
+    return new_codes, old_codes, names
+
+
+def resolve_province(value: object) -> tuple[str | None, bool]:
+    """Map a province code or name, new or pre-2025, to its 2025 code.
+
+    Returns ``(code, was_old)``: ``code`` is the 2-digit 2025 code or None when
+    the value is not recognised; ``was_old`` is True when the value named a
+    pre-2025 province (code or name) that had to be mapped through the
+    crosswalk. A code that exists in both lists is read as a new code.
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return None, False
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if not text:
+        return None, False
+    new_codes, old_codes, names = _province_index()
+    if text.isdigit():
+        code = text.zfill(2) if len(text) <= 2 else text
+        if code in new_codes:
+            return code, False
+        if code in old_codes:
+            return old_codes[code], True
+        return None, False
+    hit = names.get(_name_key(text))
+    return hit if hit is not None else (None, False)
+
+
+def province_names() -> dict[str, str]:
+    """2025 province code -> Vietnamese name."""
+    prov = _read("provinces.csv")
+    return dict(zip(prov["province_code"].astype(str), prov["name_vi"].astype(str), strict=True))

@@ -1,0 +1,215 @@
+"""Data contract v1 as data: every table, column, type and per-column rule.
+
+The tables here are the single source of truth for the validator (which turns
+them into pandera schemas) and for the loaded dtypes everyone downstream relies
+on. Keep them in step with ``DATA_CONTRACT.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+REGIONS = (
+    "red_river_delta",
+    "northern_midlands_mountains",
+    "north_central_and_central_coast",
+    "central_highlands",
+    "southeast",
+    "mekong_delta",
+)
+LEVELS = ("so_cap", "trung_cap", "cao_dang")
+MODES = ("full_time", "part_time", "apprenticeship")
+EMPLOYMENT_TYPES = ("formal", "informal", "self_employed", "none")
+SEXES = ("F", "M", "X")
+
+PERIOD_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+PROVINCE_RE = r"^\d{2}$"
+ISCO_RE = r"^\d{4}$"
+
+# kind -> loaded pandas dtype (see the loaded-table conventions)
+DTYPES = {"str": "str", "period": "str", "int": "Int64", "float": "float64", "bool": "boolean"}
+
+
+@dataclass(frozen=True)
+class Col:
+    """One contract column: its kind and the rules its non-empty cells obey."""
+
+    name: str
+    kind: str = "str"  # str | period | int | float | bool
+    required: bool = False
+    min: float | None = None
+    max: float | None = None
+    choices: tuple = ()
+    pattern: str | None = None
+    pattern_desc: str = ""  # what the pattern means, for messages
+    unique: bool = False
+    text: bool = False  # free text: normalised to NFC on load
+
+    @property
+    def dtype(self) -> str:
+        return DTYPES[self.kind]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Col, ...]
+    required_table: bool = True
+    unique_together: tuple[str, ...] = ()
+    by_name: dict[str, Col] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {c.name: c for c in self.columns})
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _code(name: str, pattern: str, desc: str, **kw) -> Col:
+    return Col(name, "str", pattern=pattern, pattern_desc=desc, **kw)
+
+
+def _province(name: str, **kw) -> Col:
+    return _code(name, PROVINCE_RE, "a 2-digit province code", **kw)
+
+
+def _isco(name: str, **kw) -> Col:
+    return _code(name, ISCO_RE, "a 4-digit ISCO-08 code", **kw)
+
+
+def _period(name: str, **kw) -> Col:
+    return Col(name, "period", pattern=PERIOD_RE, pattern_desc="a period YYYY-MM with a real month",
+               **kw)
+
+
+def _score(name: str, hi: float) -> Col:
+    return Col(name, "float", min=0, max=hi)
+
+
+def _money(name: str, **kw) -> Col:
+    return Col(name, "int", min=0, **kw)
+
+
+PROVINCES = Table("provinces", (
+    _province("province_code", required=True, unique=True),
+    Col("name_vi", required=True, text=True),
+    Col("name_en", text=True),
+    Col("region", required=True, choices=REGIONS),
+    Col("lat", "float", required=True, min=-90, max=90),
+    Col("lon", "float", required=True, min=-180, max=180),
+), required_table=False)
+
+OCCUPATIONS = Table("occupations", (
+    _isco("occupation_code", required=True, unique=True),
+    Col("name_en", required=True, text=True),
+    Col("name_vi", text=True),
+    _code("riasec", r"^[RIASEC]{1,3}$", "1–3 Holland letters from RIASEC"),
+    Col("skill_level", "int", min=1, max=4),
+), required_table=False)
+
+PROGRAMMES = Table("programmes", (
+    Col("programme_id", required=True, unique=True),
+    Col("programme_code", required=True),
+    Col("name_vi", required=True, text=True),
+    Col("name_en", text=True),
+    Col("level", required=True, choices=LEVELS),
+    _code("field_code", r"^\d{4}$", "a 4-digit ISCED-F detailed field code", required=True),
+    Col("institution_id", required=True),
+    Col("institution_name", required=True, text=True),
+    _province("province_code", required=True),
+    Col("duration_months", "int", required=True, min=1, max=48),
+    _money("tuition_vnd_per_year", required=True),
+    Col("min_education", "int", required=True, choices=(0, 9, 12)),
+    _code("target_occupations", r"^\d{4}(;\d{4})*$", "';'-separated 4-digit ISCO-08 codes",
+          required=True),
+    Col("mode", choices=MODES),
+    Col("capacity", "int", min=0),
+    Col("predecessor_id"),
+    Col("active", "bool"),
+))
+
+OUTCOMES = Table("outcomes", (
+    Col("record_id", required=True, unique=True),
+    Col("programme_id", required=True),
+    _period("cohort", required=True),
+    Col("age", "int", required=True, min=14, max=70),
+    _province("home_province_code", required=True),
+    Col("education_level", "int", required=True, choices=(5, 9, 12, 13)),
+    _score("gpa", 10),
+    _score("math_score", 10),
+    _score("literature_score", 10),
+    _score("english_score", 10),
+    *(_score(f"riasec_{x}", 1) for x in "riasec"),
+    Col("prior_work_months", "int", min=0),
+    Col("sex", choices=SEXES),
+    Col("ethnic_minority", "bool"),
+    Col("completed", "bool", required=True),
+    Col("employed_6m", "bool", required=True),
+    Col("employed_12m", "bool", required=True),
+    Col("employment_type", required=True, choices=EMPLOYMENT_TYPES),
+    _isco("occupation_code"),
+    _province("job_province_code"),
+    _money("monthly_wage_vnd"),
+    Col("job_matches_training", "bool", required=True),
+))
+
+DEMAND = Table("demand", (
+    _period("period", required=True),
+    _province("province_code", required=True),
+    _isco("occupation_code", required=True),
+    Col("vacancies", "int", required=True, min=0),
+    Col("job_seekers", "int", min=0),
+    _money("median_wage_vnd"),
+    Col("source"),
+), unique_together=("period", "province_code", "occupation_code"))
+
+TABLES: dict[str, Table] = {t.name: t for t in (PROVINCES, OCCUPATIONS, PROGRAMMES, OUTCOMES, DEMAND)}
+
+# columns holding province codes (other than provinces.province_code itself)
+PROVINCE_COLUMNS = {
+    "programmes": ("province_code",),
+    "outcomes": ("home_province_code", "job_province_code"),
+    "demand": ("province_code",),
+}
+OCCUPATION_COLUMNS = {"outcomes": ("occupation_code",), "demand": ("occupation_code",)}
+
+
+def pandera_schema(table: Table):
+    """The pandera schema for the *typed* frame of ``table`` (per-column rules only).
+
+    Check order matters: ``check_rules(table)`` gives, per column, the rule name
+    of each check by position so failures can be reported in contract terms.
+    """
+    import pandera.pandas as pa
+
+    columns = {}
+    for col in table.columns:
+        columns[col.name] = pa.Column(
+            col.dtype, checks=[check for _, check in _checks(col, pa)], nullable=not col.required, required=col.required,
+            unique=col.unique, report_duplicates="exclude_first",
+        )
+    return pa.DataFrameSchema(
+        columns, strict=False, unique=list(table.unique_together) or None,
+        report_duplicates="exclude_first",
+    )
+
+
+def check_rules(col: Col) -> list[str]:
+    """Rule names of ``col``'s pandera checks, in check order."""
+    import pandera.pandas as pa
+
+    return [rule for rule, _ in _checks(col, pa)]
+
+
+def _checks(col: Col, pa) -> list[tuple[str, object]]:
+    out: list[tuple[str, object]] = []
+    if col.min is not None and col.max is not None:
+        out.append(("range", pa.Check.in_range(col.min, col.max)))
+    elif col.min is not None:
+        out.append(("range", pa.Check.ge(col.min)))
+    if col.choices:
+        out.append(("enum", pa.Check.isin(list(col.choices))))
+    if col.pattern:
+        out.append(("format", pa.Check.str_matches(col.pattern)))
+    return out

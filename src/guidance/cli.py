@@ -44,6 +44,38 @@ def _add_ingest_postings(p: argparse.ArgumentParser) -> None:
                    help="classifier confidence below which a posting is 'unclassified'")
 
 
+def _add_db_url(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--database-url", default=None, help="database URL (default: settings)")
+
+
+def _add_db_upgrade(p: argparse.ArgumentParser) -> None:
+    _add_db_url(p)
+    p.add_argument("--revision", default="head")
+
+
+def _add_db_load(p: argparse.ArgumentParser) -> None:
+    _add_db_url(p)
+    p.add_argument("data_dir", help="contract data directory whose catalogue (and demand) to load")
+    p.add_argument("--no-demand", action="store_true", help="load the catalogue only")
+
+
+def _add_keys_create(p: argparse.ArgumentParser) -> None:
+    _add_db_url(p)
+    p.add_argument("--name", required=True)
+    p.add_argument("--role", required=True, choices=["counsellor", "admin"])
+
+
+def _add_keys_revoke(p: argparse.ArgumentParser) -> None:
+    _add_db_url(p)
+    p.add_argument("id", help="key id")
+
+
+def _add_purge(p: argparse.ArgumentParser) -> None:
+    _add_db_url(p)
+    p.add_argument("--older-than-days", type=int, default=None,
+                   help="retention in days (default: GUIDANCE_RETENTION_DAYS)")
+
+
 # name -> (help, handler "module:function", argument adder)
 COMMANDS: dict[str, tuple[str, str, Adder]] = {
     "validate": ("check a data directory against the data contract",
@@ -52,6 +84,8 @@ COMMANDS: dict[str, tuple[str, str, Adder]] = {
                   "guidance.world.cli:demo_data_command", _add_demo_data),
     "info": ("show versions, settings and reference data",
              "guidance.info:info_command", _add_info),
+    "purge": ("delete audit and feedback rows older than the retention period",
+              "guidance.store.cli:purge_command", _add_purge),
 }
 
 # name -> {subname: (help, handler, adder)}
@@ -59,6 +93,19 @@ GROUPS: dict[str, tuple[str, dict[str, tuple[str, str, Adder]]]] = {
     "demand": ("labour-demand feeds", {
         "ingest-postings": ("turn job postings into a demand snapshot",
                             "guidance.postings.cli:ingest_command", _add_ingest_postings),
+    }),
+    "db": ("the service database", {
+        "upgrade": ("run database migrations", "guidance.store.cli:db_upgrade_command",
+                    _add_db_upgrade),
+        "load": ("load a data directory's catalogue and demand into the database",
+                 "guidance.store.cli:db_load_command", _add_db_load),
+    }),
+    "keys": ("API keys for counsellors and admins", {
+        "create": ("create a key (the secret is printed once)",
+                   "guidance.store.cli:keys_create_command", _add_keys_create),
+        "revoke": ("revoke a key", "guidance.store.cli:keys_revoke_command", _add_keys_revoke),
+        "list": ("list keys (never their secrets)", "guidance.store.cli:keys_list_command",
+                 _add_db_url),
     }),
 }
 

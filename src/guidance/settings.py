@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     port: int = 8000
     workers: int = 1
     seed: int = 42
+    retention_days: int = Field(365, ge=1, description="Audit/feedback retention (guidance purge).")
 
 
 @lru_cache

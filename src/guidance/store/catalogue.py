@@ -1,0 +1,156 @@
+"""The catalogue: provinces, occupations and programme offerings, and accent-blind search."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, and_, case, delete, func, insert, select
+
+from guidance.store._frames import records
+from guidance.store.db import write_tx
+from guidance.store.schema import Occupation, Programme, Province
+from guidance.text import fold
+
+PROVINCE_COLS = ["province_code", "name_vi", "name_en", "region", "lat", "lon"]
+OCCUPATION_COLS = ["occupation_code", "name_en", "name_vi", "riasec", "skill_level"]
+PROGRAMME_COLS = [
+    "programme_id", "programme_code", "name_vi", "name_en", "level", "field_code",
+    "institution_id", "institution_name", "province_code", "duration_months",
+    "tuition_vnd_per_year", "min_education", "target_occupations", "mode", "capacity",
+    "predecessor_id", "active",
+]
+MAX_PAGE_SIZE = 200
+_LIKE_ESCAPE = "\\"
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    page_size: int
+    pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pages", -(-self.total // self.page_size) if self.total else 0)
+
+
+def folded_name(name_vi: object, name_en: object = None) -> str:
+    """What ``name_folded`` holds: both names, lower-case, without diacritics."""
+    return " | ".join(s for s in (fold(name_vi), fold(name_en)) if s)
+
+
+def _targets(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, (list, tuple)):
+        return ";".join(str(x) for x in v)
+    return str(v)
+
+
+def load_catalogue(engine: Engine, tables: Mapping[str, Any]) -> dict[str, int]:
+    """Replace provinces, occupations and programmes in one transaction.
+
+    ``tables`` is what ``guidance.contract.load_dir`` returns (other keys are ignored).
+    Rows are assumed valid; any database error rolls the whole catalogue back.
+    """
+    provinces = records(tables["provinces"], PROVINCE_COLS)
+    occupations = records(tables["occupations"], OCCUPATION_COLS)
+    programmes = records(tables["programmes"], PROGRAMME_COLS)
+    for p in programmes:
+        p["name_folded"] = folded_name(p["name_vi"], p["name_en"])
+        p["target_occupations"] = _targets(p["target_occupations"])
+        if p["active"] is None:
+            p["active"] = True
+    with write_tx(engine, "catalogue load") as conn:
+        for model in (Programme, Province, Occupation):  # children first (foreign key)
+            conn.execute(delete(model))
+        for model, rows in ((Province, provinces), (Occupation, occupations),
+                            (Programme, programmes)):
+            if rows:
+                conn.execute(insert(model), rows)
+    return {"provinces": len(provinces), "occupations": len(occupations),
+            "programmes": len(programmes)}
+
+
+def _escape_like(s: str) -> str:
+    return (s.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2)
+             .replace("%", _LIKE_ESCAPE + "%").replace("_", _LIKE_ESCAPE + "_"))
+
+
+def _programme_dict(row: Any) -> dict[str, Any]:
+    return {c: getattr(row, c) for c in PROGRAMME_COLS}
+
+
+def search_programmes(
+    engine: Engine,
+    q: str | None = None,
+    province: str | None = None,
+    level: str | None = None,
+    field: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+    *,
+    active: bool | None = None,
+) -> Page:
+    """Filter and page the catalogue.
+
+    ``q`` is folded like the stored names, so accents and case never matter; every word
+    of ``q`` must occur. Exact-phrase matches come first, then by folded name and id, an
+    order that is the same on SQLite and PostgreSQL.
+    """
+    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValueError(f"page must be >= 1 and page_size in 1..{MAX_PAGE_SIZE}")
+    conds = []
+    phrase = fold(q) if q else ""
+    for word in phrase.split():
+        conds.append(Programme.name_folded.like(f"%{_escape_like(word)}%", escape=_LIKE_ESCAPE))
+    if province is not None:
+        conds.append(Programme.province_code == province)
+    if level is not None:
+        conds.append(Programme.level == level)
+    if field is not None:
+        conds.append(Programme.field_code == field)
+    if active is not None:
+        conds.append(Programme.active.is_(active))
+    where = and_(*conds) if conds else None
+
+    count = select(func.count()).select_from(Programme)
+    query = select(Programme.__table__)
+    if where is not None:
+        count, query = count.where(where), query.where(where)
+    # Byte order on both engines (PostgreSQL would otherwise sort by the database's locale).
+    pg = engine.dialect.name == "postgresql"
+    order = [Programme.name_folded.collate("C") if pg else Programme.name_folded,
+             Programme.programme_id.collate("C") if pg else Programme.programme_id]
+    if phrase:
+        pattern = f"%{_escape_like(phrase)}%"
+        order.insert(0, case((Programme.name_folded.like(pattern, escape=_LIKE_ESCAPE), 0),
+                             else_=1))
+    query = query.order_by(*order).limit(page_size).offset((page - 1) * page_size)
+    with engine.connect() as conn:
+        total = conn.execute(count).scalar_one()
+        items = [_programme_dict(r) for r in conn.execute(query)]
+    return Page(items=items, total=total, page=page, page_size=page_size)
+
+
+def get_programme(engine: Engine, programme_id: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(Programme.__table__).where(Programme.programme_id == programme_id)
+        ).first()
+    return _programme_dict(row) if row is not None else None
+
+
+def list_occupations(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        result = conn.execute(select(Occupation.__table__).order_by(Occupation.occupation_code))
+        return [{c: getattr(r, c) for c in OCCUPATION_COLS} for r in result]
+
+
+def list_provinces(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        result = conn.execute(select(Province.__table__).order_by(Province.province_code))
+        return [{c: getattr(r, c) for c in PROVINCE_COLS} for r in result]

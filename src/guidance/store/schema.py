@@ -1,0 +1,199 @@
+"""The database schema (SQLAlchemy 2 declarative). Alembic migrations must match it.
+
+Codes are text (leading zeros), money is BIGINT VND, timestamps are stored in UTC.
+Catalogue and demand rows carry no foreign keys to each other: the catalogue is
+replaced wholesale and must not be blocked by demand referring to it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on both engines (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Province(Base):
+    __tablename__ = "provinces"
+    province_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(64))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+
+
+class Occupation(Base):
+    __tablename__ = "occupations"
+    occupation_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(300))
+    name_vi: Mapped[str | None] = mapped_column(String(300))
+    riasec: Mapped[str | None] = mapped_column(String(3))
+    skill_level: Mapped[int | None] = mapped_column(Integer)
+
+
+class Programme(Base):
+    __tablename__ = "programmes"
+    programme_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    programme_code: Mapped[str] = mapped_column(String(32), index=True)
+    name_vi: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str | None] = mapped_column(String(300))
+    # fold(name_vi + name_en): lower-case ASCII, so LIKE is accent- and case-blind everywhere.
+    name_folded: Mapped[str] = mapped_column(String(700), index=True)
+    level: Mapped[str] = mapped_column(String(16), index=True)
+    field_code: Mapped[str] = mapped_column(String(8), index=True)
+    institution_id: Mapped[str] = mapped_column(String(64))
+    institution_name: Mapped[str] = mapped_column(String(300))
+    province_code: Mapped[str] = mapped_column(
+        String(8), ForeignKey("provinces.province_code"), index=True
+    )
+    duration_months: Mapped[int] = mapped_column(Integer)
+    tuition_vnd_per_year: Mapped[int] = mapped_column(BigInteger)
+    min_education: Mapped[int] = mapped_column(Integer)
+    target_occupations: Mapped[str] = mapped_column(Text)  # ';'-separated ISCO codes
+    mode: Mapped[str | None] = mapped_column(String(16))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    predecessor_id: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+    __table_args__ = (CheckConstraint("role IN ('counsellor', 'admin')", name="role"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    prefix: Mapped[str] = mapped_column(String(8), index=True)
+    hash: Mapped[str] = mapped_column(String(128))  # "sha256$<salt hex>$<digest hex>"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DemandSnapshot(Base):
+    __tablename__ = "demand_snapshots"
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    row_count: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str | None] = mapped_column(String(200))
+    uploaded_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("api_keys.id"))
+
+
+class DemandRow(Base):
+    __tablename__ = "demand_rows"
+    __table_args__ = (
+        CheckConstraint("vacancies >= 0", name="vacancies"),
+        CheckConstraint("job_seekers >= 0", name="job_seekers"),
+        CheckConstraint("median_wage_vnd >= 0", name="median_wage_vnd"),
+        Index("ix_demand_rows_period_occupation", "period", "occupation_code"),
+    )
+    # The primary key is the required uniqueness (period, province, occupation).
+    period: Mapped[str] = mapped_column(
+        String(7), ForeignKey("demand_snapshots.period", ondelete="CASCADE"), primary_key=True
+    )
+    province_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    occupation_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    vacancies: Mapped[int] = mapped_column(Integer)
+    job_seekers: Mapped[int | None] = mapped_column(Integer)
+    median_wage_vnd: Mapped[int | None] = mapped_column(BigInteger)
+    source: Mapped[str | None] = mapped_column(String(200))
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+    __table_args__ = (
+        # A saved case (raw profile) exists only with recorded consent.
+        CheckConstraint(
+            "case_data IS NULL OR (consent_case AND consent_at IS NOT NULL)", name="case_consent"
+        ),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    request_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    api_key_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("api_keys.id"), index=True)
+    programme_id: Mapped[str | None] = mapped_column(String(64))  # the learner's choice
+    recommended_ids: Mapped[list[str]] = mapped_column(JSON)
+    override: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(Text)
+    consent_research: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_case: Mapped[bool] = mapped_column(Boolean, default=False)
+    case: Mapped[dict[str, Any] | None] = mapped_column("case_data", JSON(none_as_null=True))
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    request_id: Mapped[str] = mapped_column(String(64), index=True)
+    route: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    api_key_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("api_keys.id"), index=True)
+    profile_hash: Mapped[str | None] = mapped_column(String(64))
+    model_version: Mapped[str | None] = mapped_column(String(100))
+    demand_period: Mapped[str | None] = mapped_column(String(7))
+    # [{"id": programme_id, "score": float}, ...] in rank order
+    top_k: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[int] = mapped_column(Integer)
+
+
+metadata = Base.metadata
+TABLES = [
+    "provinces", "occupations", "programmes", "api_keys",
+    "demand_snapshots", "demand_rows", "feedback", "audit_log",
+]

@@ -1,0 +1,340 @@
+"""The fitted models' trees, calibrators and linear parts compiled to numpy arrays.
+
+``FlatForest`` evaluates every tree of several HistGradientBoosting estimators at once
+(scikit-learn walks them one by one in a Python loop); ``Compiler`` composes calibration
+and log-odds blends around it; ``additive_logistic`` tabulates a per-column logistic
+pipeline. Each reproduces scikit-learn's own computation (checked by ``FastScorer``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+PERFECT_MAX_DEPTH = 6  # deeper trees are walked node by node instead
+
+
+# -- flattened forest ---------------------------------------------------------------------
+class FlatForest:
+    """All trees of several HistGradientBoosting estimators as flat node arrays."""
+
+    def __init__(self, estimators: list, max_trees: int | None = None):
+        feats, thr, left, right, miss, iscat, catrow, value = ([] for _ in range(8))
+        cat_tables = [np.zeros(256, bool)]  # row 0: unused (numeric nodes)
+        roots, tree_out, baselines, encoders, trees = [], [], [], [], []
+        offset = 0
+        self.n_inputs = None
+        for m, est in enumerate(estimators):
+            if getattr(est, "n_trees_per_iteration_", 1) != 1:
+                raise TypeError("only single-output gradient boosting is supported")
+            enc = _Encoder(est)
+            encoders.append(enc)
+            base_col = m * enc.width
+            known, fmap = est._bin_mapper.make_known_categories_bitsets()
+            known_tab = _bitset_table(known)
+            baselines.append(float(np.ravel(est._baseline_prediction)[0]))
+            for (pred,) in est._predictors[:max_trees]:
+                nodes = pred.nodes
+                n = len(nodes)
+                raw_tab = _bitset_table(pred.raw_left_cat_bitsets)
+                is_leaf = nodes["is_leaf"].astype(bool)
+                ids = np.arange(n) + offset
+                roots.append(offset)
+                tree_out.append(m)
+                feats.append(np.where(is_leaf, base_col, nodes["feature_idx"] + base_col))
+                thr.append(np.where(is_leaf, np.inf, nodes["num_threshold"]))
+                left.append(np.where(is_leaf, ids, nodes["left"].astype(np.int64) + offset))
+                right.append(np.where(is_leaf, ids, nodes["right"].astype(np.int64) + offset))
+                miss.append(np.where(is_leaf, True, nodes["missing_go_to_left"].astype(bool)))
+                cat = nodes["is_categorical"].astype(bool) & ~is_leaf
+                iscat.append(cat)
+                rows = np.zeros(n, dtype=np.int64)
+                for k in np.flatnonzero(cat):
+                    f = int(nodes["feature_idx"][k])
+                    inleft = raw_tab[int(nodes["bitset_idx"][k])]
+                    known_f = known_tab[int(fmap[f])]
+                    # unknown categories are treated as missing
+                    go_left = inleft | (~known_f & bool(nodes["missing_go_to_left"][k]))
+                    rows[k] = len(cat_tables)
+                    cat_tables.append(go_left)
+                catrow.append(rows)
+                trees.append((nodes, base_col, rows))
+                value.append(np.where(is_leaf, nodes["value"], 0.0))
+                offset += n
+        cat = lambda parts, dt: np.concatenate(parts).astype(dt)  # noqa: E731
+        self.feature = cat(feats, np.int64)
+        self.threshold = cat(thr, np.float64)
+        self.left, self.right = cat(left, np.int64), cat(right, np.int64)
+        self.missing_left = cat(miss, bool)
+        self.is_cat = cat(iscat, bool)
+        self.cat_row = cat(catrow, np.int64)
+        self.cat_table = np.vstack(cat_tables)
+        self.value = cat(value, np.float64)
+        self.roots = np.array(roots, dtype=np.int64)
+        order = np.argsort(np.array(tree_out), kind="stable")
+        self.roots = self.roots[order]
+        tree_out = np.array(tree_out)[order]
+        self.starts = np.searchsorted(tree_out, np.arange(len(estimators)))
+        self.baselines = np.array(baselines)
+        self.encoders = encoders
+        self.any_cat = bool(self.is_cat.any())
+        self.depth = int(max(int(p[0].nodes["depth"].max()) for est in estimators
+                             for p in est._predictors[:max_trees])) if self.roots.size else 0
+        self.perfect = self.depth <= PERFECT_MAX_DEPTH and bool(trees)
+        if self.perfect:
+            self._build_perfect(trees)
+
+    def _build_perfect(self, trees: list) -> None:
+        """Shallow trees as complete binary trees in heap order (leaves above the last level
+        are padded with always-left nodes), so a request evaluates every split of every
+        tree in a few array operations and then walks ``depth`` index steps."""
+        d = self.depth
+        n_int, n_leaf, n_t = 2 ** d - 1, 2 ** d, len(trees)
+        F = np.zeros((n_t, n_int), np.int64)
+        TH = np.full((n_t, n_int), np.inf)
+        ML = np.ones((n_t, n_int), bool)
+        CR = np.zeros((n_t, n_int), np.int64)
+        LV = np.zeros((n_t, n_leaf))
+        for t, (nodes, base_col, rows) in enumerate(trees):
+            stack = [(0, 0)]
+            while stack:
+                nid, slot = stack.pop()
+                if slot >= n_int:
+                    LV[t, slot - n_int] = nodes["value"][nid]
+                    continue
+                if nodes["is_leaf"][nid]:
+                    F[t, slot] = base_col
+                    stack += [(nid, 2 * slot + 1), (nid, 2 * slot + 2)]
+                    continue
+                F[t, slot] = int(nodes["feature_idx"][nid]) + base_col
+                TH[t, slot] = nodes["num_threshold"][nid]
+                ML[t, slot] = bool(nodes["missing_go_to_left"][nid])
+                CR[t, slot] = rows[nid]
+                stack += [(int(nodes["left"][nid]), 2 * slot + 1),
+                          (int(nodes["right"][nid]), 2 * slot + 2)]
+        self.pF, self.pTH, self.pML, self.pLV = F.ravel(), TH.ravel(), ML.ravel(), LV
+        flat_cr = CR.ravel()
+        self.p_cat = np.flatnonzero(flat_cr > 0)
+        self.p_cat_row = flat_cr[self.p_cat]
+        self.p_shape = (n_t, n_int)
+
+    def raw(self, X: np.ndarray) -> np.ndarray:
+        """Raw scores (rows × estimators), as ``_raw_predict`` would give."""
+        wide = np.hstack([enc.transform(X) for enc in self.encoders])
+        leaf = self._leaves_perfect(wide) if self.perfect else self._leaves_walk(wide)
+        return np.add.reduceat(leaf, self.starts, axis=1) + self.baselines
+
+    def _leaves_perfect(self, wide: np.ndarray) -> np.ndarray:
+        r = wide.shape[0]
+        vals = wide[:, self.pF]
+        G = self.pTH >= vals
+        if self.p_cat.size:
+            vc = vals[:, self.p_cat]
+            gc = self.cat_table[self.p_cat_row, np.clip(np.nan_to_num(vc, nan=0.0), 0, 255)
+                                .astype(np.int64)]
+            G[:, self.p_cat] = np.where(vc < 0, self.pML[self.p_cat], gc)
+        G = np.where(np.isnan(vals), self.pML, G).reshape(r, *self.p_shape)
+        n_t = self.p_shape[0]
+        pos = np.zeros((r, n_t), np.int64)
+        for _ in range(self.depth):
+            g = np.take_along_axis(G, pos[:, :, None], axis=2)[:, :, 0]
+            pos = 2 * pos + 2 - g
+        return self.pLV[np.arange(n_t)[None, :], pos - self.p_shape[1]]
+
+    def _leaves_walk(self, wide: np.ndarray) -> np.ndarray:
+        r = wide.shape[0]
+        node = np.broadcast_to(self.roots, (r, len(self.roots))).copy()
+        rows = np.arange(r)[:, None]
+        for _ in range(self.depth):
+            f = self.feature[node]
+            v = wide[rows, f]
+            go = v <= self.threshold[node]
+            if self.any_cat:
+                c = self.is_cat[node]
+                if c.any():
+                    vc = np.clip(np.nan_to_num(v[c], nan=0.0), 0, 255).astype(np.int64)
+                    go[c] = self.cat_table[self.cat_row[node[c]], vc]
+                    neg = np.zeros_like(go)
+                    neg[c] = v[c] < 0
+                    go = np.where(neg, self.missing_left[node], go)
+            go = np.where(np.isnan(v), self.missing_left[node], go)
+            node = np.where(go, self.left[node], self.right[node])
+        return self.value[node]
+
+
+def _bitset_table(bitsets: np.ndarray) -> np.ndarray:
+    """uint32 bitsets (rows × 8) → boolean membership tables (rows × 256)."""
+    b = np.asarray(bitsets, dtype=np.uint32).reshape(-1, 8)
+    bits = (b[:, :, None] >> np.arange(32, dtype=np.uint32)) & 1
+    return bits.reshape(len(b), 256).astype(bool)
+
+
+class _Encoder:
+    """The estimator's own input step: categorical columns ordinal-encoded and moved first
+    (scikit-learn's internal ``ColumnTransformer``), or nothing."""
+
+    def __init__(self, est):
+        pre = getattr(est, "_preprocessor", None)
+        self.width = int(est.n_features_in_)
+        if pre is None:
+            self.cat_cols, self.cats, self.num_cols = None, None, None
+            return
+        enc_name, enc, enc_cols = pre.transformers_[0]
+        num_name, _, num_cols = pre.transformers_[1]
+        if enc_name != "encoder" or num_name != "numerical":
+            raise TypeError("unexpected gradient-boosting preprocessor")
+        self.cat_cols = np.flatnonzero(np.asarray(enc_cols))
+        self.num_cols = np.flatnonzero(np.asarray(num_cols))
+        self.cats = [np.asarray(c, dtype=np.float64) for c in enc.categories_]
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        if self.cat_cols is None:
+            return X
+        out = np.empty((X.shape[0], self.width))
+        for j, (col, cats) in enumerate(zip(self.cat_cols, self.cats, strict=True)):
+            v = X[:, col]
+            known = cats[~np.isnan(cats)]
+            pos = np.searchsorted(known, v)
+            posc = np.minimum(pos, len(known) - 1) if len(known) else pos
+            hit = len(known) > 0
+            ok = (~np.isnan(v)) & hit & (known[posc] == v) if hit else np.zeros(len(v), bool)
+            enc = np.where(ok, posc, np.nan).astype(np.float64)
+            if np.isnan(cats).any():  # NaN was a training category: it has its own code
+                enc = np.where(np.isnan(v), float(np.flatnonzero(np.isnan(cats))[0]), enc)
+            out[:, j] = enc
+        out[:, len(self.cat_cols):] = X[:, self.num_cols]
+        return out
+
+
+def _calibrator(cc):
+    """raw/probability → calibrated P(class 1), as ``_CalibratedClassifier`` computes it."""
+    (c,) = cc.calibrators
+    if cc.method == "isotonic":
+        xs, ys = np.asarray(c.X_thresholds_), np.asarray(c.y_thresholds_)
+        return lambda t: np.interp(t, xs, ys)
+    if cc.method == "sigmoid":
+        a, b = float(c.a_), float(c.b_)
+        return lambda t: 1.0 / (1.0 + np.exp(a * t + b))
+    raise TypeError(f"unsupported calibration {cc.method!r}")
+
+
+def expit(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+class Compiler:
+    """Turns a fitted classifier into a function of (X, raw forest scores) → P(class 1).
+
+    Gradient-boosting models are collected into one ``FlatForest``; calibration and
+    log-odds blends are composed in numpy; any other fitted estimator (e.g. a logistic
+    baseline inside a blend) is called through scikit-learn as it is.
+    """
+
+    def __init__(self, categorical: dict[int, int] | None = None):
+        self.boosters: list = []
+        self.linear: list = []  # additive logistic parts met while compiling (cheap proxies)
+        self.categorical = categorical or {}  # column -> largest integer code it takes
+
+    def booster(self, est) -> int:
+        for k, b in enumerate(self.boosters):
+            if b is est:
+                return k
+        self.boosters.append(est)
+        return len(self.boosters) - 1
+
+    def proba(self, est):
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        inner = getattr(est, "estimator", None)
+        if type(est).__name__ == "FrozenEstimator":
+            return self.proba(inner)
+        if isinstance(est, HistGradientBoostingClassifier):
+            k = self.booster(est)
+            return lambda X, raw: expit(raw[:, k])
+        if isinstance(est, CalibratedClassifierCV):
+            if len(est.calibrated_classifiers_) != 1:
+                raise TypeError("expected one calibrated classifier")
+            cc = est.calibrated_classifiers_[0]
+            cal = _calibrator(cc)
+            base = cc.estimator
+            base = getattr(base, "estimator", base) if type(base).__name__ == \
+                "FrozenEstimator" else base
+            if isinstance(base, HistGradientBoostingClassifier):
+                k = self.booster(base)
+                return lambda X, raw: cal(raw[:, k])
+            if hasattr(base, "decision_function"):
+                raise TypeError("calibrated decision_function of an unknown estimator")
+            f = self.proba(base)
+            return lambda X, raw: cal(f(X, raw))
+        if type(est).__name__ == "LogitBlend":
+            parts = [(self.proba(e), float(w)) for e, w in zip(est.estimators, est.weights,
+                                                               strict=True) if w]
+
+            def blend(X, raw):
+                z = np.zeros(X.shape[0])
+                for f, w in parts:
+                    p = np.clip(f(X, raw), 1e-6, 1 - 1e-6)
+                    z += w * np.log(p / (1 - p))
+                return 1 / (1 + np.exp(-z))
+
+            return blend
+        additive = additive_logistic(est, self.categorical)
+        if additive is not None:
+            self.linear.append(additive)
+            return lambda X, raw: expit(additive(X))
+        if hasattr(est, "predict_proba"):
+            return lambda X, raw: est.predict_proba(X)[:, 1]
+        raise TypeError(f"cannot score {type(est).__name__}")
+
+
+def additive_logistic(est, categorical: dict[int, int]):
+    """A logistic-regression pipeline whose preprocessing transforms each column on its
+    own (imputers, one-hot, scaling) is additive per input column in log-odds. Tabulate
+    each column's contribution once by probing, so a request costs one small sum instead
+    of a scikit-learn pipeline call. Returns None for anything else."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    if not (isinstance(est, Pipeline) and isinstance(est[-1], LogisticRegression)
+            and len(est.steps) == 2 and isinstance(est[0], ColumnTransformer)):
+        return None
+    n = int(est.n_features_in_)
+    x0 = np.zeros((1, n))
+    step = 1e6  # a large probe keeps the slope exact to ~1e-16 for money-sized columns
+    probes = [x0]
+    slots = []
+    for col in range(n):
+        values = ([float(v) for v in range(categorical[col] + 1)] if col in categorical
+                  else [step]) + [np.nan]
+        for v in values:
+            x = x0.copy()
+            x[0, col] = v
+            probes.append(x)
+            slots.append((col, v))
+    d = est.decision_function(np.vstack(probes))
+    d0, deltas = float(d[0]), d[1:] - d[0]
+    slope = np.zeros(n)
+    nan_off = np.zeros(n)
+    tables: dict[int, np.ndarray] = {}
+    for (col, v), delta in zip(slots, deltas, strict=True):
+        if np.isnan(v):
+            nan_off[col] = delta
+        elif col in categorical:
+            tables.setdefault(col, np.zeros(categorical[col] + 1))[int(v)] = delta
+        else:
+            slope[col] = delta / step
+    num = np.array([c for c in range(n) if c not in categorical], dtype=np.int64)
+    cats = sorted(tables)
+
+    def decision(X: np.ndarray) -> np.ndarray:
+        xn = X[:, num]
+        z = np.full(X.shape[0], d0) + np.where(np.isnan(xn), nan_off[num],
+                                               np.nan_to_num(xn) * slope[num]).sum(axis=1)
+        for col in cats:
+            v = X[:, col]
+            ok = ~np.isnan(v)
+            z += np.where(ok, tables[col][np.where(ok, v, 0).astype(np.int64)], nan_off[col])
+        return z
+
+    return decision

@@ -1,0 +1,135 @@
+"""The offering side, precomputed once per catalogue and per demand snapshot: outcome
+history (n, cohorts, observed and shrunk rates), cold-start status, demand indicators for
+the target occupations, and Holland-letter vectors for interest fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from guidance.features import MIN_CELL, DemandIndex, period_index, riasec_vector
+from guidance.recommend.candidates import Catalogue
+
+WINDOW = 3          # months averaged for "current" demand
+TREND_DAMPING = 0.5  # share of the yearly trend assumed to continue until graduation
+TREND_CLIP = (-0.5, 1.0)
+
+
+class OfferingSide:
+    """Per-offering arrays aligned with ``Catalogue`` positions."""
+
+    def __init__(self, cat: Catalogue, models, occupations: pd.DataFrame):
+        self.cat = cat
+        f = cat.frame
+        hist = models.offering_history(f)
+        self.n_grad = hist["n_graduates"].to_numpy(dtype="int64")
+        self.first_cohort = np.array([c if isinstance(c, str) else None
+                                      for c in hist["first_cohort"]], dtype=object)
+        self.last_cohort = np.array([c if isinstance(c, str) else None
+                                     for c in hist["last_cohort"]], dtype=object)
+        self.observed = {t: hist[f"observed_{t}"].to_numpy(dtype="float64")
+                         for t in ("employed_12m", "job_matches_training")}
+        self.shrunk = {t: hist[f"shrunk_{t}"].to_numpy(dtype="float64")
+                       for t in ("employed_12m", "job_matches_training", "completed",
+                                 "log_wage")}
+        self.small_cell = (self.n_grad > 0) & (self.n_grad < MIN_CELL)
+        has_pred = f["predecessor_id"].notna().to_numpy() if "predecessor_id" in f else \
+            np.zeros(len(f), bool)
+        self.cold_start = (self.n_grad == 0) | has_pred
+        self.cold_method = np.where(self.n_grad == 0, "attributes",
+                                    np.where(has_pred, "predecessor", ""))
+        wage = np.exp(self.shrunk["log_wage"])
+        self.reference_wage = float(np.nanmedian(wage)) if np.isfinite(wage).any() else 1.0
+        # interest: the same Holland-letter vectors the model's features use
+        occ = occupations.assign(occupation_code=occupations["occupation_code"].astype("str"))
+        riasec = occ["riasec"] if "riasec" in occ else pd.Series(None, index=occ.index)
+        occ_vec = {c: riasec_vector(r) for c, r in zip(occ["occupation_code"], riasec,
+                                                       strict=True) if isinstance(r, str)}
+        self.targets = f["target_occupations"].astype("str").to_numpy()
+        self.target_sets, self.set_of = np.unique(self.targets, return_inverse=True)
+        vecs = np.zeros((len(self.target_sets), 6))
+        for i, t in enumerate(self.target_sets):
+            vs = [occ_vec[c] for c in t.split(";") if c in occ_vec]
+            if vs:
+                vecs[i] = np.mean(vs, axis=0)
+        norm = np.linalg.norm(vecs, axis=1, keepdims=True)
+        self.riasec_unit = np.divide(vecs, norm, out=np.zeros_like(vecs), where=norm > 0)
+        name_vi = occ["name_vi"] if "name_vi" in occ else pd.Series(None, index=occ.index)
+        self.occ_name_en = dict(zip(occ["occupation_code"], occ["name_en"].astype("str"),
+                                    strict=True))
+        self.occ_name_vi = {c: (v if isinstance(v, str) and v else None) for c, v in
+                            zip(occ["occupation_code"], name_vi, strict=True)}
+        self.first_target = np.array([t.split(";")[0] if t else "" for t in self.targets])
+        self.set_demand(models.features.demand_)
+
+    # -- demand ---------------------------------------------------------------------------
+    def set_demand(self, index: DemandIndex) -> None:
+        """Demand indicators of each offering's target occupations in its study province,
+        at the snapshot's newest month (3-month means; trend against a year earlier)."""
+        self.demand_period = index.last_period
+        self.demand_t = int(period_index([index.last_period])[0])
+        n_sets, n = len(self.target_sets), len(self.cat)
+        n_per = index.vac.shape[2] if index.vac.ndim == 3 else 0
+        occ_pos = {c: i for i, c in enumerate(index.occupations)}
+        prov_pos = {c: i for i, c in enumerate(index.provinces)}
+        # map catalogue provinces to the index's province axis
+        pmap = np.array([prov_pos.get(c, -1) for c in self.cat.prov_codes], dtype=int)
+        p = np.where(self.cat.prov >= 0, pmap[np.maximum(self.cat.prov, 0)], -1)
+        vac_now = np.zeros(n)
+        seek_now = np.zeros(n)
+        known_now = np.zeros(n)
+        vac_lag = np.full(n, np.nan)
+        if n_per > 0:
+            lo = max(0, n_per - WINDOW)
+            lag_hi = n_per - 12
+            per_set = np.zeros((n_sets, len(index.provinces), 4))
+            for i, t in enumerate(self.target_sets):
+                rows = [occ_pos[c] for c in set(t.split(";")) if c in occ_pos]
+                if not rows:
+                    continue
+                per_set[i, :, 0] = index.vac[rows, :, lo:].sum(axis=0).mean(axis=-1)
+                per_set[i, :, 1] = index.seek[rows, :, lo:].sum(axis=0).mean(axis=-1)
+                per_set[i, :, 2] = index.seek_known[rows, :, lo:].sum(axis=0).mean(axis=-1)
+                if lag_hi > 0:
+                    per_set[i, :, 3] = index.vac[rows, :, max(0, lag_hi - WINDOW):lag_hi] \
+                        .sum(axis=0).mean(axis=-1)
+            ok = p >= 0
+            got = per_set[self.set_of[ok], p[ok]]
+            vac_now[ok], seek_now[ok], known_now[ok] = got[:, 0], got[:, 1], got[:, 2]
+            if lag_hi > 0:
+                vac_lag[ok] = got[:, 3]
+        self.vacancies = vac_now
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.vps = np.where((known_now > 0) & (seek_now > 0), vac_now / seek_now, np.nan)
+            self.trend = np.where(vac_lag > 0, vac_now / vac_lag - 1.0, np.nan)
+
+    def projection(self, months_ahead: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """Vacancies per job seeker at graduation: today's ratio carried forward by half the
+        yearly trend (clipped), a deliberately cautious extrapolation."""
+        tr = np.clip(np.nan_to_num(self.trend[idx], nan=0.0), *TREND_CLIP)
+        return self.vps[idx] * (1.0 + tr) ** (TREND_DAMPING * months_ahead / 12.0)
+
+    def demand_component(self, months_ahead: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """In [-1, 1]: tanh(log projected vacancies per seeker); without job-seeker counts,
+        half of tanh(log(1 + trend)); without either, 0. Non-decreasing in vacancies."""
+        proj = self.projection(months_ahead, idx)
+        tr = self.trend[idx]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            from_vps = np.tanh(np.log(np.maximum(proj, 1e-9)))
+            from_trend = 0.5 * np.tanh(np.log1p(np.maximum(tr, -0.999)))
+        out = np.where(np.isfinite(proj), from_vps, np.where(np.isfinite(tr), from_trend, 0.0))
+        return out
+
+    def interest_fit(self, profile_inputs: dict, idx: np.ndarray) -> np.ndarray:
+        """Cosine of the learner's RIASEC vector and the offering's occupations (NaN if the
+        learner gave no interest profile)."""
+        vec = np.array([profile_inputs.get(f"riasec_{k}") for k in "riasec"], dtype=object)
+        if any(v is None for v in vec):
+            return np.full(len(idx), np.nan)
+        v = vec.astype("float64")
+        norm = np.linalg.norm(v)
+        if norm == 0:
+            return np.full(len(idx), np.nan)
+        fit = self.riasec_unit[self.set_of[idx]] @ (v / norm)
+        fit[np.linalg.norm(self.riasec_unit[self.set_of[idx]], axis=1) == 0] = np.nan
+        return fit

@@ -1,0 +1,125 @@
+"""Plain-language reasons in Vietnamese and English, built only from an item's figures.
+
+Rules that keep them honest: a rate from fewer than ``MIN_CELL`` graduates is never called
+observed; cold-start items say what their estimate rests on; every employment reason
+states its basis (graduates, cohort years); the model version and demand period close the
+list.
+"""
+
+from __future__ import annotations
+
+from guidance.features import MIN_CELL
+from guidance.recommend.types import Item
+
+TREND_MIN_VACANCIES = 10.0  # below this a year-on-year change is noise, not news
+
+
+def _lower_first(s: str) -> str:
+    """Lower-case the first letter only, so acronyms inside the name survive."""
+    return s[:1].lower() + s[1:]
+
+
+def pct(p: float) -> str:
+    return f"{round(100 * p):d}%"
+
+
+def num_vi(x: float, digits: int = 1) -> str:
+    """Vietnamese number style: comma for decimals, dot for thousands."""
+    s = f"{x:,.{digits}f}"
+    return s.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def num_en(x: float, digits: int = 1) -> str:
+    return f"{x:,.{digits}f}"
+
+
+def _years(first: str | None, last: str | None) -> tuple[str, str] | None:
+    if not first or not last:
+        return None
+    return first[:4], last[:4]
+
+
+def _span(first, last, sep: str) -> str:
+    y = _years(first, last)
+    if y is None:
+        return ""
+    return y[0] if y[0] == y[1] else f"{y[0]}{sep}{y[1]}"
+
+
+def build(item: Item, model_version: str, demand_period: str) -> tuple[list[str], list[str]]:
+    """(reasons_vi, reasons_en) for one item."""
+    vi: list[str] = []
+    en: list[str] = []
+    b = item.basis
+    p = item.p_employed_12m
+    lo, hi = item.p_employed_12m_interval
+    years = _span(b.first_cohort, b.last_cohort, "–")
+    if b.cold_start and b.cold_start_method == "attributes":
+        vi.append(f"Chương trình mới, chưa có người tốt nghiệp: ước tính {pct(p)} có việc làm "
+                  f"sau 12 tháng (khoảng {pct(lo)}–{pct(hi)}) chỉ dựa trên đặc điểm chương "
+                  "trình (ngành, trình độ, nơi học)")
+        en.append(f"New programme with no graduates yet: an estimated {pct(p)} in work 12 "
+                  f"months after graduating ({pct(lo)}–{pct(hi)}), based only on its attributes "
+                  "(field, level, place)")
+    elif b.small_cell:
+        vi.append(f"Ước tính {pct(p)} học viên tương tự có việc làm sau 12 tháng (khoảng "
+                  f"{pct(lo)}–{pct(hi)}); chỉ có {b.n_graduates} người tốt nghiệp (dưới "
+                  f"{MIN_CELL}) nên đây là ước tính đã hiệu chỉnh theo các chương trình tương "
+                  "tự, không phải tỷ lệ quan sát")
+        en.append(f"An estimated {pct(p)} of similar graduates in work 12 months after "
+                  f"graduating ({pct(lo)}–{pct(hi)}); only {b.n_graduates} graduates (fewer "
+                  f"than {MIN_CELL}), so this is shrunk towards similar programmes, not an "
+                  "observed rate")
+    else:
+        vi.append(f"{pct(p)} học viên tương tự có việc làm sau 12 tháng (khoảng {pct(lo)}–"
+                  f"{pct(hi)}; {b.n_graduates} người tốt nghiệp, khóa {years})")
+        en.append(f"{pct(p)} of similar graduates had a job 12 months after graduating "
+                  f"({pct(lo)}–{pct(hi)}; {b.n_graduates} graduates, {years})")
+        if b.observed_employed_12m is not None:
+            vi.append(f"Tỷ lệ quan sát được: {pct(b.observed_employed_12m)} trong "
+                      f"{b.n_graduates} người tốt nghiệp có việc làm sau 12 tháng")
+            en.append(f"Observed: {pct(b.observed_employed_12m)} of {b.n_graduates} graduates "
+                      "were in work at 12 months")
+    if b.cold_start and b.cold_start_method == "predecessor":
+        vi.append("Chương trình đã đổi mới hoặc đổi tên: số liệu gồm người tốt nghiệp của "
+                  "chương trình tiền nhiệm")
+        en.append("Reformed or renamed programme: the figures include its predecessor's "
+                  "graduates")
+    vi.append(f"{pct(item.p_job_matches_training)} dự kiến làm đúng nghề được đào tạo sau "
+              "12 tháng")
+    en.append(f"{pct(item.p_job_matches_training)} expected to work in a trade they trained "
+              "for after 12 months")
+    d = item.demand
+    occ_vi = d.occupation_name_vi or d.occupation_name_en or d.occupation_code
+    occ_en = d.occupation_name_en or d.occupation_code
+    if d.trend_12m is not None and d.vacancies >= TREND_MIN_VACANCIES:
+        ch = d.trend_12m
+        word_vi, word_en = ("tăng", "up") if ch >= 0 else ("giảm", "down")
+        vi.append(f"Nhu cầu tuyển {_lower_first(occ_vi)} tại {item.province_name_vi} {word_vi} "
+                  f"{pct(abs(ch))} so với cùng kỳ năm trước")
+        en.append(f"Vacancies for {_lower_first(occ_en)} in {item.province_name_en} are {word_en} "
+                  f"{pct(abs(ch))} on last year")
+    if d.vacancies_per_seeker is not None:
+        vi.append(f"Hiện có {num_vi(d.vacancies_per_seeker)} vị trí tuyển dụng cho mỗi người "
+                  f"tìm việc ngành này tại {item.province_name_vi}")
+        en.append(f"{num_en(d.vacancies_per_seeker)} vacancies per job seeker in this trade in "
+                  f"{item.province_name_en} now")
+    m = 1e6
+    vi.append(f"Thu nhập dự kiến khoảng {num_vi(item.wage_q50 / m)} triệu đồng/tháng "
+              f"({num_vi(item.wage_q25 / m)}–{num_vi(item.wage_q75 / m)} triệu)")
+    en.append(f"Expected wage about {num_en(item.wage_q50 / m)} million VND a month "
+              f"({num_en(item.wage_q25 / m)}–{num_en(item.wage_q75 / m)} million)")
+    vi.append(f"{pct(item.p_completed)} dự kiến hoàn thành khóa học")
+    en.append(f"{pct(item.p_completed)} expected to complete the programme")
+    if item.interest_fit is not None and item.interest_fit >= 0.8:
+        vi.append("Rất phù hợp với sở thích nghề nghiệp của bạn")
+        en.append("A close match to your interests")
+    vi.append(f"Học phí {num_vi(item.tuition_vnd_per_year / m)} triệu đồng/năm, "
+              f"{item.duration_months} tháng; học tại {item.province_name_vi}, cách nhà khoảng "
+              f"{num_vi(item.distance_km, 0)} km")
+    en.append(f"Tuition {num_en(item.tuition_vnd_per_year / m)} million VND a year, "
+              f"{item.duration_months} months; taught in {item.province_name_en}, about "
+              f"{num_en(item.distance_km, 0)} km from home")
+    vi.append(f"Mô hình phiên bản {model_version}; dữ liệu nhu cầu lao động kỳ {demand_period}")
+    en.append(f"Model version {model_version}; labour-demand period {demand_period}")
+    return vi, en

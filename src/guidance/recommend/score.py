@@ -1,0 +1,56 @@
+"""The utility: a weighted sum of named components, so the breakdown adds up to the score.
+
+Components (all oriented so that larger is better):
+``match`` P(job in a trained occupation at 12 months), ``employed`` P(employed at 12
+months), ``completion`` P(completes), ``wage`` log(median wage / reference wage) clipped to
+±1, ``demand`` in [-1, 1] (see ``OfferingSide.demand_component``), ``interest`` RIASEC
+cosine in [0, 1] (0 when unknown), ``cost`` −total tuition / 100 million VND, ``distance``
+−km / 500 (0 when the learner is willing to relocate).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from guidance.recommend.types import COMPONENTS, Weights
+
+COST_SCALE_VND = 100_000_000.0
+DISTANCE_SCALE_KM = 500.0
+Z90 = 1.6448536269514722
+PRIOR_GRADUATES = 20.0  # pseudo-graduates behind every estimate (the offering-level prior)
+
+
+def components(p_match, p_emp, p_comp, wage_q50, *, reference_wage: float, demand, interest,
+               total_tuition, distance_km, relocate: bool) -> dict[str, np.ndarray]:
+    """Component values (unweighted), one array per name in ``COMPONENTS``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wage = np.clip(np.log(np.asarray(wage_q50, float) / reference_wage), -1.0, 1.0)
+    dist = np.zeros_like(distance_km) if relocate else -np.nan_to_num(distance_km) \
+        / DISTANCE_SCALE_KM
+    return {
+        "match": np.asarray(p_match, float), "employed": np.asarray(p_emp, float),
+        "completion": np.asarray(p_comp, float), "wage": np.nan_to_num(wage),
+        "demand": np.asarray(demand, float), "interest": np.nan_to_num(interest),
+        "cost": -np.nan_to_num(total_tuition) / COST_SCALE_VND, "distance": dist,
+    }
+
+
+def weighted(comps: dict[str, np.ndarray], weights: Weights) -> tuple[np.ndarray, dict]:
+    """(score, weighted breakdown): ``score == sum(breakdown.values())`` exactly."""
+    w = weights.model_dump()
+    parts = {k: w[k] * comps[k] for k in COMPONENTS}
+    score = np.zeros_like(parts["match"])
+    for k in COMPONENTS:
+        score = score + parts[k]
+    return score, parts
+
+
+def wilson_interval(p: np.ndarray, n_graduates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """90% Wilson interval around the model's probability with an effective sample size of
+    the offering's graduates plus the prior's pseudo-graduates: wide when evidence is thin."""
+    n = np.asarray(n_graduates, float) + PRIOR_GRADUATES
+    p = np.clip(np.asarray(p, float), 0.0, 1.0)
+    z2 = Z90 ** 2
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z90 * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)

@@ -1,0 +1,105 @@
+/* Admin: models (active alias, metrics), reload, evaluation summary, demand upload with
+   its row/column error report. */
+"use strict";
+(function () {
+  const G = window.G;
+  G.role = "admin";
+  function $(id) { return document.getElementById(id); }
+  let models = null;
+
+  function metricsText(m) {
+    return Object.keys(m || {}).sort().map(function (k) { return k + " = " + G.num(m[k], 3); }).join("; ");
+  }
+
+  async function loadModels() {
+    try {
+      models = await G.api("/api/v1/models", { role: G.role });
+    } catch (e) {
+      $("models-active").textContent = G.T("error.server");
+      return;
+    }
+    renderModels();
+  }
+
+  function renderModels() {
+    const a = models.active;
+    G.setStatus(a.version, a.demand_period);
+    const dl = G.el("dl", { class: "facts" });
+    [["models.active", a.version], ["models.ready", G.T(a.ready ? "models.yes" : "models.no")],
+     ["models.loaded_at", a.loaded_at ? new Date(a.loaded_at).toLocaleString(G.locale()) : null],
+     ["models.sha", a.sha256 ? a.sha256.slice(0, 12) : null],
+     ["models.demand", a.demand_period], ["models.last_error", a.last_error]]
+      .forEach(function (r) {
+        dl.append(G.el("dt", { text: G.T(r[0]) }), G.el("dd", { text: r[1] == null ? "—" : String(r[1]) }));
+      });
+    $("models-active").textContent = "";
+    $("models-active").append(dl);
+    $("models-table").textContent = "";
+    if (models.versions_error) $("models-table").append(G.el("p", { class: "error", text: models.versions_error }));
+    $("models-table").append(G.table(
+      [G.T("models.version"), G.T("models.aliases"), G.T("models.created"), G.T("models.metrics")],
+      models.versions.map(function (v) {
+        return [v.version, (v.aliases || []).join(", "), v.created, metricsText(v.metrics)]; }),
+      G.T("models.caption")));
+    const active = models.versions.filter(function (v) {
+      return (v.aliases || []).some(function (x) { return x === "active" || x === "champion"; }); })[0];
+    $("models-eval").textContent = "";
+    if (!active) { $("models-eval").append(G.el("p", { text: G.T("models.no_eval") })); return; }
+    const keys = Object.keys(active.metrics || {}).sort();
+    if (!keys.length) $("models-eval").append(G.el("p", { text: G.T("models.no_metrics") }));
+    else $("models-eval").append(G.table([G.T("models.metric"), G.T("models.value")],
+      keys.map(function (k) { return [k, G.num(active.metrics[k], 4)]; }),
+      G.T("models.eval_caption", { version: active.version })));
+    $("models-eval").append(G.el("p", { class: "hint", text: G.T("models.card_hint") }));
+  }
+
+  async function reload() {
+    const msg = $("reload-msg");
+    msg.textContent = G.T("models.reloading");
+    try {
+      const r = await G.api("/api/v1/models/reload", { method: "POST", role: G.role });
+      msg.textContent = G.T(r.swapped ? "models.swapped" : "models.same", { version: r.version });
+      loadModels();
+    } catch (e) {
+      msg.textContent = G.T("models.reload_failed", { why: e.message });
+    }
+  }
+
+  async function upload(ev) {
+    ev.preventDefault();
+    const out = $("upload-out");
+    out.textContent = "";
+    const period = $("u-period").value.trim();
+    const errs = {};
+    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) errs.u_period = G.T("upload.bad_period");
+    const text = await G.readFile($("u-file"));
+    if (!text) errs.u_file = G.T("upload.no_file");
+    G.fieldError("u_period", errs.u_period || null);
+    G.fieldError("u_file", errs.u_file || null);
+    if (Object.keys(errs).length) return;
+    try {
+      const r = await G.api("/api/v1/demand/" + period, { method: "PUT", role: G.role,
+        headers: { "Content-Type": "text/csv" }, body: text });
+      out.append(G.el("p", { class: "ok", text: G.T("upload.done", { rows: r.row_count,
+        period: r.period, serving: r.serving_demand_period || "—" }) }));
+      G.setStatus(null, r.serving_demand_period);
+    } catch (e) {
+      const det = (e.body && e.body.error && e.body.error.details) || [];
+      out.append(G.el("p", { class: "error", text: e.status === 422
+        ? G.T("upload.rejected", { n: Array.isArray(det) ? det.length : 0 }) : G.T("error.server") }));
+      if (Array.isArray(det) && det.length) {
+        out.append(G.table([G.T("report.row"), G.T("report.column"), G.T("report.message"),
+          G.T("report.value"), G.T("report.rule")],
+          det.slice(0, 200).map(function (d) {
+            return [d.row, d.column, d.message, d.value, d.rule]; }), G.T("upload.report_caption")));
+      }
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    $("reload").addEventListener("click", reload);
+    $("upload-form").addEventListener("submit", upload);
+    document.addEventListener("langchange", function () { if (models) renderModels(); });
+    G.login("admin", function () { return "/api/v1/models"; }, loadModels);
+  });
+})();

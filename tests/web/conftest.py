@@ -1,0 +1,138 @@
+"""Web fixtures: the real app (the API's ``create_app`` plus the web pages) under uvicorn
+in a thread on 127.0.0.1 with a free port, on the tiny demo world with a tiny model (the
+API tests' world and model fixtures), and a headless Debian Chromium driven by Playwright.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from tests.api.conftest import artifacts, newest_demand, world  # noqa: F401 - fixtures
+
+CHROMIUM = os.environ.get("GUIDANCE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = REPO / "tests" / "artifacts" / "screenshots"
+
+
+@dataclass
+class Live:
+    url: str
+    admin_key: str
+    counsellor_key: str
+    periods: list[str]
+    world: dict = field(repr=False)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live(world, artifacts, tmp_path_factory) -> Iterator[Live]:  # noqa: F811
+    """One server for the whole web session (pages are read-only except feedback and
+    demand uploads, which the tests make distinct)."""
+    import httpx
+    from tests.api.conftest import install_model
+
+    from guidance.store.catalogue import load_catalogue
+    from guidance.store.db import make_engine
+    from guidance.store.demand import load_demand
+    from guidance.store.keys import create_key
+    from guidance.store.migrate import upgrade
+
+    tmp = tmp_path_factory.mktemp("web")
+    url = f"sqlite:///{tmp / 'guidance.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    load_catalogue(engine, world)
+    demand = newest_demand(world, 3)
+    load_demand(engine, demand)
+    _, admin = create_key(engine, "admin", "admin")
+    _, counsellor = create_key(engine, "counsellor", "counsellor")
+    engine.dispose()
+    model = tmp / "serving" / "guidance-outcomes-active.joblib"
+    install_model(artifacts["1"], model)
+    port = _free_port()
+    env = {**os.environ, "GUIDANCE_DATABASE_URL": url, "GUIDANCE_MODEL_PATH": str(model),
+           "GUIDANCE_API_SECRET": "s", "GUIDANCE_VAR_DIR": str(tmp / "var"),
+           "GUIDANCE_MODEL_POLL_SECONDS": "0.5", "OMP_NUM_THREADS": "1",
+           "GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE": "100000",
+           "GUIDANCE_MLFLOW_TRACKING_URI": f"sqlite:///{tmp / 'mlflow.db'}"}
+    log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "tests.web.serve_app:create", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+         "--no-access-log"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    t0 = time.monotonic()
+    while True:
+        try:
+            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() - t0 > 90:
+            proc.kill()
+            raise AssertionError("web test server not ready: "
+                                 + (tmp / "server.log").read_text()[-3000:])
+        time.sleep(0.1)
+    for path in ("/", "/counsellor", "/admin"):  # compile the templates once
+        assert httpx.get(base + path, timeout=10).status_code == 200
+    yield Live(base, admin, counsellor, sorted(demand["period"].unique()), world)
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium",
+                    pytrace=False)
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live) -> Iterator:
+    """A fresh phone-sized page; console errors (CSP violations included) fail the test."""
+    ctx = browser.new_context(viewport={"width": 360, "height": 780}, locale="vi-VN",
+                              accept_downloads=True)
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.errors = errors
+    yield pg
+    ctx.close()
+    # 4xx answers the test provoked on purpose (bad key, bad file) are logged by Chromium
+    expected = "Failed to load resource: the server responded with a status of 4"
+    assert not [e for e in errors if not e.startswith(expected)], errors
+
+
+def shot(page, name: str, full: bool = True) -> Path:  # noqa: ANN001
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full)
+    return path

@@ -3,11 +3,122 @@
 from __future__ import annotations
 
 import argparse
+import sys
+
+
+def _add_tracking(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tracking-uri", default=None,
+                   help="MLflow tracking/registry URI (default: settings.mlflow_tracking_uri)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Entry point ``guidance.commands``: add ``train``, ``promote`` and ``models``."""
     p = sub.add_parser("train", help="train, evaluate, log and register the outcome models")
+    add_train_arguments(p)
+    p.set_defaults(_handler="training.cli:train_command")
+
+    p = sub.add_parser("promote", help="move the champion alias to a version that passes the gate")
+    p.add_argument("--version", default=None, help="model version (default: the newest)")
+    p.add_argument("--force", action="store_true", help="override a failed gate (needs --reason)")
+    p.add_argument("--reason", default=None, help="why the gate is overridden (recorded as a tag)")
+    p.add_argument("--data", default=None,
+                   help="data directory to re-score on (default: the challenger's)")
+    p.add_argument("--config", default=None, help="TOML whose [promotion] table overrides the gate")
+    _add_tracking(p)
+    p.set_defaults(_handler="training.cli:promote_command")
+
+    p = sub.add_parser("models", help="list registered model versions, aliases and key metrics")
+    _add_tracking(p)
+    p.set_defaults(_handler="training.cli:models_command")
+
+
+def add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=False, default=None, help="data directory (default: settings)")
     p.add_argument("--config", default=None, help="TOML training config")
-    p.set_defaults(_handler="training.cli:train_command")
+    p.add_argument("--models-dir", default=None, help="artifact folder (default: settings)")
+    p.add_argument("--no-mlflow", action="store_true", help="write the artifact only")
+    p.add_argument("--artifact-root", default=None,
+                   help="MLflow artifact root for a new experiment (default: <var_dir>/mlartifacts)")
+    p.add_argument("--no-promote", action="store_true",
+                   help="never make this version champion automatically")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    _add_tracking(p)
+
+
+def train_command(args: argparse.Namespace) -> int:
+    from guidance.settings import get_settings
+    from training.config import load_config
+    from training.run import run_training
+
+    s = get_settings()
+    out = run_training(
+        args.data or s.data_dir, load_config(args.config),
+        models_dir=args.models_dir or s.models_dir, name=s.registered_model_name,
+        tracking_uri=None if args.no_mlflow else (args.tracking_uri or s.mlflow_tracking_uri),
+        artifact_root=args.artifact_root or s.var_dir / "mlartifacts",
+        progress=not args.quiet, auto_promote=not args.no_promote)
+    print(f"artifact: {out.artifact}  version: {out.version}  run: {out.run_id or '-'}")
+    if out.promoted:
+        print(f"version {out.version} is now the champion")
+    elif out.run_id is not None:
+        print("not promoted automatically: " + "; ".join(out.promotion_reasons))
+    return 0
+
+
+def promote_command(args: argparse.Namespace) -> int:
+    from guidance.registry import connect
+    from guidance.settings import get_settings
+    from training.config import load_config
+    from training.promote import promote
+
+    s = get_settings()
+    client = connect(args.tracking_uri or s.mlflow_tracking_uri)
+    gate = load_config(args.config).promotion if args.config else None
+    try:
+        d = promote(client, s.registered_model_name, args.version, force=args.force,
+                    reason=args.reason, data_dir=args.data, promotion=gate)
+    except (LookupError, ValueError) as exc:
+        print(f"promote: {exc}", file=sys.stderr)
+        return 2
+    if d.previous == d.version and not d.promoted:
+        print(f"version {d.version} is already the champion")
+        return 0
+    for who, m in d.scores.items():
+        print(f"{who:<11} AUC {m['auc']:.4f}  Brier {m['brier']:.4f}  ECE {m['ece']:.4f}  "
+              f"(n={int(m['n'])})")
+    if d.promoted:
+        how = f" (FORCED: {args.reason})" if d.forced else ""
+        print(f"champion: version {d.version} (was {d.previous or 'none'}){how}")
+        for r in d.reasons:
+            print(f"  note: {r}")
+        return 0
+    print(f"refused: version {d.version} stays a challenger (champion: {d.previous or 'none'})")
+    for r in d.reasons:
+        print(f"  - {r}")
+    return 1
+
+
+def models_command(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from guidance.registry import connect, list_versions
+    from guidance.settings import get_settings
+
+    s = get_settings()
+    client = connect(args.tracking_uri or s.mlflow_tracking_uri)
+    versions = list_versions(client, s.registered_model_name)
+    if not versions:
+        print(f"no registered versions of {s.registered_model_name}")
+        return 0
+    print(f"{'version':>7}  {'aliases':<12}{'created (UTC)':<18}{'AUC':>7}{'Brier':>8}{'ECE':>7}"
+          f"  {'beats baselines':<16}sha256")
+    for v in versions:
+        m = v.metrics
+        when = datetime.fromtimestamp(v.created_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+        beats = "yes" if m.get("beats_baselines") == 1.0 else "no"
+        print(f"{v.version:>7}  {','.join(v.aliases) or '-':<12}{when:<18}"
+              f"{m.get('test.employed_12m.auc', float('nan')):>7.4f}"
+              f"{m.get('test.employed_12m.brier', float('nan')):>8.4f}"
+              f"{m.get('test.employed_12m.ece', float('nan')):>7.4f}  {beats:<16}"
+              f"{v.tags.get('sha256', '')[:12]}")
+    return 0

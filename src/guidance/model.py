@@ -1,0 +1,293 @@
+"""The outcome models: one scikit-learn ``Pipeline`` per target, sharing one fitted
+``ContextFeatures`` step, so the object evaluated is the object saved and served.
+
+Targets: P(employed at 12 months), P(employed in a trained occupation at 12 months)
+(``job_matches_training``), P(completed), and the monthly wage given employment as the
+25th/50th/75th percentiles (quantile loss on log wage; quantiles survive the monotone
+``exp`` back to VND). Classifiers stop early on a temporal validation slice and are then
+calibrated (isotonic when the slice has ≥ 20,000 rows, else sigmoid) on that slice through ``FrozenEstimator``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.pipeline import Pipeline
+
+from guidance.features import ContextFeatures, DemandIndex
+
+CLASSIFIER_TARGETS = ("employed_12m", "job_matches_training", "completed")
+WAGE_QUANTILES = (0.25, 0.5, 0.75)
+SMALL_BATCH = 20_000
+ISOTONIC_MIN_ROWS = 20_000  # below this, isotonic steps cost AUC and Brier on the test split
+PREDICTION_COLUMNS = (*(f"p_{t}" for t in CLASSIFIER_TARGETS),
+                      *(f"wage_q{int(q * 100)}" for q in WAGE_QUANTILES))
+
+
+@dataclass
+class ModelParams:
+    """Sizes of the gradient-boosting models (modest: serving scores hundreds of rows)."""
+
+    max_iter: int = 200
+    learning_rate: float = 0.1
+    max_depth: int = 3
+    max_leaf_nodes: int = 8
+    min_samples_leaf: int = 200
+    l2_regularization: float = 5.0
+    n_iter_no_change: int = 20
+    n_threads: int = 1  # OpenMP threads for fitting (0 = all cores); see training.pipeline
+    blend: bool = True
+    linear_max_rows: int = 200_000  # rows (random, seeded) the logistic part is fitted on  # blend boosting with a logistic model (weight chosen on val)
+    calibration: str = "auto"  # isotonic with >= ISOTONIC_MIN_ROWS validation rows, else sigmoid
+    max_categories: int = 250
+    random_state: int = 0
+    priors: dict = field(default_factory=dict)
+
+
+def _hgb(params: ModelParams, cat_mask: np.ndarray, *, quantile: float | None = None):
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    common = dict(max_iter=params.max_iter, learning_rate=params.learning_rate,
+                  max_leaf_nodes=params.max_leaf_nodes, max_depth=params.max_depth,
+                  min_samples_leaf=params.min_samples_leaf,
+                  l2_regularization=params.l2_regularization, categorical_features=cat_mask,
+                  early_stopping=True, n_iter_no_change=params.n_iter_no_change,
+                  random_state=params.random_state)
+    if quantile is None:
+        return HistGradientBoostingClassifier(**common)
+    return HistGradientBoostingRegressor(loss="quantile", quantile=quantile, **common)
+
+
+def _labels(frame: pd.DataFrame, target: str) -> tuple[np.ndarray, np.ndarray]:
+    y = frame[target].astype("float64").to_numpy()
+    ok = ~np.isnan(y)
+    return y[ok].astype(int), ok
+
+
+def _log_wage(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    wage = pd.to_numeric(frame["monthly_wage_vnd"], errors="coerce").astype("float64").to_numpy()
+    emp = frame["employed_12m"].astype("float64").to_numpy() == 1
+    ok = emp & (wage > 0)
+    return np.log(wage[ok]), ok
+
+
+class LogitBlend(ClassifierMixin, BaseEstimator):
+    """Weighted average, in log-odds, of already fitted binary classifiers.
+
+    The demo world is close to additive on the log-odds scale, where a logistic model is
+    hard to beat with ~20k rows; boosting adds interactions. Blending the two beat both
+    on the temporal validation and test slices (docs/training.md).
+    """
+
+    def __init__(self, estimators=(), weights=()):
+        self.estimators = estimators
+        self.weights = weights
+
+    def fit(self, X, y):
+        raise NotImplementedError("LogitBlend combines fitted estimators: use LogitBlend.of()")
+
+    @classmethod
+    def of(cls, estimators, weights) -> LogitBlend:
+        blend = cls(tuple(estimators), tuple(float(w) for w in weights))
+        blend.classes_ = np.array([0, 1])
+        return blend
+
+    def predict_proba(self, X):
+        z = np.zeros(len(X))
+        for est, w in zip(self.estimators, self.weights, strict=True):
+            if w:
+                p = np.clip(est.predict_proba(X)[:, 1], 1e-6, 1 - 1e-6)
+                z += w * np.log(p / (1 - p))
+        p1 = 1 / (1 + np.exp(-z))
+        return np.column_stack([1 - p1, p1])
+
+    def predict(self, X):
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+
+def choose_weight(p_boost: np.ndarray, p_linear: np.ndarray, y: np.ndarray,
+                  grid=(0.0, 0.25, 0.5, 0.75, 1.0)) -> float:
+    """Weight of the boosted model that minimises log loss on the validation slice."""
+    from sklearn.metrics import log_loss
+
+    lb = np.log(np.clip(p_boost, 1e-6, 1 - 1e-6) / np.clip(1 - p_boost, 1e-6, 1))
+    ll = np.log(np.clip(p_linear, 1e-6, 1 - 1e-6) / np.clip(1 - p_linear, 1e-6, 1))
+    losses = [log_loss(y, 1 / (1 + np.exp(-(w * lb + (1 - w) * ll))), labels=[0, 1])
+              for w in grid]
+    return float(grid[int(np.argmin(losses))])
+
+
+def calibration_transfers(est, X: np.ndarray, y: np.ndarray, cohorts: np.ndarray,
+                          method: str) -> tuple[bool, dict]:
+    """Keep a calibrator only if it helps forward in time: fit it on the older half of the
+    validation slice and compare log loss with the raw model on the newer half."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.metrics import log_loss
+
+    order = np.argsort(cohorts, kind="stable")
+    old, new = order[: len(order) // 2], order[len(order) // 2:]
+    if len(np.unique(y[old])) < 2 or len(new) == 0:
+        return True, {"raw_logloss_newer_half": float("nan"),
+                      "calibrated_logloss_newer_half": float("nan")}
+    cal = CalibratedClassifierCV(FrozenEstimator(est), method=method).fit(X[old], y[old])
+    raw = log_loss(y[new], np.clip(est.predict_proba(X[new])[:, 1], 1e-6, 1 - 1e-6), labels=[0, 1])
+    got = log_loss(y[new], np.clip(cal.predict_proba(X[new])[:, 1], 1e-6, 1 - 1e-6), labels=[0, 1])
+    return bool(got < raw), {"raw_logloss_newer_half": float(raw),
+                             "calibrated_logloss_newer_half": float(got)}
+
+
+class OutcomeModels:
+    """All targets' pipelines; ``predict`` transforms once and runs every final step."""
+
+    def __init__(self, features: ContextFeatures, pipelines: dict[str, Pipeline],
+                 params: ModelParams, iterations: dict[str, int]):
+        self.features = features
+        self.pipelines = pipelines
+        self.params = params
+        self.iterations = iterations
+
+    def set_demand(self, demand) -> OutcomeModels:
+        """Swap the demand snapshot used by every pipeline (they share the step)."""
+        self.features.set_demand(demand)
+        return self
+
+    def predict(self, pairs: pd.DataFrame) -> pd.DataFrame:
+        """Every target's prediction for each pair row (one feature pass).
+
+        Small batches run on one OpenMP thread: with several processes on few cores, extra
+        threads cost far more than they save (see PERFORMANCE_NOTES, serving).
+        """
+        if len(pairs) <= SMALL_BATCH:
+            from threadpoolctl import threadpool_limits
+
+            with threadpool_limits(1, user_api="openmp"):
+                return self._predict(pairs)
+        return self._predict(pairs)
+
+    def _predict(self, pairs: pd.DataFrame) -> pd.DataFrame:
+        return self.predict_features(self.features.transform(pairs), index=pairs.index)
+
+    def predict_features(self, X: np.ndarray, index=None) -> pd.DataFrame:
+        """Every target's prediction from an already transformed matrix (same final steps)."""
+        out = pd.DataFrame(index=index if index is not None else pd.RangeIndex(len(X)))
+        for t in CLASSIFIER_TARGETS:
+            out[f"p_{t}"] = self.pipelines[t][-1].predict_proba(X)[:, 1]
+        qs = np.column_stack([self.pipelines[f"wage_q{int(q * 100)}"][-1].predict(X)
+                              for q in WAGE_QUANTILES])
+        qs = np.sort(qs, axis=1)  # quantile models are fitted apart; keep them ordered
+        for j, q in enumerate(WAGE_QUANTILES):
+            out[f"wage_q{int(q * 100)}"] = np.exp(qs[:, j])
+        return out
+
+    def offering_history(self, offerings: pd.DataFrame) -> pd.DataFrame:
+        return self.features.offering_history(offerings)
+
+    def feature_names(self) -> list[str]:
+        return [str(n) for n in self.features.get_feature_names_out()]
+
+    def input_columns(self) -> list[str]:
+        return [str(n) for n in self.features.feature_names_in_]
+
+    def compact(self, months: int = 15) -> OutcomeModels:
+        """Keep only the newest demand months in the bundle (the serving snapshot)."""
+        d = self.features.demand_
+        if isinstance(d, DemandIndex):
+            self.features.demand_ = d.compact(months)
+        return self
+
+    def describe(self) -> dict:
+        return {"params": asdict(self.params), "iterations": self.iterations,
+                "blend_weights": getattr(self, "blend_weights", {}),
+                "calibration": getattr(self, "calibration", {}),
+                "features": self.feature_names(), "inputs": self.input_columns(),
+                "categorical_levels": self.features.cat_levels_}
+
+
+def fit_models(train: pd.DataFrame, val: pd.DataFrame, tables: dict[str, pd.DataFrame],
+               params: ModelParams | None = None, progress=None) -> tuple[OutcomeModels, dict]:
+    """Fit features on ``train`` (time-respecting history), stop early and calibrate on ``val``.
+
+    Returns the models and the feature matrices ``{"train": X, "val": X}`` for reuse.
+    """
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+
+    params = params or ModelParams()
+    step = progress or (lambda msg: None)
+    ft = ContextFeatures(max_categories=params.max_categories, priors=params.priors or None)
+    step("features")
+    Xtr = ft.fit_transform(train, provinces=tables["provinces"],
+                           occupations=tables["occupations"], demand=tables["demand"],
+                           programmes=tables["programmes"])
+    Xva = ft.transform(val)
+    mask = ft.categorical_mask_
+    pipelines: dict[str, Pipeline] = {}
+    iterations: dict[str, int] = {}
+    components: dict[str, dict] = {}
+    calibration: dict[str, dict] = {}
+    for t in CLASSIFIER_TARGETS:
+        step(f"model {t}")
+        ytr, oktr = _labels(train, t)
+        yva, okva = _labels(val, t)
+        y_all = np.zeros(len(Xtr), dtype=int)
+        y_all[oktr] = ytr
+        boost = _hgb(params, mask).fit(Xtr[oktr], ytr, X_val=Xva[okva], y_val=yva)
+        iterations[t] = int(boost.n_iter_)
+        rows = np.flatnonzero(oktr)
+        if len(rows) > params.linear_max_rows:  # a linear model needs far fewer rows
+            rows = np.sort(np.random.default_rng(params.random_state).choice(
+                rows, params.linear_max_rows, replace=False))
+        linear = fit_logistic_baseline(Xtr[rows], y_all[rows], mask, params.random_state)
+        w = (choose_weight(boost.predict_proba(Xva[okva])[:, 1],
+                           linear.predict_proba(Xva[okva])[:, 1], yva)
+             if params.blend else 1.0)
+        components[t] = {"boost": boost, "linear": linear, "weight_boost": w}
+        est = LogitBlend.of([boost, linear], [w, 1.0 - w])
+        method = params.calibration
+        if method == "auto":
+            method = "isotonic" if okva.sum() >= ISOTONIC_MIN_ROWS else "sigmoid"
+        cohorts = val["cohort"].to_numpy()[okva]
+        keep, check = calibration_transfers(est, Xva[okva], yva, cohorts, method)
+        calibration[t] = {"method": method if keep else "none", **check}
+        final = est
+        if keep:
+            final = CalibratedClassifierCV(FrozenEstimator(est), method=method)
+            final.fit(Xva[okva], yva)
+        pipelines[t] = Pipeline([("features", ft), ("model", final)])
+    ytr, oktr = _log_wage(train)
+    yva, okva = _log_wage(val)
+    for q in WAGE_QUANTILES:
+        name = f"wage_q{int(q * 100)}"
+        step(f"model {name}")
+        est = _hgb(params, mask, quantile=q).fit(Xtr[oktr], ytr, X_val=Xva[okva], y_val=yva)
+        iterations[name] = int(est.n_iter_)
+        pipelines[name] = Pipeline([("features", ft), ("model", est)])
+    models = OutcomeModels(ft, pipelines, params, iterations)
+    models.blend_weights = {t: c["weight_boost"] for t, c in components.items()}
+    models.calibration = calibration
+    return models, {"train": Xtr, "val": Xva, "components": components}
+
+
+def fit_logistic_baseline(X: np.ndarray, y: np.ndarray, cat_mask: np.ndarray, seed: int = 0):
+    """Baseline: logistic regression on the same features (one-hot categoricals, scaled
+    numerics, median-imputed) — what a careful analyst would fit first."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    cats = np.flatnonzero(cat_mask)
+    nums = np.flatnonzero(~cat_mask)
+    pre = ColumnTransformer([
+        ("cat", Pipeline([("imp", SimpleImputer(strategy="constant", fill_value=-1)),
+                          ("oh", OneHotEncoder(handle_unknown="ignore", min_frequency=20))]), cats),
+        ("num", Pipeline([("imp", SimpleImputer(strategy="median", keep_empty_features=True)),
+                          ("sc", StandardScaler())]), nums),
+    ])
+    model = Pipeline([("pre", pre), ("lr", LogisticRegression(max_iter=300, C=1.0,
+                                                              random_state=seed))])
+    return model.fit(X, y)

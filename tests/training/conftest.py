@@ -1,0 +1,37 @@
+"""Fixtures for the training tests: a tiny generated world and a fast model size."""
+
+from __future__ import annotations
+
+import pytest
+
+# Third-party noise that MLflow triggers in its own imports and store (not our code).
+MLFLOW_WARNINGS = [
+    pytest.mark.filterwarnings("ignore:.*type hint:UserWarning"),
+    pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SADeprecationWarning"),
+]
+FAST = {"model": {"max_iter": 30}}
+
+
+@pytest.fixture(scope="session")
+def tiny_dir(tmp_path_factory):
+    from guidance.world import generate_world
+
+    path = tmp_path_factory.mktemp("tiny_world")
+    generate_world(path, seed=7, scale="tiny", progress=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_tables(tiny_dir):
+    from guidance.contract import load_dir
+
+    return load_dir(tiny_dir)
+
+
+@pytest.fixture(scope="session")
+def trained(tiny_tables):
+    """One fast training on the tiny world, shared by the tests that only read it."""
+    from training.config import load_config
+    from training.pipeline import train_and_evaluate
+
+    return train_and_evaluate(tiny_tables, load_config(overrides=FAST), progress=False)

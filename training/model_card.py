@@ -1,0 +1,83 @@
+"""The model card (Markdown) written beside every artifact and into the run's MLflow artifacts."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from training.pipeline import TrainResult
+
+
+def _cell(v) -> str:
+    if isinstance(v, float):
+        return f"{v:,.0f}" if abs(v) >= 1000 or (v.is_integer() and v != 0) else f"{v:.4f}"
+    return str(v)
+
+
+def _table(df: pd.DataFrame, cols: list[str]) -> str:
+    head = "| " + " | ".join(cols) + " |\n|" + "---|" * len(cols) + "\n"
+    body = ""
+    for row in df[cols].itertuples(index=False):
+        cells = [_cell(v) for v in row]
+        body += "| " + " | ".join(cells) + " |\n"
+    return head + body
+
+
+def render(result: TrainResult, meta: dict) -> str:
+    """Intended use, data vintage, metrics vs baselines, slices, fairness, limitations."""
+    ev = result.evaluation
+    lines = [
+        f"# Model card: {meta.get('name', 'guidance-outcomes')} version {meta.get('version', '?')}",
+        "",
+        "## Intended use",
+        "Estimates, for a learner considering a vocational offering (programme × institution × "
+        "province), the chance of completing it, of being employed 12 months after graduating, "
+        "of working in an occupation the programme trains for, and the likely monthly wage "
+        "(25th/50th/75th percentiles). It supports career counselling in Vietnam: it ranks and "
+        "explains options; it must not decide admissions, funding or anyone's eligibility.",
+        "",
+        "## Data vintage",
+        f"- data directory hash: `{meta.get('data_hash', '?')}`; git commit: "
+        f"`{meta.get('git_commit') or 'none'}`; MLflow run: `{meta.get('run_id') or 'none'}`",
+    ]
+    for part, (a, b) in ev.cohorts.items():
+        lines.append(f"- {part}: cohorts {a} … {b}, {ev.n_rows.get(part, 0):,} records")
+    lines += [f"- demand snapshot carried in the artifact ends {meta.get('demand_last_period', '?')}",
+              "", "## Metrics on the newest cohorts (test split) vs baselines", ""]
+    rows = []
+    for t, m in ev.metrics.items():
+        rows.append({"target": t, "model": "model", **m})
+        rows += [{"target": t, "model": b, **bm} for b, bm in ev.baselines[t].items()]
+    lines.append(_table(pd.DataFrame(rows), ["target", "model", "auc", "brier", "log_loss", "ece"]))
+    lines.append(f"Beats every baseline on employed_12m (AUC and Brier): "
+                 f"{'yes' if ev.beats_baselines else 'no — ' + '; '.join(ev.beat_reasons)}.")
+    lines += ["", "Wages (VND/month, employed graduates with a wage):", ""]
+    wrows = [{"model": k, **v} for k, v in ev.wages.items()]
+    lines.append(_table(pd.DataFrame(wrows), ["model", "pinball_q25", "pinball_q50",
+                                              "pinball_q75", "mae_q50", "coverage_50"]))
+    lines += ["## Slices (employed_12m)", ""]
+    for key, tab in ev.slices.items():
+        if key.startswith("employed_12m/"):
+            lines += [f"### {key.split('/')[1]}", "",
+                      _table(tab, ["group", "n", "auc", "brier", "ece", "observed", "predicted"])]
+    lines += ["## Fairness", "",
+              "Gap = mean predicted − observed rate per group (positive: the model is optimistic "
+              "for that group); calibration gap = largest minus smallest group ECE. `sex` and "
+              "`ethnic_minority` are never model inputs; they are used only for this audit.", ""]
+    for key, rep in ev.fairness.items():
+        lines += [f"### {key}", f"max |gap| {rep['max_abs_gap']:.4f}, calibration gap "
+                  f"{rep['calibration_gap']:.4f}", "",
+                  _table(rep["groups"], ["group", "n", "observed", "predicted", "gap", "ece"])]
+    lines += [
+        "## Limitations",
+        "- Trained on graduates up to the validation cutoff; the newest 12 months are held out "
+        "for testing, so the model lags the data by a year.",
+        "- Outcomes are observed only for people who enrolled: effects of choosing an offering "
+        "are associations, not causal effects.",
+        "- A model blind to sex and ethnicity still reproduces differences in the labels it learns "
+        "from; see the fairness gaps above and review them before each promotion.",
+        "- Offerings with few graduates lean on their programme code, field and region "
+        "(shrinkage); an observed rate is never shown below 20 graduates.",
+        "- Demand features use the newest demand snapshot for future graduation months.",
+        "",
+    ]
+    return "\n".join(lines)

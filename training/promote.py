@@ -1,0 +1,159 @@
+"""Promotion gate: move the ``champion`` alias only to a version that earns it.
+
+A challenger is promoted when (1) on the challenger's own newest-cohort test split it is at
+least as good as the current champion re-scored on the same rows (configured metrics and
+margin), or, with no champion yet, it beats every baseline; and (2) it passes the fairness
+gate (configured limits on the predicted-minus-observed gap and the calibration gap by each
+audited attribute). ``--force --reason`` overrides and records the reason as a tag.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from guidance import evaluate as ev
+from training.config import PromotionConfig, TrainConfig, from_dict
+from training.pipeline import split_pairs
+
+
+@dataclass
+class Decision:
+    version: str
+    promoted: bool
+    reasons: list[str] = field(default_factory=list)
+    scores: dict[str, dict[str, float]] = field(default_factory=dict)
+    previous: str | None = None
+    forced: bool = False
+
+
+def fairness_reasons(fairness: dict[str, dict], cfg: PromotionConfig) -> list[str]:
+    """Fairness-gate failures for the promotion target, one readable line each."""
+    out = []
+    for attr in cfg.fairness_attributes:
+        rep = fairness.get(f"{cfg.target}/{attr}")
+        if rep is None:
+            out.append(f"fairness by {attr}: not measured")
+            continue
+        gap, cal = rep["max_abs_gap"], rep["calibration_gap"]
+        if not np.isfinite(gap):
+            out.append(f"fairness by {attr}: insufficient data (no group with ≥ "
+                       f"{cfg.fairness_min_n} records)")
+            continue
+        if gap > cfg.max_abs_gap:
+            out.append(f"fairness by {attr}: max |predicted − observed| {gap:.4f} > "
+                       f"limit {cfg.max_abs_gap:.4f}")
+        if cal > cfg.max_calibration_gap:
+            out.append(f"fairness by {attr}: calibration gap {cal:.4f} > "
+                       f"limit {cfg.max_calibration_gap:.4f}")
+    return out
+
+
+def metric_reasons(challenger: dict, champion: dict, cfg: PromotionConfig) -> list[str]:
+    out = []
+    for metric, direction in cfg.metrics.items():
+        a, b = challenger[metric], champion[metric]
+        better = a - b if direction == "max" else b - a
+        if not better >= cfg.min_improvement:
+            out.append(f"{cfg.target} {metric}: challenger {a:.4f} vs champion {b:.4f} "
+                       f"(improvement {better:+.4f} < required {cfg.min_improvement:+.4f})")
+    return out
+
+
+def _set_champion(client, name: str, version: str, previous: str | None, reasons: list[str],
+                  forced_reason: str | None = None) -> None:
+    from guidance.registry import CHAMPION
+
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    client.set_model_version_tag(name, version, "promoted_at", stamp)
+    client.set_model_version_tag(name, version, "promoted_from", previous or "none")
+    if forced_reason is not None:
+        client.set_model_version_tag(name, version, "forced_reason", forced_reason)
+        client.set_model_version_tag(name, version, "overridden_gate", json.dumps(reasons)[:4000])
+    client.set_registered_model_alias(name, CHAMPION, version)
+
+
+def first_champion(client, name: str, version: str, result, tracking_uri: str):
+    """After training: with no champion yet, the new version becomes champion if it beats
+    every baseline and passes the fairness gate."""
+    from guidance.registry import champion_version
+
+    if champion_version(client, name) is not None:
+        return False, ["a champion exists: run `guidance promote` to compare"]
+    cfg = result.config.promotion
+    reasons = list(result.evaluation.beat_reasons) + fairness_reasons(
+        result.evaluation.fairness, cfg)
+    if reasons:
+        return False, reasons
+    _set_champion(client, name, version, None, [])
+    return True, []
+
+
+def _score(models, tables, test, target: str) -> tuple[dict, np.ndarray, np.ndarray]:
+    models.set_demand(tables["demand"])
+    p = models.predict(test)[f"p_{target}"].to_numpy()
+    y = test[target].astype("float64").to_numpy()
+    ok = ~np.isnan(y)
+    return ev.binary_metrics(y[ok].astype(int), p[ok]), y[ok].astype(int), p[ok]
+
+
+def promote(client, name: str, version: str | None = None, *, force: bool = False,
+            reason: str | None = None, data_dir: str | Path | None = None,
+            promotion: PromotionConfig | None = None) -> Decision:
+    """Run the gate for ``version`` (default: the newest) and move the alias if it passes."""
+    from guidance.contract import data_hash, load_dir
+    from guidance.registry import champion_version, list_versions, load_version
+
+    if force and not reason:
+        raise ValueError("--force needs --reason")
+    versions = list_versions(client, name)
+    if not versions:
+        raise LookupError(f"no registered versions of {name}")
+    version = str(version or versions[-1].version)
+    info = next((v for v in versions if v.version == version), None)
+    if info is None:
+        raise LookupError(f"{name} has no version {version}")
+    current = champion_version(client, name)
+    if current == version:
+        return Decision(version, False, [f"version {version} is already the champion"], {},
+                        current)
+    run = client.get_run(info.run_id)
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg_path = client.download_artifacts(info.run_id, "evaluation/config.json", tmp)
+        config: TrainConfig = from_dict(json.loads(Path(cfg_path).read_text()))
+        gate = promotion or config.promotion
+        data = Path(data_dir or run.data.params["data_dir"])
+        tables = load_dir(data)
+        reasons = []
+        if data_hash(data) != run.data.params.get("data_hash"):
+            reasons.append(f"data in {data} differs from the challenger's training data "
+                           "(hash mismatch): re-scoring on it anyway")
+        test = split_pairs(tables, config)["test"]
+        chal = load_version(client, name, version, Path(tmp) / "challenger")
+        scores = {}
+        scores["challenger"], y, p = _score(chal.models, tables, test, gate.target)
+        fairness = {}
+        for attr in gate.fairness_attributes:
+            groups = test.loc[test[gate.target].notna(), attr].astype("str").fillna("unknown")
+            fairness[f"{gate.target}/{attr}"] = ev.fairness_report(y, p, groups.reset_index(
+                drop=True), gate.fairness_min_n)
+        blocking = fairness_reasons(fairness, gate)
+        if current is None:
+            if run.data.metrics.get("beats_baselines", 0.0) < 1.0:
+                blocking.append("no champion yet and the challenger does not beat every "
+                                "baseline on its test split")
+        else:
+            champ = load_version(client, name, current, Path(tmp) / "champion")
+            scores["champion"], _, _ = _score(champ.models, tables, test, gate.target)
+            blocking += metric_reasons(scores["challenger"], scores["champion"], gate)
+    decision = Decision(version, False, reasons + blocking, scores, current)
+    if blocking and not force:
+        return decision
+    _set_champion(client, name, version, current, blocking, reason if force else None)
+    decision.promoted, decision.forced = True, bool(blocking) and force
+    return decision

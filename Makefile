@@ -5,9 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA ?= var/demo
 SEED ?= 42
+HOST ?= 127.0.0.1
+PORT ?= 8000
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test test-slow venv install install-dev data validate train serve lint bench clean
+.PHONY: run test test-slow venv install install-dev browser lint clean
 
 $(BIN)/uv:
 	$(PY) -m venv $(VENV)
@@ -31,9 +33,27 @@ run: install
 	$(BIN)/guidance validate $(DATA)
 	$(BIN)/guidance train --data $(DATA)
 	$(BIN)/guidance promote
+	$(BIN)/guidance db upgrade
+	$(BIN)/guidance db load $(DATA)
+	@if [ ! -f var/.keys-issued ]; then \
+	  echo "== API keys (shown once; stored hashed):"; \
+	  echo "   admin:      $$($(BIN)/guidance keys create --name demo-admin --role admin 2>/dev/null)"; \
+	  echo "   counsellor: $$($(BIN)/guidance keys create --name demo-counsellor --role counsellor 2>/dev/null)"; \
+	  touch var/.keys-issued; \
+	fi
+	@echo "== serving on http://$(HOST):$(PORT)  (learner form: /, API docs: /docs)"
+	$(BIN)/guidance serve --host $(HOST) --port $(PORT)
+
+## Debian's Chromium for the browser tests (installed once; needs root and the Debian registry).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || { echo "could not install chromium: run 'apt-get install chromium' as root"; exit 1; }; \
+	fi
 
 ## make test: install the dev extra and run the default (fast) test suite.
-test: install-dev
+test: install-dev browser
 	$(BIN)/python -m pytest
 
 ## make test-slow: the heavy checks (national scale and the like).

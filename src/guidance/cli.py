@@ -76,6 +76,47 @@ def _add_purge(p: argparse.ArgumentParser) -> None:
                    help="retention in days (default: GUIDANCE_RETENTION_DAYS)")
 
 
+def _add_recommender_source(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", default=None, help="data directory (default: settings.data_dir)")
+    p.add_argument("--model", default=None,
+                   help="model bundle .joblib (default: newest in settings.models_dir)")
+    p.add_argument("--top-k", type=int, default=10)
+
+
+def _add_recommend(p: argparse.ArgumentParser) -> None:
+    _add_recommender_source(p)
+    p.add_argument("--learner", required=True,
+                   help="JSON file ('-' = stdin): {profile: {...}, preferences: {...}} or flat")
+    p.add_argument("--lang", choices=["vi", "en"], default="vi")
+    p.add_argument("--json", action="store_true", help="print the full result as JSON")
+    p.add_argument("--what-if", default=None,
+                   help='JSON of one change, e.g. \'{"willing_to_relocate": true}\' or '
+                        '\'{"max_distance_km": "+50"}\'')
+
+
+def _add_recommend_batch(p: argparse.ArgumentParser) -> None:
+    _add_recommender_source(p)
+    p.add_argument("--learners", required=True, help="CSV or Parquet of learners + preferences")
+    p.add_argument("--out", required=True, help="output .csv or .parquet")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _add_audit(p: argparse.ArgumentParser) -> None:
+    _add_recommender_source(p)
+    p.add_argument("--learners", default=None,
+                   help="CSV/Parquet learner sample (default: newest year of tracer records)")
+    p.add_argument("--sample", type=int, default=1000, help="learners drawn from the data")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=None, help="write the exposure table as CSV")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _add_serve(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default=None, help="default: GUIDANCE_HOST (127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="default: GUIDANCE_PORT (8000)")
+    p.add_argument("--workers", type=int, default=None, help="default: GUIDANCE_WORKERS (1)")
+
+
 # name -> (help, handler "module:function", argument adder)
 COMMANDS: dict[str, tuple[str, str, Adder]] = {
     "validate": ("check a data directory against the data contract",
@@ -86,6 +127,14 @@ COMMANDS: dict[str, tuple[str, str, Adder]] = {
              "guidance.info:info_command", _add_info),
     "purge": ("delete audit and feedback rows older than the retention period",
               "guidance.store.cli:purge_command", _add_purge),
+    "serve": ("run the API under uvicorn", "guidance.api.serve:serve_command", _add_serve),
+    "recommend": ("recommend offerings for one learner (JSON), with reasons; --what-if",
+                  "guidance.recommend.cli:recommend_command", _add_recommend),
+    "recommend-batch": ("recommend for every learner of a CSV/Parquet file",
+                        "guidance.recommend.cli:batch_command", _add_recommend_batch),
+    "audit-recommendations": ("exposure of occupation families in the top-k by sex and "
+                              "ethnic-minority status",
+                              "guidance.recommend.cli:audit_command", _add_audit),
 }
 
 # name -> {subname: (help, handler, adder)}

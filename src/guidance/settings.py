@@ -25,6 +25,21 @@ class Settings(BaseSettings):
     workers: int = 1
     seed: int = 42
     retention_days: int = Field(365, ge=1, description="Audit/feedback retention (guidance purge).")
+    # serving API (guidance serve)
+    api_secret: str | None = Field(None, description="HMAC key for audit profile hashes; "
+                                   "generated into var_dir/api_secret on first run if unset.")
+    model_path: Path | None = Field(None, description="Serve this artifact (.joblib) instead "
+                                    "of the registry's champion; hot-swapped when it changes.")
+    model_poll_seconds: float = Field(5.0, gt=0, description="How often each worker checks the "
+                                      "champion alias, the artifact and the demand snapshots.")
+    demand_months: int = Field(15, ge=1, description="Newest demand periods the recommender reads.")
+    rate_limit_public_per_minute: int = Field(60, ge=1, description="Per client IP, anonymous.")
+    rate_limit_key_per_minute: int = Field(600, ge=1, description="Per API key.")
+    max_body_bytes: int = Field(1 << 20, ge=1024, description="JSON request body limit (413).")
+    max_upload_bytes: int = Field(64 << 20, ge=1024, description="Demand CSV upload limit (413).")
+    request_timeout_seconds: float = Field(10.0, gt=0, description="Per-request budget (503).")
+    max_concurrency: int = Field(32, ge=1, description="In-flight requests per worker before "
+                                 "shedding with 503.")
 
 
 @lru_cache

@@ -1,0 +1,180 @@
+"""The application factory and its lifespan.
+
+``create_app(settings)`` builds everything the app needs into ``app.state.ctx`` (no module
+globals); the lifespan migrates the database and starts the model watcher, which loads the
+catalogue, the newest demand and the model in the background, so ``/readyz`` answers 503
+(and why) until all are in place.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import re
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+
+from guidance.settings import Settings, get_settings
+
+log = logging.getLogger("guidance.api")
+DESCRIPTION = """Career guidance for vocational training: recommendations, the training
+catalogue, labour demand, feedback and audit. Send `X-API-Key` for counsellor and admin
+routes; public routes need no key."""
+
+
+def _docs_csp(app: FastAPI) -> str:
+    """CSP for Swagger UI: its CDN plus the hash of its one inline script (no
+    'unsafe-inline' for scripts)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    html = get_swagger_ui_html(
+        openapi_url=app.openapi_url, title=f"{app.title} - Swagger UI",
+        oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url,
+        init_oauth=app.swagger_ui_init_oauth, swagger_ui_parameters=app.swagger_ui_parameters,
+    ).body.decode("utf-8")
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest()).decode() + "'"
+        for s in re.findall(r"<script>(.*?)</script>", html, flags=re.S))
+    cdn = "https://cdn.jsdelivr.net"
+    return (f"default-src 'self'; script-src 'self' {cdn} {hashes}; "
+            f"style-src 'self' {cdn}; img-src 'self' data: https://fastapi.tiangolo.com; "
+            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+
+
+def _province_enums(schema: dict) -> None:
+    """Document province codes as the packaged list of the 34 provinces (an unknown code is
+    a 422, so the schema says which codes are valid)."""
+    from guidance import reference
+
+    codes = sorted(reference.provinces()["province_code"].astype(str))
+    comps = schema.get("components", {}).get("schemas", {})
+    for name in ("LearnerProfile", "WhatIfChanges"):
+        prop = comps.get(name, {}).get("properties", {}).get("home_province_code")
+        if prop is not None:
+            prop.pop("anyOf", None)
+            prop.update(type="string", enum=codes)
+
+
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _no_nul(node: Any) -> None:
+    """Every free string in the schema excludes NUL, which the edge refuses (422)."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and not {"pattern", "enum", "format", "const"} & set(node):
+            node["pattern"] = NO_NUL
+        for v in node.values():
+            _no_nul(v)
+    elif isinstance(node, list):
+        for v in node:
+            _no_nul(v)
+
+
+def _openapi_with_access(app: FastAPI) -> Any:
+    """The OpenAPI schema with each operation's security taken from the access matrix:
+    public routes declare the key optional (``{}``), the others require it."""
+    from fastapi.openapi.utils import get_openapi
+
+    from guidance.api.security import ACCESS, PUBLIC
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version,
+                                 description=app.description, routes=app.routes)
+            _province_enums(schema)
+            _no_nul(schema)
+            for path, ops in schema.get("paths", {}).items():
+                for method, op in ops.items():
+                    allowed = ACCESS.get((method.upper(), path), frozenset())
+                    if PUBLIC in allowed:
+                        op["security"] = [{}, {"APIKeyHeader": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    return openapi
+
+
+def _source(settings: Settings) -> Any:
+    from guidance.api.holder import FileSource, RegistrySource
+
+    if settings.model_path is not None:
+        return FileSource(settings.model_path)
+    return RegistrySource(settings.mlflow_tracking_uri, settings.registered_model_name)
+
+
+def _ensure_db(ctx: Any) -> bool:
+    """Migrate once; until that works the app is not ready (and says why)."""
+    if ctx.db_ready:
+        return True
+    from guidance.store.migrate import upgrade
+
+    try:
+        upgrade(ctx.engine)
+    except Exception as exc:  # noqa: BLE001 - any failure: not ready, retry at next poll
+        ctx.db_error = f"database not reachable or not migrated ({type(exc).__name__})"
+        log.warning("database not ready: %s", type(exc).__name__)
+        return False
+    ctx.db_ready, ctx.db_error = True, None
+    return True
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):  # noqa: ANN201 - async generator
+    ctx = app.state.ctx
+    await run_in_threadpool(_ensure_db, ctx)
+    ctx.holder.start()
+    try:
+        yield
+    finally:
+        ctx.holder.stop()
+        ctx.engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A new app for ``settings`` (default: the environment's)."""
+    from guidance import __version__
+    from guidance.api import errors
+    from fastapi import Depends
+
+    from guidance.api.deps import Ctx, authorize, server_secret
+    from guidance.api.holder import ModelHolder
+    from guidance.api.limits import STRICT_CSP, EdgeMiddleware, LimitMiddleware
+    from guidance.api.metrics import Metrics
+    from guidance.api.routes import catalogue, demand, feedback, models, ops, recommendations
+    from guidance.api.security import API, RateLimiter
+    from guidance.store.db import make_engine
+    from guidance.web import install as install_pages
+
+    settings = settings or get_settings()
+    app = FastAPI(title="guidance", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan, redoc_url=None)
+    engine = make_engine(settings.database_url)
+    metrics = Metrics()
+    ctx_ref: dict[str, Any] = {}
+    holder = ModelHolder(engine, _source(settings), poll_seconds=settings.model_poll_seconds,
+                         demand_months=settings.demand_months,
+                         db_ready=lambda: _ensure_db(ctx_ref["ctx"]))
+    holder.listeners.append(metrics.served)
+    ctx = Ctx(settings=settings, engine=engine, holder=holder, metrics=metrics,
+              public_limiter=RateLimiter(settings.rate_limit_public_per_minute),
+              key_limiter=RateLimiter(settings.rate_limit_key_per_minute),
+              secret=server_secret(settings))
+    ctx_ref["ctx"] = ctx
+    app.state.ctx = ctx
+    errors.install(app)
+    for module in (ops, recommendations, catalogue, demand, feedback, models):
+        app.include_router(module.router)
+    install_pages(app, dependencies=[Depends(authorize)])
+    app.openapi = _openapi_with_access(app)  # type: ignore[method-assign]
+    docs_csp = _docs_csp(app)
+    app.add_middleware(LimitMiddleware, max_body=settings.max_body_bytes,
+                       max_upload=settings.max_upload_bytes, upload_prefix=f"{API}/demand/",
+                       max_concurrency=settings.max_concurrency,
+                       timeout=settings.request_timeout_seconds, metrics=metrics)
+    app.add_middleware(EdgeMiddleware, metrics=metrics,
+                       csp_for=lambda path: docs_csp if path.startswith("/docs") else STRICT_CSP)
+    return app

@@ -1,0 +1,68 @@
+"""What the recommender needs from the database, as contract-typed DataFrames."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from guidance.store.catalogue import OCCUPATION_COLS, PROGRAMME_COLS, PROVINCE_COLS
+
+_INT = {"duration_months", "tuition_vnd_per_year", "min_education", "capacity", "skill_level"}
+_FLOAT = {"lat", "lon"}
+
+
+def _frame(rows: list[Any], cols: list[str]) -> Any:
+    import pandas as pd
+
+    data = list(zip(*rows, strict=True)) if rows else [()] * len(cols)
+    out = {}
+    for c, v in zip(cols, data, strict=True):
+        if c in _INT:
+            out[c] = pd.array(list(v), dtype="Int64")
+        elif c in _FLOAT:
+            out[c] = pd.array([float("nan") if x is None else float(x) for x in v],
+                              dtype="float64")
+        elif c == "active":
+            out[c] = pd.array([True if x is None else bool(x) for x in v], dtype="boolean")
+        else:
+            out[c] = pd.array(list(v), dtype="str")
+    return pd.DataFrame(out)
+
+
+def read_catalogue(engine: Any) -> dict[str, Any]:
+    """provinces, occupations and programmes from the database, read in one transaction."""
+    from sqlalchemy import select
+
+    from guidance.store.schema import Occupation, Programme, Province
+
+    out = {}
+    with engine.connect() as conn, conn.begin():
+        for name, model, cols, key in (
+            ("provinces", Province, PROVINCE_COLS, Province.province_code),
+            ("occupations", Occupation, OCCUPATION_COLS, Occupation.occupation_code),
+            ("programmes", Programme, PROGRAMME_COLS, Programme.programme_id),
+        ):
+            table = model.__table__
+            rows = conn.execute(select(*(table.c[c] for c in cols)).order_by(key)).all()
+            out[name] = _frame([tuple(r) for r in rows], cols)
+    return out
+
+
+def demand_key(engine: Any, months: int) -> tuple:
+    """Identity of the newest ``months`` snapshots: (period, content hash) pairs. Cheap to
+    read, so every worker can poll it and notice another worker's upload."""
+    from guidance.store.demand import list_snapshots
+
+    snaps = list_snapshots(engine)[-months:]
+    return tuple((s.period, s.content_hash) for s in snaps)
+
+
+def read_demand(engine: Any, key: tuple) -> Any | None:
+    """The demand rows of the snapshots named by ``key`` (None when there are none)."""
+    import pandas as pd
+
+    from guidance.store.demand import get_demand
+
+    if not key:
+        return None
+    frames = [get_demand(engine, period=p) for p, _ in key]
+    return pd.concat(frames, ignore_index=True)

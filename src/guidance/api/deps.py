@@ -1,0 +1,87 @@
+"""Typed dependencies: the application context (in ``app.state``, never a module global),
+the caller, and the model currently served."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, Request, Security
+
+from guidance.api.errors import DatabaseUnavailable
+from guidance.api.security import Principal, api_key_header, authenticate, authorize_principal
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from guidance.api.holder import ModelHolder, Served
+    from guidance.api.metrics import Metrics
+    from guidance.api.security import RateLimiter
+    from guidance.settings import Settings
+
+
+@dataclass
+class Ctx:
+    settings: Settings
+    engine: Engine
+    holder: ModelHolder
+    metrics: Metrics
+    public_limiter: RateLimiter
+    key_limiter: RateLimiter
+    secret: bytes
+    db_ready: bool = False
+    db_error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def require_db(self) -> None:
+        if not self.db_ready:
+            raise DatabaseUnavailable(self.db_error or "the database is not ready yet",
+                                      headers={"Retry-After": "5"})
+
+
+def get_ctx(request: Request) -> Ctx:
+    return request.app.state.ctx
+
+
+def authorize(request: Request, key: str | None = Security(api_key_header)) -> Principal:
+    """Authenticate (``X-API-Key``), then check the access matrix and the rate limit."""
+    return authorize_principal(request, authenticate(request, key))
+
+
+CtxDep = Annotated[Ctx, Depends(get_ctx)]
+
+
+def db_ctx(ctx: CtxDep) -> Ctx:
+    ctx.require_db()
+    return ctx
+
+
+DbCtx = Annotated[Ctx, Depends(db_ctx)]
+Caller = Annotated[Principal, Depends(authorize)]
+
+
+def served(ctx: DbCtx) -> Served:
+    """The model object this request uses from start to end (a swap does not affect it)."""
+    return ctx.holder.require()
+
+
+ModelDep = Annotated["Served", Depends(served)]
+
+
+def server_secret(settings: Settings) -> bytes:
+    """The HMAC key for profile hashes: the setting, else ``var_dir/api_secret``
+    (created on first run, readable by the owner only)."""
+    if settings.api_secret:
+        return settings.api_secret.encode("utf-8")
+    path = Path(settings.var_dir) / "api_secret"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(secrets.token_hex(32), encoding="utf-8")
+        tmp.chmod(0o600)
+        with contextlib.suppress(OSError):  # another worker may have won the race
+            tmp.replace(path) if not path.exists() else tmp.unlink()
+    return path.read_text(encoding="utf-8").strip().encode("utf-8")

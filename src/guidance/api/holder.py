@@ -1,0 +1,302 @@
+"""The model holder: load in the background, verify, smoke-test, swap one reference.
+
+A request takes ``holder.require()`` once and keeps that ``Served`` object to the end, so
+a swap never changes the model under a running request. A load that fails (bad sha256,
+other library versions, corrupt file, a smoke prediction that raises) leaves the old model
+serving and is reported by ``status()`` (``/readyz``, ``/models``). Every worker runs its
+own watcher over the same source, so all workers converge on the same version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from guidance.api.errors import ModelNotReady
+
+log = logging.getLogger("guidance.api.holder")
+
+
+class LoadFailed(RuntimeError):
+    """A candidate model could not be loaded or failed its checks; the old one serves on."""
+
+
+@dataclass
+class Served:
+    """One loaded model and the recommender built on it. ``lock``: one model call at a time
+    per process (PERFORMANCE_NOTES: concurrent calls only fight over the cores)."""
+
+    recommender: Any
+    version: str
+    sha256: str | None
+    source: str
+    metadata: dict
+    demand_key: tuple
+    loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def demand_period(self) -> str:
+        return str(self.recommender.demand_period)
+
+
+class FileSource:
+    """A local artifact (``<name>-<version>.joblib`` + ``.json``); changes are noticed by
+    the files' identity (inode, size, mtime)."""
+
+    kind = "file"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.meta = self.path.with_suffix(".json")
+
+    def fingerprint(self) -> tuple:
+        out = []
+        for p in (self.path, self.meta):
+            try:
+                st = p.stat()
+                out.append((st.st_ino, st.st_size, st.st_mtime_ns))
+            except OSError:
+                out.append(None)
+        return tuple(out)
+
+    def load(self) -> tuple[Any, dict, str]:
+        from guidance.artifacts import ArtifactMismatch, load_artifact
+
+        if not self.path.is_file():
+            raise LoadFailed(f"artifact {self.path.name} does not exist")
+        try:
+            art = load_artifact(self.path)
+        except ArtifactMismatch as exc:
+            raise LoadFailed(str(exc)) from exc
+        return art.models, art.metadata, str(art.metadata.get("version", "unknown"))
+
+    def describe(self) -> dict:
+        return {"kind": self.kind, "path": self.path.name}
+
+    def versions(self) -> list[dict]:
+        import json
+
+        out = []
+        for meta in sorted(self.path.parent.glob("*.json")):
+            try:
+                rec = json.loads(meta.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if not isinstance(rec, dict) or "sha256" not in rec:
+                continue
+            metrics = rec.get("metrics") if isinstance(rec.get("metrics"), dict) else {}
+            out.append({"version": str(rec.get("version")), "name": rec.get("name"),
+                        "aliases": ["active"] if meta == self.meta else [],
+                        "created": rec.get("created_utc"),
+                        "metrics": {k: v for k, v in metrics.items()
+                                    if isinstance(v, (int, float))}})
+        return out
+
+
+class RegistrySource:
+    """The MLflow registry's ``champion`` alias (MLflow is imported only here, lazily)."""
+
+    kind = "registry"
+
+    def __init__(self, tracking_uri: str, name: str) -> None:
+        self.tracking_uri, self.name = tracking_uri, name
+        self._client = None
+
+    def client(self):  # noqa: ANN201 - MlflowClient
+        if self._client is None:
+            from guidance.registry import connect
+
+            self._client = connect(self.tracking_uri)
+        return self._client
+
+    def fingerprint(self) -> tuple:
+        from guidance.registry import champion_version
+
+        return (champion_version(self.client(), self.name),)
+
+    def load(self) -> tuple[Any, dict, str]:
+        from guidance.artifacts import ArtifactMismatch
+        from guidance.registry import champion_version, load_version
+
+        version = champion_version(self.client(), self.name)
+        if version is None:
+            raise LoadFailed(f"no '{self.name}' version carries the champion alias")
+        with tempfile.TemporaryDirectory(prefix="guidance-model-") as tmp:
+            try:
+                art = load_version(self.client(), self.name, version, tmp)
+            except ArtifactMismatch as exc:
+                raise LoadFailed(str(exc)) from exc
+        return art.models, art.metadata, str(version)
+
+    def describe(self) -> dict:
+        return {"kind": self.kind, "registered_model": self.name}
+
+    def versions(self) -> list[dict]:
+        from guidance.registry import list_versions
+
+        return [{"version": v.version, "name": self.name, "aliases": v.aliases,
+                 "created": v.created_ms, "metrics": v.metrics}
+                for v in list_versions(self.client(), self.name)]
+
+
+def smoke_profile(programmes: Any) -> dict:
+    """A plain learner living where most offerings are: the smoke test's request."""
+    home = str(programmes["province_code"].value_counts().index[0])
+    return {"age": 18, "home_province_code": home, "education_level": 12, "gpa": 7.0}
+
+
+class ModelHolder:
+    def __init__(self, engine: Any, source: Any, *, poll_seconds: float = 5.0,
+                 demand_months: int = 15, db_ready: Any = None) -> None:
+        self.engine = engine
+        self.source = source
+        self.poll_seconds = poll_seconds
+        self.demand_months = demand_months
+        self._db_ready = db_ready or (lambda: True)
+        self._current: Served | None = None
+        self._load_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._tried_fp: tuple | None = None
+        self.last_error: str | None = None
+        self.last_attempt: datetime | None = None
+        self.loads = 0
+        self.failures = 0
+        self.listeners: list[Any] = []
+
+    # -- reading -------------------------------------------------------------------------
+    @property
+    def current(self) -> Served | None:
+        return self._current
+
+    def require(self) -> Served:
+        cur = self._current
+        if cur is None:
+            raise ModelNotReady("no model loaded yet" + (f": {self.last_error}"
+                                                         if self.last_error else ""),
+                                headers={"Retry-After": "5"})
+        return cur
+
+    def status(self) -> dict:
+        cur = self._current
+        return {"ready": cur is not None, "source": self.source.describe(),
+                "version": cur.version if cur else None,
+                "sha256": cur.sha256 if cur else None,
+                "loaded_at": cur.loaded_at.isoformat() if cur else None,
+                "demand_period": cur.demand_period if cur else None,
+                "last_error": self.last_error,
+                "last_attempt": self.last_attempt.isoformat() if self.last_attempt else None,
+                "loads": self.loads, "failures": self.failures}
+
+    # -- loading -------------------------------------------------------------------------
+    def reload(self, *, force: bool = True) -> tuple[Served, bool]:
+        """Load the source now (if it changed, or always with ``force``); returns the
+        served model and whether it was swapped. Raises ``LoadFailed`` (old one serves)."""
+        with self._load_lock:
+            fp = self.source.fingerprint()
+            cur = self._current
+            if not force and cur is not None and fp == self._tried_fp:
+                return cur, False
+            self._tried_fp = fp
+            self.last_attempt = datetime.now(UTC)
+            try:
+                new = self._build()
+            except LoadFailed as exc:
+                self._failed(str(exc))
+                raise
+            except Exception as exc:  # noqa: BLE001 - a corrupt file can raise anything
+                self._failed(f"{type(exc).__name__}: {exc}")
+                raise LoadFailed(self.last_error) from exc
+            self._current = new  # the swap: one reference assignment
+            self.last_error = None
+            self.loads += 1
+            log.info("serving model version %s (demand %s)", new.version, new.demand_period)
+            for fn in self.listeners:
+                fn(new)
+            return new, True
+
+    def _failed(self, reason: str) -> None:
+        self.failures += 1
+        self.last_error = reason[:500]
+        log.warning("model load failed, keeping %s: %s",
+                    self._current.version if self._current else "no model", self.last_error)
+
+    def _build(self) -> Served:
+        from guidance.api.data import demand_key, read_catalogue, read_demand
+        from guidance.recommend.core import Recommender
+
+        tables = read_catalogue(self.engine)
+        if len(tables["programmes"]) == 0:
+            raise LoadFailed("the catalogue in the database is empty (guidance db load)")
+        key = demand_key(self.engine, self.demand_months)
+        demand = read_demand(self.engine, key)
+        models, meta, version = self.source.load()
+        try:
+            rec = Recommender(models, tables["programmes"], tables["provinces"],
+                              tables["occupations"], demand, model_version=version)
+            out = rec.recommend(smoke_profile(tables["programmes"]), k=3)
+        except Exception as exc:  # noqa: BLE001
+            raise LoadFailed(f"smoke prediction failed: {type(exc).__name__}: {exc}") from exc
+        if not all(math.isfinite(it.score) for it in out.items):
+            raise LoadFailed("smoke prediction gave non-finite scores")
+        return Served(rec, version, meta.get("sha256"), self.source.kind, meta, key)
+
+    def refresh_demand(self) -> bool:
+        """Point the served recommender at the newest snapshots if they changed."""
+        from guidance.api.data import demand_key, read_demand
+
+        cur = self._current
+        if cur is None:
+            return False
+        key = demand_key(self.engine, self.demand_months)
+        if key == cur.demand_key:
+            return False
+        demand = read_demand(self.engine, key)
+        if demand is None:
+            return False
+        with cur.lock:  # no request is inside the model while it changes
+            cur.recommender.set_demand(demand)
+            cur.demand_key = key
+        log.info("demand switched to %s", cur.demand_period)
+        for fn in self.listeners:
+            fn(cur)
+        return True
+
+    # -- watching ------------------------------------------------------------------------
+    def check_once(self) -> None:
+        if not self._db_ready():
+            return
+        with contextlib.suppress(LoadFailed):  # recorded in last_error; old model serves
+            self.reload(force=False)
+        try:
+            self.refresh_demand()
+        except Exception as exc:  # noqa: BLE001 - the database may be briefly away
+            log.warning("demand refresh failed: %s", type(exc).__name__)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="model-watcher", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            t0 = time.monotonic()
+            try:
+                self.check_once()
+            except Exception as exc:  # noqa: BLE001 - the watcher must never die
+                self.last_error = f"watcher: {type(exc).__name__}"
+                log.warning("model watcher error: %s", type(exc).__name__)
+            self._stop.wait(max(0.05, self.poll_seconds - (time.monotonic() - t0)))
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)

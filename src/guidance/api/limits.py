@@ -1,0 +1,187 @@
+"""Edge middleware (pure ASGI): request id, security headers, access log without personal
+data, metrics, body-size limit (413), bounded concurrency (503 shedding) and a per-request
+timeout (503). Health and metrics routes are never shed, so probes still answer under load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from typing import Any
+
+from starlette.exceptions import HTTPException
+
+from guidance.api.errors import error_body
+
+log = logging.getLogger("guidance.api.access")
+
+UNSHED = ("/healthz", "/readyz", "/metrics")
+STRICT_CSP = ("default-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+              "form-action 'self'")
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cache-control", b"no-store"),
+]
+
+
+class _BodyTooLarge(HTTPException):
+    """Raised from ``receive``: an HTTPException so that FastAPI's body parsing passes it
+    through (it turns other exceptions into a 400) and the error handler answers 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body exceeds {limit} bytes")
+
+
+async def _send_json(send: Any, status: int, body: dict, headers: list | None = None) -> None:
+    raw = json.dumps(body).encode("utf-8")
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(raw)).encode())] + (headers or [])})
+    await send({"type": "http.response.body", "body": raw})
+
+
+class EdgeMiddleware:
+    """Outermost layer: request id, headers on every response, access log, metrics."""
+
+    def __init__(self, app: Any, *, metrics: Any, csp_for: Any) -> None:
+        self.app, self.metrics, self.csp_for = app, metrics, csp_for
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = rid
+        t0 = time.perf_counter()
+        status = 500
+        csp = self.csp_for(scope["path"]).encode()
+
+        async def send_wrapped(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if k.lower() not in (b"server", b"x-powered-by")]
+                headers += SECURITY_HEADERS + [(b"content-security-policy", csp),
+                                               (b"x-request-id", rid.encode())]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapped)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            dt = time.perf_counter() - t0
+            self.metrics.observe(scope["method"], template, status, dt)
+            # route template only: never the query string or the body (personal data)
+            log.info("%s %s %d %.1fms rid=%s", scope["method"], template, status, dt * 1e3,
+                     rid)
+
+
+class _NulCharacter(HTTPException):
+    """NUL is never valid here, and PostgreSQL cannot store or compare it: refusing it at the
+    edge keeps both engines answering the same (422)."""
+
+    def __init__(self) -> None:
+        super().__init__(422, "the request contains a NUL character")
+
+
+def _has_nul(data: bytes) -> bool:
+    return any(m in data for m in (b"\x00", b"\\u0000"))
+
+
+class LimitMiddleware:
+    """413 beyond the body limit (declared or streamed), 503 beyond ``max_concurrency``
+    in-flight requests or after ``timeout`` seconds."""
+
+    def __init__(self, app: Any, *, max_body: int, max_upload: int, upload_prefix: str,
+                 max_concurrency: int, timeout: float, metrics: Any) -> None:
+        self.app = app
+        self.max_body, self.max_upload, self.upload_prefix = max_body, max_upload, upload_prefix
+        self.max_concurrency, self.timeout, self.metrics = max_concurrency, timeout, metrics
+        self.in_flight = 0
+
+    def _limit(self, scope: dict) -> int:
+        if scope["method"] == "PUT" and scope["path"].startswith(self.upload_prefix):
+            return self.max_upload
+        return self.max_body
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = scope.get("state", {}).get("request_id")
+        limit = self._limit(scope)
+        for k, v in scope.get("headers", []):
+            if k == b"content-length":
+                try:
+                    declared = int(v)
+                except ValueError:
+                    declared = -1
+                if declared > limit:
+                    await self._too_large(send, limit, rid)
+                    return
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
+            await _send_json(send, 422, error_body(422, "validation_error",
+                             "the request contains a NUL character", rid))
+            return
+        if scope["path"] in UNSHED:
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.max_concurrency:
+            self.metrics.shed.labels("concurrency").inc()
+            await _send_json(send, 503, error_body(503, "overloaded",
+                             "the server is busy; try again shortly", rid),
+                             [(b"retry-after", b"1")])
+            return
+        received = 0
+        started = False
+        tail = b""
+
+        async def receive_limited() -> dict:
+            nonlocal received, tail
+            message = await receive()
+            if message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                received += len(chunk)
+                if received > limit:
+                    raise _BodyTooLarge(limit)
+                if _has_nul(tail + chunk):
+                    raise _NulCharacter
+                tail = chunk[-5:]
+            return message
+
+        async def send_tracked(message: dict) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        self.in_flight += 1
+        try:
+            await asyncio.wait_for(self.app(scope, receive_limited, send_tracked),
+                                   self.timeout)
+        except _BodyTooLarge:
+            if not started:
+                await self._too_large(send, limit, rid)
+        except TimeoutError:
+            self.metrics.shed.labels("timeout").inc()
+            if not started:
+                await _send_json(send, 503, error_body(503, "timeout",
+                                 f"the request took longer than {self.timeout:g} s", rid),
+                                 [(b"retry-after", b"1")])
+        finally:
+            self.in_flight -= 1
+
+    @staticmethod
+    async def _too_large(send: Any, limit: int, rid: str | None) -> None:
+        await _send_json(send, 413, error_body(413, "payload_too_large",
+                         f"the request body exceeds {limit} bytes", rid),
+                         [(b"connection", b"close")])

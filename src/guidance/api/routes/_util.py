@@ -1,0 +1,32 @@
+"""Small helpers shared by the routers."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import ValidationError
+
+from guidance.api.errors import Unprocessable
+
+
+def finite(obj: Any) -> Any:
+    """A JSON-safe copy: NaN and infinities become null (JSON has no NaN)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite(v) for v in obj]
+    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
+        return finite(obj.item())
+    return obj
+
+
+def unprocessable(exc: ValidationError, message: str = "the request is not valid",
+                  prefix: tuple = ()) -> Unprocessable:
+    """A pydantic error as our 422, without echoing the submitted values."""
+    details = [{"loc": [str(x) for x in (*prefix, *e.get("loc", ()))],
+                "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+               for e in exc.errors()]
+    return Unprocessable(message, details=details)

@@ -1,0 +1,54 @@
+"""Feedback (the learner's choice, an override and why) and the audit log export."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from guidance.api.deps import Caller, DbCtx, authorize
+from guidance.api.errors import Unprocessable
+from guidance.api.routes._util import finite
+from guidance.api.schemas import ERRORS, AuditOut, FeedbackIn, FeedbackOut
+from guidance.api.security import ADMIN
+
+router = APIRouter(prefix="/api/v1", tags=["feedback and audit"],
+                   dependencies=[Depends(authorize)], responses=ERRORS)
+
+
+@router.post("/feedback", response_model=FeedbackOut, status_code=201)
+def feedback(body: FeedbackIn, ctx: DbCtx,
+             principal: Caller) -> FeedbackOut:
+    """Counsellors: what the learner chose. A case (raw profile) is stored only with
+    ``consent_case``."""
+    from guidance.store.audit import record_feedback
+
+    if "case" in body.model_fields_set and not body.consent_case:
+        raise Unprocessable("a case can only be saved with the learner's recorded consent "
+                            "(consent_case: true)")
+    override = body.override
+    if override is None:
+        override = body.programme_id is not None and \
+            body.programme_id not in set(body.recommended_ids)
+    new_id = record_feedback(
+        ctx.engine, programme_id=body.programme_id, recommended_ids=body.recommended_ids,
+        reason=body.reason, override=override, request_id=body.request_id,
+        api_key_id=principal.key_id, consent_research=body.consent_research,
+        consent_case=body.consent_case,
+        case=body.case.model_dump(mode="json", exclude_none=True) if body.case else None)
+    return FeedbackOut(id=new_id, override=override)
+
+
+@router.get("/audit", response_model=list[AuditOut])
+def audit(ctx: DbCtx, principal: Caller,
+          start: Annotated[date, Query(description="first day (UTC), inclusive")],
+          end: Annotated[date, Query(description="last day (UTC), inclusive")]) -> list[AuditOut]:
+    """Admins: the audit log for a date range. Counsellors: their own requests only."""
+    from guidance.store.audit import export_audit
+
+    if end < start:  # an empty range
+        return []
+    own = None if principal.role == ADMIN else principal.key_id
+    rows = export_audit(ctx.engine, start, end + timedelta(days=1), api_key_id=own)
+    return [AuditOut(**{**finite(r), "created_at": r["created_at"].isoformat()}) for r in rows]

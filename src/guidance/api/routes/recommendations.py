@@ -1,0 +1,190 @@
+"""Recommendations: one learner, what-if, and batches (JSON or CSV, up to 500 learners).
+Every answer writes an audit row: request id, profile HMAC, model version, demand period,
+top-k ids and scores, latency; never the profile itself."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from dataclasses import asdict
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
+
+from guidance.api.deps import Caller, Ctx, DbCtx, ModelDep, authorize
+from guidance.api.errors import Unprocessable
+from guidance.api.holder import Served
+from guidance.api.routes._util import finite, unprocessable
+from guidance.api.schemas import (
+    ERRORS,
+    MAX_BATCH,
+    BatchOut,
+    BatchRequest,
+    RecommendationOut,
+    RecommendRequest,
+    WhatIfOut,
+    WhatIfRequest,
+)
+from guidance.api.security import Principal
+from guidance.recommend.types import LearnerProfile
+
+router = APIRouter(prefix="/api/v1", tags=["recommendations"],
+                   dependencies=[Depends(authorize)], responses=ERRORS)
+
+
+def _audit(ctx: Ctx, request: Request, principal: Principal, route: str, profile: dict,
+           version: str, period: str, top: list[tuple[str, float]], t0: float,
+           request_id: str | None = None) -> None:
+    from guidance.store.audit import profile_hash, record_audit
+
+    record_audit(ctx.engine, request_id=request_id or request.state.request_id, route=route,
+                 role=principal.role, status=200, api_key_id=principal.key_id,
+                 latency_ms=(time.perf_counter() - t0) * 1e3,
+                 profile_hash=profile_hash(profile, key=ctx.secret), model_version=version,
+                 demand_period=period, top_k=top)
+
+
+def _items(rec) -> list[dict]:  # noqa: ANN001 - guidance.recommend Recommendation
+    return [finite(asdict(it)) for it in rec.items]
+
+
+@router.post("/recommendations", response_model=RecommendationOut)
+def recommend(body: RecommendRequest, request: Request, model: ModelDep,
+              ctx: DbCtx,
+              principal: Caller) -> RecommendationOut:
+    """Ranked offerings for one learner, with reasons, flags, model version and demand
+    period."""
+    t0 = time.perf_counter()
+    try:
+        with model.lock:
+            rec = model.recommender.recommend(body.profile, body.preferences, k=body.k,
+                                              weights=body.weights)
+    except ValueError as exc:  # e.g. a province the catalogue does not know
+        raise Unprocessable(f"the profile cannot be ranked: {exc}") from None
+    top = [(it.programme_id, it.score) for it in rec.items]
+    _audit(ctx, request, principal, "recommendations", body.profile.model_dump(),
+           rec.model_version, rec.demand_period, top, t0)
+    return RecommendationOut(
+        request_id=request.state.request_id, model_version=rec.model_version,
+        demand_period=rec.demand_period, start_period=rec.start_period,
+        n_eligible=rec.n_eligible, n_scored=rec.n_scored, weights=rec.weights,
+        items=_items(rec))
+
+
+@router.post("/recommendations/what-if", response_model=WhatIfOut)
+def what_if(body: WhatIfRequest, request: Request, model: ModelDep,
+            ctx: DbCtx,
+            principal: Caller) -> WhatIfOut:
+    """The same learner with some fields changed: which offerings enter and leave, and why."""
+    from guidance.recommend.whatif import what_if as run
+
+    t0 = time.perf_counter()
+    changes = body.changes.model_dump(exclude_unset=True)
+    if not changes:
+        raise Unprocessable("name at least one field to change")
+    try:
+        with model.lock:
+            out = run(model.recommender, body.profile, body.preferences, changes, k=body.k)
+    except ValidationError as exc:
+        raise unprocessable(exc, "a change is not valid", ("body", "changes")) from None
+    except ValueError as exc:  # unknown field to change
+        raise Unprocessable(str(exc)) from None
+    top = [(it.programme_id, it.score) for it in out.after.items]
+    _audit(ctx, request, principal, "recommendations/what-if", body.profile.model_dump(),
+           out.after.model_version, out.after.demand_period, top, t0)
+    return WhatIfOut(
+        request_id=request.state.request_id, model_version=out.after.model_version,
+        demand_period=out.after.demand_period, changes=finite(out.changes),
+        before=_items(out.before), after=_items(out.after),
+        entered=[asdict(c) for c in out.entered], left=[asdict(c) for c in out.left])
+
+
+_BATCH_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"$ref": "#/components/schemas/BatchRequest"}},
+    "text/csv": {"schema": {"type": "string", "description":
+                            "one learner per row; columns are LearnerProfile fields"}},
+}}}
+
+
+def _parse_csv(raw: bytes) -> BatchRequest:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Unprocessable("the CSV is not UTF-8") from None
+    try:
+        return _csv_rows(text)
+    except csv.Error as exc:
+        raise Unprocessable(f"the CSV cannot be read: {exc}") from None
+
+
+def _csv_rows(text: str) -> BatchRequest:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    fields = [f.strip() for f in reader.fieldnames or []]
+    unknown = [f for f in fields if f not in LearnerProfile.model_fields]
+    if not fields or unknown:
+        raise Unprocessable("the CSV header must name LearnerProfile fields only",
+                            details={"unknown_columns": unknown[:50]})
+    learners, problems = [], []
+    for i, row in enumerate(reader, start=1):
+        if i > MAX_BATCH:
+            raise Unprocessable(f"at most {MAX_BATCH} learners per batch")
+        values = {k.strip(): v for k, v in row.items() if k and v not in (None, "")}
+        if None in row:
+            problems.append({"row": i, "loc": [], "msg": "more cells than header columns",
+                             "type": "csv"})
+            continue
+        try:
+            learners.append({"profile": LearnerProfile.model_validate(values)})
+        except ValidationError as exc:
+            problems += [{"row": i, "loc": [str(x) for x in e["loc"]], "msg": e["msg"],
+                          "type": e["type"]} for e in exc.errors()]
+    if problems:
+        raise Unprocessable("some CSV rows are not valid", details=problems[:1000])
+    if not learners:
+        raise Unprocessable("the CSV holds no learners")
+    return BatchRequest(learners=learners)
+
+
+@router.post("/recommendations/batch", response_model=BatchOut, openapi_extra=_BATCH_BODY)
+async def batch(request: Request, model: ModelDep, ctx: DbCtx,
+                principal: Caller) -> BatchOut:
+    """Counsellors: up to 500 learners at once, as JSON (``BatchRequest``) or CSV."""
+    raw = await request.body()
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype == "text/csv":
+        body = _parse_csv(raw)
+    elif ctype in ("application/json", ""):
+        try:
+            body = BatchRequest.model_validate_json(raw)
+        except ValidationError as exc:
+            raise unprocessable(exc, prefix=("body",)) from None
+    else:
+        raise Unprocessable("send application/json or text/csv")
+    return await run_in_threadpool(_run_batch, body, request, model, ctx, principal)
+
+
+def _run_batch(body: BatchRequest, request: Request, model: Served, ctx: Ctx,
+               principal: Principal) -> BatchOut:
+    results = []
+    rid = request.state.request_id
+    for i, learner in enumerate(body.learners):
+        t0 = time.perf_counter()
+        try:
+            with model.lock:
+                rec = model.recommender.recommend(learner.profile, learner.preferences,
+                                                  k=body.k, explain=False)
+        except ValueError as exc:
+            raise Unprocessable(f"learner {i} cannot be ranked: {exc}") from None
+        top = [(it.programme_id, it.score) for it in rec.items]
+        _audit(ctx, request, principal, "recommendations/batch", learner.profile.model_dump(),
+               rec.model_version, rec.demand_period, top, t0, request_id=f"{rid}:{i}")
+        results.append({"index": i, "learner_id": learner.profile.learner_id,
+                        "items": [{"programme_id": p, "rank": r + 1, "score": finite(s)}
+                                  for r, (p, s) in enumerate(top)]})
+    return BatchOut(request_id=rid, model_version=model.version,
+                    demand_period=model.demand_period, results=results)
+
+
+

@@ -1,0 +1,293 @@
+"""Request and response bodies. Requests forbid unknown fields (422, never dropped);
+responses declare every field so the OpenAPI schema can be checked against them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from guidance.recommend.types import LearnerProfile, Preferences, Weights
+
+MAX_BATCH = 500
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RecommendRequest(Strict):
+    profile: LearnerProfile
+    preferences: Preferences | None = None
+    k: int = Field(10, ge=1, le=50)
+    weights: Weights | None = None
+
+
+def _changes_model() -> type[BaseModel]:
+    """Every profile and preference field, optional, with its own constraints; distance
+    also as a relative change such as ``"+50"``."""
+    from pydantic import create_model
+    from pydantic.fields import FieldInfo
+
+    fields: dict[str, Any] = {}
+    for model in (LearnerProfile, Preferences):
+        for name, f in model.model_fields.items():
+            if name == "learner_id":
+                continue
+            info = FieldInfo.merge_field_infos(f, default=None)
+            fields[name] = (f.annotation, info)
+    fields["max_distance_km"] = (
+        Annotated[float, Field(ge=0)] | Annotated[str, Field(pattern=r"^[+-]\d{1,5}$")],
+        Field(None, description="km, or a change such as \"+50\""))
+    return create_model("WhatIfChanges", __config__=ConfigDict(
+        extra="forbid", json_schema_extra={"minProperties": 1}), **fields)
+
+
+WhatIfChanges = _changes_model()
+
+
+class WhatIfRequest(Strict):
+    profile: LearnerProfile
+    preferences: Preferences | None = None
+    changes: WhatIfChanges = Field(description="profile or preference fields to change")
+    k: int = Field(10, ge=1, le=50)
+
+
+class BatchLearner(Strict):
+    profile: LearnerProfile
+    preferences: Preferences | None = None
+
+
+class BatchRequest(Strict):
+    learners: list[BatchLearner] = Field(min_length=1, max_length=MAX_BATCH)
+    k: int = Field(10, ge=1, le=50)
+
+
+class DemandOut(BaseModel):
+    occupation_code: str | None
+    occupation_name_vi: str | None
+    occupation_name_en: str | None
+    province_code: str
+    vacancies: float | None
+    vacancies_per_seeker: float | None
+    trend_12m: float | None
+    projected_per_seeker: float | None
+
+
+class BasisOut(BaseModel):
+    n_graduates: int
+    first_cohort: str | None
+    last_cohort: str | None
+    observed_employed_12m: float | None
+    observed_job_matches_training: float | None
+    small_cell: bool
+    cold_start: bool
+    cold_start_method: str | None
+
+
+class ItemOut(BaseModel):
+    rank: int
+    programme_id: str
+    programme_code: str
+    name_vi: str
+    name_en: str | None
+    level: str
+    institution_id: str
+    institution_name: str
+    province_code: str
+    province_name_vi: str
+    province_name_en: str
+    duration_months: int
+    tuition_vnd_per_year: int
+    distance_km: float | None
+    graduation_period: str
+    score: float | None
+    components: dict[str, float | None]
+    p_employed_12m: float | None
+    p_employed_12m_interval: list[float | None]
+    p_job_matches_training: float | None
+    p_completed: float | None
+    wage_q25: float | None
+    wage_q50: float | None
+    wage_q75: float | None
+    interest_fit: float | None
+    total_tuition_vnd: float | None
+    demand: DemandOut
+    basis: BasisOut
+    flags: list[str]
+    reasons_vi: list[str]
+    reasons_en: list[str]
+    alternatives: list[dict[str, Any]]
+
+
+class RecommendationOut(BaseModel):
+    request_id: str
+    model_version: str
+    demand_period: str
+    start_period: str
+    n_eligible: int
+    n_scored: int
+    weights: dict[str, float]
+    items: list[ItemOut]
+
+
+class ChangeOut(BaseModel):
+    programme_id: str
+    rank_before: int | None
+    rank_after: int | None
+    why: str
+    why_vi: str
+
+
+class WhatIfOut(BaseModel):
+    request_id: str
+    model_version: str
+    demand_period: str
+    changes: dict[str, Any]
+    before: list[ItemOut]
+    after: list[ItemOut]
+    entered: list[ChangeOut]
+    left: list[ChangeOut]
+
+
+class BatchItemOut(BaseModel):
+    programme_id: str
+    rank: int
+    score: float | None
+
+
+class BatchResultOut(BaseModel):
+    index: int
+    learner_id: str | None
+    items: list[BatchItemOut]
+
+
+class BatchOut(BaseModel):
+    request_id: str
+    model_version: str
+    demand_period: str
+    results: list[BatchResultOut]
+
+
+class ProgrammeOut(BaseModel):
+    programme_id: str
+    programme_code: str
+    name_vi: str
+    name_en: str | None
+    level: str
+    field_code: str
+    institution_id: str
+    institution_name: str
+    province_code: str
+    duration_months: int | None
+    tuition_vnd_per_year: int | None
+    min_education: int | None
+    target_occupations: str
+    mode: str | None
+    capacity: int | None
+    predecessor_id: str | None
+    active: bool | None
+
+
+class ProgrammePage(BaseModel):
+    items: list[ProgrammeOut]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+
+
+class OutcomesOut(BaseModel):
+    n_graduates: int
+    small_cell: bool
+    observed_employed_12m: float | None = Field(
+        description="shown only with at least 20 graduates (small-cell rule)")
+    observed_job_matches_training: float | None
+
+
+class DemandRowOut(BaseModel):
+    period: str
+    province_code: str
+    occupation_code: str
+    vacancies: int
+    job_seekers: int | None
+    median_wage_vnd: int | None
+    source: str | None
+
+
+class ProgrammeDetail(BaseModel):
+    programme: ProgrammeOut
+    outcomes: OutcomesOut | None = Field(description="null while no model is loaded")
+    demand_period: str | None
+    demand: list[DemandRowOut]
+
+
+class OccupationOut(BaseModel):
+    occupation_code: str
+    name_en: str
+    name_vi: str | None
+    riasec: str | None
+    skill_level: int | None
+
+
+class DemandPage(BaseModel):
+    period: str | None
+    total: int
+    items: list[DemandRowOut]
+
+
+class UploadOut(BaseModel):
+    period: str
+    row_count: int
+    content_hash: str
+    replaced: bool
+    serving_demand_period: str | None
+
+
+class FeedbackIn(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"dependencies": {
+        "case": {"required": ["consent_case"], "properties": {"consent_case": {"const": True}}}}})
+
+    request_id: str | None = Field(None, max_length=64)
+    programme_id: str | None = Field(None, max_length=64, description="the learner's choice")
+    recommended_ids: list[str] = Field(default_factory=list, max_length=50)
+    override: bool | None = None
+    reason: str | None = Field(None, max_length=2000)
+    consent_research: bool = False
+    consent_case: bool = False
+    case: LearnerProfile | None = Field(None, description="the learner's profile, saved only "
+                                        "with consent_case: true")
+
+
+class FeedbackOut(BaseModel):
+    id: int
+    override: bool
+
+
+class AuditOut(BaseModel):
+    id: int
+    created_at: str
+    request_id: str
+    route: str
+    role: str
+    api_key_id: int | None
+    profile_hash: str | None
+    model_version: str | None
+    demand_period: str | None
+    top_k: list[dict[str, Any]] | None
+    latency_ms: float | None
+    status: int
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    request_id: str | None
+    details: Any = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+ERRORS = {s: {"model": ErrorOut} for s in (401, 403, 413, 422, 429, 503)}

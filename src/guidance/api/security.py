@@ -1,0 +1,144 @@
+"""Who may do what: roles, the ``X-API-Key`` header and ONE access matrix (route × role).
+
+``public`` is anyone without a key (the learner form); keys carry ``counsellor`` or
+``admin``. Every API route depends on :func:`authorize`, which looks the matched route up
+in :data:`ACCESS`; a route missing from the matrix is refused (fail closed), and a test
+fails when any route of the app is missing from it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from threading import Lock
+
+from fastapi import Request
+from fastapi.security import APIKeyHeader
+
+from guidance.api.errors import Forbidden, NotAuthenticated, RateLimited
+
+PUBLIC, COUNSELLOR, ADMIN = "public", "counsellor", "admin"
+ROLES = (PUBLIC, COUNSELLOR, ADMIN)
+ANYONE = frozenset(ROLES)
+STAFF = frozenset({COUNSELLOR, ADMIN})
+ADMINS = frozenset({ADMIN})
+API = "/api/v1"
+
+# (method, route template) -> roles allowed. The single source of truth.
+ACCESS: dict[tuple[str, str], frozenset[str]] = {
+    ("GET", "/healthz"): ANYONE,
+    ("GET", "/readyz"): ANYONE,
+    ("GET", "/metrics"): ANYONE,
+    ("GET", "/docs"): ANYONE,
+    ("GET", "/docs/oauth2-redirect"): ANYONE,
+    ("GET", "/openapi.json"): ANYONE,
+    ("POST", f"{API}/recommendations"): ANYONE,
+    ("POST", f"{API}/recommendations/what-if"): ANYONE,
+    ("POST", f"{API}/recommendations/batch"): STAFF,
+    ("GET", f"{API}/programmes"): ANYONE,
+    ("GET", f"{API}/programmes/{{programme_id}}"): ANYONE,
+    ("GET", f"{API}/occupations"): ANYONE,
+    ("GET", f"{API}/demand"): ANYONE,
+    ("PUT", f"{API}/demand/{{period}}"): ADMINS,
+    ("POST", f"{API}/feedback"): STAFF,
+    ("GET", f"{API}/audit"): STAFF,  # counsellors see their own requests only
+    ("GET", f"{API}/models"): ADMINS,
+    ("POST", f"{API}/models/reload"): ADMINS,
+}
+
+
+def _web_pages() -> dict[tuple[str, str], frozenset[str]]:
+    """The web pages (learner, counsellor, admin shells and their assets) are public: the
+    data behind them comes from the API routes above, under their own roles."""
+    from guidance.web import PAGE_ROUTES
+
+    return dict.fromkeys(PAGE_ROUTES, ANYONE)
+
+
+ACCESS.update(_web_pages())
+
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
+                              description="API key of a counsellor or an admin "
+                                          "(none for public routes)")
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: str
+    key_id: int | None = None
+
+    @property
+    def public(self) -> bool:
+        return self.role == PUBLIC
+
+
+class RateLimiter:
+    """Token buckets per client (IP for anonymous callers, key id for keys), in memory:
+    each worker enforces its own share, which is enough against a runaway client."""
+
+    def __init__(self, per_minute: int, burst: int | None = None) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = float(burst or per_minute)
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = Lock()
+
+    def check(self, who: str) -> float:
+        """0 when allowed, else the seconds until a token is available."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(who, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if tokens >= 1.0:
+                self._buckets[who] = (tokens - 1.0, now)
+                if len(self._buckets) > 100_000:  # forget idle clients
+                    self._buckets.clear()
+                return 0.0
+            self._buckets[who] = (tokens, now)
+            return (1.0 - tokens) / self.rate
+
+
+def route_roles(request: Request) -> frozenset[str]:
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)
+    return ACCESS.get((request.method, path), frozenset())
+
+
+def authenticate(request: Request, secret: str | None) -> Principal:
+    """The caller: ``public`` without a key; 401 for an unknown or revoked key."""
+    if secret is None or secret == "":
+        return Principal(PUBLIC)
+    from guidance.api.deps import get_ctx
+    from guidance.store.keys import authenticate as lookup
+
+    ctx = get_ctx(request)
+    ctx.require_db()
+    info = lookup(ctx.engine, secret)
+    if info is None:
+        raise NotAuthenticated("unknown or revoked API key",
+                               headers={"WWW-Authenticate": "X-API-Key"})
+    return Principal(info.role, info.id)
+
+
+def authorize_principal(request: Request, principal: Principal) -> Principal:
+    allowed = route_roles(request)
+    if principal.role not in allowed:
+        if principal.public:
+            raise NotAuthenticated("this route needs an API key (X-API-Key header)",
+                                   headers={"WWW-Authenticate": "X-API-Key"})
+        raise Forbidden(f"role {principal.role!r} may not use this route")
+    from guidance.api.deps import get_ctx
+
+    ctx = get_ctx(request)
+    if request.url.path in ("/healthz", "/readyz", "/metrics"):  # probes are never limited
+        request.state.principal = principal
+        return principal
+    if principal.public:
+        client = request.client.host if request.client else "unknown"
+        wait = ctx.public_limiter.check(f"ip:{client}")
+    else:
+        wait = ctx.key_limiter.check(f"key:{principal.key_id}")
+    if wait > 0:
+        raise RateLimited("too many requests; slow down",
+                          headers={"Retry-After": str(max(1, int(wait + 0.999)))})
+    request.state.principal = principal
+    return principal

@@ -1,0 +1,196 @@
+"""API fixtures: a tiny demo world and two model versions trained once per session, and
+for each test a database of each engine (SQLite file in tmp_path; PostgreSQL in a fresh
+random schema, which FAILS rather than skips when the server is down) holding that world's
+catalogue, its newest demand periods and two API keys."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PG_URL = os.environ.get("GUIDANCE_TEST_POSTGRES_URL",
+                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+MODEL_NAME = "guidance-outcomes"
+DEMAND_PERIODS = 3
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory) -> dict:
+    """The tiny world's tables (contract dtypes)."""
+    from guidance.contract import load_dir
+    from guidance.world.generate import generate_world
+
+    d = tmp_path_factory.mktemp("api_world")
+    generate_world(d, seed=42, scale="tiny", progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return load_dir(d)
+
+
+def _fit(tables: dict, max_iter: int):  # noqa: ANN202 - OutcomeModels
+    from threadpoolctl import threadpool_limits
+    from training.config import load_config
+    from training.pipeline import split_pairs
+
+    from guidance.model import fit_models
+
+    cfg = load_config(overrides={"model": {"max_iter": max_iter}})
+    parts = split_pairs(tables, cfg)
+    with threadpool_limits(1, user_api="openmp"):
+        models, _ = fit_models(parts["train"], parts["val"], tables, cfg.model)
+    return models
+
+
+@pytest.fixture(scope="session")
+def artifacts(world, tmp_path_factory) -> dict[str, Path]:
+    """Two model versions saved as verified artifacts: ``{"1": path, "2": path}``; they
+    differ (different boosting iterations), so their scores tell them apart."""
+    from guidance.artifacts import save_artifact
+
+    d = tmp_path_factory.mktemp("api_models")
+    out = {}
+    for version, iters in (("1", 25), ("2", 8)):
+        job, _ = save_artifact(_fit(world, iters), d, MODEL_NAME, version)
+        out[version] = job
+    return out
+
+
+def install_model(src: Path, dst: Path) -> None:
+    """Put artifact ``src`` at ``dst`` (joblib and json), each file replaced atomically."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    for a, b in ((src.with_suffix(".json"), dst.with_suffix(".json")), (src, dst)):
+        tmp = b.with_name(b.name + ".tmp")
+        shutil.copyfile(a, tmp)
+        os.replace(tmp, b)
+
+
+def _pg_url() -> Iterator[str]:
+    from sqlalchemy import text
+
+    from guidance.store.db import make_engine
+
+    admin = make_engine(PG_URL)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means the same thing
+        admin.dispose()
+        pytest.fail(f"PostgreSQL is not reachable at {PG_URL} (start it; CI does): {exc}",
+                    pytrace=False)
+    schema = "t_" + secrets.token_hex(6)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path) -> Iterator[str]:  # noqa: ANN001
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db' / 'guidance.db'}"
+    else:
+        yield from _pg_url()
+
+
+@dataclass
+class Seeded:
+    url: str
+    engine: object
+    admin_key: str
+    counsellor_key: str
+    counsellor_id: int
+    periods: list[str]
+
+
+def newest_demand(world: dict, n: int = DEMAND_PERIODS):  # noqa: ANN201 - DataFrame
+    d = world["demand"]
+    periods = sorted(d["period"].unique())[-n:]
+    return d[d["period"].isin(periods)].reset_index(drop=True)
+
+
+@pytest.fixture
+def seeded(db_url, world) -> Iterator[Seeded]:
+    """A migrated database with the catalogue, the newest demand periods and two keys."""
+    from guidance.store.catalogue import load_catalogue
+    from guidance.store.db import make_engine
+    from guidance.store.demand import load_demand
+    from guidance.store.keys import create_key
+    from guidance.store.migrate import upgrade
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    load_catalogue(engine, world)
+    demand = newest_demand(world)
+    load_demand(engine, demand)
+    _, admin = create_key(engine, "admin", "admin")
+    cid, counsellor = create_key(engine, "counsellor", "counsellor")
+    yield Seeded(db_url, engine, admin, counsellor, cid, sorted(demand["period"].unique()))
+    engine.dispose()
+
+
+@pytest.fixture
+def model_path(tmp_path, artifacts) -> Path:
+    """The served artifact path, holding version 1."""
+    p = tmp_path / "serving" / f"{MODEL_NAME}-active.joblib"
+    install_model(artifacts["1"], p)
+    return p
+
+
+def make_settings(tmp_path: Path, url: str, model_path: Path | None, **kw):  # noqa: ANN201
+    from guidance.settings import Settings
+
+    values = dict(database_url=url, var_dir=tmp_path / "var", model_path=model_path,
+                  model_poll_seconds=0.2, api_secret="test-secret", mlflow_tracking_uri=
+                  f"sqlite:///{tmp_path / 'mlflow.db'}")
+    values.update(kw)
+    return Settings(**values)
+
+
+def wait_ready(client, timeout: float = 60.0) -> dict:  # noqa: ANN001
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        r = client.get("/readyz")
+        if r.status_code == 200:
+            return r.json()
+        time.sleep(0.05)
+    raise AssertionError(f"not ready after {timeout} s: {r.json()}")
+
+
+@pytest.fixture
+def api(seeded, model_path, tmp_path) -> Iterator:
+    """A started app (lifespan run) with model version 1, ready; ``api.seeded`` etc."""
+    from fastapi.testclient import TestClient
+
+    from guidance.api.app import create_app
+
+    app = create_app(make_settings(tmp_path, seeded.url, model_path))
+    with TestClient(app) as client:
+        wait_ready(client)
+        client.seeded = seeded
+        client.model_path = model_path
+        client.admin = {"X-API-Key": seeded.admin_key}
+        client.counsellor = {"X-API-Key": seeded.counsellor_key}
+        yield client
+
+
+@pytest.fixture
+def learner(world) -> dict:
+    """A fixture learner; the personal-looking values are scanned for in the logs."""
+    prog = world["programmes"]
+    home = str(prog["province_code"].value_counts().index[0])
+    return {"learner_id": "HS-PRIVATE-4711", "age": 17, "home_province_code": home,
+            "education_level": 12, "gpa": 7.37, "math_score": 8.13, "riasec_r": 0.61,
+            "riasec_i": 0.42, "riasec_s": 0.27, "sex": "F", "prior_work_months": 3}
+

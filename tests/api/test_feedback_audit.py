@@ -1,0 +1,38 @@
+"""Feedback with consent rules; audit export for admins, own rows for counsellors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+
+def test_feedback_records_override_and_refuses_case_without_consent(api, learner):
+    body = {"programme_id": "P9", "recommended_ids": ["P1", "P2"], "reason": "gần nhà"}
+    r = api.post("/api/v1/feedback", json=body, headers=api.counsellor)
+    assert r.status_code == 201 and r.json()["override"] is True
+    r = api.post("/api/v1/feedback", json={**body, "programme_id": "P1"},
+                 headers=api.counsellor)
+    assert r.json()["override"] is False
+    r = api.post("/api/v1/feedback", json={**body, "case": learner},
+                 headers=api.counsellor)
+    assert r.status_code == 422
+    r = api.post("/api/v1/feedback", json={**body, "case": learner, "consent_case": True},
+                 headers=api.counsellor)
+    assert r.status_code == 201
+    assert api.post("/api/v1/feedback", json={**body, "extra": 1},
+                    headers=api.counsellor).status_code == 422
+    assert api.post("/api/v1/feedback", json=body).status_code == 401
+
+
+def test_audit_admin_sees_all_counsellor_only_own(api, learner):
+    api.post("/api/v1/recommendations", json={"profile": learner})  # public
+    api.post("/api/v1/recommendations", json={"profile": learner}, headers=api.counsellor)
+    today = datetime.now(UTC).date()
+    q = {"start": str(today - timedelta(days=1)), "end": str(today)}
+    everything = api.get("/api/v1/audit", params=q, headers=api.admin).json()
+    own = api.get("/api/v1/audit", params=q, headers=api.counsellor).json()
+    assert len(everything) == 2 and len(own) == 1
+    assert own[0]["api_key_id"] == api.seeded.counsellor_id and own[0]["role"] == "counsellor"
+    past = {"start": "2001-01-01", "end": "2001-01-31"}
+    assert api.get("/api/v1/audit", params=past, headers=api.admin).json() == []
+    bad = {"start": str(today), "end": str(today - timedelta(days=3))}
+    assert api.get("/api/v1/audit", params=bad, headers=api.admin).json() == []

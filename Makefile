@@ -8,6 +8,8 @@ SEED ?= 42
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONUNBUFFERED := 1
+# CI runs schemathesis with at least 100 examples per operation.
+export GUIDANCE_SCHEMATHESIS_EXAMPLES ?= 100
 
 .PHONY: run test test-slow venv install install-dev browser lint clean
 

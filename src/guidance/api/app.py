@@ -136,10 +136,10 @@ async def lifespan(app: FastAPI):  # noqa: ANN201 - async generator
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A new app for ``settings`` (default: the environment's)."""
-    from guidance import __version__
-    from guidance.api import errors
     from fastapi import Depends
 
+    from guidance import __version__
+    from guidance.api import errors
     from guidance.api.deps import Ctx, authorize, server_secret
     from guidance.api.holder import ModelHolder
     from guidance.api.limits import STRICT_CSP, EdgeMiddleware, LimitMiddleware

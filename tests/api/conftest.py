@@ -6,7 +6,6 @@ catalogue, its newest demand periods and two API keys."""
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import time
 import warnings
@@ -16,8 +15,6 @@ from pathlib import Path
 
 import pytest
 
-PG_URL = os.environ.get("GUIDANCE_TEST_POSTGRES_URL",
-                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MODEL_NAME = "guidance-outcomes"
 DEMAND_PERIODS = 3
 
@@ -70,38 +67,6 @@ def install_model(src: Path, dst: Path) -> None:
         tmp = b.with_name(b.name + ".tmp")
         shutil.copyfile(a, tmp)
         os.replace(tmp, b)
-
-
-def _pg_url() -> Iterator[str]:
-    from sqlalchemy import text
-
-    from guidance.store.db import make_engine
-
-    admin = make_engine(PG_URL)
-    try:
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means the same thing
-        admin.dispose()
-        pytest.fail(f"PostgreSQL is not reachable at {PG_URL} (start it; CI does): {exc}",
-                    pytrace=False)
-    schema = "t_" + secrets.token_hex(6)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path) -> Iterator[str]:  # noqa: ANN001
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'db' / 'guidance.db'}"
-    else:
-        yield from _pg_url()
 
 
 @dataclass

@@ -36,3 +36,35 @@ def test_audit_admin_sees_all_counsellor_only_own(api, learner):
     assert api.get("/api/v1/audit", params=past, headers=api.admin).json() == []
     bad = {"start": str(today), "end": str(today - timedelta(days=3))}
     assert api.get("/api/v1/audit", params=bad, headers=api.admin).json() == []
+
+
+def test_under_16_case_needs_the_guardians_consent(api, learner):
+    body = {"programme_id": "P1", "recommended_ids": ["P1", "P2"], "consent_case": True}
+    young = {**learner, "age": 15}
+    r = api.post("/api/v1/feedback", json={**body, "case": young}, headers=api.counsellor)
+    assert r.status_code == 422
+    err = r.json()["error"]
+    assert "consent_guardian" in err["message"] and "under 16" in err["message"]
+    assert err["details"][0]["loc"] == ["body", "consent_guardian"]
+    r = api.post("/api/v1/feedback", json={**body, "case": young, "consent_guardian": False},
+                 headers=api.counsellor)
+    assert r.status_code == 422
+    r = api.post("/api/v1/feedback", json={**body, "case": young, "consent_guardian": True},
+                 headers=api.counsellor)
+    assert r.status_code == 201, r.text
+    # 16 and over: the learner's own consent is enough
+    r = api.post("/api/v1/feedback", json={**body, "case": {**learner, "age": 16}},
+                 headers=api.counsellor)
+    assert r.status_code == 201, r.text
+    # no case saved: nothing to consent to, whatever the age
+    r = api.post("/api/v1/feedback", json={"programme_id": "P1", "recommended_ids": ["P1"]},
+                 headers=api.counsellor)
+    assert r.status_code == 201
+    from sqlalchemy import select
+
+    from guidance.store.audit import FEEDBACK
+
+    with api.seeded.engine.connect() as conn:
+        ages = sorted(row[0]["age"] for row in conn.execute(
+            select(FEEDBACK.c.case_data).where(FEEDBACK.c.case_data.is_not(None))))
+    assert ages == [15, 16]  # the refused case was not stored

@@ -63,6 +63,7 @@ def test_counsellor_flow(page, live, tmp_path) -> None:
     assert resp.value.status == 201, resp.value.text()
     sent = resp.value.request.post_data_json
     assert sent["consent_case"] is True and sent["case"]["age"] == 15
+    assert sent["consent_guardian"] is True  # the API checks it too
     assert sent["programme_id"] == body["items"][1]["programme_id"] and sent["override"] is False
     expect(page.locator("#fb-done")).to_contain_text(str(resp.value.json()["id"]))
     page.locator("#feedback").screenshot(path=str(shot(page, "11-counsellor-feedback",
@@ -128,10 +129,23 @@ def test_admin_flow(page, live, tmp_path) -> None:
     expect(page.locator("#models-table table")).to_be_visible()
     assert page.locator("#models-table tbody tr").count() >= 1
     expect(page.locator("#models-active")).to_contain_text("1")
+    # the served artifact has no card beside it: the page says so
+    expect(page.locator("#card-status")).to_have_text(VI["models.card_none"])
+    expect(page.locator("#model-card")).to_be_hidden()
+    # a card (with markup in it) is shown as text, never as HTML
+    card = "# Model card: guidance-outcomes version 1\n\n## Giới hạn\n<img src=x id=inj>\n"
+    page.route("**/api/v1/models/card", lambda route: route.fulfill(
+        status=200, body=card.encode("utf-8"), content_type="text/markdown; charset=utf-8"))
     with page.expect_response(lambda r: r.url.endswith("/models/reload")) as resp:
         page.click("#reload")
     assert resp.value.status == 200
     expect(page.locator("#reload-msg")).not_to_have_text(VI["models.reloading"])
+    expect(page.locator("#model-card")).to_be_visible()
+    assert page.locator("#model-card").text_content() == card
+    assert page.locator("#inj").count() == 0
+    expect(page.locator("#card-status")).to_have_text(
+        VI["models.card_shown"].replace("{version}", "1"))
+    page.unroute("**/api/v1/models/card")
     assert no_horizontal_scroll(page)
     shot(page, "20-admin-models")
 

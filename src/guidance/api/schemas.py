@@ -244,9 +244,19 @@ class UploadOut(BaseModel):
     serving_demand_period: str | None
 
 
+GUARDIAN_AGE = 16  # a saved case of a learner younger than this needs a guardian's consent
+
+
 class FeedbackIn(Strict):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"dependencies": {
-        "case": {"required": ["consent_case"], "properties": {"consent_case": {"const": True}}}}})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "dependencies": {"case": {"required": ["consent_case"],
+                                  "properties": {"consent_case": {"const": True}}}},
+        # a case (an object) of a learner under 16 also needs consent_guardian: true
+        "allOf": [{"if": {"required": ["case"], "properties": {"case": {
+            "type": "object", "required": ["age"],
+            "properties": {"age": {"maximum": GUARDIAN_AGE - 1}}}}},
+            "then": {"required": ["consent_guardian"],
+                     "properties": {"consent_guardian": {"const": True}}}}]})
 
     request_id: str | None = Field(None, max_length=64)
     programme_id: str | None = Field(None, max_length=64, description="the learner's choice")
@@ -255,6 +265,9 @@ class FeedbackIn(Strict):
     reason: str | None = Field(None, max_length=2000)
     consent_research: bool = False
     consent_case: bool = False
+    consent_guardian: bool = Field(False, description="a parent's or guardian's consent; "
+                                   f"required to save the case of a learner under "
+                                   f"{GUARDIAN_AGE}")
     case: LearnerProfile | None = Field(None, description="the learner's profile, saved only "
                                         "with consent_case: true")
 

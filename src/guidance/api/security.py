@@ -43,6 +43,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", f"{API}/feedback"): STAFF,
     ("GET", f"{API}/audit"): STAFF,  # counsellors see their own requests only
     ("GET", f"{API}/models"): ADMINS,
+    ("GET", f"{API}/models/card"): ADMINS,
     ("POST", f"{API}/models/reload"): ADMINS,
 }
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from guidance.api.deps import Caller, DbCtx, authorize
 from guidance.api.errors import Unprocessable
 from guidance.api.routes._util import finite
-from guidance.api.schemas import ERRORS, AuditOut, FeedbackIn, FeedbackOut
+from guidance.api.schemas import ERRORS, GUARDIAN_AGE, AuditOut, FeedbackIn, FeedbackOut
 from guidance.api.security import ADMIN
 
 router = APIRouter(prefix="/api/v1", tags=["feedback and audit"],
@@ -21,12 +21,21 @@ router = APIRouter(prefix="/api/v1", tags=["feedback and audit"],
 def feedback(body: FeedbackIn, ctx: DbCtx,
              principal: Caller) -> FeedbackOut:
     """Counsellors: what the learner chose. A case (raw profile) is stored only with
-    ``consent_case``."""
+    ``consent_case``, and for a learner under 16 also ``consent_guardian``."""
     from guidance.store.audit import record_feedback
 
     if "case" in body.model_fields_set and not body.consent_case:
         raise Unprocessable("a case can only be saved with the learner's recorded consent "
                             "(consent_case: true)")
+    if body.case is not None and body.case.age < GUARDIAN_AGE and not body.consent_guardian:
+        # API-level rule: the feedback table has no column for it (that would need a
+        # migration), so the guardian's consent is checked here and not stored
+        raise Unprocessable(f"consent_guardian: a case of a learner under {GUARDIAN_AGE} can "
+                            "only be saved with a parent's or guardian's consent "
+                            "(consent_guardian: true)",
+                            details=[{"loc": ["body", "consent_guardian"],
+                                      "msg": f"required when case.age < {GUARDIAN_AGE}",
+                                      "type": "guardian_consent_required"}])
     override = body.override
     if override is None:
         override = body.programme_id is not None and \

@@ -1,5 +1,5 @@
-/* Admin: models (active alias, metrics), reload, evaluation summary, demand upload with
-   its row/column error report. */
+/* Admin: models (active alias, metrics), reload, evaluation summary with the model card,
+   demand upload with its row/column error report. */
 "use strict";
 (function () {
   const G = window.G;
@@ -50,7 +50,44 @@
     else $("models-eval").append(G.table([G.T("models.metric"), G.T("models.value")],
       keys.map(function (k) { return [k, G.num(active.metrics[k], 4)]; }),
       G.T("models.eval_caption", { version: active.version })));
-    $("models-eval").append(G.el("p", { class: "hint", text: G.T("models.card_hint") }));
+  }
+
+  /* The model card is Markdown from the server: shown as plain text (textContent), never
+     parsed into HTML. */
+  let card = null;  // { status: "ok" | "none" | "error", text, version, why }
+  async function loadCard() {
+    card = null;
+    renderCard();
+    const headers = { Accept: "text/markdown" };
+    if (G.key(G.role)) headers["X-API-Key"] = G.key(G.role);
+    try {
+      const r = await fetch("/api/v1/models/card", { headers: headers });
+      const text = await r.text();
+      if (r.ok) card = { status: "ok", text: text, version: models && models.active.version };
+      else if (r.status === 404) card = { status: "none" };
+      else {
+        let why = String(r.status);
+        try { why = JSON.parse(text).error.message || why; } catch (e) { /* not JSON */ }
+        card = { status: "error", why: why };
+      }
+    } catch (e) {
+      card = { status: "error", why: e.message };
+    }
+    renderCard();
+  }
+
+  function renderCard() {
+    const status = $("card-status"), pre = $("model-card");
+    if (!card) { status.textContent = G.T("models.card_loading"); pre.hidden = true; return; }
+    pre.hidden = card.status !== "ok";
+    pre.textContent = card.status === "ok" ? card.text : "";
+    status.textContent = card.status === "ok" ? G.T("models.card_shown", { version: card.version || "—" })
+      : card.status === "none" ? G.T("models.card_none") : G.T("models.card_error", { why: card.why });
+  }
+
+  async function loadAll() {
+    await loadModels();
+    loadCard();
   }
 
   async function reload() {
@@ -59,7 +96,7 @@
     try {
       const r = await G.api("/api/v1/models/reload", { method: "POST", role: G.role });
       msg.textContent = G.T(r.swapped ? "models.swapped" : "models.same", { version: r.version });
-      loadModels();
+      loadAll();
     } catch (e) {
       msg.textContent = G.T("models.reload_failed", { why: e.message });
     }
@@ -99,7 +136,10 @@
   document.addEventListener("DOMContentLoaded", function () {
     $("reload").addEventListener("click", reload);
     $("upload-form").addEventListener("submit", upload);
-    document.addEventListener("langchange", function () { if (models) renderModels(); });
-    G.login("admin", function () { return "/api/v1/models"; }, loadModels);
+    document.addEventListener("langchange", function () {
+      if (models) renderModels();
+      renderCard();
+    });
+    G.login("admin", function () { return "/api/v1/models"; }, loadAll);
   });
 })();

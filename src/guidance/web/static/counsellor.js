@@ -105,8 +105,9 @@
     }
     const body = { request_id: res.request_id, programme_id: choice || null,
       recommended_ids: recommended, override: override, reason: reason || null,
-      consent_research: $("fb-research").checked, consent_case: save };
-    // The API keeps no guardian field: the page refuses to save an under-16 case without it.
+      consent_research: $("fb-research").checked, consent_case: save,
+      consent_guardian: save && under16 && $("fb-guardian").checked };
+    // The API refuses an under-16 case without consent_guardian too (422); the page asks first.
     if (save) body.case = L().profile;
     try {
       const out = await G.api("/api/v1/feedback", { method: "POST", role: G.role, json: body });

@@ -6,7 +6,13 @@ open-loop latency at a fixed rate. The peer serves the same outcome model throug
 pyfunc server and scores, per request, the same candidate rows our service scores for one
 request. Everything is bounded in time; figures go to stdout (and ``--json``).
 
+``--scale national``: the server holds the national catalogue (~40,000 offerings) and its
+demand, built as ``benchmarks/recommend.py`` builds them (the generator's catalogue and
+demand stages, without the 5 million outcome records, which serving does not need); the
+model is trained on the demo world.
+
     .venv/bin/python benchmarks/api_load.py --scale demo --seconds 10 --rate 50
+    .venv/bin/python benchmarks/api_load.py --scale national --seconds 10 --rate 50
 """
 
 from __future__ import annotations
@@ -106,12 +112,25 @@ async def open_loop(url: str, path: str, payload: dict, seconds: float, rate: fl
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(one()))
         await asyncio.gather(*tasks)
+    tally = {str(k): codes.count(k) for k in sorted(set(codes)) if k != 200}  # 0: no answer
     return {"rate": rate, "n": len(lat), "non_200": sum(c != 200 for c in codes),
-            "p50_ms": pct(lat, 0.5), "p99_ms": pct(lat, 0.99), "max_ms": pct(lat, 1.0)}
+            "non_200_codes": tally, "p50_ms": pct(lat, 0.5), "p99_ms": pct(lat, 0.99),
+            "max_ms": pct(lat, 1.0)}
+
+
+def national_world(seed: int = 42) -> dict:
+    """The national catalogue and demand (no outcomes), keyed as ``load_dir`` keys them."""
+    from recommend import national_tables  # benchmarks/ is on sys.path when run as a script
+
+    prog, prov, occ, demand = national_tables(seed)
+    return {"programmes": prog, "provinces": prov, "occupations": occ, "demand": demand}
 
 
 def build(work: Path, scale: str, max_iter: int) -> dict:
-    """World, model artifact, MLflow pyfunc copy of it, database; returns what the runs need."""
+    """World, model artifact, MLflow pyfunc copy of it, database; returns what the runs need.
+
+    ``national``: models trained on the demo world; the database (and ``tables``, which the
+    peer's payload is built from) hold the national catalogue and demand."""
     from training.config import load_config
     from training.pipeline import split_pairs
 
@@ -125,7 +144,8 @@ def build(work: Path, scale: str, max_iter: int) -> dict:
     from guidance.world.generate import generate_world
 
     t0 = time.perf_counter()
-    generate_world(work / "world", seed=1, scale=scale, progress=False)
+    generate_world(work / "world", seed=1, scale="demo" if scale == "national" else scale,
+                   progress=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tables = load_dir(work / "world")
@@ -133,6 +153,8 @@ def build(work: Path, scale: str, max_iter: int) -> dict:
     parts = split_pairs(tables, cfg)
     models, _ = fit_models(parts["train"], parts["val"], tables, cfg.model)
     job, _ = save_artifact(models, work / "models", "guidance-outcomes", 1)
+    if scale == "national":
+        tables = national_world()
     url = f"sqlite:///{work / 'bench.db'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -179,6 +201,19 @@ def save_peer(built: dict, work: Path) -> Path:
     return path
 
 
+def warm_up(url: str, path: str, payload: dict, workers: int, timeout: float = 180) -> None:
+    """Until a warm-up round has no error: /readyz answers as soon as ONE worker is ready,
+    and a large catalogue keeps the others loading for a while."""
+    t0 = time.monotonic()
+    while True:
+        r = asyncio.run(closed_loop(url, path, payload, 2, 2 * workers))
+        if r["errors"] == 0:
+            return
+        if time.monotonic() - t0 > timeout:
+            raise RuntimeError(f"warm-up still failing after {timeout:.0f} s: {r}")
+        time.sleep(1)
+
+
 def run_ours(built: dict, work: Path, workers: int, payload: dict, args) -> dict:  # noqa: ANN001
     port = free_port()
     env = {**os.environ, "GUIDANCE_DATABASE_URL": built["url"],
@@ -200,8 +235,9 @@ def run_ours(built: dict, work: Path, workers: int, payload: dict, args) -> dict
             raise
         time.sleep(2 if workers == 1 else 5)  # let every worker load its model
         path = "/api/v1/recommendations"
-        asyncio.run(closed_loop(url, path, payload, 2, 4))  # warm-up
-        out = {"throughput": asyncio.run(closed_loop(url, path, payload, args.seconds,
+        warm_up(url, path, payload, workers)
+        out = {"load_average_1min_before": os.getloadavg()[0],
+               "throughput": asyncio.run(closed_loop(url, path, payload, args.seconds,
                                                      args.connections)),
                "fixed_rate": asyncio.run(open_loop(url, path, payload, args.seconds,
                                                    args.rate))}
@@ -239,7 +275,7 @@ def run_peer(model_path: Path, work: Path, payload: dict, args) -> dict:  # noqa
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--scale", default="demo", choices=["tiny", "demo"])
+    p.add_argument("--scale", default="demo", choices=["tiny", "demo", "national"])
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--rate", type=float, default=50.0)
     p.add_argument("--connections", type=int, default=8)
@@ -261,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ours {w} worker(s): {t['rps']:.1f} req/s (p50 {t['p50_ms']:.1f} ms, "
                   f"p99 {t['p99_ms']:.1f} ms, {t['errors']} errors); at {f['rate']:g} req/s: "
                   f"p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms, "
-                  f"{f['non_200']} non-200 of {f['n']}", flush=True)
+                  f"{f['non_200']} non-200 of {f['n']} {f['non_200_codes'] or ''}; "
+                  f"load average before {r['load_average_1min_before']:.1f}", flush=True)
         if not args.no_peer:
             pp = peer_payload(built, profile)
             rows = len(pp["dataframe_split"]["data"])

@@ -9,15 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-REGIONS = (
-    "red_river_delta",
-    "northern_midlands_mountains",
-    "north_central_and_central_coast",
-    "central_highlands",
-    "southeast",
-    "mekong_delta",
-)
-LEVELS = ("so_cap", "trung_cap", "cao_dang")
+from guidance.reference import LEVELS, REGIONS
+
 MODES = ("full_time", "part_time", "apprenticeship")
 EMPLOYMENT_TYPES = ("formal", "informal", "self_employed", "none")
 SEXES = ("F", "M", "X")

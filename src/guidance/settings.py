@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     demand_months: int = Field(15, ge=1, description="Newest demand periods the recommender reads.")
     rate_limit_public_per_minute: int = Field(60, ge=1, description="Per client IP, anonymous.")
     rate_limit_key_per_minute: int = Field(600, ge=1, description="Per API key.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Reverse proxies (IPs or CIDR ranges, as a JSON "
+        "list) whose X-Forwarded-For is believed; the client is then the right-most address "
+        "not in this list. From any other peer the header is ignored.")
     max_body_bytes: int = Field(1 << 20, ge=1024, description="JSON request body limit (413).")
     max_upload_bytes: int = Field(64 << 20, ge=1024, description="Demand CSV upload limit (413).")
     request_timeout_seconds: float = Field(10.0, gt=0, description="Per-request budget (503).")

@@ -75,3 +75,44 @@ def test_public_rate_limit_answers_429_with_retry_after(seeded, model_path, tmp_
         # a key has its own, larger budget
         assert client.get("/api/v1/occupations",
                           headers={"X-API-Key": seeded.counsellor_key}).status_code == 200
+
+
+def test_forwarded_for_counts_only_behind_a_trusted_proxy(seeded, model_path, tmp_path):
+    """Behind a trusted proxy each forwarded client has its own budget; from any other
+    peer a spoofed X-Forwarded-For changes nothing."""
+    from fastapi.testclient import TestClient
+    from tests.api.conftest import make_settings
+
+    from guidance.api.app import create_app
+
+    def codes(client, xff: str, n: int) -> list[int]:  # noqa: ANN001
+        return [client.get("/api/v1/occupations",
+                           headers={"X-Forwarded-For": xff}).status_code for _ in range(n)]
+
+    # the TestClient's peer is called "testclient"
+    trusted = create_app(make_settings(tmp_path, seeded.url, model_path,
+                                       rate_limit_public_per_minute=2,
+                                       trusted_proxies=["testclient", "10.0.0.0/8"]))
+    with TestClient(trusted) as client:
+        assert codes(client, "203.0.113.7", 3) == [200, 200, 429]
+        assert codes(client, "198.51.100.9", 2) == [200, 200]  # another learner
+        # the client is the right-most hop that is not a proxy; what is left of it is
+        # whatever the client wrote, so it cannot buy a fresh budget
+        assert codes(client, "1.2.3.4, 203.0.113.7, 10.1.2.3", 1) == [429]
+    untrusted = create_app(make_settings(tmp_path, seeded.url, model_path,
+                                         rate_limit_public_per_minute=2))
+    with TestClient(untrusted) as client:
+        assert codes(client, "203.0.113.7", 2) == [200, 200]
+        assert codes(client, "198.51.100.9", 1) == [429]  # spoofing does not help
+
+
+def test_trusted_proxies_parse_ips_ranges_and_names():
+    from guidance.api.security import TrustedProxies
+
+    p = TrustedProxies(["10.0.0.0/8", "::1", "lb.internal"])
+    assert p.trusted("10.200.0.1") and p.trusted("::1") and p.trusted("lb.internal")
+    assert not p.trusted("11.0.0.1") and not p.trusted("lb.other")
+    assert p.client("11.0.0.1", ["9.9.9.9"]) == "11.0.0.1"
+    assert p.client("10.0.0.5", ["9.9.9.9, 8.8.8.8", "10.0.0.7"]) == "8.8.8.8"
+    assert p.client("10.0.0.5", ["10.0.0.9"]) == "10.0.0.9"  # only proxies: the first hop
+    assert p.client("10.0.0.5", []) == "10.0.0.5"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from tests.api.conftest import make_settings
+from tests.api.conftest import make_settings, wait_ready
 
 from guidance.api.app import create_app
 
@@ -168,3 +168,41 @@ def test_nul_characters_are_422_on_both_engines(api):
     assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error"
     assert api.post("/api/v1/feedback", json={"programme_id": "P1"},
                     headers=api.counsellor).status_code == 201
+
+
+def test_a_hanging_model_call_times_out_and_the_model_is_free_again(seeded, model_path,
+                                                                     tmp_path, learner):
+    """A model call that hangs past the budget: 503 within budget + 0.5 s, probes still
+    answer, requests arriving meanwhile do not queue behind it for longer than their own
+    budget, and once the call returns the next request is served (RELIABILITY A6)."""
+    import threading
+    import time
+
+    app = create_app(make_settings(tmp_path, seeded.url, model_path,
+                                   request_timeout_seconds=0.5))
+    body = {"profile": learner, "k": 3}
+    with TestClient(app) as client:
+        wait_ready(client)
+        served = app.state.ctx.holder.require()
+        real = served.recommender.recommend
+        release = threading.Event()
+
+        def hang(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            release.wait(10)
+            return real(*args, **kwargs)
+
+        served.recommender.recommend = hang
+        t0 = time.monotonic()
+        r = client.post("/api/v1/recommendations", json=body)
+        assert r.status_code == 503 and r.json()["error"]["code"] == "timeout"
+        assert time.monotonic() - t0 < 1.0
+        assert client.get("/healthz").status_code == 200
+        t0 = time.monotonic()
+        r = client.post("/api/v1/recommendations", json=body)  # the model is still held
+        assert r.status_code == 503 and time.monotonic() - t0 < 1.0
+        served.recommender.recommend = real
+        release.set()
+        deadline = time.monotonic() + 5
+        while (r := client.post("/api/v1/recommendations", json=body)).status_code != 200:
+            assert time.monotonic() < deadline, r.text
+        assert r.json()["items"]

@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from guidance.store.audit import export_audit, profile_hash
 
 
-def _audit_rows(engine):  # noqa: ANN001, ANN202
-    return export_audit(engine, datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1,
-                                                                           tzinfo=UTC))
+def _audit_rows(api):  # noqa: ANN001, ANN202
+    """The audit table, after the app's background writer has written what it holds."""
+    assert api.app.state.ctx.audit.flush()
+    return export_audit(api.seeded.engine, datetime(2000, 1, 1, tzinfo=UTC),
+                        datetime(2100, 1, 1, tzinfo=UTC))
 
 
 def test_recommend_returns_ranked_items_and_writes_one_audit_row(api, learner):
@@ -24,7 +26,7 @@ def test_recommend_returns_ranked_items_and_writes_one_audit_row(api, learner):
     assert body["model_version"] == "1"
     assert body["demand_period"] == api.seeded.periods[-1]
     assert body["items"][0]["reasons_vi"] and body["request_id"] == r.headers["x-request-id"]
-    rows = _audit_rows(api.seeded.engine)
+    rows = _audit_rows(api)
     assert len(rows) == 1
     row = rows[0]
     assert row["request_id"] == body["request_id"] and row["model_version"] == "1"
@@ -88,7 +90,7 @@ def test_batch_json_and_csv_need_a_counsellor(api, learner):
     too_many = {"learners": [{"profile": learner}] * 501}
     assert api.post("/api/v1/recommendations/batch", json=too_many,
                     headers=api.counsellor).status_code == 422
-    rows = _audit_rows(api.seeded.engine)
+    rows = _audit_rows(api)
     batch_rows = [x for x in rows if x["route"] == "recommendations/batch"]
     assert len(batch_rows) == 4 and all(x["api_key_id"] == api.seeded.counsellor_id
                                         for x in batch_rows)
@@ -106,3 +108,15 @@ def test_logs_hold_no_personal_values(api, learner, caplog):
     assert "POST /api/v1/recommendations 200" in text  # the access log ran
     for value in ("HS-PRIVATE-4711", "7.37", "8.13", "0.61", "0.42"):
         assert value not in text
+
+
+def test_a_full_audit_backlog_refuses_recommendations_with_503(api, learner):
+    """No answer without its audit record: when the writer cannot take one more, 503."""
+    writer = api.app.state.ctx.audit
+    writer.max_pending = 0
+    r = api.post("/api/v1/recommendations", json={"profile": learner, "k": 3})
+    assert r.status_code == 503, r.text
+    assert r.json()["error"]["code"] == "audit_unavailable" and r.headers["retry-after"]
+    writer.max_pending = 100
+    assert api.post("/api/v1/recommendations", json={"profile": learner, "k": 3}).status_code \
+        == 200

@@ -246,3 +246,38 @@ def test_sigterm_lets_in_flight_requests_finish(seeded, model_path, tmp_path, le
 
     rows = export_audit(seeded.engine, date(2000, 1, 1), date(2100, 1, 1))
     assert sum(r["route"] == "recommendations/batch" for r in rows) == 3 * 200
+
+
+def _samples(text: str, name: str) -> list[tuple[dict, float]]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return [(s.labels, s.value) for fam in text_string_to_metric_families(text)
+            for s in fam.samples if s.name == name]
+
+
+def test_two_workers_report_one_sum_of_their_metrics(seeded, model_path, tmp_path, learner):
+    """With 2 workers, /metrics answers from either worker with the count over both, and
+    shows the model version each live worker serves."""
+    server = Server(tmp_path, seeded.url, model_path, workers=2).start()
+    try:
+        pids: set = set()
+        t0 = time.monotonic()
+        while len(pids) < 2 and time.monotonic() - t0 < 60:  # both workers have a model
+            text = httpx.get(f"{server.url}/metrics", timeout=10).text
+            served = [(lab, v) for lab, v in _samples(text, "guidance_model_info") if v == 1]
+            pids = {lab["pid"] for lab, _ in served}
+            time.sleep(0.2)
+        assert len(pids) == 2 and {lab["version"] for lab, _ in served} == {"1"}
+        body = {"profile": learner, "k": 3}
+        n = 30
+        for _ in range(n):  # a new connection each time: both workers answer some
+            r = httpx.post(f"{server.url}/api/v1/recommendations", json=body, timeout=30)
+            assert r.status_code == 200
+        for _ in range(6):  # whichever worker answers, the same total
+            text = httpx.get(f"{server.url}/metrics", timeout=10).text
+            counts = [v for lab, v in _samples(text, "guidance_requests_total")
+                      if lab["route"] == "/api/v1/recommendations" and lab["status"] == "200"]
+            assert counts == [n]
+    finally:
+        server.stop()
+    assert not list((tmp_path / "var").glob("metrics-*/gauge_live*"))  # workers marked dead

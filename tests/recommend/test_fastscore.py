@@ -65,3 +65,50 @@ def test_swapping_demand_changes_period_and_indicators(make_recommender, tiny_ta
     rec.set_demand(dem[dem["period"] < last])
     assert rec.demand_period < last
     assert rec.scorer.demand_t == rec.side.demand_t
+
+
+def test_shortlist_proxy_equals_the_linear_model_on_the_full_matrix(make_recommender,
+                                                                     learner):
+    """The proxy adds only the learner-dependent terms to the offerings' own, summed once at
+    refresh; that must be the logistic part evaluated on the whole feature matrix."""
+    from guidance.recommend.forest import expit
+
+    rec = make_recommender()
+    sc = rec.scorer
+    if not sc._proxy_linear:
+        pytest.skip("this model's match target has no logistic part")
+    idx = np.arange(len(rec.cat))
+    for change in ({}, {"riasec_r": None, "education_level": 9},
+                   {"home_province_code": "79"}):
+        full = {k: {**learner, **change}.get(k) for k in LEARNER_COLUMNS}
+        X = sc.matrix(full, idx, rec.demand_period)
+        want = expit(sc._proxy_linear[0](X))
+        np.testing.assert_allclose(sc.proxy_match(full, idx, rec.demand_period), want,
+                                   rtol=1e-12, atol=1e-12)
+
+
+def test_compiled_forest_walks_trees_as_scikit_learn_does():
+    """NaN, negative and unseen categories, and values on a threshold, against
+    ``predict`` of gradient-boosting models with native categorical features."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    from guidance.recommend.forest import FlatForest
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    X = np.column_stack([rng.integers(0, 6, n).astype(float), rng.normal(size=n),
+                         rng.integers(0, 4, n).astype(float)])
+    X[rng.random(n) < 0.1, 1] = np.nan
+    X[rng.random(n) < 0.1, 0] = np.nan
+    y = (X[:, 0] % 2 == 0) ^ (np.nan_to_num(X[:, 1]) > 0.3) ^ (rng.random(n) < 0.1)
+    clf = HistGradientBoostingClassifier(max_iter=30, categorical_features=[0, 2],
+                                         random_state=0).fit(X, y)
+    reg = HistGradientBoostingRegressor(max_iter=20, max_depth=8, categorical_features=[0],
+                                        random_state=0).fit(X, np.nan_to_num(X[:, 1]) * 2 + X[:, 2])
+    probe = np.vstack([X[:500], [[7.0, 0.0, 1.0], [-1.0, 0.5, 2.0], [np.nan, np.nan, np.nan],
+                                 [2.0, float(np.nanmedian(X[:, 1])), 9.0]]])
+    raw = FlatForest([clf, reg]).raw(probe)
+    np.testing.assert_allclose(raw[:, 0], clf._raw_predict(probe)[:, 0], rtol=1e-12,
+                               atol=1e-12)
+    np.testing.assert_allclose(raw[:, 1], reg._raw_predict(probe)[:, 0], rtol=1e-12,
+                               atol=1e-12)

@@ -126,12 +126,16 @@ def _ensure_db(ctx: Any) -> bool:
 async def lifespan(app: FastAPI):  # noqa: ANN201 - async generator
     ctx = app.state.ctx
     await run_in_threadpool(_ensure_db, ctx)
+    ctx.audit.start()
     ctx.holder.start()
     try:
         yield
     finally:
         ctx.holder.stop()
+        # in-flight requests have finished: write their audit rows before the pool closes
+        await run_in_threadpool(ctx.audit.close)
         ctx.engine.dispose()
+        ctx.metrics.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -145,7 +149,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from guidance.api.limits import STRICT_CSP, EdgeMiddleware, LimitMiddleware
     from guidance.api.metrics import Metrics
     from guidance.api.routes import catalogue, demand, feedback, models, ops, recommendations
-    from guidance.api.security import API, RateLimiter
+    from guidance.api.security import API, RateLimiter, TrustedProxies
+    from guidance.store.audit import AuditWriter
     from guidance.store.db import make_engine
     from guidance.web import install as install_pages
 
@@ -162,7 +167,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ctx = Ctx(settings=settings, engine=engine, holder=holder, metrics=metrics,
               public_limiter=RateLimiter(settings.rate_limit_public_per_minute),
               key_limiter=RateLimiter(settings.rate_limit_key_per_minute),
-              secret=server_secret(settings))
+              secret=server_secret(settings), audit=AuditWriter(engine),
+              proxies=TrustedProxies(settings.trusted_proxies))
     ctx_ref["ctx"] = ctx
     app.state.ctx = ctx
     errors.install(app)

@@ -10,9 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request, Security
+from fastapi.concurrency import run_in_threadpool
 
 from guidance.api.errors import DatabaseUnavailable
-from guidance.api.security import Principal, api_key_header, authenticate, authorize_principal
+from guidance.api.security import (
+    Principal,
+    TrustedProxies,
+    api_key_header,
+    authenticate,
+    authorize_principal,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -21,6 +28,7 @@ if TYPE_CHECKING:
     from guidance.api.metrics import Metrics
     from guidance.api.security import RateLimiter
     from guidance.settings import Settings
+    from guidance.store.audit import AuditWriter
 
 
 @dataclass
@@ -32,6 +40,8 @@ class Ctx:
     public_limiter: RateLimiter
     key_limiter: RateLimiter
     secret: bytes
+    audit: AuditWriter
+    proxies: TrustedProxies = field(default_factory=TrustedProxies)
     db_ready: bool = False
     db_error: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -42,19 +52,27 @@ class Ctx:
                                       headers={"Retry-After": "5"})
 
 
-def get_ctx(request: Request) -> Ctx:
+# The dependencies are ``async def`` because they only read memory: FastAPI runs a sync
+# dependency in its thread pool, one hop per dependency per request. The one that can
+# touch the database (a key lookup) hands just that step to the pool.
+async def get_ctx(request: Request) -> Ctx:
     return request.app.state.ctx
 
 
-def authorize(request: Request, key: str | None = Security(api_key_header)) -> Principal:
+async def authorize(request: Request,
+                    key: str | None = Security(api_key_header)) -> Principal:
     """Authenticate (``X-API-Key``), then check the access matrix and the rate limit."""
-    return authorize_principal(request, authenticate(request, key))
+    if key:
+        principal = await run_in_threadpool(authenticate, request, key)
+    else:
+        principal = authenticate(request, key)  # public: no database
+    return authorize_principal(request, principal)
 
 
 CtxDep = Annotated[Ctx, Depends(get_ctx)]
 
 
-def db_ctx(ctx: CtxDep) -> Ctx:
+async def db_ctx(ctx: CtxDep) -> Ctx:
     ctx.require_db()
     return ctx
 
@@ -63,7 +81,7 @@ DbCtx = Annotated[Ctx, Depends(db_ctx)]
 Caller = Annotated[Principal, Depends(authorize)]
 
 
-def served(ctx: DbCtx) -> Served:
+async def served(ctx: DbCtx) -> Served:
     """The model object this request uses from start to end (a swap does not affect it)."""
     return ctx.holder.require()
 

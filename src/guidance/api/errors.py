@@ -67,6 +67,10 @@ class ModelNotReady(ServiceUnavailable):
     code = "model_not_ready"
 
 
+class ModelBusy(ServiceUnavailable):
+    code = "model_busy"
+
+
 class DatabaseUnavailable(ServiceUnavailable):
     code = "database_unavailable"
 
@@ -102,6 +106,7 @@ def install(app: FastAPI) -> None:
     """Register the handlers: the only place where exceptions become HTTP responses."""
     from sqlalchemy.exc import DataError, SQLAlchemyError
 
+    from guidance.store.audit import AuditBacklogFull
     from guidance.store.db import StoreError
 
     @app.exception_handler(ApiError)
@@ -127,6 +132,13 @@ def install(app: FastAPI) -> None:
         log.error("database error on %s: %s", request.url.path, type(exc).__name__)
         return _json(request, 503, "database_unavailable",
                      "the database is not available; try again later",
+                     headers={"Retry-After": "5"})
+
+    @app.exception_handler(AuditBacklogFull)
+    async def _audit_full(request: Request, exc: AuditBacklogFull) -> JSONResponse:
+        log.error("audit backlog full on %s", request.url.path)
+        return _json(request, 503, "audit_unavailable",
+                     "the audit log cannot be written at the moment; try again later",
                      headers={"Retry-After": "5"})
 
     app.add_exception_handler(StoreError, _db_down)

@@ -15,12 +15,13 @@ import math
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from guidance.api.errors import ModelNotReady
+from guidance.api.errors import ModelBusy, ModelNotReady
 
 log = logging.getLogger("guidance.api.holder")
 
@@ -46,6 +47,21 @@ class Served:
     @property
     def demand_period(self) -> str:
         return str(self.recommender.demand_period)
+
+    @contextlib.contextmanager
+    def use(self, deadline: float | None = None) -> Iterator[Any]:
+        """The recommender, held by this thread alone until the block ends. Waits for the
+        model no later than ``deadline`` (``time.monotonic()``): a request whose answer is
+        already too late (the edge has sent its 503) does not queue for the model and
+        then compute for nobody."""
+        wait = -1 if deadline is None else max(0.0, deadline - time.monotonic())
+        if not self.lock.acquire(timeout=wait):
+            raise ModelBusy("the model is busy; try again shortly",
+                            headers={"Retry-After": "1"})
+        try:
+            yield self.recommender
+        finally:
+            self.lock.release()
 
 
 class FileSource:

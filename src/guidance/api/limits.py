@@ -165,6 +165,7 @@ class LimitMiddleware:
             await send(message)
 
         self.in_flight += 1
+        scope.setdefault("state", {})["deadline"] = time.monotonic() + self.timeout
         try:
             await asyncio.wait_for(self.app(scope, receive_limited, send_tracked),
                                    self.timeout)

@@ -1,16 +1,34 @@
 """Prometheus metrics, one registry per app (no module-level collectors), so several
-apps in one process (tests) never collide. Each worker exposes its own figures."""
+apps in one process (tests) never collide.
+
+With several workers (``guidance serve --workers N``) the server sets
+``PROMETHEUS_MULTIPROC_DIR`` before the workers start: every worker then writes its figures
+to memory-mapped files there and ``/metrics`` answers, from whichever worker, with the sum
+over all of them (request counts and latencies), and the model version and demand period of
+each live worker (a ``pid`` label), so a scrape shows whether the workers have converged.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def multiprocess_dir() -> str | None:
+    path = os.environ.get(MULTIPROC_ENV)
+    return path if path and os.path.isdir(path) else None
 
 
 class Metrics:
     def __init__(self) -> None:
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+        self.multiprocess = multiprocess_dir() is not None
         self.registry = CollectorRegistry()
+        info_mode = {"multiprocess_mode": "liveall"} if self.multiprocess else {}
+        sum_mode = {"multiprocess_mode": "livesum"} if self.multiprocess else {}
         self.requests = Counter("guidance_requests_total", "HTTP requests",
                                 ["method", "route", "status"], registry=self.registry)
         self.latency = Histogram("guidance_request_seconds", "Request latency",
@@ -21,25 +39,50 @@ class Metrics:
                             "Requests refused with 503 (concurrency limit or timeout)",
                             ["reason"], registry=self.registry)
         self.model = Gauge("guidance_model_info", "The model version served (value 1)",
-                           ["version"], registry=self.registry)
+                           ["version"], registry=self.registry, **info_mode)
         self.demand = Gauge("guidance_demand_period_info",
                             "The newest demand period used (value 1)", ["period"],
-                            registry=self.registry)
+                            registry=self.registry, **info_mode)
+        self.audit_pending = Gauge("guidance_audit_pending",
+                                   "Audit records handed over and not yet written",
+                                   registry=self.registry, **sum_mode)
         self.model_loads = Gauge("guidance_model_load_failures",
-                                 "Failed model loads since start", registry=self.registry)
+                                 "Failed model loads since start", registry=self.registry,
+                                 **sum_mode)
+        self._labels: dict[str, str] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
 
     def served(self, served: Any) -> None:
-        """Listener for the holder: exactly one version/period label set at 1."""
-        self.model.clear()
-        self.model.labels(served.version).set(1)
-        self.demand.clear()
-        self.demand.labels(served.demand_period).set(1)
+        """Listener for the holder: exactly one version/period label set at 1 (in
+        multiprocess mode labels cannot be removed, so the previous one is set to 0)."""
+        for gauge, name, value in ((self.model, "version", served.version),
+                                   (self.demand, "period", served.demand_period)):
+            old = self._labels.get(name)
+            if old is not None and old != value:
+                if self.multiprocess:
+                    gauge.labels(old).set(0)
+                else:
+                    gauge.remove(old)
+            gauge.labels(value).set(1)
+            self._labels[name] = value
 
     def render(self) -> tuple[bytes, str]:
-        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+        from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        if not self.multiprocess:
+            return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        merged = CollectorRegistry()
+        MultiProcessCollector(merged, path=multiprocess_dir())
+        return generate_latest(merged), CONTENT_TYPE_LATEST
+
+    def close(self) -> None:
+        """At worker exit: its live gauges leave the sums (counters stay)."""
+        if self.multiprocess:
+            from prometheus_client.multiprocess import mark_process_dead
+
+            mark_process_dead(os.getpid(), multiprocess_dir())

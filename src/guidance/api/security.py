@@ -8,6 +8,7 @@ fails when any route of the app is missing from it.
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from dataclasses import dataclass
 from threading import Lock
@@ -98,6 +99,49 @@ class RateLimiter:
             return (1.0 - tokens) / self.rate
 
 
+class TrustedProxies:
+    """Which peers may tell us the client's address (``X-Forwarded-For``). Entries are IPs
+    or CIDR ranges; anything else must match the peer's name exactly."""
+
+    def __init__(self, entries: list[str] | tuple[str, ...] = ()) -> None:
+        self.nets: list = []
+        self.names: set[str] = set()
+        for e in entries:
+            try:
+                self.nets.append(ipaddress.ip_network(e.strip(), strict=False))
+            except ValueError:
+                self.names.add(e.strip())
+
+    def trusted(self, addr: str) -> bool:
+        if addr in self.names:
+            return True
+        try:
+            ip = ipaddress.ip_address(addr)
+        except ValueError:
+            return False
+        return any(ip in net for net in self.nets)
+
+    def client(self, peer: str, forwarded_for: list[str]) -> str:
+        """The client: the peer itself, unless the peer is a trusted proxy; then the
+        right-most forwarded address that is not a trusted proxy (left of it, anyone can
+        write anything)."""
+        if not forwarded_for or not self.trusted(peer):
+            return peer
+        hops = [h.strip() for line in forwarded_for for h in line.split(",") if h.strip()]
+        for hop in reversed(hops):
+            if not self.trusted(hop):
+                return hop
+        return hops[0] if hops else peer
+
+
+def client_address(request: Request) -> str:
+    peer = request.client.host if request.client else "unknown"
+    proxies = getattr(request.app.state.ctx, "proxies", None)
+    if proxies is None:
+        return peer
+    return proxies.client(peer, request.headers.getlist("x-forwarded-for"))
+
+
 def route_roles(request: Request) -> frozenset[str]:
     route = request.scope.get("route")
     path = getattr(route, "path", None)
@@ -108,10 +152,9 @@ def authenticate(request: Request, secret: str | None) -> Principal:
     """The caller: ``public`` without a key; 401 for an unknown or revoked key."""
     if secret is None or secret == "":
         return Principal(PUBLIC)
-    from guidance.api.deps import get_ctx
     from guidance.store.keys import authenticate as lookup
 
-    ctx = get_ctx(request)
+    ctx = request.app.state.ctx
     ctx.require_db()
     info = lookup(ctx.engine, secret)
     if info is None:
@@ -127,15 +170,12 @@ def authorize_principal(request: Request, principal: Principal) -> Principal:
             raise NotAuthenticated("this route needs an API key (X-API-Key header)",
                                    headers={"WWW-Authenticate": "X-API-Key"})
         raise Forbidden(f"role {principal.role!r} may not use this route")
-    from guidance.api.deps import get_ctx
-
-    ctx = get_ctx(request)
+    ctx = request.app.state.ctx
     if request.url.path in ("/healthz", "/readyz", "/metrics"):  # probes are never limited
         request.state.principal = principal
         return principal
     if principal.public:
-        client = request.client.host if request.client else "unknown"
-        wait = ctx.public_limiter.check(f"ip:{client}")
+        wait = ctx.public_limiter.check(f"ip:{client_address(request)}")
     else:
         wait = ctx.key_limiter.check(f"key:{principal.key_id}")
     if wait > 0:

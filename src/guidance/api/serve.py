@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
+from pathlib import Path
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -26,6 +28,19 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 
+def _metrics_dir(var_dir: Path, port: int) -> Path:
+    """A fresh directory where the workers share their Prometheus figures (emptied at
+    every start: a previous run's counters are not ours)."""
+    from guidance.api.metrics import MULTIPROC_ENV
+
+    path = Path(var_dir) / f"metrics-{port}"
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    os.environ[MULTIPROC_ENV] = str(path)
+    return path
+
+
 def serve_command(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -36,6 +51,8 @@ def serve_command(args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else s.port
     workers = args.workers or s.workers
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if workers > 1:
+        _metrics_dir(s.var_dir, port)
     sock = listening_socket(host, port)
     print(f"guidance API on http://{host}:{port} ({workers} worker(s)); docs at /docs",
           flush=True)

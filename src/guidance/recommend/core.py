@@ -249,7 +249,7 @@ class Recommender:
         fit = r.interest[j]
         item = Item(
             rank=rank, programme_id=str(cat.ids[i]), programme_code=str(cat.code[i]),
-            name_vi=tx["name_vi"][i], name_en=tx.get("name_en", [None] * len(cat))[i],
+            name_vi=tx["name_vi"][i], name_en=tx["name_en"][i] if "name_en" in tx else None,
             level=str(cat.level[i]), institution_id=tx["institution_id"][i],
             institution_name=tx["institution_name"][i], province_code=tx["province_code"][i],
             province_name_vi=str(cat.prov_name_vi[p]) if p >= 0 else tx["province_code"][i],

@@ -116,10 +116,22 @@ class FastScorer:
             if vs:
                 vecs[i] = np.mean(vs, axis=0)
         self.occ_vecs = vecs
-        self.study = cat.frame["province_code"].astype("str").to_numpy()
-        self.off_lat = np.array([lk.lat.get(c, np.nan) for c in self.study], float)
-        self.off_lon = np.array([lk.lon.get(c, np.nan) for c in self.study], float)
-        self._hav = haversine_km
+        self.occ_norm = np.linalg.norm(vecs, axis=1)
+        # study provinces: distance from every home province, computed once per pair
+        study = cat.frame["province_code"].astype("str").to_numpy()
+        codes, self.study_of = np.unique(study, return_inverse=True)
+        lat = np.array([lk.lat.get(c, np.nan) for c in codes], float)
+        lon = np.array([lk.lon.get(c, np.nan) for c in codes], float)
+        self.study_km = [np.asarray(haversine_km(lat, lon, self.prov_lat[h], self.prov_lon[h]),
+                                    dtype=np.float64) for h in range(n_p)]
+        pos = {c: k for k, c in enumerate(codes)}
+        self.home_study = np.array([pos.get(str(c), -1) for c in cat.prov_codes])
+        if self._proxy_linear and len(cat):
+            lin = self._proxy_linear[0]
+            probe = dict(_TEMPLATE, home_province_code=str(cat.prov_codes[0]))
+            moving = set(self.dependent(probe, np.arange(1), start))
+            fixed = [j for j in range(len(self.names)) if j not in moving]
+            self._proxy_fixed = lin.d0 + lin.terms(self.base, fixed)
 
     def _cat_codes(self, name: str, values: list) -> np.ndarray | None:
         if name not in self.col:
@@ -129,35 +141,45 @@ class FastScorer:
         return np.array([np.nan if v is None else float(pos.get(v, len(levels)))
                          for v in values])
 
-    def matrix(self, learner: dict, idx: np.ndarray, start_period: str) -> np.ndarray:
-        """The models' feature matrix for the learner × offerings ``idx``."""
-        X = self.base[idx].copy()
+    def dependent(self, learner: dict, idx: np.ndarray,
+                  start_period: str) -> dict[int, np.ndarray | float]:
+        """The learner-dependent columns for offerings ``idx``: column → one value for all
+        rows, or one per row. Every other column is the offering's own (``self.base``)."""
         c = self.col
+        out: dict[int, np.ndarray | float] = {}
         vals = {k: learner.get(k) for k in LEARNER_COLUMNS}
         for k, v in vals.items():
             if k in c and k != "home_province_code":
-                X[:, c[k]] = np.nan if v is None else float(v)
+                out[c[k]] = np.nan if v is None else float(v)
         home_code = str(learner["home_province_code"])
         h = self.cat.prov_pos[home_code]
         if self.region_code is not None:
-            X[:, c["region_home"]] = self.region_code[h]
+            out[c["region_home"]] = float(self.region_code[h])
         if self.home_code is not None:
-            X[:, c["home_province_code"]] = self.home_code[h]
+            out[c["home_province_code"]] = float(self.home_code[h])
         edu = vals.get("education_level")
-        X[:, c["edu_gap"]] = (np.nan if edu is None else float(edu)) - self.cat.min_edu_raw[idx]
-        d = self._hav(self.off_lat[idx], self.off_lon[idx], self.prov_lat[h], self.prov_lon[h])
-        X[:, c["distance_km"]] = np.asarray(d, dtype=np.float64)
-        X[:, c["same_province"]] = (self.study[idx] == home_code).astype(np.float64)
+        out[c["edu_gap"]] = (np.nan if edu is None else float(edu)) - self.cat.min_edu_raw[idx]
+        # per (home, study province) and per target set: small tables, then one lookup
+        where = self.study_of[idx]
+        out[c["distance_km"]] = self.study_km[h][where]
+        out[c["same_province"]] = (where == self.home_study[h]).astype(np.float64)
+        sets = self.set_of[idx]
         r = np.array([np.nan if vals.get(k) is None else float(vals[k]) for k in RIASEC])
-        o = self.occ_vecs[self.set_of[idx]]
         with np.errstate(invalid="ignore", divide="ignore"):
-            fit = (o @ r) / (np.linalg.norm(r) * np.linalg.norm(o, axis=1))
+            fit = (self.occ_vecs @ r) / (np.linalg.norm(r) * self.occ_norm)
         fit[~np.isfinite(fit)] = np.nan
-        X[:, c["interest_fit"]] = fit
+        out[c["interest_fit"]] = fit[sets]
         for n, tab in self.home_dem.items():
-            X[:, c[n]] = tab[self.set_of[idx], h]
+            out[c[n]] = tab[sets, h]
         if "cohort_t" in c:
-            X[:, c["cohort_t"]] = _month(start_period) + self.duration[idx]
+            out[c["cohort_t"]] = _month(start_period) + self.duration[idx]
+        return out
+
+    def matrix(self, learner: dict, idx: np.ndarray, start_period: str) -> np.ndarray:
+        """The models' feature matrix for the learner × offerings ``idx``."""
+        X = self.base[idx].copy()
+        for j, v in self.dependent(learner, idx, start_period).items():
+            X[:, j] = v
         return X
 
     def predict(self, learner: dict, idx: np.ndarray, start_period: str) -> dict[str, np.ndarray]:
@@ -171,10 +193,15 @@ class FastScorer:
         return self.predict_matrix(self.matrix(learner, idx, start_period))
 
     def proxy_match(self, learner: dict, idx: np.ndarray, start_period: str) -> np.ndarray:
-        """Approximate P(job matches training) for many candidates (ranking only)."""
-        X = self.matrix(learner, idx, start_period)
+        """Approximate P(job matches training) for many candidates (ranking only). A linear
+        proxy adds the learner-dependent terms to the offerings' own, summed at refresh."""
         if self._proxy_linear:
-            return expit(self._proxy_linear[0](X))
+            lin = self._proxy_linear[0]
+            z = self._proxy_fixed[idx].copy()
+            for j, v in self.dependent(learner, idx, start_period).items():
+                z += lin.term(j, v)
+            return expit(z)
+        X = self.matrix(learner, idx, start_period)
         if self.proxy_forest is not None:
             return expit(self.proxy_forest.raw(X)[:, 0])
         return np.full(len(idx), np.nan)

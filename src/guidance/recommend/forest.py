@@ -1,16 +1,15 @@
-"""The fitted models' trees, calibrators and linear parts compiled to numpy arrays.
+"""The fitted models' trees, calibrators and linear parts compiled to flat arrays.
 
-``FlatForest`` evaluates every tree of several HistGradientBoosting estimators at once
-(scikit-learn walks them one by one in a Python loop); ``Compiler`` composes calibration
-and log-odds blends around it; ``additive_logistic`` tabulates a per-column logistic
-pipeline. Each reproduces scikit-learn's own computation (checked by ``FastScorer``).
+``FlatForest`` evaluates every tree of several HistGradientBoosting estimators in one
+compiled loop (numba; scikit-learn calls a Cython predictor per tree from a Python loop,
+which dominates small requests); ``Compiler`` composes calibration and log-odds blends
+around it; ``additive_logistic`` tabulates a per-column logistic pipeline. Each reproduces
+scikit-learn's own computation (checked by ``FastScorer``).
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-PERFECT_MAX_DEPTH = 6  # deeper trees are walked node by node instead
 
 
 # -- flattened forest ---------------------------------------------------------------------
@@ -20,15 +19,18 @@ class FlatForest:
     def __init__(self, estimators: list, max_trees: int | None = None):
         feats, thr, left, right, miss, iscat, catrow, value = ([] for _ in range(8))
         cat_tables = [np.zeros(256, bool)]  # row 0: unused (numeric nodes)
-        roots, tree_out, baselines, encoders, trees = [], [], [], [], []
+        roots, tree_out, baselines, encoders = [], [], [], []
         offset = 0
-        self.n_inputs = None
         for m, est in enumerate(estimators):
             if getattr(est, "n_trees_per_iteration_", 1) != 1:
                 raise TypeError("only single-output gradient boosting is supported")
             enc = _Encoder(est)
-            encoders.append(enc)
-            base_col = m * enc.width
+            # estimators fitted on the same rows share one encoding: transform it once
+            slot = next((k for k, e in enumerate(encoders) if e.same_as(enc)), None)
+            if slot is None:
+                slot = len(encoders)
+                encoders.append(enc)
+            base_col = sum(e.width for e in encoders[:slot])
             known, fmap = est._bin_mapper.make_known_categories_bitsets()
             known_tab = _bitset_table(known)
             baselines.append(float(np.ravel(est._baseline_prediction)[0]))
@@ -40,6 +42,7 @@ class FlatForest:
                 ids = np.arange(n) + offset
                 roots.append(offset)
                 tree_out.append(m)
+                # a leaf points to itself: the walk stops where left[node] == node
                 feats.append(np.where(is_leaf, base_col, nodes["feature_idx"] + base_col))
                 thr.append(np.where(is_leaf, np.inf, nodes["num_threshold"]))
                 left.append(np.where(is_leaf, ids, nodes["left"].astype(np.int64) + offset))
@@ -57,108 +60,34 @@ class FlatForest:
                     rows[k] = len(cat_tables)
                     cat_tables.append(go_left)
                 catrow.append(rows)
-                trees.append((nodes, base_col, rows))
                 value.append(np.where(is_leaf, nodes["value"], 0.0))
                 offset += n
-        cat = lambda parts, dt: np.concatenate(parts).astype(dt)  # noqa: E731
+        cat = lambda parts, dt: np.concatenate(parts).astype(dt) if parts else \
+            np.zeros(0, dt)  # noqa: E731
         self.feature = cat(feats, np.int64)
         self.threshold = cat(thr, np.float64)
         self.left, self.right = cat(left, np.int64), cat(right, np.int64)
-        self.missing_left = cat(miss, bool)
-        self.is_cat = cat(iscat, bool)
+        self.missing_left = cat(miss, np.bool_)
+        self.is_cat = cat(iscat, np.bool_)
         self.cat_row = cat(catrow, np.int64)
-        self.cat_table = np.vstack(cat_tables)
+        self.cat_table = np.ascontiguousarray(np.vstack(cat_tables))
         self.value = cat(value, np.float64)
-        self.roots = np.array(roots, dtype=np.int64)
-        order = np.argsort(np.array(tree_out), kind="stable")
-        self.roots = self.roots[order]
-        tree_out = np.array(tree_out)[order]
-        self.starts = np.searchsorted(tree_out, np.arange(len(estimators)))
-        self.baselines = np.array(baselines)
+        # trees in estimator order, so each output adds its trees as scikit-learn does
+        order = np.argsort(np.array(tree_out, dtype=np.int64), kind="stable")
+        self.roots = np.array(roots, dtype=np.int64)[order]
+        self.tree_out = np.array(tree_out, dtype=np.int64)[order]
+        self.baselines = np.array(baselines, dtype=np.float64)
         self.encoders = encoders
-        self.any_cat = bool(self.is_cat.any())
-        self.depth = int(max(int(p[0].nodes["depth"].max()) for est in estimators
-                             for p in est._predictors[:max_trees])) if self.roots.size else 0
-        self.perfect = self.depth <= PERFECT_MAX_DEPTH and bool(trees)
-        if self.perfect:
-            self._build_perfect(trees)
-
-    def _build_perfect(self, trees: list) -> None:
-        """Shallow trees as complete binary trees in heap order (leaves above the last level
-        are padded with always-left nodes), so a request evaluates every split of every
-        tree in a few array operations and then walks ``depth`` index steps."""
-        d = self.depth
-        n_int, n_leaf, n_t = 2 ** d - 1, 2 ** d, len(trees)
-        F = np.zeros((n_t, n_int), np.int64)
-        TH = np.full((n_t, n_int), np.inf)
-        ML = np.ones((n_t, n_int), bool)
-        CR = np.zeros((n_t, n_int), np.int64)
-        LV = np.zeros((n_t, n_leaf))
-        for t, (nodes, base_col, rows) in enumerate(trees):
-            stack = [(0, 0)]
-            while stack:
-                nid, slot = stack.pop()
-                if slot >= n_int:
-                    LV[t, slot - n_int] = nodes["value"][nid]
-                    continue
-                if nodes["is_leaf"][nid]:
-                    F[t, slot] = base_col
-                    stack += [(nid, 2 * slot + 1), (nid, 2 * slot + 2)]
-                    continue
-                F[t, slot] = int(nodes["feature_idx"][nid]) + base_col
-                TH[t, slot] = nodes["num_threshold"][nid]
-                ML[t, slot] = bool(nodes["missing_go_to_left"][nid])
-                CR[t, slot] = rows[nid]
-                stack += [(int(nodes["left"][nid]), 2 * slot + 1),
-                          (int(nodes["right"][nid]), 2 * slot + 2)]
-        self.pF, self.pTH, self.pML, self.pLV = F.ravel(), TH.ravel(), ML.ravel(), LV
-        flat_cr = CR.ravel()
-        self.p_cat = np.flatnonzero(flat_cr > 0)
-        self.p_cat_row = flat_cr[self.p_cat]
-        self.p_shape = (n_t, n_int)
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         """Raw scores (rows × estimators), as ``_raw_predict`` would give."""
-        wide = np.hstack([enc.transform(X) for enc in self.encoders])
-        leaf = self._leaves_perfect(wide) if self.perfect else self._leaves_walk(wide)
-        return np.add.reduceat(leaf, self.starts, axis=1) + self.baselines
+        from guidance.recommend._kernels import forest_raw
 
-    def _leaves_perfect(self, wide: np.ndarray) -> np.ndarray:
-        r = wide.shape[0]
-        vals = wide[:, self.pF]
-        G = self.pTH >= vals
-        if self.p_cat.size:
-            vc = vals[:, self.p_cat]
-            gc = self.cat_table[self.p_cat_row, np.clip(np.nan_to_num(vc, nan=0.0), 0, 255)
-                                .astype(np.int64)]
-            G[:, self.p_cat] = np.where(vc < 0, self.pML[self.p_cat], gc)
-        G = np.where(np.isnan(vals), self.pML, G).reshape(r, *self.p_shape)
-        n_t = self.p_shape[0]
-        pos = np.zeros((r, n_t), np.int64)
-        for _ in range(self.depth):
-            g = np.take_along_axis(G, pos[:, :, None], axis=2)[:, :, 0]
-            pos = 2 * pos + 2 - g
-        return self.pLV[np.arange(n_t)[None, :], pos - self.p_shape[1]]
-
-    def _leaves_walk(self, wide: np.ndarray) -> np.ndarray:
-        r = wide.shape[0]
-        node = np.broadcast_to(self.roots, (r, len(self.roots))).copy()
-        rows = np.arange(r)[:, None]
-        for _ in range(self.depth):
-            f = self.feature[node]
-            v = wide[rows, f]
-            go = v <= self.threshold[node]
-            if self.any_cat:
-                c = self.is_cat[node]
-                if c.any():
-                    vc = np.clip(np.nan_to_num(v[c], nan=0.0), 0, 255).astype(np.int64)
-                    go[c] = self.cat_table[self.cat_row[node[c]], vc]
-                    neg = np.zeros_like(go)
-                    neg[c] = v[c] < 0
-                    go = np.where(neg, self.missing_left[node], go)
-            go = np.where(np.isnan(v), self.missing_left[node], go)
-            node = np.where(go, self.left[node], self.right[node])
-        return self.value[node]
+        wide = np.ascontiguousarray(np.hstack([enc.transform(X) for enc in self.encoders]),
+                                    dtype=np.float64)
+        return forest_raw(wide, self.roots, self.tree_out, self.baselines, self.feature,
+                          self.threshold, self.left, self.right, self.missing_left,
+                          self.is_cat, self.cat_row, self.cat_table, self.value)
 
 
 def _bitset_table(bitsets: np.ndarray) -> np.ndarray:
@@ -185,6 +114,17 @@ class _Encoder:
         self.cat_cols = np.flatnonzero(np.asarray(enc_cols))
         self.num_cols = np.flatnonzero(np.asarray(num_cols))
         self.cats = [np.asarray(c, dtype=np.float64) for c in enc.categories_]
+
+    def same_as(self, other: _Encoder) -> bool:
+        if self.width != other.width or (self.cat_cols is None) != (other.cat_cols is None):
+            return False
+        if self.cat_cols is None:
+            return True
+        return (np.array_equal(self.cat_cols, other.cat_cols)
+                and np.array_equal(self.num_cols, other.num_cols)
+                and len(self.cats) == len(other.cats)
+                and all(np.array_equal(a, b, equal_nan=True)
+                        for a, b in zip(self.cats, other.cats, strict=True)))
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         if self.cat_cols is None:
@@ -324,17 +264,42 @@ def additive_logistic(est, categorical: dict[int, int]):
             tables.setdefault(col, np.zeros(categorical[col] + 1))[int(v)] = delta
         else:
             slope[col] = delta / step
-    num = np.array([c for c in range(n) if c not in categorical], dtype=np.int64)
-    cats = sorted(tables)
+    return Additive(d0, slope, nan_off, tables)
 
-    def decision(X: np.ndarray) -> np.ndarray:
-        xn = X[:, num]
-        z = np.full(X.shape[0], d0) + np.where(np.isnan(xn), nan_off[num],
-                                               np.nan_to_num(xn) * slope[num]).sum(axis=1)
-        for col in cats:
-            v = X[:, col]
-            ok = ~np.isnan(v)
-            z += np.where(ok, tables[col][np.where(ok, v, 0).astype(np.int64)], nan_off[col])
+
+class Additive:
+    """Log-odds of an additive logistic model: ``d0`` plus one term per input column
+    (slope × value for numeric columns, a table lookup for categorical codes, a fixed
+    offset for NaN). ``terms`` gives the sum over some columns only, so a caller can add
+    the terms of columns that never change once and the rest per request."""
+
+    def __init__(self, d0: float, slope: np.ndarray, nan_off: np.ndarray,
+                 tables: dict[int, np.ndarray]) -> None:
+        self.d0, self.slope, self.nan_off, self.tables = d0, slope, nan_off, tables
+        n = len(slope)
+        self.num = np.array([c for c in range(n) if c not in tables], dtype=np.int64)
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        xn = X[:, self.num]
+        # NaN × slope stays NaN and is replaced by the column's NaN offset
+        z = np.full(X.shape[0], self.d0) + np.where(
+            np.isnan(xn), self.nan_off[self.num], xn * self.slope[self.num]).sum(axis=1)
+        for col in self.tables:
+            z += self.term(col, X[:, col])
         return z
 
-    return decision
+    def term(self, col: int, v: np.ndarray | float) -> np.ndarray:
+        """Column ``col``'s contribution to the log-odds for values ``v``."""
+        v = np.asarray(v, dtype=np.float64)
+        ok = ~np.isnan(v)
+        if col in self.tables:
+            code = np.where(ok, v, 0).astype(np.int64)
+            return np.where(ok, self.tables[col][code], self.nan_off[col])
+        return np.where(ok, v * self.slope[col], self.nan_off[col])
+
+    def terms(self, X: np.ndarray, cols: list[int] | np.ndarray) -> np.ndarray:
+        """Sum of the contributions of columns ``cols`` of ``X`` (without ``d0``)."""
+        z = np.zeros(X.shape[0])
+        for col in cols:
+            z += self.term(int(col), X[:, int(col)])
+        return z

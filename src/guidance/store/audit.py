@@ -9,6 +9,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
+import threading
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -21,6 +24,7 @@ from guidance.store.schema import AuditLog, Feedback, utcnow
 AUDIT = AuditLog.__table__
 FEEDBACK = Feedback.__table__
 AUDIT_COLS = [c.name for c in AUDIT.columns]
+log = logging.getLogger("guidance.store.audit")
 
 
 def profile_hash(profile: Mapping[str, Any], key: bytes | None = None) -> str:
@@ -73,6 +77,30 @@ def record_feedback(
     return int(new_id)
 
 
+def audit_row(
+    *,
+    request_id: str,
+    route: str,
+    role: str,
+    status: int,
+    latency_ms: float | None = None,
+    api_key_id: int | None = None,
+    profile_hash: str | None = None,
+    model_version: str | None = None,
+    demand_period: str | None = None,
+    top_k: Iterable[tuple[str, float]] | None = None,
+    created_at: datetime | None = None,
+) -> dict[str, Any]:
+    """One audit record as the row to insert; ``top_k`` is ``[(programme_id, score), ...]``
+    in rank order."""
+    items = None if top_k is None else [{"id": str(i), "score": float(s)} for i, s in top_k]
+    return {"created_at": _as_utc(created_at) if created_at is not None else utcnow(),
+            "request_id": request_id, "route": route, "role": role, "api_key_id": api_key_id,
+            "profile_hash": profile_hash, "model_version": model_version,
+            "demand_period": demand_period, "top_k": items, "latency_ms": latency_ms,
+            "status": status}
+
+
 def record_audit(
     engine: Engine,
     *,
@@ -88,18 +116,148 @@ def record_audit(
     top_k: Iterable[tuple[str, float]] | None = None,
     created_at: datetime | None = None,
 ) -> int:
-    """Append one audit record; ``top_k`` is ``[(programme_id, score), ...]`` in rank order."""
-    items = None if top_k is None else [{"id": str(i), "score": float(s)} for i, s in top_k]
+    """Append one audit record now, in its own transaction; returns its id."""
+    row = audit_row(request_id=request_id, route=route, role=role, status=status,
+                    latency_ms=latency_ms, api_key_id=api_key_id, profile_hash=profile_hash,
+                    model_version=model_version, demand_period=demand_period, top_k=top_k,
+                    created_at=created_at)
     with write_tx(engine) as conn:
-        new_id = conn.execute(
-            insert(AUDIT).values(
-                created_at=_as_utc(created_at) if created_at is not None else utcnow(),
-                request_id=request_id, route=route, role=role, api_key_id=api_key_id,
-                profile_hash=profile_hash, model_version=model_version,
-                demand_period=demand_period, top_k=items, latency_ms=latency_ms, status=status,
-            ).returning(AUDIT.c.id)
-        ).scalar_one()
+        new_id = conn.execute(insert(AUDIT).values(**row).returning(AUDIT.c.id)).scalar_one()
     return int(new_id)
+
+
+class AuditBacklogFull(RuntimeError):
+    """The writer holds ``max_pending`` unwritten records (the database has been away
+    too long): refuse new work rather than serve it without an audit trail."""
+
+
+class AuditWriter:
+    """Appends audit records from a background thread, many per transaction.
+
+    A request hands over its row (``submit``) and goes on; the thread writes whatever has
+    queued up in one ``INSERT`` batch. A failed batch stays queued and is retried with
+    back-off, so a database that is briefly away loses nothing; when ``max_pending`` rows
+    wait, ``submit`` raises ``AuditBacklogFull``. ``flush`` waits until every row submitted
+    before it is committed (export routes call it, so a caller reads its own requests);
+    ``close`` flushes, then stops the thread. What a SIGKILL can lose: the rows of the last
+    ``interval`` seconds, never part of a batch (each batch is one transaction).
+    """
+
+    def __init__(self, engine: Engine, *, max_pending: int = 20_000, max_batch: int = 500,
+                 interval: float = 0.05, retry_max: float = 5.0) -> None:
+        self.engine = engine
+        self.max_pending, self.max_batch = max_pending, max_batch
+        self.interval, self.retry_max = interval, retry_max
+        self._rows: deque[dict[str, Any]] = deque()
+        self._cond = threading.Condition()
+        self._submitted = 0  # rows handed over so far
+        self._written = 0  # rows committed so far (a prefix of the submitted ones)
+        self._stop = False
+        self._wanted = 0  # a flush waits for this many rows: write without batching delay
+        self._thread: threading.Thread | None = None
+        self.failures = 0
+        self.batches = 0
+        self.last_error: str | None = None
+
+    def start(self) -> AuditWriter:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="audit-writer",
+                                            daemon=True)
+            self._thread.start()
+        return self
+
+    @property
+    def pending(self) -> int:
+        with self._cond:
+            return self._submitted - self._written
+
+    def submit(self, row: dict[str, Any]) -> None:
+        with self._cond:
+            if self._submitted - self._written >= self.max_pending:
+                raise AuditBacklogFull(f"{self.max_pending} audit records are waiting for "
+                                       "the database")
+            self._rows.append(row)
+            self._submitted += 1
+            if len(self._rows) >= self.max_batch:
+                self._cond.notify_all()
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every row submitted so far is committed; False on timeout. Without
+        a running thread (not started, or closed) the rows are written here."""
+        with self._cond:
+            target = self._submitted
+            running = self._thread is not None and self._thread.is_alive()
+            if running:
+                self._wanted = max(self._wanted, target)
+                self._cond.notify_all()
+                return self._cond.wait_for(lambda: self._written >= target, timeout)
+        while self._written < target:
+            if not self._write_pending():
+                return False
+        return True
+
+    def close(self, timeout: float = 30.0) -> bool:
+        """Flush, then stop the thread; False when rows are still unwritten."""
+        done = self.flush(timeout)
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if not done:
+            log.error("audit writer stopped with %d records unwritten", self.pending)
+        return done
+
+    def status(self) -> dict[str, Any]:
+        return {"pending": self.pending, "failures": self.failures,
+                "last_error": self.last_error}
+
+    def _write_pending(self) -> bool:
+        """Write up to ``max_batch`` queued rows in one transaction; True when written."""
+        with self._cond:
+            batch = [self._rows[i] for i in range(min(len(self._rows), self.max_batch))]
+        if not batch:
+            return True
+        try:
+            with write_tx(self.engine, "audit batch") as conn:
+                conn.execute(insert(AUDIT), batch)
+        except Exception as exc:  # noqa: BLE001 - kept and retried; the cause is logged
+            self.failures += 1
+            self.last_error = type(exc).__name__
+            log.warning("audit batch of %d not written (%s); retrying", len(batch),
+                        type(exc).__name__)
+            return False
+        with self._cond:
+            for _ in batch:
+                self._rows.popleft()
+            self._written += len(batch)
+            self.batches += 1
+            self.last_error = None
+            self._cond.notify_all()
+        return True
+
+    def _run(self) -> None:
+        delay = self.interval
+        while True:
+            with self._cond:
+                if not self._rows:
+                    if self._stop:
+                        return
+                    self._cond.wait(self.interval)
+                    continue
+                if len(self._rows) < self.max_batch and not self._stop and \
+                        self._wanted <= self._written:
+                    # let a few more rows arrive so that one transaction carries them
+                    self._cond.wait(self.interval)
+            if self._write_pending():
+                delay = self.interval
+            else:
+                with self._cond:
+                    if self._stop:
+                        return
+                    self._cond.wait(delay)
+                delay = min(self.retry_max, delay * 2)
 
 
 def export_audit(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import fields, is_dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -11,14 +12,19 @@ from guidance.api.errors import Unprocessable
 
 
 def finite(obj: Any) -> Any:
-    """A JSON-safe copy: NaN and infinities become null (JSON has no NaN)."""
+    """A JSON-safe copy: NaN and infinities become null (JSON has no NaN); dataclasses
+    become dicts of their fields (one pass, cheaper than ``asdict`` and then a copy)."""
+    if obj is None or isinstance(obj, (str, bool, int)):
+        return obj
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if isinstance(obj, dict):
         return {k: finite(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [finite(v) for v in obj]
-    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: finite(getattr(obj, f.name)) for f in fields(obj)}
+    if hasattr(obj, "item") and not isinstance(obj, bytes):
         return finite(obj.item())
     return obj
 

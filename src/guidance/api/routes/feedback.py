@@ -59,5 +59,6 @@ def audit(ctx: DbCtx, principal: Caller,
     if end < start:  # an empty range
         return []
     own = None if principal.role == ADMIN else principal.key_id
+    ctx.audit.flush()  # this worker's requests so far are in the table
     rows = export_audit(ctx.engine, start, end + timedelta(days=1), api_key_id=own)
     return [AuditOut(**{**finite(r), "created_at": r["created_at"].isoformat()}) for r in rows]

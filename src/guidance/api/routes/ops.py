@@ -21,6 +21,7 @@ class Ready(BaseModel):
     model_version: str | None
     demand_period: str | None
     last_model_error: str | None
+    audit_pending: int
 
 
 @router.get("/healthz", response_model=Health)
@@ -53,8 +54,13 @@ def readyz(ctx: CtxDep) -> JSONResponse:
     if not st["ready"]:
         reasons.append("no model loaded" + (f": {st['last_error']}" if st["last_error"]
                                             else " yet"))
+    audit = ctx.audit.status()
+    if audit["last_error"] and audit["pending"]:
+        reasons.append(f"{audit['pending']} audit records not written yet "
+                       f"({audit['last_error']})")
     body = Ready(ready=not reasons, reasons=reasons, model_version=st["version"],
-                 demand_period=st["demand_period"], last_model_error=st["last_error"])
+                 demand_period=st["demand_period"], last_model_error=st["last_error"],
+                 audit_pending=audit["pending"])
     return JSONResponse(body.model_dump(), status_code=200 if body.ready else 503)
 
 
@@ -63,5 +69,6 @@ def readyz(ctx: CtxDep) -> JSONResponse:
 def metrics(ctx: CtxDep) -> Response:
     """Prometheus text format: request counts and latencies, model version, demand period."""
     ctx.metrics.model_loads.set(ctx.holder.failures)
+    ctx.metrics.audit_pending.set(ctx.audit.pending)
     data, ctype = ctx.metrics.render()
     return Response(content=data, media_type=ctype)

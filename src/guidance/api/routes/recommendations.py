@@ -1,6 +1,7 @@
 """Recommendations: one learner, what-if, and batches (JSON or CSV, up to 500 learners).
-Every answer writes an audit row: request id, profile HMAC, model version, demand period,
-top-k ids and scores, latency; never the profile itself."""
+Every answer hands an audit row to the app's ``AuditWriter`` (written in batches by a
+background thread): request id, profile HMAC, model version, demand period, top-k ids and
+scores, latency; never the profile itself."""
 
 from __future__ import annotations
 
@@ -37,17 +38,22 @@ router = APIRouter(prefix="/api/v1", tags=["recommendations"],
 def _audit(ctx: Ctx, request: Request, principal: Principal, route: str, profile: dict,
            version: str, period: str, top: list[tuple[str, float]], t0: float,
            request_id: str | None = None) -> None:
-    from guidance.store.audit import profile_hash, record_audit
+    from guidance.store.audit import audit_row, profile_hash
 
-    record_audit(ctx.engine, request_id=request_id or request.state.request_id, route=route,
-                 role=principal.role, status=200, api_key_id=principal.key_id,
-                 latency_ms=(time.perf_counter() - t0) * 1e3,
-                 profile_hash=profile_hash(profile, key=ctx.secret), model_version=version,
-                 demand_period=period, top_k=top)
+    ctx.audit.submit(audit_row(
+        request_id=request_id or request.state.request_id, route=route, role=principal.role,
+        status=200, api_key_id=principal.key_id, latency_ms=(time.perf_counter() - t0) * 1e3,
+        profile_hash=profile_hash(profile, key=ctx.secret), model_version=version,
+        demand_period=period, top_k=top))
+
+
+def _deadline(request: Request) -> float | None:
+    """When the edge answers 503 for this request (set by ``LimitMiddleware``)."""
+    return request.scope.get("state", {}).get("deadline")
 
 
 def _items(rec) -> list[dict]:  # noqa: ANN001 - guidance.recommend Recommendation
-    return [finite(asdict(it)) for it in rec.items]
+    return [finite(it) for it in rec.items]
 
 
 @router.post("/recommendations", response_model=RecommendationOut)
@@ -58,9 +64,9 @@ def recommend(body: RecommendRequest, request: Request, model: ModelDep,
     period."""
     t0 = time.perf_counter()
     try:
-        with model.lock:
-            rec = model.recommender.recommend(body.profile, body.preferences, k=body.k,
-                                              weights=body.weights)
+        with model.use(_deadline(request)) as recommender:
+            rec = recommender.recommend(body.profile, body.preferences, k=body.k,
+                                        weights=body.weights)
     except ValueError as exc:  # e.g. a province the catalogue does not know
         raise Unprocessable(f"the profile cannot be ranked: {exc}") from None
     top = [(it.programme_id, it.score) for it in rec.items]
@@ -85,8 +91,8 @@ def what_if(body: WhatIfRequest, request: Request, model: ModelDep,
     if not changes:
         raise Unprocessable("name at least one field to change")
     try:
-        with model.lock:
-            out = run(model.recommender, body.profile, body.preferences, changes, k=body.k)
+        with model.use(_deadline(request)) as recommender:
+            out = run(recommender, body.profile, body.preferences, changes, k=body.k)
     except ValidationError as exc:
         raise unprocessable(exc, "a change is not valid", ("body", "changes")) from None
     except ValueError as exc:  # unknown field to change
@@ -172,9 +178,9 @@ def _run_batch(body: BatchRequest, request: Request, model: Served, ctx: Ctx,
     for i, learner in enumerate(body.learners):
         t0 = time.perf_counter()
         try:
-            with model.lock:
-                rec = model.recommender.recommend(learner.profile, learner.preferences,
-                                                  k=body.k, explain=False)
+            with model.use(_deadline(request)) as recommender:
+                rec = recommender.recommend(learner.profile, learner.preferences, k=body.k,
+                                            explain=False)
         except ValueError as exc:
             raise Unprocessable(f"learner {i} cannot be ranked: {exc}") from None
         top = [(it.programme_id, it.score) for it in rec.items]

@@ -69,3 +69,24 @@ def test_models_lists_versions_and_needs_admin(api):
     body = api.get("/api/v1/models", headers=api.admin).json()
     assert body["active"]["ready"] and body["active"]["source"]["kind"] == "file"
     assert [v["version"] for v in body["versions"]] == ["1"]
+
+
+def test_a_new_catalogue_load_is_served_without_a_restart(api, world, learner):
+    """`guidance db load` writes a new catalogue: every worker's watcher notices the new
+    generation and rebuilds its recommender on it (same model version)."""
+    from guidance.store.catalogue import load_catalogue
+
+    body = {"profile": learner, "k": 5}
+
+    def top() -> dict:
+        return api.post("/api/v1/recommendations", json=body).json()["items"][0]
+
+    first = top()
+    programmes = world["programmes"].copy()
+    renamed = "Chương trình đổi tên để kiểm thử"
+    programmes.loc[programmes["programme_id"] == first["programme_id"], "name_vi"] = renamed
+    load_catalogue(api.seeded.engine, {**world, "programmes": programmes})
+    _wait(lambda: top()["name_vi"] == renamed)
+    again = top()
+    assert again["programme_id"] == first["programme_id"]
+    assert api.get("/api/v1/models", headers=api.admin).json()["active"]["version"] == "1"

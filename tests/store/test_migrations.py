@@ -14,7 +14,7 @@ def test_upgrade_from_empty_creates_every_table(empty_engine):
     assert current(empty_engine) is None
     assert inspect(empty_engine).get_table_names() == []
     rev = upgrade(empty_engine)
-    assert rev == head() == "0001"
+    assert rev == head() == "0002"
     assert set(inspect(empty_engine).get_table_names()) == set(TABLES) | {"alembic_version"}
     assert upgrade(empty_engine) == rev  # idempotent: the app calls it at every start
 
@@ -85,6 +85,27 @@ def test_concurrent_upgrades_on_a_fresh_database(db_url):
     engines = [make_engine(db_url) for _ in range(3)]
     with ThreadPoolExecutor(3) as pool:
         revs = list(pool.map(upgrade, engines))
-    assert revs == ["0001"] * 3
+    assert revs == ["0002"] * 3
     for e in engines:
         e.dispose()
+
+
+def test_upgrade_from_0001_keeps_the_catalogue_and_starts_counting_loads(empty_engine,
+                                                                         catalogue):
+    """A database loaded under 0001 moves to 0002 with its rows; the first load after it is
+    generation 1, the next one 2."""
+    from guidance.store.catalogue import catalogue_generation, load_catalogue, search_programmes
+
+    assert upgrade(empty_engine, "0001") == "0001"
+    with empty_engine.begin() as conn:
+        conn.execute(text("INSERT INTO provinces (province_code, name_vi, region, lat, lon) "
+                          "VALUES ('01', 'Hà Nội', 'red_river_delta', 21.03, 105.85)"))
+    assert upgrade(empty_engine) == "0002"
+    with empty_engine.connect() as conn:
+        assert conn.execute(text("SELECT name_vi FROM provinces")).scalar_one() == "Hà Nội"
+    assert catalogue_generation(empty_engine) is None
+    load_catalogue(empty_engine, catalogue)
+    assert catalogue_generation(empty_engine) == 1
+    load_catalogue(empty_engine, catalogue)
+    assert catalogue_generation(empty_engine) == 2
+    assert search_programmes(empty_engine).total == len(catalogue["programmes"])

@@ -4,7 +4,9 @@ A request takes ``holder.require()`` once and keeps that ``Served`` object to th
 a swap never changes the model under a running request. A load that fails (bad sha256,
 other library versions, corrupt file, a smoke prediction that raises) leaves the old model
 serving and is reported by ``status()`` (``/readyz``, ``/models``). Every worker runs its
-own watcher over the same source, so all workers converge on the same version.
+own watcher over the same source, so all workers converge on the same version. A new
+catalogue load (``guidance db load``: a new ``catalogue_loads`` row) is noticed the same way
+and the recommender is rebuilt on it; a new demand snapshot only switches the demand.
 """
 
 from __future__ import annotations
@@ -217,8 +219,11 @@ class ModelHolder:
     def reload(self, *, force: bool = True) -> tuple[Served, bool]:
         """Load the source now (if it changed, or always with ``force``); returns the
         served model and whether it was swapped. Raises ``LoadFailed`` (old one serves)."""
+        from guidance.store.catalogue import catalogue_generation
+
         with self._load_lock:
-            fp = self.source.fingerprint()
+            # a new artifact or champion, or a new catalogue load: build the recommender anew
+            fp = (self.source.fingerprint(), catalogue_generation(self.engine))
             cur = self._current
             if not force and cur is not None and fp == self._tried_fp:
                 return cur, False

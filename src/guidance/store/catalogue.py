@@ -10,7 +10,7 @@ from sqlalchemy import Engine, and_, case, delete, func, insert, select
 
 from guidance.store._frames import records
 from guidance.store.db import write_tx
-from guidance.store.schema import Occupation, Programme, Province
+from guidance.store.schema import CatalogueLoad, Occupation, Programme, Province
 from guidance.text import fold
 
 PROVINCE_COLS = ["province_code", "name_vi", "name_en", "region", "lat", "lon"]
@@ -71,8 +71,15 @@ def load_catalogue(engine: Engine, tables: Mapping[str, Any]) -> dict[str, int]:
                             (Programme, programmes)):
             if rows:
                 conn.execute(insert(model), rows)
+        conn.execute(insert(CatalogueLoad).values(programmes=len(programmes)))
     return {"provinces": len(provinces), "occupations": len(occupations),
             "programmes": len(programmes)}
+
+
+def catalogue_generation(engine: Engine) -> int | None:
+    """Id of the newest catalogue load (None before the first): changes with every load."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.max(CatalogueLoad.id))).scalar()
 
 
 def _escape_like(s: str) -> str:

@@ -123,6 +123,16 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class CatalogueLoad(Base):
+    """One row per catalogue load, written in the load's transaction: the newest id is the
+    catalogue's generation, which serving workers poll to notice a new catalogue."""
+
+    __tablename__ = "catalogue_loads"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    programmes: Mapped[int] = mapped_column(Integer)
+
+
 class DemandSnapshot(Base):
     __tablename__ = "demand_snapshots"
     period: Mapped[str] = mapped_column(String(7), primary_key=True)
@@ -194,6 +204,6 @@ class AuditLog(Base):
 
 metadata = Base.metadata
 TABLES = [
-    "provinces", "occupations", "programmes", "api_keys",
+    "provinces", "occupations", "programmes", "catalogue_loads", "api_keys",
     "demand_snapshots", "demand_rows", "feedback", "audit_log",
 ]

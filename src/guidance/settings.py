@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     model_poll_seconds: float = Field(5.0, gt=0, description="How often each worker checks the "
                                       "champion alias, the artifact and the demand snapshots.")
     demand_months: int = Field(15, ge=1, description="Newest demand periods the recommender reads.")
+    shortlist: int = Field(150, ge=0, description="Candidates scored by the full models per "
+                           "request (0: all). 300 agrees better with scoring all (national: "
+                           "top-10 overlap 0.88 against 0.71) for ~4 ms more per request.")
     rate_limit_public_per_minute: int = Field(60, ge=1, description="Per client IP, anonymous.")
     rate_limit_key_per_minute: int = Field(600, ge=1, description="Per API key.")
     trusted_proxies: list[str] = Field(

@@ -120,3 +120,17 @@ def test_a_full_audit_backlog_refuses_recommendations_with_503(api, learner):
     writer.max_pending = 100
     assert api.post("/api/v1/recommendations", json={"profile": learner, "k": 3}).status_code \
         == 200
+
+
+def test_shortlist_size_comes_from_the_settings(seeded, model_path, tmp_path, learner):
+    from fastapi.testclient import TestClient
+    from tests.api.conftest import make_settings, wait_ready
+
+    from guidance.api.app import create_app
+
+    app = create_app(make_settings(tmp_path, seeded.url, model_path, shortlist=3))
+    with TestClient(app) as client:
+        wait_ready(client)
+        body = client.post("/api/v1/recommendations",
+                           json={"profile": learner, "k": 3}).json()
+        assert body["n_scored"] == min(3, body["n_eligible"]) and body["n_eligible"] > 3

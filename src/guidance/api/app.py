@@ -161,7 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics = Metrics()
     ctx_ref: dict[str, Any] = {}
     holder = ModelHolder(engine, _source(settings), poll_seconds=settings.model_poll_seconds,
-                         demand_months=settings.demand_months,
+                         demand_months=settings.demand_months, shortlist=settings.shortlist,
                          db_ready=lambda: _ensure_db(ctx_ref["ctx"]))
     holder.listeners.append(metrics.served)
     ctx = Ctx(settings=settings, engine=engine, holder=holder, metrics=metrics,

@@ -174,11 +174,13 @@ def smoke_profile(programmes: Any) -> dict:
 
 class ModelHolder:
     def __init__(self, engine: Any, source: Any, *, poll_seconds: float = 5.0,
-                 demand_months: int = 15, db_ready: Any = None) -> None:
+                 demand_months: int = 15, shortlist: int | None = None,
+                 db_ready: Any = None) -> None:
         self.engine = engine
         self.source = source
         self.poll_seconds = poll_seconds
         self.demand_months = demand_months
+        self.shortlist = shortlist
         self._db_ready = db_ready or (lambda: True)
         self._current: Served | None = None
         self._load_lock = threading.Lock()
@@ -262,8 +264,9 @@ class ModelHolder:
         demand = read_demand(self.engine, key)
         models, meta, version = self.source.load()
         try:
+            extra = {} if self.shortlist is None else {"shortlist": self.shortlist}
             rec = Recommender(models, tables["programmes"], tables["provinces"],
-                              tables["occupations"], demand, model_version=version)
+                              tables["occupations"], demand, model_version=version, **extra)
             out = rec.recommend(smoke_profile(tables["programmes"]), k=3)
         except Exception as exc:  # noqa: BLE001
             raise LoadFailed(f"smoke prediction failed: {type(exc).__name__}: {exc}") from exc

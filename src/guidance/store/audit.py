@@ -101,26 +101,10 @@ def audit_row(
             "status": status}
 
 
-def record_audit(
-    engine: Engine,
-    *,
-    request_id: str,
-    route: str,
-    role: str,
-    status: int,
-    latency_ms: float | None = None,
-    api_key_id: int | None = None,
-    profile_hash: str | None = None,
-    model_version: str | None = None,
-    demand_period: str | None = None,
-    top_k: Iterable[tuple[str, float]] | None = None,
-    created_at: datetime | None = None,
-) -> int:
-    """Append one audit record now, in its own transaction; returns its id."""
-    row = audit_row(request_id=request_id, route=route, role=role, status=status,
-                    latency_ms=latency_ms, api_key_id=api_key_id, profile_hash=profile_hash,
-                    model_version=model_version, demand_period=demand_period, top_k=top_k,
-                    created_at=created_at)
+def record_audit(engine: Engine, **fields: Any) -> int:
+    """Append one audit record now, in its own transaction; returns its id. ``fields`` are
+    :func:`audit_row`'s keywords."""
+    row = audit_row(**fields)
     with write_tx(engine) as conn:
         new_id = conn.execute(insert(AUDIT).values(**row).returning(AUDIT.c.id)).scalar_one()
     return int(new_id)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -51,6 +52,25 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{url} not ready after {timeout} s")
+
+
+@contextlib.contextmanager
+def launched(cmd: list[str], env: dict, log_path: Path, ready_url: str):  # noqa: ANN201
+    """Start a server in its own session, wait until ``ready_url`` answers 200 (printing the
+    log's tail if it never does), yield it, and stop it whatever happens."""
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        try:
+            try:
+                wait_http(ready_url, 180, proc)
+            except RuntimeError:
+                log.flush()
+                print(log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
+                raise
+            yield proc
+        finally:
+            stop(proc)
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -220,57 +240,32 @@ def run_ours(built: dict, work: Path, workers: int, payload: dict, args) -> dict
            "GUIDANCE_MODEL_PATH": str(built["job"]), "GUIDANCE_VAR_DIR": str(work / "var"),
            "GUIDANCE_API_SECRET": "bench", "GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE": "10000000",
            "GUIDANCE_MAX_CONCURRENCY": "256"}
-    log = open(work / f"ours-{workers}.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "guidance", "serve", "--port", str(port),
-                             "--workers", str(workers)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    try:
-        try:
-            wait_http(url + "/readyz", 180, proc)
-        except RuntimeError:
-            log.flush()
-            print((work / f"ours-{workers}.log").read_text(errors="replace")[-3000:],
-                  file=sys.stderr)
-            raise
+    cmd = [sys.executable, "-m", "guidance", "serve", "--port", str(port), "--workers",
+           str(workers)]
+    with launched(cmd, env, work / f"ours-{workers}.log", url + "/readyz"):
         time.sleep(2 if workers == 1 else 5)  # let every worker load its model
         path = "/api/v1/recommendations"
         warm_up(url, path, payload, workers)
-        out = {"load_average_1min_before": os.getloadavg()[0],
-               "throughput": asyncio.run(closed_loop(url, path, payload, args.seconds,
-                                                     args.connections)),
-               "fixed_rate": asyncio.run(open_loop(url, path, payload, args.seconds,
-                                                   args.rate))}
-    finally:
-        stop(proc)
-        log.close()
-    return out
+        return {"load_average_1min_before": os.getloadavg()[0],
+                "throughput": asyncio.run(closed_loop(url, path, payload, args.seconds,
+                                                      args.connections)),
+                "fixed_rate": asyncio.run(open_loop(url, path, payload, args.seconds,
+                                                    args.rate))}
 
 
 def run_peer(model_path: Path, work: Path, payload: dict, args) -> dict:  # noqa: ANN001
     port = free_port()
-    log = open(work / "peer.log", "wb")  # noqa: SIM115
     mlflow_bin = str(Path(sys.executable).with_name("mlflow"))
-    proc = subprocess.Popen([mlflow_bin, "models", "serve", "-m", str(model_path),
-                             "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1",  # it runs `uvicorn`
-                                 "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
+    cmd = [mlflow_bin, "models", "serve", "-m", str(model_path), "--env-manager", "local",
+           "-h", "127.0.0.1", "-p", str(port)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1",  # it runs `uvicorn`
+           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     url = f"http://127.0.0.1:{port}"
-    try:
-        try:
-            wait_http(url + "/ping", 180, proc)
-        except RuntimeError:
-            log.flush()
-            print((work / "peer.log").read_text(errors="replace")[-3000:], file=sys.stderr)
-            raise
+    with launched(cmd, env, work / "peer.log", url + "/ping"):
         asyncio.run(closed_loop(url, "/invocations", payload, 2, 4))
-        out = {"throughput": asyncio.run(closed_loop(url, "/invocations", payload,
-                                                     args.seconds, args.connections))}
-    finally:
-        stop(proc)
-        log.close()
-    return out
+        return {"throughput": asyncio.run(closed_loop(url, "/invocations", payload,
+                                                      args.seconds, args.connections))}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,19 +31,10 @@ def test_captured_uplift_by_hand():
 
 
 @pytest.fixture(scope="module")
-def tiny_world(tmp_path_factory):
-    from guidance.world.generate import generate_world
-
-    d = tmp_path_factory.mktemp("recs_eval_tiny")
-    generate_world(d, seed=7, scale="tiny", progress=False)
-    return d
-
-
-@pytest.fixture(scope="module")
-def tiny_eval(tiny_world):
+def tiny_eval(tiny_dir):  # the training tests' tiny world (tests/training/conftest.py)
     from training.recs_cli import run
 
-    results, rec, parts = run(tiny_world, max_iter=25, learners=60, k=5, progress=False)
+    results, rec, parts = run(tiny_dir, max_iter=25, learners=60, k=5, progress=False)
     return results, rec, parts
 
 

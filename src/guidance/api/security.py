@@ -136,10 +136,7 @@ class TrustedProxies:
 
 def client_address(request: Request) -> str:
     peer = request.client.host if request.client else "unknown"
-    proxies = getattr(request.app.state.ctx, "proxies", None)
-    if proxies is None:
-        return peer
-    return proxies.client(peer, request.headers.getlist("x-forwarded-for"))
+    return request.app.state.ctx.proxies.client(peer, request.headers.getlist("x-forwarded-for"))
 
 
 def route_roles(request: Request) -> frozenset[str]:

@@ -14,7 +14,7 @@ def test_upgrade_from_empty_creates_every_table(empty_engine):
     assert current(empty_engine) is None
     assert inspect(empty_engine).get_table_names() == []
     rev = upgrade(empty_engine)
-    assert rev == head() == "0002"
+    assert rev == head() == "0003"
     assert set(inspect(empty_engine).get_table_names()) == set(TABLES) | {"alembic_version"}
     assert upgrade(empty_engine) == rev  # idempotent: the app calls it at every start
 
@@ -85,7 +85,7 @@ def test_concurrent_upgrades_on_a_fresh_database(db_url):
     engines = [make_engine(db_url) for _ in range(3)]
     with ThreadPoolExecutor(3) as pool:
         revs = list(pool.map(upgrade, engines))
-    assert revs == ["0002"] * 3
+    assert revs == [head()] * 3
     for e in engines:
         e.dispose()
 
@@ -100,7 +100,7 @@ def test_upgrade_from_0001_keeps_the_catalogue_and_starts_counting_loads(empty_e
     with empty_engine.begin() as conn:
         conn.execute(text("INSERT INTO provinces (province_code, name_vi, region, lat, lon) "
                           "VALUES ('01', 'Hà Nội', 'red_river_delta', 21.03, 105.85)"))
-    assert upgrade(empty_engine) == "0002"
+    assert upgrade(empty_engine) == head()
     with empty_engine.connect() as conn:
         assert conn.execute(text("SELECT name_vi FROM provinces")).scalar_one() == "Hà Nội"
     assert catalogue_generation(empty_engine) is None

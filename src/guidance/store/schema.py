@@ -202,8 +202,44 @@ class AuditLog(Base):
     status: Mapped[int] = mapped_column(Integer)
 
 
+class AuditReject(Base):
+    """An audit row the database refused (a poison row), set aside so it cannot block the
+    queue behind it; kept for inspection as sanitised JSON text with the refusal's class."""
+
+    __tablename__ = "audit_rejects"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str] = mapped_column(String(200))
+    row_text: Mapped[str] = mapped_column(Text)
+
+
+class Job(Base):
+    """A long-running job (an upload validated and committed off the request workers):
+    any worker reads its status; ``cancel_requested`` asks the runner to stop."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')",
+                        name="status"),
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    api_key_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("api_keys.id"), index=True)
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    progress_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    progress_total: Mapped[int | None] = mapped_column(BigInteger)
+    message: Mapped[str | None] = mapped_column(String(500))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    errors: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 metadata = Base.metadata
 TABLES = [
     "provinces", "occupations", "programmes", "catalogue_loads", "api_keys",
-    "demand_snapshots", "demand_rows", "feedback", "audit_log",
+    "demand_snapshots", "demand_rows", "feedback", "audit_log", "audit_rejects", "jobs",
 ]

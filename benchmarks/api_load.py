@@ -13,6 +13,13 @@ model is trained on the demo world.
 
     .venv/bin/python benchmarks/api_load.py --scale demo --seconds 10 --rate 50
     .venv/bin/python benchmarks/api_load.py --scale national --seconds 10 --rate 50
+
+``--database postgresql`` serves from a fresh schema of the local PostgreSQL server
+(``GUIDANCE_TEST_POSTGRES_URL``, default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``),
+dropped at the end. ``--baseline-python PY`` also runs the same loads against a server started
+with another interpreter (e.g. the venv of a checkout of an older commit), in the same run, so
+old and new are compared on one machine at one time; the world and the artifact are built once
+by this checkout.
 """
 
 from __future__ import annotations
@@ -146,7 +153,35 @@ def national_world(seed: int = 42) -> dict:
     return {"programmes": prog, "provinces": prov, "occupations": occ, "demand": demand}
 
 
-def build(work: Path, scale: str, max_iter: int) -> dict:
+PG_URL = os.environ.get("GUIDANCE_TEST_POSTGRES_URL",
+                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@contextlib.contextmanager
+def database(kind: str, work: Path):  # noqa: ANN201 - yields a URL
+    """A SQLite file in ``work``, or a fresh PostgreSQL schema dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{work / 'bench.db'}"
+        return
+    import secrets
+
+    from sqlalchemy import text
+
+    from guidance.store.db import make_engine
+
+    admin = make_engine(PG_URL)
+    schema = "bench_" + secrets.token_hex(4)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def build(work: Path, scale: str, max_iter: int, url: str) -> dict:
     """World, model artifact, MLflow pyfunc copy of it, database; returns what the runs need.
 
     ``national``: models trained on the demo world; the database (and ``tables``, which the
@@ -175,7 +210,6 @@ def build(work: Path, scale: str, max_iter: int) -> dict:
     job, _ = save_artifact(models, work / "models", "guidance-outcomes", 1)
     if scale == "national":
         tables = national_world()
-    url = f"sqlite:///{work / 'bench.db'}"
     engine = make_engine(url)
     upgrade(engine)
     load_catalogue(engine, tables)
@@ -234,16 +268,17 @@ def warm_up(url: str, path: str, payload: dict, workers: int, timeout: float = 1
         time.sleep(1)
 
 
-def run_ours(built: dict, work: Path, workers: int, payload: dict, args) -> dict:  # noqa: ANN001
+def run_ours(built: dict, work: Path, workers: int, payload: dict, args,  # noqa: ANN001
+             python: str = sys.executable, label: str = "ours") -> dict:
     port = free_port()
     env = {**os.environ, "GUIDANCE_DATABASE_URL": built["url"],
            "GUIDANCE_MODEL_PATH": str(built["job"]), "GUIDANCE_VAR_DIR": str(work / "var"),
            "GUIDANCE_API_SECRET": "bench", "GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE": "10000000",
            "GUIDANCE_MAX_CONCURRENCY": "256"}
     url = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "guidance", "serve", "--port", str(port), "--workers",
+    cmd = [python, "-m", "guidance", "serve", "--port", str(port), "--workers",
            str(workers)]
-    with launched(cmd, env, work / f"ours-{workers}.log", url + "/readyz"):
+    with launched(cmd, env, work / f"{label}-{workers}.log", url + "/readyz"):
         time.sleep(2 if workers == 1 else 5)  # let every worker load its model
         path = "/api/v1/recommendations"
         warm_up(url, path, payload, workers)
@@ -278,22 +313,31 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-iter", type=int, default=100)
     p.add_argument("--no-peer", action="store_true")
     p.add_argument("--json", default=None, help="write the figures here")
+    p.add_argument("--database", default="sqlite", choices=["sqlite", "postgresql"])
+    p.add_argument("--baseline-python", default=None,
+                   help="also serve with this interpreter (an older checkout's venv)")
     args = p.parse_args(argv)
-    results: dict = {"scale": args.scale, "seconds": args.seconds}
-    with tempfile.TemporaryDirectory(prefix="api-load-") as tmp:
+    results: dict = {"scale": args.scale, "seconds": args.seconds, "database": args.database}
+    with tempfile.TemporaryDirectory(prefix="api-load-") as tmp, \
+            database(args.database, Path(tmp)) as url:
         work = Path(tmp)
-        built = build(work, args.scale, args.max_iter)
+        built = build(work, args.scale, args.max_iter, url)
         profile = learner(built["tables"])
         payload = {"profile": profile, "k": 10}
+        servers = [("ours", sys.executable)]
+        if args.baseline_python:
+            servers.append(("baseline", args.baseline_python))
         for w in [int(x) for x in args.workers.split(",")]:
-            r = run_ours(built, work, w, payload, args)
-            results[f"ours_{w}w"] = r
-            t, f = r["throughput"], r["fixed_rate"]
-            print(f"ours {w} worker(s): {t['rps']:.1f} req/s (p50 {t['p50_ms']:.1f} ms, "
-                  f"p99 {t['p99_ms']:.1f} ms, {t['errors']} errors); at {f['rate']:g} req/s: "
-                  f"p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms, "
-                  f"{f['non_200']} non-200 of {f['n']} {f['non_200_codes'] or ''}; "
-                  f"load average before {r['load_average_1min_before']:.1f}", flush=True)
+            for label, python in servers:
+                r = run_ours(built, work, w, payload, args, python=python, label=label)
+                results[f"{label}_{w}w"] = r
+                t, f = r["throughput"], r["fixed_rate"]
+                print(f"{label} {w} worker(s), {args.database}: {t['rps']:.1f} req/s "
+                      f"(p50 {t['p50_ms']:.1f} ms, p99 {t['p99_ms']:.1f} ms, "
+                      f"{t['errors']} errors); at {f['rate']:g} req/s: "
+                      f"p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms, "
+                      f"{f['non_200']} non-200 of {f['n']} {f['non_200_codes'] or ''}; "
+                      f"load average before {r['load_average_1min_before']:.1f}", flush=True)
         if not args.no_peer:
             pp = peer_payload(built, profile)
             rows = len(pp["dataframe_split"]["data"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import Strict as StrictType
 
 from guidance.recommend.types import (
     MAX_DISTANCE_KM,
@@ -31,7 +32,7 @@ class RecommendRequest(Strict):
 
 
 # a signed whole number of km, 0 to MAX_DISTANCE_KM (3,000)
-_RELATIVE_KM = r"^[+-](?:[0-2]?\d{1,3}|3000)$"
+_RELATIVE_KM = r"^[+-](?:[0-2]?[0-9]{1,3}|3000)$"  # ASCII digits: \d is Unicode
 
 
 def _changes_model() -> type[BaseModel]:
@@ -48,7 +49,7 @@ def _changes_model() -> type[BaseModel]:
             info = FieldInfo.merge_field_infos(f, default=None)
             fields[name] = (f.annotation, info)
     fields["max_distance_km"] = (
-        bounded_float(0, MAX_DISTANCE_KM)
+        Annotated[bounded_float(0, MAX_DISTANCE_KM), StrictType()]  # "5.5": not absolute km
         | Annotated[str, Field(pattern=_RELATIVE_KM, max_length=5)],
         Field(None, description=f"0 to {MAX_DISTANCE_KM:,} km, or a change of at most "
               f"{MAX_DISTANCE_KM:,} km such as \"+50\" or \"-20\" (the result is again "

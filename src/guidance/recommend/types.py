@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
 from pydantic_core import PydanticCustomError
 
 Level = Literal["so_cap", "trung_cap", "cao_dang"]
@@ -86,6 +86,11 @@ class LearnerProfile(BaseModel):
                 values[name] = v.strip().lower() == "true"
         return cls.model_validate(values)
 
+    @field_validator("education_level", mode="before")
+    @classmethod
+    def _education_level_not_bool(cls, value: Any) -> Any:
+        return not_a_bool(value)
+
     def model_inputs(self) -> dict:
         """The columns the models may see (protected attributes removed)."""
         return self.model_dump(exclude={"learner_id", "sex", "ethnic_minority"})
@@ -112,7 +117,7 @@ class Preferences(BaseModel):
     max_distance_km: bounded_float(0, MAX_DISTANCE_KM) | None = Field(
         None, description=f"0 to {MAX_DISTANCE_KM:,} km")
     willing_to_relocate: StrictBool = Field(False, description="JSON true or false only")
-    start_period: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    start_period: str | None = Field(None, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
 
 def _weight(default: float, what: str) -> Any:

@@ -85,3 +85,24 @@ def test_unknown_programmes_are_422_naming_field_and_id(api, world):
                  headers=api.counsellor)
     assert r.status_code == 201 and r.json()["override"] is True
     assert _n_feedback(api) == 1
+
+
+def test_a_request_another_worker_is_still_writing_is_found(api, world):
+    """With several workers, the recommendation may come from another worker whose audit
+    writer commits a moment later: the feedback looks again briefly instead of a 404."""
+    import threading
+
+    from guidance.store.audit import record_audit
+
+    p1, _, _ = _ids(world)
+    late = threading.Timer(0.05, record_audit, args=(api.seeded.engine,), kwargs=dict(
+        request_id="served-by-worker-2", route="recommendations", role="counsellor",
+        status=200, api_key_id=api.seeded.counsellor_id))
+    late.start()
+    try:
+        r = api.post("/api/v1/feedback", json={"programme_id": p1,
+                                               "request_id": "served-by-worker-2"},
+                     headers=api.counsellor)
+    finally:
+        late.join()
+    assert r.status_code == 201, r.text

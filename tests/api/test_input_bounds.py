@@ -157,3 +157,16 @@ def test_a_poison_audit_row_is_set_aside_and_the_service_stays_ready(api, learne
     text = api.get("/metrics", headers=api.admin).text
     assert "guidance_audit_rejected_total 1.0" in text
     assert "guidance_audit_rejected_total 1.0" in api.get("/metrics", headers=api.admin).text
+
+
+def test_finite_turns_every_non_finite_number_into_null():
+    import numpy as np
+
+    from guidance.api.routes._util import finite
+
+    data = {"a": float("nan"), "b": [np.float64("inf"), np.float32("-inf"), 1.5],
+            "c": (np.int64(3), True, None, "x"), "d": {"e": np.nan}}
+    out = finite(data)
+    assert out == {"a": None, "b": [None, None, 1.5], "c": [3, True, None, "x"],
+                   "d": {"e": None}}
+    json.dumps(out, allow_nan=False)  # strict JSON

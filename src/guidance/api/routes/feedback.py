@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 from typing import Annotated
 
@@ -15,6 +16,9 @@ from guidance.api.security import ADMIN
 
 router = APIRouter(prefix="/api/v1", tags=["feedback and audit"],
                    dependencies=[Depends(authorize)], responses=ERRORS)
+
+
+OTHER_WORKER_WAIT = (0.1, 0.2)  # seconds between the looks for a just-made request
 
 
 @router.post("/feedback", response_model=FeedbackOut, status_code=201,
@@ -56,6 +60,13 @@ def feedback(body: FeedbackIn, ctx: DbCtx,
     if body.request_id is not None:
         ctx.audit.flush()  # this worker's requests so far are in the table
         owners = request_owner(ctx.engine, body.request_id)
+        for wait in OTHER_WORKER_WAIT:
+            # with several workers the request may have been served by another one, whose
+            # writer commits within its batching interval (0.05 s): look again briefly
+            if owners:
+                break
+            time.sleep(wait)
+            owners = request_owner(ctx.engine, body.request_id)
         if not owners or (principal.role != ADMIN and principal.key_id not in owners):
             # the same answer for an unknown request and for another caller's
             raise NotFound("request_id: no such request of yours")

@@ -5,11 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 
-def test_feedback_records_override_and_refuses_case_without_consent(api, learner):
-    body = {"programme_id": "P9", "recommended_ids": ["P1", "P2"], "reason": "gần nhà"}
+def _ids(world) -> list[str]:  # noqa: ANN001
+    """Three catalogue programme ids (feedback refuses unknown ones)."""
+    return [str(x) for x in world["programmes"]["programme_id"][:3]]
+
+
+def test_feedback_records_override_and_refuses_case_without_consent(api, learner, world):
+    p1, p2, p9 = _ids(world)
+    body = {"programme_id": p9, "recommended_ids": [p1, p2], "reason": "gần nhà"}
     r = api.post("/api/v1/feedback", json=body, headers=api.counsellor)
     assert r.status_code == 201 and r.json()["override"] is True
-    r = api.post("/api/v1/feedback", json={**body, "programme_id": "P1"},
+    r = api.post("/api/v1/feedback", json={**body, "programme_id": p1},
                  headers=api.counsellor)
     assert r.json()["override"] is False
     r = api.post("/api/v1/feedback", json={**body, "case": learner},
@@ -38,8 +44,9 @@ def test_audit_admin_sees_all_counsellor_only_own(api, learner):
     assert api.get("/api/v1/audit", params=bad, headers=api.admin).json() == []
 
 
-def test_under_16_case_needs_the_guardians_consent(api, learner):
-    body = {"programme_id": "P1", "recommended_ids": ["P1", "P2"], "consent_case": True}
+def test_under_16_case_needs_the_guardians_consent(api, learner, world):
+    p1, p2, _ = _ids(world)
+    body = {"programme_id": p1, "recommended_ids": [p1, p2], "consent_case": True}
     young = {**learner, "age": 15}
     r = api.post("/api/v1/feedback", json={**body, "case": young}, headers=api.counsellor)
     assert r.status_code == 422
@@ -57,7 +64,7 @@ def test_under_16_case_needs_the_guardians_consent(api, learner):
                  headers=api.counsellor)
     assert r.status_code == 201, r.text
     # no case saved: nothing to consent to, whatever the age
-    r = api.post("/api/v1/feedback", json={"programme_id": "P1", "recommended_ids": ["P1"]},
+    r = api.post("/api/v1/feedback", json={"programme_id": p1, "recommended_ids": [p1]},
                  headers=api.counsellor)
     assert r.status_code == 201
     from sqlalchemy import select

@@ -159,14 +159,15 @@ def test_timeout_gives_503(seeded, model_path, tmp_path, learner, monkeypatch):
         assert real is catalogue.occupations
 
 
-def test_nul_characters_are_422_on_both_engines(api):
+def test_nul_characters_are_422_on_both_engines(api, world):
     """PostgreSQL cannot store or compare NUL; the edge refuses it everywhere, so both
     engines answer the same."""
     r = api.get("/api/v1/programmes", params={"province": "0\x001"})
     assert r.status_code == 422
     r = api.post("/api/v1/feedback", json={"programme_id": "P\x001"}, headers=api.counsellor)
     assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error"
-    assert api.post("/api/v1/feedback", json={"programme_id": "P1"},
+    known = str(world["programmes"]["programme_id"][0])  # feedback refuses unknown ids
+    assert api.post("/api/v1/feedback", json={"programme_id": known},
                     headers=api.counsellor).status_code == 201
 
 

@@ -11,6 +11,7 @@ each live worker (a ``pid`` label), so a scrape shows whether the workers have c
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -49,7 +50,21 @@ class Metrics:
         self.model_loads = Gauge("guidance_model_load_failures",
                                  "Failed model loads since start", registry=self.registry,
                                  **sum_mode)
+        self.audit_rejected = Counter(
+            "guidance_audit_rejected", "Audit records the database refused (poison rows), "
+            "set aside in audit_rejects instead of blocking the queue", registry=self.registry)
+        self._rejected_seen = 0
+        self._rejected_lock = threading.Lock()
         self._labels: dict[str, str] = {}
+
+    def audit_rejects(self, total: int) -> None:
+        """Bring ``guidance_audit_rejected_total`` up to the audit writer's ``rejected``
+        count (called at each scrape; a counter only grows, so it is advanced by the
+        difference)."""
+        with self._rejected_lock:
+            if total > self._rejected_seen:
+                self.audit_rejected.inc(total - self._rejected_seen)
+                self._rejected_seen = total
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()

@@ -5,9 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import Strict as StrictType
 
-from guidance.recommend.types import LearnerProfile, Preferences, Weights
+from guidance.recommend.types import (
+    MAX_DISTANCE_KM,
+    LearnerProfile,
+    Preferences,
+    Weights,
+    bounded_float,
+    bounded_int,
+)
 
 MAX_BATCH = 500
 
@@ -19,8 +27,12 @@ class Strict(BaseModel):
 class RecommendRequest(Strict):
     profile: LearnerProfile
     preferences: Preferences | None = None
-    k: int = Field(10, ge=1, le=50)
+    k: bounded_int(1, 50) = Field(10, description="1 to 50 offerings")
     weights: Weights | None = None
+
+
+# a signed whole number of km, 0 to MAX_DISTANCE_KM (3,000)
+_RELATIVE_KM = r"^[+-](?:[0-2]?[0-9]{1,3}|3000)$"  # ASCII digits: \d is Unicode
 
 
 def _changes_model() -> type[BaseModel]:
@@ -37,8 +49,11 @@ def _changes_model() -> type[BaseModel]:
             info = FieldInfo.merge_field_infos(f, default=None)
             fields[name] = (f.annotation, info)
     fields["max_distance_km"] = (
-        Annotated[float, Field(ge=0)] | Annotated[str, Field(pattern=r"^[+-]\d{1,5}$")],
-        Field(None, description="km, or a change such as \"+50\""))
+        Annotated[bounded_float(0, MAX_DISTANCE_KM), StrictType()]  # "5.5": not absolute km
+        | Annotated[str, Field(pattern=_RELATIVE_KM, max_length=5)],
+        Field(None, description=f"0 to {MAX_DISTANCE_KM:,} km, or a change of at most "
+              f"{MAX_DISTANCE_KM:,} km such as \"+50\" or \"-20\" (the result is again "
+              f"0 to {MAX_DISTANCE_KM:,} km)"))
     return create_model("WhatIfChanges", __config__=ConfigDict(
         extra="forbid", json_schema_extra={"minProperties": 1}), **fields)
 
@@ -50,7 +65,7 @@ class WhatIfRequest(Strict):
     profile: LearnerProfile
     preferences: Preferences | None = None
     changes: WhatIfChanges = Field(description="profile or preference fields to change")
-    k: int = Field(10, ge=1, le=50)
+    k: bounded_int(1, 50) = Field(10, description="1 to 50 offerings")
 
 
 class BatchLearner(Strict):
@@ -60,7 +75,7 @@ class BatchLearner(Strict):
 
 class BatchRequest(Strict):
     learners: list[BatchLearner] = Field(min_length=1, max_length=MAX_BATCH)
-    k: int = Field(10, ge=1, le=50)
+    k: bounded_int(1, 50) = Field(10, description="1 to 50 offerings per learner")
 
 
 class DemandOut(BaseModel):
@@ -260,14 +275,15 @@ class FeedbackIn(Strict):
 
     request_id: str | None = Field(None, max_length=64)
     programme_id: str | None = Field(None, max_length=64, description="the learner's choice")
-    recommended_ids: list[str] = Field(default_factory=list, max_length=50)
-    override: bool | None = None
+    recommended_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=50, description="at most 50 catalogue programme ids")
+    override: StrictBool | None = Field(None, description="JSON true or false only")
     reason: str | None = Field(None, max_length=2000)
-    consent_research: bool = False
-    consent_case: bool = False
-    consent_guardian: bool = Field(False, description="a parent's or guardian's consent; "
-                                   f"required to save the case of a learner under "
-                                   f"{GUARDIAN_AGE}")
+    consent_research: StrictBool = Field(False, description="JSON true or false only")
+    consent_case: StrictBool = Field(False, description="consent only by JSON true")
+    consent_guardian: StrictBool = Field(False, description="a parent's or guardian's consent "
+                                         "(JSON true only); required to save the case of a "
+                                         f"learner under {GUARDIAN_AGE}")
     case: LearnerProfile | None = Field(None, description="the learner's profile, saved only "
                                         "with consent_case: true")
 

@@ -7,11 +7,47 @@ plain dataclasses (built on every request, so they must be cheap).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
+from pydantic_core import PydanticCustomError
 
 Level = Literal["so_cap", "trung_cap", "cao_dang"]
+
+# Bounds of the request numbers (each also stated in its field's description, so OpenAPI
+# documents it). Every float also refuses NaN and ±infinity, and no number accepts
+# true/false: a JSON boolean is not a number.
+MAX_MONTHS = 600  # 50 years: longer than any programme or working life so far
+MAX_TUITION_VND = 10**10  # 10 billion VND a year, ~100x the dearest vocational programme
+MAX_DISTANCE_KM = 3_000  # Vietnam spans ~1,650 km north to south; 3,000 km is "anywhere"
+MAX_WEIGHT = 10.0  # weights are relative: 10 against the default 0.01 already dominates
+MAX_LIST = 200  # entries of a preference list (there are 34 provinces, ~300 field codes)
+MAX_CODE = 16  # characters of one code in a list
+
+
+def not_a_bool(value: Any) -> Any:
+    # pydantic's lax mode reads true/false as 1/0; a number field must not
+    if isinstance(value, bool):
+        raise PydanticCustomError("number_not_bool", "a number is expected, not true/false")
+    return value
+
+
+def bounded_float(lo: float, hi: float) -> Any:
+    """A finite float in [lo, hi], never true/false (the bounds sit inside the type so that
+    OpenAPI shows them as minimum/maximum, also when the field is optional)."""
+    return Annotated[float, Field(ge=lo, le=hi, allow_inf_nan=False),
+                     BeforeValidator(not_a_bool)]
+
+
+def bounded_int(lo: int, hi: int) -> Any:
+    """An int in [lo, hi], never true/false."""
+    return Annotated[int, Field(ge=lo, le=hi), BeforeValidator(not_a_bool)]
+
+
+Score = bounded_float(0, 10)  # a grade on the Vietnamese 0-10 scale
+Unit = bounded_float(0, 1)  # a RIASEC share
+Weight = bounded_float(0, MAX_WEIGHT)
+Code = Annotated[str, Field(min_length=1, max_length=MAX_CODE)]
 
 
 class LearnerProfile(BaseModel):
@@ -19,28 +55,48 @@ class LearnerProfile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    learner_id: str | None = None
-    age: int = Field(ge=14, le=70)
+    learner_id: str | None = Field(None, max_length=100)
+    age: bounded_int(14, 70) = Field(description="years, 14 to 70")
     home_province_code: str = Field(min_length=2, max_length=2)
     education_level: int = Field(ge=0, le=13)
-    gpa: float | None = Field(None, ge=0, le=10)
-    math_score: float | None = Field(None, ge=0, le=10)
-    literature_score: float | None = Field(None, ge=0, le=10)
-    english_score: float | None = Field(None, ge=0, le=10)
-    riasec_r: float | None = Field(None, ge=0, le=1)
-    riasec_i: float | None = Field(None, ge=0, le=1)
-    riasec_a: float | None = Field(None, ge=0, le=1)
-    riasec_s: float | None = Field(None, ge=0, le=1)
-    riasec_e: float | None = Field(None, ge=0, le=1)
-    riasec_c: float | None = Field(None, ge=0, le=1)
-    prior_work_months: int | None = Field(None, ge=0)
+    gpa: Score | None = Field(None, description="0 to 10")
+    math_score: Score | None = Field(None, description="0 to 10")
+    literature_score: Score | None = Field(None, description="0 to 10")
+    english_score: Score | None = Field(None, description="0 to 10")
+    riasec_r: Unit | None = Field(None, description="0 to 1")
+    riasec_i: Unit | None = Field(None, description="0 to 1")
+    riasec_a: Unit | None = Field(None, description="0 to 1")
+    riasec_s: Unit | None = Field(None, description="0 to 1")
+    riasec_e: Unit | None = Field(None, description="0 to 1")
+    riasec_c: Unit | None = Field(None, description="0 to 1")
+    prior_work_months: bounded_int(0, MAX_MONTHS) | None = Field(
+        None, description=f"0 to {MAX_MONTHS} months")
     # audit only: accepted so a whole record can be passed, never read by the ranking
     sex: Literal["F", "M", "X"] | None = None
-    ethnic_minority: bool | None = None
+    ethnic_minority: StrictBool | None = Field(None, description="JSON true or false only")
+
+    @classmethod
+    def from_cells(cls, cells: dict[str, str]) -> LearnerProfile:
+        """A profile from text cells (a CSV row): numbers are parsed as usual; a boolean
+        cell must read ``true`` or ``false`` (any case), like JSON, never ``1`` or ``yes``."""
+        values: dict[str, Any] = dict(cells)
+        for name in _BOOL_FIELDS:
+            v = values.get(name)
+            if isinstance(v, str) and v.strip().lower() in ("true", "false"):
+                values[name] = v.strip().lower() == "true"
+        return cls.model_validate(values)
+
+    @field_validator("education_level", mode="before")
+    @classmethod
+    def _education_level_not_bool(cls, value: Any) -> Any:
+        return not_a_bool(value)
 
     def model_inputs(self) -> dict:
         """The columns the models may see (protected attributes removed)."""
         return self.model_dump(exclude={"learner_id", "sex", "ethnic_minority"})
+
+
+_BOOL_FIELDS = ("ethnic_minority",)
 
 
 class Preferences(BaseModel):
@@ -49,14 +105,23 @@ class Preferences(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    levels: list[Level] | None = None
-    field_codes: list[str] | None = None
-    max_duration_months: int | None = Field(None, ge=1)
-    max_tuition_vnd_per_year: int | None = Field(None, ge=0)
-    provinces: list[str] | None = None
-    max_distance_km: float | None = Field(None, ge=0)
-    willing_to_relocate: bool = False
-    start_period: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    levels: list[Level] | None = Field(None, max_length=MAX_LIST)
+    field_codes: list[Code] | None = Field(None, max_length=MAX_LIST,
+                                           description=f"at most {MAX_LIST} codes")
+    max_duration_months: bounded_int(1, MAX_MONTHS) | None = Field(
+        None, description=f"1 to {MAX_MONTHS} months")
+    max_tuition_vnd_per_year: bounded_int(0, MAX_TUITION_VND) | None = Field(
+        None, description=f"0 to {MAX_TUITION_VND:,} VND a year")
+    provinces: list[Code] | None = Field(None, max_length=MAX_LIST,
+                                         description=f"at most {MAX_LIST} province codes")
+    max_distance_km: bounded_float(0, MAX_DISTANCE_KM) | None = Field(
+        None, description=f"0 to {MAX_DISTANCE_KM:,} km")
+    willing_to_relocate: StrictBool = Field(False, description="JSON true or false only")
+    start_period: str | None = Field(None, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+
+
+def _weight(default: float, what: str) -> Any:
+    return Field(default, description=f"{what}; 0 to {MAX_WEIGHT:g}")
 
 
 class Weights(BaseModel):
@@ -66,19 +131,23 @@ class Weights(BaseModel):
     On 2,500 held-out demo learners this captured 0.80 of the achievable uplift in
     in-trade employment against 0.71 for a balanced utility (``BALANCED``); see
     docs/recommend.md. Counsellors who want to trade outcomes for cost, distance or
-    interests pass their own weights.
+    interests pass their own weights. Every weight lies in [0, 10]: each component is
+    oriented so that more is better (cost and distance enter negated), so a negative
+    weight would invert its documented meaning, and 10 already outweighs the defaults by
+    three orders of magnitude; with finite components the score stays finite.
     """
 
     model_config = ConfigDict(extra="forbid")
 
-    match: float = 1.0        # P(job in the trained occupation at 12 months)
-    employed: float = 0.01    # P(employed at 12 months)
-    completion: float = 0.0   # P(completes the programme) (already inside ``match``)
-    wage: float = 0.01        # log(median wage / reference wage), clipped to ±1
-    demand: float = 0.01      # projected vacancies per job seeker at graduation, in [-1, 1]
-    interest: float = 0.01    # interest fit (RIASEC cosine), in [0, 1]
-    cost: float = 0.005       # −total tuition / 100 million VND
-    distance: float = 0.005   # −distance / 500 km (0 when willing to relocate)
+    match: Weight = _weight(1.0, "P(job in the trained occupation at 12 months)")
+    employed: Weight = _weight(0.01, "P(employed at 12 months)")
+    completion: Weight = _weight(0.0, "P(completes the programme) (already inside ``match``)")
+    wage: Weight = _weight(0.01, "log(median wage / reference wage), clipped to ±1")
+    demand: Weight = _weight(0.01, "projected vacancies per job seeker at graduation, "
+                            "in [-1, 1]")
+    interest: Weight = _weight(0.01, "interest fit (RIASEC cosine), in [0, 1]")
+    cost: Weight = _weight(0.005, "−total tuition / 100 million VND")
+    distance: Weight = _weight(0.005, "−distance / 500 km (0 when willing to relocate)")
 
 
 BALANCED = Weights(match=1.0, employed=0.25, completion=0.15, wage=0.1, demand=0.1,

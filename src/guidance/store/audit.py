@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,11 +18,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import exc as sa_exc
 
-from guidance.store.db import write_tx
-from guidance.store.schema import AuditLog, Feedback, utcnow
+from guidance.store.db import StoreError, write_tx
+from guidance.store.schema import AuditLog, AuditReject, Feedback, utcnow
 
 AUDIT = AuditLog.__table__
+REJECTS = AuditReject.__table__
 FEEDBACK = Feedback.__table__
 AUDIT_COLS = [c.name for c in AUDIT.columns]
 log = logging.getLogger("guidance.store.audit")
@@ -92,13 +95,21 @@ def audit_row(
     created_at: datetime | None = None,
 ) -> dict[str, Any]:
     """One audit record as the row to insert; ``top_k`` is ``[(programme_id, score), ...]``
-    in rank order."""
-    items = None if top_k is None else [{"id": str(i), "score": float(s)} for i, s in top_k]
+    in rank order. A score or latency that is NaN or infinite is written as null (JSON has
+    no NaN, and PostgreSQL refuses it)."""
+    items = None if top_k is None else [{"id": str(i), "score": _finite(s)} for i, s in top_k]
     return {"created_at": _as_utc(created_at) if created_at is not None else utcnow(),
             "request_id": request_id, "route": route, "role": role, "api_key_id": api_key_id,
             "profile_hash": profile_hash, "model_version": model_version,
-            "demand_period": demand_period, "top_k": items, "latency_ms": latency_ms,
+            "demand_period": demand_period, "top_k": items, "latency_ms": _finite(latency_ms),
             "status": status}
+
+
+def _finite(x: Any) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
 
 
 def record_audit(engine: Engine, **fields: Any) -> int:
@@ -108,6 +119,15 @@ def record_audit(engine: Engine, **fields: Any) -> int:
     with write_tx(engine) as conn:
         new_id = conn.execute(insert(AUDIT).values(**row).returning(AUDIT.c.id)).scalar_one()
     return int(new_id)
+
+
+def request_owner(engine: Engine, request_id: str) -> set[int | None]:
+    """The API key ids that made the audited request ``request_id`` (None for an anonymous
+    one); empty when no such request is in the log. Feedback checks that a counsellor
+    cites one of their own requests."""
+    query = select(AUDIT.c.api_key_id).where(AUDIT.c.request_id == request_id).distinct()
+    with engine.connect() as conn:
+        return {r[0] for r in conn.execute(query.limit(10))}
 
 
 class AuditBacklogFull(RuntimeError):
@@ -121,7 +141,11 @@ class AuditWriter:
     A request hands over its row (``submit``) and goes on; the thread writes whatever has
     queued up in one ``INSERT`` batch. A failed batch stays queued and is retried with
     back-off, so a database that is briefly away loses nothing; when ``max_pending`` rows
-    wait, ``submit`` raises ``AuditBacklogFull``. ``flush`` waits until every row submitted
+    wait, ``submit`` raises ``AuditBacklogFull``. A batch the database *refuses* (a row it
+    cannot store: ``DataError``, ``IntegrityError``, a value the JSON serializer rejects) is
+    not an outage and is not retried: the writer bisects it, commits the good rows and sets
+    each refused ("poison") row aside in ``audit_rejects``, logged at ERROR and counted in
+    ``rejected``, so one row can never block the queue behind it. ``flush`` waits until every row submitted
     before it is committed (export routes call it, so a caller reads its own requests);
     ``close`` flushes, then stops the thread. What a SIGKILL can lose: the rows of the last
     ``interval`` seconds, never part of a batch (each batch is one transaction).
@@ -141,6 +165,7 @@ class AuditWriter:
         self._thread: threading.Thread | None = None
         self.failures = 0
         self.batches = 0
+        self.rejected = 0  # poison rows taken out of the queue (set aside, or logged only)
         self.last_error: str | None = None
 
     def start(self) -> AuditWriter:
@@ -198,28 +223,75 @@ class AuditWriter:
                 "last_error": self.last_error}
 
     def _write_pending(self) -> bool:
-        """Write up to ``max_batch`` queued rows in one transaction; True when written."""
+        """Write up to ``max_batch`` queued rows in one transaction; True when the whole
+        batch is done (written, or its poison rows set aside)."""
         with self._cond:
             batch = [self._rows[i] for i in range(min(len(self._rows), self.max_batch))]
         if not batch:
             return True
+        done = [0]  # leading rows of the batch handled so far (written or set aside)
         try:
-            with write_tx(self.engine, "audit batch") as conn:
-                conn.execute(insert(AUDIT), batch)
-        except Exception as exc:  # noqa: BLE001 - kept and retried; the cause is logged
+            self._settle(batch, done)
+        except Exception as exc:  # noqa: BLE001 - an outage: kept and retried, cause logged
+            self._done(done[0])  # rows before the outage are committed (or set aside)
             self.failures += 1
             self.last_error = type(exc).__name__
-            log.warning("audit batch of %d not written (%s); retrying", len(batch),
-                        type(exc).__name__)
+            log.warning("audit batch of %d not written (%s); retrying", len(batch) - done[0],
+                        type(_cause(exc)).__name__)
             return False
+        self._done(done[0])
+        return True
+
+    def _done(self, n: int) -> None:
+        if not n:
+            return
         with self._cond:
-            for _ in batch:
+            for _ in range(n):
                 self._rows.popleft()
-            self._written += len(batch)
+            self._written += n
             self.batches += 1
             self.last_error = None
             self._cond.notify_all()
-        return True
+
+    def _insert(self, rows: list[dict[str, Any]]) -> None:
+        with write_tx(self.engine, "audit batch") as conn:
+            conn.execute(insert(AUDIT), rows)
+
+    def _settle(self, rows: list[dict[str, Any]], done: list[int]) -> None:
+        """Insert ``rows`` in order; when the database refuses them, bisect down to the
+        refused rows and set those aside. An outage propagates (``done[0]`` says how many
+        leading rows were handled before it)."""
+        try:
+            self._insert(rows)
+        except Exception as exc:
+            if not is_refusal(exc):
+                raise
+            if len(rows) == 1:
+                self._reject(rows[0], exc)
+            else:
+                mid = len(rows) // 2
+                self._settle(rows[:mid], done)
+                self._settle(rows[mid:], done)
+                return
+        done[0] += len(rows)
+
+    def _reject(self, row: Mapping[str, Any], exc: BaseException) -> None:
+        """Set a refused row aside in ``audit_rejects``; if even that fails, log it: the
+        row leaves the queue either way."""
+        error = refusal_text(exc)
+        rid = row.get("request_id")
+        rid = str(rid)[:64] if rid is not None else None
+        self.rejected += 1
+        log.error("audit row %s refused by the database (%s); set aside in audit_rejects",
+                  rid, error)
+        try:
+            with write_tx(self.engine, "audit reject") as conn:
+                conn.execute(insert(REJECTS).values(
+                    created_at=utcnow(), request_id=rid, error=error,
+                    row_text=row_text(row)))
+        except Exception as exc2:  # noqa: BLE001 - never block the queue on one row
+            log.error("audit row %s could not be set aside either (%s); dropped", rid,
+                      refusal_text(exc2))
 
     def _run(self) -> None:
         delay = self.interval
@@ -242,6 +314,66 @@ class AuditWriter:
                         return
                     self._cond.wait(delay)
                 delay = min(self.retry_max, delay * 2)
+
+
+_OUTAGES = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
+            sa_exc.TimeoutError)
+MAX_ROW_TEXT = 20_000
+
+
+def _cause(exc: BaseException) -> BaseException:
+    """The database error behind a :class:`StoreError` (``write_tx`` wraps them)."""
+    return exc.__cause__ if isinstance(exc, StoreError) and exc.__cause__ else exc
+
+
+def is_refusal(exc: BaseException) -> bool:
+    """True when the database (or the driver's serializer) refused the rows themselves —
+    a poison row — rather than being away. Outages (connection lost, pool timeout) and
+    systematic errors (a missing table: ``ProgrammingError``) are False: retried."""
+    e = _cause(exc)
+    if isinstance(e, _OUTAGES):
+        return False
+    if isinstance(e, (sa_exc.DataError, sa_exc.IntegrityError)):
+        return True
+    if isinstance(e, sa_exc.DBAPIError):
+        return False
+    if isinstance(e, (sa_exc.StatementError, sa_exc.ArgumentError, sa_exc.CompileError,
+                      ValueError, TypeError)):
+        return True  # a value that cannot be bound (e.g. NaN in a JSON column), a bad key
+    mod = type(e).__module__.split(".")[0]
+    if mod in ("psycopg", "sqlite3"):  # a driver error that escaped SQLAlchemy's wrapping
+        return type(e).__name__ in ("DataError", "IntegrityError")
+    return False
+
+
+def refusal_text(exc: BaseException) -> str:
+    """``ClassName: first line of the driver's message``, at most 200 characters, without
+    the SQL statement or its parameters."""
+    e = _cause(exc)
+    inner = getattr(e, "orig", None) or e
+    lines = str(inner).strip().splitlines()
+    msg = lines[0] if lines else ""
+    return f"{type(e).__name__}: {msg}"[:200]
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, Mapping):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if v is None or isinstance(v, (str, int, bool)):
+        return v
+    if isinstance(v, (date, datetime)):
+        return v.isoformat()
+    return repr(v)[:200]
+
+
+def row_text(row: Mapping[str, Any]) -> str:
+    """A refused row as strict JSON text (non-finite numbers as null, other values as
+    text), capped at ``MAX_ROW_TEXT`` characters."""
+    return json.dumps(_plain(row), ensure_ascii=False, allow_nan=False)[:MAX_ROW_TEXT]
 
 
 def export_audit(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,6 +149,16 @@ def get_programme(engine: Engine, programme_id: str) -> dict[str, Any] | None:
             select(Programme.__table__).where(Programme.programme_id == programme_id)
         ).first()
     return _programme_dict(row) if row is not None else None
+
+
+def programme_ids_exist(engine: Engine, ids: Iterable[str]) -> set[str]:
+    """Which of ``ids`` are programmes in the catalogue (the caller bounds how many)."""
+    wanted = sorted({str(i) for i in ids})
+    if not wanted:
+        return set()
+    with engine.connect() as conn:
+        return {r[0] for r in conn.execute(
+            select(Programme.programme_id).where(Programme.programme_id.in_(wanted)))}
 
 
 def list_occupations(engine: Engine) -> list[dict[str, Any]]:

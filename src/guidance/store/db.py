@@ -10,6 +10,7 @@ driver's transaction handling off and emit ``BEGIN`` ourselves, which makes ever
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,10 +33,18 @@ def normalise_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
+def json_serializer(value: object) -> str:
+    """How JSON columns are written on both engines: strict JSON. NaN and infinities raise
+    ``ValueError`` (Python's default would write the invalid literals ``NaN``/``Infinity``,
+    which SQLite stores and PostgreSQL refuses), so no engine ever holds invalid JSON."""
+    return json.dumps(value, allow_nan=False, ensure_ascii=False)
+
+
 def make_engine(url: str | None = None, **kwargs: object) -> Engine:
     """Engine for ``url`` (default: ``Settings.database_url``).
 
     For a SQLite file the parent directory is created on the first connection, not before.
+    JSON columns are serialised by :func:`json_serializer` (refuses NaN and infinities).
     """
     if url is None:
         from guidance.settings import get_settings
@@ -43,6 +52,7 @@ def make_engine(url: str | None = None, **kwargs: object) -> Engine:
         url = get_settings().database_url
     url = normalise_url(url)
     u = make_url(url)
+    kwargs.setdefault("json_serializer", json_serializer)
     if u.get_backend_name() == "sqlite":
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine, u.database)

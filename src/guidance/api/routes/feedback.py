@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from guidance.api.deps import Caller, DbCtx, authorize
-from guidance.api.errors import Unprocessable
+from guidance.api.errors import NotFound, Unprocessable
 from guidance.api.routes._util import finite
 from guidance.api.schemas import ERRORS, GUARDIAN_AGE, AuditOut, FeedbackIn, FeedbackOut
 from guidance.api.security import ADMIN
@@ -17,12 +18,21 @@ router = APIRouter(prefix="/api/v1", tags=["feedback and audit"],
                    dependencies=[Depends(authorize)], responses=ERRORS)
 
 
-@router.post("/feedback", response_model=FeedbackOut, status_code=201)
+OTHER_WORKER_WAIT = (0.1, 0.2)  # seconds between the looks for a just-made request
+
+
+@router.post("/feedback", response_model=FeedbackOut, status_code=201,
+             responses={404: {"model": ERRORS[422]["model"], "description": "request_id is "
+                              "not one of the caller's requests"}})
 def feedback(body: FeedbackIn, ctx: DbCtx,
              principal: Caller) -> FeedbackOut:
     """Counsellors: what the learner chose. A case (raw profile) is stored only with
-    ``consent_case``, and for a learner under 16 also ``consent_guardian``."""
-    from guidance.store.audit import record_feedback
+    ``consent_case``, and for a learner under 16 also ``consent_guardian``. The
+    ``request_id`` must be one of the caller's own recommendation requests (admins: any
+    audited request), else 404; ``programme_id`` and ``recommended_ids`` must be catalogue
+    programmes, else 422."""
+    from guidance.store.audit import record_feedback, request_owner
+    from guidance.store.catalogue import programme_ids_exist
 
     if "case" in body.model_fields_set and not body.consent_case:
         raise Unprocessable("a case can only be saved with the learner's recorded consent "
@@ -36,6 +46,30 @@ def feedback(body: FeedbackIn, ctx: DbCtx,
                             details=[{"loc": ["body", "consent_guardian"],
                                       "msg": f"required when case.age < {GUARDIAN_AGE}",
                                       "type": "guardian_consent_required"}])
+    cited = ([(["programme_id"], body.programme_id)] if body.programme_id is not None
+             else []) + [(["recommended_ids", str(i)], pid)
+                         for i, pid in enumerate(body.recommended_ids)]
+    known = programme_ids_exist(ctx.engine, [pid for _, pid in cited])
+    unknown = [(loc, pid) for loc, pid in cited if pid not in known]
+    if unknown:
+        raise Unprocessable(
+            "unknown programme: " + ", ".join(f"{'.'.join(loc)} = {pid!r}"
+                                               for loc, pid in unknown[:5]),
+            details=[{"loc": ["body", *loc], "msg": f"no programme {pid!r} in the catalogue",
+                      "type": "unknown_programme"} for loc, pid in unknown])
+    if body.request_id is not None:
+        ctx.audit.flush()  # this worker's requests so far are in the table
+        owners = request_owner(ctx.engine, body.request_id)
+        for wait in OTHER_WORKER_WAIT:
+            # with several workers the request may have been served by another one, whose
+            # writer commits within its batching interval (0.05 s): look again briefly
+            if owners:
+                break
+            time.sleep(wait)
+            owners = request_owner(ctx.engine, body.request_id)
+        if not owners or (principal.role != ADMIN and principal.key_id not in owners):
+            # the same answer for an unknown request and for another caller's
+            raise NotFound("request_id: no such request of yours")
     override = body.override
     if override is None:
         override = body.programme_id is not None and \

@@ -70,5 +70,6 @@ def metrics(ctx: CtxDep) -> Response:
     """Prometheus text format: request counts and latencies, model version, demand period."""
     ctx.metrics.model_loads.set(ctx.holder.failures)
     ctx.metrics.audit_pending.set(ctx.audit.pending)
+    ctx.metrics.audit_rejects(ctx.audit.rejected)
     data, ctype = ctx.metrics.render()
     return Response(content=data, media_type=ctype)

@@ -142,7 +142,7 @@ def _csv_rows(text: str) -> BatchRequest:
                              "type": "csv"})
             continue
         try:
-            learners.append({"profile": LearnerProfile.model_validate(values)})
+            learners.append({"profile": LearnerProfile.from_cells(values)})
         except ValidationError as exc:
             problems += [{"row": i, "loc": [str(x) for x in e["loc"]], "msg": e["msg"],
                           "type": e["type"]} for e in exc.errors()]

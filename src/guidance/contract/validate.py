@@ -34,12 +34,13 @@ def validate_table(name: str, df: pd.DataFrame, *, context: Context | None = Non
 
 
 def check_table(name: str, raw: pd.DataFrame, *, context: Context | None,
-                report: ValidationReport) -> pd.DataFrame:
-    """Typed frame of table ``name``; every problem found goes to ``report``."""
+                report: ValidationReport, header: bool = True) -> pd.DataFrame:
+    """Typed frame of table ``name``; every problem found goes to ``report``
+    (``header=False``: a later chunk of a file, whose header was checked already)."""
     if name not in TABLES:
         raise KeyError(f"unknown table {name!r}; contract tables: {', '.join(TABLES)}")
     table = TABLES[name]
-    df = coerce_table(table, raw, report)
+    df = coerce_table(table, raw, report, header=header)
     df = map_old_provinces(name, df, context, report)
     run_pandera(table, df, report)
     cross_checks(name, df, context, report)

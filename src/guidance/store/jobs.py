@@ -91,13 +91,16 @@ def set_progress(engine: Engine, job_id: str, done: int, total: int | None,
 
 
 def mark_succeeded(conn: Connection, job_id: str, result: dict[str, Any],
-                   message: str = "committed") -> None:
+                   message: str = "committed", done: int | None = None) -> None:
     """In the data's own transaction: running → succeeded, unless a cancel was requested
     (then ``JobCancelled`` is raised, and the caller's transaction rolls back)."""
+    values: dict[str, Any] = {"status": "succeeded", "result": result, "message": message,
+                              "updated_at": utcnow()}
+    if done is not None:
+        values.update(progress_done=done, progress_total=done)
     n = conn.execute(update(JOBS).where(JOBS.c.id == job_id, JOBS.c.status == "running",
                                         JOBS.c.cancel_requested.is_(False))
-                     .values(status="succeeded", result=result, message=message,
-                             updated_at=utcnow())).rowcount
+                     .values(**values)).rowcount
     if n != 1:
         raise JobCancelled(job_id)
 

@@ -268,10 +268,10 @@ def run_demand_upload(ctx: Ctx, job: Any, progress: Any) -> None:
                 "period": info.period, "row_count": info.row_count,
                 "content_hash": info.content_hash, "replaced": existed,
                 "serving_demand_period": serving, **issues.summary()},
-                message=f"committed {info.row_count:,} rows for {period}")
+                message=f"committed {info.row_count:,} rows for {period}", done=n)
 
         replace_demand_period(ctx.engine, period, df, uploaded_by=job.api_key_id,
-                              progress=lambda k: progress(n + k, 2 * n), on_commit=commit)
+                              progress=lambda k: progress(n, n), on_commit=commit)
     finally:
         path.unlink(missing_ok=True)
     ctx.holder.refresh_demand()

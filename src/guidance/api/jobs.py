@@ -135,6 +135,7 @@ class JobRunner:
                 if set_progress(self.engine, job_id, done, total):
                     raise JobCancelled("cancelled; nothing was committed")
 
+        progress.stopping = self._stop.is_set  # type: ignore[attr-defined]
         try:
             fn(job, progress)
         except JobCancelled as exc:

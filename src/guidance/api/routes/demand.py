@@ -95,6 +95,7 @@ class _Issues:
         self.warnings: list[dict] = []
         self.error_count = 0
         self.warning_count = 0
+        self.rows = 0  # data rows read
         self._seen: set = set()
 
     def add(self, issue: dict, count: int = 1) -> None:
@@ -162,7 +163,8 @@ def _check_text(path: FilePath, issues: _Issues) -> int:
     return lines
 
 
-def validate_spool(path: FilePath, period: str, ctx: Ctx, progress: Any) -> tuple[Any, _Issues]:
+def validate_spool(path: FilePath, period: str, engine: Any, progress: Any,
+                   chunk_rows: int | None = None) -> tuple[Any, _Issues]:
     """Validate the spooled CSV in chunks of ``CHUNK_ROWS``. Returns the typed rows (None
     when any error was found: rows are then no longer kept, only counted) and the issues."""
     import pandas as pd
@@ -178,7 +180,7 @@ def validate_spool(path: FilePath, period: str, ctx: Ctx, progress: Any) -> tupl
         return None, issues
     header = csv_header(path)
     dups = duplicate_names(header)
-    tables = read_catalogue(ctx.engine)
+    tables = read_catalogue(engine)
     context = Context.from_tables({k: v for k, v in tables.items() if len(v)})
     total = max(lines - 1, 0)
     if total > MAX_ROWS:
@@ -190,7 +192,7 @@ def validate_spool(path: FilePath, period: str, ctx: Ctx, progress: Any) -> tupl
     done = 0
     try:
         reader = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                             chunksize=CHUNK_ROWS)
+                             chunksize=chunk_rows or CHUNK_ROWS)
         for i, chunk in enumerate(reader):
             chunk.columns = [str(c).strip() for c in chunk.columns]
             chunk.attrs["duplicate_columns"] = dups
@@ -212,6 +214,7 @@ def validate_spool(path: FilePath, period: str, ctx: Ctx, progress: Any) -> tupl
     except (ValueError, pd.errors.ParserError) as exc:
         issues.add(_issue("csv", "the upload is not a readable CSV: "
                           + str(exc).splitlines()[0][:300]))
+    issues.rows = done
     if not done and not issues.error_count:
         issues.add(_issue("empty", "the upload has a header but no rows"))
     if issues.error_count:
@@ -230,11 +233,14 @@ def _cross_chunk(typed: Any, period: str, offset: int, keys: dict, issues: _Issu
                               "period", per.iat[r]))
     if not {"province_code", "occupation_code"} <= set(typed.columns):
         return
-    local: set = set()
+    local: set = set()  # keys first seen in this chunk
+    here: set = set()  # keys met in this chunk (a second one is the contract's ``unique``)
     for r, key in enumerate(zip(typed["province_code"], typed["occupation_code"], strict=True)):
         if key[0] is None or key[1] is None or key[0] != key[0] or key[1] != key[1]:
             continue
-        if key in keys and key not in local:
+        first_here = key not in here
+        here.add(key)
+        if key in keys and key not in local and first_here:
             issues.add(_issue("unique", f"demand row {offset + r + 1}: duplicate (period, "
                               f"province_code, occupation_code) {key!r}, first at row "
                               f"{keys[key]}", offset + r + 1, "period+province_code+"
@@ -242,6 +248,76 @@ def _cross_chunk(typed: Any, period: str, offset: int, keys: dict, issues: _Issu
         elif key not in keys:
             keys[key] = offset + r + 1
             local.add(key)
+
+
+def _child(url: str, job_id: str, path: str, period: str, chunk_rows: int, out: str) -> None:
+    """In a child process: validate, write ``(status, frame, issues)`` to ``out`` (pickle).
+    The heavy pandas/pandera work holds the child's GIL, not the serving worker's."""
+    import pickle
+    import time
+
+    from guidance.store.db import make_engine
+    from guidance.store.jobs import JobCancelled, set_progress
+
+    engine = make_engine(url)
+    last = [0.0]
+
+    def progress(done: int, total: int | None = None, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - last[0] >= 0.5:
+            last[0] = now
+            if set_progress(engine, job_id, done, total):
+                raise JobCancelled(job_id)
+
+    try:
+        df, issues = validate_spool(FilePath(path), period, engine, progress, chunk_rows)
+        result = ("done", df, issues)
+    except JobCancelled:
+        result = ("cancelled", None, None)
+    finally:
+        engine.dispose()
+    tmp = out + ".tmp"
+    with open(tmp, "wb") as fh:
+        pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    FilePath(tmp).replace(out)
+
+
+def _validate_in_child(ctx: Ctx, job: Any, path: FilePath, period: str,
+                       progress: Any) -> tuple[Any, _Issues]:
+    """``validate_spool`` in a spawned child process, so serving latency holds while a large
+    file is checked; the child records progress and sees a cancel itself. A runner stop
+    kills the child (nothing was written)."""
+    import multiprocessing
+    import pickle
+
+    from guidance.store.jobs import INTERRUPTED, JobCancelled
+
+    out = FilePath(str(path) + ".result")
+    proc = multiprocessing.get_context("spawn").Process(
+        target=_child, name="guidance-validate", daemon=True,
+        args=(ctx.settings.database_url, job.id, str(path), period, CHUNK_ROWS, str(out)))
+    proc.start()
+    try:
+        while proc.is_alive():
+            proc.join(0.2)
+            if getattr(progress, "stopping", lambda: False)():
+                proc.kill()
+                proc.join(5)
+                raise JobCancelled(INTERRUPTED)
+        if not out.is_file():
+            raise RuntimeError(f"validation process ended with code {proc.exitcode}")
+        with out.open("rb") as fh:
+            status, df, issues = pickle.load(fh)  # noqa: S301 - our own child's file
+    finally:
+        if proc.is_alive():
+            proc.kill()
+            proc.join(5)
+        out.unlink(missing_ok=True)
+        FilePath(str(out) + ".tmp").unlink(missing_ok=True)
+    if status == "cancelled":
+        raise JobCancelled("cancelled; nothing was committed")
+    progress(issues.rows, issues.rows, force=True)  # the parent's own cancel/stop check
+    return df, issues
 
 
 def run_demand_upload(ctx: Ctx, job: Any, progress: Any) -> None:
@@ -255,7 +331,7 @@ def run_demand_upload(ctx: Ctx, job: Any, progress: Any) -> None:
     params = job.params or {}
     path, period = FilePath(params["spool"]), params["period"]
     try:
-        df, issues = validate_spool(path, period, ctx, progress)
+        df, issues = _validate_in_child(ctx, job, path, period, progress)
         if df is None:
             raise JobFailed(f"the upload breaks the data contract ({issues.error_count:,} "
                             "errors); nothing was changed", issues.errors, issues.summary())

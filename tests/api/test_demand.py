@@ -23,10 +23,12 @@ def wait_job(api, r, timeout: float = 60.0) -> dict:  # noqa: ANN001
     assert r.headers["location"] == body["status_url"] == f"/api/v1/jobs/{body['job_id']}"
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
-        job = api.get(body["status_url"], headers=api.admin).json()
-        if job["status"] in ("succeeded", "failed", "cancelled"):
+        r = api.get(body["status_url"], headers=api.admin)
+        assert r.status_code in (200, 429), r.text  # 429: polled past the key's rate
+        job = r.json() if r.status_code == 200 else {}
+        if job.get("status") in ("succeeded", "failed", "cancelled"):
             return job
-        time.sleep(0.05)
+        time.sleep(0.25)
     raise AssertionError(f"job not finished after {timeout} s: {job}")
 
 

@@ -4,9 +4,37 @@ from __future__ import annotations
 
 import pytest
 
-from guidance.store.fingerprint import table_fingerprints
+from guidance.store.fingerprint import table_fingerprints as _all_fingerprints
+
+
+def table_fingerprints(engine) -> dict:  # noqa: ANN001
+    """Every table but ``jobs`` (an upload job records itself, whatever its outcome)."""
+    return {k: v for k, v in _all_fingerprints(engine).items() if k != "jobs"}
 
 HEADER = "period,province_code,occupation_code,vacancies,job_seekers,median_wage_vnd,source\n"
+
+
+def wait_job(api, r, timeout: float = 60.0) -> dict:  # noqa: ANN001
+    """The final state of the job that an upload's 202 answer ``r`` started."""
+    import time
+
+    assert r.status_code == 202, r.text
+    body = r.json()
+    assert r.headers["location"] == body["status_url"] == f"/api/v1/jobs/{body['job_id']}"
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        r = api.get(body["status_url"], headers=api.admin)
+        assert r.status_code in (200, 429), r.text  # 429: polled past the key's rate
+        job = r.json() if r.status_code == 200 else {}
+        if job.get("status") in ("succeeded", "failed", "cancelled"):
+            return job
+        time.sleep(0.25)
+    raise AssertionError(f"job not finished after {timeout} s: {job}")
+
+
+def put_csv(api, period: str, raw: bytes):  # noqa: ANN001, ANN201
+    return api.put(f"/api/v1/demand/{period}", content=raw,
+                   headers={**api.admin, "Content-Type": "text/csv"})
 
 
 def _valid_csv(world, period: str, scale: int = 2) -> str:
@@ -42,8 +70,9 @@ def test_valid_upload_replaces_period_and_recommender_switches(api, world, learn
     csv = _valid_csv(world, new)
     r = api.put(f"/api/v1/demand/{new}", content=csv.encode(),
                 headers={**api.admin, "Content-Type": "text/csv"})
-    assert r.status_code == 200, r.text
-    out = r.json()
+    job = wait_job(api, r)
+    assert job["status"] == "succeeded", job
+    out = job["result"]
     assert out["row_count"] == csv.count("\n") - 1 and not out["replaced"]
     assert out["serving_demand_period"] == new
     after = api.post("/api/v1/recommendations", json={"profile": learner}).json()
@@ -53,7 +82,8 @@ def test_valid_upload_replaces_period_and_recommender_switches(api, world, learn
     # same bytes again: the same content hash, no duplicate rows
     r2 = api.put(f"/api/v1/demand/{new}", content=csv.encode(),
                  headers={**api.admin, "Content-Type": "text/csv"})
-    assert r2.json()["replaced"] and r2.json()["content_hash"] == out["content_hash"]
+    out2 = wait_job(api, r2)["result"]
+    assert out2["replaced"] and out2["content_hash"] == out["content_hash"]
     assert api.get("/api/v1/demand", params={"period": new}).json()["total"] == \
         out["row_count"]
 
@@ -86,8 +116,15 @@ def test_bad_uploads_are_422_with_every_problem_and_change_nothing(api, world):
     for name, raw in _bad_uploads(world).items():
         r = api.put("/api/v1/demand/2031-02", content=raw,
                     headers={**api.admin, "Content-Type": "text/csv"})
-        assert r.status_code == 422, (name, r.status_code, r.text[:300])
-        details = r.json()["error"]["details"]
+        if name == "empty":  # refused at once, no job
+            assert r.status_code == 422, (name, r.status_code, r.text[:300])
+            details = r.json()["error"]["details"]
+        else:  # the job fails with the 422-style error list
+            job = wait_job(api, r)
+            assert job["status"] == "failed", (name, job)
+            assert "nothing was changed" in job["message"]
+            details = job["errors"]
+            assert job["error_count"] >= len(details)
         assert details and all({"row", "column", "rule", "message"} <= set(d) for d in details)
         assert table_fingerprints(engine) == before, name
     # every bad row is listed, not only the first
@@ -95,7 +132,7 @@ def test_bad_uploads_are_422_with_every_problem_and_change_nothing(api, world):
             ",".join(["2031-02", "01", "7412", "-2", "", "", ""]) + "\n"]
     r = api.put("/api/v1/demand/2031-02", content=(HEADER + "".join(rows)).encode(),
                 headers={**api.admin, "Content-Type": "text/csv"})
-    neg = [d for d in r.json()["error"]["details"] if d["rule"] == "range"]
+    neg = [d for d in wait_job(api, r)["errors"] if d["rule"] == "range"]
     assert sorted(d["row"] for d in neg) == [1, 2] and all(d["column"] == "vacancies"
                                                           for d in neg)
     assert table_fingerprints(engine) == before

@@ -85,6 +85,19 @@ def _kill_mid_upload(seeded, model_path, tmp_path, world, reps: int) -> list[str
         new = content_hash(canonical_rows(period, _frame(body)))
         assert now in (old, new)
         outcomes.append("new" if now == new else "old")
+        if "r" in result:  # the upload was accepted as a job: its status tells the truth
+            assert result["r"].status_code == 202, result["r"].text
+            job_url = result["r"].json()["status_url"]
+            again = Server(tmp_path, seeded.url, model_path).start(ready="/healthz")
+            try:
+                job = httpx.get(again.url + job_url, timeout=10,
+                                headers={"X-API-Key": seeded.admin_key}).json()
+            finally:
+                again.stop()
+            # committed ⇔ succeeded; an upload killed before its commit ends failed
+            assert (job["status"] == "succeeded") == (now == new and now != old), job
+            if job["status"] != "succeeded":
+                assert job["status"] == "failed" and "nothing was committed" in job["message"]
         old = now
     return outcomes
 

@@ -236,5 +236,9 @@ def test_repeated_header_is_reported(good_dir):
     lines[1:] = [line + ",x" for line in lines[1:]]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     report = validate_dir(good_dir)
-    assert report.ok  # the C reader renames the repeat to source.1: an unknown column
-    assert [w.rule for w in report.warnings] == ["unknown_column"]
+    # issue 14: a repeated header is an error (no longer the repeat silently dropped as an
+    # unknown column "source.1")
+    assert not report.ok
+    assert [(e.table, e.column, e.rule) for e in report.errors] == [
+        ("demand", "source", "duplicate_column")]
+    assert report.warnings == []

@@ -125,12 +125,15 @@ def _ensure_db(ctx: Any) -> bool:
 @asynccontextmanager
 async def lifespan(app: FastAPI):  # noqa: ANN201 - async generator
     ctx = app.state.ctx
-    await run_in_threadpool(_ensure_db, ctx)
+    if await run_in_threadpool(_ensure_db, ctx):
+        await run_in_threadpool(ctx.jobs.recover)  # jobs left running by a dead process
     ctx.audit.start()
     ctx.holder.start()
+    ctx.jobs.start()
     try:
         yield
     finally:
+        await run_in_threadpool(ctx.jobs.stop)  # a running job ends failed, uncommitted
         ctx.holder.stop()
         # in-flight requests have finished: write their audit rows before the pool closes
         await run_in_threadpool(ctx.audit.close)
@@ -170,6 +173,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
               secret=server_secret(settings), audit=AuditWriter(engine),
               proxies=TrustedProxies(settings.trusted_proxies))
     ctx_ref["ctx"] = ctx
+    from guidance.api.jobs import JobRunner
+
+    ctx.jobs = JobRunner(engine)
+    ctx.jobs.register(demand.KIND, lambda job, progress: demand.run_demand_upload(ctx, job,
+                                                                                 progress))
     app.state.ctx = ctx
     errors.install(app)
     for module in (ops, recommendations, catalogue, demand, feedback, models):

@@ -44,6 +44,7 @@ class Ctx:
     proxies: TrustedProxies = field(default_factory=TrustedProxies)
     db_ready: bool = False
     db_error: str | None = None
+    jobs: Any = None  # guidance.api.jobs.JobRunner (long uploads off the request workers)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def require_db(self) -> None:

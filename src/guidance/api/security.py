@@ -41,6 +41,8 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{API}/occupations"): ANYONE,
     ("GET", f"{API}/demand"): ANYONE,
     ("PUT", f"{API}/demand/{{period}}"): ADMINS,
+    ("GET", f"{API}/jobs/{{job_id}}"): STAFF,  # admins, or the key that created the job
+    ("POST", f"{API}/jobs/{{job_id}}/cancel"): STAFF,  # the same
     ("POST", f"{API}/feedback"): STAFF,
     ("GET", f"{API}/audit"): STAFF,  # counsellors see their own requests only
     ("GET", f"{API}/models"): ADMINS,

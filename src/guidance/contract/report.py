@@ -53,11 +53,14 @@ class ValidationReport:
     # rows (0-based) whose cell failed type conversion, per (table, column): not re-reported
     # as empty required cells
     type_failed: dict = field(default_factory=dict, repr=False)
+    # added to every row number: a file validated in chunks reports rows of the whole file
+    row_offset: int = 0
 
     # ------------------------------------------------------------------ adding
     def location(self, table: str, row: int | None, column: str | None) -> str:
         where = table
         if row is not None:
+            row += self.row_offset
             where += f" row {row}"
             if self.tables.get(table, TableInfo()).source.endswith(".csv"):
                 where += f" (line {row + 1})"
@@ -72,7 +75,8 @@ class ValidationReport:
         key = (table, column, rule, severity)
         if self.counts[key] < self.max_examples:
             msg = f"{self.location(table, row, column)}: {detail}"
-            self.issues.append(Issue(table, row, column, rule, msg, _plain(value), severity))
+            at = None if row is None else row + self.row_offset
+            self.issues.append(Issue(table, at, column, rule, msg, _plain(value), severity))
         self.counts[key] += count
 
     def add_cells(self, table: str, column: str | None, rule: str, rows: Iterable[int],
@@ -86,7 +90,8 @@ class ValidationReport:
                 break
             value = _plain(value)
             msg = f"{self.location(table, int(row), column)}: {detail(value)}"
-            self.issues.append(Issue(table, int(row), column, rule, msg, value, severity))
+            self.issues.append(Issue(table, int(row) + self.row_offset, column, rule, msg, value,
+                                     severity))
         self.counts[key] += n
 
     # ---------------------------------------------------------------- reading

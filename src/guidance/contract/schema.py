@@ -19,6 +19,16 @@ PERIOD_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 PROVINCE_RE = r"^\d{2}$"
 ISCO_RE = r"^\d{4}$"
 
+# Bounds the database holds (``store/schema.py``), so a value the contract accepts is one
+# both engines store: Integer columns are 32-bit signed; money columns are BIGINT, capped
+# at a plausibility bound far below 2^63 (100 billion VND a month or a year).
+INT32_MAX = 2_147_483_647
+MONEY_MAX = 100_000_000_000
+# an unknown column this close (Levenshtein) to a known column is taken as a misspelling
+MISSPELT_DISTANCE = 1
+MISSPELT_DISTANCE_LONG = 2  # for known names of at least LONG_NAME characters
+LONG_NAME = 10
+
 # kind -> loaded pandas dtype (see the loaded-table conventions)
 DTYPES = {"str": "str", "period": "str", "int": "Int64", "float": "float64", "bool": "boolean"}
 
@@ -37,6 +47,15 @@ class Col:
     pattern_desc: str = ""  # what the pattern means, for messages
     unique: bool = False
     text: bool = False  # free text: normalised to NFC on load
+    max_len: int | None = None  # str/period: longest value in characters (the DB's String(n))
+    neutralise: bool = False  # formula-like text gets a leading apostrophe (with a warning)
+
+    def __post_init__(self) -> None:
+        # every integer has a finite upper bound: the database's 32-bit Integer unless given
+        if self.kind == "int" and self.max is None and not self.choices:
+            object.__setattr__(self, "max", INT32_MAX)
+        if self.kind == "int" and self.min is None and not self.choices:
+            object.__setattr__(self, "min", -INT32_MAX - 1)
 
     @property
     def dtype(self) -> str:
@@ -64,16 +83,16 @@ def _code(name: str, pattern: str, desc: str, **kw) -> Col:
 
 
 def _province(name: str, **kw) -> Col:
-    return _code(name, PROVINCE_RE, "a 2-digit province code", **kw)
+    return _code(name, PROVINCE_RE, "a 2-digit province code", max_len=8, **kw)
 
 
 def _isco(name: str, **kw) -> Col:
-    return _code(name, ISCO_RE, "a 4-digit ISCO-08 code", **kw)
+    return _code(name, ISCO_RE, "a 4-digit ISCO-08 code", max_len=8, **kw)
 
 
 def _period(name: str, **kw) -> Col:
     return Col(name, "period", pattern=PERIOD_RE, pattern_desc="a period YYYY-MM with a real month",
-               **kw)
+               max_len=7, **kw)
 
 
 def _score(name: str, hi: float) -> Col:
@@ -81,50 +100,51 @@ def _score(name: str, hi: float) -> Col:
 
 
 def _money(name: str, **kw) -> Col:
-    return Col(name, "int", min=0, **kw)
+    return Col(name, "int", min=0, max=MONEY_MAX, **kw)
 
 
 PROVINCES = Table("provinces", (
     _province("province_code", required=True, unique=True),
-    Col("name_vi", required=True, text=True),
-    Col("name_en", text=True),
-    Col("region", required=True, choices=REGIONS),
+    Col("name_vi", required=True, text=True, max_len=200),
+    Col("name_en", text=True, max_len=200),
+    Col("region", required=True, choices=REGIONS, max_len=64),
     Col("lat", "float", required=True, min=-90, max=90),
     Col("lon", "float", required=True, min=-180, max=180),
 ), required_table=False)
 
 OCCUPATIONS = Table("occupations", (
     _isco("occupation_code", required=True, unique=True),
-    Col("name_en", required=True, text=True),
-    Col("name_vi", text=True),
-    _code("riasec", r"^[RIASEC]{1,3}$", "1–3 Holland letters from RIASEC"),
+    Col("name_en", required=True, text=True, max_len=300),
+    Col("name_vi", text=True, max_len=300),
+    _code("riasec", r"^[RIASEC]{1,3}$", "1–3 Holland letters from RIASEC", max_len=3),
     Col("skill_level", "int", min=1, max=4),
 ), required_table=False)
 
 PROGRAMMES = Table("programmes", (
-    Col("programme_id", required=True, unique=True),
-    Col("programme_code", required=True),
-    Col("name_vi", required=True, text=True),
-    Col("name_en", text=True),
-    Col("level", required=True, choices=LEVELS),
-    _code("field_code", r"^\d{4}$", "a 4-digit ISCED-F detailed field code", required=True),
-    Col("institution_id", required=True),
-    Col("institution_name", required=True, text=True),
+    Col("programme_id", required=True, unique=True, max_len=64),
+    Col("programme_code", required=True, max_len=32),
+    Col("name_vi", required=True, text=True, max_len=300),
+    Col("name_en", text=True, max_len=300),
+    Col("level", required=True, choices=LEVELS, max_len=16),
+    _code("field_code", r"^\d{4}$", "a 4-digit ISCED-F detailed field code", required=True,
+          max_len=8),
+    Col("institution_id", required=True, max_len=64),
+    Col("institution_name", required=True, text=True, max_len=300),
     _province("province_code", required=True),
     Col("duration_months", "int", required=True, min=1, max=48),
     _money("tuition_vnd_per_year", required=True),
     Col("min_education", "int", required=True, choices=(0, 9, 12)),
     _code("target_occupations", r"^\d{4}(;\d{4})*$", "';'-separated 4-digit ISCO-08 codes",
-          required=True),
-    Col("mode", choices=MODES),
+          required=True, max_len=10_000),
+    Col("mode", choices=MODES, max_len=16),
     Col("capacity", "int", min=0),
-    Col("predecessor_id"),
+    Col("predecessor_id", max_len=64),
     Col("active", "bool"),
 ))
 
 OUTCOMES = Table("outcomes", (
-    Col("record_id", required=True, unique=True),
-    Col("programme_id", required=True),
+    Col("record_id", required=True, unique=True, max_len=64),
+    Col("programme_id", required=True, max_len=64),
     _period("cohort", required=True),
     Col("age", "int", required=True, min=14, max=70),
     _province("home_province_code", required=True),
@@ -154,7 +174,7 @@ DEMAND = Table("demand", (
     Col("vacancies", "int", required=True, min=0),
     Col("job_seekers", "int", min=0),
     _money("median_wage_vnd"),
-    Col("source"),
+    Col("source", max_len=200, neutralise=True),
 ), unique_together=("period", "province_code", "occupation_code"))
 
 TABLES: dict[str, Table] = {t.name: t for t in (PROVINCES, OCCUPATIONS, PROGRAMMES, OUTCOMES, DEMAND)}
@@ -205,4 +225,57 @@ def _checks(col: Col, pa) -> list[tuple[str, object]]:
         out.append(("enum", pa.Check.isin(list(col.choices))))
     if col.pattern:
         out.append(("format", pa.Check.str_matches(col.pattern)))
+    if col.max_len is not None:
+        out.append(("max_length", pa.Check.str_length(max_value=col.max_len)))
     return out
+
+
+def _num(v: object) -> str:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return f"{v:,}" if isinstance(v, int) and abs(v) >= 10_000 else str(v)
+
+
+def range_detail(col: Col):  # noqa: ANN201 - value -> message
+    """The message of a ``range`` failure. A column whose upper bound is only the storage
+    bound (``INT32_MAX``, ``MONEY_MAX``) says below/above rather than outside."""
+    lo, hi = col.min, col.max
+    if hi is None:
+        return lambda v: f"{_num(v)} is below {_num(lo)}"
+    if hi in (INT32_MAX, MONEY_MAX):
+        def storage(v: object) -> str:
+            try:
+                above = lo is None or float(v) > lo
+            except (TypeError, ValueError):
+                above = True
+            if above:
+                return f"{_num(v)} is above {_num(hi)}, the largest value the column holds"
+            return f"{_num(v)} is below {_num(lo)}"
+        return storage
+    return lambda v: f"{_num(v)} is outside {_num(lo)}–{_num(hi)}"
+
+
+def edit_distance(a: str, b: str, limit: int = 3) -> int:
+    """Levenshtein distance of ``a`` and ``b`` (stops counting beyond ``limit``)."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def likely_column(table: Table, unknown: str, present: set[str]) -> str | None:
+    """The known column of ``table`` (not present in the file) that ``unknown`` is one
+    edit from (two for names of at least ``LONG_NAME`` characters), if exactly one is."""
+    found = []
+    for col in table.columns:
+        if col.name in present:
+            continue
+        limit = MISSPELT_DISTANCE_LONG if len(col.name) >= LONG_NAME else MISSPELT_DISTANCE
+        if edit_distance(unknown.lower(), col.name, limit) <= limit:
+            found.append(col.name)
+    return found[0] if len(found) == 1 else None

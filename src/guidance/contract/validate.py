@@ -8,7 +8,14 @@ import pandas as pd
 from guidance.contract.coerce import coerce_table
 from guidance.contract.cross import Context, cross_checks, map_old_provinces
 from guidance.contract.report import TableInfo, ValidationReport
-from guidance.contract.schema import TABLES, Col, Table, check_rules, pandera_schema
+from guidance.contract.schema import (
+    TABLES,
+    Col,
+    Table,
+    check_rules,
+    pandera_schema,
+    range_detail,
+)
 
 
 def validate_table(name: str, df: pd.DataFrame, *, context: Context | None = None,
@@ -27,12 +34,13 @@ def validate_table(name: str, df: pd.DataFrame, *, context: Context | None = Non
 
 
 def check_table(name: str, raw: pd.DataFrame, *, context: Context | None,
-                report: ValidationReport) -> pd.DataFrame:
-    """Typed frame of table ``name``; every problem found goes to ``report``."""
+                report: ValidationReport, header: bool = True) -> pd.DataFrame:
+    """Typed frame of table ``name``; every problem found goes to ``report``
+    (``header=False``: a later chunk of a file, whose header was checked already)."""
     if name not in TABLES:
         raise KeyError(f"unknown table {name!r}; contract tables: {', '.join(TABLES)}")
     table = TABLES[name]
-    df = coerce_table(table, raw, report)
+    df = coerce_table(table, raw, report, header=header)
     df = map_old_provinces(name, df, context, report)
     run_pandera(table, df, report)
     cross_checks(name, df, context, report)
@@ -117,14 +125,15 @@ def _num(v: object) -> str:
 
 def _detail(col: Col, rule: str):
     if rule == "range":
-        if col.max is None:
-            return lambda v: f"{_num(v)} is below {_num(col.min)}"
-        return lambda v: f"{_num(v)} is outside {_num(col.min)}–{_num(col.max)}"
+        return range_detail(col)
     if rule == "enum":
         allowed = ", ".join(str(c) for c in col.choices)
         return lambda v: f"{v!r} is not one of {allowed}"
     if rule == "format":
         return lambda v: f"{v!r} is not {col.pattern_desc}"
+    if rule == "max_length":
+        return lambda v: (f"{len(str(v)):,} characters, longer than the {col.max_len:,} "
+                          "the column holds")
     return lambda v: f"{v!r} fails {rule}"
 
 
@@ -144,7 +153,7 @@ def _report_duplicates(table: Table, df: pd.DataFrame, cols: list[str], sub: pd.
     values, details = [], {}
     for r in rows:
         val = tuple(keys.iloc[r]) if len(cols) > 1 else keys.iloc[r, 0]
-        first_row = int(first.loc[val]) + 1
+        first_row = int(first.loc[val]) + 1 + report.row_offset
         values.append(val if len(cols) == 1 else "|".join(map(str, val)))
         details[values[-1]] = first_row
     what = cols[0] if len(cols) == 1 else f"({', '.join(cols)})"

@@ -94,12 +94,14 @@ def replace_demand_period(
     source: str | None = None,
     chunk_size: int = 20_000,
     progress: Callable[[int], None] | None = None,
+    on_commit: Callable[[Connection, SnapshotInfo], None] | None = None,
 ) -> SnapshotInfo:
     """Make ``df`` (valid contract ``demand`` rows of ``period``) that period's snapshot.
 
     All or nothing: on any error the previous snapshot of the period (or its absence) and
     every other table stay exactly as they were. ``progress(rows_written)`` is called after
-    each chunk; an exception it raises aborts and rolls back too.
+    each chunk; an exception it raises aborts and rolls back too. ``on_commit(conn, info)``
+    runs last inside the same transaction (its writes commit with the rows, or not at all).
     """
     rows = canonical_rows(period, df)
     digest = content_hash(rows)
@@ -126,6 +128,8 @@ def replace_demand_period(
             writer(conn, rows[start:start + chunk_size])
             if progress is not None:
                 progress(min(start + chunk_size, len(rows)))
+        if on_commit is not None:  # e.g. the job's "succeeded", committed with the rows
+            on_commit(conn, info)
     return info
 
 

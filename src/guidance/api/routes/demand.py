@@ -1,29 +1,41 @@
 """Demand: read by province, occupation and period; replace a period by CSV upload.
 
-An upload is validated against the data contract first; any error gives 422 with every
-bad row, column and rule, and the database is not touched. A valid upload replaces the
-period in one transaction, and the recommender switches to the newest period at once
-(other workers at their next poll).
+An upload is a job: ``PUT`` streams the body to a spool file (never whole in memory) and
+answers 202 with the job's id and status URL. The worker's job runner validates the file
+against the data contract in chunks (bounded memory, uniqueness checked across chunks);
+any error ends the job ``failed`` with every bad row, column and rule (the first 1,000
+and the total), and the database is not touched. A valid upload replaces the period in
+ONE transaction that also records the job's success, so a client never sees ``failed``
+for a committed upload; the recommender then switches to the newest period (other
+workers at their next poll). A cancel before that commit leaves everything unchanged.
 """
 
 from __future__ import annotations
 
-import io
-from typing import Annotated
+import codecs
+import uuid
+from pathlib import Path as FilePath
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from guidance.api.deps import Caller, Ctx, DbCtx, authorize
-from guidance.api.errors import Unprocessable
+from guidance.api.errors import Conflict, NotFound, Unprocessable
 from guidance.api.routes.catalogue import _records
-from guidance.api.schemas import ERRORS, DemandPage, DemandRowOut, UploadOut
-from guidance.api.security import Principal
+from guidance.api.schemas import ERRORS, DemandPage, DemandRowOut
+from guidance.api.security import ADMIN, Principal
 
 router = APIRouter(prefix="/api/v1", tags=["demand"], dependencies=[Depends(authorize)],
                    responses=ERRORS)
 PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
 MAX_ROWS = 1_000_000
+CHUNK_ROWS = 50_000
+MAX_ISSUES = 1000  # errors and warnings kept per job (the totals are counted)
+KIND = "demand_upload"
+JOB_ID = r"^[0-9a-f]{32}$"
 
 
 @router.get("/demand", response_model=DemandPage)
@@ -46,73 +58,383 @@ def demand(ctx: DbCtx,
 
 
 def _issue(rule: str, message: str, row: int | None = None, column: str | None = None,
-           value: object = None) -> dict:
+           value: object = None, severity: str = "error") -> dict:
     return {"table": "demand", "row": row, "column": column, "rule": rule, "message": message,
-            "value": value, "severity": "error"}
+            "value": value, "severity": severity}
 
 
-def validate_upload(raw: bytes, period: str, ctx: Ctx):  # noqa: ANN201 - DataFrame
-    """The typed frame, or ``Unprocessable`` listing every problem found."""
+class JobAccepted(BaseModel):
+    job_id: str
+    status: str
+    status_url: str
+
+
+class JobOut(BaseModel):
+    job_id: str
+    kind: str
+    status: str
+    message: str | None
+    created_at: str
+    updated_at: str
+    progress_done: int
+    progress_total: int | None
+    cancel_requested: bool
+    result: dict[str, Any] | None
+    warnings: list[dict[str, Any]]
+    warning_count: int
+    errors: list[dict[str, Any]]
+    error_count: int
+
+
+class _Issues:
+    """Capped lists of errors and warnings with exact totals; a table-level finding
+    (no row) is kept once even though every chunk reports it again."""
+
+    def __init__(self) -> None:
+        self.errors: list[dict] = []
+        self.warnings: list[dict] = []
+        self.error_count = 0
+        self.warning_count = 0
+        self.rows = 0  # data rows read
+        self._seen: set = set()
+
+    def add(self, issue: dict, count: int = 1) -> None:
+        if issue["row"] is None:
+            key = (issue["rule"], issue["column"], issue["severity"])
+            if key in self._seen:
+                return
+            self._seen.add(key)
+        if issue["severity"] == "error":
+            self.error_count += count
+            if len(self.errors) < MAX_ISSUES:
+                self.errors.append(issue)
+        else:
+            self.warning_count += count
+            if len(self.warnings) < MAX_ISSUES:
+                self.warnings.append(issue)
+
+    def add_report(self, report: Any) -> None:
+        records = report.to_records()
+        shown: dict = {}
+        table_level: set = set()
+        for r in records:
+            k = (r["table"], r["column"], r["rule"], r["severity"])
+            shown[k] = shown.get(k, 0) + 1
+            if r["row"] is None:
+                table_level.add(k)
+            self.add(r)
+        for k, n in report.counts.items():  # cells counted but not listed
+            if k in table_level:
+                continue
+            extra = n - shown.get(k, 0)
+            if extra > 0:
+                if k[3] == "error":
+                    self.error_count += extra
+                else:
+                    self.warning_count += extra
+
+    def summary(self) -> dict:
+        return {"warnings": self.warnings, "warning_count": self.warning_count,
+                "error_count": self.error_count}
+
+
+def _check_text(path: FilePath, issues: _Issues) -> int:
+    """UTF-8 check and line count in one streaming pass; returns the number of lines."""
+    dec = codecs.getincrementaldecoder("utf-8")()
+    pos, lines, blank = 0, 0, True
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            try:
+                dec.decode(chunk)
+            except UnicodeDecodeError as exc:
+                issues.add(_issue("encoding", f"the upload is not UTF-8 text: invalid UTF-8 "
+                                  f"at byte {pos + exc.start}"))
+                return lines
+            if blank and chunk.strip():
+                blank = False
+            lines += chunk.count(b"\n")
+            pos += len(chunk)
+    try:
+        dec.decode(b"", final=True)
+    except UnicodeDecodeError:
+        issues.add(_issue("encoding", f"the upload is not UTF-8 text: truncated at byte {pos}"))
+    if blank:
+        issues.add(_issue("empty", "the upload is empty"))
+    return lines
+
+
+def validate_spool(path: FilePath, period: str, engine: Any, progress: Any,
+                   chunk_rows: int | None = None) -> tuple[Any, _Issues]:
+    """Validate the spooled CSV in chunks of ``CHUNK_ROWS``. Returns the typed rows (None
+    when any error was found: rows are then no longer kept, only counted) and the issues."""
     import pandas as pd
 
     from guidance.api.data import read_catalogue
     from guidance.contract import Context, ValidationReport, check_table
+    from guidance.contract.coerce import csv_header, duplicate_names
     from guidance.contract.report import TableInfo
 
-    if not raw.strip():
-        raise Unprocessable("the upload is empty", details=[_issue("empty", "no data")])
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Unprocessable("the upload is not UTF-8 text", details=[_issue(
-            "encoding", f"invalid UTF-8 at byte {exc.start}")]) from None
-    try:
-        df = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False,
-                         encoding="utf-8-sig")
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise Unprocessable("the upload is not a readable CSV", details=[_issue(
-            "csv", str(exc).splitlines()[0][:300])]) from None
-    df.columns = [str(c).strip() for c in df.columns]
-    if len(df) > MAX_ROWS:
-        raise Unprocessable(f"more than {MAX_ROWS} rows", details=[_issue(
-            "max_rows", f"{len(df)} rows")])
-    tables = read_catalogue(ctx.engine)
+    issues = _Issues()
+    lines = _check_text(path, issues)
+    if issues.error_count:
+        return None, issues
+    header = csv_header(path)
+    dups = duplicate_names(header)
+    tables = read_catalogue(engine)
     context = Context.from_tables({k: v for k, v in tables.items() if len(v)})
-    report = ValidationReport()
-    report.tables["demand"] = TableInfo(len(df), f"demand-{period}.csv")
-    typed = check_table("demand", df, context=context, report=report)
-    issues = [i for i in report.to_records() if i["severity"] == "error"]
+    total = max(lines - 1, 0)
+    if total > MAX_ROWS:
+        issues.add(_issue("max_rows", f"about {total:,} rows; at most {MAX_ROWS:,}"))
+        return None, issues
+    progress(0, total, force=True)
+    keys: dict[tuple, int] = {}  # (province, occupation) -> first row, across chunks
+    kept: list = []
+    done = 0
+    try:
+        reader = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                             chunksize=chunk_rows or CHUNK_ROWS)
+        for i, chunk in enumerate(reader):
+            chunk.columns = [str(c).strip() for c in chunk.columns]
+            chunk.attrs["duplicate_columns"] = dups
+            report = ValidationReport(max_examples=MAX_ISSUES, row_offset=done)
+            report.tables["demand"] = TableInfo(done + len(chunk), f"demand-{period}.csv")
+            typed = check_table("demand", chunk, context=context, report=report,
+                                header=(i == 0))
+            issues.add_report(report)
+            _cross_chunk(typed, period, done, keys, issues)
+            if issues.error_count:
+                kept = []  # an error anywhere: the rest is only checked, not kept
+            else:
+                kept.append(typed)
+            done += len(chunk)
+            if done > MAX_ROWS:
+                issues.add(_issue("max_rows", f"more than {MAX_ROWS:,} rows"))
+                break
+            progress(done, max(total, done))
+    except (ValueError, pd.errors.ParserError) as exc:
+        issues.add(_issue("csv", "the upload is not a readable CSV: "
+                          + str(exc).splitlines()[0][:300]))
+    issues.rows = done
+    if not done and not issues.error_count:
+        issues.add(_issue("empty", "the upload has a header but no rows"))
+    if issues.error_count:
+        return None, issues
+    return pd.concat(kept, ignore_index=True), issues
+
+
+def _cross_chunk(typed: Any, period: str, offset: int, keys: dict, issues: _Issues) -> None:
+    """Period of every row, and (province, occupation) unique across chunks (repeats within
+    a chunk are the contract's own ``unique`` check)."""
     if "period" in typed.columns:
-        other = typed["period"].notna() & (typed["period"] != period)
-        for r in other[other].index[:1000]:
-            issues.append(_issue("period_mismatch", f"row {r + 1}: period "
-                                 f"{typed['period'].iat[r]!r} in an upload for {period}",
-                                 int(r) + 1, "period", typed["period"].iat[r]))
-    if not len(df) and not issues:
-        issues.append(_issue("empty", "the upload has a header but no rows"))
-    if issues:
-        raise Unprocessable("the upload breaks the data contract; nothing was changed",
-                            details=issues)
-    return typed
+        per = typed["period"]
+        for r in per.index[(per.notna() & (per != period)).to_numpy()]:
+            issues.add(_issue("period_mismatch", f"row {offset + r + 1}: period "
+                              f"{per.iat[r]!r} in an upload for {period}", offset + int(r) + 1,
+                              "period", per.iat[r]))
+    if not {"province_code", "occupation_code"} <= set(typed.columns):
+        return
+    local: set = set()  # keys first seen in this chunk
+    here: set = set()  # keys met in this chunk (a second one is the contract's ``unique``)
+    for r, key in enumerate(zip(typed["province_code"], typed["occupation_code"], strict=True)):
+        if key[0] is None or key[1] is None or key[0] != key[0] or key[1] != key[1]:
+            continue
+        first_here = key not in here
+        here.add(key)
+        if key in keys and key not in local and first_here:
+            issues.add(_issue("unique", f"demand row {offset + r + 1}: duplicate (period, "
+                              f"province_code, occupation_code) {key!r}, first at row "
+                              f"{keys[key]}", offset + r + 1, "period+province_code+"
+                              "occupation_code", "|".join((period, *key))))
+        elif key not in keys:
+            keys[key] = offset + r + 1
+            local.add(key)
 
 
-@router.put("/demand/{period}", response_model=UploadOut, openapi_extra={"requestBody": {
-    "required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}})
-async def upload(request: Request, period: Annotated[str, Path(pattern=PERIOD)],
-                 ctx: DbCtx, principal: Caller) -> UploadOut:
-    """Admin: replace a period's demand snapshot with a CSV (data contract ``demand``)."""
-    raw = await request.body()
-    return await run_in_threadpool(_replace, raw, period, ctx, principal)
+def _child(url: str, job_id: str, path: str, period: str, chunk_rows: int, out: str) -> None:
+    """In a child process: validate, write ``(status, frame, issues)`` to ``out`` (pickle).
+    The heavy pandas/pandera work holds the child's GIL, not the serving worker's."""
+    import pickle
+    import time
+
+    from guidance.store.db import make_engine
+    from guidance.store.jobs import JobCancelled, set_progress
+
+    engine = make_engine(url)
+    last = [0.0]
+
+    def progress(done: int, total: int | None = None, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - last[0] >= 0.5:
+            last[0] = now
+            if set_progress(engine, job_id, done, total):
+                raise JobCancelled(job_id)
+
+    try:
+        df, issues = validate_spool(FilePath(path), period, engine, progress, chunk_rows)
+        result = ("done", df, issues)
+    except JobCancelled:
+        result = ("cancelled", None, None)
+    finally:
+        engine.dispose()
+    tmp = out + ".tmp"
+    with open(tmp, "wb") as fh:
+        pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    FilePath(tmp).replace(out)
 
 
-def _replace(raw: bytes, period: str, ctx: Ctx, principal: Principal) -> UploadOut:
-    from guidance.store.demand import get_snapshot, replace_demand_period
+def _validate_in_child(ctx: Ctx, job: Any, path: FilePath, period: str,
+                       progress: Any) -> tuple[Any, _Issues]:
+    """``validate_spool`` in a spawned child process, so serving latency holds while a large
+    file is checked; the child records progress and sees a cancel itself. A runner stop
+    kills the child (nothing was written)."""
+    import multiprocessing
+    import pickle
 
-    df = validate_upload(raw, period, ctx)
-    existed = get_snapshot(ctx.engine, period) is not None
-    info = replace_demand_period(ctx.engine, period, df, uploaded_by=principal.key_id)
+    from guidance.store.jobs import INTERRUPTED, JobCancelled
+
+    out = FilePath(str(path) + ".result")
+    proc = multiprocessing.get_context("spawn").Process(
+        target=_child, name="guidance-validate", daemon=True,
+        args=(ctx.settings.database_url, job.id, str(path), period, CHUNK_ROWS, str(out)))
+    proc.start()
+    try:
+        while proc.is_alive():
+            proc.join(0.2)
+            if getattr(progress, "stopping", lambda: False)():
+                proc.kill()
+                proc.join(5)
+                raise JobCancelled(INTERRUPTED)
+        if not out.is_file():
+            raise RuntimeError(f"validation process ended with code {proc.exitcode}")
+        with out.open("rb") as fh:
+            status, df, issues = pickle.load(fh)  # noqa: S301 - our own child's file
+    finally:
+        if proc.is_alive():
+            proc.kill()
+            proc.join(5)
+        out.unlink(missing_ok=True)
+        FilePath(str(out) + ".tmp").unlink(missing_ok=True)
+    if status == "cancelled":
+        raise JobCancelled("cancelled; nothing was committed")
+    progress(issues.rows, issues.rows, force=True)  # the parent's own cancel/stop check
+    return df, issues
+
+
+def run_demand_upload(ctx: Ctx, job: Any, progress: Any) -> None:
+    """The runner function of kind ``demand_upload`` (see ``guidance.api.jobs``)."""
+    from sqlalchemy import func, select
+
+    from guidance.api.jobs import JobFailed
+    from guidance.store.demand import SNAPSHOTS, get_snapshot, replace_demand_period
+    from guidance.store.jobs import mark_succeeded
+
+    params = job.params or {}
+    path, period = FilePath(params["spool"]), params["period"]
+    try:
+        df, issues = _validate_in_child(ctx, job, path, period, progress)
+        if df is None:
+            raise JobFailed(f"the upload breaks the data contract ({issues.error_count:,} "
+                            "errors); nothing was changed", issues.errors, issues.summary())
+        existed = get_snapshot(ctx.engine, period) is not None
+        n = len(df)
+
+        def commit(conn: Any, info: Any) -> None:
+            serving = conn.execute(select(func.max(SNAPSHOTS.c.period))).scalar_one()
+            mark_succeeded(conn, job.id, {
+                "period": info.period, "row_count": info.row_count,
+                "content_hash": info.content_hash, "replaced": existed,
+                "serving_demand_period": serving, **issues.summary()},
+                message=f"committed {info.row_count:,} rows for {period}", done=n)
+
+        replace_demand_period(ctx.engine, period, df, uploaded_by=job.api_key_id,
+                              progress=lambda k: progress(n, n), on_commit=commit)
+    finally:
+        path.unlink(missing_ok=True)
     ctx.holder.refresh_demand()
-    cur = ctx.holder.current
-    return UploadOut(period=info.period, row_count=info.row_count,
-                     content_hash=info.content_hash, replaced=existed,
-                     serving_demand_period=cur.demand_period if cur else None)
+
+
+@router.put("/demand/{period}", status_code=202, response_model=JobAccepted,
+            openapi_extra={"requestBody": {
+                "required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}})
+async def upload(request: Request, period: Annotated[str, Path(pattern=PERIOD)],
+                 ctx: DbCtx, principal: Caller) -> JSONResponse:
+    """Admin: replace a period's demand snapshot with a CSV (data contract ``demand``), as
+    a job: 202 with ``job_id`` and ``status_url`` (``Location``); poll the job."""
+    spool_dir = FilePath(ctx.settings.var_dir) / "spool"
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    path = spool_dir / f"demand-{period}-{uuid.uuid4().hex}.csv"
+    size = 0
+    try:
+        with path.open("wb") as fh:  # the body never whole in memory; the edge limits it
+            async for chunk in request.stream():
+                fh.write(chunk)
+                size += len(chunk)
+        if size == 0:
+            raise Unprocessable("the upload is empty", details=[_issue("empty", "no data")])
+        runner = ctx.jobs
+        job_id = await run_in_threadpool(_create, ctx, path, period, size, principal)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    runner.submit(job_id)
+    url = f"/api/v1/jobs/{job_id}"
+    return JSONResponse({"job_id": job_id, "status": "queued", "status_url": url},
+                        status_code=202, headers={"Location": url})
+
+
+def _create(ctx: Ctx, path: FilePath, period: str, size: int, principal: Principal) -> str:
+    from guidance.store.jobs import create_job
+
+    return create_job(ctx.engine, KIND, {"period": period, "spool": str(path), "bytes": size,
+                                         **ctx.jobs.owner()}, api_key_id=principal.key_id)
+
+
+def _own_job(ctx: Ctx, job_id: str, principal: Principal) -> Any:
+    from guidance.store.jobs import get_job
+
+    job = get_job(ctx.engine, job_id)
+    if job is None or (principal.role != ADMIN and job.api_key_id != principal.key_id):
+        raise NotFound("no such job")
+    return job
+
+
+def _job_out(job: Any) -> JobOut:
+    res = dict(job.result or {})
+    warnings = res.pop("warnings", [])
+    warning_count = res.pop("warning_count", len(warnings))
+    error_count = res.pop("error_count", len(job.errors or []))
+    return JobOut(job_id=job.id, kind=job.kind, status=job.status, message=job.message,
+                  created_at=job.created_at.isoformat(), updated_at=job.updated_at.isoformat(),
+                  progress_done=job.progress_done, progress_total=job.progress_total,
+                  cancel_requested=job.cancel_requested, result=res or None,
+                  warnings=warnings, warning_count=warning_count, errors=job.errors or [],
+                  error_count=error_count)
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut)
+def job_status(job_id: Annotated[str, Path(pattern=JOB_ID)], ctx: DbCtx,
+               principal: Caller) -> JobOut:
+    """A job's status, progress, warnings, errors (first 1,000 and the total) and result
+    (admin, or the key that created it)."""
+    job = _own_job(ctx, job_id, principal)
+    if job.status == "succeeded" and job.kind == KIND:
+        # the runner refreshes right after its commit; this closes the gap between the two,
+        # so a client that saw "succeeded" is served the new demand by this worker
+        ctx.holder.refresh_demand()
+    return _job_out(job)
+
+
+@router.post("/jobs/{job_id}/cancel", response_model=JobOut)
+def job_cancel(job_id: Annotated[str, Path(pattern=JOB_ID)], ctx: DbCtx,
+               principal: Caller) -> JobOut:
+    """Cancel a job that has not committed: it ends ``cancelled`` and nothing changes. 409
+    when it already committed (``succeeded``)."""
+    from guidance.store.jobs import request_cancel
+
+    job = _own_job(ctx, job_id, principal)
+    if job.status == "succeeded":
+        raise Conflict("the job already committed; it cannot be cancelled")
+    job = request_cancel(ctx.engine, job_id)
+    if job.status == "succeeded":
+        raise Conflict("the job already committed; it cannot be cancelled")
+    return _job_out(job)

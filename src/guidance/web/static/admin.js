@@ -102,34 +102,103 @@
     }
   }
 
+  /* An upload is a job: PUT answers 202 with a status URL, which is polled (progress,
+     then the result or the errors) until the job ends. */
+  function ruleText(rule) {
+    const k = "rule." + rule;
+    return G.texts[k] === undefined ? rule : G.T(k);
+  }
+
+  function issueTable(list, caption) {
+    return G.table([G.T("report.row"), G.T("report.column"), G.T("report.message"),
+      G.T("report.value"), G.T("report.rule")],
+      list.slice(0, 200).map(function (d) {
+        return [d.row, d.column, d.message, Array.isArray(d.value) ? d.value.join(", ") : d.value,
+          ruleText(d.rule)]; }), caption);
+  }
+
+  function showIssues(out, job) {
+    if (job.warnings && job.warnings.length) {
+      out.append(G.el("p", { class: "warning", text: G.T("upload.warnings", { n: job.warning_count }) }));
+      const w = G.el("div", { class: "table-wrap", id: "upload-warnings" });
+      w.append(issueTable(job.warnings, G.T("upload.warnings_caption")));
+      out.append(w);
+    }
+    if (job.errors && job.errors.length) {
+      const e = G.el("div", { class: "table-wrap", id: "upload-errors" });
+      e.append(issueTable(job.errors, G.T("upload.report_caption")));
+      out.append(e);
+      if (job.error_count > job.errors.length)
+        out.append(G.el("p", { class: "hint", text: G.T("upload.more_errors",
+          { shown: job.errors.length, n: job.error_count }) }));
+    }
+  }
+
+  let pollTimer = null;
+  async function poll(url, out, bar, cancelBtn) {
+    let job;
+    try {
+      job = await G.api(url, { role: G.role });
+    } catch (e) {
+      out.append(G.el("p", { class: "error", text: G.T("error.server") }));
+      return;
+    }
+    if (job.progress_total) { bar.max = job.progress_total; bar.value = job.progress_done; }
+    $("upload-progress-text").textContent = G.T("upload.progress", {
+      done: G.num(job.progress_done), total: job.progress_total == null ? "?" : G.num(job.progress_total) });
+    if (job.status === "queued" || job.status === "running") {
+      pollTimer = setTimeout(function () { poll(url, out, bar, cancelBtn); }, 300);
+      return;
+    }
+    cancelBtn.hidden = true;
+    $("upload-progress").hidden = true;
+    if (job.status === "succeeded") {
+      const r = job.result;
+      out.append(G.el("p", { class: "ok", text: G.T("upload.done", { rows: r.row_count,
+        period: r.period, serving: r.serving_demand_period || "—" }) }));
+      G.setStatus(null, r.serving_demand_period);
+    } else if (job.status === "cancelled") {
+      out.append(G.el("p", { class: "error", text: G.T("upload.cancelled") }));
+    } else if (job.errors && job.errors.length) {
+      out.append(G.el("p", { class: "error", text: G.T("upload.rejected", { n: job.error_count }) }));
+    } else {
+      out.append(G.el("p", { class: "error", text: G.T("upload.failed", { why: job.message || "" }) }));
+    }
+    showIssues(out, job);
+  }
+
   async function upload(ev) {
     ev.preventDefault();
     const out = $("upload-out");
     out.textContent = "";
+    if (pollTimer) clearTimeout(pollTimer);
     const period = $("u-period").value.trim();
     const errs = {};
     if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) errs.u_period = G.T("upload.bad_period");
-    const text = await G.readFile($("u-file"));
-    if (!text) errs.u_file = G.T("upload.no_file");
+    const file = $("u-file").files && $("u-file").files[0];
+    if (!file || !file.size) errs.u_file = G.T("upload.no_file");
     G.fieldError("u_period", errs.u_period || null);
     G.fieldError("u_file", errs.u_file || null);
     if (Object.keys(errs).length) return;
+    const bar = $("upload-bar"), cancelBtn = $("upload-cancel");
     try {
+      // the file itself as the body: the browser streams it, never read whole into a string
       const r = await G.api("/api/v1/demand/" + period, { method: "PUT", role: G.role,
-        headers: { "Content-Type": "text/csv" }, body: text });
-      out.append(G.el("p", { class: "ok", text: G.T("upload.done", { rows: r.row_count,
-        period: r.period, serving: r.serving_demand_period || "—" }) }));
-      G.setStatus(null, r.serving_demand_period);
+        headers: { "Content-Type": "text/csv" }, body: file });
+      $("upload-progress").hidden = false;
+      bar.removeAttribute("value");
+      cancelBtn.hidden = false;
+      cancelBtn.onclick = async function () {
+        try { await G.api(r.status_url + "/cancel", { method: "POST", role: G.role }); }
+        catch (e) { /* 409: it already committed; the poll shows the result */ }
+      };
+      poll(r.status_url, out, bar, cancelBtn);
     } catch (e) {
       const det = (e.body && e.body.error && e.body.error.details) || [];
       out.append(G.el("p", { class: "error", text: e.status === 422
-        ? G.T("upload.rejected", { n: Array.isArray(det) ? det.length : 0 }) : G.T("error.server") }));
-      if (Array.isArray(det) && det.length) {
-        out.append(G.table([G.T("report.row"), G.T("report.column"), G.T("report.message"),
-          G.T("report.value"), G.T("report.rule")],
-          det.slice(0, 200).map(function (d) {
-            return [d.row, d.column, d.message, d.value, d.rule]; }), G.T("upload.report_caption")));
-      }
+        ? G.T("upload.rejected", { n: Array.isArray(det) ? det.length : 0 })
+        : e.status === 413 ? G.T("upload.too_large") : G.T("error.server") }));
+      if (Array.isArray(det) && det.length) out.append(issueTable(det, G.T("upload.report_caption")));
     }
   }
 

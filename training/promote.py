@@ -88,6 +88,8 @@ def first_champion(client, name: str, version: str, result, tracking_uri: str):
     cfg = result.config.promotion
     reasons = list(result.evaluation.beat_reasons) + fairness_reasons(
         result.evaluation.fairness, cfg)
+    if result.evaluation.metrics_unreliable:
+        reasons.insert(0, "metrics are marked unreliable (see the model card)")
     if reasons:
         return False, reasons
     _set_champion(client, name, version, None, [])
@@ -143,6 +145,10 @@ def promote(client, name: str, version: str | None = None, *, force: bool = Fals
             fairness[f"{gate.target}/{attr}"] = ev.fairness_report(y, p, groups.reset_index(
                 drop=True), gate.fairness_min_n)
         blocking = fairness_reasons(fairness, gate)
+        if run.data.metrics.get("metrics_unreliable", 0.0) >= 1.0:
+            blocking.insert(0, "the challenger's metrics are marked unreliable (test split too "
+                            "small, a target not fitted, or no time-based split): see its model "
+                            "card; promote only with --force --reason")
         if current is None:
             if run.data.metrics.get("beats_baselines", 0.0) < 1.0:
                 blocking.append("no champion yet and the challenger does not beat every "

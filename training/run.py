@@ -59,10 +59,10 @@ def _write_outputs(result: TrainResult, parts: dict, out: Path, step) -> dict[st
         plots.importance_plot(imp, files["importance"], f"{target}: permutation importance")
         imp.sort_values(ascending=False).to_csv(out / "importance.csv", header=["auc_drop"])
         files["importance_csv"] = out / "importance.csv"
-    pd.concat([pd.DataFrame(), *(t.assign(slice=k) for k, t in ev.slices.items())]).to_csv(
-        files["slices"], index=False)
-    pd.concat([pd.DataFrame(), *(r["groups"].assign(key=k) for k, r in ev.fairness.items())]
-              ).to_csv(files["fairness"], index=False)
+    slices = [t.assign(slice=k) for k, t in ev.slices.items()]
+    (pd.concat(slices) if slices else pd.DataFrame()).to_csv(files["slices"], index=False)
+    groups = [r["groups"].assign(key=k) for k, r in ev.fairness.items()]
+    (pd.concat(groups) if groups else pd.DataFrame()).to_csv(files["fairness"], index=False)
     return files
 
 

@@ -11,9 +11,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from training.pipeline import MIN_COHORTS_TIME_SPLIT, MIN_TEST_ROWS, MIN_TRAIN_RECORDS
 
 from guidance.model import MIN_CLASS_TRAIN, MIN_WAGE_ROWS, target_status
-from training.pipeline import MIN_COHORTS_TIME_SPLIT, MIN_TEST_ROWS, MIN_TRAIN_RECORDS
 
 FAST_TOML = "[model]\nmax_iter = 10\n"
 

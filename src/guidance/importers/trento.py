@@ -33,7 +33,7 @@ KEPT = ("finalgrade", "duration", "social_class", "irregularity")
 def read_source(source: str | Path) -> pd.DataFrame:
     check_source(source)
     try:
-        df = pd.read_csv(source, dtype={c: "str" for c in COLUMNS if c != "hsscore"})
+        df = pd.read_csv(source, dtype="str", keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise ImportSourceError(f"{source}: not a readable CSV ({exc})") from None
     missing = [c for c in COLUMNS if c not in df.columns]
@@ -46,9 +46,13 @@ def read_source(source: str | Path) -> pd.DataFrame:
     for i in np.flatnonzero(~st.isin(STATUSES).to_numpy())[:MAX_REPORTED]:
         bad.append(f"row {i + 2} employment_sit {df['employment_sit'].iloc[i]!r} not one of "
                    f"{', '.join(STATUSES)}")
-    hs = pd.to_numeric(df["hsscore"], errors="coerce")
-    for i in np.flatnonzero(hs.notna().to_numpy() & ~hs.between(60, 100).to_numpy())[:MAX_REPORTED]:
-        bad.append(f"row {i + 2} hsscore {df['hsscore'].iloc[i]!r} outside 60–100")
+    hs = pd.to_numeric(df["hsscore"].str.strip().replace("", None), errors="coerce")
+    given = df["hsscore"].str.strip() != ""
+    for i in np.flatnonzero((given & ~hs.between(60, 100)).to_numpy())[:MAX_REPORTED]:
+        bad.append(f"row {i + 2} hsscore {df['hsscore'].iloc[i]!r} is not a number 60–100")
+    sex = df["gender"].str.strip()
+    for i in np.flatnonzero((~sex.isin([*GENDERS, ""])).to_numpy())[:MAX_REPORTED]:
+        bad.append(f"row {i + 2} gender {df['gender'].iloc[i]!r} not Female or Male")
     if bad:
         raise ImportSourceError(f"{source}: {len(bad)} bad cell(s): " + "; ".join(bad))
     return df
@@ -77,7 +81,7 @@ def import_trento(source: str | Path, out: str | Path, *, cohort: str = DEFAULT_
         "target_occupations": PLACEHOLDER_OCCUPATION, "mode": "full_time", "active": True}])
     status = df["employment_sit"].str.strip()
     employed = (status == "Employed") | ((status == "Trainee") & trainee_employed)
-    hs = pd.to_numeric(df["hsscore"], errors="coerce")
+    hs = pd.to_numeric(df["hsscore"].str.strip().replace("", None), errors="coerce")
     outcomes = pd.DataFrame({
         "record_id": [f"TN{i:05d}" for i in range(1, len(df) + 1)],
         "programme_id": PROGRAMME_ID, "cohort": cohort, "age": PLACEHOLDER_AGE,

@@ -99,6 +99,10 @@ def first_champion(client, name: str, version: str, result, tracking_uri: str):
 def _score(models, tables, test, target: str) -> tuple[dict, np.ndarray, np.ndarray]:
     models.set_demand(tables["demand"])
     p = models.predict(test)[f"p_{target}"].to_numpy()
+    if np.isnan(p).all():
+        raise ValueError(f"{target} is not fitted in this version "
+                         f"({getattr(models, 'target_status', {}).get(target, 'no model')}): "
+                         "nothing to compare")
     y = test[target].astype("float64").to_numpy()
     ok = ~np.isnan(y)
     return ev.binary_metrics(y[ok].astype(int), p[ok]), y[ok].astype(int), p[ok]

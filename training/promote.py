@@ -88,7 +88,7 @@ def first_champion(client, name: str, version: str, result, tracking_uri: str):
     cfg = result.config.promotion
     reasons = list(result.evaluation.beat_reasons) + fairness_reasons(
         result.evaluation.fairness, cfg)
-    if result.evaluation.metrics_unreliable:
+    if getattr(result.evaluation, "metrics_unreliable", False):
         reasons.insert(0, "metrics are marked unreliable (see the model card)")
     if reasons:
         return False, reasons

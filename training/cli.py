@@ -46,18 +46,38 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def train_command(args: argparse.Namespace) -> int:
+    from guidance.contract.report import ContractError
+    from guidance.model import TrainingDataError
     from guidance.settings import get_settings
     from training.config import load_config
     from training.run import run_training
 
     s = get_settings()
-    out = run_training(
-        args.data or s.data_dir, load_config(args.config),
-        models_dir=args.models_dir or s.models_dir, name=s.registered_model_name,
-        tracking_uri=None if args.no_mlflow else (args.tracking_uri or s.mlflow_tracking_uri),
-        artifact_root=args.artifact_root or s.var_dir / "mlartifacts",
-        progress=not args.quiet, auto_promote=not args.no_promote)
+    data = args.data or s.data_dir
+    try:
+        out = run_training(
+            data, load_config(args.config),
+            models_dir=args.models_dir or s.models_dir, name=s.registered_model_name,
+            tracking_uri=None if args.no_mlflow else (args.tracking_uri or s.mlflow_tracking_uri),
+            artifact_root=args.artifact_root or s.var_dir / "mlartifacts",
+            progress=not args.quiet, auto_promote=not args.no_promote)
+    except TrainingDataError as exc:  # a data problem: one sentence, no traceback
+        print(f"train: cannot train on {data}: {exc}", file=sys.stderr)
+        return 2
+    except ContractError as exc:
+        n = len(getattr(exc, "report", None).errors) if getattr(exc, "report", None) else "?"
+        print(f"train: {data} does not satisfy the data contract ({n} errors): run "
+              f"`guidance validate {data}` for the list", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"train: {exc}", file=sys.stderr)
+        return 2
     print(f"artifact: {out.artifact}  version: {out.version}  run: {out.run_id or '-'}")
+    for t, st in out.result.evaluation.status.items():
+        if st != "fitted":
+            print(f"not fitted: {t} ({st.removeprefix('not_fitted: ')})")
+    if out.result.evaluation.metrics_unreliable:
+        print("metrics are marked unreliable: promotion needs --force --reason")
     if out.promoted:
         print(f"version {out.version} is now the champion")
     elif out.run_id is not None:

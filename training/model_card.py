@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from training.pipeline import TrainResult
+from training.pipeline import TrainResult, wage_verdict
 
 
 def _cell(v) -> str:
@@ -42,18 +42,38 @@ def render(result: TrainResult, meta: dict) -> str:
     for part, (a, b) in ev.cohorts.items():
         lines.append(f"- {part}: cohorts {a} … {b}, {ev.n_rows.get(part, 0):,} records")
     lines += [f"- demand snapshot carried in the artifact ends {meta.get('demand_last_period', '?')}",
-              "", "## Metrics on the newest cohorts (test split) vs baselines", ""]
+              "", "## Targets learnt", ""]
+    for t, st in ev.status.items():
+        lines.append(f"- {t}: {st}" + ("" if st == "fitted" else
+                                       " — this figure is missing from predictions and "
+                                       "recommendations"))
+    if ev.split.get("method", "time") != "time":
+        lines += ["", f"**Split: {ev.split['method']}.** {ev.split['warning']}"]
+    for w in ev.warnings:
+        if w != ev.split.get("warning"):
+            lines.append(f"- warning: {w}")
+    if ev.metrics_unreliable:
+        lines += ["", "**Metrics marked UNRELIABLE** (promotion refuses them unless forced "
+                  "with a reason):"]
+        lines += [f"- {t}: {why}" for t, why in ev.unreliable.items()]
+    lines += ["", "## Metrics on the test split vs baselines", ""]
     rows = []
     for t, m in ev.metrics.items():
         rows.append({"target": t, "model": "model", **m})
         rows += [{"target": t, "model": b, **bm} for b, bm in ev.baselines[t].items()]
-    lines.append(_table(pd.DataFrame(rows), ["target", "model", "auc", "brier", "log_loss", "ece"]))
+    if rows:
+        lines.append(_table(pd.DataFrame(rows), ["target", "model", "auc", "brier", "log_loss",
+                                                 "ece"]))
+    else:
+        lines.append("No classifier was fitted: no classification metrics.")
     lines.append(f"Beats every baseline on employed_12m (AUC and Brier): "
                  f"{'yes' if ev.beats_baselines else 'no — ' + '; '.join(ev.beat_reasons)}.")
     lines += ["", "Wages (VND/month, employed graduates with a wage):", ""]
     wrows = [{"model": k, **v} for k, v in ev.wages.items()]
-    lines.append(_table(pd.DataFrame(wrows), ["model", "pinball_q25", "pinball_q50",
-                                              "pinball_q75", "mae_q50", "coverage_50"]))
+    if wrows:
+        lines.append(_table(pd.DataFrame(wrows), ["model", "pinball_q25", "pinball_q50",
+                                                  "pinball_q75", "mae_q50", "coverage_50"]))
+    lines += [wage_verdict(ev), ""]
     lines += ["## Slices (employed_12m)", ""]
     for key, tab in ev.slices.items():
         if key.startswith("employed_12m/"):

@@ -20,6 +20,12 @@ def _plt():
 def reliability_plot(tables: dict[str, pd.DataFrame], path: Path) -> Path:
     """Observed rate against mean prediction per probability bin, one panel per target."""
     plt = _plt()
+    if not tables:  # no classifier was fitted
+        fig, ax = plt.subplots(figsize=(4.2, 4))
+        ax.text(0.5, 0.5, "no classifier fitted", ha="center", va="center")
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        return path
     fig, axes = plt.subplots(1, len(tables), figsize=(4.2 * len(tables), 4), squeeze=False)
     for ax, (target, tab) in zip(axes[0], tables.items(), strict=True):
         ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--")

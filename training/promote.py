@@ -88,6 +88,8 @@ def first_champion(client, name: str, version: str, result, tracking_uri: str):
     cfg = result.config.promotion
     reasons = list(result.evaluation.beat_reasons) + fairness_reasons(
         result.evaluation.fairness, cfg)
+    if getattr(result.evaluation, "metrics_unreliable", False):
+        reasons.insert(0, "metrics are marked unreliable (see the model card)")
     if reasons:
         return False, reasons
     _set_champion(client, name, version, None, [])
@@ -97,6 +99,10 @@ def first_champion(client, name: str, version: str, result, tracking_uri: str):
 def _score(models, tables, test, target: str) -> tuple[dict, np.ndarray, np.ndarray]:
     models.set_demand(tables["demand"])
     p = models.predict(test)[f"p_{target}"].to_numpy()
+    if np.isnan(p).all():
+        raise ValueError(f"{target} is not fitted in this version "
+                         f"({getattr(models, 'target_status', {}).get(target, 'no model')}): "
+                         "nothing to compare")
     y = test[target].astype("float64").to_numpy()
     ok = ~np.isnan(y)
     return ev.binary_metrics(y[ok].astype(int), p[ok]), y[ok].astype(int), p[ok]
@@ -143,6 +149,10 @@ def promote(client, name: str, version: str | None = None, *, force: bool = Fals
             fairness[f"{gate.target}/{attr}"] = ev.fairness_report(y, p, groups.reset_index(
                 drop=True), gate.fairness_min_n)
         blocking = fairness_reasons(fairness, gate)
+        if run.data.metrics.get("metrics_unreliable", 0.0) >= 1.0:
+            blocking.insert(0, "the challenger's metrics are marked unreliable (test split too "
+                            "small, a target not fitted, or no time-based split): see its model "
+                            "card; promote only with --force --reason")
         if current is None:
             if run.data.metrics.get("beats_baselines", 0.0) < 1.0:
                 blocking.append("no champion yet and the challenger does not beat every "

@@ -50,15 +50,19 @@ def _write_outputs(result: TrainResult, parts: dict, out: Path, step) -> dict[st
     files["summary"].write_text(summary_table(ev) + "\n", encoding="utf-8")
     files["config"].write_text(json.dumps(result.config.to_dict(), indent=2, default=list))
     plots.reliability_plot(ev.reliability, files["reliability"])
-    step("permutation importance (employed_12m)")
-    imp = plots.permutation_importance(result.models, parts["test"], "employed_12m")
-    plots.importance_plot(imp, files["importance"], "employed_12m: permutation importance")
-    imp.sort_values(ascending=False).to_csv(out / "importance.csv", header=["auc_drop"])
-    files["importance_csv"] = out / "importance.csv"
-    pd.concat([t.assign(slice=k) for k, t in ev.slices.items()]).to_csv(files["slices"],
-                                                                         index=False)
-    pd.concat([r["groups"].assign(key=k) for k, r in ev.fairness.items()]).to_csv(
-        files["fairness"], index=False)
+    target = next(iter(ev.metrics), None)  # employed_12m unless it was not fitted
+    if target is None:  # no classifier was fitted: nothing to permute
+        files.pop("importance")
+    else:
+        step(f"permutation importance ({target})")
+        imp = plots.permutation_importance(result.models, parts["test"], target)
+        plots.importance_plot(imp, files["importance"], f"{target}: permutation importance")
+        imp.sort_values(ascending=False).to_csv(out / "importance.csv", header=["auc_drop"])
+        files["importance_csv"] = out / "importance.csv"
+    slices = [t.assign(slice=k) for k, t in ev.slices.items()]
+    (pd.concat(slices) if slices else pd.DataFrame()).to_csv(files["slices"], index=False)
+    groups = [r["groups"].assign(key=k) for k, r in ev.fairness.items()]
+    (pd.concat(groups) if groups else pd.DataFrame()).to_csv(files["fairness"], index=False)
     return files
 
 
@@ -96,7 +100,10 @@ def run_training(data_dir: str | Path, config: TrainConfig, *, models_dir: str |
             "git_commit": git_commit(), "contract_version": 1,
             "metrics": result.evaluation.flat_metrics(), "config": config.to_dict(),
             "cohorts": result.evaluation.cohorts, "rows": result.evaluation.n_rows,
-            "seconds": result.seconds}
+            "seconds": result.seconds, "target_status": result.evaluation.status,
+            "metrics_unreliable": result.evaluation.metrics_unreliable,
+            "unreliable": result.evaluation.unreliable, "split": result.evaluation.split,
+            "data_warnings": result.evaluation.warnings}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         files = _write_outputs(result, parts, tmp, step)
@@ -138,7 +145,11 @@ def _log_and_register(result, parts, meta, files, tmp: Path, models_dir: Path, n
                        **{f"rows.{k}": str(v) for k, v in meta["rows"].items()}})
         mlflow.log_params(params)
         mlflow.set_tags({"git_commit": meta["git_commit"] or "none",
-                         "data_hash": meta["data_hash"]})
+                         "data_hash": meta["data_hash"],
+                         "metrics_unreliable": str(meta["metrics_unreliable"]).lower(),
+                         "split_method": meta["split"].get("method", "time"),
+                         **{f"target_status.{t}": st[:250]
+                            for t, st in meta["target_status"].items()}})
         mlflow.log_metrics({k: v for k, v in meta["metrics"].items() if np.isfinite(v)})
         for path in files.values():
             mlflow.log_artifact(str(path), artifact_path="evaluation")
@@ -162,7 +173,8 @@ def _log_and_register(result, parts, meta, files, tmp: Path, models_dir: Path, n
         step("register")
         mv = mlflow.register_model(info.model_uri, name, tags={
             "sha256": digest, "data_hash": meta["data_hash"],
-            "beats_baselines": str(bool(result.evaluation.beats_baselines))})
+            "beats_baselines": str(bool(result.evaluation.beats_baselines)),
+            "metrics_unreliable": str(meta["metrics_unreliable"]).lower()})
         version = str(mv.version)
         final_job, final_meta = artifact_paths(models_dir, name, version)
         final_job.parent.mkdir(parents=True, exist_ok=True)

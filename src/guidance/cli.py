@@ -111,6 +111,20 @@ def _add_audit(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def _add_import_trento(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", help="cross_1year.csv (Trento graduates, one row per graduate)")
+    p.add_argument("--out", required=True, help="output contract data directory")
+    p.add_argument("--cohort", default="2013-12",
+                   help="cohort written for every record (the file has no year)")
+    p.add_argument("--trainee-employed", action="store_true",
+                   help="count 'Trainee' as employed (default: not employed)")
+
+
+def _add_import_fr_master(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", help="fr-esr-insertion_professionnelle-master.csv (';'-separated)")
+    p.add_argument("--out", required=True, help="output directory for cohort_aggregates.csv")
+
+
 def _add_serve(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default=None, help="default: GUIDANCE_HOST (127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="default: GUIDANCE_PORT (8000)")
@@ -142,6 +156,12 @@ GROUPS: dict[str, tuple[str, dict[str, tuple[str, str, Adder]]]] = {
     "demand": ("labour-demand feeds", {
         "ingest-postings": ("turn job postings into a demand snapshot",
                             "guidance.postings.cli:ingest_command", _add_ingest_postings),
+    }),
+    "import": ("turn real outcome data into a contract directory or cohort aggregates", {
+        "trento": ("Trento graduates (individual) → contract data directory",
+                   "guidance.importers.cli:trento_command", _add_import_trento),
+        "fr-master": ("French master's outcomes (aggregates) → cohort_aggregates.csv",
+                      "guidance.importers.cli:fr_master_command", _add_import_fr_master),
     }),
     "db": ("the service database", {
         "upgrade": ("run database migrations", "guidance.store.cli:db_upgrade_command",

@@ -293,7 +293,9 @@ class DemandIndex:
         prov_codes, prov = np.unique(demand["province_code"].astype("str").to_numpy(),
                                      return_inverse=True)
         t = period_index(demand["period"]) if len(demand) else np.zeros(0, dtype=int)
-        p0 = int(t.min()) if len(t) else 0
+        # no demand rows: no months; ``last_period`` is then the current month (what
+        # serving treats as "now"), and every demand feature is missing
+        p0 = int(t.min()) if len(t) else _this_month() + 1
         shape = (len(occ_codes), len(prov_codes), int(t.max()) - p0 + 1 if len(t) else 0)
         flat = np.ravel_multi_index((occ, prov, t - p0), shape) if len(t) else t
         size = int(np.prod(shape))
@@ -384,6 +386,13 @@ class DemandIndex:
                 lr = np.log((v + 1) / (s_ + 1))
             out[f"dem_lratio_region_{where}"] = np.where(ok & (s_ > 0), lr, np.nan)
         return out
+
+
+def _this_month() -> int:
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    return now.year * 12 + now.month - 1
 
 
 def _trailing_mean(a: np.ndarray, window: int) -> np.ndarray:

@@ -25,6 +25,127 @@ SMALL_BATCH = 20_000
 ISOTONIC_MIN_ROWS = 20_000  # below this, isotonic steps cost AUC and Brier on the test split
 PREDICTION_COLUMNS = (*(f"p_{t}" for t in CLASSIFIER_TARGETS),
                       *(f"wage_q{int(q * 100)}" for q in WAGE_QUANTILES))
+WAGE_TARGET = "wage"
+# What is learnable is decided per target BEFORE fitting (``target_status``):
+MIN_CLASS_TRAIN = 20  # fewer positives or negatives than this in the training rows: not fitted
+MIN_CLASS_VAL = 5     # fewer of either class in the validation rows: fitted, not calibrated
+MIN_WAGE_ROWS = 30    # employed graduates with a wage in the training rows for a wage model
+MIN_VAL_WAGE_ROWS = 10  # below this the wage models stop early on a slice of the training rows
+# A median monthly wage outside this range is probably in the wrong unit (e.g. thousands VND).
+PLAUSIBLE_MEDIAN_WAGE_VND = (1_000_000, 200_000_000)
+
+
+class TrainingDataError(ValueError):
+    """A data problem that stops training: one plain sentence naming table, column, reason."""
+
+    def __init__(self, table: str, column: str | None, reason: str):
+        self.table, self.column, self.reason = table, column, reason
+        where = f"{table}.{column}" if column else table
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass
+class TargetStatus:
+    """Whether one target is learnt, and why not. ``calibrate`` is False when the
+    validation rows hold too few of a class to fit a calibrator or stop early on."""
+
+    target: str
+    fitted: bool
+    reason: str = ""
+    n_positive: int = 0
+    n_negative: int = 0
+    calibrate: bool = True
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return "fitted" if self.fitted else f"not_fitted: {self.reason}"
+
+
+def target_status(train: pd.DataFrame, val: pd.DataFrame) -> dict[str, TargetStatus]:
+    """Per target (the three classifiers and ``wage``): learnable or not, with the reason."""
+    out: dict[str, TargetStatus] = {}
+    for t in CLASSIFIER_TARGETS:
+        y, _ = _labels(train, t)
+        pos, neg = int(y.sum()), int(len(y) - y.sum())
+        yv, _ = _labels(val, t)
+        vpos, vneg = int(yv.sum()), int(len(yv) - yv.sum())
+        if len(y) == 0:
+            st = TargetStatus(t, False, "no training record has this outcome", pos, neg)
+        elif pos == 0 or neg == 0:
+            value = "true" if neg == 0 else "false"
+            st = TargetStatus(t, False, f"constant in the training window (every record is "
+                              f"{value})", pos, neg)
+        elif min(pos, neg) < MIN_CLASS_TRAIN:
+            st = TargetStatus(t, False, f"only {min(pos, neg)} "
+                              f"{'positive' if pos < neg else 'negative'} training records "
+                              f"(need at least {MIN_CLASS_TRAIN})", pos, neg)
+        else:
+            st = TargetStatus(t, True, "", pos, neg)
+            if min(vpos, vneg) < MIN_CLASS_VAL:
+                st.calibrate = False
+                st.note = (f"validation rows hold {vpos} positive / {vneg} negative (need at "
+                           f"least {MIN_CLASS_VAL} of each): not calibrated, early stopping on "
+                           "a slice of the training rows")
+        out[t] = st
+    w, _ = _log_wage(train)
+    wv, _ = _log_wage(val)
+    if len(w) < MIN_WAGE_ROWS:
+        out[WAGE_TARGET] = TargetStatus(
+            WAGE_TARGET, False, f"only {len(w)} employed training records with a wage (need at "
+            f"least {MIN_WAGE_ROWS})" if len(w) else "no employed training record has a wage",
+            len(w), 0)
+    else:
+        out[WAGE_TARGET] = TargetStatus(WAGE_TARGET, True, "", len(w), 0,
+                                        calibrate=len(wv) >= MIN_VAL_WAGE_ROWS)
+    return out
+
+
+def wage_unit_warning(outcomes: pd.DataFrame) -> str | None:
+    """A sentence when the median wage of employed graduates is outside a plausible VND range."""
+    wage = pd.to_numeric(outcomes["monthly_wage_vnd"], errors="coerce").astype("float64")
+    emp = outcomes["employed_12m"].astype("float64") == 1
+    w = wage[emp & (wage > 0)]
+    if w.empty:
+        return None
+    med = float(w.median())
+    lo, hi = PLAUSIBLE_MEDIAN_WAGE_VND
+    if lo <= med <= hi:
+        return None
+    return (f"outcomes.monthly_wage_vnd: median {med:,.0f} VND/month is outside the plausible "
+            f"range {lo:,}–{hi:,} VND: check the unit (monthly VND, not thousands or per year)")
+
+
+class NotFittedClassifier(ClassifierMixin, BaseEstimator):
+    """Stands in for a target that was not learnable: every probability is NaN (missing)."""
+
+    def __init__(self, reason: str = ""):
+        self.reason = reason
+        self.classes_ = np.array([0, 1])
+        self.fitted_ = False
+
+    def fit(self, X, y=None):
+        return self
+
+    def predict_proba(self, X):
+        return np.full((len(X), 2), np.nan)
+
+    def predict(self, X):
+        return np.full(len(X), np.nan)
+
+
+class NotFittedRegressor(BaseEstimator):
+    """Stands in for the wage models when wages are not learnable: predicts NaN."""
+
+    def __init__(self, reason: str = ""):
+        self.reason = reason
+        self.fitted_ = False
+
+    def fit(self, X, y=None):
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), np.nan)
 
 
 @dataclass
@@ -47,12 +168,13 @@ class ModelParams:
     priors: dict = field(default_factory=dict)
 
 
-def _hgb(params: ModelParams, cat_mask: np.ndarray, *, quantile: float | None = None):
+def _hgb(params: ModelParams, cat_mask: np.ndarray, *, quantile: float | None = None,
+         min_samples_leaf: int | None = None):
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
     common = dict(max_iter=params.max_iter, learning_rate=params.learning_rate,
                   max_leaf_nodes=params.max_leaf_nodes, max_depth=params.max_depth,
-                  min_samples_leaf=params.min_samples_leaf,
+                  min_samples_leaf=min_samples_leaf or params.min_samples_leaf,
                   l2_regularization=params.l2_regularization, categorical_features=cat_mask,
                   early_stopping=True, n_iter_no_change=params.n_iter_no_change,
                   random_state=params.random_state)
@@ -201,6 +323,8 @@ class OutcomeModels:
 
     def describe(self) -> dict:
         return {"params": asdict(self.params), "iterations": self.iterations,
+                "target_status": getattr(self, "target_status", {}),
+                "empty_features": getattr(self, "empty_features", []),
                 "blend_weights": getattr(self, "blend_weights", {}),
                 "calibration": getattr(self, "calibration", {}),
                 "features": self.feature_names(), "inputs": self.input_columns(),
@@ -225,51 +349,116 @@ def fit_models(train: pd.DataFrame, val: pd.DataFrame, tables: dict[str, pd.Data
                            programmes=tables["programmes"])
     Xva = ft.transform(val)
     mask = ft.categorical_mask_
+    # A feature with no value in the training rows (no demand rows, an optional learner
+    # column absent, ...) carries no information, and HistGradientBoosting's binning fails
+    # on an all-missing column: the trees see it as a constant 0 instead (serving values
+    # of that column cannot matter, since no split uses it).
+    empty = np.all(np.isnan(Xtr), axis=0) if len(Xtr) else np.zeros(Xtr.shape[1], bool)
+    Xtr_fit, Xva_fit = _fill_empty(Xtr, empty), _fill_empty(Xva, empty)
+    status = target_status(train, val)
     pipelines: dict[str, Pipeline] = {}
     iterations: dict[str, int] = {}
     components: dict[str, dict] = {}
     calibration: dict[str, dict] = {}
     for t in CLASSIFIER_TARGETS:
+        st = status[t]
+        if not st.fitted:
+            step(f"model {t}: NOT FITTED ({st.reason})")
+            pipelines[t] = Pipeline([("features", ft), ("model", NotFittedClassifier(st.reason))])
+            calibration[t] = {"method": "none", "reason": "not fitted"}
+            continue
         step(f"model {t}")
         ytr, oktr = _labels(train, t)
         yva, okva = _labels(val, t)
         y_all = np.zeros(len(Xtr), dtype=int)
         y_all[oktr] = ytr
-        boost = _hgb(params, mask).fit(Xtr[oktr], ytr, X_val=Xva[okva], y_val=yva)
+        if st.calibrate:
+            boost = _hgb(params, mask).fit(Xtr_fit[oktr], ytr, X_val=Xva_fit[okva], y_val=yva)
+        else:  # too few of a class in val: stop early on 10% of the training rows
+            boost = _hgb(params, mask).fit(Xtr_fit[oktr], ytr)
         iterations[t] = int(boost.n_iter_)
         rows = np.flatnonzero(oktr)
         if len(rows) > params.linear_max_rows:  # a linear model needs far fewer rows
             rows = np.sort(np.random.default_rng(params.random_state).choice(
                 rows, params.linear_max_rows, replace=False))
         linear = fit_logistic_baseline(Xtr[rows], y_all[rows], mask, params.random_state)
-        w = (choose_weight(boost.predict_proba(Xva[okva])[:, 1],
+        w = (choose_weight(boost.predict_proba(Xva_fit[okva])[:, 1],
                            linear.predict_proba(Xva[okva])[:, 1], yva)
-             if params.blend else 1.0)
-        components[t] = {"boost": boost, "linear": linear, "weight_boost": w}
-        est = LogitBlend.of([boost, linear], [w, 1.0 - w])
-        method = params.calibration
-        if method == "auto":
-            method = "isotonic" if okva.sum() >= ISOTONIC_MIN_ROWS else "sigmoid"
-        cohorts = val["cohort"].to_numpy()[okva]
-        keep, check = calibration_transfers(est, Xva[okva], yva, cohorts, method)
-        calibration[t] = {"method": method if keep else "none", **check}
+             if params.blend and st.calibrate else (0.5 if params.blend else 1.0))
+        components[t] = {"boost": _FilledColumns(boost, empty), "linear": linear,
+                         "weight_boost": w}
+        est = LogitBlend.of([_FilledColumns(boost, empty), linear], [w, 1.0 - w])
         final = est
-        if keep:
-            final = CalibratedClassifierCV(FrozenEstimator(est), method=method)
-            final.fit(Xva[okva], yva)
+        if not st.calibrate:
+            calibration[t] = {"method": "none", "reason": st.note}
+        else:
+            method = params.calibration
+            if method == "auto":
+                method = "isotonic" if okva.sum() >= ISOTONIC_MIN_ROWS else "sigmoid"
+            cohorts = val["cohort"].to_numpy()[okva]
+            keep, check = calibration_transfers(est, Xva[okva], yva, cohorts, method)
+            calibration[t] = {"method": method if keep else "none", **check}
+            if keep:
+                final = CalibratedClassifierCV(FrozenEstimator(est), method=method)
+                final.fit(Xva[okva], yva)
         pipelines[t] = Pipeline([("features", ft), ("model", final)])
     ytr, oktr = _log_wage(train)
     yva, okva = _log_wage(val)
+    st = status[WAGE_TARGET]
     for q in WAGE_QUANTILES:
         name = f"wage_q{int(q * 100)}"
+        if not st.fitted:
+            step(f"model {name}: NOT FITTED ({st.reason})")
+            pipelines[name] = Pipeline([("features", ft), ("model", NotFittedRegressor(st.reason))])
+            continue
         step(f"model {name}")
-        est = _hgb(params, mask, quantile=q).fit(Xtr[oktr], ytr, X_val=Xva[okva], y_val=yva)
+        est = _hgb(params, mask, quantile=q)
+        if st.calibrate:
+            est.fit(Xtr_fit[oktr], ytr, X_val=Xva_fit[okva], y_val=yva)
+        else:
+            est.fit(Xtr_fit[oktr], ytr)
         iterations[name] = int(est.n_iter_)
-        pipelines[name] = Pipeline([("features", ft), ("model", est)])
+        pipelines[name] = Pipeline([("features", ft), ("model", _FilledColumns(est, empty))])
     models = OutcomeModels(ft, pipelines, params, iterations)
     models.blend_weights = {t: c["weight_boost"] for t, c in components.items()}
     models.calibration = calibration
-    return models, {"train": Xtr, "val": Xva, "components": components}
+    models.target_status = {k: v.label for k, v in status.items()}
+    models.target_details = {k: asdict(v) for k, v in status.items()}
+    models.empty_features = [n for n, e in zip(ft.get_feature_names_out(), empty, strict=True)
+                             if e]
+    return models, {"train": Xtr, "val": Xva, "components": components, "status": status}
+
+
+def _fill_empty(X: np.ndarray, empty: np.ndarray) -> np.ndarray:
+    if not empty.any():
+        return X
+    X = X.copy()
+    X[:, empty] = 0.0
+    return X
+
+
+class _FilledColumns(BaseEstimator):
+    """A fitted tree model whose all-missing training columns are fed as 0 (see
+    ``fit_models``). With no such column it is not used (the model is stored bare)."""
+
+    def __new__(cls, est=None, empty=None):
+        if empty is not None and not np.asarray(empty).any():
+            return est  # nothing to fill: keep the plain estimator (fast scorer path)
+        return super().__new__(cls)
+
+    def __init__(self, est=None, empty=None):
+        self.est = est
+        self.empty = empty
+        if est is not None:
+            for attr in ("classes_", "n_iter_"):
+                if hasattr(est, attr):
+                    setattr(self, attr, getattr(est, attr))
+
+    def predict_proba(self, X):
+        return self.est.predict_proba(_fill_empty(np.asarray(X, dtype="float64"), self.empty))
+
+    def predict(self, X):
+        return self.est.predict(_fill_empty(np.asarray(X, dtype="float64"), self.empty))
 
 
 def fit_logistic_baseline(X: np.ndarray, y: np.ndarray, cat_mask: np.ndarray, seed: int = 0):

@@ -35,3 +35,33 @@ def trained(tiny_tables):
     from training.pipeline import train_and_evaluate
 
     return train_and_evaluate(tiny_tables, load_config(overrides=FAST), progress=False)
+
+
+# -- degenerate directories (tests/training/test_degenerate_data.py) -----------------------
+@pytest.fixture(scope="session")
+def degenerate_dir(tiny_dir, tmp_path_factory):
+    """``make(name, **changes)``: a copy of the tiny world with some tables replaced.
+
+    Each change is a function ``frame -> frame`` for that table (``outcomes=…``,
+    ``programmes=…``, ``demand=…``, ``occupations=…``); the result is written as CSV with
+    the contract's columns, other tables are copied unchanged.
+    """
+    import shutil
+
+    from guidance.contract import load_dir
+
+    base = load_dir(tiny_dir)
+    root = tmp_path_factory.mktemp("degenerate")
+
+    def make(name: str, **changes):
+        d = root / name
+        d.mkdir()
+        for table in ("provinces", "occupations", "programmes", "outcomes", "demand"):
+            if table in changes:
+                changes[table](base[table].copy()).to_csv(d / f"{table}.csv", index=False)
+            else:
+                shutil.copyfile(tiny_dir / f"{table}.csv", d / f"{table}.csv")
+        return d
+
+    make.base = base
+    return make

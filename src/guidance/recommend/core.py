@@ -31,6 +31,35 @@ from guidance.recommend.types import (
 )
 
 DEFAULT_SHORTLIST = 150
+# figure of a target that was not learnt -> the Item fields left empty (None)
+MISSING_FIELDS = {"employed_12m": ("p_employed_12m",), "job_matches_training":
+                  ("p_job_matches_training",), "completed": ("p_completed",),
+                  "wage": ("wage_q25", "wage_q50", "wage_q75")}
+
+
+def missing_targets(models) -> dict[str, str]:
+    """Targets the bundle did not learn (``not_fitted: <reason>``), from its training run."""
+    status = getattr(models, "target_status", None) or {}
+    return {t: s for t, s in status.items() if s != "fitted"}
+
+
+def effective_weights(weights: Weights, missing) -> Weights:
+    """Rank by what is learnable: a missing figure's component gets no weight; the weight of
+    a missing P(job in the trade) moves to P(employed) (else to P(completes))."""
+    if not missing:
+        return weights
+    w = weights.model_dump()
+    if "job_matches_training" in missing:
+        to = ("employed" if "employed_12m" not in missing else
+              "completion" if "completed" not in missing else None)
+        if to:
+            w[to] += w["match"]
+        w["match"] = 0.0
+    for target, comp in (("employed_12m", "employed"), ("completed", "completion"),
+                         ("wage", "wage")):
+        if target in missing:
+            w[comp] = 0.0
+    return Weights(**w)
 
 
 @dataclass
@@ -75,6 +104,7 @@ class Recommender:
         self.max_per_code = int(max_per_code)
         self.max_alternatives = int(max_alternatives)
         self.all_programmes = programmes  # inactive too (evaluation looks up past choices)
+        self.missing = missing_targets(models)
         self.cat = Catalogue(programmes, provinces)
         self.side = OfferingSide(self.cat, models, occupations)
         self.scorer = self._make_scorer(scorer)
@@ -113,7 +143,7 @@ class Recommender:
             LearnerProfile.model_validate(profile)
         prefs = prefs if isinstance(prefs, Preferences) else \
             Preferences.model_validate(prefs or {})
-        weights = weights or self.weights
+        weights = effective_weights(weights or self.weights, self.missing)
         cat, side = self.cat, self.side
         home = cat.home_index(profile)
         dist_all = cat.distances(home)
@@ -155,6 +185,8 @@ class Recommender:
                            demand=side.demand_component(ahead, idx), interest=interest,
                            total_tuition=cat.total_tuition[idx], distance_km=dist_all[idx],
                            relocate=relocate)
+        if self.missing:  # a figure that was not learnt is NaN: neutral, and weighted 0
+            comps = {k: np.nan_to_num(v) for k, v in comps.items()}
         score, parts = weighted(comps, weights)
         order = np.lexsort((cat.ids[idx], -score))
         if timings is not None:
@@ -170,7 +202,7 @@ class Recommender:
         """The top-k offerings with figures, uncertainty, alternatives and reasons."""
         t0 = time.perf_counter()
         timings: dict = {}
-        weights = weights or self.weights
+        weights = effective_weights(weights or self.weights, self.missing)
         r = self.rank(profile, prefs, weights, shortlist=shortlist, timings=timings)
         t1 = time.perf_counter()
         chosen, alts = self._diversify(r, k)
@@ -268,7 +300,14 @@ class Recommender:
             interest_fit=float(fit) if np.isfinite(fit) else None,
             total_tuition_vnd=float(cat.total_tuition[i]), demand=demand, basis=basis,
             flags=flags, alternatives=alts)
+        for target in self.missing:
+            for name in MISSING_FIELDS.get(target, ()):
+                setattr(item, name, None)
+            if target == "employed_12m":
+                item.p_employed_12m_interval = (None, None)
+            item.flags.append(f"missing_{target}")
         if explain:
-            item.reasons_vi, item.reasons_en = rs.build(item, self.model_version,
-                                                       self.demand_period)
+            no_demand = self.models.features.demand_.vac.shape[2] == 0
+            item.reasons_vi, item.reasons_en = rs.build(
+                item, self.model_version, None if no_demand else self.demand_period)
         return item

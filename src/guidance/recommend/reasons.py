@@ -12,6 +12,36 @@ from guidance.features import MIN_CELL
 from guidance.recommend.types import Item
 
 TREND_MIN_VACANCIES = 10.0  # below this a year-on-year change is noise, not news
+NOT_LEARNT_VI = "dữ liệu huấn luyện không đủ để ước tính (xem thẻ mô hình)"
+NOT_LEARNT_EN = "the training data did not allow an estimate (see the model card)"
+
+
+def occupation_name_vi(code: str | None, given: str | None, name_en: str | None) -> str:
+    """The occupation's Vietnamese name: the data's, else the packaged one of its ISCO code;
+    an English name only as the last resort, and then labelled as English."""
+    if given:
+        return given
+    if code:
+        packaged = _packaged_names_vi().get(code)
+        if packaged:
+            return packaged
+    if name_en:
+        return f"nghề “{name_en}” (tên tiếng Anh)"
+    return f"nghề mã {code}" if code else "nghề này"
+
+
+def _packaged_names_vi() -> dict[str, str]:
+    global _NAMES_VI
+    if _NAMES_VI is None:
+        from guidance import reference
+
+        occ = reference.occupations()
+        _NAMES_VI = {str(c): str(v) for c, v in zip(occ["occupation_code"], occ["name_vi"],
+                                                    strict=True) if isinstance(v, str) and v}
+    return _NAMES_VI
+
+
+_NAMES_VI: dict[str, str] | None = None
 
 
 def _lower_first(s: str) -> str:
@@ -46,7 +76,7 @@ def _span(first, last, sep: str) -> str:
     return y[0] if y[0] == y[1] else f"{y[0]}{sep}{y[1]}"
 
 
-def build(item: Item, model_version: str, demand_period: str) -> tuple[list[str], list[str]]:
+def build(item: Item, model_version: str, demand_period: str | None) -> tuple[list[str], list[str]]:
     """(reasons_vi, reasons_en) for one item."""
     vi: list[str] = []
     en: list[str] = []
@@ -54,7 +84,10 @@ def build(item: Item, model_version: str, demand_period: str) -> tuple[list[str]
     p = item.p_employed_12m
     lo, hi = item.p_employed_12m_interval
     years = _span(b.first_cohort, b.last_cohort, "–")
-    if b.cold_start and b.cold_start_method == "attributes":
+    if p is None:
+        vi.append(f"Chưa có ước tính tỷ lệ có việc làm sau 12 tháng: {NOT_LEARNT_VI}")
+        en.append(f"No estimate of employment 12 months after graduating: {NOT_LEARNT_EN}")
+    elif b.cold_start and b.cold_start_method == "attributes":
         vi.append(f"Chương trình mới, chưa có người tốt nghiệp: ước tính {pct(p)} có việc làm "
                   f"sau 12 tháng (khoảng {pct(lo)}–{pct(hi)}) chỉ dựa trên đặc điểm chương "
                   "trình (ngành, trình độ, nơi học)")
@@ -85,12 +118,16 @@ def build(item: Item, model_version: str, demand_period: str) -> tuple[list[str]
                   "chương trình tiền nhiệm")
         en.append("Reformed or renamed programme: the figures include its predecessor's "
                   "graduates")
-    vi.append(f"{pct(item.p_job_matches_training)} dự kiến làm đúng nghề được đào tạo sau "
-              "12 tháng")
-    en.append(f"{pct(item.p_job_matches_training)} expected to work in a trade they trained "
-              "for after 12 months")
+    if item.p_job_matches_training is None:
+        vi.append(f"Chưa có ước tính tỷ lệ làm đúng nghề được đào tạo: {NOT_LEARNT_VI}")
+        en.append(f"No estimate of working in a trade trained for: {NOT_LEARNT_EN}")
+    else:
+        vi.append(f"{pct(item.p_job_matches_training)} dự kiến làm đúng nghề được đào tạo sau "
+                  "12 tháng")
+        en.append(f"{pct(item.p_job_matches_training)} expected to work in a trade they "
+                  "trained for after 12 months")
     d = item.demand
-    occ_vi = d.occupation_name_vi or d.occupation_name_en or d.occupation_code
+    occ_vi = occupation_name_vi(d.occupation_code, d.occupation_name_vi, d.occupation_name_en)
     occ_en = d.occupation_name_en or d.occupation_code
     if d.trend_12m is not None and d.vacancies >= TREND_MIN_VACANCIES:
         ch = d.trend_12m
@@ -104,13 +141,25 @@ def build(item: Item, model_version: str, demand_period: str) -> tuple[list[str]
                   f"tìm việc ngành này tại {item.province_name_vi}")
         en.append(f"{num_en(d.vacancies_per_seeker)} vacancies per job seeker in this trade in "
                   f"{item.province_name_en} now")
+    if d.vacancies_per_seeker is None and d.trend_12m is None:
+        vi.append("Chưa có dữ liệu nhu cầu lao động cho nghề này tại "
+                  f"{item.province_name_vi}")
+        en.append(f"No labour-demand data for this trade in {item.province_name_en}")
     m = 1e6
-    vi.append(f"Thu nhập dự kiến khoảng {num_vi(item.wage_q50 / m)} triệu đồng/tháng "
-              f"({num_vi(item.wage_q25 / m)}–{num_vi(item.wage_q75 / m)} triệu)")
-    en.append(f"Expected wage about {num_en(item.wage_q50 / m)} million VND a month "
-              f"({num_en(item.wage_q25 / m)}–{num_en(item.wage_q75 / m)} million)")
-    vi.append(f"{pct(item.p_completed)} dự kiến hoàn thành khóa học")
-    en.append(f"{pct(item.p_completed)} expected to complete the programme")
+    if item.wage_q50 is None:
+        vi.append(f"Chưa có ước tính thu nhập: {NOT_LEARNT_VI}")
+        en.append(f"No wage estimate: {NOT_LEARNT_EN}")
+    else:
+        vi.append(f"Thu nhập dự kiến khoảng {num_vi(item.wage_q50 / m)} triệu đồng/tháng "
+                  f"({num_vi(item.wage_q25 / m)}–{num_vi(item.wage_q75 / m)} triệu)")
+        en.append(f"Expected wage about {num_en(item.wage_q50 / m)} million VND a month "
+                  f"({num_en(item.wage_q25 / m)}–{num_en(item.wage_q75 / m)} million)")
+    if item.p_completed is None:
+        vi.append(f"Chưa có ước tính tỷ lệ hoàn thành khóa học: {NOT_LEARNT_VI}")
+        en.append(f"No estimate of completing the programme: {NOT_LEARNT_EN}")
+    else:
+        vi.append(f"{pct(item.p_completed)} dự kiến hoàn thành khóa học")
+        en.append(f"{pct(item.p_completed)} expected to complete the programme")
     if item.interest_fit is not None and item.interest_fit >= 0.8:
         vi.append("Rất phù hợp với sở thích nghề nghiệp của bạn")
         en.append("A close match to your interests")
@@ -120,6 +169,11 @@ def build(item: Item, model_version: str, demand_period: str) -> tuple[list[str]
     en.append(f"Tuition {num_en(item.tuition_vnd_per_year / m)} million VND a year, "
               f"{item.duration_months} months; taught in {item.province_name_en}, about "
               f"{num_en(item.distance_km, 0)} km from home")
-    vi.append(f"Mô hình phiên bản {model_version}; dữ liệu nhu cầu lao động kỳ {demand_period}")
-    en.append(f"Model version {model_version}; labour-demand period {demand_period}")
+    if demand_period is None:
+        vi.append(f"Mô hình phiên bản {model_version}; không có dữ liệu nhu cầu lao động")
+        en.append(f"Model version {model_version}; no labour-demand data")
+    else:
+        vi.append(f"Mô hình phiên bản {model_version}; dữ liệu nhu cầu lao động kỳ "
+                  f"{demand_period}")
+        en.append(f"Model version {model_version}; labour-demand period {demand_period}")
     return vi, en

@@ -43,6 +43,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", f"{API}/demand/{{period}}"): ADMINS,
     ("POST", f"{API}/feedback"): STAFF,
     ("GET", f"{API}/audit"): STAFF,  # counsellors see their own requests only
+    ("GET", f"{API}/audit.csv"): ADMINS,
     ("GET", f"{API}/models"): ADMINS,
     ("GET", f"{API}/models/card"): ADMINS,
     ("POST", f"{API}/models/reload"): ADMINS,

@@ -49,6 +49,9 @@ class Metrics:
         self.model_loads = Gauge("guidance_model_load_failures",
                                  "Failed model loads since start", registry=self.registry,
                                  **sum_mode)
+        self.auth_failures = Counter("guidance_auth_failures_total",
+                                     "Refused API keys: unknown_key (401), limited (429)",
+                                     ["reason"], registry=self.registry)
         self._labels: dict[str, str] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:

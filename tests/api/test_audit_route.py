@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert
-
 from tests.api.conftest import make_settings
 
 DAY = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)

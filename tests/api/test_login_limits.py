@@ -8,7 +8,6 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
-
 from tests.api.conftest import make_settings
 
 Q = {"start": "2026-03-10", "end": "2026-03-10"}

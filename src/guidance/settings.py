@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     request_timeout_seconds: float = Field(10.0, gt=0, description="Per-request budget (503).")
     max_concurrency: int = Field(32, ge=1, description="In-flight requests per worker before "
                                  "shedding with 503.")
+    login_failures_per_window: int = Field(10, ge=1, le=100_000, description="Failed API "
+                                           "key attempts allowed per client address and per "
+                                           "key prefix in each window, then 429.")
+    login_failure_window_seconds: float = Field(60.0, gt=0, le=86_400, description="The "
+                                                "window of login_failures_per_window.")
 
 
 @lru_cache

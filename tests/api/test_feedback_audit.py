@@ -34,14 +34,15 @@ def test_audit_admin_sees_all_counsellor_only_own(api, learner):
     api.post("/api/v1/recommendations", json={"profile": learner}, headers=api.counsellor)
     today = datetime.now(UTC).date()
     q = {"start": str(today - timedelta(days=1)), "end": str(today)}
-    everything = api.get("/api/v1/audit", params=q, headers=api.admin).json()
-    own = api.get("/api/v1/audit", params=q, headers=api.counsellor).json()
+    everything = api.get("/api/v1/audit", params=q, headers=api.admin).json()["items"]
+    own = api.get("/api/v1/audit", params=q, headers=api.counsellor).json()["items"]
     assert len(everything) == 2 and len(own) == 1
     assert own[0]["api_key_id"] == api.seeded.counsellor_id and own[0]["role"] == "counsellor"
     past = {"start": "2001-01-01", "end": "2001-01-31"}
-    assert api.get("/api/v1/audit", params=past, headers=api.admin).json() == []
+    assert api.get("/api/v1/audit", params=past, headers=api.admin).json() == \
+        {"items": [], "next_cursor": None}
     bad = {"start": str(today), "end": str(today - timedelta(days=3))}
-    assert api.get("/api/v1/audit", params=bad, headers=api.admin).json() == []
+    assert api.get("/api/v1/audit", params=bad, headers=api.admin).json()["items"] == []
 
 
 def test_under_16_case_needs_the_guardians_consent(api, learner, world):

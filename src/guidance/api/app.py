@@ -180,7 +180,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                                                                  progress))
     app.state.ctx = ctx
     errors.install(app)
-    for module in (ops, recommendations, catalogue, demand, feedback, models):
+    from guidance.api.routes import audit as audit_routes
+    for module in (ops, recommendations, catalogue, demand, feedback, audit_routes, models):
         app.include_router(module.router)
     install_pages(app, dependencies=[Depends(authorize)])
     app.openapi = _openapi_with_access(app)  # type: ignore[method-assign]

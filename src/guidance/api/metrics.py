@@ -55,6 +55,9 @@ class Metrics:
             "set aside in audit_rejects instead of blocking the queue", registry=self.registry)
         self._rejected_seen = 0
         self._rejected_lock = threading.Lock()
+        self.auth_failures = Counter("guidance_auth_failures_total",
+                                     "Refused API keys: unknown_key (401), limited (429)",
+                                     ["reason"], registry=self.registry)
         self._labels: dict[str, str] = {}
 
     def audit_rejects(self, total: int) -> None:

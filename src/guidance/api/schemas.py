@@ -308,6 +308,14 @@ class AuditOut(BaseModel):
     status: int
 
 
+class AuditPage(BaseModel):
+    """One keyset page of the audit log, oldest first; pass ``next_cursor`` as ``cursor``
+    for the next page (null: this is the last page)."""
+
+    items: list[AuditOut]
+    next_cursor: str | None
+
+
 class ErrorDetail(BaseModel):
     code: str
     message: str

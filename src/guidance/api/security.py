@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from collections import deque
 from dataclasses import dataclass
 from threading import Lock
 
@@ -45,6 +46,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", f"{API}/jobs/{{job_id}}/cancel"): STAFF,  # the same
     ("POST", f"{API}/feedback"): STAFF,
     ("GET", f"{API}/audit"): STAFF,  # counsellors see their own requests only
+    ("GET", f"{API}/audit.csv"): ADMINS,
     ("GET", f"{API}/models"): ADMINS,
     ("GET", f"{API}/models/card"): ADMINS,
     ("POST", f"{API}/models/reload"): ADMINS,
@@ -147,16 +149,82 @@ def route_roles(request: Request) -> frozenset[str]:
     return ACCESS.get((request.method, path), frozenset())
 
 
+class FailureBudget:
+    """Failed logins allowed per client address and per key prefix: at most ``limit`` in
+    any ``window`` seconds each (a sliding window, in memory, per worker). A success
+    resets nothing, so one client's valid key never clears another's failures."""
+
+    def __init__(self, limit: int, window: float = 60.0) -> None:
+        self.limit, self.window = int(limit), float(window)
+        self._fails: dict[str, deque[float]] = {}
+        self._lock = Lock()
+
+    def wait(self, *whos: str) -> float:
+        """0 when every one of ``whos`` may still fail, else seconds until all may."""
+        now = time.monotonic()
+        worst = 0.0
+        with self._lock:
+            for who in whos:
+                q = self._fails.get(who)
+                if q is None:
+                    continue
+                while q and q[0] <= now - self.window:
+                    q.popleft()
+                if len(q) >= self.limit:
+                    worst = max(worst, q[0] + self.window - now)
+        return worst
+
+    def fail(self, *whos: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._fails) > 100_000:  # forget old clients rather than grow forever
+                self._fails.clear()
+            for who in whos:
+                q = self._fails.setdefault(who, deque(maxlen=self.limit))
+                q.append(now)
+
+
+LOGIN_BUDGET = "login_failures"
+
+
+def _login_budget(ctx: object) -> FailureBudget:
+    extra = ctx.extra  # type: ignore[attr-defined]
+    budget = extra.get(LOGIN_BUDGET)
+    if budget is None:
+        s = ctx.settings  # type: ignore[attr-defined]
+        budget = extra.setdefault(LOGIN_BUDGET, FailureBudget(
+            s.login_failures_per_window, s.login_failure_window_seconds))
+    return budget
+
+
+def _auth_failed(ctx: object, reason: str) -> None:
+    counter = getattr(ctx.metrics, "auth_failures", None)  # type: ignore[attr-defined]
+    if counter is not None:
+        counter.labels(reason).inc()
+
+
 def authenticate(request: Request, secret: str | None) -> Principal:
-    """The caller: ``public`` without a key; 401 for an unknown or revoked key."""
+    """The caller: ``public`` without a key; 401 for an unknown or revoked key; 429 (before
+    any database lookup) once the client address or the key's prefix has used up its
+    failure budget."""
     if secret is None or secret == "":
         return Principal(PUBLIC)
+    from guidance.store.keys import PREFIX_LEN
     from guidance.store.keys import authenticate as lookup
 
     ctx = request.app.state.ctx
+    budget = _login_budget(ctx)
+    whos = (f"ip:{client_address(request)}", f"prefix:{secret[:PREFIX_LEN]}")
+    wait = budget.wait(*whos)
+    if wait > 0:
+        _auth_failed(ctx, "limited")
+        raise RateLimited("too many failed API key attempts; try again later",
+                          headers={"Retry-After": str(max(1, int(wait + 0.999)))})
     ctx.require_db()
     info = lookup(ctx.engine, secret)
     if info is None:
+        budget.fail(*whos)
+        _auth_failed(ctx, "unknown_key")
         raise NotAuthenticated("unknown or revoked API key",
                                headers={"WWW-Authenticate": "X-API-Key"})
     return Principal(info.role, info.id)

@@ -21,7 +21,9 @@ def ingest_command(args: argparse.Namespace) -> int:
         return 2
     issues = issues_frame(result)
     if len(issues):
-        issues.to_csv(result.demand_path.parent / "issues.csv", index=False)
+        from guidance.csvsafe import safe_cell  # messages quote raw postings
+
+        issues.map(safe_cell).to_csv(result.demand_path.parent / "issues.csv", index=False)
     for k, v in sorted(result.counts.items()):
         print(f"{k}: {v}")
     for i in result.issues[:10]:

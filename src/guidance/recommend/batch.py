@@ -106,6 +106,10 @@ class _Writer:
                 self.writer = pq.ParquetWriter(self.path, table.schema)
             self.writer.write_table(table)
         else:
+            from guidance.csvsafe import safe_cell
+
+            text = df.select_dtypes(include=["object", "string"]).columns
+            df = df.assign(**{c: df[c].map(safe_cell) for c in text})  # no spreadsheet formulas
             df.to_csv(self.path, mode="w" if self.first else "a", header=self.first,
                       index=False)
         self.first = False

@@ -120,6 +120,9 @@ def audit_command(args: argparse.Namespace) -> int:
     report = exposure_audit(rec, learners, k=args.top_k, progress=not args.quiet)
     print(format_audit(report))
     if args.out:
-        report.to_csv(args.out, index=False)
+        from guidance.csvsafe import safe_cell
+
+        text = report.select_dtypes(include=["object", "string"]).columns
+        report.assign(**{c: report[c].map(safe_cell) for c in text}).to_csv(args.out, index=False)
         print(f"written {args.out}")
     return 0

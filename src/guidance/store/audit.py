@@ -383,14 +383,87 @@ def export_audit(
     api_key_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """Audit records with ``start <= created_at < end`` (dates mean midnight UTC), oldest
-    first; ``api_key_id`` narrows to one key (a counsellor's own requests)."""
+    first; ``api_key_id`` narrows to one key (a counsellor's own requests). For large ranges
+    use :func:`iter_audit` (chunked) or :func:`audit_page` (one keyset page)."""
+    return list(iter_audit(engine, start, end, api_key_id=api_key_id))
+
+
+AuditKey = tuple[datetime, int]  # (created_at, id): the keyset position of a row
+MAX_AUDIT_PAGE = 1000
+
+
+def _audit_query(start: date | datetime, end: date | datetime, *, api_key_id: int | None,
+                 route: str | None, role: str | None, request_id: str | None,
+                 after: AuditKey | None, limit: int) -> Any:
+    from sqlalchemy import and_, or_
+
     lo, hi = _as_utc(start), _as_utc(end)
     query = select(AUDIT).where(AUDIT.c.created_at >= lo, AUDIT.c.created_at < hi)
     if api_key_id is not None:
         query = query.where(AUDIT.c.api_key_id == api_key_id)
+    if route is not None:
+        query = query.where(AUDIT.c.route == route)
+    if role is not None:
+        query = query.where(AUDIT.c.role == role)
+    if request_id is not None:
+        query = query.where(AUDIT.c.request_id == request_id)
+    if after is not None:
+        at, last_id = _as_utc(after[0]), int(after[1])
+        query = query.where(or_(AUDIT.c.created_at > at,
+                                and_(AUDIT.c.created_at == at, AUDIT.c.id > last_id)))
+    return query.order_by(AUDIT.c.created_at, AUDIT.c.id).limit(limit)
+
+
+def audit_page(
+    engine: Engine,
+    start: date | datetime,
+    end: date | datetime,
+    *,
+    limit: int = 100,
+    after: AuditKey | None = None,
+    api_key_id: int | None = None,
+    route: str | None = None,
+    role: str | None = None,
+    request_id: str | None = None,
+) -> tuple[list[dict[str, Any]], AuditKey | None]:
+    """One keyset page, oldest first, of the records :func:`export_audit` would return,
+    narrowed by exact ``route``/``role``/``request_id``, starting after ``after``; returns
+    ``(rows, next)`` where ``next`` is the last row's key when more rows follow, else None."""
+    if not 1 <= limit <= MAX_AUDIT_PAGE:
+        raise ValueError(f"limit must be between 1 and {MAX_AUDIT_PAGE}")
+    query = _audit_query(start, end, api_key_id=api_key_id, route=route, role=role,
+                         request_id=request_id, after=after, limit=limit + 1)
     with engine.connect() as conn:
-        result = conn.execute(query.order_by(AUDIT.c.created_at, AUDIT.c.id))
-        return [dict(r._mapping) for r in result]
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, (rows[-1]["created_at"], int(rows[-1]["id"]))
+
+
+
+def iter_audit(
+    engine: Engine,
+    start: date | datetime,
+    end: date | datetime,
+    *,
+    chunk: int = MAX_AUDIT_PAGE,
+    after: AuditKey | None = None,
+    api_key_id: int | None = None,
+    route: str | None = None,
+    role: str | None = None,
+    request_id: str | None = None,
+) -> Iterable[dict[str, Any]]:
+    """Every matching record, oldest first, fetched in keyset chunks of ``chunk`` rows (each
+    chunk its own short read: memory stays flat and no connection is held between chunks,
+    however slowly the caller consumes them)."""
+    while True:
+        rows, after = audit_page(engine, start, end, limit=chunk, after=after,
+                                 api_key_id=api_key_id, route=route, role=role,
+                                 request_id=request_id)
+        yield from rows
+        if after is None:
+            return
 
 
 def purge(engine: Engine, older_than_days: int, *, now: datetime | None = None) -> dict[str, int]:

@@ -1,17 +1,14 @@
-"""Feedback (the learner's choice, an override and why) and the audit log export."""
+"""Feedback: the learner's choice, an override and why (the audit log: ``routes.audit``)."""
 
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from guidance.api.deps import Caller, DbCtx, authorize
 from guidance.api.errors import NotFound, Unprocessable
-from guidance.api.routes._util import finite
-from guidance.api.schemas import ERRORS, GUARDIAN_AGE, AuditOut, FeedbackIn, FeedbackOut
+from guidance.api.schemas import ERRORS, GUARDIAN_AGE, FeedbackIn, FeedbackOut
 from guidance.api.security import ADMIN
 
 router = APIRouter(prefix="/api/v1", tags=["feedback and audit"],
@@ -81,18 +78,3 @@ def feedback(body: FeedbackIn, ctx: DbCtx,
         consent_case=body.consent_case,
         case=body.case.model_dump(mode="json", exclude_none=True) if body.case else None)
     return FeedbackOut(id=new_id, override=override)
-
-
-@router.get("/audit", response_model=list[AuditOut])
-def audit(ctx: DbCtx, principal: Caller,
-          start: Annotated[date, Query(description="first day (UTC), inclusive")],
-          end: Annotated[date, Query(description="last day (UTC), inclusive")]) -> list[AuditOut]:
-    """Admins: the audit log for a date range. Counsellors: their own requests only."""
-    from guidance.store.audit import export_audit
-
-    if end < start:  # an empty range
-        return []
-    own = None if principal.role == ADMIN else principal.key_id
-    ctx.audit.flush()  # this worker's requests so far are in the table
-    rows = export_audit(ctx.engine, start, end + timedelta(days=1), api_key_id=own)
-    return [AuditOut(**{**finite(r), "created_at": r["created_at"].isoformat()}) for r in rows]

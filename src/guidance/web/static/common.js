@@ -140,9 +140,14 @@
     a.click();  // not added to the page: nothing for screen readers to trip over
     setTimeout(function () { URL.revokeObjectURL(a.href); }, 1000);
   };
+  /* One CSV cell. Text a spreadsheet would run as a formula (starting with =, +, -, @, a tab
+     or a carriage return: the rule of guidance/csvsafe.py) gets a leading apostrophe;
+     numbers stay numbers. */
+  G.FORMULA_START = /^[=+\-@\t\r]/;
   G.csvCell = function (v) {
-    const s = v == null ? "" : String(v);
-    return /[",\n;]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+    let s = v == null ? "" : String(v);
+    if (typeof v !== "number" && G.FORMULA_START.test(s)) s = "'" + s;
+    return /[",\n\r;]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   };
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -319,7 +319,7 @@
       $("whatif-out").textContent = "";
     });
     G.login("counsellor", function () {
-      return "/api/v1/audit?start=" + today() + "&end=" + today();
+      return "/api/v1/audit?limit=1&start=" + today() + "&end=" + today();
     }, function () {});
   });
 })();

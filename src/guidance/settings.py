@@ -44,6 +44,16 @@ class Settings(BaseSettings):
         "not in this list. From any other peer the header is ignored.")
     max_body_bytes: int = Field(1 << 20, ge=1024, description="JSON request body limit (413).")
     max_upload_bytes: int = Field(64 << 20, ge=1024, description="Demand CSV upload limit (413).")
+    max_public_body_bytes: int = Field(
+        64 << 10, ge=1024, le=1 << 30, description="Body limit of the public JSON routes "
+        "(POST /api/v1/recommendations and /what-if), 413 beyond; see api/limits.py BODY_LIMITS.")
+    max_batch_body_bytes: int = Field(
+        1 << 20, ge=1024, le=1 << 30, description="Body limit of POST "
+        "/api/v1/recommendations/batch (JSON or CSV, up to 500 learners), 413 beyond.")
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "[::1]", "::1", "testserver"],
+        description="Host header values served (JSON list; '*.example.org' for subdomains); "
+        "any other Host gets 400. A deployment names its public host name here.")
     request_timeout_seconds: float = Field(10.0, gt=0, description="Per-request budget (503).")
     max_concurrency: int = Field(32, ge=1, description="In-flight requests per worker before "
                                  "shedding with 503.")

@@ -26,23 +26,64 @@ catalogue, labour demand, feedback and audit. Send `X-API-Key` for counsellor an
 routes; public routes need no key."""
 
 
-def _docs_csp(app: FastAPI) -> str:
-    """CSP for Swagger UI: its CDN plus the hash of its one inline script (no
-    'unsafe-inline' for scripts)."""
+DOCS_ASSETS = "/docs/assets"
+# Swagger UI's files, from the pinned PyPI package swagger-ui-bundle (no CDN, works offline)
+_DOCS_FILES = {"swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+               "swagger-ui.css": "text/css; charset=utf-8",
+               "favicon-32x32.png": "image/png"}
+
+
+def _docs_html(app: FastAPI) -> str:
     from fastapi.openapi.docs import get_swagger_ui_html
 
-    html = get_swagger_ui_html(
-        openapi_url=app.openapi_url, title=f"{app.title} - Swagger UI",
-        oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url,
-        init_oauth=app.swagger_ui_init_oauth, swagger_ui_parameters=app.swagger_ui_parameters,
+    return get_swagger_ui_html(
+        openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} - Swagger UI",
+        swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+        swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+        swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+        swagger_ui_parameters=app.swagger_ui_parameters,
     ).body.decode("utf-8")
+
+
+def _docs_csp(html: str) -> str:
+    """CSP for the docs page: everything from the service itself, plus the hash of the
+    page's one inline script (no 'unsafe-inline', no CDN)."""
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest()).decode() + "'"
         for s in re.findall(r"<script>(.*?)</script>", html, flags=re.S))
-    cdn = "https://cdn.jsdelivr.net"
-    return (f"default-src 'self'; script-src 'self' {cdn} {hashes}; "
-            f"style-src 'self' {cdn}; img-src 'self' data: https://fastapi.tiangolo.com; "
+    return (f"default-src 'self'; script-src 'self' {hashes}; style-src 'self'; "
+            "img-src 'self' data:; connect-src 'self'; "
             "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+
+
+def _docs_router(app: FastAPI, html: str, dependencies: list) -> Any:
+    """``GET /docs`` and its assets, served from the installed package's files (a fixed
+    list: no path from the request reaches the disk)."""
+    from pathlib import Path
+
+    import swagger_ui_bundle
+    from fastapi import APIRouter
+    from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+
+    from guidance.api.errors import error_body
+
+    root = Path(swagger_ui_bundle.swagger_ui_path)
+    files = {name: root / name for name in _DOCS_FILES if (root / name).is_file()}
+    r = APIRouter(include_in_schema=False, dependencies=dependencies)
+
+    @r.get("/docs", response_class=HTMLResponse)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(html)
+
+    @r.get(DOCS_ASSETS + "/{name}")
+    def docs_asset(name: str) -> Any:
+        path = files.get(name)
+        if path is None:
+            return JSONResponse(error_body(404, "not_found", "no such file", None), 404)
+        return FileResponse(path, media_type=_DOCS_FILES[name],
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    return r
 
 
 def _province_enums(schema: dict) -> None:
@@ -74,6 +115,50 @@ def _no_nul(node: Any) -> None:
             _no_nul(v)
 
 
+def _components(schema: dict) -> None:
+    """Models the routes reference by hand (``openapi_extra``) but FastAPI cannot see:
+    ``BatchRequest`` (the JSON body of ``/recommendations/batch``) and its parts."""
+    from guidance.api.schemas import BatchRequest
+
+    comps = schema.setdefault("components", {}).setdefault("schemas", {})
+    extra = BatchRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in extra.pop("$defs", {}).items():
+        comps.setdefault(name, definition)
+    comps.setdefault("BatchRequest", extra)
+
+
+_ERROR_REF = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+_EDGE = {401: "unknown or revoked API key", 403: "the key's role may not use this route",
+         404: "no such resource", 413: "the body exceeds this route's limit",
+         422: "the request is not valid (including a NUL character anywhere)",
+         429: "rate limit reached (Retry-After)",
+         503: "overloaded, timed out, database or model not available (Retry-After)"}
+
+
+def _edge_responses(schema: dict) -> None:
+    """Declare the answers the edge can give on each operation (all with the error body):
+    401 for a wrong key anywhere; 403 where a role is refused; 404 with a path parameter;
+    413 with a body; 422 everywhere (NUL); 429 and 503 except on the never-limited probes."""
+    from guidance.api.limits import UNSHED
+    from guidance.api.security import ACCESS, ANYONE
+
+    for path, ops in schema.get("paths", {}).items():
+        for method, op in ops.items():
+            codes = {401, 422}
+            if ACCESS.get((method.upper(), path)) != ANYONE:
+                codes.add(403)
+            if "{" in path:
+                codes.add(404)
+            if "requestBody" in op:
+                codes.add(413)
+            if path not in UNSHED:
+                codes |= {429, 503}
+            responses = op.setdefault("responses", {})
+            for code in sorted(codes):
+                responses.setdefault(str(code), {"description": _EDGE[code],
+                                                 "content": _ERROR_REF})
+
+
 def _openapi_with_access(app: FastAPI) -> Any:
     """The OpenAPI schema with each operation's security taken from the access matrix:
     public routes declare the key optional (``{}``), the others require it."""
@@ -85,6 +170,8 @@ def _openapi_with_access(app: FastAPI) -> Any:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version,
                                  description=app.description, routes=app.routes)
+            _components(schema)
+            _edge_responses(schema)
             _province_enums(schema)
             _no_nul(schema)
             for path, ops in schema.get("paths", {}).items():
@@ -149,7 +236,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from guidance.api import errors
     from guidance.api.deps import Ctx, authorize, server_secret
     from guidance.api.holder import ModelHolder
-    from guidance.api.limits import STRICT_CSP, EdgeMiddleware, LimitMiddleware
+    from guidance.api.limits import (
+        STRICT_CSP,
+        EdgeMiddleware,
+        LimitMiddleware,
+        TrustedHosts,
+        body_limits,
+    )
     from guidance.api.metrics import Metrics
     from guidance.api.routes import catalogue, demand, feedback, models, ops, recommendations
     from guidance.api.security import API, RateLimiter, TrustedProxies
@@ -158,8 +251,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from guidance.web import install as install_pages
 
     settings = settings or get_settings()
+    # no trailing-slash redirects (a redirect would be built from the Host header); the
+    # docs are served by _docs_router, from the service's own files
     app = FastAPI(title="guidance", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, redoc_url=None)
+                  lifespan=lifespan, redoc_url=None, docs_url=None,
+                  swagger_ui_oauth2_redirect_url=None, redirect_slashes=False)
     engine = make_engine(settings.database_url)
     metrics = Metrics()
     ctx_ref: dict[str, Any] = {}
@@ -184,12 +280,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (ops, recommendations, catalogue, demand, feedback, audit_routes, models):
         app.include_router(module.router)
     install_pages(app, dependencies=[Depends(authorize)])
+    docs_html = _docs_html(app)
+    app.include_router(_docs_router(app, docs_html, [Depends(authorize)]))
     app.openapi = _openapi_with_access(app)  # type: ignore[method-assign]
-    docs_csp = _docs_csp(app)
+    docs_csp = _docs_csp(docs_html)
     app.add_middleware(LimitMiddleware, max_body=settings.max_body_bytes,
-                       max_upload=settings.max_upload_bytes, upload_prefix=f"{API}/demand/",
+                       limits=body_limits(settings, API),
                        max_concurrency=settings.max_concurrency,
                        timeout=settings.request_timeout_seconds, metrics=metrics)
+    app.add_middleware(TrustedHosts, allowed=settings.allowed_hosts)
     app.add_middleware(EdgeMiddleware, metrics=metrics,
                        csp_for=lambda path: docs_csp if path.startswith("/docs") else STRICT_CSP)
     return app

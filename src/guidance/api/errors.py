@@ -24,11 +24,12 @@ class ApiError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, *, details: Any = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, details_total: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
         self.headers = headers
+        self.details_total = details_total  # when ``details`` was already cut by the raiser
 
 
 class NotAuthenticated(ApiError):
@@ -55,6 +56,10 @@ class Unprocessable(ApiError):
     status, code = 422, "validation_error"
 
 
+class UnsupportedMediaType(ApiError):
+    status, code = 415, "unsupported_media_type"
+
+
 class RateLimited(ApiError):
     status, code = 429, "rate_limited"
 
@@ -75,11 +80,40 @@ class DatabaseUnavailable(ServiceUnavailable):
     code = "database_unavailable"
 
 
+MAX_DETAILS = 1000  # any error's details list
+MAX_VALIDATION_DETAILS = 20  # request validation: the first 20, and how many there were
+MAX_MESSAGE = 1000  # characters of a message (and of a string inside details)
+
+
+def _short(text: str, limit: int = MAX_MESSAGE) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _bounded(value: Any, cap: int, depth: int = 0) -> Any:
+    """Lists inside details are capped at ``cap`` items and strings shortened, so no error
+    body grows with the input."""
+    if isinstance(value, str):
+        return _short(value)
+    if depth > 4:
+        return None
+    if isinstance(value, dict):
+        return {str(k)[:100]: _bounded(v, cap, depth + 1) for k, v in list(value.items())[:cap]}
+    if isinstance(value, (list, tuple)):
+        return [_bounded(v, cap, depth + 1) for v in list(value[:cap])]
+    return value
+
+
 def error_body(status: int, code: str, message: str, request_id: str | None,
-               details: Any = None) -> dict:
-    err: dict[str, Any] = {"code": code, "message": message, "request_id": request_id}
+               details: Any = None, cap: int = MAX_DETAILS) -> dict:
+    """The one error body. A ``details`` list longer than ``cap`` keeps its first ``cap``
+    items and says ``details_total`` (the full count) and ``details_truncated``."""
+    err: dict[str, Any] = {"code": code, "message": _short(str(message)),
+                           "request_id": request_id}
     if details is not None:
-        err["details"] = details
+        if isinstance(details, (list, tuple)) and len(details) > cap:
+            err["details_total"] = len(details)
+            err["details_truncated"] = True
+        err["details"] = _bounded(details, cap)
     return {"error": err}
 
 
@@ -88,44 +122,89 @@ def _rid(request: Request) -> str | None:
 
 
 def _json(request: Request, status: int, code: str, message: str, details: Any = None,
-          headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(error_body(status, code, message, _rid(request), details),
+          headers: dict[str, str] | None = None, cap: int = MAX_DETAILS) -> JSONResponse:
+    return JSONResponse(error_body(status, code, message, _rid(request), details, cap),
                         status_code=status, headers=headers)
 
 
-def _validation_details(exc: RequestValidationError) -> list[dict]:
-    """Where and why, without echoing the submitted values (they may be personal)."""
+def _validation_details(exc: RequestValidationError) -> tuple[list[dict], int]:
+    """Where and why, without echoing the submitted values (they may be personal): the
+    first ``MAX_VALIDATION_DETAILS`` errors (only those are converted) and the count."""
+    errors = exc.errors()
     out = []
-    for e in exc.errors():
-        out.append({"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", "")),
-                    "type": str(e.get("type", ""))})
-    return out
+    for e in errors[:MAX_VALIDATION_DETAILS]:
+        out.append({"loc": [str(x)[:200] for x in e.get("loc", ())][:20],
+                    "msg": str(e.get("msg", ""))[:500], "type": str(e.get("type", ""))[:100]})
+    return out, len(errors)
+
+
+# FastAPI answers a body it cannot decode (not UTF-8, nested too deep) with a bare 400;
+# everywhere else a body that is not valid JSON is a 422, so this one is too.
+_PARSE_ERROR = "There was an error parsing the body"
+
+_DATA_ERROR_NAMES = frozenset({"DataError", "NumericValueOutOfRange", "OverflowError",
+                               "StringDataRightTruncation", "InvalidTextRepresentation",
+                               "CharacterNotInRepertoire", "UntranslatableCharacter",
+                               "InvalidDatetimeFormat", "DatetimeFieldOverflow"})
+
+
+def is_data_error(exc: BaseException | None, depth: int = 0) -> bool:
+    """Did the database refuse a VALUE (the client's input) rather than fail itself? Looks
+    at the exception, its ``.orig`` (SQLAlchemy's ``StatementError``) and its ``__cause__``
+    / ``__context__`` (``StoreError`` wraps), a few levels deep. psycopg's ``DataError``
+    family, SQLAlchemy's ``DataError``, sqlite3's and Python's ``OverflowError`` (an
+    integer too large for SQLite) count."""
+    if exc is None or depth > 6:
+        return False
+    from sqlalchemy.exc import DataError
+
+    if isinstance(exc, (DataError, OverflowError)):
+        return True
+    if any(c.__name__ in _DATA_ERROR_NAMES and c.__module__.split(".")[0] in
+           ("psycopg", "sqlite3", "psycopg2", "builtins", "sqlalchemy")
+           for c in type(exc).__mro__):
+        return True
+    return any(is_data_error(nxt, depth + 1) for nxt in
+               (getattr(exc, "orig", None), exc.__cause__, exc.__context__)
+               if nxt is not exc)
 
 
 def install(app: FastAPI) -> None:
     """Register the handlers: the only place where exceptions become HTTP responses."""
-    from sqlalchemy.exc import DataError, SQLAlchemyError
+    from sqlalchemy.exc import SQLAlchemyError
 
     from guidance.store.audit import AuditBacklogFull
     from guidance.store.db import StoreError
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return _json(request, exc.status, exc.code, exc.message, exc.details, exc.headers)
+        body = error_body(exc.status, exc.code, exc.message, _rid(request), exc.details)
+        shown = len(exc.details) if isinstance(exc.details, list) else 0
+        if exc.details_total is not None and exc.details_total > shown:
+            body["error"].update(details_total=exc.details_total, details_truncated=True)
+        return JSONResponse(body, status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _json(request, 422, "validation_error", "the request is not valid",
-                     _validation_details(exc))
+        details, total = _validation_details(exc)
+        body = error_body(422, "validation_error", "the request is not valid", _rid(request),
+                          details)
+        if total > len(details):
+            body["error"].update(details_total=total, details_truncated=True)
+        return JSONResponse(body, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == _PARSE_ERROR:
+            return _json(request, 422, "validation_error",
+                         "the body is not valid JSON (not UTF-8, or nested too deeply)",
+                         [{"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}])
         code = {404: "not_found", 405: "method_not_allowed",
                 413: "payload_too_large", 422: "validation_error"}.get(exc.status_code, "http_error")
         return _json(request, exc.status_code, code, str(exc.detail), headers=exc.headers)
 
     async def _db_down(request: Request, exc: Exception) -> JSONResponse:
-        if isinstance(exc, DataError) or isinstance(exc.__cause__, DataError):
+        if is_data_error(exc):
             # the database refused a value (e.g. a NUL character): the client's input
             return _json(request, 422, "validation_error",
                          "a value in the request cannot be used (e.g. a NUL character)")

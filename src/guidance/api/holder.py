@@ -26,6 +26,7 @@ from typing import Any
 from guidance.api.errors import ModelBusy, ModelNotReady
 
 log = logging.getLogger("guidance.api.holder")
+WATCHER_ERROR = "watcher: "
 
 
 class LoadFailed(RuntimeError):
@@ -201,9 +202,8 @@ class ModelHolder:
     def require(self) -> Served:
         cur = self._current
         if cur is None:
-            raise ModelNotReady("no model loaded yet" + (f": {self.last_error}"
-                                                         if self.last_error else ""),
-                                headers={"Retry-After": "5"})
+            # why not is for admins (/readyz with an admin key), not for every caller
+            raise ModelNotReady("no model loaded yet", headers={"Retry-After": "5"})
         return cur
 
     def status(self) -> dict:
@@ -237,6 +237,9 @@ class ModelHolder:
                 self._failed(str(exc))
                 raise
             except Exception as exc:  # noqa: BLE001 - a corrupt file can raise anything
+                if type(exc).__module__.startswith("sqlalchemy"):
+                    # the database was away, the candidate untested: try it again next poll
+                    self._tried_fp = None
                 self._failed(f"{type(exc).__name__}: {exc}")
                 raise LoadFailed(self.last_error) from exc
             self._current = new  # the swap: one reference assignment
@@ -306,6 +309,12 @@ class ModelHolder:
         except Exception as exc:  # noqa: BLE001 - the database may be briefly away
             log.warning("demand refresh failed: %s", type(exc).__name__)
 
+    def clear_watcher_error(self) -> None:
+        """A poll went through: an error of an earlier poll is stale (a load failure
+        stays until a load succeeds)."""
+        if self.last_error is not None and self.last_error.startswith(WATCHER_ERROR):
+            self.last_error = None
+
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="model-watcher", daemon=True)
         self._thread.start()
@@ -316,8 +325,10 @@ class ModelHolder:
             try:
                 self.check_once()
             except Exception as exc:  # noqa: BLE001 - the watcher must never die
-                self.last_error = f"watcher: {type(exc).__name__}"
+                self.last_error = f"{WATCHER_ERROR}{type(exc).__name__}"
                 log.warning("model watcher error: %s", type(exc).__name__)
+            else:
+                self.clear_watcher_error()
             self._stop.wait(max(0.05, self.poll_seconds - (time.monotonic() - t0)))
 
     def stop(self, timeout: float = 10.0) -> None:

@@ -1,6 +1,22 @@
 """Edge middleware (pure ASGI): request id, security headers, access log without personal
-data, metrics, body-size limit (413), bounded concurrency (503 shedding) and a per-request
-timeout (503). Health and metrics routes are never shed, so probes still answer under load.
+data, metrics, trusted ``Host`` values (400), body-size limits per route (413), bounded
+concurrency (503 shedding) and a per-request timeout (503). Health and metrics routes are
+never shed, so probes still answer under load.
+
+Body limits, the one table (:func:`body_limits`, settable through ``Settings``):
+
+=====================================  ===============================  ===========
+route                                  setting (``GUIDANCE_…``)          default
+=====================================  ===============================  ===========
+``POST /api/v1/recommendations``       ``MAX_PUBLIC_BODY_BYTES``         64 KiB
+``POST /api/v1/recommendations/what-if`` ``MAX_PUBLIC_BODY_BYTES``       64 KiB
+``POST /api/v1/recommendations/batch`` ``MAX_BATCH_BODY_BYTES``          1 MiB
+``PUT /api/v1/demand/{period}``        ``MAX_UPLOAD_BYTES``              64 MiB
+any other route                        ``MAX_BODY_BYTES``                1 MiB
+=====================================  ===============================  ===========
+
+A body beyond its limit is refused with 413 before it is parsed, whether the limit is
+exceeded by the declared ``Content-Length`` or while the body streams in.
 """
 
 from __future__ import annotations
@@ -97,20 +113,69 @@ def _has_nul(data: bytes) -> bool:
     return any(m in data for m in (b"\x00", b"\\u0000"))
 
 
-class LimitMiddleware:
-    """413 beyond the body limit (declared or streamed), 503 beyond ``max_concurrency``
-    in-flight requests or after ``timeout`` seconds."""
+def body_limits(settings: Any, api: str = "/api/v1") -> list[tuple[str, str, bool, int]]:
+    """The table of body limits: ``(method, path, is_prefix, bytes)``, first match wins;
+    a request matching none gets ``settings.max_body_bytes``."""
+    return [
+        ("POST", f"{api}/recommendations", False, settings.max_public_body_bytes),
+        ("POST", f"{api}/recommendations/what-if", False, settings.max_public_body_bytes),
+        ("POST", f"{api}/recommendations/batch", False, settings.max_batch_body_bytes),
+        ("PUT", f"{api}/demand/", True, settings.max_upload_bytes),
+    ]
 
-    def __init__(self, app: Any, *, max_body: int, max_upload: int, upload_prefix: str,
+
+def _host_of(value: str) -> str:
+    """The host part of a ``Host`` header (``[::1]:8000`` → ``[::1]``), lower case."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[: value.find("]") + 1] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+class TrustedHosts:
+    """400 for a ``Host`` header not in ``allowed`` (``*`` allows any, ``*.example.org``
+    its subdomains), so nothing the app builds from the host (a redirect, an absolute URL)
+    can name a host an attacker chose. Probes are exempt: orchestrators call them by IP."""
+
+    def __init__(self, app: Any, *, allowed: list[str]) -> None:
+        self.app = app
+        self.any = "*" in allowed
+        self.exact = {h.strip().lower() for h in allowed if not h.startswith("*.")}
+        self.suffixes = tuple(h.strip().lower()[1:] for h in allowed if h.startswith("*."))
+
+    def allowed(self, host: str) -> bool:
+        return self.any or host in self.exact or (
+            bool(self.suffixes) and host.endswith(self.suffixes))
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or self.any or scope["path"] in UNSHED:
+            await self.app(scope, receive, send)
+            return
+        hosts = [v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"]
+        if len(hosts) == 1 and self.allowed(_host_of(hosts[0])):
+            await self.app(scope, receive, send)
+            return
+        rid = scope.get("state", {}).get("request_id")
+        await _send_json(send, 400, error_body(400, "host_not_allowed",
+                         "the Host header names a host this service does not serve", rid))
+
+
+class LimitMiddleware:
+    """413 beyond the route's body limit (declared or streamed), 503 beyond
+    ``max_concurrency`` in-flight requests or after ``timeout`` seconds."""
+
+    def __init__(self, app: Any, *, max_body: int, limits: list[tuple[str, str, bool, int]],
                  max_concurrency: int, timeout: float, metrics: Any) -> None:
         self.app = app
-        self.max_body, self.max_upload, self.upload_prefix = max_body, max_upload, upload_prefix
+        self.max_body, self.limits = max_body, limits
         self.max_concurrency, self.timeout, self.metrics = max_concurrency, timeout, metrics
         self.in_flight = 0
 
     def _limit(self, scope: dict) -> int:
-        if scope["method"] == "PUT" and scope["path"].startswith(self.upload_prefix):
-            return self.max_upload
+        method, path = scope["method"], scope["path"]
+        for m, p, prefix, limit in self.limits:
+            if m == method and (path.startswith(p) if prefix else path == p):
+                return limit
         return self.max_body
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:

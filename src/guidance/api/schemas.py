@@ -318,9 +318,13 @@ class AuditPage(BaseModel):
 
 class ErrorDetail(BaseModel):
     code: str
-    message: str
+    message: str = Field(max_length=1000)
     request_id: str | None
     details: Any = None
+    details_total: int | None = Field(None, ge=0, description="how many details there were "
+                                      "when the list was cut (first 20 for request "
+                                      "validation, first 1,000 otherwise)")
+    details_truncated: bool | None = Field(None, description="true when details was cut")
 
 
 class ErrorOut(BaseModel):

@@ -32,7 +32,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/readyz"): ANYONE,
     ("GET", "/metrics"): ANYONE,
     ("GET", "/docs"): ANYONE,
-    ("GET", "/docs/oauth2-redirect"): ANYONE,
+    ("GET", "/docs/assets/{name}"): ANYONE,  # Swagger UI's files, served by the service
     ("GET", "/openapi.json"): ANYONE,
     ("POST", f"{API}/recommendations"): ANYONE,
     ("POST", f"{API}/recommendations/what-if"): ANYONE,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from guidance.api.deps import Ctx, CtxDep, authorize
+from guidance.api.security import ADMIN
 
 router = APIRouter(tags=["operations"], dependencies=[Depends(authorize)])
 
@@ -15,13 +18,21 @@ class Health(BaseModel):
     status: str
 
 
-class Ready(BaseModel):
-    ready: bool
+class ReadyDetails(BaseModel):
+    """For admins only: what is served and why the service is not ready."""
+
     reasons: list[str]
     model_version: str | None
     demand_period: str | None
     last_model_error: str | None
     audit_pending: int
+
+
+class Ready(BaseModel):
+    ready: bool
+    status: Literal["ok", "database_unavailable", "no_model", "audit_backlog"] = Field(
+        description="ok, or the first reason the service is not ready")
+    details: ReadyDetails | None = Field(None, description="only with an admin X-API-Key")
 
 
 @router.get("/healthz", response_model=Health)
@@ -43,25 +54,35 @@ def _db_alive(ctx: Ctx) -> str | None:
     return None
 
 
-@router.get("/readyz", response_model=Ready, responses={503: {"model": Ready}})
-def readyz(ctx: CtxDep) -> JSONResponse:
-    """Ready when a model is loaded and the database answers; otherwise 503 and why."""
+@router.get("/readyz", response_model=Ready, response_model_exclude_none=True,
+            responses={503: {"model": Ready}})
+def readyz(ctx: CtxDep, request: Request) -> JSONResponse:
+    """Ready when a model is loaded and the database answers; otherwise 503 and a short
+    code. Anyone sees ``ready`` and ``status``; an admin key also gets ``details`` (the
+    model version, the demand period, the last model error, the audit backlog, reasons)."""
     st = ctx.holder.status()
-    reasons = []
+    reasons, codes = [], []
     db = _db_alive(ctx)
     if db:
         reasons.append(db)
+        codes.append("database_unavailable")
     if not st["ready"]:
         reasons.append("no model loaded" + (f": {st['last_error']}" if st["last_error"]
                                             else " yet"))
+        codes.append("no_model")
     audit = ctx.audit.status()
     if audit["last_error"] and audit["pending"]:
         reasons.append(f"{audit['pending']} audit records not written yet "
                        f"({audit['last_error']})")
-    body = Ready(ready=not reasons, reasons=reasons, model_version=st["version"],
-                 demand_period=st["demand_period"], last_model_error=st["last_error"],
-                 audit_pending=audit["pending"])
-    return JSONResponse(body.model_dump(), status_code=200 if body.ready else 503)
+        codes.append("audit_backlog")
+    ready = not codes
+    body: dict = {"ready": ready, "status": codes[0] if codes else "ok"}
+    principal = getattr(request.state, "principal", None)
+    if principal is not None and principal.role == ADMIN:
+        body["details"] = ReadyDetails(
+            reasons=reasons, model_version=st["version"], demand_period=st["demand_period"],
+            last_model_error=st["last_error"], audit_pending=audit["pending"]).model_dump()
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
 @router.get("/metrics", response_class=Response,

@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from guidance.api.deps import Caller, Ctx, DbCtx, ModelDep, authorize
-from guidance.api.errors import Unprocessable
+from guidance.api.errors import MAX_VALIDATION_DETAILS, Unprocessable, UnsupportedMediaType
 from guidance.api.holder import Served
 from guidance.api.routes._util import finite, unprocessable
 from guidance.api.schemas import (
@@ -107,11 +107,37 @@ def what_if(body: WhatIfRequest, request: Request, model: ModelDep,
         entered=[asdict(c) for c in out.entered], left=[asdict(c) for c in out.left])
 
 
-_BATCH_BODY = {"requestBody": {"required": True, "content": {
+_BATCH_BODY = {"responses": {"415": {"description": "neither application/json nor text/csv",
+                                     "content": {"application/json": {"schema": {
+                                         "$ref": "#/components/schemas/ErrorOut"}}}}},
+               "requestBody": {"required": True, "content": {
     "application/json": {"schema": {"$ref": "#/components/schemas/BatchRequest"}},
     "text/csv": {"schema": {"type": "string", "description":
                             "one learner per row; columns are LearnerProfile fields"}},
 }}}
+
+
+def _invalid_json(exc: ValidationError) -> Unprocessable:
+    """The first ``MAX_VALIDATION_DETAILS`` errors (only those converted) and the count."""
+    errors = exc.errors(include_url=False, include_context=False, include_input=False)
+    details = [{"loc": [str(x)[:200] for x in ("body", *e.get("loc", ()))][:20],
+                "msg": str(e.get("msg", ""))[:500], "type": str(e.get("type", ""))[:100]}
+               for e in errors[:MAX_VALIDATION_DETAILS]]
+    return Unprocessable("the request is not valid", details=details,
+                         details_total=exc.error_count())
+
+
+def _parse(raw: bytes, ctype: str) -> BatchRequest:
+    """The batch body as JSON or CSV (run in the thread pool: at the 1 MiB limit, parsing
+    and validating take milliseconds that the event loop must not spend)."""
+    if ctype == "text/csv":
+        return _parse_csv(raw)
+    if ctype in ("application/json", ""):
+        try:
+            return BatchRequest.model_validate_json(raw)
+        except ValidationError as exc:
+            raise _invalid_json(exc) from None
+    raise UnsupportedMediaType("send application/json or text/csv")
 
 
 def _parse_csv(raw: bytes) -> BatchRequest:
@@ -128,8 +154,13 @@ def _parse_csv(raw: bytes) -> BatchRequest:
 def _csv_rows(text: str) -> BatchRequest:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     fields = [f.strip() for f in reader.fieldnames or []]
+    if not any(fields):
+        raise Unprocessable("the CSV is empty: send a header row of LearnerProfile fields "
+                            "and then one row per learner",
+                            details=[{"row": 0, "loc": ["header"], "msg": "no header row",
+                                      "type": "csv_empty"}])
     unknown = [f for f in fields if f not in LearnerProfile.model_fields]
-    if not fields or unknown:
+    if unknown:
         raise Unprocessable("the CSV header must name LearnerProfile fields only",
                             details={"unknown_columns": unknown[:50]})
     learners, problems = [], []
@@ -159,15 +190,7 @@ async def batch(request: Request, model: ModelDep, ctx: DbCtx,
     """Counsellors: up to 500 learners at once, as JSON (``BatchRequest``) or CSV."""
     raw = await request.body()
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype == "text/csv":
-        body = _parse_csv(raw)
-    elif ctype in ("application/json", ""):
-        try:
-            body = BatchRequest.model_validate_json(raw)
-        except ValidationError as exc:
-            raise unprocessable(exc, prefix=("body",)) from None
-    else:
-        raise Unprocessable("send application/json or text/csv")
+    body = await run_in_threadpool(_parse, raw, ctype)
     return await run_in_threadpool(_run_batch, body, request, model, ctx, principal)
 
 

@@ -152,8 +152,8 @@ def test_a_poison_audit_row_is_set_aside_and_the_service_stays_ready(api, learne
     with api.seeded.engine.connect() as conn:
         (rej,) = conn.execute(select(REJECTS)).all()
     assert rej.request_id == "poison-1" and json.loads(rej.row_text)["top_k"][0]["score"] is None
-    ready = api.get("/readyz")
-    assert ready.status_code == 200 and ready.json()["audit_pending"] == 0
+    ready = api.get("/readyz", headers=api.admin)
+    assert ready.status_code == 200 and ready.json()["details"]["audit_pending"] == 0
     text = api.get("/metrics", headers=api.admin).text
     assert "guidance_audit_rejected_total 1.0" in text
     assert "guidance_audit_rejected_total 1.0" in api.get("/metrics", headers=api.admin).text

@@ -47,7 +47,8 @@ def test_no_model_loaded_gives_503(seeded, tmp_path):
     app = create_app(make_settings(tmp_path, seeded.url, tmp_path / "missing.joblib"))
     with TestClient(app) as client:
         for _ in range(100):  # wait for the first (failing) load attempt
-            if client.get("/readyz").json().get("last_model_error"):
+            if client.get("/readyz", headers={"X-API-Key": seeded.admin_key}).json()[
+                    "details"]["last_model_error"]:
                 break
             time.sleep(0.05)
         r = client.get(CARD, headers={"X-API-Key": seeded.admin_key})

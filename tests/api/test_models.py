@@ -38,8 +38,10 @@ def test_new_artifact_is_swapped_in_and_tampered_one_refused(api, artifacts, lea
     _wait(lambda: api.get("/api/v1/models", headers=api.admin).json()["active"]["last_error"])
     models = api.get("/api/v1/models", headers=api.admin).json()
     assert "sha256" in models["active"]["last_error"] and models["active"]["version"] == "2"
-    ready = api.get("/readyz")
-    assert ready.status_code == 200 and "sha256" in ready.json()["last_model_error"]
+    ready = api.get("/readyz", headers=api.admin)
+    assert ready.status_code == 200 and "sha256" in ready.json()["details"]["last_model_error"]
+    public = api.get("/readyz")  # the public probe shows no hash, file name or error text
+    assert public.json() == {"ready": True, "status": "ok"} and "sha256" not in public.text
     assert all(_version(api, learner) == (v2, items2) for _ in range(20))
     r = api.post("/api/v1/models/reload", headers=api.admin)
     assert r.status_code == 409 and "sha256" in r.json()["error"]["message"]

@@ -1,6 +1,7 @@
-"""Property-based checks over the OpenAPI schema (schemathesis): no server errors, and
-responses that match the declared status codes, content types and schemas, called as an
-admin (every route is open to it). Examples per operation come from
+"""Property-based checks over the OpenAPI schema (schemathesis): every one of schemathesis'
+registered checks (no server errors; status codes, content types, headers and bodies as
+declared; schema-invalid data refused; unsupported methods; auth), called as an admin (every
+route is open to it), on every operation including the model reload. Examples per operation come from
 ``GUIDANCE_SCHEMATHESIS_EXAMPLES`` (CI: 100; default 10 to keep the default run short).
 
 schemathesis' pytest plugin reads a private pytest attribute that pytest 9 removed, so the
@@ -13,20 +14,21 @@ import os
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 EXAMPLES = int(os.environ.get("GUIDANCE_SCHEMATHESIS_EXAMPLES", "10"))
-SKIP = {"/api/v1/models/reload"}  # reloads the model: exercised in test_models
 
 
 def test_api_conforms_to_its_schema(api):
     schema = schemathesis.openapi.from_asgi("/openapi.json", api.app)
     headers = {"X-API-Key": api.seeded.admin_key}
+    load_all_checks()
+    every_check = list(CHECKS.get_all())
+    assert len(every_check) >= 10
     failures, seen = [], []
     for result in schema.get_all_operations():
         op = result.ok()
-        if op.path in SKIP:
-            continue
         seen.append(op.label)
 
         @given(case=op.as_strategy())
@@ -39,11 +41,13 @@ def test_api_conforms_to_its_schema(api):
             # (422 / 404 otherwise), which the schema cannot enumerate.
             excluded = [positive_data_acceptance] if case.media_type == "text/csv" or \
                 case.operation.path == "/api/v1/feedback" else None
-            case.call_and_validate(headers=headers, excluded_checks=excluded)
+            case.call_and_validate(headers=headers, checks=every_check,
+                                   excluded_checks=excluded)
 
         try:
             check()
         except Exception as exc:  # noqa: BLE001 - collect every operation's failure
             failures.append(f"{op.label}: {str(exc)[:1500]}")
-    assert len(seen) >= 14  # every operation of the schema but the reload
+    assert "POST /api/v1/models/reload" in seen
+    assert len(seen) >= 18  # every operation of the schema
     assert not failures, "\n\n".join(failures)

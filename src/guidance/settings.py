@@ -54,7 +54,13 @@ class Settings(BaseSettings):
         default_factory=lambda: ["localhost", "127.0.0.1", "[::1]", "::1", "testserver"],
         description="Host header values served (JSON list; '*.example.org' for subdomains); "
         "any other Host gets 400. A deployment names its public host name here.")
-    request_timeout_seconds: float = Field(10.0, gt=0, description="Per-request budget (503).")
+    request_timeout_seconds: float = Field(10.0, gt=0, description="Per-request budget (503) "
+                                           "until the answer begins; a streamed answer that "
+                                           "has begun (the audit CSV export) runs to its end.")
+    upload_timeout_seconds: float = Field(120.0, gt=0, le=3600, description="Budget for an "
+                                          "upload's body to arrive (routes whose body limit "
+                                          "exceeds max_body_bytes); the upload itself then "
+                                          "runs as a job.")
     max_concurrency: int = Field(32, ge=1, description="In-flight requests per worker before "
                                  "shedding with 503.")
     login_failures_per_window: int = Field(10, ge=1, le=100_000, description="Failed API "

@@ -287,7 +287,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(LimitMiddleware, max_body=settings.max_body_bytes,
                        limits=body_limits(settings, API),
                        max_concurrency=settings.max_concurrency,
-                       timeout=settings.request_timeout_seconds, metrics=metrics)
+                       timeout=settings.request_timeout_seconds, metrics=metrics,
+                       upload_timeout=settings.upload_timeout_seconds)
     app.add_middleware(TrustedHosts, allowed=settings.allowed_hosts)
     app.add_middleware(EdgeMiddleware, metrics=metrics,
                        csp_for=lambda path: docs_csp if path.startswith("/docs") else STRICT_CSP)

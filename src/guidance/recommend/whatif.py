@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from guidance.recommend.types import LearnerProfile, Preferences, Recommendation
+from guidance.recommend.types import MAX_DISTANCE_KM, LearnerProfile, Preferences, Recommendation
 
 _RULE_VI = {"education": "trình độ học vấn", "age": "tuổi", "level": "trình độ đào tạo",
             "field": "ngành", "duration": "thời gian học", "tuition": "học phí",
@@ -35,7 +35,9 @@ class WhatIf:
 def apply_changes(rec, profile: LearnerProfile, prefs: Preferences,
                   changes: dict) -> tuple[LearnerProfile, Preferences]:
     """New (profile, prefs). ``{"max_distance_km": "+50"}`` adds 50 km to the current limit,
-    or to the farthest currently eligible offering when no limit was set."""
+    or to the farthest currently eligible offering when no limit was set; the result is
+    clipped to [0, MAX_DISTANCE_KM] (a relative change is a direction, not a number the
+    learner typed, so it never makes the request invalid)."""
     p_new, q_new = profile.model_dump(), prefs.model_dump()
     for key, value in changes.items():
         if key == "max_distance_km" and isinstance(value, str) and value[:1] in "+-":
@@ -44,7 +46,7 @@ def apply_changes(rec, profile: LearnerProfile, prefs: Preferences,
                 dist = rec.cat.distances(rec.cat.home_index(profile))
                 elig = rec.cat.eligible(profile, prefs, dist)
                 base = float(np.nanmax(dist[elig])) if elig.any() else 0.0
-            value = max(0.0, base + float(value))
+            value = min(float(MAX_DISTANCE_KM), max(0.0, base + float(value)))
         if key in Preferences.model_fields:
             q_new[key] = value
         elif key in LearnerProfile.model_fields:

@@ -21,10 +21,12 @@ _o = OUTCOMES.by_name
 
 
 def _bounded(c: Col) -> Col:
-    if c.kind in ("int", "float") and c.max is None:
-        hi = MAX_WAGE if "wage" in c.name else 600
-        return Col(c.name, c.kind, required=c.required, min=c.min, max=hi, choices=c.choices)
-    return c
+    """The v1 column, optional in a submission (a non-respondent's attributes may be
+    unknown; the export leaves out records lacking a v1-required value), with finite bounds."""
+    hi = c.max if c.max is not None or c.kind not in ("int", "float") else (
+        MAX_WAGE if "wage" in c.name else 600)
+    return Col(c.name, c.kind, min=c.min, max=hi, choices=c.choices, pattern=c.pattern,
+               pattern_desc=c.pattern_desc)
 
 
 # learner attributes (same for every wave of a graduate) and the wave's outcomes

@@ -98,17 +98,21 @@ def submit(engine: Engine, institution_id: str, cohort: str, wave: str,
            rows: list[dict[str, Any]] | bytes | Sheet, secret: bytes, actor: str, *,
            filename: str = "upload.csv", today: date | None = None,
            progress: Callable[[int, int], None] | None = None,
-           cancel: Callable[[], bool] | None = None) -> SubmissionResult:
+           cancel: Callable[[], bool] | None = None,
+           offering_map: dict[str, str] | None = None) -> SubmissionResult:
     """Validate and store one submission version; raises :class:`TracerRejected` (every
     error, nothing written), :class:`TracerFileError` (unreadable file) or :class:`Cancelled`.
-    ``rows`` is a file's bytes, in-memory records (JSON) or a read :class:`Sheet`."""
+    ``rows`` is a file's bytes, in-memory records (JSON) or a read :class:`Sheet`;
+    ``offering_map`` (programme_id → institution_id) saves reading the catalogue per call.
+    ``progress(done, total)`` is called per chunk; ``cancel()`` → True stops and rolls back."""
     if isinstance(rows, bytes):
         sheet = read_bytes(rows, secret, filename)
     elif isinstance(rows, Sheet):
         sheet = rows
     else:
         sheet = read_rows(rows, secret)
-    result = validate(sheet, institution_id, cohort, wave, offerings(engine), today)
+    result = validate(sheet, institution_id, cohort, wave,
+                      offerings(engine) if offering_map is None else offering_map, today)
     if not result.ok:
         raise TracerRejected(result)
     stored = dict(_stored(r, result.kind) for r in result.records)

@@ -62,12 +62,68 @@ def _add_db_load(p: argparse.ArgumentParser) -> None:
 def _add_keys_create(p: argparse.ArgumentParser) -> None:
     _add_db_url(p)
     p.add_argument("--name", required=True)
-    p.add_argument("--role", required=True, choices=["counsellor", "admin"])
+    p.add_argument("--role", required=True, choices=["counsellor", "admin", "institution"])
+    _add_keys_institution(p)
 
 
 def _add_keys_revoke(p: argparse.ArgumentParser) -> None:
     _add_db_url(p)
     p.add_argument("id", help="key id")
+
+
+def _add_keys_institution(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--institution", default=None,
+                   help="institution_id the key is bound to (required for role institution)")
+
+
+def _add_tracer_key(p: argparse.ArgumentParser) -> None:
+    _add_db_url(p)
+    p.add_argument("--institution", required=True, help="institution_id")
+    p.add_argument("--cohort", required=True, help="graduation cohort YYYY-MM")
+    p.add_argument("--wave", required=True, choices=["6m", "12m"])
+    p.add_argument("--actor", default="cli", help="who is acting (written to the tracer log)")
+
+
+def _add_tracer_template(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    p.add_argument("--kind", choices=["records", "aggregates"], default="records")
+    p.add_argument("--out", required=True)
+
+
+def _add_tracer_submit(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="CSV, XLSX or JSON file")
+    _add_tracer_key(p)
+    p.add_argument("--max-errors", type=int, default=50, help="errors to print (all counted)")
+    p.add_argument("--errors-out", default=None,
+                   help="write an annotated copy (.xlsx or .csv) when the file is refused")
+
+
+def _add_tracer_coverage(p: argparse.ArgumentParser) -> None:
+    _add_db_url(p)
+    p.add_argument("--institution", default=None, help="one institution only")
+
+
+def _add_tracer_export(p: argparse.ArgumentParser) -> None:
+    _add_db_url(p)
+    p.add_argument("--out", required=True, help="output contract directory")
+
+
+def _add_tracer_withdraw(p: argparse.ArgumentParser) -> None:
+    _add_tracer_key(p)
+    p.add_argument("--reason", required=True)
+    p.add_argument("--version", type=int, default=None, help="default: the current version")
+
+
+def _add_tracer_forget(p: argparse.ArgumentParser) -> None:
+    _add_db_url(p)
+    p.add_argument("learner_ref", help="the graduate's reference (pseudonymised, not stored)")
+    p.add_argument("--actor", default="cli")
+
+
+def _add_tracer_load_demo(p: argparse.ArgumentParser) -> None:
+    _add_db_url(p)
+    p.add_argument("data_dir", help="contract directory (e.g. the demo world)")
+    p.add_argument("--actor", default="load-demo")
 
 
 def _add_purge(p: argparse.ArgumentParser) -> None:
@@ -175,6 +231,22 @@ GROUPS: dict[str, tuple[str, dict[str, tuple[str, str, Adder]]]] = {
         "revoke": ("revoke a key", "guidance.store.cli:keys_revoke_command", _add_keys_revoke),
         "list": ("list keys (never their secrets)", "guidance.store.cli:keys_list_command",
                  _add_db_url),
+    }),
+    "tracer": ("the shared tracer database (graduate outcomes)", {
+        "template": ("write the submission template (XLSX or CSV)",
+                     "guidance.tracer.cli:template_command", _add_tracer_template),
+        "submit": ("validate and submit a file for (institution, cohort, wave)",
+                   "guidance.tracer.cli:submit_command", _add_tracer_submit),
+        "coverage": ("graduates known, surveyed, responded per institution, cohort, wave",
+                     "guidance.tracer.cli:coverage_command", _add_tracer_coverage),
+        "export": ("write a contract directory from the database",
+                   "guidance.tracer.cli:export_command", _add_tracer_export),
+        "withdraw": ("withdraw a submission (with a reason)",
+                     "guidance.tracer.cli:withdraw_command", _add_tracer_withdraw),
+        "forget": ("delete every record of one graduate",
+                   "guidance.tracer.cli:forget_command", _add_tracer_forget),
+        "load-demo": ("submit a contract directory's outcomes as tracer waves",
+                      "guidance.tracer.cli:load_demo_command", _add_tracer_load_demo),
     }),
 }
 

@@ -75,7 +75,8 @@ def keys_create_command(args: argparse.Namespace) -> int:
 
     engine = _ready_engine(args)
     try:
-        key_id, secret = create_key(engine, args.name, args.role)
+        key_id, secret = create_key(engine, args.name, args.role,
+                                    getattr(args, "institution", None))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, insert, select, update
 from guidance.store.db import write_tx
 from guidance.store.schema import ApiKey, utcnow
 
-ROLES = ("counsellor", "admin")
+ROLES = ("counsellor", "admin", "institution")
 PREFIX_LEN = 8
 KEYS = ApiKey.__table__
 _DUMMY = "sha256$" + "00" * 16 + "$" + "00" * 32
@@ -57,17 +57,23 @@ def _info(row: object) -> KeyInfo:
     return KeyInfo(m["id"], m["name"], m["role"], m["prefix"], m["created_at"], m["revoked_at"])
 
 
-def create_key(engine: Engine, name: str, role: str) -> tuple[int, str]:
-    """A new key: returns ``(key_id, secret)``; the secret is not kept anywhere."""
+def create_key(engine: Engine, name: str, role: str, institution_id: str | None = None
+               ) -> tuple[int, str]:
+    """A new key: returns ``(key_id, secret)``; the secret is not kept anywhere. A key of
+    role ``institution`` is bound to ``institution_id`` (required then, refused otherwise)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+    institution_id = (institution_id or "").strip() or None
+    if (role == "institution") != (institution_id is not None):
+        raise ValueError("an institution key needs --institution ID (and only it does)")
     if not name.strip():
         raise ValueError("a key needs a name")
     secret = secrets.token_urlsafe(32)  # 256 bits, 43 URL-safe characters
     with write_tx(engine) as conn:
         key_id = conn.execute(
             insert(KEYS).values(name=name.strip(), role=role, prefix=secret[:PREFIX_LEN],
-                                hash=hash_secret(secret), created_at=utcnow())
+                                hash=hash_secret(secret), created_at=utcnow(),
+                                institution_id=institution_id)
             .returning(KEYS.c.id)
         ).scalar_one()
     return int(key_id), secret

@@ -113,10 +113,15 @@ class Programme(Base):
 
 class ApiKey(Base):
     __tablename__ = "api_keys"
-    __table_args__ = (CheckConstraint("role IN ('counsellor', 'admin')", name="role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('counsellor', 'admin', 'institution')", name="role"),
+        CheckConstraint("(role = 'institution') = (institution_id IS NOT NULL)",
+                        name="institution_bound"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
+    institution_id: Mapped[str | None] = mapped_column(String(64))  # role 'institution' only
     prefix: Mapped[str] = mapped_column(String(8), index=True)
     hash: Mapped[str] = mapped_column(String(128))  # "sha256$<salt hex>$<digest hex>"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -238,8 +243,82 @@ class Job(Base):
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class TracerSubmission(Base):
+    """One version of a tracer submission (institution, cohort, wave); the newest
+    non-withdrawn version is the current one, older versions stay readable."""
+
+    __tablename__ = "tracer_submissions"
+    __table_args__ = (
+        CheckConstraint("wave IN ('6m', '12m')", name="wave"),
+        CheckConstraint("kind IN ('records', 'aggregates')", name="kind"),
+        Index("uq_tracer_submissions_key_version", "institution_id", "cohort", "wave", "version",
+              unique=True),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    institution_id: Mapped[str] = mapped_column(String(64))
+    cohort: Mapped[str] = mapped_column(String(7))
+    wave: Mapped[str] = mapped_column(String(3))
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    row_count: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    warnings: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class TracerRecord(Base):
+    """One graduate in one wave of one submission version; ``pseudonym`` is the keyed
+    HMAC of ``learner_ref`` (the raw value is never stored)."""
+
+    __tablename__ = "tracer_records"
+    submission_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("tracer_submissions.id", ondelete="CASCADE"), primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    programme_id: Mapped[str] = mapped_column(String(64))
+    survey_status: Mapped[str] = mapped_column(String(16))
+    survey_date: Mapped[str | None] = mapped_column(String(10))
+    survey_mode: Mapped[str | None] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # learner attributes and outcomes
+
+
+class TracerAggregate(Base):
+    __tablename__ = "tracer_aggregates"
+    submission_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("tracer_submissions.id", ondelete="CASCADE"), primary_key=True)
+    programme_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    graduates: Mapped[int] = mapped_column(Integer)
+    surveyed: Mapped[int] = mapped_column(Integer)
+    respondents: Mapped[int] = mapped_column(Integer)
+    employed_formal: Mapped[int] = mapped_column(Integer)
+    employed_informal: Mapped[int] = mapped_column(Integer)
+    self_employed: Mapped[int] = mapped_column(Integer)
+    employed_in_occupation: Mapped[int | None] = mapped_column(Integer)
+    wage_p25: Mapped[int | None] = mapped_column(BigInteger)
+    wage_median: Mapped[int | None] = mapped_column(BigInteger)
+    wage_p75: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class TracerEvent(Base):
+    """The tracer audit trail: submissions, withdrawals, deletions (counts, never ids)."""
+
+    __tablename__ = "tracer_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    institution_id: Mapped[str | None] = mapped_column(String(64))
+    cohort: Mapped[str | None] = mapped_column(String(7))
+    wave: Mapped[str | None] = mapped_column(String(3))
+    version: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+
+
 metadata = Base.metadata
 TABLES = [
     "provinces", "occupations", "programmes", "catalogue_loads", "api_keys",
     "demand_snapshots", "demand_rows", "feedback", "audit_log", "audit_rejects", "jobs",
+    "tracer_submissions", "tracer_records", "tracer_aggregates", "tracer_events",
 ]

@@ -13,6 +13,7 @@ workers at their next poll). A cancel before that commit leaves everything uncha
 from __future__ import annotations
 
 import codecs
+import contextlib
 import uuid
 from pathlib import Path as FilePath
 from typing import Annotated, Any
@@ -252,9 +253,15 @@ def _cross_chunk(typed: Any, period: str, offset: int, keys: dict, issues: _Issu
 
 def _child(url: str, job_id: str, path: str, period: str, chunk_rows: int, out: str) -> None:
     """In a child process: validate, write ``(status, frame, issues)`` to ``out`` (pickle).
-    The heavy pandas/pandera work holds the child's GIL, not the serving worker's."""
+    The heavy pandas/pandera work holds the child's GIL, not the serving worker's, and runs
+    at a lower CPU priority (nice 10), so that on a small machine the serving worker keeps
+    its core while a large file is checked."""
+    import os
     import pickle
     import time
+
+    with contextlib.suppress(OSError, AttributeError):  # best effort (not on every OS)
+        os.nice(10)
 
     from guidance.store.db import make_engine
     from guidance.store.jobs import JobCancelled, set_progress

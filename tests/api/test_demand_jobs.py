@@ -6,12 +6,21 @@ from __future__ import annotations
 import subprocess
 import threading
 
+import pytest
 from tests.api.test_demand import HEADER, _valid_csv, put_csv, table_fingerprints, wait_job
 
 from guidance.store.jobs import INTERRUPTED
 
 
-def test_valid_upload_is_202_then_succeeds_and_is_served_with_warnings(api, world):
+@pytest.mark.parametrize("where", ["thread", "child"])
+def test_valid_upload_is_202_then_succeeds_and_is_served_with_warnings(api, world, where,
+                                                                       monkeypatch):
+    """The same upload, validated in the runner thread (a small file) and in a child
+    process (a large one; forced here by the size threshold)."""
+    from guidance.api.routes import demand as demand_route
+
+    if where == "child":
+        monkeypatch.setattr(demand_route, "CHILD_MIN_BYTES", 0)
     period = "2032-01"
     lines = _valid_csv(world, period).splitlines()
     lines[0] += ",ghi_chu"

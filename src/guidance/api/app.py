@@ -117,14 +117,16 @@ def _no_nul(node: Any) -> None:
 
 def _components(schema: dict) -> None:
     """Models the routes reference by hand (``openapi_extra``) but FastAPI cannot see:
-    ``BatchRequest`` (the JSON body of ``/recommendations/batch``) and its parts."""
-    from guidance.api.schemas import BatchRequest
+    the JSON bodies of ``/recommendations``, ``/what-if`` and ``/batch`` (validated in the
+    thread pool, see ``routes/recommendations.py``) and their parts."""
+    from guidance.api.schemas import BatchRequest, RecommendRequest, WhatIfRequest
 
     comps = schema.setdefault("components", {}).setdefault("schemas", {})
-    extra = BatchRequest.model_json_schema(ref_template="#/components/schemas/{model}")
-    for name, definition in extra.pop("$defs", {}).items():
-        comps.setdefault(name, definition)
-    comps.setdefault("BatchRequest", extra)
+    for model in (BatchRequest, RecommendRequest, WhatIfRequest):
+        extra = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in extra.pop("$defs", {}).items():
+            comps.setdefault(name, definition)
+        comps.setdefault(model.__name__, extra)
 
 
 _ERROR_REF = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}

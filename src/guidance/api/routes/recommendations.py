@@ -11,12 +11,14 @@ import time
 from dataclasses import asdict
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
+from guidance.api.bodies import limiter, validate_json, validated
 from guidance.api.deps import Caller, Ctx, DbCtx, ModelDep, authorize
-from guidance.api.errors import MAX_VALIDATION_DETAILS, Unprocessable, UnsupportedMediaType
+from guidance.api.errors import Unprocessable, UnsupportedMediaType
 from guidance.api.holder import Served
 from guidance.api.routes._util import finite, unprocessable
 from guidance.api.schemas import (
@@ -54,10 +56,9 @@ def _deadline(request: Request) -> float | None:
 
 
 def _json_body(model: type) -> object:
-    """A dependency that reads the body and validates it as ``model`` in the thread pool:
-    a public body at its 64 KiB limit with thousands of unknown keys costs ~20 ms of
-    validation, which on the event loop would stall every other request, probes included.
-    The OpenAPI request body is declared by hand (``_body_doc``)."""
+    """A dependency that reads the body and validates it as ``model`` off the event loop,
+    a few at a time (``guidance.api.bodies``). The OpenAPI request body is declared by hand
+    (``_body_doc``)."""
 
     async def read(request: Request) -> object:
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -66,16 +67,9 @@ def _json_body(model: type) -> object:
                                 details=[{"loc": ["body"], "msg": "not JSON",
                                           "type": "content_type"}])
         raw = await request.body()
-        return await run_in_threadpool(_validate_json, model, raw)
+        return await validated(request.app.state.ctx.extra, model, raw)
 
     return Depends(read)
-
-
-def _validate_json(model: type, raw: bytes) -> object:
-    try:
-        return model.model_validate_json(raw)
-    except ValidationError as exc:
-        raise _invalid_json(exc) from None
 
 
 def _body_doc(name: str) -> dict:
@@ -154,26 +148,13 @@ _BATCH_BODY = {"responses": {"415": {"description": "neither application/json no
 }}}
 
 
-def _invalid_json(exc: ValidationError) -> Unprocessable:
-    """The first ``MAX_VALIDATION_DETAILS`` errors (only those converted) and the count."""
-    errors = exc.errors(include_url=False, include_context=False, include_input=False)
-    details = [{"loc": [str(x)[:200] for x in ("body", *e.get("loc", ()))][:20],
-                "msg": str(e.get("msg", ""))[:500], "type": str(e.get("type", ""))[:100]}
-               for e in errors[:MAX_VALIDATION_DETAILS]]
-    return Unprocessable("the request is not valid", details=details,
-                         details_total=exc.error_count())
-
-
 def _parse(raw: bytes, ctype: str) -> BatchRequest:
     """The batch body as JSON or CSV (run in the thread pool: at the 1 MiB limit, parsing
     and validating take milliseconds that the event loop must not spend)."""
     if ctype == "text/csv":
         return _parse_csv(raw)
     if ctype in ("application/json", ""):
-        try:
-            return BatchRequest.model_validate_json(raw)
-        except ValidationError as exc:
-            raise _invalid_json(exc) from None
+        return validate_json(BatchRequest, raw)
     raise UnsupportedMediaType("send application/json or text/csv")
 
 
@@ -227,7 +208,8 @@ async def batch(request: Request, model: ModelDep, ctx: DbCtx,
     """Counsellors: up to 500 learners at once, as JSON (``BatchRequest``) or CSV."""
     raw = await request.body()
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await run_in_threadpool(_parse, raw, ctype)
+    body = await anyio.to_thread.run_sync(_parse, raw, ctype,
+                                          limiter=limiter(request.app.state.ctx.extra))
     return await run_in_threadpool(_run_batch, body, request, model, ctx, principal)
 
 

@@ -128,7 +128,9 @@ def test_sigkill_mid_upload_ten_times(seeded, model_path, tmp_path, world):
 async def _drive(url: str, body: dict, rate: float, seconds: float, during) -> list:  # noqa: ANN001
     """Open-loop load: one request every 1/rate s, whatever the latency."""
     results: list = []
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    # idle connections expire on the client first (2 s < the server's 5 s keep-alive), so a
+    # request is never sent on a connection the server is closing at that moment
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64, keepalive_expiry=2)
     async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
 
         async def one() -> None:
@@ -244,7 +246,13 @@ def test_sigterm_lets_in_flight_requests_finish(seeded, model_path, tmp_path, le
     try:
         with ThreadPoolExecutor(3) as pool:
             futures = [pool.submit(call, i) for i in range(3)]
-            time.sleep(0.5)
+            # SIGTERM only once the server holds all three (on a busy machine a fixed pause
+            # let a connection arrive after the listener had closed)
+            deadline = time.monotonic() + 60
+            while _in_flight(server.url) < 3:
+                assert time.monotonic() < deadline, "the batches never were in flight"
+                assert not any(f.done() for f in futures), [f.result() for f in futures]
+                time.sleep(0.02)
             server.proc.send_signal(signal.SIGTERM)
             t_term = time.monotonic()
             done = [f.result() for f in futures]
@@ -253,12 +261,17 @@ def test_sigterm_lets_in_flight_requests_finish(seeded, model_path, tmp_path, le
     finally:
         server.stop()
     assert codes == [200] * 3
-    assert max(t for _, t in done) > t_term + 0.2  # they really were in flight
+    assert min(t for _, t in done) > t_term  # they really were in flight at SIGTERM
     assert server.proc.returncode in (0, -signal.SIGTERM)
     from datetime import date
 
     rows = export_audit(seeded.engine, date(2000, 1, 1), date(2100, 1, 1))
     assert sum(r["route"] == "recommendations/batch" for r in rows) == 3 * 200
+
+
+def _in_flight(url: str) -> float:
+    text = httpx.get(f"{url}/metrics", timeout=10).text
+    return sum(v for _, v in _samples(text, "guidance_requests_in_flight"))
 
 
 def _samples(text: str, name: str) -> list[tuple[dict, float]]:

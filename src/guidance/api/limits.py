@@ -233,6 +233,7 @@ class LimitMiddleware:
             await send(message)
 
         self.in_flight += 1
+        self.metrics.in_flight.inc()
         budget = self._timeout(scope)
         scope.setdefault("state", {})["deadline"] = time.monotonic() + budget
         task = asyncio.ensure_future(self.app(scope, receive_limited, send_tracked))
@@ -262,6 +263,7 @@ class LimitMiddleware:
             if not task.done():
                 task.cancel()
             self.in_flight -= 1
+            self.metrics.in_flight.dec()
 
     def _timeout(self, scope: dict) -> float:
         """Uploads (a body limit larger than the JSON one) get ``upload_timeout`` to arrive:

@@ -47,6 +47,9 @@ class Metrics:
         self.audit_pending = Gauge("guidance_audit_pending",
                                    "Audit records handed over and not yet written",
                                    registry=self.registry, **sum_mode)
+        self.in_flight = Gauge("guidance_requests_in_flight",
+                               "Requests being handled now (probes not counted)",
+                               registry=self.registry, **sum_mode)
         self.model_loads = Gauge("guidance_model_load_failures",
                                  "Failed model loads since start", registry=self.registry,
                                  **sum_mode)

@@ -125,34 +125,36 @@ async def _during(up: threading.Thread, lat: list, url: str, path: str, payload:
         lat.append(await open_loop(url, path, payload, 2, rate))
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rows", default="100000,1000000", help="comma-separated row counts")
-    ap.add_argument("--rate", type=float, default=20.0, help="recommendations per second")
-    ap.add_argument("--idle-seconds", type=float, default=8.0)
-    ap.add_argument("--max-iter", type=int, default=10)
-    args = ap.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="guidance-upload-bench-"))
-    built = build(work, args.max_iter)
+def serve_and_upload(built: dict, work: Path, args: argparse.Namespace, python: str,
+                     label: str) -> None:
+    """One server (``python`` -m guidance serve) on the built database: idle latency, then
+    each upload with the recommendation latency while it runs. Each server starts from its own
+    copy of the database, so both do the same work."""
+    import shutil
+
+    db = work / f"bench-{label}.db"  # each server starts from the same database
+    shutil.copyfile(work / "bench.db", db)
+    built = {**built, "url": f"sqlite:///{db}"}
     port = free_port()
     env = {**os.environ, "GUIDANCE_DATABASE_URL": built["url"],
-           "GUIDANCE_MODEL_PATH": str(built["job"]), "GUIDANCE_VAR_DIR": str(work / "var"),
+           "GUIDANCE_MODEL_PATH": str(built["job"]), "GUIDANCE_VAR_DIR": str(work / f"var-{label}"),
            "GUIDANCE_API_SECRET": "bench", "GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE": "10000000",
            "GUIDANCE_RATE_LIMIT_KEY_PER_MINUTE": "10000000",
            "GUIDANCE_MAX_UPLOAD_BYTES": str(256 << 20)}
     url = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "guidance", "serve", "--port", str(port), "--workers", "1"]
+    cmd = [python, "-m", "guidance", "serve", "--port", str(port), "--workers", "1"]
     payload = {"profile": learner(built["tables"])}
     path = "/api/v1/recommendations"
-    with launched(cmd, env, work / "server.log", url + "/readyz") as proc:
+    with launched(cmd, env, work / f"server-{label}.log", url + "/readyz") as proc:
         asyncio.run(open_loop(url, path, payload, 2, args.rate))  # warm up
         idle = asyncio.run(open_loop(url, path, payload, args.idle_seconds, args.rate))
-        print(f"idle: recommendations p50 {idle['p50_ms']:.1f} ms, p99 {idle['p99_ms']:.1f} ms "
+        print(f"{label} idle: recommendations p50 {idle['p50_ms']:.1f} ms, p99 {idle['p99_ms']:.1f} ms "
               f"(n={idle['n']}, non-200 {idle['non_200']}); server RSS {rss(proc.pid) / 2**20:.0f} MiB")
         sizes: list[int | None] = [None] + [int(x) for x in args.rows.split(",") if x]
         for i, rows in enumerate(sizes):
             f = work / f"demand-{i}.csv"
             n = csv_file(f, built["tables"], "2040-01", rows)
+            label_ = label
             label = f"{n:,} rows ({'every pair, valid' if rows is None else 'repeating pairs'})"
             stop, peak, res = threading.Event(), {}, {}
             base = rss(proc.pid)
@@ -170,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             p50s = [x["p50_ms"] for x in lat]
             p99s = [x["p99_ms"] for x in lat]
             non200 = sum(x["non_200"] for x in lat)
-            print(f"{label}, {f.stat().st_size / 2**20:.1f} MiB: job {res['status']} in "
+            print(f"{label_}: {label}, {f.stat().st_size / 2**20:.1f} MiB: job {res['status']} in "
                   f"{res['wall_s']:.1f} s (202 after {res['accepted_s']:.2f} s; total "
                   f"{time.perf_counter() - t0:.1f} s), errors {res['error_count']:,} "
                   f"(listed {res['errors_listed']}), server RSS {base / 2**20:.0f} → peak "
@@ -178,6 +180,23 @@ def main(argv: list[str] | None = None) -> int:
                   f"{max(p50s) if p50s else float('nan'):.1f} ms (worst 2-s window), p99 "
                   f"{max(p99s) if p99s else float('nan'):.1f} ms, non-200 {non200}")
             f.unlink()
+            label = label_
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", default="100000,1000000", help="comma-separated row counts")
+    ap.add_argument("--rate", type=float, default=20.0, help="recommendations per second")
+    ap.add_argument("--idle-seconds", type=float, default=8.0)
+    ap.add_argument("--max-iter", type=int, default=10)
+    ap.add_argument("--baseline-python", default=None,
+                    help="also run a server with this interpreter (an older checkout's venv) first")
+    args = ap.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="guidance-upload-bench-"))
+    built = build(work, args.max_iter)
+    if args.baseline_python:
+        serve_and_upload(built, work, args, args.baseline_python, "baseline")
+    serve_and_upload(built, work, args, sys.executable, "ours")
     return 0
 
 

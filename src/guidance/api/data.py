@@ -56,13 +56,24 @@ def demand_key(engine: Any, months: int) -> tuple:
     return tuple((s.period, s.content_hash) for s in snaps)
 
 
-def read_demand(engine: Any, key: tuple) -> Any | None:
-    """The demand rows of the snapshots named by ``key`` (None when there are none)."""
+def read_demand(engine: Any, key: tuple, cache: dict | None = None) -> Any | None:
+    """The demand rows of the snapshots named by ``key`` (None when there are none).
+    ``cache`` ((period, content hash) → rows) saves reading the snapshots that did not change
+    since the last call (an upload changes one period of fifteen); it keeps only ``key``'s."""
     import pandas as pd
 
     from guidance.store.demand import get_demand
 
     if not key:
         return None
-    frames = [get_demand(engine, period=p) for p, _ in key]
+    cache = {} if cache is None else cache
+    frames = []
+    for period, content_hash in key:
+        frame = cache.get((period, content_hash))
+        if frame is None:
+            frame = get_demand(engine, period=period)
+            cache[(period, content_hash)] = frame
+        frames.append(frame)
+    for k in [k for k in cache if k not in set(key)]:
+        del cache[k]
     return pd.concat(frames, ignore_index=True)

@@ -185,6 +185,10 @@ class ModelHolder:
         self._db_ready = db_ready or (lambda: True)
         self._current: Served | None = None
         self._load_lock = threading.Lock()
+        # one demand refresh at a time: the job runner, every status poll of a finished
+        # upload and the watcher all ask; the first does the work, the others find it done
+        self._refresh_lock = threading.Lock()
+        self._demand_frames: dict = {}  # (period, content hash) -> rows, reused across swaps
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._tried_fp: tuple | None = None
@@ -264,7 +268,7 @@ class ModelHolder:
         if len(tables["programmes"]) == 0:
             raise LoadFailed("the catalogue in the database is empty (guidance db load)")
         key = demand_key(self.engine, self.demand_months)
-        demand = read_demand(self.engine, key)
+        demand = read_demand(self.engine, key, self._demand_frames)
         models, meta, version = self.source.load()
         try:
             extra = {} if self.shortlist is None else {"shortlist": self.shortlist}
@@ -281,18 +285,19 @@ class ModelHolder:
         """Point the served recommender at the newest snapshots if they changed."""
         from guidance.api.data import demand_key, read_demand
 
-        cur = self._current
-        if cur is None:
-            return False
-        key = demand_key(self.engine, self.demand_months)
-        if key == cur.demand_key:
-            return False
-        demand = read_demand(self.engine, key)
-        if demand is None:
-            return False
-        with cur.lock:  # no request is inside the model while it changes
-            cur.recommender.set_demand(demand)
-            cur.demand_key = key
+        with self._refresh_lock:
+            cur = self._current
+            if cur is None:
+                return False
+            key = demand_key(self.engine, self.demand_months)
+            if key == cur.demand_key:
+                return False
+            demand = read_demand(self.engine, key, self._demand_frames)
+            if demand is None:
+                return False
+            with cur.lock:  # no request is inside the model while it changes
+                cur.recommender.set_demand(demand)
+                cur.demand_key = key
         log.info("demand switched to %s", cur.demand_period)
         for fn in self.listeners:
             fn(cur)

@@ -18,8 +18,9 @@ any other route                        ``MAX_BODY_BYTES``                1 MiB
 
 A body beyond its limit is refused with 413 before it is parsed, whether the limit is
 exceeded by the declared ``Content-Length`` or while the body streams in. A NUL byte in a
-body is refused (422), except in an XLSX body on the routes of :func:`binary_bodies` (a
-workbook is a zip file, full of NUL bytes; the reader checks it).
+body is refused (422), except on the routes of :func:`binary_bodies`: a tracer submission
+may be an XLSX workbook (a zip file, full of NUL bytes), and the route itself names the
+problem of a text file holding NUL bytes (UTF-16, binary data).
 """
 
 from __future__ import annotations
@@ -132,9 +133,9 @@ def body_limits(settings: Any, api: str = "/api/v1") -> list[tuple[str, str, boo
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def binary_bodies(api: str = "/api/v1") -> list[tuple[str, str, str]]:
-    """``(method, path prefix, media type)`` whose bodies may hold NUL bytes."""
-    return [("PUT", f"{api}/institutions/", XLSX)]
+def binary_bodies(api: str = "/api/v1") -> list[tuple[str, str]]:
+    """``(method, path prefix)`` whose bodies may hold NUL bytes (the route checks)."""
+    return [("PUT", f"{api}/institutions/")]
 
 
 def _host_of(value: str) -> str:
@@ -180,7 +181,7 @@ class LimitMiddleware:
     def __init__(self, app: Any, *, max_body: int, limits: list[tuple[str, str, bool, int]],
                  max_concurrency: int, timeout: float, metrics: Any,
                  upload_timeout: float | None = None,
-                 binary: list[tuple[str, str, str]] | None = None) -> None:
+                 binary: list[tuple[str, str]] | None = None) -> None:
         self.app = app
         self.binary = binary or []
         self.upload_timeout = max(timeout, upload_timeout or timeout)
@@ -280,12 +281,7 @@ class LimitMiddleware:
 
     def _binary(self, scope: dict) -> bool:
         method, path = scope["method"], scope["path"]
-        ctype = b""
-        for k, v in scope.get("headers", []):
-            if k == b"content-type":
-                ctype = v.split(b";")[0].strip().lower()
-        return any(m == method and path.startswith(p) and ctype == t.encode()
-                   for m, p, t in self.binary)
+        return any(m == method and path.startswith(p) for m, p in self.binary)
 
     def _timeout(self, scope: dict) -> float:
         """Uploads (a body limit larger than the JSON one) get ``upload_timeout`` to arrive:

@@ -165,9 +165,12 @@ def _error_url(institution_id: str, error_id: str) -> str:
 
 def _process(ctx: Ctx, path: FilePath, institution_id: str, cohort: str, wave: str,
              name: str, media: str, actor: str, *, progress: Any = None,
-             on_commit: Any = None) -> Any:
+             cancel: Any = None, on_commit: Any = None) -> Any:
     """Read, validate and store the spooled file; raises :class:`_Refused` (nothing was
-    written but the annotated copy) or :class:`Conflict`."""
+    written but the annotated copy) or :class:`Conflict`. ``progress`` (a job's, which
+    writes to the database) is called only outside the version's write transaction (a
+    second writer inside it would wait for it on SQLite); ``cancel()`` is a read, checked
+    per chunk inside it."""
     from sqlalchemy.exc import IntegrityError
 
     from guidance.store.tracer import TracerRejected, submit
@@ -177,14 +180,31 @@ def _process(ctx: Ctx, path: FilePath, institution_id: str, cohort: str, wave: s
 
     if progress is not None:
         progress(0, None)
+    data = path.read_bytes()
     try:
-        sheet = read_bytes(path.read_bytes(), ctx.secret, name,
-                           max_bytes=ctx.settings.max_upload_bytes)
+        if media == XLSX and not data.startswith(b"PK\x03\x04"):
+            raise TracerFileError("the body was sent as XLSX but is not an XLSX workbook",
+                                  "nội dung gửi dạng XLSX nhưng không phải tệp XLSX")
+        if media != XLSX and data[:2] not in (b"\xff\xfe", b"\xfe\xff") and (
+                b"\x00" in data or b"\\u0000" in data):
+            # the edge lets NUL bytes through on this route (workbooks are full of them)
+            raise TracerFileError(
+                "the file holds NUL bytes: binary data (or UTF-16 without a byte-order "
+                "mark), not CSV or JSON text; save it as CSV UTF-8 or XLSX",
+                "tệp chứa byte NUL: dữ liệu nhị phân (hoặc UTF-16), không phải văn bản CSV "
+                "hay JSON; hãy lưu lại dạng CSV UTF-8 hoặc XLSX")
+        sheet = read_bytes(data, ctx.secret, name, max_bytes=ctx.settings.max_upload_bytes)
+        del data
+        if not sheet.rows and not any(i.severity == "error" for i in sheet.issues):
+            raise TracerFileError("the file has a header but no rows",
+                                  "tệp chỉ có dòng tiêu đề, không có dòng dữ liệu")
     except TracerFileError as exc:
         raise _file_refused(exc) from None
+    if progress is not None:
+        progress(0, len(sheet.rows), force=True)
     try:
         return submit(ctx.engine, institution_id, cohort, wave, sheet, ctx.secret, actor,
-                      filename=name, progress=progress, on_commit=on_commit)
+                      filename=name, cancel=cancel, on_commit=on_commit)
     except TracerRejected as exc:
         result = exc.result
         err_name = FilePath(name).stem + "-errors" + (".xlsx" if media == XLSX else ".csv")
@@ -296,7 +316,8 @@ def run_tracer_submission(ctx: Ctx, job: Any, progress: Any) -> None:
     """The runner function of kind ``tracer_submission`` (see ``guidance.api.jobs``): the
     job is marked succeeded inside the transaction that writes the version."""
     from guidance.api.jobs import JobFailed
-    from guidance.store.jobs import mark_succeeded
+    from guidance.store.jobs import JobCancelled, get_job, mark_succeeded
+    from guidance.store.tracer import Cancelled
 
     p = job.params or {}
     path = FilePath(p["spool"])
@@ -308,10 +329,18 @@ def run_tracer_submission(ctx: Ctx, job: Any, progress: Any) -> None:
                        message=f"stored version {res.version} ({res.rows:,} rows)",
                        done=res.rows)
 
+    def cancel() -> bool:
+        j = get_job(ctx.engine, job.id)
+        return j is None or j.cancel_requested
+
     try:
         _process(ctx, path, p["institution_id"], p["cohort"], p["wave"], p["filename"],
-                 p["media_type"], p["actor"], progress=progress, on_commit=commit)
+                 p["media_type"], p["actor"], progress=progress, cancel=cancel,
+                 on_commit=commit)
         status = 200
+    except (Cancelled, JobCancelled):
+        status = 499  # cancelled (or the runner is stopping): nothing was written
+        raise JobCancelled(job.id) from None
     except _Refused as exc:
         status = 422
         raise JobFailed(exc.message, exc.details, {

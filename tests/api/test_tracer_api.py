@@ -467,3 +467,23 @@ def test_error_files_keep_the_newest_fifty_for_thirty_days(api):
     with eng.connect() as conn:
         assert b_id not in set(conn.execute(select(FILES.c.id)).scalars())
     assert purge_error_files(eng, 0, now=t0 + timedelta(days=2)) == 50
+
+
+def test_a_concurrent_version_is_409_not_503(api, world, monkeypatch):
+    """Two versions of one (institution, cohort, wave) committed at the same moment (the
+    unique version index refuses the second, possible on PostgreSQL): 409, send again."""
+    from sqlalchemy.exc import IntegrityError
+
+    import guidance.store.tracer as store_tracer
+    from guidance.store.db import StoreError
+
+    def clash(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        try:
+            raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+        except IntegrityError as exc:
+            raise StoreError("tracer submission rolled back") from exc
+
+    monkeypatch.setattr(store_tracer, "submit", clash)
+    a = api.seeded.institution_a
+    r = put(api, a, rows_csv(programmes(world, a)[0], range(2)), headers=api.institution_a)
+    assert r.status_code == 409 and "send the file again" in r.json()["error"]["message"]

@@ -173,6 +173,7 @@ def _process(ctx: Ctx, path: FilePath, institution_id: str, cohort: str, wave: s
     per chunk inside it."""
     from sqlalchemy.exc import IntegrityError
 
+    from guidance.store.db import StoreError
     from guidance.store.tracer import TracerRejected, submit
     from guidance.store.tracer_errors import save_error_file
     from guidance.tracer.annotate import annotated_copy
@@ -216,7 +217,9 @@ def _process(ctx: Ctx, path: FilePath, institution_id: str, cohort: str, wave: s
             f"refused, nothing was written: {result.n_errors} error(s)",
             details=[_issue(e) for e in result.errors], details_total=result.n_errors,
             extra={"error_file_url": _error_url(institution_id, error_id)}) from None
-    except IntegrityError:
+    except StoreError as exc:  # the write transaction wraps the driver's error
+        if not isinstance(exc.__cause__, IntegrityError):
+            raise
         raise Conflict("another version of this cohort and wave was stored at the same "
                        "moment; send the file again") from None
 

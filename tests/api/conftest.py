@@ -1,7 +1,8 @@
 """API fixtures: a tiny demo world and two model versions trained once per session, and
 for each test a database of each engine (SQLite file in tmp_path; PostgreSQL in a fresh
 random schema, which FAILS rather than skips when the server is down) holding that world's
-catalogue, its newest demand periods and two API keys."""
+catalogue, its newest demand periods and API keys (admin, counsellor, and an institution key
+for each of two institutions of the catalogue)."""
 
 from __future__ import annotations
 
@@ -77,6 +78,10 @@ class Seeded:
     counsellor_key: str
     counsellor_id: int
     periods: list[str]
+    institution_a: str = ""  # two institutions of the tiny world's catalogue, with a key each
+    institution_b: str = ""
+    institution_a_key: str = ""
+    institution_b_key: str = ""
 
 
 def newest_demand(world: dict, n: int = DEMAND_PERIODS):  # noqa: ANN201 - DataFrame
@@ -101,7 +106,11 @@ def seeded(db_url, world) -> Iterator[Seeded]:
     load_demand(engine, demand)
     _, admin = create_key(engine, "admin", "admin")
     cid, counsellor = create_key(engine, "counsellor", "counsellor")
-    yield Seeded(db_url, engine, admin, counsellor, cid, sorted(demand["period"].unique()))
+    inst_a, inst_b = sorted(world["programmes"]["institution_id"].astype(str).unique())[:2]
+    _, key_a = create_key(engine, "clerk A", "institution", inst_a)
+    _, key_b = create_key(engine, "clerk B", "institution", inst_b)
+    yield Seeded(db_url, engine, admin, counsellor, cid, sorted(demand["period"].unique()),
+                 inst_a, inst_b, key_a, key_b)
     engine.dispose()
 
 
@@ -147,6 +156,8 @@ def api(seeded, model_path, tmp_path) -> Iterator:
         client.model_path = model_path
         client.admin = {"X-API-Key": seeded.admin_key}
         client.counsellor = {"X-API-Key": seeded.counsellor_key}
+        client.institution_a = {"X-API-Key": seeded.institution_a_key}
+        client.institution_b = {"X-API-Key": seeded.institution_b_key}
         yield client
 
 

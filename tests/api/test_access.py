@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from fastapi.routing import iter_route_contexts
 
-from guidance.api.security import ACCESS, ADMIN, COUNSELLOR, PUBLIC
+from guidance.api.security import ACCESS, ADMIN, COUNSELLOR, INSTITUTION, PUBLIC
 
-SAMPLE_PATH = {"{programme_id}": "NO-SUCH-ID", "{period}": "2031-01"}
+SAMPLE_PATH = {"{programme_id}": "NO-SUCH-ID", "{period}": "2031-01", "{cohort}": "2025-06",
+               "{wave}": "12m", "{version}": "1", "{error_id}": "0" * 32}
 
 
 def _app_routes(app) -> set[tuple[str, str]]:  # noqa: ANN001
@@ -30,13 +31,14 @@ def test_every_route_is_in_the_matrix_and_nothing_else(api):
 
 
 def _call(api, method: str, path: str, role: str):  # noqa: ANN001, ANN202
-    for k, v in SAMPLE_PATH.items():
+    for k, v in {**SAMPLE_PATH, "{institution_id}": api.seeded.institution_a}.items():
         path = path.replace(k, v)
-    headers = {PUBLIC: {}, COUNSELLOR: api.counsellor, ADMIN: api.admin}[role]
+    headers = {PUBLIC: {}, COUNSELLOR: api.counsellor, ADMIN: api.admin,
+               INSTITUTION: api.institution_a}[role]
     return api.request(method, path, headers=headers)
 
 
-@pytest.mark.parametrize("role", [PUBLIC, COUNSELLOR, ADMIN])
+@pytest.mark.parametrize("role", [PUBLIC, COUNSELLOR, ADMIN, INSTITUTION])
 def test_each_route_refuses_exactly_the_roles_it_should(api, role):
     for (method, path), allowed in sorted(ACCESS.items()):
         if path == "/api/v1/models/reload" and role == ADMIN:

@@ -34,7 +34,7 @@ End = Annotated[date, Query(description=f"last day (UTC), inclusive; {FIRST_DAY}
                                         f"{LAST_DAY}; before start: an empty answer")]
 Route = Annotated[str | None, Query(min_length=1, max_length=200,
                                     description="only this route (exact match)")]
-Role = Annotated[Literal["public", "counsellor", "admin"] | None,
+Role = Annotated[Literal["public", "counsellor", "admin", "institution"] | None,
                  Query(description="only requests made with this role")]
 RequestId = Annotated[str | None, Query(min_length=1, max_length=64,
                                         description="only this request id (exact match)")]

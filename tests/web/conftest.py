@@ -90,7 +90,7 @@ def live(world, artifacts, tmp_path_factory) -> Iterator[Live]:  # noqa: F811
             raise AssertionError("web test server not ready: "
                                  + (tmp / "server.log").read_text()[-3000:])
         time.sleep(0.1)
-    for path in ("/", "/counsellor", "/admin"):  # compile the templates once
+    for path in ("/", "/counsellor", "/institution", "/admin"):  # compile the templates once
         assert httpx.get(base + path, timeout=10).status_code == 200
     yield Live(base, admin, counsellor, sorted(demand["period"].unique()), world)
     proc.terminate()

@@ -243,10 +243,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         EdgeMiddleware,
         LimitMiddleware,
         TrustedHosts,
+        binary_bodies,
         body_limits,
     )
     from guidance.api.metrics import Metrics
-    from guidance.api.routes import catalogue, demand, feedback, models, ops, recommendations
+    from guidance.api.routes import (
+        catalogue,
+        demand,
+        feedback,
+        models,
+        ops,
+        recommendations,
+        tracer,
+    )
     from guidance.api.security import API, RateLimiter, TrustedProxies
     from guidance.store.audit import AuditWriter
     from guidance.store.db import make_engine
@@ -276,10 +285,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ctx.jobs = JobRunner(engine)
     ctx.jobs.register(demand.KIND, lambda job, progress: demand.run_demand_upload(ctx, job,
                                                                                  progress))
+    ctx.jobs.register(tracer.KIND, lambda job, progress: tracer.run_tracer_submission(
+        ctx, job, progress))
     app.state.ctx = ctx
     errors.install(app)
     from guidance.api.routes import audit as audit_routes
-    for module in (ops, recommendations, catalogue, demand, feedback, audit_routes, models):
+    for module in (ops, recommendations, catalogue, demand, feedback, audit_routes, models,
+                   tracer):
         app.include_router(module.router)
     install_pages(app, dependencies=[Depends(authorize)])
     docs_html = _docs_html(app)
@@ -290,7 +302,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        limits=body_limits(settings, API),
                        max_concurrency=settings.max_concurrency,
                        timeout=settings.request_timeout_seconds, metrics=metrics,
-                       upload_timeout=settings.upload_timeout_seconds)
+                       upload_timeout=settings.upload_timeout_seconds,
+                       binary=binary_bodies(API))
     app.add_middleware(TrustedHosts, allowed=settings.allowed_hosts)
     app.add_middleware(EdgeMiddleware, metrics=metrics,
                        csp_for=lambda path: docs_csp if path.startswith("/docs") else STRICT_CSP)

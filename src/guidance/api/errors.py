@@ -24,12 +24,14 @@ class ApiError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, *, details: Any = None,
-                 headers: dict[str, str] | None = None, details_total: int | None = None) -> None:
+                 headers: dict[str, str] | None = None, details_total: int | None = None,
+                 extra: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
         self.headers = headers
         self.details_total = details_total  # when ``details`` was already cut by the raiser
+        self.extra = extra  # further fields of the error object (e.g. ``error_file_url``)
 
 
 class NotAuthenticated(ApiError):
@@ -182,6 +184,8 @@ def install(app: FastAPI) -> None:
         shown = len(exc.details) if isinstance(exc.details, list) else 0
         if exc.details_total is not None and exc.details_total > shown:
             body["error"].update(details_total=exc.details_total, details_truncated=True)
+        for k, v in (exc.extra or {}).items():
+            body["error"].setdefault(k, v)
         return JSONResponse(body, status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)

@@ -12,11 +12,14 @@ route                                  setting (``GUIDANCE_…``)          defau
 ``POST /api/v1/recommendations/what-if`` ``MAX_PUBLIC_BODY_BYTES``       64 KiB
 ``POST /api/v1/recommendations/batch`` ``MAX_BATCH_BODY_BYTES``          1 MiB
 ``PUT /api/v1/demand/{period}``        ``MAX_UPLOAD_BYTES``              64 MiB
+``PUT /api/v1/institutions/{id}/tracer/{cohort}/{wave}`` ``MAX_UPLOAD_BYTES``  64 MiB
 any other route                        ``MAX_BODY_BYTES``                1 MiB
 =====================================  ===============================  ===========
 
 A body beyond its limit is refused with 413 before it is parsed, whether the limit is
-exceeded by the declared ``Content-Length`` or while the body streams in.
+exceeded by the declared ``Content-Length`` or while the body streams in. A NUL byte in a
+body is refused (422), except in an XLSX body on the routes of :func:`binary_bodies` (a
+workbook is a zip file, full of NUL bytes; the reader checks it).
 """
 
 from __future__ import annotations
@@ -122,7 +125,16 @@ def body_limits(settings: Any, api: str = "/api/v1") -> list[tuple[str, str, boo
         ("POST", f"{api}/recommendations/what-if", False, settings.max_public_body_bytes),
         ("POST", f"{api}/recommendations/batch", False, settings.max_batch_body_bytes),
         ("PUT", f"{api}/demand/", True, settings.max_upload_bytes),
+        ("PUT", f"{api}/institutions/", True, settings.max_upload_bytes),
     ]
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def binary_bodies(api: str = "/api/v1") -> list[tuple[str, str, str]]:
+    """``(method, path prefix, media type)`` whose bodies may hold NUL bytes."""
+    return [("PUT", f"{api}/institutions/", XLSX)]
 
 
 def _host_of(value: str) -> str:
@@ -167,8 +179,10 @@ class LimitMiddleware:
 
     def __init__(self, app: Any, *, max_body: int, limits: list[tuple[str, str, bool, int]],
                  max_concurrency: int, timeout: float, metrics: Any,
-                 upload_timeout: float | None = None) -> None:
+                 upload_timeout: float | None = None,
+                 binary: list[tuple[str, str, str]] | None = None) -> None:
         self.app = app
+        self.binary = binary or []
         self.upload_timeout = max(timeout, upload_timeout or timeout)
         self.max_body, self.limits = max_body, limits
         self.max_concurrency, self.timeout, self.metrics = max_concurrency, timeout, metrics
@@ -212,6 +226,7 @@ class LimitMiddleware:
         received = 0
         started = False
         tail = b""
+        nul_ok = self._binary(scope)
 
         async def receive_limited() -> dict:
             nonlocal received, tail
@@ -221,7 +236,7 @@ class LimitMiddleware:
                 received += len(chunk)
                 if received > limit:
                     raise _BodyTooLarge(limit)
-                if _has_nul(tail + chunk):
+                if not nul_ok and _has_nul(tail + chunk):
                     raise _NulCharacter
                 tail = chunk[-5:]
             return message
@@ -262,6 +277,15 @@ class LimitMiddleware:
             if not task.done():
                 task.cancel()
             self.in_flight -= 1
+
+    def _binary(self, scope: dict) -> bool:
+        method, path = scope["method"], scope["path"]
+        ctype = b""
+        for k, v in scope.get("headers", []):
+            if k == b"content-type":
+                ctype = v.split(b";")[0].strip().lower()
+        return any(m == method and path.startswith(p) and ctype == t.encode()
+                   for m, p, t in self.binary)
 
     def _timeout(self, scope: dict) -> float:
         """Uploads (a body limit larger than the JSON one) get ``upload_timeout`` to arrive:

@@ -316,6 +316,29 @@ class AuditPage(BaseModel):
     next_cursor: str | None
 
 
+class JobAccepted(BaseModel):
+    job_id: str
+    status: str
+    status_url: str
+
+
+class JobOut(BaseModel):
+    job_id: str
+    kind: str
+    status: str
+    message: str | None
+    created_at: str
+    updated_at: str
+    progress_done: int
+    progress_total: int | None
+    cancel_requested: bool
+    result: dict[str, Any] | None
+    warnings: list[dict[str, Any]]
+    warning_count: int
+    errors: list[dict[str, Any]]
+    error_count: int
+
+
 class ErrorDetail(BaseModel):
     code: str
     message: str = Field(max_length=1000)
@@ -325,6 +348,9 @@ class ErrorDetail(BaseModel):
                                       "when the list was cut (first 20 for request "
                                       "validation, first 1,000 otherwise)")
     details_truncated: bool | None = Field(None, description="true when details was cut")
+    error_file_url: str | None = Field(None, description="a refused tracer submission: "
+                                       "where to download the clerk's file with an error "
+                                       "column (null when the file could not be read at all)")
 
 
 class ErrorOut(BaseModel):
@@ -332,3 +358,126 @@ class ErrorOut(BaseModel):
 
 
 ERRORS = {s: {"model": ErrorOut} for s in (401, 403, 413, 422, 429, 503)}
+
+
+# --- the tracer database (api/routes/tracer.py) ---------------------------------------
+
+class TracerIssue(BaseModel):
+    """One finding of a tracer submission: the spreadsheet row (header = 1), column and
+    rule, in Vietnamese and English."""
+
+    row: int | None
+    column: str | None
+    rule: str
+    message_vi: str
+    message_en: str
+    severity: str = "error"
+
+
+class TracerSubmissionResult(BaseModel):
+    """A stored submission version, and what changed against the previous current one."""
+
+    submission_id: int
+    institution_id: str
+    cohort: str
+    wave: str
+    version: int
+    kind: str = Field(description="records | aggregates")
+    rows: int
+    added: int
+    changed: int
+    removed: int
+    warnings: list[TracerIssue]
+
+
+class TracerSubmissionOut(BaseModel):
+    submission_id: int
+    institution_id: str
+    cohort: str
+    wave: str
+    version: int
+    kind: str
+    created_at: str
+    rows: int
+    content_hash: str
+    warning_count: int
+    withdrawn: bool
+    withdrawn_at: str | None
+    withdrawn_reason: str | None
+
+
+class TracerSubmissionList(BaseModel):
+    """Every submission version, newest first; withdrawn ones are flagged with the reason."""
+
+    total: int
+    items: list[TracerSubmissionOut]
+
+
+class TracerRowsPage(BaseModel):
+    """The stored rows of one version (``learner_ref`` as its pseudonym only)."""
+
+    institution_id: str
+    cohort: str
+    wave: str
+    version: int
+    kind: str
+    withdrawn: bool
+    total: int
+    items: list[dict[str, Any]]
+
+
+class TracerWithdrawRequest(Strict):
+    reason: str = Field(min_length=1, max_length=500)
+    version: int | None = Field(None, ge=1, le=2**31 - 1,
+                                description="default: the current version")
+
+
+class TracerWithdrawOut(BaseModel):
+    institution_id: str
+    cohort: str
+    wave: str
+    version: int
+    reason: str
+
+
+class TracerCoverageRow(BaseModel):
+    institution_id: str
+    cohort: str
+    wave: str
+    version: int | None
+    kind: str | None
+    graduates_known: int | None
+    surveyed: int | None
+    responded: int | None
+    response_rate: float | None = Field(None, ge=0, le=1)
+
+
+class TracerCoverage(BaseModel):
+    items: list[TracerCoverageRow]
+
+
+class TracerNationalRow(TracerCoverageRow):
+    institution_name: str | None
+    status: str = Field(description="submitted | withdrawn | missing")
+
+
+class TracerNationalCoverage(BaseModel):
+    """Every institution of the catalogue × every (cohort, wave) any institution has
+    submitted: who has submitted, withdrawn, or not submitted (``missing``)."""
+
+    cohort_waves: list[str]
+    institutions: int
+    submitted: int
+    withdrawn: int
+    missing: int
+    items: list[TracerNationalRow]
+
+
+class TracerForgetRequest(Strict):
+    learner_ref: str = Field(min_length=1, max_length=200,
+                             description="the graduate's reference as the institutions send "
+                                         "it; pseudonymised at once, never stored or logged")
+
+
+class TracerForgetOut(BaseModel):
+    rows_deleted: int

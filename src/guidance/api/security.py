@@ -1,7 +1,8 @@
 """Who may do what: roles, the ``X-API-Key`` header and ONE access matrix (route × role).
 
-``public`` is anyone without a key (the learner form); keys carry ``counsellor`` or
-``admin``. Every API route depends on :func:`authorize`, which looks the matched route up
+``public`` is anyone without a key (the learner form); keys carry ``counsellor``,
+``admin`` or ``institution`` (a training institution's clerk: its key is bound to one
+``institution_id`` and reaches only that institution's tracer data and its own jobs). Every API route depends on :func:`authorize`, which looks the matched route up
 in :data:`ACCESS`; a route missing from the matrix is refused (fail closed), and a test
 fails when any route of the app is missing from it.
 """
@@ -19,11 +20,13 @@ from fastapi.security import APIKeyHeader
 
 from guidance.api.errors import Forbidden, NotAuthenticated, RateLimited
 
-PUBLIC, COUNSELLOR, ADMIN = "public", "counsellor", "admin"
-ROLES = (PUBLIC, COUNSELLOR, ADMIN)
+PUBLIC, COUNSELLOR, ADMIN, INSTITUTION = "public", "counsellor", "admin", "institution"
+ROLES = (PUBLIC, COUNSELLOR, ADMIN, INSTITUTION)
 ANYONE = frozenset(ROLES)
 STAFF = frozenset({COUNSELLOR, ADMIN})
 ADMINS = frozenset({ADMIN})
+TRACER = frozenset({INSTITUTION, ADMIN})  # an institution for its own id only, admins any
+JOB_OWNERS = frozenset({COUNSELLOR, ADMIN, INSTITUTION})  # admins, or the job's own key
 API = "/api/v1"
 
 # (method, route template) -> roles allowed. The single source of truth.
@@ -42,14 +45,28 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{API}/occupations"): ANYONE,
     ("GET", f"{API}/demand"): ANYONE,
     ("PUT", f"{API}/demand/{{period}}"): ADMINS,
-    ("GET", f"{API}/jobs/{{job_id}}"): STAFF,  # admins, or the key that created the job
-    ("POST", f"{API}/jobs/{{job_id}}/cancel"): STAFF,  # the same
+    ("GET", f"{API}/jobs/{{job_id}}"): JOB_OWNERS,  # admins, or the key that created the job
+    ("POST", f"{API}/jobs/{{job_id}}/cancel"): JOB_OWNERS,  # the same
     ("POST", f"{API}/feedback"): STAFF,
     ("GET", f"{API}/audit"): STAFF,  # counsellors see their own requests only
     ("GET", f"{API}/audit.csv"): ADMINS,
     ("GET", f"{API}/models"): ADMINS,
     ("GET", f"{API}/models/card"): ADMINS,
     ("POST", f"{API}/models/reload"): ADMINS,
+    # the tracer database (api/routes/tracer.py): an institution key sees its own id only;
+    # any other id is a 404, never a 403 (existence is not revealed)
+    ("GET", f"{API}/tracer/template"): TRACER,
+    ("PUT", f"{API}/institutions/{{institution_id}}/tracer/{{cohort}}/{{wave}}"): TRACER,
+    ("GET", f"{API}/institutions/{{institution_id}}/tracer"): TRACER,
+    ("GET", f"{API}/institutions/{{institution_id}}/tracer/{{cohort}}/{{wave}}/{{version}}"):
+        TRACER,
+    ("POST", f"{API}/institutions/{{institution_id}}/tracer/{{cohort}}/{{wave}}/withdraw"):
+        TRACER,
+    ("GET", f"{API}/institutions/{{institution_id}}/tracer/errors/{{error_id}}"): TRACER,
+    ("GET", f"{API}/institutions/{{institution_id}}/tracer/coverage"): TRACER,
+    ("GET", f"{API}/tracer/coverage"): ADMINS,
+    ("GET", f"{API}/tracer/submissions"): ADMINS,
+    ("POST", f"{API}/tracer/forget"): ADMINS,
 }
 
 
@@ -64,7 +81,8 @@ def _web_pages() -> dict[tuple[str, str], frozenset[str]]:
 ACCESS.update(_web_pages())
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
-                              description="API key of a counsellor or an admin "
+                              description="API key of a counsellor, an admin or an "
+                                          "institution "
                                           "(none for public routes)")
 
 
@@ -72,6 +90,7 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
 class Principal:
     role: str
     key_id: int | None = None
+    institution_id: str | None = None  # role ``institution`` only: the one it may reach
 
     @property
     def public(self) -> bool:
@@ -227,7 +246,7 @@ def authenticate(request: Request, secret: str | None) -> Principal:
         _auth_failed(ctx, "unknown_key")
         raise NotAuthenticated("unknown or revoked API key",
                                headers={"WWW-Authenticate": "X-API-Key"})
-    return Principal(info.role, info.id)
+    return Principal(info.role, info.id, info.institution_id)
 
 
 def authorize_principal(request: Request, principal: Principal) -> Principal:

@@ -117,6 +117,7 @@ def keys_list_command(args: argparse.Namespace) -> int:
 
 def purge_command(args: argparse.Namespace) -> int:
     from guidance.store.audit import purge
+    from guidance.store.tracer_errors import RETENTION_DAYS, purge_error_files
 
     days = getattr(args, "older_than_days", None)
     if days is None:
@@ -126,11 +127,13 @@ def purge_command(args: argparse.Namespace) -> int:
     engine = _ready_engine(args)
     try:
         counts = purge(engine, int(days))
+        error_files = purge_error_files(engine, RETENTION_DAYS)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:
         engine.dispose()
     print(f"purged records older than {days} days: {counts['audit_log']} audit, "
-          f"{counts['feedback']} feedback", file=sys.stderr)
+          f"{counts['feedback']} feedback; tracer error files older than {RETENTION_DAYS} "
+          f"days: {error_files}", file=sys.stderr)
     return 0

@@ -33,6 +33,7 @@ class KeyInfo:
     prefix: str
     created_at: datetime
     revoked_at: datetime | None
+    institution_id: str | None = None  # role ``institution`` only
 
     @property
     def active(self) -> bool:
@@ -54,7 +55,8 @@ def verify_secret(secret: str, stored: str) -> bool:
 
 def _info(row: object) -> KeyInfo:
     m = row._mapping  # type: ignore[attr-defined]
-    return KeyInfo(m["id"], m["name"], m["role"], m["prefix"], m["created_at"], m["revoked_at"])
+    return KeyInfo(m["id"], m["name"], m["role"], m["prefix"], m["created_at"], m["revoked_at"],
+                   m["institution_id"])
 
 
 def create_key(engine: Engine, name: str, role: str, institution_id: str | None = None

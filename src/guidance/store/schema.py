@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -316,9 +317,24 @@ class TracerEvent(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
+class TracerErrorFile(Base):
+    """The annotated copy of a refused tracer upload (the clerk's file with an error column;
+    pseudonyms, never raw ``learner_ref``), downloadable by its institution: at most the
+    newest 50 per institution, none older than 30 days (``store/tracer_errors.py``)."""
+
+    __tablename__ = "tracer_error_files"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random 32-hex
+    institution_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 metadata = Base.metadata
 TABLES = [
     "provinces", "occupations", "programmes", "catalogue_loads", "api_keys",
     "demand_snapshots", "demand_rows", "feedback", "audit_log", "audit_rejects", "jobs",
     "tracer_submissions", "tracer_records", "tracer_aggregates", "tracer_events",
+    "tracer_error_files",
 ]

@@ -99,12 +99,17 @@ def submit(engine: Engine, institution_id: str, cohort: str, wave: str,
            filename: str = "upload.csv", today: date | None = None,
            progress: Callable[[int, int], None] | None = None,
            cancel: Callable[[], bool] | None = None,
-           offering_map: dict[str, str] | None = None) -> SubmissionResult:
+           offering_map: dict[str, str] | None = None,
+           on_commit: Callable[[Any, SubmissionResult], None] | None = None
+           ) -> SubmissionResult:
     """Validate and store one submission version; raises :class:`TracerRejected` (every
     error, nothing written), :class:`TracerFileError` (unreadable file) or :class:`Cancelled`.
     ``rows`` is a file's bytes, in-memory records (JSON) or a read :class:`Sheet`;
     ``offering_map`` (programme_id → institution_id) saves reading the catalogue per call.
-    ``progress(done, total)`` is called per chunk; ``cancel()`` → True stops and rolls back."""
+    ``progress(done, total)`` is called per chunk; ``cancel()`` → True stops and rolls back.
+    ``on_commit(conn, result)`` runs last inside the version's transaction (a job marks
+    itself succeeded there, so the version and the job's status commit together); an
+    exception from it rolls the version back."""
     if isinstance(rows, bytes):
         sheet = read_bytes(rows, secret, filename)
     elif isinstance(rows, Sheet):
@@ -160,8 +165,11 @@ def submit(engine: Engine, institution_id: str, cohort: str, wave: str,
             cohort=cohort, wave=wave, version=version,
             details={"rows": total, "added": added, "changed": changed, "removed": removed,
                      "warnings": len(warnings), "kind": result.kind}))
-    return SubmissionResult(int(sub_id), institution_id, cohort, wave, version, result.kind,
-                            total, added, changed, removed, warnings)
+        out = SubmissionResult(int(sub_id), institution_id, cohort, wave, version, result.kind,
+                               total, added, changed, removed, warnings)
+        if on_commit is not None:
+            on_commit(conn, out)
+    return out
 
 
 def _visible(institution_id: str | None):  # noqa: ANN202 - a SQL condition

@@ -14,20 +14,19 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import uuid
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from guidance.api.deps import Caller, Ctx, DbCtx, authorize
-from guidance.api.errors import Conflict, NotFound, Unprocessable
+from guidance.api.errors import Conflict, Unprocessable
+from guidance.api.routes._jobs import job_out, own_job, spool_body
 from guidance.api.routes.catalogue import _records
-from guidance.api.schemas import ERRORS, DemandPage, DemandRowOut
-from guidance.api.security import ADMIN, Principal
+from guidance.api.schemas import ERRORS, DemandPage, DemandRowOut, JobAccepted, JobOut
+from guidance.api.security import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["demand"], dependencies=[Depends(authorize)],
                    responses=ERRORS)
@@ -66,29 +65,6 @@ def _issue(rule: str, message: str, row: int | None = None, column: str | None =
            value: object = None, severity: str = "error") -> dict:
     return {"table": "demand", "row": row, "column": column, "rule": rule, "message": message,
             "value": value, "severity": severity}
-
-
-class JobAccepted(BaseModel):
-    job_id: str
-    status: str
-    status_url: str
-
-
-class JobOut(BaseModel):
-    job_id: str
-    kind: str
-    status: str
-    message: str | None
-    created_at: str
-    updated_at: str
-    progress_done: int
-    progress_total: int | None
-    cancel_requested: bool
-    result: dict[str, Any] | None
-    warnings: list[dict[str, Any]]
-    warning_count: int
-    errors: list[dict[str, Any]]
-    error_count: int
 
 
 class _Issues:
@@ -374,15 +350,8 @@ async def upload(request: Request, period: Annotated[str, Path(pattern=PERIOD)],
                  ctx: DbCtx, principal: Caller) -> JSONResponse:
     """Admin: replace a period's demand snapshot with a CSV (data contract ``demand``), as
     a job: 202 with ``job_id`` and ``status_url`` (``Location``); poll the job."""
-    spool_dir = FilePath(ctx.settings.var_dir) / "spool"
-    spool_dir.mkdir(parents=True, exist_ok=True)
-    path = spool_dir / f"demand-{period}-{uuid.uuid4().hex}.csv"
-    size = 0
+    path, size = await spool_body(request, ctx, f"demand-{period}", ".csv")
     try:
-        with path.open("wb") as fh:  # the body never whole in memory; the edge limits it
-            async for chunk in request.stream():
-                fh.write(chunk)
-                size += len(chunk)
         if size == 0:
             raise Unprocessable("the upload is empty", details=[_issue("empty", "no data")])
         runner = ctx.jobs
@@ -403,39 +372,17 @@ def _create(ctx: Ctx, path: FilePath, period: str, size: int, principal: Princip
                                          **ctx.jobs.owner()}, api_key_id=principal.key_id)
 
 
-def _own_job(ctx: Ctx, job_id: str, principal: Principal) -> Any:
-    from guidance.store.jobs import get_job
-
-    job = get_job(ctx.engine, job_id)
-    if job is None or (principal.role != ADMIN and job.api_key_id != principal.key_id):
-        raise NotFound("no such job")
-    return job
-
-
-def _job_out(job: Any) -> JobOut:
-    res = dict(job.result or {})
-    warnings = res.pop("warnings", [])
-    warning_count = res.pop("warning_count", len(warnings))
-    error_count = res.pop("error_count", len(job.errors or []))
-    return JobOut(job_id=job.id, kind=job.kind, status=job.status, message=job.message,
-                  created_at=job.created_at.isoformat(), updated_at=job.updated_at.isoformat(),
-                  progress_done=job.progress_done, progress_total=job.progress_total,
-                  cancel_requested=job.cancel_requested, result=res or None,
-                  warnings=warnings, warning_count=warning_count, errors=job.errors or [],
-                  error_count=error_count)
-
-
 @router.get("/jobs/{job_id}", response_model=JobOut)
 def job_status(job_id: Annotated[str, Path(pattern=JOB_ID)], ctx: DbCtx,
                principal: Caller) -> JobOut:
     """A job's status, progress, warnings, errors (first 1,000 and the total) and result
     (admin, or the key that created it)."""
-    job = _own_job(ctx, job_id, principal)
+    job = own_job(ctx, job_id, principal)
     if job.status == "succeeded" and job.kind == KIND:
         # the runner refreshes right after its commit; this closes the gap between the two,
         # so a client that saw "succeeded" is served the new demand by this worker
         ctx.holder.refresh_demand()
-    return _job_out(job)
+    return job_out(job)
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobOut)
@@ -445,10 +392,10 @@ def job_cancel(job_id: Annotated[str, Path(pattern=JOB_ID)], ctx: DbCtx,
     when it already committed (``succeeded``)."""
     from guidance.store.jobs import request_cancel
 
-    job = _own_job(ctx, job_id, principal)
+    job = own_job(ctx, job_id, principal)
     if job.status == "succeeded":
         raise Conflict("the job already committed; it cannot be cancelled")
     job = request_cancel(ctx.engine, job_id)
     if job.status == "succeeded":
         raise Conflict("the job already committed; it cannot be cancelled")
-    return _job_out(job)
+    return job_out(job)

@@ -1,0 +1,492 @@
+"""The tracer database over HTTP: templates, submissions (sync or as a job), versions,
+withdrawal, error files, coverage (per institution and national) and deletion.
+
+An ``institution`` key reaches only its own ``institution_id``: any other id (or an unknown
+one) is a 404, so a key never learns whether another institution exists or has submitted.
+Admins reach every institution.
+
+``PUT /institutions/{id}/tracer/{cohort}/{wave}`` spools the body to disk (never whole in
+memory at the edge; 64 MiB limit). A body of at most ``Settings.tracer_sync_max_bytes``
+without ``Prefer: respond-async`` is read, validated and stored in the thread pool: 200
+with the version, or 422 with every error (row, column, rule, vi + en; the first 1,000 and
+the total) and ``error_file_url``, the clerk's own file with an error column. A larger
+body, or ``Prefer: respond-async``, runs as a job (202, ``/api/v1/jobs/{id}``); the job is
+marked succeeded in the transaction that writes the version. Every submission, withdrawal
+and deletion is written to the audit log (route, role, key, status: no identifiers) and to
+the tracer events (``store.tracer``).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path as FilePath
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+
+from guidance.api.deps import Caller, Ctx, DbCtx, authorize
+from guidance.api.errors import Conflict, NotFound, Unprocessable, UnsupportedMediaType
+from guidance.api.limits import XLSX
+from guidance.api.routes._jobs import spool_body
+from guidance.api.schemas import (
+    ERRORS,
+    ErrorOut,
+    JobAccepted,
+    TracerCoverage,
+    TracerCoverageRow,
+    TracerForgetOut,
+    TracerForgetRequest,
+    TracerNationalCoverage,
+    TracerNationalRow,
+    TracerRowsPage,
+    TracerSubmissionList,
+    TracerSubmissionOut,
+    TracerSubmissionResult,
+    TracerWithdrawOut,
+    TracerWithdrawRequest,
+)
+from guidance.api.security import API, INSTITUTION, Principal
+
+router = APIRouter(prefix=API, tags=["tracer"], dependencies=[Depends(authorize)],
+                   responses=ERRORS)
+
+KIND = "tracer_submission"
+INSTITUTION_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+COHORT = r"^\d{4}-(0[1-9]|1[0-2])$"
+WAVE = r"^(6m|12m)$"
+ERROR_ID = r"^[0-9a-f]{32}$"
+MEDIA = {"text/csv": ".csv", XLSX: ".xlsx", "application/json": ".json"}
+INSTITUTION_PATH = f"{API}/institutions/{{institution_id}}/tracer"
+PUT_ROUTE = f"PUT {INSTITUTION_PATH}/{{cohort}}/{{wave}}"
+_404 = {404: {"model": ErrorOut, "description": "no such institution (or not yours)"}}
+
+InstitutionId = Annotated[str, Path(pattern=INSTITUTION_ID, max_length=64)]
+Cohort = Annotated[str, Path(pattern=COHORT, description="YYYY-MM")]
+Wave = Annotated[str, Path(pattern=WAVE, description="6m | 12m")]
+
+
+# --- shared -----------------------------------------------------------------------------
+
+def _scope(principal: Principal, institution_id: str) -> None:
+    """An institution key may name only its own institution (404 otherwise)."""
+    if principal.role == INSTITUTION and principal.institution_id != institution_id:
+        raise NotFound("no such institution")
+
+
+def _actor(principal: Principal) -> str:
+    return f"api-key:{principal.key_id}" if principal.key_id is not None else principal.role
+
+
+def _audit(ctx: Ctx, request_id: str | None, route: str, principal: Principal, status: int,
+           t0: float | None = None) -> None:
+    """One audit row: the route template, role, key and status (no identifiers)."""
+    from guidance.store.audit import audit_row
+
+    ctx.audit.submit(audit_row(
+        request_id=(request_id or "-")[:64], route=route[:200], role=principal.role,
+        status=status, api_key_id=principal.key_id,
+        latency_ms=(time.perf_counter() - t0) * 1e3 if t0 is not None else None))
+
+
+def _institutions(engine: Any) -> dict[str, str]:
+    """institution_id → name, from the catalogue."""
+    from sqlalchemy import select
+
+    from guidance.store.schema import Programme
+
+    t = Programme.__table__
+    with engine.connect() as conn:
+        return dict(conn.execute(select(t.c.institution_id, t.c.institution_name)
+                                 .distinct()).all())
+
+
+def _iso(v: Any) -> str | None:
+    return v.isoformat() if v is not None else None
+
+
+# --- templates --------------------------------------------------------------------------
+
+def _file_doc(*media: str) -> dict:
+    return {200: {"description": "the file, as an attachment",
+                  "content": {m: {"schema": {"type": "string", "format": "binary"}}
+                              for m in media}}}
+
+
+@router.get("/tracer/template", response_class=Response,
+            responses=_file_doc(XLSX, "text/csv"))
+def template(format: Literal["xlsx", "csv"] = Query("xlsx"),  # noqa: A002 - the query name
+             kind: Literal["records", "aggregates"] = Query("records")) -> Response:
+    """The submission template: XLSX (Vietnamese headings, instructions, allowed values)
+    or CSV (the header row), for individual ``records`` or cohort ``aggregates``."""
+    import tempfile
+
+    from guidance.tracer.template import write_template
+
+    with tempfile.TemporaryDirectory() as d:
+        path = FilePath(d) / f"tracer-{kind}.{format}"
+        write_template(path, format, kind)
+        content = path.read_bytes()
+    media = XLSX if format == "xlsx" else "text/csv; charset=utf-8"
+    return Response(content, media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="tracer-{kind}.{format}"'})
+
+
+# --- submission -------------------------------------------------------------------------
+
+class _Refused(Unprocessable):
+    """A refused submission: every error (capped), their total, and the error file."""
+
+
+def _issue(i: Any) -> dict[str, Any]:
+    d = i.as_dict() if hasattr(i, "as_dict") else dict(i)
+    return {**d, "message": f"{d['message_vi']} / {d['message_en']}"}
+
+
+def _file_refused(exc: Any) -> _Refused:
+    detail = {"row": None, "column": None, "rule": "file", "message_vi": exc.vi,
+              "message_en": exc.en, "severity": "error", "message": f"{exc.vi} / {exc.en}"}
+    return _Refused(f"tệp không đọc được / the file cannot be read: {exc.en}",
+                    details=[detail], details_total=1, extra={"error_file_url": None})
+
+
+def _safe_name(filename: str | None, media: str) -> str:
+    """A plain ASCII file name with the extension of the media type."""
+    stem = FilePath((filename or "").replace("\\", "/")).stem if filename else "upload"
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._")[:80] or "upload"
+    return stem + MEDIA[media]
+
+
+def _error_url(institution_id: str, error_id: str) -> str:
+    return f"{API}/institutions/{institution_id}/tracer/errors/{error_id}"
+
+
+def _process(ctx: Ctx, path: FilePath, institution_id: str, cohort: str, wave: str,
+             name: str, media: str, actor: str, *, progress: Any = None,
+             on_commit: Any = None) -> Any:
+    """Read, validate and store the spooled file; raises :class:`_Refused` (nothing was
+    written but the annotated copy) or :class:`Conflict`."""
+    from sqlalchemy.exc import IntegrityError
+
+    from guidance.store.tracer import TracerRejected, submit
+    from guidance.store.tracer_errors import save_error_file
+    from guidance.tracer.annotate import annotated_copy
+    from guidance.tracer.read import TracerFileError, read_bytes
+
+    if progress is not None:
+        progress(0, None)
+    try:
+        sheet = read_bytes(path.read_bytes(), ctx.secret, name,
+                           max_bytes=ctx.settings.max_upload_bytes)
+    except TracerFileError as exc:
+        raise _file_refused(exc) from None
+    try:
+        return submit(ctx.engine, institution_id, cohort, wave, sheet, ctx.secret, actor,
+                      filename=name, progress=progress, on_commit=on_commit)
+    except TracerRejected as exc:
+        result = exc.result
+        err_name = FilePath(name).stem + "-errors" + (".xlsx" if media == XLSX else ".csv")
+        content = annotated_copy(sheet, result, err_name)
+        err_media = XLSX if media == XLSX else "text/csv; charset=utf-8"
+        error_id = save_error_file(ctx.engine, institution_id, err_name, err_media, content)
+        raise _Refused(
+            f"bài nộp bị từ chối, không ghi gì: {result.n_errors} lỗi / the submission was "
+            f"refused, nothing was written: {result.n_errors} error(s)",
+            details=[_issue(e) for e in result.errors], details_total=result.n_errors,
+            extra={"error_file_url": _error_url(institution_id, error_id)}) from None
+    except IntegrityError:
+        raise Conflict("another version of this cohort and wave was stored at the same "
+                       "moment; send the file again") from None
+
+
+def _result(res: Any) -> dict[str, Any]:
+    return {"submission_id": res.submission_id, "institution_id": res.institution_id,
+            "cohort": res.cohort, "wave": res.wave, "version": res.version, "kind": res.kind,
+            "rows": res.rows, "added": res.added, "changed": res.changed,
+            "removed": res.removed, "warnings": list(res.warnings)}
+
+
+def _prefers_async(prefer: str | None) -> bool:
+    return any(p.strip().lower() == "respond-async"
+               for p in (prefer or "").replace(";", ",").split(","))
+
+
+def _known(ctx: Ctx, institution_id: str) -> bool:
+    return institution_id in _institutions(ctx.engine)
+
+
+_BODY = {"requestBody": {"required": True, "content": {
+    "text/csv": {"schema": {"type": "string"}},
+    XLSX: {"schema": {"type": "string", "format": "binary"}},
+    "application/json": {"schema": {"oneOf": [
+        {"type": "array", "items": {"type": "object"}, "maxItems": 300_000},
+        {"type": "object", "properties": {"records": {"type": "array",
+                                                      "items": {"type": "object"}}},
+         "required": ["records"]}]}}}}}
+
+
+@router.put("/institutions/{institution_id}/tracer/{cohort}/{wave}",
+            response_model=TracerSubmissionResult, openapi_extra=_BODY,
+            responses={**_404, 202: {"model": JobAccepted,
+                                     "description": "a job (large body, or Prefer: "
+                                                    "respond-async); poll status_url",
+                                     "headers": {"Location": {"schema": {"type": "string"}}}},
+                       409: {"model": ErrorOut, "description": "a concurrent version"},
+                       415: {"model": ErrorOut, "description": "not CSV, XLSX or JSON"}})
+async def put_submission(
+        request: Request, institution_id: InstitutionId, cohort: Cohort, wave: Wave,
+        ctx: DbCtx, principal: Caller,
+        filename: str | None = Query(None, max_length=200, description="the clerk's file "
+                                     "name (names the error file)"),
+        prefer: str | None = Header(None, max_length=200, description="respond-async: "
+                                    "always answer 202 with a job")) -> Any:
+    """Submit (a new version of) an institution's tracer data for a cohort and wave: CSV,
+    XLSX or JSON records. Small bodies: 200 or 422 (every error and ``error_file_url``);
+    large ones or ``Prefer: respond-async``: 202 and a job."""
+    t0 = time.perf_counter()
+    _scope(principal, institution_id)
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in MEDIA:
+        raise UnsupportedMediaType("send the file as text/csv, application/json or XLSX "
+                                   f"({XLSX})")
+    if not await run_in_threadpool(_known, ctx, institution_id):
+        raise NotFound("no such institution")
+    path, size = await spool_body(request, ctx, "tracer", MEDIA[media])
+    name = _safe_name(filename, media)
+    rid = getattr(request.state, "request_id", None)
+    try:
+        if size > ctx.settings.tracer_sync_max_bytes or _prefers_async(prefer):
+            job_id = await run_in_threadpool(_create, ctx, path, institution_id, cohort, wave,
+                                             name, media, size, principal, rid)
+        else:
+            try:
+                res = await run_in_threadpool(_process, ctx, path, institution_id, cohort,
+                                              wave, name, media, _actor(principal))
+            except (_Refused, Conflict) as exc:
+                _audit(ctx, rid, PUT_ROUTE, principal, exc.status, t0)
+                raise
+            finally:
+                path.unlink(missing_ok=True)
+            _audit(ctx, rid, PUT_ROUTE, principal, 200, t0)
+            return _result(res)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    ctx.jobs.submit(job_id)
+    _audit(ctx, rid, PUT_ROUTE, principal, 202, t0)
+    url = f"{API}/jobs/{job_id}"
+    return JSONResponse({"job_id": job_id, "status": "queued", "status_url": url},
+                        status_code=202, headers={"Location": url})
+
+
+def _create(ctx: Ctx, path: FilePath, institution_id: str, cohort: str, wave: str,
+            name: str, media: str, size: int, principal: Principal, rid: str | None) -> str:
+    from guidance.store.jobs import create_job
+
+    return create_job(ctx.engine, KIND, {
+        "institution_id": institution_id, "cohort": cohort, "wave": wave, "spool": str(path),
+        "filename": name, "media_type": media, "bytes": size, "role": principal.role,
+        "actor": _actor(principal), "request_id": rid, **ctx.jobs.owner()},
+        api_key_id=principal.key_id)
+
+
+def run_tracer_submission(ctx: Ctx, job: Any, progress: Any) -> None:
+    """The runner function of kind ``tracer_submission`` (see ``guidance.api.jobs``): the
+    job is marked succeeded inside the transaction that writes the version."""
+    from guidance.api.jobs import JobFailed
+    from guidance.store.jobs import mark_succeeded
+
+    p = job.params or {}
+    path = FilePath(p["spool"])
+    principal = Principal(p.get("role", INSTITUTION), job.api_key_id, p["institution_id"])
+    status = 500
+
+    def commit(conn: Any, res: Any) -> None:
+        mark_succeeded(conn, job.id, {**_result(res), "warning_count": len(res.warnings)},
+                       message=f"stored version {res.version} ({res.rows:,} rows)",
+                       done=res.rows)
+
+    try:
+        _process(ctx, path, p["institution_id"], p["cohort"], p["wave"], p["filename"],
+                 p["media_type"], p["actor"], progress=progress, on_commit=commit)
+        status = 200
+    except _Refused as exc:
+        status = 422
+        raise JobFailed(exc.message, exc.details, {
+            "error_count": exc.details_total or len(exc.details or []),
+            "error_file_url": (exc.extra or {}).get("error_file_url")}) from None
+    except Conflict as exc:
+        status = 409
+        raise JobFailed(exc.message) from None
+    finally:
+        path.unlink(missing_ok=True)
+        _audit(ctx, p.get("request_id"), PUT_ROUTE + " (job)", principal, status)
+
+
+# --- reading, withdrawal, error files, coverage ------------------------------------------
+
+def _submission_out(s: dict[str, Any]) -> TracerSubmissionOut:
+    return TracerSubmissionOut(
+        submission_id=s["id"], institution_id=s["institution_id"], cohort=s["cohort"],
+        wave=s["wave"], version=s["version"], kind=s["kind"], created_at=_iso(s["created_at"]),
+        rows=s["row_count"], content_hash=s["content_hash"],
+        warning_count=len(s["warnings"] or []), withdrawn=s["withdrawn_at"] is not None,
+        withdrawn_at=_iso(s["withdrawn_at"]), withdrawn_reason=s["withdrawn_reason"])
+
+
+def _submissions(ctx: Ctx, institution_id: str | None) -> TracerSubmissionList:
+    from guidance.store.tracer import list_submissions
+
+    subs = sorted(list_submissions(ctx.engine, institution_id),
+                  key=lambda s: (s["created_at"], s["id"]), reverse=True)
+    return TracerSubmissionList(total=len(subs), items=[_submission_out(s) for s in subs])
+
+
+@router.get("/institutions/{institution_id}/tracer", response_model=TracerSubmissionList,
+            responses=_404)
+def institution_submissions(institution_id: InstitutionId, ctx: DbCtx,
+                            principal: Caller) -> TracerSubmissionList:
+    """Every submission version of the institution, newest first (withdrawn ones flagged,
+    with the reason)."""
+    _scope(principal, institution_id)
+    return _submissions(ctx, institution_id)
+
+
+@router.get("/tracer/submissions", response_model=TracerSubmissionList)
+def all_submissions(ctx: DbCtx, institution_id: str | None = Query(
+        None, pattern=INSTITUTION_ID, max_length=64)) -> TracerSubmissionList:
+    """Admin: every submission version of every institution (or of one), newest first."""
+    return _submissions(ctx, institution_id)
+
+
+@router.get("/institutions/{institution_id}/tracer/coverage", response_model=TracerCoverage,
+            responses=_404)
+def institution_coverage(institution_id: InstitutionId, ctx: DbCtx,
+                         principal: Caller) -> TracerCoverage:
+    """The institution's coverage per cohort and wave (current versions): graduates known,
+    surveyed, responded, response rate."""
+    from guidance.store.tracer import coverage
+
+    _scope(principal, institution_id)
+    return TracerCoverage(items=[TracerCoverageRow(**r)
+                                 for r in coverage(ctx.engine, institution_id)])
+
+
+@router.get("/tracer/coverage", response_model=TracerNationalCoverage)
+def national_coverage(ctx: DbCtx) -> TracerNationalCoverage:
+    """Admin: every institution of the catalogue × every (cohort, wave) any institution
+    has submitted, ``submitted`` / ``withdrawn`` / ``missing`` with the coverage figures."""
+    from guidance.store.tracer import coverage, list_submissions
+
+    names = _institutions(ctx.engine)
+    subs = list_submissions(ctx.engine)
+    current = {(r["institution_id"], r["cohort"], r["wave"]): r for r in coverage(ctx.engine)}
+    ever = {(s["institution_id"], s["cohort"], s["wave"]) for s in subs}
+    pairs = sorted({(s["cohort"], s["wave"]) for s in subs})
+    ids = sorted(set(names) | {s["institution_id"] for s in subs})
+    items = []
+    for inst in ids:
+        for cohort, wave in pairs:
+            key = (inst, cohort, wave)
+            row = current.get(key)
+            status = "submitted" if row else ("withdrawn" if key in ever else "missing")
+            base = row or {"institution_id": inst, "cohort": cohort, "wave": wave,
+                           "version": None, "kind": None, "graduates_known": None,
+                           "surveyed": None, "responded": None, "response_rate": None}
+            items.append(TracerNationalRow(**base, institution_name=names.get(inst),
+                                           status=status))
+    counts = {k: sum(i.status == k for i in items) for k in ("submitted", "withdrawn",
+                                                            "missing")}
+    return TracerNationalCoverage(cohort_waves=[f"{c} {w}" for c, w in pairs],
+                                  institutions=len(ids), items=items, **counts)
+
+
+@router.get("/institutions/{institution_id}/tracer/errors/{error_id}", response_class=Response,
+            responses={**_404, **_file_doc(XLSX, "text/csv")})
+def error_file(institution_id: InstitutionId,
+               error_id: Annotated[str, Path(pattern=ERROR_ID)], ctx: DbCtx,
+               principal: Caller) -> Response:
+    """The annotated copy of a refused upload: the clerk's file with an error column (XLSX
+    for an XLSX upload, else CSV); ``learner_ref`` cells hold pseudonyms. Kept 30 days,
+    the newest 50 per institution."""
+    from guidance.store.tracer_errors import get_error_file
+
+    _scope(principal, institution_id)
+    f = get_error_file(ctx.engine, institution_id, error_id)
+    if f is None:
+        raise NotFound("no such error file (they are kept 30 days)")
+    return Response(f.content, media_type=f.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{f.filename}"'})
+
+
+@router.get("/institutions/{institution_id}/tracer/{cohort}/{wave}/{version}",
+            response_model=TracerRowsPage, responses=_404)
+def read_rows(institution_id: InstitutionId, cohort: Cohort, wave: Wave,
+              version: Annotated[int, Path(ge=1, le=2**31 - 1)], ctx: DbCtx,
+              principal: Caller, limit: int = Query(100, ge=1, le=1000),
+              offset: int = Query(0, ge=0, le=10_000_000)) -> TracerRowsPage:
+    """The stored rows of one version (older and withdrawn versions too), paged;
+    graduates appear as pseudonyms only."""
+    from guidance.store.tracer import TracerNotFound, list_submissions, read_version
+
+    _scope(principal, institution_id)
+    sub = next((s for s in list_submissions(ctx.engine, institution_id)
+                if (s["cohort"], s["wave"], s["version"]) == (cohort, wave, version)), None)
+    if sub is None:
+        raise NotFound("no such submission version")
+    try:
+        rows = read_version(ctx.engine, institution_id, cohort, wave, version)
+    except TracerNotFound:
+        raise NotFound("no such submission version") from None
+    key = "pseudonym" if sub["kind"] == "records" else "programme_id"
+    rows.sort(key=lambda r: str(r.get(key)))
+    items = [{k: v for k, v in r.items() if k != "submission_id"}
+             for r in rows[offset:offset + limit]]
+    return TracerRowsPage(institution_id=institution_id, cohort=cohort, wave=wave,
+                          version=version, kind=sub["kind"],
+                          withdrawn=sub["withdrawn_at"] is not None, total=len(rows),
+                          items=items)
+
+
+@router.post("/institutions/{institution_id}/tracer/{cohort}/{wave}/withdraw",
+             response_model=TracerWithdrawOut, responses=_404)
+def withdraw_submission(request: Request, institution_id: InstitutionId, cohort: Cohort,
+                        wave: Wave, body: TracerWithdrawRequest, ctx: DbCtx,
+                        principal: Caller) -> TracerWithdrawOut:
+    """Withdraw the current version (or ``version``) with a reason; the previous version
+    becomes current again. 404 when there is none to withdraw."""
+    from guidance.store.tracer import TracerNotFound, withdraw
+
+    _scope(principal, institution_id)
+    rid = getattr(request.state, "request_id", None)
+    route = f"POST {INSTITUTION_PATH}/{{cohort}}/{{wave}}/withdraw"
+    if not body.reason.strip():
+        raise Unprocessable("a withdrawal needs a reason", details=[
+            {"loc": ["body", "reason"], "msg": "blank", "type": "value_error"}])
+    try:
+        v = withdraw(ctx.engine, institution_id, cohort, wave, body.reason, _actor(principal),
+                     body.version)
+    except TracerNotFound:
+        _audit(ctx, rid, route, principal, 404)
+        raise NotFound("no current submission to withdraw") from None
+    _audit(ctx, rid, route, principal, 200)
+    return TracerWithdrawOut(institution_id=institution_id, cohort=cohort, wave=wave,
+                             version=v, reason=body.reason.strip()[:500])
+
+
+@router.post("/tracer/forget", response_model=TracerForgetOut)
+def forget_graduate(request: Request, body: TracerForgetRequest, ctx: DbCtx,
+                    principal: Caller) -> TracerForgetOut:
+    """Admin: a graduate's deletion request: every row of that ``learner_ref`` (all
+    institutions, waves and versions) is deleted; the tracer events log the count only."""
+    from guidance.store.tracer import forget
+
+    if not body.learner_ref.strip():
+        raise Unprocessable("learner_ref is blank", details=[
+            {"loc": ["body", "learner_ref"], "msg": "blank", "type": "value_error"}])
+    n = forget(ctx.engine, body.learner_ref, ctx.secret, _actor(principal))
+    _audit(ctx, getattr(request.state, "request_id", None), f"POST {API}/tracer/forget",
+           principal, 200)
+    return TracerForgetOut(rows_deleted=n)

@@ -6,7 +6,7 @@
   const G = window.G;
   const ROLE = "institution";
   const INST_STORE = "guidance-institution-id";  // not a secret: remembered across visits
-  const ID_RE = /^[^\u0000-\u001f\u007f]{1,64}$/;  // the contract: text, at most 64
+  const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;  // the API's institution_id pattern
   const SHOWN = 200;  // error rows drawn in the table (the API caps its list too)
   function $(id) { return document.getElementById(id); }
 
@@ -46,6 +46,7 @@
     return d[G.lang] || d["message_" + G.lang] || d.vi || d.message_vi || d.message || "";
   }
   function count(v) { return Array.isArray(v) ? v.length : (v == null ? 0 : v); }
+  function first(a, b) { return a == null ? b : a; }
 
   /* ---- templates ---- */
   async function template(ev) {
@@ -297,7 +298,8 @@
         action.addEventListener("click", function () { askWithdraw(s); });
       }
       return [G.month(s.cohort), waveText(s.wave), G.num(s.version), kindText(s.kind),
-        G.datetime(s.created_at), G.num(s.row_count), G.num(count(s.warnings)), status, action];
+        G.datetime(s.created_at), G.num(first(s.rows, s.row_count)),
+        G.num(first(s.warning_count, count(s.warnings))), status, action];
     });
     const t = G.table([G.T("inst.col.cohort"), G.T("inst.col.wave"), G.T("inst.col.version"),
       G.T("inst.col.kind"), G.T("inst.col.created"), G.T("inst.col.rows"),
@@ -389,6 +391,7 @@
     });
     window.addEventListener("pagehide", function () { if (pollTimer) clearTimeout(pollTimer); });
     G.login(ROLE, function () { return base(); }, loadLists,
-      { prepare: prepare, messages: { 403: "inst.forbidden", 404: "inst.unknown" } });
+      // a key of another institution gets 404, like an unknown code (the API tells nothing)
+      { prepare: prepare, messages: { 403: "inst.forbidden", 404: "inst.unknown", 422: "inst.id_bad" } });
   });
 })();

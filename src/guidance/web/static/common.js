@@ -108,11 +108,12 @@
     return new Intl.DateTimeFormat("en-GB", { month: "short", year: "numeric", timeZone: "UTC" })
       .format(new Date(Date.UTC(+m[1], +m[2] - 1, 1)));
   };
-  /* A timestamp from the API in the page's form (Vietnamese: "14:05 4/12/2026"). */
+  /* A timestamp from the API in the page's form (Vietnamese: "14:05 04/12/2026"). */
   G.datetime = function (iso) {
     if (!iso) return "—";
     const d = new Date(iso);
-    return isNaN(d) ? String(iso) : d.toLocaleString(G.locale(), { dateStyle: "short", timeStyle: "short" });
+    return isNaN(d) ? String(iso) : d.toLocaleString(G.locale(), { day: "2-digit",
+      month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" });
   };
 
   /* el("p", {class: "x", text: "…"}, [children]) */

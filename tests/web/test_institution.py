@@ -251,6 +251,40 @@ def test_progress_and_cancel(browser, live, tmp_path) -> None:  # noqa: ANN001
         assert axe_violations(page) == []
 
 
+def test_synchronous_answers_are_shown_the_same_way(browser, live, tmp_path) -> None:  # noqa: ANN001
+    """A server that answers at once (here: the real API, the request's Prefer header taken
+    out on the way): a 422 with its errors and error_file_url, then a 200 with the version."""
+    def no_prefer(route) -> None:  # noqa: ANN001
+        headers = {k: v for k, v in route.request.headers.items() if k.lower() != "prefer"}
+        route.continue_(headers=headers)
+
+    with open_page(browser, 360) as page:
+        page.goto(live.url + "/institution")
+        login(page, live.institution_id, live.institution_key)
+        expect(page.locator("#tools")).to_be_visible()
+        page.route("**/tracer/2025-04/6m*", no_prefer)
+        rows = valid_rows(live, "4")
+        rows[3] = rows[3].replace(",yes,formal,", ",maybe,formal,")  # row 5: employed
+        page.fill("#s-cohort", "2025-04")
+        page.select_option("#s-wave", "6m")
+        page.set_input_files("#s-file", str(_write(tmp_path, "sync-bad.csv", rows)))
+        with page.expect_response(lambda r: "/tracer/2025-04/6m" in r.url) as resp:
+            page.click("#send-form button[type=submit]")
+        assert resp.value.status == 422
+        expect(page.locator("#send-rejected")).to_have_text(VI["inst.rejected"].replace("{n}", "1"))
+        assert [c[:2] for c in cells(page, "#send-errors")] == [["5", "employed"]]
+        with page.expect_download() as dl:
+            page.click("#send-errfile")
+        assert dl.value.suggested_filename == "sync-bad-errors.csv"
+        assert "[employed]" in dl.value.path().read_text("utf-8-sig")
+        page.set_input_files("#s-file", str(_write(tmp_path, "sync.csv", valid_rows(live, "4"))))
+        with page.expect_response(lambda r: "/tracer/2025-04/6m" in r.url) as resp:
+            page.click("#send-form button[type=submit]")
+        assert resp.value.status == 200
+        expect(page.locator("#send-ok")).to_contain_text("phiên bản 1")
+        expect(page.locator("#subs-out tbody tr", has_text="04/2025")).to_have_count(1)
+
+
 @pytest.mark.parametrize("width", [1280, 360], ids=["desktop", "phone"])
 def test_admin_national_coverage(browser, live, width: int) -> None:  # noqa: ANN001
     """Another institution submits (through the API); the admin's table lists every

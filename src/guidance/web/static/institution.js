@@ -138,14 +138,16 @@
   function failure(e) {
     const body = e.body || {};
     const err = body.error || {};
-    if (e.status === 422) {
-      const det = Array.isArray(err.details) ? err.details : [];
-      return { type: "errors", errors: det, total: err.details_total || det.length || 1,
-        file: body.error_file_url || err.error_file_url || null, why: err.message || "" };
+    // a refused file: its issues name a rule (a 422 about the request itself does not)
+    const det = Array.isArray(err.details) ? err.details.filter(function (d) {
+      return d && d.rule !== undefined; }) : [];
+    if (e.status === 422 && det.length) {
+      return { type: "errors", errors: det, total: err.details_total || det.length,
+        file: body.error_file_url || err.error_file_url || null };
     }
     return { type: "failed", why: G.T(e.status === 413 ? "inst.too_large"
       : e.status === 415 ? "inst.unsupported" : e.status === 409 ? "inst.conflict"
-        : e.status === 403 ? "inst.forbidden" : "error.server") };
+        : e.status === 403 ? "inst.forbidden" : e.status === 422 ? "error.invalid" : "error.server") };
   }
 
   async function poll() {
@@ -244,7 +246,6 @@
         out.append(G.el("p", {}, [b]));
       }
       if (o.errors.length) out.append(issueTable(o.errors, G.T("inst.errors_caption"), "send-errors"));
-      else if (o.why) out.append(G.el("p", { text: o.why }));
     } else if (o.type === "cancelled") {
       out.append(G.el("p", { class: "error", text: G.T("inst.cancelled") }));
     } else {

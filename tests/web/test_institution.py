@@ -206,10 +206,12 @@ def test_institution_flow(browser, live, tmp_path, width: int, cohort: str) -> N
         assert axe_violations(page) == []
 
         # the code is remembered (not the key) for the next visit
-        page.click("#logout")
+        with page.expect_navigation():  # logout reloads the page
+            page.click("#logout")
         expect(page.locator("#key-form")).to_be_visible()
-        assert page.input_value("#f-institution") == live.institution_id
+        expect(page.locator("#f-institution")).to_have_value(live.institution_id)
         assert page.evaluate("sessionStorage.length") == 0
+        expect(page.locator("#tools")).to_be_hidden()
 
 
 def test_progress_and_cancel(browser, live, tmp_path) -> None:  # noqa: ANN001

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,10 @@ class Live:
     counsellor_key: str
     periods: list[str]
     world: dict = field(repr=False)
+    institution_key: str = ""
+    institution_id: str = ""  # the institution of institution_key (most offerings)
+    other_institution_key: str = ""
+    other_institution_id: str = ""
 
 
 def _free_port() -> int:
@@ -63,6 +68,11 @@ def live(world, artifacts, tmp_path_factory) -> Iterator[Live]:  # noqa: F811
     load_demand(engine, demand)
     _, admin = create_key(engine, "admin", "admin")
     _, counsellor = create_key(engine, "counsellor", "counsellor")
+    by_size = world["programmes"].groupby("institution_id").size().sort_values(
+        ascending=False, kind="stable")
+    inst, other = str(by_size.index[0]), str(by_size.index[1])
+    _, inst_key = create_key(engine, "clerk", "institution", institution_id=inst)
+    _, other_key = create_key(engine, "clerk2", "institution", institution_id=other)
     engine.dispose()
     model = tmp / "serving" / "guidance-outcomes-active.joblib"
     install_model(artifacts["1"], model)
@@ -90,9 +100,10 @@ def live(world, artifacts, tmp_path_factory) -> Iterator[Live]:  # noqa: F811
             raise AssertionError("web test server not ready: "
                                  + (tmp / "server.log").read_text()[-3000:])
         time.sleep(0.1)
-    for path in ("/", "/counsellor", "/admin"):  # compile the templates once
+    for path in ("/", "/counsellor", "/institution", "/admin"):  # compile the templates once
         assert httpx.get(base + path, timeout=10).status_code == 200
-    yield Live(base, admin, counsellor, sorted(demand["period"].unique()), world)
+    yield Live(base, admin, counsellor, sorted(demand["period"].unique()), world,
+               inst_key, inst, other_key, other)
     proc.terminate()
     try:
         proc.wait(30)
@@ -114,21 +125,31 @@ def browser() -> Iterator:
         b.close()
 
 
-@pytest.fixture
-def page(browser, live) -> Iterator:
-    """A fresh phone-sized page; console errors (CSP violations included) fail the test."""
-    ctx = browser.new_context(viewport={"width": 360, "height": 780}, locale="vi-VN",
+@contextmanager
+def open_page(browser, width: int = 360, height: int = 780) -> Iterator:  # noqa: ANN001
+    """A fresh page of the given viewport; console errors (CSP violations included) fail
+    the test."""
+    ctx = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN",
                               accept_downloads=True)
     pg = ctx.new_page()
     errors: list[str] = []
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.errors = errors
-    yield pg
-    ctx.close()
+    try:
+        yield pg
+    finally:
+        ctx.close()
     # 4xx answers the test provoked on purpose (bad key, bad file) are logged by Chromium
     expected = "Failed to load resource: the server responded with a status of 4"
     assert not [e for e in errors if not e.startswith(expected)], errors
+
+
+@pytest.fixture
+def page(browser, live) -> Iterator:
+    """A fresh phone-sized page (360 × 780)."""
+    with open_page(browser) as pg:
+        yield pg
 
 
 def shot(page, name: str, full: bool = True) -> Path:  # noqa: ANN001

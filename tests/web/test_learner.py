@@ -185,7 +185,7 @@ def test_keyboard_only(page, live) -> None:
     assert page.evaluate("document.activeElement.id") == "results-h"
 
 
-@pytest.mark.parametrize("path", ["/", "/counsellor", "/admin"])
+@pytest.mark.parametrize("path", ["/", "/counsellor", "/institution", "/admin"])
 def test_pages_have_no_serious_axe_violations_in_both_languages(page, live, path) -> None:
     for lang in ("vi", "en"):
         page.goto(f"{live.url}{path}?lang={lang}")

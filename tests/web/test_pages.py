@@ -116,7 +116,7 @@ def test_every_page_renders_in_both_languages() -> None:
     app = FastAPI()
     install(app)
     with TestClient(app) as client:
-        for path in ("/", "/counsellor", "/admin"):
+        for path in ("/", "/counsellor", "/institution", "/admin"):
             for lang in LANGS:
                 r = client.get(f"{path}?lang={lang}")
                 assert r.status_code == 200, (path, lang)
@@ -216,3 +216,106 @@ def test_static_files_come_from_a_fixed_list() -> None:
         assert client.get(bad).status_code == 404, bad
     served = {(m, r.path) for r in build_router().routes for m in r.methods if m != "HEAD"}
     assert served == set(PAGE_ROUTES)
+
+
+def _page(path: str, lang: str = "vi") -> str:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    app = FastAPI()
+    install(app)
+    r = TestClient(app).get(f"{path}?lang={lang}")
+    assert r.status_code == 200
+    return r.text
+
+
+def test_every_page_links_the_institution_page() -> None:
+    vi = catalogue("vi")
+    for path in ("/", "/counsellor", "/institution", "/admin"):
+        html = _page(path)
+        link = re.search(r'<a href="/institution"([^>]*)>([^<]+)</a>', html)
+        assert link and link.group(2) == vi["nav.institution"], path
+        assert ('aria-current="page"' in link.group(1)) == (path == "/institution"), path
+
+
+def test_institution_page_has_its_login_template_upload_and_lists() -> None:
+    for lang in LANGS:
+        cat = catalogue(lang)
+        html = _page("/institution", lang)
+        assert f"<title data-i18n=\"title.institution\">{cat['title.institution']}</title>" in html
+        # the login asks for the institution code as well as the key (only on this page)
+        assert 'id="f-institution"' in html and 'id="f-key"' in html
+        assert 'id="who-institution"' in html
+        # templates: both kinds, both formats
+        buttons = re.findall(r'<button type="button" class="tpl" data-kind="(\w+)" '
+                             r'data-format="(\w+)"', html)
+        assert sorted(buttons) == sorted((k, f) for k in ("records", "aggregates")
+                                         for f in ("xlsx", "csv"))
+        # the upload form: cohort month, the two waves, the file; progress with cancel
+        assert re.search(r'<input id="s-cohort" name="s_cohort" type="month"', html)
+        waves = re.findall(r'<option value="(\w+)" data-i18n="inst.wave.\w+">([^<]+)</option>',
+                           html)
+        assert waves == [("6m", cat["inst.wave.6m"]), ("12m", cat["inst.wave.12m"])]
+        assert 'id="s-file"' in html and ".xlsx" in html
+        assert '<progress id="send-bar">' in html and 'id="send-cancel"' in html
+        for region in ("send-out", "subs-out", "withdraw-form", "cov-out"):
+            assert f'id="{region}"' in html, region
+        assert '<script src="/static/institution.js" defer></script>' in html
+    for path in ("/counsellor", "/admin"):  # the other logins are unchanged
+        assert 'id="f-institution"' not in _page(path)
+
+
+def test_admin_page_has_the_national_coverage_filters() -> None:
+    vi = catalogue("vi")
+    html = _page("/admin")
+    assert 'id="natcov-out"' in html and 'id="nc-cohort"' in html
+    statuses = re.findall(r'<option value="(\w+)" data-i18n="natcov.status.\w+">([^<]+)</option>',
+                          html)
+    assert statuses == [(s, vi[f"natcov.status.{s}"]) for s in ("missing", "submitted",
+                                                                "withdrawn")]
+
+
+def _js(name: str) -> str:
+    return (static_dir() / name).read_text("utf-8")
+
+
+def test_institution_script_builds_text_only_and_sends_jobs() -> None:
+    """Data reach the DOM through textContent (G.el's text) only; the upload always asks
+    for a job (progress), names the file and sends its own content type."""
+    for name in ("institution.js", "admin.js", "login.js", "common.js"):
+        src = _js(name)
+        assert "innerHTML" not in src and "outerHTML" not in src, name
+        assert "insertAdjacentHTML" not in src and "document.write" not in src, name
+    src = _js("institution.js")
+    assert 'Prefer: "respond-async"' in src
+    assert '"?filename=" + encodeURIComponent(file.name)' in src
+    assert '"/api/v1/jobs/" + encodeURIComponent(job.id) + "/cancel"' in src
+    assert '"/api/v1/tracer/template?format=" + fmt + "&kind=" + kind' in src
+    assert '"/api/v1/institutions/" + encodeURIComponent(inst) + "/tracer"' in src
+    # the code is remembered (localStorage), the key is not (sessionStorage, in common.js)
+    assert "localStorage.setItem(INST_STORE" in src
+    assert "localStorage" not in _js("common.js") and "localStorage" not in _js("login.js")
+
+
+def test_every_rule_of_the_tracer_validator_has_a_label() -> None:
+    """The error table shows each rule in words: every rule the tracer reader and validator
+    can emit has a text in both catalogues."""
+    import ast
+
+    rules = set()
+    for p in (WEB.parent / "tracer").glob("*.py"):
+        # Issue(row, column, rule, en, vi), out.error(...) and out.warning(...) alike
+        for node in ast.walk(ast.parse(p.read_text("utf-8"))):
+            if not isinstance(node, ast.Call) or len(node.args) < 3:
+                continue
+            f = node.func
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(
+                f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "out" else ""
+            rule = node.args[2]
+            if name in ("Issue", "error", "warning") and isinstance(rule, ast.Constant) \
+                    and isinstance(rule.value, str):
+                rules.add(rule.value)
+    assert {"offering", "duplicate", "counts", "formula", "ragged"} <= rules, rules
+    for lang in LANGS:
+        cat = catalogue(lang)
+        assert {r for r in rules if f"rule.{r}" not in cat} == set(), lang

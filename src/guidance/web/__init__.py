@@ -7,7 +7,7 @@ function. Every user-visible word comes from ``i18n/vi.json`` / ``i18n/en.json``
 Wire it into an app with ``app.include_router(build_router(dependencies=[...]))`` (or
 :func:`install`). The CSS, JS and icon are served by the router itself at
 ``/static/{name}`` (plain routes, no ``Mount``), so every path of the app can sit in the
-API's access matrix: GET ``/``, ``/counsellor``, ``/admin``, ``/i18n/{lang}.json`` and
+API's access matrix: GET ``/``, ``/counsellor``, ``/institution``, ``/admin``, ``/i18n/{lang}.json`` and
 ``/static/{name}``, all public.
 """
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 STATIC_PATH = "/static"
 # Every (method, path) the router serves: all public (for the API's access matrix).
-PAGE_ROUTES = (("GET", "/"), ("GET", "/counsellor"), ("GET", "/admin"),
+PAGE_ROUTES = (("GET", "/"), ("GET", "/counsellor"), ("GET", "/institution"), ("GET", "/admin"),
                ("GET", "/i18n/{lang}.json"), ("GET", STATIC_PATH + "/{name}"))
 HERE = Path(__file__).resolve().parent
 
@@ -33,7 +33,7 @@ def static_dir() -> Path:
 
 
 def build_router(dependencies: Sequence[Any] | None = None) -> APIRouter:
-    """The HTML pages (learner, counsellor, admin), the translation catalogues and the
+    """The HTML pages (learner, counsellor, institution, admin), the translation catalogues and the
     static files. ``dependencies`` go on every route (e.g. the API's ``authorize``, which
     applies the access matrix and the public rate limit)."""
     from guidance.web.pages import router

@@ -1,5 +1,5 @@
-"""The page routes: learner (``/``), counsellor (``/counsellor``), admin (``/admin``) and
-the catalogues the browser needs to switch language (``/i18n/{lang}.json``).
+"""The page routes: learner (``/``), counsellor (``/counsellor``), institution
+(``/institution``: tracer submissions), admin (``/admin``) and the catalogues the browser needs to switch language (``/i18n/{lang}.json``).
 
 Pages are rendered once with the chosen language; everything they compute comes from the
 JSON API, called by the page's JavaScript.
@@ -24,7 +24,10 @@ LEVELS = ("so_cap", "trung_cap", "cao_dang")
 BROAD_FIELDS = ("02", "03", "04", "06", "07", "08", "09", "10")
 DISTANCES = (10, 30, 50, 100, 200, 500)
 TUITIONS = (5_000_000, 10_000_000, 15_000_000, 20_000_000, 30_000_000)
-PAGES = {"learner": "/", "counsellor": "/counsellor", "admin": "/admin"}
+PAGES = {"learner": "/", "counsellor": "/counsellor", "institution": "/institution",
+         "admin": "/admin"}
+WAVES = ("6m", "12m")
+TRACER_KINDS = ("records", "aggregates")
 
 
 @cache
@@ -79,7 +82,7 @@ def _render(request: Request, page: str, lang: str | None) -> HTMLResponse:
         t=t, lang=lang_, other="en" if lang_ == "vi" else "vi", page=page, pages=PAGES,
         status=_status(request), provinces=_provinces(), education=EDUCATION, levels=LEVELS,
         fields=_fields(), distances=DISTANCES, tuitions=TUITIONS, items=ordered_items(),
-        answers=ANSWERS, i18n_json=_json_block(t.texts), fields_json=_json_block(_fields()))
+        answers=ANSWERS, waves=WAVES, tracer_kinds=TRACER_KINDS, i18n_json=_json_block(t.texts), fields_json=_json_block(_fields()))
     resp = HTMLResponse(html)
     if lang in LANGS:
         resp.set_cookie(COOKIE, lang_, max_age=365 * 86400, samesite="lax", httponly=False)
@@ -108,6 +111,10 @@ def router(dependencies: Sequence[Any] | None = None) -> APIRouter:
     @r.get("/counsellor", response_class=HTMLResponse)
     def counsellor(request: Request, lang: str | None = None) -> HTMLResponse:
         return _render(request, "counsellor", lang)
+
+    @r.get("/institution", response_class=HTMLResponse)
+    def institution(request: Request, lang: str | None = None) -> HTMLResponse:
+        return _render(request, "institution", lang)
 
     @r.get("/admin", response_class=HTMLResponse)
     def admin(request: Request, lang: str | None = None) -> HTMLResponse:

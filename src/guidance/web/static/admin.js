@@ -1,4 +1,5 @@
 /* Admin: models (active alias, metrics), reload, evaluation summary with the model card,
+   national tracer coverage (missing submissions highlighted, filter by cohort/status),
    demand upload with its row/column error report. */
 "use strict";
 (function () {
@@ -85,9 +86,67 @@
       : card.status === "none" ? G.T("models.card_none") : G.T("models.card_error", { why: card.why });
   }
 
+  /* National tracer coverage: one row per institution × cohort × wave, with its status. */
+  let natcov = null, natcovError = null;
+  async function loadNatCov() {
+    try {
+      const r = await G.api("/api/v1/tracer/coverage", { role: G.role });
+      natcov = Array.isArray(r) ? r : (r && (r.items || r.coverage)) || [];
+      natcovError = null;
+    } catch (e) {
+      natcov = null;
+      natcovError = e.status ? String(e.status) + " " + e.message : e.message;
+    }
+    fillCohorts();
+    drawNatCov();
+  }
+
+  function fillCohorts() {
+    const sel = $("nc-cohort"), keep = sel.value;
+    while (sel.options.length > 1) sel.remove(1);
+    const cohorts = Array.from(new Set((natcov || []).map(function (c) { return c.cohort; })))
+      .sort().reverse();
+    cohorts.forEach(function (c) { sel.append(G.el("option", { value: c, text: G.month(c) })); });
+    sel.value = cohorts.indexOf(keep) >= 0 ? keep : "";
+  }
+
+  function drawNatCov() {
+    const out = $("natcov-out"), count = $("natcov-count");
+    out.textContent = "";
+    count.textContent = "";
+    if (natcovError) {
+      out.append(G.el("p", { class: "error", text: G.T("natcov.failed", { why: natcovError }) }));
+      return;
+    }
+    if (!natcov) return;
+    Array.from($("nc-cohort").options).slice(1).forEach(function (o) { o.textContent = G.month(o.value); });
+    const cohort = $("nc-cohort").value, status = $("nc-status").value;
+    const rows = natcov.filter(function (c) {
+      return (!cohort || c.cohort === cohort) && (!status || c.status === status); });
+    const missing = rows.filter(function (c) { return c.status === "missing"; }).length;
+    count.textContent = G.T("natcov.count", { shown: G.num(rows.length), n: G.num(natcov.length),
+      missing: G.num(missing) });
+    if (!rows.length) { out.append(G.el("p", { text: G.T("natcov.none") })); return; }
+    function label(prefix, v) { return G.texts[prefix + v] === undefined ? v : G.T(prefix + v); }
+    const t = G.table([G.T("inst.col.institution"), G.T("inst.col.cohort"), G.T("inst.col.wave"),
+      G.T("natcov.status"), G.T("inst.col.graduates"), G.T("inst.col.surveyed"),
+      G.T("inst.col.responded"), G.T("inst.col.rate")],
+      rows.map(function (c) {
+        const name = c.institution_name ? c.institution_name + " (" + c.institution_id + ")"
+          : c.institution_id;
+        return [name, G.month(c.cohort), label("inst.short.", c.wave),
+          label("natcov.status.", c.status), G.num(c.graduates_known), G.num(c.surveyed),
+          G.num(c.responded), G.rate(c.response_rate)];
+      }), G.T("natcov.caption"),
+      { rowClass: function (i) { return rows[i].status === "missing" ? "missing" : null; } });
+    t.id = "natcov-table";
+    out.append(t);
+  }
+
   async function loadAll() {
     await loadModels();
     loadCard();
+    loadNatCov();
   }
 
   async function reload() {
@@ -208,7 +267,11 @@
     document.addEventListener("langchange", function () {
       if (models) renderModels();
       renderCard();
+      drawNatCov();
     });
+    $("natcov-form").addEventListener("submit", function (ev) { ev.preventDefault(); });
+    $("nc-cohort").addEventListener("change", drawNatCov);
+    $("nc-status").addEventListener("change", drawNatCov);
     G.login("admin", function () { return "/api/v1/models"; }, loadAll);
   });
 })();

@@ -94,6 +94,27 @@
       minimumFractionDigits: digits || 0 }).format(v);
   };
   G.millions = function (v) { return v == null ? "—" : G.num(v / 1e6, 1); };
+  /* A rate (0…1) as a percentage with one decimal: "62,5 %" in Vietnamese (comma, a
+     no-break space before %), "62.5%" in English. */
+  G.rate = function (p) {
+    if (p == null || isNaN(p)) return "—";
+    return G.num(p * 100, 1) + (G.lang === "vi" ? "\u00a0%" : "%");
+  };
+  /* A month "YYYY-MM": "06/2025" in Vietnamese, "Jun 2025" in English. */
+  G.month = function (ym) {
+    const m = /^(\d{4})-(\d{2})$/.exec(ym || "");
+    if (!m) return ym == null ? "—" : String(ym);
+    if (G.lang === "vi") return m[2] + "/" + m[1];
+    return new Intl.DateTimeFormat("en-GB", { month: "short", year: "numeric", timeZone: "UTC" })
+      .format(new Date(Date.UTC(+m[1], +m[2] - 1, 1)));
+  };
+  /* A timestamp from the API in the page's form (Vietnamese: "14:05 04/12/2026"). */
+  G.datetime = function (iso) {
+    if (!iso) return "—";
+    const d = new Date(iso);
+    return isNaN(d) ? String(iso) : d.toLocaleString(G.locale(), { day: "2-digit",
+      month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" });
+  };
 
   /* el("p", {class: "x", text: "…"}, [children]) */
   G.el = function (tag, attrs, children) {
@@ -140,6 +161,30 @@
     a.click();  // not added to the page: nothing for screen readers to trip over
     setTimeout(function () { URL.revokeObjectURL(a.href); }, 1000);
   };
+  /* Save a Blob (a file fetched with the API key: a plain link could not send the key). */
+  G.saveBlob = function (name, blob) {
+    const a = G.el("a", { href: URL.createObjectURL(blob), download: name });
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); }, 1000);
+  };
+  /* GET a file from the API with the role's key; returns {blob, name} (name from
+     Content-Disposition, else fallback); throws G.ApiError on a non-2xx answer. */
+  G.fetchFile = async function (path, role, fallback) {
+    const headers = {};
+    if (G.key(role)) headers["X-API-Key"] = G.key(role);
+    const r = await fetch(path, { headers: headers });
+    if (!r.ok) {
+      let data = null;
+      try { data = await r.json(); } catch (e) { /* not JSON */ }
+      throw new G.ApiError(r.status, data);
+    }
+    const cd = r.headers.get("Content-Disposition") || "";
+    const m = /filename\*=UTF-8''([^;]+)|filename="?([^";]+)"?/i.exec(cd);
+    let name = fallback;
+    if (m) { try { name = decodeURIComponent(m[1] || m[2]); } catch (e) { name = m[2] || fallback; } }
+    return { blob: await r.blob(), name: name.replace(/[\\/]/g, "_") };
+  };
+
   /* One CSV cell. Text a spreadsheet would run as a formula (starting with =, +, -, @, a tab
      or a carriage return: the rule of guidance/csvsafe.py) gets a leading apostrophe;
      numbers stay numbers. */

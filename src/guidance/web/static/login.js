@@ -1,9 +1,13 @@
-/* Key login shared by the counsellor and admin pages: the key is checked against a route
-   the role may use, then kept in sessionStorage for this tab only. */
+/* Key login shared by the counsellor, institution and admin pages: the key is checked
+   against a route the role may use, then kept in sessionStorage for this tab only.
+   opts.prepare() runs before a check (false stops it: e.g. a field of the page is missing);
+   opts.messages maps an HTTP status of the check to a text key (401/403 have defaults). */
 "use strict";
 (function () {
   const G = window.G;
-  G.login = function (role, checkPath, onReady) {
+  G.login = function (role, checkPath, onReady, opts) {
+    opts = opts || {};
+    const messages = Object.assign({ 401: "login.bad", 403: "login.forbidden" }, opts.messages);
     const form = document.getElementById("key-form");
     const tools = document.getElementById("tools");
     const who = document.getElementById("who");
@@ -12,8 +16,7 @@
         await G.api(checkPath(), { role: role });
       } catch (err) {
         G.setKey(role, null);
-        G.fieldError("key", G.T(err.status === 401 ? "login.bad" :
-          err.status === 403 ? "login.forbidden" : "error.server"));
+        G.fieldError("key", G.T(messages[err.status] || "error.server"));
         document.getElementById("f-key").focus();
         return;
       }
@@ -24,7 +27,10 @@
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       const key = document.getElementById("f-key").value.trim();
+      const ready = !opts.prepare || opts.prepare();
       if (!key) { G.fieldError("key", G.T("error.required")); return; }
+      if (!ready) return;
+      G.fieldError("key", null);
       G.setKey(role, key);
       document.getElementById("f-key").value = "";
       check();
@@ -33,16 +39,20 @@
       G.setKey(role, null);
       window.location.reload();
     });
-    if (G.key(role)) check();
+    if (G.key(role) && (!opts.prepare || opts.prepare())) check();
   };
 
-  /* A table from rows of cells; header cells are column headers. */
-  G.table = function (headers, rows, caption) {
+  /* A table from rows of cells; header cells are column headers. A cell is text (set as
+     textContent) or a DOM node (a button); opts.rowClass(i) gives a row its class. */
+  G.table = function (headers, rows, caption, opts) {
+    opts = opts || {};
     const t = G.el("table", {}, [caption ? G.el("caption", { text: caption }) : null,
       G.el("thead", {}, [G.el("tr", {}, headers.map(function (h) {
         return G.el("th", { scope: "col", text: h }); }))]),
-      G.el("tbody", {}, rows.map(function (r) {
-        return G.el("tr", {}, r.map(function (c) { return G.el("td", { text: c == null ? "—" : String(c) }); }));
+      G.el("tbody", {}, rows.map(function (r, i) {
+        return G.el("tr", { class: opts.rowClass ? opts.rowClass(i) : null }, r.map(function (c) {
+          return c instanceof Node ? G.el("td", {}, [c])
+            : G.el("td", { text: c == null ? "—" : String(c) }); }));
       }))]);
     // focusable so that a table wider than a phone can be scrolled with the keyboard
     return G.el("div", { class: "table-wrap", tabindex: "0", role: "region",

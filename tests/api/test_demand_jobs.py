@@ -179,3 +179,30 @@ def test_jobs_left_running_by_a_dead_process_end_failed_on_start(seeded, model_p
             assert (job["status"], job["message"]) == ("failed", INTERRUPTED)
     assert get_job(engine, gone).status == "failed"
     assert table_fingerprints(engine) == before
+
+
+def test_cancel_check_inside_the_write_transaction_only_reads(seeded):
+    """Inside ``replace_demand_period``'s transaction the job's callback must not write (on
+    SQLite a second writer waits for that very transaction): it reads the cancel flag."""
+    from sqlalchemy import text
+
+    from guidance.api.routes.demand import _cancel_check
+    from guidance.store.db import write_tx
+    from guidance.store.jobs import JobCancelled, create_job, request_cancel, start_job
+
+    job_id = create_job(seeded.engine, "demand_upload", {})
+    assert start_job(seeded.engine, job_id)
+
+    def progress() -> None:  # the runner's; must not be called inside the transaction
+        raise AssertionError("progress written inside the write transaction")
+
+    progress.stopping = lambda: False  # type: ignore[attr-defined]
+    check = _cancel_check(seeded.engine, job_id, progress, every=0.0)
+    with write_tx(seeded.engine) as conn:
+        conn.execute(text("UPDATE jobs SET message = 'writing' WHERE id = :i"), {"i": job_id})
+        check(100)  # returns: nothing asked, and no second write attempted
+    request_cancel(seeded.engine, job_id)
+    with write_tx(seeded.engine) as conn:
+        conn.execute(text("UPDATE jobs SET message = 'writing' WHERE id = :i"), {"i": job_id})
+        with pytest.raises(JobCancelled):
+            check(200)

@@ -75,6 +75,14 @@ def start_job(engine: Engine, job_id: str) -> bool:
     return n == 1
 
 
+def cancel_requested(engine: Engine, job_id: str) -> bool:
+    """Read-only: was a cancel asked for? (Safe inside another connection's write
+    transaction, where :func:`set_progress` would wait for that transaction on SQLite.)"""
+    with engine.connect() as conn:
+        return bool(conn.execute(select(JOBS.c.cancel_requested)
+                                 .where(JOBS.c.id == job_id)).scalar())
+
+
 def set_progress(engine: Engine, job_id: str, done: int, total: int | None,
                  message: str | None = None) -> bool:
     """Record progress; True when a cancel was requested (the runner then stops)."""

@@ -307,6 +307,28 @@ def _validate_in_child(ctx: Ctx, job: Any, path: FilePath, period: str,
     return df, issues
 
 
+def _cancel_check(engine: Any, job_id: str, progress: Any, every: float = 0.5) -> Any:
+    """The callback for inside the write transaction: it only READS whether a cancel was
+    asked (or the runner is stopping), at most every ``every`` s. Recording progress there
+    would be a second write, which SQLite makes wait for the very transaction it is in."""
+    import time
+
+    from guidance.store.jobs import INTERRUPTED, JobCancelled, cancel_requested
+
+    last = [time.monotonic()]
+
+    def check(_rows_written: int) -> None:
+        if getattr(progress, "stopping", lambda: False)():
+            raise JobCancelled(INTERRUPTED)
+        now = time.monotonic()
+        if now - last[0] >= every:
+            last[0] = now
+            if cancel_requested(engine, job_id):
+                raise JobCancelled("cancelled; nothing was committed")
+
+    return check
+
+
 def run_demand_upload(ctx: Ctx, job: Any, progress: Any) -> None:
     """The runner function of kind ``demand_upload`` (see ``guidance.api.jobs``)."""
     from sqlalchemy import func, select
@@ -337,7 +359,8 @@ def run_demand_upload(ctx: Ctx, job: Any, progress: Any) -> None:
                 message=f"committed {info.row_count:,} rows for {period}", done=n)
 
         replace_demand_period(ctx.engine, period, df, uploaded_by=job.api_key_id,
-                              progress=lambda k: progress(n, n), on_commit=commit)
+                              progress=_cancel_check(ctx.engine, job.id, progress),
+                              on_commit=commit)
     finally:
         path.unlink(missing_ok=True)
     ctx.holder.refresh_demand()

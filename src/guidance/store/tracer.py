@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -80,9 +80,12 @@ _AGG_COLS = tuple(c.name for c in AGGS.columns if c.name != "submission_id")
 _NOT_DATA = frozenset((*_REC_KEYS, "learner_ref", "survey_wave", "_row"))
 
 
+_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, allow_nan=False)
+
+
 def _data_json(data: dict[str, Any]) -> str:
     """The ``data`` column's text: canonical (sorted keys) strict JSON."""
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    return _JSON.encode(data)
 
 
 def _stored(rec: dict[str, Any], kind: str) -> tuple[Any, ...]:
@@ -348,11 +351,33 @@ def responded_records(engine: Engine) -> tuple[list[dict[str, Any]], list[dict[s
     return rows, subs
 
 
+def current_record_versions(engine: Engine) -> list[dict[str, Any]]:
+    """The current individual-record versions (id, institution, cohort, wave, version)."""
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(
+            select(SUBS.c.id, SUBS.c.institution_id, SUBS.c.cohort, SUBS.c.wave, SUBS.c.version)
+            .where(SUBS.c.id.in_(_current_ids(conn)), SUBS.c.kind == "records")
+            .order_by(SUBS.c.institution_id, SUBS.c.cohort, SUBS.c.wave))]
+
+
+def responded_sorted(conn: Any, submission_id: int | None,
+                     ) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(pseudonym, programme_id, data) of one version's responded rows, by pseudonym,
+    streamed (the primary key's order; nothing for ``None``)."""
+    if submission_id is None:
+        return
+    yield from conn.execute(
+        select(RECS.c.pseudonym, RECS.c.programme_id, RECS.c.data)
+        .where(RECS.c.submission_id == submission_id, RECS.c.survey_status.in_(RESPONDED))
+        .order_by(RECS.c.pseudonym).execution_options(yield_per=20_000))
+
+
 def events(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(select(EVENTS).order_by(EVENTS.c.id))]
 
 
 __all__ = ["Cancelled", "SubmissionResult", "TracerFileError", "TracerNotFound",
-           "TracerRejected", "coverage", "events", "forget", "list_submissions", "offerings",
-           "read_version", "responded_records", "submit", "withdraw"]
+           "TracerRejected", "coverage", "current_record_versions", "events", "forget",
+           "list_submissions", "offerings", "read_version", "responded_records",
+           "responded_sorted", "submit", "withdraw"]

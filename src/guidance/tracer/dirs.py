@@ -1,13 +1,14 @@
 """Contract directories in and out of the tracer database (file and database I/O).
 
 ``export_dir`` writes the catalogue, the demand snapshots and the responded individual
-records merged per graduate (``guidance.tracer.export.merge_waves``), plus ``export.json``
+records merged per graduate (``guidance.tracer.export.merge_sorted``), plus ``export.json``
 (data hash, submission versions held, graduates left out). ``load_demo`` turns a demo
 directory's outcomes into submissions per institution × cohort × wave.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -25,28 +26,46 @@ def _table(engine: Engine, table: Any, cols: list[str]) -> pd.DataFrame:
 
 
 def export_dir(engine: Engine, out: Path) -> dict[str, Any]:
+    """Write the contract directory; the outcomes are streamed per (institution, cohort):
+    the 6m and 12m responded records of the current versions, each read in pseudonym order,
+    merge-joined and written row by row (memory does not grow with the records)."""
     from guidance.contract.load import data_hash
     from guidance.csvsafe import safe_cell
     from guidance.store.schema import DemandRow, Occupation, Programme, Province
-    from guidance.store.tracer import responded_records
-    from guidance.tracer.export import merge_waves
+    from guidance.store.tracer import current_record_versions, responded_sorted
+    from guidance.tracer.export import _left, merge_sorted
 
-    rows, subs = responded_records(engine)
-    outcomes, left = merge_waves(rows)
-    if not outcomes:
-        raise ValueError("nothing to export: no graduate has both a 6m and a 12m response")
+    subs = current_record_versions(engine)
+    groups: dict[tuple[str, str], dict[str, int]] = {}
+    for s in subs:
+        groups.setdefault((s["institution_id"], s["cohort"]), {})[s["wave"]] = s["id"]
     out.mkdir(parents=True, exist_ok=True)
     frames = {
         "provinces": _table(engine, Province.__table__, PROVINCES.names),
         "occupations": _table(engine, Occupation.__table__, OCCUPATIONS.names),
         "programmes": _table(engine, Programme.__table__, PROGRAMMES.names),
         "demand": _table(engine, DemandRow.__table__, DEMAND.names),
-        "outcomes": pd.DataFrame(outcomes, columns=OUTCOMES.names),
     }
+    left, n = _left(), 0
+    names = OUTCOMES.names
+    tmp = out / "outcomes.csv.part"
+    with tmp.open("w", newline="", encoding="utf-8") as fh, engine.connect() as conn:
+        w = csv.writer(fh)
+        w.writerow(names)
+        for (_iid, cohort), waves in sorted(groups.items()):
+            for rec in merge_sorted(responded_sorted(conn, waves.get("6m")),
+                                    responded_sorted(conn, waves.get("12m")), cohort, left):
+                w.writerow(["" if v is None else safe_cell(v)
+                            for v in map(rec.get, names)])
+                n += 1
+    if not n:
+        tmp.unlink()
+        raise ValueError("nothing to export: no graduate has both a 6m and a 12m response")
+    tmp.replace(out / "outcomes.csv")
     for name, df in frames.items():
         df = df.map(safe_cell)
         df.to_csv(out / f"{name}.csv", index=False)
-    meta = {"data_hash": data_hash(out), "outcomes": len(outcomes), "left_out": left,
+    meta = {"data_hash": data_hash(out), "outcomes": n, "left_out": left,
             "submissions": sorted(
                 ({k: s[k] for k in ("institution_id", "cohort", "wave", "version")}
                  for s in subs), key=lambda s: (s["institution_id"], s["cohort"], s["wave"]))}

@@ -27,7 +27,8 @@ def _left() -> dict[str, int]:
 def merge_one(pid: str, prog: str, cohort: str, w6: dict[str, Any], w12: dict[str, Any],
               left: dict[str, int]) -> dict[str, Any] | None:
     """The contract row of one graduate with both waves, or None (counted in ``left``)."""
-    rec = {c: w12.get(c, w6.get(c)) if w12.get(c) is not None else w6.get(c) for c in _NAMES}
+    both = {**w6, **{k: v for k, v in w12.items() if v is not None}}  # 12m wins unless empty
+    rec = {c: both.get(c) for c in _NAMES}
     rec.update(record_id=pid[:20], programme_id=prog, cohort=cohort,
                employed_6m=w6.get("employed"), employed_12m=w12.get("employed"),
                employment_type=w12.get("employment_type"),

@@ -133,6 +133,8 @@ def _add_tracer_load_demo(p: argparse.ArgumentParser) -> None:
     _add_db_url(p)
     p.add_argument("data_dir", help="contract directory (e.g. the demo world)")
     p.add_argument("--actor", default="load-demo")
+    p.add_argument("--no-catalogue", action="store_true",
+                   help="the catalogue and demand are already loaded ('guidance db load')")
 
 
 def _add_purge(p: argparse.ArgumentParser) -> None:

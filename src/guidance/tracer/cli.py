@@ -139,13 +139,21 @@ def export_command(args: argparse.Namespace) -> int:
 
 def load_demo_command(args: argparse.Namespace) -> int:
     from guidance.contract import ContractError
+    from guidance.store.tracer import TracerRejected
     from guidance.tracer.dirs import load_demo
 
     engine = _engine(args)
     try:
-        results = load_demo(engine, Path(args.data_dir), _secret(), args.actor)
+        results = load_demo(engine, Path(args.data_dir), _secret(), args.actor,
+                            catalogue=not args.no_catalogue)
     except ContractError as exc:
         return _fail(f"{args.data_dir} does not satisfy the data contract: {exc}")
+    except TracerRejected as exc:
+        e = exc.result.errors[0] if exc.result.errors else None
+        where = f" (first: row {e.row}, column {e.column}, {e.rule}: {e.en})" if e else ""
+        return _fail(f"a demo submission was refused: {exc.result.n_errors} error(s){where}")
+    except ValueError as exc:
+        return _fail(str(exc))
     finally:
         engine.dispose()
     print(f"submitted {len(results)} tracer submissions "

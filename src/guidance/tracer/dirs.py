@@ -63,7 +63,10 @@ def export_dir(engine: Engine, out: Path) -> dict[str, Any]:
         raise ValueError("nothing to export: no graduate has both a 6m and a 12m response")
     tmp.replace(out / "outcomes.csv")
     for name, df in frames.items():
-        df = df.map(safe_cell)
+        numeric = set(df.select_dtypes(include=["number", "bool"]).columns)
+        for c in df.columns:
+            if c not in numeric:  # safe_cell changes text cells only
+                df[c] = df[c].map(safe_cell)
         df.to_csv(out / f"{name}.csv", index=False)
     meta = {"data_hash": data_hash(out), "outcomes": n, "left_out": left,
             "submissions": sorted(
@@ -73,8 +76,17 @@ def export_dir(engine: Engine, out: Path) -> dict[str, Any]:
     return meta
 
 
-def load_demo(engine: Engine, data_dir: Path, secret: bytes, actor: str) -> list[Any]:
-    """Load the directory's catalogue and demand, then submit its outcomes as tracer waves."""
+def _plain(v: Any) -> Any:
+    """A pandas/numpy cell as a plain Python value (NaN/NA → None)."""
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    return v.item() if hasattr(v, "item") else v
+
+
+def load_demo(engine: Engine, data_dir: Path, secret: bytes, actor: str, *,
+              catalogue: bool = True) -> list[Any]:
+    """Submit the directory's outcomes as tracer waves, one submission per institution ×
+    cohort × wave (``catalogue``: first load its catalogue and demand, as ``db load`` does)."""
     from guidance.contract import load_dir
     from guidance.store.catalogue import load_catalogue
     from guidance.store.demand import load_demand
@@ -82,25 +94,41 @@ def load_demo(engine: Engine, data_dir: Path, secret: bytes, actor: str) -> list
     from guidance.tracer.schema import LEARNER
 
     tables = load_dir(data_dir)
-    load_catalogue(engine, tables)
-    if not tables["demand"].empty:
-        load_demand(engine, tables["demand"])
+    if catalogue:
+        load_catalogue(engine, tables)
+        if not tables["demand"].empty:
+            load_demand(engine, tables["demand"])
+    known = offerings(engine)
+    missing = sorted(set(tables["programmes"]["programme_id"]) - set(known))
+    if missing:
+        raise ValueError(f"{len(missing)} programme(s) of {data_dir} are not in the database "
+                         f"catalogue (e.g. {missing[0]}); run 'guidance db load {data_dir}'")
     inst = tables["programmes"].set_index("programme_id")["institution_id"]
-    o = tables["outcomes"].copy()
-    o["institution_id"] = o["programme_id"].map(inst)
+    o = tables["outcomes"]
     learner = [c.name for c in LEARNER]
     w12 = ["employment_type", "occupation_code", "job_province_code", "monthly_wage_vnd",
            "job_matches_training"]
+    cols = ["record_id", "programme_id", "cohort", "employed_6m", "employed_12m",
+            *learner, *w12]
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    institution = o["programme_id"].map(inst)
+    for iid, values in zip(institution, o[cols].itertuples(index=False, name=None),
+                           strict=True):
+        r = {c: _plain(v) for c, v in zip(cols, values, strict=True)}
+        groups.setdefault((str(iid), str(r["cohort"])), []).append(r)
     results = []
-    known = offerings(engine)
-    for (iid, cohort), g in o.groupby(["institution_id", "cohort"], sort=True):
-        base = g[["record_id", "programme_id", *learner]].rename(
-            columns={"record_id": "learner_ref"})
-        for wave, extra in (("6m", {"employed": g["employed_6m"]}),
-                            ("12m", {"employed": g["employed_12m"], **{c: g[c] for c in w12}})):
-            df = base.assign(survey_status="responded", survey_wave=wave, **extra)
-            recs = [{k: (None if pd.isna(v) else (v.item() if hasattr(v, "item") else v))
-                     for k, v in r.items()} for r in df.to_dict("records")]
-            results.append(submit(engine, str(iid), str(cohort), wave, recs, secret, actor,
+    for (iid, cohort), rows in sorted(groups.items()):
+        for wave in ("6m", "12m"):
+            recs = []
+            for r in rows:
+                rec = {"learner_ref": r["record_id"], "programme_id": r["programme_id"],
+                       **{c: r[c] for c in learner}, "survey_status": "responded",
+                       "survey_wave": wave}
+                if wave == "6m":
+                    rec["employed"] = r["employed_6m"]
+                else:
+                    rec.update(employed=r["employed_12m"], **{c: r[c] for c in w12})
+                recs.append(rec)
+            results.append(submit(engine, iid, cohort, wave, recs, secret, actor,
                                   offering_map=known))
     return results

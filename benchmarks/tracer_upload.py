@@ -50,8 +50,14 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+CHILD_PYTHONPATH: str | None = None  # --child-pythonpath: run the children on other code
+
+
 def _env() -> dict[str, str]:
-    return {**os.environ, "GUIDANCE_API_SECRET": SECRET, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "GUIDANCE_API_SECRET": SECRET, "PYTHONUNBUFFERED": "1"}
+    if CHILD_PYTHONPATH:
+        env["PYTHONPATH"] = CHILD_PYTHONPATH
+    return env
 
 
 def _child(args: list[str]) -> tuple[str, float, int, str]:
@@ -283,7 +289,12 @@ def main() -> None:
     ap.add_argument("--api", action="store_true", help="also PUT through a real server")
     ap.add_argument("--in-process", action="store_true",
                     help="also submit in-memory dicts through store.tracer.submit")
+    ap.add_argument("--child-pythonpath", default=None,
+                    help="PYTHONPATH of the CLI children, e.g. an old checkout's src/ for "
+                         "'before' figures (the database is prepared with this code)")
     args = ap.parse_args()
+    global CHILD_PYTHONPATH  # noqa: PLW0603 - one switch for every child
+    CHILD_PYTHONPATH = args.child_pythonpath
     engines = [e for e in args.engines.split(",") if e]
     if args.bad_file_rows:
         validation_run(args.bad_file_rows, args.bad_file_rows // 10)

@@ -76,6 +76,26 @@ def export_dir(engine: Engine, out: Path) -> dict[str, Any]:
     return meta
 
 
+def export_provenance(data_dir: Path, files_hash: str) -> dict[str, Any] | None:
+    """What a training run records about a tracer export it reads: the export's data hash,
+    whether the files still match it, and the submission versions it holds (compact
+    ``institution/cohort/wave/vN`` strings); ``None`` when ``data_dir`` is not an export."""
+    path = Path(data_dir) / "export.json"
+    if not path.is_file():
+        return None
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        subs = [f"{s['institution_id']}/{s['cohort']}/{s['wave']}/v{int(s['version'])}"
+                for s in meta.get("submissions", [])]
+        exp_hash = str(meta["data_hash"])
+    except (ValueError, KeyError, TypeError) as exc:
+        return {"data_hash": None, "matches_files": False, "submissions": [],
+                "error": f"export.json is unreadable ({type(exc).__name__})"}
+    return {"data_hash": exp_hash, "matches_files": exp_hash == files_hash,
+            "outcomes": meta.get("outcomes"), "left_out": meta.get("left_out"),
+            "submissions": subs}
+
+
 def _plain(v: Any) -> Any:
     """A pandas/numpy cell as a plain Python value (NaN/NA → None)."""
     if v is None or (not isinstance(v, str) and pd.isna(v)):

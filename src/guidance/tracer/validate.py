@@ -274,6 +274,9 @@ def validate(sheet: Sheet, institution_id: str, cohort: str, wave: str,
                         f"response rate {rate:.0%} is under 50%",
                         f"tỉ lệ phản hồi {rate:.0%} dưới 50%")
     warnings = [i for i in sheet.issues if i.severity == "warning"] + out.warnings()
+    # by spreadsheet row (whole-file errors first): the same list whether the file was
+    # read whole or streamed (a streamed file's ragged rows are only known once read)
+    out.errors.sort(key=lambda e: -1 if e.row is None else e.row)
     return Result(sheet.kind, records, out.errors, out.n, warnings)
 
 

@@ -151,7 +151,7 @@ def _fill(url: str, n: int, groups: int) -> None:
 
     from guidance.store.db import make_engine, write_tx
     from guidance.store.schema import TracerSubmission, utcnow
-    from guidance.store.tracer import _REC_COLS, RECS, _data_json, _write_rows
+    from guidance.store.tracer import _REC_COLS, RECS, _write_rows
 
     engine = make_engine(url)
     per = n // (2 * groups)
@@ -166,17 +166,17 @@ def _fill(url: str, n: int, groups: int) -> None:
                 for start in range(0, per, 50_000):
                     rows = []
                     for i in range(start, min(start + 50_000, per)):
-                        r = _row(i)
-                        data = {"age": r[3], "home_province_code": r[4], "education_level": 12,
-                                "completed": True, "employed": i % 4 != 0,
-                                "sex": "female" if i % 2 else "male", "gpa": 7.5}
+                        emp = i % 4 != 0
+                        data = (f'{{"age": {20 + i % 30}, "completed": true, '
+                                f'"education_level": 12, "employed": {"true" if emp else "false"}'
+                                f', "gpa": 7.5, "home_province_code": "{1 + i % 60:02d}", '
+                                f'"sex": "{"female" if i % 2 else "male"}"')
                         if wave == "12m":
-                            emp = data["employed"]
-                            data.update(employment_type="formal" if emp else "none",
-                                        monthly_wage_vnd=r[9] if emp else None,
-                                        job_matches_training=emp)
+                            data += (f', "employment_type": "{"formal" if emp else "none"}", '
+                                     f'"job_matches_training": {"true" if emp else "false"}, '
+                                     f'"monthly_wage_vnd": {5_000_000 + i if emp else "null"}')
                         pid = hashlib.sha256(f"{g}:{i}".encode()).hexdigest()
-                        rows.append((pid, f"P{g}", "responded", None, None, _data_json(data)))
+                        rows.append((pid, f"P{g}", "responded", None, None, data + "}"))
                     _write_rows(conn, RECS, _REC_COLS, sid, rows)
     engine.dispose()
 

@@ -59,6 +59,8 @@ def test_streamed_valid_file(tmp_path):
         "cp1258"), "byte"),
     ("learner_ref\n".encode("utf-16"), "UTF-16"),
     ((HEAD + "\n" + "S1,P001,responded,yes,formal,1\n" * 4).encode(), "limit is 3"),
+    ("\ufeff\n\n".encode(), "empty"),
+    (b"\xef\xbb\xbf", "empty"),
 ])
 def test_streamed_file_errors(tmp_path, data, words):
     f = tmp_path / "f.csv"

@@ -285,10 +285,15 @@ def read_path(path: str | Path, secret: bytes, *, max_bytes: int = MAX_BYTES,
     reader = csv.reader(_csv_lines(fh, first), delimiter=delim, strict=True)
     try:
         try:
-            header_row = next(reader)
+            header_row = next(reader, None)
         except csv.Error as exc:
             raise TracerFileError(f"the CSV cannot be parsed: {exc}",
                                   f"không đọc được tệp CSV: {exc}") from None
+        if header_row is None:
+            raise TracerFileError("the file is empty", "tệp rỗng")
+        if all(not v.strip() for v in header_row):
+            raise TracerFileError("the file is empty or its first row (the header) is blank",
+                                  "tệp rỗng hoặc dòng đầu (tiêu đề) để trống")
         header, mapped, kind, issues = _header(header_row)
     except BaseException:
         fh.close()

@@ -55,7 +55,8 @@ def export_dir(engine: Engine, out: Path) -> dict[str, Any]:
         for (_iid, cohort), waves in sorted(groups.items()):
             for rec in merge_sorted(responded_sorted(conn, waves.get("6m")),
                                     responded_sorted(conn, waves.get("12m")), cohort, left):
-                w.writerow(["" if v is None else safe_cell(v)
+                # safe_cell only changes text: numbers and booleans skip the call
+                w.writerow(["" if v is None else safe_cell(v) if type(v) is str else v
                             for v in map(rec.get, names)])
                 n += 1
     if not n:

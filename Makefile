@@ -4,6 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DATA ?= var/demo
+EXPORT ?= var/export
 SEED ?= 42
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -28,15 +29,19 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/uv
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## make run: install, generate and validate the demo world, train, register, promote, serve.
+## make run: install, generate and validate the demo world, load its catalogue (for serving)
+## and its outcomes as tracer submissions into the database, export the database to a
+## contract directory, train on the export, register, promote, serve.
 run: install
 	@mkdir -p var
 	$(BIN)/guidance demo-data --out $(DATA) --seed $(SEED) --scale demo
 	$(BIN)/guidance validate $(DATA)
-	$(BIN)/guidance train --data $(DATA)
-	$(BIN)/guidance promote
 	$(BIN)/guidance db upgrade
 	$(BIN)/guidance db load $(DATA)
+	$(BIN)/guidance tracer load-demo $(DATA) --no-catalogue
+	$(BIN)/guidance tracer export --out $(EXPORT)
+	$(BIN)/guidance train --data $(EXPORT)
+	$(BIN)/guidance promote
 	@if [ ! -f var/.keys-issued ]; then \
 	  echo "== API keys (shown once; stored hashed):"; \
 	  echo "   admin:      $$($(BIN)/guidance keys create --name demo-admin --role admin 2>/dev/null)"; \

@@ -22,6 +22,37 @@ def _table(df: pd.DataFrame, cols: list[str]) -> str:
     return head + body
 
 
+SHOWN_VERSIONS = 40
+
+
+def _export_lines(export: dict | None) -> list[str]:
+    """The tracer export the model learnt from: its hash and the submission versions."""
+    if not export:
+        return ["- data source: a contract directory (not a tracer database export)"]
+    subs = export.get("submissions") or []
+    lines = [f"- data source: tracer database export, export hash `{export.get('data_hash')}` "
+             + ("(matches the files read)" if export.get("matches_files") else
+                "(**does NOT match the files read**: they were changed after the export)")]
+    if export.get("error"):
+        lines.append(f"- {export['error']}")
+    if export.get("left_out"):
+        left = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in export["left_out"].items())
+        lines.append(f"- graduates exported: {export.get('outcomes') or 0:,}; left out: {left}")
+    versions: dict[str, int] = {}
+    for s in subs:
+        v = s.rsplit("/", 1)[-1]
+        versions[v] = versions.get(v, 0) + 1
+    summary = ", ".join(f"{n:,} × {v}" for v, n in sorted(versions.items()))
+    lines.append(f"- submission versions held ({len(subs):,}; institution/cohort/wave/version)"
+                 + (f": {summary}" if summary else "") + ":")
+    shown = subs[:SHOWN_VERSIONS]
+    if shown:
+        lines.append("  " + ", ".join(f"`{s}`" for s in shown) + (
+            f" … and {len(subs) - len(shown):,} more (all in the artifact metadata, "
+            "`tracer_export.submissions`)" if len(subs) > len(shown) else ""))
+    return lines
+
+
 def render(result: TrainResult, meta: dict) -> str:
     """Intended use, data vintage, metrics vs baselines, slices, fairness, limitations."""
     ev = result.evaluation
@@ -39,6 +70,7 @@ def render(result: TrainResult, meta: dict) -> str:
         f"- data directory hash: `{meta.get('data_hash', '?')}`; git commit: "
         f"`{meta.get('git_commit') or 'none'}`; MLflow run: `{meta.get('run_id') or 'none'}`",
     ]
+    lines += _export_lines(meta.get("tracer_export"))
     for part, (a, b) in ev.cohorts.items():
         lines.append(f"- {part}: cohorts {a} … {b}, {ev.n_rows.get(part, 0):,} records")
     lines += [f"- demand snapshot carried in the artifact ends {meta.get('demand_last_period', '?')}",

@@ -87,13 +87,17 @@ def run_training(data_dir: str | Path, config: TrainConfig, *, models_dir: str |
                  progress: bool = True, auto_promote: bool = True) -> RunOutcome:
     """Train on a contract directory; with ``tracking_uri`` log, register and maybe promote."""
     from guidance.contract import data_hash, load_dir
+    from guidance.tracer.dirs import export_provenance
 
     step = step_printer(progress)
     data_dir, models_dir = Path(data_dir), Path(models_dir)
     step(f"load {data_dir}")
     tables = load_dir(data_dir)
     dhash = data_hash(data_dir)
-    step(f"loaded {sum(len(t) for t in tables.values()):,} rows")
+    export = export_provenance(data_dir, dhash)
+    step(f"loaded {sum(len(t) for t in tables.values()):,} rows" + (
+        f" (tracer export {export['data_hash'] and export['data_hash'][:12]}, "
+        f"{len(export['submissions'])} submission versions)" if export else ""))
     result, parts = train_and_evaluate(tables, config, progress=progress, step=step)
     print(summary_table(result.evaluation))
     meta = {"name": name, "data_hash": dhash, "data_dir": str(data_dir.resolve()),
@@ -104,6 +108,8 @@ def run_training(data_dir: str | Path, config: TrainConfig, *, models_dir: str |
             "metrics_unreliable": result.evaluation.metrics_unreliable,
             "unreliable": result.evaluation.unreliable, "split": result.evaluation.split,
             "data_warnings": result.evaluation.warnings}
+    if export is not None:
+        meta["tracer_export"] = export
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         files = _write_outputs(result, parts, tmp, step)
@@ -138,7 +144,10 @@ def _log_and_register(result, parts, meta, files, tmp: Path, models_dir: Path, n
     client = registry.connect(tracking_uri)
     exp_id = registry.ensure_experiment(client, artifact_root)
     step("MLflow run")
-    with mlflow.start_run(experiment_id=exp_id) as run:
+    export = meta.get("tracer_export")
+    run_name = (f"tracer-export-{(export['data_hash'] or 'unreadable')[:12]}-"
+                f"{len(export['submissions'])}-versions" if export else None)
+    with mlflow.start_run(experiment_id=exp_id, run_name=run_name) as run:
         run_id = run.info.run_id
         params = _flat_params({"config": meta["config"]})
         params.update({"data_hash": meta["data_hash"], "data_dir": meta["data_dir"],
@@ -150,6 +159,11 @@ def _log_and_register(result, parts, meta, files, tmp: Path, models_dir: Path, n
                          "split_method": meta["split"].get("method", "time"),
                          **{f"target_status.{t}": st[:250]
                             for t, st in meta["target_status"].items()}})
+        if export:
+            mlflow.set_tags({"tracer_export.data_hash": str(export["data_hash"]),
+                             "tracer_export.matches_files": str(export["matches_files"]).lower(),
+                             "tracer_export.submission_versions": str(len(export["submissions"]))})
+            mlflow.log_dict(export, "data/tracer_export.json")  # every version it holds
         mlflow.log_metrics({k: v for k, v in meta["metrics"].items() if np.isfinite(v)})
         for path in files.values():
             mlflow.log_artifact(str(path), artifact_path="evaluation")

@@ -90,10 +90,19 @@ def _add_tracer_template(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True)
 
 
+def _rows_limit(text: str) -> int:
+    n = int(text)
+    if not 1 <= n <= 5_000_000:
+        raise argparse.ArgumentTypeError("must be between 1 and 5,000,000")
+    return n
+
+
 def _add_tracer_submit(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="CSV, XLSX or JSON file")
     _add_tracer_key(p)
     p.add_argument("--max-errors", type=int, default=50, help="errors to print (all counted)")
+    p.add_argument("--max-rows", type=_rows_limit, default=2_000_000,
+                   help="refuse a file with more data rows (default 2,000,000; at most 5,000,000)")
     p.add_argument("--errors-out", default=None,
                    help="write an annotated copy (.xlsx or .csv) when the file is refused")
 
@@ -124,6 +133,8 @@ def _add_tracer_load_demo(p: argparse.ArgumentParser) -> None:
     _add_db_url(p)
     p.add_argument("data_dir", help="contract directory (e.g. the demo world)")
     p.add_argument("--actor", default="load-demo")
+    p.add_argument("--no-catalogue", action="store_true",
+                   help="the catalogue and demand are already loaded ('guidance db load')")
 
 
 def _add_purge(p: argparse.ArgumentParser) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -34,7 +34,7 @@ SUBS = TracerSubmission.__table__
 RECS = TracerRecord.__table__
 AGGS = TracerAggregate.__table__
 EVENTS = TracerEvent.__table__
-CHUNK = 5_000
+CHUNK = 50_000
 _REC_KEYS = ("pseudonym", "programme_id", "survey_status", "survey_date", "survey_mode")
 
 
@@ -75,23 +75,75 @@ def offerings(engine: Engine) -> dict[str, str]:
         return dict(conn.execute(select(t.c.programme_id, t.c.institution_id)).all())
 
 
-def _stored(rec: dict[str, Any], kind: str) -> tuple[str, dict[str, Any]]:
-    """(key, row as stored) of one validated record."""
+_REC_COLS = ("pseudonym", "programme_id", "survey_status", "survey_date", "survey_mode", "data")
+_AGG_COLS = tuple(c.name for c in AGGS.columns if c.name != "submission_id")
+_NOT_DATA = frozenset((*_REC_KEYS, "learner_ref", "survey_wave", "_row"))
+
+
+_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, allow_nan=False)
+
+
+def _data_json(data: dict[str, Any]) -> str:
+    """The ``data`` column's text: canonical (sorted keys) strict JSON."""
+    return _JSON.encode(data)
+
+
+def _stored(rec: dict[str, Any], kind: str) -> tuple[Any, ...]:
+    """One validated record as the tuple written (``_REC_COLS`` / ``_AGG_COLS``; the data
+    JSON already serialised)."""
     if kind == "records":
-        data = {k: v for k, v in rec.items() if k not in _REC_KEYS and k not in (
-            "learner_ref", "survey_wave", "_row")}
-        row = {"pseudonym": rec["learner_ref"], "programme_id": rec["programme_id"],
-               "survey_status": rec["survey_status"], "survey_date": rec.get("survey_date"),
-               "survey_mode": rec.get("survey_mode"), "data": data}
-        return row["pseudonym"], row
-    row = {c.name: rec.get(c.name) for c in AGGS.columns if c.name != "submission_id"}
+        data = {k: v for k, v in rec.items() if k not in _NOT_DATA}
+        return (rec["learner_ref"], rec["programme_id"], rec["survey_status"],
+                rec.get("survey_date"), rec.get("survey_mode"), _data_json(data))
+    row = [rec.get(c) for c in _AGG_COLS]
     for c in ("employed_formal", "employed_informal", "self_employed"):
-        row[c] = row[c] or 0
-    return row["programme_id"], row
+        i = _AGG_COLS.index(c)
+        row[i] = row[i] or 0
+    return tuple(row)
 
 
-def _digest(row: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(row, sort_keys=True, default=str).encode()).hexdigest()
+def _canonical(row: tuple[Any, ...]) -> bytes:
+    """What a row's content hash is taken of (None and '' kept apart)."""
+    return "\x1f".join("\x00" if v is None else str(v) for v in row).encode()
+
+
+def _digest(row: tuple[Any, ...]) -> bytes:
+    return hashlib.sha256(_canonical(row)).digest()
+
+
+def _old_digests(conn: Any, table: Any, kind: str, submission_id: int) -> dict[str, bytes]:
+    """{key: digest} of a stored version, in the form new rows are digested."""
+    cols = _REC_COLS if kind == "records" else _AGG_COLS
+    old: dict[str, bytes] = {}
+    result = conn.execute(
+        select(*(table.c[c] for c in cols)).where(table.c.submission_id == submission_id)
+        .execution_options(yield_per=20_000))
+    for r in result:
+        row = tuple(r)
+        if kind == "records":
+            row = (*row[:5], _data_json(row[5]))
+        old[row[0]] = _digest(row)
+    return old
+
+
+def _write_rows(conn: Any, table: Any, cols: tuple[str, ...], sub_id: int,
+                rows: list[tuple[Any, ...]]) -> None:
+    """One chunk through the driver: PostgreSQL ``COPY``, SQLite ``executemany``
+    (inside the caller's transaction)."""
+    names = ", ".join(("submission_id", *cols))
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as cp:
+            for r in rows:
+                cp.write_row((sub_id, *r))
+        return
+    marks = ", ".join("?" * (len(cols) + 1))
+    cur = raw.cursor()
+    try:
+        cur.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})",
+                        ((sub_id, *r) for r in rows))
+    finally:
+        cur.close()
 
 
 def submit(engine: Engine, institution_id: str, cohort: str, wave: str,
@@ -104,30 +156,40 @@ def submit(engine: Engine, institution_id: str, cohort: str, wave: str,
            ) -> SubmissionResult:
     """Validate and store one submission version; raises :class:`TracerRejected` (every
     error, nothing written), :class:`TracerFileError` (unreadable file) or :class:`Cancelled`.
-    ``rows`` is a file's bytes, in-memory records (JSON) or a read :class:`Sheet`;
+    ``rows`` is a file's bytes, in-memory records (JSON) or a read :class:`Sheet` (a
+    streamed one from :func:`guidance.tracer.read.read_path` is read once, row by row);
     ``offering_map`` (programme_id → institution_id) saves reading the catalogue per call.
     ``progress(done, total)`` is called per chunk; ``cancel()`` → True stops and rolls back.
     ``on_commit(conn, result)`` runs last inside the version's transaction (a job marks
     itself succeeded there, so the version and the job's status commit together); an
-    exception from it rolls the version back."""
+    exception from it rolls the version back.
+
+    Every row is validated before anything is written; valid rows are kept as compact
+    tuples (data JSON serialised once), then written in ONE transaction in chunks of
+    ``CHUNK`` (PostgreSQL ``COPY``, SQLite ``executemany``)."""
     if isinstance(rows, bytes):
         sheet = read_bytes(rows, secret, filename)
     elif isinstance(rows, Sheet):
         sheet = rows
     else:
         sheet = read_rows(rows, secret)
+    kind = sheet.kind
+    items: list[tuple[Any, ...]] = []
     result = validate(sheet, institution_id, cohort, wave,
-                      offerings(engine) if offering_map is None else offering_map, today)
+                      offerings(engine) if offering_map is None else offering_map, today,
+                      sink=lambda rec: items.append(_stored(rec, kind)))
     if not result.ok:
+        items.clear()
         raise TracerRejected(result)
-    stored = dict(_stored(r, result.kind) for r in result.records)
-    digests = {k: _digest(v) for k, v in stored.items()}
-    content = hashlib.sha256("\n".join(f"{k}:{digests[k]}" for k in sorted(digests)).encode()
-                             ).hexdigest()
-    table = RECS if result.kind == "records" else AGGS
-    key_col = table.c.pseudonym if result.kind == "records" else table.c.programme_id
+    items.sort(key=lambda r: r[0])  # the key (pseudonym / programme_id) is unique
+    h = hashlib.sha256()
+    for r in items:
+        h.update(hashlib.sha256(_canonical(r)).digest())
+    content = h.hexdigest()
+    table = RECS if kind == "records" else AGGS
+    cols = _REC_COLS if kind == "records" else _AGG_COLS
     warnings = [w.as_dict() for w in result.warnings]
-    total = len(stored)
+    total = len(items)
     with write_tx(engine, "tracer submission") as conn:
         prev = conn.execute(
             select(SUBS.c.id, SUBS.c.version, SUBS.c.kind).where(
@@ -138,34 +200,38 @@ def submit(engine: Engine, institution_id: str, cohort: str, wave: str,
                 SUBS.c.institution_id == institution_id, SUBS.c.cohort == cohort,
                 SUBS.c.wave == wave, SUBS.c.withdrawn_at.is_(None))
             .order_by(SUBS.c.version.desc()).limit(1)).first()
-        old: dict[str, str] = {}
-        if current is not None and current.kind == result.kind:
-            for r in conn.execute(select(table).where(table.c.submission_id == current.id)):
-                m = dict(r._mapping)
-                m.pop("submission_id")
-                old[m[key_col.name]] = _digest(m)
+        old: dict[str, bytes] = {}
+        if current is not None and current.kind == kind:
+            old = _old_digests(conn, table, kind, current.id)
         version = (prev.version + 1) if prev else 1
         sub_id = conn.execute(insert(SUBS).values(
             institution_id=institution_id, cohort=cohort, wave=wave, version=version,
-            kind=result.kind, created_at=utcnow(), actor=actor, row_count=total,
+            kind=kind, created_at=utcnow(), actor=actor, row_count=total,
             content_hash=content, warnings=warnings).returning(SUBS.c.id)).scalar_one()
-        items = list(stored.values())
+        added = changed = 0
         for start in range(0, total, CHUNK):
             if cancel is not None and cancel():
                 raise Cancelled("cancelled; nothing was written")
-            chunk = [{"submission_id": sub_id, **r} for r in items[start:start + CHUNK]]
-            conn.execute(insert(table), chunk)
+            chunk = items[start:start + CHUNK]
+            _write_rows(conn, table, cols, sub_id, chunk)
+            if old:
+                for r in chunk:
+                    d = old.pop(r[0], None)
+                    if d is None:
+                        added += 1
+                    elif d != _digest(r):
+                        changed += 1
+            else:
+                added += len(chunk)
             if progress is not None:
                 progress(min(start + CHUNK, total), total)
-        added = sum(k not in old for k in digests)
-        changed = sum(k in old and old[k] != d for k, d in digests.items())
-        removed = sum(k not in digests for k in old)
+        removed = len(old)
         conn.execute(insert(EVENTS).values(
             created_at=utcnow(), actor=actor, action="submit", institution_id=institution_id,
             cohort=cohort, wave=wave, version=version,
             details={"rows": total, "added": added, "changed": changed, "removed": removed,
-                     "warnings": len(warnings), "kind": result.kind}))
-        out = SubmissionResult(int(sub_id), institution_id, cohort, wave, version, result.kind,
+                     "warnings": len(warnings), "kind": kind}))
+        out = SubmissionResult(int(sub_id), institution_id, cohort, wave, version, kind,
                                total, added, changed, removed, warnings)
         if on_commit is not None:
             on_commit(conn, out)
@@ -293,11 +359,33 @@ def responded_records(engine: Engine) -> tuple[list[dict[str, Any]], list[dict[s
     return rows, subs
 
 
+def current_record_versions(engine: Engine) -> list[dict[str, Any]]:
+    """The current individual-record versions (id, institution, cohort, wave, version)."""
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(
+            select(SUBS.c.id, SUBS.c.institution_id, SUBS.c.cohort, SUBS.c.wave, SUBS.c.version)
+            .where(SUBS.c.id.in_(_current_ids(conn)), SUBS.c.kind == "records")
+            .order_by(SUBS.c.institution_id, SUBS.c.cohort, SUBS.c.wave))]
+
+
+def responded_sorted(conn: Any, submission_id: int | None,
+                     ) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(pseudonym, programme_id, data) of one version's responded rows, by pseudonym,
+    streamed (the primary key's order; nothing for ``None``)."""
+    if submission_id is None:
+        return
+    yield from conn.execute(
+        select(RECS.c.pseudonym, RECS.c.programme_id, RECS.c.data)
+        .where(RECS.c.submission_id == submission_id, RECS.c.survey_status.in_(RESPONDED))
+        .order_by(RECS.c.pseudonym).execution_options(yield_per=20_000))
+
+
 def events(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(select(EVENTS).order_by(EVENTS.c.id))]
 
 
 __all__ = ["Cancelled", "SubmissionResult", "TracerFileError", "TracerNotFound",
-           "TracerRejected", "coverage", "events", "forget", "list_submissions", "offerings",
-           "read_version", "responded_records", "submit", "withdraw"]
+           "TracerRejected", "coverage", "current_record_versions", "events", "forget",
+           "list_submissions", "offerings", "read_version", "responded_records",
+           "responded_sorted", "submit", "withdraw"]

@@ -38,17 +38,24 @@ def template_command(args: argparse.Namespace) -> int:
     return 0
 
 
+# The CLI reads a file from disk (a CSV is streamed), so it takes larger files than the API.
+CLI_MAX_BYTES = 4 << 30
+
+
 def submit_command(args: argparse.Namespace) -> int:
     from guidance.store.db import StoreError
     from guidance.store.tracer import TracerFileError, TracerRejected, submit
+    from guidance.tracer.read import read_path
 
     path = Path(args.file)
     if not path.is_file():
         return _fail(f"{path} is not a file", 2)
+    limits = {"max_rows": args.max_rows, "max_bytes": CLI_MAX_BYTES}
     engine = _engine(args)
     try:
-        res = submit(engine, args.institution, args.cohort, args.wave, path.read_bytes(),
-                     _secret(), args.actor, filename=path.name)
+        sheet = read_path(path, _secret(), **limits)
+        res = submit(engine, args.institution, args.cohort, args.wave, sheet, _secret(),
+                     args.actor, filename=path.name)
     except TracerFileError as exc:
         return _fail(f"{exc.en} / {exc.vi}")
     except TracerRejected as exc:
@@ -61,7 +68,7 @@ def submit_command(args: argparse.Namespace) -> int:
             from guidance.tracer.annotate import annotated_copy
             from guidance.tracer.read import read_bytes
 
-            sheet = read_bytes(path.read_bytes(), _secret(), path.name)
+            sheet = read_bytes(path.read_bytes(), _secret(), path.name, **limits)
             Path(args.errors_out).write_bytes(annotated_copy(sheet, r, args.errors_out))
             print(f"annotated copy: {args.errors_out}", file=sys.stderr)
         return 1
@@ -132,13 +139,21 @@ def export_command(args: argparse.Namespace) -> int:
 
 def load_demo_command(args: argparse.Namespace) -> int:
     from guidance.contract import ContractError
+    from guidance.store.tracer import TracerRejected
     from guidance.tracer.dirs import load_demo
 
     engine = _engine(args)
     try:
-        results = load_demo(engine, Path(args.data_dir), _secret(), args.actor)
+        results = load_demo(engine, Path(args.data_dir), _secret(), args.actor,
+                            catalogue=not args.no_catalogue)
     except ContractError as exc:
         return _fail(f"{args.data_dir} does not satisfy the data contract: {exc}")
+    except TracerRejected as exc:
+        e = exc.result.errors[0] if exc.result.errors else None
+        where = f" (first: row {e.row}, column {e.column}, {e.rule}: {e.en})" if e else ""
+        return _fail(f"a demo submission was refused: {exc.result.n_errors} error(s){where}")
+    except ValueError as exc:
+        return _fail(str(exc))
     finally:
         engine.dispose()
     print(f"submitted {len(results)} tracer submissions "

@@ -1,13 +1,14 @@
 """Contract directories in and out of the tracer database (file and database I/O).
 
 ``export_dir`` writes the catalogue, the demand snapshots and the responded individual
-records merged per graduate (``guidance.tracer.export.merge_waves``), plus ``export.json``
+records merged per graduate (``guidance.tracer.export.merge_sorted``), plus ``export.json``
 (data hash, submission versions held, graduates left out). ``load_demo`` turns a demo
 directory's outcomes into submissions per institution × cohort × wave.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -25,28 +26,50 @@ def _table(engine: Engine, table: Any, cols: list[str]) -> pd.DataFrame:
 
 
 def export_dir(engine: Engine, out: Path) -> dict[str, Any]:
+    """Write the contract directory; the outcomes are streamed per (institution, cohort):
+    the 6m and 12m responded records of the current versions, each read in pseudonym order,
+    merge-joined and written row by row (memory does not grow with the records)."""
     from guidance.contract.load import data_hash
     from guidance.csvsafe import safe_cell
     from guidance.store.schema import DemandRow, Occupation, Programme, Province
-    from guidance.store.tracer import responded_records
-    from guidance.tracer.export import merge_waves
+    from guidance.store.tracer import current_record_versions, responded_sorted
+    from guidance.tracer.export import _left, merge_sorted
 
-    rows, subs = responded_records(engine)
-    outcomes, left = merge_waves(rows)
-    if not outcomes:
-        raise ValueError("nothing to export: no graduate has both a 6m and a 12m response")
+    subs = current_record_versions(engine)
+    groups: dict[tuple[str, str], dict[str, int]] = {}
+    for s in subs:
+        groups.setdefault((s["institution_id"], s["cohort"]), {})[s["wave"]] = s["id"]
     out.mkdir(parents=True, exist_ok=True)
     frames = {
         "provinces": _table(engine, Province.__table__, PROVINCES.names),
         "occupations": _table(engine, Occupation.__table__, OCCUPATIONS.names),
         "programmes": _table(engine, Programme.__table__, PROGRAMMES.names),
         "demand": _table(engine, DemandRow.__table__, DEMAND.names),
-        "outcomes": pd.DataFrame(outcomes, columns=OUTCOMES.names),
     }
+    left, n = _left(), 0
+    names = OUTCOMES.names
+    tmp = out / "outcomes.csv.part"
+    with tmp.open("w", newline="", encoding="utf-8") as fh, engine.connect() as conn:
+        w = csv.writer(fh)
+        w.writerow(names)
+        for (_iid, cohort), waves in sorted(groups.items()):
+            for rec in merge_sorted(responded_sorted(conn, waves.get("6m")),
+                                    responded_sorted(conn, waves.get("12m")), cohort, left):
+                # safe_cell only changes text: numbers and booleans skip the call
+                w.writerow(["" if v is None else safe_cell(v) if type(v) is str else v
+                            for v in map(rec.get, names)])
+                n += 1
+    if not n:
+        tmp.unlink()
+        raise ValueError("nothing to export: no graduate has both a 6m and a 12m response")
+    tmp.replace(out / "outcomes.csv")
     for name, df in frames.items():
-        df = df.map(safe_cell)
+        numeric = set(df.select_dtypes(include=["number", "bool"]).columns)
+        for c in df.columns:
+            if c not in numeric:  # safe_cell changes text cells only
+                df[c] = df[c].map(safe_cell)
         df.to_csv(out / f"{name}.csv", index=False)
-    meta = {"data_hash": data_hash(out), "outcomes": len(outcomes), "left_out": left,
+    meta = {"data_hash": data_hash(out), "outcomes": n, "left_out": left,
             "submissions": sorted(
                 ({k: s[k] for k in ("institution_id", "cohort", "wave", "version")}
                  for s in subs), key=lambda s: (s["institution_id"], s["cohort"], s["wave"]))}
@@ -54,8 +77,37 @@ def export_dir(engine: Engine, out: Path) -> dict[str, Any]:
     return meta
 
 
-def load_demo(engine: Engine, data_dir: Path, secret: bytes, actor: str) -> list[Any]:
-    """Load the directory's catalogue and demand, then submit its outcomes as tracer waves."""
+def export_provenance(data_dir: Path, files_hash: str) -> dict[str, Any] | None:
+    """What a training run records about a tracer export it reads: the export's data hash,
+    whether the files still match it, and the submission versions it holds (compact
+    ``institution/cohort/wave/vN`` strings); ``None`` when ``data_dir`` is not an export."""
+    path = Path(data_dir) / "export.json"
+    if not path.is_file():
+        return None
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        subs = [f"{s['institution_id']}/{s['cohort']}/{s['wave']}/v{int(s['version'])}"
+                for s in meta.get("submissions", [])]
+        exp_hash = str(meta["data_hash"])
+    except (ValueError, KeyError, TypeError) as exc:
+        return {"data_hash": None, "matches_files": False, "submissions": [],
+                "error": f"export.json is unreadable ({type(exc).__name__})"}
+    return {"data_hash": exp_hash, "matches_files": exp_hash == files_hash,
+            "outcomes": meta.get("outcomes"), "left_out": meta.get("left_out"),
+            "submissions": subs}
+
+
+def _plain(v: Any) -> Any:
+    """A pandas/numpy cell as a plain Python value (NaN/NA → None)."""
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    return v.item() if hasattr(v, "item") else v
+
+
+def load_demo(engine: Engine, data_dir: Path, secret: bytes, actor: str, *,
+              catalogue: bool = True) -> list[Any]:
+    """Submit the directory's outcomes as tracer waves, one submission per institution ×
+    cohort × wave (``catalogue``: first load its catalogue and demand, as ``db load`` does)."""
     from guidance.contract import load_dir
     from guidance.store.catalogue import load_catalogue
     from guidance.store.demand import load_demand
@@ -63,25 +115,41 @@ def load_demo(engine: Engine, data_dir: Path, secret: bytes, actor: str) -> list
     from guidance.tracer.schema import LEARNER
 
     tables = load_dir(data_dir)
-    load_catalogue(engine, tables)
-    if not tables["demand"].empty:
-        load_demand(engine, tables["demand"])
+    if catalogue:
+        load_catalogue(engine, tables)
+        if not tables["demand"].empty:
+            load_demand(engine, tables["demand"])
+    known = offerings(engine)
+    missing = sorted(set(tables["programmes"]["programme_id"]) - set(known))
+    if missing:
+        raise ValueError(f"{len(missing)} programme(s) of {data_dir} are not in the database "
+                         f"catalogue (e.g. {missing[0]}); run 'guidance db load {data_dir}'")
     inst = tables["programmes"].set_index("programme_id")["institution_id"]
-    o = tables["outcomes"].copy()
-    o["institution_id"] = o["programme_id"].map(inst)
+    o = tables["outcomes"]
     learner = [c.name for c in LEARNER]
     w12 = ["employment_type", "occupation_code", "job_province_code", "monthly_wage_vnd",
            "job_matches_training"]
+    cols = ["record_id", "programme_id", "cohort", "employed_6m", "employed_12m",
+            *learner, *w12]
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    institution = o["programme_id"].map(inst)
+    for iid, values in zip(institution, o[cols].itertuples(index=False, name=None),
+                           strict=True):
+        r = {c: _plain(v) for c, v in zip(cols, values, strict=True)}
+        groups.setdefault((str(iid), str(r["cohort"])), []).append(r)
     results = []
-    known = offerings(engine)
-    for (iid, cohort), g in o.groupby(["institution_id", "cohort"], sort=True):
-        base = g[["record_id", "programme_id", *learner]].rename(
-            columns={"record_id": "learner_ref"})
-        for wave, extra in (("6m", {"employed": g["employed_6m"]}),
-                            ("12m", {"employed": g["employed_12m"], **{c: g[c] for c in w12}})):
-            df = base.assign(survey_status="responded", survey_wave=wave, **extra)
-            recs = [{k: (None if pd.isna(v) else (v.item() if hasattr(v, "item") else v))
-                     for k, v in r.items()} for r in df.to_dict("records")]
-            results.append(submit(engine, str(iid), str(cohort), wave, recs, secret, actor,
+    for (iid, cohort), rows in sorted(groups.items()):
+        for wave in ("6m", "12m"):
+            recs = []
+            for r in rows:
+                rec = {"learner_ref": r["record_id"], "programme_id": r["programme_id"],
+                       **{c: r[c] for c in learner}, "survey_status": "responded",
+                       "survey_wave": wave}
+                if wave == "6m":
+                    rec["employed"] = r["employed_6m"]
+                else:
+                    rec.update(employed=r["employed_12m"], **{c: r[c] for c in w12})
+                recs.append(rec)
+            results.append(submit(engine, iid, cohort, wave, recs, secret, actor,
                                   offering_map=known))
     return results

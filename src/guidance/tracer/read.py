@@ -13,8 +13,10 @@ import difflib
 import io
 import json
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from guidance.tracer.pseudo import pseudonym
@@ -51,7 +53,9 @@ class Issue:
 class Sheet:
     kind: str  # "records" | "aggregates"
     columns: list[str]  # canonical names, in file order (None for ignored columns dropped)
-    rows: list[tuple[int, dict[str, Any]]]  # (spreadsheet row, {column: raw cell})
+    # (spreadsheet row, {column: raw cell}); a list, or a one-pass iterator when the file is
+    # streamed (``read_path`` on a CSV): its ragged-row issues are added while it is read
+    rows: Iterable[tuple[int, dict[str, Any]]]
     source_header: list[str] = field(default_factory=list)
     raw_rows: list[list[Any]] = field(default_factory=list)  # for the annotated copy
     fmt: str = "csv"
@@ -70,22 +74,30 @@ for _c in (*RECORD_COLUMNS, *AGG_COLUMNS):
         ALIASES[_fold(VI[_c.name])] = _c.name
 
 
-def _decode(data: bytes) -> str:
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+def _check_start(head: bytes) -> None:
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise TracerFileError(
             "the file is UTF-16 encoded; save it as CSV UTF-8 (or as XLSX)",
             "tệp mã hoá UTF-16; hãy lưu lại dạng CSV UTF-8 (hoặc XLSX)")
-    if b"\x00" in data[:4096]:
+    if b"\x00" in head[:4096]:
         raise TracerFileError("the file is binary, not a CSV, XLSX or JSON file",
                               "tệp nhị phân, không phải CSV, XLSX hay JSON")
+
+
+def _not_utf8(byte: int) -> TracerFileError:
+    return TracerFileError(
+        f"the file is not UTF-8 (byte {byte}; probably Windows-1258 or another legacy "
+        "code page); save it as CSV UTF-8",
+        f"tệp không phải UTF-8 (byte {byte}; có thể là Windows-1258); hãy lưu lại "
+        "dạng CSV UTF-8")
+
+
+def _decode(data: bytes) -> str:
+    _check_start(data)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise TracerFileError(
-            f"the file is not UTF-8 (byte {exc.start}; probably Windows-1258 or another legacy "
-            "code page); save it as CSV UTF-8",
-            f"tệp không phải UTF-8 (byte {exc.start}; có thể là Windows-1258); hãy lưu lại "
-            "dạng CSV UTF-8") from None
+        raise _not_utf8(exc.start) from None
     return text.removeprefix("\ufeff")
 
 
@@ -169,8 +181,10 @@ def read_rows(records: list[dict[str, Any]], secret: bytes) -> Sheet:
     return _sheet([header, *([r.get(h) for h in header] for r in records)], "json", secret)
 
 
-def _sheet(rows: list[list[Any]], fmt: str, secret: bytes) -> Sheet:
-    header = ["" if h is None else str(h) for h in rows[0]]
+def _header(first: list[Any]) -> tuple[list[str], list[str | None], str, list[Issue]]:
+    """(source header, contract name per column or None, kind, header warnings); raises
+    :class:`TracerFileError` for a duplicate, a likely typo or a missing required column."""
+    header = ["" if h is None else str(h) for h in first]
     issues: list[Issue] = []
     mapped: list[str | None] = []
     known = sorted({c.name for c in (*RECORD_COLUMNS, *AGG_COLUMNS)})
@@ -198,23 +212,115 @@ def _sheet(rows: list[list[Any]], fmt: str, secret: bytes) -> Sheet:
         names = ", ".join(f"{m} ({VI.get(m, m)})" for m in missing) or ", ".join(known[:5])
         raise TracerFileError(f"wrong header: required column(s) missing: {names}",
                               f"dòng tiêu đề sai: thiếu cột bắt buộc: {names}")
-    if "learner_ref" in mapped:
-        j = mapped.index("learner_ref")
-        for r in rows[1:]:
-            if j < len(r) and r[j] not in (None, "") and str(r[j]).strip():
-                r[j] = pseudonym(secret, r[j])
-    out: list[tuple[int, dict[str, Any]]] = []
-    width = len(header)
-    for i, r in enumerate(rows[1:], start=2):
+    return header, mapped, kind, issues
+
+
+def _row_dicts(rows: Iterable[tuple[int, list[Any]]], mapped: list[str | None], width: int,
+               fmt: str, secret: bytes, issues: list[Issue],
+               ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(spreadsheet row, {contract column: raw cell}) of every non-empty row; ``learner_ref``
+    is pseudonymised here; ragged CSV rows become issues."""
+    j = mapped.index("learner_ref") if "learner_ref" in mapped else -1
+    pairs = [(k, m) for k, m in enumerate(mapped) if m]
+    for i, r in rows:
         if all(v in (None, "") for v in r):
             continue
         if fmt == "csv" and len(r) != width:
             issues.append(Issue(i, None, "ragged", f"row has {len(r)} cells, header has {width}",
                                 f"dòng có {len(r)} ô, tiêu đề có {width}"))
             continue
-        out.append((i, {m: (v.value if hasattr(v, "value") else v)
-                        for m, v in zip(mapped, r, strict=False) if m}))
+        if 0 <= j < len(r) and r[j] not in (None, "") and str(r[j]).strip():
+            r[j] = pseudonym(secret, r[j])
+        n = len(r)
+        yield i, {m: (v.value if hasattr(v, "value") else v)
+                  for k, m in pairs if k < n for v in (r[k],)}
+
+
+def _sheet(rows: list[list[Any]], fmt: str, secret: bytes) -> Sheet:
+    header, mapped, kind, issues = _header(rows[0])
+    out = list(_row_dicts(enumerate(rows[1:], start=2), mapped, len(header), fmt, secret,
+                          issues))
     return Sheet(kind, [m for m in mapped if m], out, header, rows[1:], fmt, issues)
+
+
+def _csv_lines(fh: Any, first: bytes) -> Iterator[str]:
+    """Decoded lines of a binary file (``first`` already read), naming the byte offset of
+    the first non-UTF-8 byte."""
+    pos = 0
+    line = first
+    while line:
+        try:
+            yield line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(pos + exc.start) from None
+        pos += len(line)
+        line = fh.readline()
+
+
+def read_path(path: str | Path, secret: bytes, *, max_bytes: int = MAX_BYTES,
+              max_rows: int = MAX_ROWS) -> Sheet:
+    """Like :func:`read_bytes` for a file on disk; a CSV is streamed: the returned sheet's
+    ``rows`` is a one-pass iterator (header checks are done here, cell checks, the row limit
+    and encoding errors while it is read), so memory does not grow with the file."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise TracerFileError(f"the file is {size:,} bytes; the limit is {max_bytes:,}",
+                              f"tệp quá lớn ({size:,} byte; tối đa {max_bytes:,})")
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if head[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0") or path.name.lower().endswith(
+            ".json") or head.lstrip().lstrip(b"\xef\xbb\xbf")[:1] in (b"[", b"{"):
+        return read_bytes(path.read_bytes(), secret, path.name, max_bytes=max_bytes,
+                          max_rows=max_rows)
+    _check_start(head)
+    if not head.strip():
+        raise TracerFileError("the file is empty", "tệp rỗng")
+    fh = path.open("rb")
+    first = fh.readline()
+    if first.startswith(b"\xef\xbb\xbf"):
+        first = first[3:]
+    first_text = first.decode("utf-8", errors="replace")
+    delim = ";" if first_text.count(";") > first_text.count(",") else ","
+    reader = csv.reader(_csv_lines(fh, first), delimiter=delim, strict=True)
+    try:
+        try:
+            header_row = next(reader, None)
+        except csv.Error as exc:
+            raise TracerFileError(f"the CSV cannot be parsed: {exc}",
+                                  f"không đọc được tệp CSV: {exc}") from None
+        if header_row is None:
+            raise TracerFileError("the file is empty", "tệp rỗng")
+        if all(not v.strip() for v in header_row):
+            raise TracerFileError("the file is empty or its first row (the header) is blank",
+                                  "tệp rỗng hoặc dòng đầu (tiêu đề) để trống")
+        header, mapped, kind, issues = _header(header_row)
+    except BaseException:
+        fh.close()
+        raise
+
+    def numbered() -> Iterator[tuple[int, list[str]]]:
+        n = 0
+        try:
+            while True:
+                try:
+                    r = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    raise TracerFileError(f"the CSV cannot be parsed: {exc}",
+                                          f"không đọc được tệp CSV: {exc}") from None
+                n += 1
+                if n > max_rows and any(v for v in r):
+                    raise TracerFileError(
+                        f"the file has more than {max_rows:,} rows; the limit is {max_rows:,}",
+                        f"tệp có hơn {max_rows:,} dòng; tối đa {max_rows:,}")
+                yield n + 1, r  # spreadsheet row: header = 1, embedded newlines kept
+        finally:
+            fh.close()
+
+    rows = _row_dicts(numbered(), mapped, len(header), "csv", secret, issues)
+    return Sheet(kind, [m for m in mapped if m], rows, header, [], "csv", issues)
 
 
 def excel_date(value: Any) -> date | None:

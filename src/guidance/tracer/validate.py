@@ -9,7 +9,7 @@ appears in a message.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -32,6 +32,8 @@ _THOUSANDS = re.compile(r"^\d{1,3}(?:([.,  ])\d{3})(?:\1\d{3})*$")
 _TRUE = {"true", "1", "yes", "có", "co", "x"}
 _FALSE = {"false", "0", "no", "không", "khong"}
 LOW_RESPONSE = 0.5
+CACHE_CELLS = 4096  # per column: typed values of clean cells seen before (codes, yes/no, ages)
+_MISS = object()
 
 
 @dataclass
@@ -55,6 +57,7 @@ class _Collector:
     def __init__(self) -> None:
         self.errors: list[Issue] = []
         self.n = 0
+        self.n_warn = 0
         self.warn: dict[tuple[str, str], list] = {}
 
     def error(self, row: int | None, col: str | None, rule: str, en: str, vi: str) -> None:
@@ -63,6 +66,7 @@ class _Collector:
             self.errors.append(Issue(row, col, rule, en, vi))
 
     def warning(self, row: int, col: str, rule: str, en: str, vi: str) -> None:
+        self.n_warn += 1
         w = self.warn.setdefault((col, rule), [0, row, en, vi])
         w[0] += 1
 
@@ -198,10 +202,17 @@ def check_cohort(cohort: str, wave: str, today: date) -> list[Issue]:
 
 
 def validate(sheet: Sheet, institution_id: str, cohort: str, wave: str,
-             offerings: Mapping[str, str], today: date | None = None) -> Result:
+             offerings: Mapping[str, str], today: date | None = None, *,
+             sink: Callable[[dict[str, Any]], None] | None = None) -> Result:
     """Validate a read sheet for (institution, cohort, wave); ``offerings`` maps
-    programme_id → institution_id (the catalogue)."""
+    programme_id → institution_id (the catalogue).
+
+    With ``sink``, each typed record is handed to ``sink(record)`` as long as no error has
+    been found (the caller stores it compactly) and ``Result.records`` stays empty; without,
+    the records are collected in ``Result.records``. ``sheet.rows`` is read once, so a
+    streamed sheet works."""
     out = _Collector()
+    seen_issues = len(sheet.issues)
     for i in sheet.issues:
         if i.severity == "error":
             out.error(i.row, i.column, i.rule, i.en, i.vi)
@@ -210,11 +221,28 @@ def validate(sheet: Sheet, institution_id: str, cohort: str, wave: str,
         out.error(i.row, i.column, i.rule, i.en, i.vi)
     cols = RECORD_COLUMNS if sheet.kind == "records" else AGG_COLUMNS
     present = [c for c in cols if c.name in sheet.columns]
+    cached = [(c, {} if c.name != "learner_ref" else None) for c in present]
     records: list[dict[str, Any]] = []
     first_row: dict[str, int] = {}
     key = "learner_ref" if sheet.kind == "records" else "programme_id"
+    rules = _record_rules if sheet.kind == "records" else _aggregate_rules
+    n_rows = n_responded = 0
     for row, raw in sheet.rows:
-        rec = {c.name: _cell(c, raw.get(c.name), row, out) for c in present}
+        rec: dict[str, Any] = {}
+        for c, cache in cached:
+            v = raw.get(c.name)
+            if cache is not None and type(v) is str:
+                hit = cache.get(v, _MISS)
+                if hit is not _MISS:
+                    rec[c.name] = hit
+                    continue
+                n0, w0 = out.n, out.n_warn
+                typed = _cell(c, v, row, out)
+                if out.n == n0 and out.n_warn == w0 and len(cache) < CACHE_CELLS:
+                    cache[v] = typed  # a clean cell: the same text gives the same value
+                rec[c.name] = typed
+            else:
+                rec[c.name] = _cell(c, v, row, out)
         pid = rec.get("programme_id")
         if pid is not None and offerings.get(pid) != institution_id:
             out.error(row, "programme_id", "offering",
@@ -222,23 +250,33 @@ def validate(sheet: Sheet, institution_id: str, cohort: str, wave: str,
                       f"chương trình {pid!r} không thuộc cơ sở {institution_id}")
         k = rec.get(key)
         if k is not None:
-            if k in first_row:
+            first = first_row.setdefault(k, row)
+            if first != row:
                 what = "graduate" if key == "learner_ref" else "programme"
                 out.error(row, key, "duplicate", f"the same {what} appears again in this wave "
-                          f"(first at row {first_row[k]})",
-                          f"trùng lặp trong cùng đợt (lần đầu ở dòng {first_row[k]})")
-            else:
-                first_row[k] = row
-        (_record_rules if sheet.kind == "records" else _aggregate_rules)(rec, raw, row, wave, out)
+                          f"(first at row {first})",
+                          f"trùng lặp trong cùng đợt (lần đầu ở dòng {first})")
+        rules(rec, raw, row, wave, out)
         rec["_row"] = row
-        records.append(rec)
-    if sheet.kind == "records" and records:
-        responded = sum(r.get("survey_status") in RESPONDED for r in records)
-        if responded / len(records) < LOW_RESPONSE:
+        n_rows += 1
+        n_responded += rec.get("survey_status") in RESPONDED
+        if sink is None:
+            records.append(rec)
+        elif out.n == 0:
+            sink(rec)
+    for i in sheet.issues[seen_issues:]:  # found while a streamed file was read
+        if i.severity == "error":
+            out.error(i.row, i.column, i.rule, i.en, i.vi)
+    if sheet.kind == "records" and n_rows:
+        rate = n_responded / n_rows
+        if rate < LOW_RESPONSE:
             out.warning(1, "survey_status", "low_response",
-                        f"response rate {responded / len(records):.0%} is under 50%",
-                        f"tỉ lệ phản hồi {responded / len(records):.0%} dưới 50%")
+                        f"response rate {rate:.0%} is under 50%",
+                        f"tỉ lệ phản hồi {rate:.0%} dưới 50%")
     warnings = [i for i in sheet.issues if i.severity == "warning"] + out.warnings()
+    # by spreadsheet row (whole-file errors first): the same list whether the file was
+    # read whole or streamed (a streamed file's ragged rows are only known once read)
+    out.errors.sort(key=lambda e: -1 if e.row is None else e.row)
     return Result(sheet.kind, records, out.errors, out.n, warnings)
 
 

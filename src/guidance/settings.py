@@ -46,9 +46,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(64 << 20, ge=1024, description="Upload limit (413) of the "
                                   "demand CSV and of a tracer submission (CSV, XLSX, JSON).")
     tracer_sync_max_bytes: int = Field(
-        2 << 20, ge=0, le=1 << 30, description="A tracer submission of at most this many "
+        1 << 20, ge=0, le=1 << 30, description="A tracer submission of at most this many "
         "bytes (without 'Prefer: respond-async') is answered synchronously (200/422); a "
-        "larger one runs as a job (202).")
+        "larger one runs as a job (202), in a child process from 1 MiB on.")
     max_public_body_bytes: int = Field(
         64 << 10, ge=1024, le=1 << 30, description="Body limit of the public JSON routes "
         "(POST /api/v1/recommendations and /what-if), 413 beyond; see api/limits.py BODY_LIMITS.")

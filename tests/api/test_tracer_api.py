@@ -487,3 +487,52 @@ def test_a_concurrent_version_is_409_not_503(api, world, monkeypatch):
     a = api.seeded.institution_a
     r = put(api, a, rows_csv(programmes(world, a)[0], range(2)), headers=api.institution_a)
     assert r.status_code == 409 and "send the file again" in r.json()["error"]["message"]
+
+
+def test_a_large_csv_runs_streamed_in_a_child_process(api, world, monkeypatch):
+    """A CSV of 1 MiB and more is read row by row in a child process (the serving worker
+    keeps its GIL): accepted as a job with the right counts; refused with every error
+    counted, nothing written, and an error file that lists the errors without any cell of
+    the clerk's file (raw references are never written back)."""
+    import multiprocessing
+
+    from guidance.api.routes import tracer as route
+
+    spawned: list = []
+    real = multiprocessing.get_context
+
+    def counting(method=None):  # noqa: ANN001, ANN202
+        spawned.append(method)
+        return real(method)
+
+    monkeypatch.setattr(multiprocessing, "get_context", counting)
+    a = api.seeded.institution_a
+    prog = programmes(world, a)[0]
+    n = 22_000
+    body = rows_csv(prog, range(n))
+    assert len(body) >= route.STREAM_MIN_BYTES
+    job = wait_job(api, put(api, a, body, headers=api.institution_a),
+                   api.institution_a, timeout=180)
+    assert job["status"] == "succeeded", job
+    assert (job["result"]["version"], job["result"]["rows"], job["result"]["added"]) == \
+        (1, n, n)
+    assert spawned == ["spawn"]
+    before = fingerprints(api.seeded.engine)
+    bad = body.replace(f"RAWREF00007,{prog},responded,yes".encode(),
+                       f"RAWREF00007,{prog},responded,maybe".encode())
+    bad = bad.replace(b"RAWREF21000,", b"RAWREF21000,NO-SUCH-PROGRAMME-X")
+    job = wait_job(api, put(api, a, bad, headers=api.institution_a), api.institution_a,
+                   timeout=180)
+    assert job["status"] == "failed", job
+    assert job["error_count"] == 2, job
+    assert {(e["row"], e["column"]) for e in job["errors"]} == \
+        {(9, "employed"), (21002, "programme_id")}
+    assert fingerprints(api.seeded.engine) == before
+    r = api.get(job["result"]["error_file_url"], headers=api.institution_a)
+    assert r.status_code == 200
+    text = r.content.decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(text)))
+    assert lines[0][0].startswith("Dòng") and len(lines) == 3
+    assert {ln[0] for ln in lines[1:]} == {"9", "21002"}
+    assert "RAWREF" not in text
+    assert "RAWREF" not in all_text(api)

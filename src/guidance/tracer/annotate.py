@@ -36,3 +36,21 @@ def annotated_copy(sheet: Sheet, result: Result, filename: str = "errors.xlsx") 
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def error_list_csv(result: Result) -> bytes:
+    """The refusal of a large, streamed file: its errors as a CSV of their own (spreadsheet
+    row, column, rule, message in Vietnamese and English), without any cell of the clerk's
+    file: the raw file holds learner references, which are never written back, and a copy of
+    a million-row file would be as large as the upload. The clerk opens their file at the
+    row numbers given."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["Dòng / Row", "Cột / Column", "Quy tắc / Rule", "Lỗi", "Error"])
+    for e in result.errors:
+        w.writerow(safe_row(["" if v is None else v
+                             for v in (e.row, e.column, e.rule, e.vi, e.en)]))
+    if result.n_errors > len(result.errors):
+        w.writerow(safe_row(["", "", "", f"… và {result.n_errors - len(result.errors):,} lỗi "
+                             "khác", f"… and {result.n_errors - len(result.errors):,} more"]))
+    return buf.getvalue().encode("utf-8-sig")

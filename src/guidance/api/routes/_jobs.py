@@ -55,3 +55,65 @@ def job_out(job: Any) -> JobOut:
                   cancel_requested=job.cancel_requested, result=res or None,
                   warnings=warnings, warning_count=warning_count, errors=job.errors or [],
                   error_count=error_count)
+
+
+def run_child_outcome(out: str, outcome: Any) -> None:
+    """In a child process: hand ``outcome`` to the parent (pickled to ``out``, atomically)."""
+    import pickle
+
+    tmp = out + ".tmp"
+    with open(tmp, "wb") as fh:
+        pickle.dump(outcome, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    Path(tmp).replace(out)
+
+
+def in_child(target: Any, args: tuple, out: Path, progress: Any, name: str) -> Any:
+    """Run ``target(*args, str(out))`` in a spawned process and return the outcome it handed
+    over (:func:`run_child_outcome`). The heavy work then holds the child's GIL, not the
+    serving worker's. When the job runner stops, the child is killed (its open transaction
+    dies with its connection: nothing is committed) and ``JobCancelled`` is raised."""
+    import multiprocessing
+    import pickle
+
+    from guidance.store.jobs import INTERRUPTED, JobCancelled
+
+    proc = multiprocessing.get_context("spawn").Process(
+        target=target, name=name, daemon=True, args=(*args, str(out)))
+    proc.start()
+    try:
+        while proc.is_alive():
+            proc.join(0.2)
+            if getattr(progress, "stopping", lambda: False)():
+                proc.kill()
+                proc.join(5)
+                raise JobCancelled(INTERRUPTED)
+        if not out.is_file():
+            raise RuntimeError(f"the {name} process ended with code {proc.exitcode}")
+        with out.open("rb") as fh:
+            return pickle.load(fh)  # noqa: S301 - our own child's file
+    finally:
+        if proc.is_alive():
+            proc.kill()
+            proc.join(5)
+        out.unlink(missing_ok=True)
+        Path(str(out) + ".tmp").unlink(missing_ok=True)
+
+
+def child_progress(engine: Any, job_id: str, every: float = 0.5) -> Any:
+    """The ``progress(done, total, force=False)`` of a job's child process: records progress
+    at most every ``every`` s (never inside a write transaction) and raises
+    ``JobCancelled`` when a cancel was asked."""
+    import time
+
+    from guidance.store.jobs import JobCancelled, set_progress
+
+    last = [0.0]
+
+    def progress(done: int, total: int | None = None, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - last[0] >= every:
+            last[0] = now
+            if set_progress(engine, job_id, done, total):
+                raise JobCancelled(job_id)
+
+    return progress

@@ -23,7 +23,14 @@ from fastapi.responses import JSONResponse
 
 from guidance.api.deps import Caller, Ctx, DbCtx, authorize
 from guidance.api.errors import Conflict, Unprocessable
-from guidance.api.routes._jobs import job_out, own_job, spool_body
+from guidance.api.routes._jobs import (
+    child_progress,
+    in_child,
+    job_out,
+    own_job,
+    run_child_outcome,
+    spool_body,
+)
 from guidance.api.routes.catalogue import _records
 from guidance.api.schemas import ERRORS, DemandPage, DemandRowOut, JobAccepted, JobOut
 from guidance.api.security import Principal
@@ -237,24 +244,15 @@ def _child(url: str, job_id: str, path: str, period: str, chunk_rows: int, out: 
     at a lower CPU priority (nice 10), so that on a small machine the serving worker keeps
     its core while a large file is checked."""
     import os
-    import pickle
-    import time
 
     with contextlib.suppress(OSError, AttributeError):  # best effort (not on every OS)
         os.nice(10)
 
     from guidance.store.db import make_engine
-    from guidance.store.jobs import JobCancelled, set_progress
+    from guidance.store.jobs import JobCancelled
 
     engine = make_engine(url)
-    last = [0.0]
-
-    def progress(done: int, total: int | None = None, force: bool = False) -> None:
-        now = time.monotonic()
-        if force or now - last[0] >= 0.5:
-            last[0] = now
-            if set_progress(engine, job_id, done, total):
-                raise JobCancelled(job_id)
+    progress = child_progress(engine, job_id)
 
     try:
         df, issues = validate_spool(FilePath(path), period, engine, progress, chunk_rows)
@@ -263,10 +261,7 @@ def _child(url: str, job_id: str, path: str, period: str, chunk_rows: int, out: 
         result = ("cancelled", None, None)
     finally:
         engine.dispose()
-    tmp = out + ".tmp"
-    with open(tmp, "wb") as fh:
-        pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    FilePath(tmp).replace(out)
+    run_child_outcome(out, result)
 
 
 def _validate_in_child(ctx: Ctx, job: Any, path: FilePath, period: str,
@@ -274,33 +269,11 @@ def _validate_in_child(ctx: Ctx, job: Any, path: FilePath, period: str,
     """``validate_spool`` in a spawned child process, so serving latency holds while a large
     file is checked; the child records progress and sees a cancel itself. A runner stop
     kills the child (nothing was written)."""
-    import multiprocessing
-    import pickle
+    from guidance.store.jobs import JobCancelled
 
-    from guidance.store.jobs import INTERRUPTED, JobCancelled
-
-    out = FilePath(str(path) + ".result")
-    proc = multiprocessing.get_context("spawn").Process(
-        target=_child, name="guidance-validate", daemon=True,
-        args=(ctx.settings.database_url, job.id, str(path), period, CHUNK_ROWS, str(out)))
-    proc.start()
-    try:
-        while proc.is_alive():
-            proc.join(0.2)
-            if getattr(progress, "stopping", lambda: False)():
-                proc.kill()
-                proc.join(5)
-                raise JobCancelled(INTERRUPTED)
-        if not out.is_file():
-            raise RuntimeError(f"validation process ended with code {proc.exitcode}")
-        with out.open("rb") as fh:
-            status, df, issues = pickle.load(fh)  # noqa: S301 - our own child's file
-    finally:
-        if proc.is_alive():
-            proc.kill()
-            proc.join(5)
-        out.unlink(missing_ok=True)
-        FilePath(str(out) + ".tmp").unlink(missing_ok=True)
+    status, df, issues = in_child(
+        _child, (ctx.settings.database_url, job.id, str(path), period, CHUNK_ROWS),
+        FilePath(str(path) + ".result"), progress, "guidance-validate")
     if status == "cancelled":
         raise JobCancelled("cancelled; nothing was committed")
     progress(issues.rows, issues.rows, force=True)  # the parent's own cancel/stop check

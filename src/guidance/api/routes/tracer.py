@@ -30,7 +30,7 @@ from fastapi.responses import JSONResponse, Response
 from guidance.api.deps import Caller, Ctx, DbCtx, authorize
 from guidance.api.errors import Conflict, NotFound, Unprocessable, UnsupportedMediaType
 from guidance.api.limits import XLSX
-from guidance.api.routes._jobs import spool_body
+from guidance.api.routes._jobs import child_progress, in_child, run_child_outcome, spool_body
 from guidance.api.schemas import (
     ERRORS,
     ErrorOut,
@@ -54,6 +54,10 @@ router = APIRouter(prefix=API, tags=["tracer"], dependencies=[Depends(authorize)
                    responses=ERRORS)
 
 KIND = "tracer_submission"
+# A CSV body at least this large is read row by row, and its job runs in a child process
+# (as a demand upload's validation does): the serving worker keeps its GIL and its memory.
+STREAM_MIN_BYTES = 1 << 20
+API_MAX_ROWS = 1_000_000  # rows of one streamed CSV submission (64 MiB holds about 1.1 M)
 INSTITUTION_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 COHORT = r"^\d{4}-(0[1-9]|1[0-2])$"
 WAVE = r"^(6m|12m)$"
@@ -181,6 +185,9 @@ def _process(ctx: Ctx, path: FilePath, institution_id: str, cohort: str, wave: s
 
     if progress is not None:
         progress(0, None)
+    if media == "text/csv" and path.stat().st_size >= STREAM_MIN_BYTES:
+        return _process_streamed(ctx, path, institution_id, cohort, wave, name, actor,
+                                 progress=progress, cancel=cancel, on_commit=on_commit)
     data = path.read_bytes()
     try:
         if media == XLSX and not data.startswith(b"PK\x03\x04"):
@@ -218,6 +225,54 @@ def _process(ctx: Ctx, path: FilePath, institution_id: str, cohort: str, wave: s
             details=[_issue(e) for e in result.errors], details_total=result.n_errors,
             extra={"error_file_url": _error_url(institution_id, error_id)}) from None
     except StoreError as exc:  # the write transaction wraps the driver's error
+        if not isinstance(exc.__cause__, IntegrityError):
+            raise
+        raise Conflict("another version of this cohort and wave was stored at the same "
+                       "moment; send the file again") from None
+
+
+def _process_streamed(ctx: Ctx, path: FilePath, institution_id: str, cohort: str, wave: str,
+                      name: str, actor: str, *, progress: Any = None, cancel: Any = None,
+                      on_commit: Any = None) -> Any:
+    """A large CSV, read row by row (``tracer.read.read_path``: memory does not grow with
+    the file, up to ``API_MAX_ROWS`` rows). A refusal's error file is the error list alone
+    (``tracer.annotate.error_list_csv``): the raw file's learner references are never
+    written back, and a copy would be as large as the upload."""
+    from sqlalchemy.exc import IntegrityError
+
+    from guidance.store.db import StoreError
+    from guidance.store.tracer import TracerRejected, submit
+    from guidance.store.tracer_errors import save_error_file
+    from guidance.tracer.annotate import error_list_csv
+    from guidance.tracer.read import TracerFileError, read_path
+
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1 << 16)
+        if b"\x00" in head and head[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+            raise TracerFileError(
+                "the file holds NUL bytes: binary data, not CSV text; save it as CSV UTF-8 "
+                "or XLSX", "tệp chứa byte NUL: dữ liệu nhị phân, không phải văn bản CSV; "
+                "hãy lưu lại dạng CSV UTF-8 hoặc XLSX")
+        sheet = read_path(path, ctx.secret, max_bytes=ctx.settings.max_upload_bytes,
+                          max_rows=API_MAX_ROWS)
+        if progress is not None:
+            progress(0, None, force=True)
+        return submit(ctx.engine, institution_id, cohort, wave, sheet, ctx.secret, actor,
+                      filename=name, cancel=cancel, on_commit=on_commit)
+    except TracerFileError as exc:
+        raise _file_refused(exc) from None
+    except TracerRejected as exc:
+        result = exc.result
+        err_name = FilePath(name).stem + "-errors.csv"
+        error_id = save_error_file(ctx.engine, institution_id, err_name,
+                                   "text/csv; charset=utf-8", error_list_csv(result))
+        raise _Refused(
+            f"bài nộp bị từ chối, không ghi gì: {result.n_errors} lỗi / the submission was "
+            f"refused, nothing was written: {result.n_errors} error(s)",
+            details=[_issue(e) for e in result.errors], details_total=result.n_errors,
+            extra={"error_file_url": _error_url(institution_id, error_id)}) from None
+    except StoreError as exc:
         if not isinstance(exc.__cause__, IntegrityError):
             raise
         raise Conflict("another version of this cohort and wave was stored at the same "
@@ -315,11 +370,81 @@ def _create(ctx: Ctx, path: FilePath, institution_id: str, cohort: str, wave: st
         api_key_id=principal.key_id)
 
 
+def _job_commit(job_id: str) -> Any:
+    """``on_commit`` of a submission job: the job succeeds in the version's transaction."""
+    from guidance.store.jobs import mark_succeeded
+
+    def commit(conn: Any, res: Any) -> None:
+        mark_succeeded(conn, job_id, {**_result(res), "warning_count": len(res.warnings)},
+                       message=f"stored version {res.version} ({res.rows:,} rows)",
+                       done=res.rows)
+
+    return commit
+
+
+def _child(url: str, secret: bytes, max_upload: int, job_id: str, params: dict,
+           out: str) -> None:
+    """In a spawned child process (nice 10): read, validate and store the submission, the job
+    marked succeeded in the version's transaction; the outcome is pickled to ``out``."""
+    import contextlib
+    import os
+    from types import SimpleNamespace
+
+    from guidance.store.db import make_engine
+    from guidance.store.jobs import JobCancelled, cancel_requested
+    from guidance.store.tracer import Cancelled
+
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)
+    engine = make_engine(url)
+    ctx = SimpleNamespace(engine=engine, secret=secret,
+                          settings=SimpleNamespace(max_upload_bytes=max_upload))
+    progress = child_progress(engine, job_id)
+
+    commit = _job_commit(job_id)
+    p = params
+    try:
+        res = _process(ctx, FilePath(p["spool"]), p["institution_id"], p["cohort"], p["wave"],
+                       p["filename"], p["media_type"], p["actor"], progress=progress,
+                       cancel=lambda: cancel_requested(engine, job_id), on_commit=commit)
+        outcome: tuple = ("ok", _result(res))
+    except _Refused as exc:
+        outcome = ("refused", exc.message, exc.details, exc.details_total, exc.extra)
+    except Conflict as exc:
+        outcome = ("conflict", exc.message)
+    except (Cancelled, JobCancelled):
+        outcome = ("cancelled",)
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, never a traceback
+        outcome = ("error", type(exc).__name__)
+    finally:
+        engine.dispose()
+    run_child_outcome(out, outcome)
+
+
+def _process_in_child(ctx: Ctx, job: Any, path: FilePath, progress: Any) -> None:
+    """:func:`_process` in a child process; raises what ``_process`` would have raised."""
+    from guidance.store.jobs import JobCancelled
+
+    outcome = in_child(_child, (ctx.settings.database_url, ctx.secret,
+                                ctx.settings.max_upload_bytes, job.id, job.params),
+                       FilePath(str(path) + ".outcome"), progress, "guidance-tracer")
+    kind = outcome[0]
+    if kind == "refused":
+        raise _Refused(outcome[1], details=outcome[2], details_total=outcome[3],
+                       extra=outcome[4])
+    if kind == "conflict":
+        raise Conflict(outcome[1])
+    if kind == "cancelled":
+        raise JobCancelled("cancelled; nothing was committed")
+    if kind == "error":
+        raise RuntimeError(f"the submission process failed ({outcome[1]})")
+
+
 def run_tracer_submission(ctx: Ctx, job: Any, progress: Any) -> None:
     """The runner function of kind ``tracer_submission`` (see ``guidance.api.jobs``): the
     job is marked succeeded inside the transaction that writes the version."""
     from guidance.api.jobs import JobFailed
-    from guidance.store.jobs import JobCancelled, get_job, mark_succeeded
+    from guidance.store.jobs import JobCancelled, get_job
     from guidance.store.tracer import Cancelled
 
     p = job.params or {}
@@ -327,19 +452,19 @@ def run_tracer_submission(ctx: Ctx, job: Any, progress: Any) -> None:
     principal = Principal(p.get("role", INSTITUTION), job.api_key_id, p["institution_id"])
     status = 500
 
-    def commit(conn: Any, res: Any) -> None:
-        mark_succeeded(conn, job.id, {**_result(res), "warning_count": len(res.warnings)},
-                       message=f"stored version {res.version} ({res.rows:,} rows)",
-                       done=res.rows)
+    commit = _job_commit(job.id)
 
     def cancel() -> bool:
         j = get_job(ctx.engine, job.id)
         return j is None or j.cancel_requested
 
     try:
-        _process(ctx, path, p["institution_id"], p["cohort"], p["wave"], p["filename"],
-                 p["media_type"], p["actor"], progress=progress, cancel=cancel,
-                 on_commit=commit)
+        if path.stat().st_size >= STREAM_MIN_BYTES:
+            _process_in_child(ctx, job, path, progress)
+        else:
+            _process(ctx, path, p["institution_id"], p["cohort"], p["wave"], p["filename"],
+                     p["media_type"], p["actor"], progress=progress, cancel=cancel,
+                     on_commit=commit)
         status = 200
     except (Cancelled, JobCancelled):
         status = 499  # cancelled (or the runner is stopping): nothing was written

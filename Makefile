@@ -46,6 +46,7 @@ run: install
 	  echo "== API keys (shown once; stored hashed):"; \
 	  echo "   admin:      $$($(BIN)/guidance keys create --name demo-admin --role admin 2>/dev/null)"; \
 	  echo "   counsellor: $$($(BIN)/guidance keys create --name demo-counsellor --role counsellor 2>/dev/null)"; \
+	  echo "   institution I0001 (page /institution): $$($(BIN)/guidance keys create --name demo-institution --role institution --institution I0001 2>/dev/null)"; \
 	  touch var/.keys-issued; \
 	fi
 	@echo "== serving on http://$(HOST):$(PORT)  (learner form: /, API docs: /docs)"

@@ -32,6 +32,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -231,10 +232,26 @@ def api_run(name: str, url: str, csv_path: Path, n: int) -> None:
     try:
         for _ in range(300):
             with contextlib.suppress(OSError), urllib.request.urlopen(
-                    f"{base}/readyz", timeout=2) as r:
+                    f"{base}/healthz", timeout=2) as r:  # no model needed to take uploads
                 if r.status == 200:
                     break
             time.sleep(0.2)
+        peak = {"server": 0, "children": 0}
+        stop = threading.Event()
+
+        def sample() -> None:  # the server's RSS and its children's (the validation child)
+            import psutil
+
+            proc = psutil.Process(server.pid)
+            while not stop.is_set():
+                with contextlib.suppress(psutil.Error):
+                    peak["server"] = max(peak["server"], proc.memory_info().rss)
+                    kids = sum(c.memory_info().rss for c in proc.children(recursive=True))
+                    peak["children"] = max(peak["children"], kids)
+                time.sleep(0.1)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         t = time.perf_counter()
         req = urllib.request.Request(
             f"{base}/api/v1/institutions/I1/tracer/2025-06/12m", method="PUT",
@@ -251,8 +268,12 @@ def api_run(name: str, url: str, csv_path: Path, n: int) -> None:
             if job.get("status") not in ("queued", "running"):
                 break
             time.sleep(0.5)
+        stop.set()
+        sampler.join(5)
         print(f"API submit, {name}: {n:,} records in {time.perf_counter() - t:.1f} s, job "
-              f"{job.get('status')} ({job.get('message')})", flush=True)
+              f"{job.get('status')} ({job.get('message')}); peak RSS server "
+              f"{peak['server'] / 2**20:.0f} MB, its child process "
+              f"{peak['children'] / 2**20:.0f} MB", flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -21,8 +21,19 @@ class _Metrics:
         def inc(self) -> None:
             self.n += 1
 
+    class _Gauge:
+        def __init__(self) -> None:
+            self.value = 0
+
+        def inc(self) -> None:
+            self.value += 1
+
+        def dec(self) -> None:
+            self.value -= 1
+
     def __init__(self) -> None:
         self.shed = self._Shed()
+        self.in_flight = self._Gauge()
 
 
 def _app(delay_before: float, delay_during: float):  # noqa: ANN202 - an ASGI app
@@ -56,6 +67,7 @@ def test_a_stream_that_has_begun_runs_to_its_end():
     r = asyncio.run(_get(_wrap(_app(0.0, 0.15), metrics)))  # 0.45 s in all, budget 0.2 s
     assert r.status_code == 200 and r.text == "row0\nrow1\nrow2\nend\n"
     assert metrics.shed.n == 0
+    assert metrics.in_flight.value == 0  # counted in and out again
 
 
 def test_an_answer_that_has_not_begun_in_time_is_a_503():

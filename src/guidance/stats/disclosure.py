@@ -53,6 +53,8 @@ class DisclosureSettings:
     round_counts_to: int = 5
     round_wages_to: int = 100_000
     complementary: bool = True
+    audit: bool = True
+    audit_max_atoms: int = 500
 
 
 REASONS = {
@@ -226,6 +228,109 @@ def complementary(withheld: np.ndarray, respondents: np.ndarray, rel: pd.DataFra
     return w & ~withheld, passes
 
 
+# -- the exact audit ------------------------------------------------------------------------
+#
+# The group rule stops every single subtraction, but an attacker may combine several
+# relations (e.g. a 2-digit trade total, its 4-digit trades and their offerings across three
+# years). ``linear_audit`` finds every withheld cell whose value is a linear combination of
+# published cells: with atoms (offering-years) as unknowns, a withheld cell is determined
+# exactly when its atom vector lies in the row space of the published cells' atom vectors.
+# Atoms pinned by a published cell with a single unknown atom are substituted first (peeling),
+# then each connected block of what is left is checked by SVD. Cost grows with the block
+# size, so ``publish`` runs it (and repairs) only while the free atoms stay within
+# ``DisclosureSettings.audit_max_atoms``.
+
+
+def memberships(tables: dict[str, pd.DataFrame], offsets: dict[str, int]
+                ) -> tuple[np.ndarray, np.ndarray, int]:
+    """(cell, atom) pairs: which offering-years every cell sums, and the number of atoms."""
+    el, label_years, cell = _elements(tables, offsets)
+    cs, ats = [], []
+    idx = np.arange(len(el))
+    for per in cell.values():
+        for arr in per.values():
+            m = arr >= 0
+            cs.append(arr[m])
+            ats.append(idx[m])
+    return np.concatenate(cs), np.concatenate(ats), len(el)
+
+
+def linear_audit(withheld: np.ndarray, cells: np.ndarray, atoms: np.ndarray, n_atoms: int,
+                 max_atoms: int | None = None, redundant: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, int] | None:
+    """Withheld cells computable exactly from the published ones (bool per cell) and the
+    number of free atoms; ``None`` when a block has more than ``max_atoms`` free atoms.
+    ``redundant``: published cells that are exact sums of other published cells (left out of
+    the blocks: the row space is the same, the blocks smaller)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n_cells = len(withheld)
+    pub = ~withheld[cells]
+    free = np.ones(n_atoms, bool)
+    while True:  # peel: a published cell with one free atom pins it
+        m = pub & free[atoms]
+        nfree = np.bincount(cells[m], minlength=n_cells)
+        one = nfree[cells] == 1
+        hit = np.unique(atoms[m & one])
+        if not len(hit):
+            break
+        free[hit] = False
+    determined = np.zeros(n_cells, bool)
+    mfree = free[atoms]
+    nfree_all = np.bincount(cells[mfree], minlength=n_cells)
+    has_atoms = np.bincount(cells, minlength=n_cells) > 0
+    determined |= withheld & has_atoms & (nfree_all == 0)
+    rows = pub & mfree
+    if redundant is not None:
+        rows &= ~redundant[cells]
+    if not rows.any() or not free.any():
+        return determined, int(free.sum())
+    # blocks: atoms linked by published rows
+    fa = np.flatnonzero(free)
+    pos = np.full(n_atoms, -1)
+    pos[fa] = np.arange(len(fa))
+    rc, ra = cells[rows], pos[atoms[rows]]
+    rid, rpos = np.unique(rc, return_inverse=True)
+    inc = coo_matrix((np.ones(len(ra)), (rpos, ra)), shape=(len(rid), len(fa))).tocsr()
+    adj = (inc.T @ inc).tocsr()
+    n_comp, comp = connected_components(adj, directed=False)
+    sizes = np.bincount(comp, minlength=n_comp)
+    if max_atoms is not None and sizes.max() > max_atoms:
+        return None
+    # queries: withheld cells with free atoms
+    q = withheld[cells] & mfree
+    qc, qa = cells[q], pos[atoms[q]]
+    qid, qpos = np.unique(qc, return_inverse=True)
+    Q = coo_matrix((np.ones(len(qa)), (qpos, qa)), shape=(len(qid), len(fa))).tocsr()
+    resid = np.zeros(len(qid))
+    in_rows = np.asarray(inc.getnnz(axis=0)).ravel() > 0
+    # a query touching an atom that no published row touches is free along that atom
+    lonely = np.bincount(qpos, weights=~in_rows[qa], minlength=len(qid)) > 0
+    resid[lonely] = np.inf
+    checked = np.zeros(len(qid), bool)
+    inc = inc.tocsc()
+    Qc = Q.tocsc()
+    qcomp = np.unique(comp[qa[~lonely[qpos]]])
+    for k in qcomp:
+        cols = np.flatnonzero(comp == k)
+        sub = inc[:, cols]
+        sub = sub[np.flatnonzero(sub.getnnz(axis=1))].toarray()
+        qs = Qc[:, cols]
+        qrows = np.flatnonzero((qs.getnnz(axis=1) > 0) & ~lonely)
+        if not len(qrows) or not len(sub):
+            continue
+        qd = qs[qrows].toarray()
+        _, sv, vt = np.linalg.svd(sub, full_matrices=False)
+        r = int((sv > 1e-9 * max(sv[0], 1.0)).sum())
+        v = vt[:r].T
+        res = qd - (qd @ v) @ v.T
+        resid[qrows] += (res * res).sum(axis=1)
+        checked[qrows] = True
+    determined[qid[checked & (resid < 1e-12)]] = True
+    return determined, int(free.sum())
+
+
 # -- publishing -----------------------------------------------------------------------------
 
 @dataclass
@@ -239,6 +344,9 @@ class Publication:
     relations: pd.DataFrame
     offsets: dict[str, int]
     passes: int
+    audited: bool = False
+    """True when ``linear_audit`` ran and no withheld cell is computable from published
+    ones by any linear combination (else only the group rule holds)."""
 
 
 def _reason_text(code: np.ndarray, rr: np.ndarray, s: DisclosureSettings
@@ -295,6 +403,63 @@ def publish_table(raw: pd.DataFrame, name: str, withheld: np.ndarray, reason: np
     return out
 
 
+def _audit_and_repair(raw, offsets, withheld, reason, resp, rel, s: DisclosureSettings,
+                      max_rounds: int = 100) -> bool:
+    """Run ``linear_audit``; while a withheld cell is determined, withhold the published cell
+    with the fewest respondents that shares an offering-year with it, re-apply the group
+    rule, audit again. Updates ``withheld``/``reason`` in place; True when clean."""
+    cells, atoms, n_atoms = memberships(raw, offsets)
+    big = np.zeros(len(withheld), bool)  # province and nation rows: the blocks' glue
+    for name in ("province", "nation"):
+        if name in offsets:
+            big[offsets[name]:offsets[name] + len(raw[name])] = True
+    g, c, t = (rel[k].to_numpy() for k in ("group", "cell", "is_total"))
+    for _ in range(max_rounds):
+        # a province/nation total of an all-published group adds nothing to the row space
+        # (a province only as the sum of finer cells, so that no row leans on another dropped
+        # one in a circle)
+        n_g = int(g.max()) + 1 if len(g) else 0
+        open_g = np.bincount(g, weights=withheld[c], minlength=n_g) == 0
+        redundant = np.zeros(len(withheld), bool)
+        sel = t & open_g[g] & big[c]
+        nation = (offsets.get("nation", -1), offsets.get("nation", -1) + len(raw.get("nation", ())))
+        is_nation = (c >= nation[0]) & (c < nation[1])
+        # provinces: only groups of finer parts; the nation: any all-published group
+        part_big = np.bincount(g, weights=(~t) & big[c], minlength=n_g) > 0
+        sel &= is_nation | ~part_big[g]
+        redundant[c[sel]] = True
+        got = linear_audit(withheld, cells, atoms, n_atoms, s.audit_max_atoms, redundant)
+        if got is None:
+            return False
+        det = got[0]
+        if not det.any():
+            return True
+        # published cells sharing an atom with a determined cell
+        atom_det = np.zeros(n_atoms, bool)
+        atom_det[atoms[det[cells]]] = True
+        cand_mask = ~withheld[cells] & atom_det[atoms]
+        small = cand_mask & ~big[cells]  # never a province or the nation when avoidable
+        cand_mask = small if small.any() else cand_mask
+        if not cand_mask.any():
+            return False
+        # one new cell per determined cell: the smallest candidate touching it
+        pair_c = cells[cand_mask]
+        pair_a = atoms[cand_mask]
+        det_of_atom = np.full(n_atoms, -1)
+        det_cells = cells[det[cells]]
+        det_of_atom[atoms[det[cells]]] = det_cells
+        owner = det_of_atom[pair_a]
+        order = np.lexsort((pair_c, resp[pair_c], owner))
+        _, first = np.unique(owner[order], return_index=True)
+        new = np.unique(pair_c[order][first])
+        withheld[new] = True
+        reason[new] = "complementary"
+        extra, _ = complementary(withheld, resp, rel)
+        reason[extra] = "complementary"
+        withheld |= extra
+    return False
+
+
 def publish(raw: dict[str, pd.DataFrame], settings: DisclosureSettings | None = None
             ) -> Publication:
     """Apply every rule to the raw tables of ``tables.outcome_tables``."""
@@ -313,16 +478,19 @@ def publish(raw: dict[str, pd.DataFrame], settings: DisclosureSettings | None = 
     withheld = reason != ""
     rel = relations(raw, offsets)
     passes = 0
+    audited = False
     if s.complementary:
         extra, passes = complementary(withheld, resp, rel)
         reason[extra] = "complementary"
         withheld |= extra
+        if s.audit:
+            audited = _audit_and_repair(raw, offsets, withheld, reason, resp, rel, s)
     out, wh = {}, {}
     for name in names:
         sl = slice(offsets[name], offsets[name] + len(raw[name]))
         wh[name] = withheld[sl]
         out[name] = publish_table(raw[name], name, withheld[sl], reason[sl], s)
-    return Publication(out, raw, wh, rel, offsets, passes)
+    return Publication(out, raw, wh, rel, offsets, passes, audited)
 
 
 def headline(published: pd.DataFrame, name: str) -> pd.DataFrame:

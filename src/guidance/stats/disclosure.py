@@ -262,6 +262,7 @@ def linear_audit(withheld: np.ndarray, cells: np.ndarray, atoms: np.ndarray, n_a
     number of free atoms; ``None`` when a block has more than ``max_atoms`` free atoms.
     ``redundant``: published cells that are exact sums of other published cells (left out of
     the blocks: the row space is the same, the blocks smaller)."""
+    from scipy import sparse
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -293,8 +294,10 @@ def linear_audit(withheld: np.ndarray, cells: np.ndarray, atoms: np.ndarray, n_a
     rc, ra = cells[rows], pos[atoms[rows]]
     rid, rpos = np.unique(rc, return_inverse=True)
     inc = coo_matrix((np.ones(len(ra)), (rpos, ra)), shape=(len(rid), len(fa))).tocsr()
-    adj = (inc.T @ inc).tocsr()
-    n_comp, comp = connected_components(adj, directed=False)
+    n_r = inc.shape[0]
+    bip = sparse.bmat([[None, inc], [inc.T, None]]).tocsr()  # rows and atoms, no atom² matrix
+    n_comp, lab = connected_components(bip, directed=False)
+    comp = lab[n_r:]
     sizes = np.bincount(comp, minlength=n_comp)
     if max_atoms is not None and sizes.max() > max_atoms:
         return None

@@ -108,6 +108,9 @@ def test_grouped_quantiles_agree_with_numpy():
     vals = rng.lognormal(15, 0.5, 2000)
     vals[rng.random(2000) < 0.1] = np.nan
     n, q = d.grouped_quantiles(codes, vals, 42)
+    by = np.argsort(np.where(np.isfinite(vals), vals, np.inf), kind="stable")
+    n2, q2 = d.grouped_quantiles(codes[by], vals[by], 42, presorted=True)
+    assert (n2 == n).all() and np.allclose(q2, q, equal_nan=True)
     for g in range(42):
         v = vals[(codes == g) & np.isfinite(vals)]
         assert n[g] == len(v)
@@ -115,6 +118,12 @@ def test_grouped_quantiles_agree_with_numpy():
             assert q[g] == pytest.approx(np.quantile(v, [0.25, 0.5, 0.75]))
         else:
             assert np.isnan(q[g]).all()
+
+
+@pytest.mark.parametrize("top", [50, 70_000, 2**31])
+def test_stable_order_is_a_stable_sort(top):
+    c = np.random.default_rng(1).integers(0, top, 5000)
+    assert (d.stable_order(c) == np.argsort(c, kind="stable")).all()
 
 
 def test_recommender_interval_is_the_same_function():

@@ -104,25 +104,43 @@ class Records:
     def __init__(self, tables: dict[str, pd.DataFrame], expected: pd.Series | None = None):
         self.offerings = offering_frame(tables["programmes"])
         out = tables["outcomes"]
+        pcode, puniq = pd.factorize(out["programme_id"])
         pos = pd.Index(self.offerings["programme_id"]).get_indexer(
-            out["programme_id"].astype("string"))
+            pd.Index(puniq).astype("string"))[pcode] if len(out) else np.zeros(0, "int64")
         if (pos < 0).any():
             raise ValueError(f"{int((pos < 0).sum())} outcome rows name a programme_id that is "
                              "not in programmes")
         ind = indicators(out)
         self.off = pos.astype("int64")
-        self.year = out["cohort"].astype("string").str[:4].astype("int64").to_numpy()
-        self.counts = {c: ind[c].to_numpy() for c in COUNT_COLUMNS}
-        self.wage = ind["wage"].to_numpy()
+        ccode, cuniq = pd.factorize(out["cohort"])
+        self.year = np.array([int(str(c)[:4]) for c in cuniq], dtype="int64")[ccode] \
+            if len(out) else np.zeros(0, "int64")
+        counts = {c: ind[c].to_numpy() for c in COUNT_COLUMNS}
         if expected is None and EXPECTED in out.columns:
             expected = out[EXPECTED]
         self.has_expected = expected is not None
         if self.has_expected:
             p = np.clip(np.asarray(expected, dtype="float64"), 0.0, 1.0)
-            resp = self.counts["respondents"].astype(bool)
-            self.counts["expected_12m"] = np.where(resp, p, 0.0)
-            self.counts["expected_var_12m"] = np.where(resp, p * (1 - p), 0.0)
-        self.years = sorted(set(self.year.tolist()))
+            resp = counts["respondents"].astype(bool)
+            counts["expected_12m"] = np.where(resp, p, 0.0)
+            counts["expected_var_12m"] = np.where(resp, p * (1 - p), 0.0)
+        self.years = [int(y) for y in np.unique(self.year)]
+        ny = max(len(self.years), 1)
+        self.ny = ny
+        yi = np.searchsorted(np.array(self.years, dtype="int64"), self.year)
+        # base cells: (offering, year) sums, the only pass over the records for counts
+        cell = self.off * ny + yi
+        n_base = len(self.offerings) * ny
+        grads = np.bincount(cell, minlength=n_base)
+        keep = np.flatnonzero(grads > 0)
+        self.b_off, self.b_yi = keep // ny, keep % ny
+        self.b_counts = {c: np.bincount(cell, weights=v, minlength=n_base)[keep]
+                         for c, v in counts.items()}
+        # wages: rows with a wage, sorted by wage once (then stable integer sorts per group)
+        wage = ind["wage"].to_numpy()
+        idx = np.flatnonzero(np.isfinite(wage))
+        rows = idx[np.argsort(wage[idx], kind="stable")]
+        self.w_off, self.w_yi, self.w_val = self.off[rows], yi[rows], wage[rows]
 
 
 def _codes(offerings: pd.DataFrame, keys: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:
@@ -145,14 +163,27 @@ def grouping_table(rec: Records, name: str, pools=POOLS) -> pd.DataFrame:
         for c in carried:
             gkeys[c] = rec.offerings[c].to_numpy()[first.index.to_numpy()]
     n_groups = len(gkeys)
-    g = gpos[rec.off]
-    cols = list(rec.counts)
+    ny = rec.ny
+    bg, wg = gpos[rec.b_off], gpos[rec.w_off]
+    cols = list(rec.b_counts)
+    # every single year at once (code = group × year), then each pool
+    per_year = {c: np.bincount(bg * ny + rec.b_yi, weights=rec.b_counts[c],
+                               minlength=n_groups * ny).reshape(n_groups, ny) for c in cols}
+    wn_y, wq_y = grouped_quantiles(wg * ny + rec.w_yi, rec.w_val, n_groups * ny,
+                                   presorted=True)
+    wn_y, wq_y = wn_y.reshape(n_groups, ny), wq_y.reshape(n_groups, ny, -1)
     frames = []
     for label, years, pooled in cohort_labels(rec.years, pools):
-        sel = np.isin(rec.year, years)
-        gs = g[sel]
-        sums = {c: np.bincount(gs, weights=rec.counts[c][sel], minlength=n_groups) for c in cols}
-        wn, wq = grouped_quantiles(gs, rec.wage[sel], n_groups)
+        yset = np.isin(np.array(rec.years), years)
+        if pooled:
+            bsel, wsel = yset[rec.b_yi], yset[rec.w_yi]
+            sums = {c: np.bincount(bg[bsel], weights=rec.b_counts[c][bsel], minlength=n_groups)
+                    for c in cols}
+            wn, wq = grouped_quantiles(wg[wsel], rec.w_val[wsel], n_groups, presorted=True)
+        else:
+            j = int(np.flatnonzero(yset)[0])
+            sums = {c: per_year[c][:, j] for c in cols}
+            wn, wq = wn_y[:, j], wq_y[:, j]
         df = gkeys.copy()
         df.insert(0, "cohort", label)
         df["cohorts"] = ",".join(map(str, years))

@@ -115,14 +115,15 @@ def _elements(tables: dict[str, pd.DataFrame], offsets: dict[str, int]):
     labels = off[["cohort", "cohorts", "pooled"]].drop_duplicates("cohort")
     label_years = {r.cohort: tuple(r.cohorts.split(",")) for r in labels.itertuples()}
     cell: dict[str, dict[str, np.ndarray]] = {}
+    in_label = {label: el["year"].isin(years).to_numpy() for label, years in label_years.items()}
     for name, t in tables.items():
         keys = list(GROUPINGS[name])
         ek = el[keys].astype("string").fillna("") if keys else pd.DataFrame(index=el.index)
         tk = t[keys].astype("string").fillna("") if keys else pd.DataFrame(index=t.index)
         tk = tk.assign(_cell=offsets[name] + np.arange(len(t)), cohort=t["cohort"].to_numpy())
         per: dict[str, np.ndarray] = {}
-        for label, years in label_years.items():
-            sel = el["year"].isin(years).to_numpy()
+        for label in label_years:
+            sel = in_label[label]
             arr = np.full(len(el), -1, "int64")
             m = ek[sel].merge(tk[tk["cohort"] == label].drop(columns="cohort"),
                               on=keys, how="left") if keys else None
@@ -148,14 +149,15 @@ def _partitions(label: str, label_years: dict[str, tuple]) -> list[list[str]]:
     return out
 
 
-def relations(tables: dict[str, pd.DataFrame], offsets: dict[str, int]) -> pd.DataFrame:
+def relations(tables: dict[str, pd.DataFrame], offsets: dict[str, int],
+              elements=None) -> pd.DataFrame:
     """Every exact-sum group among the tables (see above): rows (group, cell, is_total),
     cells numbered ``offsets[name] + row position`` (a group may appear more than once)."""
     if "offering" not in tables or not len(tables["offering"]):
         return pd.DataFrame({"group": np.array([], "int64"), "cell": np.array([], "int64"),
                              "is_total": np.array([], bool)})
-    el, label_years, cell = _elements(tables, offsets)
-    year_of = el["year"].to_numpy()
+    el, label_years, cell = elements or _elements(tables, offsets)
+    in_label = {label: el["year"].isin(years).to_numpy() for label, years in label_years.items()}
     n_cells = sum(len(t) for t in tables.values())
     rows_g, rows_c, rows_t = [], [], []
     gid = 0
@@ -171,8 +173,7 @@ def relations(tables: dict[str, pd.DataFrame], offsets: dict[str, int]) -> pd.Da
                         continue
                     ca = np.full(len(el), -1, "int64")
                     for lab in part:
-                        ys = label_years[lab]
-                        m = sel & np.isin(year_of, ys)
+                        m = sel & in_label[lab]
                         ca[m] = cell[aname][lab][m]
                     if (ca[sel] < 0).any():
                         continue
@@ -241,10 +242,10 @@ def complementary(withheld: np.ndarray, respondents: np.ndarray, rel: pd.DataFra
 # ``DisclosureSettings.audit_max_atoms``.
 
 
-def memberships(tables: dict[str, pd.DataFrame], offsets: dict[str, int]
+def memberships(tables: dict[str, pd.DataFrame], offsets: dict[str, int], elements=None
                 ) -> tuple[np.ndarray, np.ndarray, int]:
     """(cell, atom) pairs: which offering-years every cell sums, and the number of atoms."""
-    el, label_years, cell = _elements(tables, offsets)
+    el, label_years, cell = elements or _elements(tables, offsets)
     cs, ats = [], []
     idx = np.arange(len(el))
     for per in cell.values():
@@ -407,11 +408,11 @@ def publish_table(raw: pd.DataFrame, name: str, withheld: np.ndarray, reason: np
 
 
 def _audit_and_repair(raw, offsets, withheld, reason, resp, rel, s: DisclosureSettings,
-                      max_rounds: int = 100) -> bool:
+                      max_rounds: int = 100, elements=None) -> bool:
     """Run ``linear_audit``; while a withheld cell is determined, withhold the published cell
     with the fewest respondents that shares an offering-year with it, re-apply the group
     rule, audit again. Updates ``withheld``/``reason`` in place; True when clean."""
-    cells, atoms, n_atoms = memberships(raw, offsets)
+    cells, atoms, n_atoms = memberships(raw, offsets, elements)
     big = np.zeros(len(withheld), bool)  # province and nation rows: the blocks' glue
     for name in ("province", "nation"):
         if name in offsets:
@@ -479,7 +480,8 @@ def publish(raw: dict[str, pd.DataFrame], settings: DisclosureSettings | None = 
         reason[sl] = primary(raw[name], s)
         resp[sl] = raw[name]["respondents"].to_numpy()
     withheld = reason != ""
-    rel = relations(raw, offsets)
+    elements = _elements(raw, offsets) if len(raw.get("offering", ())) else None
+    rel = relations(raw, offsets, elements)
     passes = 0
     audited = False
     if s.complementary:
@@ -487,7 +489,8 @@ def publish(raw: dict[str, pd.DataFrame], settings: DisclosureSettings | None = 
         reason[extra] = "complementary"
         withheld |= extra
         if s.audit:
-            audited = _audit_and_repair(raw, offsets, withheld, reason, resp, rel, s)
+            audited = _audit_and_repair(raw, offsets, withheld, reason, resp, rel, s,
+                                        elements=elements)
     out, wh = {}, {}
     for name in names:
         sl = slice(offsets[name], offsets[name] + len(raw[name]))

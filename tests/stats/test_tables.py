@@ -72,3 +72,15 @@ def test_cohort_labels():
         ("2021", (2021,), False), ("2022", (2022,), False), ("2023", (2023,), False),
         ("2022-2023", (2022, 2023), True), ("2021-2023", (2021, 2022, 2023), True)]
     assert cohort_labels([2024]) == [("2024", (2024,), False)]
+
+
+def test_no_records_gives_empty_tables_with_every_column(world_tables):
+    from guidance.stats.disclosure import headline, publish
+
+    tables = dict(world_tables("tiny", 1))
+    tables["outcomes"] = tables["outcomes"].iloc[:0]
+    raw = outcome_tables(tables)
+    assert all(len(t) == 0 and "employment_12m_lo" in t.columns for t in raw.values())
+    pub = publish(raw)
+    assert all(len(t) == 0 and "suppressed_vi" in t.columns for t in pub.tables.values())
+    assert len(headline(pub.tables["offering"], "offering")) == 0

@@ -488,7 +488,7 @@ def publish(raw: dict[str, pd.DataFrame], settings: DisclosureSettings | None = 
         extra, passes = complementary(withheld, resp, rel)
         reason[extra] = "complementary"
         withheld |= extra
-        if s.audit:
+        if s.audit and elements is not None:
             audited = _audit_and_repair(raw, offsets, withheld, reason, resp, rel, s,
                                         elements=elements)
     out, wh = {}, {}
@@ -504,6 +504,8 @@ def headline(published: pd.DataFrame, name: str) -> pd.DataFrame:
     years pooled, else three (marked ``pooled``, with its ``cohorts``); a key without any
     published label keeps its widest pooled row (withheld, with the reason)."""
     keys = list(GROUPINGS[name])
+    if not len(published):
+        return published.reset_index(drop=True)
     labels = published[["cohort", "cohorts", "pooled"]].drop_duplicates("cohort")
     years = sorted(labels.loc[~labels["pooled"], "cohort"])
     pools = labels[labels["pooled"]].assign(k=lambda x: x["cohorts"].str.count(",")) \

@@ -173,7 +173,8 @@ def grouping_table(rec: Records, name: str, pools=POOLS) -> pd.DataFrame:
                                    presorted=True)
     wn_y, wq_y = wn_y.reshape(n_groups, ny), wq_y.reshape(n_groups, ny, -1)
     frames = []
-    for label, years, pooled in cohort_labels(rec.years, pools):
+    # without any record: one empty pass, so the frame still has every column
+    for label, years, pooled in cohort_labels(rec.years, pools) or [("", (), True)]:
         yset = np.isin(np.array(rec.years), years)
         if pooled:
             bsel, wsel = yset[rec.b_yi], yset[rec.w_yi]
@@ -194,8 +195,7 @@ def grouping_table(rec: Records, name: str, pools=POOLS) -> pd.DataFrame:
         df["wage_n"] = wn
         df["wage_p25"], df["wage_median"], df["wage_p75"] = wq[:, 0], wq[:, 1], wq[:, 2]
         frames.append(df[df["graduates"] > 0])
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return add_rates(out, Z95) if len(out) else out
+    return add_rates(pd.concat(frames, ignore_index=True), Z95)
 
 
 def outcome_tables(tables: dict[str, pd.DataFrame], *, expected: pd.Series | None = None,

@@ -6,10 +6,11 @@ Rules (``DisclosureSettings``, defaults of the issue):
 1. **Primary suppression.** A cell's figures are published only when respondents ≥ 20 AND
    the response rate ≥ 50 %; otherwise the cell is withheld with the reason ("fewer than 20
    respondents" / "ít hơn 20 người trả lời", or "response rate 31%, below 50%").
-2. **Complementary suppression.** The outcome tables are linked by exact sums (``RELATIONS``
-   below: offerings, institutions, programmes and trades within their province, trades
-   within their 2-digit trade, provinces and institutions within the nation, and each key's
-   years within its pooled cells). Each relation is a group ``total = Σ parts``. If exactly
+2. **Complementary suppression.** The outcome tables are linked by exact sums (``relations``
+   below, found from the data: offerings, institutions, programmes and trades within their
+   province, trades within their 2-digit trade, provinces and institutions within the
+   nation, each key's years within its pooled cells, their combinations, and partial
+   relations that hold for part of the data). Each relation is a group ``total = Σ parts``. If exactly
    one member of a group (a part or the total) is withheld, it could be computed by
    subtraction (or addition), so one more member is withheld: the published part with the
    fewest respondents (ties: the first), or the total when no part is left. Withholding can
@@ -27,8 +28,13 @@ Rules (``DisclosureSettings``, defaults of the issue):
    latest two years pooled, else three, and marks the result ``pooled`` with its
    ``cohorts``; every label is also published as its own table rows.
 
-What is not claimed: protection against inference that combines several relations at once
-(linear programming over the whole system) or uses the "fewer than 20" bound of a reason; see
+7. **Exact audit** (small publications only): ``linear_audit`` checks that no withheld cell is
+   a linear combination of published ones and ``publish`` withholds more until none is; it
+   runs while its blocks stay within ``audit_max_atoms`` (``Publication.audited``).
+
+What is not claimed: protection against linear combinations of several relations when the
+audit did not run (demo and national worlds: only the group rule holds there), or against
+inference from inequalities (the "fewer than 20" bound of a reason); see
 ``docs/statistics.md``.
 """
 

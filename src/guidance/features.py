@@ -24,6 +24,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from guidance.geo import haversine_km
+from guidance.stats.definitions import rate as observed_rate
 
 PROTECTED = ("sex", "ethnic_minority")
 RIASEC = ("riasec_r", "riasec_i", "riasec_a", "riasec_s", "riasec_e", "riasec_c")
@@ -520,8 +521,7 @@ class OfferingHistory:
                 f"{int(p) // 12:04d}-{int(p) % 12 + 1:02d}" if np.isfinite(p) else None for p in v]
         for t in HISTORY_TARGETS:
             s, m = tot[f"s_{t}"].to_numpy(), tot[f"n_{t}"].to_numpy()
-            with np.errstate(invalid="ignore", divide="ignore"):
-                obs = np.where(n >= MIN_CELL, s / m, np.nan)
+            obs = np.where(n >= MIN_CELL, observed_rate(s, m), np.nan)
             out[f"observed_{t}"] = obs
             out[f"shrunk_{t}"] = feats[f"hist_{t}"]
         return out

@@ -13,10 +13,11 @@ from __future__ import annotations
 import numpy as np
 
 from guidance.recommend.types import COMPONENTS, Weights
+from guidance.stats.definitions import Z90
+from guidance.stats.definitions import wilson_interval as stats_wilson
 
 COST_SCALE_VND = 100_000_000.0
 DISTANCE_SCALE_KM = 500.0
-Z90 = 1.6448536269514722
 PRIOR_GRADUATES = 20.0  # pseudo-graduates behind every estimate (the offering-level prior)
 
 
@@ -47,10 +48,8 @@ def weighted(comps: dict[str, np.ndarray], weights: Weights) -> tuple[np.ndarray
 
 def wilson_interval(p: np.ndarray, n_graduates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """90% Wilson interval around the model's probability with an effective sample size of
-    the offering's graduates plus the prior's pseudo-graduates: wide when evidence is thin."""
+    the offering's graduates plus the prior's pseudo-graduates: wide when evidence is thin.
+    The interval itself is ``guidance.stats.definitions.wilson_interval`` (one definition for
+    the recommender and the published statistics)."""
     n = np.asarray(n_graduates, float) + PRIOR_GRADUATES
-    p = np.clip(np.asarray(p, float), 0.0, 1.0)
-    z2 = Z90 ** 2
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = Z90 * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    return stats_wilson(p, n, Z90)

@@ -38,6 +38,10 @@ def _export_lines(export: dict | None) -> list[str]:
     if export.get("left_out"):
         left = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in export["left_out"].items())
         lines.append(f"- graduates exported: {export.get('outcomes') or 0:,}; left out: {left}")
+    if export.get("one_wave_6m_only") or export.get("one_wave_12m_only"):
+        lines.append(f"- of them answered one wave only (the other wave's outcomes empty, left out "
+                     f"of those targets): 6-month only {export.get('one_wave_6m_only') or 0:,}, "
+                     f"12-month only {export.get('one_wave_12m_only') or 0:,}")
     versions: dict[str, int] = {}
     for s in subs:
         v = s.rsplit("/", 1)[-1]

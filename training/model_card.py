@@ -79,10 +79,14 @@ def render(result: TrainResult, meta: dict) -> str:
         lines.append(f"- {part}: cohorts {a} … {b}, {ev.n_rows.get(part, 0):,} records")
     lines += [f"- demand snapshot carried in the artifact ends {meta.get('demand_last_period', '?')}",
               "", "## Targets learnt", ""]
+    n_used = getattr(ev, "n_used", {}) or {}
     for t, st in ev.status.items():
-        lines.append(f"- {t}: {st}" + ("" if st == "fitted" else
-                                       " — this figure is missing from predictions and "
-                                       "recommendations"))
+        n = n_used.get(t)
+        used = (f" (records used, outcome known: train {n.get('train', 0):,}, val "
+                f"{n.get('val', 0):,}, test {n.get('test', 0):,})" if n else "")
+        lines.append(f"- {t}: {st}{used}" + ("" if st == "fitted" else
+                                             " — this figure is missing from predictions and "
+                                             "recommendations"))
     if ev.split.get("method", "time") != "time":
         lines += ["", f"**Split: {ev.split['method']}.** {ev.split['warning']}"]
     for w in ev.warnings:

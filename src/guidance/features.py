@@ -476,7 +476,7 @@ class OfferingHistory:
                 level_sn[name] = got.fillna(0.0).to_numpy()
         out = {}
         overall = self.global_.to_numpy()
-        for j, t in enumerate(HISTORY_TARGETS):
+        for t in HISTORY_TARGETS:
             s_i, n_i = sn.index(f"s_{t}"), sn.index(f"n_{t}")
             g = level_sn["global"]
             fallback = overall[s_i] / max(overall[n_i], 1.0)

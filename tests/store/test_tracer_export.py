@@ -112,6 +112,17 @@ def test_export_writes_one_wave_graduates_with_empty_cells(engine, catalogue, ma
     assert int(out["employed_6m"].isna().sum()) == 5
     assert int(out["job_matches_training"].isna().sum()) == 5
 
+    # the v1.1 directory loads back as submissions (an empty wave = no response there) and
+    # exports the same graduates again (new versions replace the old ones)
+    from guidance.tracer.dirs import load_demo
+
+    load_demo(engine, tmp_path / "exp", SECRET, "t", catalogue=False)
+    again = export_dir(engine, tmp_path / "exp2")
+    assert (again["outcomes"], again["one_wave_6m_only"], again["one_wave_12m_only"]) == (
+        29, 5, 5)
+    assert again["left_out"] == {"missing_required_value": 0, "programme_differs": 0}
+    assert {s["version"] for s in again["submissions"]} == {2}
+
 
 def test_cli_submit_refused_prints_sentences_and_annotated_copy(db_url, tmp_path, capsys,
                                                                monkeypatch):

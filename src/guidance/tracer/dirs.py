@@ -148,10 +148,13 @@ def load_demo(engine: Engine, data_dir: Path, secret: bytes, actor: str, *,
                 rec = {"learner_ref": r["record_id"], "programme_id": r["programme_id"],
                        **{c: r[c] for c in learner}, "survey_status": "responded",
                        "survey_wave": wave}
-                if wave == "6m":
-                    rec["employed"] = r["employed_6m"]
+                employed = r["employed_6m" if wave == "6m" else "employed_12m"]
+                if employed is None:  # v1.1: this wave was not answered
+                    rec["survey_status"] = "no_response"
+                elif wave == "6m":
+                    rec["employed"] = employed
                 else:
-                    rec.update(employed=r["employed_12m"], **{c: r[c] for c in w12})
+                    rec.update(employed=employed, **{c: r[c] for c in w12})
                 recs.append(rec)
             results.append(submit(engine, iid, cohort, wave, recs, secret, actor,
                                   offering_map=known))

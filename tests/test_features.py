@@ -235,3 +235,36 @@ def test_pairs_join_and_serving_graduation_month():
                          progs, "2026-09")
     assert rows["cohort"].tolist() == ["2027-03", "2028-03", "2029-03"]
     assert rows["age"].tolist() == [18, 18, 18]
+
+
+def test_offering_history_counts_only_records_with_the_outcome_known():
+    """Contract v1.1: a 6-month-only graduate (empty employed_12m, job_matches_training) is a
+    graduate of the offering but not in its 12-month observed rates; a cell with fewer than
+    ``MIN_CELL`` known outcomes shows no observed rate."""
+    pairs = _pairs(80)
+    pairs.loc[:, "programme_id"] = ["A"] * 50 + ["B"] * 30
+    for c in ("employed_12m", "job_matches_training"):
+        pairs[c] = pd.array(pairs[c].tolist(), dtype="boolean")
+    unknown_a = list(range(0, 20))   # A: 30 of 50 known
+    unknown_b = list(range(50, 65))  # B: 15 of 30 known (< MIN_CELL)
+    pairs.loc[unknown_a + unknown_b, ["employed_12m", "job_matches_training"]] = pd.NA
+    pairs.loc[unknown_a + unknown_b, "monthly_wage_vnd"] = np.nan
+    ft = _fitted(pairs)
+    offers = pd.DataFrame({"programme_id": ["A", "B"], "programme_code": "6520123",
+                           "field_code": "0715", "province_code": "01", "institution_id": "I1",
+                           "predecessor_id": [None, None]})
+    got = ft.offering_history(offers).set_index("programme_id")
+    a = pairs[pairs["programme_id"] == "A"]
+    known = a["employed_12m"].dropna().astype(float)
+    assert got.loc["A", "n_graduates"] == 50 and got.loc["A", "n_employed_12m"] == 30
+    assert got.loc["A", "observed_employed_12m"] == pytest.approx(known.mean())
+    assert got.loc["B", "n_graduates"] == 30 and got.loc["B", "n_employed_12m"] == 15
+    assert np.isnan(got.loc["B", "observed_employed_12m"])
+    assert np.isfinite(got.loc["B", "observed_completed"])
+    # the empty cells never reach a model input: the history features stay finite
+    X = ft.transform(pairs)
+    names = list(ft.get_feature_names_out())
+    hist = [names.index(n) for n in names if n.startswith("hist_")]
+    assert np.isfinite(X[:, hist]).all()
+    assert not {"employed_6m", "employed_12m", "employment_type", "job_matches_training"} & set(
+        ft.feature_names_in_)

@@ -38,6 +38,10 @@ def _export_lines(export: dict | None) -> list[str]:
     if export.get("left_out"):
         left = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in export["left_out"].items())
         lines.append(f"- graduates exported: {export.get('outcomes') or 0:,}; left out: {left}")
+    if export.get("one_wave_6m_only") or export.get("one_wave_12m_only"):
+        lines.append(f"- of them answered one wave only (the other wave's outcomes empty, left out "
+                     f"of those targets): 6-month only {export.get('one_wave_6m_only') or 0:,}, "
+                     f"12-month only {export.get('one_wave_12m_only') or 0:,}")
     versions: dict[str, int] = {}
     for s in subs:
         v = s.rsplit("/", 1)[-1]
@@ -75,10 +79,14 @@ def render(result: TrainResult, meta: dict) -> str:
         lines.append(f"- {part}: cohorts {a} … {b}, {ev.n_rows.get(part, 0):,} records")
     lines += [f"- demand snapshot carried in the artifact ends {meta.get('demand_last_period', '?')}",
               "", "## Targets learnt", ""]
+    n_used = getattr(ev, "n_used", {}) or {}
     for t, st in ev.status.items():
-        lines.append(f"- {t}: {st}" + ("" if st == "fitted" else
-                                       " — this figure is missing from predictions and "
-                                       "recommendations"))
+        n = n_used.get(t)
+        used = (f" (records used, outcome known: train {n.get('train', 0):,}, val "
+                f"{n.get('val', 0):,}, test {n.get('test', 0):,})" if n else "")
+        lines.append(f"- {t}: {st}{used}" + ("" if st == "fitted" else
+                                             " — this figure is missing from predictions and "
+                                             "recommendations"))
     if ev.split.get("method", "time") != "time":
         lines += ["", f"**Split: {ev.split['method']}.** {ev.split['warning']}"]
     for w in ev.warnings:

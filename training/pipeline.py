@@ -64,6 +64,9 @@ class Evaluation:
     unreliable: dict[str, str] = field(default_factory=dict)   # target -> why not to trust it
     split: dict = field(default_factory=dict)                  # method and warning
     warnings: list[str] = field(default_factory=list)          # data warnings of the run
+    # target -> {"train", "val", "test"}: records with that outcome known (v1.1 leaves a
+    # record with an empty target out of that target only; wage: employed with a wage)
+    n_used: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def metrics_unreliable(self) -> bool:
@@ -89,6 +92,8 @@ class Evaluation:
         for t in self.metrics:
             out[f"test.{t}.unreliable"] = float(t in self.unreliable)
         out["metrics_unreliable"] = float(self.metrics_unreliable)
+        for t, parts in self.n_used.items():
+            out.update({f"n_used.{t}.{k}": v for k, v in parts.items()})
         return {k: float(v) for k, v in out.items() if v is not None}
 
 
@@ -296,7 +301,17 @@ def evaluate_models(models: OutcomeModels, parts: dict[str, pd.DataFrame], confi
                                    f"records with a wage; trusted from {MIN_TEST_ROWS}")
     cohorts = {k: (str(v["cohort"].min()), str(v["cohort"].max())) for k, v in parts.items()}
     return Evaluation(metrics, baselines, wages, slices, fairness, reliability, beat_all, reasons,
-                      {k: len(v) for k, v in parts.items()}, cohorts, status, unreliable)
+                      {k: len(v) for k, v in parts.items()}, cohorts, status, unreliable,
+                      n_used=records_used(parts))
+
+
+def records_used(parts: dict[str, pd.DataFrame]) -> dict[str, dict[str, int]]:
+    """Per target and part, the records with that outcome known (what the target is learnt
+    from and measured on); ``wage``: employed records with a wage."""
+    out = {t: {k: int(v[t].notna().sum()) for k, v in parts.items()}
+           for t in CLASSIFIER_TARGETS}
+    out[WAGE_TARGET] = {k: int(_wages(v)[1].sum()) for k, v in parts.items()}
+    return out
 
 
 def _wages(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -356,6 +371,12 @@ def summary_table(evaluation: Evaluation) -> str:
     for t, why in evaluation.unreliable.items():
         lines.append(f"UNRELIABLE {t}: {why}")
     if lines:
+        lines.append("")
+    if evaluation.n_used:
+        lines.append("records used per target (outcome known; train / val / test):")
+        for t, n in evaluation.n_used.items():
+            lines.append(f"  {t:<22}{n.get('train', 0):>9,}{n.get('val', 0):>9,}"
+                         f"{n.get('test', 0):>9,}")
         lines.append("")
     lines.append(f"{'target':<22}{'model':<18}{'AUC':>8}{'Brier':>8}{'LogLoss':>9}{'ECE':>7}")
     for t, m in evaluation.metrics.items():

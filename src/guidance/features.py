@@ -477,7 +477,7 @@ class OfferingHistory:
                 level_sn[name] = got.fillna(0.0).to_numpy()
         out = {}
         overall = self.global_.to_numpy()
-        for j, t in enumerate(HISTORY_TARGETS):
+        for t in HISTORY_TARGETS:
             s_i, n_i = sn.index(f"s_{t}"), sn.index(f"n_{t}")
             g = level_sn["global"]
             fallback = overall[s_i] / max(overall[n_i], 1.0)
@@ -490,7 +490,7 @@ class OfferingHistory:
             out[f"hist_{t}"] = p
             k, a = self.priors["institution"], level_sn["institution"]
             out[f"hist_inst_{t}"] = (a[:, s_i] + k * base) / (a[:, n_i] + k)
-            if j == 0:
+            if t == "completed":  # graduates seen (every record has ``completed``)
                 out["hist_n"] = level_sn["offering"][:, n_i].astype("float64")
         return out
 
@@ -512,7 +512,10 @@ class OfferingHistory:
         feats = self.features(keys)
         tot = self.totals_["offering"].reindex(keys["lineage"].to_numpy()).fillna(0.0)
         out = pd.DataFrame({"lineage": keys["lineage"].to_numpy()}, index=keys.index)
-        n = tot["n_employed_12m"].to_numpy()
+        # every record counts as a graduate (``completed`` is never empty); an observed rate
+        # counts only the records with that outcome known (v1.1: a one-wave graduate has no
+        # 12-month outcomes) and is shown from ``MIN_CELL`` of them
+        n = tot["n_completed"].to_numpy()
         out["n_graduates"] = n.astype("int64")
         span = self.span_.reindex(keys["lineage"].to_numpy())
         for end in ("min", "max"):
@@ -521,7 +524,9 @@ class OfferingHistory:
                 f"{int(p) // 12:04d}-{int(p) % 12 + 1:02d}" if np.isfinite(p) else None for p in v]
         for t in HISTORY_TARGETS:
             s, m = tot[f"s_{t}"].to_numpy(), tot[f"n_{t}"].to_numpy()
-            obs = np.where(n >= MIN_CELL, observed_rate(s, m), np.nan)
+            # gated on graduates with this outcome known (v1.1: a wave may be unanswered)
+            obs = np.where((n >= MIN_CELL) & (m >= MIN_CELL), observed_rate(s, m), np.nan)
+            out[f"n_{t}"] = m.astype("int64")
             out[f"observed_{t}"] = obs
             out[f"shrunk_{t}"] = feats[f"hist_{t}"]
         return out

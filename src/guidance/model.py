@@ -56,6 +56,11 @@ class TargetStatus:
     n_negative: int = 0
     calibrate: bool = True
     note: str = ""
+    # records the target is learnt from: those with the outcome known (contract v1.1 leaves a
+    # record with an empty target out of that target only); for ``wage`` the employed ones
+    # with a wage
+    n_train: int = 0
+    n_val: int = 0
 
     @property
     def label(self) -> str:
@@ -87,6 +92,7 @@ def target_status(train: pd.DataFrame, val: pd.DataFrame) -> dict[str, TargetSta
                 st.note = (f"validation rows hold {vpos} positive / {vneg} negative (need at "
                            f"least {MIN_CLASS_VAL} of each): not calibrated, early stopping on "
                            "a slice of the training rows")
+        st.n_train, st.n_val = len(y), len(yv)
         out[t] = st
     w, _ = _log_wage(train)
     wv, _ = _log_wage(val)
@@ -98,6 +104,7 @@ def target_status(train: pd.DataFrame, val: pd.DataFrame) -> dict[str, TargetSta
     else:
         out[WAGE_TARGET] = TargetStatus(WAGE_TARGET, True, "", len(w), 0,
                                         calibrate=len(wv) >= MIN_VAL_WAGE_ROWS)
+    out[WAGE_TARGET].n_train, out[WAGE_TARGET].n_val = len(w), len(wv)
     return out
 
 

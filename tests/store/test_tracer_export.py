@@ -38,7 +38,10 @@ def test_export_is_a_valid_contract_directory(engine, catalogue, make_demand, tm
     submit(engine, "I1", "2025-06", "6m", _wave(20, "6m"), SECRET, "t", **kw)
     submit(engine, "I1", "2025-06", "12m", _wave(20, "12m")[:15], SECRET, "t", **kw)
     meta = export_dir(engine, tmp_path / "exp")
-    assert meta["outcomes"] == 15 and meta["left_out"]["one_wave_only"] == 5
+    # v1.1: the 5 graduates who answered only the 6-month wave are exported too
+    assert meta["outcomes"] == 20 and meta["one_wave_6m_only"] == 5
+    assert meta["one_wave_12m_only"] == 0
+    assert meta["left_out"] == {"missing_required_value": 0, "programme_differs": 0}
     assert json.loads((tmp_path / "exp" / "export.json").read_text())["submissions"] == [
         {"institution_id": "I1", "cohort": "2025-06", "wave": w, "version": 1}
         for w in ("12m", "6m")]
@@ -50,6 +53,75 @@ def test_export_is_a_valid_contract_directory(engine, catalogue, make_demand, tm
     assert not any(k[0] == "outcomes" for k in report.counts if "error" in k), report.counts
     text = (tmp_path / "exp" / "outcomes.csv").read_text()
     assert "G1," not in text and "G1\n" not in text
+
+
+def _consistent_catalogue(catalogue, make_demand):
+    """The fixture catalogue without the programmes whose references it lacks, and demand
+    rows in its provinces and occupations: a directory ``guidance validate`` accepts."""
+    cat = dict(catalogue)
+    cat["programmes"] = catalogue["programmes"][
+        catalogue["programmes"]["programme_id"].isin(["P001", "P002", "P003", "P004"])
+    ].reset_index(drop=True)
+    demand = make_demand("2025-01", 2)
+    demand["province_code"] = ["01", "79"]
+    demand["occupation_code"] = "3313"
+    return cat, demand
+
+
+def test_export_writes_one_wave_graduates_with_empty_cells(engine, catalogue, make_demand,
+                                                          tmp_path, capsys):
+    """Contract v1.1: answered 6m only → the 12-month values empty; answered 12m only →
+    employed_6m empty; counted in export.json; ``guidance validate`` accepts the export and
+    training leaves each empty cell out of its target only."""
+    import pandas as pd
+
+    from guidance.cli import main
+    from guidance.contract import load_dir
+
+    cat, demand = _consistent_catalogue(catalogue, make_demand)
+    load_catalogue(engine, cat)
+    load_demand(engine, demand)
+    kw = {"today": date(2026, 12, 1)}
+    w6, w12 = _wave(30, "6m"), _wave(30, "12m")
+    # G0–G19 answered both waves, G20–G24 only 6m, G25–G29 only 12m; G19's 12m answer
+    # lacks employment_type (a value the answered wave requires): left out
+    w12[19]["employment_type"] = None
+    submit(engine, "I1", "2025-06", "6m", w6[:25], SECRET, "t", **kw)
+    submit(engine, "I1", "2025-06", "12m", w12[:20] + w12[25:], SECRET, "t", **kw)
+    meta = export_dir(engine, tmp_path / "exp")
+    assert meta["one_wave_6m_only"] == 5 and meta["one_wave_12m_only"] == 5
+    assert meta["left_out"] == {"missing_required_value": 1, "programme_differs": 0}
+    assert meta["outcomes"] == 29
+    on_disk = json.loads((tmp_path / "exp" / "export.json").read_text())
+    assert on_disk["one_wave_6m_only"] == 5 and on_disk["one_wave_12m_only"] == 5
+
+    raw = pd.read_csv(tmp_path / "exp" / "outcomes.csv", dtype=str, keep_default_na=False)
+    only6 = raw[raw["employed_12m"] == ""]
+    only12 = raw[raw["employed_6m"] == ""]
+    assert len(only6) == 5 and len(only12) == 5
+    for c in ("employment_type", "job_matches_training", "occupation_code",
+              "job_province_code", "monthly_wage_vnd"):
+        assert (only6[c] == "").all(), c
+    assert (only6["employed_6m"] != "").all() and (only12["employment_type"] != "").all()
+    assert (only12[["age", "education_level", "completed"]] != "").all().all()
+    assert not ((raw["employed_6m"] == "") & (raw["employed_12m"] == "")).any()
+
+    assert main(["validate", str(tmp_path / "exp")]) == 0, capsys.readouterr()
+    out = load_dir(tmp_path / "exp")["outcomes"]
+    assert int(out["employed_12m"].isna().sum()) == 5
+    assert int(out["employed_6m"].isna().sum()) == 5
+    assert int(out["job_matches_training"].isna().sum()) == 5
+
+    # the v1.1 directory loads back as submissions (an empty wave = no response there) and
+    # exports the same graduates again (new versions replace the old ones)
+    from guidance.tracer.dirs import load_demo
+
+    load_demo(engine, tmp_path / "exp", SECRET, "t", catalogue=False)
+    again = export_dir(engine, tmp_path / "exp2")
+    assert (again["outcomes"], again["one_wave_6m_only"], again["one_wave_12m_only"]) == (
+        29, 5, 5)
+    assert again["left_out"] == {"missing_required_value": 0, "programme_differs": 0}
+    assert {s["version"] for s in again["submissions"]} == {2}
 
 
 def test_cli_submit_refused_prints_sentences_and_annotated_copy(db_url, tmp_path, capsys,

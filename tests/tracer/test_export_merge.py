@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from guidance.tracer.export import merge_sorted, merge_waves
+from guidance.tracer.export import _left, merge_sorted, merge_waves
 
 LEARNER = {"age": 20, "home_province_code": "01", "education_level": 12, "completed": True}
 
@@ -41,10 +41,19 @@ def _stream(rows: list[dict]) -> list[tuple]:
 def test_merge_sorted_matches_merge_waves(seed):
     w6, w12 = _waves(seed)
     expected, left_expected = merge_waves(w6 + w12)
-    left = {"one_wave_only": 0, "missing_required_value": 0}
+    left = _left()
     got = list(merge_sorted(_stream(w6), _stream(w12), "2025-06", left))
     assert left == left_expected
-    assert left["one_wave_only"] > 0 and len(got) > 100
+    assert min(left.values()) > 0 and len(got) > 100
+    # v1.1: one-wave graduates are exported with the other wave's values empty
+    one6 = [r for r in got if r["employed_12m"] is None]
+    one12 = [r for r in got if r["employed_6m"] is None]
+    assert len(one6) == left["one_wave_6m_only"] and len(one12) == left["one_wave_12m_only"]
+    assert all(r[c] is None for r in one6 for c in ("employment_type", "job_matches_training",
+                                                    "occupation_code", "job_province_code",
+                                                    "monthly_wage_vnd"))
+    assert all(r["employment_type"] is not None for r in one12)
+    assert len({r["record_id"] for r in got}) == len(got)
     key = lambda r: r["record_id"]  # noqa: E731
     assert sorted(got, key=key) == sorted(expected, key=key)
 
@@ -52,4 +61,4 @@ def test_merge_sorted_matches_merge_waves(seed):
 def test_unsorted_stream_is_refused():
     rows = [("b", "P1", {}), ("a", "P1", {})]
     with pytest.raises(ValueError, match="not sorted"):
-        list(merge_sorted(rows, [], "2025-06", {"one_wave_only": 0}))
+        list(merge_sorted(rows, [], "2025-06", _left()))

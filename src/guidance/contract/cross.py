@@ -166,6 +166,12 @@ def _outcome_consistency(df: pd.DataFrame, report: ValidationReport) -> None:
     if "monthly_wage_vnd" in cols:
         rules.append(("monthly_wage_vnd", df["monthly_wage_vnd"].notna() & (emp == False),  # noqa: E712
                       lambda v: f"wage {v} given but employed_12m is false (must be empty)"))
+        # v1.1: an empty employed_12m is unknown (12-month wave not answered); the rules
+        # above never fire on it (a comparison with an empty cell is not true), but a wage
+        # belongs to a graduate known to be employed at 12 months
+        rules.append(("monthly_wage_vnd", df["monthly_wage_vnd"].notna() & emp.isna(),
+                      lambda v: f"wage {v} given but employed_12m is empty (a wage needs "
+                                "employed_12m true)"))
     if "job_matches_training" in cols:
         rules.append(("job_matches_training",
                       (df["job_matches_training"] == True) & (emp == False),  # noqa: E712

@@ -1,4 +1,4 @@
-"""Data contract v1 as data: every table, column, type and per-column rule.
+"""Data contract v1.1 as data: every table, column, type and per-column rule.
 
 The tables here are the single source of truth for the validator (which turns
 them into pandera schemas) and for the loaded dtypes everyone downstream relies
@@ -49,6 +49,9 @@ class Col:
     text: bool = False  # free text: normalised to NFC on load
     max_len: int | None = None  # str/period: longest value in characters (the DB's String(n))
     neutralise: bool = False  # formula-like text gets a leading apostrophe (with a warning)
+    # v1.1: a required column whose cells may be empty (an outcome of a survey wave the
+    # graduate did not answer): the column must be present, an empty cell means unknown
+    nullable: bool = False
 
     def __post_init__(self) -> None:
         # every integer has a finite upper bound: the database's 32-bit Integer unless given
@@ -158,13 +161,13 @@ OUTCOMES = Table("outcomes", (
     Col("sex", choices=SEXES),
     Col("ethnic_minority", "bool"),
     Col("completed", "bool", required=True),
-    Col("employed_6m", "bool", required=True),
-    Col("employed_12m", "bool", required=True),
-    Col("employment_type", required=True, choices=EMPLOYMENT_TYPES),
+    Col("employed_6m", "bool", required=True, nullable=True),
+    Col("employed_12m", "bool", required=True, nullable=True),
+    Col("employment_type", required=True, nullable=True, choices=EMPLOYMENT_TYPES),
     _isco("occupation_code"),
     _province("job_province_code"),
     _money("monthly_wage_vnd"),
-    Col("job_matches_training", "bool", required=True),
+    Col("job_matches_training", "bool", required=True, nullable=True),
 ))
 
 DEMAND = Table("demand", (
@@ -199,7 +202,8 @@ def pandera_schema(table: Table):
     columns = {}
     for col in table.columns:
         columns[col.name] = pa.Column(
-            col.dtype, checks=[check for _, check in _checks(col, pa)], nullable=not col.required, required=col.required,
+            col.dtype, checks=[check for _, check in _checks(col, pa)],
+            nullable=not col.required or col.nullable, required=col.required,
             unique=col.unique, report_duplicates="exclude_first",
         )
     return pa.DataFrameSchema(

@@ -258,7 +258,8 @@ class Recommender:
             observed_job_matches_training=float(obs["job_matches_training"]) if n >= MIN_CELL
             and np.isfinite(obs["job_matches_training"]) else None,
             small_cell=bool(side.small_cell[i]), cold_start=bool(side.cold_start[i]),
-            cold_start_method=str(side.cold_method[i]) or None if side.cold_start[i] else None)
+            cold_start_method=str(side.cold_method[i]) or None if side.cold_start[i] else None,
+            n_employed_12m_known=int(side.n_known["employed_12m"][i]))
         occ = side.first_target[i]
         vps = side.vps[i]
         proj = side.projection(np.array([r.months_ahead[j]]), np.array([i]))[0]

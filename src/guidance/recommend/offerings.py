@@ -29,6 +29,9 @@ class OfferingSide:
                                      for c in hist["last_cohort"]], dtype=object)
         self.observed = {t: hist[f"observed_{t}"].to_numpy(dtype="float64")
                          for t in ("employed_12m", "job_matches_training")}
+        # records with the outcome known: the observed rates' denominators
+        self.n_known = {t: hist[f"n_{t}"].to_numpy(dtype="int64")
+                        for t in ("employed_12m", "job_matches_training")}
         self.shrunk = {t: hist[f"shrunk_{t}"].to_numpy(dtype="float64")
                        for t in ("employed_12m", "job_matches_training", "completed",
                                  "log_wage")}

@@ -109,10 +109,12 @@ def build(item: Item, model_version: str, demand_period: str | None) -> tuple[li
         en.append(f"{pct(p)} of similar graduates had a job 12 months after graduating "
                   f"({pct(lo)}–{pct(hi)}; {b.n_graduates} graduates, {years})")
         if b.observed_employed_12m is not None:
+            known = b.n_graduates if b.n_employed_12m_known is None else b.n_employed_12m_known
             vi.append(f"Tỷ lệ quan sát được: {pct(b.observed_employed_12m)} trong "
-                      f"{b.n_graduates} người tốt nghiệp có việc làm sau 12 tháng")
-            en.append(f"Observed: {pct(b.observed_employed_12m)} of {b.n_graduates} graduates "
-                      "were in work at 12 months")
+                      f"{known} người tốt nghiệp trả lời khảo sát 12 tháng có việc làm sau 12 "
+                      "tháng")
+            en.append(f"Observed: {pct(b.observed_employed_12m)} of {known} graduates "
+                      "who answered the 12-month survey were in work at 12 months")
     if b.cold_start and b.cold_start_method == "predecessor":
         vi.append("Chương trình đã đổi mới hoặc đổi tên: số liệu gồm người tốt nghiệp của "
                   "chương trình tiền nhiệm")

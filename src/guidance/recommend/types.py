@@ -167,6 +167,8 @@ class Basis:
     small_cell: bool          # 0 < n < MIN_CELL: shrunk, never shown as observed
     cold_start: bool
     cold_start_method: str | None  # "predecessor" | "attributes"
+    # graduates with employed_12m known (v1.1: a 6-month-only graduate is not counted)
+    n_employed_12m_known: int | None = None
 
 
 @dataclass

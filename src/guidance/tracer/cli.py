@@ -133,7 +133,8 @@ def export_command(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     finally:
         engine.dispose()
-    print(json.dumps({k: meta[k] for k in ("data_hash", "outcomes", "left_out")}))
+    print(json.dumps({k: meta[k] for k in ("data_hash", "outcomes", "one_wave_6m_only",
+                                           "one_wave_12m_only", "left_out")}))
     return 0
 
 

@@ -2,7 +2,7 @@
 
 ``export_dir`` writes the catalogue, the demand snapshots and the responded individual
 records merged per graduate (``guidance.tracer.export.merge_sorted``), plus ``export.json``
-(data hash, submission versions held, graduates left out). ``load_demo`` turns a demo
+(data hash, submission versions held, one-wave graduates exported, graduates left out). ``load_demo`` turns a demo
 directory's outcomes into submissions per institution × cohort × wave.
 """
 
@@ -33,7 +33,7 @@ def export_dir(engine: Engine, out: Path) -> dict[str, Any]:
     from guidance.csvsafe import safe_cell
     from guidance.store.schema import DemandRow, Occupation, Programme, Province
     from guidance.store.tracer import current_record_versions, responded_sorted
-    from guidance.tracer.export import _left, merge_sorted
+    from guidance.tracer.export import LEFT_OUT, ONE_WAVE, _left, merge_sorted
 
     subs = current_record_versions(engine)
     groups: dict[tuple[str, str], dict[str, int]] = {}
@@ -61,7 +61,7 @@ def export_dir(engine: Engine, out: Path) -> dict[str, Any]:
                 n += 1
     if not n:
         tmp.unlink()
-        raise ValueError("nothing to export: no graduate has both a 6m and a 12m response")
+        raise ValueError("nothing to export: no responded graduate has the required values")
     tmp.replace(out / "outcomes.csv")
     for name, df in frames.items():
         numeric = set(df.select_dtypes(include=["number", "bool"]).columns)
@@ -69,7 +69,9 @@ def export_dir(engine: Engine, out: Path) -> dict[str, Any]:
             if c not in numeric:  # safe_cell changes text cells only
                 df[c] = df[c].map(safe_cell)
         df.to_csv(out / f"{name}.csv", index=False)
-    meta = {"data_hash": data_hash(out), "outcomes": n, "left_out": left,
+    # v1.1: graduates who answered one wave are exported (the other wave's values empty)
+    meta = {"data_hash": data_hash(out), "outcomes": n, "contract": "1.1",
+            **{k: left[k] for k in ONE_WAVE}, "left_out": {k: left[k] for k in LEFT_OUT},
             "submissions": sorted(
                 ({k: s[k] for k in ("institution_id", "cohort", "wave", "version")}
                  for s in subs), key=lambda s: (s["institution_id"], s["cohort"], s["wave"]))}
@@ -94,7 +96,8 @@ def export_provenance(data_dir: Path, files_hash: str) -> dict[str, Any] | None:
                 "error": f"export.json is unreadable ({type(exc).__name__})"}
     return {"data_hash": exp_hash, "matches_files": exp_hash == files_hash,
             "outcomes": meta.get("outcomes"), "left_out": meta.get("left_out"),
-            "submissions": subs}
+            "one_wave_6m_only": meta.get("one_wave_6m_only"),
+            "one_wave_12m_only": meta.get("one_wave_12m_only"), "submissions": subs}
 
 
 def _plain(v: Any) -> Any:
@@ -145,10 +148,13 @@ def load_demo(engine: Engine, data_dir: Path, secret: bytes, actor: str, *,
                 rec = {"learner_ref": r["record_id"], "programme_id": r["programme_id"],
                        **{c: r[c] for c in learner}, "survey_status": "responded",
                        "survey_wave": wave}
-                if wave == "6m":
-                    rec["employed"] = r["employed_6m"]
+                employed = r["employed_6m" if wave == "6m" else "employed_12m"]
+                if employed is None:  # v1.1: this wave was not answered
+                    rec["survey_status"] = "no_response"
+                elif wave == "6m":
+                    rec["employed"] = employed
                 else:
-                    rec.update(employed=r["employed_12m"], **{c: r[c] for c in w12})
+                    rec.update(employed=employed, **{c: r[c] for c in w12})
                 recs.append(rec)
             results.append(submit(engine, iid, cohort, wave, recs, secret, actor,
                                   offering_map=known))

@@ -206,3 +206,32 @@ def test_cancel_check_inside_the_write_transaction_only_reads(seeded):
         conn.execute(text("UPDATE jobs SET message = 'writing' WHERE id = :i"), {"i": job_id})
         with pytest.raises(JobCancelled):
             check(200)
+
+
+def test_a_cancel_mid_file_leaves_no_file_open(seeded, tmp_path, world):
+    """``progress()`` raising in the middle of the chunked read (a cancel, a stopping runner)
+    must not leave the reader's file open (it surfaced as a ResourceWarning at teardown)."""
+    import gc
+    import warnings
+
+    from guidance.api.routes.demand import validate_spool
+    from guidance.store.jobs import JobCancelled
+
+    rows = world["demand"].head(50)
+    path = tmp_path / "demand.csv"
+    rows.assign(period="2031-01").to_csv(path, index=False)
+    calls = [0]
+
+    def progress(done: int, total: int | None = None, force: bool = False) -> None:
+        calls[0] += 1
+        if calls[0] == 3:  # after the first chunk
+            raise JobCancelled("cancelled")
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always", ResourceWarning)
+        with pytest.raises(JobCancelled):
+            validate_spool(path, "2031-01", seeded.engine, progress, chunk_rows=10)
+        gc.collect()
+    assert calls[0] == 3
+    assert not [w for w in seen if issubclass(w.category, ResourceWarning)], \
+        [str(w.message) for w in seen]

@@ -179,26 +179,28 @@ def validate_spool(path: FilePath, period: str, engine: Any, progress: Any,
     kept: list = []
     done = 0
     try:
-        reader = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                             chunksize=chunk_rows or CHUNK_ROWS)
-        for i, chunk in enumerate(reader):
-            chunk.columns = [str(c).strip() for c in chunk.columns]
-            chunk.attrs["duplicate_columns"] = dups
-            report = ValidationReport(max_examples=MAX_ISSUES, row_offset=done)
-            report.tables["demand"] = TableInfo(done + len(chunk), f"demand-{period}.csv")
-            typed = check_table("demand", chunk, context=context, report=report,
-                                header=(i == 0))
-            issues.add_report(report)
-            _cross_chunk(typed, period, done, keys, issues)
-            if issues.error_count:
-                kept = []  # an error anywhere: the rest is only checked, not kept
-            else:
-                kept.append(typed)
-            done += len(chunk)
-            if done > MAX_ROWS:
-                issues.add(_issue("max_rows", f"more than {MAX_ROWS:,} rows"))
-                break
-            progress(done, max(total, done))
+        # the reader holds the file open: closed however the loop ends (a cancel or a
+        # stopping runner raises from progress() in the middle of it)
+        with pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                         chunksize=chunk_rows or CHUNK_ROWS) as reader:
+            for i, chunk in enumerate(reader):
+                chunk.columns = [str(c).strip() for c in chunk.columns]
+                chunk.attrs["duplicate_columns"] = dups
+                report = ValidationReport(max_examples=MAX_ISSUES, row_offset=done)
+                report.tables["demand"] = TableInfo(done + len(chunk), f"demand-{period}.csv")
+                typed = check_table("demand", chunk, context=context, report=report,
+                                    header=(i == 0))
+                issues.add_report(report)
+                _cross_chunk(typed, period, done, keys, issues)
+                if issues.error_count:
+                    kept = []  # an error anywhere: the rest is only checked, not kept
+                else:
+                    kept.append(typed)
+                done += len(chunk)
+                if done > MAX_ROWS:
+                    issues.add(_issue("max_rows", f"more than {MAX_ROWS:,} rows"))
+                    break
+                progress(done, max(total, done))
     except (ValueError, pd.errors.ParserError) as exc:
         issues.add(_issue("csv", "the upload is not a readable CSV: "
                           + str(exc).splitlines()[0][:300]))

@@ -83,10 +83,22 @@ def attack_once(url: str, args: argparse.Namespace) -> dict:
             "max_ms": lat[-1] * 1e3, "attack": dict(Counter(json.loads(out)))}
 
 
+def own_database(python: str, work: Path, label: str) -> str:
+    """A SQLite database made by ``python``'s own code (an older checkout cannot open a
+    schema migrated past what it knows), loaded with the same world."""
+    url = f"sqlite:///{work / f'{label}.db'}"
+    env = {**os.environ, "GUIDANCE_DATABASE_URL": url}
+    for cmd in (["db", "upgrade"], ["db", "load", str(work / "world")]):
+        subprocess.run([python, "-m", "guidance", *cmd], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+    return url
+
+
 def run(built: dict, work: Path, args: argparse.Namespace, python: str, label: str) -> list:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "GUIDANCE_DATABASE_URL": built["url"],
+    db_url = built["url"] if python == sys.executable else own_database(python, work, label)
+    env = {**os.environ, "GUIDANCE_DATABASE_URL": db_url,
            "GUIDANCE_MODEL_PATH": str(built["job"]), "GUIDANCE_VAR_DIR": str(work / "var"),
            "GUIDANCE_API_SECRET": "bench",
            "GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE": str(args.public_per_minute)}

@@ -175,11 +175,6 @@ def _process(ctx: Ctx, path: FilePath, institution_id: str, cohort: str, wave: s
     writes to the database) is called only outside the version's write transaction (a
     second writer inside it would wait for it on SQLite); ``cancel()`` is a read, checked
     per chunk inside it."""
-    from sqlalchemy.exc import IntegrityError
-
-    from guidance.store.db import StoreError
-    from guidance.store.tracer import TracerRejected, submit
-    from guidance.store.tracer_errors import save_error_file
     from guidance.tracer.annotate import annotated_copy
     from guidance.tracer.read import TracerFileError, read_bytes
 
@@ -210,25 +205,14 @@ def _process(ctx: Ctx, path: FilePath, institution_id: str, cohort: str, wave: s
         raise _file_refused(exc) from None
     if progress is not None:
         progress(0, len(sheet.rows), force=True)
-    try:
-        return submit(ctx.engine, institution_id, cohort, wave, sheet, ctx.secret, actor,
-                      filename=name, cancel=cancel, on_commit=on_commit)
-    except TracerRejected as exc:
-        result = exc.result
+
+    def annotated(result: Any) -> tuple[str, str, bytes]:
         err_name = FilePath(name).stem + "-errors" + (".xlsx" if media == XLSX else ".csv")
-        content = annotated_copy(sheet, result, err_name)
-        err_media = XLSX if media == XLSX else "text/csv; charset=utf-8"
-        error_id = save_error_file(ctx.engine, institution_id, err_name, err_media, content)
-        raise _Refused(
-            f"bài nộp bị từ chối, không ghi gì: {result.n_errors} lỗi / the submission was "
-            f"refused, nothing was written: {result.n_errors} error(s)",
-            details=[_issue(e) for e in result.errors], details_total=result.n_errors,
-            extra={"error_file_url": _error_url(institution_id, error_id)}) from None
-    except StoreError as exc:  # the write transaction wraps the driver's error
-        if not isinstance(exc.__cause__, IntegrityError):
-            raise
-        raise Conflict("another version of this cohort and wave was stored at the same "
-                       "moment; send the file again") from None
+        return (err_name, XLSX if media == XLSX else "text/csv; charset=utf-8",
+                annotated_copy(sheet, result, err_name))
+
+    return _store(ctx, sheet, institution_id, cohort, wave, name, actor, annotated,
+                  cancel=cancel, on_commit=on_commit)
 
 
 def _process_streamed(ctx: Ctx, path: FilePath, institution_id: str, cohort: str, wave: str,
@@ -238,11 +222,6 @@ def _process_streamed(ctx: Ctx, path: FilePath, institution_id: str, cohort: str
     the file, up to ``API_MAX_ROWS`` rows). A refusal's error file is the error list alone
     (``tracer.annotate.error_list_csv``): the raw file's learner references are never
     written back, and a copy would be as large as the upload."""
-    from sqlalchemy.exc import IntegrityError
-
-    from guidance.store.db import StoreError
-    from guidance.store.tracer import TracerRejected, submit
-    from guidance.store.tracer_errors import save_error_file
     from guidance.tracer.annotate import error_list_csv
     from guidance.tracer.read import TracerFileError, read_path
 
@@ -256,23 +235,44 @@ def _process_streamed(ctx: Ctx, path: FilePath, institution_id: str, cohort: str
                 "hãy lưu lại dạng CSV UTF-8 hoặc XLSX")
         sheet = read_path(path, ctx.secret, max_bytes=ctx.settings.max_upload_bytes,
                           max_rows=API_MAX_ROWS)
-        if progress is not None:
-            progress(0, None, force=True)
+    except TracerFileError as exc:
+        raise _file_refused(exc) from None
+    if progress is not None:
+        progress(0, None, force=True)
+    return _store(ctx, sheet, institution_id, cohort, wave, name, actor,
+                  lambda result: (FilePath(name).stem + "-errors.csv",
+                                  "text/csv; charset=utf-8", error_list_csv(result)),
+                  cancel=cancel, on_commit=on_commit)
+
+
+def _store(ctx: Ctx, sheet: Any, institution_id: str, cohort: str, wave: str, name: str,
+           actor: str, error_file: Any, *, cancel: Any = None, on_commit: Any = None) -> Any:
+    """Validate and store a read sheet. A refusal keeps ``error_file(result)`` → (name,
+    media type, bytes) for download and raises :class:`_Refused`; a file error met while a
+    streamed sheet is read is refused the same way; a version stored at the same moment by
+    another request is a :class:`Conflict`."""
+    from sqlalchemy.exc import IntegrityError
+
+    from guidance.store.db import StoreError
+    from guidance.store.tracer import TracerRejected, submit
+    from guidance.store.tracer_errors import save_error_file
+    from guidance.tracer.read import TracerFileError
+
+    try:
         return submit(ctx.engine, institution_id, cohort, wave, sheet, ctx.secret, actor,
                       filename=name, cancel=cancel, on_commit=on_commit)
     except TracerFileError as exc:
         raise _file_refused(exc) from None
     except TracerRejected as exc:
         result = exc.result
-        err_name = FilePath(name).stem + "-errors.csv"
-        error_id = save_error_file(ctx.engine, institution_id, err_name,
-                                   "text/csv; charset=utf-8", error_list_csv(result))
+        err_name, err_media, content = error_file(result)
+        error_id = save_error_file(ctx.engine, institution_id, err_name, err_media, content)
         raise _Refused(
             f"bài nộp bị từ chối, không ghi gì: {result.n_errors} lỗi / the submission was "
             f"refused, nothing was written: {result.n_errors} error(s)",
             details=[_issue(e) for e in result.errors], details_total=result.n_errors,
             extra={"error_file_url": _error_url(institution_id, error_id)}) from None
-    except StoreError as exc:
+    except StoreError as exc:  # the write transaction wraps the driver's error
         if not isinstance(exc.__cause__, IntegrityError):
             raise
         raise Conflict("another version of this cohort and wave was stored at the same "

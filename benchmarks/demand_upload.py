@@ -60,8 +60,22 @@ def build(work: Path, max_iter: int) -> dict:
     d = tables["demand"]
     load_demand(engine, d[d["period"].isin(sorted(d["period"].unique())[-3:])])
     _, key = create_key(engine, "bench", "admin")
+    prog = tables["programmes"].iloc[0]
+    _, inst_key = create_key(engine, "bench-institution", "institution",
+                             str(prog["institution_id"]))
     engine.dispose()
-    return {"tables": tables, "job": job, "url": url, "key": key}
+    return {"tables": tables, "job": job, "url": url, "key": key, "inst_key": inst_key,
+            "institution": str(prog["institution_id"]), "programme": str(prog["programme_id"])}
+
+
+def tracer_file(path: Path, programme: str, rows: int) -> int:
+    """A valid tracer submission (individual records) of ``rows`` graduates."""
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("learner_ref,programme_id,survey_status,employed,employment_type,"
+                 "monthly_wage_vnd\n")
+        for i in range(rows):
+            fh.write(f"BENCH{i:08d},{programme},responded,yes,formal,{6_000_000 + i % 1000}\n")
+    return rows
 
 
 def csv_file(path: Path, tables: dict, period: str, rows: int | None) -> int:
@@ -100,11 +114,14 @@ def rss(pid: int) -> int:
     return 0
 
 
-def upload(url: str, key: str, period: str, path: Path) -> dict:
+def upload(url: str, key: str, period: str, path: Path, target: str | None = None) -> dict:
+    """PUT the file (a demand period, or ``target``: a tracer submission, as a job) and poll
+    its job to the end."""
     t0 = time.perf_counter()
     with path.open("rb") as fh:
-        r = httpx.put(f"{url}/api/v1/demand/{period}", content=fh, timeout=120,
-                      headers={"X-API-Key": key, "Content-Type": "text/csv"})
+        r = httpx.put(url + (target or f"/api/v1/demand/{period}"), content=fh, timeout=120,
+                      headers={"X-API-Key": key, "Content-Type": "text/csv",
+                               "Prefer": "respond-async"})
     accepted = time.perf_counter() - t0
     assert r.status_code == 202, r.text[:300]
     status_url = url + r.json()["status_url"]
@@ -150,18 +167,27 @@ def serve_and_upload(built: dict, work: Path, args: argparse.Namespace, python: 
         idle = asyncio.run(open_loop(url, path, payload, args.idle_seconds, args.rate))
         print(f"{label} idle: recommendations p50 {idle['p50_ms']:.1f} ms, p99 {idle['p99_ms']:.1f} ms "
               f"(n={idle['n']}, non-200 {idle['non_200']}); server RSS {rss(proc.pid) / 2**20:.0f} MiB")
-        sizes: list[int | None] = [None] + [int(x) for x in args.rows.split(",") if x]
+        sizes: list = [None] + [int(x) for x in args.rows.split(",") if x]
+        sizes += [("tracer", args.tracer_rows)] if args.tracer_rows else []
         for i, rows in enumerate(sizes):
-            f = work / f"demand-{i}.csv"
-            n = csv_file(f, built["tables"], "2040-01", rows)
+            f = work / f"upload-{i}.csv"
             label_ = label
-            label = f"{n:,} rows ({'every pair, valid' if rows is None else 'repeating pairs'})"
+            key, target = built["key"], None
+            if isinstance(rows, tuple):  # a tracer submission through the job path
+                n = tracer_file(f, built["programme"], rows[1])
+                label = f"tracer submission of {n:,} records"
+                key = built["inst_key"]
+                target = f"/api/v1/institutions/{built['institution']}/tracer/2025-06/12m"
+            else:
+                n = csv_file(f, built["tables"], "2040-01", rows)
+                label = (f"{n:,} demand rows "
+                         f"({'every pair, valid' if rows is None else 'repeating pairs'})")
             stop, peak, res = threading.Event(), {}, {}
             base = rss(proc.pid)
             sampler = threading.Thread(target=rss_sampler, args=(proc.pid, stop, peak))
             sampler.start()
-            up = threading.Thread(target=lambda f=f, res=res: res.update(
-                upload(url, built["key"], "2040-01", f)))
+            up = threading.Thread(target=lambda f=f, res=res, k=key, t=target: res.update(
+                upload(url, k, "2040-01", f, t)))
             t0 = time.perf_counter()
             up.start()
             lat: list[dict] = []
@@ -189,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=float, default=20.0, help="recommendations per second")
     ap.add_argument("--idle-seconds", type=float, default=8.0)
     ap.add_argument("--max-iter", type=int, default=10)
+    ap.add_argument("--tracer-rows", type=int, default=0,
+                    help="also a tracer submission of this many records (a job in a child)")
     ap.add_argument("--baseline-python", default=None,
                     help="also run a server with this interpreter (an older checkout's venv) first")
     args = ap.parse_args(argv)

@@ -312,7 +312,7 @@ def province_map_svg(values: Mapping[str, float | None], *, lang: str, title: st
                    f'fill="#333">{escape(t(key))}</text>')
     # legend
     y0 = h + 8
-    out.append(f'<g class="legend" font-size="12" fill="#222">'
+    out.append(f'<g class="map-legend" font-size="12" fill="#222">'
                f'<text x="10" y="{y0 + 12:.0f}" font-weight="bold">'
                f"{escape(legend_label)} ({escape(unit)})</text>")
     for i, colour in enumerate(PALETTE):

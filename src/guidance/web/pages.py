@@ -101,17 +101,26 @@ TRADE_CODE = re.compile(r"^\d{2,6}$")
 PROGRAMME_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
 
+class _NotReady(Exception):
+    """The statistics are being computed (the page answers 503 with Retry-After)."""
+
+
 def _stats_bundle(request: Request) -> Any:
-    """The published statistics bundle of the app serving this page, or None when it has
-    none (no statistics service, or nothing published yet)."""
+    """The published statistics bundle of the app serving this page (``ctx.stats.get()``),
+    or None when there is none (no statistics service, or no tracer data yet: the page says
+    so). Raises ``_NotReady`` while the first bundle is being built."""
+    from guidance.api.errors import ApiError
+
     ctx = getattr(request.app.state, "ctx", None)
     stats = getattr(ctx, "stats", None)
     if stats is None:
         return None
     try:
         return stats.get()
-    except (LookupError, ValueError) as exc:  # e.g. no outcome records yet
-        log.info("statistics not available: %s", exc)
+    except ApiError as exc:
+        if exc.status == 503:
+            raise _NotReady(str(exc)) from exc
+        log.info("statistics not available: %s", exc.code)
         return None
 
 
@@ -119,6 +128,13 @@ def _error_page(request: Request, lang: str | None, status_code: int, message: s
                 ) -> HTMLResponse:
     return _render(request, "error", lang, status_code, error_status=status_code,
                    error_message=message)
+
+
+def _not_ready(request: Request, lang: str | None) -> HTMLResponse:
+    t = Translator(pick_lang(lang, request.cookies.get(COOKIE)))
+    resp = _error_page(request, lang, 503, t("stats.not_ready"))
+    resp.headers["Retry-After"] = "5"
+    return resp
 
 
 def _programme(request: Request, programme_id: str) -> dict[str, Any] | None:
@@ -145,7 +161,10 @@ def _stats_page(request: Request, lang: str | None, indicator: str | None,
     lang_ = pick_lang(lang, request.cookies.get(COOKIE))
     t = Translator(lang_)
     province, trade, level = province or None, trade or None, level or None
-    bundle = _stats_bundle(request)
+    try:
+        bundle = _stats_bundle(request)
+    except _NotReady:
+        return _not_ready(request, lang)
     available = sv.available_indicators(bundle) if bundle is not None else list(sv.RATE_COLUMN)
     bad = None
     if indicator is not None and indicator not in available:
@@ -177,7 +196,10 @@ def _offering_page(request: Request, programme_id: str, lang: str | None) -> HTM
     t = Translator(lang_)
     if not PROGRAMME_ID.match(programme_id):
         return _error_page(request, lang, 404, t("error.no_offering", id=programme_id[:64]))
-    bundle = _stats_bundle(request)
+    try:
+        bundle = _stats_bundle(request)
+    except _NotReady:
+        return _not_ready(request, lang)
     view = sv.offering_view(bundle, programme_id, lang_, _programme(request, programme_id))
     if view is None:
         return _error_page(request, lang, 404, t("error.no_offering", id=programme_id))

@@ -27,6 +27,10 @@ groups (ISCO-08 2-digit) flagged ``shortage`` in the province by supply against 
 RATE_COLUMN = {"employment_12m": "employment_12m_pct", "response_rate": "response_rate_pct"}
 LEVELS = ("so_cap", "trung_cap", "cao_dang")
 MAX_TABLE_ROWS = 500  # rows of the trade × province table shown at once (filter for more)
+QUADRANT_LABEL = {"strong": "chart.q_high_high", "employed_outside_trade": "chart.q_high_low",
+                  "in_trade_fewer_jobs": "chart.q_low_high", "weak": "chart.q_low_low"}
+"""The bundle's quadrant codes (``stats.supply_demand.QUADRANTS``) → the chart's short
+labels."""
 MAX_QUADRANT_POINTS = 300  # offerings drawn on the quadrant (the most respondents first)
 
 
@@ -89,13 +93,16 @@ def withheld(row: Mapping[str, Any]) -> bool:
     return bool(row.get("suppressed"))
 
 
-def cohort_text(row: Mapping[str, Any], t: Translator) -> str:
-    """``khóa 2025`` or ``khóa 2023–2025 (gộp 3 năm)``."""
+def cohort_text(row: Mapping[str, Any], t: Translator, short: bool = False) -> str:
+    """``khóa tốt nghiệp năm 2025`` or ``các khóa tốt nghiệp 2023–2025 (gộp 3 năm)``;
+    ``short`` (table cells): ``2025`` or ``2023–2025 (gộp)``."""
     years = [y for y in str(row.get("cohorts") or row.get("cohort") or "").split(",") if y]
     if not years:
         return "—"
     if len(years) == 1:
-        return t("stats.cohort_one", year=years[0])
+        return years[0] if short else t("stats.cohort_one", year=years[0])
+    if short:
+        return t("stats.cohort_short", first=years[0], last=years[-1])
     return t("stats.cohort_pooled", first=years[0], last=years[-1], n=len(years))
 
 
@@ -194,8 +201,8 @@ def province_view(bundle: Any, indicator: str, lang: str) -> dict[str, Any]:
             else:
                 notes[code] = t("chart.no_figure")
         if r is not None:
-            row.update(cohort=cohort_text(r, t))
-            if withheld(r):
+            row.update(cohort=cohort_text(r, t, short=True))
+            if withheld(r) and indicator != "shortage":
                 row.update(reason=reason(r, lang), withheld=True)
                 if indicator != "shortage":
                     values[code] = None
@@ -250,7 +257,8 @@ def trade_rows(bundle: Any, lang: str, *, province: str | None = None,
         rows.append({
             "trade": f"{r['_t']} ({r['trade_occupation']})", "province": r["_p"],
             "level": t(f"level.{r['level']}") if r["level"] in LEVELS else str(r["level"]),
-            "cohort": cohort_text(r, t), "withheld": wh, "reason": reason(r, lang) if wh else "",
+            "cohort": cohort_text(r, t, short=True), "withheld": wh,
+            "reason": reason(r, lang) if wh else "",
             "respondents": count(r["respondents"], lang), "respondents_sort":
                 sort_key(r["respondents"]),
             "response": pct(r["response_rate_pct"], lang),
@@ -289,8 +297,11 @@ def quadrant_view(bundle: Any, lang: str, cap: int = MAX_QUADRANT_POINTS
                      "employment_sort": sort_key(r["employment_12m_pct"]),
                      "in_trade": pct(r["in_occupation_12m_pct"], lang),
                      "in_trade_sort": sort_key(r["in_occupation_12m_pct"]),
-                     "quadrant": str(r.get("quadrant_vi" if lang == "vi" else "quadrant_en")),
-                     "cohort": cohort_text(r, t)})
+                     "quadrant": t(QUADRANT_LABEL[r["quadrant"]])
+                     if r.get("quadrant") in QUADRANT_LABEL else "—",
+                     "quadrant_text": str(r.get("quadrant_vi" if lang == "vi" else
+                                                "quadrant_en") or ""),
+                     "cohort": cohort_text(r, t, short=True)})
     x_avg = float(national["employment_12m_pct"])
     y_avg = float(national["in_occupation_12m_pct"])
     svg = quadrant_svg(points, x_avg=x_avg, y_avg=y_avg, lang=lang, title=t("stats.quad_title"),
@@ -366,7 +377,7 @@ def _offering_cohorts(bundle: Any, programme_id: str, lang: str, t: Translator
     out = []
     for r in sel.sort_values(["pooled", "cohort"]).to_dict("records")[:20]:
         wh = withheld(r)
-        out.append({"cohort": cohort_text(r, t), "withheld": wh,
+        out.append({"cohort": cohort_text(r, t, short=True), "withheld": wh,
                     "reason": reason(r, lang) if wh else "",
                     "respondents": count(r["respondents"], lang),
                     "response": pct(r["response_rate_pct"], lang),

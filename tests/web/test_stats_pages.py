@@ -246,3 +246,207 @@ def test_pages_without_statistics_or_while_building() -> None:
     assert "Số liệu thống kê đang được tính" in r.text
     c = _client(None)  # an app without a statistics service
     assert 'id="stats-empty"' in c.get("/stats").text
+
+
+# -- in Chromium, on the real app ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def stats_live(world, artifacts, tmp_path_factory):  # noqa: ANN001, ANN201, F811
+    """The real app under uvicorn (like ``live``) over its own database: the tiny world's
+    catalogue, demand and tracer submissions (``load_demo``), model version 1 served. A
+    server of its own so that the tracer data does not change the other pages' tests."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+    from tests.api.conftest import install_model, newest_demand
+    from tests.web.conftest import REPO, _free_port
+
+    from guidance.store.catalogue import load_catalogue
+    from guidance.store.db import make_engine
+    from guidance.store.demand import load_demand
+    from guidance.store.migrate import upgrade
+    from guidance.tracer.dirs import load_demo
+    from guidance.world.generate import generate_world
+
+    tmp = tmp_path_factory.mktemp("stats_web")
+    world_dir = tmp / "world"
+    generate_world(world_dir, seed=42, scale="tiny", progress=False)  # = the world fixture
+    url = f"sqlite:///{tmp / 'guidance.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    load_catalogue(engine, world)
+    load_demand(engine, newest_demand(world, 15))
+    load_demo(engine, world_dir, b"s", "load-demo", catalogue=False)
+    engine.dispose()
+    model = tmp / "serving" / "guidance-outcomes-active.joblib"
+    install_model(artifacts["1"], model)
+    port = _free_port()
+    env = {**os.environ, "GUIDANCE_DATABASE_URL": url, "GUIDANCE_MODEL_PATH": str(model),
+           "GUIDANCE_API_SECRET": "s", "GUIDANCE_VAR_DIR": str(tmp / "var"),
+           "OMP_NUM_THREADS": "1", "GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE": "100000",
+           "GUIDANCE_MLFLOW_TRACKING_URI": f"sqlite:///{tmp / 'mlflow.db'}"}
+    log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "tests.web.serve_app:create", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+         "--no-access-log"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    t0 = time.monotonic()
+    try:
+        while True:  # ready, and the first statistics bundle built
+            try:
+                if httpx.get(base + "/api/v1/stats", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() - t0 > 120:
+                raise AssertionError("stats web server not ready: "
+                                     + (tmp / "server.log").read_text()[-3000:])
+            time.sleep(0.2)
+        yield SimpleNamespace(url=base, world=world)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _api(base: str, path: str, **params) -> dict:  # noqa: ANN003
+    import httpx
+
+    r = httpx.get(base + path, params=params, timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _cells(page, selector: str) -> list[list[str]]:  # noqa: ANN001
+    return page.eval_on_selector_all(
+        selector + " tbody tr",
+        "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent.trim()))")
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_stats_page_in_chromium(browser, stats_live, width: int) -> None:  # noqa: ANN001
+    from tests.web.browser import axe_violations, no_horizontal_scroll
+    from tests.web.conftest import open_page, shot
+
+    api = _api(stats_live.url, "/api/v1/stats/outcomes", grouping="province", page_size=500)
+    by_code = {r["province_code"]: r for r in api["items"]}
+    assert any(r["suppressed"] for r in by_code.values())
+    with open_page(browser, width, 900) as page:
+        page.goto(stats_live.url + "/stats")
+        assert page.get_attribute("html", "lang") == "vi"
+        assert page.inner_text("h1") == "Thống kê việc làm sau tốt nghiệp"
+        assert page.locator("#map svg g[data-province]").count() == 34
+        assert page.locator("#map svg g[data-province] > path:not([data-part])").count() == 34
+        titles = dict(page.eval_on_selector_all(
+            "#map svg g[data-province]",
+            "gs => gs.map(g => [g.dataset.province, g.querySelector('title').textContent])"))
+        codes = page.eval_on_selector_all("#map-table tbody tr",
+                                          "rs => rs.map(r => r.dataset.province)")
+        rows = dict(zip(codes, _cells(page, "#map-table"), strict=True))
+        assert len(rows) == 34
+        for code, cells in rows.items():  # the table beside the map: the same figures
+            assert titles[code] == f"{cells[0]}: {cells[1]}" or cells[1] == "—"
+            pub = by_code.get(code)
+            if pub is not None and not pub["suppressed"]:
+                assert cells[1] == f"{pub['employment_12m_pct']}%"
+            elif pub is not None:  # withheld: the reason, no figure
+                assert cells[1] == pub["suppressed_vi"] == titles[code].split(": ", 1)[1]
+                assert cells[2] == "—"
+                assert not re.search(r"\d", re.sub(r"\b(20|50)\b|\d+%", "", cells[1]))
+        # sort by the figure: descending after two clicks, withheld and empty last
+        btn = page.locator("#map-table thead button[data-sort-col='1']")
+        btn.click()
+        btn.click()
+        assert page.get_attribute("#map-table thead th:nth-child(2)", "aria-sort") == \
+            "descending"
+        vals = [c[1] for c in _cells(page, "#map-table")]
+        nums = [int(v.rstrip("%")) for v in vals if v.endswith("%")]
+        assert nums == sorted(nums, reverse=True) and len(nums) >= 3
+        assert all(v.endswith("%") for v in vals[:len(nums)])  # figures first
+        btn.click()
+        nums_up = [int(v.rstrip("%")) for v in (c[1] for c in _cells(page, "#map-table"))
+                   if v.endswith("%")]
+        assert nums_up == sorted(nums)
+        # the trade × province table: a withheld row shows the reason and no figure
+        wh = page.locator("#trade-table tbody tr.withheld").first
+        assert wh.locator("td.reason").inner_text() in {
+            "ít hơn 20 người trả lời",
+            "ẩn để không thể suy ra một số liệu bị ẩn khác bằng phép trừ"} or \
+            "tỷ lệ phản hồi" in wh.locator("td.reason").inner_text()
+        # filter by province (a plain GET form)
+        page.select_option("#f-province", "79")
+        page.click("#trade-form button[type=submit]")
+        page.wait_for_url("**province=79**")
+        provs = {c[1] for c in _cells(page, "#trade-table")}
+        assert provs == {"Hồ Chí Minh"}
+        assert no_horizontal_scroll(page)
+        assert axe_violations(page) == []
+        shot(page, f"40-stats-{width}")
+        # the quadrant's points link to the offering pages
+        href = page.get_attribute("#quadrant svg a", "href")
+        assert href.startswith("/stats/offering/")
+        # the indicator chooser submits on change (JS), the map follows
+        page.select_option("#indicator", "response_rate")
+        page.wait_for_url("**indicator=response_rate**")
+        assert "Tỷ lệ phản hồi khảo sát" in page.inner_text("#map-table caption")
+
+
+def test_result_card_links_to_the_offering_page(browser, stats_live) -> None:  # noqa: ANN001
+    from tests.web.browser import axe_violations, no_horizontal_scroll
+    from tests.web.conftest import open_page, shot
+    from tests.web.test_learner import fill_learner, submit
+
+    with open_page(browser, 360, 780) as page:
+        page.goto(stats_live.url + "/")
+        fill_learner(page, stats_live.world)
+        body = submit(page)
+        first = body["items"][0]
+        link = page.locator("#cards > li").first.locator("a.stats-link")
+        assert link.inner_text() == "Xem kết quả việc làm của người đã tốt nghiệp"
+        link.click()
+        page.wait_for_url(f"**/stats/offering/{first['programme_id']}**")
+        assert page.inner_text("h1") == first["name_vi"]
+        assert first["institution_name"] in page.inner_text(".where")
+        api = _api(stats_live.url, "/api/v1/stats/outcomes", grouping="offering",
+                   programme_id=first["programme_id"])
+        text = page.inner_text("main")
+        assert "Nguồn số liệu và lần cập nhật" in text
+        rows = api["items"]
+        if rows and not rows[0]["suppressed"]:
+            assert page.inner_text("#emp-12m .big") == f"{rows[0]['employment_12m_pct']}%"
+        elif rows:
+            assert page.locator("#offering-withheld .reason").inner_text()
+            assert page.locator("#emp-12m").count() == 0
+        assert no_horizontal_scroll(page)
+        assert axe_violations(page) == []
+        shot(page, "41-stats-offering-360")
+
+
+def test_offering_pages_in_chromium(browser, stats_live) -> None:  # noqa: ANN001
+    from tests.web.browser import axe_violations
+    from tests.web.conftest import open_page, shot
+
+    api = _api(stats_live.url, "/api/v1/stats/outcomes", grouping="offering", page_size=500)
+    pub = next(r for r in api["items"] if not r["suppressed"])
+    wh = next(r for r in api["items"] if r["suppressed"])
+    with open_page(browser, 1280, 900) as page:
+        page.goto(f"{stats_live.url}/stats/offering/{pub['programme_id']}")
+        assert page.inner_text("#emp-12m .big") == f"{pub['employment_12m_pct']}%"
+        assert page.inner_text("#emp-6m .big") == f"{pub['employment_6m_pct']}%"
+        assert page.inner_text("#in-trade .big") == f"{pub['in_occupation_12m_pct']}%"
+        assert "có việc làm sau 12 tháng" in page.inner_text("#emp-12m")
+        assert axe_violations(page) == []
+        shot(page, "42-stats-offering-1280")
+        page.goto(f"{stats_live.url}/stats/offering/{wh['programme_id']}")
+        reason = page.inner_text("#offering-withheld .reason")
+        assert reason and not re.search(r"\d", re.sub(r"\b(20|50)\b|\d+%", "", reason))
+        assert page.locator(".offering-stats").count() == 0
+        r = page.goto(f"{stats_live.url}/stats/offering/P999999?lang=en")
+        assert r.status == 404 and page.inner_text("h1") == "This page was not found"

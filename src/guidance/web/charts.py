@@ -302,7 +302,7 @@ def province_map_svg(values: Mapping[str, float | None], *, lang: str, title: st
                    f'<path d="{s.main}" stroke="{"#000" if hl else "#fff"}" '
                    f'stroke-width="{1.6 if hl else 0.5}" stroke-linejoin="round"/>')
         if s.islands:
-            out.append(f'<path d="{s.islands}" stroke="{fill if s.code in present else "#888"}" '
+            out.append(f'<path data-part="islands" d="{s.islands}" stroke="{fill if s.code in present else "#888"}" '
                        'stroke-width="1.2" stroke-linejoin="round"/>')
         out.append("</g>")
     out.append("</g>")
@@ -345,7 +345,9 @@ def quadrant_svg(points: Sequence[Mapping[str, object]], *, x_avg: float, y_avg:
     """Employment rate (x) against in-trade rate (y), both 0–100 (percent), with dashed
     lines at the averages and the four quadrants named. ``points``: mappings with ``x``,
     ``y``, ``label`` and optionally ``id`` and ``href`` (the point becomes a link); the
-    label and both figures are the point's hover title."""
+    label and both figures are the point's hover title. With links the ``<svg>`` is a
+    ``role="group"`` (else ``img``) and its links are out of the tab order (the page's table
+    holds the same links)."""
     t = Translator(lang)
     size, pad_l, pad_b, pad = 360.0, 48.0, 44.0, 12.0
     w, h = pad_l + size + pad, pad + size + pad_b
@@ -356,8 +358,11 @@ def quadrant_svg(points: Sequence[Mapping[str, object]], *, x_avg: float, y_avg:
     def py(v: float) -> float:
         return pad + (1 - max(0.0, min(100.0, v)) / 100) * size
 
+    # with links inside, the chart is a group (an image may not hold interactive content);
+    # the links are out of the tab order: the table beside the chart holds the same links
+    role = "group" if any(p.get("href") for p in points) else "img"
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:g} {h:g}" '
-           f'class="chart chart-quadrant" role="img" aria-label="{_attr(title)}">',
+           f'class="chart chart-quadrant" role="{role}" aria-label="{_attr(title)}">',
            f"<title>{escape(title)}</title>",
            f'<rect x="{pad_l}" y="{pad}" width="{size}" height="{size}" fill="#fafafa" '
            'stroke="#888" stroke-width="1"/>']
@@ -393,6 +398,7 @@ def quadrant_svg(points: Sequence[Mapping[str, object]], *, x_avg: float, y_avg:
                f'data-id="{_attr(str(p.get("id", "")))}">'
                f"<title>{escape(label)}</title></circle>")
         href = p.get("href")
-        out.append(f'<a href="{_attr(str(href))}">{dot}</a>' if href else dot)
+        out.append(f'<a href="{_attr(str(href))}" tabindex="-1" aria-label="{_attr(label)}">'
+                   f"{dot}</a>" if href else dot)
     out.append("</g></svg>")
     return "".join(out)

@@ -17,12 +17,14 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from tests.api.conftest import model_path, seeded  # noqa: F401 - fixtures
 
 from guidance.web import install
 from guidance.web.charts import fmt_value
 from guidance.web.stats_view import province_name
 
 NUMBER = re.compile(r"\d")
+MAX_BYTES = 400 * 1024  # /stats: the map (~80 KB) and three tables, server-rendered
 
 
 class _Cells(HTMLParser):
@@ -65,6 +67,16 @@ def table_rows(html: str, table_id: str) -> list[dict]:
     p = _Cells(table_id)
     p.feed(html)
     return p.rows
+
+
+@pytest.fixture(scope="module")
+def world_dir(tmp_path_factory):  # noqa: ANN201 - Path
+    """The ``world`` fixture's tiny world (seed 42) as a contract directory."""
+    from guidance.world.generate import generate_world
+
+    d = tmp_path_factory.mktemp("stats_web_world")
+    generate_world(d, seed=42, scale="tiny", progress=False)
+    return d
 
 
 @pytest.fixture(scope="module")
@@ -248,10 +260,48 @@ def test_pages_without_statistics_or_while_building() -> None:
     assert 'id="stats-empty"' in c.get("/stats").text
 
 
+def test_pages_on_the_real_app(seeded, model_path, tmp_path, world_dir, world) -> None:  # noqa: ANN001, F811
+    """The real app on SQLite and PostgreSQL: the pages read ``ctx.stats`` and the catalogue
+    (programme names), and show what the public API publishes."""
+    from fastapi.testclient import TestClient
+    from tests.api.conftest import make_settings, wait_ready
+
+    from guidance.api.app import create_app
+    from guidance.tracer.dirs import load_demo
+
+    load_demo(seeded.engine, world_dir, b"test-secret", "load-demo", catalogue=False)
+    app = create_app(make_settings(tmp_path, seeded.url, model_path))
+    with TestClient(app) as c:
+        wait_ready(c)
+        app.state.ctx.stats.build()
+        prov = c.get("/api/v1/stats/outcomes", params={"grouping": "province",
+                                                         "page_size": 500}).json()["items"]
+        html = c.get("/stats?lang=vi").text
+        rows = {r["attrs"]["data-province"]: r["cells"] for r in table_rows(html, "map-table")}
+        for p in prov:
+            cell = rows[p["province_code"]][1][2]
+            assert cell == (p["suppressed_vi"] if p["suppressed"] else
+                            f"{p['employment_12m_pct']}%")
+        offs = c.get("/api/v1/stats/outcomes", params={"grouping": "offering",
+                                                         "page_size": 500}).json()["items"]
+        pub = next(o for o in offs if not o["suppressed"])
+        html = c.get(f"/stats/offering/{pub['programme_id']}").text
+        name = world["programmes"].set_index("programme_id").loc[pub["programme_id"], "name_vi"]
+        assert f'<h1 id="offering-h">{name}</h1>' in html  # from the catalogue
+        assert f">{pub['employment_12m_pct']}%<" in html
+        # a catalogue programme without graduates yet: its page, saying so (not a 404)
+        new = sorted(set(world["programmes"]["programme_id"]) - {o["programme_id"]
+                                                                  for o in offs})
+        assert new
+        r = c.get(f"/stats/offering/{new[0]}")
+        assert r.status_code == 200 and 'id="offering-none"' in r.text
+        assert c.get("/stats/offering/NOPE").status_code == 404
+
+
 # -- in Chromium, on the real app ------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def stats_live(world, artifacts, tmp_path_factory):  # noqa: ANN001, ANN201, F811
+def stats_live(world, artifacts, world_dir, tmp_path_factory):  # noqa: ANN001, ANN201, F811
     """The real app under uvicorn (like ``live``) over its own database: the tiny world's
     catalogue, demand and tracer submissions (``load_demo``), model version 1 served. A
     server of its own so that the tracer data does not change the other pages' tests."""
@@ -269,11 +319,8 @@ def stats_live(world, artifacts, tmp_path_factory):  # noqa: ANN001, ANN201, F81
     from guidance.store.demand import load_demand
     from guidance.store.migrate import upgrade
     from guidance.tracer.dirs import load_demo
-    from guidance.world.generate import generate_world
 
     tmp = tmp_path_factory.mktemp("stats_web")
-    world_dir = tmp / "world"
-    generate_world(world_dir, seed=42, scale="tiny", progress=False)  # = the world fixture
     url = f"sqlite:///{tmp / 'guidance.db'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -332,7 +379,7 @@ def _cells(page, selector: str) -> list[list[str]]:  # noqa: ANN001
 
 @pytest.mark.parametrize("width", [360, 1280])
 def test_stats_page_in_chromium(browser, stats_live, width: int) -> None:  # noqa: ANN001
-    from tests.web.browser import axe_violations, no_horizontal_scroll
+    from tests.web.browser import axe_violations, no_horizontal_scroll, page_weight
     from tests.web.conftest import open_page, shot
 
     api = _api(stats_live.url, "/api/v1/stats/outcomes", grouping="province", page_size=500)
@@ -340,6 +387,11 @@ def test_stats_page_in_chromium(browser, stats_live, width: int) -> None:  # noq
     assert any(r["suppressed"] for r in by_code.values())
     with open_page(browser, width, 900) as page:
         page.goto(stats_live.url + "/stats")
+        weight = page_weight(page)
+        print(f"\n/stats at {width} px: {weight['bytes'] / 1024:.1f} KB in "
+              f"{weight['requests']} requests; first byte {weight['ttfb_ms']:.0f} ms, "
+              f"load {weight['load_ms']:.0f} ms")
+        assert weight["bytes"] <= MAX_BYTES, weight
         assert page.get_attribute("html", "lang") == "vi"
         assert page.inner_text("h1") == "Thống kê việc làm sau tốt nghiệp"
         assert page.locator("#map svg g[data-province]").count() == 34

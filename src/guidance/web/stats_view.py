@@ -407,14 +407,13 @@ def _value_added(bundle: Any, offering: Mapping[str, Any], lang: str) -> dict[st
     if withheld(r):
         return {"withheld": True, "reason": reason(r, lang), "cohort": cohort_text(r, t)}
 
-    def pp(v: Any) -> str:
+    def signed(v: Any) -> str:
         if _missing(v):
             return "—"
-        s = fmt_number(float(v), lang)
-        return t("stats.pp", v=("+" if float(v) > 0 else "") + s)
+        return ("+" if float(v) > 0 else "") + fmt_number(float(v), lang)
 
-    return {"withheld": False, "value": pp(r["value_added_pp"]),
-            "range": t("stats.interval", lo=pp(r["value_added_lo_pp"]),
-                       hi=pp(r["value_added_hi_pp"])),
+    return {"withheld": False, "value": t("stats.pp", v=signed(r["value_added_pp"])),
+            "range": t("stats.va_range", lo=signed(r["value_added_lo_pp"]),
+                       hi=signed(r["value_added_hi_pp"])),
             "observed": pct(r["observed_12m_pct"], lang),
             "expected": pct(r["expected_12m_pct"], lang), "cohort": cohort_text(r, t)}

@@ -5,8 +5,9 @@ tiny world (``stats.bundle.build_bundle``), every figure checked against the bun
 languages, withheld cells showing their reason and no number, bad parameters answered 400
 naming the parameter, unknown offerings 404 in the page's language.
 
-In Chromium (360 and 1280 px): the real app under uvicorn over a database holding the tiny
-world's tracer submissions (``tracer.dirs.load_demo``), its bundle built by ``ctx.stats``.
+On the real app (TestClient, PostgreSQL) and in Chromium (360 and 1280 px; the real app
+under uvicorn on SQLite): a database holding the tiny world's tracer submissions
+(``tracer.dirs.load_demo``), its bundle built by ``ctx.stats``; pages = the public API.
 """
 
 from __future__ import annotations
@@ -260,9 +261,12 @@ def test_pages_without_statistics_or_while_building() -> None:
     assert 'id="stats-empty"' in c.get("/stats").text
 
 
+@pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)],
+                         indirect=True)  # SQLite: the Chromium tests' server below
 def test_pages_on_the_real_app(seeded, model_path, tmp_path, world_dir, world) -> None:  # noqa: ANN001, F811
-    """The real app on SQLite and PostgreSQL: the pages read ``ctx.stats`` and the catalogue
-    (programme names), and show what the public API publishes."""
+    """The real app on PostgreSQL (SQLite: ``stats_live`` below): the pages read
+    ``ctx.stats`` and the catalogue (programme names), and show what the public API
+    publishes."""
     from fastapi.testclient import TestClient
     from tests.api.conftest import make_settings, wait_ready
 

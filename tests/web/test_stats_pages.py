@@ -506,3 +506,19 @@ def test_offering_pages_in_chromium(browser, stats_live) -> None:  # noqa: ANN00
         assert page.locator(".offering-stats").count() == 0
         r = page.goto(f"{stats_live.url}/stats/offering/P999999?lang=en")
         assert r.status == 404 and page.inner_text("h1") == "This page was not found"
+
+
+def test_view_memo_is_per_bundle_and_bounded() -> None:
+    from guidance.web.pages import _ViewMemo
+
+    memo, calls = _ViewMemo(size=2), []
+
+    def make(v):  # noqa: ANN001, ANN202
+        return lambda: calls.append(v) or v
+
+    a, b = object(), object()
+    assert memo.get(a, ("k1",), make(1)) == 1 and memo.get(a, ("k1",), make(9)) == 1
+    assert memo.get(a, ("k2",), make(2)) == 2 and memo.get(a, ("k3",), make(3)) == 3
+    assert memo.get(a, ("k1",), make(4)) == 4  # evicted (size 2): made again
+    assert memo.get(b, ("k3",), make(5)) == 5  # another bundle: nothing reused
+    assert calls == [1, 2, 3, 4, 5]

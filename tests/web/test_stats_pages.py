@@ -25,7 +25,7 @@ from guidance.web.charts import fmt_value
 from guidance.web.stats_view import province_name
 
 NUMBER = re.compile(r"\d")
-MAX_BYTES = 400 * 1024  # /stats: the map (~80 KB) and three tables, server-rendered
+MAX_BYTES = 300 * 1024  # /stats: the map (~75 KB) and three tables, server-rendered
 
 
 class _Cells(HTMLParser):

@@ -396,12 +396,13 @@ def quadrant_svg(points: Sequence[Mapping[str, object]], *, x_avg: float, y_avg:
         x, y = float(p["x"]), float(p["y"])  # type: ignore[arg-type]
         label = (f"{p['label']}: {x_label} {fmt_value(x, lang, unit)}, "
                  f"{y_label} {fmt_value(y, lang, unit)}")
-        dot = (f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="5" fill="#21918c" '
-               f'fill-opacity="0.8" stroke="#14525c" stroke-width="1" '
-               f'data-id="{_attr(str(p.get("id", "")))}">'
-               f"<title>{escape(label)}</title></circle>")
+        circle = (f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="5" fill="#21918c" '
+                  f'fill-opacity="0.8" stroke="#14525c" stroke-width="1" '
+                  f'data-id="{_attr(str(p.get("id", "")))}"')
+        title = f"<title>{escape(label)}</title>"
         href = p.get("href")
-        out.append(f'<a href="{_attr(str(href))}" tabindex="-1" aria-label="{_attr(label)}">'
-                   f"{dot}</a>" if href else dot)
+        # the title names the link (or the point) and is its hover text: one copy
+        out.append(f'<a href="{_attr(str(href))}" tabindex="-1">{title}{circle}/></a>' if href
+                   else f"{circle}>{title}</circle>")
     out.append("</g></svg>")
     return "".join(out)

@@ -430,6 +430,15 @@ def test_stats_page_in_chromium(browser, stats_live, width: int) -> None:  # noq
         nums_up = [int(v.rstrip("%")) for v in (c[1] for c in _cells(page, "#map-table"))
                    if v.endswith("%")]
         assert nums_up == sorted(nums)
+        # text columns sort by their text, Vietnamese collation (Đ after D, not after Z)
+        name_btn = page.locator("#map-table thead button[data-sort-col='0']")
+        name_btn.click()  # no sort on this column since the clicks above: ascending
+        assert page.get_attribute("#map-table thead th:nth-child(1)", "aria-sort") == \
+            "ascending"
+        asc = [c[0] for c in _cells(page, "#map-table")]
+        name_btn.click()
+        desc = [c[0] for c in _cells(page, "#map-table")]
+        assert asc == desc[::-1] and asc[0] == "An Giang" and asc[-1] == "Vĩnh Long"
         # the trade × province table: a withheld row shows the reason and no figure
         wh = page.locator("#trade-table tbody tr.withheld").first
         assert wh.locator("td.reason").inner_text() in {

@@ -7,12 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from guidance import demand_figures as dfig
 from guidance.features import MIN_CELL, DemandIndex, period_index, riasec_vector
 from guidance.recommend.candidates import Catalogue
-
-WINDOW = 3          # months averaged for "current" demand
-TREND_DAMPING = 0.5  # share of the yearly trend assumed to continue until graduation
-TREND_CLIP = (-0.5, 1.0)
 
 
 class OfferingSide:
@@ -83,34 +80,27 @@ class OfferingSide:
         known_now = np.zeros(n)
         vac_lag = np.full(n, np.nan)
         if n_per > 0:
-            lo = max(0, n_per - WINDOW)
-            lag_hi = n_per - 12
             per_set = np.zeros((n_sets, len(index.provinces), 4))
             for i, t in enumerate(self.target_sets):
                 rows = [occ_pos[c] for c in set(t.split(";")) if c in occ_pos]
                 if not rows:
                     continue
-                per_set[i, :, 0] = index.vac[rows, :, lo:].sum(axis=0).mean(axis=-1)
-                per_set[i, :, 1] = index.seek[rows, :, lo:].sum(axis=0).mean(axis=-1)
-                per_set[i, :, 2] = index.seek_known[rows, :, lo:].sum(axis=0).mean(axis=-1)
-                if lag_hi > 0:
-                    per_set[i, :, 3] = index.vac[rows, :, max(0, lag_hi - WINDOW):lag_hi] \
-                        .sum(axis=0).mean(axis=-1)
+                vac = index.vac[rows].sum(axis=0)
+                per_set[i, :, 0] = dfig.current_mean(vac)
+                per_set[i, :, 1] = dfig.current_mean(index.seek[rows].sum(axis=0))
+                per_set[i, :, 2] = dfig.current_mean(index.seek_known[rows].sum(axis=0))
+                per_set[i, :, 3] = dfig.lagged_mean(vac)
             ok = p >= 0
             got = per_set[self.set_of[ok], p[ok]]
             vac_now[ok], seek_now[ok], known_now[ok] = got[:, 0], got[:, 1], got[:, 2]
-            if lag_hi > 0:
-                vac_lag[ok] = got[:, 3]
+            vac_lag[ok] = got[:, 3]
         self.vacancies = vac_now
-        with np.errstate(divide="ignore", invalid="ignore"):
-            self.vps = np.where((known_now > 0) & (seek_now > 0), vac_now / seek_now, np.nan)
-            self.trend = np.where(vac_lag > 0, vac_now / vac_lag - 1.0, np.nan)
+        self.vps = dfig.per_seeker(vac_now, seek_now, known_now)
+        self.trend = dfig.yearly_trend(vac_now, vac_lag)
 
     def projection(self, months_ahead: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        """Vacancies per job seeker at graduation: today's ratio carried forward by half the
-        yearly trend (clipped), a deliberately cautious extrapolation."""
-        tr = np.clip(np.nan_to_num(self.trend[idx], nan=0.0), *TREND_CLIP)
-        return self.vps[idx] * (1.0 + tr) ** (TREND_DAMPING * months_ahead / 12.0)
+        """Vacancies per job seeker at graduation (``demand_figures.projection``)."""
+        return dfig.projection(self.vps[idx], self.trend[idx], months_ahead)
 
     def demand_component(self, months_ahead: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """In [-1, 1]: tanh(log projected vacancies per seeker); without job-seeker counts,

@@ -26,6 +26,7 @@ import pandas as pd
 from guidance.report import format as fmt
 from guidance.report.texts import TEXTS, ReportError
 from guidance.stats.disclosure import DisclosureSettings, headline
+from guidance.text import fold
 
 MAX_ROWS = 600
 """Rows shown per table at most (the full tables are in the API's CSV)."""
@@ -110,6 +111,7 @@ class ReportData:
     """``web.charts.province_map_svg``-like renderer (values, lang, title, unit,
     legend_label, notes, highlight) -> SVG; None: the map is replaced by its table."""
     map_credit: str = ""
+    demand_period: str | None = None
 
 
 # -- checks ---------------------------------------------------------------------------------
@@ -280,7 +282,7 @@ def _map(data: ReportData, prov_year: pd.DataFrame, t: _T, year: int,
     values: dict[str, float | None] = {}
     notes: dict[str, str] = {}
     rows: list[Row] = []
-    for code in sorted(names, key=lambda c: names[c]):
+    for code in sorted(names, key=lambda c: fold(names[c])):
         r = by.get(code)
         if r is None:
             values[code] = None
@@ -346,7 +348,7 @@ def _trades(data: ReportData, t: _T, year: int, province: str | None,
     isco = _isco2_names()
     order = {lv: i for i, lv in enumerate(("so_cap", "trung_cap", "cao_dang"))}
     tab = tab.assign(_lv=tab["level"].map(order).fillna(9),
-                     _pn=tab["province_code"].astype(str).map(names).fillna(""))
+                     _pn=tab["province_code"].astype(str).map(names).fillna("").map(fold))
     tab = tab.sort_values(["isco2", "_pn", "_lv"])
 
     def keys(r) -> tuple[str, ...]:
@@ -369,7 +371,8 @@ def _trades(data: ReportData, t: _T, year: int, province: str | None,
 def _provinces(data: ReportData, prov_year: pd.DataFrame, t: _T, names: dict[str, str]
                ) -> Section:
     lang = t.lang
-    df = prov_year.assign(_pn=prov_year["province_code"].astype(str).map(names).fillna(""))
+    df = prov_year.assign(_pn=prov_year["province_code"].astype(str).map(names).fillna("")
+                          .map(fold))
     df = df.sort_values("_pn")
     rows = _outcome_rows(df, lang, lambda r: (names.get(str(r["province_code"]),
                                                         str(r["province_code"])),))
@@ -387,8 +390,8 @@ def _institutions(data: ReportData, t: _T, year: int, province: str | None, scop
     tab = for_year(data.outcomes["institution"], "institution", year)
     if province:
         tab = tab[tab["province_code"].astype(str) == province]
-    tab = tab.assign(_pn=tab["province_code"].astype(str).map(names).fillna(""),
-                     _in=tab["institution_name"].astype(str))
+    tab = tab.assign(_pn=tab["province_code"].astype(str).map(names).fillna("").map(fold),
+                     _in=tab["institution_name"].astype(str).map(fold))
     tab = tab.sort_values(["_pn", "_in"] if not province else ["_in"])
     rows = []
     for _, r in tab.iterrows():

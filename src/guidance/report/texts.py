@@ -52,8 +52,8 @@ TEXTS: dict[str, dict[str, str]] = {
         # map
         "s.map": "Bản đồ 34 tỉnh, thành phố",
         "map.title": "Tỷ lệ có việc làm sau 12 tháng, người tốt nghiệp năm {year}",
-        "map.unit": "% người trả lời",
-        "map.legend": "Có việc làm sau 12 tháng",
+        "map.unit": "%",
+        "map.legend": "Có việc làm sau 12 tháng, trên người trả lời",
         "map.lead": (
             "Bản đồ tô màu theo tỷ lệ có việc làm sau 12 tháng của người tốt nghiệp năm {year} "
             "(hoặc các khóa gộp khi một năm quá ít người trả lời). Tỉnh không có số liệu hoặc "
@@ -74,7 +74,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "col.level": "Trình độ",
         "col.formal": "Chính thức",
         "col.inocc": "Đúng nghề",
-        "col.wage": "Lương (triệu đồng/tháng)",
+        "col.wage": "Lương tháng (triệu đồng)",
         "col.institution": "Cơ sở đào tạo",
         "col.graduates": "Người tốt nghiệp",
         "col.surveyed": "Được khảo sát",
@@ -100,8 +100,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "col.expected_graduates": "Dự kiến tốt nghiệp",
         "col.vacancies": "Chỗ làm trống",
         "col.job_seekers": "Người tìm việc",
-        "col.vpj": "Chỗ trống/người tìm việc",
-        "col.gpv": "Tốt nghiệp/chỗ trống",
+        "col.vpj": "Chỗ trống trên người tìm việc",
+        "col.gpv": "Tốt nghiệp trên chỗ trống",
         "col.trend": "Xu hướng 12 tháng",
         "col.indicator": "Chỉ số",
         "col.flag": "Xếp loại",
@@ -213,8 +213,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "interval": "{v} ({lo}–{hi})",
         "s.map": "Map of the 34 provinces",
         "map.title": "In work after 12 months, graduates of {year}",
-        "map.unit": "% of respondents",
-        "map.legend": "In work after 12 months",
+        "map.unit": "%",
+        "map.legend": "In work after 12 months, of respondents",
         "map.lead": (
             "The map colours each province by the share of its {year} graduates in work 12 "
             "months later (or pooled cohorts when one year had too few respondents). "
@@ -235,7 +235,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "col.level": "Level",
         "col.formal": "Formal",
         "col.inocc": "In trade",
-        "col.wage": "Wage (million VND/month)",
+        "col.wage": "Monthly wage (million VND)",
         "col.institution": "Institution",
         "col.graduates": "Graduates",
         "col.surveyed": "Surveyed",

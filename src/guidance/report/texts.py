@@ -360,9 +360,9 @@ ERRORS: dict[str, tuple[str, str]] = {
 class ReportError(Exception):
     """A bad option or input: one plain sentence naming the option (exit 2 on the CLI)."""
 
-    def __init__(self, option: str, code: str, **params) -> None:
-        en, vi = ERRORS[code]
-        self.option, self.code = option, code
+    def __init__(self, option: str, kind: str, **params) -> None:
+        en, vi = ERRORS[kind]
+        self.option, self.code = option, kind
         self.en, self.vi = en.format(**params), vi.format(**params)
         super().__init__(f"{option}: {self.en}")
 

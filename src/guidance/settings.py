@@ -73,6 +73,13 @@ class Settings(BaseSettings):
                                            "key prefix in each window, then 429.")
     login_failure_window_seconds: float = Field(60.0, gt=0, le=86_400, description="The "
                                                 "window of login_failures_per_window.")
+    # published statistics (api/stats_cache.py, api/routes/stats.py)
+    stats_check_seconds: float = Field(30.0, gt=0, le=86_400, description="How often the "
+                                       "statistics bundle's data key (tracer, catalogue, "
+                                       "demand, model) is checked; a change rebuilds it in "
+                                       "the background while the old one is served.")
+    stats_max_age_seconds: int = Field(300, ge=0, le=86_400, description="Cache-Control "
+                                       "max-age of the public statistics answers.")
 
 
 @lru_cache

@@ -98,6 +98,13 @@ def _province_enums(schema: dict) -> None:
         if prop is not None:
             prop.pop("anyOf", None)
             prop.update(type="string", enum=codes)
+    for path, ops in schema.get("paths", {}).items():  # the statistics' province filter
+        if path.startswith("/api/v1/stats"):
+            for op in ops.values():
+                for prm in op.get("parameters", []):
+                    if prm.get("name") == "province":
+                        prm["schema"] = {"anyOf": [{"type": "string", "enum": codes},
+                                                   {"type": "null"}]}
 
 
 NO_NUL = "^[^\\u0000]*$"
@@ -254,6 +261,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         models,
         ops,
         recommendations,
+        stats,
         tracer,
     )
     from guidance.api.security import API, RateLimiter, TrustedProxies
@@ -280,6 +288,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
               secret=server_secret(settings), audit=AuditWriter(engine),
               proxies=TrustedProxies(settings.trusted_proxies))
     ctx_ref["ctx"] = ctx
+    from guidance.api.stats_cache import StatsCache
+
+    ctx.stats = StatsCache(engine, holder, check_seconds=settings.stats_check_seconds,
+                           demand_months=settings.demand_months,
+                           first_wait=0.7 * settings.request_timeout_seconds)
     from guidance.api.jobs import JobRunner
 
     ctx.jobs = JobRunner(engine)
@@ -291,7 +304,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     from guidance.api.routes import audit as audit_routes
     for module in (ops, recommendations, catalogue, demand, feedback, audit_routes, models,
-                   tracer):
+                   tracer, stats):
         app.include_router(module.router)
     install_pages(app, dependencies=[Depends(authorize)])
     docs_html = _docs_html(app)

@@ -46,6 +46,7 @@ class Ctx:
     db_error: str | None = None
     jobs: Any = None  # guidance.api.jobs.JobRunner (long uploads off the request workers)
     extra: dict[str, Any] = field(default_factory=dict)
+    stats: Any = None  # guidance.api.stats_cache.StatsCache (the published statistics)
 
     def require_db(self) -> None:
         if not self.db_ready:

@@ -89,8 +89,11 @@ class EdgeMiddleware:
                 status = message["status"]
                 headers = [(k, v) for k, v in message.get("headers", [])
                            if k.lower() not in (b"server", b"x-powered-by")]
-                headers += SECURITY_HEADERS + [(b"content-security-policy", csp),
-                                               (b"x-request-id", rid.encode())]
+                # a route that states its own caching (public statistics, docs assets)
+                # keeps it; every other answer is no-store
+                own = any(k.lower() == b"cache-control" for k, _ in headers)
+                headers += [h for h in SECURITY_HEADERS if not (own and h[0] == b"cache-control")]
+                headers += [(b"content-security-policy", csp), (b"x-request-id", rid.encode())]
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -481,3 +481,172 @@ class TracerForgetRequest(Strict):
 
 class TracerForgetOut(BaseModel):
     rows_deleted: int
+
+
+# --- published statistics (api/routes/stats.py) ---------------------------------------
+# Only disclosure-controlled columns (stats.disclosure.publish and what is built on it):
+# counts rounded to 5, rates in whole percent, wages to 100,000 VND; a withheld row keeps
+# only its keys, cohorts and the reason (Vietnamese and English).
+
+def _stats_row(name: str, doc: str, fields: dict[str, tuple]) -> type[BaseModel]:
+    from pydantic import create_model
+
+    return create_model(name, __doc__=doc, **fields)
+
+
+_KEYS = {c: (str | None, Field(None, description=d)) for c, d in (
+    ("cohort", "graduation year (e.g. 2025) or pooled years (e.g. 2024-2025)"),
+    ("cohorts", "the years the row covers, comma-separated"),
+    ("programme_id", "offering (programme × institution)"),
+    ("institution_id", None), ("institution_name", None),
+    ("programme_code", None), ("level", "so_cap | trung_cap | cao_dang"),
+    ("province_code", "one of the 34 provinces"),
+    ("trade_occupation", "training occupation (ISCO-08, 4 digits)"),
+    ("isco2", "trade group (ISCO-08, 2 digits)"))}
+_SUPPRESSION = {
+    "suppressed": (bool, Field(description="true: the row's figures are withheld")),
+    "suppressed_reason": (str | None, Field(None, description="few_respondents | "
+                                            "low_response | complementary")),
+    "suppressed_vi": (str | None, Field(None, description="why, in Vietnamese")),
+    "suppressed_en": (str | None, Field(None, description="why, in English")),
+}
+
+
+def _outcome_fields() -> dict[str, tuple]:
+    from guidance.stats.definitions import RATES
+
+    f: dict[str, tuple] = {**_KEYS, "pooled": (bool, Field(description="pooled cohorts"))}
+    for c in ("graduates", "surveyed", "respondents"):
+        f[c] = (int | None, Field(None, ge=0, description=f"{c}, rounded to 5"))
+    for r in RATES:
+        f[f"{r}_pct"] = (int | None, Field(None, ge=0, le=100, description="whole percent"))
+        if r != "response_rate":
+            f[f"{r}_lo_pct"] = (int | None, Field(None, ge=0, le=100,
+                                                  description="95% Wilson interval, lower"))
+            f[f"{r}_hi_pct"] = (int | None, Field(None, ge=0, le=100,
+                                                  description="95% Wilson interval, upper"))
+    for c in ("wage_p25", "wage_median", "wage_p75"):
+        f[c] = (int | None, Field(None, ge=0, description="monthly VND, to 100,000"))
+    f.update(_SUPPRESSION)
+    f["wage_suppressed_vi"] = (str | None, None)
+    f["wage_suppressed_en"] = (str | None, None)
+    return f
+
+
+StatsOutcomeRow = _stats_row("StatsOutcomeRow", "One published outcome cell.", _outcome_fields())
+StatsValueAddedRow = _stats_row("StatsValueAddedRow", "Published value added of an "
+                                "institution (percentage points).", {
+                                    **{k: _KEYS[k] for k in ("cohort", "cohorts",
+                                                             "institution_id",
+                                                             "province_code")},
+                                    "pooled": (bool, ...),
+                                    "respondents": (int | None, Field(None, ge=0)),
+                                    "response_rate_pct": (int | None, Field(None, ge=0, le=100)),
+                                    "observed_12m_pct": (int | None, Field(None, ge=0, le=100)),
+                                    "expected_12m_pct": (int | None, Field(None, ge=0, le=100)),
+                                    "value_added_pp": (int | None, Field(None, ge=-100, le=100)),
+                                    "value_added_lo_pp": (int | None,
+                                                          Field(None, ge=-100, le=100)),
+                                    "value_added_hi_pp": (int | None,
+                                                          Field(None, ge=-100, le=100)),
+                                    **_SUPPRESSION})
+_F = float | None
+StatsSupplyDemandRow = _stats_row("StatsSupplyDemandRow", "Supply against demand of one "
+                                  "trade × province (docs/statistics.md).", {
+                                      "trade_level": (str, Field(description="isco2 | trade4")),
+                                      "trade": (str, Field(description="ISCO-08 code")),
+                                      "province_code": (str, ...),
+                                      "offerings": (int | None, Field(None, ge=0)),
+                                      "capacity": (int | None, Field(None, ge=0)),
+                                      "expected_graduates": (int | None, Field(None, ge=0)),
+                                      "completion_source": (str | None, None),
+                                      "vacancies": (_F, None), "job_seekers": (_F, None),
+                                      "vacancies_per_job_seeker": (_F, None),
+                                      "vacancy_trend_12m": (_F, None),
+                                      "vacancies_projected": (_F, None),
+                                      "vacancies_per_job_seeker_projected": (_F, None),
+                                      "graduates_per_vacancy": (_F, None),
+                                      "employment_change_pp": (_F, None),
+                                      "wage_change_pct": (_F, None),
+                                      "respondents": (int | None, Field(None, ge=0)),
+                                      "response_rate_pct": (int | None,
+                                                            Field(None, ge=0, le=100)),
+                                      "z_tension": (_F, None),
+                                      "z_employment_change": (_F, None),
+                                      "z_wage_change": (_F, None),
+                                      "indicator": (_F, None),
+                                      "components": (int, Field(ge=0, le=3)),
+                                      "flag": (str | None, Field(None, description=
+                                                                 "shortage | balanced | "
+                                                                 "surplus")),
+                                      "suppressed": (bool, False),
+                                      "suppressed_vi": (str | None, None),
+                                      "suppressed_en": (str | None, None)})
+StatsQuadrantRow = _stats_row("StatsQuadrantRow", "An offering's employment and in-trade "
+                              "rate against the national average.", {
+                                  **_KEYS, "pooled": (bool, ...),
+                                  "respondents": (int | None, Field(None, ge=0)),
+                                  "response_rate_pct": (int | None, Field(None, ge=0, le=100)),
+                                  "employment_12m_pct": (int | None, Field(None, ge=0, le=100)),
+                                  "in_occupation_12m_pct": (int | None,
+                                                            Field(None, ge=0, le=100)),
+                                  "employment_vs_national_pp": (int | None, None),
+                                  "in_trade_vs_national_pp": (int | None, None),
+                                  "quadrant": (str, ...), "quadrant_vi": (str, ...),
+                                  "quadrant_en": (str, ...),
+                                  "suppressed": (bool, False)})
+
+
+class StatsPage(BaseModel):
+    """A page of published rows (``items`` typed per route)."""
+
+    table: str
+    cohort: str
+    as_of: str
+    total: int
+    page: int
+    page_size: int
+    pages: int
+    notes: list[str] = Field(default_factory=list, description="e.g. a filter that does "
+                             "not apply to this table (Vietnamese / English)")
+
+
+class StatsOutcomesPage(StatsPage):
+    items: list[StatsOutcomeRow]  # type: ignore[valid-type]
+
+
+class StatsValueAddedPage(StatsPage):
+    items: list[StatsValueAddedRow]  # type: ignore[valid-type]
+
+
+class StatsSupplyDemandPage(StatsPage):
+    items: list[StatsSupplyDemandRow]  # type: ignore[valid-type]
+
+
+class StatsQuadrantPage(StatsPage):
+    national: dict[str, float | None] = Field(default_factory=dict)
+    items: list[StatsQuadrantRow]  # type: ignore[valid-type]
+
+
+class StatsSource(BaseModel):
+    id: str
+    vi: str
+    en: str
+
+
+class StatsMetaOut(BaseModel):
+    """Source and last update of the published statistics, and the rules they follow."""
+
+    as_of: str
+    cohorts: list[str]
+    years: list[str]
+    latest_cohort: str | None
+    groupings: list[str]
+    sources: list[StatsSource]
+    disclosure: dict[str, Any]
+    audited: bool
+    demand_period: str | None
+    value_added: str
+    supply_demand: dict[str, Any]
+    model_version: str | None
+    data_version: str

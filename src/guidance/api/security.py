@@ -67,6 +67,12 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{API}/tracer/coverage"): ADMINS,
     ("GET", f"{API}/tracer/submissions"): ADMINS,
     ("POST", f"{API}/tracer/forget"): ADMINS,
+    # the published statistics (api/routes/stats.py): disclosure-controlled, public
+    ("GET", f"{API}/stats"): ANYONE,
+    ("GET", f"{API}/stats/outcomes"): ANYONE,
+    ("GET", f"{API}/stats/value-added"): ANYONE,
+    ("GET", f"{API}/stats/supply-demand"): ANYONE,
+    ("GET", f"{API}/stats/quadrant"): ANYONE,
 }
 
 

@@ -287,12 +287,12 @@ def supply_demand_table(published: dict[str, pd.DataFrame], programmes: pd.DataF
     out["response_rate_pct"] = pd.array(rr, dtype="Int64")
     out["respondents"] = pd.array(gr[:, 1], dtype="Int64")
     out = out.drop(columns=["graduates"])
-    for c in ("vacancies", "job_seekers", "vacancies_projected"):
+    for c in ("vacancies", "job_seekers", "vacancies_projected", "employment_change_pp",
+              "wage_change_pct"):
         out[c] = np.round(out[c].to_numpy(dtype="float64"), 1)
     for c in ("vacancies_per_job_seeker", "vacancies_per_job_seeker_projected",
               "graduates_per_vacancy", "indicator", "z_tension", "z_employment_change",
-              "z_wage_change", "vacancy_trend_12m", "employment_change_pp",
-              "wage_change_pct"):
+              "z_wage_change", "vacancy_trend_12m"):
         out[c] = np.round(out[c].to_numpy(dtype="float64"), 3)
     out.insert(0, "trade_level", trade)
     out = out.rename(columns={tcol: "trade"})

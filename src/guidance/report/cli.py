@@ -211,7 +211,7 @@ def report_command(args: argparse.Namespace) -> int:
                  "published tables")
         province = None
         if args.province is not None:
-            from guidance.report.content import check_province
+            from guidance.report.checks import check_province
 
             province = check_province(args.province)
         if args.data:

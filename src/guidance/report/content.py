@@ -24,6 +24,7 @@ from datetime import date
 import pandas as pd
 
 from guidance.report import format as fmt
+from guidance.report.checks import check_province
 from guidance.report.texts import TEXTS, ReportError
 from guidance.stats.disclosure import DisclosureSettings, headline
 from guidance.text import fold
@@ -132,24 +133,6 @@ def years_of(outcomes: Mapping[str, pd.DataFrame]) -> list[int]:
     if t is None or not len(t):
         t = outcomes.get("province", pd.DataFrame(columns=["cohort", "pooled"]))
     return sorted({int(c) for c in t.loc[~t["pooled"].astype(bool), "cohort"]})
-
-
-def check_province(code: str) -> str:
-    """The 2025 province code, or ``ReportError`` naming ``--province`` (a pre-2025 code says
-    which 2025 code replaced it)."""
-    from guidance import reference
-
-    code = str(code).strip()
-    prov = reference.provinces()
-    if code in set(prov["province_code"]):
-        return code
-    cw = reference.province_crosswalk()
-    hit = cw[cw["old_code"] == code]
-    if len(hit):
-        r = hit.iloc[0]
-        raise ReportError("--province", "province_old", code=code, old=r["old_name_vi"],
-                          new=r["new_code"], new_name=r["new_name_vi"])
-    raise ReportError("--province", "province_unknown", code=code)
 
 
 def check_year(outcomes: Mapping[str, pd.DataFrame], year: int) -> None:

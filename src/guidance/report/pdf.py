@@ -117,53 +117,102 @@ def _cover(doc, report: Report) -> None:
         _line(doc, 5, f"{i}. {sec.title}")
 
 
-def _table(doc, table: Table) -> None:
-    from fpdf.enums import TableCellFillMode
+PAD = 0.9  # mm inside a table cell
 
+
+def _wrap(doc, text: str, width: float) -> list[str]:
+    """Greedy word wrap to ``width`` mm in the current font (a word longer than the width
+    is cut by characters)."""
+    if doc.get_string_width(text) <= width:
+        return [text]
+    lines: list[str] = []
+    cur = ""
+    for word in text.split(" "):
+        trial = f"{cur} {word}" if cur else word
+        if doc.get_string_width(trial) <= width:
+            cur = trial
+            continue
+        if cur:
+            lines.append(cur)
+        while doc.get_string_width(word) > width and len(word) > 1:
+            k = len(word)
+            while k > 1 and doc.get_string_width(word[:k]) > width:
+                k -= 1
+            lines.append(word[:k])
+            word = word[k:]
+        cur = word
+    if cur:
+        lines.append(cur)
+    return lines or [""]
+
+
+def _table(doc, table: Table) -> None:
+    """A table drawn cell by cell (fpdf2's ``table()`` lays out every cell with its full
+    paragraph engine, several times slower on the national report's ~20,000 cells): words
+    wrap inside their column, the header row is repeated after every page break, a withheld
+    row's reason spans the figure columns (grey italics), numbers are right-aligned."""
     if table.caption:
         doc.set_font(FONT, "B", 9.5)
         _line(doc, 6, table.caption)
     n = len(table.columns)
-    widths = table.widths if len(table.widths) == n else (1,) * n
+    rel = table.widths if len(table.widths) == n else (1.0,) * n
     numeric = table.numeric if len(table.numeric) == n else (False,) * n
-    align = tuple("RIGHT" if x else "LEFT" for x in numeric)
+    widths = [doc.epw * w / sum(rel) for w in rel]
+    xs = [doc.l_margin + sum(widths[:i]) for i in range(n)]
+    aligns = ["R" if x else "L" for x in numeric]
     size = 7.5 if n > 6 else 8.5
-    doc.set_font(FONT, "", size)
-    head_style = _style(size)
-    with doc.table(col_widths=widths, text_align=align, repeat_headings=1,
-                   headings_style=head_style, line_height=size * 0.48,
-                   cell_fill_color=(246, 247, 250), cell_fill_mode=TableCellFillMode.ROWS,
-                   borders_layout="SINGLE_TOP_LINE", padding=0.8) as t:
-        head = t.row()
-        for c in table.columns:
-            head.cell(c)
-        for r in table.rows:
-            row = t.row()
-            if r.withheld is None:
-                for c in r.cells:
-                    row.cell(c)
-                for _ in range(n - len(r.cells)):
-                    row.cell("")
-                continue
-            keys = r.cells[:n - 1]  # the key cells; the reason spans the rest
-            for c in keys:
-                row.cell(c)
-            rest = n - len(keys)
-            row.cell(r.withheld, colspan=rest, align="LEFT",
-                     style=_style(size, italic=True, header=False))
+    lh = size * 0.42
+
+    def layout(cells, styles, spans) -> tuple[list[list[str]], float]:
+        wrapped = []
+        for c, st, w in zip(cells, styles, spans, strict=True):
+            doc.set_font(FONT, st, size)
+            wrapped.append(_wrap(doc, c, w - 2 * PAD))
+        return wrapped, max(len(x) for x in wrapped) * lh + 2 * PAD
+
+    def draw(wrapped, h, spans, starts, styles, als, fill) -> None:
+        y = doc.get_y()
+        if fill:
+            doc.set_fill_color(*fill)
+            doc.rect(doc.l_margin, y, doc.epw, h, style="F")
+        for lines, x, w, st, al in zip(wrapped, starts, spans, styles, als, strict=True):
+            doc.set_font(FONT, st, size)
+            doc.set_text_color(*(MUTED if st == "I" else INK))
+            for i, text in enumerate(lines):
+                doc.set_xy(x + PAD, y + PAD + i * lh)
+                doc.cell(w - 2 * PAD, lh, text, align=al)
+        doc.set_text_color(*INK)
+        doc.set_draw_color(215, 215, 215)
+        doc.line(doc.l_margin, y + h, doc.l_margin + doc.epw, y + h)
+        doc.set_xy(doc.l_margin, y + h)
+
+    head_styles = ["B"] * n
+    head, head_h = layout(table.columns, head_styles, widths)
+
+    def header() -> None:
+        draw(head, head_h, widths, xs, head_styles, aligns, HEAD_FILL)
+
+    if doc.get_y() + head_h + 3 * lh > doc.page_break_trigger:
+        doc.add_page()
+    header()
+    for k, r in enumerate(table.rows):
+        if r.withheld is None:
+            cells = list(r.cells) + [""] * (n - len(r.cells))
+            spans, starts, als, styles = widths, xs, aligns, [""] * n
+        else:
+            m = len(r.cells)
+            cells = [*r.cells, r.withheld]
+            spans = widths[:m] + [sum(widths[m:])]
+            starts, als, styles = xs[:m + 1], ["L"] * (m + 1), [""] * m + ["I"]
+        wrapped, h = layout(cells, styles, spans)
+        if doc.get_y() + h > doc.page_break_trigger:
+            doc.add_page()
+            header()
+        draw(wrapped, h, spans, starts, styles, als, (246, 247, 250) if k % 2 else None)
     if table.note:
         doc.set_font(FONT, "I", 8)
         _line(doc, 4.5, table.note)
     doc.ln(3)
-
-
-def _style(size: float, *, italic: bool = False, header: bool = True):
-    from fpdf.fonts import FontFace
-
-    if header:
-        return FontFace(family=FONT, emphasis="BOLD", size_pt=size, fill_color=HEAD_FILL)
-    return FontFace(family=FONT, emphasis="ITALICS" if italic else None, size_pt=size,
-                    color=MUTED)
 
 
 def _figure(doc, fig: Figure) -> None:

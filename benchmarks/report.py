@@ -3,6 +3,7 @@
 
     .venv/bin/python benchmarks/report.py [--scale demo|national|tiny] [--data DIR]
                                           [--seed N] [--year YYYY] [--province CODE]
+                                          [--formats pdf,html]
 
 Without ``--data`` the world is generated first in a child process into a temporary
 directory (removed afterwards). Each report then runs in its OWN child process, as the
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--province", default=None,
                     help="province of the provincial report (default: the one with the most "
                          "graduates)")
+    ap.add_argument("--formats", default="pdf,html", help="comma-separated: pdf, html")
     ap.add_argument("--one", nargs=3, metavar=("DATA", "PROVINCE", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one:
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'report':<22}{'load':>8}{'stats':>8}{'content':>9}{'render':>8}"
               f"{'total':>8}{'w/o stats':>10}{'peak RSS':>10}{'size':>10}")
         for scope in ("-", province):
-            for ext in (".pdf", ".html"):
+            for ext in [f".{f.strip()}" for f in args.formats.split(",")]:
                 out = Path(tmp) / f"report-{scope}{ext}"
                 cmd = [sys.executable, __file__, "--one", str(data), scope, str(out)]
                 if args.year:

@@ -108,6 +108,16 @@ def _provinces():
     return reference.provinces()
 
 
+def test_an_earlier_year_shows_that_year_only(report_world):
+    w = report_world
+    rep = build_report(report_data(w.bundle), year=w.year - 1, province=None)
+    labels = {r.cells[3] for r in _tables(rep, "trades")[0].rows}
+    assert labels == {str(w.year - 1)}
+    nat = published_row(w.bundle, "nation", str(w.year - 1))
+    summary = next(s for s in rep.sections if s.id == "summary")
+    assert f"{int(nat['employment_12m_pct'])}% có việc làm" in summary.blocks[0].text
+
+
 def test_english_report(report_world):
     w = report_world
     rep = build_report(report_data(w.bundle), year=w.year, province=w.province, lang="en")

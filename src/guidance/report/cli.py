@@ -39,7 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     src = p.add_mutually_exclusive_group()
     src.add_argument("--data", metavar="DIR", default=None,
                      help="contract data directory (default: the tracer database)")
-    src.add_argument("--db-url", default=None, help="database URL (default: settings)")
+    src.add_argument("--db-url", "--database-url", dest="db_url", default=None,
+                     help="database URL (default: settings)")
     p.add_argument("--lang", choices=["vi", "en"], default="vi")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
 

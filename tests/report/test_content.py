@@ -174,3 +174,27 @@ def test_rows_are_capped():
 
     rows, note = _cap([Row(("x",))] * (MAX_ROWS + 5), _T("vi"))
     assert len(rows) == MAX_ROWS and "605" in note
+
+
+def test_shortage_list_is_the_flagged_cells(report_world):
+    w = report_world
+    rep = build_report(report_data(w.bundle), year=w.year, province=None)
+    short, full = _tables(rep, "supply")
+    sd = w.bundle.supply_demand["isco2"]
+    flagged = sd[sd["flag"] == "shortage"]
+    assert len(short.rows) == min(len(flagged), 60) and len(short.rows) > 0
+    top = flagged.sort_values("indicator", ascending=False).iloc[0]
+    assert short.rows[0].cells[0].split(" ")[0] == str(top["trade"])
+    assert short.rows[0].cells[3] == fmt.number(top["indicator"], "vi", 2)
+    shown = (sd["offerings"].fillna(0) > 0) | (sd["vacancies"].fillna(0) > 0)
+    assert len(full.rows) == min(int(shown.sum()), 600)
+    assert {r.cells[-1] for r in full.rows} <= {"thiếu hụt", "cân bằng", "dư thừa", "—"}
+
+
+def test_without_demand_the_section_says_so(report_world):
+    w = report_world
+    data = replace(report_data(w.bundle), supply_demand=None,
+                   supply_demand_missing="no demand snapshot")
+    rep = build_report(data, year=w.year, province=w.province)
+    sec = next(s for s in rep.sections if s.id == "supply")
+    assert len(sec.blocks) == 1 and "Chưa có số liệu cung cầu" in sec.blocks[0].text

@@ -80,21 +80,24 @@ def supply_section(data, t, province: str | None, names: dict[str, str]) -> Sect
     head = (t("col.trade"),) + (() if province else (t("col.province"),))
     # the shortage list
     short = df[df["flag"].astype(str) == "shortage"].sort_values("_ind", ascending=False)
-    short_rows = [Row(keys(r) + (_dec(r["indicator"], lang), _dec(r["z_tension"], lang),
+    short_rows = [Row(keys(r) + (fmt.number(r["expected_graduates"], lang),
+                                 _dec(r["indicator"], lang), _dec(r["z_tension"], lang),
                                  _dec(r["z_employment_change"], lang),
                                  _dec(r["z_wage_change"], lang), str(int(r["components"]))))
                   for _, r in short.head(SHORTAGE_MAX).iterrows()]
-    zcols = (("Chỉ số", "Căng thẳng tuyển dụng (z)", "Thay đổi việc làm (z)",
-              "Thay đổi lương (z)", "Số thành phần") if lang == "vi" else
-             ("Indicator", "Vacancy tension (z)", "Employment change (z)", "Wage change (z)",
-              "Components"))
+    zcols = (t("col.expected_graduates"),) + (
+        ("Chỉ số", "Căng thẳng tuyển dụng (z)", "Thay đổi việc làm (z)", "Thay đổi lương (z)",
+         "Số thành phần") if lang == "vi" else
+        ("Indicator", "Vacancy tension (z)", "Employment change (z)", "Wage change (z)",
+         "Components"))
     note = ""
     if len(short) > SHORTAGE_MAX:
         note = t("trades.capped", shown=SHORTAGE_MAX, total=fmt.number(len(short), lang))
     shortage = Table(head + zcols, tuple(short_rows), n_keys=len(head),
-                     widths=(4.2,) + (() if province else (2.2,)) + (1.2, 1.6, 1.6, 1.6, 1.3),
+                     widths=(4.0,) + (() if province else (2.1,)) + (1.3, 1.1, 1.5, 1.5,
+                                                                      1.5, 1.2),
                      caption=t("supply.shortage"), note=note,
-                     numeric=(False,) * len(head) + (True,) * 5)
+                     numeric=(False,) * len(head) + (True,) * 6)
     # the whole table, highest indicator first
     df = df.sort_values(["_ind", "_pn"], ascending=[False, True], na_position="last")
     rows = [Row(keys(r) + (fmt.number(r["expected_graduates"], lang),

@@ -198,3 +198,25 @@ def test_without_demand_the_section_says_so(report_world):
     rep = build_report(data, year=w.year, province=w.province)
     sec = next(s for s in rep.sections if s.id == "supply")
     assert len(sec.blocks) == 1 and "Chưa có số liệu cung cầu" in sec.blocks[0].text
+
+
+def test_the_font_has_every_letter_the_report_uses(report_world):
+    """DejaVu Sans (matplotlib's copy) has a glyph for every character of both reports and
+    for the whole Vietnamese alphabet (fpdf2 would draw a missing one as an empty box)."""
+    from fontTools.ttLib import TTFont
+
+    from guidance.report.pdf import FONT_FILES, font_dir
+
+    w = report_world
+    used = set()
+    for lang in ("vi", "en"):
+        rep = build_report(report_data(w.bundle), year=w.year, province=None, lang=lang)
+        used |= set(_text(rep)) | set("".join(rep.cover)) | set(rep.running)
+    lower = "aăâbcdđeêghiklmnoôơpqrstuưvxy" + "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợ" \
+        "ùúủũụừứửữựỳýỷỹỵ"
+    used |= set(lower) | set(lower.upper())
+    used.discard("\n")
+    for style, name in FONT_FILES.items():
+        cmap = TTFont(str(font_dir() / name)).getBestCmap()
+        missing = sorted(c for c in used if ord(c) not in cmap)
+        assert missing == [], (style, missing)

@@ -4,9 +4,9 @@
 data key (``store.stats.data_key`` + the served model version); when it changed, ONE
 background build starts (single-flight, like ``holder.refresh_demand``) and every caller
 keeps getting the previous bundle until the new one is swapped in (one reference
-assignment). Before the first bundle exists ``get()`` starts the build and raises
-```StatsNotReady`` (503, Retry-After); when the database holds no tracer record it raises
-``NoStatistics`` (404) until the key changes.
+assignment). Before the first bundle exists ``get()`` starts the build and waits for it up
+to ``first_wait`` seconds, then raises ``StatsNotReady`` (503, Retry-After); when the
+database holds no tracer record it raises ``NoStatistics`` (404) until the key changes.
 
 Value added: the served model's predicted probability of employment at 12 months on the
 outcome rows (``features.training_pairs`` of the respondents), under the model's lock.

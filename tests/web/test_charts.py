@@ -134,14 +134,18 @@ def test_quadrant_is_valid_svg_with_points_averages_and_labels() -> None:
     svg = quadrant_svg(pts, x_avg=60, y_avg=40, lang="vi", title="Góc phần tư",
                        x_label="Có việc làm", y_label="Đúng nghề")
     root = ET.fromstring(svg)
-    assert root.get("role") == "img" and root.get("aria-label") == "Góc phần tư"
+    assert root.get("role") == "group" and root.get("aria-label") == "Góc phần tư"
     circles = list(root.iterfind(".//s:circle", NS))
     assert len(circles) == 2
     titles = [c.find("s:title", NS).text for c in circles]
     assert titles[0] == "Điện & <Nước>: Có việc làm 80%, Đúng nghề 60%"
     assert titles[1] == "Hàn: Có việc làm 41%, Đúng nghề 20%"
     link = root.find(".//s:a", NS)
-    assert link.get("href") == "/stats/offering/P1?a=1&b=2"
+    assert link.get("href") == "/stats/offering/P1?a=1&b=2" and link.get("tabindex") == "-1"
+    assert link.get("aria-label") == titles[0]
+    no_links = quadrant_svg(pts[1:], x_avg=60, y_avg=40, lang="en", title="Q", x_label="x",
+                            y_label="y")
+    assert ET.fromstring(no_links).get("role") == "img"
     # the x average at 60 % lies right of the 41 % point and left of the 80 % one
     xline = root.find(".//s:line[@data-avg='x']", NS)
     ax = float(xline.get("x1"))

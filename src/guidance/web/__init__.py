@@ -7,8 +7,8 @@ function. Every user-visible word comes from ``i18n/vi.json`` / ``i18n/en.json``
 Wire it into an app with ``app.include_router(build_router(dependencies=[...]))`` (or
 :func:`install`). The CSS, JS and icon are served by the router itself at
 ``/static/{name}`` (plain routes, no ``Mount``), so every path of the app can sit in the
-API's access matrix: GET ``/``, ``/counsellor``, ``/institution``, ``/admin``, ``/i18n/{lang}.json`` and
-``/static/{name}``, all public.
+API's access matrix: GET ``/``, ``/counsellor``, ``/institution``, ``/admin``, ``/stats``,
+``/stats/offering/{programme_id}``, ``/i18n/{lang}.json`` and ``/static/{name}``, all public.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 STATIC_PATH = "/static"
 # Every (method, path) the router serves: all public (for the API's access matrix).
 PAGE_ROUTES = (("GET", "/"), ("GET", "/counsellor"), ("GET", "/institution"), ("GET", "/admin"),
+               ("GET", "/stats"), ("GET", "/stats/offering/{programme_id}"),
                ("GET", "/i18n/{lang}.json"), ("GET", STATIC_PATH + "/{name}"))
 HERE = Path(__file__).resolve().parent
 

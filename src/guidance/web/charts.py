@@ -41,6 +41,7 @@ PALETTE = ("#bddf26", "#5ec962", "#21918c", "#3b528b", "#482173")
 NO_DATA = "#d0d0d0"
 ISLAND_LON = 111.0  # rings east of this longitude: the offshore archipelagos
 CREDITS = ("Talia Cao (MIT)", "Open Development Vietnam")
+LEGEND_ROW = 28  # SVG units per legend line (16-unit text: ~10 px on a 360 px phone)
 
 
 @dataclass(frozen=True)
@@ -268,13 +269,14 @@ def province_map_svg(values: Mapping[str, float | None], *, lang: str, title: st
     present = {c: float(v) for c, v in values.items()
                if c in known and v is not None and not (isinstance(v, float) and math.isnan(v))}
     breaks = class_breaks(list(present.values()), upper=100.0 if unit == "%" else None)
-    legend_h = 22 * (len(PALETTE) + 1) + 64
+    legend_h = LEGEND_ROW * (len(PALETTE) + 1) + 72
     w, h = shapes.width, shapes.height
     total_h = h + legend_h
     hatch = f"{id_prefix}-nodata"
     name_key = "name_vi" if lang == "vi" else "name_en"
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:g} {total_h:.0f}" '
            f'class="chart chart-map" role="img" aria-label="{_attr(title)}" '
+           'font-family="system-ui, sans-serif" '
            f'data-classes="{len(PALETTE)}">',
            f"<title>{escape(title)}</title>",
            f'<defs><pattern id="{hatch}" width="6" height="6" patternUnits="userSpaceOnUse" '
@@ -302,36 +304,36 @@ def province_map_svg(values: Mapping[str, float | None], *, lang: str, title: st
                    f'<path d="{s.main}" stroke="{"#000" if hl else "#fff"}" '
                    f'stroke-width="{1.6 if hl else 0.5}" stroke-linejoin="round"/>')
         if s.islands:
-            out.append(f'<path d="{s.islands}" stroke="{fill if s.code in present else "#888"}" '
+            out.append(f'<path data-part="islands" d="{s.islands}" stroke="{fill if s.code in present else "#888"}" '
                        'stroke-width="1.2" stroke-linejoin="round"/>')
         out.append("</g>")
     out.append("</g>")
     for code, x, y in shapes.archipelagos:
         key = "chart.hoang_sa" if code == "48" else "chart.truong_sa"
-        out.append(f'<text x="{x:.1f}" y="{y:.1f}" font-size="10" text-anchor="middle" '
+        out.append(f'<text x="{x:.1f}" y="{y:.1f}" font-size="13" text-anchor="middle" '
                    f'fill="#333">{escape(t(key))}</text>')
     # legend
     y0 = h + 8
-    out.append(f'<g class="legend" font-size="12" fill="#222">'
-               f'<text x="10" y="{y0 + 12:.0f}" font-weight="bold">'
+    out.append(f'<g class="map-legend" font-size="16" fill="#222">'
+               f'<text x="10" y="{y0 + 16:.0f}" font-weight="bold">'
                f"{escape(legend_label)} ({escape(unit)})</text>")
     for i, colour in enumerate(PALETTE):
         lo, hi = breaks[i], breaks[i + 1]
         d = digits if any(b != round(b) for b in breaks) else 0
         d = max(d, 0 if all(b == round(b) for b in breaks) else 1)
         text = f"{fmt_number(lo, lang, d)}–{fmt_value(hi, lang, unit, d)}"
-        yy = y0 + 22 + 22 * i
+        yy = y0 + 28 + LEGEND_ROW * i
         out.append(f'<g data-legend-class="{i}" data-lo="{lo:g}" data-hi="{hi:g}">'
-                   f'<rect x="10" y="{yy:.0f}" width="28" height="16" fill="{colour}" '
+                   f'<rect x="10" y="{yy:.0f}" width="32" height="20" fill="{colour}" '
                    'stroke="#555" stroke-width="0.5"/>'
-                   f'<text x="46" y="{yy + 12:.0f}">{escape(text)}</text></g>')
-    yy = y0 + 22 + 22 * len(PALETTE)
-    out.append(f'<g data-legend-class="none"><rect x="10" y="{yy:.0f}" width="28" height="16" '
+                   f'<text x="52" y="{yy + 16:.0f}">{escape(text)}</text></g>')
+    yy = y0 + 28 + LEGEND_ROW * len(PALETTE)
+    out.append(f'<g data-legend-class="none"><rect x="10" y="{yy:.0f}" width="32" height="20" '
                f'fill="url(#{hatch})" stroke="#555" stroke-width="0.5"/>'
-               f'<text x="46" y="{yy + 12:.0f}">{escape(t("chart.no_figure_legend"))}</text></g>')
+               f'<text x="52" y="{yy + 16:.0f}">{escape(t("chart.no_figure_legend"))}</text></g>')
     out.append("</g>")
     credit = t("chart.credits").format(source=", ".join(CREDITS))
-    out.append(f'<text class="credits" x="10" y="{total_h - 8:.0f}" font-size="10" '
+    out.append(f'<text class="credits" x="10" y="{total_h - 10:.0f}" font-size="13" '
                f'fill="#444">{escape(credit)}</text>')
     out.append("</svg>")
     return "".join(out)
@@ -345,7 +347,9 @@ def quadrant_svg(points: Sequence[Mapping[str, object]], *, x_avg: float, y_avg:
     """Employment rate (x) against in-trade rate (y), both 0–100 (percent), with dashed
     lines at the averages and the four quadrants named. ``points``: mappings with ``x``,
     ``y``, ``label`` and optionally ``id`` and ``href`` (the point becomes a link); the
-    label and both figures are the point's hover title."""
+    label and both figures are the point's hover title. With links the ``<svg>`` is a
+    ``role="group"`` (else ``img``) and its links are out of the tab order (the page's table
+    holds the same links)."""
     t = Translator(lang)
     size, pad_l, pad_b, pad = 360.0, 48.0, 44.0, 12.0
     w, h = pad_l + size + pad, pad + size + pad_b
@@ -356,8 +360,12 @@ def quadrant_svg(points: Sequence[Mapping[str, object]], *, x_avg: float, y_avg:
     def py(v: float) -> float:
         return pad + (1 - max(0.0, min(100.0, v)) / 100) * size
 
+    # with links inside, the chart is a group (an image may not hold interactive content);
+    # the links are out of the tab order: the table beside the chart holds the same links
+    role = "group" if any(p.get("href") for p in points) else "img"
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:g} {h:g}" '
-           f'class="chart chart-quadrant" role="img" aria-label="{_attr(title)}">',
+           f'class="chart chart-quadrant" role="{role}" aria-label="{_attr(title)}" '
+           'font-family="system-ui, sans-serif">',
            f"<title>{escape(title)}</title>",
            f'<rect x="{pad_l}" y="{pad}" width="{size}" height="{size}" fill="#fafafa" '
            'stroke="#888" stroke-width="1"/>']
@@ -393,6 +401,7 @@ def quadrant_svg(points: Sequence[Mapping[str, object]], *, x_avg: float, y_avg:
                f'data-id="{_attr(str(p.get("id", "")))}">'
                f"<title>{escape(label)}</title></circle>")
         href = p.get("href")
-        out.append(f'<a href="{_attr(str(href))}">{dot}</a>' if href else dot)
+        out.append(f'<a href="{_attr(str(href))}" tabindex="-1" aria-label="{_attr(label)}">'
+                   f"{dot}</a>" if href else dot)
     out.append("</g></svg>")
     return "".join(out)

@@ -1,13 +1,19 @@
 """The page routes: learner (``/``), counsellor (``/counsellor``), institution
-(``/institution``: tracer submissions), admin (``/admin``) and the catalogues the browser needs to switch language (``/i18n/{lang}.json``).
+(``/institution``: tracer submissions), admin (``/admin``), the public statistics
+(``/stats``, ``/stats/offering/{programme_id}``) and the catalogues the browser needs to
+switch language (``/i18n/{lang}.json``).
 
 Pages are rendered once with the chosen language; everything they compute comes from the
-JSON API, called by the page's JavaScript.
+JSON API, called by the page's JavaScript. The statistics pages are the exception: they are
+rendered server-side from the published bundle (``ctx.stats.get()``), map SVG included, so
+they work without JavaScript (which only sorts the tables).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -24,8 +30,8 @@ LEVELS = ("so_cap", "trung_cap", "cao_dang")
 BROAD_FIELDS = ("02", "03", "04", "06", "07", "08", "09", "10")
 DISTANCES = (10, 30, 50, 100, 200, 500)
 TUITIONS = (5_000_000, 10_000_000, 15_000_000, 20_000_000, 30_000_000)
-PAGES = {"learner": "/", "counsellor": "/counsellor", "institution": "/institution",
-         "admin": "/admin"}
+PAGES = {"learner": "/", "stats": "/stats", "counsellor": "/counsellor",
+         "institution": "/institution", "admin": "/admin"}
 WAVES = ("6m", "12m")
 TRACER_KINDS = ("records", "aggregates")
 
@@ -75,18 +81,130 @@ def _json_block(obj: object) -> str:
     return json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c")
 
 
-def _render(request: Request, page: str, lang: str | None) -> HTMLResponse:
+def _render(request: Request, page: str, lang: str | None, status_code: int = 200,
+            **extra: Any) -> HTMLResponse:
     lang_ = pick_lang(lang, request.cookies.get(COOKIE))
     t = Translator(lang_)
-    html = _env().get_template(f"{page}.html").render(
+    html = _env().get_template(f"{page}.html").render(**extra,
         t=t, lang=lang_, other="en" if lang_ == "vi" else "vi", page=page, pages=PAGES,
         status=_status(request), provinces=_provinces(), education=EDUCATION, levels=LEVELS,
         fields=_fields(), distances=DISTANCES, tuitions=TUITIONS, items=ordered_items(),
         answers=ANSWERS, waves=WAVES, tracer_kinds=TRACER_KINDS, i18n_json=_json_block(t.texts), fields_json=_json_block(_fields()))
-    resp = HTMLResponse(html)
+    resp = HTMLResponse(html, status_code=status_code)
     if lang in LANGS:
         resp.set_cookie(COOKIE, lang_, max_age=365 * 86400, samesite="lax", httponly=False)
     return resp
+
+
+log = logging.getLogger("guidance.web")
+TRADE_CODE = re.compile(r"^\d{2,6}$")
+PROGRAMME_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+
+class _NotReady(Exception):
+    """The statistics are being computed (the page answers 503 with Retry-After)."""
+
+
+def _stats_bundle(request: Request) -> Any:
+    """The published statistics bundle of the app serving this page (``ctx.stats.get()``),
+    or None when there is none (no statistics service, or no tracer data yet: the page says
+    so). Raises ``_NotReady`` while the first bundle is being built."""
+    from guidance.api.errors import ApiError
+
+    ctx = getattr(request.app.state, "ctx", None)
+    stats = getattr(ctx, "stats", None)
+    if stats is None:
+        return None
+    try:
+        return stats.get()
+    except ApiError as exc:
+        if exc.status == 503:
+            raise _NotReady(str(exc)) from exc
+        log.info("statistics not available: %s", exc.code)
+        return None
+
+
+def _error_page(request: Request, lang: str | None, status_code: int, message: str
+                ) -> HTMLResponse:
+    return _render(request, "error", lang, status_code, error_status=status_code,
+                   error_message=message)
+
+
+def _not_ready(request: Request, lang: str | None) -> HTMLResponse:
+    t = Translator(pick_lang(lang, request.cookies.get(COOKIE)))
+    resp = _error_page(request, lang, 503, t("stats.not_ready"))
+    resp.headers["Retry-After"] = "5"
+    return resp
+
+
+def _programme(request: Request, programme_id: str) -> dict[str, Any] | None:
+    """The offering from the catalogue (name, institution), None when unknown or when the
+    database cannot be read (the page then uses the bundle alone)."""
+    ctx = getattr(request.app.state, "ctx", None)
+    engine = getattr(ctx, "engine", None)
+    if engine is None or not getattr(ctx, "db_ready", True):
+        return None
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from guidance.store.catalogue import get_programme
+
+    try:
+        return get_programme(engine, programme_id)
+    except SQLAlchemyError:
+        return None
+
+
+def _stats_page(request: Request, lang: str | None, indicator: str | None,
+                province: str | None, trade: str | None, level: str | None) -> HTMLResponse:
+    from guidance.web import stats_view as sv
+
+    lang_ = pick_lang(lang, request.cookies.get(COOKIE))
+    t = Translator(lang_)
+    province, trade, level = province or None, trade or None, level or None
+    try:
+        bundle = _stats_bundle(request)
+    except _NotReady:
+        return _not_ready(request, lang)
+    available = sv.available_indicators(bundle) if bundle is not None else list(sv.RATE_COLUMN)
+    bad = None
+    if indicator is not None and indicator not in available:
+        bad = ("indicator", ", ".join(available))
+    elif province is not None and province not in {p["code"] for p in _provinces()}:
+        bad = ("province", t("stats.rule_province"))
+    elif trade is not None and not TRADE_CODE.match(trade):
+        bad = ("trade", t("stats.rule_trade"))
+    elif level is not None and level not in LEVELS:
+        bad = ("level", ", ".join(LEVELS))
+    if bad is not None:
+        return _error_page(request, lang, 400, t("stats.bad_param", name=bad[0], rule=bad[1]))
+    indicator = indicator or available[0]
+    if bundle is None:
+        return _render(request, "stats", lang, bundle=None, indicator=indicator)
+    rows, total = sv.trade_rows(bundle, lang_, province=province, trade=trade, level=level)
+    return _render(request, "stats", lang, bundle=True, indicator=indicator,
+                   indicators=available, meta=sv.meta_view(bundle, lang_),
+                   pview=sv.province_view(bundle, indicator, lang_),
+                   trades=sv.trade_options(bundle, lang_), trade_rows=rows, trade_total=total,
+                   filt={"province": province, "trade": trade, "level": level},
+                   quad=sv.quadrant_view(bundle, lang_))
+
+
+def _offering_page(request: Request, programme_id: str, lang: str | None) -> HTMLResponse:
+    from guidance.web import stats_view as sv
+
+    lang_ = pick_lang(lang, request.cookies.get(COOKIE))
+    t = Translator(lang_)
+    if not PROGRAMME_ID.match(programme_id):
+        return _error_page(request, lang, 404, t("error.no_offering", id=programme_id[:64]))
+    try:
+        bundle = _stats_bundle(request)
+    except _NotReady:
+        return _not_ready(request, lang)
+    view = sv.offering_view(bundle, programme_id, lang_, _programme(request, programme_id))
+    if view is None:
+        return _error_page(request, lang, 404, t("error.no_offering", id=programme_id))
+    return _render(request, "stats_offering", lang, off=view,
+                   meta=sv.meta_view(bundle, lang_) if bundle is not None else None)
 
 
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -119,6 +237,17 @@ def router(dependencies: Sequence[Any] | None = None) -> APIRouter:
     @r.get("/admin", response_class=HTMLResponse)
     def admin(request: Request, lang: str | None = None) -> HTMLResponse:
         return _render(request, "admin", lang)
+
+    @r.get("/stats", response_class=HTMLResponse)
+    def stats(request: Request, lang: str | None = None, indicator: str | None = None,
+              province: str | None = None, trade: str | None = None,
+              level: str | None = None) -> HTMLResponse:
+        return _stats_page(request, lang, indicator, province, trade, level)
+
+    @r.get("/stats/offering/{programme_id}", response_class=HTMLResponse)
+    def stats_offering(request: Request, programme_id: str, lang: str | None = None
+                       ) -> HTMLResponse:
+        return _offering_page(request, programme_id, lang)
 
     @r.get("/i18n/{lang}.json")
     def texts(lang: str) -> Any:

@@ -259,6 +259,9 @@
       G.el("h3", {}, [G.el("span", { class: "rank", text: it.rank + ". " }), name(it)]),
       G.el("p", { class: "where", text: it.institution_name + " · " + provName(it) }),
       badges, stats, dl,
+      G.el("p", { class: "card-link" }, [G.el("a", { class: "stats-link",
+        href: "/stats/offering/" + encodeURIComponent(it.programme_id) + "?lang=" + G.lang,
+        text: G.T("card.stats_link") })]),
       G.el("div", { class: "charts" }, [
         G.el("figure", {}, [wageChart(it, maxWage), G.el("figcaption", { text: G.T("card.wage", {
           lo: G.millions(it.wage_q25), mid: G.millions(it.wage_q50), hi: G.millions(it.wage_q75) }) })]),

@@ -220,3 +220,20 @@ def test_the_font_has_every_letter_the_report_uses(report_world):
         cmap = TTFont(str(font_dir() / name)).getBestCmap()
         missing = sorted(c for c in used if ord(c) not in cmap)
         assert missing == [], (style, missing)
+
+
+@pytest.mark.parametrize("svg", [
+    '<svg xmlns="http://www.w3.org/2000/svg"><text>Hà Nội</text></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif">'
+    '<rect fill="url(#map-nodata)"/><text style="font-family:Arial;fill:#000">Huế</text></svg>',
+])
+def test_map_svg_adapted_for_the_pdf(svg):
+    import xml.etree.ElementTree as ET
+
+    from guidance.report.pdf import FONT, NO_DATA_GREY, pdf_svg
+
+    out = pdf_svg(svg)
+    root = ET.fromstring(out)  # still well-formed: no duplicate attribute
+    assert root.get("font-family") == FONT
+    assert "url(#" not in out and "Arial" not in out and "system-ui" not in out
+    assert all(e.get("fill") == NO_DATA_GREY for e in root.iter() if e.tag.endswith("rect"))

@@ -43,7 +43,12 @@ def font_dir() -> Path:
 def pdf_svg(svg: str) -> str:
     """The map SVG adapted to fpdf2: the embedded font for its text, grey for no-data."""
     svg = re.sub(r'fill="url\(#[^)"]*\)"', f'fill="{NO_DATA_GREY}"', svg)
-    return re.sub(r"<svg\b", f'<svg font-family="{FONT}"', svg, count=1)
+    svg = re.sub(r'font-family="[^"]*"', f'font-family="{FONT}"', svg)
+    svg = re.sub(r"font-family:[^;\"']*", f"font-family:{FONT}", svg)
+    root = re.search(r"<svg\b[^>]*>", svg)
+    if root and "font-family=" not in root.group(0):
+        svg = svg[:root.start()] + f'<svg font-family="{FONT}"' + svg[root.start() + 4:]
+    return svg
 
 
 def _doc(report: Report):

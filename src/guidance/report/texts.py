@@ -117,7 +117,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "tứ phân vị 25%–75% của lương tháng. Dấu “—” ở cột lương: lương không được công bố "
             "khi có ít hơn {n} người trả lời về lương. Dòng bị ẩn ghi lý do."),
         "trades.capped": "Chỉ hiển thị {shown} trên {total} dòng; bảng đầy đủ có trong API "
-                         "/api/v1/stats/outcomes (tải CSV).",
+                         "thống kê /api/v1/stats (tải được dạng CSV).",
         "s.provinces": "Kết quả việc làm theo tỉnh",
         # institutions
         "s.institutions": "Cơ sở đào tạo: phạm vi khảo sát và tỷ lệ phản hồi",
@@ -275,8 +275,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "a job in the trade trained for, both at 12 months. The wage range is the 25%–75% "
             "quartile range of monthly wages. A “—” in the wage column: wages from fewer than "
             "{n} respondents are not shown. Withheld rows say why."),
-        "trades.capped": "Only {shown} of {total} rows are shown; the full table is in the API "
-                         "/api/v1/stats/outcomes (CSV download).",
+        "trades.capped": "Only {shown} of {total} rows are shown; the full table is in the "
+                         "statistics API /api/v1/stats (CSV download).",
         "s.provinces": "Employment outcomes by province",
         "s.institutions": "Institutions: survey coverage and response rates",
         "inst.lead": (

@@ -192,6 +192,12 @@ def _add_import_fr_master(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="output directory for cohort_aggregates.csv")
 
 
+def _add_report(p: argparse.ArgumentParser) -> None:
+    from guidance.report.cli import add_arguments
+
+    add_arguments(p)
+
+
 def _add_serve(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default=None, help="default: GUIDANCE_HOST (127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="default: GUIDANCE_PORT (8000)")
@@ -216,6 +222,8 @@ COMMANDS: dict[str, tuple[str, str, Adder]] = {
     "audit-recommendations": ("exposure of occupation families in the top-k by sex and "
                               "ethnic-minority status",
                               "guidance.recommend.cli:audit_command", _add_audit),
+    "report": ("the yearly report (PDF or HTML) of a province or the nation",
+               "guidance.report.cli:report_command", _add_report),
 }
 
 # name -> {subname: (help, handler, adder)}

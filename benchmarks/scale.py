@@ -108,6 +108,7 @@ def _cluster(n_workers: int, src, learners: Path, warm: Path, work: Path, k: int
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                       dashboard_address=":0") as cluster, Client(cluster) as client:
         # warm-up: small partitions, so that every worker builds the recommender
+        shutil.rmtree(work / f"warm-{n_workers}", ignore_errors=True)  # else: resumed, no-op
         t = time.perf_counter()
         run_distributed(client, src, warm, work / f"warm-{n_workers}", k=k,
                         partition_rows=4, progress=False)

@@ -216,3 +216,41 @@ def test_cli_local_workers(artifact, tiny_dir, learners, tmp_path, capsys):
                  "--learners", str(learners), "--out", str(tmp_path / "x.csv"),
                  "--csv"]) == 2
     assert "--scheduler" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_ctrl_c_leaves_a_resumable_run(artifact, tiny_dir, learners, single, tmp_path):
+    """SIGINT to the whole process group (what Ctrl-C in a terminal does, workers included):
+    exit 130, no traceback, finished partitions kept; the same command then completes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    many = pd.concat([pd.read_csv(learners, dtype=str)] * 150, ignore_index=True)
+    big = tmp_path / "many.csv"
+    many.to_csv(big, index=False)  # 6,000 learners, 120 partitions of 50
+    out = tmp_path / "o"
+    cmd = [sys.executable, "-m", "guidance", "recommend-batch", "--data", str(tiny_dir),
+           "--model", str(artifact), "--learners", str(big), "--out", str(out),
+           "--top-k", "3", "--local-workers", "1", "--partition-rows", "50"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    t0 = time.monotonic()
+    while not list((out / "_partitions").glob("*.json")):
+        assert proc.poll() is None and time.monotonic() - t0 < 120, proc.stderr.read()
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "rerun the same command to resume" in err
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert m["status"] == "interrupted" and 1 <= m["partitions_done"] < 120
+    again = subprocess.run(cmd + ["--quiet"], capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert m["status"] == "complete" and m["partitions_done"] == 120 and len(m["runs"]) == 2
+    got = read_output(out)
+    assert len(got) == 150 * len(single)
+    assert (got.groupby("learner_id").size() == 150 * single.groupby("learner_id").size()
+            ).all()

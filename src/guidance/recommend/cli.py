@@ -139,6 +139,7 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
             print(f"recommend-batch: {b}", file=sys.stderr)
         return 2
     import logging
+    import signal
 
     from guidance.recommend.distributed import (
         BatchError,
@@ -166,8 +167,14 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
         if args.scheduler:
             client = Client(args.scheduler, timeout="20s")
         else:
-            cluster = LocalCluster(n_workers=args.local_workers, threads_per_worker=1,
-                                   processes=True, dashboard_address=":0")
+            # worker processes inherit an ignored SIGINT: Ctrl-C reaches the whole process
+            # group, and only this process should act on it (cancel, keep the manifest)
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                cluster = LocalCluster(n_workers=args.local_workers, threads_per_worker=1,
+                                       processes=True, dashboard_address=":0")
+            finally:
+                signal.signal(signal.SIGINT, previous)
             client = Client(cluster)
         m = run_distributed(client, src, args.learners, args.out, k=args.top_k,
                             partition_rows=rows, progress=not args.quiet)

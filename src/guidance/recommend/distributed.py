@@ -41,6 +41,7 @@ TMP_DIR = "_tmp"
 HOME = "home_province_code"
 CSV_MAX_ROWS = 1_000_000  # the optional CSV copy is for small runs only
 MANIFEST_ERRORS = 200  # bad-row messages kept per partition in its record
+MANIFEST_EVERY = 2.0  # seconds between manifest rewrites while running
 
 
 class BatchError(RuntimeError):
@@ -296,6 +297,8 @@ def run_distributed(client, src: Source, learners: str | Path, out: str | Path, 
                 "demand_period": (old or {}).get("demand_period"), "runs": runs}
 
     def save(status: str) -> dict:
+        if status != "running":  # records written since the last result count too
+            done.update({p: r for p, r in written_parts(root).items() if p < n_parts})
         parts = [done[p] for p in sorted(done)]
         versions = {(r["model_version"], r["demand_period"]) for r in parts}
         if len(versions) > 1:  # cannot happen with one pinned Source; refuse to hide it
@@ -337,6 +340,7 @@ def run_distributed(client, src: Source, learners: str | Path, out: str | Path, 
         pending.add(fut)
         return True
 
+    saved = time.monotonic()
     try:
         while len(futures) < limit and submit_next():
             pass
@@ -345,7 +349,9 @@ def run_distributed(client, src: Source, learners: str | Path, out: str | Path, 
             rec = fut.result()  # a task that failed after its retries raises here
             done[rec["part"]] = rec
             runs[-1]["partitions_run"] += 1
-            save("running")
+            if time.monotonic() - saved >= MANIFEST_EVERY:  # the done-records are the truth;
+                save("running")  # the manifest follows them, rewritten at most every 2 s
+                saved = time.monotonic()
             bar.update(rec["learners"], len(done), n_parts)
             submit_next()
     except KeyboardInterrupt:

@@ -198,6 +198,39 @@ def test_bad_rows_reported_per_partition(client, source, learners, single, tmp_p
     assert got == set(single["learner_id"]) - {df.loc[9, "learner_id"], df.loc[30, "learner_id"]}
 
 
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore")
+def test_registry_alias_is_pinned_and_loaded_by_the_workers(client, tiny_dir, artifact,
+                                                           learners, single, tmp_path):
+    import mlflow
+
+    from guidance import registry
+    from guidance.artifacts import sha256_file
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    mc = registry.connect(uri)
+    exp = registry.ensure_experiment(mc, tmp_path / "mlruns")
+    with mlflow.start_run(experiment_id=exp):
+        info = mlflow.pyfunc.log_model(
+            name="model", python_model=registry.OutcomesPyfunc(),
+            artifacts={"bundle": str(artifact), "metadata": str(artifact.with_suffix(".json"))},
+            pip_requirements=["mlflow"])
+    mlflow.register_model(info.model_uri, "guidance-outcomes",
+                          tags={"sha256": sha256_file(artifact)})
+    mc.set_registered_model_alias("guidance-outcomes", "champion", "1")
+    src = resolve_source(tiny_dir, alias="champion", tracking_uri=uri,
+                         model_name="guidance-outcomes")
+    assert src.registry_version == "1" and src.sha256 == sha256_file(artifact)
+    m = run_distributed(client, src, learners, tmp_path / "o", k=3, partition_rows=PART,
+                        progress=False)
+    assert m["model_source"] == "registry guidance-outcomes version 1"
+    pd.testing.assert_frame_equal(_sorted(read_output(tmp_path / "o")[list(OUTPUT_COLUMNS)]),
+                                  _sorted(single))
+    with pytest.raises(BatchError, match="no version of guidance-outcomes has alias"):
+        resolve_source(tiny_dir, alias="challenger", tracking_uri=uri,
+                       model_name="guidance-outcomes")
+
+
 def test_cli_local_workers(artifact, tiny_dir, learners, tmp_path, capsys):
     from guidance.cli import main
 

@@ -235,12 +235,18 @@ def test_cli_local_workers(artifact, tiny_dir, learners, tmp_path, capsys):
     from guidance.cli import main
 
     out = tmp_path / "cli"
+    df = pd.read_csv(learners, dtype={"learner_id": str, "home_province_code": str})
+    df.loc[24, "gpa"] = 11  # row 25, partition 1
+    with_bad = tmp_path / "learners.csv"
+    df.to_csv(with_bad, index=False)
     args = ["recommend-batch", "--data", str(tiny_dir), "--model", str(artifact),
-            "--learners", str(learners), "--out", str(out), "--top-k", "2",
+            "--learners", str(with_bad), "--out", str(out), "--top-k", "2",
             "--local-workers", "1", "--partition-rows", "20", "--csv", "--quiet"]
     assert main(args) == 0
-    text = capsys.readouterr().out
-    assert "40 learners" in text and "2/2 partitions" in text
+    got = capsys.readouterr()
+    assert "40 learners" in got.out and "2/2 partitions" in got.out
+    assert "bad rows 1" in got.out
+    assert "skipped row 25: gpa: " in got.err and "(partition 1)" in got.err
     csv = pd.read_csv(out / "recommendations.csv", dtype={"learner_id": str})
     assert len(csv) == json.loads((out / "manifest.json").read_text())["rows"] > 0
     assert main([*args[:-4], "--partition-rows", "0"]) == 2

@@ -193,9 +193,13 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
                 with contextlib.suppress(Exception):  # shutting down after Ctrl-C
                     c.close()
     print(manifest_summary(m))
-    for part in m["partitions"]:
-        for e in part["errors"][:20]:
-            print(f"  skipped {e} (partition {part['part']})", file=sys.stderr)
+    shown = [f"  skipped {e} (partition {p['part']})" for p in m["partitions"]
+             for e in p["errors"]][:50]
+    for line in shown:
+        print(line, file=sys.stderr)
+    if m["bad_rows"] > len(shown):
+        print(f"  … {m['bad_rows'] - len(shown):,} more bad rows: see "
+              f"{Path(args.out) / 'manifest.json'}", file=sys.stderr)
     return 1 if m["bad_rows"] and m["rows"] == 0 else 0
 
 

@@ -164,8 +164,22 @@ def _add_recommend(p: argparse.ArgumentParser) -> None:
 def _add_recommend_batch(p: argparse.ArgumentParser) -> None:
     _add_recommender_source(p)
     p.add_argument("--learners", required=True, help="CSV or Parquet of learners + preferences")
-    p.add_argument("--out", required=True, help="output .csv or .parquet")
+    p.add_argument("--out", required=True,
+                   help="output .csv or .parquet (on Dask: a directory)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    dask = p.add_argument_group("on a Dask cluster (output: Parquet by home province, "
+                                "a manifest, resumable)")
+    where = dask.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", default=None,
+                       help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    where.add_argument("--local-workers", type=int, default=None,
+                       help="start a local Dask cluster of N worker processes (1 thread each)")
+    dask.add_argument("--partition-rows", type=int, default=None,
+                      help="learners per partition (task); default 2000")
+    dask.add_argument("--model-alias", default=None,
+                      help="registry alias to load (e.g. champion) instead of --model")
+    dask.add_argument("--csv", action="store_true",
+                      help="also write DIR/recommendations.csv (small runs)")
 
 
 def _add_audit(p: argparse.ArgumentParser) -> None:

@@ -87,6 +87,37 @@ def recommendation_rows(rec, profile: LearnerProfile, prefs: Preferences, k: int
     return rows
 
 
+def _reason(exc: Exception) -> str:
+    """A bad row's reason naming its columns (pydantic) or the first line of the error."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}"
+                         for e in exc.errors()[:3])
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def recommend_chunk(rec, chunk: pd.DataFrame, first_row: int, k: int, *,
+                    home: bool = False) -> tuple[list[dict], list[str]]:
+    """Output rows for every learner of ``chunk`` and its bad rows as ``row N: reason``
+    (rows numbered from ``first_row + 1``, the file's data rows); a bad row never stops the
+    chunk. ``home``: each row also carries the learner's ``home_province_code``."""
+    rows: list[dict] = []
+    errors: list[str] = []
+    for n, rec_row in enumerate(chunk.to_dict("records"), start=first_row + 1):
+        try:
+            profile, prefs = row_request(rec_row, n)
+            got = recommendation_rows(rec, profile, prefs, k)
+        except (ValueError, KeyError) as exc:  # pydantic errors are ValueErrors
+            errors.append(f"row {n}: {_reason(exc)}")
+            continue
+        if home:
+            for row in got:
+                row["home_province_code"] = profile.home_province_code
+        rows.extend(got)
+    return rows, errors
+
+
 class _Writer:
     """Appends frames to a CSV or Parquet file with one fixed schema."""
 
@@ -122,6 +153,7 @@ class _Writer:
 
 
 def _schema():
+    """The output table's Arrow schema (one fixed type per column)."""
     import pyarrow as pa
 
     text = {"learner_id", "programme_id", "programme_code", "institution_id", "province_code",
@@ -144,15 +176,10 @@ def run_batch(rec, learners: str | Path, out: str | Path, k: int = 10, *,
     bar = tqdm(desc="learners", unit="learner", disable=not progress, file=sys.stderr)
     try:
         for chunk in read_chunks(learners, chunk_rows):
-            rows = []
-            for rec_row in chunk.to_dict("records"):
-                n_learners += 1
-                try:
-                    profile, prefs = row_request(rec_row, n_learners)
-                    rows.extend(recommendation_rows(rec, profile, prefs, k))
-                except (ValueError, KeyError) as exc:  # pydantic errors are ValueErrors
-                    errors.append(f"row {n_learners}: {str(exc).splitlines()[0]}")
-                bar.update(1)
+            rows, bad = recommend_chunk(rec, chunk, n_learners, k)
+            n_learners += len(chunk)
+            errors.extend(bad)
+            bar.update(len(chunk))
             if rows:
                 writer.write(pd.DataFrame(rows))
                 n_rows += len(rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from dataclasses import asdict
@@ -103,12 +104,103 @@ def _print(r, lang: str) -> None:
 def batch_command(args: argparse.Namespace) -> int:
     from guidance.recommend.batch import run_batch
 
+    dask_only = [o for o, v in (("--partition-rows", args.partition_rows),
+                                ("--model-alias", args.model_alias), ("--csv", args.csv))
+                 if v not in (None, False)]
+    if args.scheduler or args.local_workers is not None:
+        return _batch_on_dask(args)
+    if dask_only:
+        print(f"recommend-batch: {', '.join(dask_only)} chỉ dùng với --scheduler hoặc "
+              f"--local-workers / only with --scheduler or --local-workers", file=sys.stderr)
+        return 2
     rec = _recommender(args)
     res = run_batch(rec, args.learners, args.out, k=args.top_k, progress=not args.quiet)
     print(f"{res['learners']} learners → {res['rows']} rows in {args.out}")
     for e in res["errors"][:20]:
         print(f"  skipped {e}", file=sys.stderr)
     return 1 if res["errors"] and res["rows"] == 0 else 0
+
+
+def _batch_on_dask(args: argparse.Namespace) -> int:
+    """``recommend-batch`` on a Dask cluster: an existing scheduler or a local one."""
+    from guidance.recommend.distributed import PARTITION_ROWS
+
+    rows = args.partition_rows if args.partition_rows is not None else PARTITION_ROWS
+    bad = [f"{name} = {v}: {rule}" for name, v, ok, rule in (
+        ("--local-workers", args.local_workers,
+         args.local_workers is None or 1 <= args.local_workers <= 64, "từ 1 đến 64 / 1 to 64"),
+        ("--partition-rows", rows, 1 <= rows <= 1_000_000, "từ 1 đến 1.000.000 / 1 to 1,000,000"),
+        ("--top-k", args.top_k, 1 <= args.top_k <= 50, "từ 1 đến 50 / 1 to 50"))
+        if not ok]
+    if args.model and args.model_alias:
+        bad.append("--model và --model-alias: chọn một / choose one of --model, --model-alias")
+    if bad:
+        for b in bad:
+            print(f"recommend-batch: {b}", file=sys.stderr)
+        return 2
+    import logging
+    import signal
+
+    from guidance.recommend.distributed import (
+        BatchError,
+        manifest_summary,
+        resolve_source,
+        run_distributed,
+        write_csv,
+    )
+    from guidance.settings import get_settings
+
+    s = get_settings()
+    data, model, models_dir = _settings_paths(args)
+    try:
+        src = resolve_source(data, model, alias=args.model_alias, models_dir=models_dir,
+                             tracking_uri=s.mlflow_tracking_uri,
+                             model_name=s.registered_model_name)
+    except BatchError as exc:
+        print(f"recommend-batch: {exc}", file=sys.stderr)
+        return 2
+    logging.getLogger("distributed").setLevel(logging.ERROR)  # no worker-restart chatter
+    cluster = client = None
+    try:
+        from distributed import Client, LocalCluster
+
+        if args.scheduler:
+            client = Client(args.scheduler, timeout="20s")
+        else:
+            # worker processes inherit an ignored SIGINT: Ctrl-C reaches the whole process
+            # group, and only this process should act on it (cancel, keep the manifest)
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                cluster = LocalCluster(n_workers=args.local_workers, threads_per_worker=1,
+                                       processes=True, dashboard_address=":0")
+            finally:
+                signal.signal(signal.SIGINT, previous)
+            client = Client(cluster)
+        m = run_distributed(client, src, args.learners, args.out, k=args.top_k,
+                            partition_rows=rows, progress=not args.quiet)
+        if args.csv:
+            print(f"written {write_csv(args.out, m)}")
+    except KeyboardInterrupt:
+        print(f"recommend-batch: dừng / interrupted; finished partitions are kept in "
+              f"{args.out} (manifest.json); rerun the same command to resume", file=sys.stderr)
+        return 130
+    except (BatchError, OSError) as exc:
+        print(f"recommend-batch: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        for c in (client, cluster):
+            if c is not None:
+                with contextlib.suppress(Exception):  # shutting down after Ctrl-C
+                    c.close()
+    print(manifest_summary(m))
+    shown = [f"  skipped {e} (partition {p['part']})" for p in m["partitions"]
+             for e in p["errors"]][:50]
+    for line in shown:
+        print(line, file=sys.stderr)
+    if m["bad_rows"] > len(shown):
+        print(f"  … {m['bad_rows'] - len(shown):,} more bad rows: see "
+              f"{Path(args.out) / 'manifest.json'}", file=sys.stderr)
+    return 1 if m["bad_rows"] and m["rows"] == 0 else 0
 
 
 def audit_command(args: argparse.Namespace) -> int:

@@ -211,7 +211,8 @@ def _backend(runner: SearchRunner):
             client = Client(runner.scheduler, timeout="20s")
         else:
             cluster = LocalCluster(n_workers=runner.local_workers, threads_per_worker=1,
-                                   processes=True, dashboard_address=None)
+                                   processes=True, host="127.0.0.1",
+                                   dashboard_address=":0")
             client = Client(cluster)
         with joblib.parallel_config(backend="dask", client=client, n_jobs=-1):
             yield

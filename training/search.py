@@ -84,6 +84,7 @@ class SearchResult:
     seconds: float
     n_train: int
     n_val: int
+    features_seconds: float = 0.0  # of ``seconds``: building the matrices (same everywhere)
 
     @property
     def chosen(self) -> dict:
@@ -95,7 +96,8 @@ class SearchResult:
     def to_dict(self) -> dict:
         return {"target": self.target, "metric": self.metric, "direction": self.direction,
                 "runner": self.runner, "seconds": self.seconds, "n_train": self.n_train,
-                "n_val": self.n_val, "best": self.best, "chosen": self.chosen,
+                "n_val": self.n_val, "features_seconds": self.features_seconds,
+                "best": self.best, "chosen": self.chosen,
                 "trials": [asdict(t) for t in self.trials]}
 
 
@@ -254,6 +256,7 @@ def search(train: pd.DataFrame, val: pd.DataFrame, tables: dict, base: ModelPara
     t0 = time.perf_counter()
     step(f"search: features for {target}")
     data = trial_data(train, val, tables, base, target)
+    t_features = time.perf_counter() - t0
     direction = METRIC_DIRECTION[metric]
     key = f"val_{metric}"
     step(f"search: {len(settings)} settings of {', '.join(SEARCHED)} on {runner.describe()}; "
@@ -274,4 +277,5 @@ def search(train: pd.DataFrame, val: pd.DataFrame, tables: dict, base: ModelPara
     if best < 0 or not np.isfinite(trials[best].metrics[key]):
         raise TrainingDataError("outcomes", target, f"no trial gave a finite validation {metric}")
     return SearchResult(target, metric, direction, trials, best, runner.describe(),
-                        time.perf_counter() - t0, len(data.y_train), len(data.y_val))
+                        time.perf_counter() - t0, len(data.y_train), len(data.y_val),
+                        t_features)

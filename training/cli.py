@@ -85,12 +85,17 @@ def train_command(args: argparse.Namespace) -> int:
     data = args.data or s.data_dir
     try:
         runner = _search_runner(args)
-    except ValueError as exc:
+        config = load_config(args.config)
+        if runner is not None:  # a bad [search] grid is refused before any work
+            from training.search import grid
+
+            grid(config.search)
+    except (ValueError, FileNotFoundError) as exc:
         print(f"train: {exc}", file=sys.stderr)
         return 2
     try:
         out = run_training(
-            data, load_config(args.config),
+            data, config,
             models_dir=args.models_dir or s.models_dir, name=s.registered_model_name,
             tracking_uri=None if args.no_mlflow else (args.tracking_uri or s.mlflow_tracking_uri),
             artifact_root=args.artifact_root or s.var_dir / "mlartifacts",
@@ -107,9 +112,6 @@ def train_command(args: argparse.Namespace) -> int:
               f"`guidance validate {data}` for the list", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
-        print(f"train: {exc}", file=sys.stderr)
-        return 2
-    except ValueError as exc:  # a bad [search] grid or config value
         print(f"train: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # e.g. a Dask scheduler that cannot be reached

@@ -127,6 +127,11 @@ def grid(search) -> list[dict]:
         if not ok:
             raise ValueError(f"[search] depth_leaves: {list(p)!r} is not [max_depth 1..64, "
                              "max_leaf_nodes 2..4096]")
+    from guidance.model import CLASSIFIER_TARGETS
+
+    if search.target not in CLASSIFIER_TARGETS:
+        raise ValueError(f"[search] target: {search.target!r}; choose from "
+                         f"{list(CLASSIFIER_TARGETS)}")
     if search.metric not in METRIC_DIRECTION:
         raise ValueError(f"[search] metric: {search.metric!r}; choose from "
                          f"{sorted(METRIC_DIRECTION)}")
@@ -239,13 +244,11 @@ def search(train: pd.DataFrame, val: pd.DataFrame, tables: dict, base: ModelPara
     """Run every trial of the grid and choose the best on the validation part."""
     from joblib import Parallel, delayed
 
-    from guidance.model import CLASSIFIER_TARGETS, MIN_CLASS_VAL, _labels
+    from guidance.model import MIN_CLASS_VAL, _labels
 
     runner = runner or SearchRunner()
     step = step or (lambda msg: None)
     target, metric = search_config.target, search_config.metric
-    if target not in CLASSIFIER_TARGETS:
-        raise ValueError(f"[search] target: {target!r}; choose from {list(CLASSIFIER_TARGETS)}")
     settings = grid(search_config)
     for name, part in (("train", train), ("validation", val)):
         y, _ = _labels(part, target)

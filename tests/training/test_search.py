@@ -77,6 +77,7 @@ def test_grid_is_every_combination_in_a_fixed_order():
     ({"depth_leaves": [[3]]}, "depth_leaves: [3]"),
     ({"max_iter": [0]}, "max_iter: 0"),
     ({"metric": "accuracy"}, "metric: 'accuracy'"),
+    ({"target": "wage"}, "target: 'wage'"),
     ({"learning_rate": [0.01, 0.02, 0.05, 0.1, 0.2], "max_trials": 20}, "40 settings"),
 ])
 def test_a_bad_grid_is_refused_naming_the_key(change, words):

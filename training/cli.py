@@ -42,7 +42,36 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-promote", action="store_true",
                    help="never make this version champion automatically")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--search", action="store_true",
+                   help="search the [search] grid of the config first (trials scored on the "
+                        "time split's validation part; see docs/training.md)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="with --search: run the trials on this Dask scheduler "
+                            "(e.g. tcp://host:8786)")
+    where.add_argument("--local-workers", type=int, default=0, metavar="N",
+                       help="with --search: run the trials on a local Dask cluster of N "
+                            "worker processes")
+    where.add_argument("--jobs", type=int, default=1, metavar="N",
+                       help="with --search and no Dask: N local joblib processes (default 1)")
     _add_tracking(p)
+
+
+def _search_runner(args: argparse.Namespace):
+    """The ``SearchRunner`` of the command line, or None without ``--search``."""
+    scheduler = getattr(args, "scheduler", None)
+    workers, jobs = getattr(args, "local_workers", 0), getattr(args, "jobs", 1)
+    if not getattr(args, "search", False):
+        if scheduler or workers or jobs != 1:
+            raise ValueError("--scheduler, --local-workers and --jobs apply to --search only")
+        return None
+    if not 0 <= workers <= 64:
+        raise ValueError(f"--local-workers must be between 0 and 64, not {workers}")
+    if not 1 <= jobs <= 64:
+        raise ValueError(f"--jobs must be between 1 and 64, not {jobs}")
+    from training.search import SearchRunner
+
+    return SearchRunner(scheduler=scheduler, local_workers=workers, jobs=jobs)
 
 
 def train_command(args: argparse.Namespace) -> int:
@@ -55,12 +84,25 @@ def train_command(args: argparse.Namespace) -> int:
     s = get_settings()
     data = args.data or s.data_dir
     try:
+        runner = _search_runner(args)
+        config = load_config(args.config)
+        if runner is not None:  # a bad [search] grid is refused before any work
+            from training.search import grid
+
+            grid(config.search)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"train: {exc}", file=sys.stderr)
+        return 2
+    try:
         out = run_training(
-            data, load_config(args.config),
+            data, config,
             models_dir=args.models_dir or s.models_dir, name=s.registered_model_name,
             tracking_uri=None if args.no_mlflow else (args.tracking_uri or s.mlflow_tracking_uri),
             artifact_root=args.artifact_root or s.var_dir / "mlartifacts",
-            progress=not args.quiet, auto_promote=not args.no_promote)
+            progress=not args.quiet, auto_promote=not args.no_promote, search=runner)
+    except KeyboardInterrupt:  # Ctrl-C: one line, no traceback (workers stop with the client)
+        print("train: interrupted", file=sys.stderr)
+        return 130
     except TrainingDataError as exc:  # a data problem: one sentence, no traceback
         print(f"train: cannot train on {data}: {exc}", file=sys.stderr)
         return 2
@@ -70,6 +112,9 @@ def train_command(args: argparse.Namespace) -> int:
               f"`guidance validate {data}` for the list", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
+        print(f"train: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # e.g. a Dask scheduler that cannot be reached
         print(f"train: {exc}", file=sys.stderr)
         return 2
     print(f"artifact: {out.artifact}  version: {out.version}  run: {out.run_id or '-'}")

@@ -12,6 +12,12 @@ Example TOML::
     [promotion]
     min_improvement = 0.0
     max_abs_gap = 0.08
+
+    [search]            # used by ``guidance train --search`` (training/search.py)
+    learning_rate = [0.05, 0.1]
+    depth_leaves = [[3, 8], [6, 31]]
+    max_iter = [100, 300]
+    l2_regularization = [1.0, 5.0]
 """
 
 from __future__ import annotations
@@ -48,10 +54,29 @@ class PromotionConfig:
 
 
 @dataclass
+class SearchConfig:
+    """The grid of ``guidance train --search`` (every combination is one trial).
+
+    Each trial fits the boosting model of ``target`` on the train part of the time split
+    (early stopping on the validation part, as the final fit does) and is scored on the
+    validation part; the test part is never seen by the search. The trial with the lowest
+    ``metric`` wins (``log_loss``/``brier``: lower is better; ``auc``: higher is better)."""
+
+    learning_rate: tuple = (0.05, 0.1)
+    depth_leaves: tuple = ((3, 8), (6, 31))  # (max_depth, max_leaf_nodes) pairs
+    max_iter: tuple = (100, 300)
+    l2_regularization: tuple = (1.0, 5.0)
+    target: str = "employed_12m"
+    metric: str = "log_loss"
+    max_trials: int = 64  # a larger grid is refused (each trial is a full fit)
+
+
+@dataclass
 class TrainConfig:
     split: SplitConfig = field(default_factory=SplitConfig)
     model: ModelParams = field(default_factory=ModelParams)
     promotion: PromotionConfig = field(default_factory=PromotionConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
     baseline_prior: float = 10.0  # pseudo-graduates of the programme_code × province baseline
     ece_bins: int = 10
     slice_min_n: int = 30

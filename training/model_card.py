@@ -57,6 +57,28 @@ def _export_lines(export: dict | None) -> list[str]:
     return lines
 
 
+def _search_lines(searched) -> list[str]:
+    """The hyperparameter search: how it chose, every trial, the chosen settings."""
+    if searched is None:
+        return ["", "## Hyperparameter search", "",
+                "No search in this run: the `[model]` settings of the training config were "
+                "used as given (`guidance train --search` searches the `[search]` grid)."]
+    chosen = ", ".join(f"{k} = {v:g}" for k, v in searched.chosen.items())
+    word = "lowest" if searched.direction == "min" else "highest"
+    lines = ["", "## Hyperparameter search", "",
+             f"{len(searched.trials)} settings, each the {searched.target} boosting model fitted "
+             f"on the train part ({searched.n_train:,} records) with early stopping on the "
+             f"validation part ({searched.n_val:,} records) of the time split; chosen: the "
+             f"{word} validation {searched.metric} (trial {searched.best + 1}). The test part "
+             f"was not used. Ran on: {searched.runner}; {searched.seconds:,.1f} s.", "",
+             f"**Chosen settings:** {chosen}.", ""]
+    tab = searched.table()
+    cols = ["trial", *searched.chosen, "n_iter", "val_log_loss", "val_auc", "val_brier"]
+    tab["trial"] = tab["trial"] + 1
+    lines.append(_table(tab.astype({c: "float64" for c in cols if c != "trial"}), cols))
+    return lines
+
+
 def render(result: TrainResult, meta: dict) -> str:
     """Intended use, data vintage, metrics vs baselines, slices, fairness, limitations."""
     ev = result.evaluation
@@ -96,6 +118,7 @@ def render(result: TrainResult, meta: dict) -> str:
         lines += ["", "**Metrics marked UNRELIABLE** (promotion refuses them unless forced "
                   "with a reason):"]
         lines += [f"- {t}: {why}" for t, why in ev.unreliable.items()]
+    lines += _search_lines(getattr(result, "search", None))
     lines += ["", "## Metrics on the test split vs baselines", ""]
     rows = []
     for t, m in ev.metrics.items():

@@ -103,6 +103,7 @@ class TrainResult:
     evaluation: Evaluation
     config: TrainConfig
     seconds: dict[str, float] = field(default_factory=dict)
+    search: object = None  # training.search.SearchResult when the run searched
 
 
 def fit_threads(config: TrainConfig):
@@ -200,9 +201,13 @@ def data_warnings(tables: dict[str, pd.DataFrame]) -> list[str]:
 
 
 def train_and_evaluate(tables: dict[str, pd.DataFrame], config: TrainConfig,
-                       progress: bool = True, step=None
+                       progress: bool = True, step=None, search=None
                        ) -> tuple[TrainResult, dict[str, pd.DataFrame]]:
-    """Fit every model on train (+ val for early stopping and calibration), score test."""
+    """Fit every model on train (+ val for early stopping and calibration), score test.
+
+    ``search``: a ``training.search.SearchRunner`` to run the ``[search]`` grid first (on
+    train, scored on val); the chosen settings then replace those of ``config.model`` in the
+    returned result's config."""
     step = step or step_printer(progress)
     seconds = {}
     t0 = time.perf_counter()
@@ -213,10 +218,23 @@ def train_and_evaluate(tables: dict[str, pd.DataFrame], config: TrainConfig,
     for w in warnings:
         step(f"WARNING {w}")
     step(f"split ({split['method']}) " + ", ".join(f"{k}={len(v):,}" for k, v in parts.items()))
+    searched = None
+    if search is not None:
+        from copy import deepcopy
+        from dataclasses import replace
+
+        from training.search import search as run_search
+
+        searched = run_search(parts["train"], parts["val"], tables, config.model,
+                              config.search, search, step=step)
+        config = deepcopy(config)
+        config.model = replace(config.model, **searched.chosen)
+        seconds["search"] = searched.seconds
+        step("search chose " + ", ".join(f"{k}={v:g}" for k, v in searched.chosen.items()))
     with fit_threads(config):
         models, mats = fit_models(parts["train"], parts["val"], tables, config.model,
                                   progress=step)
-        seconds["fit"] = time.perf_counter() - t0
+        seconds["fit"] = time.perf_counter() - t0 - seconds.get("search", 0.0)
         t1 = time.perf_counter()
         step("evaluate")
         evaluation = evaluate_models(models, parts, config, components=mats["components"],
@@ -224,7 +242,7 @@ def train_and_evaluate(tables: dict[str, pd.DataFrame], config: TrainConfig,
         evaluation.split, evaluation.warnings = split, warnings
         seconds["evaluate"] = time.perf_counter() - t1
     step("done")
-    return TrainResult(models, evaluation, config, seconds), parts
+    return TrainResult(models, evaluation, config, seconds, searched), parts
 
 
 def _slice_columns(models: OutcomeModels, test: pd.DataFrame, train: pd.DataFrame) -> pd.DataFrame:

@@ -50,6 +50,9 @@ def _write_outputs(result: TrainResult, parts: dict, out: Path, step) -> dict[st
     files["summary"].write_text(summary_table(ev) + "\n", encoding="utf-8")
     files["config"].write_text(json.dumps(result.config.to_dict(), indent=2, default=list))
     plots.reliability_plot(ev.reliability, files["reliability"])
+    if result.search is not None:  # every trial, one row each
+        files["search"] = out / "search.csv"
+        result.search.table().to_csv(files["search"], index=False)
     target = next(iter(ev.metrics), None)  # employed_12m unless it was not fitted
     if target is None:  # no classifier was fitted: nothing to permute
         files.pop("importance")
@@ -84,8 +87,12 @@ def next_local_version(models_dir: Path, name: str) -> str:
 
 def run_training(data_dir: str | Path, config: TrainConfig, *, models_dir: str | Path,
                  name: str, tracking_uri: str | None, artifact_root: str | Path | None = None,
-                 progress: bool = True, auto_promote: bool = True) -> RunOutcome:
-    """Train on a contract directory; with ``tracking_uri`` log, register and maybe promote."""
+                 progress: bool = True, auto_promote: bool = True,
+                 search=None) -> RunOutcome:
+    """Train on a contract directory; with ``tracking_uri`` log, register and maybe promote.
+
+    ``search``: a ``training.search.SearchRunner`` to search the ``[search]`` grid first;
+    every trial is then logged as a child run of the training run."""
     from guidance.contract import data_hash, load_dir
     from guidance.tracer.dirs import export_provenance
 
@@ -98,11 +105,12 @@ def run_training(data_dir: str | Path, config: TrainConfig, *, models_dir: str |
     step(f"loaded {sum(len(t) for t in tables.values()):,} rows" + (
         f" (tracer export {export['data_hash'] and export['data_hash'][:12]}, "
         f"{len(export['submissions'])} submission versions)" if export else ""))
-    result, parts = train_and_evaluate(tables, config, progress=progress, step=step)
+    result, parts = train_and_evaluate(tables, config, progress=progress, step=step,
+                                       search=search)
     print(summary_table(result.evaluation))
     meta = {"name": name, "data_hash": dhash, "data_dir": str(data_dir.resolve()),
             "git_commit": git_commit(), "contract_version": 1,
-            "metrics": result.evaluation.flat_metrics(), "config": config.to_dict(),
+            "metrics": result.evaluation.flat_metrics(), "config": result.config.to_dict(),
             "cohorts": result.evaluation.cohorts, "rows": result.evaluation.n_rows,
             "seconds": result.seconds, "target_status": result.evaluation.status,
             "metrics_unreliable": result.evaluation.metrics_unreliable,
@@ -110,6 +118,8 @@ def run_training(data_dir: str | Path, config: TrainConfig, *, models_dir: str |
             "data_warnings": result.evaluation.warnings}
     if export is not None:
         meta["tracer_export"] = export
+    if result.search is not None:
+        meta["search"] = result.search.to_dict()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         files = _write_outputs(result, parts, tmp, step)
@@ -131,6 +141,30 @@ def _write_card(result, meta, models_dir: Path, name: str, version: str) -> Path
     card = models_dir / f"{name}-{version}.md"
     card.write_text(model_card.render(result, meta), encoding="utf-8")
     return card
+
+
+def _log_search(searched, exp_id: str) -> None:
+    """Every trial as a child run (its settings as params, its validation metrics); the
+    choice on the parent (``search.chosen.*`` params, ``search.*`` tags and metrics)."""
+    import mlflow
+
+    for t in searched.trials:
+        with mlflow.start_run(experiment_id=exp_id, run_name=f"search-trial-{t.index + 1:03d}",
+                              nested=True):
+            mlflow.log_params({**{k: str(v) for k, v in t.settings.items()},
+                               "search.trial": str(t.index + 1),
+                               "search.target": searched.target})
+            mlflow.log_metrics({k: float(v) for k, v in t.metrics.items()
+                                if np.isfinite(float(v))})
+            mlflow.set_tag("search.chosen", str(t.index == searched.best).lower())
+    mlflow.log_params({f"search.chosen.{k}": str(v) for k, v in searched.chosen.items()})
+    mlflow.set_tags({"search.trials": str(len(searched.trials)),
+                     "search.metric": f"val_{searched.metric} ({searched.direction})",
+                     "search.target": searched.target, "search.runner": searched.runner[:250],
+                     "search.best_trial": str(searched.best + 1)})
+    best = searched.trials[searched.best].metrics
+    mlflow.log_metrics({f"search.best.{k}": float(v) for k, v in best.items()
+                        if np.isfinite(float(v))} | {"search.seconds": searched.seconds})
 
 
 def _log_and_register(result, parts, meta, files, tmp: Path, models_dir: Path, name: str,
@@ -165,6 +199,8 @@ def _log_and_register(result, parts, meta, files, tmp: Path, models_dir: Path, n
                              "tracer_export.submission_versions": str(len(export["submissions"]))})
             mlflow.log_dict(export, "data/tracer_export.json")  # every version it holds
         mlflow.log_metrics({k: v for k, v in meta["metrics"].items() if np.isfinite(v)})
+        if result.search is not None:
+            _log_search(result.search, exp_id)
         for path in files.values():
             mlflow.log_artifact(str(path), artifact_path="evaluation")
         # bundle under a run-scoped name first; the registry version names the final copy

@@ -184,6 +184,18 @@ def test_etag_csv_and_no_raw_figure_leaves(stats_api):
                     assert it[k] is None or it[k] % 100_000 == 0
     assert {"value_added_pp", "flag", "quadrant", "expected_graduates"} <= seen
 
+    # the answers are what the OpenAPI schema declares
+    from guidance.api import schemas
+
+    for route, model in zip(ROUTES, (schemas.StatsOutcomesPage, schemas.StatsValueAddedPage,
+                                     schemas.StatsSupplyDemandPage,
+                                     schemas.StatsQuadrantPage), strict=True):
+        page = model.model_validate(c.get(route, params={"page_size": 500}).json())
+        assert page.total >= len(page.items) > 0, route
+    schemas.StatsMetaOut.model_validate(c.get("/api/v1/stats").json())
+    paths = c.get("/openapi.json").json()["paths"]
+    assert {"/api/v1/stats", *ROUTES} <= set(paths)
+
     va = c.get("/api/v1/stats/value-added", params={"page_size": 500}).json()["items"]
     assert va and all("respondents" in x and "response_rate_pct" in x for x in va)
     assert all((x["value_added_pp"] is None) == x["suppressed"] for x in va)

@@ -68,3 +68,17 @@ def test_no_outcomes_and_misaligned_expected_are_refused(world_tables):
         build_bundle({**t, "outcomes": t["outcomes"].iloc[:0]})
     with pytest.raises(ValueError, match="expected has"):
         build_bundle(t, None, np.zeros(3))
+
+
+def test_settings_round_every_published_count(world_tables):
+    from guidance.stats.disclosure import DisclosureSettings
+
+    t = world_tables("tiny", 2)
+    b = build_bundle(t, t["demand"], settings=DisclosureSettings(round_counts_to=10,
+                                                                 audit=False))
+    for f in (*b.outcomes.values(), b.supply_demand["isco2"], b.supply_demand["trade4"]):
+        for c in ("graduates", "respondents", "expected_graduates"):
+            if c in f:
+                v = f[c].dropna().astype("int64")
+                assert len(v) and (v % 10 == 0).all(), c
+    assert b.meta["settings"]["round_counts_to"] == 10

@@ -137,7 +137,8 @@ def build_bundle(tables: dict[str, pd.DataFrame], demand: pd.DataFrame | None = 
     va = _value_added(raw, pub, s) if exp is not None else None
     del raw  # nothing raw is kept
     sdem = sd.supply_demand(published, tables["programmes"], demand,
-                            months_ahead=months_ahead, heads=heads)
+                            months_ahead=months_ahead, heads=heads,
+                            count_step=s.round_counts_to)
     quad = sd.quadrant(heads)
     labels = published["nation"][["cohort", "cohorts", "pooled"]].drop_duplicates("cohort")
     years = sorted(labels.loc[~labels["pooled"], "cohort"].tolist())

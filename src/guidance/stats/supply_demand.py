@@ -225,8 +225,10 @@ def _demand_cells(demand: pd.DataFrame | None, trade: str, months_ahead: int
 def supply_demand_table(published: dict[str, pd.DataFrame], programmes: pd.DataFrame,
                         demand: pd.DataFrame | None, trade: str,
                         months_ahead: int = MONTHS_AHEAD,
-                        heads: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
-    """One supply-against-demand table (``trade`` = ``isco2`` | ``trade4``)."""
+                        heads: dict[str, pd.DataFrame] | None = None,
+                        count_step: int = COUNT_STEP) -> pd.DataFrame:
+    """One supply-against-demand table (``trade`` = ``isco2`` | ``trade4``); expected
+    graduates rounded to ``count_step`` (the disclosure settings' count rounding)."""
     from guidance.stats.disclosure import headline
 
     tcol = TRADE_COLUMN[trade]
@@ -262,7 +264,7 @@ def supply_demand_table(published: dict[str, pd.DataFrame], programmes: pd.DataF
         out = out.merge(agg, on=keys, how="left")
     else:
         out["respondents"] = out["graduates"] = np.nan
-    exp = round_to(out["expected_graduates"].to_numpy(dtype="float64"), COUNT_STEP)
+    exp = round_to(out["expected_graduates"].to_numpy(dtype="float64"), count_step)
     out["expected_graduates"] = pd.array(np.where(np.isfinite(exp), exp, np.nan), dtype="Int64")
     out["capacity"] = pd.array(out["capacity"].to_numpy(dtype="float64", na_value=np.nan),
                                dtype="Int64")
@@ -301,10 +303,11 @@ def supply_demand_table(published: dict[str, pd.DataFrame], programmes: pd.DataF
 
 def supply_demand(published: dict[str, pd.DataFrame], programmes: pd.DataFrame,
                   demand: pd.DataFrame | None, months_ahead: int | None = None,
-                  heads: dict[str, pd.DataFrame] | None = None) -> dict[str, pd.DataFrame]:
+                  heads: dict[str, pd.DataFrame] | None = None,
+                  count_step: int = COUNT_STEP) -> dict[str, pd.DataFrame]:
     """Both tables: ``{"isco2": ..., "trade4": ...}``."""
     m = MONTHS_AHEAD if months_ahead is None else int(months_ahead)
-    return {t: supply_demand_table(published, programmes, demand, t, m, heads)
+    return {t: supply_demand_table(published, programmes, demand, t, m, heads, count_step)
             for t in TRADE_COLUMN}
 
 

@@ -40,42 +40,46 @@ def data_key(engine: Engine, demand_months: int = 15) -> tuple:
 
 
 def read_outcomes(engine: Engine) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """(contract outcome rows with ``survey_status``, merge counts as the export's)."""
+    """(contract outcome rows with ``survey_status``, merge counts as the export's).
+
+    One streamed query over the current record versions, ordered by institution, cohort,
+    wave and pseudonym; each (institution, cohort) is merged by ``merge_sorted`` as the
+    export merges it, so memory holds one group's rows besides the result."""
+    from itertools import groupby
+
     from guidance.contract.coerce import coerce_table
     from guidance.contract.report import ValidationReport
     from guidance.contract.schema import OUTCOMES
-    from guidance.store.tracer import RECS, current_record_versions, responded_sorted
+    from guidance.store.tracer import RECS, SUBS, current_record_versions
     from guidance.tracer.export import _left, merge_sorted
     from guidance.tracer.schema import RESPONDED
 
     subs = current_record_versions(engine)
-    groups: dict[tuple[str, str], dict[str, int]] = {}
-    for s in subs:
-        groups.setdefault((s["institution_id"], s["cohort"]), {})[s["wave"]] = s["id"]
     left = _left()
     rows: list[dict[str, Any]] = []
     missing: list[dict[str, Any]] = []
+    q = (select(SUBS.c.institution_id, SUBS.c.cohort, SUBS.c.wave, RECS.c.pseudonym,
+                RECS.c.programme_id, RECS.c.survey_status, RECS.c.data)
+         .select_from(RECS.join(SUBS, RECS.c.submission_id == SUBS.c.id))
+         .where(RECS.c.submission_id.in_([s["id"] for s in subs] or [-1]))
+         .order_by(SUBS.c.institution_id, SUBS.c.cohort, SUBS.c.wave, RECS.c.pseudonym)
+         .execution_options(yield_per=20_000))
     with engine.connect() as conn:
-        for (_iid, cohort), waves in sorted(groups.items()):
-            got = list(merge_sorted(responded_sorted(conn, waves.get("6m")),
-                                    responded_sorted(conn, waves.get("12m")), cohort, left))
-            rows += got
-            # graduates known who answered neither wave: counted in graduates only
-            ids = [waves[w] for w in ("12m", "6m") if w in waves]
+        for (_iid, cohort), group in groupby(conn.execute(q), key=lambda r: (r[0], r[1])):
+            waves: dict[str, list] = {"6m": [], "12m": []}
             status: dict[str, tuple[str, str]] = {}
             responded: set[str] = set()
-            for sid in ids:  # 12m first: its status wins
-                for pid, prog, st in conn.execute(
-                        select(RECS.c.pseudonym, RECS.c.programme_id, RECS.c.survey_status)
-                        .where(RECS.c.submission_id == sid)):
-                    if st in RESPONDED:
-                        responded.add(pid)
-                    else:
-                        status.setdefault(pid, (prog, st))
-            for pid, (prog, st) in status.items():
-                if pid not in responded:
-                    missing.append({"record_id": pid[:20], "programme_id": prog,
-                                    "cohort": cohort, "survey_status": st})
+            for _i, _c, wave, pid, prog, st, data in group:
+                if st in RESPONDED:
+                    waves.setdefault(wave, []).append((pid, prog, data))
+                    responded.add(pid)
+                elif wave == "12m" or pid not in status:  # the 12-month status wins
+                    status[pid] = (prog, st)
+            rows += merge_sorted(iter(waves["6m"]), iter(waves["12m"]), cohort, left)
+            # graduates known who answered neither wave: counted in graduates only
+            missing += [{"record_id": pid[:20], "programme_id": prog, "cohort": cohort,
+                         "survey_status": st} for pid, (prog, st) in status.items()
+                        if pid not in responded]
     cols = OUTCOMES.names
     raw = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols)
     status_col = ["responded"] * len(raw)

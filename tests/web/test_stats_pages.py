@@ -5,8 +5,9 @@ tiny world (``stats.bundle.build_bundle``), every figure checked against the bun
 languages, withheld cells showing their reason and no number, bad parameters answered 400
 naming the parameter, unknown offerings 404 in the page's language.
 
-In Chromium (360 and 1280 px): the real app under uvicorn over a database holding the tiny
-world's tracer submissions (``tracer.dirs.load_demo``), its bundle built by ``ctx.stats``.
+On the real app (TestClient, PostgreSQL) and in Chromium (360 and 1280 px; the real app
+under uvicorn on SQLite): a database holding the tiny world's tracer submissions
+(``tracer.dirs.load_demo``), its bundle built by ``ctx.stats``; pages = the public API.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from guidance.web.charts import fmt_value
 from guidance.web.stats_view import province_name
 
 NUMBER = re.compile(r"\d")
-MAX_BYTES = 400 * 1024  # /stats: the map (~80 KB) and three tables, server-rendered
+MAX_BYTES = 300 * 1024  # /stats: the map (~75 KB) and three tables, server-rendered
 
 
 class _Cells(HTMLParser):
@@ -260,9 +261,12 @@ def test_pages_without_statistics_or_while_building() -> None:
     assert 'id="stats-empty"' in c.get("/stats").text
 
 
+@pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)],
+                         indirect=True)  # SQLite: the Chromium tests' server below
 def test_pages_on_the_real_app(seeded, model_path, tmp_path, world_dir, world) -> None:  # noqa: ANN001, F811
-    """The real app on SQLite and PostgreSQL: the pages read ``ctx.stats`` and the catalogue
-    (programme names), and show what the public API publishes."""
+    """The real app on PostgreSQL (SQLite: ``stats_live`` below): the pages read
+    ``ctx.stats`` and the catalogue (programme names), and show what the public API
+    publishes."""
     from fastapi.testclient import TestClient
     from tests.api.conftest import make_settings, wait_ready
 
@@ -426,6 +430,15 @@ def test_stats_page_in_chromium(browser, stats_live, width: int) -> None:  # noq
         nums_up = [int(v.rstrip("%")) for v in (c[1] for c in _cells(page, "#map-table"))
                    if v.endswith("%")]
         assert nums_up == sorted(nums)
+        # text columns sort by their text, Vietnamese collation (Đ after D, not after Z)
+        name_btn = page.locator("#map-table thead button[data-sort-col='0']")
+        name_btn.click()  # no sort on this column since the clicks above: ascending
+        assert page.get_attribute("#map-table thead th:nth-child(1)", "aria-sort") == \
+            "ascending"
+        asc = [c[0] for c in _cells(page, "#map-table")]
+        name_btn.click()
+        desc = [c[0] for c in _cells(page, "#map-table")]
+        assert asc == desc[::-1] and asc[0] == "An Giang" and asc[-1] == "Vĩnh Long"
         # the trade × province table: a withheld row shows the reason and no figure
         wh = page.locator("#trade-table tbody tr.withheld").first
         assert wh.locator("td.reason").inner_text() in {
@@ -502,3 +515,19 @@ def test_offering_pages_in_chromium(browser, stats_live) -> None:  # noqa: ANN00
         assert page.locator(".offering-stats").count() == 0
         r = page.goto(f"{stats_live.url}/stats/offering/P999999?lang=en")
         assert r.status == 404 and page.inner_text("h1") == "This page was not found"
+
+
+def test_view_memo_is_per_bundle_and_bounded() -> None:
+    from guidance.web.pages import _ViewMemo
+
+    memo, calls = _ViewMemo(size=2), []
+
+    def make(v):  # noqa: ANN001, ANN202
+        return lambda: calls.append(v) or v
+
+    a, b = object(), object()
+    assert memo.get(a, ("k1",), make(1)) == 1 and memo.get(a, ("k1",), make(9)) == 1
+    assert memo.get(a, ("k2",), make(2)) == 2 and memo.get(a, ("k3",), make(3)) == 3
+    assert memo.get(a, ("k1",), make(4)) == 4  # evicted (size 2): made again
+    assert memo.get(b, ("k3",), make(5)) == 5  # another bundle: nothing reused
+    assert calls == [1, 2, 3, 4, 5]

@@ -41,7 +41,7 @@ PALETTE = ("#bddf26", "#5ec962", "#21918c", "#3b528b", "#482173")
 NO_DATA = "#d0d0d0"
 ISLAND_LON = 111.0  # rings east of this longitude: the offshore archipelagos
 CREDITS = ("Talia Cao (MIT)", "Open Development Vietnam")
-LEGEND_ROW = 28  # SVG units per legend line (16-unit text: ~10 px on a 360 px phone)
+LEGEND_ROW = 34  # SVG units per legend line (20-unit text: ~11 px on a 360 px phone)
 
 
 @dataclass(frozen=True)
@@ -269,7 +269,7 @@ def province_map_svg(values: Mapping[str, float | None], *, lang: str, title: st
     present = {c: float(v) for c, v in values.items()
                if c in known and v is not None and not (isinstance(v, float) and math.isnan(v))}
     breaks = class_breaks(list(present.values()), upper=100.0 if unit == "%" else None)
-    legend_h = LEGEND_ROW * (len(PALETTE) + 1) + 72
+    legend_h = LEGEND_ROW * (len(PALETTE) + 1) + 80
     w, h = shapes.width, shapes.height
     total_h = h + legend_h
     hatch = f"{id_prefix}-nodata"
@@ -310,30 +310,30 @@ def province_map_svg(values: Mapping[str, float | None], *, lang: str, title: st
     out.append("</g>")
     for code, x, y in shapes.archipelagos:
         key = "chart.hoang_sa" if code == "48" else "chart.truong_sa"
-        out.append(f'<text x="{x:.1f}" y="{y:.1f}" font-size="13" text-anchor="middle" '
+        out.append(f'<text x="{x:.1f}" y="{y:.1f}" font-size="15" text-anchor="middle" '
                    f'fill="#333">{escape(t(key))}</text>')
     # legend
     y0 = h + 8
-    out.append(f'<g class="map-legend" font-size="16" fill="#222">'
-               f'<text x="10" y="{y0 + 16:.0f}" font-weight="bold">'
+    out.append(f'<g class="map-legend" font-size="20" fill="#222">'
+               f'<text x="10" y="{y0 + 20:.0f}" font-weight="bold">'
                f"{escape(legend_label)} ({escape(unit)})</text>")
     for i, colour in enumerate(PALETTE):
         lo, hi = breaks[i], breaks[i + 1]
         d = digits if any(b != round(b) for b in breaks) else 0
         d = max(d, 0 if all(b == round(b) for b in breaks) else 1)
         text = f"{fmt_number(lo, lang, d)}–{fmt_value(hi, lang, unit, d)}"
-        yy = y0 + 28 + LEGEND_ROW * i
+        yy = y0 + 34 + LEGEND_ROW * i
         out.append(f'<g data-legend-class="{i}" data-lo="{lo:g}" data-hi="{hi:g}">'
-                   f'<rect x="10" y="{yy:.0f}" width="32" height="20" fill="{colour}" '
+                   f'<rect x="10" y="{yy:.0f}" width="40" height="24" fill="{colour}" '
                    'stroke="#555" stroke-width="0.5"/>'
-                   f'<text x="52" y="{yy + 16:.0f}">{escape(text)}</text></g>')
-    yy = y0 + 28 + LEGEND_ROW * len(PALETTE)
-    out.append(f'<g data-legend-class="none"><rect x="10" y="{yy:.0f}" width="32" height="20" '
+                   f'<text x="60" y="{yy + 19:.0f}">{escape(text)}</text></g>')
+    yy = y0 + 34 + LEGEND_ROW * len(PALETTE)
+    out.append(f'<g data-legend-class="none"><rect x="10" y="{yy:.0f}" width="40" height="24" '
                f'fill="url(#{hatch})" stroke="#555" stroke-width="0.5"/>'
-               f'<text x="52" y="{yy + 16:.0f}">{escape(t("chart.no_figure_legend"))}</text></g>')
+               f'<text x="60" y="{yy + 19:.0f}">{escape(t("chart.no_figure_legend"))}</text></g>')
     out.append("</g>")
     credit = t("chart.credits").format(source=", ".join(CREDITS))
-    out.append(f'<text class="credits" x="10" y="{total_h - 10:.0f}" font-size="13" '
+    out.append(f'<text class="credits" x="10" y="{total_h - 10:.0f}" font-size="14" '
                f'fill="#444">{escape(credit)}</text>')
     out.append("</svg>")
     return "".join(out)
@@ -396,12 +396,13 @@ def quadrant_svg(points: Sequence[Mapping[str, object]], *, x_avg: float, y_avg:
         x, y = float(p["x"]), float(p["y"])  # type: ignore[arg-type]
         label = (f"{p['label']}: {x_label} {fmt_value(x, lang, unit)}, "
                  f"{y_label} {fmt_value(y, lang, unit)}")
-        dot = (f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="5" fill="#21918c" '
-               f'fill-opacity="0.8" stroke="#14525c" stroke-width="1" '
-               f'data-id="{_attr(str(p.get("id", "")))}">'
-               f"<title>{escape(label)}</title></circle>")
+        circle = (f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="5" fill="#21918c" '
+                  f'fill-opacity="0.8" stroke="#14525c" stroke-width="1" '
+                  f'data-id="{_attr(str(p.get("id", "")))}"')
+        title = f"<title>{escape(label)}</title>"
         href = p.get("href")
-        out.append(f'<a href="{_attr(str(href))}" tabindex="-1" aria-label="{_attr(label)}">'
-                   f"{dot}</a>" if href else dot)
+        # the title names the link (or the point) and is its hover text: one copy
+        out.append(f'<a href="{_attr(str(href))}" tabindex="-1">{title}{circle}/></a>' if href
+                   else f"{circle}>{title}</circle>")
     out.append("</g></svg>")
     return "".join(out)

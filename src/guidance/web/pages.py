@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -154,6 +155,35 @@ def _programme(request: Request, programme_id: str) -> dict[str, Any] | None:
         return None
 
 
+class _ViewMemo:
+    """The statistics pages' view data per bundle and query (a bundle changes only when the
+    data does): at most ``size`` entries, all dropped when the bundle changes."""
+
+    def __init__(self, size: int = 256) -> None:
+        from collections import OrderedDict
+
+        self.size, self.bundle, self.views = size, None, OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, bundle: Any, key: tuple, make: Any) -> Any:
+        with self.lock:
+            if bundle is not self.bundle:
+                self.bundle, self.views = bundle, type(self.views)()
+            if key in self.views:
+                self.views.move_to_end(key)
+                return self.views[key]
+        value = make()
+        with self.lock:
+            if bundle is self.bundle:
+                self.views[key] = value
+                while len(self.views) > self.size:
+                    self.views.popitem(last=False)
+        return value
+
+
+_MEMO = _ViewMemo()
+
+
 def _stats_page(request: Request, lang: str | None, indicator: str | None,
                 province: str | None, trade: str | None, level: str | None) -> HTMLResponse:
     from guidance.web import stats_view as sv
@@ -180,13 +210,17 @@ def _stats_page(request: Request, lang: str | None, indicator: str | None,
     indicator = indicator or available[0]
     if bundle is None:
         return _render(request, "stats", lang, bundle=None, indicator=indicator)
-    rows, total = sv.trade_rows(bundle, lang_, province=province, trade=trade, level=level)
+
+    def views() -> dict[str, Any]:
+        rows, total = sv.trade_rows(bundle, lang_, province=province, trade=trade, level=level)
+        return dict(indicators=available, meta=sv.meta_view(bundle, lang_),
+                    pview=sv.province_view(bundle, indicator, lang_),
+                    trades=sv.trade_options(bundle, lang_), trade_rows=rows, trade_total=total,
+                    quad=sv.quadrant_view(bundle, lang_))
+
+    ctx = _MEMO.get(bundle, ("stats", lang_, indicator, province, trade, level), views)
     return _render(request, "stats", lang, bundle=True, indicator=indicator,
-                   indicators=available, meta=sv.meta_view(bundle, lang_),
-                   pview=sv.province_view(bundle, indicator, lang_),
-                   trades=sv.trade_options(bundle, lang_), trade_rows=rows, trade_total=total,
-                   filt={"province": province, "trade": trade, "level": level},
-                   quad=sv.quadrant_view(bundle, lang_))
+                   filt={"province": province, "trade": trade, "level": level}, **ctx)
 
 
 def _offering_page(request: Request, programme_id: str, lang: str | None) -> HTMLResponse:

@@ -26,12 +26,12 @@ INDICATORS = ("employment_12m", "response_rate", "shortage")
 groups (ISCO-08 2-digit) flagged ``shortage`` in the province by supply against demand."""
 RATE_COLUMN = {"employment_12m": "employment_12m_pct", "response_rate": "response_rate_pct"}
 LEVELS = ("so_cap", "trung_cap", "cao_dang")
-MAX_TABLE_ROWS = 500  # rows of the trade × province table shown at once (filter for more)
+MAX_TABLE_ROWS = 150  # rows of the trade × province table shown at once (filter for more)
 QUADRANT_LABEL = {"strong": "chart.q_high_high", "employed_outside_trade": "chart.q_high_low",
                   "in_trade_fewer_jobs": "chart.q_low_high", "weak": "chart.q_low_low"}
 """The bundle's quadrant codes (``stats.supply_demand.QUADRANTS``) → the chart's short
 labels."""
-MAX_QUADRANT_POINTS = 300  # offerings drawn on the quadrant (the most respondents first)
+MAX_QUADRANT_POINTS = 100  # offerings drawn on the quadrant (the most respondents first)
 
 
 def _missing(v: Any) -> bool:
@@ -53,17 +53,6 @@ def occupation_names() -> dict[str, tuple[str, str]]:
 
     return {str(r.occupation_code): (str(r.name_vi), str(r.name_en))
             for r in occupations().itertuples()}
-
-
-@cache
-def isco2_names() -> dict[str, tuple[str, str]]:
-    """ISCO-08 sub-major group (2-digit) → English name (the reference has no Vietnamese
-    names at this level: the page shows the code with it)."""
-    from guidance.reference import isco_groups
-
-    g = isco_groups()
-    g = g[g["level"].astype(int) == 2]
-    return {str(r.code): (str(r.name_en), str(r.name_en)) for r in g.itertuples()}
 
 
 @cache

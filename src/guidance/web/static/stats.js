@@ -1,6 +1,7 @@
-/* The statistics pages: sortable tables (the figures are server-rendered; withheld cells
-   carry an empty data-sort and always sort last) and the indicator chooser submitting on
-   change. Works as plain links and forms without this script. */
+/* The statistics pages: sortable tables (the figures are server-rendered with their number
+   in data-sort; withheld cells carry an empty data-sort and always sort last; text cells
+   sort by their text) and the indicator chooser submitting on change. Works as plain links
+   and forms without this script. */
 (function () {
   "use strict";
 
@@ -20,7 +21,9 @@
     const collator = new Intl.Collator(G.locale(), { sensitivity: "base", numeric: true });
     const key = function (r) {
       const c = cellAt(r, col);
-      return c ? c.getAttribute("data-sort") || "" : "";
+      if (!c) return "";
+      // figures carry their number (empty when withheld); text cells sort by their text
+      return c.hasAttribute("data-sort") ? c.getAttribute("data-sort") : c.textContent.trim();
     };
     rows.sort(function (a, b) {
       const ka = key(a), kb = key(b);

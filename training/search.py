@@ -199,9 +199,11 @@ def run_trial(data: TrialData, base: ModelParams, settings: dict) -> dict:
 
 
 @contextlib.contextmanager
-def _backend(runner: SearchRunner):
+def _backend(runner: SearchRunner, data=None):
     """A joblib ``parallel_config`` for the runner; on Dask it owns a client (and a
-    LocalCluster) unless one is given."""
+    LocalCluster) unless one is given, and broadcasts ``data`` to every worker before the
+    first trial (without it, joblib scatters to one worker and the others fetch it from
+    there while trials wait)."""
     import joblib
 
     if not runner.on_dask:
@@ -222,7 +224,8 @@ def _backend(runner: SearchRunner):
                                    processes=True, host="127.0.0.1",
                                    dashboard_address=":0")
             client = Client(cluster)
-        with joblib.parallel_config(backend="dask", client=client, n_jobs=-1):
+        with joblib.parallel_config(backend="dask", client=client, n_jobs=-1,
+                                    scatter=[data] if data is not None else None):
             yield
     finally:
         if runner.client is None:
@@ -267,7 +270,7 @@ def search(train: pd.DataFrame, val: pd.DataFrame, tables: dict, base: ModelPara
          f"choosing the {'lowest' if direction == 'min' else 'highest'} validation {metric}")
     trials: list[Trial] = []
     best = -1
-    with _backend(runner):
+    with _backend(runner, data):
         results = Parallel(return_as="generator", batch_size=1)(
             delayed(run_trial)(data, base, s) for s in settings)
         for i, (s, m) in enumerate(zip(settings, results, strict=True)):

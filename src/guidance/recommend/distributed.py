@@ -287,6 +287,9 @@ def run_distributed(client, src: Source, learners: str | Path, out: str | Path, 
             raise BatchError(f"{root} holds another run (different {', '.join(differ)}); "
                              "choose a new --out or delete it to start over")
     done = written_parts(root)
+    if old is None and done:
+        raise BatchError(f"{root} holds written partitions but no manifest.json: their run "
+                         "is unknown; choose a new --out or delete it to start over")
     total = count_rows(learners)
     n_parts = math.ceil(total / partition_rows) if total else 0
     started = old["started"] if old else _now()
@@ -321,7 +324,7 @@ def run_distributed(client, src: Source, learners: str | Path, out: str | Path, 
 
     save("running")
     fn = task or run_partition
-    workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
+    workers = max(1, len(client.nthreads()))
     limit = in_flight or 2 * workers + 2
     bar = _Progress(total, sum(r["learners"] for r in done.values()), progress)
     todo = ((p, f) for p, f in _partitions(learners, partition_rows) if p not in done)

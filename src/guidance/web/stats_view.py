@@ -56,17 +56,6 @@ def occupation_names() -> dict[str, tuple[str, str]]:
 
 
 @cache
-def isco2_names() -> dict[str, tuple[str, str]]:
-    """ISCO-08 sub-major group (2-digit) → English name (the reference has no Vietnamese
-    names at this level: the page shows the code with it)."""
-    from guidance.reference import isco_groups
-
-    g = isco_groups()
-    g = g[g["level"].astype(int) == 2]
-    return {str(r.code): (str(r.name_en), str(r.name_en)) for r in g.itertuples()}
-
-
-@cache
 def programme_code_names() -> dict[str, tuple[str, str]]:
     from guidance.reference import training_occupations
 

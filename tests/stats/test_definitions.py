@@ -43,7 +43,8 @@ def counts(df: pd.DataFrame) -> pd.Series:
 def test_counts_by_hand():
     c = counts(frame())
     # 10 graduates; 9 surveyed (one unreachable); 7 respondents (6 responded + 1 administrative)
-    assert c.to_dict() == {"graduates": 10, "surveyed": 9, "respondents": 7, "completed": 6,
+    assert c.to_dict() == {"graduates": 10, "surveyed": 9, "respondents": 7,
+                           "answered_6m": 7, "answered_12m": 7, "completed": 6,
                            "employed_6m": 4, "employed_12m": 5, "formal": 3, "informal": 1,
                            "self_employed": 1, "in_occupation": 3}
 
@@ -61,6 +62,25 @@ def test_rates_use_respondents_not_graduates():
     assert r["in_occupation_12m"] == pytest.approx(3 / 7)
     assert r["completion"] == pytest.approx(6 / 7)
     assert "response_rate_lo" not in r.index
+
+
+def test_one_wave_graduates_count_only_in_the_wave_they_answered():
+    """Tracer v1.1: a graduate who answered only the 6-month wave (employed_12m empty) is a
+    respondent of that wave, not "not employed at 12 months"; and vice versa."""
+    df = frame()
+    df.loc[0, ["employed_12m", "employment_type", "job_matches_training",
+               "monthly_wage_vnd"]] = [NA, NA, NA, NA]        # employed, 6-month wave only
+    df.loc[4, "employed_6m"] = NA                               # 12-month wave only
+    c = counts(df)
+    assert (c["respondents"], c["answered_6m"], c["answered_12m"]) == (7, 6, 6)
+    assert (c["employed_6m"], c["employed_12m"], c["formal"]) == (4, 4, 2)
+    r = d.add_rates(c.to_frame().T).iloc[0]
+    assert r["employment_6m"] == pytest.approx(4 / 6)
+    assert r["employment_12m"] == pytest.approx(4 / 6)          # not 4/7
+    assert r["formal_12m"] == pytest.approx(2 / 6)
+    assert r["in_occupation_12m"] == pytest.approx(2 / 6)
+    assert r["completion"] == pytest.approx(6 / 7)
+    assert d.indicators(df)["wage"].notna().sum() == 3
 
 
 def test_v1_frame_every_record_is_a_respondent():

@@ -282,6 +282,38 @@ def test_response_rate_rule_with_tracer_status(world_tables):
     assert nat["employment_12m"] == pytest.approx(nat["employed_12m"] / nat["respondents"])
 
 
+def test_a_wave_with_few_answers_withholds_its_rates_alone(world_tables):
+    """A published cell whose graduates mostly answered only the 6-month wave (the newest
+    cohort, before its 12-month survey) shows the 6-month rate and withholds every 12-month
+    figure with the reason; the 12-month rate is never computed over 6-month answers."""
+    tables = dict(world_tables("tiny", 1))
+    out = tables["outcomes"].copy()
+    for c in ("employed_12m", "job_matches_training"):
+        out[c] = out[c].astype("boolean")
+    out["monthly_wage_vnd"] = out["monthly_wage_vnd"].astype("Int64")
+    out["employment_type"] = out["employment_type"].astype("object")
+    newest = out["cohort"].astype(str).str[:4] == out["cohort"].astype(str).str[:4].max()
+    keep = newest & (np.arange(len(out)) % 50 == 0)   # 1 in 50 answered the 12-month wave
+    gone = (newest & ~keep).to_numpy()
+    out.loc[gone, ["employed_12m", "job_matches_training"]] = pd.NA
+    out.loc[gone, ["employment_type", "monthly_wage_vnd"]] = None
+    tables["outcomes"] = out
+    raw = outcome_tables(tables)
+    year = str(out["cohort"].astype(str).str[:4].max())
+    r = raw["nation"].set_index("cohort").loc[year]
+    assert r["answered_12m"] < 20 <= r["answered_6m"] == r["respondents"]
+    assert r["employment_12m"] == pytest.approx(r["employed_12m"] / r["answered_12m"])
+    t = D.publish(raw).tables["nation"].set_index("cohort").loc[year]
+    assert not t["suppressed"]
+    assert pd.notna(t["employment_6m_pct"])
+    for c in ("employment_12m_pct", "formal_12m_pct", "in_occupation_12m_pct",
+              "employment_12m_lo_pct", "wage_median"):
+        assert pd.isna(t[c]), c
+    assert t["answered_12m_suppressed_vi"].startswith("ít hơn 20 người trả lời khảo sát sau 12")
+    assert "12-month" in t["answered_12m_suppressed_en"]
+    assert t["answered_6m_suppressed_en"] is None
+
+
 def test_pooled_cells_say_which_cohorts(publications):
     pub = publications("demo", 1)
     for t in pub.tables.values():

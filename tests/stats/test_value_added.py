@@ -18,6 +18,7 @@ def test_value_added_by_hand():
     # se = sqrt(1.57) / 4 = 0.313249; half = 1.959964·0.313249 = 0.613957
     inst = pd.DataFrame({"cohort": ["2024"], "institution_id": ["I1"], "province_code": ["01"],
                          "cohorts": ["2024"], "pooled": [False], "respondents": [4],
+                         "answered_12m": [4],
                          "employed_12m": [3], "expected_12m": [2.0],
                          "expected_var_12m": [0.82]})
     r = value_added(inst).iloc[0]

@@ -530,6 +530,11 @@ def _outcome_fields() -> dict[str, tuple]:
     f.update(_SUPPRESSION)
     f["wage_suppressed_vi"] = (str | None, None)
     f["wage_suppressed_en"] = (str | None, None)
+    for wave in ("6m", "12m"):
+        for lang in ("vi", "en"):
+            f[f"answered_{wave}_suppressed_{lang}"] = (
+                str | None, Field(None, description=f"why the {wave} rates alone are withheld "
+                                  "(too few answered that wave)"))
     return f
 
 

@@ -12,9 +12,14 @@ Who counts where (the denominators):
 - **respondents** — graduates whose survey status is ``responded`` or ``administrative``
   (a v1 record is a respondent);
 - **response rate** = respondents / **graduates**;
-- every outcome rate (employment at 6 and 12 months, its formal / informal / self-employed
-  split, employment in the trained occupation, completion) = count / **respondents**, never
-  / graduates: a non-respondent's outcome is unknown, not "unemployed";
+- **answered 6m / answered 12m** — respondents whose record has that wave's employment
+  status (tracer v1.1 lets a graduate answer one wave only: the newest cohort has its
+  6-month wave long before its 12-month one); in a v1 directory both equal respondents;
+- every outcome rate = count / its wave's respondents, never / graduates: employment at 6
+  months / **answered 6m**; employment at 12 months, its formal / informal / self-employed
+  split and employment in the trained occupation / **answered 12m**; completion /
+  **respondents**. A non-respondent's outcome is unknown, not "unemployed", and so is the
+  12-month outcome of a graduate who has answered only the 6-month wave;
 - wages: monthly wages of respondents employed at 12 months who gave a wage.
 
 The contract's ``employment_type``, ``job_matches_training`` and ``monthly_wage_vnd`` describe
@@ -146,8 +151,9 @@ def grouped_quantiles(codes: np.ndarray, values: np.ndarray, n_groups: int,
 
 # -- per-record indicators: what each record contributes to the counts ---------------------
 
-INDICATORS = ("graduates", "surveyed", "respondents", "completed", "employed_6m", "employed_12m",
-              "formal", "informal", "self_employed", "in_occupation")
+INDICATORS = ("graduates", "surveyed", "respondents", "answered_6m", "answered_12m", "completed",
+              "employed_6m", "employed_12m", "formal", "informal", "self_employed",
+              "in_occupation")
 
 
 def _flag(s: pd.Series) -> np.ndarray:
@@ -181,6 +187,10 @@ def indicators(outcomes: pd.DataFrame) -> pd.DataFrame:
         "graduates": np.ones(n, "int8"),
         "surveyed": surv.astype("int8"),
         "respondents": resp.astype("int8"),
+        "answered_6m": (outcomes["employed_6m"].notna().to_numpy(dtype=bool) & resp
+                        ).astype("int8"),
+        "answered_12m": (outcomes["employed_12m"].notna().to_numpy(dtype=bool) & resp
+                         ).astype("int8"),
         "completed": (_flag(outcomes["completed"]) & resp).astype("int8"),
         "employed_6m": (_flag(outcomes["employed_6m"]) & resp).astype("int8"),
         "employed_12m": emp12.astype("int8"),
@@ -198,12 +208,12 @@ def indicators(outcomes: pd.DataFrame) -> pd.DataFrame:
 
 RATES: dict[str, tuple] = {
     "response_rate": (response_rate, "respondents", "graduates"),
-    "employment_6m": (employment_rate, "employed_6m", "respondents"),
-    "employment_12m": (employment_rate, "employed_12m", "respondents"),
-    "formal_12m": (employment_rate, "formal", "respondents"),
-    "informal_12m": (employment_rate, "informal", "respondents"),
-    "self_employed_12m": (employment_rate, "self_employed", "respondents"),
-    "in_occupation_12m": (in_occupation_rate, "in_occupation", "respondents"),
+    "employment_6m": (employment_rate, "employed_6m", "answered_6m"),
+    "employment_12m": (employment_rate, "employed_12m", "answered_12m"),
+    "formal_12m": (employment_rate, "formal", "answered_12m"),
+    "informal_12m": (employment_rate, "informal", "answered_12m"),
+    "self_employed_12m": (employment_rate, "self_employed", "answered_12m"),
+    "in_occupation_12m": (in_occupation_rate, "in_occupation", "answered_12m"),
     "completion": (completion_rate, "completed", "respondents"),
 }
 """Every published rate, its defining function and its numerator / denominator counts."""

@@ -75,6 +75,19 @@ REASONS = {
 """Reason code -> (English, Vietnamese) templates."""
 
 COUNTS_PUBLISHED = ("graduates", "surveyed", "respondents")
+WAVE_COUNTS = {
+    "answered_6m": ("fewer than {n} graduates answered the 6-month survey: its figures are "
+                    "not shown",
+                    "ít hơn {n} người trả lời khảo sát sau 6 tháng: không hiển thị số liệu "
+                    "của đợt này"),
+    "answered_12m": ("fewer than {n} graduates answered the 12-month survey: its figures are "
+                     "not shown",
+                     "ít hơn {n} người trả lời khảo sát sau 12 tháng: không hiển thị số liệu "
+                     "của đợt này"),
+}
+"""A wave's own respondents (the denominators of its rates) and the reason shown when a
+published cell has too few of them: those rates alone are withheld. The counts themselves
+are never published."""
 WAGES = ("wage_p25", "wage_median", "wage_p75")
 
 
@@ -391,14 +404,22 @@ def publish_table(raw: pd.DataFrame, name: str, withheld: np.ndarray, reason: np
     for c in COUNTS_PUBLISHED:
         out[c] = pd.array(np.where(ok, round_to(raw[c], s.round_counts_to), np.nan),
                           dtype="Int64")
-    for r in RATES:
+    # a wave's rates also need that wave's own respondents (tracer v1.1: a graduate may have
+    # answered one wave only); otherwise those rates alone are withheld, with the reason
+    wave_ok = {den: ok & (raw[den].to_numpy() >= s.min_respondents) for den in WAVE_COUNTS}
+    for r, (_, _, den) in RATES.items():
+        r_ok = wave_ok.get(den, ok)
         v = percent(raw[r])
-        out[f"{r}_pct"] = pd.array(np.where(ok, v, np.nan), dtype="Int64")
+        out[f"{r}_pct"] = pd.array(np.where(r_ok, v, np.nan), dtype="Int64")
         if r != "response_rate":
             lo = np.floor(raw[f"{r}_lo"].to_numpy() * 100 + 1e-9)
             hi = np.ceil(raw[f"{r}_hi"].to_numpy() * 100 - 1e-9)
-            out[f"{r}_lo_pct"] = pd.array(np.where(ok, lo, np.nan), dtype="Int64")
-            out[f"{r}_hi_pct"] = pd.array(np.where(ok, hi, np.nan), dtype="Int64")
+            out[f"{r}_lo_pct"] = pd.array(np.where(r_ok, lo, np.nan), dtype="Int64")
+            out[f"{r}_hi_pct"] = pd.array(np.where(r_ok, hi, np.nan), dtype="Int64")
+    for den, (en, vi) in WAVE_COUNTS.items():
+        few = ok & ~wave_ok[den]
+        out[f"{den}_suppressed_en"] = np.where(few, en.format(n=s.min_respondents), None)
+        out[f"{den}_suppressed_vi"] = np.where(few, vi.format(n=s.min_respondents), None)
     wage_ok = ok & (raw["wage_n"].to_numpy() >= s.min_wage_respondents)
     for c in WAGES:
         out[c] = pd.array(np.where(wage_ok, round_to(raw[c], s.round_wages_to), np.nan),

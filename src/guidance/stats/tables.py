@@ -65,7 +65,7 @@ POOLS = (2, 3)
 EXPECTED = "p_employed_12m"
 """Optional outcome column: the outcome model's predicted probability of employment at 12
 months per graduate (for ``value_added``); summed as ``expected_12m`` and ``expected_var_12m``
-(Σ p(1-p)) over respondents."""
+(Σ p(1-p)) over the respondents of the 12-month wave."""
 
 COUNT_COLUMNS = INDICATORS
 
@@ -121,7 +121,7 @@ class Records:
         self.has_expected = expected is not None
         if self.has_expected:
             p = np.clip(np.asarray(expected, dtype="float64"), 0.0, 1.0)
-            resp = counts["respondents"].astype(bool)
+            resp = counts["answered_12m"].astype(bool)
             counts["expected_12m"] = np.where(resp, p, 0.0)
             counts["expected_var_12m"] = np.where(resp, p * (1 - p), 0.0)
         self.years = [int(y) for y in np.unique(self.year)]

@@ -36,7 +36,7 @@ def value_added(institution: pd.DataFrame, z: float = Z95) -> pd.DataFrame:
     if "expected_12m" not in institution.columns:
         raise ValueError("the outcome tables carry no expected employment: call "
                          "outcome_tables(..., expected=p_employed_12m)")
-    n = institution["respondents"].to_numpy(dtype="float64")
+    n = institution["answered_12m"].to_numpy(dtype="float64")
     o = institution["employed_12m"].to_numpy(dtype="float64")
     e = institution["expected_12m"].to_numpy(dtype="float64")
     obs = employment_rate(o, n)
@@ -64,7 +64,9 @@ def publish_value_added(va: pd.DataFrame, published_institution: pd.DataFrame,
     pub = published_institution
     if len(pub) != len(va) or not (pub["cohort"].to_numpy() == va["cohort"].to_numpy()).all():
         raise ValueError("value added and the published institution table are not aligned")
-    ok = ~pub["suppressed"].to_numpy(dtype=bool)
+    # shown where the institution's 12-month employment rate is published (enough graduates
+    # answered the 12-month wave)
+    ok = ~pub["suppressed"].to_numpy(dtype=bool) & pub["employment_12m_pct"].notna().to_numpy()
     out = va[[c for c in va.columns if c in ("cohort", "institution_id", "province_code",
                                              "cohorts", "pooled")]].copy()
 

@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 from tests.api.conftest import model_path, seeded  # noqa: F401 - fixtures
 
@@ -233,6 +234,32 @@ def test_offering_page_withheld_shows_the_reason_and_no_figure(client, bundle) -
     assert 'class="stat"' not in html and "offering-stats" not in html
 
 
+def test_offering_page_of_a_cohort_without_its_12_month_wave(world) -> None:  # noqa: F811
+    """Every graduate of one offering answered only the 6-month survey: the page shows the
+    6-month rate and, instead of 12-month figures, the reason; the quadrant leaves it out."""
+    from guidance.stats.bundle import build_bundle
+
+    tables = dict(world)
+    out = tables["outcomes"].copy()
+    pid = out["programme_id"].value_counts().index[0]
+    mine = (out["programme_id"] == pid).to_numpy()
+    for c in ("employed_12m", "job_matches_training"):
+        out[c] = out[c].astype("boolean")
+        out.loc[mine, c] = pd.NA
+    out["monthly_wage_vnd"] = out["monthly_wage_vnd"].astype("Int64")
+    out.loc[mine, "monthly_wage_vnd"] = pd.NA
+    out["employment_type"] = out["employment_type"].astype("object")
+    out.loc[mine, "employment_type"] = None
+    tables["outcomes"] = out
+    b = build_bundle(tables)
+    head = b.headline["offering"].set_index("programme_id").loc[pid]
+    assert not head["suppressed"] and pd.isna(head["employment_12m_pct"])
+    html = _client(SimpleNamespace(get=lambda: b)).get(f"/stats/offering/{pid}?lang=vi").text
+    assert "ít hơn 20 người trả lời khảo sát sau 12 tháng" in html
+    assert f">{int(head['employment_6m_pct'])}%<" in html
+    assert pid not in set(b.quadrant["programme_id"])
+
+
 def test_unknown_offering_is_the_sites_404_in_the_users_language(client) -> None:
     r = client.get("/stats/offering/P999999?lang=vi")
     assert r.status_code == 404 and "Không tìm thấy trang này" in r.text
@@ -347,9 +374,10 @@ def stats_live(world, artifacts, world_dir, tmp_path_factory):  # noqa: ANN001, 
     base = f"http://127.0.0.1:{port}"
     t0 = time.monotonic()
     try:
-        while True:  # ready, and the first statistics bundle built
+        while True:  # ready (model served), and the first statistics bundle built
             try:
-                if httpx.get(base + "/api/v1/stats", timeout=5).status_code == 200:
+                if httpx.get(base + "/readyz", timeout=5).status_code == 200 and \
+                        httpx.get(base + "/api/v1/stats", timeout=5).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass

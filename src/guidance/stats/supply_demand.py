@@ -320,14 +320,17 @@ def quadrant(heads: dict[str, pd.DataFrame]) -> pd.DataFrame:
             "institution_name", "programme_code", "level", "province_code",
             "trade_occupation", "isco2", "respondents", "response_rate_pct",
             "employment_12m_pct", "in_occupation_12m_pct"]
+    rates = ["employment_12m_pct", "in_occupation_12m_pct"]
     if off is None or nation is None or not len(off) or not len(nation) or \
-            bool(nation["suppressed"].iloc[0]):
+            bool(nation["suppressed"].iloc[0]) or nation[rates].iloc[0].isna().any():
         return pd.DataFrame(columns=[*cols, "employment_vs_national_pp",
                                      "in_trade_vs_national_pp", "quadrant", "quadrant_en",
                                      "quadrant_vi"])
     n_emp = float(nation["employment_12m_pct"].iloc[0])
     n_in = float(nation["in_occupation_12m_pct"].iloc[0])
-    q = _published(off)[cols].copy().reset_index(drop=True)
+    q = _published(off)[cols]
+    # a published offering whose 12-month wave has too few answers has no 12-month rates
+    q = q[q[rates].notna().all(axis=1)].copy().reset_index(drop=True)
     de = q["employment_12m_pct"].astype("float64") - n_emp
     di = q["in_occupation_12m_pct"].astype("float64") - n_in
     q["employment_vs_national_pp"] = pd.array(de, dtype="Int64")

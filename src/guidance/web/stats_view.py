@@ -353,6 +353,9 @@ def offering_view(bundle: Any, programme_id: str, lang: str,
             "p75": money(r["wage_p75"], lang)},
         wage_note="" if _missing(r.get("wage_suppressed_vi")) else
         str(r.get("wage_suppressed_vi" if lang == "vi" else "wage_suppressed_en")),
+        # a wave with too few answers: its rates alone are withheld, with the reason
+        wave_notes=[str(r[f"answered_{w}_suppressed_{lang}"]) for w in ("6m", "12m")
+                    if not _missing(r.get(f"answered_{w}_suppressed_{lang}"))],
     )
     view["by_cohort"] = _offering_cohorts(bundle, programme_id, lang, t)
     view["value_added"] = _value_added(bundle, r, lang)

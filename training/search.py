@@ -16,7 +16,7 @@ Where the trials' fits run (``SearchRunner``):
   sequentially in this process);
 - ``scheduler`` (an address such as ``tcp://10.0.0.5:8786``) or ``local_workers`` (a
   ``distributed.LocalCluster`` of that many single-threaded worker processes, started and
-  stopped here): joblib's Dask backend; the feature matrices are scattered to the workers
+  stopped here): joblib's Dask backend; the feature matrices are broadcast to every worker
   once and every trial is one task.
 
 The trials are pure functions of (matrices, settings, seed), so both paths give the same

@@ -49,7 +49,7 @@ run: install
 	  echo "   institution I0001 (page /institution): $$($(BIN)/guidance keys create --name demo-institution --role institution --institution I0001 2>/dev/null)"; \
 	  touch var/.keys-issued; \
 	fi
-	@echo "== serving on http://$(HOST):$(PORT)  (learner form: /, API docs: /docs)"
+	@echo "== serving on http://$(HOST):$(PORT)  (learner form: /, statistics: /stats, API docs: /docs)"
 	$(BIN)/guidance serve --host $(HOST) --port $(PORT)
 
 ## Debian's Chromium for the browser tests (installed once; needs root and the Debian registry).

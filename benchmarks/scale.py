@@ -133,12 +133,12 @@ def _single(data: str, job: str, learners: str, warm: str, out: str, k: int) -> 
 
 def _cluster(n_workers: int, src, learners: Path, warm: Path, work: Path, k: int,
              partition_rows: int) -> dict:
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
+    from guidance.daskcluster import local_cluster
     from guidance.recommend.distributed import run_distributed
 
-    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                      dashboard_address=":0") as cluster, Client(cluster) as client:
+    with local_cluster(n_workers) as cluster, Client(cluster) as client:
         # warm-up: small partitions, so that every worker builds the recommender
         shutil.rmtree(work / f"warm-{n_workers}", ignore_errors=True)  # else: resumed, no-op
         t = time.perf_counter()

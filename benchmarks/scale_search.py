@@ -59,10 +59,11 @@ def _load() -> str:
 
 
 def _cluster(workers: int):
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=":0")
+    from guidance.daskcluster import local_cluster
+
+    cluster = local_cluster(workers)
     return cluster, Client(cluster)
 
 

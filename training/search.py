@@ -211,7 +211,9 @@ def _backend(runner: SearchRunner, data=None):
                                     n_jobs=max(runner.jobs, 1)):
             yield
         return
-    from distributed import Client, LocalCluster
+    from distributed import Client
+
+    from guidance.daskcluster import local_cluster
 
     cluster = client = None
     try:
@@ -220,9 +222,7 @@ def _backend(runner: SearchRunner, data=None):
         elif runner.scheduler:
             client = Client(runner.scheduler, timeout="20s")
         else:
-            cluster = LocalCluster(n_workers=runner.local_workers, threads_per_worker=1,
-                                   processes=True, host="127.0.0.1",
-                                   dashboard_address=":0")
+            cluster = local_cluster(runner.local_workers)
             client = Client(cluster)
         with joblib.parallel_config(backend="dask", client=client, n_jobs=-1,
                                     scatter=[data] if data is not None else None):

@@ -30,10 +30,11 @@ def world_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client():
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=":0") as cluster, Client(cluster) as c:
+    from guidance.daskcluster import local_cluster
+
+    with local_cluster(2) as cluster, Client(cluster) as c:
         yield c
 
 

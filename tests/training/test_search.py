@@ -115,12 +115,13 @@ def test_joblib_processes_give_the_same_trials(local_search, parts, tiny_tables,
 @pytest.mark.slow
 def test_a_given_local_cluster_gives_the_same_trials(local_search, parts, tiny_tables,
                                                      grid_file):
-    from distributed import Client, LocalCluster
+    from distributed import Client
     from training.search import SearchRunner, search
 
+    from guidance.daskcluster import local_cluster
+
     cfg = load_config(grid_file)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      host="127.0.0.1", dashboard_address=":0") as cluster, Client(cluster) as client:
+    with local_cluster(2) as cluster, Client(cluster) as client:
         res = search(parts["train"], parts["val"], tiny_tables, cfg.model, cfg.search,
                      SearchRunner(client=client))
         ran_on = client.run(os.getpid)

@@ -162,7 +162,9 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
     logging.getLogger("distributed").setLevel(logging.ERROR)  # no worker-restart chatter
     cluster = client = None
     try:
-        from distributed import Client, LocalCluster
+        from distributed import Client
+
+        from guidance.daskcluster import local_cluster
 
         if args.scheduler:
             client = Client(args.scheduler, timeout="20s")
@@ -171,8 +173,7 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
             # group, and only this process should act on it (cancel, keep the manifest)
             previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
             try:
-                cluster = LocalCluster(n_workers=args.local_workers, threads_per_worker=1,
-                                       processes=True, dashboard_address=":0")
+                cluster = local_cluster(args.local_workers)
             finally:
                 signal.signal(signal.SIGINT, previous)
             client = Client(cluster)

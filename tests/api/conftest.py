@@ -170,3 +170,27 @@ def learner(world) -> dict:
             "education_level": 12, "gpa": 7.37, "math_score": 8.13, "riasec_r": 0.61,
             "riasec_i": 0.42, "riasec_s": 0.27, "sex": "F", "prior_work_months": 3}
 
+
+def register_versions(tracking_uri: str, root, artifacts):  # noqa: ANN001, ANN201 - MlflowClient
+    """Versions 1 and 2 of ``MODEL_NAME`` in the MLflow registry at ``tracking_uri`` (the
+    bundles of ``artifacts``, each tagged with its sha256), alias champion = 1."""
+    import mlflow
+
+    from guidance import registry
+    from guidance.artifacts import sha256_file
+
+    client = registry.connect(tracking_uri)
+    exp = registry.ensure_experiment(client, root)
+    for version in ("1", "2"):
+        job = artifacts[version]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with mlflow.start_run(experiment_id=exp):
+                info = mlflow.pyfunc.log_model(
+                    name="model", python_model=registry.OutcomesPyfunc(),
+                    artifacts={"bundle": str(job), "metadata": str(job.with_suffix(".json"))},
+                    pip_requirements=["mlflow"])
+            mlflow.register_model(info.model_uri, MODEL_NAME,
+                                  tags={"sha256": sha256_file(job)})
+    client.set_registered_model_alias(MODEL_NAME, registry.CHAMPION, "1")
+    return client

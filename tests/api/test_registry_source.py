@@ -3,42 +3,18 @@
 from __future__ import annotations
 
 import time
-import warnings
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.api.conftest import MODEL_NAME, make_settings, wait_ready
+from tests.api.conftest import MODEL_NAME, make_settings, register_versions, wait_ready
 
 from guidance.api.app import create_app
-from guidance.artifacts import sha256_file
-
-
-def _register(tracking_uri: str, root, artifacts) -> object:  # noqa: ANN001
-    import mlflow
-
-    from guidance import registry
-
-    client = registry.connect(tracking_uri)
-    exp = registry.ensure_experiment(client, root)
-    for version in ("1", "2"):
-        job = artifacts[version]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with mlflow.start_run(experiment_id=exp):
-                info = mlflow.pyfunc.log_model(
-                    name="model", python_model=registry.OutcomesPyfunc(),
-                    artifacts={"bundle": str(job), "metadata": str(job.with_suffix(".json"))},
-                    pip_requirements=["mlflow"])
-            mlflow.register_model(info.model_uri, MODEL_NAME,
-                                  tags={"sha256": sha256_file(job)})
-    client.set_registered_model_alias(MODEL_NAME, registry.CHAMPION, "1")
-    return client
 
 
 @pytest.mark.filterwarnings("ignore")
 def test_serves_champion_and_follows_the_alias(seeded, tmp_path, artifacts, learner):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    client = _register(uri, tmp_path / "mlruns", artifacts)
+    client = register_versions(uri, tmp_path / "mlruns", artifacts)
     app = create_app(make_settings(tmp_path, seeded.url, None, mlflow_tracking_uri=uri))
     with TestClient(app) as api:
         wait_ready(api)

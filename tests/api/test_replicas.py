@@ -6,41 +6,17 @@ served by both; audit rows from both land in the one database."""
 from __future__ import annotations
 
 import time
-import warnings
 
 import httpx
 import pytest
 from sqlalchemy import select
-from tests.api.conftest import MODEL_NAME
+from tests.api.conftest import MODEL_NAME, register_versions
 from tests.api.server import Server
 from tests.api.test_demand import _valid_csv
 
 POLL = 0.5  # GUIDANCE_MODEL_POLL_SECONDS of both replicas
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.filterwarnings("ignore")]
-
-
-def _register(uri: str, root, artifacts):  # noqa: ANN001, ANN202 - MlflowClient
-    """Versions 1 and 2 in the registry (the bundles of ``artifacts``), champion = 1."""
-    import mlflow
-
-    from guidance import registry
-    from guidance.artifacts import sha256_file
-
-    client = registry.connect(uri)
-    exp = registry.ensure_experiment(client, root)
-    for version in ("1", "2"):
-        job = artifacts[version]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with mlflow.start_run(experiment_id=exp):
-                info = mlflow.pyfunc.log_model(
-                    name="model", python_model=registry.OutcomesPyfunc(),
-                    artifacts={"bundle": str(job), "metadata": str(job.with_suffix(".json"))},
-                    pip_requirements=["mlflow"])
-            mlflow.register_model(info.model_uri, MODEL_NAME, tags={"sha256": sha256_file(job)})
-    client.set_registered_model_alias(MODEL_NAME, registry.CHAMPION, "1")
-    return client
 
 
 def _replica(tmp_path, url: str, uri: str, name: str) -> Server:  # noqa: ANN001
@@ -74,7 +50,7 @@ def test_two_replicas_share_everything_that_matters(seeded, artifacts, world, le
     from guidance.store.audit import AUDIT
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    client = _register(uri, tmp_path / "mlruns", artifacts)
+    client = register_versions(uri, tmp_path / "mlruns", artifacts)
     a = _replica(tmp_path, seeded.url, uri, "a").start()
     try:
         b = _replica(tmp_path, seeded.url, uri, "b").start()

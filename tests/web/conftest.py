@@ -46,6 +46,46 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextmanager
+def web_server(tmp: Path, env: dict[str, str], *, ready: tuple[str, ...] = ("/readyz",),
+               timeout: float = 90.0) -> Iterator[str]:
+    """The real app (``tests.web.serve_app``) under uvicorn in a subprocess on a free port,
+    with ``env`` over the test defaults; yields its base URL once every path of ``ready``
+    answers 200 (the server log in the error otherwise); terminated on exit."""
+    import httpx
+
+    port = _free_port()
+    full = {**os.environ, "GUIDANCE_API_SECRET": "s", "GUIDANCE_VAR_DIR": str(tmp / "var"),
+            "OMP_NUM_THREADS": "1", "GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE": "100000",
+            "GUIDANCE_MLFLOW_TRACKING_URI": f"sqlite:///{tmp / 'mlflow.db'}", **env}
+    log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "tests.web.serve_app:create", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+         "--no-access-log"], cwd=REPO, env=full, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    t0 = time.monotonic()
+    try:
+        while True:
+            try:
+                if all(httpx.get(base + p, timeout=5).status_code == 200 for p in ready):
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() - t0 > timeout:
+                raise AssertionError("web test server not ready: "
+                                     + (tmp / "server.log").read_text()[-3000:])
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
 @pytest.fixture(scope="session")
 def live(world, artifacts, tmp_path_factory) -> Iterator[Live]:  # noqa: F811
     """One server for the whole web session (pages are read-only except feedback and
@@ -76,40 +116,12 @@ def live(world, artifacts, tmp_path_factory) -> Iterator[Live]:  # noqa: F811
     engine.dispose()
     model = tmp / "serving" / "guidance-outcomes-active.joblib"
     install_model(artifacts["1"], model)
-    port = _free_port()
-    env = {**os.environ, "GUIDANCE_DATABASE_URL": url, "GUIDANCE_MODEL_PATH": str(model),
-           "GUIDANCE_API_SECRET": "s", "GUIDANCE_VAR_DIR": str(tmp / "var"),
-           "GUIDANCE_MODEL_POLL_SECONDS": "0.5", "OMP_NUM_THREADS": "1",
-           "GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE": "100000",
-           "GUIDANCE_MLFLOW_TRACKING_URI": f"sqlite:///{tmp / 'mlflow.db'}"}
-    log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tests.web.serve_app:create", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-         "--no-access-log"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    t0 = time.monotonic()
-    while True:
-        try:
-            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() - t0 > 90:
-            proc.kill()
-            raise AssertionError("web test server not ready: "
-                                 + (tmp / "server.log").read_text()[-3000:])
-        time.sleep(0.1)
-    for path in ("/", "/counsellor", "/institution", "/admin"):  # compile the templates once
-        assert httpx.get(base + path, timeout=10).status_code == 200
-    yield Live(base, admin, counsellor, sorted(demand["period"].unique()), world,
-               inst_key, inst, other_key, other)
-    proc.terminate()
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with web_server(tmp, {"GUIDANCE_DATABASE_URL": url, "GUIDANCE_MODEL_PATH": str(model),
+                          "GUIDANCE_MODEL_POLL_SECONDS": "0.5"}) as base:
+        for path in ("/", "/counsellor", "/institution", "/admin"):  # compile templates once
+            assert httpx.get(base + path, timeout=10).status_code == 200
+        yield Live(base, admin, counsellor, sorted(demand["period"].unique()), world,
+                   inst_key, inst, other_key, other)
 
 
 @pytest.fixture(scope="session")

@@ -336,14 +336,8 @@ def stats_live(world, artifacts, world_dir, tmp_path_factory):  # noqa: ANN001, 
     """The real app under uvicorn (like ``live``) over its own database: the tiny world's
     catalogue, demand and tracer submissions (``load_demo``), model version 1 served. A
     server of its own so that the tracer data does not change the other pages' tests."""
-    import os
-    import subprocess
-    import sys
-    import time
-
-    import httpx
     from tests.api.conftest import install_model, newest_demand
-    from tests.web.conftest import REPO, _free_port
+    from tests.web.conftest import web_server
 
     from guidance.store.catalogue import load_catalogue
     from guidance.store.db import make_engine
@@ -361,38 +355,10 @@ def stats_live(world, artifacts, world_dir, tmp_path_factory):  # noqa: ANN001, 
     engine.dispose()
     model = tmp / "serving" / "guidance-outcomes-active.joblib"
     install_model(artifacts["1"], model)
-    port = _free_port()
-    env = {**os.environ, "GUIDANCE_DATABASE_URL": url, "GUIDANCE_MODEL_PATH": str(model),
-           "GUIDANCE_API_SECRET": "s", "GUIDANCE_VAR_DIR": str(tmp / "var"),
-           "OMP_NUM_THREADS": "1", "GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE": "100000",
-           "GUIDANCE_MLFLOW_TRACKING_URI": f"sqlite:///{tmp / 'mlflow.db'}"}
-    log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tests.web.serve_app:create", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-         "--no-access-log"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    t0 = time.monotonic()
-    try:
-        while True:  # ready (model served), and the first statistics bundle built
-            try:
-                if httpx.get(base + "/readyz", timeout=5).status_code == 200 and \
-                        httpx.get(base + "/api/v1/stats", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() - t0 > 120:
-                raise AssertionError("stats web server not ready: "
-                                     + (tmp / "server.log").read_text()[-3000:])
-            time.sleep(0.2)
+    with web_server(tmp, {"GUIDANCE_DATABASE_URL": url, "GUIDANCE_MODEL_PATH": str(model)},
+                    ready=("/readyz", "/api/v1/stats"), timeout=120) as base:
+        # ready once the model is served and the first statistics bundle is built
         yield SimpleNamespace(url=base, world=world)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def _api(base: str, path: str, **params) -> dict:  # noqa: ANN003

@@ -76,12 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="report_bench_") as tmp:
         data = Path(args.data) if args.data else Path(tmp) / "world"
         if not args.data:
-            t = time.perf_counter()
-            subprocess.run([sys.executable, "-c",
-                            "from guidance.world.generate import generate_world; "
-                            f"generate_world({str(data)!r}, seed={args.seed}, "
-                            f"scale={args.scale!r}, progress=False)"], check=True)
-            print(f"generate ({args.scale}, child process): {time.perf_counter() - t:.1f} s")
+            from _world import generate_in_child
+
+            generate_in_child(data, args.seed, args.scale)
         province = args.province
         if province is None:
             import pandas as pd

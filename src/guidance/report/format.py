@@ -1,8 +1,9 @@
 """Numbers, percentages, money and dates as the report shows them (Vietnamese first).
 
 Vietnamese form: ``1.234.567``, ``12,5%``, ``5,8 triệu đồng``, ``ngày 5 tháng 12 năm 2026``;
-English: ``1,234,567``, ``12.5%``, ``5.8 million VND``, ``5 December 2026``. The digit
-grouping is the recommender's (``recommend.reasons.num_vi`` / ``num_en``), not a second one.
+English: ``1,234,567``, ``12.5%``, ``5.8 million VND``, ``5 December 2026``. Numbers and
+percentages are the pages' (``web.charts.fmt_number`` / ``fmt_value``, themselves the
+recommender's digit grouping), not a second formatter.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from guidance.recommend.reasons import num_en, num_vi
+from guidance.web.charts import fmt_number, fmt_value
 
 EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
              "September", "October", "November", "December")
@@ -30,14 +31,14 @@ def number(x, lang: str, digits: int = 0) -> str:
     """A number with the language's grouping and decimal mark; '—' when missing."""
     if _missing(x):
         return "—"
-    return (num_vi if lang == "vi" else num_en)(float(x), digits)
+    return fmt_number(float(x), lang, digits)
 
 
 def percent(x, lang: str, digits: int = 0) -> str:
     """A published percentage (already ×100), e.g. ``72%`` / ``12,5%``."""
     if _missing(x):
         return "—"
-    return f"{number(x, lang, digits)}%"
+    return fmt_value(float(x), lang, "%", digits)
 
 
 def millions(vnd, lang: str) -> str:

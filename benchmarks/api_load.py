@@ -66,8 +66,9 @@ def launched(cmd: list[str], env: dict, log_path: Path, ready_url: str):  # noqa
     """Start a server in its own session, wait until ``ready_url`` answers 200 (printing the
     log's tail if it never does), yield it, and stop it whatever happens."""
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             try:
                 wait_http(ready_url, 180, proc)
@@ -100,8 +101,10 @@ async def closed_loop(url: str, path: str, payload: dict, seconds: float, conns:
     lat: list[float] = []
     errors = 0
     end = time.perf_counter() + seconds
-    async with httpx.AsyncClient(base_url=url, timeout=30,
-                                 limits=httpx.Limits(max_connections=conns)) as c:
+    async with httpx.AsyncClient(
+        base_url=url, timeout=30, limits=httpx.Limits(max_connections=conns)
+    ) as c:
+
         async def worker() -> None:
             nonlocal errors
             while time.perf_counter() < end:
@@ -113,16 +116,23 @@ async def closed_loop(url: str, path: str, payload: dict, seconds: float, conns:
         t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(conns)))
         dt = time.perf_counter() - t0
-    return {"rps": len(lat) / dt, "n": len(lat), "errors": errors, "p50_ms": pct(lat, 0.5),
-            "p99_ms": pct(lat, 0.99)}
+    return {
+        "rps": len(lat) / dt,
+        "n": len(lat),
+        "errors": errors,
+        "p50_ms": pct(lat, 0.5),
+        "p99_ms": pct(lat, 0.99),
+    }
 
 
 async def open_loop(url: str, path: str, payload: dict, seconds: float, rate: float) -> dict:
     """One request every 1/rate s whatever the latency: latency at a fixed load."""
     lat: list[float] = []
     codes: list[int] = []
-    async with httpx.AsyncClient(base_url=url, timeout=30,
-                                 limits=httpx.Limits(max_connections=256)) as c:
+    async with httpx.AsyncClient(
+        base_url=url, timeout=30, limits=httpx.Limits(max_connections=256)
+    ) as c:
+
         async def one() -> None:
             t = time.perf_counter()
             try:
@@ -140,9 +150,15 @@ async def open_loop(url: str, path: str, payload: dict, seconds: float, rate: fl
             tasks.append(asyncio.create_task(one()))
         await asyncio.gather(*tasks)
     tally = {str(k): codes.count(k) for k in sorted(set(codes)) if k != 200}  # 0: no answer
-    return {"rate": rate, "n": len(lat), "non_200": sum(c != 200 for c in codes),
-            "non_200_codes": tally, "p50_ms": pct(lat, 0.5), "p99_ms": pct(lat, 0.99),
-            "max_ms": pct(lat, 1.0)}
+    return {
+        "rate": rate,
+        "n": len(lat),
+        "non_200": sum(c != 200 for c in codes),
+        "non_200_codes": tally,
+        "p50_ms": pct(lat, 0.5),
+        "p99_ms": pct(lat, 0.99),
+        "max_ms": pct(lat, 1.0),
+    }
 
 
 def national_world(seed: int = 42) -> dict:
@@ -153,8 +169,9 @@ def national_world(seed: int = 42) -> dict:
     return {"programmes": prog, "provinces": prov, "occupations": occ, "demand": demand}
 
 
-PG_URL = os.environ.get("GUIDANCE_TEST_POSTGRES_URL",
-                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get(
+    "GUIDANCE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 @contextlib.contextmanager
@@ -199,8 +216,9 @@ def build(work: Path, scale: str, max_iter: int, url: str) -> dict:
     from guidance.world.generate import generate_world
 
     t0 = time.perf_counter()
-    generate_world(work / "world", seed=1, scale="demo" if scale == "national" else scale,
-                   progress=False)
+    generate_world(
+        work / "world", seed=1, scale="demo" if scale == "national" else scale, progress=False
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tables = load_dir(work / "world")
@@ -217,15 +235,26 @@ def build(work: Path, scale: str, max_iter: int, url: str) -> dict:
     periods = sorted(d["period"].unique())[-15:]
     load_demand(engine, d[d["period"].isin(periods)].reset_index(drop=True))
     engine.dispose()
-    print(f"built {scale} world, model and database in {time.perf_counter() - t0:.0f} s; "
-          f"{len(tables['programmes'])} offerings", file=sys.stderr)
+    print(
+        f"built {scale} world, model and database in {time.perf_counter() - t0:.0f} s; "
+        f"{len(tables['programmes'])} offerings",
+        file=sys.stderr,
+    )
     return {"tables": tables, "models": models, "job": job, "url": url}
 
 
 def learner(tables: dict) -> dict:
     home = str(tables["programmes"]["province_code"].value_counts().index[0])
-    return {"age": 18, "home_province_code": home, "education_level": 12, "gpa": 7.2,
-            "math_score": 7.0, "riasec_r": 0.7, "riasec_i": 0.4, "riasec_c": 0.3}
+    return {
+        "age": 18,
+        "home_province_code": home,
+        "education_level": 12,
+        "gpa": 7.2,
+        "math_score": 7.0,
+        "riasec_r": 0.7,
+        "riasec_i": 0.4,
+        "riasec_c": 0.3,
+    }
 
 
 def peer_payload(built: dict, profile: dict) -> dict:
@@ -249,9 +278,11 @@ def save_peer(built: dict, work: Path) -> Path:
     from guidance.registry import OutcomesPyfunc
 
     path = work / "peer_model"
-    mlflow.pyfunc.save_model(str(path), python_model=OutcomesPyfunc(),
-                             artifacts={"bundle": str(built["job"]),
-                                        "metadata": str(built["job"].with_suffix(".json"))})
+    mlflow.pyfunc.save_model(
+        str(path),
+        python_model=OutcomesPyfunc(),
+        artifacts={"bundle": str(built["job"]), "metadata": str(built["job"].with_suffix(".json"))},
+    )
     return path
 
 
@@ -268,39 +299,69 @@ def warm_up(url: str, path: str, payload: dict, workers: int, timeout: float = 1
         time.sleep(1)
 
 
-def run_ours(built: dict, work: Path, workers: int, payload: dict, args,  # noqa: ANN001
-             python: str = sys.executable, label: str = "ours") -> dict:
+def run_ours(
+    built: dict,
+    work: Path,
+    workers: int,
+    payload: dict,
+    args,  # noqa: ANN001
+    python: str = sys.executable,
+    label: str = "ours",
+) -> dict:
     port = free_port()
-    env = {**os.environ, "GUIDANCE_DATABASE_URL": built["url"],
-           "GUIDANCE_MODEL_PATH": str(built["job"]), "GUIDANCE_VAR_DIR": str(work / "var"),
-           "GUIDANCE_API_SECRET": "bench", "GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE": "10000000",
-           "GUIDANCE_MAX_CONCURRENCY": "256"}
+    env = {
+        **os.environ,
+        "GUIDANCE_DATABASE_URL": built["url"],
+        "GUIDANCE_MODEL_PATH": str(built["job"]),
+        "GUIDANCE_VAR_DIR": str(work / "var"),
+        "GUIDANCE_API_SECRET": "bench",
+        "GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE": "10000000",
+        "GUIDANCE_MAX_CONCURRENCY": "256",
+    }
     url = f"http://127.0.0.1:{port}"
-    cmd = [python, "-m", "guidance", "serve", "--port", str(port), "--workers",
-           str(workers)]
+    cmd = [python, "-m", "guidance", "serve", "--port", str(port), "--workers", str(workers)]
     with launched(cmd, env, work / f"{label}-{workers}.log", url + "/readyz"):
         time.sleep(2 if workers == 1 else 5)  # let every worker load its model
         path = "/api/v1/recommendations"
         warm_up(url, path, payload, workers)
-        return {"load_average_1min_before": os.getloadavg()[0],
-                "throughput": asyncio.run(closed_loop(url, path, payload, args.seconds,
-                                                      args.connections)),
-                "fixed_rate": asyncio.run(open_loop(url, path, payload, args.seconds,
-                                                    args.rate))}
+        return {
+            "load_average_1min_before": os.getloadavg()[0],
+            "throughput": asyncio.run(
+                closed_loop(url, path, payload, args.seconds, args.connections)
+            ),
+            "fixed_rate": asyncio.run(open_loop(url, path, payload, args.seconds, args.rate)),
+        }
 
 
 def run_peer(model_path: Path, work: Path, payload: dict, args) -> dict:  # noqa: ANN001
     port = free_port()
     mlflow_bin = str(Path(sys.executable).with_name("mlflow"))
-    cmd = [mlflow_bin, "models", "serve", "-m", str(model_path), "--env-manager", "local",
-           "-h", "127.0.0.1", "-p", str(port)]
-    env = {**os.environ, "OMP_NUM_THREADS": "1",  # it runs `uvicorn`
-           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    cmd = [
+        mlflow_bin,
+        "models",
+        "serve",
+        "-m",
+        str(model_path),
+        "--env-manager",
+        "local",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+    ]
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",  # it runs `uvicorn`
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
     url = f"http://127.0.0.1:{port}"
     with launched(cmd, env, work / "peer.log", url + "/ping"):
         asyncio.run(closed_loop(url, "/invocations", payload, 2, 4))
-        return {"throughput": asyncio.run(closed_loop(url, "/invocations", payload,
-                                                      args.seconds, args.connections))}
+        return {
+            "throughput": asyncio.run(
+                closed_loop(url, "/invocations", payload, args.seconds, args.connections)
+            )
+        }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -314,12 +375,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-peer", action="store_true")
     p.add_argument("--json", default=None, help="write the figures here")
     p.add_argument("--database", default="sqlite", choices=["sqlite", "postgresql"])
-    p.add_argument("--baseline-python", default=None,
-                   help="also serve with this interpreter (an older checkout's venv)")
+    p.add_argument(
+        "--baseline-python",
+        default=None,
+        help="also serve with this interpreter (an older checkout's venv)",
+    )
     args = p.parse_args(argv)
     results: dict = {"scale": args.scale, "seconds": args.seconds, "database": args.database}
-    with tempfile.TemporaryDirectory(prefix="api-load-") as tmp, \
-            database(args.database, Path(tmp)) as url:
+    with (
+        tempfile.TemporaryDirectory(prefix="api-load-") as tmp,
+        database(args.database, Path(tmp)) as url,
+    ):
         work = Path(tmp)
         built = build(work, args.scale, args.max_iter, url)
         profile = learner(built["tables"])
@@ -332,23 +398,28 @@ def main(argv: list[str] | None = None) -> int:
                 r = run_ours(built, work, w, payload, args, python=python, label=label)
                 results[f"{label}_{w}w"] = r
                 t, f = r["throughput"], r["fixed_rate"]
-                print(f"{label} {w} worker(s), {args.database}: {t['rps']:.1f} req/s "
-                      f"(p50 {t['p50_ms']:.1f} ms, p99 {t['p99_ms']:.1f} ms, "
-                      f"{t['errors']} errors); at {f['rate']:g} req/s: "
-                      f"p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms, "
-                      f"{f['non_200']} non-200 of {f['n']} {f['non_200_codes'] or ''}; "
-                      f"load average before {r['load_average_1min_before']:.1f}", flush=True)
+                print(
+                    f"{label} {w} worker(s), {args.database}: {t['rps']:.1f} req/s "
+                    f"(p50 {t['p50_ms']:.1f} ms, p99 {t['p99_ms']:.1f} ms, "
+                    f"{t['errors']} errors); at {f['rate']:g} req/s: "
+                    f"p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms, "
+                    f"{f['non_200']} non-200 of {f['n']} {f['non_200_codes'] or ''}; "
+                    f"load average before {r['load_average_1min_before']:.1f}",
+                    flush=True,
+                )
         if not args.no_peer:
             pp = peer_payload(built, profile)
             rows = len(pp["dataframe_split"]["data"])
             r = run_peer(save_peer(built, work), work, pp, args)
             results["peer_mlflow"] = {**r, "rows_per_request": rows}
             t = r["throughput"]
-            print(f"peer mlflow models serve ({rows} rows/request): {t['rps']:.1f} req/s "
-                  f"(p50 {t['p50_ms']:.1f} ms, p99 {t['p99_ms']:.1f} ms, "
-                  f"{t['errors']} errors)", flush=True)
-            ours = max(v["throughput"]["rps"] for k, v in results.items()
-                       if k.startswith("ours_"))
+            print(
+                f"peer mlflow models serve ({rows} rows/request): {t['rps']:.1f} req/s "
+                f"(p50 {t['p50_ms']:.1f} ms, p99 {t['p99_ms']:.1f} ms, "
+                f"{t['errors']} errors)",
+                flush=True,
+            )
+            ours = max(v["throughput"]["rps"] for k, v in results.items() if k.startswith("ours_"))
             print(f"ratio ours/peer: {ours / t['rps']:.2f}x (target >= 3x)", flush=True)
     results["when"] = time.strftime("%Y-%m-%d %H:%M:%S")
     results["load_average"] = os.getloadavg()

@@ -65,9 +65,11 @@ def main(argv: list[str] | None = None) -> int:
         oracle_load, oracle_rate = _oracle_speed(out)
     print(f"scale={s.scale} seed={s.seed} format={s.fmt}")
     print(f"wall_time_s={wall:.1f}")
-    print(f"peak_rss_mb_generate={rss_generate:.0f} "
-          f"peak_rss_mb_self={_peak_mb(resource.RUSAGE_SELF):.0f} "
-          f"peak_rss_mb_children={_peak_mb(resource.RUSAGE_CHILDREN):.0f}")
+    print(
+        f"peak_rss_mb_generate={rss_generate:.0f} "
+        f"peak_rss_mb_self={_peak_mb(resource.RUSAGE_SELF):.0f} "
+        f"peak_rss_mb_children={_peak_mb(resource.RUSAGE_CHILDREN):.0f}"
+    )
     print(f"oracle_from_dir_s={oracle_load:.1f} oracle_pairs_per_s={oracle_rate:.0f}")
     print(f"files_mb={size_mb:.1f}")
     for k, v in s.sizes.items():

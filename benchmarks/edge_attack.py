@@ -60,8 +60,17 @@ def attack_once(url: str, args: argparse.Namespace) -> dict:
     with httpx.Client(base_url=url, timeout=30) as probe:
         probe.get("/healthz")  # the probe's connection is open before the attack
         attacker = subprocess.Popen(
-            [sys.executable, "-c", ATTACK, url + "/api/v1/recommendations",
-             str(args.concurrent), str(args.waves)], stdout=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-c",
+                ATTACK,
+                url + "/api/v1/recommendations",
+                str(args.concurrent),
+                str(args.waves),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         lat: list[float] = []
         try:
             time.sleep(0.5)
@@ -78,9 +87,13 @@ def attack_once(url: str, args: argparse.Namespace) -> dict:
                 attacker.kill()
                 attacker.wait(10)
     lat.sort()
-    return {"probes": len(lat), "p50_ms": statistics.median(lat) * 1e3,
-            "p99_ms": lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1e3,
-            "max_ms": lat[-1] * 1e3, "attack": dict(Counter(json.loads(out)))}
+    return {
+        "probes": len(lat),
+        "p50_ms": statistics.median(lat) * 1e3,
+        "p99_ms": lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1e3,
+        "max_ms": lat[-1] * 1e3,
+        "attack": dict(Counter(json.loads(out))),
+    }
 
 
 def own_database(python: str, work: Path, label: str) -> str:
@@ -89,8 +102,9 @@ def own_database(python: str, work: Path, label: str) -> str:
     url = f"sqlite:///{work / f'{label}.db'}"
     env = {**os.environ, "GUIDANCE_DATABASE_URL": url}
     for cmd in (["db", "upgrade"], ["db", "load", str(work / "world")]):
-        subprocess.run([python, "-m", "guidance", *cmd], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [python, "-m", "guidance", *cmd], env=env, check=True, stdout=subprocess.DEVNULL
+        )
     return url
 
 
@@ -98,10 +112,14 @@ def run(built: dict, work: Path, args: argparse.Namespace, python: str, label: s
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     db_url = built["url"] if python == sys.executable else own_database(python, work, label)
-    env = {**os.environ, "GUIDANCE_DATABASE_URL": db_url,
-           "GUIDANCE_MODEL_PATH": str(built["job"]), "GUIDANCE_VAR_DIR": str(work / "var"),
-           "GUIDANCE_API_SECRET": "bench",
-           "GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE": str(args.public_per_minute)}
+    env = {
+        **os.environ,
+        "GUIDANCE_DATABASE_URL": db_url,
+        "GUIDANCE_MODEL_PATH": str(built["job"]),
+        "GUIDANCE_VAR_DIR": str(work / "var"),
+        "GUIDANCE_API_SECRET": "bench",
+        "GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE": str(args.public_per_minute),
+    }
     cmd = [python, "-m", "guidance", "serve", "--port", str(port)]
     out = []
     with launched(cmd, env, work / f"{label}.log", url + "/readyz"):
@@ -109,9 +127,12 @@ def run(built: dict, work: Path, args: argparse.Namespace, python: str, label: s
         for i in range(args.repeat):
             r = attack_once(url, args)
             r["load_average_1min"] = round(os.getloadavg()[0], 2)
-            print(f"{label} run {i + 1}: /healthz p50 {r['p50_ms']:.1f} ms, p99 "
-                  f"{r['p99_ms']:.1f} ms, max {r['max_ms']:.1f} ms over {r['probes']} probes; "
-                  f"attack {r['attack']}; load {r['load_average_1min']}", flush=True)
+            print(
+                f"{label} run {i + 1}: /healthz p50 {r['p50_ms']:.1f} ms, p99 "
+                f"{r['p99_ms']:.1f} ms, max {r['max_ms']:.1f} ms over {r['probes']} probes; "
+                f"attack {r['attack']}; load {r['load_average_1min']}",
+                flush=True,
+            )
             out.append(r)
             time.sleep(61 if i + 1 < args.repeat else 0)  # the public allowance refills
     return out

@@ -25,14 +25,22 @@ REPO = Path(__file__).resolve().parents[1]
 def make_postings(shared: Path, n: int, seed: int = 0) -> pd.DataFrame:
     """n postings in the unified layout, built from the real ones."""
     real = shared / "real" / "vn_job_postings_2025"
-    u = pd.read_csv(real / "careerviet_topcv_vietnamworks_unified.csv", dtype=str,
-                    keep_default_na=False)
+    u = pd.read_csv(
+        real / "careerviet_topcv_vietnamworks_unified.csv", dtype=str, keep_default_na=False
+    )
     it = pd.read_csv(real / "itviec_clean.csv", dtype=str, keep_default_na=False)
-    it_u = pd.DataFrame({"source": "itviec", "job_id": [f"itv{i}" for i in range(len(it))],
-                         "title": it["job_names"], "company": it["company_names"],
-                         "salary_text": it["salaries"], "location": it["city"],
-                         "industry": it["domain_arr"],
-                         "skills": it["position_names"] + " | " + it["array_skills"]})
+    it_u = pd.DataFrame(
+        {
+            "source": "itviec",
+            "job_id": [f"itv{i}" for i in range(len(it))],
+            "title": it["job_names"],
+            "company": it["company_names"],
+            "salary_text": it["salaries"],
+            "location": it["city"],
+            "industry": it["domain_arr"],
+            "skills": it["position_names"] + " | " + it["array_skills"],
+        }
+    )
     base = pd.concat([u, it_u], ignore_index=True).fillna("")
     rng = np.random.default_rng(seed)
     reps = []
@@ -69,11 +77,15 @@ def main(argv: list[str] | None = None) -> int:
         res = ingest_postings([path], "2025-12", Path(tmp) / "out")
         wall = time.perf_counter() - t0
     c = res.counts
-    print(f"ingested {c['postings_read']} postings in {wall:.2f} s "
-          f"(kept {c['postings_kept']}, unclassified {c['unclassified']}, "
-          f"demand rows {c['demand_rows']}, valid={not res.validation_errors})")
-    print(f"(scikit-learn/pandas imports before that: {t_import:.2f} s; the classifier fit "
-          "is inside the ingest time)")
+    print(
+        f"ingested {c['postings_read']} postings in {wall:.2f} s "
+        f"(kept {c['postings_kept']}, unclassified {c['unclassified']}, "
+        f"demand rows {c['demand_rows']}, valid={not res.validation_errors})"
+    )
+    print(
+        f"(scikit-learn/pandas imports before that: {t_import:.2f} s; the classifier fit "
+        "is inside the ingest time)"
+    )
     return 0 if wall <= 10 else 1
 
 

@@ -37,8 +37,11 @@ def dev_cross_validation(dev: pd.DataFrame, folds: int = 5, seed: int = 0):
     true_scores, all_scores = [], []
     for tr, te in KFold(folds, shuffle=True, random_state=seed).split(dev):
         clf = PostingClassifier().fit(dev.iloc[tr])
-        X = frame(dev["title"].iloc[te].tolist(), dev["industry"].iloc[te].tolist(),
-                  dev["skills_excerpt"].iloc[te].tolist())
+        X = frame(
+            dev["title"].iloc[te].tolist(),
+            dev["industry"].iloc[te].tolist(),
+            dev["skills_excerpt"].iloc[te].tolist(),
+        )
         s = clf.pipeline_.decision_function(X)
         codes[te] = clf.classes_[s.argmax(axis=1)]
         idx = {c: i for i, c in enumerate(clf.classes_)}
@@ -80,25 +83,37 @@ def score_table(y: np.ndarray, pred: np.ndarray, covered: np.ndarray) -> dict[st
     return {
         "acc4": float((pred == y).mean()),
         "acc2": float((pd.Series(pred).str[:2] == pd.Series(y).str[:2]).mean()),
-        "macro_f1_4": float(f1_score(y, pred, labels=sorted(set(y)), average="macro",
-                                     zero_division=0)),
+        "macro_f1_4": float(
+            f1_score(y, pred, labels=sorted(set(y)), average="macro", zero_division=0)
+        ),
         "coverage": float(covered.mean()),
         "acc4_covered": float((pred[covered] == y[covered]).mean()) if covered.any() else 0.0,
-        "acc2_covered": float((pd.Series(pred[covered]).str[:2]
-                               == pd.Series(y[covered]).str[:2]).mean()) if covered.any() else 0.0,
+        "acc2_covered": float(
+            (pd.Series(pred[covered]).str[:2] == pd.Series(y[covered]).str[:2]).mean()
+        )
+        if covered.any()
+        else 0.0,
     }
 
 
 _IT_INDUSTRY = r"CNTT|IT -|Phần Mềm|Phần mềm|Hệ thống CNTT|Viễn thông|Internet"
-_MAIN_DRAW = {("careerviet", "it"): 55, ("careerviet", "other"): 55, ("topcv", "it"): 60,
-              ("topcv", "other"): 60, ("vietnamworks", "it"): 55, ("vietnamworks", "other"): 55,
-              ("itviec", "all"): 90}
+_MAIN_DRAW = {
+    ("careerviet", "it"): 55,
+    ("careerviet", "other"): 55,
+    ("topcv", "it"): 60,
+    ("topcv", "other"): 60,
+    ("vietnamworks", "it"): 55,
+    ("vietnamworks", "other"): 55,
+    ("itviec", "all"): 90,
+}
 _TOPUP = {  # folded-title pattern, number drawn (99 = all)
     "acc": (r"ke toan|accountant|kiem toan|accounting|auditor", 99),
     "sales": (r"kinh doanh|sales|ban hang|tu van vien", 20),
     "mkt": (r"marketing|content|seo|truyen thong", 12),
-    "eng": (r"ky su (?:co khi|dien|xay dung|ket cau|san xuat|qa|qc)|mechanical|civil|electrical",
-            99),
+    "eng": (
+        r"ky su (?:co khi|dien|xay dung|ket cau|san xuat|qa|qc)|mechanical|civil|electrical",
+        99,
+    ),
     "work": (r"cong nhan|lao dong|\btho\b|operator|van hanh may|may mac", 99),
     "hr": (r"nhan su|hanh chinh|tuyen dung|\bhr\b", 10),
     "teach": (r"giao vien|teacher|giang vien|tro giang", 12),
@@ -124,15 +139,29 @@ def draw_labelled_sample(shared) -> pd.DataFrame:
     real = Path(shared) / "real" / "vn_job_postings_2025"
     u = pd.read_csv(real / "careerviet_topcv_vietnamworks_unified.csv", dtype=str)
     it = pd.read_csv(real / "itviec_clean.csv", dtype=str)
-    rows = [dict(source=r.source, job_id=r.job_id, title=r.title, company=r.company,
-                 industry=r.industry if isinstance(r.industry, str) else "")
-            for r in u.itertuples()]
+    rows = [
+        dict(
+            source=r.source,
+            job_id=r.job_id,
+            title=r.title,
+            company=r.company,
+            industry=r.industry if isinstance(r.industry, str) else "",
+        )
+        for r in u.itertuples()
+    ]
     for r in it.itertuples():
-        key = "|".join(str(x) for x in (r.job_names, r.company_names, r.locate_names,
-                                        r.post_dates_formatted))
-        rows.append(dict(source="itviec", job_id=hashlib.sha1(key.encode()).hexdigest()[:12],
-                         title=r.job_names, company=r.company_names,
-                         industry=r.domain_arr if isinstance(r.domain_arr, str) else ""))
+        key = "|".join(
+            str(x) for x in (r.job_names, r.company_names, r.locate_names, r.post_dates_formatted)
+        )
+        rows.append(
+            dict(
+                source="itviec",
+                job_id=hashlib.sha1(key.encode()).hexdigest()[:12],
+                title=r.job_names,
+                company=r.company_names,
+                industry=r.domain_arr if isinstance(r.domain_arr, str) else "",
+            )
+        )
     df = pd.DataFrame(rows)
     df["k"] = df["title"].map(fold) + "|" + df["company"].map(fold)
     df = df.drop_duplicates("k").drop_duplicates(["source", "job_id"])
@@ -140,8 +169,10 @@ def draw_labelled_sample(shared) -> pd.DataFrame:
     df["stratum"] = np.where(first.str.contains(_IT_INDUSTRY), "it", "other")
     df.loc[df["source"] == "itviec", "stratum"] = "all"
     rng = np.random.default_rng(20251221)
-    parts = [g.iloc[rng.choice(len(g), _MAIN_DRAW[key], replace=False)]
-             for key, g in df.groupby(["source", "stratum"])]
+    parts = [
+        g.iloc[rng.choice(len(g), _MAIN_DRAW[key], replace=False)]
+        for key, g in df.groupby(["source", "stratum"])
+    ]
     main = pd.concat(parts)
     main["split"] = _held_out(main, rng)
     # top-up of non-IT titles from the unified file
@@ -153,8 +184,11 @@ def draw_labelled_sample(shared) -> pd.DataFrame:
     taken: set[str] = set()
     picks = []
     for name, (pat, n) in _TOPUP.items():
-        m = (t.str.contains(pat) & ~t.str.contains(r"phan mem|software|\bit\b|cntt|developer")
-             & ~rest["job_id"].isin(taken))
+        m = (
+            t.str.contains(pat)
+            & ~t.str.contains(r"phan mem|software|\bit\b|cntt|developer")
+            & ~rest["job_id"].isin(taken)
+        )
         g = rest[m]
         g = g.iloc[rng2.choice(len(g), min(n, len(g)), replace=False)]
         taken |= set(g["job_id"])
@@ -171,8 +205,11 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--heldout", action="store_true", help="score the held-out split")
-    ap.add_argument("--check-draw", action="store_true",
-                    help="redo the seeded draw and compare with the shipped labels")
+    ap.add_argument(
+        "--check-draw",
+        action="store_true",
+        help="redo the seeded draw and compare with the shipped labels",
+    )
     ap.add_argument("--shared", default=None, help="the shared/ folder (default: beside the repo)")
     args = ap.parse_args(argv)
     labels = load_labels()
@@ -182,8 +219,12 @@ def main(argv: list[str] | None = None) -> int:
         shared = args.shared or Path(__file__).resolve().parents[1].parent / "shared"
         drawn = draw_labelled_sample(shared)
         key = ["source", "job_id", "stratum", "split"]
-        same = (drawn[key].sort_values(key).reset_index(drop=True)
-                .equals(labels[key].sort_values(key).reset_index(drop=True)))
+        same = (
+            drawn[key]
+            .sort_values(key)
+            .reset_index(drop=True)
+            .equals(labels[key].sort_values(key).reset_index(drop=True))
+        )
         print(f"redrawn {len(drawn)} postings; identical to the shipped labels: {same}")
         return 0 if same else 1
     dev = labels[labels["split"] == "dev"].reset_index(drop=True)
@@ -203,30 +244,40 @@ def main(argv: list[str] | None = None) -> int:
 
     held = labels[labels["split"] == "heldout"].reset_index(drop=True)
     clf = PostingClassifier().fit(dev)
-    pred, cconf = clf.predict(held["title"].tolist(), held["industry"].tolist(),
-                              held["skills_excerpt"].tolist())
+    pred, cconf = clf.predict(
+        held["title"].tolist(), held["industry"].tolist(), held["skills_excerpt"].tolist()
+    )
     yh = held["isco_code"].to_numpy()
     kw = np.array([keyword_code(t) or "none" for t in held["title"]], dtype=object)
     rows = {
-        f"classifier (threshold {DEFAULT_MIN_CONFIDENCE:.2f}, T={TEMPERATURE:.2f})":
-            score_table(yh, pred, cconf >= DEFAULT_MIN_CONFIDENCE),
+        f"classifier (threshold {DEFAULT_MIN_CONFIDENCE:.2f}, T={TEMPERATURE:.2f})": score_table(
+            yh, pred, cconf >= DEFAULT_MIN_CONFIDENCE
+        ),
         "classifier, no threshold": score_table(yh, pred, np.ones(len(yh), bool)),
         "keyword rules (lexicon)": score_table(yh, kw, kw != "none"),
     }
-    print(f"\nheld-out: {len(held)} postings "
-          f"({', '.join(f'{k} {v}' for k, v in held['source'].value_counts().items())})")
-    print("| method | top-1 acc (4-digit) | top-1 acc (2-digit) | macro-F1 (4-digit) | coverage "
-          "| acc (4-digit) on covered | acc (2-digit) on covered |")
+    print(
+        f"\nheld-out: {len(held)} postings "
+        f"({', '.join(f'{k} {v}' for k, v in held['source'].value_counts().items())})"
+    )
+    print(
+        "| method | top-1 acc (4-digit) | top-1 acc (2-digit) | macro-F1 (4-digit) | coverage "
+        "| acc (4-digit) on covered | acc (2-digit) on covered |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name, r in rows.items():
-        print(f"| {name} | {r['acc4']:.1%} | {r['acc2']:.1%} | {r['macro_f1_4']:.3f} | "
-              f"{r['coverage']:.1%} | {r['acc4_covered']:.1%} | {r['acc2_covered']:.1%} |")
+        print(
+            f"| {name} | {r['acc4']:.1%} | {r['acc2']:.1%} | {r['macro_f1_4']:.3f} | "
+            f"{r['coverage']:.1%} | {r['acc4_covered']:.1%} | {r['acc2_covered']:.1%} |"
+        )
     print("\nby source (classifier at threshold):")
     for src, g in held.groupby("source"):
         m = held.index.isin(g.index)
         r = score_table(yh[m], pred[m], cconf[m] >= DEFAULT_MIN_CONFIDENCE)
-        print(f"  {src:13s} n={m.sum():3d} acc4={r['acc4']:.1%} acc2={r['acc2']:.1%} "
-              f"coverage={r['coverage']:.1%}")
+        print(
+            f"  {src:13s} n={m.sum():3d} acc4={r['acc4']:.1%} acc2={r['acc2']:.1%} "
+            f"coverage={r['coverage']:.1%}"
+        )
     return 0
 
 

@@ -48,8 +48,10 @@ def demo_models(demo: Path, max_iter: int | None):
     parts = split_pairs(tables, cfg)
     t = time.perf_counter()
     models, _ = fit_models(parts["train"], parts["val"], tables, cfg.model)
-    print(f"trained demo models in {time.perf_counter() - t:.1f} s "
-          f"(iterations {models.iterations})", file=sys.stderr)
+    print(
+        f"trained demo models in {time.perf_counter() - t:.1f} s (iterations {models.iterations})",
+        file=sys.stderr,
+    )
     return models, tables, parts["test"]
 
 
@@ -61,8 +63,17 @@ def national_tables(seed: int = 42):
 
     w = build_world(seed, "national")
     prog = w.catalogue.programmes[PROGRAMME_COLUMNS].copy()
-    for c in ("programme_id", "programme_code", "field_code", "institution_id",
-              "province_code", "target_occupations", "predecessor_id", "level", "mode"):
+    for c in (
+        "programme_id",
+        "programme_code",
+        "field_code",
+        "institution_id",
+        "province_code",
+        "target_occupations",
+        "predecessor_id",
+        "level",
+        "mode",
+    ):
         prog[c] = prog[c].astype("str").where(prog[c].notna(), None)
     for c in ("duration_months", "tuition_vnd_per_year", "min_education", "capacity"):
         prog[c] = pd.to_numeric(prog[c]).astype("Int64")
@@ -77,8 +88,14 @@ def learners_from(test, n: int, seed: int = 0) -> list[dict]:
     rows = test.sample(n=min(n, len(test)), random_state=seed)
     out = []
     for r in rows.to_dict("records"):
-        d = {k: (None if r.get(k) is None or (isinstance(r.get(k), float) and np.isnan(r[k]))
-                 else r[k]) for k in LEARNER_COLUMNS}
+        d = {
+            k: (
+                None
+                if r.get(k) is None or (isinstance(r.get(k), float) and np.isnan(r[k]))
+                else r[k]
+            )
+            for k in LEARNER_COLUMNS
+        }
         d = {k: (v.item() if hasattr(v, "item") else v) for k, v in d.items()}
         out.append({k: v for k, v in d.items() if v is not None})
     return out
@@ -94,9 +111,13 @@ def time_requests(rec, learners: list[dict], k: int = 10, prefs: dict | None = N
         totals.append(1e3 * (time.perf_counter() - t))
         parts.append({**r.timings_ms, "n_eligible": r.n_eligible, "n_scored": r.n_scored})
     keys = [k for k in parts[0] if k != "total_ms"]
-    return {"p50_ms": float(np.percentile(totals, 50)), "p99_ms": float(np.percentile(totals, 99)),
-            "mean_ms": float(np.mean(totals)), "n": len(totals),
-            "median_parts": {k: float(np.median([p[k] for p in parts])) for k in keys}}
+    return {
+        "p50_ms": float(np.percentile(totals, 50)),
+        "p99_ms": float(np.percentile(totals, 99)),
+        "mean_ms": float(np.mean(totals)),
+        "n": len(totals),
+        "median_parts": {k: float(np.median([p[k] for p in parts])) for k in keys},
+    }
 
 
 def agreement(rec, learners: list[dict], k: int = 10) -> dict:
@@ -108,8 +129,11 @@ def agreement(rec, learners: list[dict], k: int = 10) -> dict:
         if a and b:
             top1.append(a[0] == b[0])
             jac.append(len(set(a) & set(b)) / len(set(a) | set(b)))
-    return {"top1_agreement": float(np.mean(top1)), "topk_jaccard": float(np.mean(jac)),
-            "n": len(top1)}
+    return {
+        "top1_agreement": float(np.mean(top1)),
+        "topk_jaccard": float(np.mean(jac)),
+        "n": len(top1),
+    }
 
 
 def batch_rate(rec, learners: list[dict], k: int = 10) -> dict:
@@ -118,8 +142,12 @@ def batch_rate(rec, learners: list[dict], k: int = 10) -> dict:
         rec.recommend(p, {}, k=k, explain=False)
     sec = time.perf_counter() - t
     per = sec / len(learners)
-    return {"learners": len(learners), "seconds": sec, "ms_per_learner": 1e3 * per,
-            "projected_10k_minutes_1_core": 10_000 * per / 60}
+    return {
+        "learners": len(learners),
+        "seconds": sec,
+        "ms_per_learner": 1e3 * per,
+        "projected_10k_minutes_1_core": 10_000 * per / 60,
+    }
 
 
 def main(argv=None) -> int:
@@ -147,15 +175,29 @@ def main(argv=None) -> int:
         models, tables, test = demo_models(demo, args.max_iter)
         learners = learners_from(test, args.learners)
         kw = {} if args.shortlist is None else {"shortlist": args.shortlist}
-        rec = Recommender(models, tables["programmes"], tables["provinces"],
-                          tables["occupations"], tables["demand"], model_version="bench", **kw)
+        rec = Recommender(
+            models,
+            tables["programmes"],
+            tables["provinces"],
+            tables["occupations"],
+            tables["demand"],
+            model_version="bench",
+            **kw,
+        )
         res["scorer"] = rec.scorer.name
         res["shortlist"] = rec.shortlist
         res["demo"] = {"offerings": len(rec.cat), **time_requests(rec, learners)}
         res["demo"]["pipeline_scorer"] = time_requests(
-            Recommender(models, tables["programmes"], tables["provinces"],
-                        tables["occupations"], model_version="bench", scorer="pipeline"),
-            learners[:50])
+            Recommender(
+                models,
+                tables["programmes"],
+                tables["provinces"],
+                tables["occupations"],
+                model_version="bench",
+                scorer="pipeline",
+            ),
+            learners[:50],
+        )
         res["demo"]["agreement_vs_all"] = agreement(rec, learners[: args.agreement])
         print(json.dumps(res, indent=2), file=sys.stderr)
         if not args.no_national:
@@ -168,9 +210,12 @@ def main(argv=None) -> int:
             del demand
             gc.collect()
             build_s = time.perf_counter() - t
-            res["national"] = {"offerings": len(nat.cat), "build_seconds": build_s,
-                               "rss_mb_process": rss_mb(),
-                               "rss_mb_added_by_catalogue_and_demand": rss_mb() - before}
+            res["national"] = {
+                "offerings": len(nat.cat),
+                "build_seconds": build_s,
+                "rss_mb_process": rss_mb(),
+                "rss_mb_added_by_catalogue_and_demand": rss_mb() - before,
+            }
             res["national"].update(time_requests(nat, learners))
             res["national"]["agreement_vs_all"] = agreement(nat, learners[: args.agreement])
             many = (learners * (args.batch // max(len(learners), 1) + 1))[: args.batch]

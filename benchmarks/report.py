@@ -62,9 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", default=None, help="an existing data directory (skips generation)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--year", type=int, default=None, help="default: the newest cohort")
-    ap.add_argument("--province", default=None,
-                    help="province of the provincial report (default: the one with the most "
-                         "graduates)")
+    ap.add_argument(
+        "--province",
+        default=None,
+        help="province of the provincial report (default: the one with the most graduates)",
+    )
     ap.add_argument("--formats", default="pdf,html", help="comma-separated: pdf, html")
     ap.add_argument("--one", nargs=3, metavar=("DATA", "PROVINCE", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -86,14 +88,20 @@ def main(argv: list[str] | None = None) -> int:
             from guidance.contract import table_files
 
             files = table_files(data)
-            prog = pd.concat([pd.read_csv(f, dtype=str, usecols=["province_code"])
-                              if f.suffix == ".csv" else
-                              pd.read_parquet(f, columns=["province_code"])
-                              for f in files["programmes"]])
+            prog = pd.concat(
+                [
+                    pd.read_csv(f, dtype=str, usecols=["province_code"])
+                    if f.suffix == ".csv"
+                    else pd.read_parquet(f, columns=["province_code"])
+                    for f in files["programmes"]
+                ]
+            )
             province = str(prog["province_code"].value_counts().index[0])
         print(f"world: {data}; provincial report: province {province}")
-        print(f"{'report':<22}{'load':>8}{'stats':>8}{'content':>9}{'render':>8}"
-              f"{'total':>8}{'w/o stats':>10}{'peak RSS':>10}{'size':>10}")
+        print(
+            f"{'report':<22}{'load':>8}{'stats':>8}{'content':>9}{'render':>8}"
+            f"{'total':>8}{'w/o stats':>10}{'peak RSS':>10}{'size':>10}"
+        )
         for scope in ("-", province):
             for ext in [f".{f.strip()}" for f in args.formats.split(",")]:
                 out = Path(tmp) / f"report-{scope}{ext}"
@@ -107,13 +115,17 @@ def main(argv: list[str] | None = None) -> int:
                 s = got["stages"]
                 total = sum(s.values())
                 name = f"{'national' if scope == '-' else 'province ' + scope} {ext[1:]}"
-                print(f"{name:<22}{s['load_dir']:>7.1f}s{s['stats_build']:>7.1f}s"
-                      f"{s['content']:>8.1f}s{s['render_write']:>7.1f}s{total:>7.1f}s"
-                      f"{total - s['stats_build'] - s['load_dir']:>9.1f}s"
-                      f"{got['peak_mb']:>8.0f}MB{got['bytes'] / 1024:>8.0f}KB"
-                      f"   (process wall {wall:.1f} s, year {got['year']})")
-    print("total = load + stats build + content + render/write (the command's work); "
-          "'w/o stats' = content + render/write from a built bundle")
+                print(
+                    f"{name:<22}{s['load_dir']:>7.1f}s{s['stats_build']:>7.1f}s"
+                    f"{s['content']:>8.1f}s{s['render_write']:>7.1f}s{total:>7.1f}s"
+                    f"{total - s['stats_build'] - s['load_dir']:>9.1f}s"
+                    f"{got['peak_mb']:>8.0f}MB{got['bytes'] / 1024:>8.0f}KB"
+                    f"   (process wall {wall:.1f} s, year {got['year']})"
+                )
+    print(
+        "total = load + stats build + content + render/write (the command's work); "
+        "'w/o stats' = content + render/write from a built bundle"
+    )
     return 0
 
 

@@ -65,16 +65,28 @@ def prepare(work: Path, n: int, max_iter: int | None, seed: int = 42) -> tuple[P
         print(f"trained in {time.perf_counter() - t:.0f} s", file=sys.stderr)
         job, _ = save_artifact(fitted, models, "guidance-outcomes", 1)
     if not learners.exists():
-
         from guidance.contract import load_dir
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             out = load_dir(data)["outcomes"]
         rows = out.sample(n=n, replace=n > len(out), random_state=seed).reset_index(drop=True)
-        df = rows[["age", "home_province_code", "education_level", "gpa", "math_score",
-                   "riasec_r", "riasec_i", "riasec_a", "riasec_s", "riasec_e", "riasec_c",
-                   "prior_work_months"]].copy()
+        df = rows[
+            [
+                "age",
+                "home_province_code",
+                "education_level",
+                "gpa",
+                "math_score",
+                "riasec_r",
+                "riasec_i",
+                "riasec_a",
+                "riasec_s",
+                "riasec_e",
+                "riasec_c",
+                "prior_work_months",
+            ]
+        ].copy()
         df.insert(0, "learner_id", [f"L{i:07d}" for i in range(n)])
         df["willing_to_relocate"] = [i % 3 == 0 for i in range(n)]
         df.to_csv(learners, index=False)
@@ -102,7 +114,8 @@ def national_dir(work: Path, demo: Path, seed: int = 42) -> Path:
     w = build_world(seed, "national")
     w.ctx.provinces[PROVINCE_COLUMNS].to_parquet(out / "provinces.parquet", index=False)
     w.ctx.occupations[OCCUPATION_COLUMNS].sort_values("occupation_code").to_parquet(
-        out / "occupations.parquet", index=False)
+        out / "occupations.parquet", index=False
+    )
     prog = w.catalogue.programmes[PROGRAMME_COLUMNS].copy()
     prog["active"] = prog["active"].astype(bool)
     prog.to_parquet(out / "programmes.parquet", index=False)
@@ -127,12 +140,17 @@ def _single(data: str, job: str, learners: str, warm: str, out: str, k: int) -> 
         t = time.perf_counter()
         res = run_batch(rec, learners, out, k=k, progress=False)
         secs = time.perf_counter() - t
-    return {"seconds": secs, "learners": res["learners"], "load_s": load_s,
-            "peak_rss_mb": peak_rss_mb()}
+    return {
+        "seconds": secs,
+        "learners": res["learners"],
+        "load_s": load_s,
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
-def _cluster(n_workers: int, src, learners: Path, warm: Path, work: Path, k: int,
-             partition_rows: int) -> dict:
+def _cluster(
+    n_workers: int, src, learners: Path, warm: Path, work: Path, k: int, partition_rows: int
+) -> dict:
     from distributed import Client
 
     from guidance.daskcluster import local_cluster
@@ -142,34 +160,55 @@ def _cluster(n_workers: int, src, learners: Path, warm: Path, work: Path, k: int
         # warm-up: small partitions, so that every worker builds the recommender
         shutil.rmtree(work / f"warm-{n_workers}", ignore_errors=True)  # else: resumed, no-op
         t = time.perf_counter()
-        run_distributed(client, src, warm, work / f"warm-{n_workers}", k=k,
-                        partition_rows=4, progress=False)
+        run_distributed(
+            client, src, warm, work / f"warm-{n_workers}", k=k, partition_rows=4, progress=False
+        )
         warm_s = time.perf_counter() - t
         out = work / f"out-{n_workers}"
         shutil.rmtree(out, ignore_errors=True)
         t = time.perf_counter()
-        m = run_distributed(client, src, learners, out, k=k, partition_rows=partition_rows,
-                            progress=False)
+        m = run_distributed(
+            client, src, learners, out, k=k, partition_rows=partition_rows, progress=False
+        )
         secs = time.perf_counter() - t
         peaks = client.run(peak_rss_mb)
-        loads = sum(1 for p in (out / "_partitions").glob("*.json")
-                    if json.loads(p.read_text())["loaded_model"])
-    return {"seconds": secs, "learners": m["learners"], "warmup_s": warm_s,
-            "peak_rss_mb": sorted(peaks.values()), "loads_in_timed_run": loads,
-            "partitions": m["partitions_total"]}
+        loads = sum(
+            1
+            for p in (out / "_partitions").glob("*.json")
+            if json.loads(p.read_text())["loaded_model"]
+        )
+    return {
+        "seconds": secs,
+        "learners": m["learners"],
+        "warmup_s": warm_s,
+        "peak_rss_mb": sorted(peaks.values()),
+        "loads_in_timed_run": loads,
+        "partitions": m["partitions_total"],
+    }
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--learners", type=int, default=2000)
     ap.add_argument("--workers", default="1,2", help="cluster sizes to time, comma-separated")
-    ap.add_argument("--partition-rows", type=int, default=None,
-                    help="learners per partition (default: learners / (4 × largest cluster))")
+    ap.add_argument(
+        "--partition-rows",
+        type=int,
+        default=None,
+        help="learners per partition (default: learners / (4 × largest cluster))",
+    )
     ap.add_argument("--top-k", type=int, default=10)
-    ap.add_argument("--max-iter", type=int, default=None, help="shorter training (figures "
-                    "then understate the per-learner cost)")
-    ap.add_argument("--national", action="store_true",
-                    help="the national catalogue and demand (else the demo world's)")
+    ap.add_argument(
+        "--max-iter",
+        type=int,
+        default=None,
+        help="shorter training (figures then understate the per-learner cost)",
+    )
+    ap.add_argument(
+        "--national",
+        action="store_true",
+        help="the national catalogue and demand (else the demo world's)",
+    )
     ap.add_argument("--work", default=None, help="keep world/model/learners here")
     ap.add_argument("--json", default=None, help="also write the figures as JSON")
     args = ap.parse_args()
@@ -192,13 +231,25 @@ def main() -> int:
     sizes = [int(x) for x in args.workers.split(",") if x.strip()]
     part_rows = args.partition_rows or max(1, args.learners // (4 * max(sizes)))
     load = os.getloadavg()
-    fig: dict = {"learners": args.learners, "catalogue": catalogue,
-                 "top_k": args.top_k, "partition_rows": part_rows, "cpus": os.cpu_count(),
-                 "loadavg_1m_at_start": round(load[0], 2)}
+    fig: dict = {
+        "learners": args.learners,
+        "catalogue": catalogue,
+        "top_k": args.top_k,
+        "partition_rows": part_rows,
+        "cpus": os.cpu_count(),
+        "loadavg_1m_at_start": round(load[0], 2),
+    }
 
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as ex:
-        single = ex.submit(_single, str(data), str(job), str(learners), str(warm),
-                           str(work / "single.parquet"), args.top_k).result()
+        single = ex.submit(
+            _single,
+            str(data),
+            str(job),
+            str(learners),
+            str(warm),
+            str(work / "single.parquet"),
+            args.top_k,
+        ).result()
     fig["single"] = single
     src = resolve_source(data, job)
     for n in sizes:
@@ -208,34 +259,48 @@ def main() -> int:
     def rate(r: dict) -> float:
         return r["learners"] / r["seconds"]
 
-    print(f"batch recommendations, {args.learners:,} learners, catalogue: {catalogue}, "
-          f"top-{args.top_k}, partitions of {part_rows} (load avg {load[0]:.1f} at start, "
-          f"{fig['loadavg_1m_at_end']:.1f} at end, {os.cpu_count()} CPUs)")
-    print(f"  single process : {rate(single):8.1f} learners/s  ({single['seconds']:.1f} s; "
-          f"load {single['load_s']:.1f} s; peak RSS {single['peak_rss_mb']:.0f} MB)")
+    print(
+        f"batch recommendations, {args.learners:,} learners, catalogue: {catalogue}, "
+        f"top-{args.top_k}, partitions of {part_rows} (load avg {load[0]:.1f} at start, "
+        f"{fig['loadavg_1m_at_end']:.1f} at end, {os.cpu_count()} CPUs)"
+    )
+    print(
+        f"  single process : {rate(single):8.1f} learners/s  ({single['seconds']:.1f} s; "
+        f"load {single['load_s']:.1f} s; peak RSS {single['peak_rss_mb']:.0f} MB)"
+    )
     for n in sizes:
         r = fig[f"workers_{n}"]
-        print(f"  {n} Dask worker{'s' if n > 1 else ' '}: {rate(r):8.1f} learners/s  "
-              f"({r['seconds']:.1f} s; peak RSS per worker "
-              f"{', '.join(f'{m:.0f}' for m in r['peak_rss_mb'])} MB; "
-              f"recommender builds in the timed run {r['loads_in_timed_run']})")
-    fig["rates"] = {"single": rate(single), **{f"workers_{n}": rate(fig[f"workers_{n}"])
-                                               for n in sizes}}
+        print(
+            f"  {n} Dask worker{'s' if n > 1 else ' '}: {rate(r):8.1f} learners/s  "
+            f"({r['seconds']:.1f} s; peak RSS per worker "
+            f"{', '.join(f'{m:.0f}' for m in r['peak_rss_mb'])} MB; "
+            f"recommender builds in the timed run {r['loads_in_timed_run']})"
+        )
+    fig["rates"] = {
+        "single": rate(single),
+        **{f"workers_{n}": rate(fig[f"workers_{n}"]) for n in sizes},
+    }
     if 1 in sizes:
         r1 = rate(fig["workers_1"]) / rate(single)
         fig["ratio_1worker_vs_single"] = r1
-        print(f"  1 worker / single process = {r1:.2f} (target ≥ 0.90: "
-              f"{'met' if r1 >= 0.9 else 'NOT met'})")
+        print(
+            f"  1 worker / single process = {r1:.2f} (target ≥ 0.90: "
+            f"{'met' if r1 >= 0.9 else 'NOT met'})"
+        )
         if 2 in sizes:
             r2 = rate(fig["workers_2"]) / rate(fig["workers_1"])
             fig["speedup_2_vs_1"] = r2
-            print(f"  2 workers / 1 worker      = {r2:.2f} (target ≥ 1.80: "
-                  f"{'met' if r2 >= 1.8 else 'NOT met'})")
+            print(
+                f"  2 workers / 1 worker      = {r2:.2f} (target ≥ 1.80: "
+                f"{'met' if r2 >= 1.8 else 'NOT met'})"
+            )
     big = max(sizes)
     per_learner_ms = 1000 * big / rate(fig[f"workers_{big}"])
     fig["ms_per_learner_per_worker"] = per_learner_ms
-    print(f"  per-worker cost with {big} worker(s) ≈ {per_learner_ms:.2f} ms per learner "
-          f"({catalogue})")
+    print(
+        f"  per-worker cost with {big} worker(s) ≈ {per_learner_ms:.2f} ms per learner "
+        f"({catalogue})"
+    )
     if args.json:
         Path(args.json).write_text(json.dumps(fig, indent=1), encoding="utf-8")
     if not args.work:

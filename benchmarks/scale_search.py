@@ -39,8 +39,12 @@ import tempfile
 import time
 from pathlib import Path
 
-GRID = {"learning_rate": [0.05, 0.1], "depth_leaves": [[3, 8], [6, 31]], "max_iter": [200],
-        "l2_regularization": [1.0, 5.0]}
+GRID = {
+    "learning_rate": [0.05, 0.1],
+    "depth_leaves": [[3, 8], [6, 31]],
+    "max_iter": [200],
+    "l2_regularization": [1.0, 5.0],
+}
 N_SETTINGS = 8  # the product of GRID's list lengths
 
 
@@ -73,6 +77,7 @@ def _workers_gb(client) -> list[float]:
 
 # -- child processes: one measurement each, printed as one JSON line -----------------------
 
+
 def child_search(data: str, workers: int) -> dict:
     from training.config import load_config
     from training.pipeline import split_with_info
@@ -88,22 +93,32 @@ def child_search(data: str, workers: int) -> dict:
         cluster, client = _cluster(workers)
     try:
         t0 = time.perf_counter()
-        res = search(parts["train"], parts["val"], tables, cfg.model, cfg.search,
-                     SearchRunner(client=client))
+        res = search(
+            parts["train"], parts["val"], tables, cfg.model, cfg.search, SearchRunner(client=client)
+        )
         wall = time.perf_counter() - t0
         workers_gb = _workers_gb(client) if client is not None else []
     finally:
         if client is not None:
             client.close()
             cluster.close()
-    return {"wall": wall, "features": res.features_seconds, "trials_wall":
-            wall - res.features_seconds,
-            "fit_wall": sum(t.metrics["fit_seconds"] for t in res.trials),
-            "fit_cpu": sum(t.metrics["fit_cpu_seconds"] for t in res.trials),
-            "n_train": res.n_train, "n_val": res.n_val, "chosen": res.chosen,
-            "metrics": [{k: v for k, v in t.metrics.items()
-                         if k not in ("fit_seconds", "fit_cpu_seconds")} for t in res.trials],
-            "peak_gb": _peak_gb(), "workers_gb": workers_gb, "load": _load()}
+    return {
+        "wall": wall,
+        "features": res.features_seconds,
+        "trials_wall": wall - res.features_seconds,
+        "fit_wall": sum(t.metrics["fit_seconds"] for t in res.trials),
+        "fit_cpu": sum(t.metrics["fit_cpu_seconds"] for t in res.trials),
+        "n_train": res.n_train,
+        "n_val": res.n_val,
+        "chosen": res.chosen,
+        "metrics": [
+            {k: v for k, v in t.metrics.items() if k not in ("fit_seconds", "fit_cpu_seconds")}
+            for t in res.trials
+        ],
+        "peak_gb": _peak_gb(),
+        "workers_gb": workers_gb,
+        "load": _load(),
+    }
 
 
 def child_stats(data: str, workers: int) -> dict:
@@ -115,10 +130,15 @@ def child_stats(data: str, workers: int) -> dict:
         tables = load_dir(data)
         t1 = time.perf_counter()
         raw = outcome_tables(tables)
-        return {"wall": time.perf_counter() - t0, "load_dir": t1 - t0,
-                "tables": time.perf_counter() - t1,
-                "cells": sum(len(v) for v in raw.values()), "peak_gb": _peak_gb(),
-                "workers_gb": [], "load": _load()}
+        return {
+            "wall": time.perf_counter() - t0,
+            "load_dir": t1 - t0,
+            "tables": time.perf_counter() - t1,
+            "cells": sum(len(v) for v in raw.values()),
+            "peak_gb": _peak_gb(),
+            "workers_gb": [],
+            "load": _load(),
+        }
     from guidance.stats.distributed import outcome_tables_dask
 
     if workers < 0:  # the same partitioned code, one partition after another in this process
@@ -126,8 +146,13 @@ def child_stats(data: str, workers: int) -> dict:
 
         with dask.config.set(scheduler="synchronous"):
             raw = outcome_tables_dask(data)
-        return {"wall": time.perf_counter() - t0, "cells": sum(len(v) for v in raw.values()),
-                "peak_gb": _peak_gb(), "workers_gb": [], "load": _load()}
+        return {
+            "wall": time.perf_counter() - t0,
+            "cells": sum(len(v) for v in raw.values()),
+            "peak_gb": _peak_gb(),
+            "workers_gb": [],
+            "load": _load(),
+        }
     cluster, client = _cluster(workers)
     try:
         t0 = time.perf_counter()  # cluster start-up not counted
@@ -137,13 +162,26 @@ def child_stats(data: str, workers: int) -> dict:
     finally:
         client.close()
         cluster.close()
-    return {"wall": wall, "cells": sum(len(v) for v in raw.values()), "peak_gb": _peak_gb(),
-            "workers_gb": workers_gb, "load": _load()}
+    return {
+        "wall": wall,
+        "cells": sum(len(v) for v in raw.values()),
+        "peak_gb": _peak_gb(),
+        "workers_gb": workers_gb,
+        "load": _load(),
+    }
 
 
 def _run_child(kind: str, data: Path, workers: int) -> dict:
-    cmd = [sys.executable, __file__, "--child", kind, "--data", str(data),
-           "--child-workers", str(workers)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        kind,
+        "--data",
+        str(data),
+        "--child-workers",
+        str(workers),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     lines = [x for x in proc.stdout.splitlines() if x.startswith("{")]
     if proc.returncode != 0 or not lines:
@@ -154,8 +192,9 @@ def _run_child(kind: str, data: Path, workers: int) -> dict:
 
 def _sample(src: Path, dst: Path, rows: int, seed: int) -> int:
     """``benchmarks/train.py``'s sampler (one definition of the benchmark sample)."""
-    spec = importlib.util.spec_from_file_location("bench_train", Path(__file__).with_name(
-        "train.py"))
+    spec = importlib.util.spec_from_file_location(
+        "bench_train", Path(__file__).with_name("train.py")
+    )
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod._sample(src, dst, rows, seed)
@@ -164,16 +203,22 @@ def _sample(src: Path, dst: Path, rows: int, seed: int) -> int:
 def _mode(workers: int) -> str:
     if workers < 0:
         return "1 process, parts"
-    return "single process" if not workers else f"dask, {workers} worker" + \
-        ("s" if workers > 1 else "")
+    return (
+        "single process"
+        if not workers
+        else f"dask, {workers} worker" + ("s" if workers > 1 else "")
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--records", type=int, default=1_000_000)
     ap.add_argument("--data", default=None, help="contract directory (default: generate national)")
-    ap.add_argument("--stats-data", default=None, help="directory for the statistics (default: "
-                                                        "--data / the national world)")
+    ap.add_argument(
+        "--stats-data",
+        default=None,
+        help="directory for the statistics (default: --data / the national world)",
+    )
     ap.add_argument("--work", default=None, help="work folder (default: a temporary one)")
     ap.add_argument("--workers", default="1,2", help="Dask worker counts, comma-separated")
     ap.add_argument("--seed", type=int, default=42)
@@ -205,27 +250,47 @@ def main(argv: list[str] | None = None) -> int:
         if not (sample / "outcomes.parquet").exists():
             n = _sample(data, sample, args.records, args.seed)
             print(f"sampled {n:,} outcome records into {sample}", flush=True)
-        print(f"\n== search: {N_SETTINGS} settings of the employment classifier on {args.records:,} "
-              "records (time split; trials scored on the validation part)")
+        print(
+            f"\n== search: {N_SETTINGS} settings of the employment classifier on {args.records:,} "
+            "records (time split; trials scored on the validation part)"
+        )
         runs = {}
         for w in [0, *counts]:
             r = runs[w] = _run_child("search", sample, w)
-            same = "" if not w else "  same trials and choice as the single process: " + (
-                "yes" if (r["metrics"], r["chosen"]) == (runs[0]["metrics"], runs[0]["chosen"])
-                else "NO")
-            print(f"{_mode(w):<18} trials {r['trials_wall']:8.1f} s  (features {r['features']:.1f}"
-                  f" s; fits' own wall {r['fit_wall']:.1f} s, CPU {r['fit_cpu']:.1f} s, "
-                  f"{r['fit_cpu'] / len(r['metrics']):.1f} s per trial; train {r['n_train']:,}, val "
-                  f"{r['n_val']:,})  peak RSS: driver {r['peak_gb']:.2f} GB"
-                  + (f", workers {', '.join(f'{g:.2f}' for g in r['workers_gb'])} GB"
-                     if r["workers_gb"] else "") + f"  [load {r['load']}]{same}", flush=True)
+            same = (
+                ""
+                if not w
+                else "  same trials and choice as the single process: "
+                + (
+                    "yes"
+                    if (r["metrics"], r["chosen"]) == (runs[0]["metrics"], runs[0]["chosen"])
+                    else "NO"
+                )
+            )
+            print(
+                f"{_mode(w):<18} trials {r['trials_wall']:8.1f} s  (features {r['features']:.1f}"
+                f" s; fits' own wall {r['fit_wall']:.1f} s, CPU {r['fit_cpu']:.1f} s, "
+                f"{r['fit_cpu'] / len(r['metrics']):.1f} s per trial; train {r['n_train']:,}, val "
+                f"{r['n_val']:,})  peak RSS: driver {r['peak_gb']:.2f} GB"
+                + (
+                    f", workers {', '.join(f'{g:.2f}' for g in r['workers_gb'])} GB"
+                    if r["workers_gb"]
+                    else ""
+                )
+                + f"  [load {r['load']}]{same}",
+                flush=True,
+            )
         if 1 in runs:
             for w in counts:
                 if w > 1:
-                    print(f"speed-up of {w} workers over 1 worker: "
-                          f"{runs[1]['trials_wall'] / runs[w]['trials_wall']:.2f}×")
-            print(f"1-worker cluster vs single process: "
-                  f"{runs[1]['trials_wall'] / runs[0]['trials_wall']:.2f}× the time")
+                    print(
+                        f"speed-up of {w} workers over 1 worker: "
+                        f"{runs[1]['trials_wall'] / runs[w]['trials_wall']:.2f}×"
+                    )
+            print(
+                f"1-worker cluster vs single process: "
+                f"{runs[1]['trials_wall'] / runs[0]['trials_wall']:.2f}× the time"
+            )
         print(f"chosen: {runs[0]['chosen']}")
 
     if not args.skip_stats:
@@ -233,13 +298,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n== statistics: raw outcome tables of {sdata}")
         for w in [0, -1, *counts]:
             r = _run_child("stats", sdata, w)
-            extra = (f" (load_dir {r['load_dir']:.1f} s + tables {r['tables']:.1f} s)"
-                     if not w else " (stats.distributed on dask's synchronous scheduler)"
-                     if w < 0 else " (read + type + reduce + tables; cluster start not counted)")
-            print(f"{_mode(w):<18} {r['wall']:8.1f} s{extra}, {r['cells']:,} cells  peak RSS: "
-                  f"driver {r['peak_gb']:.2f} GB" + (
-                      f", workers {', '.join(f'{g:.2f}' for g in r['workers_gb'])} GB"
-                      if r["workers_gb"] else "") + f"  [load {r['load']}]", flush=True)
+            extra = (
+                f" (load_dir {r['load_dir']:.1f} s + tables {r['tables']:.1f} s)"
+                if not w
+                else " (stats.distributed on dask's synchronous scheduler)"
+                if w < 0
+                else " (read + type + reduce + tables; cluster start not counted)"
+            )
+            print(
+                f"{_mode(w):<18} {r['wall']:8.1f} s{extra}, {r['cells']:,} cells  peak RSS: "
+                f"driver {r['peak_gb']:.2f} GB"
+                + (
+                    f", workers {', '.join(f'{g:.2f}' for g in r['workers_gb'])} GB"
+                    if r["workers_gb"]
+                    else ""
+                )
+                + f"  [load {r['load']}]",
+                flush=True,
+            )
     return 0
 
 

@@ -36,13 +36,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale", default="national", choices=["tiny", "demo", "national"])
     ap.add_argument("--data", default=None, help="an existing data directory (skips generation)")
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--api", action="store_true", help="the stats API's latency from cache "
-                    "and one bundle build (default scale: demo)")
+    ap.add_argument(
+        "--api",
+        action="store_true",
+        help="the stats API's latency from cache and one bundle build (default scale: demo)",
+    )
     ap.add_argument("--requests", type=int, default=2000)
     args = ap.parse_args(argv)
     if args.api:
-        return api_benchmark(args.scale if "--scale" in (argv or sys.argv) else "demo",
-                             args.seed, args.requests, args.data)
+        return api_benchmark(
+            args.scale if "--scale" in (argv or sys.argv) else "demo",
+            args.seed,
+            args.requests,
+            args.data,
+        )
 
     with tempfile.TemporaryDirectory(prefix="stats_bench_") as tmp:
         data = Path(args.data) if args.data else Path(tmp)
@@ -74,14 +81,18 @@ def main(argv: list[str] | None = None) -> int:
         pub = publish(raw)
         t3 = time.perf_counter()
         withheld = sum(int(w.sum()) for w in pub.withheld.values())
-        print(f"disclosure: {t3 - t2:.1f} s ({len(pub.relations):,} relation rows, "
-              f"{pub.passes} passes, {withheld:,} cells withheld, exact audit "
-              f"{'run' if pub.audited else 'skipped (blocks too large)'})")
+        print(
+            f"disclosure: {t3 - t2:.1f} s ({len(pub.relations):,} relation rows, "
+            f"{pub.passes} passes, {withheld:,} cells withheld, exact audit "
+            f"{'run' if pub.audited else 'skipped (blocks too large)'})"
+        )
         va = publish_value_added(value_added(raw["institution"]), pub.tables["institution"])
         t4 = time.perf_counter()
         print(f"value added: {t4 - t3:.1f} s ({int((~va['suppressed']).sum()):,} published)")
-        print(f"ALL TABLES (tables + disclosure + value added): {t4 - t1:.1f} s; "
-              f"with load_dir {t4 - t0:.1f} s; peak RSS {_peak_gb():.2f} GB")
+        print(
+            f"ALL TABLES (tables + disclosure + value added): {t4 - t1:.1f} s; "
+            f"with load_dir {t4 - t0:.1f} s; peak RSS {_peak_gb():.2f} GB"
+        )
     return 0
 
 
@@ -119,10 +130,16 @@ def api_benchmark(scale: str, seed: int, n_requests: int, data: str | None) -> i
         world = Path(data) if data else work / "world"
         if not data:
             t = time.perf_counter()
-            subprocess.run([sys.executable, "-c",
-                            "from guidance.world.generate import generate_world; "
-                            f"generate_world({str(world)!r}, seed={seed}, scale={scale!r}, "
-                            "progress=False)"], check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "from guidance.world.generate import generate_world; "
+                    f"generate_world({str(world)!r}, seed={seed}, scale={scale!r}, "
+                    "progress=False)",
+                ],
+                check=True,
+            )
             print(f"generate ({scale}, child process): {time.perf_counter() - t:.1f} s")
         from guidance.contract import load_dir
         from guidance.stats.bundle import build_bundle
@@ -144,8 +161,10 @@ def api_benchmark(scale: str, seed: int, n_requests: int, data: str | None) -> i
         periods = sorted(tables["demand"]["period"].unique())[-15:]
         load_demand(engine, tables["demand"][tables["demand"]["period"].isin(periods)])
         load_demo(engine, world, b"bench", "bench", catalogue=False)
-        print(f"database load (catalogue, 15 demand months, {len(tables['outcomes']):,} "
-              f"outcomes as tracer submissions): {time.perf_counter() - t:.1f} s")
+        print(
+            f"database load (catalogue, 15 demand months, {len(tables['outcomes']):,} "
+            f"outcomes as tracer submissions): {time.perf_counter() - t:.1f} s"
+        )
         t0 = time.perf_counter()
         db_tables, counts = read_tables(engine)
         demand = read_demand(engine, 15)
@@ -153,29 +172,41 @@ def api_benchmark(scale: str, seed: int, n_requests: int, data: str | None) -> i
         p = np.random.default_rng(0).uniform(0.5, 0.95, len(db_tables["outcomes"]))
         b = build_bundle(db_tables, demand, p)
         t2 = time.perf_counter()
-        print(f"bundle build: database read {t1 - t0:.1f} s ({counts['records']:,} records), "
-              f"build_bundle {t2 - t1:.1f} s (audited: {b.meta['audited']}); "
-              f"total {t2 - t0:.1f} s; peak RSS {_peak_gb():.2f} GB")
+        print(
+            f"bundle build: database read {t1 - t0:.1f} s ({counts['records']:,} records), "
+            f"build_bundle {t2 - t1:.1f} s (audited: {b.meta['audited']}); "
+            f"total {t2 - t0:.1f} s; peak RSS {_peak_gb():.2f} GB"
+        )
         engine.dispose()
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "GUIDANCE_DATABASE_URL": url,
-               "GUIDANCE_MODEL_PATH": str(work / "no-model.joblib"),
-               "GUIDANCE_VAR_DIR": str(work / "var"), "GUIDANCE_API_SECRET": "bench",
-               "GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE": "10000000",
-               "GUIDANCE_REQUEST_TIMEOUT_SECONDS": "120"}
+        env = {
+            **os.environ,
+            "GUIDANCE_DATABASE_URL": url,
+            "GUIDANCE_MODEL_PATH": str(work / "no-model.joblib"),
+            "GUIDANCE_VAR_DIR": str(work / "var"),
+            "GUIDANCE_API_SECRET": "bench",
+            "GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE": "10000000",
+            "GUIDANCE_REQUEST_TIMEOUT_SECONDS": "120",
+        }
         cmd = [sys.executable, "-m", "guidance", "serve", "--port", str(port), "--workers", "1"]
-        with launched(cmd, env, work / "serve.log", base + "/healthz"), \
-                httpx.Client(base_url=base, timeout=180) as client:
+        with (
+            launched(cmd, env, work / "serve.log", base + "/healthz"),
+            httpx.Client(base_url=base, timeout=180) as client,
+        ):
             t = time.perf_counter()
             while client.get("/api/v1/stats").status_code != 200:
                 if time.perf_counter() - t > 600:
                     raise RuntimeError("no statistics after 600 s")
                 time.sleep(0.2)
             print(f"first bundle inside the server: {time.perf_counter() - t:.1f} s")
-            urls = [(u, fmt) for u in API_URLS for fmt in ("json", "csv")
-                    if not (fmt == "csv" and u == "/api/v1/stats")]
+            urls = [
+                (u, fmt)
+                for u in API_URLS
+                for fmt in ("json", "csv")
+                if not (fmt == "csv" and u == "/api/v1/stats")
+            ]
             for u, fmt in urls:  # warm: the first answer of each is serialised once
                 r = client.get(u, headers={"Accept": "text/csv"} if fmt == "csv" else {})
                 assert r.status_code == 200, (u, r.status_code, r.text[:200])
@@ -195,10 +226,12 @@ def api_benchmark(scale: str, seed: int, n_requests: int, data: str | None) -> i
             t304 = (time.perf_counter() - t) / 200 * 1e3
         print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
         for fmt in ("json", "csv"):
-            print(f"stats API from cache, {fmt.upper()}: {len(lat[fmt])} requests over "
-                  f"{len({u for u, f in urls if f == fmt})} URLs, p50 {_pct(lat[fmt], .5):.1f} "
-                  f"ms, p99 {_pct(lat[fmt], .99):.1f} ms (largest answer {sizes[fmt]:,} bytes)"
-                  " (target p99 <= 50 ms)")
+            print(
+                f"stats API from cache, {fmt.upper()}: {len(lat[fmt])} requests over "
+                f"{len({u for u, f in urls if f == fmt})} URLs, p50 {_pct(lat[fmt], 0.5):.1f} "
+                f"ms, p99 {_pct(lat[fmt], 0.99):.1f} ms (largest answer {sizes[fmt]:,} bytes)"
+                " (target p99 <= 50 ms)"
+            )
         print(f"304 (If-None-Match): mean {t304:.1f} ms")
     return 0
 

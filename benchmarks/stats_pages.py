@@ -51,21 +51,31 @@ def main(argv: list[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tables = load_dir(tmp)
-        print(f"world {args.scale}: {len(tables['outcomes']):,} outcome records, "
-              f"{len(tables['programmes']):,} offerings ({time.perf_counter() - t:.1f} s)")
+        print(
+            f"world {args.scale}: {len(tables['outcomes']):,} outcome records, "
+            f"{len(tables['programmes']):,} offerings ({time.perf_counter() - t:.1f} s)"
+        )
         t = time.perf_counter()
         bundle = build_bundle(tables, tables.get("demand"))
         print(f"bundle: {time.perf_counter() - t:.1f} s")
 
     t = time.perf_counter()
     shapes = province_shapes()
-    print(f"boundaries decoded, projected, simplified (once per process): "
-          f"{(time.perf_counter() - t) * 1000:.0f} ms, {len(shapes.provinces)} provinces")
+    print(
+        f"boundaries decoded, projected, simplified (once per process): "
+        f"{(time.perf_counter() - t) * 1000:.0f} ms, {len(shapes.provinces)} provinces"
+    )
     head = bundle.headline["province"]
-    values = {str(r.province_code): (None if r.suppressed else float(r.employment_12m_pct))
-              for r in head.itertuples()}
-    med, worst, svg = _timed(lambda: province_map_svg(
-        values, lang="vi", title="Bản đồ", unit="%", legend_label="Có việc làm"), args.repeat)
+    values = {
+        str(r.province_code): (None if r.suppressed else float(r.employment_12m_pct))
+        for r in head.itertuples()
+    }
+    med, worst, svg = _timed(
+        lambda: province_map_svg(
+            values, lang="vi", title="Bản đồ", unit="%", legend_label="Có việc làm"
+        ),
+        args.repeat,
+    )
     print(f"map SVG: median {med:.1f} ms, max {worst:.1f} ms, {len(svg) / 1024:.0f} KB")
 
     app = FastAPI()
@@ -74,13 +84,18 @@ def main(argv: list[str] | None = None) -> int:
     client = TestClient(app)
     off = bundle.headline["offering"]
     pid = str(off.loc[~off["suppressed"].astype(bool), "programme_id"].iloc[0])
-    for path in ("/stats?lang=vi", "/stats?indicator=shortage", "/stats?province=01",
-                 f"/stats/offering/{pid}"):
+    for path in (
+        "/stats?lang=vi",
+        "/stats?indicator=shortage",
+        "/stats?province=01",
+        f"/stats/offering/{pid}",
+    ):
         client.get(path)  # templates compiled, caches warm
         med, worst, r = _timed(lambda p=path: client.get(p), args.repeat)
         assert r.status_code == 200, (path, r.status_code)
-        print(f"GET {path}: median {med:.1f} ms, max {worst:.1f} ms, "
-              f"{len(r.content) / 1024:.0f} KB")
+        print(
+            f"GET {path}: median {med:.1f} ms, max {worst:.1f} ms, {len(r.content) / 1024:.0f} KB"
+        )
     return 0
 
 

@@ -72,12 +72,24 @@ def main(argv: list[str] | None = None) -> int:
     if sample.exists():
         shutil.rmtree(sample)
     n = _sample(data, sample, args.rows, args.seed)
-    print(f"sampled {n:,} outcome records into {sample} in {time.perf_counter() - t0:.0f} s",
-          flush=True)
+    print(
+        f"sampled {n:,} outcome records into {sample} in {time.perf_counter() - t0:.0f} s",
+        flush=True,
+    )
 
-    cmd = [sys.executable, "-m", "training", "--data", str(sample),
-           "--tracking-uri", f"sqlite:///{work / 'mlflow.db'}",
-           "--artifact-root", str(work / "mlartifacts"), "--models-dir", str(work / "models")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "training",
+        "--data",
+        str(sample),
+        "--tracking-uri",
+        f"sqlite:///{work / 'mlflow.db'}",
+        "--artifact-root",
+        str(work / "mlartifacts"),
+        "--models-dir",
+        str(work / "models"),
+    ]
     if args.config:
         cmd += ["--config", args.config]
     t0 = time.perf_counter()
@@ -85,9 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.perf_counter() - t0
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"\ntraining pipeline: {n:,} records, exit {proc.returncode}, wall {wall:.1f} s, "
-          f"CPU {usage.ru_utime + usage.ru_stime:.1f} s, "
-          f"peak RSS {usage.ru_maxrss / 1024 / 1024:.2f} GB (load average now: {load})")
+    print(
+        f"\ntraining pipeline: {n:,} records, exit {proc.returncode}, wall {wall:.1f} s, "
+        f"CPU {usage.ru_utime + usage.ru_stime:.1f} s, "
+        f"peak RSS {usage.ru_maxrss / 1024 / 1024:.2f} GB (load average now: {load})"
+    )
     return proc.returncode
 
 

@@ -37,8 +37,9 @@ def shared_dir() -> Path:
     return require_shared(SHARED)
 
 
-PG_URL = os.environ.get("GUIDANCE_TEST_POSTGRES_URL",
-                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get(
+    "GUIDANCE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def _pg_schema_url() -> Iterator[str]:
@@ -55,8 +56,9 @@ def _pg_schema_url() -> Iterator[str]:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any connection failure means the same thing
         admin.dispose()
-        pytest.fail(f"PostgreSQL is not reachable at {PG_URL} (start it; CI does): {exc}",
-                    pytrace=False)
+        pytest.fail(
+            f"PostgreSQL is not reachable at {PG_URL} (start it; CI does): {exc}", pytrace=False
+        )
     schema = "t_" + secrets.token_hex(6)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))

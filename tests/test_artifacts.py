@@ -25,17 +25,22 @@ def bundle(tmp_path_factory):
     tables = load_dir(path)
     pairs = training_pairs(tables["outcomes"], tables["programmes"])
     split = time_split(pairs["cohort"]).to_numpy()
-    models, _ = fit_models(pairs[split == "train"], pairs[split == "val"], tables,
-                           ModelParams(max_iter=10))
+    models, _ = fit_models(
+        pairs[split == "train"], pairs[split == "val"], tables, ModelParams(max_iter=10)
+    )
     return models, pairs[split == "test"].reset_index(drop=True), tables
 
 
 @pytest.fixture
 def saved(bundle, tmp_path):
     models = bundle[0]
-    job, meta = save_artifact(models, tmp_path, "guidance-outcomes", 3,
-                              metadata={"data_hash": "abc123", "metrics": {"auc": 0.7},
-                                        "run_id": "r1"})
+    job, meta = save_artifact(
+        models,
+        tmp_path,
+        "guidance-outcomes",
+        3,
+        metadata={"data_hash": "abc123", "metrics": {"auc": 0.7}, "run_id": "r1"},
+    )
     return job, meta
 
 
@@ -92,8 +97,13 @@ def test_registry_hash_and_missing_metadata(saved):
 
 
 def test_version_rules():
-    have = {"python": "3.11.7", "scikit-learn": "1.9.1", "numpy": "2.4.6", "pandas": "3.1.1",
-            "scipy": "1.16.0"}
+    have = {
+        "python": "3.11.7",
+        "scikit-learn": "1.9.1",
+        "numpy": "2.4.6",
+        "pandas": "3.1.1",
+        "scipy": "1.16.0",
+    }
     assert check_versions(dict(have, numpy="2.4.0"), have) == []  # same major.minor
     problems = check_versions(dict(have, numpy="2.3.9", **{"scikit-learn": "1.9.0"}), have)
     assert len(problems) == 2 and any("numpy" in p for p in problems)

@@ -65,7 +65,9 @@ def test_guidance_never_imports_training():
     offenders = [
         str(p.relative_to(src))
         for p in src.rglob("*.py")
-        if any(line.lstrip().startswith(("import training", "from training"))
-               for line in p.read_text(encoding="utf-8").splitlines())
+        if any(
+            line.lstrip().startswith(("import training", "from training"))
+            for line in p.read_text(encoding="utf-8").splitlines()
+        )
     ]
     assert offenders == []

@@ -7,8 +7,9 @@ import pytest
 from guidance.csvsafe import is_formula_like, safe_cell, safe_row
 
 
-@pytest.mark.parametrize("raw", ["=1+1", "+33", "-2", "@SUM(A1)", "\tx", "\rx",
-                                 "=cmd|' /C calc'!A0"])
+@pytest.mark.parametrize(
+    "raw", ["=1+1", "+33", "-2", "@SUM(A1)", "\tx", "\rx", "=cmd|' /C calc'!A0"]
+)
 def test_formula_like_strings_get_an_apostrophe(raw):
     assert is_formula_like(raw)
     assert safe_cell(raw) == "'" + raw

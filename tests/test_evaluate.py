@@ -66,9 +66,13 @@ def test_fairness_gap_and_small_groups():
 
 
 def test_code_province_baseline_is_smoothed_to_global():
-    train = pd.DataFrame({"programme_code": ["C1", "C1", "C2", "C2"],
-                          "province_code": ["01", "01", "01", "01"],
-                          "employed_12m": [True, True, False, False]})
+    train = pd.DataFrame(
+        {
+            "programme_code": ["C1", "C1", "C2", "C2"],
+            "province_code": ["01", "01", "01", "01"],
+            "employed_12m": [True, True, False, False],
+        }
+    )
     rows = pd.DataFrame({"programme_code": ["C1", "C9"], "province_code": ["01", "01"]})
     got = ev.code_province_rates(train, rows, "employed_12m", prior=2.0)
     assert got[0] == pytest.approx((2 + 2 * 0.5) / (2 + 2))
@@ -79,6 +83,7 @@ def test_beats_lists_every_failure():
     model = {"auc": 0.70, "brier": 0.20}
     ok, reasons = ev.beats(model, {"a": {"auc": 0.60, "brier": 0.21}})
     assert ok and reasons == []
-    ok, reasons = ev.beats(model, {"a": {"auc": 0.71, "brier": 0.19},
-                                   "g": {"auc": float("nan"), "brier": 0.25}})
+    ok, reasons = ev.beats(
+        model, {"a": {"auc": 0.71, "brier": 0.19}, "g": {"auc": float("nan"), "brier": 0.25}}
+    )
     assert not ok and len(reasons) == 2 and all(" a " in f" {r} " for r in reasons)

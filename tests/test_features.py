@@ -20,13 +20,18 @@ from guidance.features import (
     training_pairs,
 )
 
-PROVINCES = pd.DataFrame({
-    "province_code": ["01", "31", "79"], "name_vi": ["Hà Nội", "Hải Phòng", "Hồ Chí Minh"],
-    "region": ["red_river_delta", "red_river_delta", "southeast"],
-    "lat": [21.0, 20.9, 10.8], "lon": [105.8, 106.7, 106.7],
-})
-OCCUPATIONS = pd.DataFrame({"occupation_code": ["7212", "5120"], "name_en": ["Welders", "Cooks"],
-                            "riasec": ["RC", "AS"]})
+PROVINCES = pd.DataFrame(
+    {
+        "province_code": ["01", "31", "79"],
+        "name_vi": ["Hà Nội", "Hải Phòng", "Hồ Chí Minh"],
+        "region": ["red_river_delta", "red_river_delta", "southeast"],
+        "lat": [21.0, 20.9, 10.8],
+        "lon": [105.8, 106.7, 106.7],
+    }
+)
+OCCUPATIONS = pd.DataFrame(
+    {"occupation_code": ["7212", "5120"], "name_en": ["Welders", "Cooks"], "riasec": ["RC", "AS"]}
+)
 
 
 def _demand() -> pd.DataFrame:
@@ -38,8 +43,9 @@ def _demand() -> pd.DataFrame:
         rows.append((p, "01", "7212", i, 10))
         rows.append((p, "79", "7212", 100, None))
         rows.append((p, "01", "5120", 4, 8))
-    return pd.DataFrame(rows, columns=["period", "province_code", "occupation_code",
-                                       "vacancies", "job_seekers"])
+    return pd.DataFrame(
+        rows, columns=["period", "province_code", "occupation_code", "vacancies", "job_seekers"]
+    )
 
 
 def test_riasec_vector_weights_letters_by_rank():
@@ -53,8 +59,12 @@ def test_period_index_counts_months():
 
 
 def test_lineage_follows_predecessors_and_survives_cycles():
-    progs = pd.DataFrame({"programme_id": ["P1", "P2", "P3", "A", "B"],
-                          "predecessor_id": [None, "P1", "P2", "B", "A"]})
+    progs = pd.DataFrame(
+        {
+            "programme_id": ["P1", "P2", "P3", "A", "B"],
+            "predecessor_id": [None, "P1", "P2", "B", "A"],
+        }
+    )
     got = lineage_ids(progs)
     assert got["P3"] == "P1" and got["P2"] == "P1" and got["P1"] == "P1"
     assert {got["A"], got["B"]} <= {"A", "B"}  # a cycle ends instead of looping
@@ -63,8 +73,14 @@ def test_lineage_follows_predecessors_and_survives_cycles():
 def _dem(targets, study, home, periods):
     idx = DemandIndex.from_frame(_demand())
     region = PROVINCES.set_index("province_code")["region"].to_dict()
-    return idx.features(np.array(targets), np.array(study), np.array(home),
-                        period_index(pd.Series(periods)), window=3, region_of=region)
+    return idx.features(
+        np.array(targets),
+        np.array(study),
+        np.array(home),
+        period_index(pd.Series(periods)),
+        window=3,
+        region_of=region,
+    )
 
 
 def test_demand_window_ratio_trend_by_hand():
@@ -96,8 +112,12 @@ def test_more_demand_never_lowers_demand_features():
     more = _demand()
     more["vacancies"] = more["vacancies"] * 2
     region = PROVINCES.set_index("province_code")["region"].to_dict()
-    args = (np.array(["7212"] * 3), np.array(["01", "79", "01"]), np.array(["01"] * 3),
-            period_index(pd.Series(["2023-03", "2024-01", "2024-06"])))
+    args = (
+        np.array(["7212"] * 3),
+        np.array(["01", "79", "01"]),
+        np.array(["01"] * 3),
+        period_index(pd.Series(["2023-03", "2024-01", "2024-06"])),
+    )
     a = base.features(*args, region_of=region)
     b = DemandIndex.from_frame(more).features(*args, region_of=region)
     for name in ("dem_vac_study", "dem_lratio_region_study"):
@@ -108,36 +128,56 @@ def test_more_demand_never_lowers_demand_features():
 
 
 def _keys(rows):
-    return pd.DataFrame(rows, columns=["lineage", "programme_code", "field_code", "region",
-                                       "institution_id", "cohort_t"])
+    return pd.DataFrame(
+        rows,
+        columns=["lineage", "programme_code", "field_code", "region", "institution_id", "cohort_t"],
+    )
 
 
 def _outcomes(ys):
-    return pd.DataFrame({"employed_12m": ys, "job_matches_training": ys, "completed": ys,
-                         "monthly_wage_vnd": [np.nan] * len(ys)})
+    return pd.DataFrame(
+        {
+            "employed_12m": ys,
+            "job_matches_training": ys,
+            "completed": ys,
+            "monthly_wage_vnd": [np.nan] * len(ys),
+        }
+    )
 
 
 ONE = {"field": 1.0, "code": 1.0, "code_region": 1.0, "offering": 1.0, "institution": 1.0}
 
 
 def test_history_shrinkage_formula_by_hand():
-    keys = _keys([("A", "C1", "F1", "R", "I", 1), ("A", "C1", "F1", "R", "I", 2),
-                  ("A", "C1", "F1", "R", "I", 3), ("B", "C2", "F1", "R", "J", 1)])
+    keys = _keys(
+        [
+            ("A", "C1", "F1", "R", "I", 1),
+            ("A", "C1", "F1", "R", "I", 2),
+            ("A", "C1", "F1", "R", "I", 3),
+            ("B", "C2", "F1", "R", "J", 1),
+        ]
+    )
     hist = OfferingHistory(ONE).fit(keys, _outcomes([1.0, 1.0, 0.0, 0.0]))
     query = _keys([("A", "C1", "F1", "R", "I", 9), ("NEW", "C1", "F1", "R", "K", 9)])
     got = hist.features(query)["hist_employed_12m"]
-    g = 2 / 4                       # global
-    p_f = (2 + 1 * g) / (4 + 1)     # field F1: 2 of 4
-    p_c = (2 + p_f) / (3 + 1)       # code C1: 2 of 3
-    p_cr = (2 + p_c) / (3 + 1)      # code C1 × region R: 2 of 3
-    p_o = (2 + p_cr) / (3 + 1)      # offering A: 2 of 3
+    g = 2 / 4  # global
+    p_f = (2 + 1 * g) / (4 + 1)  # field F1: 2 of 4
+    p_c = (2 + p_f) / (3 + 1)  # code C1: 2 of 3
+    p_cr = (2 + p_c) / (3 + 1)  # code C1 × region R: 2 of 3
+    p_o = (2 + p_cr) / (3 + 1)  # offering A: 2 of 3
     assert got[0] == pytest.approx(p_o)
     assert got[1] == pytest.approx(p_cr)  # unseen offering: its code × region level
 
 
 def test_history_in_training_sees_only_earlier_cohorts():
-    keys = _keys([("A", "C1", "F1", "R", "I", 1), ("A", "C1", "F1", "R", "I", 2),
-                  ("A", "C1", "F1", "R", "I", 3), ("B", "C2", "F1", "R", "J", 1)])
+    keys = _keys(
+        [
+            ("A", "C1", "F1", "R", "I", 1),
+            ("A", "C1", "F1", "R", "I", 2),
+            ("A", "C1", "F1", "R", "I", 3),
+            ("B", "C2", "F1", "R", "J", 1),
+        ]
+    )
     ys = [1.0, 1.0, 0.0, 0.0]
     hist = OfferingHistory(ONE).fit(keys, _outcomes(ys))
     got = hist.features(keys, values=OfferingHistory.values(_outcomes(ys)))["hist_employed_12m"]
@@ -154,33 +194,51 @@ def test_history_in_training_sees_only_earlier_cohorts():
 
 def _pairs(n: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    df = pd.DataFrame({
-        "age": rng.integers(16, 30, n), "home_province_code": rng.choice(["01", "31", "79"], n),
-        "education_level": rng.choice([9, 12], n), "gpa": rng.uniform(5, 9, n),
-        "math_score": rng.uniform(4, 10, n), "literature_score": rng.uniform(4, 10, n),
-        "english_score": rng.uniform(4, 10, n),
-        **{c: rng.uniform(0, 1, n) for c in ("riasec_r", "riasec_i", "riasec_a", "riasec_s",
-                                             "riasec_e", "riasec_c")},
-        "prior_work_months": rng.integers(0, 12, n),
-        "programme_id": rng.choice(["A", "B", "C"], n), "programme_code": "6520123",
-        "field_code": "0715", "level": rng.choice(["trung_cap", "cao_dang"], n),
-        "duration_months": 24, "province_code": "01", "institution_id": "I1",
-        "tuition_vnd_per_year": 9_000_000, "mode": "full_time", "min_education": 9,
-        "target_occupations": "7212", "predecessor_id": None,
-        "cohort": rng.choice(["2023-06", "2023-12", "2024-06"], n),
-        "sex": rng.choice(["F", "M"], n), "ethnic_minority": rng.random(n) < 0.2,
-        "employed_12m": rng.random(n) < 0.7, "job_matches_training": rng.random(n) < 0.5,
-        "completed": rng.random(n) < 0.8,
-        "monthly_wage_vnd": rng.integers(5, 9, n) * 1_000_000,
-    })
+    df = pd.DataFrame(
+        {
+            "age": rng.integers(16, 30, n),
+            "home_province_code": rng.choice(["01", "31", "79"], n),
+            "education_level": rng.choice([9, 12], n),
+            "gpa": rng.uniform(5, 9, n),
+            "math_score": rng.uniform(4, 10, n),
+            "literature_score": rng.uniform(4, 10, n),
+            "english_score": rng.uniform(4, 10, n),
+            **{
+                c: rng.uniform(0, 1, n)
+                for c in ("riasec_r", "riasec_i", "riasec_a", "riasec_s", "riasec_e", "riasec_c")
+            },
+            "prior_work_months": rng.integers(0, 12, n),
+            "programme_id": rng.choice(["A", "B", "C"], n),
+            "programme_code": "6520123",
+            "field_code": "0715",
+            "level": rng.choice(["trung_cap", "cao_dang"], n),
+            "duration_months": 24,
+            "province_code": "01",
+            "institution_id": "I1",
+            "tuition_vnd_per_year": 9_000_000,
+            "mode": "full_time",
+            "min_education": 9,
+            "target_occupations": "7212",
+            "predecessor_id": None,
+            "cohort": rng.choice(["2023-06", "2023-12", "2024-06"], n),
+            "sex": rng.choice(["F", "M"], n),
+            "ethnic_minority": rng.random(n) < 0.2,
+            "employed_12m": rng.random(n) < 0.7,
+            "job_matches_training": rng.random(n) < 0.5,
+            "completed": rng.random(n) < 0.8,
+            "monthly_wage_vnd": rng.integers(5, 9, n) * 1_000_000,
+        }
+    )
     return df
 
 
 def _fitted(pairs: pd.DataFrame) -> ContextFeatures:
-    progs = pd.DataFrame({"programme_id": ["A", "B", "C", "D"],
-                          "predecessor_id": [None, None, None, "A"]})
-    return ContextFeatures().fit(pairs, provinces=PROVINCES, occupations=OCCUPATIONS,
-                                 demand=_demand(), programmes=progs)
+    progs = pd.DataFrame(
+        {"programme_id": ["A", "B", "C", "D"], "predecessor_id": [None, None, None, "A"]}
+    )
+    return ContextFeatures().fit(
+        pairs, provinces=PROVINCES, occupations=OCCUPATIONS, demand=_demand(), programmes=progs
+    )
 
 
 def test_context_features_never_read_protected_attributes():
@@ -198,8 +256,11 @@ def test_interest_fit_is_one_for_a_matching_profile():
     pairs = _pairs(5)
     ft = _fitted(pairs)
     match = pairs.head(1).copy()
-    for c, v in zip(("riasec_r", "riasec_i", "riasec_a", "riasec_s", "riasec_e", "riasec_c"),
-                    riasec_vector("RC"), strict=True):
+    for c, v in zip(
+        ("riasec_r", "riasec_i", "riasec_a", "riasec_s", "riasec_e", "riasec_c"),
+        riasec_vector("RC"),
+        strict=True,
+    ):
         match[c] = v
     X = ft.transform(match)
     col = list(ft.get_feature_names_out()).index("interest_fit")
@@ -210,9 +271,16 @@ def test_offering_history_for_recommender_hides_small_cells_and_inherits():
     pairs = _pairs(60)
     pairs.loc[:, "programme_id"] = ["A"] * 50 + ["B"] * 10
     ft = _fitted(pairs)
-    offers = pd.DataFrame({"programme_id": ["A", "B", "D", "Z"], "programme_code": "6520123",
-                           "field_code": "0715", "province_code": "01", "institution_id": "I1",
-                           "predecessor_id": [None, None, "A", None]})
+    offers = pd.DataFrame(
+        {
+            "programme_id": ["A", "B", "D", "Z"],
+            "programme_code": "6520123",
+            "field_code": "0715",
+            "province_code": "01",
+            "institution_id": "I1",
+            "predecessor_id": [None, None, "A", None],
+        }
+    )
     got = ft.offering_history(offers).set_index("programme_id")
     a_rate = pairs.loc[pairs["programme_id"] == "A", "employed_12m"].mean()
     assert got.loc["A", "n_graduates"] == 50 and got.loc["A", "observed_employed_12m"] == a_rate
@@ -225,14 +293,19 @@ def test_offering_history_for_recommender_hides_small_cells_and_inherits():
 
 
 def test_pairs_join_and_serving_graduation_month():
-    progs = _pairs(3)[[c for c in INPUT_COLUMNS if c not in ("cohort",)]].drop(
-        columns=["age", "gpa"]).assign(programme_id=["A", "B", "C"], duration_months=[6, 18, 30])
-    outcomes = pd.DataFrame({"record_id": ["r1", "r2"], "programme_id": ["B", "Q"],
-                             "cohort": ["2024-01", "2024-01"]})
+    progs = (
+        _pairs(3)[[c for c in INPUT_COLUMNS if c not in ("cohort",)]]
+        .drop(columns=["age", "gpa"])
+        .assign(programme_id=["A", "B", "C"], duration_months=[6, 18, 30])
+    )
+    outcomes = pd.DataFrame(
+        {"record_id": ["r1", "r2"], "programme_id": ["B", "Q"], "cohort": ["2024-01", "2024-01"]}
+    )
     joined = training_pairs(outcomes, progs)
     assert joined["record_id"].tolist() == ["r1"]  # unknown offering Q has no pair
-    rows = serving_pairs({"age": 18, "home_province_code": "01", "education_level": 12},
-                         progs, "2026-09")
+    rows = serving_pairs(
+        {"age": 18, "home_province_code": "01", "education_level": 12}, progs, "2026-09"
+    )
     assert rows["cohort"].tolist() == ["2027-03", "2028-03", "2029-03"]
     assert rows["age"].tolist() == [18, 18, 18]
 
@@ -245,14 +318,21 @@ def test_offering_history_counts_only_records_with_the_outcome_known():
     pairs.loc[:, "programme_id"] = ["A"] * 50 + ["B"] * 30
     for c in ("employed_12m", "job_matches_training"):
         pairs[c] = pd.array(pairs[c].tolist(), dtype="boolean")
-    unknown_a = list(range(0, 20))   # A: 30 of 50 known
+    unknown_a = list(range(0, 20))  # A: 30 of 50 known
     unknown_b = list(range(50, 65))  # B: 15 of 30 known (< MIN_CELL)
     pairs.loc[unknown_a + unknown_b, ["employed_12m", "job_matches_training"]] = pd.NA
     pairs.loc[unknown_a + unknown_b, "monthly_wage_vnd"] = np.nan
     ft = _fitted(pairs)
-    offers = pd.DataFrame({"programme_id": ["A", "B"], "programme_code": "6520123",
-                           "field_code": "0715", "province_code": "01", "institution_id": "I1",
-                           "predecessor_id": [None, None]})
+    offers = pd.DataFrame(
+        {
+            "programme_id": ["A", "B"],
+            "programme_code": "6520123",
+            "field_code": "0715",
+            "province_code": "01",
+            "institution_id": "I1",
+            "predecessor_id": [None, None],
+        }
+    )
     got = ft.offering_history(offers).set_index("programme_id")
     a = pairs[pairs["programme_id"] == "A"]
     known = a["employed_12m"].dropna().astype(float)
@@ -267,4 +347,5 @@ def test_offering_history_counts_only_records_with_the_outcome_known():
     hist = [names.index(n) for n in names if n.startswith("hist_")]
     assert np.isfinite(X[:, hist]).all()
     assert not {"employed_6m", "employed_12m", "employment_type", "job_matches_training"} & set(
-        ft.feature_names_in_)
+        ft.feature_names_in_
+    )

@@ -59,12 +59,15 @@ def test_protected_attributes_are_never_inputs_and_change_nothing(fitted):
     for name, pipe in models.pipelines.items():
         assert not set(PROTECTED) & set(pipe[0].feature_names_in_), name
         assert not set(PROTECTED) & set(pipe[0].get_feature_names_out()), name
-    flipped = test.assign(sex=np.where(test["sex"] == "F", "M", "F"),
-                          ethnic_minority=~test["ethnic_minority"].astype(bool))
+    flipped = test.assign(
+        sex=np.where(test["sex"] == "F", "M", "F"),
+        ethnic_minority=~test["ethnic_minority"].astype(bool),
+    )
     pd.testing.assert_frame_equal(models.predict(test), models.predict(flipped))
     for t in CLASSIFIER_TARGETS:
-        assert np.array_equal(models.pipelines[t].predict_proba(test),
-                              models.pipelines[t].predict_proba(flipped))
+        assert np.array_equal(
+            models.pipelines[t].predict_proba(test), models.pipelines[t].predict_proba(flipped)
+        )
 
 
 def test_demand_snapshot_swaps_for_every_pipeline(fitted):

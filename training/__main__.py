@@ -9,7 +9,9 @@ from training.cli import add_train_arguments
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training", description="same as guidance train")
+    parser = argparse.ArgumentParser(
+        prog="python -m training", description="same as guidance train"
+    )
     add_train_arguments(parser)
     args = parser.parse_args(argv)
     from training.cli import train_command

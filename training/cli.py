@@ -7,8 +7,11 @@ import sys
 
 
 def _add_tracking(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--tracking-uri", default=None,
-                   help="MLflow tracking/registry URI (default: settings.mlflow_tracking_uri)")
+    p.add_argument(
+        "--tracking-uri",
+        default=None,
+        help="MLflow tracking/registry URI (default: settings.mlflow_tracking_uri)",
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,8 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--version", default=None, help="model version (default: the newest)")
     p.add_argument("--force", action="store_true", help="override a failed gate (needs --reason)")
     p.add_argument("--reason", default=None, help="why the gate is overridden (recorded as a tag)")
-    p.add_argument("--data", default=None,
-                   help="data directory to re-score on (default: the challenger's)")
+    p.add_argument(
+        "--data", default=None, help="data directory to re-score on (default: the challenger's)"
+    )
     p.add_argument("--config", default=None, help="TOML whose [promotion] table overrides the gate")
     _add_tracking(p)
     p.set_defaults(_handler="training.cli:promote_command")
@@ -33,27 +37,48 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def add_train_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", required=False, default=None, help="data directory (default: settings)")
+    p.add_argument(
+        "--data", required=False, default=None, help="data directory (default: settings)"
+    )
     p.add_argument("--config", default=None, help="TOML training config")
     p.add_argument("--models-dir", default=None, help="artifact folder (default: settings)")
     p.add_argument("--no-mlflow", action="store_true", help="write the artifact only")
-    p.add_argument("--artifact-root", default=None,
-                   help="MLflow artifact root for a new experiment (default: <var_dir>/mlartifacts)")
-    p.add_argument("--no-promote", action="store_true",
-                   help="never make this version champion automatically")
+    p.add_argument(
+        "--artifact-root",
+        default=None,
+        help="MLflow artifact root for a new experiment (default: <var_dir>/mlartifacts)",
+    )
+    p.add_argument(
+        "--no-promote", action="store_true", help="never make this version champion automatically"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress lines")
-    p.add_argument("--search", action="store_true",
-                   help="search the [search] grid of the config first (trials scored on the "
-                        "time split's validation part; see docs/training.md)")
+    p.add_argument(
+        "--search",
+        action="store_true",
+        help="search the [search] grid of the config first (trials scored on the "
+        "time split's validation part; see docs/training.md)",
+    )
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                       help="with --search: run the trials on this Dask scheduler "
-                            "(e.g. tcp://host:8786)")
-    where.add_argument("--local-workers", type=int, default=0, metavar="N",
-                       help="with --search: run the trials on a local Dask cluster of N "
-                            "worker processes")
-    where.add_argument("--jobs", type=int, default=1, metavar="N",
-                       help="with --search and no Dask: N local joblib processes (default 1)")
+    where.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with --search: run the trials on this Dask scheduler (e.g. tcp://host:8786)",
+    )
+    where.add_argument(
+        "--local-workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --search: run the trials on a local Dask cluster of N worker processes",
+    )
+    where.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --search and no Dask: N local joblib processes (default 1)",
+    )
     _add_tracking(p)
 
 
@@ -95,11 +120,16 @@ def train_command(args: argparse.Namespace) -> int:
         return 2
     try:
         out = run_training(
-            data, config,
-            models_dir=args.models_dir or s.models_dir, name=s.registered_model_name,
+            data,
+            config,
+            models_dir=args.models_dir or s.models_dir,
+            name=s.registered_model_name,
             tracking_uri=None if args.no_mlflow else (args.tracking_uri or s.mlflow_tracking_uri),
             artifact_root=args.artifact_root or s.var_dir / "mlartifacts",
-            progress=not args.quiet, auto_promote=not args.no_promote, search=runner)
+            progress=not args.quiet,
+            auto_promote=not args.no_promote,
+            search=runner,
+        )
     except KeyboardInterrupt:  # Ctrl-C: one line, no traceback (workers stop with the client)
         print("train: interrupted", file=sys.stderr)
         return 130
@@ -108,8 +138,11 @@ def train_command(args: argparse.Namespace) -> int:
         return 2
     except ContractError as exc:
         n = len(getattr(exc, "report", None).errors) if getattr(exc, "report", None) else "?"
-        print(f"train: {data} does not satisfy the data contract ({n} errors): run "
-              f"`guidance validate {data}` for the list", file=sys.stderr)
+        print(
+            f"train: {data} does not satisfy the data contract ({n} errors): run "
+            f"`guidance validate {data}` for the list",
+            file=sys.stderr,
+        )
         return 2
     except FileNotFoundError as exc:
         print(f"train: {exc}", file=sys.stderr)
@@ -140,8 +173,15 @@ def promote_command(args: argparse.Namespace) -> int:
     client = connect(args.tracking_uri or s.mlflow_tracking_uri)
     gate = load_config(args.config).promotion if args.config else None
     try:
-        d = promote(client, s.registered_model_name, args.version, force=args.force,
-                    reason=args.reason, data_dir=args.data, promotion=gate)
+        d = promote(
+            client,
+            s.registered_model_name,
+            args.version,
+            force=args.force,
+            reason=args.reason,
+            data_dir=args.data,
+            promotion=gate,
+        )
     except (LookupError, ValueError) as exc:
         print(f"promote: {exc}", file=sys.stderr)
         return 2
@@ -149,8 +189,10 @@ def promote_command(args: argparse.Namespace) -> int:
         print(f"version {d.version} is already the champion")
         return 0
     for who, m in d.scores.items():
-        print(f"{who:<11} AUC {m['auc']:.4f}  Brier {m['brier']:.4f}  ECE {m['ece']:.4f}  "
-              f"(n={int(m['n'])})")
+        print(
+            f"{who:<11} AUC {m['auc']:.4f}  Brier {m['brier']:.4f}  ECE {m['ece']:.4f}  "
+            f"(n={int(m['n'])})"
+        )
     if d.promoted:
         how = f" (FORCED: {args.reason})" if d.forced else ""
         print(f"champion: version {d.version} (was {d.previous or 'none'}){how}")
@@ -175,15 +217,19 @@ def models_command(args: argparse.Namespace) -> int:
     if not versions:
         print(f"no registered versions of {s.registered_model_name}")
         return 0
-    print(f"{'version':>7}  {'aliases':<12}{'created (UTC)':<18}{'AUC':>7}{'Brier':>8}{'ECE':>7}"
-          f"  {'beats baselines':<16}sha256")
+    print(
+        f"{'version':>7}  {'aliases':<12}{'created (UTC)':<18}{'AUC':>7}{'Brier':>8}{'ECE':>7}"
+        f"  {'beats baselines':<16}sha256"
+    )
     for v in versions:
         m = v.metrics
         when = datetime.fromtimestamp(v.created_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
         beats = "yes" if m.get("beats_baselines") == 1.0 else "no"
-        print(f"{v.version:>7}  {','.join(v.aliases) or '-':<12}{when:<18}"
-              f"{m.get('test.employed_12m.auc', float('nan')):>7.4f}"
-              f"{m.get('test.employed_12m.brier', float('nan')):>8.4f}"
-              f"{m.get('test.employed_12m.ece', float('nan')):>7.4f}  {beats:<16}"
-              f"{v.tags.get('sha256', '')[:12]}")
+        print(
+            f"{v.version:>7}  {','.join(v.aliases) or '-':<12}{when:<18}"
+            f"{m.get('test.employed_12m.auc', float('nan')):>7.4f}"
+            f"{m.get('test.employed_12m.brier', float('nan')):>8.4f}"
+            f"{m.get('test.employed_12m.ece', float('nan')):>7.4f}  {beats:<16}"
+            f"{v.tags.get('sha256', '')[:12]}"
+        )
     return 0

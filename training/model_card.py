@@ -30,48 +30,75 @@ def _export_lines(export: dict | None) -> list[str]:
     if not export:
         return ["- data source: a contract directory (not a tracer database export)"]
     subs = export.get("submissions") or []
-    lines = [f"- data source: tracer database export, export hash `{export.get('data_hash')}` "
-             + ("(matches the files read)" if export.get("matches_files") else
-                "(**does NOT match the files read**: they were changed after the export)")]
+    lines = [
+        f"- data source: tracer database export, export hash `{export.get('data_hash')}` "
+        + (
+            "(matches the files read)"
+            if export.get("matches_files")
+            else "(**does NOT match the files read**: they were changed after the export)"
+        )
+    ]
     if export.get("error"):
         lines.append(f"- {export['error']}")
     if export.get("left_out"):
         left = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in export["left_out"].items())
         lines.append(f"- graduates exported: {export.get('outcomes') or 0:,}; left out: {left}")
     if export.get("one_wave_6m_only") or export.get("one_wave_12m_only"):
-        lines.append(f"- of them answered one wave only (the other wave's outcomes empty, left out "
-                     f"of those targets): 6-month only {export.get('one_wave_6m_only') or 0:,}, "
-                     f"12-month only {export.get('one_wave_12m_only') or 0:,}")
+        lines.append(
+            f"- of them answered one wave only (the other wave's outcomes empty, left out "
+            f"of those targets): 6-month only {export.get('one_wave_6m_only') or 0:,}, "
+            f"12-month only {export.get('one_wave_12m_only') or 0:,}"
+        )
     versions: dict[str, int] = {}
     for s in subs:
         v = s.rsplit("/", 1)[-1]
         versions[v] = versions.get(v, 0) + 1
     summary = ", ".join(f"{n:,} × {v}" for v, n in sorted(versions.items()))
-    lines.append(f"- submission versions held ({len(subs):,}; institution/cohort/wave/version)"
-                 + (f": {summary}" if summary else "") + ":")
+    lines.append(
+        f"- submission versions held ({len(subs):,}; institution/cohort/wave/version)"
+        + (f": {summary}" if summary else "")
+        + ":"
+    )
     shown = subs[:SHOWN_VERSIONS]
     if shown:
-        lines.append("  " + ", ".join(f"`{s}`" for s in shown) + (
-            f" … and {len(subs) - len(shown):,} more (all in the artifact metadata, "
-            "`tracer_export.submissions`)" if len(subs) > len(shown) else ""))
+        lines.append(
+            "  "
+            + ", ".join(f"`{s}`" for s in shown)
+            + (
+                f" … and {len(subs) - len(shown):,} more (all in the artifact metadata, "
+                "`tracer_export.submissions`)"
+                if len(subs) > len(shown)
+                else ""
+            )
+        )
     return lines
 
 
 def _search_lines(searched) -> list[str]:
     """The hyperparameter search: how it chose, every trial, the chosen settings."""
     if searched is None:
-        return ["", "## Hyperparameter search", "",
-                "No search in this run: the `[model]` settings of the training config were "
-                "used as given (`guidance train --search` searches the `[search]` grid)."]
+        return [
+            "",
+            "## Hyperparameter search",
+            "",
+            "No search in this run: the `[model]` settings of the training config were "
+            "used as given (`guidance train --search` searches the `[search]` grid).",
+        ]
     chosen = ", ".join(f"{k} = {v:g}" for k, v in searched.chosen.items())
     word = "lowest" if searched.direction == "min" else "highest"
-    lines = ["", "## Hyperparameter search", "",
-             f"{len(searched.trials)} settings, each the {searched.target} boosting model fitted "
-             f"on the train part ({searched.n_train:,} records) with early stopping on the "
-             f"validation part ({searched.n_val:,} records) of the time split; chosen: the "
-             f"{word} validation {searched.metric} (trial {searched.best + 1}). The test part "
-             f"was not used. Ran on: {searched.runner}; {searched.seconds:,.1f} s.", "",
-             f"**Chosen settings:** {chosen}.", ""]
+    lines = [
+        "",
+        "## Hyperparameter search",
+        "",
+        f"{len(searched.trials)} settings, each the {searched.target} boosting model fitted "
+        f"on the train part ({searched.n_train:,} records) with early stopping on the "
+        f"validation part ({searched.n_val:,} records) of the time split; chosen: the "
+        f"{word} validation {searched.metric} (trial {searched.best + 1}). The test part "
+        f"was not used. Ran on: {searched.runner}; {searched.seconds:,.1f} s.",
+        "",
+        f"**Chosen settings:** {chosen}.",
+        "",
+    ]
     tab = searched.table()
     cols = ["trial", *searched.chosen, "n_iter", "val_log_loss", "val_auc", "val_brier"]
     tab["trial"] = tab["trial"] + 1
@@ -99,24 +126,39 @@ def render(result: TrainResult, meta: dict) -> str:
     lines += _export_lines(meta.get("tracer_export"))
     for part, (a, b) in ev.cohorts.items():
         lines.append(f"- {part}: cohorts {a} … {b}, {ev.n_rows.get(part, 0):,} records")
-    lines += [f"- demand snapshot carried in the artifact ends {meta.get('demand_last_period', '?')}",
-              "", "## Targets learnt", ""]
+    lines += [
+        f"- demand snapshot carried in the artifact ends {meta.get('demand_last_period', '?')}",
+        "",
+        "## Targets learnt",
+        "",
+    ]
     n_used = getattr(ev, "n_used", {}) or {}
     for t, st in ev.status.items():
         n = n_used.get(t)
-        used = (f" (records used, outcome known: train {n.get('train', 0):,}, val "
-                f"{n.get('val', 0):,}, test {n.get('test', 0):,})" if n else "")
-        lines.append(f"- {t}: {st}{used}" + ("" if st == "fitted" else
-                                             " — this figure is missing from predictions and "
-                                             "recommendations"))
+        used = (
+            f" (records used, outcome known: train {n.get('train', 0):,}, val "
+            f"{n.get('val', 0):,}, test {n.get('test', 0):,})"
+            if n
+            else ""
+        )
+        lines.append(
+            f"- {t}: {st}{used}"
+            + (
+                ""
+                if st == "fitted"
+                else " — this figure is missing from predictions and recommendations"
+            )
+        )
     if ev.split.get("method", "time") != "time":
         lines += ["", f"**Split: {ev.split['method']}.** {ev.split['warning']}"]
     for w in ev.warnings:
         if w != ev.split.get("warning"):
             lines.append(f"- warning: {w}")
     if ev.metrics_unreliable:
-        lines += ["", "**Metrics marked UNRELIABLE** (promotion refuses them unless forced "
-                  "with a reason):"]
+        lines += [
+            "",
+            "**Metrics marked UNRELIABLE** (promotion refuses them unless forced with a reason):",
+        ]
         lines += [f"- {t}: {why}" for t, why in ev.unreliable.items()]
     lines += _search_lines(getattr(result, "search", None))
     lines += ["", "## Metrics on the test split vs baselines", ""]
@@ -125,31 +167,48 @@ def render(result: TrainResult, meta: dict) -> str:
         rows.append({"target": t, "model": "model", **m})
         rows += [{"target": t, "model": b, **bm} for b, bm in ev.baselines[t].items()]
     if rows:
-        lines.append(_table(pd.DataFrame(rows), ["target", "model", "auc", "brier", "log_loss",
-                                                 "ece"]))
+        lines.append(
+            _table(pd.DataFrame(rows), ["target", "model", "auc", "brier", "log_loss", "ece"])
+        )
     else:
         lines.append("No classifier was fitted: no classification metrics.")
-    lines.append(f"Beats every baseline on employed_12m (AUC and Brier): "
-                 f"{'yes' if ev.beats_baselines else 'no — ' + '; '.join(ev.beat_reasons)}.")
+    lines.append(
+        f"Beats every baseline on employed_12m (AUC and Brier): "
+        f"{'yes' if ev.beats_baselines else 'no — ' + '; '.join(ev.beat_reasons)}."
+    )
     lines += ["", "Wages (VND/month, employed graduates with a wage):", ""]
     wrows = [{"model": k, **v} for k, v in ev.wages.items()]
     if wrows:
-        lines.append(_table(pd.DataFrame(wrows), ["model", "pinball_q25", "pinball_q50",
-                                                  "pinball_q75", "mae_q50", "coverage_50"]))
+        lines.append(
+            _table(
+                pd.DataFrame(wrows),
+                ["model", "pinball_q25", "pinball_q50", "pinball_q75", "mae_q50", "coverage_50"],
+            )
+        )
     lines += [wage_verdict(ev), ""]
     lines += ["## Slices (employed_12m)", ""]
     for key, tab in ev.slices.items():
         if key.startswith("employed_12m/"):
-            lines += [f"### {key.split('/')[1]}", "",
-                      _table(tab, ["group", "n", "auc", "brier", "ece", "observed", "predicted"])]
-    lines += ["## Fairness", "",
-              "Gap = mean predicted − observed rate per group (positive: the model is optimistic "
-              "for that group); calibration gap = largest minus smallest group ECE. `sex` and "
-              "`ethnic_minority` are never model inputs; they are used only for this audit.", ""]
+            lines += [
+                f"### {key.split('/')[1]}",
+                "",
+                _table(tab, ["group", "n", "auc", "brier", "ece", "observed", "predicted"]),
+            ]
+    lines += [
+        "## Fairness",
+        "",
+        "Gap = mean predicted − observed rate per group (positive: the model is optimistic "
+        "for that group); calibration gap = largest minus smallest group ECE. `sex` and "
+        "`ethnic_minority` are never model inputs; they are used only for this audit.",
+        "",
+    ]
     for key, rep in ev.fairness.items():
-        lines += [f"### {key}", f"max |gap| {rep['max_abs_gap']:.4f}, calibration gap "
-                  f"{rep['calibration_gap']:.4f}", "",
-                  _table(rep["groups"], ["group", "n", "observed", "predicted", "gap", "ece"])]
+        lines += [
+            f"### {key}",
+            f"max |gap| {rep['max_abs_gap']:.4f}, calibration gap {rep['calibration_gap']:.4f}",
+            "",
+            _table(rep["groups"], ["group", "n", "observed", "predicted", "gap", "ece"]),
+        ]
     lines += [
         "## Limitations",
         "- Trained on graduates up to the validation cutoff; the newest 12 months are held out "

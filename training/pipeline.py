@@ -27,12 +27,12 @@ from guidance.model import (
 from training.config import TrainConfig
 
 SLICES = ("level", "region", "sex", "ethnic_minority", "offering_seen")
-MIN_TRAIN_RECORDS = 50       # fewer tracer records than this: training is refused
-MIN_COHORTS_TIME_SPLIT = 3   # fewer distinct cohorts: no time split, the random fallback
-MIN_RANDOM_GROUPS = 10       # offerings needed to group the random fallback by offering
+MIN_TRAIN_RECORDS = 50  # fewer tracer records than this: training is refused
+MIN_COHORTS_TIME_SPLIT = 3  # fewer distinct cohorts: no time split, the random fallback
+MIN_RANDOM_GROUPS = 10  # offerings needed to group the random fallback by offering
 RANDOM_SPLIT_SHARES = (0.2, 0.2)  # test, validation shares of the random fallback
-MIN_TEST_ROWS = 200          # fewer labelled test records: that target's metrics are unreliable
-MIN_WAGE_CELL = 5            # wages an offering (or programme code) needs for its own median
+MIN_TEST_ROWS = 200  # fewer labelled test records: that target's metrics are unreliable
+MIN_WAGE_CELL = 5  # wages an offering (or programme code) needs for its own median
 
 
 def step_printer(enabled: bool = True):
@@ -50,20 +50,20 @@ def step_printer(enabled: bool = True):
 class Evaluation:
     """Everything measured on one test split."""
 
-    metrics: dict[str, dict[str, float]]                 # target -> model metrics
-    baselines: dict[str, dict[str, dict[str, float]]]    # target -> baseline -> metrics
-    wages: dict[str, dict[str, float]]                   # "model"/"baseline_global" -> metrics
-    slices: dict[str, pd.DataFrame]                      # "<target>/<slice>" -> table
-    fairness: dict[str, dict]                            # "<target>/<attribute>" -> report
-    reliability: dict[str, pd.DataFrame]                 # target -> reliability table
+    metrics: dict[str, dict[str, float]]  # target -> model metrics
+    baselines: dict[str, dict[str, dict[str, float]]]  # target -> baseline -> metrics
+    wages: dict[str, dict[str, float]]  # "model"/"baseline_global" -> metrics
+    slices: dict[str, pd.DataFrame]  # "<target>/<slice>" -> table
+    fairness: dict[str, dict]  # "<target>/<attribute>" -> report
+    reliability: dict[str, pd.DataFrame]  # target -> reliability table
     beats_baselines: bool = False
     beat_reasons: list[str] = field(default_factory=list)
     n_rows: dict[str, int] = field(default_factory=dict)
     cohorts: dict[str, tuple[str, str]] = field(default_factory=dict)
-    status: dict[str, str] = field(default_factory=dict)       # target -> fitted / not_fitted: …
-    unreliable: dict[str, str] = field(default_factory=dict)   # target -> why not to trust it
-    split: dict = field(default_factory=dict)                  # method and warning
-    warnings: list[str] = field(default_factory=list)          # data warnings of the run
+    status: dict[str, str] = field(default_factory=dict)  # target -> fitted / not_fitted: …
+    unreliable: dict[str, str] = field(default_factory=dict)  # target -> why not to trust it
+    split: dict = field(default_factory=dict)  # method and warning
+    warnings: list[str] = field(default_factory=list)  # data warnings of the run
     # target -> {"train", "val", "test"}: records with that outcome known (v1.1 leaves a
     # record with an empty target out of that target only; wage: employed with a wage)
     n_used: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -124,8 +124,9 @@ def split_pairs(tables: dict[str, pd.DataFrame], config: TrainConfig) -> dict[st
     return split_with_info(tables, config)[0]
 
 
-def split_with_info(tables: dict[str, pd.DataFrame], config: TrainConfig
-                    ) -> tuple[dict[str, pd.DataFrame], dict]:
+def split_with_info(
+    tables: dict[str, pd.DataFrame], config: TrainConfig
+) -> tuple[dict[str, pd.DataFrame], dict]:
     """train / val / test parts and how they were made.
 
     The time split (newest cohorts = test) needs at least ``MIN_COHORTS_TIME_SPLIT``
@@ -137,32 +138,45 @@ def split_with_info(tables: dict[str, pd.DataFrame], config: TrainConfig
     """
     pairs = training_pairs(tables["outcomes"], tables["programmes"])
     if len(pairs) == 0:
-        raise TrainingDataError("outcomes", "programme_id",
-                                "no tracer record refers to an offering of programmes")
+        raise TrainingDataError(
+            "outcomes", "programme_id", "no tracer record refers to an offering of programmes"
+        )
     if len(pairs) < MIN_TRAIN_RECORDS:
-        raise TrainingDataError("outcomes", None, f"only {len(pairs)} tracer records join an "
-                                f"offering (need at least {MIN_TRAIN_RECORDS} to train and test)")
+        raise TrainingDataError(
+            "outcomes",
+            None,
+            f"only {len(pairs)} tracer records join an "
+            f"offering (need at least {MIN_TRAIN_RECORDS} to train and test)",
+        )
     n_cohorts = int(pairs["cohort"].nunique())
-    labels = ev.time_split(pairs["cohort"], test_months=config.split.test_months,
-                           val_months=config.split.val_months).to_numpy()
+    labels = ev.time_split(
+        pairs["cohort"], test_months=config.split.test_months, val_months=config.split.val_months
+    ).to_numpy()
     info = {"method": "time", "n_cohorts": n_cohorts, "warning": ""}
     empty = [n for n in ("train", "val", "test") if not (labels == n).any()]
     if n_cohorts < MIN_COHORTS_TIME_SPLIT or empty:
-        why = (f"only {n_cohorts} cohort(s) (a time split needs at least "
-               f"{MIN_COHORTS_TIME_SPLIT})" if n_cohorts < MIN_COHORTS_TIME_SPLIT else
-               f"the time split by [split] months left the {', '.join(empty)} set empty")
+        why = (
+            f"only {n_cohorts} cohort(s) (a time split needs at least {MIN_COHORTS_TIME_SPLIT})"
+            if n_cohorts < MIN_COHORTS_TIME_SPLIT
+            else f"the time split by [split] months left the {', '.join(empty)} set empty"
+        )
         by = "programme_id" if pairs["programme_id"].nunique() >= MIN_RANDOM_GROUPS else None
         labels = _random_split(pairs, by, config.model.random_state)
-        info = {"method": f"random_by_{'offering' if by else 'record'}", "n_cohorts": n_cohorts,
-                "warning": f"outcomes.cohort: {why}; fell back to a random split by "
-                           f"{'offering' if by else 'record'}: the evaluation does not test "
-                           "forward in time and is optimistic"}
-    parts = {name: pairs[labels == name].reset_index(drop=True)
-             for name in ("train", "val", "test")}
+        info = {
+            "method": f"random_by_{'offering' if by else 'record'}",
+            "n_cohorts": n_cohorts,
+            "warning": f"outcomes.cohort: {why}; fell back to a random split by "
+            f"{'offering' if by else 'record'}: the evaluation does not test "
+            "forward in time and is optimistic",
+        }
+    parts = {
+        name: pairs[labels == name].reset_index(drop=True) for name in ("train", "val", "test")
+    }
     for name, part in parts.items():
         if len(part) == 0:
-            raise TrainingDataError("outcomes", "cohort", f"the {name} set is empty even after "
-                                    "the random fallback")
+            raise TrainingDataError(
+                "outcomes", "cohort", f"the {name} set is empty even after the random fallback"
+            )
     return parts, info
 
 
@@ -174,8 +188,9 @@ def _random_split(pairs: pd.DataFrame, by: str | None, seed: int) -> np.ndarray:
     share = np.empty(len(uniq))
     share[order] = np.cumsum(counts[order]) / len(pairs)
     test_share, val_share = RANDOM_SPLIT_SHARES
-    group_label = np.where(share <= test_share, "test",
-                           np.where(share <= test_share + val_share, "val", "train"))
+    group_label = np.where(
+        share <= test_share, "test", np.where(share <= test_share + val_share, "val", "train")
+    )
     first = order[0]  # the first group drawn is always test, so test is never empty
     group_label[first] = "test"
     return group_label[inv]
@@ -188,21 +203,32 @@ def data_warnings(tables: dict[str, pd.DataFrame]) -> list[str]:
     if w:
         out.append(w)
     if len(tables["demand"]) == 0:
-        out.append("demand: no rows: demand features are neutral (missing) and reasons say "
-                   "there is no labour-demand data")
+        out.append(
+            "demand: no rows: demand features are neutral (missing) and reasons say "
+            "there is no labour-demand data"
+        )
     else:
         occ = set(tables["demand"]["occupation_code"].astype("str"))
-        targets = {c for v in tables["programmes"]["target_occupations"].astype("str")
-                   for c in v.split(";")}
+        targets = {
+            c
+            for v in tables["programmes"]["target_occupations"].astype("str")
+            for c in v.split(";")
+        }
         if not occ & targets:
-            out.append("demand.occupation_code: no row is for an occupation any programme "
-                       "trains for: demand features are neutral (missing)")
+            out.append(
+                "demand.occupation_code: no row is for an occupation any programme "
+                "trains for: demand features are neutral (missing)"
+            )
     return out
 
 
-def train_and_evaluate(tables: dict[str, pd.DataFrame], config: TrainConfig,
-                       progress: bool = True, step=None, search=None
-                       ) -> tuple[TrainResult, dict[str, pd.DataFrame]]:
+def train_and_evaluate(
+    tables: dict[str, pd.DataFrame],
+    config: TrainConfig,
+    progress: bool = True,
+    step=None,
+    search=None,
+) -> tuple[TrainResult, dict[str, pd.DataFrame]]:
     """Fit every model on train (+ val for early stopping and calibration), score test.
 
     ``search``: a ``training.search.SearchRunner`` to run the ``[search]`` grid first (on
@@ -225,20 +251,21 @@ def train_and_evaluate(tables: dict[str, pd.DataFrame], config: TrainConfig,
 
         from training.search import search as run_search
 
-        searched = run_search(parts["train"], parts["val"], tables, config.model,
-                              config.search, search, step=step)
+        searched = run_search(
+            parts["train"], parts["val"], tables, config.model, config.search, search, step=step
+        )
         config = deepcopy(config)
         config.model = replace(config.model, **searched.chosen)
         seconds["search"] = searched.seconds
         step("search chose " + ", ".join(f"{k}={v:g}" for k, v in searched.chosen.items()))
     with fit_threads(config):
-        models, mats = fit_models(parts["train"], parts["val"], tables, config.model,
-                                  progress=step)
+        models, mats = fit_models(parts["train"], parts["val"], tables, config.model, progress=step)
         seconds["fit"] = time.perf_counter() - t0 - seconds.get("search", 0.0)
         t1 = time.perf_counter()
         step("evaluate")
-        evaluation = evaluate_models(models, parts, config, components=mats["components"],
-                                     step=step)
+        evaluation = evaluate_models(
+            models, parts, config, components=mats["components"], step=step
+        )
         evaluation.split, evaluation.warnings = split, warnings
         seconds["evaluate"] = time.perf_counter() - t1
     step("done")
@@ -247,20 +274,28 @@ def train_and_evaluate(tables: dict[str, pd.DataFrame], config: TrainConfig,
 
 def _slice_columns(models: OutcomeModels, test: pd.DataFrame, train: pd.DataFrame) -> pd.DataFrame:
     lk = models.features.lookups_
-    seen_lineages = set(pd.Series(train["programme_id"]).astype("str")
-                        .map(models.features.lineage_).dropna())
+    seen_lineages = set(
+        pd.Series(train["programme_id"]).astype("str").map(models.features.lineage_).dropna()
+    )
     keys = models.features._history_keys(test, models.features._base_frame(test))
-    return pd.DataFrame({
-        "level": test["level"].astype("str"),
-        "region": test["province_code"].astype("str").map(lk.region).fillna("unknown"),
-        "sex": test["sex"].astype("str").fillna("unknown"),
-        "ethnic_minority": test["ethnic_minority"].astype("str").fillna("unknown"),
-        "offering_seen": np.where(keys["lineage"].isin(seen_lineages), "seen", "unseen"),
-    })
+    return pd.DataFrame(
+        {
+            "level": test["level"].astype("str"),
+            "region": test["province_code"].astype("str").map(lk.region).fillna("unknown"),
+            "sex": test["sex"].astype("str").fillna("unknown"),
+            "ethnic_minority": test["ethnic_minority"].astype("str").fillna("unknown"),
+            "offering_seen": np.where(keys["lineage"].isin(seen_lineages), "seen", "unseen"),
+        }
+    )
 
 
-def evaluate_models(models: OutcomeModels, parts: dict[str, pd.DataFrame], config: TrainConfig,
-                    components: dict | None = None, step=None) -> Evaluation:
+def evaluate_models(
+    models: OutcomeModels,
+    parts: dict[str, pd.DataFrame],
+    config: TrainConfig,
+    components: dict | None = None,
+    step=None,
+) -> Evaluation:
     """Metrics, baselines, slices and fairness of ``models`` on ``parts["test"]``.
 
     With ``components`` (from ``fit_models``) the table also holds the logistic baseline
@@ -288,9 +323,11 @@ def evaluate_models(models: OutcomeModels, parts: dict[str, pd.DataFrame], confi
         metrics[t] = ev.binary_metrics(yk, p)
         n_pos, n_neg = int(yk.sum()), int(len(yk) - yk.sum())
         if len(yk) < MIN_TEST_ROWS or min(n_pos, n_neg) < MIN_CLASS_VAL:
-            unreliable[t] = (f"test split has {len(yk)} labelled records ({n_pos} positive, "
-                             f"{n_neg} negative); trusted from {MIN_TEST_ROWS} records with at "
-                             f"least {MIN_CLASS_VAL} of each class")
+            unreliable[t] = (
+                f"test split has {len(yk)} labelled records ({n_pos} positive, "
+                f"{n_neg} negative); trusted from {MIN_TEST_ROWS} records with at "
+                f"least {MIN_CLASS_VAL} of each class"
+            )
         reliability[t] = ev.reliability_table(yk, p, config.ece_bins)
         base = {
             "global_rate": np.full(ok.sum(), float(fit_rows[t].astype("float64").mean())),
@@ -311,23 +348,38 @@ def evaluate_models(models: OutcomeModels, parts: dict[str, pd.DataFrame], confi
             slices[f"{t}/{s}"] = ev.slice_metrics(yk, p, slices_cols[s][ok], config.slice_min_n)
         for attr in config.promotion.fairness_attributes:
             fairness[f"{t}/{attr}"] = ev.fairness_report(
-                yk, p, slices_cols[attr][ok], config.promotion.fairness_min_n)
-    wages = wage_evaluation(preds, test, fit_rows,
-                            fitted=status.get(WAGE_TARGET, "fitted") == "fitted")
+                yk, p, slices_cols[attr][ok], config.promotion.fairness_min_n
+            )
+    wages = wage_evaluation(
+        preds, test, fit_rows, fitted=status.get(WAGE_TARGET, "fitted") == "fitted"
+    )
     if "model" in wages and wages["model"]["n"] < MIN_TEST_ROWS:
-        unreliable[WAGE_TARGET] = (f"test split has {int(wages['model']['n'])} employed "
-                                   f"records with a wage; trusted from {MIN_TEST_ROWS}")
+        unreliable[WAGE_TARGET] = (
+            f"test split has {int(wages['model']['n'])} employed "
+            f"records with a wage; trusted from {MIN_TEST_ROWS}"
+        )
     cohorts = {k: (str(v["cohort"].min()), str(v["cohort"].max())) for k, v in parts.items()}
-    return Evaluation(metrics, baselines, wages, slices, fairness, reliability, beat_all, reasons,
-                      {k: len(v) for k, v in parts.items()}, cohorts, status, unreliable,
-                      n_used=records_used(parts))
+    return Evaluation(
+        metrics,
+        baselines,
+        wages,
+        slices,
+        fairness,
+        reliability,
+        beat_all,
+        reasons,
+        {k: len(v) for k, v in parts.items()},
+        cohorts,
+        status,
+        unreliable,
+        n_used=records_used(parts),
+    )
 
 
 def records_used(parts: dict[str, pd.DataFrame]) -> dict[str, dict[str, int]]:
     """Per target and part, the records with that outcome known (what the target is learnt
     from and measured on); ``wage``: employed records with a wage."""
-    out = {t: {k: int(v[t].notna().sum()) for k, v in parts.items()}
-           for t in CLASSIFIER_TARGETS}
+    out = {t: {k: int(v[t].notna().sum()) for k, v in parts.items()} for t in CLASSIFIER_TARGETS}
     out[WAGE_TARGET] = {k: int(_wages(v)[1].sum()) for k, v in parts.items()}
     return out
 
@@ -356,21 +408,24 @@ def offering_wage_quantiles(fit_rows: pd.DataFrame, rows: pd.DataFrame) -> pd.Da
     return out
 
 
-def wage_evaluation(preds: pd.DataFrame, test: pd.DataFrame, fit_rows: pd.DataFrame,
-                    fitted: bool = True) -> dict[str, dict[str, float]]:
+def wage_evaluation(
+    preds: pd.DataFrame, test: pd.DataFrame, fit_rows: pd.DataFrame, fitted: bool = True
+) -> dict[str, dict[str, float]]:
     """Wage model vs the global quartiles and the offering's own (→ programme code's)."""
     wage, emp = _wages(test)
     fwage, fok = _wages(fit_rows)
     if not emp.any() or not fok.any():
         return {}
-    glob = pd.DataFrame({f"wage_q{q}": np.full(emp.sum(), np.quantile(fwage[fok], q / 100))
-                         for q in (25, 50, 75)})
+    glob = pd.DataFrame(
+        {f"wage_q{q}": np.full(emp.sum(), np.quantile(fwage[fok], q / 100)) for q in (25, 50, 75)}
+    )
     out = {}
     if fitted:
         out["model"] = ev.wage_metrics(wage[emp], preds[emp].reset_index(drop=True))
     out["baseline_global"] = ev.wage_metrics(wage[emp], glob)
     out["baseline_offering"] = ev.wage_metrics(
-        wage[emp], offering_wage_quantiles(fit_rows, test[emp].reset_index(drop=True)))
+        wage[emp], offering_wage_quantiles(fit_rows, test[emp].reset_index(drop=True))
+    )
     return out
 
 
@@ -384,8 +439,10 @@ def summary_table(evaluation: Evaluation) -> str:
             lines.append(f"WARNING {w}")
     for t, st in evaluation.status.items():
         if st != "fitted":
-            lines.append(f"NOT FITTED {t}: {st.removeprefix('not_fitted: ')} — this figure is "
-                         "missing from predictions and recommendations")
+            lines.append(
+                f"NOT FITTED {t}: {st.removeprefix('not_fitted: ')} — this figure is "
+                "missing from predictions and recommendations"
+            )
     for t, why in evaluation.unreliable.items():
         lines.append(f"UNRELIABLE {t}: {why}")
     if lines:
@@ -393,36 +450,48 @@ def summary_table(evaluation: Evaluation) -> str:
     if evaluation.n_used:
         lines.append("records used per target (outcome known; train / val / test):")
         for t, n in evaluation.n_used.items():
-            lines.append(f"  {t:<22}{n.get('train', 0):>9,}{n.get('val', 0):>9,}"
-                         f"{n.get('test', 0):>9,}")
+            lines.append(
+                f"  {t:<22}{n.get('train', 0):>9,}{n.get('val', 0):>9,}{n.get('test', 0):>9,}"
+            )
         lines.append("")
     lines.append(f"{'target':<22}{'model':<18}{'AUC':>8}{'Brier':>8}{'LogLoss':>9}{'ECE':>7}")
     for t, m in evaluation.metrics.items():
         rows = [("model (calibrated)", m), *evaluation.baselines[t].items()]
         mark = " (unreliable)" if t in evaluation.unreliable else ""
         for name, r in rows:
-            lines.append(f"{t:<22}{name:<18}{r['auc']:>8.4f}{r['brier']:>8.4f}"
-                         f"{r['log_loss']:>9.4f}{r['ece']:>7.4f}{mark}")
+            lines.append(
+                f"{t:<22}{name:<18}{r['auc']:>8.4f}{r['brier']:>8.4f}"
+                f"{r['log_loss']:>9.4f}{r['ece']:>7.4f}{mark}"
+            )
     lines.append("")
-    lines.append(f"{'wage (VND/month)':<22}{'':<18}{'pin25':>10}{'pin50':>10}{'pin75':>10}"
-                 f"{'MAE50':>11}{'cov50':>7}")
+    lines.append(
+        f"{'wage (VND/month)':<22}{'':<18}{'pin25':>10}{'pin50':>10}{'pin75':>10}"
+        f"{'MAE50':>11}{'cov50':>7}"
+    )
     if not evaluation.wages:
         lines.append(f"{'':<22}no employed test or training record has a wage")
     for name, w in evaluation.wages.items():
-        lines.append(f"{'':<22}{name:<18}{w['pinball_q25']:>10.0f}{w['pinball_q50']:>10.0f}"
-                     f"{w['pinball_q75']:>10.0f}{w['mae_q50']:>11.0f}{w['coverage_50']:>7.3f}")
+        lines.append(
+            f"{'':<22}{name:<18}{w['pinball_q25']:>10.0f}{w['pinball_q50']:>10.0f}"
+            f"{w['pinball_q75']:>10.0f}{w['mae_q50']:>11.0f}{w['coverage_50']:>7.3f}"
+        )
     lines.append(wage_verdict(evaluation))
     lines.append("")
     for key, rep in evaluation.fairness.items():
-        groups = ", ".join(f"{g.group}: gap {g.gap:+.3f} (n={int(g.n)})"
-                           for g in rep["groups"].itertuples())
-        lines.append(f"fairness {key:<32} max|gap| {rep['max_abs_gap']:.3f}  "
-                     f"calib.gap {rep['calibration_gap']:.3f}  [{groups}]")
+        groups = ", ".join(
+            f"{g.group}: gap {g.gap:+.3f} (n={int(g.n)})" for g in rep["groups"].itertuples()
+        )
+        lines.append(
+            f"fairness {key:<32} max|gap| {rep['max_abs_gap']:.3f}  "
+            f"calib.gap {rep['calibration_gap']:.3f}  [{groups}]"
+        )
     for t, m in evaluation.metrics.items():
         if "boost_only_auc" in m:
-            lines.append(f"diagnostic {t}: boosting alone AUC {m['boost_only_auc']:.4f} Brier "
-                         f"{m['boost_only_brier']:.4f}; blend weight on boosting "
-                         f"{m['weight_boost']:.2f}")
+            lines.append(
+                f"diagnostic {t}: boosting alone AUC {m['boost_only_auc']:.4f} Brier "
+                f"{m['boost_only_brier']:.4f}; blend weight on boosting "
+                f"{m['weight_boost']:.2f}"
+            )
     verdict = "YES" if evaluation.beats_baselines else "NO: " + "; ".join(evaluation.beat_reasons)
     lines.append(f"beats every baseline (AUC and Brier, employed_12m): {verdict}")
     return "\n".join(lines)
@@ -436,5 +505,7 @@ def wage_verdict(evaluation: Evaluation) -> str:
         return f"wage model: {st or 'not evaluated'} (no wage model, no wage figures)"
     a, b = w["model"]["mae_q50"], w["baseline_offering"]["mae_q50"]
     verdict = "beats" if a < b else "does NOT beat"
-    return (f"wage model {verdict} the offering median in MAE: {a:,.0f} vs {b:,.0f} VND "
-            f"(global median {w['baseline_global']['mae_q50']:,.0f})")
+    return (
+        f"wage model {verdict} the offering median in MAE: {a:,.0f} vs {b:,.0f} VND "
+        f"(global median {w['baseline_global']['mae_q50']:,.0f})"
+    )

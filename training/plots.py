@@ -51,8 +51,15 @@ def importance_plot(importance: pd.Series, path: Path, title: str) -> Path:
     return path
 
 
-def permutation_importance(models, test: pd.DataFrame, target: str, *, max_rows: int = 1000,
-                           repeats: int = 2, seed: int = 0) -> pd.Series:
+def permutation_importance(
+    models,
+    test: pd.DataFrame,
+    target: str,
+    *,
+    max_rows: int = 1000,
+    repeats: int = 2,
+    seed: int = 0,
+) -> pd.Series:
     """Permutation importance (AUC drop) of the final step on a sample of test rows."""
     from sklearn.inspection import permutation_importance as pi
     from threadpoolctl import threadpool_limits
@@ -63,6 +70,12 @@ def permutation_importance(models, test: pd.DataFrame, target: str, *, max_rows:
     idx = rng.choice(ok, size=min(max_rows, len(ok)), replace=False)
     X = models.features.transform(test.iloc[idx])
     with threadpool_limits(1, user_api="openmp"):  # many small predicts: threads only contend
-        res = pi(models.pipelines[target][-1], X, y[idx].astype(int), scoring="roc_auc",
-                 n_repeats=repeats, random_state=seed)
+        res = pi(
+            models.pipelines[target][-1],
+            X,
+            y[idx].astype(int),
+            scoring="roc_auc",
+            n_repeats=repeats,
+            random_state=seed,
+        )
     return pd.Series(res.importances_mean, index=models.feature_names())

@@ -42,15 +42,21 @@ def fairness_reasons(fairness: dict[str, dict], cfg: PromotionConfig) -> list[st
             continue
         gap, cal = rep["max_abs_gap"], rep["calibration_gap"]
         if not np.isfinite(gap):
-            out.append(f"fairness by {attr}: insufficient data (no group with ≥ "
-                       f"{cfg.fairness_min_n} records)")
+            out.append(
+                f"fairness by {attr}: insufficient data (no group with ≥ "
+                f"{cfg.fairness_min_n} records)"
+            )
             continue
         if gap > cfg.max_abs_gap:
-            out.append(f"fairness by {attr}: max |predicted − observed| {gap:.4f} > "
-                       f"limit {cfg.max_abs_gap:.4f}")
+            out.append(
+                f"fairness by {attr}: max |predicted − observed| {gap:.4f} > "
+                f"limit {cfg.max_abs_gap:.4f}"
+            )
         if cal > cfg.max_calibration_gap:
-            out.append(f"fairness by {attr}: calibration gap {cal:.4f} > "
-                       f"limit {cfg.max_calibration_gap:.4f}")
+            out.append(
+                f"fairness by {attr}: calibration gap {cal:.4f} > "
+                f"limit {cfg.max_calibration_gap:.4f}"
+            )
     return out
 
 
@@ -60,13 +66,21 @@ def metric_reasons(challenger: dict, champion: dict, cfg: PromotionConfig) -> li
         a, b = challenger[metric], champion[metric]
         better = a - b if direction == "max" else b - a
         if not better >= cfg.min_improvement:
-            out.append(f"{cfg.target} {metric}: challenger {a:.4f} vs champion {b:.4f} "
-                       f"(improvement {better:+.4f} < required {cfg.min_improvement:+.4f})")
+            out.append(
+                f"{cfg.target} {metric}: challenger {a:.4f} vs champion {b:.4f} "
+                f"(improvement {better:+.4f} < required {cfg.min_improvement:+.4f})"
+            )
     return out
 
 
-def _set_champion(client, name: str, version: str, previous: str | None, reasons: list[str],
-                  forced_reason: str | None = None) -> None:
+def _set_champion(
+    client,
+    name: str,
+    version: str,
+    previous: str | None,
+    reasons: list[str],
+    forced_reason: str | None = None,
+) -> None:
     from guidance.registry import CHAMPION
 
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -87,7 +101,8 @@ def first_champion(client, name: str, version: str, result, tracking_uri: str):
         return False, ["a champion exists: run `guidance promote` to compare"]
     cfg = result.config.promotion
     reasons = list(result.evaluation.beat_reasons) + fairness_reasons(
-        result.evaluation.fairness, cfg)
+        result.evaluation.fairness, cfg
+    )
     if getattr(result.evaluation, "metrics_unreliable", False):
         reasons.insert(0, "metrics are marked unreliable (see the model card)")
     if reasons:
@@ -100,17 +115,26 @@ def _score(models, tables, test, target: str) -> tuple[dict, np.ndarray, np.ndar
     models.set_demand(tables["demand"])
     p = models.predict(test)[f"p_{target}"].to_numpy()
     if np.isnan(p).all():
-        raise ValueError(f"{target} is not fitted in this version "
-                         f"({getattr(models, 'target_status', {}).get(target, 'no model')}): "
-                         "nothing to compare")
+        raise ValueError(
+            f"{target} is not fitted in this version "
+            f"({getattr(models, 'target_status', {}).get(target, 'no model')}): "
+            "nothing to compare"
+        )
     y = test[target].astype("float64").to_numpy()
     ok = ~np.isnan(y)
     return ev.binary_metrics(y[ok].astype(int), p[ok]), y[ok].astype(int), p[ok]
 
 
-def promote(client, name: str, version: str | None = None, *, force: bool = False,
-            reason: str | None = None, data_dir: str | Path | None = None,
-            promotion: PromotionConfig | None = None) -> Decision:
+def promote(
+    client,
+    name: str,
+    version: str | None = None,
+    *,
+    force: bool = False,
+    reason: str | None = None,
+    data_dir: str | Path | None = None,
+    promotion: PromotionConfig | None = None,
+) -> Decision:
     """Run the gate for ``version`` (default: the newest) and move the alias if it passes."""
     from guidance.contract import data_hash, load_dir
     from guidance.registry import champion_version, list_versions, load_version
@@ -126,8 +150,7 @@ def promote(client, name: str, version: str | None = None, *, force: bool = Fals
         raise LookupError(f"{name} has no version {version}")
     current = champion_version(client, name)
     if current == version:
-        return Decision(version, False, [f"version {version} is already the champion"], {},
-                        current)
+        return Decision(version, False, [f"version {version} is already the champion"], {}, current)
     run = client.get_run(info.run_id)
     with tempfile.TemporaryDirectory() as tmp:
         cfg_path = client.download_artifacts(info.run_id, "evaluation/config.json", tmp)
@@ -137,8 +160,10 @@ def promote(client, name: str, version: str | None = None, *, force: bool = Fals
         tables = load_dir(data)
         reasons = []
         if data_hash(data) != run.data.params.get("data_hash"):
-            reasons.append(f"data in {data} differs from the challenger's training data "
-                           "(hash mismatch): re-scoring on it anyway")
+            reasons.append(
+                f"data in {data} differs from the challenger's training data "
+                "(hash mismatch): re-scoring on it anyway"
+            )
         test = split_pairs(tables, config)["test"]
         chal = load_version(client, name, version, Path(tmp) / "challenger")
         scores = {}
@@ -146,17 +171,23 @@ def promote(client, name: str, version: str | None = None, *, force: bool = Fals
         fairness = {}
         for attr in gate.fairness_attributes:
             groups = test.loc[test[gate.target].notna(), attr].astype("str").fillna("unknown")
-            fairness[f"{gate.target}/{attr}"] = ev.fairness_report(y, p, groups.reset_index(
-                drop=True), gate.fairness_min_n)
+            fairness[f"{gate.target}/{attr}"] = ev.fairness_report(
+                y, p, groups.reset_index(drop=True), gate.fairness_min_n
+            )
         blocking = fairness_reasons(fairness, gate)
         if run.data.metrics.get("metrics_unreliable", 0.0) >= 1.0:
-            blocking.insert(0, "the challenger's metrics are marked unreliable (test split too "
-                            "small, a target not fitted, or no time-based split): see its model "
-                            "card; promote only with --force --reason")
+            blocking.insert(
+                0,
+                "the challenger's metrics are marked unreliable (test split too "
+                "small, a target not fitted, or no time-based split): see its model "
+                "card; promote only with --force --reason",
+            )
         if current is None:
             if run.data.metrics.get("beats_baselines", 0.0) < 1.0:
-                blocking.append("no champion yet and the challenger does not beat every "
-                                "baseline on its test split")
+                blocking.append(
+                    "no champion yet and the challenger does not beat every "
+                    "baseline on its test split"
+                )
         else:
             champ = load_version(client, name, current, Path(tmp) / "champion")
             scores["champion"], _, _ = _score(champ.models, tables, test, gate.target)

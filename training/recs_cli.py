@@ -11,33 +11,57 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("evaluate", help="evaluate the recommender against the demo world's "
-                                        "oracle (captured uplift, baselines, NDCG)")
-    p.add_argument("--data", default=None,
-                   help="generated demo-world directory with world.json (default: settings)")
+    p = sub.add_parser(
+        "evaluate",
+        help="evaluate the recommender against the demo world's "
+        "oracle (captured uplift, baselines, NDCG)",
+    )
+    p.add_argument(
+        "--data",
+        default=None,
+        help="generated demo-world directory with world.json (default: settings)",
+    )
     p.add_argument("--world-dir", default=None, help="alias of --data")
-    p.add_argument("--model", default=None,
-                   help="model bundle .joblib (default: train one on the data's train/val split)")
+    p.add_argument(
+        "--model",
+        default=None,
+        help="model bundle .joblib (default: train one on the data's train/val split)",
+    )
     p.add_argument("--config", default=None, help="training TOML (split, model sizes)")
     p.add_argument("--max-iter", type=int, default=None, help="override model max_iter")
     p.add_argument("--learners", type=int, default=500, help="held-out learners evaluated")
     p.add_argument("--top-k", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--no-full-compare", action="store_true",
-                   help="skip scoring all candidates (the pruning check)")
+    p.add_argument(
+        "--no-full-compare",
+        action="store_true",
+        help="skip scoring all candidates (the pruning check)",
+    )
     p.add_argument("--out", default=None, help="write the metrics as JSON")
-    p.add_argument("--tracking-uri", default=None,
-                   help="log the evaluation to this MLflow tracking URI")
-    p.add_argument("--mlflow", action="store_true",
-                   help="log to MLflow at settings.mlflow_tracking_uri")
+    p.add_argument(
+        "--tracking-uri", default=None, help="log the evaluation to this MLflow tracking URI"
+    )
+    p.add_argument(
+        "--mlflow", action="store_true", help="log to MLflow at settings.mlflow_tracking_uri"
+    )
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(_handler="training.recs_cli:evaluate_command")
 
 
-def run(data_dir: Path, *, model: str | None = None, config_path: str | None = None,
-        max_iter: int | None = None, learners: int = 500, k: int = 10, seed: int = 0,
-        compare_full: bool = True, progress: bool = True, presets: dict | None = None,
-        shortlist: int | None = None):
+def run(
+    data_dir: Path,
+    *,
+    model: str | None = None,
+    config_path: str | None = None,
+    max_iter: int | None = None,
+    learners: int = 500,
+    k: int = 10,
+    seed: int = 0,
+    compare_full: bool = True,
+    progress: bool = True,
+    presets: dict | None = None,
+    shortlist: int | None = None,
+):
     """Load (or train) the models, build the recommender, evaluate every utility preset."""
     from threadpoolctl import threadpool_limits
 
@@ -49,8 +73,10 @@ def run(data_dir: Path, *, model: str | None = None, config_path: str | None = N
     from training.recs_eval import evaluate_recommender
 
     if not (data_dir / "world.json").is_file():
-        raise FileNotFoundError(f"{data_dir} has no world.json: `guidance evaluate` needs a "
-                                "generated demo world (guidance demo-data --out DIR)")
+        raise FileNotFoundError(
+            f"{data_dir} has no world.json: `guidance evaluate` needs a "
+            "generated demo world (guidance demo-data --out DIR)"
+        )
     oracle = Oracle.from_dir(data_dir)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -68,18 +94,32 @@ def run(data_dir: Path, *, model: str | None = None, config_path: str | None = N
 
         with threadpool_limits(1, user_api="openmp"):
             models, _ = fit_models(parts["train"], parts["val"], tables, cfg.model)
-    rec = Recommender(models, tables["programmes"], tables["provinces"], tables["occupations"],
-                      tables["demand"], model_version=version,
-                      **({"shortlist": shortlist} if shortlist is not None else {}))
+    rec = Recommender(
+        models,
+        tables["programmes"],
+        tables["provinces"],
+        tables["occupations"],
+        tables["demand"],
+        model_version=version,
+        **({"shortlist": shortlist} if shortlist is not None else {}),
+    )
     history = parts["train"][["programme_id"]]
     import pandas as pd
 
     history = pd.concat([history, parts["val"][["programme_id"]]], ignore_index=True)
     with threadpool_limits(1, user_api="openmp"):
-        results = evaluate_recommender(rec, oracle, parts["test"], history,
-                                       n_learners=learners, k=k, seed=seed,
-                                       compare_full=compare_full, progress=progress,
-                                       presets=presets)
+        results = evaluate_recommender(
+            rec,
+            oracle,
+            parts["test"],
+            history,
+            n_learners=learners,
+            k=k,
+            seed=seed,
+            compare_full=compare_full,
+            progress=progress,
+            presets=presets,
+        )
     return results, rec, parts
 
 
@@ -90,11 +130,17 @@ def evaluate_command(args: argparse.Namespace) -> int:
     s = get_settings()
     data = Path(args.world_dir or args.data or s.data_dir)
     try:
-        results, rec, parts = run(data, model=args.model, config_path=args.config,
-                                  max_iter=args.max_iter, learners=args.learners,
-                                  k=args.top_k, seed=args.seed,
-                                  compare_full=not args.no_full_compare,
-                                  progress=not args.quiet)
+        results, rec, parts = run(
+            data,
+            model=args.model,
+            config_path=args.config,
+            max_iter=args.max_iter,
+            learners=args.learners,
+            k=args.top_k,
+            seed=args.seed,
+            compare_full=not args.no_full_compare,
+            progress=not args.quiet,
+        )
     except (FileNotFoundError, ValueError) as exc:
         print(f"evaluate: {exc}", file=sys.stderr)
         return 2
@@ -114,13 +160,22 @@ def log_to_mlflow(uri: str, flat: dict, rec, args, test_from: str) -> str:
     mlflow.set_tracking_uri(uri)
     mlflow.set_experiment("guidance-recommender-evaluation")
     with mlflow.start_run() as run:
-        mlflow.log_params({"model_version": rec.model_version, "top_k": args.top_k,
-                           "learners": args.learners, "seed": args.seed,
-                           "shortlist": rec.shortlist, "max_per_code": rec.max_per_code,
-                           "demand_period": rec.demand_period, "test_from": test_from,
-                           **{f"weights.{k}": v for k, v in rec.weights.model_dump().items()}})
+        mlflow.log_params(
+            {
+                "model_version": rec.model_version,
+                "top_k": args.top_k,
+                "learners": args.learners,
+                "seed": args.seed,
+                "shortlist": rec.shortlist,
+                "max_per_code": rec.max_per_code,
+                "demand_period": rec.demand_period,
+                "test_from": test_from,
+                **{f"weights.{k}": v for k, v in rec.weights.model_dump().items()},
+            }
+        )
         for name, metrics in flat.items():
-            mlflow.log_metrics({f"{name}.{k}": v for k, v in metrics.items()
-                                if v == v and abs(v) != float("inf")})
+            mlflow.log_metrics(
+                {f"{name}.{k}": v for k, v in metrics.items() if v == v and abs(v) != float("inf")}
+            )
         mlflow.log_dict(flat, "recs_evaluation.json")
         return run.info.run_id

@@ -20,14 +20,14 @@ import pandas as pd
 
 from guidance.recommend.types import BALANCED, Weights
 
-TARGETS = {"in_trade": "p_in_trade_12m", "employed": "p_employed_12m",
-           "wage": "expected_wage_vnd"}
+TARGETS = {"in_trade": "p_in_trade_12m", "employed": "p_employed_12m", "wage": "expected_wage_vnd"}
 PRIMARY = "in_trade"
 BASELINES = ("actual", "random", "popular", "best_history", "demand_only")
 PRESETS = {
     "default": Weights(),
-    "match_only": Weights(employed=0, completion=0, wage=0, demand=0, interest=0, cost=0,
-                          distance=0),
+    "match_only": Weights(
+        employed=0, completion=0, wage=0, demand=0, interest=0, cost=0, distance=0
+    ),
     "balanced": BALANCED,
     "employment": Weights(match=0.5, employed=1.0),
 }
@@ -56,9 +56,9 @@ def captured_uplift(recommended: float, actual: float, oracle: float) -> float:
 class RecsEvaluation:
     n_learners: int
     k: int
-    means: dict[str, dict[str, float]]         # policy -> target -> mean true outcome
-    uplift: dict[str, dict[str, float]]        # policy -> target -> captured uplift
-    ndcg: dict[str, float]                     # policy -> NDCG@k (primary target)
+    means: dict[str, dict[str, float]]  # policy -> target -> mean true outcome
+    uplift: dict[str, dict[str, float]]  # policy -> target -> captured uplift
+    ndcg: dict[str, float]  # policy -> NDCG@k (primary target)
     coverage: dict[str, float]
     diversity: dict[str, float]
     pruning: dict[str, float] = field(default_factory=dict)
@@ -72,8 +72,11 @@ class RecsEvaluation:
         out.update({f"coverage.{k}": v for k, v in self.coverage.items()})
         out.update({f"diversity.{k}": v for k, v in self.diversity.items()})
         out.update({f"pruning.{k}": v for k, v in self.pruning.items()})
-        out.update(beats_baselines=float(self.beats_baselines), target_met=float(self.target_met),
-                   n_learners=float(self.n_learners))
+        out.update(
+            beats_baselines=float(self.beats_baselines),
+            target_met=float(self.target_met),
+            n_learners=float(self.n_learners),
+        )
         return {k: float(v) for k, v in out.items()}
 
 
@@ -96,11 +99,19 @@ def _learner_rows(test: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
-def evaluate_recommender(rec, oracle, test: pd.DataFrame, history: pd.DataFrame, *,
-                         n_learners: int = 500, k: int = 10, seed: int = 0,
-                         presets: dict[str, Weights] | None = None,
-                         compare_full: bool = True, progress: bool = True
-                         ) -> dict[str, RecsEvaluation]:
+def evaluate_recommender(
+    rec,
+    oracle,
+    test: pd.DataFrame,
+    history: pd.DataFrame,
+    *,
+    n_learners: int = 500,
+    k: int = 10,
+    seed: int = 0,
+    presets: dict[str, Weights] | None = None,
+    compare_full: bool = True,
+    progress: bool = True,
+) -> dict[str, RecsEvaluation]:
     """One ``RecsEvaluation`` per utility preset (same learners, same oracle values)."""
     from tqdm import tqdm
 
@@ -115,8 +126,15 @@ def evaluate_recommender(rec, oracle, test: pd.DataFrame, history: pd.DataFrame,
     full_lists: list = []
     cand: list[np.ndarray] = []
     keep: list[int] = []
-    for i, row in enumerate(tqdm(learners.to_dict("records"), desc="evaluate", unit="learner",
-                                 disable=not progress, file=sys.stderr)):
+    for i, row in enumerate(
+        tqdm(
+            learners.to_dict("records"),
+            desc="evaluate",
+            unit="learner",
+            disable=not progress,
+            file=sys.stderr,
+        )
+    ):
         profile, prefs = row_request({**row, "learner_id": row.get("record_id")}, i)
         prefs = revealed_preferences(cat, profile, row)
         elig = np.flatnonzero(cat.eligible(profile, prefs))
@@ -134,16 +152,29 @@ def evaluate_recommender(rec, oracle, test: pd.DataFrame, history: pd.DataFrame,
     L = learners.iloc[keep].reset_index(drop=True)
     rep = np.concatenate([np.full(len(c), j) for j, c in enumerate(cand)])
     flat = np.concatenate(cand)
-    truth = oracle.expected(L.iloc[rep].reset_index(drop=True),
-                            cat.frame.iloc[flat].reset_index(drop=True))
+    truth = oracle.expected(
+        L.iloc[rep].reset_index(drop=True), cat.frame.iloc[flat].reset_index(drop=True)
+    )
     actual_off = L[["programme_id"]].merge(rec_programmes(rec), on="programme_id", how="left")
     actual = oracle.expected(L, actual_off)
     bounds = np.concatenate([[0], np.cumsum([len(c) for c in cand])])
     results = {}
     for name in presets:
-        results[name] = _score(name, lists[name], cand, bounds, truth, actual, pop, side, cat,
-                               rec, L, k, full_lists if (compare_full and name == "default")
-                               else None)
+        results[name] = _score(
+            name,
+            lists[name],
+            cand,
+            bounds,
+            truth,
+            actual,
+            pop,
+            side,
+            cat,
+            rec,
+            L,
+            k,
+            full_lists if (compare_full and name == "default") else None,
+        )
     return results
 
 
@@ -152,17 +183,17 @@ def rec_programmes(rec) -> pd.DataFrame:
     return rec.all_programmes if hasattr(rec, "all_programmes") else rec.cat.frame
 
 
-def _score(name, lists, cand, bounds, truth, actual, pop, side, cat, rec, L, k,
-           full_lists) -> RecsEvaluation:
+def _score(
+    name, lists, cand, bounds, truth, actual, pop, side, cat, rec, L, k, full_lists
+) -> RecsEvaluation:
     means: dict[str, dict[str, float]] = {}
     per: dict[str, dict[str, list]] = {}
-    nd: dict[str, list] = {p: [] for p in ("recommended", "popular", "best_history",
-                                           "demand_only")}
+    nd: dict[str, list] = {p: [] for p in ("recommended", "popular", "best_history", "demand_only")}
     for t, col in TARGETS.items():
         vals = truth[col].to_numpy(float)
         acc = {p: [] for p in ("top1", "top5", "oracle", *BASELINES)}
         for j, elig in enumerate(cand):
-            v = vals[bounds[j]:bounds[j + 1]]
+            v = vals[bounds[j] : bounds[j + 1]]
             where = {c: n for n, c in enumerate(elig)}
             rec_list = [where[c] for c in lists[j] if c in where]
             if not rec_list:
@@ -173,9 +204,11 @@ def _score(name, lists, cand, bounds, truth, actual, pop, side, cat, rec, L, k,
             acc["actual"].append(actual[col].to_numpy(float)[j])
             acc["random"].append(np.nanmean(v))
             months = np.nan_to_num(cat.duration[elig])
-            scores = {"popular": pop[elig],
-                      "best_history": side.shrunk["job_matches_training"][elig],
-                      "demand_only": side.demand_component(months, elig)}
+            scores = {
+                "popular": pop[elig],
+                "best_history": side.shrunk["job_matches_training"][elig],
+                "demand_only": side.demand_component(months, elig),
+            }
             for b, s in scores.items():
                 order = np.lexsort((cat.ids[elig], -s))
                 acc[b].append(v[order[0]])
@@ -185,49 +218,75 @@ def _score(name, lists, cand, bounds, truth, actual, pop, side, cat, rec, L, k,
                 nd["recommended"].append(ndcg_at_k(v[rec_list], v, k))
         means[t] = {p: float(np.nanmean(a)) if a else float("nan") for p, a in acc.items()}
         per[t] = acc
-    uplift = {p: {t: captured_uplift(means[t][p], means[t]["actual"], means[t]["oracle"])
-                  for t in TARGETS} for p in ("top1", "top5", "random", "popular",
-                                               "best_history", "demand_only")}
+    uplift = {
+        p: {
+            t: captured_uplift(means[t][p], means[t]["actual"], means[t]["oracle"]) for t in TARGETS
+        }
+        for p in ("top1", "top5", "random", "popular", "best_history", "demand_only")
+    }
     shown = np.concatenate(lists) if lists else np.zeros(0, int)
     fields = [len(set(cat.field[lst])) / max(len(lst), 1) for lst in lists]
     codes = [len(set(cat.code[lst])) / max(len(lst), 1) for lst in lists]
-    coverage = {"offerings": len(np.unique(shown)) / max(len(cat), 1),
-                "programme_codes": len(np.unique(cat.code[shown])) / max(len(set(cat.code)), 1)}
-    diversity = {"distinct_fields_share": float(np.mean(fields)) if fields else float("nan"),
-                 "distinct_codes_share": float(np.mean(codes)) if codes else float("nan")}
+    coverage = {
+        "offerings": len(np.unique(shown)) / max(len(cat), 1),
+        "programme_codes": len(np.unique(cat.code[shown])) / max(len(set(cat.code)), 1),
+    }
+    diversity = {
+        "distinct_fields_share": float(np.mean(fields)) if fields else float("nan"),
+        "distinct_codes_share": float(np.mean(codes)) if codes else float("nan"),
+    }
     pruning = {}
     if full_lists is not None:
         top1 = [a[0] == b[0] for a, b in zip(lists, full_lists, strict=True) if len(a) and len(b)]
-        jac = [len(set(a) & set(b)) / len(set(a) | set(b)) for a, b in
-               zip(lists, full_lists, strict=True) if len(a) or len(b)]
+        jac = [
+            len(set(a) & set(b)) / len(set(a) | set(b))
+            for a, b in zip(lists, full_lists, strict=True)
+            if len(a) or len(b)
+        ]
         pruning = {"top1_agreement": float(np.mean(top1)), "topk_jaccard": float(np.mean(jac))}
     m = means[PRIMARY]
     others = [m[b] for b in ("random", "popular", "best_history", "demand_only", "actual")]
     beats = bool(all(m["top1"] > o for o in others))
     met = bool(uplift["top1"][PRIMARY] >= 0.8 and beats)
     ndcg = {p: float(np.nanmean(v)) if v else float("nan") for p, v in nd.items()}
-    return RecsEvaluation(len(lists), k, means, uplift, ndcg, coverage, diversity, pruning,
-                          beats, met)
+    return RecsEvaluation(
+        len(lists), k, means, uplift, ndcg, coverage, diversity, pruning, beats, met
+    )
 
 
 def format_evaluation(results: dict[str, RecsEvaluation]) -> str:
     lines = []
     for name, ev in results.items():
         lines.append(f"== utility preset: {name}  (learners {ev.n_learners}, k={ev.k})")
-        lines.append(f"{'policy':<14}" + "".join(f"{t:>12}" for t in TARGETS)
-                     + f"{'uplift':>9}{'NDCG':>8}")
+        lines.append(
+            f"{'policy':<14}" + "".join(f"{t:>12}" for t in TARGETS) + f"{'uplift':>9}{'NDCG':>8}"
+        )
         nd = {"top1": ev.ndcg.get("recommended"), **ev.ndcg}
-        for p in ("top1", "top5", "actual", "random", "popular", "best_history",
-                  "demand_only", "oracle"):
-            vals = "".join(f"{ev.means[t][p]:>12.4f}" if t != "wage" else
-                           f"{ev.means[t][p]:>12,.0f}" for t in TARGETS)
+        for p in (
+            "top1",
+            "top5",
+            "actual",
+            "random",
+            "popular",
+            "best_history",
+            "demand_only",
+            "oracle",
+        ):
+            vals = "".join(
+                f"{ev.means[t][p]:>12.4f}" if t != "wage" else f"{ev.means[t][p]:>12,.0f}"
+                for t in TARGETS
+            )
             up = ev.uplift.get(p, {}).get(PRIMARY)
-            lines.append(f"{p:<14}{vals}{'' if up is None else f'{up:>9.3f}':>9}"
-                         f"{'' if nd.get(p) is None else f'{nd[p]:>8.3f}':>8}")
+            lines.append(
+                f"{p:<14}{vals}{'' if up is None else f'{up:>9.3f}':>9}"
+                f"{'' if nd.get(p) is None else f'{nd[p]:>8.3f}':>8}"
+            )
         lines.append(f"coverage {ev.coverage}  diversity {ev.diversity}")
         if ev.pruning:
             lines.append(f"pruned vs all candidates scored: {ev.pruning}")
-        lines.append(f"beats every baseline: {'yes' if ev.beats_baselines else 'NO'}; "
-                     f"target (uplift ≥ 0.8 and beats all): {'met' if ev.target_met else 'NOT met'}"
-                     "\n")
+        lines.append(
+            f"beats every baseline: {'yes' if ev.beats_baselines else 'NO'}; "
+            f"target (uplift ≥ 0.8 and beats all): {'met' if ev.target_met else 'NOT met'}"
+            "\n"
+        )
     return "\n".join(lines)

@@ -44,9 +44,14 @@ def input_example(test: pd.DataFrame, n: int = 5) -> pd.DataFrame:
 
 def _write_outputs(result: TrainResult, parts: dict, out: Path, step) -> dict[str, Path]:
     ev = result.evaluation
-    files = {"summary": out / "summary.txt", "config": out / "config.json",
-             "reliability": out / "reliability.png", "importance": out / "importance.png",
-             "slices": out / "slices.csv", "fairness": out / "fairness.csv"}
+    files = {
+        "summary": out / "summary.txt",
+        "config": out / "config.json",
+        "reliability": out / "reliability.png",
+        "importance": out / "importance.png",
+        "slices": out / "slices.csv",
+        "fairness": out / "fairness.csv",
+    }
     files["summary"].write_text(summary_table(ev) + "\n", encoding="utf-8")
     files["config"].write_text(json.dumps(result.config.to_dict(), indent=2, default=list))
     plots.reliability_plot(ev.reliability, files["reliability"])
@@ -80,15 +85,26 @@ def _flat_params(d: dict, prefix: str = "") -> dict[str, str]:
 
 
 def next_local_version(models_dir: Path, name: str) -> str:
-    nums = [int(p.stem.rsplit("-", 1)[1]) for p in models_dir.glob(f"{name}-*.joblib")
-            if p.stem.rsplit("-", 1)[1].isdigit()]
+    nums = [
+        int(p.stem.rsplit("-", 1)[1])
+        for p in models_dir.glob(f"{name}-*.joblib")
+        if p.stem.rsplit("-", 1)[1].isdigit()
+    ]
     return str(max(nums, default=0) + 1)
 
 
-def run_training(data_dir: str | Path, config: TrainConfig, *, models_dir: str | Path,
-                 name: str, tracking_uri: str | None, artifact_root: str | Path | None = None,
-                 progress: bool = True, auto_promote: bool = True,
-                 search=None) -> RunOutcome:
+def run_training(
+    data_dir: str | Path,
+    config: TrainConfig,
+    *,
+    models_dir: str | Path,
+    name: str,
+    tracking_uri: str | None,
+    artifact_root: str | Path | None = None,
+    progress: bool = True,
+    auto_promote: bool = True,
+    search=None,
+) -> RunOutcome:
     """Train on a contract directory; with ``tracking_uri`` log, register and maybe promote.
 
     ``search``: a ``training.search.SearchRunner`` to search the ``[search]`` grid first;
@@ -102,20 +118,34 @@ def run_training(data_dir: str | Path, config: TrainConfig, *, models_dir: str |
     tables = load_dir(data_dir)
     dhash = data_hash(data_dir)
     export = export_provenance(data_dir, dhash)
-    step(f"loaded {sum(len(t) for t in tables.values()):,} rows" + (
-        f" (tracer export {export['data_hash'] and export['data_hash'][:12]}, "
-        f"{len(export['submissions'])} submission versions)" if export else ""))
-    result, parts = train_and_evaluate(tables, config, progress=progress, step=step,
-                                       search=search)
+    step(
+        f"loaded {sum(len(t) for t in tables.values()):,} rows"
+        + (
+            f" (tracer export {export['data_hash'] and export['data_hash'][:12]}, "
+            f"{len(export['submissions'])} submission versions)"
+            if export
+            else ""
+        )
+    )
+    result, parts = train_and_evaluate(tables, config, progress=progress, step=step, search=search)
     print(summary_table(result.evaluation))
-    meta = {"name": name, "data_hash": dhash, "data_dir": str(data_dir.resolve()),
-            "git_commit": git_commit(), "contract_version": 1,
-            "metrics": result.evaluation.flat_metrics(), "config": result.config.to_dict(),
-            "cohorts": result.evaluation.cohorts, "rows": result.evaluation.n_rows,
-            "seconds": result.seconds, "target_status": result.evaluation.status,
-            "metrics_unreliable": result.evaluation.metrics_unreliable,
-            "unreliable": result.evaluation.unreliable, "split": result.evaluation.split,
-            "data_warnings": result.evaluation.warnings}
+    meta = {
+        "name": name,
+        "data_hash": dhash,
+        "data_dir": str(data_dir.resolve()),
+        "git_commit": git_commit(),
+        "contract_version": 1,
+        "metrics": result.evaluation.flat_metrics(),
+        "config": result.config.to_dict(),
+        "cohorts": result.evaluation.cohorts,
+        "rows": result.evaluation.n_rows,
+        "seconds": result.seconds,
+        "target_status": result.evaluation.status,
+        "metrics_unreliable": result.evaluation.metrics_unreliable,
+        "unreliable": result.evaluation.unreliable,
+        "split": result.evaluation.split,
+        "data_warnings": result.evaluation.warnings,
+    }
     if export is not None:
         meta["tracer_export"] = export
     if result.search is not None:
@@ -125,16 +155,31 @@ def run_training(data_dir: str | Path, config: TrainConfig, *, models_dir: str |
         files = _write_outputs(result, parts, tmp, step)
         if tracking_uri is None:
             version = next_local_version(models_dir, name)
-            job, meta_path = save_artifact(result.models, models_dir, name, version,
-                                           metadata={**meta, "run_id": None},
-                                           demand_months=config.demand_months_kept)
+            job, meta_path = save_artifact(
+                result.models,
+                models_dir,
+                name,
+                version,
+                metadata={**meta, "run_id": None},
+                demand_months=config.demand_months_kept,
+            )
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             _write_card(result, meta, models_dir, name, version)
             step(f"artifact {job}")
             return RunOutcome(result, job, meta, None, version, False, ["no MLflow tracking"])
-        return _log_and_register(result, parts, meta, files, tmp, models_dir, name,
-                                 tracking_uri, artifact_root or Path("var/mlartifacts"),
-                                 step, auto_promote)
+        return _log_and_register(
+            result,
+            parts,
+            meta,
+            files,
+            tmp,
+            models_dir,
+            name,
+            tracking_uri,
+            artifact_root or Path("var/mlartifacts"),
+            step,
+            auto_promote,
+        )
 
 
 def _write_card(result, meta, models_dir: Path, name: str, version: str) -> Path:
@@ -149,26 +194,48 @@ def _log_search(searched, exp_id: str) -> None:
     import mlflow
 
     for t in searched.trials:
-        with mlflow.start_run(experiment_id=exp_id, run_name=f"search-trial-{t.index + 1:03d}",
-                              nested=True):
-            mlflow.log_params({**{k: str(v) for k, v in t.settings.items()},
-                               "search.trial": str(t.index + 1),
-                               "search.target": searched.target})
-            mlflow.log_metrics({k: float(v) for k, v in t.metrics.items()
-                                if np.isfinite(float(v))})
+        with mlflow.start_run(
+            experiment_id=exp_id, run_name=f"search-trial-{t.index + 1:03d}", nested=True
+        ):
+            mlflow.log_params(
+                {
+                    **{k: str(v) for k, v in t.settings.items()},
+                    "search.trial": str(t.index + 1),
+                    "search.target": searched.target,
+                }
+            )
+            mlflow.log_metrics({k: float(v) for k, v in t.metrics.items() if np.isfinite(float(v))})
             mlflow.set_tag("search.chosen", str(t.index == searched.best).lower())
     mlflow.log_params({f"search.chosen.{k}": str(v) for k, v in searched.chosen.items()})
-    mlflow.set_tags({"search.trials": str(len(searched.trials)),
-                     "search.metric": f"val_{searched.metric} ({searched.direction})",
-                     "search.target": searched.target, "search.runner": searched.runner[:250],
-                     "search.best_trial": str(searched.best + 1)})
+    mlflow.set_tags(
+        {
+            "search.trials": str(len(searched.trials)),
+            "search.metric": f"val_{searched.metric} ({searched.direction})",
+            "search.target": searched.target,
+            "search.runner": searched.runner[:250],
+            "search.best_trial": str(searched.best + 1),
+        }
+    )
     best = searched.trials[searched.best].metrics
-    mlflow.log_metrics({f"search.best.{k}": float(v) for k, v in best.items()
-                        if np.isfinite(float(v))} | {"search.seconds": searched.seconds})
+    mlflow.log_metrics(
+        {f"search.best.{k}": float(v) for k, v in best.items() if np.isfinite(float(v))}
+        | {"search.seconds": searched.seconds}
+    )
 
 
-def _log_and_register(result, parts, meta, files, tmp: Path, models_dir: Path, name: str,
-                      tracking_uri: str, artifact_root, step, auto_promote: bool) -> RunOutcome:
+def _log_and_register(
+    result,
+    parts,
+    meta,
+    files,
+    tmp: Path,
+    models_dir: Path,
+    name: str,
+    tracking_uri: str,
+    artifact_root,
+    step,
+    auto_promote: bool,
+) -> RunOutcome:
     import mlflow
     from mlflow.models import infer_signature
 
@@ -179,24 +246,40 @@ def _log_and_register(result, parts, meta, files, tmp: Path, models_dir: Path, n
     exp_id = registry.ensure_experiment(client, artifact_root)
     step("MLflow run")
     export = meta.get("tracer_export")
-    run_name = (f"tracer-export-{(export['data_hash'] or 'unreadable')[:12]}-"
-                f"{len(export['submissions'])}-versions" if export else None)
+    run_name = (
+        f"tracer-export-{(export['data_hash'] or 'unreadable')[:12]}-"
+        f"{len(export['submissions'])}-versions"
+        if export
+        else None
+    )
     with mlflow.start_run(experiment_id=exp_id, run_name=run_name) as run:
         run_id = run.info.run_id
         params = _flat_params({"config": meta["config"]})
-        params.update({"data_hash": meta["data_hash"], "data_dir": meta["data_dir"],
-                       **{f"rows.{k}": str(v) for k, v in meta["rows"].items()}})
+        params.update(
+            {
+                "data_hash": meta["data_hash"],
+                "data_dir": meta["data_dir"],
+                **{f"rows.{k}": str(v) for k, v in meta["rows"].items()},
+            }
+        )
         mlflow.log_params(params)
-        mlflow.set_tags({"git_commit": meta["git_commit"] or "none",
-                         "data_hash": meta["data_hash"],
-                         "metrics_unreliable": str(meta["metrics_unreliable"]).lower(),
-                         "split_method": meta["split"].get("method", "time"),
-                         **{f"target_status.{t}": st[:250]
-                            for t, st in meta["target_status"].items()}})
+        mlflow.set_tags(
+            {
+                "git_commit": meta["git_commit"] or "none",
+                "data_hash": meta["data_hash"],
+                "metrics_unreliable": str(meta["metrics_unreliable"]).lower(),
+                "split_method": meta["split"].get("method", "time"),
+                **{f"target_status.{t}": st[:250] for t, st in meta["target_status"].items()},
+            }
+        )
         if export:
-            mlflow.set_tags({"tracer_export.data_hash": str(export["data_hash"]),
-                             "tracer_export.matches_files": str(export["matches_files"]).lower(),
-                             "tracer_export.submission_versions": str(len(export["submissions"]))})
+            mlflow.set_tags(
+                {
+                    "tracer_export.data_hash": str(export["data_hash"]),
+                    "tracer_export.matches_files": str(export["matches_files"]).lower(),
+                    "tracer_export.submission_versions": str(len(export["submissions"])),
+                }
+            )
             mlflow.log_dict(export, "data/tracer_export.json")  # every version it holds
         mlflow.log_metrics({k: v for k, v in meta["metrics"].items() if np.isfinite(v)})
         if result.search is not None:
@@ -204,9 +287,14 @@ def _log_and_register(result, parts, meta, files, tmp: Path, models_dir: Path, n
         for path in files.values():
             mlflow.log_artifact(str(path), artifact_path="evaluation")
         # bundle under a run-scoped name first; the registry version names the final copy
-        job, meta_path = save_artifact(result.models, tmp / "bundle", name, f"run-{run_id[:8]}",
-                                       metadata={**meta, "run_id": run_id},
-                                       demand_months=result.config.demand_months_kept)
+        job, meta_path = save_artifact(
+            result.models,
+            tmp / "bundle",
+            name,
+            f"run-{run_id[:8]}",
+            metadata={**meta, "run_id": run_id},
+            demand_months=result.config.demand_months_kept,
+        )
         digest = sha256_file(job)
         example = input_example(parts["test"])
         signature = infer_signature(example, result.models.predict(example))
@@ -214,24 +302,39 @@ def _log_and_register(result, parts, meta, files, tmp: Path, models_dir: Path, n
         import sklearn
 
         info = mlflow.pyfunc.log_model(
-            name="model", python_model=registry.OutcomesPyfunc(),
+            name="model",
+            python_model=registry.OutcomesPyfunc(),
             artifacts={"bundle": str(job), "metadata": str(meta_path)},
-            signature=signature, input_example=example,
-            pip_requirements=[f"scikit-learn=={sklearn.__version__}", f"pandas=={pd.__version__}",
-                              f"numpy=={np.__version__}", "joblib", "mlflow"])
+            signature=signature,
+            input_example=example,
+            pip_requirements=[
+                f"scikit-learn=={sklearn.__version__}",
+                f"pandas=={pd.__version__}",
+                f"numpy=={np.__version__}",
+                "joblib",
+                "mlflow",
+            ],
+        )
         mlflow.set_tag("artifact_sha256", digest)
         step("register")
-        mv = mlflow.register_model(info.model_uri, name, tags={
-            "sha256": digest, "data_hash": meta["data_hash"],
-            "beats_baselines": str(bool(result.evaluation.beats_baselines)),
-            "metrics_unreliable": str(meta["metrics_unreliable"]).lower()})
+        mv = mlflow.register_model(
+            info.model_uri,
+            name,
+            tags={
+                "sha256": digest,
+                "data_hash": meta["data_hash"],
+                "beats_baselines": str(bool(result.evaluation.beats_baselines)),
+                "metrics_unreliable": str(meta["metrics_unreliable"]).lower(),
+            },
+        )
         version = str(mv.version)
         final_job, final_meta = artifact_paths(models_dir, name, version)
         final_job.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(job, final_job)
         record = json.loads(meta_path.read_text(encoding="utf-8"))
-        record.update({"version": version, "file": final_job.name, "run_id": run_id,
-                       "registered_model": name})
+        record.update(
+            {"version": version, "file": final_job.name, "run_id": run_id, "registered_model": name}
+        )
         final_meta.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
         card = _write_card(result, record, models_dir, name, version)
         mlflow.log_artifact(str(card), artifact_path="model_card")

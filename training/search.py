@@ -79,7 +79,7 @@ class SearchResult:
     metric: str
     direction: str
     trials: list[Trial]
-    best: int                      # index into trials
+    best: int  # index into trials
     runner: str
     seconds: float
     n_train: int
@@ -94,11 +94,19 @@ class SearchResult:
         return pd.DataFrame([{"trial": t.index, **t.settings, **t.metrics} for t in self.trials])
 
     def to_dict(self) -> dict:
-        return {"target": self.target, "metric": self.metric, "direction": self.direction,
-                "runner": self.runner, "seconds": self.seconds, "n_train": self.n_train,
-                "n_val": self.n_val, "features_seconds": self.features_seconds,
-                "best": self.best, "chosen": self.chosen,
-                "trials": [asdict(t) for t in self.trials]}
+        return {
+            "target": self.target,
+            "metric": self.metric,
+            "direction": self.direction,
+            "runner": self.runner,
+            "seconds": self.seconds,
+            "n_train": self.n_train,
+            "n_val": self.n_val,
+            "features_seconds": self.features_seconds,
+            "best": self.best,
+            "chosen": self.chosen,
+            "trials": [asdict(t) for t in self.trials],
+        }
 
 
 def grid(search) -> list[dict]:
@@ -106,6 +114,7 @@ def grid(search) -> list[dict]:
 
     Raises ``ValueError`` naming the key when a list is empty, a value is out of range, or
     the grid has more than ``max_trials`` settings."""
+
     def values(key, lo, hi, kind):
         vals = list(getattr(search, key))
         if not vals:
@@ -122,25 +131,42 @@ def grid(search) -> list[dict]:
     if not pairs:
         raise ValueError("[search] depth_leaves: needs at least one [max_depth, max_leaf_nodes]")
     for p in pairs:
-        ok = (len(p) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in p)
-              and 1 <= p[0] <= 64 and 2 <= p[1] <= 4096)
+        ok = (
+            len(p) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in p)
+            and 1 <= p[0] <= 64
+            and 2 <= p[1] <= 4096
+        )
         if not ok:
-            raise ValueError(f"[search] depth_leaves: {list(p)!r} is not [max_depth 1..64, "
-                             "max_leaf_nodes 2..4096]")
+            raise ValueError(
+                f"[search] depth_leaves: {list(p)!r} is not [max_depth 1..64, "
+                "max_leaf_nodes 2..4096]"
+            )
     from guidance.model import CLASSIFIER_TARGETS
 
     if search.target not in CLASSIFIER_TARGETS:
-        raise ValueError(f"[search] target: {search.target!r}; choose from "
-                         f"{list(CLASSIFIER_TARGETS)}")
+        raise ValueError(
+            f"[search] target: {search.target!r}; choose from {list(CLASSIFIER_TARGETS)}"
+        )
     if search.metric not in METRIC_DIRECTION:
-        raise ValueError(f"[search] metric: {search.metric!r}; choose from "
-                         f"{sorted(METRIC_DIRECTION)}")
-    out = [{"learning_rate": float(lr), "max_depth": int(d), "max_leaf_nodes": int(leaves),
-            "max_iter": int(it), "l2_regularization": float(l2)}
-           for lr, (d, leaves), it, l2 in itertools.product(lrs, pairs, iters, l2s)]
+        raise ValueError(
+            f"[search] metric: {search.metric!r}; choose from {sorted(METRIC_DIRECTION)}"
+        )
+    out = [
+        {
+            "learning_rate": float(lr),
+            "max_depth": int(d),
+            "max_leaf_nodes": int(leaves),
+            "max_iter": int(it),
+            "l2_regularization": float(l2),
+        }
+        for lr, (d, leaves), it, l2 in itertools.product(lrs, pairs, iters, l2s)
+    ]
     if len(out) > search.max_trials:
-        raise ValueError(f"[search]: the grid has {len(out)} settings, more than max_trials = "
-                         f"{search.max_trials}")
+        raise ValueError(
+            f"[search]: the grid has {len(out)} settings, more than max_trials = "
+            f"{search.max_trials}"
+        )
     return out
 
 
@@ -156,22 +182,28 @@ class TrialData:
     categorical: np.ndarray
 
 
-def trial_data(train: pd.DataFrame, val: pd.DataFrame, tables: dict, params: ModelParams,
-               target: str) -> TrialData:
+def trial_data(
+    train: pd.DataFrame, val: pd.DataFrame, tables: dict, params: ModelParams, target: str
+) -> TrialData:
     """Features fitted on ``train`` (as ``fit_models`` fits them) and the target's labels."""
     from guidance.features import ContextFeatures
     from guidance.model import _fill_empty, _labels
 
     ft = ContextFeatures(max_categories=params.max_categories, priors=params.priors or None)
-    Xtr = ft.fit_transform(train, provinces=tables["provinces"],
-                           occupations=tables["occupations"], demand=tables["demand"],
-                           programmes=tables["programmes"])
+    Xtr = ft.fit_transform(
+        train,
+        provinces=tables["provinces"],
+        occupations=tables["occupations"],
+        demand=tables["demand"],
+        programmes=tables["programmes"],
+    )
     Xva = ft.transform(val)
     empty = np.all(np.isnan(Xtr), axis=0) if len(Xtr) else np.zeros(Xtr.shape[1], bool)
     ytr, oktr = _labels(train, target)
     yva, okva = _labels(val, target)
-    return TrialData(_fill_empty(Xtr, empty)[oktr], ytr, _fill_empty(Xva, empty)[okva], yva,
-                     ft.categorical_mask_)
+    return TrialData(
+        _fill_empty(Xtr, empty)[oktr], ytr, _fill_empty(Xva, empty)[okva], yva, ft.categorical_mask_
+    )
 
 
 def run_trial(data: TrialData, base: ModelParams, settings: dict) -> dict:
@@ -185,17 +217,26 @@ def run_trial(data: TrialData, base: ModelParams, settings: dict) -> dict:
 
     params = replace(base, **settings)
     t0, c0 = time.perf_counter(), time.process_time()
-    limit = (threadpool_limits(params.n_threads, user_api="openmp") if params.n_threads
-             else nullcontext())
+    limit = (
+        threadpool_limits(params.n_threads, user_api="openmp")
+        if params.n_threads
+        else nullcontext()
+    )
     with limit:
-        est = _hgb(params, data.categorical).fit(data.X_train, data.y_train,
-                                                 X_val=data.X_val, y_val=data.y_val)
+        est = _hgb(params, data.categorical).fit(
+            data.X_train, data.y_train, X_val=data.X_val, y_val=data.y_val
+        )
         p = est.predict_proba(data.X_val)[:, 1]
     m = binary_metrics(data.y_val, p)
-    return {"val_log_loss": m["log_loss"], "val_auc": m["auc"], "val_brier": m["brier"],
-            "val_ece": m["ece"], "n_iter": float(est.n_iter_),
-            "fit_seconds": time.perf_counter() - t0,
-            "fit_cpu_seconds": time.process_time() - c0}
+    return {
+        "val_log_loss": m["log_loss"],
+        "val_auc": m["auc"],
+        "val_brier": m["brier"],
+        "val_ece": m["ece"],
+        "n_iter": float(est.n_iter_),
+        "fit_seconds": time.perf_counter() - t0,
+        "fit_cpu_seconds": time.process_time() - c0,
+    }
 
 
 @contextlib.contextmanager
@@ -207,8 +248,9 @@ def _backend(runner: SearchRunner, data=None):
     import joblib
 
     if not runner.on_dask:
-        with joblib.parallel_config(backend="loky" if runner.jobs > 1 else "sequential",
-                                    n_jobs=max(runner.jobs, 1)):
+        with joblib.parallel_config(
+            backend="loky" if runner.jobs > 1 else "sequential", n_jobs=max(runner.jobs, 1)
+        ):
             yield
         return
     from distributed import Client
@@ -224,8 +266,9 @@ def _backend(runner: SearchRunner, data=None):
         else:
             cluster = local_cluster(runner.local_workers)
             client = Client(cluster)
-        with joblib.parallel_config(backend="dask", client=client, n_jobs=-1,
-                                    scatter=[data] if data is not None else None):
+        with joblib.parallel_config(
+            backend="dask", client=client, n_jobs=-1, scatter=[data] if data is not None else None
+        ):
             yield
     finally:
         if runner.client is None:
@@ -243,8 +286,15 @@ def _better(a: float, b: float, direction: str) -> bool:
     return a < b if direction == "min" else a > b
 
 
-def search(train: pd.DataFrame, val: pd.DataFrame, tables: dict, base: ModelParams,
-           search_config, runner: SearchRunner | None = None, step=None) -> SearchResult:
+def search(
+    train: pd.DataFrame,
+    val: pd.DataFrame,
+    tables: dict,
+    base: ModelParams,
+    search_config,
+    runner: SearchRunner | None = None,
+    step=None,
+) -> SearchResult:
     """Run every trial of the grid and choose the best on the validation part."""
     from joblib import Parallel, delayed
 
@@ -257,32 +307,50 @@ def search(train: pd.DataFrame, val: pd.DataFrame, tables: dict, base: ModelPara
     for name, part in (("train", train), ("validation", val)):
         y, _ = _labels(part, target)
         if min(int(y.sum()), int(len(y) - y.sum())) < MIN_CLASS_VAL:
-            raise TrainingDataError("outcomes", target, f"the {name} part holds too few "
-                                    f"records of a class to search on (need at least "
-                                    f"{MIN_CLASS_VAL} of each)")
+            raise TrainingDataError(
+                "outcomes",
+                target,
+                f"the {name} part holds too few "
+                f"records of a class to search on (need at least "
+                f"{MIN_CLASS_VAL} of each)",
+            )
     t0 = time.perf_counter()
     step(f"search: features for {target}")
     data = trial_data(train, val, tables, base, target)
     t_features = time.perf_counter() - t0
     direction = METRIC_DIRECTION[metric]
     key = f"val_{metric}"
-    step(f"search: {len(settings)} settings of {', '.join(SEARCHED)} on {runner.describe()}; "
-         f"choosing the {'lowest' if direction == 'min' else 'highest'} validation {metric}")
+    step(
+        f"search: {len(settings)} settings of {', '.join(SEARCHED)} on {runner.describe()}; "
+        f"choosing the {'lowest' if direction == 'min' else 'highest'} validation {metric}"
+    )
     trials: list[Trial] = []
     best = -1
     with _backend(runner, data):
         results = Parallel(return_as="generator", batch_size=1)(
-            delayed(run_trial)(data, base, s) for s in settings)
+            delayed(run_trial)(data, base, s) for s in settings
+        )
         for i, (s, m) in enumerate(zip(settings, results, strict=True)):
             trials.append(Trial(i, s, m))
             if best < 0 or _better(m[key], trials[best].metrics[key], direction):
                 best = i
             shown = ", ".join(f"{k}={v:g}" for k, v in s.items())
-            step(f"search trial {i + 1}/{len(settings)} [{shown}]: {metric} {m[key]:.5f} "
-                 f"(auc {m['val_auc']:.4f}, {int(m['n_iter'])} iterations); best so far "
-                 f"{trials[best].metrics[key]:.5f} (trial {best + 1})")
+            step(
+                f"search trial {i + 1}/{len(settings)} [{shown}]: {metric} {m[key]:.5f} "
+                f"(auc {m['val_auc']:.4f}, {int(m['n_iter'])} iterations); best so far "
+                f"{trials[best].metrics[key]:.5f} (trial {best + 1})"
+            )
     if best < 0 or not np.isfinite(trials[best].metrics[key]):
         raise TrainingDataError("outcomes", target, f"no trial gave a finite validation {metric}")
-    return SearchResult(target, metric, direction, trials, best, runner.describe(),
-                        time.perf_counter() - t0, len(data.y_train), len(data.y_val),
-                        t_features)
+    return SearchResult(
+        target,
+        metric,
+        direction,
+        trials,
+        best,
+        runner.describe(),
+        time.perf_counter() - t0,
+        len(data.y_train),
+        len(data.y_val),
+        t_features,
+    )

@@ -19,8 +19,13 @@ from typing import Any
 
 ARTIFACT_FORMAT = 1
 # library -> how much of the version must match ("exact" or "minor")
-VERSION_RULES = {"scikit-learn": "exact", "numpy": "minor", "pandas": "minor",
-                 "scipy": "minor", "python": "minor"}
+VERSION_RULES = {
+    "scikit-learn": "exact",
+    "numpy": "minor",
+    "pandas": "minor",
+    "scipy": "minor",
+    "python": "minor",
+}
 
 
 class ArtifactMismatch(RuntimeError):
@@ -40,8 +45,13 @@ def library_versions() -> dict[str, str]:
     import scipy
     import sklearn
 
-    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
-            "numpy": numpy.__version__, "pandas": pandas.__version__, "scipy": scipy.__version__}
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "numpy": numpy.__version__,
+        "pandas": pandas.__version__,
+        "scipy": scipy.__version__,
+    }
 
 
 def git_commit(cwd: str | Path | None = None) -> str | None:
@@ -49,8 +59,14 @@ def git_commit(cwd: str | Path | None = None) -> str | None:
     outside a repository or without git."""
     cwd = cwd or Path(__file__).resolve().parent
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True,
-                             text=True, timeout=10, check=False)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None
@@ -69,8 +85,15 @@ def artifact_paths(models_dir: str | Path, name: str, version: str | int) -> tup
     return stem.with_suffix(".joblib"), stem.with_suffix(".json")
 
 
-def save_artifact(models, models_dir: str | Path, name: str, version: str | int, *,
-                  metadata: dict | None = None, demand_months: int = 15) -> tuple[Path, Path]:
+def save_artifact(
+    models,
+    models_dir: str | Path,
+    name: str,
+    version: str | int,
+    *,
+    metadata: dict | None = None,
+    demand_months: int = 15,
+) -> tuple[Path, Path]:
     """Write the bundle (demand compacted to the newest months) and its metadata record."""
     import joblib
 
@@ -89,16 +112,22 @@ def save_artifact(models, models_dir: str | Path, name: str, version: str | int,
     finally:
         models.features.demand_ = full_demand
     record = {
-        "format": ARTIFACT_FORMAT, "name": name, "version": str(version),
+        "format": ARTIFACT_FORMAT,
+        "name": name,
+        "version": str(version),
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "libraries": library_versions(), "git_commit": git_commit(),
+        "libraries": library_versions(),
+        "git_commit": git_commit(),
         **(metadata or {}),
         "schema": models.describe(),
         "demand_last_period": full_demand.last_period,
-        "file": job.name, "sha256": sha256_file(job), "bytes": job.stat().st_size,
+        "file": job.name,
+        "sha256": sha256_file(job),
+        "bytes": job.stat().st_size,
     }
-    meta_path.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=_jsonable),
-                         encoding="utf-8")
+    meta_path.write_text(
+        json.dumps(record, indent=2, ensure_ascii=False, default=_jsonable), encoding="utf-8"
+    )
     return job, meta_path
 
 
@@ -127,11 +156,12 @@ def check_versions(recorded: dict[str, str], current: dict[str, str] | None = No
         if want is None:
             problems.append(f"{lib}: version not recorded")
             continue
-        same = want == have if rule == "exact" else \
-            want.split(".")[:2] == str(have).split(".")[:2]
+        same = want == have if rule == "exact" else want.split(".")[:2] == str(have).split(".")[:2]
         if not same:
-            problems.append(f"{lib}: artifact built with {want}, this environment has {have}"
-                            f" (must match {'exactly' if rule == 'exact' else 'major.minor'})")
+            problems.append(
+                f"{lib}: artifact built with {want}, this environment has {have}"
+                f" (must match {'exactly' if rule == 'exact' else 'major.minor'})"
+            )
     return problems
 
 
@@ -145,12 +175,15 @@ def verify_artifact(path: str | Path, expected_sha256: str | None = None) -> dic
     digest = sha256_file(job)
     for label, want in (("metadata", meta.get("sha256")), ("registry", expected_sha256)):
         if want is not None and digest != want:
-            raise ArtifactMismatch(f"{job.name}: sha256 {digest[:12]}… does not match the "
-                                   f"{label} record {str(want)[:12]}… (tampered or truncated)")
+            raise ArtifactMismatch(
+                f"{job.name}: sha256 {digest[:12]}… does not match the "
+                f"{label} record {str(want)[:12]}… (tampered or truncated)"
+            )
     problems = check_versions(meta.get("libraries", {}))
     if problems:
-        raise ArtifactMismatch(f"{job.name} was built with other library versions: "
-                               + "; ".join(problems))
+        raise ArtifactMismatch(
+            f"{job.name} was built with other library versions: " + "; ".join(problems)
+        )
     return meta
 
 

@@ -23,7 +23,12 @@ def local_cluster(n_workers: int, **kwargs: Any) -> Any:
     import dask
     from distributed import LocalCluster
 
-    opts = {"threads_per_worker": 1, "processes": True, "host": "127.0.0.1",
-            "dashboard_address": ":0", **kwargs}
+    opts = {
+        "threads_per_worker": 1,
+        "processes": True,
+        "host": "127.0.0.1",
+        "dashboard_address": ":0",
+        **kwargs,
+    }
     with dask.config.set(UNSET_WORKER_ENV):  # read by each nanny when it is created
         return LocalCluster(n_workers=n_workers, **opts)

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-WINDOW = 3           # months averaged for "current" demand
-LAG = 12             # the trend compares with the same window a year earlier
+WINDOW = 3  # months averaged for "current" demand
+LAG = 12  # the trend compares with the same window a year earlier
 TREND_DAMPING = 0.5  # share of the yearly trend assumed to continue until graduation
 TREND_CLIP = (-0.5, 1.0)
 
@@ -36,7 +36,7 @@ def current_mean(a: np.ndarray, window: int = WINDOW) -> np.ndarray:
     n = a.shape[-1]
     if n == 0:
         return np.full(a.shape[:-1], np.nan)
-    return a[..., max(0, n - window):].mean(axis=-1)
+    return a[..., max(0, n - window) :].mean(axis=-1)
 
 
 def lagged_mean(a: np.ndarray, window: int = WINDOW, lag: int = LAG) -> np.ndarray:
@@ -46,7 +46,7 @@ def lagged_mean(a: np.ndarray, window: int = WINDOW, lag: int = LAG) -> np.ndarr
     hi = a.shape[-1] - lag
     if hi <= 0:
         return np.full(a.shape[:-1], np.nan)
-    return a[..., max(0, hi - window):hi].mean(axis=-1)
+    return a[..., max(0, hi - window) : hi].mean(axis=-1)
 
 
 def per_seeker(vacancies, seekers, known=None) -> np.ndarray:

@@ -16,8 +16,11 @@ def time_split(cohorts: pd.Series, *, test_months: int = 12, val_months: int = 1
     ``test_months`` of cohorts are the test set, the ``val_months`` before them validation."""
     t = period_index(cohorts)
     last = t.max()
-    labels = np.where(t > last - test_months, "test",
-                      np.where(t > last - test_months - val_months, "val", "train"))
+    labels = np.where(
+        t > last - test_months,
+        "test",
+        np.where(t > last - test_months - val_months, "val", "train"),
+    )
     return pd.Series(labels, index=cohorts.index, name="split")
 
 
@@ -37,8 +40,9 @@ def reliability_table(y, p, bins: int = 10) -> pd.DataFrame:
     sp = np.bincount(idx, weights=p, minlength=bins)
     sy = np.bincount(idx, weights=y, minlength=bins)
     with np.errstate(invalid="ignore", divide="ignore"):
-        tab = pd.DataFrame({"bin_low": np.arange(bins) / bins, "n": n,
-                            "predicted": sp / n, "observed": sy / n})
+        tab = pd.DataFrame(
+            {"bin_low": np.arange(bins) / bins, "n": n, "predicted": sp / n, "observed": sy / n}
+        )
     return tab[tab["n"] > 0].reset_index(drop=True)
 
 
@@ -107,8 +111,9 @@ def fairness_report(y, p, groups: pd.Series, min_n: int = 100) -> dict:
     }
 
 
-def code_province_rates(train: pd.DataFrame, rows: pd.DataFrame, target: str,
-                        prior: float = 10.0) -> np.ndarray:
+def code_province_rates(
+    train: pd.DataFrame, rows: pd.DataFrame, target: str, prior: float = 10.0
+) -> np.ndarray:
     """Baseline: rate per programme_code × study province, additively smoothed to the global
     rate with ``prior`` pseudo-graduates; unseen cells get the global rate."""
     y = train[target].astype("float64")

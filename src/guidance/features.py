@@ -29,13 +29,29 @@ from guidance.stats.definitions import rate as observed_rate
 PROTECTED = ("sex", "ethnic_minority")
 RIASEC = ("riasec_r", "riasec_i", "riasec_a", "riasec_s", "riasec_e", "riasec_c")
 LEARNER_COLUMNS = (
-    "age", "home_province_code", "education_level", "gpa", "math_score",
-    "literature_score", "english_score", *RIASEC, "prior_work_months",
+    "age",
+    "home_province_code",
+    "education_level",
+    "gpa",
+    "math_score",
+    "literature_score",
+    "english_score",
+    *RIASEC,
+    "prior_work_months",
 )
 OFFERING_COLUMNS = (
-    "programme_id", "programme_code", "field_code", "level", "duration_months",
-    "province_code", "institution_id", "tuition_vnd_per_year", "mode", "min_education",
-    "target_occupations", "predecessor_id",
+    "programme_id",
+    "programme_code",
+    "field_code",
+    "level",
+    "duration_months",
+    "province_code",
+    "institution_id",
+    "tuition_vnd_per_year",
+    "mode",
+    "min_education",
+    "target_occupations",
+    "predecessor_id",
 )
 INPUT_COLUMNS = (*LEARNER_COLUMNS, *OFFERING_COLUMNS, "cohort")
 # Low-cardinality categoricals go to the trees as native categories. Programme code, field,
@@ -44,8 +60,17 @@ INPUT_COLUMNS = (*LEARNER_COLUMNS, *OFFERING_COLUMNS, "cohort")
 # on the demo world's test split (docs/training.md).
 CATEGORICAL = ("level", "mode", "region_study", "region_home")
 NUMERIC_RAW = (
-    "age", "education_level", "gpa", "math_score", "literature_score", "english_score",
-    *RIASEC, "prior_work_months", "duration_months", "tuition_vnd_per_year", "min_education",
+    "age",
+    "education_level",
+    "gpa",
+    "math_score",
+    "literature_score",
+    "english_score",
+    *RIASEC,
+    "prior_work_months",
+    "duration_months",
+    "tuition_vnd_per_year",
+    "min_education",
 )
 _LETTER_WEIGHTS = (1.0, 0.6, 0.3)  # strongest Holland letter counts most
 
@@ -101,31 +126,51 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
         priors: prior strengths of the history shrinkage (see ``OfferingHistory``).
     """
 
-    def __init__(self, max_categories: int = 250, demand_window: int = 3,
-                 priors: dict | None = None):
+    def __init__(
+        self, max_categories: int = 250, demand_window: int = 3, priors: dict | None = None
+    ):
         self.max_categories = max_categories
         self.demand_window = demand_window
         self.priors = priors
 
     # -- fitting -----------------------------------------------------------------
-    def fit(self, X: pd.DataFrame, y=None, *, provinces: pd.DataFrame,
-            occupations: pd.DataFrame, demand: pd.DataFrame, programmes=None):
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y=None,
+        *,
+        provinces: pd.DataFrame,
+        occupations: pd.DataFrame,
+        demand: pd.DataFrame,
+        programmes=None,
+    ):
         self._fit(X, provinces, occupations, demand, programmes)
         return self
 
-    def fit_transform(self, X: pd.DataFrame, y=None, *, provinces: pd.DataFrame,
-                      occupations: pd.DataFrame, demand: pd.DataFrame, programmes=None):
+    def fit_transform(
+        self,
+        X: pd.DataFrame,
+        y=None,
+        *,
+        provinces: pd.DataFrame,
+        occupations: pd.DataFrame,
+        demand: pd.DataFrame,
+        programmes=None,
+    ):
         """Fit, then transform the training rows with time-respecting history."""
         self._fit(X, provinces, occupations, demand, programmes)
         return self._transform(X, training=True)
 
     def _fit(self, X, provinces, occupations, demand, programmes) -> None:
         prov = provinces.set_index("province_code")
-        occ_vec = {code: riasec_vector(r) for code, r in
-                   zip(occupations["occupation_code"], occupations["riasec"], strict=True)
-                   if isinstance(r, str)}
-        self.lookups_ = _Lookups(prov["lat"].to_dict(), prov["lon"].to_dict(),
-                                 prov["region"].to_dict(), occ_vec)
+        occ_vec = {
+            code: riasec_vector(r)
+            for code, r in zip(occupations["occupation_code"], occupations["riasec"], strict=True)
+            if isinstance(r, str)
+        }
+        self.lookups_ = _Lookups(
+            prov["lat"].to_dict(), prov["lon"].to_dict(), prov["region"].to_dict(), occ_vec
+        )
         self.lineage_ = lineage_ids(programmes if programmes is not None else X)
         base = self._base_frame(X)
         self.cat_levels_ = {}
@@ -136,9 +181,17 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
         self.set_demand(demand)
         self.feature_names_in_ = np.array(INPUT_COLUMNS, dtype=object)
         self.n_features_in_ = len(INPUT_COLUMNS)
-        names = [*CATEGORICAL, *NUMERIC_RAW, "cohort_t", "edu_gap", "distance_km",
-                 "same_province", "interest_fit", *DemandIndex.FEATURES,
-                 *self.history_.feature_names()]
+        names = [
+            *CATEGORICAL,
+            *NUMERIC_RAW,
+            "cohort_t",
+            "edu_gap",
+            "distance_km",
+            "same_province",
+            "interest_fit",
+            *DemandIndex.FEATURES,
+            *self.history_.feature_names(),
+        ]
         self.feature_names_out_ = np.array(names, dtype=object)
         self.categorical_mask_ = np.array([n in CATEGORICAL for n in names])
 
@@ -154,10 +207,13 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
         """For the recommender: per offering its raw n, cohort span, observed rate (hidden
         below ``MIN_CELL`` graduates) and shrunk rate for every history target."""
         rows = offerings.reset_index(drop=True)
-        base = pd.DataFrame({"programme_code": _text(rows["programme_code"]),
-                             "field_code": _text(rows["field_code"]),
-                             "region_study": _text(rows["province_code"])
-                             .map(self.lookups_.region)})
+        base = pd.DataFrame(
+            {
+                "programme_code": _text(rows["programme_code"]),
+                "field_code": _text(rows["field_code"]),
+                "region_study": _text(rows["province_code"]).map(self.lookups_.region),
+            }
+        )
         fake = rows.assign(cohort="2000-01")
         out = self.history_.summary(self._history_keys(fake, base))
         out.insert(0, "programme_id", rows["programme_id"].astype("str").to_numpy())
@@ -173,8 +229,14 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
         if missing:
             raise KeyError(f"pairs lack input columns: {missing}")
         base = pd.DataFrame(index=X.index)
-        for col in ("level", "mode", "field_code", "programme_code", "province_code",
-                    "home_province_code"):
+        for col in (
+            "level",
+            "mode",
+            "field_code",
+            "programme_code",
+            "province_code",
+            "home_province_code",
+        ):
             base[col] = _text(X[col])
         base["region_study"] = base["province_code"].map(lk.region)
         base["region_home"] = base["home_province_code"].map(lk.region)
@@ -184,12 +246,17 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
         pid = X["programme_id"].astype("str")
         pred = _text(X["predecessor_id"])
         lineage = pid.map(self.lineage_).fillna(pred.map(self.lineage_).fillna(pred)).fillna(pid)
-        return pd.DataFrame({
-            "lineage": lineage, "programme_code": base["programme_code"],
-            "field_code": base["field_code"], "region": base["region_study"].fillna("?"),
-            "institution_id": _text(X["institution_id"]),
-            "cohort_t": period_index(X["cohort"]),
-        }, index=X.index)
+        return pd.DataFrame(
+            {
+                "lineage": lineage,
+                "programme_code": base["programme_code"],
+                "field_code": base["field_code"],
+                "region": base["region_study"].fillna("?"),
+                "institution_id": _text(X["institution_id"]),
+                "cohort_t": period_index(X["cohort"]),
+            },
+            index=X.index,
+        )
 
     def _transform(self, X: pd.DataFrame, *, training: bool) -> np.ndarray:
         lk = self.lookups_
@@ -211,15 +278,24 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
         mined = pd.to_numeric(X["min_education"], errors="coerce").astype("float64")
         cols.append((edu - mined).to_numpy())
         study, home = base["province_code"], base["home_province_code"]
-        dist = haversine_km(study.map(lk.lat).astype("float64"), study.map(lk.lon).astype("float64"),
-                            home.map(lk.lat).astype("float64"), home.map(lk.lon).astype("float64"))
+        dist = haversine_km(
+            study.map(lk.lat).astype("float64"),
+            study.map(lk.lon).astype("float64"),
+            home.map(lk.lat).astype("float64"),
+            home.map(lk.lon).astype("float64"),
+        )
         cols.append(np.asarray(dist, dtype="float64"))
         cols.append((study == home).to_numpy().astype("float64"))
         cols.append(self._interest_fit(X))
         targets = X["target_occupations"].astype("str").to_numpy()
-        dem = self.demand_.features(targets, study.to_numpy(), home.to_numpy(),
-                                    cohort_t.astype(int), window=self.demand_window,
-                                    region_of=lk.region)
+        dem = self.demand_.features(
+            targets,
+            study.to_numpy(),
+            home.to_numpy(),
+            cohort_t.astype(int),
+            window=self.demand_window,
+            region_of=lk.region,
+        )
         cols.extend(dem[name] for name in DemandIndex.FEATURES)
         keys = self._history_keys(X, base)
         values = OfferingHistory.values(X) if training else None
@@ -230,8 +306,9 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
 
     def _interest_fit(self, X: pd.DataFrame) -> np.ndarray:
         """Cosine similarity of the learner's RIASEC vector and the offering's occupations."""
-        learner = np.column_stack([pd.to_numeric(X[c], errors="coerce").astype("float64")
-                                   .to_numpy() for c in RIASEC])
+        learner = np.column_stack(
+            [pd.to_numeric(X[c], errors="coerce").astype("float64").to_numpy() for c in RIASEC]
+        )
         targets = X["target_occupations"].astype("str")
         uniq, inv = np.unique(targets.to_numpy(), return_inverse=True)
         occ_vec = self.lookups_.occ_vec
@@ -263,8 +340,11 @@ def period_index(periods) -> np.ndarray:
 def lineage_ids(frame: pd.DataFrame) -> dict[str, str]:
     """programme_id → the oldest offering in its ``predecessor_id`` chain (cycle-safe)."""
     rows = frame[["programme_id", "predecessor_id"]].drop_duplicates("programme_id")
-    pred = {p: str(q) for p, q in zip(rows["programme_id"].astype("str"),
-                                      rows["predecessor_id"], strict=True) if pd.notna(q)}
+    pred = {
+        p: str(q)
+        for p, q in zip(rows["programme_id"].astype("str"), rows["predecessor_id"], strict=True)
+        if pd.notna(q)
+    }
     out = {}
     for pid in rows["programme_id"].astype("str"):
         root, seen = pid, {pid}
@@ -279,9 +359,16 @@ def lineage_ids(frame: pd.DataFrame) -> dict[str, str]:
 class DemandIndex:
     """Vacancies and job seekers as dense arrays [occupation, province, month] for fast lookup."""
 
-    FEATURES = ("dem_vac_study", "dem_vps_study", "dem_trend_study",
-                "dem_vac_home", "dem_vps_home", "dem_trend_home",
-                "dem_lratio_region_study", "dem_lratio_region_home")
+    FEATURES = (
+        "dem_vac_study",
+        "dem_vps_study",
+        "dem_trend_study",
+        "dem_vac_home",
+        "dem_vps_home",
+        "dem_trend_home",
+        "dem_lratio_region_study",
+        "dem_lratio_region_home",
+    )
 
     def __init__(self, occupations, provinces, p0, vac, seek, seek_known):
         self.occupations, self.provinces, self.p0 = list(occupations), list(provinces), int(p0)
@@ -289,10 +376,12 @@ class DemandIndex:
 
     @classmethod
     def from_frame(cls, demand: pd.DataFrame) -> DemandIndex:
-        occ_codes, occ = np.unique(demand["occupation_code"].astype("str").to_numpy(),
-                                   return_inverse=True)
-        prov_codes, prov = np.unique(demand["province_code"].astype("str").to_numpy(),
-                                     return_inverse=True)
+        occ_codes, occ = np.unique(
+            demand["occupation_code"].astype("str").to_numpy(), return_inverse=True
+        )
+        prov_codes, prov = np.unique(
+            demand["province_code"].astype("str").to_numpy(), return_inverse=True
+        )
         t = period_index(demand["period"]) if len(demand) else np.zeros(0, dtype=int)
         # no demand rows: no months; ``last_period`` is then the current month (what
         # serving treats as "now"), and every demand feature is missing
@@ -318,12 +407,18 @@ class DemandIndex:
     def compact(self, months: int = 15) -> DemandIndex:
         """Keep only the newest months (enough for windows and the 12-month trend)."""
         k = max(0, self.vac.shape[2] - months)
-        return DemandIndex(self.occupations, self.provinces, self.p0 + k,
-                           self.vac[:, :, k:].copy(), self.seek[:, :, k:].copy(),
-                           self.seek_known[:, :, k:].copy())
+        return DemandIndex(
+            self.occupations,
+            self.provinces,
+            self.p0 + k,
+            self.vac[:, :, k:].copy(),
+            self.seek[:, :, k:].copy(),
+            self.seek_known[:, :, k:].copy(),
+        )
 
-    def features(self, targets, study, home, period, *, window: int = 3,
-                 region_of: dict | None = None) -> dict:
+    def features(
+        self, targets, study, home, period, *, window: int = 3, region_of: dict | None = None
+    ) -> dict:
         """Demand for each row's target occupations around its graduation month, in the study
         and home provinces and (with ``region_of``) their regions' labour markets."""
         from scipy import sparse
@@ -343,8 +438,10 @@ class DemandIndex:
                     c.append(occ_pos[code])
         m = sparse.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(uniq), len(self.occupations)))
         shape = (len(uniq), len(self.provinces), n_per)
-        v, s, k = (np.asarray(m @ a.reshape(len(self.occupations), -1)).reshape(shape)
-                   for a in (self.vac, self.seek, self.seek_known))
+        v, s, k = (
+            np.asarray(m @ a.reshape(len(self.occupations), -1)).reshape(shape)
+            for a in (self.vac, self.seek, self.seek_known)
+        )
         vw, sw, kw = (_trailing_mean(a, window) for a in (v, s, k))
         t = np.minimum(np.asarray(period, dtype=int) - self.p0, n_per - 1)
         ok_t = t >= 0
@@ -352,8 +449,11 @@ class DemandIndex:
         prov_pos = {c: i for i, c in enumerate(self.provinces)}
         out = {}
         for where, codes in (("study", study), ("home", home)):
-            p = np.array([prov_pos.get(x, -1) for x in codes]) if len(prov_pos) < 100 else \
-                pd.Series(codes).map(prov_pos).fillna(-1).astype(int).to_numpy()
+            p = (
+                np.array([prov_pos.get(x, -1) for x in codes])
+                if len(prov_pos) < 100
+                else pd.Series(codes).map(prov_pos).fillna(-1).astype(int).to_numpy()
+            )
             ok = ok_t & (p >= 0)
             ps = np.where(ok, p, 0)
             vac = vw[inv, ps, t_safe]
@@ -407,10 +507,19 @@ def _trailing_mean(a: np.ndarray, window: int) -> np.ndarray:
 
 # -- offering history (hierarchical empirical-Bayes shrinkage) ------------------------------
 HISTORY_TARGETS = ("employed_12m", "job_matches_training", "completed", "log_wage")
-HISTORY_LEVELS = (("field", ("field_code",)), ("code", ("programme_code",)),
-                  ("code_region", ("programme_code", "region")), ("offering", ("lineage",)))
-DEFAULT_PRIORS = {"field": 200.0, "code": 100.0, "code_region": 50.0, "offering": 20.0,
-                  "institution": 50.0}
+HISTORY_LEVELS = (
+    ("field", ("field_code",)),
+    ("code", ("programme_code",)),
+    ("code_region", ("programme_code", "region")),
+    ("offering", ("lineage",)),
+)
+DEFAULT_PRIORS = {
+    "field": 200.0,
+    "code": 100.0,
+    "code_region": 50.0,
+    "offering": 20.0,
+    "institution": 50.0,
+}
 MIN_CELL = 20  # fewer graduates than this are never shown as an observed rate
 
 
@@ -435,8 +544,10 @@ class OfferingHistory:
     def fit(self, keys: pd.DataFrame, X: pd.DataFrame) -> OfferingHistory:
         sums = self._sums(keys, self.values(X))
         self.global_ = sums[list(self._sn())].sum()
-        self.totals_ = {name: sums.groupby(list(cols), observed=True)[list(self._sn())].sum()
-                        for name, cols in (*HISTORY_LEVELS, ("institution", ("institution_id",)))}
+        self.totals_ = {
+            name: sums.groupby(list(cols), observed=True)[list(self._sn())].sum()
+            for name, cols in (*HISTORY_LEVELS, ("institution", ("institution_id",)))
+        }
         span = keys.groupby("lineage")["cohort_t"].agg(["min", "max"])
         self.span_ = span
         return self
@@ -454,18 +565,27 @@ class OfferingHistory:
         return out
 
     def feature_names(self) -> list[str]:
-        return ([f"hist_{t}" for t in HISTORY_TARGETS] + [f"hist_inst_{t}" for t in HISTORY_TARGETS]
-                + ["hist_n"])
+        return (
+            [f"hist_{t}" for t in HISTORY_TARGETS]
+            + [f"hist_inst_{t}" for t in HISTORY_TARGETS]
+            + ["hist_n"]
+        )
 
     def features(self, keys: pd.DataFrame, *, values: pd.DataFrame | None = None) -> dict:
         """Shrunk rates per row; with ``values`` (training rows) each row sees only earlier cohorts."""
         sn = self._sn()
         if values is not None:
             sums = self._sums(keys, values)
-            level_sn = {name: self._prior_cumulative(sums, ["cohort_t"] if not cols else
-                                                      [*cols, "cohort_t"])
-                        for name, cols in (("global", ()), *HISTORY_LEVELS,
-                                           ("institution", ("institution_id",)))}
+            level_sn = {
+                name: self._prior_cumulative(
+                    sums, ["cohort_t"] if not cols else [*cols, "cohort_t"]
+                )
+                for name, cols in (
+                    ("global", ()),
+                    *HISTORY_LEVELS,
+                    ("institution", ("institution_id",)),
+                )
+            }
         else:
             level_sn = {"global": np.tile(self.global_.to_numpy(), (len(keys), 1))}
             for name, cols in (*HISTORY_LEVELS, ("institution", ("institution_id",))):
@@ -521,7 +641,8 @@ class OfferingHistory:
         for end in ("min", "max"):
             v = span[end].to_numpy()
             out[f"{'first' if end == 'min' else 'last'}_cohort"] = [
-                f"{int(p) // 12:04d}-{int(p) % 12 + 1:02d}" if np.isfinite(p) else None for p in v]
+                f"{int(p) // 12:04d}-{int(p) % 12 + 1:02d}" if np.isfinite(p) else None for p in v
+            ]
         for t in HISTORY_TARGETS:
             s, m = tot[f"s_{t}"].to_numpy(), tot[f"n_{t}"].to_numpy()
             # gated on graduates with this outcome known (v1.1: a wave may be unanswered)

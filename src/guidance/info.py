@@ -16,8 +16,10 @@ def info_command(args: argparse.Namespace) -> int:
 
     s = get_settings()
     print(f"guidance {__version__} (data contract v{CONTRACT_VERSION})")
-    print(f"python {platform.python_version()}  numpy {numpy.__version__}  "
-          f"pandas {pandas.__version__}  scikit-learn {sklearn.__version__}")
+    print(
+        f"python {platform.python_version()}  numpy {numpy.__version__}  "
+        f"pandas {pandas.__version__}  scikit-learn {sklearn.__version__}"
+    )
     print("settings:")
     for k, v in s.model_dump().items():
         print(f"  GUIDANCE_{k.upper()} = {v}")

@@ -23,13 +23,15 @@ CLASSIFIER_TARGETS = ("employed_12m", "job_matches_training", "completed")
 WAGE_QUANTILES = (0.25, 0.5, 0.75)
 SMALL_BATCH = 20_000
 ISOTONIC_MIN_ROWS = 20_000  # below this, isotonic steps cost AUC and Brier on the test split
-PREDICTION_COLUMNS = (*(f"p_{t}" for t in CLASSIFIER_TARGETS),
-                      *(f"wage_q{int(q * 100)}" for q in WAGE_QUANTILES))
+PREDICTION_COLUMNS = (
+    *(f"p_{t}" for t in CLASSIFIER_TARGETS),
+    *(f"wage_q{int(q * 100)}" for q in WAGE_QUANTILES),
+)
 WAGE_TARGET = "wage"
 # What is learnable is decided per target BEFORE fitting (``target_status``):
 MIN_CLASS_TRAIN = 20  # fewer positives or negatives than this in the training rows: not fitted
-MIN_CLASS_VAL = 5     # fewer of either class in the validation rows: fitted, not calibrated
-MIN_WAGE_ROWS = 30    # employed graduates with a wage in the training rows for a wage model
+MIN_CLASS_VAL = 5  # fewer of either class in the validation rows: fitted, not calibrated
+MIN_WAGE_ROWS = 30  # employed graduates with a wage in the training rows for a wage model
 MIN_VAL_WAGE_ROWS = 10  # below this the wage models stop early on a slice of the training rows
 # A median monthly wage outside this range is probably in the wrong unit (e.g. thousands VND).
 PLAUSIBLE_MEDIAN_WAGE_VND = (1_000_000, 200_000_000)
@@ -79,31 +81,46 @@ def target_status(train: pd.DataFrame, val: pd.DataFrame) -> dict[str, TargetSta
             st = TargetStatus(t, False, "no training record has this outcome", pos, neg)
         elif pos == 0 or neg == 0:
             value = "true" if neg == 0 else "false"
-            st = TargetStatus(t, False, f"constant in the training window (every record is "
-                              f"{value})", pos, neg)
+            st = TargetStatus(
+                t, False, f"constant in the training window (every record is {value})", pos, neg
+            )
         elif min(pos, neg) < MIN_CLASS_TRAIN:
-            st = TargetStatus(t, False, f"only {min(pos, neg)} "
-                              f"{'positive' if pos < neg else 'negative'} training records "
-                              f"(need at least {MIN_CLASS_TRAIN})", pos, neg)
+            st = TargetStatus(
+                t,
+                False,
+                f"only {min(pos, neg)} "
+                f"{'positive' if pos < neg else 'negative'} training records "
+                f"(need at least {MIN_CLASS_TRAIN})",
+                pos,
+                neg,
+            )
         else:
             st = TargetStatus(t, True, "", pos, neg)
             if min(vpos, vneg) < MIN_CLASS_VAL:
                 st.calibrate = False
-                st.note = (f"validation rows hold {vpos} positive / {vneg} negative (need at "
-                           f"least {MIN_CLASS_VAL} of each): not calibrated, early stopping on "
-                           "a slice of the training rows")
+                st.note = (
+                    f"validation rows hold {vpos} positive / {vneg} negative (need at "
+                    f"least {MIN_CLASS_VAL} of each): not calibrated, early stopping on "
+                    "a slice of the training rows"
+                )
         st.n_train, st.n_val = len(y), len(yv)
         out[t] = st
     w, _ = _log_wage(train)
     wv, _ = _log_wage(val)
     if len(w) < MIN_WAGE_ROWS:
         out[WAGE_TARGET] = TargetStatus(
-            WAGE_TARGET, False, f"only {len(w)} employed training records with a wage (need at "
-            f"least {MIN_WAGE_ROWS})" if len(w) else "no employed training record has a wage",
-            len(w), 0)
+            WAGE_TARGET,
+            False,
+            f"only {len(w)} employed training records with a wage (need at least {MIN_WAGE_ROWS})"
+            if len(w)
+            else "no employed training record has a wage",
+            len(w),
+            0,
+        )
     else:
-        out[WAGE_TARGET] = TargetStatus(WAGE_TARGET, True, "", len(w), 0,
-                                        calibrate=len(wv) >= MIN_VAL_WAGE_ROWS)
+        out[WAGE_TARGET] = TargetStatus(
+            WAGE_TARGET, True, "", len(w), 0, calibrate=len(wv) >= MIN_VAL_WAGE_ROWS
+        )
     out[WAGE_TARGET].n_train, out[WAGE_TARGET].n_val = len(w), len(wv)
     return out
 
@@ -119,8 +136,10 @@ def wage_unit_warning(outcomes: pd.DataFrame) -> str | None:
     lo, hi = PLAUSIBLE_MEDIAN_WAGE_VND
     if lo <= med <= hi:
         return None
-    return (f"outcomes.monthly_wage_vnd: median {med:,.0f} VND/month is outside the plausible "
-            f"range {lo:,}–{hi:,} VND: check the unit (monthly VND, not thousands or per year)")
+    return (
+        f"outcomes.monthly_wage_vnd: median {med:,.0f} VND/month is outside the plausible "
+        f"range {lo:,}–{hi:,} VND: check the unit (monthly VND, not thousands or per year)"
+    )
 
 
 class NotFittedClassifier(ClassifierMixin, BaseEstimator):
@@ -175,16 +194,27 @@ class ModelParams:
     priors: dict = field(default_factory=dict)
 
 
-def _hgb(params: ModelParams, cat_mask: np.ndarray, *, quantile: float | None = None,
-         min_samples_leaf: int | None = None):
+def _hgb(
+    params: ModelParams,
+    cat_mask: np.ndarray,
+    *,
+    quantile: float | None = None,
+    min_samples_leaf: int | None = None,
+):
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-    common = dict(max_iter=params.max_iter, learning_rate=params.learning_rate,
-                  max_leaf_nodes=params.max_leaf_nodes, max_depth=params.max_depth,
-                  min_samples_leaf=min_samples_leaf or params.min_samples_leaf,
-                  l2_regularization=params.l2_regularization, categorical_features=cat_mask,
-                  early_stopping=True, n_iter_no_change=params.n_iter_no_change,
-                  random_state=params.random_state)
+    common = dict(
+        max_iter=params.max_iter,
+        learning_rate=params.learning_rate,
+        max_leaf_nodes=params.max_leaf_nodes,
+        max_depth=params.max_depth,
+        min_samples_leaf=min_samples_leaf or params.min_samples_leaf,
+        l2_regularization=params.l2_regularization,
+        categorical_features=cat_mask,
+        early_stopping=True,
+        n_iter_no_change=params.n_iter_no_change,
+        random_state=params.random_state,
+    )
     if quantile is None:
         return HistGradientBoostingClassifier(**common)
     return HistGradientBoostingRegressor(loss="quantile", quantile=quantile, **common)
@@ -237,20 +267,21 @@ class LogitBlend(ClassifierMixin, BaseEstimator):
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
 
-def choose_weight(p_boost: np.ndarray, p_linear: np.ndarray, y: np.ndarray,
-                  grid=(0.0, 0.25, 0.5, 0.75, 1.0)) -> float:
+def choose_weight(
+    p_boost: np.ndarray, p_linear: np.ndarray, y: np.ndarray, grid=(0.0, 0.25, 0.5, 0.75, 1.0)
+) -> float:
     """Weight of the boosted model that minimises log loss on the validation slice."""
     from sklearn.metrics import log_loss
 
     lb = np.log(np.clip(p_boost, 1e-6, 1 - 1e-6) / np.clip(1 - p_boost, 1e-6, 1))
     ll = np.log(np.clip(p_linear, 1e-6, 1 - 1e-6) / np.clip(1 - p_linear, 1e-6, 1))
-    losses = [log_loss(y, 1 / (1 + np.exp(-(w * lb + (1 - w) * ll))), labels=[0, 1])
-              for w in grid]
+    losses = [log_loss(y, 1 / (1 + np.exp(-(w * lb + (1 - w) * ll))), labels=[0, 1]) for w in grid]
     return float(grid[int(np.argmin(losses))])
 
 
-def calibration_transfers(est, X: np.ndarray, y: np.ndarray, cohorts: np.ndarray,
-                          method: str) -> tuple[bool, dict]:
+def calibration_transfers(
+    est, X: np.ndarray, y: np.ndarray, cohorts: np.ndarray, method: str
+) -> tuple[bool, dict]:
     """Keep a calibrator only if it helps forward in time: fit it on the older half of the
     validation slice and compare log loss with the raw model on the newer half."""
     from sklearn.calibration import CalibratedClassifierCV
@@ -258,22 +289,31 @@ def calibration_transfers(est, X: np.ndarray, y: np.ndarray, cohorts: np.ndarray
     from sklearn.metrics import log_loss
 
     order = np.argsort(cohorts, kind="stable")
-    old, new = order[: len(order) // 2], order[len(order) // 2:]
+    old, new = order[: len(order) // 2], order[len(order) // 2 :]
     if len(np.unique(y[old])) < 2 or len(new) == 0:
-        return True, {"raw_logloss_newer_half": float("nan"),
-                      "calibrated_logloss_newer_half": float("nan")}
+        return True, {
+            "raw_logloss_newer_half": float("nan"),
+            "calibrated_logloss_newer_half": float("nan"),
+        }
     cal = CalibratedClassifierCV(FrozenEstimator(est), method=method).fit(X[old], y[old])
     raw = log_loss(y[new], np.clip(est.predict_proba(X[new])[:, 1], 1e-6, 1 - 1e-6), labels=[0, 1])
     got = log_loss(y[new], np.clip(cal.predict_proba(X[new])[:, 1], 1e-6, 1 - 1e-6), labels=[0, 1])
-    return bool(got < raw), {"raw_logloss_newer_half": float(raw),
-                             "calibrated_logloss_newer_half": float(got)}
+    return bool(got < raw), {
+        "raw_logloss_newer_half": float(raw),
+        "calibrated_logloss_newer_half": float(got),
+    }
 
 
 class OutcomeModels:
     """All targets' pipelines; ``predict`` transforms once and runs every final step."""
 
-    def __init__(self, features: ContextFeatures, pipelines: dict[str, Pipeline],
-                 params: ModelParams, iterations: dict[str, int]):
+    def __init__(
+        self,
+        features: ContextFeatures,
+        pipelines: dict[str, Pipeline],
+        params: ModelParams,
+        iterations: dict[str, int],
+    ):
         self.features = features
         self.pipelines = pipelines
         self.params = params
@@ -305,8 +345,9 @@ class OutcomeModels:
         out = pd.DataFrame(index=index if index is not None else pd.RangeIndex(len(X)))
         for t in CLASSIFIER_TARGETS:
             out[f"p_{t}"] = self.pipelines[t][-1].predict_proba(X)[:, 1]
-        qs = np.column_stack([self.pipelines[f"wage_q{int(q * 100)}"][-1].predict(X)
-                              for q in WAGE_QUANTILES])
+        qs = np.column_stack(
+            [self.pipelines[f"wage_q{int(q * 100)}"][-1].predict(X) for q in WAGE_QUANTILES]
+        )
         qs = np.sort(qs, axis=1)  # quantile models are fitted apart; keep them ordered
         for j, q in enumerate(WAGE_QUANTILES):
             out[f"wage_q{int(q * 100)}"] = np.exp(qs[:, j])
@@ -329,17 +370,26 @@ class OutcomeModels:
         return self
 
     def describe(self) -> dict:
-        return {"params": asdict(self.params), "iterations": self.iterations,
-                "target_status": getattr(self, "target_status", {}),
-                "empty_features": getattr(self, "empty_features", []),
-                "blend_weights": getattr(self, "blend_weights", {}),
-                "calibration": getattr(self, "calibration", {}),
-                "features": self.feature_names(), "inputs": self.input_columns(),
-                "categorical_levels": self.features.cat_levels_}
+        return {
+            "params": asdict(self.params),
+            "iterations": self.iterations,
+            "target_status": getattr(self, "target_status", {}),
+            "empty_features": getattr(self, "empty_features", []),
+            "blend_weights": getattr(self, "blend_weights", {}),
+            "calibration": getattr(self, "calibration", {}),
+            "features": self.feature_names(),
+            "inputs": self.input_columns(),
+            "categorical_levels": self.features.cat_levels_,
+        }
 
 
-def fit_models(train: pd.DataFrame, val: pd.DataFrame, tables: dict[str, pd.DataFrame],
-               params: ModelParams | None = None, progress=None) -> tuple[OutcomeModels, dict]:
+def fit_models(
+    train: pd.DataFrame,
+    val: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    params: ModelParams | None = None,
+    progress=None,
+) -> tuple[OutcomeModels, dict]:
     """Fit features on ``train`` (time-respecting history), stop early and calibrate on ``val``.
 
     Returns the models and the feature matrices ``{"train": X, "val": X}`` for reuse.
@@ -351,9 +401,13 @@ def fit_models(train: pd.DataFrame, val: pd.DataFrame, tables: dict[str, pd.Data
     step = progress or (lambda msg: None)
     ft = ContextFeatures(max_categories=params.max_categories, priors=params.priors or None)
     step("features")
-    Xtr = ft.fit_transform(train, provinces=tables["provinces"],
-                           occupations=tables["occupations"], demand=tables["demand"],
-                           programmes=tables["programmes"])
+    Xtr = ft.fit_transform(
+        train,
+        provinces=tables["provinces"],
+        occupations=tables["occupations"],
+        demand=tables["demand"],
+        programmes=tables["programmes"],
+    )
     Xva = ft.transform(val)
     mask = ft.categorical_mask_
     # A feature with no value in the training rows (no demand rows, an optional learner
@@ -386,14 +440,20 @@ def fit_models(train: pd.DataFrame, val: pd.DataFrame, tables: dict[str, pd.Data
         iterations[t] = int(boost.n_iter_)
         rows = np.flatnonzero(oktr)
         if len(rows) > params.linear_max_rows:  # a linear model needs far fewer rows
-            rows = np.sort(np.random.default_rng(params.random_state).choice(
-                rows, params.linear_max_rows, replace=False))
+            rows = np.sort(
+                np.random.default_rng(params.random_state).choice(
+                    rows, params.linear_max_rows, replace=False
+                )
+            )
         linear = fit_logistic_baseline(Xtr[rows], y_all[rows], mask, params.random_state)
-        w = (choose_weight(boost.predict_proba(Xva_fit[okva])[:, 1],
-                           linear.predict_proba(Xva[okva])[:, 1], yva)
-             if params.blend and st.calibrate else (0.5 if params.blend else 1.0))
-        components[t] = {"boost": _FilledColumns(boost, empty), "linear": linear,
-                         "weight_boost": w}
+        w = (
+            choose_weight(
+                boost.predict_proba(Xva_fit[okva])[:, 1], linear.predict_proba(Xva[okva])[:, 1], yva
+            )
+            if params.blend and st.calibrate
+            else (0.5 if params.blend else 1.0)
+        )
+        components[t] = {"boost": _FilledColumns(boost, empty), "linear": linear, "weight_boost": w}
         est = LogitBlend.of([_FilledColumns(boost, empty), linear], [w, 1.0 - w])
         final = est
         if not st.calibrate:
@@ -431,8 +491,7 @@ def fit_models(train: pd.DataFrame, val: pd.DataFrame, tables: dict[str, pd.Data
     models.calibration = calibration
     models.target_status = {k: v.label for k, v in status.items()}
     models.target_details = {k: asdict(v) for k, v in status.items()}
-    models.empty_features = [n for n, e in zip(ft.get_feature_names_out(), empty, strict=True)
-                             if e]
+    models.empty_features = [n for n, e in zip(ft.get_feature_names_out(), empty, strict=True) if e]
     return models, {"train": Xtr, "val": Xva, "components": components, "status": status}
 
 
@@ -478,12 +537,31 @@ def fit_logistic_baseline(X: np.ndarray, y: np.ndarray, cat_mask: np.ndarray, se
 
     cats = np.flatnonzero(cat_mask)
     nums = np.flatnonzero(~cat_mask)
-    pre = ColumnTransformer([
-        ("cat", Pipeline([("imp", SimpleImputer(strategy="constant", fill_value=-1)),
-                          ("oh", OneHotEncoder(handle_unknown="ignore", min_frequency=20))]), cats),
-        ("num", Pipeline([("imp", SimpleImputer(strategy="median", keep_empty_features=True)),
-                          ("sc", StandardScaler())]), nums),
-    ])
-    model = Pipeline([("pre", pre), ("lr", LogisticRegression(max_iter=300, C=1.0,
-                                                              random_state=seed))])
+    pre = ColumnTransformer(
+        [
+            (
+                "cat",
+                Pipeline(
+                    [
+                        ("imp", SimpleImputer(strategy="constant", fill_value=-1)),
+                        ("oh", OneHotEncoder(handle_unknown="ignore", min_frequency=20)),
+                    ]
+                ),
+                cats,
+            ),
+            (
+                "num",
+                Pipeline(
+                    [
+                        ("imp", SimpleImputer(strategy="median", keep_empty_features=True)),
+                        ("sc", StandardScaler()),
+                    ]
+                ),
+                nums,
+            ),
+        ]
+    )
+    model = Pipeline(
+        [("pre", pre), ("lr", LogisticRegression(max_iter=300, C=1.0, random_state=seed))]
+    )
     return model.fit(X, y)

@@ -41,8 +41,9 @@ def connect(tracking_uri: str) -> MlflowClient:
     return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
 
 
-def ensure_experiment(client: MlflowClient, artifact_root: str | Path,
-                      name: str = EXPERIMENT) -> str:
+def ensure_experiment(
+    client: MlflowClient, artifact_root: str | Path, name: str = EXPERIMENT
+) -> str:
     """The experiment id, created with artifacts under ``artifact_root`` if new."""
     exp = client.get_experiment_by_name(name)
     if exp is not None:
@@ -80,9 +81,16 @@ def list_versions(client: MlflowClient, name: str) -> list[VersionInfo]:
     out = []
     for v in sorted(versions, key=lambda v: int(v.version)):
         metrics = client.get_run(v.run_id).data.metrics if v.run_id else {}
-        out.append(VersionInfo(str(v.version), v.run_id, aliases.get(str(v.version), []),
-                               dict(v.tags),
-                               metrics, int(v.creation_timestamp or 0)))
+        out.append(
+            VersionInfo(
+                str(v.version),
+                v.run_id,
+                aliases.get(str(v.version), []),
+                dict(v.tags),
+                metrics,
+                int(v.creation_timestamp or 0),
+            )
+        )
     return out
 
 

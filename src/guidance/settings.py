@@ -26,60 +26,115 @@ class Settings(BaseSettings):
     seed: int = 42
     retention_days: int = Field(365, ge=1, description="Audit/feedback retention (guidance purge).")
     # serving API (guidance serve)
-    api_secret: str | None = Field(None, description="HMAC key for audit profile hashes; "
-                                   "generated into var_dir/api_secret on first run if unset.")
-    model_path: Path | None = Field(None, description="Serve this artifact (.joblib) instead "
-                                    "of the registry's champion; hot-swapped when it changes.")
-    model_poll_seconds: float = Field(5.0, gt=0, description="How often each worker checks the "
-                                      "champion alias, the artifact and the demand snapshots.")
+    api_secret: str | None = Field(
+        None,
+        description="HMAC key for audit profile hashes; "
+        "generated into var_dir/api_secret on first run if unset.",
+    )
+    model_path: Path | None = Field(
+        None,
+        description="Serve this artifact (.joblib) instead "
+        "of the registry's champion; hot-swapped when it changes.",
+    )
+    model_poll_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="How often each worker checks the "
+        "champion alias, the artifact and the demand snapshots.",
+    )
     demand_months: int = Field(15, ge=1, description="Newest demand periods the recommender reads.")
-    shortlist: int = Field(150, ge=0, description="Candidates scored by the full models per "
-                           "request (0: all). 300 agrees better with scoring all (national: "
-                           "top-10 overlap 0.88 against 0.71) for ~4 ms more per request.")
+    shortlist: int = Field(
+        150,
+        ge=0,
+        description="Candidates scored by the full models per "
+        "request (0: all). 300 agrees better with scoring all (national: "
+        "top-10 overlap 0.88 against 0.71) for ~4 ms more per request.",
+    )
     rate_limit_public_per_minute: int = Field(60, ge=1, description="Per client IP, anonymous.")
     rate_limit_key_per_minute: int = Field(600, ge=1, description="Per API key.")
     trusted_proxies: list[str] = Field(
-        default_factory=list, description="Reverse proxies (IPs or CIDR ranges, as a JSON "
+        default_factory=list,
+        description="Reverse proxies (IPs or CIDR ranges, as a JSON "
         "list) whose X-Forwarded-For is believed; the client is then the right-most address "
-        "not in this list. From any other peer the header is ignored.")
+        "not in this list. From any other peer the header is ignored.",
+    )
     max_body_bytes: int = Field(1 << 20, ge=1024, description="JSON request body limit (413).")
-    max_upload_bytes: int = Field(64 << 20, ge=1024, description="Upload limit (413) of the "
-                                  "demand CSV and of a tracer submission (CSV, XLSX, JSON).")
+    max_upload_bytes: int = Field(
+        64 << 20,
+        ge=1024,
+        description="Upload limit (413) of the "
+        "demand CSV and of a tracer submission (CSV, XLSX, JSON).",
+    )
     tracer_sync_max_bytes: int = Field(
-        1 << 20, ge=0, le=1 << 30, description="A tracer submission of at most this many "
+        1 << 20,
+        ge=0,
+        le=1 << 30,
+        description="A tracer submission of at most this many "
         "bytes (without 'Prefer: respond-async') is answered synchronously (200/422); a "
-        "larger one runs as a job (202), in a child process from 1 MiB on.")
+        "larger one runs as a job (202), in a child process from 1 MiB on.",
+    )
     max_public_body_bytes: int = Field(
-        64 << 10, ge=1024, le=1 << 30, description="Body limit of the public JSON routes "
-        "(POST /api/v1/recommendations and /what-if), 413 beyond; see api/limits.py BODY_LIMITS.")
+        64 << 10,
+        ge=1024,
+        le=1 << 30,
+        description="Body limit of the public JSON routes "
+        "(POST /api/v1/recommendations and /what-if), 413 beyond; see api/limits.py BODY_LIMITS.",
+    )
     max_batch_body_bytes: int = Field(
-        1 << 20, ge=1024, le=1 << 30, description="Body limit of POST "
-        "/api/v1/recommendations/batch (JSON or CSV, up to 500 learners), 413 beyond.")
+        1 << 20,
+        ge=1024,
+        le=1 << 30,
+        description="Body limit of POST "
+        "/api/v1/recommendations/batch (JSON or CSV, up to 500 learners), 413 beyond.",
+    )
     allowed_hosts: list[str] = Field(
         default_factory=lambda: ["localhost", "127.0.0.1", "[::1]", "::1", "testserver"],
         description="Host header values served (JSON list; '*.example.org' for subdomains); "
-        "any other Host gets 400. A deployment names its public host name here.")
-    request_timeout_seconds: float = Field(10.0, gt=0, description="Per-request budget (503) "
-                                           "until the answer begins; a streamed answer that "
-                                           "has begun (the audit CSV export) runs to its end.")
-    upload_timeout_seconds: float = Field(120.0, gt=0, le=3600, description="Budget for an "
-                                          "upload's body to arrive (routes whose body limit "
-                                          "exceeds max_body_bytes); the upload itself then "
-                                          "runs as a job.")
-    max_concurrency: int = Field(32, ge=1, description="In-flight requests per worker before "
-                                 "shedding with 503.")
-    login_failures_per_window: int = Field(10, ge=1, le=100_000, description="Failed API "
-                                           "key attempts allowed per client address and per "
-                                           "key prefix in each window, then 429.")
-    login_failure_window_seconds: float = Field(60.0, gt=0, le=86_400, description="The "
-                                                "window of login_failures_per_window.")
+        "any other Host gets 400. A deployment names its public host name here.",
+    )
+    request_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="Per-request budget (503) "
+        "until the answer begins; a streamed answer that "
+        "has begun (the audit CSV export) runs to its end.",
+    )
+    upload_timeout_seconds: float = Field(
+        120.0,
+        gt=0,
+        le=3600,
+        description="Budget for an "
+        "upload's body to arrive (routes whose body limit "
+        "exceeds max_body_bytes); the upload itself then "
+        "runs as a job.",
+    )
+    max_concurrency: int = Field(
+        32, ge=1, description="In-flight requests per worker before shedding with 503."
+    )
+    login_failures_per_window: int = Field(
+        10,
+        ge=1,
+        le=100_000,
+        description="Failed API "
+        "key attempts allowed per client address and per "
+        "key prefix in each window, then 429.",
+    )
+    login_failure_window_seconds: float = Field(
+        60.0, gt=0, le=86_400, description="The window of login_failures_per_window."
+    )
     # published statistics (api/stats_cache.py, api/routes/stats.py)
-    stats_check_seconds: float = Field(30.0, gt=0, le=86_400, description="How often the "
-                                       "statistics bundle's data key (tracer, catalogue, "
-                                       "demand, model) is checked; a change rebuilds it in "
-                                       "the background while the old one is served.")
-    stats_max_age_seconds: int = Field(300, ge=0, le=86_400, description="Cache-Control "
-                                       "max-age of the public statistics answers.")
+    stats_check_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=86_400,
+        description="How often the "
+        "statistics bundle's data key (tracer, catalogue, "
+        "demand, model) is checked; a change rebuilds it in "
+        "the background while the old one is served.",
+    )
+    stats_max_age_seconds: int = Field(
+        300, ge=0, le=86_400, description="Cache-Control max-age of the public statistics answers."
+    )
 
 
 @lru_cache

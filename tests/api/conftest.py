@@ -109,8 +109,18 @@ def seeded(db_url, world) -> Iterator[Seeded]:
     inst_a, inst_b = sorted(world["programmes"]["institution_id"].astype(str).unique())[:2]
     _, key_a = create_key(engine, "clerk A", "institution", inst_a)
     _, key_b = create_key(engine, "clerk B", "institution", inst_b)
-    yield Seeded(db_url, engine, admin, counsellor, cid, sorted(demand["period"].unique()),
-                 inst_a, inst_b, key_a, key_b)
+    yield Seeded(
+        db_url,
+        engine,
+        admin,
+        counsellor,
+        cid,
+        sorted(demand["period"].unique()),
+        inst_a,
+        inst_b,
+        key_a,
+        key_b,
+    )
     engine.dispose()
 
 
@@ -125,9 +135,14 @@ def model_path(tmp_path, artifacts) -> Path:
 def make_settings(tmp_path: Path, url: str, model_path: Path | None, **kw):  # noqa: ANN201
     from guidance.settings import Settings
 
-    values = dict(database_url=url, var_dir=tmp_path / "var", model_path=model_path,
-                  model_poll_seconds=0.2, api_secret="test-secret", mlflow_tracking_uri=
-                  f"sqlite:///{tmp_path / 'mlflow.db'}")
+    values = dict(
+        database_url=url,
+        var_dir=tmp_path / "var",
+        model_path=model_path,
+        model_poll_seconds=0.2,
+        api_secret="test-secret",
+        mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
+    )
     values.update(kw)
     return Settings(**values)
 
@@ -166,9 +181,19 @@ def learner(world) -> dict:
     """A fixture learner; the personal-looking values are scanned for in the logs."""
     prog = world["programmes"]
     home = str(prog["province_code"].value_counts().index[0])
-    return {"learner_id": "HS-PRIVATE-4711", "age": 17, "home_province_code": home,
-            "education_level": 12, "gpa": 7.37, "math_score": 8.13, "riasec_r": 0.61,
-            "riasec_i": 0.42, "riasec_s": 0.27, "sex": "F", "prior_work_months": 3}
+    return {
+        "learner_id": "HS-PRIVATE-4711",
+        "age": 17,
+        "home_province_code": home,
+        "education_level": 12,
+        "gpa": 7.37,
+        "math_score": 8.13,
+        "riasec_r": 0.61,
+        "riasec_i": 0.42,
+        "riasec_s": 0.27,
+        "sex": "F",
+        "prior_work_months": 3,
+    }
 
 
 def register_versions(tracking_uri: str, root, artifacts):  # noqa: ANN001, ANN201 - MlflowClient
@@ -187,10 +212,11 @@ def register_versions(tracking_uri: str, root, artifacts):  # noqa: ANN001, ANN2
             warnings.simplefilter("ignore")
             with mlflow.start_run(experiment_id=exp):
                 info = mlflow.pyfunc.log_model(
-                    name="model", python_model=registry.OutcomesPyfunc(),
+                    name="model",
+                    python_model=registry.OutcomesPyfunc(),
                     artifacts={"bundle": str(job), "metadata": str(job.with_suffix(".json"))},
-                    pip_requirements=["mlflow"])
-            mlflow.register_model(info.model_uri, MODEL_NAME,
-                                  tags={"sha256": sha256_file(job)})
+                    pip_requirements=["mlflow"],
+                )
+            mlflow.register_model(info.model_uri, MODEL_NAME, tags={"sha256": sha256_file(job)})
     client.set_registered_model_alias(MODEL_NAME, registry.CHAMPION, "1")
     return client

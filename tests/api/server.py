@@ -21,24 +21,43 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, tmp: Path, db_url: str, model_path: Path, workers: int = 1,
-                 **env: str) -> None:
+    def __init__(
+        self, tmp: Path, db_url: str, model_path: Path, workers: int = 1, **env: str
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp / f"server-{self.port}.log"
-        self.env = {**os.environ, "GUIDANCE_DATABASE_URL": db_url,
-                    "GUIDANCE_MODEL_PATH": str(model_path), "GUIDANCE_API_SECRET": "s",
-                    "GUIDANCE_VAR_DIR": str(tmp / "var"), "GUIDANCE_MODEL_POLL_SECONDS": "0.2",
-                    "GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE": "1000000",
-                    "GUIDANCE_MAX_UPLOAD_BYTES": str(256 << 20), **env}
+        self.env = {
+            **os.environ,
+            "GUIDANCE_DATABASE_URL": db_url,
+            "GUIDANCE_MODEL_PATH": str(model_path),
+            "GUIDANCE_API_SECRET": "s",
+            "GUIDANCE_VAR_DIR": str(tmp / "var"),
+            "GUIDANCE_MODEL_POLL_SECONDS": "0.2",
+            "GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE": "1000000",
+            "GUIDANCE_MAX_UPLOAD_BYTES": str(256 << 20),
+            **env,
+        }
         self.workers = workers
         self.proc: subprocess.Popen | None = None
 
     def start(self, ready: str = "/readyz", timeout: float = 90.0) -> Server:
         fh = open(self.log, "ab")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "guidance", "serve", "--port", str(self.port),
-             "--workers", str(self.workers)], env=self.env, stdout=fh, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "guidance",
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+            ],
+            env=self.env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
         fh.close()
         t0 = time.monotonic()
         while time.monotonic() - t0 < timeout:

@@ -8,8 +8,14 @@ from fastapi.routing import iter_route_contexts
 
 from guidance.api.security import ACCESS, ADMIN, COUNSELLOR, INSTITUTION, PUBLIC
 
-SAMPLE_PATH = {"{programme_id}": "NO-SUCH-ID", "{period}": "2031-01", "{cohort}": "2025-06",
-               "{wave}": "12m", "{version}": "1", "{error_id}": "0" * 32}
+SAMPLE_PATH = {
+    "{programme_id}": "NO-SUCH-ID",
+    "{period}": "2031-01",
+    "{cohort}": "2025-06",
+    "{wave}": "12m",
+    "{version}": "1",
+    "{error_id}": "0" * 32,
+}
 
 
 def _app_routes(app) -> set[tuple[str, str]]:  # noqa: ANN001
@@ -33,8 +39,12 @@ def test_every_route_is_in_the_matrix_and_nothing_else(api):
 def _call(api, method: str, path: str, role: str):  # noqa: ANN001, ANN202
     for k, v in {**SAMPLE_PATH, "{institution_id}": api.seeded.institution_a}.items():
         path = path.replace(k, v)
-    headers = {PUBLIC: {}, COUNSELLOR: api.counsellor, ADMIN: api.admin,
-               INSTITUTION: api.institution_a}[role]
+    headers = {
+        PUBLIC: {},
+        COUNSELLOR: api.counsellor,
+        ADMIN: api.admin,
+        INSTITUTION: api.institution_a,
+    }[role]
     return api.request(method, path, headers=headers)
 
 
@@ -67,16 +77,21 @@ def test_public_rate_limit_answers_429_with_retry_after(seeded, model_path, tmp_
 
     from guidance.api.app import create_app
 
-    app = create_app(make_settings(tmp_path, seeded.url, model_path,
-                                   rate_limit_public_per_minute=5))
+    app = create_app(
+        make_settings(tmp_path, seeded.url, model_path, rate_limit_public_per_minute=5)
+    )
     with TestClient(app) as client:
         codes = [client.get("/api/v1/occupations").status_code for _ in range(7)]
         assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
         r = client.get("/api/v1/occupations")
         assert int(r.headers["retry-after"]) >= 1
         # a key has its own, larger budget
-        assert client.get("/api/v1/occupations",
-                          headers={"X-API-Key": seeded.counsellor_key}).status_code == 200
+        assert (
+            client.get(
+                "/api/v1/occupations", headers={"X-API-Key": seeded.counsellor_key}
+            ).status_code
+            == 200
+        )
 
 
 def test_forwarded_for_counts_only_behind_a_trusted_proxy(seeded, model_path, tmp_path):
@@ -88,21 +103,30 @@ def test_forwarded_for_counts_only_behind_a_trusted_proxy(seeded, model_path, tm
     from guidance.api.app import create_app
 
     def codes(client, xff: str, n: int) -> list[int]:  # noqa: ANN001
-        return [client.get("/api/v1/occupations",
-                           headers={"X-Forwarded-For": xff}).status_code for _ in range(n)]
+        return [
+            client.get("/api/v1/occupations", headers={"X-Forwarded-For": xff}).status_code
+            for _ in range(n)
+        ]
 
     # the TestClient's peer is called "testclient"
-    trusted = create_app(make_settings(tmp_path, seeded.url, model_path,
-                                       rate_limit_public_per_minute=2,
-                                       trusted_proxies=["testclient", "10.0.0.0/8"]))
+    trusted = create_app(
+        make_settings(
+            tmp_path,
+            seeded.url,
+            model_path,
+            rate_limit_public_per_minute=2,
+            trusted_proxies=["testclient", "10.0.0.0/8"],
+        )
+    )
     with TestClient(trusted) as client:
         assert codes(client, "203.0.113.7", 3) == [200, 200, 429]
         assert codes(client, "198.51.100.9", 2) == [200, 200]  # another learner
         # the client is the right-most hop that is not a proxy; what is left of it is
         # whatever the client wrote, so it cannot buy a fresh budget
         assert codes(client, "1.2.3.4, 203.0.113.7, 10.1.2.3", 1) == [429]
-    untrusted = create_app(make_settings(tmp_path, seeded.url, model_path,
-                                         rate_limit_public_per_minute=2))
+    untrusted = create_app(
+        make_settings(tmp_path, seeded.url, model_path, rate_limit_public_per_minute=2)
+    )
     with TestClient(untrusted) as client:
         assert codes(client, "203.0.113.7", 2) == [200, 200]
         assert codes(client, "198.51.100.9", 1) == [429]  # spoofing does not help

@@ -38,8 +38,13 @@ def _insert(engine, rows: list[dict]) -> None:
 
 
 def _row(i: int, **kw) -> dict:
-    base = {"request_id": f"r{i:05d}", "route": "/api/v1/recommendations", "role": "public",
-            "status": 200, "created_at": DAY + timedelta(seconds=i % 997)}
+    base = {
+        "request_id": f"r{i:05d}",
+        "route": "/api/v1/recommendations",
+        "role": "public",
+        "status": 200,
+        "created_at": DAY + timedelta(seconds=i % 997),
+    }
     base.update(kw)
     return base
 
@@ -47,24 +52,30 @@ def _row(i: int, **kw) -> dict:
 Q = {"start": "2026-03-10", "end": "2026-03-10"}
 
 
-@pytest.mark.parametrize("start,end,bad", [("2026-01-01", "9999-12-31", "end"),
-                                           ("0001-01-01", "2026-01-01", "start"),
-                                           ("1999-12-31", "2101-01-01", "start")])
+@pytest.mark.parametrize(
+    "start,end,bad",
+    [
+        ("2026-01-01", "9999-12-31", "end"),
+        ("0001-01-01", "2026-01-01", "start"),
+        ("1999-12-31", "2101-01-01", "start"),
+    ],
+)
 def test_dates_out_of_bounds_are_422_not_500(client, start, end, bad):
     r = client.get("/api/v1/audit", params={"start": start, "end": end}, headers=client.admin)
     assert r.status_code == 422, r.text
     err = r.json()["error"]
     assert ["query", bad] in [d["loc"] for d in err["details"]]
     assert "2000-01-01" in err["message"] and "2100-12-31" in err["message"]
-    r = client.get("/api/v1/audit.csv", params={"start": start, "end": end},
-                   headers=client.admin)
+    r = client.get("/api/v1/audit.csv", params={"start": start, "end": end}, headers=client.admin)
     assert r.status_code == 422
     # the widest valid range works, and end before start is an empty page
-    r = client.get("/api/v1/audit", params={"start": "2000-01-01", "end": "2100-12-31"},
-                   headers=client.admin)
+    r = client.get(
+        "/api/v1/audit", params={"start": "2000-01-01", "end": "2100-12-31"}, headers=client.admin
+    )
     assert r.status_code == 200 and r.json() == {"items": [], "next_cursor": None}
-    r = client.get("/api/v1/audit", params={"start": "2026-03-10", "end": "2026-03-01"},
-                   headers=client.admin)
+    r = client.get(
+        "/api/v1/audit", params={"start": "2026-03-10", "end": "2026-03-01"}, headers=client.admin
+    )
     assert r.status_code == 200 and r.json() == {"items": [], "next_cursor": None}
 
 
@@ -88,10 +99,11 @@ def test_paging_2500_rows_gives_every_row_once_in_order(client):
     keys = [(s["created_at"], s["id"]) for s in seen]
     assert keys == sorted(keys)
     # the page size is capped; a forged cursor is a 422
-    assert client.get("/api/v1/audit", params={**Q, "limit": 1001},
-                      headers=client.admin).status_code == 422
-    r = client.get("/api/v1/audit", params={**Q, "cursor": "not-a-cursor"},
-                   headers=client.admin)
+    assert (
+        client.get("/api/v1/audit", params={**Q, "limit": 1001}, headers=client.admin).status_code
+        == 422
+    )
+    r = client.get("/api/v1/audit", params={**Q, "cursor": "not-a-cursor"}, headers=client.admin)
     assert r.status_code == 422 and r.json()["error"]["details"][0]["loc"] == ["query", "cursor"]
     # default page: 100 rows
     assert len(client.get("/api/v1/audit", params=Q, headers=client.admin).json()["items"]) == 100
@@ -99,10 +111,16 @@ def test_paging_2500_rows_gives_every_row_once_in_order(client):
 
 def test_filters_and_counsellor_sees_own_rows_only(client):
     s = client.seeded
-    _insert(s.engine, [_row(1), _row(2, route="/api/v1/feedback", role="counsellor",
-                                     api_key_id=s.counsellor_id),
-                       _row(3, role="admin"), _row(4, request_id="wanted-id"),
-                       _row(5, created_at=DAY - timedelta(days=2))])
+    _insert(
+        s.engine,
+        [
+            _row(1),
+            _row(2, route="/api/v1/feedback", role="counsellor", api_key_id=s.counsellor_id),
+            _row(3, role="admin"),
+            _row(4, request_id="wanted-id"),
+            _row(5, created_at=DAY - timedelta(days=2)),
+        ],
+    )
 
     def ids(headers=None, **params):
         r = client.get("/api/v1/audit", params={**Q, **params}, headers=headers or client.admin)
@@ -118,21 +136,36 @@ def test_filters_and_counsellor_sees_own_rows_only(client):
     assert ids(headers=client.counsellor) == ["r00002"]
     assert ids(headers=client.counsellor, role="public") == []
     for bad in ({"role": "root"}, {"request_id": "x" * 65}, {"route": "/" * 201}):
-        assert client.get("/api/v1/audit", params={**Q, **bad},
-                          headers=client.admin).status_code == 422
+        assert (
+            client.get("/api/v1/audit", params={**Q, **bad}, headers=client.admin).status_code
+            == 422
+        )
     # the CSV export is for admins only
-    assert client.get("/api/v1/audit.csv", params=Q,
-                      headers=client.counsellor).status_code == 403
+    assert client.get("/api/v1/audit.csv", params=Q, headers=client.counsellor).status_code == 403
     assert client.get("/api/v1/audit.csv", params=Q).status_code == 401
 
 
 def test_csv_export_streams_every_row_and_neutralises_formulas(client):
     engine = client.seeded.engine
     _insert(engine, [_row(i) for i in range(1200)])
-    _insert(engine, [_row(5000, route="=HYPERLINK(\"http://evil\")", request_id="=1+1",
-                          created_at=DAY + timedelta(hours=5)),
-                     _row(5001, route="@SUM(A1)", request_id="-2+3",
-                          model_version="\tx", created_at=DAY + timedelta(hours=6))])
+    _insert(
+        engine,
+        [
+            _row(
+                5000,
+                route='=HYPERLINK("http://evil")',
+                request_id="=1+1",
+                created_at=DAY + timedelta(hours=5),
+            ),
+            _row(
+                5001,
+                route="@SUM(A1)",
+                request_id="-2+3",
+                model_version="\tx",
+                created_at=DAY + timedelta(hours=6),
+            ),
+        ],
+    )
     with client.stream("GET", "/api/v1/audit.csv", params=Q, headers=client.admin) as r:
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/csv")
@@ -144,17 +177,16 @@ def test_csv_export_streams_every_row_and_neutralises_formulas(client):
     assert len(rows) == 1202
     assert len({x["id"] for x in rows}) == 1202
     last, prev = rows[-1], rows[-2]
-    assert prev["request_id"] == "'=1+1" and prev["route"] == "'=HYPERLINK(\"http://evil\")"
+    assert prev["request_id"] == "'=1+1" and prev["route"] == '\'=HYPERLINK("http://evil")'
     assert last["request_id"] == "'-2+3" and last["route"] == "'@SUM(A1)"
     assert last["model_version"] == "'\tx"
-    assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r"))
-                   for x in rows for v in x.values())
+    assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for x in rows for v in x.values())
     # filters apply to the export as well
-    r = client.get("/api/v1/audit.csv", params={**Q, "request_id": "=1+1"},
-                   headers=client.admin)
+    r = client.get("/api/v1/audit.csv", params={**Q, "request_id": "=1+1"}, headers=client.admin)
     assert r.status_code == 200
-    assert [x["request_id"] for x in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))
-            ] == ["'=1+1"]
+    assert [
+        x["request_id"] for x in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))
+    ] == ["'=1+1"]
 
 
 def test_csv_rows_are_fetched_in_chunks(seeded, monkeypatch):

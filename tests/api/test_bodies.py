@@ -21,12 +21,23 @@ PROFILE = {"age": 17, "home_province_code": "01", "education_level": 9}
 
 
 def test_unknown_keys_walks_nested_models_and_lists_by_hand():
-    body = {"profile": {**PROFILE, "x": 1, "y": 2}, "weights": {"w": 1},
-            "preferences": None, "k": 5, "top": 1}
+    body = {
+        "profile": {**PROFILE, "x": 1, "y": 2},
+        "weights": {"w": 1},
+        "preferences": None,
+        "k": 5,
+        "top": 1,
+    }
     locs, total = unknown_keys(RecommendRequest, body)
     assert total == 4
-    assert sorted(locs) == sorted([("body", "profile", "x"), ("body", "profile", "y"),
-                                   ("body", "weights", "w"), ("body", "top")])
+    assert sorted(locs) == sorted(
+        [
+            ("body", "profile", "x"),
+            ("body", "profile", "y"),
+            ("body", "weights", "w"),
+            ("body", "top"),
+        ]
+    )
     batch = {"learners": [{"profile": {**PROFILE, "a": 1}}, {"profile": PROFILE, "b": 2}]}
     locs, total = unknown_keys(BatchRequest, batch)
     assert total == 2
@@ -62,8 +73,7 @@ def test_many_unknown_keys_are_refused_as_pydantic_would_count_them():
 
 def test_few_unknown_keys_and_other_errors_get_pydantics_own_answer():
     # 5 unknown keys in a large body: below the cut, so pydantic reports them AND the bad age
-    body = {"profile": {**PROFILE, "age": 400}, "pad": "x" * 5000,
-            **{f"u{i}": 1 for i in range(4)}}
+    body = {"profile": {**PROFILE, "age": 400}, "pad": "x" * 5000, **{f"u{i}": 1 for i in range(4)}}
     raw = json.dumps(body).encode()
     assert len(raw) > bodies.PRESCREEN_BYTES
     with pytest.raises(Unprocessable) as caught:

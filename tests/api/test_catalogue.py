@@ -14,8 +14,10 @@ def test_search_ignores_accents_and_case(api, world):
     names = [it["name_vi"] for it in r.json()["items"]]
     assert name in names
     items = r.json()["items"]
-    assert all(all(w in fold(f"{it['name_vi']} {it['name_en'] or ''}") for w in
-                   fold(query).split()) for it in items)
+    assert all(
+        all(w in fold(f"{it['name_vi']} {it['name_en'] or ''}") for w in fold(query).split())
+        for it in items
+    )
 
 
 def test_filters_and_pagination(api, world):
@@ -28,9 +30,12 @@ def test_filters_and_pagination(api, world):
     assert body["pages"] == -(-want // 2)
     ids = set()
     for page in range(1, body["pages"] + 1):
-        ids |= {it["programme_id"] for it in api.get(
-            "/api/v1/programmes", params={"province": province, "page_size": 2,
-                                          "page": page}).json()["items"]}
+        ids |= {
+            it["programme_id"]
+            for it in api.get(
+                "/api/v1/programmes", params={"province": province, "page_size": 2, "page": page}
+            ).json()["items"]
+        }
     assert len(ids) == want
     assert api.get("/api/v1/programmes", params={"page_size": 201}).status_code == 422
 
@@ -55,9 +60,11 @@ def test_programme_detail_small_cell_rule_and_demand(api, world):
             assert out["observed_employed_12m"] is not None
         assert body["demand_period"] == api.seeded.periods[-1]
         targets = set(body["programme"]["target_occupations"].split(";"))
-        assert all(d["occupation_code"] in targets and
-                   d["province_code"] == body["programme"]["province_code"]
-                   for d in body["demand"])
+        assert all(
+            d["occupation_code"] in targets
+            and d["province_code"] == body["programme"]["province_code"]
+            for d in body["demand"]
+        )
     assert seen_big or seen_small
     r = api.get("/api/v1/programmes/NO-SUCH")
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"

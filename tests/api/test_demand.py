@@ -11,6 +11,7 @@ def table_fingerprints(engine) -> dict:  # noqa: ANN001
     """Every table but ``jobs`` (an upload job records itself, whatever its outcome)."""
     return {k: v for k, v in _all_fingerprints(engine).items() if k != "jobs"}
 
+
 HEADER = "period,province_code,occupation_code,vacancies,job_seekers,median_wage_vnd,source\n"
 
 
@@ -33,8 +34,9 @@ def wait_job(api, r, timeout: float = 60.0) -> dict:  # noqa: ANN001
 
 
 def put_csv(api, period: str, raw: bytes):  # noqa: ANN001, ANN201
-    return api.put(f"/api/v1/demand/{period}", content=raw,
-                   headers={**api.admin, "Content-Type": "text/csv"})
+    return api.put(
+        f"/api/v1/demand/{period}", content=raw, headers={**api.admin, "Content-Type": "text/csv"}
+    )
 
 
 def _valid_csv(world, period: str, scale: int = 2) -> str:
@@ -43,10 +45,13 @@ def _valid_csv(world, period: str, scale: int = 2) -> str:
     d = newest_demand(world, 1)
     lines = [HEADER]
     for r in d.itertuples():
-        seekers = "" if r.job_seekers is None or r.job_seekers != r.job_seekers else \
-            str(r.job_seekers)
-        lines.append(f"{period},{r.province_code},{r.occupation_code},"
-                     f"{int(r.vacancies) * scale},{seekers},,tải lên\n")
+        seekers = (
+            "" if r.job_seekers is None or r.job_seekers != r.job_seekers else str(r.job_seekers)
+        )
+        lines.append(
+            f"{period},{r.province_code},{r.occupation_code},"
+            f"{int(r.vacancies) * scale},{seekers},,tải lên\n"
+        )
     return "".join(lines)
 
 
@@ -56,9 +61,14 @@ def test_get_demand_filters_and_defaults_to_newest(api, world):
     body = r.json()
     assert body["period"] == api.seeded.periods[-1] and body["total"] > 0
     row = body["items"][0]
-    r2 = api.get("/api/v1/demand", params={"province": row["province_code"],
-                                           "occupation": row["occupation_code"],
-                                           "period": row["period"]})
+    r2 = api.get(
+        "/api/v1/demand",
+        params={
+            "province": row["province_code"],
+            "occupation": row["occupation_code"],
+            "period": row["period"],
+        },
+    )
     assert r2.json()["total"] == 1 and r2.json()["items"][0] == row
     assert api.get("/api/v1/demand", params={"period": "2024-13"}).status_code == 422
 
@@ -68,8 +78,11 @@ def test_valid_upload_replaces_period_and_recommender_switches(api, world, learn
     before = api.post("/api/v1/recommendations", json={"profile": learner}).json()
     assert before["demand_period"] == api.seeded.periods[-1]
     csv = _valid_csv(world, new)
-    r = api.put(f"/api/v1/demand/{new}", content=csv.encode(),
-                headers={**api.admin, "Content-Type": "text/csv"})
+    r = api.put(
+        f"/api/v1/demand/{new}",
+        content=csv.encode(),
+        headers={**api.admin, "Content-Type": "text/csv"},
+    )
     job = wait_job(api, r)
     assert job["status"] == "succeeded", job
     out = job["result"]
@@ -80,12 +93,14 @@ def test_valid_upload_replaces_period_and_recommender_switches(api, world, learn
     got = api.get("/api/v1/demand", params={"period": new}).json()
     assert got["total"] == out["row_count"] and got["items"][0]["source"] == "tải lên"
     # same bytes again: the same content hash, no duplicate rows
-    r2 = api.put(f"/api/v1/demand/{new}", content=csv.encode(),
-                 headers={**api.admin, "Content-Type": "text/csv"})
+    r2 = api.put(
+        f"/api/v1/demand/{new}",
+        content=csv.encode(),
+        headers={**api.admin, "Content-Type": "text/csv"},
+    )
     out2 = wait_job(api, r2)["result"]
     assert out2["replaced"] and out2["content_hash"] == out["content_hash"]
-    assert api.get("/api/v1/demand", params={"period": new}).json()["total"] == \
-        out["row_count"]
+    assert api.get("/api/v1/demand", params={"period": new}).json()["total"] == out["row_count"]
 
 
 def _bad_uploads(world) -> dict[str, bytes]:
@@ -101,8 +116,7 @@ def _bad_uploads(world) -> dict[str, bytes]:
         "duplicate_key": (HEADER + body[0] + body[0]).encode(),
         "unknown_occupation": (HEADER + ",".join(row[:2] + ["9999"] + row[3:])).encode(),
         "unknown_province": (HEADER + ",".join(row[:1] + ["99"] + row[2:])).encode(),
-        "other_period": (HEADER + "".join(body) + body[0].replace("2031-02", "2031-03")
-                         ).encode(),
+        "other_period": (HEADER + "".join(body) + body[0].replace("2031-02", "2031-03")).encode(),
         "bad_period": (HEADER + body[0].replace("2031-02", "2031-2")).encode(),
         "not_utf8": (HEADER + body[0].replace("tải lên", "t\xe1i")).encode("latin-1"),
         "formula": (HEADER + ",".join(row[:3] + ["=HYPERLINK(1)"] + row[4:])).encode(),
@@ -114,8 +128,9 @@ def test_bad_uploads_are_422_with_every_problem_and_change_nothing(api, world):
     engine = api.seeded.engine
     before = table_fingerprints(engine)
     for name, raw in _bad_uploads(world).items():
-        r = api.put("/api/v1/demand/2031-02", content=raw,
-                    headers={**api.admin, "Content-Type": "text/csv"})
+        r = api.put(
+            "/api/v1/demand/2031-02", content=raw, headers={**api.admin, "Content-Type": "text/csv"}
+        )
         if name == "empty":  # refused at once, no job
             assert r.status_code == 422, (name, r.status_code, r.text[:300])
             details = r.json()["error"]["details"]
@@ -128,23 +143,25 @@ def test_bad_uploads_are_422_with_every_problem_and_change_nothing(api, world):
         assert details and all({"row", "column", "rule", "message"} <= set(d) for d in details)
         assert table_fingerprints(engine) == before, name
     # every bad row is listed, not only the first
-    rows = [",".join(["2031-02", "01", "7411", "-1", "", "", ""]) + "\n",
-            ",".join(["2031-02", "01", "7412", "-2", "", "", ""]) + "\n"]
-    r = api.put("/api/v1/demand/2031-02", content=(HEADER + "".join(rows)).encode(),
-                headers={**api.admin, "Content-Type": "text/csv"})
+    rows = [
+        ",".join(["2031-02", "01", "7411", "-1", "", "", ""]) + "\n",
+        ",".join(["2031-02", "01", "7412", "-2", "", "", ""]) + "\n",
+    ]
+    r = api.put(
+        "/api/v1/demand/2031-02",
+        content=(HEADER + "".join(rows)).encode(),
+        headers={**api.admin, "Content-Type": "text/csv"},
+    )
     neg = [d for d in wait_job(api, r)["errors"] if d["rule"] == "range"]
-    assert sorted(d["row"] for d in neg) == [1, 2] and all(d["column"] == "vacancies"
-                                                          for d in neg)
+    assert sorted(d["row"] for d in neg) == [1, 2] and all(d["column"] == "vacancies" for d in neg)
     assert table_fingerprints(engine) == before
 
 
 def test_upload_needs_admin_and_a_valid_period(api, world):
     csv = _valid_csv(world, "2031-04").encode()
     assert api.put("/api/v1/demand/2031-04", content=csv).status_code == 401
-    assert api.put("/api/v1/demand/2031-04", content=csv,
-                   headers=api.counsellor).status_code == 403
-    assert api.put("/api/v1/demand/2031-4", content=csv,
-                   headers=api.admin).status_code == 422
+    assert api.put("/api/v1/demand/2031-04", content=csv, headers=api.counsellor).status_code == 403
+    assert api.put("/api/v1/demand/2031-4", content=csv, headers=api.admin).status_code == 422
 
 
 @pytest.mark.parametrize("size", [2048])
@@ -157,7 +174,10 @@ def test_upload_over_the_limit_is_413(seeded, model_path, tmp_path, size):
     app = create_app(make_settings(tmp_path, seeded.url, model_path, max_upload_bytes=size))
     with TestClient(app) as client:
         before = table_fingerprints(seeded.engine)
-        r = client.put("/api/v1/demand/2031-05", content=HEADER.encode() * 100,
-                       headers={"X-API-Key": seeded.admin_key, "Content-Type": "text/csv"})
+        r = client.put(
+            "/api/v1/demand/2031-05",
+            content=HEADER.encode() * 100,
+            headers={"X-API-Key": seeded.admin_key, "Content-Type": "text/csv"},
+        )
         assert r.status_code == 413
         assert table_fingerprints(seeded.engine) == before

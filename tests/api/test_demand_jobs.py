@@ -13,8 +13,9 @@ from guidance.store.jobs import INTERRUPTED
 
 
 @pytest.mark.parametrize("where", ["thread", "child"])
-def test_valid_upload_is_202_then_succeeds_and_is_served_with_warnings(api, world, where,
-                                                                       monkeypatch):
+def test_valid_upload_is_202_then_succeeds_and_is_served_with_warnings(
+    api, world, where, monkeypatch
+):
     """The same upload, validated in the runner thread (a small file) and in a child
     process (a large one; forced here by the size threshold)."""
     from guidance.api.routes import demand as demand_route
@@ -45,8 +46,12 @@ def test_valid_upload_is_202_then_succeeds_and_is_served_with_warnings(api, worl
     assert c.status_code == 409 and "already committed" in c.json()["error"]["message"]
 
 
-EXPECTED = [(1, "vacancies", "range"), (2, "vacancies", "range"), (3, "source", "max_length"),
-            (4, "job_seekers", "type")]
+EXPECTED = [
+    (1, "vacancies", "range"),
+    (2, "vacancies", "range"),
+    (3, "source", "max_length"),
+    (4, "job_seekers", "type"),
+]
 
 
 def test_bad_values_give_the_same_errors_on_both_engines(api, world):
@@ -55,10 +60,10 @@ def test_bad_values_give_the_same_errors_on_both_engines(api, world):
     before = table_fingerprints(api.seeded.engine)
     row = _valid_csv(world, "2032-02").splitlines()[1].split(",")
     occs = list(world["occupations"]["occupation_code"])[:4]
-    bad = [["3000000000", "", "a"], [str(2**63), "", "b"], ["5", "", "s" * 201],
-           ["5", "1e3", "c"]]
-    body = HEADER + "".join(f"2032-02,{row[1]},{o},{v},{j},,{s}\n"
-                            for o, (v, j, s) in zip(occs, bad, strict=True))
+    bad = [["3000000000", "", "a"], [str(2**63), "", "b"], ["5", "", "s" * 201], ["5", "1e3", "c"]]
+    body = HEADER + "".join(
+        f"2032-02,{row[1]},{o},{v},{j},,{s}\n" for o, (v, j, s) in zip(occs, bad, strict=True)
+    )
     job = wait_job(api, put_csv(api, "2032-02", body.encode()))
     assert job["status"] == "failed"
     assert sorted((e["row"], e["column"], e["rule"]) for e in job["errors"]) == EXPECTED
@@ -71,8 +76,10 @@ def test_header_mistakes_fail_the_job(api, world):
     csv = _valid_csv(world, "2032-03")
     dup = csv.replace("source\n", "source,source\n", 1).replace("tải lên\n", "tải lên,y\n")
     typo = csv.replace("job_seekers", "job_seeker", 1)
-    for raw, rule, column in ((dup, "duplicate_column", "source"),
-                              (typo, "misspelt_column", "job_seeker")):
+    for raw, rule, column in (
+        (dup, "duplicate_column", "source"),
+        (typo, "misspelt_column", "job_seeker"),
+    ):
         job = wait_job(api, put_csv(api, "2032-03", raw.encode()))
         assert job["status"] == "failed"
         assert [(e["rule"], e["column"]) for e in job["errors"]] == [(rule, column)]
@@ -104,6 +111,7 @@ def test_cancel_before_commit_changes_nothing(api, world):
                 reached.set()
                 go.wait(30)
             progress(done, total, force=force)
+
         real(job, hold)
 
     runner.kinds["demand_upload"] = paused
@@ -162,20 +170,38 @@ def test_jobs_left_running_by_a_dead_process_end_failed_on_start(seeded, model_p
     import socket
 
     host = socket.gethostname()
-    gone = create_job(engine, "demand_upload", {"period": "2032-07", "spool": "/nonexistent",
-                                               "host": host, "pid": dead.pid, "runner": "x"})
+    gone = create_job(
+        engine,
+        "demand_upload",
+        {
+            "period": "2032-07",
+            "spool": "/nonexistent",
+            "host": host,
+            "pid": dead.pid,
+            "runner": "x",
+        },
+    )
     # this process, but an app (runner) that no longer exists
-    old_app = create_job(engine, "demand_upload", {"period": "2032-07", "spool": "/nonexistent",
-                                                  "host": host, "pid": os.getpid(),
-                                                  "runner": "gone"})
+    old_app = create_job(
+        engine,
+        "demand_upload",
+        {
+            "period": "2032-07",
+            "spool": "/nonexistent",
+            "host": host,
+            "pid": os.getpid(),
+            "runner": "gone",
+        },
+    )
     with write_tx(engine) as conn:
         conn.execute(update(JOBS).where(JOBS.c.id.in_([gone, old_app])).values(status="running"))
     app = create_app(make_settings(tmp_path, seeded.url, model_path))
     with TestClient(app) as client:
         wait_ready(client)
         for job_id in (gone, old_app):
-            job = client.get(f"/api/v1/jobs/{job_id}",
-                             headers={"X-API-Key": seeded.admin_key}).json()
+            job = client.get(
+                f"/api/v1/jobs/{job_id}", headers={"X-API-Key": seeded.admin_key}
+            ).json()
             assert (job["status"], job["message"]) == ("failed", INTERRUPTED)
     assert get_job(engine, gone).status == "failed"
     assert table_fingerprints(engine) == before
@@ -233,5 +259,6 @@ def test_a_cancel_mid_file_leaves_no_file_open(seeded, tmp_path, world):
             validate_spool(path, "2031-01", seeded.engine, progress, chunk_rows=10)
         gc.collect()
     assert calls[0] == 3
-    assert not [w for w in seen if issubclass(w.category, ResourceWarning)], \
-        [str(w.message) for w in seen]
+    assert not [w for w in seen if issubclass(w.category, ResourceWarning)], [
+        str(w.message) for w in seen
+    ]

@@ -53,8 +53,7 @@ def test_concurrent_refreshes_do_the_work_once(api, world, monkeypatch):
     load_demand(api.seeded.engine, newest.reset_index(drop=True))
     swaps: list = []
     real = served.recommender.set_demand
-    monkeypatch.setattr(served.recommender, "set_demand",
-                        lambda d: swaps.append(len(d)) or real(d))
+    monkeypatch.setattr(served.recommender, "set_demand", lambda d: swaps.append(len(d)) or real(d))
     start = threading.Barrier(4)
     results: list = []
 

@@ -35,7 +35,7 @@ def _unknown_keys_up_to(size: int) -> tuple[bytes, int]:
 
 def _chunks(data: bytes, size: int = 8 * KIB) -> Iterator[bytes]:
     for i in range(0, len(data), size):
-        yield data[i:i + size]
+        yield data[i : i + size]
 
 
 def _is_error(r, status: int, code: str) -> dict:  # noqa: ANN001
@@ -53,26 +53,28 @@ def small_upload(seeded, model_path, tmp_path) -> Iterator:
 
     from guidance.api.app import create_app
 
-    app = create_app(make_settings(tmp_path, seeded.url, model_path,
-                                   max_upload_bytes=8 * KIB))
+    app = create_app(make_settings(tmp_path, seeded.url, model_path, max_upload_bytes=8 * KIB))
     with TestClient(app) as client:
         wait_ready(client)
         client.admin = {"X-API-Key": seeded.admin_key}
         yield client
 
 
-ROUTES = [("POST", f"{API}/recommendations", 64 * KIB),
-          ("POST", f"{API}/recommendations/what-if", 64 * KIB),
-          ("POST", f"{API}/recommendations/batch", 1 << 20),
-          ("POST", f"{API}/feedback", 1 << 20)]  # any other route: max_body_bytes
+ROUTES = [
+    ("POST", f"{API}/recommendations", 64 * KIB),
+    ("POST", f"{API}/recommendations/what-if", 64 * KIB),
+    ("POST", f"{API}/recommendations/batch", 1 << 20),
+    ("POST", f"{API}/feedback", 1 << 20),
+]  # any other route: max_body_bytes
 
 
 @pytest.mark.parametrize("streamed", [False, True], ids=["declared", "streamed"])
 def test_413_per_route_declared_and_streamed(api, small_upload, streamed):
     def send(client, method, path, data, headers):  # noqa: ANN001, ANN202
         content = _chunks(data) if streamed else data
-        return client.request(method, path, content=content,
-                              headers={"content-type": "application/json", **headers})
+        return client.request(
+            method, path, content=content, headers={"content-type": "application/json", **headers}
+        )
 
     cases = ROUTES + [("PUT", f"{API}/demand/2030-01", 8 * KIB)]
     for method, path, limit in cases:
@@ -104,8 +106,9 @@ def test_thousands_of_unknown_keys_give_20_details_and_the_true_count(api, learn
     body["profile"] = learner  # a valid request plus n unknown keys: n errors exactly
     raw = json.dumps(body).encode()
     assert 50 * KIB < len(raw) < 64 * KIB
-    r = api.post(f"{API}/recommendations", content=raw,
-                 headers={"content-type": "application/json"})
+    r = api.post(
+        f"{API}/recommendations", content=raw, headers={"content-type": "application/json"}
+    )
     err = _is_error(r, 422, "validation_error")
     assert len(err["details"]) == 20
     assert err["details_total"] == n, err["details_total"]
@@ -116,11 +119,13 @@ def test_thousands_of_unknown_keys_give_20_details_and_the_true_count(api, learn
 
 def test_worst_body_under_the_public_limit_is_fast(api):
     raw, n = _unknown_keys_up_to(64 * KIB)
-    api.post(f"{API}/recommendations", content=raw,
-             headers={"content-type": "application/json"})  # warm
+    api.post(
+        f"{API}/recommendations", content=raw, headers={"content-type": "application/json"}
+    )  # warm
     t0 = time.perf_counter()
-    r = api.post(f"{API}/recommendations", content=raw,
-                 headers={"content-type": "application/json"})
+    r = api.post(
+        f"{API}/recommendations", content=raw, headers={"content-type": "application/json"}
+    )
     dt = time.perf_counter() - t0
     print(f"\n64 KiB body ({len(raw)} B, {n} unknown keys): {r.status_code} in {dt * 1e3:.1f} ms")
     err = _is_error(r, 422, "validation_error")
@@ -139,10 +144,15 @@ def test_invalid_utf8_and_deep_json_are_422(api):
 
 
 def test_unknown_host_is_400_without_location(api):
-    for method, path in (("GET", f"{API}/models"), ("GET", f"{API}/models/"),
-                         ("GET", "/docs"), ("POST", f"{API}/recommendations")):
-        r = api.request(method, path, headers={"Host": "evil.example", **api.admin},
-                        follow_redirects=False)
+    for method, path in (
+        ("GET", f"{API}/models"),
+        ("GET", f"{API}/models/"),
+        ("GET", "/docs"),
+        ("POST", f"{API}/recommendations"),
+    ):
+        r = api.request(
+            method, path, headers={"Host": "evil.example", **api.admin}, follow_redirects=False
+        )
         _is_error(r, 400, "host_not_allowed")
         assert "location" not in r.headers
         assert "evil.example" not in r.text
@@ -180,12 +190,12 @@ def test_batch_empty_csv_is_422_and_other_types_415(api):
         err = _is_error(r, 422, "validation_error")
         assert [d["type"] for d in err["details"]] == ["csv_empty"], err
     for ctype in ("text/plain", "application/xml", "multipart/form-data; boundary=x"):
-        r = api.post(url, content=b"age\n17\n",
-                     headers={**api.counsellor, "content-type": ctype})
+        r = api.post(url, content=b"age\n17\n", headers={**api.counsellor, "content-type": ctype})
         _is_error(r, 415, "unsupported_media_type")
 
 
 # --- database data errors: 422, never 503 -----------------------------------------------
+
 
 def test_is_data_error_on_constructed_exceptions():
     import sqlite3

@@ -46,17 +46,26 @@ def test_healthz_answers_under_hostile_bodies(seeded, model_path, tmp_path):
     assert len(_unknown_keys(4600)) <= 64 << 10 < len(_unknown_keys(60_000))
     # the default public allowance (60 per minute per address), as in the probe's attack:
     # beyond it the attacker's requests are 429 before their bodies are read
-    server = Server(tmp_path, seeded.url, model_path,
-                    GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE="60").start()
+    server = Server(
+        tmp_path, seeded.url, model_path, GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE="60"
+    ).start()
     try:
-        figures = _bench().attack_once(server.url, argparse.Namespace(
-            concurrent=CONCURRENT, waves=MAX_WAVES, probes=PROBES))
+        figures = _bench().attack_once(
+            server.url, argparse.Namespace(concurrent=CONCURRENT, waves=MAX_WAVES, probes=PROBES)
+        )
     finally:
         server.stop()
     print(f"\n/healthz under attack: {figures}")
     assert figures["probes"] == PROBES, "the attack ended before the probes did"
     outcomes = figures["attack"]
     assert outcomes.get("small:422", 0) > 0 and outcomes.get("big:413", 0) > 0, outcomes
-    assert set(outcomes) <= {"small:422", "small:503", "small:429", "big:413", "big:503",
-                             "big:WriteError", "big:RemoteProtocolError",
-                             "big:ReadError"}, outcomes
+    assert set(outcomes) <= {
+        "small:422",
+        "small:503",
+        "small:429",
+        "big:413",
+        "big:503",
+        "big:WriteError",
+        "big:RemoteProtocolError",
+        "big:ReadError",
+    }, outcomes

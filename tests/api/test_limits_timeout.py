@@ -39,11 +39,17 @@ class _Metrics:
 def _app(delay_before: float, delay_during: float):  # noqa: ANN202 - an ASGI app
     async def app(scope, receive, send) -> None:  # noqa: ANN001
         await asyncio.sleep(delay_before)
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"text/csv")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/csv")],
+            }
+        )
         for i in range(3):
-            await send({"type": "http.response.body", "body": f"row{i}\n".encode(),
-                        "more_body": True})
+            await send(
+                {"type": "http.response.body", "body": f"row{i}\n".encode(), "more_body": True}
+            )
             await asyncio.sleep(delay_during)
         await send({"type": "http.response.body", "body": b"end\n"})
 
@@ -57,9 +63,15 @@ async def _get(app, path: str = "/api/v1/audit.csv", method: str = "GET") -> htt
 
 
 def _wrap(inner, metrics: _Metrics, timeout: float = 0.2, upload_timeout: float = 0.2):  # noqa: ANN001, ANN202
-    return LimitMiddleware(inner, max_body=1024, limits=[("PUT", "/up/", True, 1 << 20)],
-                           max_concurrency=4, timeout=timeout, metrics=metrics,
-                           upload_timeout=upload_timeout)
+    return LimitMiddleware(
+        inner,
+        max_body=1024,
+        limits=[("PUT", "/up/", True, 1 << 20)],
+        max_concurrency=4,
+        timeout=timeout,
+        metrics=metrics,
+        upload_timeout=upload_timeout,
+    )
 
 
 def test_a_stream_that_has_begun_runs_to_its_end():
@@ -80,7 +92,11 @@ def test_an_answer_that_has_not_begun_in_time_is_a_503():
 def test_uploads_get_their_own_budget():
     metrics = _Metrics()
     slow = _app(0.4, 0.0)
-    assert asyncio.run(_get(_wrap(slow, metrics, upload_timeout=2.0), "/up/x",
-                            "PUT")).status_code == 200
-    assert asyncio.run(_get(_wrap(slow, metrics, upload_timeout=2.0), "/other",
-                            "PUT")).status_code == 503
+    assert (
+        asyncio.run(_get(_wrap(slow, metrics, upload_timeout=2.0), "/up/x", "PUT")).status_code
+        == 200
+    )
+    assert (
+        asyncio.run(_get(_wrap(slow, metrics, upload_timeout=2.0), "/other", "PUT")).status_code
+        == 503
+    )

@@ -21,8 +21,9 @@ def client(seeded, tmp_path) -> Iterator:
 
     from guidance.api.app import create_app
 
-    settings = make_settings(tmp_path, seeded.url, tmp_path / "none" / "m.joblib",
-                             trusted_proxies=["testclient"])
+    settings = make_settings(
+        tmp_path, seeded.url, tmp_path / "none" / "m.joblib", trusted_proxies=["testclient"]
+    )
     with TestClient(create_app(settings)) as c:
         c.seeded = seeded
         yield c
@@ -45,14 +46,16 @@ def lookups(monkeypatch) -> list[str]:
 
 
 def _get(client, key: str, addr: str):
-    return client.get("/api/v1/audit", params=Q,
-                      headers={"X-API-Key": key, "X-Forwarded-For": addr})
+    return client.get(
+        "/api/v1/audit", params=Q, headers={"X-API-Key": key, "X-Forwarded-For": addr}
+    )
 
 
 def _metric(client, reason: str) -> float:
     text = client.get("/metrics").text
-    m = re.search(r'^guidance_auth_failures_total\{reason="' + reason + r'"\} (\S+)$', text,
-                  flags=re.M)
+    m = re.search(
+        r'^guidance_auth_failures_total\{reason="' + reason + r'"\} (\S+)$', text, flags=re.M
+    )
     assert m, f"guidance_auth_failures_total{{reason={reason!r}}} not in /metrics"
     return float(m.group(1))
 
@@ -93,8 +96,10 @@ def test_budget_per_address_and_success_does_not_reset_it(client, lookups):
     assert _get(client, secrets.token_urlsafe(32), "192.0.2.1").status_code == 429
     assert len(lookups) == 11  # 10 failures and the one success
     # public routes without a key are not touched by the budget
-    assert client.get("/api/v1/occupations",
-                      headers={"X-Forwarded-For": "192.0.2.1"}).status_code != 429
+    assert (
+        client.get("/api/v1/occupations", headers={"X-Forwarded-For": "192.0.2.1"}).status_code
+        != 429
+    )
 
 
 def test_budget_window_and_settings(monkeypatch):

@@ -26,8 +26,7 @@ def constant_completed_artifact(world, tmp_path_factory):
     return job
 
 
-def test_api_says_which_figures_are_missing(seeded, constant_completed_artifact, tmp_path,
-                                            learner):
+def test_api_says_which_figures_are_missing(seeded, constant_completed_artifact, tmp_path, learner):
     from fastapi.testclient import TestClient
 
     from guidance.api.app import create_app
@@ -36,8 +35,11 @@ def test_api_says_which_figures_are_missing(seeded, constant_completed_artifact,
     install_model(constant_completed_artifact, path)
     with TestClient(create_app(make_settings(tmp_path, seeded.url, path))) as client:
         wait_ready(client)
-        r = client.post("/api/v1/recommendations", json={"profile": learner, "k": 3},
-                        headers={"X-API-Key": seeded.counsellor_key})
+        r = client.post(
+            "/api/v1/recommendations",
+            json={"profile": learner, "k": 3},
+            headers={"X-API-Key": seeded.counsellor_key},
+        )
     assert r.status_code == 200, r.text
     items = r.json()["items"]
     assert items

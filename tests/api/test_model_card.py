@@ -13,8 +13,10 @@ from guidance.api.app import create_app
 from guidance.artifacts import sha256_file
 
 CARD = "/api/v1/models/card"
-TEXT = ("# Model card: guidance-outcomes version 1\n\n## Giới hạn\n"
-        "- Kết quả là gợi ý, không phải quyết định <script>x</script>\n")
+TEXT = (
+    "# Model card: guidance-outcomes version 1\n\n## Giới hạn\n"
+    "- Kết quả là gợi ý, không phải quyết định <script>x</script>\n"
+)
 
 
 def test_card_of_the_active_version_for_admins_only(api):
@@ -47,8 +49,9 @@ def test_no_model_loaded_gives_503(seeded, tmp_path):
     app = create_app(make_settings(tmp_path, seeded.url, tmp_path / "missing.joblib"))
     with TestClient(app) as client:
         for _ in range(100):  # wait for the first (failing) load attempt
-            if client.get("/readyz", headers={"X-API-Key": seeded.admin_key}).json()[
-                    "details"]["last_model_error"]:
+            if client.get("/readyz", headers={"X-API-Key": seeded.admin_key}).json()["details"][
+                "last_model_error"
+            ]:
                 break
             time.sleep(0.05)
         r = client.get(CARD, headers={"X-API-Key": seeded.admin_key})
@@ -76,12 +79,13 @@ def test_registry_card_comes_from_the_versions_run(seeded, tmp_path, artifacts):
             meta = json.loads(job.with_suffix(".json").read_text(encoding="utf-8"))
             meta_path = tmp_path / "bundle" / job.with_suffix(".json").name
             meta_path.parent.mkdir()
-            meta_path.write_text(json.dumps({**meta, "run_id": run.info.run_id}),
-                                 encoding="utf-8")
+            meta_path.write_text(json.dumps({**meta, "run_id": run.info.run_id}), encoding="utf-8")
             info = mlflow.pyfunc.log_model(
-                name="model", python_model=registry.OutcomesPyfunc(),
+                name="model",
+                python_model=registry.OutcomesPyfunc(),
                 artifacts={"bundle": str(job), "metadata": str(meta_path)},
-                pip_requirements=["mlflow"])
+                pip_requirements=["mlflow"],
+            )
             card = tmp_path / f"{MODEL_NAME}-1.md"  # the registry assigns version 1
             card.write_text(TEXT, encoding="utf-8")
             mlflow.log_artifact(str(card), artifact_path="model_card")

@@ -43,10 +43,11 @@ def test_database_down_gives_503_and_not_ready(tmp_path, model_path, learner):
         assert client.get("/healthz").status_code == 200
         r = client.get("/readyz")
         assert r.status_code == 503 and r.json()["status"] == "database_unavailable"
-        for method, path, kw in (("GET", "/api/v1/programmes", {}),
-                                 ("POST", "/api/v1/recommendations",
-                                  {"json": {"profile": learner}}),
-                                 ("GET", "/api/v1/demand", {})):
+        for method, path, kw in (
+            ("GET", "/api/v1/programmes", {}),
+            ("POST", "/api/v1/recommendations", {"json": {"profile": learner}}),
+            ("GET", "/api/v1/demand", {}),
+        ):
             r = client.request(method, path, **kw)
             assert r.status_code == 503, (path, r.text)
             assert "Traceback" not in r.text and "SELECT" not in r.text
@@ -76,22 +77,25 @@ def test_metrics_show_requests_model_version_and_demand_period(api):
     text = api.get("/metrics").text
     assert 'guidance_model_info{version="1"} 1.0' in text
     assert f'guidance_demand_period_info{{period="{api.seeded.periods[-1]}"}} 1.0' in text
-    assert 'guidance_requests_total{method="GET",route="/api/v1/occupations",status="200"}' \
-        in text
+    assert 'guidance_requests_total{method="GET",route="/api/v1/occupations",status="200"}' in text
 
 
 def test_body_limit_413_declared_and_streamed(api, learner):
     big = b'{"profile": {}, "pad": "' + b"x" * (1 << 20) + b'"}'
-    r = api.post("/api/v1/recommendations", content=big,
-                 headers={"Content-Type": "application/json"})
+    r = api.post(
+        "/api/v1/recommendations", content=big, headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
 
     def chunks():  # no Content-Length: the limit must hold while streaming
         for _ in range(20):
             yield b"x" * 100_000
 
-    r = api.post("/api/v1/recommendations/batch", content=chunks(),
-                 headers={**api.counsellor, "Content-Type": "text/csv"})
+    r = api.post(
+        "/api/v1/recommendations/batch",
+        content=chunks(),
+        headers={**api.counsellor, "Content-Type": "text/csv"},
+    )
     assert r.status_code == 413
 
 
@@ -153,13 +157,13 @@ def test_timeout_gives_503(seeded, model_path, tmp_path, learner, monkeypatch):
 
     from guidance.api.routes import catalogue
 
-    app = create_app(make_settings(tmp_path, seeded.url, model_path,
-                                   request_timeout_seconds=0.3))
+    app = create_app(make_settings(tmp_path, seeded.url, model_path, request_timeout_seconds=0.3))
     with TestClient(app) as client:
         real = catalogue.occupations
 
-        monkeypatch.setattr("guidance.store.catalogue.list_occupations",
-                            lambda engine: time.sleep(1.0) or [])
+        monkeypatch.setattr(
+            "guidance.store.catalogue.list_occupations", lambda engine: time.sleep(1.0) or []
+        )
         t0 = time.monotonic()
         r = client.get("/api/v1/occupations")
         assert r.status_code == 503 and r.json()["error"]["code"] == "timeout"
@@ -175,20 +179,24 @@ def test_nul_characters_are_422_on_both_engines(api, world):
     r = api.post("/api/v1/feedback", json={"programme_id": "P\x001"}, headers=api.counsellor)
     assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error"
     known = str(world["programmes"]["programme_id"][0])  # feedback refuses unknown ids
-    assert api.post("/api/v1/feedback", json={"programme_id": known},
-                    headers=api.counsellor).status_code == 201
+    assert (
+        api.post(
+            "/api/v1/feedback", json={"programme_id": known}, headers=api.counsellor
+        ).status_code
+        == 201
+    )
 
 
-def test_a_hanging_model_call_times_out_and_the_model_is_free_again(seeded, model_path,
-                                                                     tmp_path, learner):
+def test_a_hanging_model_call_times_out_and_the_model_is_free_again(
+    seeded, model_path, tmp_path, learner
+):
     """A model call that hangs past the budget: 503 within budget + 0.5 s, probes still
     answer, requests arriving meanwhile do not queue behind it for longer than their own
     budget, and once the call returns the next request is served (RELIABILITY A6)."""
     import threading
     import time
 
-    app = create_app(make_settings(tmp_path, seeded.url, model_path,
-                                   request_timeout_seconds=0.5))
+    app = create_app(make_settings(tmp_path, seeded.url, model_path, request_timeout_seconds=0.5))
     body = {"profile": learner, "k": 3}
     with TestClient(app) as client:
         wait_ready(client)

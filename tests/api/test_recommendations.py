@@ -11,8 +11,9 @@ from guidance.store.audit import export_audit, profile_hash
 def _audit_rows(api):  # noqa: ANN001, ANN202
     """The audit table, after the app's background writer has written what it holds."""
     assert api.app.state.ctx.audit.flush()
-    return export_audit(api.seeded.engine, datetime(2000, 1, 1, tzinfo=UTC),
-                        datetime(2100, 1, 1, tzinfo=UTC))
+    return export_audit(
+        api.seeded.engine, datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+    )
 
 
 def test_recommend_returns_ranked_items_and_writes_one_audit_row(api, learner):
@@ -34,9 +35,22 @@ def test_recommend_returns_ranked_items_and_writes_one_audit_row(api, learner):
     assert [t["id"] for t in row["top_k"]] == [it["programme_id"] for it in body["items"]]
     # the profile is stored only as an HMAC with the server secret
     assert row["profile_hash"] == profile_hash(
-        {**learner, **{k: None for k in ("riasec_a", "riasec_e", "riasec_c", "literature_score",
-                                         "english_score", "ethnic_minority")}},
-        key=b"test-secret")
+        {
+            **learner,
+            **{
+                k: None
+                for k in (
+                    "riasec_a",
+                    "riasec_e",
+                    "riasec_c",
+                    "literature_score",
+                    "english_score",
+                    "ethnic_minority",
+                )
+            },
+        },
+        key=b"test-secret",
+    )
     assert "HS-PRIVATE-4711" not in str(row)
 
 
@@ -52,8 +66,11 @@ def test_unknown_fields_are_rejected_not_dropped(api, learner):
 
 
 def test_what_if_reports_entered_and_left(api, learner):
-    body = {"profile": {**learner, "education_level": 9}, "k": 5,
-            "changes": {"education_level": 12}}
+    body = {
+        "profile": {**learner, "education_level": 9},
+        "k": 5,
+        "changes": {"education_level": 12},
+    }
     r = api.post("/api/v1/recommendations/what-if", json=body)
     assert r.status_code == 200, r.text
     out = r.json()
@@ -61,8 +78,9 @@ def test_what_if_reports_entered_and_left(api, learner):
     after = {it["programme_id"] for it in out["after"]}
     assert {c["programme_id"] for c in out["entered"]} == after - before
     assert {c["programme_id"] for c in out["left"]} == before - after
-    bad = api.post("/api/v1/recommendations/what-if",
-                   json={**body, "changes": {"no_such_field": 1}})
+    bad = api.post(
+        "/api/v1/recommendations/what-if", json={**body, "changes": {"no_such_field": 1}}
+    )
     assert bad.status_code == 422
 
 
@@ -74,36 +92,52 @@ def test_batch_json_and_csv_need_a_counsellor(api, learner):
     res = r.json()["results"]
     assert [x["index"] for x in res] == [0, 1] and all(len(x["items"]) <= 3 for x in res)
     single = api.post("/api/v1/recommendations", json={"profile": learner, "k": 3}).json()
-    assert [i["programme_id"] for i in res[0]["items"]] == \
-        [i["programme_id"] for i in single["items"]]
-    csv = ("age,home_province_code,education_level,gpa\n"
-           f"17,{learner['home_province_code']},12,7.5\n"
-           f"25,{learner['home_province_code']},9,\n")
-    r = api.post("/api/v1/recommendations/batch", content=csv.encode(),
-                 headers={**api.counsellor, "Content-Type": "text/csv"})
+    assert [i["programme_id"] for i in res[0]["items"]] == [
+        i["programme_id"] for i in single["items"]
+    ]
+    csv = (
+        "age,home_province_code,education_level,gpa\n"
+        f"17,{learner['home_province_code']},12,7.5\n"
+        f"25,{learner['home_province_code']},9,\n"
+    )
+    r = api.post(
+        "/api/v1/recommendations/batch",
+        content=csv.encode(),
+        headers={**api.counsellor, "Content-Type": "text/csv"},
+    )
     assert r.status_code == 200, r.text
     assert len(r.json()["results"]) == 2
     bad = "age,home_province_code,education_level,nickname\n17,01,12,x\n"
-    r = api.post("/api/v1/recommendations/batch", content=bad.encode(),
-                 headers={**api.counsellor, "Content-Type": "text/csv"})
+    r = api.post(
+        "/api/v1/recommendations/batch",
+        content=bad.encode(),
+        headers={**api.counsellor, "Content-Type": "text/csv"},
+    )
     assert r.status_code == 422 and "nickname" in r.text
     too_many = {"learners": [{"profile": learner}] * 501}
-    assert api.post("/api/v1/recommendations/batch", json=too_many,
-                    headers=api.counsellor).status_code == 422
+    assert (
+        api.post("/api/v1/recommendations/batch", json=too_many, headers=api.counsellor).status_code
+        == 422
+    )
     rows = _audit_rows(api)
     batch_rows = [x for x in rows if x["route"] == "recommendations/batch"]
-    assert len(batch_rows) == 4 and all(x["api_key_id"] == api.seeded.counsellor_id
-                                        for x in batch_rows)
+    assert len(batch_rows) == 4 and all(
+        x["api_key_id"] == api.seeded.counsellor_id for x in batch_rows
+    )
 
 
 def test_logs_hold_no_personal_values(api, learner, caplog):
     caplog.set_level(logging.DEBUG)
     api.post("/api/v1/recommendations", json={"profile": learner})
     api.post("/api/v1/recommendations", json={"profile": {**learner, "age": 3}})  # 422
-    api.post("/api/v1/recommendations/batch", json={"learners": [{"profile": learner}]},
-             headers=api.counsellor)
-    api.post("/api/v1/feedback", json={"programme_id": "x", "case": learner},
-             headers=api.counsellor)  # refused without consent
+    api.post(
+        "/api/v1/recommendations/batch",
+        json={"learners": [{"profile": learner}]},
+        headers=api.counsellor,
+    )
+    api.post(
+        "/api/v1/feedback", json={"programme_id": "x", "case": learner}, headers=api.counsellor
+    )  # refused without consent
     text = caplog.text
     assert "POST /api/v1/recommendations 200" in text  # the access log ran
     for value in ("HS-PRIVATE-4711", "7.37", "8.13", "0.61", "0.42"):
@@ -118,8 +152,7 @@ def test_a_full_audit_backlog_refuses_recommendations_with_503(api, learner):
     assert r.status_code == 503, r.text
     assert r.json()["error"]["code"] == "audit_unavailable" and r.headers["retry-after"]
     writer.max_pending = 100
-    assert api.post("/api/v1/recommendations", json={"profile": learner, "k": 3}).status_code \
-        == 200
+    assert api.post("/api/v1/recommendations", json={"profile": learner, "k": 3}).status_code == 200
 
 
 def test_shortlist_size_comes_from_the_settings(seeded, model_path, tmp_path, learner):
@@ -131,6 +164,5 @@ def test_shortlist_size_comes_from_the_settings(seeded, model_path, tmp_path, le
     app = create_app(make_settings(tmp_path, seeded.url, model_path, shortlist=3))
     with TestClient(app) as client:
         wait_ready(client)
-        body = client.post("/api/v1/recommendations",
-                           json={"profile": learner, "k": 3}).json()
+        body = client.post("/api/v1/recommendations", json={"profile": learner, "k": 3}).json()
         assert body["n_scored"] == min(3, body["n_eligible"]) and body["n_eligible"] > 3

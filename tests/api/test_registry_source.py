@@ -22,12 +22,13 @@ def test_serves_champion_and_follows_the_alias(seeded, tmp_path, artifacts, lear
         assert body["model_version"] == "1"  # the registry's version number
         client.set_registered_model_alias(MODEL_NAME, "champion", "2")
         t0 = time.monotonic()
-        while api.post("/api/v1/recommendations",
-                       json={"profile": learner}).json()["model_version"] != "2":
+        while (
+            api.post("/api/v1/recommendations", json={"profile": learner}).json()["model_version"]
+            != "2"
+        ):
             assert time.monotonic() - t0 < 60
             time.sleep(0.1)
         models = api.get("/api/v1/models", headers={"X-API-Key": seeded.admin_key}).json()
         assert models["active"]["source"]["kind"] == "registry"
         assert {v["version"] for v in models["versions"]} == {"1", "2"}
-        assert [v["aliases"] for v in models["versions"] if v["version"] == "2"] == \
-            [["champion"]]
+        assert [v["aliases"] for v in models["versions"] if v["version"] == "2"] == [["champion"]]

@@ -20,9 +20,15 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.filterwarnings
 
 
 def _replica(tmp_path, url: str, uri: str, name: str) -> Server:  # noqa: ANN001
-    s = Server(tmp_path, url, tmp_path / "unused.joblib",
-               GUIDANCE_MLFLOW_TRACKING_URI=uri, GUIDANCE_VAR_DIR=str(tmp_path / f"var-{name}"),
-               GUIDANCE_MODEL_POLL_SECONDS=str(POLL), GUIDANCE_API_SECRET="shared-secret")
+    s = Server(
+        tmp_path,
+        url,
+        tmp_path / "unused.joblib",
+        GUIDANCE_MLFLOW_TRACKING_URI=uri,
+        GUIDANCE_VAR_DIR=str(tmp_path / f"var-{name}"),
+        GUIDANCE_MODEL_POLL_SECONDS=str(POLL),
+        GUIDANCE_API_SECRET="shared-secret",
+    )
     del s.env["GUIDANCE_MODEL_PATH"]  # serve the registry's champion
     return s
 
@@ -45,8 +51,7 @@ def _answer(r: httpx.Response) -> dict:
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-def test_two_replicas_share_everything_that_matters(seeded, artifacts, world, learner,
-                                                    tmp_path):
+def test_two_replicas_share_everything_that_matters(seeded, artifacts, world, learner, tmp_path):
     from guidance.store.audit import AUDIT
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
@@ -60,8 +65,11 @@ def test_two_replicas_share_everything_that_matters(seeded, artifacts, world, le
     admin = {"X-API-Key": seeded.admin_key}
     counsellor = {"X-API-Key": seeded.counsellor_key}
     try:
-        with httpx.Client(base_url=a.url, timeout=30) as ha, \
-                httpx.Client(base_url=b.url, timeout=30) as hb:
+        with (
+            httpx.Client(base_url=a.url, timeout=30) as ha,
+            httpx.Client(base_url=b.url, timeout=30) as hb,
+        ):
+
             def rec(h: httpx.Client, **kw) -> httpx.Response:  # noqa: ANN003
                 return h.post("/api/v1/recommendations", json={"profile": learner}, **kw)
 
@@ -81,11 +89,19 @@ def test_two_replicas_share_everything_that_matters(seeded, artifacts, world, le
 
             # 3. a demand upload through A is served by B (and B answers A's job status)
             new = "2031-01"
-            r = ha.put(f"/api/v1/demand/{new}", content=_valid_csv(world, new).encode(),
-                       headers={**admin, "Content-Type": "text/csv"})
+            r = ha.put(
+                f"/api/v1/demand/{new}",
+                content=_valid_csv(world, new).encode(),
+                headers={**admin, "Content-Type": "text/csv"},
+            )
             assert r.status_code == 202, r.text
-            job, _ = _until(lambda: (j := hb.get(r.json()["status_url"], headers=admin)
-                                     .json()).get("status") in ("succeeded", "failed") and j)
+            job, _ = _until(
+                lambda: (
+                    (j := hb.get(r.json()["status_url"], headers=admin).json()).get("status")
+                    in ("succeeded", "failed")
+                    and j
+                )
+            )
             assert job["status"] == "succeeded", job
             _until(lambda: _answer(rec(hb))["demand_period"] == new)
             assert _answer(rec(ha)) == _answer(rec(hb))
@@ -96,9 +112,11 @@ def test_two_replicas_share_everything_that_matters(seeded, artifacts, world, le
 
             def audited() -> list:
                 with seeded.engine.connect() as conn:
-                    return conn.execute(select(AUDIT.c.request_id, AUDIT.c.profile_hash,
-                                               AUDIT.c.model_version)
-                                        .where(AUDIT.c.request_id.in_(ids))).all()
+                    return conn.execute(
+                        select(
+                            AUDIT.c.request_id, AUDIT.c.profile_hash, AUDIT.c.model_version
+                        ).where(AUDIT.c.request_id.in_(ids))
+                    ).all()
 
             rows, _ = _until(lambda: (got := audited()) and len(got) == len(ids) and got)
             assert {r.request_id for r in rows} == ids
@@ -106,16 +124,20 @@ def test_two_replicas_share_everything_that_matters(seeded, artifacts, world, le
             assert sorted(r.model_version for r in rows) == ["1", "1", "2", "2"]
             # both replicas' rows are visible through either one
             today = time.strftime("%Y-%m-%d", time.gmtime())
-            listed = hb.get("/api/v1/audit", params={"start": today, "end": today},
-                            headers=admin).json()["items"]
+            listed = hb.get(
+                "/api/v1/audit", params={"start": today, "end": today}, headers=admin
+            ).json()["items"]
             assert ids <= {i["request_id"] for i in listed}
 
             # 5. metrics are per process: each replica counts only what it served
             def served(h: httpx.Client) -> float:
                 text = h.get("/metrics").text
-                return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                           if line.startswith("guidance_requests_total{")
-                           and 'route="/api/v1/recommendations"' in line)
+                return sum(
+                    float(line.rsplit(" ", 1)[1])
+                    for line in text.splitlines()
+                    if line.startswith("guidance_requests_total{")
+                    and 'route="/api/v1/recommendations"' in line
+                )
 
             before_a, before_b = served(ha), served(hb)
             for _ in range(3):

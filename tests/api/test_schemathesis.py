@@ -18,8 +18,12 @@ from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 EXAMPLES = int(os.environ.get("GUIDANCE_SCHEMATHESIS_EXAMPLES", "10"))
-CONTENT_CHECKED = {"/api/v1/feedback", "/api/v1/audit", "/api/v1/audit.csv",
-                   "/api/v1/institutions/{institution_id}/tracer/{cohort}/{wave}"}
+CONTENT_CHECKED = {
+    "/api/v1/feedback",
+    "/api/v1/audit",
+    "/api/v1/audit.csv",
+    "/api/v1/institutions/{institution_id}/tracer/{cohort}/{wave}",
+}
 
 
 def test_api_conforms_to_its_schema(api):
@@ -40,8 +44,12 @@ def test_api_conforms_to_its_schema(api):
         seen.append(op.label)
 
         @given(case=op.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def check(case) -> None:  # noqa: ANN001
             # A CSV body is valid only by the data contract, which a JSON schema cannot say:
             # for CSV, "schema-valid but refused" is expected, so that one check is off.
@@ -49,10 +57,12 @@ def test_api_conforms_to_its_schema(api):
             # (422 / 404 otherwise), which the schema cannot enumerate; a tracer submission
             # (CSV, XLSX or JSON records) is valid only by the tracer contract; the audit's
             # dates are bounded (2000..2100), which JSON Schema cannot say of a date.
-            excluded = [positive_data_acceptance] if case.media_type == "text/csv" or \
-                case.operation.path in CONTENT_CHECKED else None
-            case.call_and_validate(headers=headers, checks=every_check,
-                                   excluded_checks=excluded)
+            excluded = (
+                [positive_data_acceptance]
+                if case.media_type == "text/csv" or case.operation.path in CONTENT_CHECKED
+                else None
+            )
+            case.call_and_validate(headers=headers, checks=every_check, excluded_checks=excluded)
 
         try:
             check()

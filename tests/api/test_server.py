@@ -24,8 +24,11 @@ def _big_csv(world, period: str, seed: int) -> bytes:
     rng = random.Random(seed)
     provs = list(world["provinces"]["province_code"])
     occs = list(world["occupations"]["occupation_code"])
-    lines = [HEADER] + [f"{period},{p},{o},{rng.randint(0, 900)},{rng.randint(0, 900)},,big\n"
-                        for p in provs for o in occs]
+    lines = [HEADER] + [
+        f"{period},{p},{o},{rng.randint(0, 900)},{rng.randint(0, 900)},,big\n"
+        for p in provs
+        for o in occs
+    ]
     return "".join(lines).encode()
 
 
@@ -38,16 +41,20 @@ def _consistent(engine) -> dict[str, str]:  # noqa: ANN001
     out = {}
     for s in list_snapshots(engine):
         with engine.connect() as conn:
-            n = conn.execute(select(func.count()).select_from(ROWS)
-                             .where(ROWS.c.period == s.period)).scalar_one()
+            n = conn.execute(
+                select(func.count()).select_from(ROWS).where(ROWS.c.period == s.period)
+            ).scalar_one()
         assert n == s.row_count, (s.period, n, s.row_count)
         df = get_demand(engine, period=s.period)
         assert content_hash(canonical_rows(s.period, pd.DataFrame(df))) == s.content_hash
         out[s.period] = s.content_hash
     with engine.connect() as conn:
-        orphans = conn.execute(text(
-            "SELECT count(*) FROM demand_rows r WHERE NOT EXISTS "
-            "(SELECT 1 FROM demand_snapshots s WHERE s.period = r.period)")).scalar_one()
+        orphans = conn.execute(
+            text(
+                "SELECT count(*) FROM demand_rows r WHERE NOT EXISTS "
+                "(SELECT 1 FROM demand_snapshots s WHERE s.period = r.period)"
+            )
+        ).scalar_one()
         assert orphans == 0
         if engine.dialect.name == "sqlite":
             assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
@@ -66,10 +73,12 @@ def _kill_mid_upload(seeded, model_path, tmp_path, world, reps: int) -> list[str
 
             def upload(server=server, body=body, result=result) -> None:
                 try:
-                    result["r"] = httpx.put(f"{server.url}/api/v1/demand/{period}",
-                                            content=body, timeout=60,
-                                            headers={"X-API-Key": seeded.admin_key,
-                                                     "Content-Type": "text/csv"})
+                    result["r"] = httpx.put(
+                        f"{server.url}/api/v1/demand/{period}",
+                        content=body,
+                        timeout=60,
+                        headers={"X-API-Key": seeded.admin_key, "Content-Type": "text/csv"},
+                    )
                 except httpx.HTTPError as exc:
                     result["error"] = exc
 
@@ -90,8 +99,9 @@ def _kill_mid_upload(seeded, model_path, tmp_path, world, reps: int) -> list[str
             job_url = result["r"].json()["status_url"]
             again = Server(tmp_path, seeded.url, model_path).start(ready="/healthz")
             try:
-                job = httpx.get(again.url + job_url, timeout=10,
-                                headers={"X-API-Key": seeded.admin_key}).json()
+                job = httpx.get(
+                    again.url + job_url, timeout=10, headers={"X-API-Key": seeded.admin_key}
+                ).json()
             finally:
                 again.stop()
             # committed ⇔ succeeded; an upload killed before its commit ends failed
@@ -137,8 +147,13 @@ async def _drive(url: str, body: dict, rate: float, seconds: float, during) -> l
             t0 = time.perf_counter()
             try:
                 r = await client.post("/api/v1/recommendations", json=body)
-                results.append((r.status_code, r.json() if r.status_code == 200 else r.text,
-                                time.perf_counter() - t0))
+                results.append(
+                    (
+                        r.status_code,
+                        r.json() if r.status_code == 200 else r.text,
+                        time.perf_counter() - t0,
+                    )
+                )
             except httpx.HTTPError as exc:
                 results.append((0, repr(exc), time.perf_counter() - t0))
 
@@ -156,10 +171,12 @@ async def _drive(url: str, body: dict, rate: float, seconds: float, during) -> l
     return results
 
 
-def _hot_swap_under_load(seeded, model_path, tmp_path, artifacts, learner, seconds: float,
-                         rate: float) -> None:
+def _hot_swap_under_load(
+    seeded, model_path, tmp_path, artifacts, learner, seconds: float, rate: float
+) -> None:
     server = Server(tmp_path, seeded.url, model_path).start()
     try:
+
         def during() -> None:
             time.sleep(seconds * 0.3)
             install_model(artifacts["2"], model_path)
@@ -169,15 +186,19 @@ def _hot_swap_under_load(seeded, model_path, tmp_path, artifacts, learner, secon
             tmp.write_bytes(bad)
             tmp.replace(model_path)
 
-        results = asyncio.run(_drive(server.url, {"profile": learner, "k": 5}, rate, seconds,
-                                     during))
-        models = httpx.get(f"{server.url}/api/v1/models",
-                           headers={"X-API-Key": seeded.admin_key}).json()
+        results = asyncio.run(
+            _drive(server.url, {"profile": learner, "k": 5}, rate, seconds, during)
+        )
+        models = httpx.get(
+            f"{server.url}/api/v1/models", headers={"X-API-Key": seeded.admin_key}
+        ).json()
     finally:
         server.stop()
     lat = sorted(r[2] for r in results)
-    print(f"hot swap: {len(results)} requests, p50 {lat[len(lat) // 2] * 1e3:.1f} ms, "
-          f"p99 {lat[int(len(lat) * 0.99)] * 1e3:.1f} ms, max {lat[-1] * 1e3:.0f} ms")
+    print(
+        f"hot swap: {len(results)} requests, p50 {lat[len(lat) // 2] * 1e3:.1f} ms, "
+        f"p99 {lat[int(len(lat) * 0.99)] * 1e3:.1f} ms, max {lat[-1] * 1e3:.0f} ms"
+    )
     failed = [r for r in results if r[0] != 200]
     assert not failed, (len(failed), failed[:2])
     by_version: dict[str, set] = {}
@@ -186,8 +207,7 @@ def _hot_swap_under_load(seeded, model_path, tmp_path, artifacts, learner, secon
         by_version.setdefault(body["model_version"], set()).add(items)
     assert set(by_version) == {"1", "2"}
     # every response is exactly one model's answer (no mixture of versions)
-    assert all(len(v) == 1 for v in by_version.values()), {k: len(v) for k, v in
-                                                          by_version.items()}
+    assert all(len(v) == 1 for v in by_version.values()), {k: len(v) for k, v in by_version.items()}
     assert models["active"]["version"] == "2" and models["active"]["last_error"]
 
 
@@ -198,13 +218,11 @@ def test_hot_swap_under_load_short(seeded, model_path, tmp_path, artifacts, lear
 
 @pytest.mark.slow
 def test_hot_swap_under_load_30s(seeded, model_path, tmp_path, artifacts, learner):
-    _hot_swap_under_load(seeded, model_path, tmp_path, artifacts, learner, seconds=30,
-                         rate=50)
+    _hot_swap_under_load(seeded, model_path, tmp_path, artifacts, learner, seconds=30, rate=50)
 
 
 @pytest.mark.slow
-def test_two_workers_converge_on_the_new_model(seeded, model_path, tmp_path, artifacts,
-                                               learner):
+def test_two_workers_converge_on_the_new_model(seeded, model_path, tmp_path, artifacts, learner):
     """Each worker watches the artifact itself: within 10 s of the change, 100 consecutive
     responses (spread over both workers) all come from version 2."""
     server = Server(tmp_path, seeded.url, model_path, workers=2).start()
@@ -212,8 +230,10 @@ def test_two_workers_converge_on_the_new_model(seeded, model_path, tmp_path, art
         with httpx.Client(base_url=server.url, timeout=30) as c:
             time.sleep(3)  # both workers loaded
             body = {"profile": learner, "k": 3}
-            assert {c.post("/api/v1/recommendations", json=body).json()["model_version"]
-                    for _ in range(20)} == {"1"}
+            assert {
+                c.post("/api/v1/recommendations", json=body).json()["model_version"]
+                for _ in range(20)
+            } == {"1"}
             install_model(artifacts["2"], model_path)
             t0 = time.monotonic()
             streak = 0
@@ -239,8 +259,9 @@ def test_sigterm_lets_in_flight_requests_finish(seeded, model_path, tmp_path, le
     headers = {"X-API-Key": seeded.counsellor_key}
 
     def call(_: int):  # noqa: ANN202
-        r = httpx.post(f"{server.url}/api/v1/recommendations/batch", json=body,
-                       headers=headers, timeout=60)
+        r = httpx.post(
+            f"{server.url}/api/v1/recommendations/batch", json=body, headers=headers, timeout=60
+        )
         return r.status_code, time.monotonic()
 
     try:
@@ -277,8 +298,12 @@ def _in_flight(url: str) -> float:
 def _samples(text: str, name: str) -> list[tuple[dict, float]]:
     from prometheus_client.parser import text_string_to_metric_families
 
-    return [(s.labels, s.value) for fam in text_string_to_metric_families(text)
-            for s in fam.samples if s.name == name]
+    return [
+        (s.labels, s.value)
+        for fam in text_string_to_metric_families(text)
+        for s in fam.samples
+        if s.name == name
+    ]
 
 
 def test_two_workers_report_one_sum_of_their_metrics(seeded, model_path, tmp_path, learner):
@@ -301,8 +326,11 @@ def test_two_workers_report_one_sum_of_their_metrics(seeded, model_path, tmp_pat
             assert r.status_code == 200
         for _ in range(6):  # whichever worker answers, the same total
             text = httpx.get(f"{server.url}/metrics", timeout=10).text
-            counts = [v for lab, v in _samples(text, "guidance_requests_total")
-                      if lab["route"] == "/api/v1/recommendations" and lab["status"] == "200"]
+            counts = [
+                v
+                for lab, v in _samples(text, "guidance_requests_total")
+                if lab["route"] == "/api/v1/recommendations" and lab["status"] == "200"
+            ]
             assert counts == [n]
     finally:
         server.stop()

@@ -15,13 +15,32 @@ import pandas as pd
 import pytest
 from tests.api.conftest import make_settings, wait_ready
 
-ROUTES = ("/api/v1/stats/outcomes", "/api/v1/stats/value-added",
-          "/api/v1/stats/supply-demand", "/api/v1/stats/quadrant")
+ROUTES = (
+    "/api/v1/stats/outcomes",
+    "/api/v1/stats/value-added",
+    "/api/v1/stats/supply-demand",
+    "/api/v1/stats/quadrant",
+)
 # raw counts and unrounded values that must never leave through the API
-RAW = {"employed_12m", "employed_6m", "formal", "informal", "self_employed",
-       "in_occupation", "completed", "wage_n", "expected_12m", "expected_var_12m",
-       "employment_12m", "response_rate", "completion", "value_added", "observed_12m",
-       "employment_12m_lo", "employment_12m_hi"}
+RAW = {
+    "employed_12m",
+    "employed_6m",
+    "formal",
+    "informal",
+    "self_employed",
+    "in_occupation",
+    "completed",
+    "wage_n",
+    "expected_12m",
+    "expected_var_12m",
+    "employment_12m",
+    "response_rate",
+    "completion",
+    "value_added",
+    "observed_12m",
+    "employment_12m_lo",
+    "employment_12m_hi",
+}
 
 
 @pytest.fixture(scope="session")
@@ -100,24 +119,37 @@ def test_outcomes_filters_paging_and_suppression(stats_api):
     prov = shown[0]["province_code"]
     f = c.get("/api/v1/stats/outcomes", params={"province": prov, "page_size": 500}).json()
     assert f["total"] > 0 and {x["province_code"] for x in f["items"]} == {prov}
-    t = c.get("/api/v1/stats/outcomes", params={"grouping": "trade2_province_level",
-                                                "trade": "72", "level": "trung_cap",
-                                                "page_size": 500}).json()
+    t = c.get(
+        "/api/v1/stats/outcomes",
+        params={
+            "grouping": "trade2_province_level",
+            "trade": "72",
+            "level": "trung_cap",
+            "page_size": 500,
+        },
+    ).json()
     assert all(x["isco2"] == "72" and x["level"] == "trung_cap" for x in t["items"])
     year = meta["years"][-2]
     y = c.get("/api/v1/stats/outcomes", params={"grouping": "nation", "cohort": year}).json()
     assert [x["cohort"] for x in y["items"]] == [year]
-    pooled = c.get("/api/v1/stats/outcomes", params={"grouping": "nation",
-                                                     "cohort": "2023-2025"}).json()
+    pooled = c.get(
+        "/api/v1/stats/outcomes", params={"grouping": "nation", "cohort": "2023-2025"}
+    ).json()
     assert pooled["items"][0]["pooled"] is True
     assert c.get("/api/v1/stats/outcomes", params={"cohort": "1990"}).status_code == 404
     na = c.get("/api/v1/stats/outcomes", params={"grouping": "nation", "province": prov}).json()
     assert na["total"] == 0 and "province" in na["notes"][0]
 
     # bad filters: 422 naming the parameter, Vietnamese and English
-    for param, value in (("grouping", "district"), ("province", "99"), ("level", "phd"),
-                         ("cohort", "last"), ("trade", "7x"), ("page_size", "501"),
-                         ("format", "xml")):
+    for param, value in (
+        ("grouping", "district"),
+        ("province", "99"),
+        ("level", "phd"),
+        ("cohort", "last"),
+        ("trade", "7x"),
+        ("page_size", "501"),
+        ("format", "xml"),
+    ):
         r = c.get("/api/v1/stats/outcomes", params={param: value})
         assert r.status_code == 422, (param, r.text)
         assert param in json.dumps(r.json(), ensure_ascii=False), param
@@ -130,26 +162,36 @@ def test_etag_csv_and_no_raw_figure_leaves(stats_api):
     r = c.get("/api/v1/stats/outcomes", params={"grouping": "institution"})
     etag = r.headers["etag"]
     assert r.headers["cache-control"] == "public, max-age=300"
-    r304 = c.get("/api/v1/stats/outcomes", params={"grouping": "institution"},
-                 headers={"If-None-Match": etag})
+    r304 = c.get(
+        "/api/v1/stats/outcomes",
+        params={"grouping": "institution"},
+        headers={"If-None-Match": etag},
+    )
     assert r304.status_code == 304 and r304.content == b"" and r304.headers["etag"] == etag
-    other = c.get("/api/v1/stats/outcomes", params={"grouping": "province"},
-                  headers={"If-None-Match": etag})
+    other = c.get(
+        "/api/v1/stats/outcomes", params={"grouping": "province"}, headers={"If-None-Match": etag}
+    )
     assert other.status_code == 200 and other.headers["etag"] != etag
 
     # CSV: the same rows, BOM first, by format=csv or Accept
     js = c.get("/api/v1/stats/outcomes", params={"grouping": "institution", "page_size": 40})
-    cs = c.get("/api/v1/stats/outcomes", params={"grouping": "institution", "page_size": 40,
-                                                 "format": "csv"})
-    acc = c.get("/api/v1/stats/outcomes", params={"grouping": "institution", "page_size": 40},
-                headers={"Accept": "text/csv"})
+    cs = c.get(
+        "/api/v1/stats/outcomes",
+        params={"grouping": "institution", "page_size": 40, "format": "csv"},
+    )
+    acc = c.get(
+        "/api/v1/stats/outcomes",
+        params={"grouping": "institution", "page_size": 40},
+        headers={"Accept": "text/csv"},
+    )
     assert cs.headers["content-type"].startswith("text/csv") and cs.content[:3] == b"\xef\xbb\xbf"
     assert acc.content == cs.content and cs.headers["etag"] != js.headers["etag"]
     rows = list(csv.DictReader(io.StringIO(cs.content.decode("utf-8-sig"))))
     items = js.json()["items"]
     assert [r["institution_id"] for r in rows] == [x["institution_id"] for x in items]
-    assert [r["respondents"] for r in rows] == ["" if x["respondents"] is None else
-                                                str(x["respondents"]) for x in items]
+    assert [r["respondents"] for r in rows] == [
+        "" if x["respondents"] is None else str(x["respondents"]) for x in items
+    ]
     assert int(cs.headers["x-total-count"]) == js.json()["total"]
 
     # no raw count or unrounded value in any answer of any route
@@ -171,11 +213,19 @@ def test_etag_csv_and_no_raw_figure_leaves(stats_api):
                             assert v is None or isinstance(v, int), (route, k, v)
             assert not keys & RAW, (route, keys & RAW)
             seen |= keys
-    for g in ("offering", "institution", "programme_province", "trade2_province_level",
-              "trade4_province_level", "province", "nation"):
+    for g in (
+        "offering",
+        "institution",
+        "programme_province",
+        "trade2_province_level",
+        "trade4_province_level",
+        "province",
+        "nation",
+    ):
         for cohort in ("latest", "2024-2025", "2025"):
-            r = c.get("/api/v1/stats/outcomes", params={"grouping": g, "cohort": cohort,
-                                                        "page_size": 500})
+            r = c.get(
+                "/api/v1/stats/outcomes", params={"grouping": g, "cohort": cohort, "page_size": 500}
+            )
             assert not _keys(r.json(), set()) & RAW
             for it in r.json()["items"]:
                 for k in ("graduates", "surveyed", "respondents"):
@@ -187,9 +237,16 @@ def test_etag_csv_and_no_raw_figure_leaves(stats_api):
     # the answers are what the OpenAPI schema declares
     from guidance.api import schemas
 
-    for route, model in zip(ROUTES, (schemas.StatsOutcomesPage, schemas.StatsValueAddedPage,
-                                     schemas.StatsSupplyDemandPage,
-                                     schemas.StatsQuadrantPage), strict=True):
+    for route, model in zip(
+        ROUTES,
+        (
+            schemas.StatsOutcomesPage,
+            schemas.StatsValueAddedPage,
+            schemas.StatsSupplyDemandPage,
+            schemas.StatsQuadrantPage,
+        ),
+        strict=True,
+    ):
         page = model.model_validate(c.get(route, params={"page_size": 500}).json())
         assert page.total >= len(page.items) > 0, route
     schemas.StatsMetaOut.model_validate(c.get("/api/v1/stats").json())
@@ -199,10 +256,15 @@ def test_etag_csv_and_no_raw_figure_leaves(stats_api):
     va = c.get("/api/v1/stats/value-added", params={"page_size": 500}).json()["items"]
     assert va and all("respondents" in x and "response_rate_pct" in x for x in va)
     assert all((x["value_added_pp"] is None) == x["suppressed"] for x in va)
-    sd = c.get("/api/v1/stats/supply-demand", params={"trade_level": "trade4",
-                                                      "page_size": 500}).json()
-    assert sd["total"] > 0 and {x["flag"] for x in sd["items"]} <= {"shortage", "balanced",
-                                                                   "surplus", None}
+    sd = c.get(
+        "/api/v1/stats/supply-demand", params={"trade_level": "trade4", "page_size": 500}
+    ).json()
+    assert sd["total"] > 0 and {x["flag"] for x in sd["items"]} <= {
+        "shortage",
+        "balanced",
+        "surplus",
+        None,
+    }
 
 
 def test_formula_cells_are_neutralised():
@@ -220,22 +282,34 @@ def _new_cohort(world: dict, n: int = 25) -> tuple[str, list[dict]]:
     o = world["outcomes"]
     inst = world["programmes"].set_index("programme_id")["institution_id"]
     iid = str(inst[o["programme_id"].iloc[0]])
-    w12 = ["employment_type", "occupation_code", "job_province_code", "monthly_wage_vnd",
-           "job_matches_training"]
+    w12 = [
+        "employment_type",
+        "occupation_code",
+        "job_province_code",
+        "monthly_wage_vnd",
+        "job_matches_training",
+    ]
     recs = []
     for i, (_, r) in enumerate(o[o["programme_id"].map(inst) == iid].head(n).iterrows()):
         if r["employed_12m"] is None or r["employed_12m"] is pd.NA:
             continue
-        recs.append({"learner_ref": f"NEW-{i}", "programme_id": r["programme_id"],
-                     "survey_wave": "12m", "survey_status": "responded",
-                     "employed": _plain(r["employed_12m"]),
-                     **{c.name: _plain(r[c.name]) for c in LEARNER},
-                     **{c: _plain(r[c]) for c in w12}})
+        recs.append(
+            {
+                "learner_ref": f"NEW-{i}",
+                "programme_id": r["programme_id"],
+                "survey_wave": "12m",
+                "survey_status": "responded",
+                "employed": _plain(r["employed_12m"]),
+                **{c.name: _plain(r[c.name]) for c in LEARNER},
+                **{c: _plain(r[c]) for c in w12},
+            }
+        )
     return iid, recs
 
 
 def test_rebuilds_after_a_new_submission_and_serves_the_old_bundle_meanwhile(
-        stats_api, world, monkeypatch):
+    stats_api, world, monkeypatch
+):
     from guidance.stats import bundle as bundle_mod
     from guidance.store.tracer import submit
 
@@ -255,8 +329,11 @@ def test_rebuilds_after_a_new_submission_and_serves_the_old_bundle_meanwhile(
     iid, recs = _new_cohort(world)
     submit(c.seeded.engine, iid, "2018-06", "12m", recs, b"test-secret", "test")
     time.sleep(0.1)  # past stats_check_seconds
-    during = c.get("/api/v1/stats/outcomes", params={"grouping": "nation"},
-                   headers={"If-None-Match": before.headers["etag"]})
+    during = c.get(
+        "/api/v1/stats/outcomes",
+        params={"grouping": "nation"},
+        headers={"If-None-Match": before.headers["etag"]},
+    )
     assert entered.wait(30)
     assert cache.current is old and during.status_code == 304  # the old bundle, unchanged
     release.set()

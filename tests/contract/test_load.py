@@ -27,8 +27,13 @@ def test_contract_version():
 def test_good_directory_loads_with_documented_dtypes(good_dir):
     tables = load_dir(good_dir)
     assert list(tables) == list(TABLE_ORDER)
-    expected = {"str": "str", "period": "str", "int": "Int64", "float": "float64",
-                "bool": "boolean"}
+    expected = {
+        "str": "str",
+        "period": "str",
+        "int": "Int64",
+        "float": "float64",
+        "bool": "boolean",
+    }
     for name, df in tables.items():
         assert list(df.columns) == TABLES[name].names, name  # every contract column exists
         for col in TABLES[name].columns:
@@ -158,7 +163,9 @@ def test_parquet_codes_stored_as_numbers_are_format_errors(good_dir):
     demand.to_parquet(good_dir / "demand.parquet", index=False)
     report = validate_dir(good_dir)
     assert {(i.row, i.column, i.rule, i.value) for i in report.errors} == {
-        (1, "province_code", "format", "1"), (4, "province_code", "format", "1")}
+        (1, "province_code", "format", "1"),
+        (4, "province_code", "format", "1"),
+    }
     assert "line" not in report.errors[0].message  # Parquet has no lines
 
 
@@ -168,6 +175,5 @@ def test_excel_style_csv_with_bom_and_quoted_commas(tables, make_dir):
     path = root / "programmes.csv"
     path.write_bytes(path.read_text(encoding="utf-8").encode("utf-8-sig"))  # Excel's BOM
     loaded = load_dir(root)
-    assert loaded["programmes"]["institution_name"].iloc[1] == (
-        "Trường Cao đẳng Kỹ thuật, cơ sở 2")
+    assert loaded["programmes"]["institution_name"].iloc[1] == ("Trường Cao đẳng Kỹ thuật, cơ sở 2")
     assert loaded["programmes"].columns[0] == "programme_id"

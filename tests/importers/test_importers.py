@@ -52,13 +52,22 @@ def test_trento_trainee_choice(trento_file, tmp_path):
 def test_trento_bad_cells_are_refused_with_row_and_column(trento_file, tmp_path):
     from guidance.importers.trento import import_trento
 
-    src = head_lines(trento_file, tmp_path / "cross.csv", 5,
-                     ["Retired,Female,High,Long,Working class,Average,100.0",
-                      "Employed,Female,High,Long,Working class,Average,250"])
+    src = head_lines(
+        trento_file,
+        tmp_path / "cross.csv",
+        5,
+        [
+            "Retired,Female,High,Long,Working class,Average,100.0",
+            "Employed,Female,High,Long,Working class,Average,250",
+        ],
+    )
     with pytest.raises(ImportSourceError) as exc:
         import_trento(src, tmp_path / "out")
     msg = str(exc.value)
-    assert "row 7 employment_sit 'Retired'" in msg and "row 8 hsscore '250' is not a number 60–100" in msg
+    assert (
+        "row 7 employment_sit 'Retired'" in msg
+        and "row 8 hsscore '250' is not a number 60–100" in msg
+    )
     assert not (tmp_path / "out").exists()
 
 
@@ -73,11 +82,14 @@ def test_fr_master_rows_become_cohort_aggregates(fr_master_file, tmp_path):
     assert set(agg["wave_months"]) <= {18, 30}
     ns = raw["taux_dinsertion"].isin(["ns", "nd"]).to_numpy()
     assert ns.any() and agg.loc[ns, "employment_rate_pct"].isna().all()
-    assert agg.loc[~ns, "employment_rate_pct"].tolist() == \
-        raw.loc[~ns, "taux_dinsertion"].astype(float).tolist()
+    assert (
+        agg.loc[~ns, "employment_rate_pct"].tolist()
+        == raw.loc[~ns, "taux_dinsertion"].astype(float).tolist()
+    )
     assert agg["respondents"].tolist() == raw["nombre_de_reponses"].astype(int).tolist()
-    assert (agg["offering_id"] == raw["numero_de_l_etablissement"] + ":"
-            + raw["code_de_la_discipline"]).all()
+    assert (
+        agg["offering_id"] == raw["numero_de_l_etablissement"] + ":" + raw["code_de_la_discipline"]
+    ).all()
     assert agg["employed"].isna().all()  # counts the source does not publish stay empty
 
 

@@ -7,17 +7,47 @@ from pathlib import Path
 
 import pytest
 
-UNIFIED_HEADER = ["source", "job_id", "url", "title", "company", "salary_text", "location",
-                  "experience", "level", "industry", "employment_type", "skills", "deadline",
-                  "crawl_at", "description", "requirements"]
+UNIFIED_HEADER = [
+    "source",
+    "job_id",
+    "url",
+    "title",
+    "company",
+    "salary_text",
+    "location",
+    "experience",
+    "level",
+    "industry",
+    "employment_type",
+    "skills",
+    "deadline",
+    "crawl_at",
+    "description",
+    "requirements",
+]
 
 
-def unified_row(job_id: str, title: str, company: str = "Công ty A", salary: str = "10 - 15 triệu",
-                location: str = "Hà Nội", source: str = "topcv", industry: str = "",
-                skills: str = "") -> dict[str, str]:
+def unified_row(
+    job_id: str,
+    title: str,
+    company: str = "Công ty A",
+    salary: str = "10 - 15 triệu",
+    location: str = "Hà Nội",
+    source: str = "topcv",
+    industry: str = "",
+    skills: str = "",
+) -> dict[str, str]:
     row = dict.fromkeys(UNIFIED_HEADER, "")
-    row.update(source=source, job_id=job_id, title=title, company=company, salary_text=salary,
-               location=location, industry=industry, skills=skills)
+    row.update(
+        source=source,
+        job_id=job_id,
+        title=title,
+        company=company,
+        salary_text=salary,
+        location=location,
+        industry=industry,
+        skills=skills,
+    )
     return row
 
 
@@ -36,11 +66,17 @@ def bad_file(tmp_path: Path) -> Path:
     rows = [
         unified_row("1", "Kế toán tổng hợp", salary="10 - 20 triệu"),
         unified_row("2", "Lập trình viên Java Backend", location="Atlantis"),
-        unified_row("3", "Nhân viên IT Helpdesk", salary="lương xyz 99999999999",
-                    location="Hồ Chí Minh"),
+        unified_row(
+            "3", "Nhân viên IT Helpdesk", salary="lương xyz 99999999999", location="Hồ Chí Minh"
+        ),
         unified_row("4", "", location="Đà Nẵng"),
-        unified_row("5", "Kế toán tổng hợp", company="CÔNG TY A", salary="10 - 20 triệu",
-                    source="careerviet"),
+        unified_row(
+            "5",
+            "Kế toán tổng hợp",
+            company="CÔNG TY A",
+            salary="10 - 20 triệu",
+            source="careerviet",
+        ),
         unified_row("6", "Tester (QA QC)", salary="20 - 30 triệu", location="Hà Nội | Hồ Chí Minh"),
     ]
     return write_unified(tmp_path / "bad.csv", rows)

@@ -13,8 +13,12 @@ ROW = "topcv,1,Kế toán tổng hợp,Công ty Đức Anh,10 - 15 triệu,Hà N
 
 
 def test_detect_layouts():
-    assert adapters.detect(["source", "job_id", "title", "company", "salary_text", "location",
-                            "skills"]) == "careerviet_unified"
+    assert (
+        adapters.detect(
+            ["source", "job_id", "title", "company", "salary_text", "location", "skills"]
+        )
+        == "careerviet_unified"
+    )
     assert adapters.detect(["job_names", "company_names", "salaries", "city"]) == "itviec"
     assert adapters.detect(["Tên", "Lương"], {"title": "Tên"}) == "generic"
     with pytest.raises(adapters.PostingsReadError, match="unknown layout"):
@@ -51,7 +55,7 @@ def to_cp1258(text: str) -> bytes:
         for i, mark in enumerate(d[1:], start=1):
             base = unicodedata.normalize("NFC", d[0] + mark)
             if len(base) == 1 and base.encode("cp1258", "ignore"):
-                out += base.encode("cp1258") + (d[1:i] + d[i + 1:]).encode("cp1258")
+                out += base.encode("cp1258") + (d[1:i] + d[i + 1 :]).encode("cp1258")
                 break
         else:
             out += d.encode("cp1258")
@@ -75,14 +79,23 @@ def test_undetectable_encoding_fails_clearly(tmp_path):
 
 def test_generic_mapping(tmp_path):
     path = tmp_path / "board.csv"
-    path.write_text("Chức danh,Nơi làm việc,Mức lương,Số lượng\n"
-                    "Lái xe,Hà Nội,8 - 10 triệu,3\n", encoding="utf-8")
-    mapping = adapters.load_mapping('{"title": "Chức danh", "location": "Nơi làm việc", '
-                                    '"salary_text": "Mức lương", "headcount": "Số lượng"}')
+    path.write_text(
+        "Chức danh,Nơi làm việc,Mức lương,Số lượng\nLái xe,Hà Nội,8 - 10 triệu,3\n",
+        encoding="utf-8",
+    )
+    mapping = adapters.load_mapping(
+        '{"title": "Chức danh", "location": "Nơi làm việc", '
+        '"salary_text": "Mức lương", "headcount": "Số lượng"}'
+    )
     frame = adapters.to_canonical(adapters.read_file(path), "generic", mapping)
     row = frame.iloc[0]
-    assert (row["title"], row["location"], row["headcount"], row["source"], row["row"]) == \
-        ("Lái xe", "Hà Nội", "3", "board", 2)
+    assert (row["title"], row["location"], row["headcount"], row["source"], row["row"]) == (
+        "Lái xe",
+        "Hà Nội",
+        "3",
+        "board",
+        2,
+    )
 
 
 def test_mapping_errors():
@@ -98,9 +111,11 @@ def test_itviec_layout(tmp_path):
         "job_names,company_names,salaries,position_names,array_skills,locate_names,domain_arr,"
         "post_dates_formatted,city\n"
         "Senior Java Developer,ACME,Up to 40m vnd,Backend Developer,\"['Java', 'Spring']\","
-        "\"1 Le Loi, District 1, Ho Chi Minh\",\"['Banking']\",25/11/2025 15:05,Ho Chi Minh\n"
-        "QA Engineer,ACME,1500-3000,Tester,\"['QA']\",\"5 Tran Phu, Hai Chau, Da Nang\",[],"
-        "25/11/2025 15:05,Other\n", encoding="utf-8")
+        '"1 Le Loi, District 1, Ho Chi Minh","[\'Banking\']",25/11/2025 15:05,Ho Chi Minh\n'
+        'QA Engineer,ACME,1500-3000,Tester,"[\'QA\']","5 Tran Phu, Hai Chau, Da Nang",[],'
+        "25/11/2025 15:05,Other\n",
+        encoding="utf-8",
+    )
     f = adapters.to_canonical(adapters.read_file(path), "itviec")
     assert list(f["source"]) == ["itviec", "itviec"]
     assert f.loc[0, "skills"].startswith("Backend Developer | Java | Spring")

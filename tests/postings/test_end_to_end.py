@@ -11,10 +11,15 @@ from guidance.postings import ingest_postings
 
 def _sample(shared_dir, tmp_path):
     real = shared_dir / "real" / "vn_job_postings_2025"
-    u = pd.read_csv(real / "careerviet_topcv_vietnamworks_unified.csv", dtype=str,
-                    keep_default_na=False)
-    u = pd.concat([u[u["source"] == s].sample(80, random_state=1)
-                   for s in ("careerviet", "topcv", "vietnamworks")])
+    u = pd.read_csv(
+        real / "careerviet_topcv_vietnamworks_unified.csv", dtype=str, keep_default_na=False
+    )
+    u = pd.concat(
+        [
+            u[u["source"] == s].sample(80, random_state=1)
+            for s in ("careerviet", "topcv", "vietnamworks")
+        ]
+    )
     it = pd.read_csv(real / "itviec_clean.csv", dtype=str, keep_default_na=False).head(120)
     u.to_csv(tmp_path / "unified.csv", index=False)
     it.to_csv(tmp_path / "itviec.csv", index=False)  # keeps the multi-line cells
@@ -39,8 +44,19 @@ def test_real_sample_gives_a_valid_snapshot(shared_dir, tmp_path):
 def test_cli(shared_dir, tmp_path, capsys):
     files = _sample(shared_dir, tmp_path)
     out = tmp_path / "cli"
-    code = main(["demand", "ingest-postings", *map(str, files), "--period", "2025-12",
-                 "--out", str(out), "--usd-rate", "25000"])
+    code = main(
+        [
+            "demand",
+            "ingest-postings",
+            *map(str, files),
+            "--period",
+            "2025-12",
+            "--out",
+            str(out),
+            "--usd-rate",
+            "25000",
+        ]
+    )
     assert code == 0
     assert (out / "demand.csv").exists() and (out / "coverage.md").exists()
     assert "postings_read: 360" in capsys.readouterr().out
@@ -48,6 +64,15 @@ def test_cli(shared_dir, tmp_path, capsys):
 
 
 def test_cli_bad_period(tmp_path, capsys):
-    code = main(["demand", "ingest-postings", str(tmp_path / "x.csv"), "--period", "12/2025",
-                 "--out", str(tmp_path)])
+    code = main(
+        [
+            "demand",
+            "ingest-postings",
+            str(tmp_path / "x.csv"),
+            "--period",
+            "12/2025",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 2 and "YYYY-MM" in capsys.readouterr().err

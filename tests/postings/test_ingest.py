@@ -56,8 +56,9 @@ def test_empty_file_is_reported_and_others_still_ingest(tmp_path, bad_file):
 
 
 def test_wrong_encoding(tmp_path, make_unified):
-    good = make_unified(tmp_path / "u16.csv", [{"job_id": "1", "title": "Kế toán tổng hợp"}],
-                        encoding="utf-16")
+    good = make_unified(
+        tmp_path / "u16.csv", [{"job_id": "1", "title": "Kế toán tổng hợp"}], encoding="utf-16"
+    )
     garbage = tmp_path / "garbage.csv"
     garbage.write_bytes(b"title,company\n\x81\x8d\x8f\x90\x9d,\xff\xfe\xfd\n")
     res = ingest_postings([garbage, good], "2025-12", None)
@@ -82,13 +83,25 @@ def test_low_confidence_goes_to_unclassified(bad_file):
 
 def test_headcount_and_generic_mapping(tmp_path):
     path = tmp_path / "board.csv"
-    path.write_text("Chức danh,Nơi làm việc,Lương,Số lượng\n"
-                    "Kế toán tổng hợp,Hà Nội,10 - 12 triệu,4\n", encoding="utf-8")
-    res = ingest_postings([path], "2025-12", None, source="generic",
-                          mapping={"title": "Chức danh", "location": "Nơi làm việc",
-                                   "salary_text": "Lương", "headcount": "Số lượng"})
-    assert res.demand[["province_code", "occupation_code", "vacancies"]].values.tolist() == \
-        [["01", "2411", 4]]
+    path.write_text(
+        "Chức danh,Nơi làm việc,Lương,Số lượng\nKế toán tổng hợp,Hà Nội,10 - 12 triệu,4\n",
+        encoding="utf-8",
+    )
+    res = ingest_postings(
+        [path],
+        "2025-12",
+        None,
+        source="generic",
+        mapping={
+            "title": "Chức danh",
+            "location": "Nơi làm việc",
+            "salary_text": "Lương",
+            "headcount": "Số lượng",
+        },
+    )
+    assert res.demand[["province_code", "occupation_code", "vacancies"]].values.tolist() == [
+        ["01", "2411", 4]
+    ]
 
 
 def test_bad_arguments(bad_file):
@@ -109,11 +122,14 @@ def test_output_validates_against_the_contract(bad_file, tmp_path):
 
 
 def test_nationwide_and_abroad_are_reported_not_written(tmp_path, make_unified):
-    path = make_unified(tmp_path / "u.csv", [
-        {"job_id": "1", "title": "Kế toán tổng hợp", "location": "Toàn quốc"},
-        {"job_id": "2", "title": "Nhân viên IT Helpdesk", "location": "Hà Nội | Nhật Bản"},
-        {"job_id": "3", "title": "Kỹ sư cơ khí (Số lượng: 04)", "location": "Đồng Nai"},
-    ])
+    path = make_unified(
+        tmp_path / "u.csv",
+        [
+            {"job_id": "1", "title": "Kế toán tổng hợp", "location": "Toàn quốc"},
+            {"job_id": "2", "title": "Nhân viên IT Helpdesk", "location": "Hà Nội | Nhật Bản"},
+            {"job_id": "3", "title": "Kỹ sư cơ khí (Số lượng: 04)", "location": "Đồng Nai"},
+        ],
+    )
     res = ingest_postings([path], "2025-12", tmp_path / "out")
     d = res.demand.set_index(["province_code", "occupation_code"])["vacancies"]
     assert "2411" not in res.demand["occupation_code"].tolist()  # nationwide: no province row

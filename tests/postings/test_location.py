@@ -8,24 +8,27 @@ from guidance.postings.location import DISTRICT_ALIASES, parse_location
 from guidance.reference import provinces
 
 
-@pytest.mark.parametrize(("text", "codes"), [
-    ("Hà Nội", ("01",)),
-    ("Ha Noi", ("01",)),
-    ("Hồ Chí Minh (mới)", ("79",)),
-    ("Đà Nẵng (mới)", ("48",)),
-    ("Hà Nội | Hồ Chí Minh", ("01", "79")),
-    ("Hà Nội, Hồ Chí Minh (mới)", ("01", "79")),
-    ("Hải Phòng | Quảng Ninh", ("31", "22")),
-    # addresses: the province at the end wins
-    ("152 Dien Bien Phu, Thanh My Tay Ward, Binh Thanh, Ho Chi Minh", ("79",)),
-    ("Tòa nhà MB, số 18 Lê Văn Lương, Cau Giay, Ha Noi", ("01",)),
-    # former districts / cities, through our alias table
-    ("Thủ Đức", ("79",)),
-    ("Biên Hòa", ("75",)),
-    ("Thủ Dầu Một", ("79",)),
-    ("Quận 7", ("79",)),
-    ("Remote, Ba Dinh, Ha Noi", ("01",)),
-])
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("Hà Nội", ("01",)),
+        ("Ha Noi", ("01",)),
+        ("Hồ Chí Minh (mới)", ("79",)),
+        ("Đà Nẵng (mới)", ("48",)),
+        ("Hà Nội | Hồ Chí Minh", ("01", "79")),
+        ("Hà Nội, Hồ Chí Minh (mới)", ("01", "79")),
+        ("Hải Phòng | Quảng Ninh", ("31", "22")),
+        # addresses: the province at the end wins
+        ("152 Dien Bien Phu, Thanh My Tay Ward, Binh Thanh, Ho Chi Minh", ("79",)),
+        ("Tòa nhà MB, số 18 Lê Văn Lương, Cau Giay, Ha Noi", ("01",)),
+        # former districts / cities, through our alias table
+        ("Thủ Đức", ("79",)),
+        ("Biên Hòa", ("75",)),
+        ("Thủ Dầu Một", ("79",)),
+        ("Quận 7", ("79",)),
+        ("Remote, Ba Dinh, Ha Noi", ("01",)),
+    ],
+)
 def test_provinces(text, codes):
     loc = parse_location(text)
     assert loc.codes == codes
@@ -39,10 +42,16 @@ def test_old_provinces_are_mapped_and_counted():
     assert loc.codes == ("24",) and loc.buckets == ("abroad",)
 
 
-@pytest.mark.parametrize(("text", "bucket"), [
-    ("Toàn quốc", "nationwide"), ("Remote", "nationwide"), ("Nước Ngoài", "abroad"),
-    ("Nhật Bản", "abroad"), ("Quốc tế", "abroad"),
-])
+@pytest.mark.parametrize(
+    ("text", "bucket"),
+    [
+        ("Toàn quốc", "nationwide"),
+        ("Remote", "nationwide"),
+        ("Nước Ngoài", "abroad"),
+        ("Nhật Bản", "abroad"),
+        ("Quốc tế", "abroad"),
+    ],
+)
 def test_buckets_are_not_provinces(text, bucket):
     loc = parse_location(text)
     assert loc.codes == () and loc.buckets == (bucket,) and loc.n_places == 1

@@ -9,22 +9,25 @@ from guidance.postings.salary import HOURS_PER_MONTH, parse_salary
 M = 1_000_000
 
 
-@pytest.mark.parametrize(("text", "lo", "hi"), [
-    ("10 - 15 triệu", 10 * M, 15 * M),
-    ("11 Tr - 13 Tr VND", 11 * M, 13 * M),
-    ("20tr-30tr ₫/tháng", 20 * M, 30 * M),
-    ("28 - 30 million vnd", 28 * M, 30 * M),
-    ("13-20m", 13 * M, 20 * M),
-    ("Up to 40m vnd", None, 40 * M),
-    ("Lên đến 40 Tr VND", None, 40 * M),
-    ("Tới 25 triệu", None, 25 * M),
-    ("Từ 8 triệu", 8 * M, None),
-    ("Trên 20 triệu", 20 * M, None),
-    ("Up to 45.000.000đ", None, 45 * M),
-    ("25.000.000 - 40.000.000", 25 * M, 40 * M),
-    # yearly: 240 and 360 million a year are 20 and 30 million a month
-    ("240tr-360tr ₫/năm", 20 * M, 30 * M),
-])
+@pytest.mark.parametrize(
+    ("text", "lo", "hi"),
+    [
+        ("10 - 15 triệu", 10 * M, 15 * M),
+        ("11 Tr - 13 Tr VND", 11 * M, 13 * M),
+        ("20tr-30tr ₫/tháng", 20 * M, 30 * M),
+        ("28 - 30 million vnd", 28 * M, 30 * M),
+        ("13-20m", 13 * M, 20 * M),
+        ("Up to 40m vnd", None, 40 * M),
+        ("Lên đến 40 Tr VND", None, 40 * M),
+        ("Tới 25 triệu", None, 25 * M),
+        ("Từ 8 triệu", 8 * M, None),
+        ("Trên 20 triệu", 20 * M, None),
+        ("Up to 45.000.000đ", None, 45 * M),
+        ("25.000.000 - 40.000.000", 25 * M, 40 * M),
+        # yearly: 240 and 360 million a year are 20 and 30 million a month
+        ("240tr-360tr ₫/năm", 20 * M, 30 * M),
+    ],
+)
 def test_vnd_forms(text, lo, hi):
     s = parse_salary(text)
     assert (s.min_vnd, s.max_vnd, s.status) == (lo, hi, "range")
@@ -52,9 +55,20 @@ def test_hourly():
     assert s.min_vnd == 50_000 * HOURS_PER_MONTH
 
 
-@pytest.mark.parametrize("text", ["Thỏa thuận", "Thoả thuận", "Cạnh tranh", "Negotiable",
-                                  "Competitive", "You'll love it", "Thương lượng",
-                                  "Very attractive!!!", "Upto 30 month salary/year"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thỏa thuận",
+        "Thoả thuận",
+        "Cạnh tranh",
+        "Negotiable",
+        "Competitive",
+        "You'll love it",
+        "Thương lượng",
+        "Very attractive!!!",
+        "Upto 30 month salary/year",
+    ],
+)
 def test_negotiable_is_unknown_not_an_error(text):
     s = parse_salary(text)
     assert (s.min_vnd, s.max_vnd, s.status) == (None, None, "negotiable")

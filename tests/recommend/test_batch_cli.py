@@ -22,9 +22,23 @@ def artifact(tiny_models, tmp_path_factory):
 
 def _learners(tiny_tables, n=12) -> pd.DataFrame:
     out = tiny_tables["outcomes"].tail(n).reset_index(drop=True)
-    df = out[["record_id", "age", "home_province_code", "education_level", "gpa", "riasec_r",
-              "riasec_i", "riasec_a", "riasec_s", "riasec_e", "riasec_c", "sex",
-              "ethnic_minority"]].rename(columns={"record_id": "learner_id"})
+    df = out[
+        [
+            "record_id",
+            "age",
+            "home_province_code",
+            "education_level",
+            "gpa",
+            "riasec_r",
+            "riasec_i",
+            "riasec_a",
+            "riasec_s",
+            "riasec_e",
+            "riasec_c",
+            "sex",
+            "ethnic_minority",
+        ]
+    ].rename(columns={"record_id": "learner_id"})
     df["levels"] = ["so_cap;trung_cap" if i % 3 == 0 else None for i in range(n)]
     df["willing_to_relocate"] = [i % 2 == 0 for i in range(n)]
     df["max_tuition_vnd_per_year"] = [None if i % 4 else 20_000_000 for i in range(n)]
@@ -50,20 +64,45 @@ def test_batch_round_trip(make_recommender, tiny_tables, tmp_path, fmt):
         assert list(part["rank"]) == list(range(1, len(part) + 1))
         one = learners[learners["learner_id"].astype(str) == lid].iloc[0]
         direct = rec.recommend(
-            {k: one[k] for k in ("age", "home_province_code", "education_level", "gpa",
-                                 "riasec_r", "riasec_i", "riasec_a", "riasec_s", "riasec_e",
-                                 "riasec_c")},
-            {"willing_to_relocate": bool(one["willing_to_relocate"]),
-             **({"levels": one["levels"].split(";")} if isinstance(one["levels"], str) else {}),
-             **({"max_tuition_vnd_per_year": int(one["max_tuition_vnd_per_year"])}
-                if pd.notna(one["max_tuition_vnd_per_year"]) else {})}, k=3)
+            {
+                k: one[k]
+                for k in (
+                    "age",
+                    "home_province_code",
+                    "education_level",
+                    "gpa",
+                    "riasec_r",
+                    "riasec_i",
+                    "riasec_a",
+                    "riasec_s",
+                    "riasec_e",
+                    "riasec_c",
+                )
+            },
+            {
+                "willing_to_relocate": bool(one["willing_to_relocate"]),
+                **({"levels": one["levels"].split(";")} if isinstance(one["levels"], str) else {}),
+                **(
+                    {"max_tuition_vnd_per_year": int(one["max_tuition_vnd_per_year"])}
+                    if pd.notna(one["max_tuition_vnd_per_year"])
+                    else {}
+                ),
+            },
+            k=3,
+        )
         assert list(part["programme_id"]) == direct.ids()
 
 
 def test_batch_reports_bad_rows(make_recommender, tmp_path):
     src = tmp_path / "bad.csv"
-    pd.DataFrame({"learner_id": ["a", "b"], "age": [18, 200], "home_province_code": ["79", "79"],
-                  "education_level": [12, 12]}).to_csv(src, index=False)
+    pd.DataFrame(
+        {
+            "learner_id": ["a", "b"],
+            "age": [18, 200],
+            "home_province_code": ["79", "79"],
+            "education_level": [12, 12],
+        }
+    ).to_csv(src, index=False)
     res = run_batch(make_recommender(), src, tmp_path / "o.csv", k=2, progress=False)
     assert res["learners"] == 2 and len(res["errors"]) == 1 and "row 2" in res["errors"][0]
 
@@ -72,32 +111,108 @@ def test_recommend_command_json_and_text(artifact, tiny_dir, learner, tmp_path, 
     from guidance.cli import main
 
     req = tmp_path / "req.json"
-    req.write_text(json.dumps({"profile": learner,
-                               "preferences": {"willing_to_relocate": True}}), encoding="utf-8")
-    assert main(["recommend", "--data", str(tiny_dir), "--model", str(artifact),
-                 "--learner", str(req), "--top-k", "3", "--json"]) == 0
+    req.write_text(
+        json.dumps({"profile": learner, "preferences": {"willing_to_relocate": True}}),
+        encoding="utf-8",
+    )
+    assert (
+        main(
+            [
+                "recommend",
+                "--data",
+                str(tiny_dir),
+                "--model",
+                str(artifact),
+                "--learner",
+                str(req),
+                "--top-k",
+                "3",
+                "--json",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert len(out["items"]) == 3 and out["model_version"] == "1"
-    assert main(["recommend", "--data", str(tiny_dir), "--model", str(artifact),
-                 "--learner", str(req), "--top-k", "3"]) == 0
+    assert (
+        main(
+            [
+                "recommend",
+                "--data",
+                str(tiny_dir),
+                "--model",
+                str(artifact),
+                "--learner",
+                str(req),
+                "--top-k",
+                "3",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "việc làm sau 12 tháng" in text and "score" in text
     flat = tmp_path / "flat.json"
     flat.write_text(json.dumps({**learner, "max_distance_km": 0}), encoding="utf-8")
-    assert main(["recommend", "--data", str(tiny_dir), "--model", str(artifact),
-                 "--learner", str(flat), "--what-if", '{"willing_to_relocate": true}',
-                 "--lang", "en"]) == 0
+    assert (
+        main(
+            [
+                "recommend",
+                "--data",
+                str(tiny_dir),
+                "--model",
+                str(artifact),
+                "--learner",
+                str(flat),
+                "--what-if",
+                '{"willing_to_relocate": true}',
+                "--lang",
+                "en",
+            ]
+        )
+        == 0
+    )
     assert "what-if" in capsys.readouterr().out
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"age": 5}), encoding="utf-8")
-    assert main(["recommend", "--data", str(tiny_dir), "--model", str(artifact),
-                 "--learner", str(bad)]) == 2
+    assert (
+        main(
+            ["recommend", "--data", str(tiny_dir), "--model", str(artifact), "--learner", str(bad)]
+        )
+        == 2
+    )
     nowhere = tmp_path / "nowhere.json"
     nowhere.write_text(json.dumps({**learner, "home_province_code": "99"}), encoding="utf-8")
-    assert main(["recommend", "--data", str(tiny_dir), "--model", str(artifact),
-                 "--learner", str(nowhere)]) == 2
-    assert main(["recommend", "--data", str(tiny_dir), "--model", str(artifact),
-                 "--learner", str(flat), "--what-if", '{"no_such_field": 1}']) == 2
+    assert (
+        main(
+            [
+                "recommend",
+                "--data",
+                str(tiny_dir),
+                "--model",
+                str(artifact),
+                "--learner",
+                str(nowhere),
+            ]
+        )
+        == 2
+    )
+    assert (
+        main(
+            [
+                "recommend",
+                "--data",
+                str(tiny_dir),
+                "--model",
+                str(artifact),
+                "--learner",
+                str(flat),
+                "--what-if",
+                '{"no_such_field": 1}',
+            ]
+        )
+        == 2
+    )
     assert "unknown home_province_code" in capsys.readouterr().err
 
 
@@ -107,12 +222,46 @@ def test_batch_and_audit_commands(artifact, tiny_dir, tiny_tables, tmp_path, cap
     src = tmp_path / "l.csv"
     _learners(tiny_tables).to_csv(src, index=False)
     out = tmp_path / "r.parquet"
-    assert main(["recommend-batch", "--data", str(tiny_dir), "--model", str(artifact),
-                 "--learners", str(src), "--out", str(out), "--top-k", "2", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "recommend-batch",
+                "--data",
+                str(tiny_dir),
+                "--model",
+                str(artifact),
+                "--learners",
+                str(src),
+                "--out",
+                str(out),
+                "--top-k",
+                "2",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert len(pd.read_parquet(out)) > 0
     csv = tmp_path / "audit.csv"
-    assert main(["audit-recommendations", "--data", str(tiny_dir), "--model", str(artifact),
-                 "--sample", "60", "--top-k", "3", "--out", str(csv), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "audit-recommendations",
+                "--data",
+                str(tiny_dir),
+                "--model",
+                str(artifact),
+                "--sample",
+                "60",
+                "--top-k",
+                "3",
+                "--out",
+                str(csv),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "exposure by sex" in text and "exposure by ethnic_minority" in text
     rep = pd.read_csv(csv)

@@ -41,8 +41,12 @@ def test_ineligible_offerings_never_appear(make_recommender, learner, tiny_table
     inactive = set(prog.loc[~prog["active"].fillna(True).astype(bool), "programme_id"])
     assert inactive, "the tiny world should have inactive offerings"
     low = {**learner, "education_level": 9}
-    prefs = Preferences(levels=["so_cap", "trung_cap"], max_tuition_vnd_per_year=15_000_000,
-                        max_duration_months=24, willing_to_relocate=True)
+    prefs = Preferences(
+        levels=["so_cap", "trung_cap"],
+        max_tuition_vnd_per_year=15_000_000,
+        max_duration_months=24,
+        willing_to_relocate=True,
+    )
     r = rec.recommend(low, prefs, k=50)
     assert r.items
     by_id = prog.set_index("programme_id")
@@ -105,25 +109,40 @@ def test_obvious_case_ranks_first(make_recommender, learner, tiny_tables):
     taught = prov.loc[prog["province_code"].unique()]  # regions the models have seen
     far = (taught["lat"] - prov.loc[home, "lat"]).abs().idxmax()
     good = base.copy()
-    good[["programme_id", "programme_code", "province_code", "tuition_vnd_per_year"]] = \
-        ["PGOOD", "CODE-GOOD", home, 0]
+    good[["programme_id", "programme_code", "province_code", "tuition_vnd_per_year"]] = [
+        "PGOOD",
+        "CODE-GOOD",
+        home,
+        0,
+    ]
     bad = base.copy()
-    bad[["programme_id", "programme_code", "province_code", "tuition_vnd_per_year"]] = \
-        ["PBAD", "CODE-BAD", far, 60_000_000]
+    bad[["programme_id", "programme_code", "province_code", "tuition_vnd_per_year"]] = [
+        "PBAD",
+        "CODE-BAD",
+        far,
+        60_000_000,
+    ]
     extra = pd.DataFrame([good, bad]).astype(prog.dtypes.to_dict())
     rec = make_recommender(programmes=pd.concat([prog, extra], ignore_index=True))
-    cost_and_distance = Weights(match=0, employed=0, completion=0, wage=0, demand=0,
-                                interest=0, cost=1, distance=1)
+    cost_and_distance = Weights(
+        match=0, employed=0, completion=0, wage=0, demand=0, interest=0, cost=1, distance=1
+    )
     r = rec.rank(learner, {"provinces": [home, far]}, cost_and_distance, shortlist=0)
     ids = list(rec.cat.ids[r.idx])
     assert r.score[ids.index("PGOOD")] == r.score.max() == 0.0
     assert ids.index("PGOOD") < ids.index("PBAD")
     assert ids[-1] == "PBAD" or r.score[-1] == r.score[ids.index("PBAD")]
-    only_match = rec.rank(learner, WIDE, Weights(employed=0, completion=0, wage=0, demand=0,
-                                                 interest=0, cost=0, distance=0), shortlist=0)
+    only_match = rec.rank(
+        learner,
+        WIDE,
+        Weights(employed=0, completion=0, wage=0, demand=0, interest=0, cost=0, distance=0),
+        shortlist=0,
+    )
     best = int(np.argmax(only_match.preds["p_job_matches_training"]))
-    assert only_match.preds["p_job_matches_training"][0] == \
-        only_match.preds["p_job_matches_training"][best]
+    assert (
+        only_match.preds["p_job_matches_training"][0]
+        == only_match.preds["p_job_matches_training"][best]
+    )
 
 
 def test_small_cells_and_cold_start_are_flagged(make_recommender, learner):

@@ -27,8 +27,7 @@ PART = 7  # rows per partition: 40 learners -> 6 partitions
 def artifact(tiny_models, tmp_path_factory):
     from guidance.artifacts import save_artifact
 
-    job, _ = save_artifact(tiny_models, tmp_path_factory.mktemp("dmodels"),
-                           "guidance-outcomes", 3)
+    job, _ = save_artifact(tiny_models, tmp_path_factory.mktemp("dmodels"), "guidance-outcomes", 3)
     return job
 
 
@@ -61,8 +60,21 @@ def test_workers_keep_glibcs_malloc_defaults(client):
 @pytest.fixture(scope="module")
 def learners(tiny_tables, tmp_path_factory):
     out = tiny_tables["outcomes"].tail(40).reset_index(drop=True)
-    df = out[["record_id", "age", "home_province_code", "education_level", "gpa", "riasec_r",
-              "riasec_i", "riasec_a", "riasec_s", "riasec_e", "riasec_c"]]
+    df = out[
+        [
+            "record_id",
+            "age",
+            "home_province_code",
+            "education_level",
+            "gpa",
+            "riasec_r",
+            "riasec_i",
+            "riasec_a",
+            "riasec_s",
+            "riasec_e",
+            "riasec_c",
+        ]
+    ]
     df = df.rename(columns={"record_id": "learner_id"})
     df["willing_to_relocate"] = [i % 2 == 0 for i in range(len(df))]
     df["levels"] = ["so_cap;trung_cap" if i % 3 == 0 else None for i in range(len(df))]
@@ -105,8 +117,9 @@ def _logging_task(log):
 
 
 def test_same_rows_as_one_process(client, source, learners, single, tmp_path):
-    m = run_distributed(client, source, learners, tmp_path / "dask", k=3, partition_rows=PART,
-                        progress=False)
+    m = run_distributed(
+        client, source, learners, tmp_path / "dask", k=3, partition_rows=PART, progress=False
+    )
     got = read_output(tmp_path / "dask")
     want = single
     assert m["status"] == "complete" and m["rows"] == len(want) == len(got) > 0
@@ -123,13 +136,13 @@ def test_same_rows_as_one_process(client, source, learners, single, tmp_path):
 
 def test_manifest(client, source, learners, tmp_path):
     out = tmp_path / "o"
-    m = run_distributed(client, source, learners, out, k=3, partition_rows=PART,
-                        progress=False)
+    m = run_distributed(client, source, learners, out, k=3, partition_rows=PART, progress=False)
     disk = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert disk == m
     assert disk["status"] == "complete" and disk["model_version"] == "3"
-    assert disk["demand_period"] == str(pd.read_csv(next(
-        p for p in source_files(source, "demand")), dtype=str)["period"].max())
+    assert disk["demand_period"] == str(
+        pd.read_csv(next(p for p in source_files(source, "demand")), dtype=str)["period"].max()
+    )
     assert disk["catalogue_hash"] == source.data_hash and len(disk["catalogue_hash"]) == 64
     assert disk["model_sha256"] == source.sha256
     assert disk["partitions_total"] == disk["partitions_done"] == 6
@@ -141,8 +154,7 @@ def test_manifest(client, source, learners, tmp_path):
     assert not (out / "_tmp").exists()
     # a rerun with other settings is refused rather than mixed into the same directory
     with pytest.raises(BatchError, match="top_k"):
-        run_distributed(client, source, learners, out, k=5, partition_rows=PART,
-                        progress=False)
+        run_distributed(client, source, learners, out, k=5, partition_rows=PART, progress=False)
 
 
 def source_files(source, table):
@@ -153,24 +165,48 @@ def source_files(source, table):
 
 def test_resume_skips_written_partitions(client, source, learners, tmp_path):
     out, log = tmp_path / "o", tmp_path / "tasks.log"
-    run_distributed(client, source, learners, out, k=3, partition_rows=PART, progress=False,
-                    task=_logging_task(str(log)))
+    run_distributed(
+        client,
+        source,
+        learners,
+        out,
+        k=3,
+        partition_rows=PART,
+        progress=False,
+        task=_logging_task(str(log)),
+    )
     assert sorted(int(x) for x in log.read_text().split()) == list(range(6))
     first = read_output(out)
     # partitions 2 and 4 "never finished": their done-records are gone (files may remain)
     for p in (2, 4):
         (out / "_partitions" / f"part-{p:05d}.json").unlink()
     log.unlink()
-    m = run_distributed(client, source, learners, out, k=3, partition_rows=PART,
-                        progress=False, task=_logging_task(str(log)))
+    m = run_distributed(
+        client,
+        source,
+        learners,
+        out,
+        k=3,
+        partition_rows=PART,
+        progress=False,
+        task=_logging_task(str(log)),
+    )
     assert sorted(int(x) for x in log.read_text().split()) == [2, 4]
     assert m["status"] == "complete" and len(m["runs"]) == 2
     assert [r["partitions_run"] for r in m["runs"]] == [6, 2]
     pd.testing.assert_frame_equal(_sorted(read_output(out)), _sorted(first))
     # nothing left to do: a third run submits no task
     log.unlink()
-    run_distributed(client, source, learners, out, k=3, partition_rows=PART, progress=False,
-                    task=_logging_task(str(log)))
+    run_distributed(
+        client,
+        source,
+        learners,
+        out,
+        k=3,
+        partition_rows=PART,
+        progress=False,
+        task=_logging_task(str(log)),
+    )
     assert not log.exists()
 
 
@@ -186,8 +222,9 @@ def test_killed_worker_partition_is_retried(client, source, learners, single, tm
         return run_partition(src, part, *args)
 
     out = tmp_path / "o"
-    m = run_distributed(client, source, learners, out, k=3, partition_rows=PART,
-                        progress=False, task=dying)
+    m = run_distributed(
+        client, source, learners, out, k=3, partition_rows=PART, progress=False, task=dying
+    )
     assert os.path.exists(marker)
     got = read_output(out)
     per_learner = got.groupby("learner_id")["rank"].apply(list)
@@ -204,8 +241,9 @@ def test_bad_rows_reported_per_partition(client, source, learners, single, tmp_p
     df.loc[30, "home_province_code"] = "9"  # row 31: partition 4 (rows 29-35)
     src_file = tmp_path / "bad.csv"
     df.to_csv(src_file, index=False)
-    m = run_distributed(client, source, src_file, tmp_path / "o", k=2, partition_rows=PART,
-                        progress=False)
+    m = run_distributed(
+        client, source, src_file, tmp_path / "o", k=2, partition_rows=PART, progress=False
+    )
     assert m["status"] == "complete" and m["bad_rows"] == 2 and m["learners"] == 40
     errs = {p["part"]: p["errors"] for p in m["partitions"] if p["errors"]}
     assert list(errs) == [1, 4]
@@ -217,8 +255,9 @@ def test_bad_rows_reported_per_partition(client, source, learners, single, tmp_p
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore")
-def test_registry_alias_is_pinned_and_loaded_by_the_workers(client, tiny_dir, artifact,
-                                                           learners, single, tmp_path):
+def test_registry_alias_is_pinned_and_loaded_by_the_workers(
+    client, tiny_dir, artifact, learners, single, tmp_path
+):
     import mlflow
 
     from guidance import registry
@@ -229,23 +268,30 @@ def test_registry_alias_is_pinned_and_loaded_by_the_workers(client, tiny_dir, ar
     exp = registry.ensure_experiment(mc, tmp_path / "mlruns")
     with mlflow.start_run(experiment_id=exp):
         info = mlflow.pyfunc.log_model(
-            name="model", python_model=registry.OutcomesPyfunc(),
+            name="model",
+            python_model=registry.OutcomesPyfunc(),
             artifacts={"bundle": str(artifact), "metadata": str(artifact.with_suffix(".json"))},
-            pip_requirements=["mlflow"])
-    mlflow.register_model(info.model_uri, "guidance-outcomes",
-                          tags={"sha256": sha256_file(artifact)})
+            pip_requirements=["mlflow"],
+        )
+    mlflow.register_model(
+        info.model_uri, "guidance-outcomes", tags={"sha256": sha256_file(artifact)}
+    )
     mc.set_registered_model_alias("guidance-outcomes", "champion", "1")
-    src = resolve_source(tiny_dir, alias="champion", tracking_uri=uri,
-                         model_name="guidance-outcomes")
+    src = resolve_source(
+        tiny_dir, alias="champion", tracking_uri=uri, model_name="guidance-outcomes"
+    )
     assert src.registry_version == "1" and src.sha256 == sha256_file(artifact)
-    m = run_distributed(client, src, learners, tmp_path / "o", k=3, partition_rows=PART,
-                        progress=False)
+    m = run_distributed(
+        client, src, learners, tmp_path / "o", k=3, partition_rows=PART, progress=False
+    )
     assert m["model_source"] == "registry guidance-outcomes version 1"
-    pd.testing.assert_frame_equal(_sorted(read_output(tmp_path / "o")[list(OUTPUT_COLUMNS)]),
-                                  _sorted(single))
+    pd.testing.assert_frame_equal(
+        _sorted(read_output(tmp_path / "o")[list(OUTPUT_COLUMNS)]), _sorted(single)
+    )
     with pytest.raises(BatchError, match="no version of guidance-outcomes has alias"):
-        resolve_source(tiny_dir, alias="challenger", tracking_uri=uri,
-                       model_name="guidance-outcomes")
+        resolve_source(
+            tiny_dir, alias="challenger", tracking_uri=uri, model_name="guidance-outcomes"
+        )
 
 
 def test_cli_local_workers(artifact, tiny_dir, learners, tmp_path, capsys):
@@ -256,9 +302,25 @@ def test_cli_local_workers(artifact, tiny_dir, learners, tmp_path, capsys):
     df.loc[24, "gpa"] = 11  # row 25, partition 1
     with_bad = tmp_path / "learners.csv"
     df.to_csv(with_bad, index=False)
-    args = ["recommend-batch", "--data", str(tiny_dir), "--model", str(artifact),
-            "--learners", str(with_bad), "--out", str(out), "--top-k", "2",
-            "--local-workers", "1", "--partition-rows", "20", "--csv", "--quiet"]
+    args = [
+        "recommend-batch",
+        "--data",
+        str(tiny_dir),
+        "--model",
+        str(artifact),
+        "--learners",
+        str(with_bad),
+        "--out",
+        str(out),
+        "--top-k",
+        "2",
+        "--local-workers",
+        "1",
+        "--partition-rows",
+        "20",
+        "--csv",
+        "--quiet",
+    ]
     assert main(args) == 0
     got = capsys.readouterr()
     assert "40 learners" in got.out and "2/2 partitions" in got.out
@@ -268,9 +330,23 @@ def test_cli_local_workers(artifact, tiny_dir, learners, tmp_path, capsys):
     assert len(csv) == json.loads((out / "manifest.json").read_text())["rows"] > 0
     assert main([*args[:-4], "--partition-rows", "0"]) == 2
     assert "--partition-rows = 0" in capsys.readouterr().err
-    assert main(["recommend-batch", "--data", str(tiny_dir), "--model", str(artifact),
-                 "--learners", str(learners), "--out", str(tmp_path / "x.csv"),
-                 "--csv"]) == 2
+    assert (
+        main(
+            [
+                "recommend-batch",
+                "--data",
+                str(tiny_dir),
+                "--model",
+                str(artifact),
+                "--learners",
+                str(learners),
+                "--out",
+                str(tmp_path / "x.csv"),
+                "--csv",
+            ]
+        )
+        == 2
+    )
     assert "--scheduler" in capsys.readouterr().err
 
 
@@ -287,11 +363,29 @@ def test_ctrl_c_leaves_a_resumable_run(artifact, tiny_dir, learners, single, tmp
     big = tmp_path / "many.csv"
     many.to_csv(big, index=False)  # 6,000 learners, 120 partitions of 50
     out = tmp_path / "o"
-    cmd = [sys.executable, "-m", "guidance", "recommend-batch", "--data", str(tiny_dir),
-           "--model", str(artifact), "--learners", str(big), "--out", str(out),
-           "--top-k", "3", "--local-workers", "1", "--partition-rows", "50"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "guidance",
+        "recommend-batch",
+        "--data",
+        str(tiny_dir),
+        "--model",
+        str(artifact),
+        "--learners",
+        str(big),
+        "--out",
+        str(out),
+        "--top-k",
+        "3",
+        "--local-workers",
+        "1",
+        "--partition-rows",
+        "50",
+    ]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     t0 = time.monotonic()
     while not list((out / "_partitions").glob("*.json")):
         assert proc.poll() is None and time.monotonic() - t0 < 120, proc.stderr.read()
@@ -308,5 +402,4 @@ def test_ctrl_c_leaves_a_resumable_run(artifact, tiny_dir, learners, single, tmp
     assert m["status"] == "complete" and m["partitions_done"] == 120 and len(m["runs"]) == 2
     got = read_output(out)
     assert len(got) == 150 * len(single)
-    assert (got.groupby("learner_id").size() == 150 * single.groupby("learner_id").size()
-            ).all()
+    assert (got.groupby("learner_id").size() == 150 * single.groupby("learner_id").size()).all()

@@ -26,8 +26,9 @@ def test_fast_path_is_used_and_matches_the_pipeline(make_recommender, learner):
 
 def test_fast_and_pipeline_recommenders_agree(make_recommender, learner):
     fast = make_recommender().recommend(learner, {"willing_to_relocate": True}, k=10)
-    slow = make_recommender(scorer="pipeline").recommend(learner, {"willing_to_relocate": True},
-                                                        k=10)
+    slow = make_recommender(scorer="pipeline").recommend(
+        learner, {"willing_to_relocate": True}, k=10
+    )
     assert fast.ids() == slow.ids()
     assert [it.score for it in fast.items] == pytest.approx([it.score for it in slow.items])
 
@@ -67,8 +68,7 @@ def test_swapping_demand_changes_period_and_indicators(make_recommender, tiny_ta
     assert rec.scorer.demand_t == rec.side.demand_t
 
 
-def test_shortlist_proxy_equals_the_linear_model_on_the_full_matrix(make_recommender,
-                                                                     learner):
+def test_shortlist_proxy_equals_the_linear_model_on_the_full_matrix(make_recommender, learner):
     """The proxy adds only the learner-dependent terms to the offerings' own, summed once at
     refresh; that must be the logistic part evaluated on the whole feature matrix."""
     from guidance.recommend.forest import expit
@@ -78,13 +78,13 @@ def test_shortlist_proxy_equals_the_linear_model_on_the_full_matrix(make_recomme
     # the fixture's match model is a blend with a logistic part: the proxy is that part
     assert sc._proxy_linear and sc.proxy_forest is None
     idx = np.arange(len(rec.cat))
-    for change in ({}, {"riasec_r": None, "education_level": 9},
-                   {"home_province_code": "79"}):
+    for change in ({}, {"riasec_r": None, "education_level": 9}, {"home_province_code": "79"}):
         full = {k: {**learner, **change}.get(k) for k in LEARNER_COLUMNS}
         X = sc.matrix(full, idx, rec.demand_period)
         want = expit(sc._proxy_linear[0](X))
-        np.testing.assert_allclose(sc.proxy_match(full, idx, rec.demand_period), want,
-                                   rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            sc.proxy_match(full, idx, rec.demand_period), want, rtol=1e-12, atol=1e-12
+        )
 
 
 def test_compiled_forest_walks_trees_as_scikit_learn_does():
@@ -96,19 +96,33 @@ def test_compiled_forest_walks_trees_as_scikit_learn_does():
 
     rng = np.random.default_rng(3)
     n = 3000
-    X = np.column_stack([rng.integers(0, 6, n).astype(float), rng.normal(size=n),
-                         rng.integers(0, 4, n).astype(float)])
+    X = np.column_stack(
+        [
+            rng.integers(0, 6, n).astype(float),
+            rng.normal(size=n),
+            rng.integers(0, 4, n).astype(float),
+        ]
+    )
     X[rng.random(n) < 0.1, 1] = np.nan
     X[rng.random(n) < 0.1, 0] = np.nan
     y = (X[:, 0] % 2 == 0) ^ (np.nan_to_num(X[:, 1]) > 0.3) ^ (rng.random(n) < 0.1)
-    clf = HistGradientBoostingClassifier(max_iter=30, categorical_features=[0, 2],
-                                         random_state=0).fit(X, y)
-    reg = HistGradientBoostingRegressor(max_iter=20, max_depth=8, categorical_features=[0],
-                                        random_state=0).fit(X, np.nan_to_num(X[:, 1]) * 2 + X[:, 2])
-    probe = np.vstack([X[:500], [[7.0, 0.0, 1.0], [-1.0, 0.5, 2.0], [np.nan, np.nan, np.nan],
-                                 [2.0, float(np.nanmedian(X[:, 1])), 9.0]]])
+    clf = HistGradientBoostingClassifier(
+        max_iter=30, categorical_features=[0, 2], random_state=0
+    ).fit(X, y)
+    reg = HistGradientBoostingRegressor(
+        max_iter=20, max_depth=8, categorical_features=[0], random_state=0
+    ).fit(X, np.nan_to_num(X[:, 1]) * 2 + X[:, 2])
+    probe = np.vstack(
+        [
+            X[:500],
+            [
+                [7.0, 0.0, 1.0],
+                [-1.0, 0.5, 2.0],
+                [np.nan, np.nan, np.nan],
+                [2.0, float(np.nanmedian(X[:, 1])), 9.0],
+            ],
+        ]
+    )
     raw = FlatForest([clf, reg]).raw(probe)
-    np.testing.assert_allclose(raw[:, 0], clf._raw_predict(probe)[:, 0], rtol=1e-12,
-                               atol=1e-12)
-    np.testing.assert_allclose(raw[:, 1], reg._raw_predict(probe)[:, 0], rtol=1e-12,
-                               atol=1e-12)
+    np.testing.assert_allclose(raw[:, 0], clf._raw_predict(probe)[:, 0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(raw[:, 1], reg._raw_predict(probe)[:, 0], rtol=1e-12, atol=1e-12)

@@ -25,8 +25,10 @@ BOUNDED = [
     (LearnerProfile, "age", 14, 70, True),
     (LearnerProfile, "education_level", 0, 13, True),
     (LearnerProfile, "prior_work_months", 0, 600, True),
-    *[(LearnerProfile, f, 0, 10, False)
-      for f in ("gpa", "math_score", "literature_score", "english_score")],
+    *[
+        (LearnerProfile, f, 0, 10, False)
+        for f in ("gpa", "math_score", "literature_score", "english_score")
+    ],
     *[(LearnerProfile, f"riasec_{c}", 0, 1, False) for c in "riasec"],
     (Preferences, "max_duration_months", 1, 600, True),
     (Preferences, "max_tuition_vnd_per_year", 0, 10**10, True),
@@ -40,10 +42,15 @@ BOUNDED = [
     (WhatIfChanges, "max_tuition_vnd_per_year", 0, 10**10, True),
     (WhatIfChanges, "gpa", 0, 10, False),
 ]
-BASE = {LearnerProfile: PROFILE, Preferences: {}, Weights: {},
-        RecommendRequest: {"profile": PROFILE},
-        WhatIfRequest: {"profile": PROFILE, "changes": {"gpa": 5}},
-        BatchRequest: {"learners": [{"profile": PROFILE}]}, WhatIfChanges: {}}
+BASE = {
+    LearnerProfile: PROFILE,
+    Preferences: {},
+    Weights: {},
+    RecommendRequest: {"profile": PROFILE},
+    WhatIfRequest: {"profile": PROFILE, "changes": {"gpa": 5}},
+    BatchRequest: {"learners": [{"profile": PROFILE}]},
+    WhatIfChanges: {},
+}
 
 
 def _valid(model: type[BaseModel], field: str, value: object) -> bool:
@@ -63,8 +70,11 @@ def _valid_json(model: type[BaseModel], text: str) -> bool:
     return True
 
 
-@pytest.mark.parametrize(("model", "field", "lo", "hi", "is_int"), BOUNDED,
-                         ids=[f"{m.__name__}.{f}" for m, f, *_ in BOUNDED])
+@pytest.mark.parametrize(
+    ("model", "field", "lo", "hi", "is_int"),
+    BOUNDED,
+    ids=[f"{m.__name__}.{f}" for m, f, *_ in BOUNDED],
+)
 def test_bounds_are_enforced_and_documented(model, field, lo, hi, is_int):
     assert _valid(model, field, lo) and _valid(model, field, hi)
     step = 1 if is_int else 1e-6 * max(1, hi)
@@ -114,18 +124,36 @@ def test_every_number_of_every_request_is_bounded_in_the_schema(model):
 def test_the_relative_distance_change_is_bounded():
     for ok in ("+0", "+50", "-20", "+3000", "-3000", "+999", "+2999"):
         assert _valid(WhatIfChanges, "max_distance_km", ok), ok
-    for bad in ("+3001", "-3001", "+9999", "+99999", "50", "+5.5", "+1e3", "+", "++5",
-                "+50 ", " +50", "+٣", "5.5"):  # a string is a change, never absolute km
+    for bad in (
+        "+3001",
+        "-3001",
+        "+9999",
+        "+99999",
+        "50",
+        "+5.5",
+        "+1e3",
+        "+",
+        "++5",
+        "+50 ",
+        " +50",
+        "+٣",
+        "5.5",
+    ):  # a string is a change, never absolute km
         assert not _valid(WhatIfChanges, "max_distance_km", bad), bad
     prop = WhatIfChanges.model_json_schema()["properties"]["max_distance_km"]
     (text,) = [b for b in prop["anyOf"] if b.get("type") == "string"]
     assert text["maxLength"] == 5 and "3,000" in prop["description"]
 
 
-BOOLS = [(Preferences, "willing_to_relocate"), (LearnerProfile, "ethnic_minority"),
-         (FeedbackIn, "consent_case"), (FeedbackIn, "consent_guardian"),
-         (FeedbackIn, "consent_research"), (FeedbackIn, "override"),
-         (WhatIfChanges, "willing_to_relocate")]
+BOOLS = [
+    (Preferences, "willing_to_relocate"),
+    (LearnerProfile, "ethnic_minority"),
+    (FeedbackIn, "consent_case"),
+    (FeedbackIn, "consent_guardian"),
+    (FeedbackIn, "consent_research"),
+    (FeedbackIn, "override"),
+    (WhatIfChanges, "willing_to_relocate"),
+]
 BASE[FeedbackIn] = {}
 
 
@@ -144,8 +172,7 @@ def test_booleans_are_strict(model, field):
 def test_csv_cells_read_booleans_as_true_or_false_only():
     cells = {"age": "17", "home_province_code": "01", "education_level": "12", "gpa": "7.5"}
     assert LearnerProfile.from_cells({**cells, "ethnic_minority": "true"}).ethnic_minority
-    assert LearnerProfile.from_cells({**cells, "ethnic_minority": "False"}).ethnic_minority \
-        is False
+    assert LearnerProfile.from_cells({**cells, "ethnic_minority": "False"}).ethnic_minority is False
     assert LearnerProfile.from_cells(cells).gpa == 7.5
     for bad in ("1", "yes", "on", "0"):
         with pytest.raises(ValidationError):

@@ -34,24 +34,33 @@ def test_lower_tuition_limit_removes_dear_offerings(make_recommender, learner):
 
 def test_relative_distance_change(make_recommender, learner):
     rec = make_recommender()
-    p, q = apply_changes(rec, rec_profile(learner), rec_prefs({"max_distance_km": 10.0}),
-                         {"max_distance_km": "+50"})
+    p, q = apply_changes(
+        rec, rec_profile(learner), rec_prefs({"max_distance_km": 10.0}), {"max_distance_km": "+50"}
+    )
     assert q.max_distance_km == 60.0 and p.home_province_code == learner["home_province_code"]
 
 
 def test_relative_distance_change_is_clipped_to_the_bounds(make_recommender, learner):
-    """"+3000" on top of a limit (or of the farthest eligible offering) stays a valid request:
+    """ "+3000" on top of a limit (or of the farthest eligible offering) stays a valid request:
     the result is clipped to 3,000 km, "-3000" to 0 (schemathesis found the 422)."""
     from guidance.recommend.types import MAX_DISTANCE_KM
 
     rec = make_recommender()
-    _, q = apply_changes(rec, rec_profile(learner), rec_prefs({"max_distance_km": 100.0}),
-                         {"max_distance_km": "+3000"})
+    _, q = apply_changes(
+        rec,
+        rec_profile(learner),
+        rec_prefs({"max_distance_km": 100.0}),
+        {"max_distance_km": "+3000"},
+    )
     assert q.max_distance_km == MAX_DISTANCE_KM
     _, q = apply_changes(rec, rec_profile(learner), rec_prefs({}), {"max_distance_km": "+3000"})
     assert q.max_distance_km == MAX_DISTANCE_KM
-    _, q = apply_changes(rec, rec_profile(learner), rec_prefs({"max_distance_km": 100.0}),
-                         {"max_distance_km": "-3000"})
+    _, q = apply_changes(
+        rec,
+        rec_profile(learner),
+        rec_prefs({"max_distance_km": 100.0}),
+        {"max_distance_km": "-3000"},
+    )
     assert q.max_distance_km == 0.0
 
 

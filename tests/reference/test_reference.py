@@ -21,6 +21,7 @@ def _has_diacritic(text: str) -> bool:
 
 # --- provinces -------------------------------------------------------------------------------
 
+
 def test_provinces_match_shared_list(shared_dir):
     prov = ref.provinces()
     shared = pd.read_csv(shared_dir / "reference/provinces/provinces_2025_34.csv", dtype=str)
@@ -32,8 +33,10 @@ def test_provinces_match_shared_list(shared_dir):
 
 def test_provinces_names_match_shared_without_prefix(shared_dir):
     shared = pd.read_csv(shared_dir / "reference/provinces/provinces_2025_34.csv", dtype=str)
-    expected = {c.zfill(2): re.sub(r"^(Thành phố|Tỉnh) ", "", n)
-                for c, n in zip(shared["province_code"], shared["name"], strict=True)}
+    expected = {
+        c.zfill(2): re.sub(r"^(Thành phố|Tỉnh) ", "", n)
+        for c, n in zip(shared["province_code"], shared["name"], strict=True)
+    }
     assert ref.province_names() == expected
     assert ref.province_names()["01"] == "Hà Nội"
     assert ref.province_names()["79"] == "Hồ Chí Minh"
@@ -50,6 +53,7 @@ def test_provinces_regions_and_coordinates():
 
 
 # --- crosswalk and wards ---------------------------------------------------------------------
+
 
 def test_crosswalk_covers_63_old_codes_into_the_34(shared_dir):
     cw = ref.province_crosswalk()
@@ -78,36 +82,40 @@ def test_wards_reference_known_provinces(shared_dir):
 
 # --- resolve_province ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("01", ("01", False)),
-    ("1", ("01", False)),
-    (1, ("01", False)),
-    ("79", ("79", False)),
-    ("02", ("08", True)),          # old Hà Giang → Tuyên Quang
-    ("27", ("24", True)),          # old Bắc Ninh code → new Bắc Ninh
-    ("80", ("80", False)),         # shared code: read as the new Tây Ninh
-    ("Hà Giang", ("08", True)),
-    ("Tỉnh Bình Dương", ("79", True)),
-    ("Bà Rịa - Vũng Tàu", ("79", True)),
-    ("Hoà Bình", ("25", True)),    # old spelling of an old province
-    ("TP.HCM", ("79", False)),
-    ("TP Hồ Chí Minh", ("79", False)),
-    ("Ho Chi Minh City", ("79", False)),
-    ("HCM", ("79", False)),
-    ("Sài Gòn", ("79", False)),
-    ("ha noi", ("01", False)),
-    ("Hanoi", ("01", False)),
-    ("Thành phố Hà Nội", ("01", False)),
-    ("Đà Nẵng", ("48", False)),
-    ("Da Nang", ("48", False)),
-    ("Quảng Nam", ("48", True)),
-    ("Bắc Ninh", ("24", False)),
-    ("Atlantis", (None, False)),
-    ("99", (None, False)),
-    ("", (None, False)),
-    (None, (None, False)),
-    (float("nan"), (None, False)),
-])
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("01", ("01", False)),
+        ("1", ("01", False)),
+        (1, ("01", False)),
+        ("79", ("79", False)),
+        ("02", ("08", True)),  # old Hà Giang → Tuyên Quang
+        ("27", ("24", True)),  # old Bắc Ninh code → new Bắc Ninh
+        ("80", ("80", False)),  # shared code: read as the new Tây Ninh
+        ("Hà Giang", ("08", True)),
+        ("Tỉnh Bình Dương", ("79", True)),
+        ("Bà Rịa - Vũng Tàu", ("79", True)),
+        ("Hoà Bình", ("25", True)),  # old spelling of an old province
+        ("TP.HCM", ("79", False)),
+        ("TP Hồ Chí Minh", ("79", False)),
+        ("Ho Chi Minh City", ("79", False)),
+        ("HCM", ("79", False)),
+        ("Sài Gòn", ("79", False)),
+        ("ha noi", ("01", False)),
+        ("Hanoi", ("01", False)),
+        ("Thành phố Hà Nội", ("01", False)),
+        ("Đà Nẵng", ("48", False)),
+        ("Da Nang", ("48", False)),
+        ("Quảng Nam", ("48", True)),
+        ("Bắc Ninh", ("24", False)),
+        ("Atlantis", (None, False)),
+        ("99", (None, False)),
+        ("", (None, False)),
+        (None, (None, False)),
+        (float("nan"), (None, False)),
+    ],
+)
 def test_resolve_province(value, expected):
     assert ref.resolve_province(value) == expected
 
@@ -117,13 +125,15 @@ def test_every_name_and_code_resolves():
         assert ref.resolve_province(name) == (code, False)
         assert ref.resolve_province(fold(name)) == (code, False)
     cw = ref.province_crosswalk()
-    for old_code, old_name, new_code in zip(cw["old_code"], cw["old_name_vi"], cw["new_code"],
-                                            strict=True):
+    for old_code, old_name, new_code in zip(
+        cw["old_code"], cw["old_name_vi"], cw["new_code"], strict=True
+    ):
         assert ref.resolve_province(old_code)[0] == new_code
         assert ref.resolve_province(old_name)[0] == new_code
 
 
 # --- ISCO, ISCED, occupations ----------------------------------------------------------------
+
 
 def test_isco_groups_complete():
     isco = ref.isco_groups()
@@ -186,8 +196,9 @@ def test_onet_riasec_recomputed_from_shared(shared_dir):
         mean = scores.loc[group["onet_soc_code"]].mean()
         order = sorted(range(6), key=lambda i: -mean.iloc[i])
         top = mean.iloc[order[0]]
-        expected = "".join("RIASEC"[i] for i in order[:3]
-                           if mean.iloc[i] >= top - ref.RIASEC_MARGIN)
+        expected = "".join(
+            "RIASEC"[i] for i in order[:3] if mean.iloc[i] >= top - ref.RIASEC_MARGIN
+        )
         assert occ.loc[code, "riasec"] == expected, code
 
 
@@ -199,6 +210,7 @@ def test_vietnamese_occupation_names_nfc():
 
 
 # --- training occupations --------------------------------------------------------------------
+
 
 def test_training_occupations_shape_and_keys():
     tr = ref.training_occupations()

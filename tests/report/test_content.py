@@ -60,8 +60,9 @@ def test_province_summary_shows_its_published_rate(report_world):
     row = published_row(w.bundle, "province", str(w.year), province_code=w.province)
     assert not row["suppressed"]
     # the same figure computed from the records (every tiny-world record is a respondent)
-    o = w.tables["outcomes"].merge(w.tables["programmes"][["programme_id", "province_code"]],
-                                   on="programme_id")
+    o = w.tables["outcomes"].merge(
+        w.tables["programmes"][["programme_id", "province_code"]], on="programme_id"
+    )
     o = o[(o["province_code"] == w.province) & (o["cohort"].str[:4] == str(w.year))]
     if "survey_status" in o:
         o = o[o["survey_status"].isin(["responded", "administrative"])]
@@ -87,9 +88,14 @@ def test_withheld_rows_show_no_figure(report_world):
     for r in table.rows:
         prov, trade, level, label = r.cells[:4]
         cohort = label.split(" ")[0].replace("–", "-")
-        cell = published_row(w.bundle, "trade2_province_level", cohort,
-                             province_code=names[prov], isco2=trade.split(" ")[0],
-                             level=levels[level])
+        cell = published_row(
+            w.bundle,
+            "trade2_province_level",
+            cohort,
+            province_code=names[prov],
+            isco2=trade.split(" ")[0],
+            level=levels[level],
+        )
         if cell["suppressed"]:
             n_withheld += 1
             assert r.withheld == cell["suppressed_vi"]
@@ -140,7 +146,8 @@ def test_option_errors(report_world):
         build_report(data, year=w.year + 5, province=None)
     assert e.value.option == "--year" and str(w.year + 5) in e.value.line()
     empty = set(_provinces()["province_code"]) - set(
-        w.bundle.outcomes["province"]["province_code"].astype(str))
+        w.bundle.outcomes["province"]["province_code"].astype(str)
+    )
     with pytest.raises(ReportError) as e:
         build_report(data, year=w.year, province=sorted(empty)[0])
     assert e.value.code == "province_none"
@@ -161,8 +168,7 @@ def test_map_values_are_the_published_ones(report_world):
     assert seen["values"][w.province] == float(row["employment_12m_pct"])
     prov = w.bundle.outcomes["province"]
     for code, v in seen["values"].items():
-        mine = prov[(prov["province_code"] == code)
-                    & prov["cohorts"].str.endswith(str(w.year))]
+        mine = prov[(prov["province_code"] == code) & prov["cohorts"].str.endswith(str(w.year))]
         if v is None:
             assert not (len(mine) and (~mine["suppressed"]).any()) or code in seen["notes"]
         else:
@@ -193,8 +199,9 @@ def test_shortage_list_is_the_flagged_cells(report_world):
 
 def test_without_demand_the_section_says_so(report_world):
     w = report_world
-    data = replace(report_data(w.bundle), supply_demand=None,
-                   supply_demand_missing="no demand snapshot")
+    data = replace(
+        report_data(w.bundle), supply_demand=None, supply_demand_missing="no demand snapshot"
+    )
     rep = build_report(data, year=w.year, province=w.province)
     sec = next(s for s in rep.sections if s.id == "supply")
     assert len(sec.blocks) == 1 and "Chưa có số liệu cung cầu" in sec.blocks[0].text
@@ -212,8 +219,10 @@ def test_the_font_has_every_letter_the_report_uses(report_world):
     for lang in ("vi", "en"):
         rep = build_report(report_data(w.bundle), year=w.year, province=None, lang=lang)
         used |= set(_text(rep)) | set("".join(rep.cover)) | set(rep.running)
-    lower = "aăâbcdđeêghiklmnoôơpqrstuưvxy" + "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợ" \
+    lower = (
+        "aăâbcdđeêghiklmnoôơpqrstuưvxy" + "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợ"
         "ùúủũụừứửữựỳýỷỹỵ"
+    )
     used |= set(lower) | set(lower.upper())
     used.discard("\n")
     for style, name in FONT_FILES.items():
@@ -222,11 +231,14 @@ def test_the_font_has_every_letter_the_report_uses(report_world):
         assert missing == [], (style, missing)
 
 
-@pytest.mark.parametrize("svg", [
-    '<svg xmlns="http://www.w3.org/2000/svg"><text>Hà Nội</text></svg>',
-    '<svg xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif">'
-    '<rect fill="url(#map-nodata)"/><text style="font-family:Arial;fill:#000">Huế</text></svg>',
-])
+@pytest.mark.parametrize(
+    "svg",
+    [
+        '<svg xmlns="http://www.w3.org/2000/svg"><text>Hà Nội</text></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif">'
+        '<rect fill="url(#map-nodata)"/><text style="font-family:Arial;fill:#000">Huế</text></svg>',
+    ],
+)
 def test_map_svg_adapted_for_the_pdf(svg):
     import xml.etree.ElementTree as ET
 

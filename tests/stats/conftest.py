@@ -22,6 +22,7 @@ def world_tables(tmp_path_factory):
             generate_world(d, seed=seed, scale=scale, progress=False)
             cache[(scale, seed)] = load_dir(d)
         return cache[(scale, seed)]
+
     return get
 
 
@@ -35,4 +36,5 @@ def publications(world_tables):
             raw = outcome_tables(world_tables(scale, seed))
             cache[key] = publish(raw, DisclosureSettings(**settings))
         return cache[key]
+
     return get

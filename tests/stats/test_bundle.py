@@ -11,9 +11,22 @@ from guidance.stats.bundle import NoOutcomes, StatsBundle, build_bundle
 from guidance.stats.disclosure import headline, publish
 from guidance.stats.tables import GROUPINGS, outcome_tables
 
-RAW_COLUMNS = {"employed_12m", "employed_6m", "formal", "informal", "self_employed",
-               "in_occupation", "completed", "wage_n", "expected_12m", "expected_var_12m",
-               "employment_12m", "completion", "response_rate", "value_added"}
+RAW_COLUMNS = {
+    "employed_12m",
+    "employed_6m",
+    "formal",
+    "informal",
+    "self_employed",
+    "in_occupation",
+    "completed",
+    "wage_n",
+    "expected_12m",
+    "expected_var_12m",
+    "employment_12m",
+    "completion",
+    "response_rate",
+    "value_added",
+}
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +48,13 @@ def test_bundle_is_the_publication_and_nothing_raw(tiny_bundle):
     for g in GROUPINGS:
         assert b.outcomes[g].equals(pub.tables[g]), g
         assert b.headline[g].equals(headline(pub.tables[g], g)), g
-    frames = [*b.outcomes.values(), *b.headline.values(), b.value_added, b.quadrant,
-              *b.supply_demand.values()]
+    frames = [
+        *b.outcomes.values(),
+        *b.headline.values(),
+        b.value_added,
+        b.quadrant,
+        *b.supply_demand.values(),
+    ]
     for f in frames:
         assert not set(f.columns) & RAW_COLUMNS, set(f.columns) & RAW_COLUMNS
     va = b.value_added
@@ -74,8 +92,7 @@ def test_settings_round_every_published_count(world_tables):
     from guidance.stats.disclosure import DisclosureSettings
 
     t = world_tables("tiny", 2)
-    b = build_bundle(t, t["demand"], settings=DisclosureSettings(round_counts_to=10,
-                                                                 audit=False))
+    b = build_bundle(t, t["demand"], settings=DisclosureSettings(round_counts_to=10, audit=False))
     for f in (*b.outcomes.values(), b.supply_demand["isco2"], b.supply_demand["trade4"]):
         for c in ("graduates", "respondents", "expected_graduates"):
             if c in f:

@@ -27,9 +27,18 @@ ROWS = [
 
 
 def frame(with_status: bool = True) -> pd.DataFrame:
-    df = pd.DataFrame(ROWS, columns=["survey_status", "completed", "employed_6m",
-                                     "employed_12m", "employment_type", "job_matches_training",
-                                     "monthly_wage_vnd"])
+    df = pd.DataFrame(
+        ROWS,
+        columns=[
+            "survey_status",
+            "completed",
+            "employed_6m",
+            "employed_12m",
+            "employment_type",
+            "job_matches_training",
+            "monthly_wage_vnd",
+        ],
+    )
     for c in ("completed", "employed_6m", "employed_12m", "job_matches_training"):
         df[c] = df[c].astype("boolean")
     df["monthly_wage_vnd"] = df["monthly_wage_vnd"].astype("Int64")
@@ -43,22 +52,33 @@ def counts(df: pd.DataFrame) -> pd.Series:
 def test_counts_by_hand():
     c = counts(frame())
     # 10 graduates; 9 surveyed (one unreachable); 7 respondents (6 responded + 1 administrative)
-    assert c.to_dict() == {"graduates": 10, "surveyed": 9, "respondents": 7,
-                           "answered_6m": 7, "answered_12m": 7, "completed": 6,
-                           "employed_6m": 4, "employed_12m": 5, "formal": 3, "informal": 1,
-                           "self_employed": 1, "in_occupation": 3}
+    assert c.to_dict() == {
+        "graduates": 10,
+        "surveyed": 9,
+        "respondents": 7,
+        "answered_6m": 7,
+        "answered_12m": 7,
+        "completed": 6,
+        "employed_6m": 4,
+        "employed_12m": 5,
+        "formal": 3,
+        "informal": 1,
+        "self_employed": 1,
+        "in_occupation": 3,
+    }
 
 
 def test_rates_use_respondents_not_graduates():
     r = d.add_rates(counts(frame()).to_frame().T).iloc[0]
-    assert r["response_rate"] == pytest.approx(7 / 10)          # respondents / graduates
-    assert r["employment_12m"] == pytest.approx(5 / 7)          # not 5/10
+    assert r["response_rate"] == pytest.approx(7 / 10)  # respondents / graduates
+    assert r["employment_12m"] == pytest.approx(5 / 7)  # not 5/10
     assert r["employment_6m"] == pytest.approx(4 / 7)
     assert r["formal_12m"] == pytest.approx(3 / 7)
     assert r["informal_12m"] == pytest.approx(1 / 7)
     assert r["self_employed_12m"] == pytest.approx(1 / 7)
-    assert r["formal_12m"] + r["informal_12m"] + r["self_employed_12m"] == \
-        pytest.approx(r["employment_12m"])
+    assert r["formal_12m"] + r["informal_12m"] + r["self_employed_12m"] == pytest.approx(
+        r["employment_12m"]
+    )
     assert r["in_occupation_12m"] == pytest.approx(3 / 7)
     assert r["completion"] == pytest.approx(6 / 7)
     assert "response_rate_lo" not in r.index
@@ -68,15 +88,19 @@ def test_one_wave_graduates_count_only_in_the_wave_they_answered():
     """Tracer v1.1: a graduate who answered only the 6-month wave (employed_12m empty) is a
     respondent of that wave, not "not employed at 12 months"; and vice versa."""
     df = frame()
-    df.loc[0, ["employed_12m", "employment_type", "job_matches_training",
-               "monthly_wage_vnd"]] = [NA, NA, NA, NA]        # employed, 6-month wave only
-    df.loc[4, "employed_6m"] = NA                               # 12-month wave only
+    df.loc[0, ["employed_12m", "employment_type", "job_matches_training", "monthly_wage_vnd"]] = [
+        NA,
+        NA,
+        NA,
+        NA,
+    ]  # employed, 6-month wave only
+    df.loc[4, "employed_6m"] = NA  # 12-month wave only
     c = counts(df)
     assert (c["respondents"], c["answered_6m"], c["answered_12m"]) == (7, 6, 6)
     assert (c["employed_6m"], c["employed_12m"], c["formal"]) == (4, 4, 2)
     r = d.add_rates(c.to_frame().T).iloc[0]
     assert r["employment_6m"] == pytest.approx(4 / 6)
-    assert r["employment_12m"] == pytest.approx(4 / 6)          # not 4/7
+    assert r["employment_12m"] == pytest.approx(4 / 6)  # not 4/7
     assert r["formal_12m"] == pytest.approx(2 / 6)
     assert r["in_occupation_12m"] == pytest.approx(2 / 6)
     assert r["completion"] == pytest.approx(6 / 7)

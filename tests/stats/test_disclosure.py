@@ -43,9 +43,15 @@ def attacker_relations(tables: dict[str, pd.DataFrame]) -> list[tuple[tuple, lis
     by_key: dict[str, dict] = {}
     for name, t in tables.items():
         keys = list(GROUPINGS[name])
-        offer_key = dict(zip(attrs["programme_id"],
-                             zip(*[attrs[k].astype(str) for k in keys], strict=True)
-                             if keys else [()] * len(attrs), strict=True))
+        offer_key = dict(
+            zip(
+                attrs["programme_id"],
+                zip(*[attrs[k].astype(str) for k in keys], strict=True)
+                if keys
+                else [()] * len(attrs),
+                strict=True,
+            )
+        )
         years_of_key = defaultdict(set)
         for pid, y in zip(single["programme_id"], single["cohort"], strict=True):
             years_of_key[offer_key[pid]].add((pid, y))
@@ -68,8 +74,11 @@ def attacker_relations(tables: dict[str, pd.DataFrame]) -> list[tuple[tuple, lis
         out = [[label]]
         if len(ys) > 1:
             out.append(list(ys))
-            out += [[o, *[y for y in ys if y not in oy]] for o, oy in labels.items()
-                    if 1 < len(oy) < len(ys) and set(oy) < set(ys)]
+            out += [
+                [o, *[y for y in ys if y not in oy]]
+                for o, oy in labels.items()
+                if 1 < len(oy) < len(ys) and set(oy) < set(ys)
+            ]
         return out
 
     rels = []
@@ -124,6 +133,7 @@ def attacked(publications):
             pub = publications(scale, seed, **settings)
             cache[key] = (pub, attacker_relations(pub.tables))
         return cache[key]
+
     return get
 
 
@@ -161,8 +171,11 @@ def test_rounded_attack_is_bounded_by_the_rounding(attacked):
         u = unknown[0]
         pubv = lambda m: int(pub.tables[m[0]]["respondents"].iat[m[1]])  # noqa: E731
         known = [m for m in members if m != u]
-        est = (sum(pubv(p) for p in parts) if u == total else
-               pubv(total) - sum(pubv(p) for p in parts if p != u))
+        est = (
+            sum(pubv(p) for p in parts)
+            if u == total
+            else pubv(total) - sum(pubv(p) for p in parts if p != u)
+        )
         truth = int(pub.raw[u[0]]["respondents"].iat[u[1]])
         assert abs(est - truth) <= 2.5 * len(known)
         seen += 1
@@ -211,8 +224,10 @@ def test_no_published_figure_from_a_small_cell(publications, scale, seed):
         wage_shown = t["wage_median"].notna().to_numpy()
         assert (raw["wage_n"].to_numpy()[wage_shown] >= 20).all()
         assert not (wage_shown & ~shown).any()
-        hidden = t.loc[~shown, ["respondents", "graduates", "employment_12m_pct", "wage_median",
-                                "response_rate_pct"]]
+        hidden = t.loc[
+            ~shown,
+            ["respondents", "graduates", "employment_12m_pct", "wage_median", "response_rate_pct"],
+        ]
         assert hidden.isna().all().all()
         assert t.loc[~shown, "suppressed_en"].notna().all()
         assert t.loc[~shown, "suppressed_vi"].notna().all()
@@ -267,8 +282,9 @@ def test_response_rate_rule_with_tracer_status(world_tables):
     raw = outcome_tables(tables)
     pub = D.publish(raw)
     t, r = pub.tables["province"], raw["province"]
-    i = int(np.flatnonzero(((t["province_code"] == top) & (t["cohort"] == "2023-2025"))
-                           .to_numpy())[0])
+    i = int(
+        np.flatnonzero(((t["province_code"] == top) & (t["cohort"] == "2023-2025")).to_numpy())[0]
+    )
     assert r["respondents"].iat[i] >= 20 and r["response_rate"].iat[i] < 0.5
     assert r["graduates"].iat[i] > r["respondents"].iat[i]
     pct = int(D.percent(r["response_rate"].iat[i]))
@@ -293,7 +309,7 @@ def test_a_wave_with_few_answers_withholds_its_rates_alone(world_tables):
     out["monthly_wage_vnd"] = out["monthly_wage_vnd"].astype("Int64")
     out["employment_type"] = out["employment_type"].astype("object")
     newest = out["cohort"].astype(str).str[:4] == out["cohort"].astype(str).str[:4].max()
-    keep = newest & (np.arange(len(out)) % 50 == 0)   # 1 in 50 answered the 12-month wave
+    keep = newest & (np.arange(len(out)) % 50 == 0)  # 1 in 50 answered the 12-month wave
     gone = (newest & ~keep).to_numpy()
     out.loc[gone, ["employed_12m", "job_matches_training"]] = pd.NA
     out.loc[gone, ["employment_type", "monthly_wage_vnd"]] = None
@@ -306,8 +322,13 @@ def test_a_wave_with_few_answers_withholds_its_rates_alone(world_tables):
     t = D.publish(raw).tables["nation"].set_index("cohort").loc[year]
     assert not t["suppressed"]
     assert pd.notna(t["employment_6m_pct"])
-    for c in ("employment_12m_pct", "formal_12m_pct", "in_occupation_12m_pct",
-              "employment_12m_lo_pct", "wage_median"):
+    for c in (
+        "employment_12m_pct",
+        "formal_12m_pct",
+        "in_occupation_12m_pct",
+        "employment_12m_lo_pct",
+        "wage_median",
+    ):
         assert pd.isna(t[c]), c
     assert t["answered_12m_suppressed_vi"].startswith("ít hơn 20 người trả lời khảo sát sau 12")
     assert "12-month" in t["answered_12m_suppressed_en"]
@@ -336,18 +357,24 @@ def test_pooled_cells_say_which_cohorts(publications):
 
 def test_complementary_on_a_hand_made_group():
     # group 0: total T (cell 3) = A (0) + B (1) + C (2); A withheld -> B (fewest published)
-    rel = pd.DataFrame({"group": [0, 0, 0, 0], "cell": [3, 0, 1, 2],
-                        "is_total": [True, False, False, False]})
+    rel = pd.DataFrame(
+        {"group": [0, 0, 0, 0], "cell": [3, 0, 1, 2], "is_total": [True, False, False, False]}
+    )
     w = np.array([True, False, False, False])
     extra, _ = D.complementary(w, np.array([5, 30, 40, 75]), rel)
     assert extra.tolist() == [False, True, False, False]
     # the total alone withheld -> its smallest part
-    extra, _ = D.complementary(np.array([False, False, False, True]), np.array([5, 30, 40, 75]),
-                               rel)
+    extra, _ = D.complementary(
+        np.array([False, False, False, True]), np.array([5, 30, 40, 75]), rel
+    )
     assert extra.tolist() == [True, False, False, False]
     # a chain: the new cell (1) is alone in group 1 -> its partner (4) follows
-    rel2 = pd.concat([rel, pd.DataFrame({"group": [1, 1, 1], "cell": [5, 1, 4],
-                                         "is_total": [True, False, False]})])
+    rel2 = pd.concat(
+        [
+            rel,
+            pd.DataFrame({"group": [1, 1, 1], "cell": [5, 1, 4], "is_total": [True, False, False]}),
+        ]
+    )
     w = np.array([True, False, False, False, False, False])
     extra, passes = D.complementary(w, np.array([5, 30, 40, 75, 25, 55]), rel2)
     assert extra.tolist() == [False, True, False, False, True, False] and passes == 3

@@ -25,6 +25,7 @@ def world_dir(tmp_path_factory):
             generate_world(d, seed=seed, scale=scale, fmt=fmt, progress=False)
             cache[(scale, seed, fmt)] = d
         return cache[(scale, seed, fmt)]
+
     return get
 
 

@@ -28,8 +28,10 @@ def test_pools_are_their_years(demo):
     _, raw = demo
     t = raw["institution"]
     years = sorted(t.loc[~t["pooled"], "cohort"].unique())
-    assert t.loc[t["pooled"], "cohort"].unique().tolist() == \
-        [f"{years[-2]}-{years[-1]}", f"{years[-3]}-{years[-1]}"]
+    assert t.loc[t["pooled"], "cohort"].unique().tolist() == [
+        f"{years[-2]}-{years[-1]}",
+        f"{years[-3]}-{years[-1]}",
+    ]
     keys = list(GROUPINGS["institution"])
     p3 = t[t["cohort"] == f"{years[-3]}-{years[-1]}"].set_index(keys)["respondents"]
     y = t[t["cohort"].isin(years[-3:])].groupby(keys)["respondents"].sum()
@@ -38,12 +40,14 @@ def test_pools_are_their_years(demo):
 
 def test_one_cell_from_the_records(demo):
     tables, raw = demo
-    out = tables["outcomes"].merge(tables["programmes"][["programme_id", "province_code"]],
-                                   on="programme_id")
+    out = tables["outcomes"].merge(
+        tables["programmes"][["programme_id", "province_code"]], on="programme_id"
+    )
     prov = out["province_code"].value_counts().index[0]
     rec = out[(out["province_code"] == prov) & (out["cohort"].str[:4] == "2024")]
-    row = raw["province"][(raw["province"]["province_code"] == prov)
-                          & (raw["province"]["cohort"] == "2024")].iloc[0]
+    row = raw["province"][
+        (raw["province"]["province_code"] == prov) & (raw["province"]["cohort"] == "2024")
+    ].iloc[0]
     n = len(rec)
     emp = int(rec["employed_12m"].sum())
     assert row["graduates"] == row["respondents"] == n
@@ -53,8 +57,9 @@ def test_one_cell_from_the_records(demo):
     assert row["in_occupation"] == int((rec["job_matches_training"] & rec["employed_12m"]).sum())
     w = rec.loc[rec["employed_12m"], "monthly_wage_vnd"].dropna().astype(float)
     assert row["wage_n"] == len(w)
-    assert [row["wage_p25"], row["wage_median"], row["wage_p75"]] == \
-        pytest.approx(np.quantile(w, [0.25, 0.5, 0.75]).tolist())
+    assert [row["wage_p25"], row["wage_median"], row["wage_p75"]] == pytest.approx(
+        np.quantile(w, [0.25, 0.5, 0.75]).tolist()
+    )
     assert row["cohorts"] == "2024" and not row["pooled"]
 
 
@@ -69,8 +74,12 @@ def test_offering_rows_carry_their_trade(demo):
 
 def test_cohort_labels():
     assert cohort_labels([2021, 2023, 2022, 2023]) == [
-        ("2021", (2021,), False), ("2022", (2022,), False), ("2023", (2023,), False),
-        ("2022-2023", (2022, 2023), True), ("2021-2023", (2021, 2022, 2023), True)]
+        ("2021", (2021,), False),
+        ("2022", (2022,), False),
+        ("2023", (2023,), False),
+        ("2022-2023", (2022, 2023), True),
+        ("2021-2023", (2021, 2022, 2023), True),
+    ]
     assert cohort_labels([2024]) == [("2024", (2024,), False)]
 
 

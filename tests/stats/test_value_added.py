@@ -16,11 +16,20 @@ def test_value_added_by_hand():
     # O = 3, E = 2.0, VA = (3 - 2) / 4 = 0.25
     # Var·n² = Σp(1-p) + n·p̂(1-p̂) = (0.25 + 0.25 + 0.16 + 0.16) + 4·0.75·0.25 = 0.82 + 0.75
     # se = sqrt(1.57) / 4 = 0.313249; half = 1.959964·0.313249 = 0.613957
-    inst = pd.DataFrame({"cohort": ["2024"], "institution_id": ["I1"], "province_code": ["01"],
-                         "cohorts": ["2024"], "pooled": [False], "respondents": [4],
-                         "answered_12m": [4],
-                         "employed_12m": [3], "expected_12m": [2.0],
-                         "expected_var_12m": [0.82]})
+    inst = pd.DataFrame(
+        {
+            "cohort": ["2024"],
+            "institution_id": ["I1"],
+            "province_code": ["01"],
+            "cohorts": ["2024"],
+            "pooled": [False],
+            "respondents": [4],
+            "answered_12m": [4],
+            "employed_12m": [3],
+            "expected_12m": [2.0],
+            "expected_var_12m": [0.82],
+        }
+    )
     r = value_added(inst).iloc[0]
     assert r["observed_12m"] == 0.75 and r["expected_12m"] == 0.5
     assert r["value_added"] == pytest.approx(0.25)
@@ -40,8 +49,13 @@ def test_published_value_added(world_tables):
     # an intake model that knows each institution's true rate: value added is then ~0
     prog = tables["programmes"].set_index("programme_id")["institution_id"]
     inst = out["programme_id"].map(prog)
-    p_own = out["employed_12m"].astype(float).groupby([inst, out["cohort"].str[:4]]) \
-        .transform("mean").to_numpy()
+    p_own = (
+        out["employed_12m"]
+        .astype(float)
+        .groupby([inst, out["cohort"].str[:4]])
+        .transform("mean")
+        .to_numpy()
+    )
     raw = outcome_tables(tables, expected=pd.Series(p_own))
     va = value_added(raw["institution"])
     single = ~va["pooled"].to_numpy()
@@ -66,9 +80,10 @@ def test_published_value_added(world_tables):
 def test_misaligned_tables_refused(world_tables):
     raw = outcome_tables(world_tables("tiny", 1), expected=None)
     pub = publish(raw)
-    raw_e = outcome_tables(world_tables("tiny", 1),
-                           expected=pd.Series(np.full(len(world_tables("tiny", 1)["outcomes"]),
-                                                      0.5)))
+    raw_e = outcome_tables(
+        world_tables("tiny", 1),
+        expected=pd.Series(np.full(len(world_tables("tiny", 1)["outcomes"]), 0.5)),
+    )
     va = value_added(raw_e["institution"]).iloc[::-1]
     with pytest.raises(ValueError, match="aligned"):
         publish_value_added(va.iloc[1:], pub.tables["institution"])

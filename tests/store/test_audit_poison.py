@@ -25,15 +25,25 @@ from guidance.store.schema import Feedback
 
 
 def _row(i: int) -> dict:
-    return audit_row(request_id=f"r{i}", route="recommendations", role="public", status=200,
-                     latency_ms=float(i), profile_hash=f"{i:064x}", model_version="1",
-                     demand_period="2026-10", top_k=[(f"P{i:03d}", 0.5)])
+    return audit_row(
+        request_id=f"r{i}",
+        route="recommendations",
+        role="public",
+        status=200,
+        latency_ms=float(i),
+        profile_hash=f"{i:064x}",
+        model_version="1",
+        demand_period="2026-10",
+        top_k=[(f"P{i:03d}", 0.5)],
+    )
 
 
 def _nan_row(i: int) -> dict:
     """What the probe produced before audit_row sanitised scores: NaN inside JSON."""
-    return {**_row(i), "top_k": [{"id": "P001", "score": float("nan")},
-                                 {"id": "P002", "score": float("inf")}]}
+    return {
+        **_row(i),
+        "top_k": [{"id": "P001", "score": float("nan")}, {"id": "P002", "score": float("inf")}],
+    }
 
 
 def _fk_row(i: int) -> dict:
@@ -93,8 +103,10 @@ def test_poison_rows_are_set_aside_and_the_good_rows_written(engine, caplog):
             assert "INSERT INTO" not in r["error"].upper() and "[SQL" not in r["error"]
             kept = json.loads(r["row_text"])  # strict JSON: no NaN literal in it
             assert kept["request_id"] == r["request_id"] and kept["route"] == "recommendations"
-        assert json.loads(nan_rej["row_text"])["top_k"] == [{"id": "P001", "score": None},
-                                                            {"id": "P002", "score": None}]
+        assert json.loads(nan_rej["row_text"])["top_k"] == [
+            {"id": "P001", "score": None},
+            {"id": "P002", "score": None},
+        ]
         assert json.loads(fk_rej["row_text"])["api_key_id"] == 987_654
         errors = [m for m in caplog.messages if "refused by the database" in m]
         assert len(errors) == 2 and "r4" in errors[0] and "r7" in errors[1]
@@ -184,14 +196,29 @@ def test_a_row_that_cannot_even_be_set_aside_still_leaves_the_queue(engine, capl
 
 
 def test_audit_row_and_record_audit_store_non_finite_as_null(engine):
-    row = audit_row(request_id="x", route="recommendations", role="public", status=200,
-                    latency_ms=float("inf"), top_k=[("P1", float("nan")), ("P2", 1e308 * 10),
-                                                    ("P3", 0.25)])
-    assert row["top_k"] == [{"id": "P1", "score": None}, {"id": "P2", "score": None},
-                            {"id": "P3", "score": 0.25}]
+    row = audit_row(
+        request_id="x",
+        route="recommendations",
+        role="public",
+        status=200,
+        latency_ms=float("inf"),
+        top_k=[("P1", float("nan")), ("P2", 1e308 * 10), ("P3", 0.25)],
+    )
+    assert row["top_k"] == [
+        {"id": "P1", "score": None},
+        {"id": "P2", "score": None},
+        {"id": "P3", "score": 0.25},
+    ]
     assert row["latency_ms"] is None
-    record_audit(engine, request_id="y", route="recommendations", role="public", status=200,
-                 top_k=[("P1", float("-inf"))], latency_ms=float("nan"))
+    record_audit(
+        engine,
+        request_id="y",
+        route="recommendations",
+        role="public",
+        status=200,
+        top_k=[("P1", float("-inf"))],
+        latency_ms=float("nan"),
+    )
     with engine.connect() as conn:
         top, lat = conn.execute(select(AUDIT.c.top_k, AUDIT.c.latency_ms)).one()
     assert top == [{"id": "P1", "score": None}] and lat is None
@@ -203,8 +230,14 @@ def test_neither_engine_stores_nan_in_a_json_column(engine):
         from guidance.store.db import write_tx
 
         with write_tx(engine) as conn:
-            conn.execute(insert(table).values(recommended_ids=[float("nan")], override=False,
-                                              consent_research=False, consent_case=False))
+            conn.execute(
+                insert(table).values(
+                    recommended_ids=[float("nan")],
+                    override=False,
+                    consent_research=False,
+                    consent_case=False,
+                )
+            )
     assert is_refusal(info.value)
     assert "Out of range float values are not JSON compliant" in refusal_text(info.value)
     with engine.connect() as conn:
@@ -221,6 +254,11 @@ def test_refusal_classes():
     assert is_refusal(ValueError("nan")) and is_refusal(TypeError("set"))
     assert not is_refusal(exc.ProgrammingError("INSERT", {}, Exception("no such table")))
     assert not is_refusal(exc.InterfaceError("INSERT", {}, Exception("closed")))
-    text = refusal_text(exc.DataError("INSERT INTO audit_log VALUES (secret)", {"a": "secret"},
-                                      Exception("value too long\nDETAIL: secret")))
+    text = refusal_text(
+        exc.DataError(
+            "INSERT INTO audit_log VALUES (secret)",
+            {"a": "secret"},
+            Exception("value too long\nDETAIL: secret"),
+        )
+    )
     assert text == "DataError: value too long"

@@ -12,9 +12,17 @@ from guidance.store.audit import AUDIT, AuditBacklogFull, AuditWriter, audit_row
 
 
 def _row(i: int) -> dict:
-    return audit_row(request_id=f"r{i}", route="recommendations", role="public", status=200,
-                     latency_ms=float(i), profile_hash=f"{i:064x}", model_version="1",
-                     demand_period="2026-10", top_k=[(f"P{i:03d}", 0.5), ("P999", 0.25)])
+    return audit_row(
+        request_id=f"r{i}",
+        route="recommendations",
+        role="public",
+        status=200,
+        latency_ms=float(i),
+        profile_hash=f"{i:064x}",
+        model_version="1",
+        demand_period="2026-10",
+        top_k=[(f"P{i:03d}", 0.5), ("P999", 0.25)],
+    )
 
 
 def _ids(engine) -> list[str]:  # noqa: ANN001
@@ -32,7 +40,8 @@ class Outage:
         @event.listens_for(engine, "before_cursor_execute")
         def _fail(conn, cursor, statement, params, context, executemany):  # noqa: ANN001, ANN202, ARG001
             if self.down.is_set() and statement.lstrip().upper().startswith(
-                    "INSERT INTO AUDIT_LOG"):
+                "INSERT INTO AUDIT_LOG"
+            ):
                 self.refused += 1
                 raise exc.OperationalError(statement, {}, ConnectionError("database away"))
 
@@ -54,9 +63,13 @@ def test_rows_from_many_threads_are_written_once_in_few_batches(engine):
     ids = _ids(engine)
     assert sorted(ids) == sorted(f"r{i}" for i in range(n_threads * per))
     assert w.batches < n_threads * per / 4  # many rows per transaction
-    (rec,) = [r for r in export_audit(engine, _row(0)["created_at"].date(),
-                                      _row(0)["created_at"].date().replace(year=2100))
-              if r["request_id"] == "r7"]
+    (rec,) = [
+        r
+        for r in export_audit(
+            engine, _row(0)["created_at"].date(), _row(0)["created_at"].date().replace(year=2100)
+        )
+        if r["request_id"] == "r7"
+    ]
     assert rec["top_k"] == [{"id": "P007", "score": 0.5}, {"id": "P999", "score": 0.25}]
     assert rec["latency_ms"] == 7.0 and rec["model_version"] == "1"
 

@@ -16,8 +16,7 @@ from guidance.store.fingerprint import table_fingerprints
 
 @pytest.fixture
 def loaded(engine, catalogue):
-    assert load_catalogue(engine, catalogue) == {"provinces": 2, "occupations": 3,
-                                                 "programmes": 6}
+    assert load_catalogue(engine, catalogue) == {"provinces": 2, "occupations": 3, "programmes": 6}
     return engine
 
 
@@ -103,9 +102,15 @@ def test_order_is_byte_order_of_folded_names_on_both_engines(loaded, catalogue):
     from guidance.store.catalogue import folded_name
 
     progs = catalogue["programmes"]
-    want = sorted(zip(progs["name_vi"], progs["name_en"].astype(object).where(
-        progs["name_en"].notna(), None), progs["programme_id"], strict=True),
-        key=lambda t: (folded_name(t[0], t[1]).encode(), t[2]))
+    want = sorted(
+        zip(
+            progs["name_vi"],
+            progs["name_en"].astype(object).where(progs["name_en"].notna(), None),
+            progs["programme_id"],
+            strict=True,
+        ),
+        key=lambda t: (folded_name(t[0], t[1]).encode(), t[2]),
+    )
     assert ids(search_programmes(loaded, page_size=200)) == [t[2] for t in want]
 
 
@@ -114,7 +119,8 @@ def test_exact_phrase_ranks_first(loaded, catalogue):
 
     progs = catalogue["programmes"]
     extra = progs[progs["programme_id"] == "P001"].assign(
-        programme_id="P007", name_vi="Kế hoạch toán học", name_en="Planning mathematics")
+        programme_id="P007", name_vi="Kế hoạch toán học", name_en="Planning mathematics"
+    )
     load_catalogue(loaded, {**catalogue, "programmes": pd.concat([progs, extra])})
     # "ke hoach toan hoc" sorts before "ke toan doanh nghiep" but only has the words apart.
     assert ids(search_programmes(loaded, q="kế toán")) == ["P001", "P002", "P007"]

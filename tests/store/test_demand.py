@@ -23,8 +23,10 @@ KEY = ["province_code", "occupation_code"]
 
 
 def same_rows(got: pd.DataFrame, want: pd.DataFrame) -> None:
-    pd.testing.assert_frame_equal(got.sort_values(KEY).reset_index(drop=True),
-                                  want.sort_values(KEY).reset_index(drop=True)[got.columns])
+    pd.testing.assert_frame_equal(
+        got.sort_values(KEY).reset_index(drop=True),
+        want.sort_values(KEY).reset_index(drop=True)[got.columns],
+    )
 
 
 def test_round_trip_and_snapshot_row(engine, make_demand):
@@ -54,10 +56,22 @@ def test_content_hash_is_of_the_canonical_rows(engine, make_demand):
     import json
 
     rows = sorted(df.itertuples(index=False), key=lambda r: (r.province_code, r.occupation_code))
-    text = json.dumps([[r.period, r.province_code, r.occupation_code, int(r.vacancies),
-                        None if pd.isna(r.job_seekers) else int(r.job_seekers),
-                        int(r.median_wage_vnd), r.source] for r in rows],
-                      ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(
+        [
+            [
+                r.period,
+                r.province_code,
+                r.occupation_code,
+                int(r.vacancies),
+                None if pd.isna(r.job_seekers) else int(r.job_seekers),
+                int(r.median_wage_vnd),
+                r.source,
+            ]
+            for r in rows
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     assert a.content_hash == hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -121,8 +135,9 @@ def test_exception_after_half_the_rows_rolls_everything_back(busy, make_demand):
             raise KeyboardInterrupt  # even a non-Exception interrupt must not leave half a period
 
     with pytest.raises(KeyboardInterrupt):
-        replace_demand_period(engine, "2025-03", make_demand("2025-03", 400), chunk_size=100,
-                              progress=hook)
+        replace_demand_period(
+            engine, "2025-03", make_demand("2025-03", 400), chunk_size=100, progress=hook
+        )
     assert written == [100, 200]
     assert table_fingerprints(engine) == before
     assert latest_period(engine) == "2025-02"
@@ -179,11 +194,17 @@ def test_readers_see_the_old_snapshot_during_an_upload(engine, make_demand):
     seen = []
 
     def hook(n: int) -> None:  # runs inside the writing transaction
-        seen.append((latest_period(engine), len(get_demand(engine, "2025-01")),
-                     get_snapshot(engine, "2025-01").row_count))
+        seen.append(
+            (
+                latest_period(engine),
+                len(get_demand(engine, "2025-01")),
+                get_snapshot(engine, "2025-01").row_count,
+            )
+        )
 
-    replace_demand_period(engine, "2025-01", make_demand("2025-01", 250, seed=2), chunk_size=100,
-                          progress=hook)
+    replace_demand_period(
+        engine, "2025-01", make_demand("2025-01", 250, seed=2), chunk_size=100, progress=hook
+    )
     assert seen == [("2025-01", 60, 60)] * 3  # not blocked, and never a mixture
     assert len(get_demand(engine, "2025-01")) == 250
 
@@ -193,8 +214,10 @@ def test_concurrent_writers_wait_for_each_other(engine, make_demand):
     BEGIN IMMEDIATE; PostgreSQL: the snapshot table lock)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    jobs = [lambda p=p, i=i: replace_demand_period(engine, p, make_demand(p, 3_000, seed=i))
-            for i, p in enumerate(["2025-01", "2025-02", "2025-01"])]
+    jobs = [
+        lambda p=p, i=i: replace_demand_period(engine, p, make_demand(p, 3_000, seed=i))
+        for i, p in enumerate(["2025-01", "2025-02", "2025-01"])
+    ]
     jobs.append(lambda: create_key(engine, "during uploads", "admin"))
     with ThreadPoolExecutor(4) as pool:
         results = [f.result(timeout=60) for f in [pool.submit(j) for j in jobs]]

@@ -40,8 +40,12 @@ print("committed", flush=True)
 
 
 def _kill_mid_upload(db_url: str, n: int = 20_000) -> None:
-    child = subprocess.Popen([sys.executable, "-c", CHILD, db_url, str(n)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, db_url, str(n)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         first = child.stdout.readline().strip()
         assert first == "2000", (first, child.stderr.read())

@@ -80,6 +80,9 @@ def test_roles_are_checked_in_code_and_database(engine):
     from guidance.store.db import write_tx
 
     with pytest.raises(StoreError), write_tx(engine) as conn:
-        conn.execute(insert(KEYS).values(name="x", role="root", prefix="abcdefgh",
-                                         hash=hash_secret("s"), created_at=utcnow()))
+        conn.execute(
+            insert(KEYS).values(
+                name="x", role="root", prefix="abcdefgh", hash=hash_secret("s"), created_at=utcnow()
+            )
+        )
     assert list_keys(engine) == []

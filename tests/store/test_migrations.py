@@ -90,16 +90,19 @@ def test_concurrent_upgrades_on_a_fresh_database(db_url):
         e.dispose()
 
 
-def test_upgrade_from_0001_keeps_the_catalogue_and_starts_counting_loads(empty_engine,
-                                                                         catalogue):
+def test_upgrade_from_0001_keeps_the_catalogue_and_starts_counting_loads(empty_engine, catalogue):
     """A database loaded under 0001 moves to 0002 with its rows; the first load after it is
     generation 1, the next one 2."""
     from guidance.store.catalogue import catalogue_generation, load_catalogue, search_programmes
 
     assert upgrade(empty_engine, "0001") == "0001"
     with empty_engine.begin() as conn:
-        conn.execute(text("INSERT INTO provinces (province_code, name_vi, region, lat, lon) "
-                          "VALUES ('01', 'Hà Nội', 'red_river_delta', 21.03, 105.85)"))
+        conn.execute(
+            text(
+                "INSERT INTO provinces (province_code, name_vi, region, lat, lon) "
+                "VALUES ('01', 'Hà Nội', 'red_river_delta', 21.03, 105.85)"
+            )
+        )
     assert upgrade(empty_engine) == head()
     with empty_engine.connect() as conn:
         assert conn.execute(text("SELECT name_vi FROM provinces")).scalar_one() == "Hà Nội"

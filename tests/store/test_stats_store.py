@@ -63,17 +63,29 @@ def test_reads_the_export_merge_and_keys_change(db_url, tiny_dir, tmp_path):
     inst = tables["programmes"].set_index("programme_id")["institution_id"]
     iid = str(inst[o["programme_id"].iloc[0]])
     mine = o[o["programme_id"].map(inst) == iid].head(3)
-    w12 = ["employment_type", "occupation_code", "job_province_code", "monthly_wage_vnd",
-           "job_matches_training"]
+    w12 = [
+        "employment_type",
+        "occupation_code",
+        "job_province_code",
+        "monthly_wage_vnd",
+        "job_matches_training",
+    ]
     recs = []
     for i, (_, r) in enumerate(mine.iterrows()):
-        rec = {"learner_ref": f"NEW-{i}", "programme_id": r["programme_id"],
-               "survey_wave": "12m", **{c.name: _plain(r[c.name]) for c in LEARNER}}
+        rec = {
+            "learner_ref": f"NEW-{i}",
+            "programme_id": r["programme_id"],
+            "survey_wave": "12m",
+            **{c.name: _plain(r[c.name]) for c in LEARNER},
+        }
         if i == 0:
             rec["survey_status"] = "unreachable"
         else:
-            rec.update(survey_status="responded", employed=_plain(r["employed_12m"]),
-                       **{c: _plain(r[c]) for c in w12})
+            rec.update(
+                survey_status="responded",
+                employed=_plain(r["employed_12m"]),
+                **{c: _plain(r[c]) for c in w12},
+            )
         recs.append(rec)
     submit(engine, iid, "2018-06", "12m", recs, b"secret", "test")
     k2 = data_key(engine)

@@ -60,8 +60,14 @@ def test_purge_command(db_url, capsys):
     db_upgrade_command(ns(db_url))
     now = utcnow()
     for days in (40, 10):
-        record_audit(engine, request_id=f"r{days}", route="/x", role="public", status=200,
-                     created_at=now - timedelta(days=days))
+        record_audit(
+            engine,
+            request_id=f"r{days}",
+            route="/x",
+            role="public",
+            status=200,
+            created_at=now - timedelta(days=days),
+        )
     assert purge_command(ns(db_url, older_than_days=30)) == 0
     assert "1 audit, 0 feedback" in capsys.readouterr().err
     left = export_audit(engine, now - timedelta(days=100), now + timedelta(days=1))
@@ -86,16 +92,29 @@ def test_db_load_from_a_contract_directory(db_url, tmp_path, catalogue, capsys):
     tables = {**catalogue, "programmes": progs}
     for name, df in tables.items():
         df.to_csv(data / f"{name}.csv", index=False)
-    pd.DataFrame({
-        "record_id": ["R1", "R2"], "programme_id": ["P001", "P003"],
-        "cohort": ["2024-06", "2024-06"], "age": [18, 19], "home_province_code": ["01", "79"],
-        "education_level": [12, 12], "completed": [True, False],
-        "employed_6m": [True, False], "employed_12m": [True, False],
-        "employment_type": ["formal", "none"], "job_matches_training": [True, False],
-    }).to_csv(data / "outcomes.csv", index=False)
-    demand = pd.DataFrame({
-        "period": ["2025-01", "2025-01", "2025-02"], "province_code": ["01", "79", "01"],
-        "occupation_code": ["3313", "7411", "3313"], "vacancies": [5, 7, 9]})
+    pd.DataFrame(
+        {
+            "record_id": ["R1", "R2"],
+            "programme_id": ["P001", "P003"],
+            "cohort": ["2024-06", "2024-06"],
+            "age": [18, 19],
+            "home_province_code": ["01", "79"],
+            "education_level": [12, 12],
+            "completed": [True, False],
+            "employed_6m": [True, False],
+            "employed_12m": [True, False],
+            "employment_type": ["formal", "none"],
+            "job_matches_training": [True, False],
+        }
+    ).to_csv(data / "outcomes.csv", index=False)
+    demand = pd.DataFrame(
+        {
+            "period": ["2025-01", "2025-01", "2025-02"],
+            "province_code": ["01", "79", "01"],
+            "occupation_code": ["3313", "7411", "3313"],
+            "vacancies": [5, 7, 9],
+        }
+    )
     demand.to_csv(data / "demand.csv", index=False)
     try:
         load_dir(data)

@@ -41,13 +41,27 @@ def _rows(n: int, *, prog: str = "P001", status_every: int = 0, start: int = 0) 
     out = []
     for i in range(start, start + n):
         no = status_every and i % status_every == 0
-        out.append({"learner_ref": f"RAWID{i:07d}", "programme_id": prog,
-                    "survey_status": "no_response" if no else "responded",
-                    "age": 20, "home_province_code": "01", "education_level": 12,
-                    "completed": True,
-                    **({} if no else {"employed": True, "employment_type": "formal",
-                                      "monthly_wage_vnd": 6_000_000 + i,
-                                      "job_matches_training": True})})
+        out.append(
+            {
+                "learner_ref": f"RAWID{i:07d}",
+                "programme_id": prog,
+                "survey_status": "no_response" if no else "responded",
+                "age": 20,
+                "home_province_code": "01",
+                "education_level": 12,
+                "completed": True,
+                **(
+                    {}
+                    if no
+                    else {
+                        "employed": True,
+                        "employment_type": "formal",
+                        "monthly_wage_vnd": 6_000_000 + i,
+                        "job_matches_training": True,
+                    }
+                ),
+            }
+        )
     return out
 
 
@@ -72,8 +86,14 @@ def test_versions_counts_and_previous_version_readable(tengine):
 def test_any_error_writes_nothing(tengine):
     _submit(tengine, _rows(5))
     before = table_fingerprints(tengine)
-    bad = _rows(5) + [{"learner_ref": "X", "programme_id": "P002", "survey_status": "responded",
-                       "employed": False}]  # P002 belongs to I2
+    bad = _rows(5) + [
+        {
+            "learner_ref": "X",
+            "programme_id": "P002",
+            "survey_status": "responded",
+            "employed": False,
+        }
+    ]  # P002 belongs to I2
     with pytest.raises(TracerRejected) as exc:
         _submit(tengine, bad)
     assert [(e.row, e.rule) for e in exc.value.result.errors] == [(7, "offering")]
@@ -109,9 +129,18 @@ def _dump(engine) -> str:  # noqa: ANN001
 
 
 def test_aggregates_submission_and_coverage(tengine):
-    agg = [{"programme_id": "P003", "graduates": 40, "surveyed": 30, "respondents": 20,
-            "employed_formal": 10, "employed_informal": 4, "self_employed": 2,
-            "wage_median": 7_000_000}]
+    agg = [
+        {
+            "programme_id": "P003",
+            "graduates": 40,
+            "surveyed": 30,
+            "respondents": 20,
+            "employed_formal": 10,
+            "employed_informal": 4,
+            "self_employed": 2,
+            "wage_median": 7_000_000,
+        }
+    ]
     res = _submit(tengine, agg, wave="6m")
     assert res.kind == "aggregates" and res.rows == 1
     (cov,) = coverage(tengine)
@@ -145,8 +174,12 @@ print("committed", flush=True)
 def test_sigkill_mid_submission_keeps_previous_version(tengine, db_url):
     _submit(tengine, _rows(50))
     before = table_fingerprints(tengine)
-    child = subprocess.Popen([sys.executable, "-c", CHILD, db_url, "20000"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, db_url, "20000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         first = child.stdout.readline().strip()
         assert first == "1000", (first, child.stderr.read())

@@ -19,12 +19,22 @@ def _wave(n: int, wave: str) -> list[dict]:
     rows = []
     for i in range(n):
         emp = i % 3 != 0
-        r = {"learner_ref": f"G{i}", "programme_id": "P001" if i % 2 else "P003",
-             "survey_status": "responded", "age": 19 + i % 5, "home_province_code": "01",
-             "education_level": 12, "completed": True, "employed": emp}
+        r = {
+            "learner_ref": f"G{i}",
+            "programme_id": "P001" if i % 2 else "P003",
+            "survey_status": "responded",
+            "age": 19 + i % 5,
+            "home_province_code": "01",
+            "education_level": 12,
+            "completed": True,
+            "employed": emp,
+        }
         if wave == "12m":
-            r.update(employment_type="formal" if emp else "none", job_matches_training=emp,
-                     monthly_wage_vnd=7_000_000 if emp else None)
+            r.update(
+                employment_type="formal" if emp else "none",
+                job_matches_training=emp,
+                monthly_wage_vnd=7_000_000 if emp else None,
+            )
         rows.append(r)
     return rows
 
@@ -44,7 +54,8 @@ def test_export_is_a_valid_contract_directory(engine, catalogue, make_demand, tm
     assert meta["left_out"] == {"missing_required_value": 0, "programme_differs": 0}
     assert json.loads((tmp_path / "exp" / "export.json").read_text())["submissions"] == [
         {"institution_id": "I1", "cohort": "2025-06", "wave": w, "version": 1}
-        for w in ("12m", "6m")]
+        for w in ("12m", "6m")
+    ]
     report = validate_dir(tmp_path / "exp")
     # The fixture catalogue itself breaks cross-table rules (unknown occupations, demand
     # provinces); the exported outcomes must have no error of their own.
@@ -68,8 +79,9 @@ def _consistent_catalogue(catalogue, make_demand):
     return cat, demand
 
 
-def test_export_writes_one_wave_graduates_with_empty_cells(engine, catalogue, make_demand,
-                                                          tmp_path, capsys):
+def test_export_writes_one_wave_graduates_with_empty_cells(
+    engine, catalogue, make_demand, tmp_path, capsys
+):
     """Contract v1.1: answered 6m only → the 12-month values empty; answered 12m only →
     employed_6m empty; counted in export.json; ``guidance validate`` accepts the export and
     training leaves each empty cell out of its target only."""
@@ -99,8 +111,13 @@ def test_export_writes_one_wave_graduates_with_empty_cells(engine, catalogue, ma
     only6 = raw[raw["employed_12m"] == ""]
     only12 = raw[raw["employed_6m"] == ""]
     assert len(only6) == 5 and len(only12) == 5
-    for c in ("employment_type", "job_matches_training", "occupation_code",
-              "job_province_code", "monthly_wage_vnd"):
+    for c in (
+        "employment_type",
+        "job_matches_training",
+        "occupation_code",
+        "job_province_code",
+        "monthly_wage_vnd",
+    ):
         assert (only6[c] == "").all(), c
     assert (only6["employed_6m"] != "").all() and (only12["employment_type"] != "").all()
     assert (only12[["age", "education_level", "completed"]] != "").all().all()
@@ -118,14 +135,14 @@ def test_export_writes_one_wave_graduates_with_empty_cells(engine, catalogue, ma
 
     load_demo(engine, tmp_path / "exp", SECRET, "t", catalogue=False)
     again = export_dir(engine, tmp_path / "exp2")
-    assert (again["outcomes"], again["one_wave_6m_only"], again["one_wave_12m_only"]) == (
-        29, 5, 5)
+    assert (again["outcomes"], again["one_wave_6m_only"], again["one_wave_12m_only"]) == (29, 5, 5)
     assert again["left_out"] == {"missing_required_value": 0, "programme_differs": 0}
     assert {s["version"] for s in again["submissions"]} == {2}
 
 
-def test_cli_submit_refused_prints_sentences_and_annotated_copy(db_url, tmp_path, capsys,
-                                                               monkeypatch):
+def test_cli_submit_refused_prints_sentences_and_annotated_copy(
+    db_url, tmp_path, capsys, monkeypatch
+):
     from guidance.cli import main
 
     monkeypatch.setenv("GUIDANCE_API_SECRET", "cli-secret")
@@ -133,11 +150,29 @@ def test_cli_submit_refused_prints_sentences_and_annotated_copy(db_url, tmp_path
 
     get_settings.cache_clear()
     f = tmp_path / "f.csv"
-    f.write_text("learner_ref,programme_id,survey_status,employment_type\n"
-                 "RAW42,P9,responded,=HYPERLINK(1)\n", encoding="utf-8")
+    f.write_text(
+        "learner_ref,programme_id,survey_status,employment_type\n"
+        "RAW42,P9,responded,=HYPERLINK(1)\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "errors.csv"
-    rc = main(["tracer", "submit", str(f), "--institution", "I1", "--cohort", "2025-06",
-               "--wave", "12m", "--database-url", db_url, "--errors-out", str(out)])
+    rc = main(
+        [
+            "tracer",
+            "submit",
+            str(f),
+            "--institution",
+            "I1",
+            "--cohort",
+            "2025-06",
+            "--wave",
+            "12m",
+            "--database-url",
+            db_url,
+            "--errors-out",
+            str(out),
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 1 and "Traceback" not in err
     assert "row 2, column programme_id, offering" in err and "RAW42" not in err
@@ -145,8 +180,21 @@ def test_cli_submit_refused_prints_sentences_and_annotated_copy(db_url, tmp_path
     assert "'=HYPERLINK(1)" in annotated and "RAW42" not in annotated
     utf16 = tmp_path / "u.csv"
     utf16.write_bytes("learner_ref\n".encode("utf-16"))
-    rc = main(["tracer", "submit", str(utf16), "--institution", "I1", "--cohort", "2025-06",
-               "--wave", "12m", "--database-url", db_url])
+    rc = main(
+        [
+            "tracer",
+            "submit",
+            str(utf16),
+            "--institution",
+            "I1",
+            "--cohort",
+            "2025-06",
+            "--wave",
+            "12m",
+            "--database-url",
+            db_url,
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 1 and err.count("\n") == 1 and "UTF-16" in err
     get_settings.cache_clear()
@@ -172,8 +220,10 @@ def test_institution_keys_are_bound(engine):
 
     key_id, _ = create_key(engine, "clerk", "institution", "I1")
     with engine.connect() as conn:
-        assert conn.execute(select(KEYS.c.institution_id).where(KEYS.c.id == key_id)
-                            ).scalar_one() == "I1"
+        assert (
+            conn.execute(select(KEYS.c.institution_id).where(KEYS.c.id == key_id)).scalar_one()
+            == "I1"
+        )
     with pytest.raises(ValueError):
         create_key(engine, "clerk", "institution")
     with pytest.raises(ValueError):

@@ -26,10 +26,18 @@ def _waves(seed: int) -> tuple[list[dict], list[dict]]:
         if rnd.random() < 0.8:
             other = prog if rnd.random() < 0.9 else ("P2" if prog == "P1" else "P1")
             emp = rnd.random() < 0.7
-            w12.append({**base, "programme_id": other, "wave": "12m", "employed": emp,
-                        "age": 21, "employment_type": "formal" if emp else "none",
-                        "monthly_wage_vnd": 6_000_000 if emp else None,
-                        "job_matches_training": emp})
+            w12.append(
+                {
+                    **base,
+                    "programme_id": other,
+                    "wave": "12m",
+                    "employed": emp,
+                    "age": 21,
+                    "employment_type": "formal" if emp else "none",
+                    "monthly_wage_vnd": 6_000_000 if emp else None,
+                    "job_matches_training": emp,
+                }
+            )
     return w6, w12
 
 
@@ -49,9 +57,17 @@ def test_merge_sorted_matches_merge_waves(seed):
     one6 = [r for r in got if r["employed_12m"] is None]
     one12 = [r for r in got if r["employed_6m"] is None]
     assert len(one6) == left["one_wave_6m_only"] and len(one12) == left["one_wave_12m_only"]
-    assert all(r[c] is None for r in one6 for c in ("employment_type", "job_matches_training",
-                                                    "occupation_code", "job_province_code",
-                                                    "monthly_wage_vnd"))
+    assert all(
+        r[c] is None
+        for r in one6
+        for c in (
+            "employment_type",
+            "job_matches_training",
+            "occupation_code",
+            "job_province_code",
+            "monthly_wage_vnd",
+        )
+    )
     assert all(r["employment_type"] is not None for r in one12)
     assert len({r["record_id"] for r in got}) == len(got)
     key = lambda r: r["record_id"]  # noqa: E731

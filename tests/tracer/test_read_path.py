@@ -19,8 +19,10 @@ def _both(tmp_path, data: bytes, **kw):
     f = tmp_path / "f.csv"
     f.write_bytes(data)
     args = ("I1", "2025-06", "12m", OFFERINGS, date(2026, 12, 1))
-    return (validate(read_bytes(data, SECRET, "f.csv", **kw), *args),
-            validate(read_path(f, SECRET, **kw), *args))
+    return (
+        validate(read_bytes(data, SECRET, "f.csv", **kw), *args),
+        validate(read_path(f, SECRET, **kw), *args),
+    )
 
 
 def _same(a, b) -> None:
@@ -41,27 +43,40 @@ def test_streamed_equals_in_memory_on_a_messy_file(tmp_path):
     lines.insert(80, ";;;;;")  # empty row: skipped, still counted in row numbers
     data = ("\ufeff" + "\r\n".join(lines) + "\r\n").encode()
     a, b = _both(tmp_path, data)
-    assert a.n_errors > 10 and {e.rule for e in a.errors} >= {"type", "offering", "duplicate",
-                                                             "ragged"}
+    assert a.n_errors > 10 and {e.rule for e in a.errors} >= {
+        "type",
+        "offering",
+        "duplicate",
+        "ragged",
+    }
     _same(a, b)
 
 
 def test_streamed_valid_file(tmp_path):
-    data = (HEAD + "\n" + "".join(f"S{i},P001,responded,yes,formal,{6_000_000 + i}\n"
-                                  for i in range(500))).encode()
+    data = (
+        HEAD
+        + "\n"
+        + "".join(f"S{i},P001,responded,yes,formal,{6_000_000 + i}\n" for i in range(500))
+    ).encode()
     a, b = _both(tmp_path, data)
     assert a.ok and len(b.records) == 500
     _same(a, b)
 
 
-@pytest.mark.parametrize(("data", "words"), [
-    ((HEAD + "\nS1,P001,responded,yes,formal,1\n").encode() * 1 + "S2,P001,x\xe9\n".encode(
-        "cp1258"), "byte"),
-    ("learner_ref\n".encode("utf-16"), "UTF-16"),
-    ((HEAD + "\n" + "S1,P001,responded,yes,formal,1\n" * 4).encode(), "limit is 3"),
-    ("\ufeff\n\n".encode(), "empty"),
-    (b"\xef\xbb\xbf", "empty"),
-])
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (
+            (HEAD + "\nS1,P001,responded,yes,formal,1\n").encode() * 1
+            + "S2,P001,x\xe9\n".encode("cp1258"),
+            "byte",
+        ),
+        ("learner_ref\n".encode("utf-16"), "UTF-16"),
+        ((HEAD + "\n" + "S1,P001,responded,yes,formal,1\n" * 4).encode(), "limit is 3"),
+        ("\ufeff\n\n".encode(), "empty"),
+        (b"\xef\xbb\xbf", "empty"),
+    ],
+)
 def test_streamed_file_errors(tmp_path, data, words):
     f = tmp_path / "f.csv"
     f.write_bytes(data)

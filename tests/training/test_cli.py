@@ -11,14 +11,29 @@ import pytest
 from guidance.cli import main
 
 
-def test_train_without_mlflow_writes_artifact_metadata_and_card(tiny_dir, tmp_path, capsys,
-                                                                monkeypatch):
+def test_train_without_mlflow_writes_artifact_metadata_and_card(
+    tiny_dir, tmp_path, capsys, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
     cfg = tmp_path / "fast.toml"
     cfg.write_text("[model]\nmax_iter = 10\n")
     models = tmp_path / "models"
-    assert main(["train", "--data", str(tiny_dir), "--config", str(cfg), "--no-mlflow",
-                 "--models-dir", str(models), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                str(tiny_dir),
+                "--config",
+                str(cfg),
+                "--no-mlflow",
+                "--models-dir",
+                str(models),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "logistic" in out and "artifact:" in out
     meta = json.loads((models / "guidance-outcomes-1.json").read_text(encoding="utf-8"))
@@ -38,7 +53,9 @@ def test_python_m_training_is_guidance_train():
 
 
 def test_parser_stays_light():
-    code = ("import sys; from guidance.cli import build_parser; build_parser(); "
-            "print(any(m in sys.modules for m in ('sklearn', 'mlflow', 'pandas')))")
+    code = (
+        "import sys; from guidance.cli import build_parser; build_parser(); "
+        "print(any(m in sys.modules for m in ('sklearn', 'mlflow', 'pandas')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

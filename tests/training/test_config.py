@@ -14,8 +14,10 @@ def test_defaults_hold_a_twelve_month_test_and_validation_split():
 
 def test_toml_overrides_nested_values(tmp_path):
     path = tmp_path / "train.toml"
-    path.write_text('[split]\ntest_months = 6\n[model]\nmax_iter = 40\n'
-                    '[promotion]\nmax_abs_gap = 0.02\nfairness_attributes = ["sex"]\n')
+    path.write_text(
+        "[split]\ntest_months = 6\n[model]\nmax_iter = 40\n"
+        '[promotion]\nmax_abs_gap = 0.02\nfairness_attributes = ["sex"]\n'
+    )
     cfg = load_config(path)
     assert cfg.split.test_months == 6 and cfg.split.val_months == 12
     assert cfg.model.max_iter == 40

@@ -25,8 +25,19 @@ def train(data_dir, tmp_path, capsys):
     cfg = tmp_path / "fast.toml"
     cfg.write_text(FAST_TOML)
     models = tmp_path / "models"
-    rc = main(["train", "--data", str(data_dir), "--config", str(cfg), "--no-mlflow",
-               "--models-dir", str(models), "--quiet"])
+    rc = main(
+        [
+            "train",
+            "--data",
+            str(data_dir),
+            "--config",
+            str(cfg),
+            "--no-mlflow",
+            "--models-dir",
+            str(models),
+            "--quiet",
+        ]
+    )
     out, err = capsys.readouterr()
     metas = sorted(models.glob("*.json"))
     meta = json.loads(metas[-1].read_text()) if metas else None
@@ -41,8 +52,9 @@ def recommender(models_dir, data_dir):
     job = sorted(models_dir.glob("*.joblib"))[-1]
     models = load_artifact(job).models
     t = load_dir(data_dir)
-    return Recommender(models, t["programmes"], t["provinces"], t["occupations"], t["demand"],
-                       model_version="1"), t
+    return Recommender(
+        models, t["programmes"], t["provinces"], t["occupations"], t["demand"], model_version="1"
+    ), t
 
 
 def a_learner(tables) -> dict:
@@ -56,18 +68,15 @@ def no_traceback(*texts):
 
 
 # -- a constant target ----------------------------------------------------------------------
-def test_constant_target_is_not_fitted_and_the_rest_is_learnt(degenerate_dir, tmp_path,
-                                                              capsys):
+def test_constant_target_is_not_fitted_and_the_rest_is_learnt(degenerate_dir, tmp_path, capsys):
     d = degenerate_dir("all_completed", outcomes=lambda o: o.assign(completed=True))
     rc, out, err, meta = train(d, tmp_path, capsys)
     no_traceback(out, err)
     assert rc == 0
-    assert "not fitted: completed (constant in the training window (every record is true))" \
-        in out
+    assert "not fitted: completed (constant in the training window (every record is true))" in out
     status = meta["target_status"]
     assert status["completed"].startswith("not_fitted: constant")
-    assert status["employed_12m"] == status["job_matches_training"] == status["wage"] == \
-        "fitted"
+    assert status["employed_12m"] == status["job_matches_training"] == status["wage"] == "fitted"
     assert meta["schema"]["target_status"] == status
     assert "test.completed.auc" not in meta["metrics"]
     assert np.isfinite(meta["metrics"]["test.employed_12m.auc"])
@@ -91,8 +100,9 @@ def test_missing_match_figure_moves_its_weight_to_employment():
     from guidance.recommend.core import effective_weights
     from guidance.recommend.types import Weights
 
-    w = effective_weights(Weights(), {"job_matches_training": "not_fitted: x",
-                                      "wage": "not_fitted: y"})
+    w = effective_weights(
+        Weights(), {"job_matches_training": "not_fitted: x", "wage": "not_fitted: y"}
+    )
     assert w.match == 0.0 and w.wage == 0.0
     assert w.employed == pytest.approx(Weights().employed + Weights().match)
     assert effective_weights(Weights(), {}) == Weights()
@@ -103,12 +113,12 @@ def test_too_few_positives_is_not_fitted_with_the_threshold(degenerate_dir):
     t = degenerate_dir.base
     o = t["outcomes"].copy()
     pos = np.flatnonzero(o["job_matches_training"].fillna(False).to_numpy())
-    o.loc[o.index[pos[MIN_CLASS_TRAIN // 2:]], "job_matches_training"] = False
+    o.loc[o.index[pos[MIN_CLASS_TRAIN // 2 :]], "job_matches_training"] = False
     st = target_status(o, o.iloc[:0])
     assert not st["job_matches_training"].fitted
     assert st["job_matches_training"].reason == (
-        f"only {MIN_CLASS_TRAIN // 2} positive training records (need at least "
-        f"{MIN_CLASS_TRAIN})")
+        f"only {MIN_CLASS_TRAIN // 2} positive training records (need at least {MIN_CLASS_TRAIN})"
+    )
     assert st["employed_12m"].fitted and not st["employed_12m"].calibrate  # empty val
 
 
@@ -136,7 +146,8 @@ def test_no_usable_demand_is_neutral_and_said(degenerate_dir, tmp_path, capsys, 
         change = lambda dm: dm.iloc[:0]  # noqa: E731
     else:
         change = lambda dm: dm.assign(occupation_code="0110").drop_duplicates(  # noqa: E731
-            ["period", "province_code", "occupation_code"])
+            ["period", "province_code", "occupation_code"]
+        )
     d = degenerate_dir(f"demand_{kind}", demand=change)
     rc, out, err, meta = train(d, tmp_path, capsys)
     no_traceback(out, err)
@@ -158,8 +169,9 @@ def test_no_usable_demand_is_neutral_and_said(degenerate_dir, tmp_path, capsys, 
 
 # -- cohorts and the split ---------------------------------------------------------------
 @pytest.mark.parametrize("cohorts", [1, MIN_COHORTS_TIME_SPLIT - 1])
-def test_too_few_cohorts_fall_back_to_a_random_split_with_a_warning(degenerate_dir, tmp_path,
-                                                                   capsys, cohorts):
+def test_too_few_cohorts_fall_back_to_a_random_split_with_a_warning(
+    degenerate_dir, tmp_path, capsys, cohorts
+):
     months = ["2024-06", "2025-06"][:cohorts]
 
     def squash(o):
@@ -203,8 +215,10 @@ def test_too_few_records_is_refused_in_one_sentence(degenerate_dir, tmp_path, ca
     assert rc == 2 and meta is None
     line = err.strip()
     assert "\n" not in line
-    assert line.endswith(f"outcomes: only {MIN_TRAIN_RECORDS - 1} tracer records join an "
-                         f"offering (need at least {MIN_TRAIN_RECORDS} to train and test)")
+    assert line.endswith(
+        f"outcomes: only {MIN_TRAIN_RECORDS - 1} tracer records join an "
+        f"offering (need at least {MIN_TRAIN_RECORDS} to train and test)"
+    )
 
 
 def test_invalid_directory_is_refused_in_one_sentence(degenerate_dir, tmp_path, capsys):
@@ -217,8 +231,14 @@ def test_invalid_directory_is_refused_in_one_sentence(degenerate_dir, tmp_path, 
 
 # -- empty features, unseen codes, names -------------------------------------------------
 def test_optional_learner_columns_absent(degenerate_dir, tmp_path, capsys):
-    gone = ["gpa", "math_score", "literature_score", "english_score", "prior_work_months",
-            *(f"riasec_{x}" for x in "riasec")]
+    gone = [
+        "gpa",
+        "math_score",
+        "literature_score",
+        "english_score",
+        "prior_work_months",
+        *(f"riasec_{x}" for x in "riasec"),
+    ]
     d = degenerate_dir("no_learner_columns", outcomes=lambda o: o.drop(columns=gone))
     rc, out, err, meta = train(d, tmp_path, capsys)
     no_traceback(out, err)
@@ -227,8 +247,7 @@ def test_optional_learner_columns_absent(degenerate_dir, tmp_path, capsys):
     assert all(v == "fitted" for v in meta["target_status"].values())
 
 
-def test_unseen_offerings_and_occupations_without_vietnamese_name(degenerate_dir, tmp_path,
-                                                                  capsys):
+def test_unseen_offerings_and_occupations_without_vietnamese_name(degenerate_dir, tmp_path, capsys):
     from guidance import reference
 
     def add_new(p):
@@ -239,15 +258,19 @@ def test_unseen_offerings_and_occupations_without_vietnamese_name(degenerate_dir
         new["predecessor_id"] = None
         return pd.concat([p, new])
 
-    d = degenerate_dir("unseen", programmes=add_new,
-                       occupations=lambda oc: oc.assign(name_vi=None))
+    d = degenerate_dir("unseen", programmes=add_new, occupations=lambda oc: oc.assign(name_vi=None))
     rc, out, err, meta = train(d, tmp_path, capsys)
     no_traceback(out, err)
     assert rc == 0
     rec, tables = recommender(tmp_path / "models", d)
     r = rec.recommend(a_learner(tables), k=10, shortlist=0)
-    packaged = dict(zip(reference.occupations()["occupation_code"],
-                        reference.occupations()["name_vi"], strict=True))
+    packaged = dict(
+        zip(
+            reference.occupations()["occupation_code"],
+            reference.occupations()["name_vi"],
+            strict=True,
+        )
+    )
     trend_items = [i for i in r.items if any(s.startswith("Nhu cầu tuyển") for s in i.reasons_vi)]
     assert trend_items, "no item with a demand trend reason to check the name in"
     for item in trend_items:
@@ -272,8 +295,7 @@ def test_wages_all_missing_no_wage_model(degenerate_dir, tmp_path, capsys):
     rc, out, err, meta = train(d, tmp_path, capsys)
     no_traceback(out, err)
     assert rc == 0
-    assert meta["target_status"]["wage"] == \
-        "not_fitted: no employed training record has a wage"
+    assert meta["target_status"]["wage"] == "not_fitted: no employed training record has a wage"
     assert "not fitted: wage" in out
     rec, tables = recommender(tmp_path / "models", d)
     item = rec.recommend(a_learner(tables), k=1).items[0]
@@ -284,11 +306,13 @@ def test_wages_all_missing_no_wage_model(degenerate_dir, tmp_path, capsys):
 def test_few_wages_threshold(degenerate_dir):
     o = degenerate_dir.base["outcomes"].copy()
     has = np.flatnonzero(o["monthly_wage_vnd"].notna().to_numpy())
-    o.loc[o.index[has[MIN_WAGE_ROWS - 1:]], "monthly_wage_vnd"] = pd.NA
+    o.loc[o.index[has[MIN_WAGE_ROWS - 1 :]], "monthly_wage_vnd"] = pd.NA
     st = target_status(o, o.iloc[:0])["wage"]
-    assert not st.fitted and st.reason == (f"only {MIN_WAGE_ROWS - 1} employed training "
-                                           f"records with a wage (need at least "
-                                           f"{MIN_WAGE_ROWS})")
+    assert not st.fitted and st.reason == (
+        f"only {MIN_WAGE_ROWS - 1} employed training "
+        f"records with a wage (need at least "
+        f"{MIN_WAGE_ROWS})"
+    )
 
 
 def test_wages_in_the_wrong_unit_are_warned(degenerate_dir, tmp_path, capsys):

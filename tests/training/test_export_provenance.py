@@ -26,22 +26,40 @@ def test_card_and_metadata_name_the_export(tiny_dir, db_url, tmp_path, capsys, m
     cfg = tmp_path / "fast.toml"
     cfg.write_text("[model]\nmax_iter = 10\n")
     models = tmp_path / "models"
-    assert main(["train", "--data", str(tmp_path / "export"), "--config", str(cfg),
-                 "--no-mlflow", "--models-dir", str(models), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                str(tmp_path / "export"),
+                "--config",
+                str(cfg),
+                "--no-mlflow",
+                "--models-dir",
+                str(models),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     art = json.loads((models / "guidance-outcomes-1.json").read_text(encoding="utf-8"))
     exp = art["tracer_export"]
     assert exp["data_hash"] == meta["data_hash"] == art["data_hash"]
     assert exp["matches_files"] is True
-    held = {f"{s['institution_id']}/{s['cohort']}/{s['wave']}/v{s['version']}"
-            for s in meta["submissions"]}
+    held = {
+        f"{s['institution_id']}/{s['cohort']}/{s['wave']}/v{s['version']}"
+        for s in meta["submissions"]
+    }
     assert set(exp["submissions"]) == held and len(held) == len(results) - 1
     assert f"{first.institution_id}/{first.cohort}/{first.wave}/v1" not in held
     assert {r.version for r in results} == {1}
     card = (models / "guidance-outcomes-1.md").read_text(encoding="utf-8")
     assert f"export hash `{meta['data_hash']}` (matches the files read)" in card
-    assert f"submission versions held ({len(held):,}; institution/cohort/wave/version): " \
-           f"{len(held):,} × v1" in card
+    assert (
+        f"submission versions held ({len(held):,}; institution/cohort/wave/version): "
+        f"{len(held):,} × v1" in card
+    )
     assert f"`{exp['submissions'][0]}`" in card and "more (all in the artifact metadata" in card
 
     # the export's files changed after the export: the provenance (and card) say so
@@ -51,8 +69,9 @@ def test_card_and_metadata_name_the_export(tiny_dir, db_url, tmp_path, capsys, m
     from guidance.tracer.dirs import export_provenance
 
     out = tmp_path / "export" / "outcomes.csv"
-    out.write_text(out.read_text(encoding="utf-8").rstrip("\n").rsplit("\n", 1)[0] + "\n",
-                   encoding="utf-8")
+    out.write_text(
+        out.read_text(encoding="utf-8").rstrip("\n").rsplit("\n", 1)[0] + "\n", encoding="utf-8"
+    )
     changed = export_provenance(tmp_path / "export", data_hash(tmp_path / "export"))
     assert changed["data_hash"] == meta["data_hash"] and changed["matches_files"] is False
     assert "does NOT match the files read" in "\n".join(_export_lines(changed))
@@ -63,8 +82,22 @@ def test_card_of_a_plain_directory(tiny_dir, tmp_path, capsys, monkeypatch):
     cfg = tmp_path / "fast.toml"
     cfg.write_text("[model]\nmax_iter = 10\n")
     models = tmp_path / "models"
-    assert main(["train", "--data", str(tiny_dir), "--config", str(cfg), "--no-mlflow",
-                 "--models-dir", str(models), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                str(tiny_dir),
+                "--config",
+                str(cfg),
+                "--no-mlflow",
+                "--models-dir",
+                str(models),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     art = json.loads((models / "guidance-outcomes-1.json").read_text(encoding="utf-8"))
     assert "tracer_export" not in art

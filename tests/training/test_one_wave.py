@@ -9,8 +9,14 @@ import pandas as pd
 import pytest
 from tests.training.conftest import FAST
 
-TWELVE = ("employed_12m", "employment_type", "occupation_code", "job_province_code",
-          "monthly_wage_vnd", "job_matches_training")
+TWELVE = (
+    "employed_12m",
+    "employment_type",
+    "occupation_code",
+    "job_province_code",
+    "monthly_wage_vnd",
+    "job_matches_training",
+)
 WAVE_OUTCOMES = ("employed_6m", "employed_12m", "employment_type", "job_matches_training")
 
 
@@ -47,7 +53,7 @@ def one_wave_run(degenerate_dir):
 
     n = len(degenerate_dir.base["outcomes"])
     order = np.random.default_rng(11).permutation(n)
-    no12, no6 = order[: int(0.3 * n)], order[int(0.3 * n): int(0.5 * n)]
+    no12, no6 = order[: int(0.3 * n)], order[int(0.3 * n) : int(0.5 * n)]
 
     def one_wave(df: pd.DataFrame) -> pd.DataFrame:
         for c in TWELVE:
@@ -111,8 +117,10 @@ def test_summary_and_card_state_the_records_used(one_wave_run):
     assert "records used per target" in text
     assert f"{n['train']:>9,}{n['val']:>9,}{n['test']:>9,}" in text
     card = render(result, {})
-    assert (f"- employed_12m: fitted (records used, outcome known: train {n['train']:,}, val "
-            f"{n['val']:,}, test {n['test']:,})") in card
+    assert (
+        f"- employed_12m: fitted (records used, outcome known: train {n['train']:,}, val "
+        f"{n['val']:,}, test {n['test']:,})"
+    ) in card
 
 
 def test_empty_outcome_cells_never_reach_a_model_input(one_wave_run):

@@ -23,8 +23,12 @@ def test_evaluation_has_every_baseline_slice_and_fairness_table(trained):
     result, parts = trained
     ev = result.evaluation
     for t in ("employed_12m", "job_matches_training", "completed"):
-        assert set(ev.baselines[t]) == {"global_rate", "offering_history", "code_province",
-                                        "logistic"}
+        assert set(ev.baselines[t]) == {
+            "global_rate",
+            "offering_history",
+            "code_province",
+            "logistic",
+        }
         for s in ("level", "region", "sex", "ethnic_minority", "offering_seen"):
             assert f"{t}/{s}" in ev.slices
         assert {f"{t}/sex", f"{t}/ethnic_minority"} <= set(ev.fairness)
@@ -44,6 +48,12 @@ def test_wage_model_beats_a_global_quantile(trained):
 
 def test_summary_table_prints_model_against_baselines(trained):
     text = summary_table(trained[0].evaluation)
-    for word in ("global_rate", "offering_history", "code_province", "logistic",
-                 "fairness employed_12m/sex", "beats every baseline"):
+    for word in (
+        "global_rate",
+        "offering_history",
+        "code_province",
+        "logistic",
+        "fairness employed_12m/sex",
+        "beats every baseline",
+    ):
         assert word in text

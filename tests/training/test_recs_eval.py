@@ -17,8 +17,9 @@ def test_perfect_ranking_has_ndcg_one():
 
 def test_ndcg_hand_computed():
     # ranking [0, 1] of gains {0, 1}: DCG = 0/log2(2) + 1/log2(3); ideal DCG = 1/log2(2) = 1
-    assert ndcg_at_k(np.array([0.0, 1.0]), np.array([1.0, 0.0]), k=2) == \
-        pytest.approx(1 / math.log2(3))
+    assert ndcg_at_k(np.array([0.0, 1.0]), np.array([1.0, 0.0]), k=2) == pytest.approx(
+        1 / math.log2(3)
+    )
     assert dcg(np.array([3.0, 2.0, 1.0]), k=2) == pytest.approx(3 + 2 / math.log2(3))
     assert math.isnan(ndcg_at_k(np.array([0.0]), np.array([0.0]), k=1))
 
@@ -67,8 +68,7 @@ def test_evaluation_is_logged_to_mlflow(tiny_eval, tmp_path):
     results, rec, parts = tiny_eval
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     args = argparse.Namespace(top_k=5, learners=60, seed=0)
-    run_id = log_to_mlflow(uri, {n: ev.flat() for n, ev in results.items()}, rec, args,
-                           "2025-01")
+    run_id = log_to_mlflow(uri, {n: ev.flat() for n, ev in results.items()}, rec, args, "2025-01")
     import mlflow
 
     got = mlflow.MlflowClient(uri).get_run(run_id)

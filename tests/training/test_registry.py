@@ -16,8 +16,16 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SADeprecationWarning"),
 ]
 NAME = "guidance-outcomes"
-OUTCOME_BLOCK = ["completed", "employed_6m", "employed_12m", "employment_type", "occupation_code",
-                 "job_province_code", "monthly_wage_vnd", "job_matches_training"]
+OUTCOME_BLOCK = [
+    "completed",
+    "employed_6m",
+    "employed_12m",
+    "employment_type",
+    "occupation_code",
+    "job_province_code",
+    "monthly_wage_vnd",
+    "job_matches_training",
+]
 
 
 @pytest.fixture(scope="module")
@@ -27,11 +35,25 @@ def env(tmp_path_factory, tiny_dir):
     fast.write_text("[model]\nmax_iter = 15\n")
     strict = root / "strict.toml"
     strict.write_text("[promotion]\nmax_abs_gap = 0.0001\nmax_calibration_gap = 0.0001\n")
-    e = SimpleNamespace(root=root, uri=f"sqlite:///{root / 'mlflow.db'}", fast=fast, strict=strict,
-                        models=root / "models", tiny=tiny_dir)
+    e = SimpleNamespace(
+        root=root,
+        uri=f"sqlite:///{root / 'mlflow.db'}",
+        fast=fast,
+        strict=strict,
+        models=root / "models",
+        tiny=tiny_dir,
+    )
     e.common = ["--tracking-uri", e.uri]
-    e.train = ["--config", str(fast), "--artifact-root", str(root / "mlartifacts"),
-               "--models-dir", str(e.models), "--quiet", *e.common]
+    e.train = [
+        "--config",
+        str(fast),
+        "--artifact-root",
+        str(root / "mlartifacts"),
+        "--models-dir",
+        str(e.models),
+        "--quiet",
+        *e.common,
+    ]
     return e
 
 
@@ -75,7 +97,10 @@ def test_first_model_is_registered_and_champion_only_if_it_beats_baselines(env, 
         assert _champion(env) == "1"
     else:  # the gate refused; a human may still choose it, with a recorded reason
         assert _champion(env) is None and "not promoted automatically" in out
-        assert main(["promote", "--version", "1", "--force", "--reason", "test seed", *env.common]) == 0
+        assert (
+            main(["promote", "--version", "1", "--force", "--reason", "test seed", *env.common])
+            == 0
+        )
         assert client.get_model_version(NAME, "1").tags["forced_reason"] == "test seed"
     assert _champion(env) == "1"
 
@@ -87,8 +112,10 @@ def test_first_champion_rule_refuses_a_model_that_loses_to_a_baseline(tmp_path):
     from guidance.registry import connect
 
     client = connect(f"sqlite:///{tmp_path / 'empty.db'}")
-    result = SimpleNamespace(config=load_config(), evaluation=SimpleNamespace(
-        beat_reasons=["AUC 0.60 ≤ logistic 0.61"], fairness={}))
+    result = SimpleNamespace(
+        config=load_config(),
+        evaluation=SimpleNamespace(beat_reasons=["AUC 0.60 ≤ logistic 0.61"], fairness={}),
+    )
     promoted, reasons = first_champion(client, NAME, "1", result, "unused")
     assert not promoted and "AUC 0.60 ≤ logistic 0.61" in reasons
     assert any("fairness by sex: not measured" in r for r in reasons)
@@ -125,8 +152,9 @@ def test_equal_or_better_fair_challenger_is_promoted(env, capsys):
 
 def test_force_needs_a_reason_and_records_it(env, capsys):
     assert main(["promote", "--version", "2", "--force", *env.common]) == 2
-    assert main(["promote", "--version", "2", "--force", "--reason", "audit drill",
-                 *env.common]) == 0
+    assert (
+        main(["promote", "--version", "2", "--force", "--reason", "audit drill", *env.common]) == 0
+    )
     assert "FORCED: audit drill" in capsys.readouterr().out
     tags = _client(env).get_model_version(NAME, "2").tags
     assert tags["forced_reason"] == "audit drill" and "auc" in tags["overridden_gate"]

@@ -56,8 +56,7 @@ def local_search(parts, tiny_tables, grid_file):
     from training.search import SearchRunner, search
 
     cfg = load_config(grid_file)
-    return search(parts["train"], parts["val"], tiny_tables, cfg.model, cfg.search,
-                  SearchRunner())
+    return search(parts["train"], parts["val"], tiny_tables, cfg.model, cfg.search, SearchRunner())
 
 
 def test_grid_is_every_combination_in_a_fixed_order():
@@ -66,20 +65,28 @@ def test_grid_is_every_combination_in_a_fixed_order():
     g = grid(load_config(overrides={"search": {"learning_rate": [0.1, 0.3]}}).search)
     assert len(g) == 2 * 2 * 2 * 2
     assert [s["learning_rate"] for s in g[:8]] == [0.1] * 8
-    assert g[0] == {"learning_rate": 0.1, "max_depth": 3, "max_leaf_nodes": 8, "max_iter": 100,
-                    "l2_regularization": 1.0}
+    assert g[0] == {
+        "learning_rate": 0.1,
+        "max_depth": 3,
+        "max_leaf_nodes": 8,
+        "max_iter": 100,
+        "l2_regularization": 1.0,
+    }
     assert len({tuple(s.values()) for s in g}) == len(g)
 
 
-@pytest.mark.parametrize("change, words", [
-    ({"learning_rate": []}, "learning_rate: needs at least one"),
-    ({"learning_rate": [0.1, 2.0]}, "learning_rate: 2.0"),
-    ({"depth_leaves": [[3]]}, "depth_leaves: [3]"),
-    ({"max_iter": [0]}, "max_iter: 0"),
-    ({"metric": "accuracy"}, "metric: 'accuracy'"),
-    ({"target": "wage"}, "target: 'wage'"),
-    ({"learning_rate": [0.01, 0.02, 0.05, 0.1, 0.2], "max_trials": 20}, "40 settings"),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ({"learning_rate": []}, "learning_rate: needs at least one"),
+        ({"learning_rate": [0.1, 2.0]}, "learning_rate: 2.0"),
+        ({"depth_leaves": [[3]]}, "depth_leaves: [3]"),
+        ({"max_iter": [0]}, "max_iter: 0"),
+        ({"metric": "accuracy"}, "metric: 'accuracy'"),
+        ({"target": "wage"}, "target: 'wage'"),
+        ({"learning_rate": [0.01, 0.02, 0.05, 0.1, 0.2], "max_trials": 20}, "40 settings"),
+    ],
+)
 def test_a_bad_grid_is_refused_naming_the_key(change, words):
     from training.search import grid
 
@@ -105,16 +112,17 @@ def test_joblib_processes_give_the_same_trials(local_search, parts, tiny_tables,
     from training.search import SearchRunner, search
 
     cfg = load_config(grid_file)
-    res = search(parts["train"], parts["val"], tiny_tables, cfg.model, cfg.search,
-                 SearchRunner(jobs=2))
-    assert [_strip(t.metrics) for t in res.trials] == \
-        [_strip(t.metrics) for t in local_search.trials]
+    res = search(
+        parts["train"], parts["val"], tiny_tables, cfg.model, cfg.search, SearchRunner(jobs=2)
+    )
+    assert [_strip(t.metrics) for t in res.trials] == [
+        _strip(t.metrics) for t in local_search.trials
+    ]
     assert res.chosen == local_search.chosen
 
 
 @pytest.mark.slow
-def test_a_given_local_cluster_gives_the_same_trials(local_search, parts, tiny_tables,
-                                                     grid_file):
+def test_a_given_local_cluster_gives_the_same_trials(local_search, parts, tiny_tables, grid_file):
     from distributed import Client
     from training.search import SearchRunner, search
 
@@ -122,27 +130,53 @@ def test_a_given_local_cluster_gives_the_same_trials(local_search, parts, tiny_t
 
     cfg = load_config(grid_file)
     with local_cluster(2) as cluster, Client(cluster) as client:
-        res = search(parts["train"], parts["val"], tiny_tables, cfg.model, cfg.search,
-                     SearchRunner(client=client))
+        res = search(
+            parts["train"],
+            parts["val"],
+            tiny_tables,
+            cfg.model,
+            cfg.search,
+            SearchRunner(client=client),
+        )
         ran_on = client.run(os.getpid)
     assert len(set(ran_on.values()) | {os.getpid()}) == 3  # two worker processes
-    assert [_strip(t.metrics) for t in res.trials] == \
-        [_strip(t.metrics) for t in local_search.trials]
+    assert [_strip(t.metrics) for t in res.trials] == [
+        _strip(t.metrics) for t in local_search.trials
+    ]
     assert res.chosen == local_search.chosen
 
 
-def test_train_search_on_a_local_cluster_logs_child_runs(local_search, tiny_dir, grid_file,
-                                                         tmp_path, monkeypatch, capsys):
+def test_train_search_on_a_local_cluster_logs_child_runs(
+    local_search, tiny_dir, grid_file, tmp_path, monkeypatch, capsys
+):
     """The command line on a real 2-process LocalCluster: the same trial metrics as the local
     search, one child run per trial, the choice on the parent, in the config and the card."""
     import mlflow
 
     monkeypatch.chdir(tmp_path)
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    assert main(["train", "--data", str(tiny_dir), "--config", str(grid_file), "--search",
-                 "--local-workers", "2", "--tracking-uri", uri, "--artifact-root",
-                 str(tmp_path / "mlartifacts"), "--models-dir", str(tmp_path / "models"),
-                 "--no-promote"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                str(tiny_dir),
+                "--config",
+                str(grid_file),
+                "--search",
+                "--local-workers",
+                "2",
+                "--tracking-uri",
+                uri,
+                "--artifact-root",
+                str(tmp_path / "mlartifacts"),
+                "--models-dir",
+                str(tmp_path / "models"),
+                "--no-promote",
+            ]
+        )
+        == 0
+    )
     err = capsys.readouterr().err
     assert f"search trial {SETTINGS}/{SETTINGS}" in err and "LocalCluster of 2" in err
     client = mlflow.MlflowClient(uri)
@@ -166,21 +200,30 @@ def test_train_search_on_a_local_cluster_logs_child_runs(local_search, tiny_dir,
     assert float(p["config.model.learning_rate"]) == chosen["learning_rate"]
     assert int(p["config.model.max_leaf_nodes"]) == chosen["max_leaf_nodes"]
     assert parent.data.tags["search.best_trial"] == str(local_search.best + 1)
-    assert parent.data.metrics["search.best.val_log_loss"] == \
-        local_search.trials[local_search.best].metrics["val_log_loss"]
+    assert (
+        parent.data.metrics["search.best.val_log_loss"]
+        == local_search.trials[local_search.best].metrics["val_log_loss"]
+    )
     card = next((tmp_path / "models").glob("*.md")).read_text(encoding="utf-8")
     assert "## Hyperparameter search" in card and f"(trial {local_search.best + 1})" in card
     assert f"learning_rate = {chosen['learning_rate']:g}" in card
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["--local-workers", "2"], "apply to --search only"),
-    (["--search", "--local-workers", "99"], "--local-workers must be between 0 and 64"),
-    (["--search", "--jobs", "0"], "--jobs must be between 1 and 64"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["--local-workers", "2"], "apply to --search only"),
+        (["--search", "--local-workers", "99"], "--local-workers must be between 0 and 64"),
+        (["--search", "--jobs", "0"], "--jobs must be between 1 and 64"),
+    ],
+)
 def test_bad_search_options_are_one_line_errors(argv, words, tiny_dir, tmp_path, capsys):
-    assert main(["train", "--data", str(tiny_dir), "--no-mlflow", "--models-dir",
-                 str(tmp_path), *argv]) == 2
+    assert (
+        main(
+            ["train", "--data", str(tiny_dir), "--no-mlflow", "--models-dir", str(tmp_path), *argv]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err
 
@@ -188,8 +231,23 @@ def test_bad_search_options_are_one_line_errors(argv, words, tiny_dir, tmp_path,
 def test_a_bad_grid_is_a_one_line_error(tiny_dir, tmp_path, capsys):
     cfg = tmp_path / "bad.toml"
     cfg.write_text("[search]\nlearning_rate = [5.0]\n")
-    assert main(["train", "--data", str(tiny_dir), "--config", str(cfg), "--search",
-                 "--no-mlflow", "--models-dir", str(tmp_path / "m"), "--quiet"]) == 2
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                str(tiny_dir),
+                "--config",
+                str(cfg),
+                "--search",
+                "--no-mlflow",
+                "--models-dir",
+                str(tmp_path / "m"),
+                "--quiet",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "[search] learning_rate: 5.0" in err and "Traceback" not in err
     assert not (tmp_path / "m").exists() or not any((tmp_path / "m").iterdir())
@@ -198,13 +256,32 @@ def test_a_bad_grid_is_a_one_line_error(tiny_dir, tmp_path, capsys):
 @pytest.mark.slow
 def test_ctrl_c_during_a_dask_search_stops_without_a_traceback(tiny_dir, tmp_path):
     cfg = tmp_path / "long.toml"
-    cfg.write_text("[model]\nn_iter_no_change = 5000\n"  # no early stop: long trials
-                   "[search]\nlearning_rate = [0.01, 0.02, 0.03, 0.05, 0.1, 0.2]\n"
-                   "max_iter = [3000]\nl2_regularization = [1.0]\n")
+    cfg.write_text(
+        "[model]\nn_iter_no_change = 5000\n"  # no early stop: long trials
+        "[search]\nlearning_rate = [0.01, 0.02, 0.03, 0.05, 0.1, 0.2]\n"
+        "max_iter = [3000]\nl2_regularization = [1.0]\n"
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "training", "--data", str(tiny_dir), "--config", str(cfg),
-         "--search", "--local-workers", "2", "--no-mlflow", "--models-dir", str(tmp_path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        [
+            sys.executable,
+            "-m",
+            "training",
+            "--data",
+            str(tiny_dir),
+            "--config",
+            str(cfg),
+            "--search",
+            "--local-workers",
+            "2",
+            "--no-mlflow",
+            "--models-dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
     deadline = time.monotonic() + 120
     seen = ""
     while time.monotonic() < deadline:  # wait for the first trial done on the cluster
@@ -222,8 +299,22 @@ def test_ctrl_c_during_a_dask_search_stops_without_a_traceback(tiny_dir, tmp_pat
 
 @pytest.mark.slow
 def test_an_unreachable_scheduler_is_a_one_line_error(tiny_dir, tmp_path, capsys):
-    assert main(["train", "--data", str(tiny_dir), "--search", "--scheduler",
-                 "tcp://127.0.0.1:9", "--no-mlflow", "--models-dir", str(tmp_path),
-                 "--quiet"]) == 2
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                str(tiny_dir),
+                "--search",
+                "--scheduler",
+                "tcp://127.0.0.1:9",
+                "--no-mlflow",
+                "--models-dir",
+                str(tmp_path),
+                "--quiet",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert err.startswith("train: ") and "127.0.0.1:9" in err and "Traceback" not in err

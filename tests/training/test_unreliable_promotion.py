@@ -21,9 +21,22 @@ def test_unreliable_metrics_are_logged_and_gate_promotion(degenerate_dir, tmp_pa
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     fast = tmp_path / "fast.toml"
     fast.write_text("[model]\nmax_iter = 10\n")
-    rc = main(["train", "--data", str(d), "--config", str(fast), "--models-dir",
-               str(tmp_path / "models"), "--artifact-root", str(tmp_path / "mlartifacts"),
-               "--quiet", "--tracking-uri", uri])
+    rc = main(
+        [
+            "train",
+            "--data",
+            str(d),
+            "--config",
+            str(fast),
+            "--models-dir",
+            str(tmp_path / "models"),
+            "--artifact-root",
+            str(tmp_path / "mlartifacts"),
+            "--quiet",
+            "--tracking-uri",
+            uri,
+        ]
+    )
     out = capsys.readouterr().out
     assert rc == 0
     assert "not promoted automatically: metrics are marked unreliable" in out
@@ -42,10 +55,22 @@ def test_unreliable_metrics_are_logged_and_gate_promotion(degenerate_dir, tmp_pa
     assert "metrics are marked unreliable" in out
     assert champion_version(client, NAME) is None
 
-    rc = main(["promote", "--version", "1", "--force", "--reason", "pilot on one cohort",
-               "--tracking-uri", uri])
+    rc = main(
+        [
+            "promote",
+            "--version",
+            "1",
+            "--force",
+            "--reason",
+            "pilot on one cohort",
+            "--tracking-uri",
+            uri,
+        ]
+    )
     out = capsys.readouterr().out
     assert rc == 0 and "FORCED: pilot on one cohort" in out
     assert champion_version(client, NAME) == "1"
-    assert "metrics are marked unreliable" in \
-        client.get_model_version(NAME, "1").tags["overridden_gate"]
+    assert (
+        "metrics are marked unreliable"
+        in client.get_model_version(NAME, "1").tags["overridden_gate"]
+    )

@@ -21,11 +21,21 @@ def axe_source() -> str:
 def axe_violations(page) -> list[dict]:  # noqa: ANN001 - playwright Page
     """Serious and critical WCAG 2.1 A/AA violations on the page as it is now."""
     page.evaluate(axe_source())
-    res = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags},"
-                        " resultTypes: ['violations']})", WCAG_TAGS)
-    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-             "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in res["violations"] if v["impact"] in SERIOUS]
+    res = page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in res["violations"]
+        if v["impact"] in SERIOUS
+    ]
 
 
 def page_weight(page) -> dict:  # noqa: ANN001

@@ -18,9 +18,16 @@ import pytest
 from tests.api.conftest import artifacts, newest_demand, world  # noqa: F401 - fixtures
 
 CHROMIUM = os.environ.get("GUIDANCE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "tests" / "artifacts" / "screenshots"
 
@@ -47,22 +54,45 @@ def _free_port() -> int:
 
 
 @contextmanager
-def web_server(tmp: Path, env: dict[str, str], *, ready: tuple[str, ...] = ("/readyz",),
-               timeout: float = 90.0) -> Iterator[str]:
+def web_server(
+    tmp: Path, env: dict[str, str], *, ready: tuple[str, ...] = ("/readyz",), timeout: float = 90.0
+) -> Iterator[str]:
     """The real app (``tests.web.serve_app``) under uvicorn in a subprocess on a free port,
     with ``env`` over the test defaults; yields its base URL once every path of ``ready``
     answers 200 (the server log in the error otherwise); terminated on exit."""
     import httpx
 
     port = _free_port()
-    full = {**os.environ, "GUIDANCE_API_SECRET": "s", "GUIDANCE_VAR_DIR": str(tmp / "var"),
-            "OMP_NUM_THREADS": "1", "GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE": "100000",
-            "GUIDANCE_MLFLOW_TRACKING_URI": f"sqlite:///{tmp / 'mlflow.db'}", **env}
+    full = {
+        **os.environ,
+        "GUIDANCE_API_SECRET": "s",
+        "GUIDANCE_VAR_DIR": str(tmp / "var"),
+        "OMP_NUM_THREADS": "1",
+        "GUIDANCE_RATE_LIMIT_PUBLIC_PER_MINUTE": "100000",
+        "GUIDANCE_MLFLOW_TRACKING_URI": f"sqlite:///{tmp / 'mlflow.db'}",
+        **env,
+    }
     log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tests.web.serve_app:create", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-         "--no-access-log"], cwd=REPO, env=full, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "tests.web.serve_app:create",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=REPO,
+        env=full,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     t0 = time.monotonic()
     try:
@@ -73,8 +103,9 @@ def web_server(tmp: Path, env: dict[str, str], *, ready: tuple[str, ...] = ("/re
             except httpx.HTTPError:
                 pass
             if proc.poll() is not None or time.monotonic() - t0 > timeout:
-                raise AssertionError("web test server not ready: "
-                                     + (tmp / "server.log").read_text()[-3000:])
+                raise AssertionError(
+                    "web test server not ready: " + (tmp / "server.log").read_text()[-3000:]
+                )
             time.sleep(0.1)
         yield base
     finally:
@@ -108,20 +139,39 @@ def live(world, artifacts, tmp_path_factory) -> Iterator[Live]:  # noqa: F811
     load_demand(engine, demand)
     _, admin = create_key(engine, "admin", "admin")
     _, counsellor = create_key(engine, "counsellor", "counsellor")
-    by_size = world["programmes"].groupby("institution_id").size().sort_values(
-        ascending=False, kind="stable")
+    by_size = (
+        world["programmes"]
+        .groupby("institution_id")
+        .size()
+        .sort_values(ascending=False, kind="stable")
+    )
     inst, other = str(by_size.index[0]), str(by_size.index[1])
     _, inst_key = create_key(engine, "clerk", "institution", institution_id=inst)
     _, other_key = create_key(engine, "clerk2", "institution", institution_id=other)
     engine.dispose()
     model = tmp / "serving" / "guidance-outcomes-active.joblib"
     install_model(artifacts["1"], model)
-    with web_server(tmp, {"GUIDANCE_DATABASE_URL": url, "GUIDANCE_MODEL_PATH": str(model),
-                          "GUIDANCE_MODEL_POLL_SECONDS": "0.5"}) as base:
+    with web_server(
+        tmp,
+        {
+            "GUIDANCE_DATABASE_URL": url,
+            "GUIDANCE_MODEL_PATH": str(model),
+            "GUIDANCE_MODEL_POLL_SECONDS": "0.5",
+        },
+    ) as base:
         for path in ("/", "/counsellor", "/institution", "/admin"):  # compile templates once
             assert httpx.get(base + path, timeout=10).status_code == 200
-        yield Live(base, admin, counsellor, sorted(demand["period"].unique()), world,
-                   inst_key, inst, other_key, other)
+        yield Live(
+            base,
+            admin,
+            counsellor,
+            sorted(demand["period"].unique()),
+            world,
+            inst_key,
+            inst,
+            other_key,
+            other,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -129,8 +179,7 @@ def browser() -> Iterator:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium",
-                    pytrace=False)
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium", pytrace=False)
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
@@ -141,8 +190,9 @@ def browser() -> Iterator:
 def open_page(browser, width: int = 360, height: int = 780) -> Iterator:  # noqa: ANN001
     """A fresh page of the given viewport; console errors (CSP violations included) fail
     the test."""
-    ctx = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN",
-                              accept_downloads=True)
+    ctx = browser.new_context(
+        viewport={"width": width, "height": height}, locale="vi-VN", accept_downloads=True
+    )
     pg = ctx.new_page()
     errors: list[str] = []
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

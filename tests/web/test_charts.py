@@ -25,8 +25,14 @@ CODES = sorted(provinces()["province_code"])
 
 
 def _map(values, lang="vi", **kw) -> ET.Element:
-    svg = province_map_svg(values, lang=lang, title="Tỷ lệ có việc làm", unit="%",
-                           legend_label="Có việc làm sau 12 tháng", **kw)
+    svg = province_map_svg(
+        values,
+        lang=lang,
+        title="Tỷ lệ có việc làm",
+        unit="%",
+        legend_label="Có việc làm sau 12 tháng",
+        **kw,
+    )
     return ET.fromstring(svg)
 
 
@@ -60,8 +66,9 @@ def test_offshore_archipelagos_are_drawn_as_the_source_draws_them() -> None:
 def test_province_without_figure_is_hatched_with_its_note() -> None:
     values = {c: 70.0 for c in CODES if c != "01"}
     values["01"] = None
-    root = _map({k: v for k, v in values.items() if k != "12"}, notes={"01": "ít hơn 20 người"
-                                                                            " trả lời"})
+    root = _map(
+        {k: v for k, v in values.items() if k != "12"}, notes={"01": "ít hơn 20 người trả lời"}
+    )
     got = _provinces(root)
     for code in ("01", "12"):  # None, and absent
         assert got[code].get("data-class") == "none"
@@ -78,9 +85,11 @@ def test_legend_classes_cover_the_values_and_colour_them() -> None:
     rng = random.Random(3)
     values = {c: round(rng.uniform(31, 97), 1) for c in CODES}
     root = _map(values, digits=1)
-    legend = {int(g.get("data-legend-class")): g
-              for g in root.iterfind(".//s:g[@data-legend-class]", NS)
-              if g.get("data-legend-class") != "none"}
+    legend = {
+        int(g.get("data-legend-class")): g
+        for g in root.iterfind(".//s:g[@data-legend-class]", NS)
+        if g.get("data-legend-class") != "none"
+    }
     assert sorted(legend) == list(range(len(PALETTE)))
     for code, g in _provinces(root).items():
         k = int(g.get("data-class"))
@@ -90,8 +99,10 @@ def test_legend_classes_cover_the_values_and_colour_them() -> None:
     assert float(legend[len(PALETTE) - 1].get("data-hi")) <= 100  # percentages stay ≤ 100 %
 
 
-@pytest.mark.parametrize("values", [[40, 95], [0, 100], [63, 64], [5], [12.5, 13.7, 18.2],
-                                    [-3, 4], [1_000_000, 4_500_000]])
+@pytest.mark.parametrize(
+    "values",
+    [[40, 95], [0, 100], [63, 64], [5], [12.5, 13.7, 18.2], [-3, 4], [1_000_000, 4_500_000]],
+)
 def test_class_breaks_cover_every_value(values) -> None:
     b = class_breaks(values)
     assert len(b) == len(PALETTE) + 1 and b == sorted(b)
@@ -129,10 +140,25 @@ def test_boundary_names_must_match_the_reference() -> None:
 
 
 def test_quadrant_is_valid_svg_with_points_averages_and_labels() -> None:
-    pts = [{"x": 80, "y": 60, "label": "Điện & <Nước>", "href": "/stats/offering/P1?a=1&b=2",
-            "id": "P1"}, {"x": 41, "y": 20, "label": "Hàn"}]
-    svg = quadrant_svg(pts, x_avg=60, y_avg=40, lang="vi", title="Góc phần tư",
-                       x_label="Có việc làm", y_label="Đúng nghề")
+    pts = [
+        {
+            "x": 80,
+            "y": 60,
+            "label": "Điện & <Nước>",
+            "href": "/stats/offering/P1?a=1&b=2",
+            "id": "P1",
+        },
+        {"x": 41, "y": 20, "label": "Hàn"},
+    ]
+    svg = quadrant_svg(
+        pts,
+        x_avg=60,
+        y_avg=40,
+        lang="vi",
+        title="Góc phần tư",
+        x_label="Có việc làm",
+        y_label="Đúng nghề",
+    )
     root = ET.fromstring(svg)
     assert root.get("role") == "group" and root.get("aria-label") == "Góc phần tư"
     circles = list(root.iterfind(".//s:circle", NS))
@@ -144,8 +170,9 @@ def test_quadrant_is_valid_svg_with_points_averages_and_labels() -> None:
     assert titles[1] == "Hàn: Có việc làm 41%, Đúng nghề 20%"
     assert link.get("href") == "/stats/offering/P1?a=1&b=2" and link.get("tabindex") == "-1"
     assert link.find("s:circle", NS) is circles[0]
-    no_links = quadrant_svg(pts[1:], x_avg=60, y_avg=40, lang="en", title="Q", x_label="x",
-                            y_label="y")
+    no_links = quadrant_svg(
+        pts[1:], x_avg=60, y_avg=40, lang="en", title="Q", x_label="x", y_label="y"
+    )
     assert ET.fromstring(no_links).get("role") == "img"
     # the x average at 60 % lies right of the 41 % point and left of the 80 % one
     xline = root.find(".//s:line[@data-avg='x']", NS)

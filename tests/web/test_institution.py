@@ -19,8 +19,10 @@ from tests.web.conftest import open_page, shot
 from guidance.web.i18n import catalogue
 
 VI, EN = catalogue("vi"), catalogue("en")
-HEAD = "learner_ref,programme_id,survey_status,employed,employment_type,monthly_wage_vnd," \
-       "home_province_code"
+HEAD = (
+    "learner_ref,programme_id,survey_status,employed,employment_type,monthly_wage_vnd,"
+    "home_province_code"
+)
 NBSP = "\u00a0"
 
 
@@ -39,10 +41,14 @@ def valid_rows(live, tag: str, wage: int = 7_000_000) -> list[str]:  # noqa: ANN
     8, surveyed 7, responded 5, response rate 62.5 %. One one-digit province (a warning)."""
     prog = _programmes(live, live.institution_id)[0]
     refs = _refs(tag, 8)
-    rows = [f"{refs[i]},{prog},responded,yes,formal,{wage},{'1' if i == 0 else '79'}"
-            for i in range(5)]
-    rows += [f"{refs[5]},{prog},no_response,,,,79", f"{refs[6]},{prog},unreachable,,,,",
-             f"{refs[7]},{prog},refused,,,,"]
+    rows = [
+        f"{refs[i]},{prog},responded,yes,formal,{wage},{'1' if i == 0 else '79'}" for i in range(5)
+    ]
+    rows += [
+        f"{refs[5]},{prog},no_response,,,,79",
+        f"{refs[6]},{prog},unreachable,,,,",
+        f"{refs[7]},{prog},refused,,,,",
+    ]
     return rows
 
 
@@ -62,8 +68,9 @@ def send(page, cohort: str, wave: str, path) -> None:  # noqa: ANN001
     page.fill("#s-cohort", cohort)
     page.select_option("#s-wave", wave)
     page.set_input_files("#s-file", str(path))
-    with page.expect_response(lambda r: "/tracer/" + cohort in r.url
-                              and r.request.method == "PUT") as resp:
+    with page.expect_response(
+        lambda r: "/tracer/" + cohort in r.url and r.request.method == "PUT"
+    ) as resp:
         page.click("#send-form button[type=submit]")
     r = resp.value
     # the page always asks for a job, so that it can show progress and offer a cancel
@@ -78,8 +85,9 @@ def cells(page, selector: str) -> list[list[str]]:  # noqa: ANN001
     return [rows.nth(i).locator("td").all_inner_texts() for i in range(rows.count())]
 
 
-@pytest.mark.parametrize("width, cohort", [(360, "2025-06"), (1280, "2025-07")],
-                         ids=["phone", "desktop"])
+@pytest.mark.parametrize(
+    "width, cohort", [(360, "2025-06"), (1280, "2025-07")], ids=["phone", "desktop"]
+)
 def test_institution_flow(browser, live, tmp_path, width: int, cohort: str) -> None:  # noqa: ANN001
     y, m = cohort.split("-")
     shown_cohort = f"{m}/{y}"
@@ -98,10 +106,13 @@ def test_institution_flow(browser, live, tmp_path, width: int, cohort: str) -> N
         login(page, live.institution_id, live.institution_key)
         expect(page.locator("#tools")).to_be_visible()
         expect(page.locator("#who-institution")).to_have_text(live.institution_id)
-        assert page.evaluate("localStorage.getItem('guidance-institution-id')") == \
-            live.institution_id
-        assert page.evaluate("sessionStorage.getItem('guidance-key-institution')") == \
-            live.institution_key
+        assert (
+            page.evaluate("localStorage.getItem('guidance-institution-id')") == live.institution_id
+        )
+        assert (
+            page.evaluate("sessionStorage.getItem('guidance-key-institution')")
+            == live.institution_key
+        )
 
         # templates: an XLSX (a zip) and the CSV header of the aggregates
         with page.expect_download() as dl:
@@ -122,10 +133,11 @@ def test_institution_flow(browser, live, tmp_path, width: int, cohort: str) -> N
         rows = valid_rows(live, "1")
         raw_ref = rows[1].split(",")[0]
         rows[1] = rows[1].replace(_programmes(live, live.institution_id)[0], foreign)  # row 3
-        rows[2] = rows[2].replace(",7000000,", ",abc,")                              # row 4
+        rows[2] = rows[2].replace(",7000000,", ",abc,")  # row 4
         send(page, cohort, "12m", _write(tmp_path, "khao-sat-loi.csv", rows))
         expect(page.locator("#send-rejected")).to_have_text(
-            VI["inst.rejected"].replace("{n}", "2"), timeout=60_000)
+            VI["inst.rejected"].replace("{n}", "2"), timeout=60_000
+        )
         got = cells(page, "#send-errors")
         assert [c[:2] for c in got] == [["3", "programme_id"], ["4", "monthly_wage_vnd"]], got
         assert got[0][3] == VI["rule.offering"] and got[1][3] == VI["rule.type"]
@@ -151,8 +163,9 @@ def test_institution_flow(browser, live, tmp_path, width: int, cohort: str) -> N
         expect(page.locator("#send-ok")).to_contain_text("8 dòng (thêm 8, thay đổi 0, bỏ 0)")
         expect(page.locator("#send-ok")).to_contain_text(shown_cohort)
         warn = cells(page, "#send-warnings")
-        assert any(c[1] == "home_province_code" and c[3] == VI["rule.leading_zero"]
-                   for c in warn), warn
+        assert any(
+            c[1] == "home_province_code" and c[3] == VI["rule.leading_zero"] for c in warn
+        ), warn
         # the lists are fetched again after the answer: wait for this cohort's rows
         expect(page.locator("#subs-out tbody tr", has_text=shown_cohort)).to_have_count(1)
         expect(page.locator("#cov-out tbody tr", has_text=shown_cohort)).to_have_count(1)
@@ -160,18 +173,29 @@ def test_institution_flow(browser, live, tmp_path, width: int, cohort: str) -> N
         assert len(mine) == 1 and mine[0][1:4] == ["12 tháng", "1", VI["inst.short.records"]]
         assert mine[0][5] == "8" and mine[0][7] == VI["inst.status.current"]
         cov = [c for c in cells(page, "#cov-out") if c[0] == shown_cohort]
-        assert cov == [[shown_cohort, "12 tháng", "1", VI["inst.short.records"], "8", "7", "5",
-                        f"62,5{NBSP}%"]], cov
+        assert cov == [
+            [shown_cohort, "12 tháng", "1", VI["inst.short.records"], "8", "7", "5", f"62,5{NBSP}%"]
+        ], cov
 
         # a second version (one changed wage), then withdrawn with a reason: v1 is current
-        send(page, cohort, "12m", _write(tmp_path, "khao-sat-2.csv",
-                                         valid_rows(live, "1")[:4] + [
-                                             valid_rows(live, "1", 8_000_000)[4]]
-                                         + valid_rows(live, "1")[5:]))
+        send(
+            page,
+            cohort,
+            "12m",
+            _write(
+                tmp_path,
+                "khao-sat-2.csv",
+                valid_rows(live, "1")[:4]
+                + [valid_rows(live, "1", 8_000_000)[4]]
+                + valid_rows(live, "1")[5:],
+            ),
+        )
         expect(page.locator("#send-ok")).to_contain_text("phiên bản 2", timeout=60_000)
         expect(page.locator("#send-ok")).to_contain_text("thay đổi 1")
-        page.get_by_role("button", name=VI["inst.withdraw_label"].format(
-            cohort=shown_cohort, wave="12 tháng", version=2)).click()
+        page.get_by_role(
+            "button",
+            name=VI["inst.withdraw_label"].format(cohort=shown_cohort, wave="12 tháng", version=2),
+        ).click()
         expect(page.locator("#w-reason")).to_be_focused()
         page.click("#w-confirm")
         expect(page.locator("#err-w_reason")).to_have_text(VI["error.required"])
@@ -180,15 +204,18 @@ def test_institution_flow(browser, live, tmp_path, width: int, cohort: str) -> N
             page.click("#w-confirm")
         assert resp.value.status == 200, resp.value.text()
         expect(page.locator("#withdraw-msg")).to_have_text(
-            VI["inst.withdrawn"].replace("{version}", "2"))
+            VI["inst.withdrawn"].replace("{version}", "2")
+        )
         withdrawn = VI["inst.status.withdrawn"].replace("{reason}", "gửi nhầm tệp của khoá khác")
         expect(page.locator("#subs-out tr.withdrawn", has_text=shown_cohort)).to_contain_text(
-            withdrawn)
+            withdrawn
+        )
         mine = [c for c in cells(page, "#subs-out") if c[0] == shown_cohort]
         assert [(c[2], c[7]) for c in mine] == [("2", withdrawn), ("1", VI["inst.status.current"])]
         # the coverage is version 1's again
-        expect(page.locator("#cov-out tbody tr", has_text=shown_cohort).locator("td").nth(2)
-               ).to_have_text("1")
+        expect(
+            page.locator("#cov-out tbody tr", has_text=shown_cohort).locator("td").nth(2)
+        ).to_have_text("1")
         cov = [c for c in cells(page, "#cov-out") if c[0] == shown_cohort]
         assert [(c[2], c[7]) for c in cov] == [("1", f"62,5{NBSP}%")]
         if width == 360:
@@ -226,24 +253,44 @@ def test_progress_and_cancel(browser, live, tmp_path) -> None:  # noqa: ANN001
             state["cancelled"] = True
             state["cancel_posts"] += 1
         status = "cancelled" if state["cancelled"] else "running"
-        route.fulfill(status=200, content_type="application/json", json={
-            "job_id": job_id, "kind": "tracer_submission", "status": status, "message": None,
-            "progress_done": 3, "progress_total": 10, "result": None, "warnings": [],
-            "warning_count": 0, "errors": [], "error_count": 0})
+        route.fulfill(
+            status=200,
+            content_type="application/json",
+            json={
+                "job_id": job_id,
+                "kind": "tracer_submission",
+                "status": status,
+                "message": None,
+                "progress_done": 3,
+                "progress_total": 10,
+                "result": None,
+                "warnings": [],
+                "warning_count": 0,
+                "errors": [],
+                "error_count": 0,
+            },
+        )
 
     with open_page(browser, 360) as page:
         page.goto(live.url + "/institution")
         login(page, live.institution_id, live.institution_key)
         expect(page.locator("#tools")).to_be_visible()
-        page.route("**/api/v1/institutions/*/tracer/2025-03/6m*", lambda route: route.fulfill(
-            status=202, content_type="application/json",
-            json={"job_id": job_id, "status": "queued", "status_url": f"/api/v1/jobs/{job_id}"}))
+        page.route(
+            "**/api/v1/institutions/*/tracer/2025-03/6m*",
+            lambda route: route.fulfill(
+                status=202,
+                content_type="application/json",
+                json={"job_id": job_id, "status": "queued", "status_url": f"/api/v1/jobs/{job_id}"},
+            ),
+        )
         page.route(f"**/api/v1/jobs/{job_id}**", job_route)
         send(page, "2025-03", "6m", _write(tmp_path, "c.csv", valid_rows(live, "3")))
         expect(page.locator("#send-progress-text")).to_have_text(
-            VI["inst.progress"].replace("{done}", "3").replace("{total}", "10"))
-        assert page.evaluate("[document.getElementById('send-bar').value,"
-                             " document.getElementById('send-bar').max]") == [3, 10]
+            VI["inst.progress"].replace("{done}", "3").replace("{total}", "10")
+        )
+        assert page.evaluate(
+            "[document.getElementById('send-bar').value, document.getElementById('send-bar').max]"
+        ) == [3, 10]
         expect(page.locator("#send-submit")).to_be_disabled()
         page.click("#send-cancel")
         expect(page.locator("#send-out")).to_have_text(VI["inst.cancelled"])
@@ -256,6 +303,7 @@ def test_progress_and_cancel(browser, live, tmp_path) -> None:  # noqa: ANN001
 def test_synchronous_answers_are_shown_the_same_way(browser, live, tmp_path) -> None:  # noqa: ANN001
     """A server that answers at once (here: the real API, the request's Prefer header taken
     out on the way): a 422 with its errors and error_file_url, then a 200 with the version."""
+
     def no_prefer(route) -> None:  # noqa: ANN001
         headers = {k: v for k, v in route.request.headers.items() if k.lower() != "prefer"}
         route.continue_(headers=headers)
@@ -293,14 +341,20 @@ def test_admin_national_coverage(browser, live, width: int) -> None:  # noqa: AN
     institution of the catalogue for that cohort and wave, the missing ones highlighted."""
     cohort = "2025-08" if width == 1280 else "2025-09"
     prog = _programmes(live, live.other_institution_id)[0]
-    body = "\n".join([HEAD] + [f"0{width}{i:08d},{prog},responded,no,none,,79"
-                               for i in range(4)]) + "\n"
-    r = httpx.put(f"{live.url}/api/v1/institutions/{live.other_institution_id}/tracer/"
-                  f"{cohort}/6m", content=body.encode(), timeout=60,
-                  headers={"X-API-Key": live.other_institution_key, "Content-Type": "text/csv"})
+    body = (
+        "\n".join([HEAD] + [f"0{width}{i:08d},{prog},responded,no,none,,79" for i in range(4)])
+        + "\n"
+    )
+    r = httpx.put(
+        f"{live.url}/api/v1/institutions/{live.other_institution_id}/tracer/{cohort}/6m",
+        content=body.encode(),
+        timeout=60,
+        headers={"X-API-Key": live.other_institution_key, "Content-Type": "text/csv"},
+    )
     assert r.status_code == 200, r.text
-    national = httpx.get(f"{live.url}/api/v1/tracer/coverage", timeout=30,
-                         headers={"X-API-Key": live.admin_key}).json()["items"]
+    national = httpx.get(
+        f"{live.url}/api/v1/tracer/coverage", timeout=30, headers={"X-API-Key": live.admin_key}
+    ).json()["items"]
     expected = [i for i in national if i["cohort"] == cohort and i["wave"] == "6m"]
     n_missing = sum(i["status"] == "missing" for i in expected)
     assert n_missing == live.world["programmes"]["institution_id"].nunique() - 1
@@ -315,8 +369,9 @@ def test_admin_national_coverage(browser, live, width: int) -> None:  # noqa: AN
         every = cells(page, "#natcov-out")
         assert all(c[1] == shown for c in every)
         # highlighted: the missing rows, and only they, carry the class
-        assert page.locator("#natcov-out tbody tr.missing").count() == \
-            sum(c[3] == VI["natcov.status.missing"] for c in every)
+        assert page.locator("#natcov-out tbody tr.missing").count() == sum(
+            c[3] == VI["natcov.status.missing"] for c in every
+        )
         rows = [c for c in every if c[2] == "6 tháng"]
         assert len(rows) == len(expected)
         assert all(c[1] == shown for c in rows)

@@ -56,9 +56,11 @@ def test_learner_flow(page, live) -> None:
     assert page.get_attribute("html", "lang") == "vi"
     assert page.inner_text("h1") == VI["learner.h1"]
     weight = page_weight(page)
-    print(f"\nlearner page: {weight['bytes'] / 1024:.1f} KB in {weight['requests']} requests; "
-          f"first byte {weight['ttfb_ms']:.0f} ms, first paint {weight['fcp_ms']:.0f} ms, "
-          f"load {weight['load_ms']:.0f} ms (fresh context: load {cold['load_ms']:.0f} ms)")
+    print(
+        f"\nlearner page: {weight['bytes'] / 1024:.1f} KB in {weight['requests']} requests; "
+        f"first byte {weight['ttfb_ms']:.0f} ms, first paint {weight['fcp_ms']:.0f} ms, "
+        f"load {weight['load_ms']:.0f} ms (fresh context: load {cold['load_ms']:.0f} ms)"
+    )
     assert weight["bytes"] <= MAX_BYTES, weight
     assert weight["load_ms"] <= MAX_RENDER_MS, weight
     assert no_horizontal_scroll(page)
@@ -77,8 +79,9 @@ def test_learner_flow(page, live) -> None:
     # the accent-free search leaves only matching provinces visible
     code, name_vi = home_province(live.world)
     page.fill("#f-prov-search", fold(name_vi))
-    visible = page.eval_on_selector_all("#f-province option:not([hidden])",
-                                        "os => os.map(o => o.value).filter(Boolean)")
+    visible = page.eval_on_selector_all(
+        "#f-province option:not([hidden])", "os => os.map(o => o.value).filter(Boolean)"
+    )
     assert code in visible and len(visible) < 34
     fill_learner(page, live.world)
     assert page.inner_text("#riasec-profile").startswith(VI["riasec.top"].split("{")[0])

@@ -242,19 +242,24 @@ def test_institution_page_has_its_login_template_upload_and_lists() -> None:
     for lang in LANGS:
         cat = catalogue(lang)
         html = _page("/institution", lang)
-        assert f"<title data-i18n=\"title.institution\">{cat['title.institution']}</title>" in html
+        assert f'<title data-i18n="title.institution">{cat["title.institution"]}</title>' in html
         # the login asks for the institution code as well as the key (only on this page)
         assert 'id="f-institution"' in html and 'id="f-key"' in html
         assert 'id="who-institution"' in html
         # templates: both kinds, both formats
-        buttons = re.findall(r'<button type="button" class="tpl" data-kind="(\w+)" '
-                             r'data-format="(\w+)"', html)
-        assert sorted(buttons) == sorted((k, f) for k in ("records", "aggregates")
-                                         for f in ("xlsx", "csv"))
+        buttons = re.findall(
+            r'<button type="button" class="tpl" data-kind="(\w+)" '
+            r'data-format="(\w+)"',
+            html,
+        )
+        assert sorted(buttons) == sorted(
+            (k, f) for k in ("records", "aggregates") for f in ("xlsx", "csv")
+        )
         # the upload form: cohort month, the two waves, the file; progress with cancel
         assert re.search(r'<input id="s-cohort" name="s_cohort" type="month"', html)
-        waves = re.findall(r'<option value="(\w+)" data-i18n="inst.wave.\w+">([^<]+)</option>',
-                           html)
+        waves = re.findall(
+            r'<option value="(\w+)" data-i18n="inst.wave.\w+">([^<]+)</option>', html
+        )
         assert waves == [("6m", cat["inst.wave.6m"]), ("12m", cat["inst.wave.12m"])]
         assert 'id="s-file"' in html and ".xlsx" in html
         assert '<progress id="send-bar">' in html and 'id="send-cancel"' in html
@@ -269,10 +274,12 @@ def test_admin_page_has_the_national_coverage_filters() -> None:
     vi = catalogue("vi")
     html = _page("/admin")
     assert 'id="natcov-out"' in html and 'id="nc-cohort"' in html
-    statuses = re.findall(r'<option value="(\w+)" data-i18n="natcov.status.\w+">([^<]+)</option>',
-                          html)
-    assert statuses == [(s, vi[f"natcov.status.{s}"]) for s in ("missing", "submitted",
-                                                                "withdrawn")]
+    statuses = re.findall(
+        r'<option value="(\w+)" data-i18n="natcov.status.\w+">([^<]+)</option>', html
+    )
+    assert statuses == [
+        (s, vi[f"natcov.status.{s}"]) for s in ("missing", "submitted", "withdrawn")
+    ]
 
 
 def _js(name: str) -> str:
@@ -309,11 +316,21 @@ def test_every_rule_of_the_tracer_validator_has_a_label() -> None:
             if not isinstance(node, ast.Call) or len(node.args) < 3:
                 continue
             f = node.func
-            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(
-                f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "out" else ""
+            name = (
+                f.id
+                if isinstance(f, ast.Name)
+                else f.attr
+                if isinstance(f, ast.Attribute)
+                and isinstance(f.value, ast.Name)
+                and f.value.id == "out"
+                else ""
+            )
             rule = node.args[2]
-            if name in ("Issue", "error", "warning") and isinstance(rule, ast.Constant) \
-                    and isinstance(rule.value, str):
+            if (
+                name in ("Issue", "error", "warning")
+                and isinstance(rule, ast.Constant)
+                and isinstance(rule.value, str)
+            ):
                 rules.add(rule.value)
     assert {"offering", "duplicate", "counts", "formula", "ragged"} <= rules, rules
     for lang in LANGS:

@@ -35,8 +35,9 @@ def test_counsellor_flow(page, live, tmp_path) -> None:
     # one learner, aged 15: results carry the counsellor's buttons
     fill_learner(page, live.world, age="15")
     body = submit(page)
-    assert page.locator("#cards > li button", has_text=VI["feedback.pick"]).count() == \
-        len(body["items"])
+    assert page.locator("#cards > li button", has_text=VI["feedback.pick"]).count() == len(
+        body["items"]
+    )
     assert axe_violations(page) == []
 
     # what-if: a wider radius
@@ -66,15 +67,17 @@ def test_counsellor_flow(page, live, tmp_path) -> None:
     assert sent["consent_guardian"] is True  # the API checks it too
     assert sent["programme_id"] == body["items"][1]["programme_id"] and sent["override"] is False
     expect(page.locator("#fb-done")).to_contain_text(str(resp.value.json()["id"]))
-    page.locator("#feedback").screenshot(path=str(shot(page, "11-counsellor-feedback",
-                                                       full=False)))
+    page.locator("#feedback").screenshot(path=str(shot(page, "11-counsellor-feedback", full=False)))
 
     # a class list: upload, summary, download
     code, _ = home_province(live.world)
     rows = [("HS-01", 17, code, 12), ("HS-02", 16, code, 9), ("HS-03", 19, code, 12)]
     good = tmp_path / "lop-10a.csv"
-    good.write_text("learner_id,age,home_province_code,education_level\n"
-                    + "".join(f"{a},{b},{c},{d}\n" for a, b, c, d in rows), encoding="utf-8")
+    good.write_text(
+        "learner_id,age,home_province_code,education_level\n"
+        + "".join(f"{a},{b},{c},{d}\n" for a, b, c, d in rows),
+        encoding="utf-8",
+    )
     page.set_input_files("#class-file", str(good))
     with page.expect_response(lambda r: r.url.endswith("/recommendations/batch")) as resp:
         page.click("#class-form button[type=submit]")
@@ -86,8 +89,7 @@ def test_counsellor_flow(page, live, tmp_path) -> None:
     assert f"{len(rows)} học viên, {n_items} gợi ý" in summary
     with page.expect_download() as dl:
         page.click("#class-download")
-    got = list(csv.DictReader(io.StringIO(
-        dl.value.path().read_text(encoding="utf-8-sig"))))
+    got = list(csv.DictReader(io.StringIO(dl.value.path().read_text(encoding="utf-8-sig"))))
     assert len(got) == n_items
     assert {r["learner_id"] for r in got} == {r[0] for r in rows}
     assert all(r["model_version"] == batch["model_version"] for r in got)
@@ -98,8 +100,9 @@ def test_counsellor_flow(page, live, tmp_path) -> None:
 
     # a bad class list: the row and field are named
     bad = tmp_path / "bad.csv"
-    bad.write_text(f"learner_id,age,home_province_code,education_level\nX,9,{code},12\n",
-                   encoding="utf-8")
+    bad.write_text(
+        f"learner_id,age,home_province_code,education_level\nX,9,{code},12\n", encoding="utf-8"
+    )
     page.set_input_files("#class-file", str(bad))
     page.click("#class-form button[type=submit]")
     expect(page.locator("#err-class_file")).to_contain_text(VI["class.invalid"])
@@ -111,8 +114,7 @@ def test_counsellor_flow(page, live, tmp_path) -> None:
     expect(page.locator("#demand-out table")).to_be_visible()
     assert page.locator("#demand-out thead th").count() >= 2
     assert page.locator("#demand-out svg polyline").count() >= 1
-    page.locator("#demand").screenshot(path=str(shot(page, "13-counsellor-demand",
-                                                     full=False)))
+    page.locator("#demand").screenshot(path=str(shot(page, "13-counsellor-demand", full=False)))
     assert axe_violations(page) == []
 
 
@@ -134,8 +136,12 @@ def test_admin_flow(page, live, tmp_path) -> None:
     expect(page.locator("#model-card")).to_be_hidden()
     # a card (with markup in it) is shown as text, never as HTML
     card = "# Model card: guidance-outcomes version 1\n\n## Giới hạn\n<img src=x id=inj>\n"
-    page.route("**/api/v1/models/card", lambda route: route.fulfill(
-        status=200, body=card.encode("utf-8"), content_type="text/markdown; charset=utf-8"))
+    page.route(
+        "**/api/v1/models/card",
+        lambda route: route.fulfill(
+            status=200, body=card.encode("utf-8"), content_type="text/markdown; charset=utf-8"
+        ),
+    )
     with page.expect_response(lambda r: r.url.endswith("/models/reload")) as resp:
         page.click("#reload")
     assert resp.value.status == 200
@@ -144,7 +150,8 @@ def test_admin_flow(page, live, tmp_path) -> None:
     assert page.locator("#model-card").text_content() == card
     assert page.locator("#inj").count() == 0
     expect(page.locator("#card-status")).to_have_text(
-        VI["models.card_shown"].replace("{version}", "1"))
+        VI["models.card_shown"].replace("{version}", "1")
+    )
     page.unroute("**/api/v1/models/card")
     assert no_horizontal_scroll(page)
     shot(page, "20-admin-models")
@@ -156,7 +163,8 @@ def test_admin_flow(page, live, tmp_path) -> None:
     good_lines = [DEMAND_HEADER] + [
         f"{new},{r.province_code},{r.occupation_code},{r.vacancies},"
         f"{'' if r.job_seekers is None or r.job_seekers != r.job_seekers else r.job_seekers},,web-test"
-        for r in last.itertuples()]
+        for r in last.itertuples()
+    ]
     bad_lines = list(good_lines)
     bad_lines[2] = f"{new},99,{last.iloc[1].occupation_code},-5,,,web-test"
     bad = tmp_path / "bad-demand.csv"
@@ -204,7 +212,8 @@ def test_admin_upload_shows_warnings(page, live, tmp_path) -> None:
     last = d[d["period"] == live.periods[-1]].head(10)
     lines = [DEMAND_HEADER + ",ghi_chu"] + [
         f"{new},{r.province_code},{r.occupation_code},{r.vacancies},,,web-test,x"
-        for r in last.itertuples()]
+        for r in last.itertuples()
+    ]
     cells = lines[1].split(",")
     cells[6] = "=HYPERLINK(1)"
     lines[1] = ",".join(cells)
@@ -219,8 +228,9 @@ def test_admin_upload_shows_warnings(page, live, tmp_path) -> None:
     rows = page.locator("#upload-warnings table tbody tr")
     expect(rows.first).to_be_visible()
     cells = [rows.nth(i).locator("td").all_inner_texts() for i in range(rows.count())]
-    assert any(c[0] == "1" and c[1] == "source" and c[4] == VI["rule.neutralised"]
-               for c in cells), cells
+    assert any(
+        c[0] == "1" and c[1] == "source" and c[4] == VI["rule.neutralised"] for c in cells
+    ), cells
     assert any("ghi_chu" in c[3] and c[4] == VI["rule.unknown_column"] for c in cells), cells
     expect(page.locator("#upload-out .warning")).to_contain_text("2 cảnh báo")
     expect(page.locator("#demand-period")).to_have_text(new)

@@ -89,8 +89,9 @@ def bundle(world):  # noqa: ANN001, F811 - the API tests' tiny world
 
     # value added needs a probability per outcome row: a fixed 0.8 here (the browser tests
     # below use the served model's, through ctx.stats)
-    return build_bundle(world, newest_demand(world, 15),
-                        expected=np.full(len(world["outcomes"]), 0.8))
+    return build_bundle(
+        world, newest_demand(world, 15), expected=np.full(len(world["outcomes"]), 0.8)
+    )
 
 
 def _client(stats):  # noqa: ANN001, ANN202
@@ -147,8 +148,11 @@ def test_indicators_switch_the_map(client, bundle) -> None:
     html = client.get("/stats?indicator=response_rate").text
     head = bundle.headline["province"]
     pub = head[~head["suppressed"].astype(bool)].iloc[0]
-    row = next(r for r in table_rows(html, "map-table")
-               if r["attrs"]["data-province"] == pub["province_code"])
+    row = next(
+        r
+        for r in table_rows(html, "map-table")
+        if r["attrs"]["data-province"] == pub["province_code"]
+    )
     assert row["cells"][1][2] == f"{int(pub['response_rate_pct'])}%"
     assert "Tỷ lệ phản hồi khảo sát" in html
     sd = bundle.supply_demand["isco2"]
@@ -176,17 +180,24 @@ def test_trade_table_filters_and_withheld_cells(client, bundle) -> None:
         assert reason[2] in set(sel["suppressed_vi"].dropna())
         assert len(r["cells"]) == 5
     one = sel[~sel["suppressed"].astype(bool)].iloc[0]
-    html = client.get(f"/stats?province=79&trade={one['trade_occupation']}"
-                      f"&level={one['level']}").text
+    html = client.get(
+        f"/stats?province=79&trade={one['trade_occupation']}&level={one['level']}"
+    ).text
     rows = table_rows(html, "trade-table")
     assert len(rows) == 1
     assert rows[0]["cells"][3][2] == f"{int(one['employment_12m_pct'])}%"
     assert rows[0]["cells"][6][2] == str(int(one["respondents"]))
 
 
-@pytest.mark.parametrize(("query", "name"), [("indicator=wages", "indicator"),
-                                             ("province=99", "province"),
-                                             ("trade=abc", "trade"), ("level=dai_hoc", "level")])
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("indicator=wages", "indicator"),
+        ("province=99", "province"),
+        ("trade=abc", "trade"),
+        ("level=dai_hoc", "level"),
+    ],
+)
 def test_bad_parameters_are_a_400_naming_them(client, query, name) -> None:
     r = client.get(f"/stats?{query}&lang=vi")
     assert r.status_code == 400
@@ -212,8 +223,14 @@ def test_offering_page_published(client, bundle) -> None:
     r = off[~off["suppressed"].astype(bool)].iloc[0]
     html = client.get(f"/stats/offering/{r['programme_id']}?lang=vi").text
     assert r["institution_name"] in html
-    for col in ("employment_12m_pct", "employment_6m_pct", "in_occupation_12m_pct",
-                "formal_12m_pct", "informal_12m_pct", "self_employed_12m_pct"):
+    for col in (
+        "employment_12m_pct",
+        "employment_6m_pct",
+        "in_occupation_12m_pct",
+        "formal_12m_pct",
+        "informal_12m_pct",
+        "self_employed_12m_pct",
+    ):
         assert f">{int(r[col])}%<" in html, col
     assert f"khoảng tin cậy 95%: {int(r['employment_12m_lo_pct'])}%–" in html
     assert f"<dd>{int(r['respondents'])}</dd>" in html
@@ -228,8 +245,9 @@ def test_offering_page_withheld_shows_the_reason_and_no_figure(client, bundle) -
     off = bundle.headline["offering"]
     r = off[off["suppressed"].astype(bool)].iloc[0]
     html = client.get(f"/stats/offering/{r['programme_id']}?lang=vi").text
-    block = re.search(r'<div class="notice withheld" id="offering-withheld">(.*?)</div>', html,
-                      re.S)[1]
+    block = re.search(
+        r'<div class="notice withheld" id="offering-withheld">(.*?)</div>', html, re.S
+    )[1]
     assert r["suppressed_vi"] in block
     assert 'class="stat"' not in html and "offering-stats" not in html
 
@@ -275,6 +293,7 @@ def test_pages_without_statistics_or_while_building() -> None:
     def raise_(exc):  # noqa: ANN001, ANN202
         def get():  # noqa: ANN202
             raise exc
+
         return SimpleNamespace(get=get)
 
     c = _client(raise_(NotFound("no tracer data")))
@@ -288,8 +307,9 @@ def test_pages_without_statistics_or_while_building() -> None:
     assert 'id="stats-empty"' in c.get("/stats").text
 
 
-@pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)],
-                         indirect=True)  # SQLite: the Chromium tests' server below
+@pytest.mark.parametrize(
+    "db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)  # SQLite: the Chromium tests' server below
 def test_pages_on_the_real_app(seeded, model_path, tmp_path, world_dir, world) -> None:  # noqa: ANN001, F811
     """The real app on PostgreSQL (SQLite: ``stats_live`` below): the pages read
     ``ctx.stats`` and the catalogue (programme names), and show what the public API
@@ -305,24 +325,26 @@ def test_pages_on_the_real_app(seeded, model_path, tmp_path, world_dir, world) -
     with TestClient(app) as c:
         wait_ready(c)
         app.state.ctx.stats.build()
-        prov = c.get("/api/v1/stats/outcomes", params={"grouping": "province",
-                                                         "page_size": 500}).json()["items"]
+        prov = c.get(
+            "/api/v1/stats/outcomes", params={"grouping": "province", "page_size": 500}
+        ).json()["items"]
         html = c.get("/stats?lang=vi").text
         rows = {r["attrs"]["data-province"]: r["cells"] for r in table_rows(html, "map-table")}
         for p in prov:
             cell = rows[p["province_code"]][1][2]
-            assert cell == (p["suppressed_vi"] if p["suppressed"] else
-                            f"{p['employment_12m_pct']}%")
-        offs = c.get("/api/v1/stats/outcomes", params={"grouping": "offering",
-                                                         "page_size": 500}).json()["items"]
+            assert cell == (
+                p["suppressed_vi"] if p["suppressed"] else f"{p['employment_12m_pct']}%"
+            )
+        offs = c.get(
+            "/api/v1/stats/outcomes", params={"grouping": "offering", "page_size": 500}
+        ).json()["items"]
         pub = next(o for o in offs if not o["suppressed"])
         html = c.get(f"/stats/offering/{pub['programme_id']}").text
         name = world["programmes"].set_index("programme_id").loc[pub["programme_id"], "name_vi"]
         assert f'<h1 id="offering-h">{name}</h1>' in html  # from the catalogue
         assert f">{pub['employment_12m_pct']}%<" in html
         # a catalogue programme without graduates yet: its page, saying so (not a 404)
-        new = sorted(set(world["programmes"]["programme_id"]) - {o["programme_id"]
-                                                                  for o in offs})
+        new = sorted(set(world["programmes"]["programme_id"]) - {o["programme_id"] for o in offs})
         assert new
         r = c.get(f"/stats/offering/{new[0]}")
         assert r.status_code == 200 and 'id="offering-none"' in r.text
@@ -330,6 +352,7 @@ def test_pages_on_the_real_app(seeded, model_path, tmp_path, world_dir, world) -
 
 
 # -- in Chromium, on the real app ------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def stats_live(world, artifacts, world_dir, tmp_path_factory):  # noqa: ANN001, ANN201, F811
@@ -355,8 +378,12 @@ def stats_live(world, artifacts, world_dir, tmp_path_factory):  # noqa: ANN001, 
     engine.dispose()
     model = tmp / "serving" / "guidance-outcomes-active.joblib"
     install_model(artifacts["1"], model)
-    with web_server(tmp, {"GUIDANCE_DATABASE_URL": url, "GUIDANCE_MODEL_PATH": str(model)},
-                    ready=("/readyz", "/api/v1/stats"), timeout=120) as base:
+    with web_server(
+        tmp,
+        {"GUIDANCE_DATABASE_URL": url, "GUIDANCE_MODEL_PATH": str(model)},
+        ready=("/readyz", "/api/v1/stats"),
+        timeout=120,
+    ) as base:
         # ready once the model is served and the first statistics bundle is built
         yield SimpleNamespace(url=base, world=world)
 
@@ -372,7 +399,8 @@ def _api(base: str, path: str, **params) -> dict:  # noqa: ANN003
 def _cells(page, selector: str) -> list[list[str]]:  # noqa: ANN001
     return page.eval_on_selector_all(
         selector + " tbody tr",
-        "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent.trim()))")
+        "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent.trim()))",
+    )
 
 
 @pytest.mark.parametrize("width", [360, 1280])
@@ -386,19 +414,25 @@ def test_stats_page_in_chromium(browser, stats_live, width: int) -> None:  # noq
     with open_page(browser, width, 900) as page:
         page.goto(stats_live.url + "/stats")
         weight = page_weight(page)
-        print(f"\n/stats at {width} px: {weight['bytes'] / 1024:.1f} KB in "
-              f"{weight['requests']} requests; first byte {weight['ttfb_ms']:.0f} ms, "
-              f"load {weight['load_ms']:.0f} ms")
+        print(
+            f"\n/stats at {width} px: {weight['bytes'] / 1024:.1f} KB in "
+            f"{weight['requests']} requests; first byte {weight['ttfb_ms']:.0f} ms, "
+            f"load {weight['load_ms']:.0f} ms"
+        )
         assert weight["bytes"] <= MAX_BYTES, weight
         assert page.get_attribute("html", "lang") == "vi"
         assert page.inner_text("h1") == "Thống kê việc làm sau tốt nghiệp"
         assert page.locator("#map svg g[data-province]").count() == 34
         assert page.locator("#map svg g[data-province] > path:not([data-part])").count() == 34
-        titles = dict(page.eval_on_selector_all(
-            "#map svg g[data-province]",
-            "gs => gs.map(g => [g.dataset.province, g.querySelector('title').textContent])"))
-        codes = page.eval_on_selector_all("#map-table tbody tr",
-                                          "rs => rs.map(r => r.dataset.province)")
+        titles = dict(
+            page.eval_on_selector_all(
+                "#map svg g[data-province]",
+                "gs => gs.map(g => [g.dataset.province, g.querySelector('title').textContent])",
+            )
+        )
+        codes = page.eval_on_selector_all(
+            "#map-table tbody tr", "rs => rs.map(r => r.dataset.province)"
+        )
         rows = dict(zip(codes, _cells(page, "#map-table"), strict=True))
         assert len(rows) == 34
         for code, cells in rows.items():  # the table beside the map: the same figures
@@ -414,31 +448,36 @@ def test_stats_page_in_chromium(browser, stats_live, width: int) -> None:  # noq
         btn = page.locator("#map-table thead button[data-sort-col='1']")
         btn.click()
         btn.click()
-        assert page.get_attribute("#map-table thead th:nth-child(2)", "aria-sort") == \
-            "descending"
+        assert page.get_attribute("#map-table thead th:nth-child(2)", "aria-sort") == "descending"
         vals = [c[1] for c in _cells(page, "#map-table")]
         nums = [int(v.rstrip("%")) for v in vals if v.endswith("%")]
         assert nums == sorted(nums, reverse=True) and len(nums) >= 3
-        assert all(v.endswith("%") for v in vals[:len(nums)])  # figures first
+        assert all(v.endswith("%") for v in vals[: len(nums)])  # figures first
         btn.click()
-        nums_up = [int(v.rstrip("%")) for v in (c[1] for c in _cells(page, "#map-table"))
-                   if v.endswith("%")]
+        nums_up = [
+            int(v.rstrip("%"))
+            for v in (c[1] for c in _cells(page, "#map-table"))
+            if v.endswith("%")
+        ]
         assert nums_up == sorted(nums)
         # text columns sort by their text, Vietnamese collation (Đ after D, not after Z)
         name_btn = page.locator("#map-table thead button[data-sort-col='0']")
         name_btn.click()  # no sort on this column since the clicks above: ascending
-        assert page.get_attribute("#map-table thead th:nth-child(1)", "aria-sort") == \
-            "ascending"
+        assert page.get_attribute("#map-table thead th:nth-child(1)", "aria-sort") == "ascending"
         asc = [c[0] for c in _cells(page, "#map-table")]
         name_btn.click()
         desc = [c[0] for c in _cells(page, "#map-table")]
         assert asc == desc[::-1] and asc[0] == "An Giang" and asc[-1] == "Vĩnh Long"
         # the trade × province table: a withheld row shows the reason and no figure
         wh = page.locator("#trade-table tbody tr.withheld").first
-        assert wh.locator("td.reason").inner_text() in {
-            "ít hơn 20 người trả lời",
-            "ẩn để không thể suy ra một số liệu bị ẩn khác bằng phép trừ"} or \
-            "tỷ lệ phản hồi" in wh.locator("td.reason").inner_text()
+        assert (
+            wh.locator("td.reason").inner_text()
+            in {
+                "ít hơn 20 người trả lời",
+                "ẩn để không thể suy ra một số liệu bị ẩn khác bằng phép trừ",
+            }
+            or "tỷ lệ phản hồi" in wh.locator("td.reason").inner_text()
+        )
         # filter by province (a plain GET form)
         page.select_option("#f-province", "79")
         page.click("#trade-form button[type=submit]")
@@ -473,8 +512,12 @@ def test_result_card_links_to_the_offering_page(browser, stats_live) -> None:  #
         page.wait_for_url(f"**/stats/offering/{first['programme_id']}**")
         assert page.inner_text("h1") == first["name_vi"]
         assert first["institution_name"] in page.inner_text(".where")
-        api = _api(stats_live.url, "/api/v1/stats/outcomes", grouping="offering",
-                   programme_id=first["programme_id"])
+        api = _api(
+            stats_live.url,
+            "/api/v1/stats/outcomes",
+            grouping="offering",
+            programme_id=first["programme_id"],
+        )
         text = page.inner_text("main")
         assert "Nguồn số liệu và lần cập nhật" in text
         rows = api["items"]

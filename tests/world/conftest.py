@@ -7,10 +7,24 @@ import pytest
 
 from guidance.world.generate import generate_world
 
-STR_COLS = {c: "string" for c in (
-    "programme_id", "programme_code", "field_code", "institution_id", "province_code",
-    "target_occupations", "predecessor_id", "home_province_code", "occupation_code",
-    "job_province_code", "record_id", "cohort", "period")}
+STR_COLS = {
+    c: "string"
+    for c in (
+        "programme_id",
+        "programme_code",
+        "field_code",
+        "institution_id",
+        "province_code",
+        "target_occupations",
+        "predecessor_id",
+        "home_province_code",
+        "occupation_code",
+        "job_province_code",
+        "record_id",
+        "cohort",
+        "period",
+    )
+}
 
 
 def read(d, name: str) -> pd.DataFrame:

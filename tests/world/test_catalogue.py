@@ -106,6 +106,10 @@ def test_outcome_fields_are_consistent(demo_joined):
     assert out.loc[~emp, ["occupation_code", "monthly_wage_vnd"]].isna().all().all()
     assert out.loc[emp, ["occupation_code", "job_province_code"]].notna().all().all()
     targets = off["target_occupations"].str.split(";")
-    match = pd.Series([o in t if isinstance(o, str) else False
-                       for o, t in zip(out["occupation_code"], targets, strict=False)])
+    match = pd.Series(
+        [
+            o in t if isinstance(o, str) else False
+            for o, t in zip(out["occupation_code"], targets, strict=False)
+        ]
+    )
     assert (match.to_numpy() == out["job_matches_training"].to_numpy()).all()

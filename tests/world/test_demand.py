@@ -27,13 +27,16 @@ def test_columns_and_span(demand):
     assert (demand["vacancies"] >= 0).all() and (demand["median_wage_vnd"] > 0).all()
 
 
-@pytest.mark.parametrize("cluster,provinces,factor", [
-    ("electronics", ["24"], 3.0),  # Bắc Ninh
-    ("electronics", ["19"], 3.0),  # Thái Nguyên
-    ("tourism", ["56", "48"], 2.0),  # Khánh Hòa, Đà Nẵng
-    ("agriculture", ["92", "91", "96", "82", "86"], 1.8),  # Mekong Delta
-    ("it", ["01", "79"], 2.0),  # Hà Nội, Hồ Chí Minh
-])
+@pytest.mark.parametrize(
+    "cluster,provinces,factor",
+    [
+        ("electronics", ["24"], 3.0),  # Bắc Ninh
+        ("electronics", ["19"], 3.0),  # Thái Nguyên
+        ("tourism", ["56", "48"], 2.0),  # Khánh Hòa, Đà Nẵng
+        ("agriculture", ["92", "91", "96", "82", "86"], 1.8),  # Mekong Delta
+        ("it", ["01", "79"], 2.0),  # Hà Nội, Hồ Chí Minh
+    ],
+)
 def test_regional_industry_mix(demand, cluster, provinces, factor):
     if not (demand["cluster"] == cluster).any():
         pytest.fail(f"no {cluster} occupations in demand")
@@ -50,9 +53,11 @@ def test_pandemic_shock(demand):
 
 def test_south_hit_harder_by_2021_wave(demand):
     south = demand["province_code"].isin(["79", "75", "80", "92", "91"])
+
     def drop(mask):
         m = demand[mask].groupby("period")["vacancies"].sum()
         return m["2021-08"] / m["2022-08"]
+
     assert drop(south) < drop(~south)
 
 

@@ -12,8 +12,9 @@ from guidance.world import Oracle
 @pytest.fixture(scope="module")
 def unbiased(demo_world, demo_joined):
     out, off = demo_joined
-    return Oracle.from_dir(demo_world[0]).expected(out, off, period=out["cohort"],
-                                                   discrimination=False)
+    return Oracle.from_dir(demo_world[0]).expected(
+        out, off, period=out["cohort"], discrimination=False
+    )
 
 
 def _z(obs, p):
@@ -30,8 +31,10 @@ def test_women_and_minorities_get_less_formal_work_than_unbiased_world(demo_join
     assert abs(_z(formal[men_majority], p[men_majority])) < 4  # no penalty: as predicted
     assert _z(formal[female & ~minority], p[female & ~minority]) < -3
     assert _z(formal[minority & ~female], p[minority & ~female]) < -3
-    ratio = {g: formal[m].sum() / p[m].sum()
-             for g, m in {"F": female, "M": men_majority, "EM": minority}.items()}
+    ratio = {
+        g: formal[m].sum() / p[m].sum()
+        for g, m in {"F": female, "M": men_majority, "EM": minority}.items()
+    }
     assert ratio["F"] < ratio["M"] and ratio["EM"] < ratio["M"]
 
 
@@ -59,8 +62,10 @@ def test_protected_attributes_act_only_through_discrimination(demo_world, demo_j
         np.testing.assert_array_equal(a[col], b[col])
     assert (a["p_formal_12m"] < b["p_formal_12m"]).all()
     assert (a["expected_wage_vnd"] < b["expected_wage_vnd"]).all()
-    fa = oracle.expected(lrn.assign(**{column: a_val}), o, period=lrn["cohort"],
-                         discrimination=False)
-    fb = oracle.expected(lrn.assign(**{column: b_val}), o, period=lrn["cohort"],
-                         discrimination=False)
+    fa = oracle.expected(
+        lrn.assign(**{column: a_val}), o, period=lrn["cohort"], discrimination=False
+    )
+    fb = oracle.expected(
+        lrn.assign(**{column: b_val}), o, period=lrn["cohort"], discrimination=False
+    )
     np.testing.assert_array_equal(fa.to_numpy(), fb.to_numpy())

@@ -41,9 +41,11 @@ def test_headline_recomputed_from_files(demo_world, demo_tables):
     comp = out[out["completed"]]
     tc = comp[lvl[out["completed"].to_numpy()].to_numpy() == "trung_cap"]
     assert tc["employed_12m"].mean() == pytest.approx(
-        summary.headline["employment_12m_completers"]["trung_cap"], abs=1e-4)
+        summary.headline["employment_12m_completers"]["trung_cap"], abs=1e-4
+    )
     assert out["completed"].mean() == pytest.approx(
-        summary.headline["completion_rate"]["all"], abs=1e-4)
+        summary.headline["completion_rate"]["all"], abs=1e-4
+    )
 
 
 def test_sizes_match_the_demo_scale(demo_world):
@@ -62,6 +64,9 @@ def test_bands_hold_for_other_seeds(tmp_path, seed):
     from guidance.world.generate import generate_world
 
     s = generate_world(tmp_path, seed=seed, scale="demo", progress=False)
-    outside = {k: lookup(s.headline, k) for k, (lo, hi) in BANDS.items()
-               if not lo <= lookup(s.headline, k) <= hi}
+    outside = {
+        k: lookup(s.headline, k)
+        for k, (lo, hi) in BANDS.items()
+        if not lo <= lookup(s.headline, k) <= hi
+    }
     assert not outside

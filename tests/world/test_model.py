@@ -55,8 +55,9 @@ def test_non_completers_and_immobile_far_from_home_fare_worse(oracle, rows):
     x = _design(oracle, rows)
     pr = structural_probabilities(x, oracle.world.params)
     assert (pr.employed[0] < pr.employed[1]).all()  # completion
-    far = structural_probabilities(dataclasses.replace(x, dist_km=x.dist_km + 800),
-                                   oracle.world.params)
+    far = structural_probabilities(
+        dataclasses.replace(x, dist_km=x.dist_km + 800), oracle.world.params
+    )
     np.testing.assert_array_equal(far.employed[:, 1], pr.employed[:, 1])  # mobile: no effect
     assert (far.employed[:, 0] < pr.employed[:, 0]).all()
 

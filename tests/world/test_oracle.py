@@ -29,13 +29,16 @@ def _z(observed: np.ndarray, p: np.ndarray) -> float:
     return float((observed.sum() - p.sum()) / np.sqrt((p * (1 - p)).sum()))
 
 
-@pytest.mark.parametrize("column,event", [
-    ("p_completed", lambda o: o["completed"]),
-    ("p_employed_12m", lambda o: o["employed_12m"]),
-    ("p_employed_6m", lambda o: o["employed_6m"]),
-    ("p_in_trade_12m", lambda o: o["job_matches_training"]),
-    ("p_formal_12m", lambda o: o["employment_type"] == "formal"),
-])
+@pytest.mark.parametrize(
+    "column,event",
+    [
+        ("p_completed", lambda o: o["completed"]),
+        ("p_employed_12m", lambda o: o["employed_12m"]),
+        ("p_employed_6m", lambda o: o["employed_6m"]),
+        ("p_in_trade_12m", lambda o: o["job_matches_training"]),
+        ("p_formal_12m", lambda o: o["employment_type"] == "formal"),
+    ],
+)
 def test_sampled_rates_match_oracle(demo_joined, expected, column, event):
     out, off = demo_joined
     obs = event(out).to_numpy(bool)
@@ -67,8 +70,9 @@ def test_mean_wage_matches_oracle(demo_joined, expected):
 def test_from_dir_equals_for_world(oracle, demo_joined):
     out, off = demo_joined
     a = oracle.expected(out.head(500), off.head(500), period=out["cohort"].head(500))
-    b = Oracle.for_world(seed=42, scale="demo").expected(out.head(500), off.head(500),
-                                                        period=out["cohort"].head(500))
+    b = Oracle.for_world(seed=42, scale="demo").expected(
+        out.head(500), off.head(500), period=out["cohort"].head(500)
+    )
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -96,8 +100,11 @@ def test_contract_columns_only_are_enough(oracle, demo_joined):
     lrn = out.head(20)[["age", "home_province_code", "education_level"]]
     e = oracle.expected(lrn, off.head(20))
     assert e.notna().all().all()
-    assert ((e[["p_completed", "p_employed_12m"]] > 0)
-            & (e[["p_completed", "p_employed_12m"]] < 1)).all().all()
+    assert (
+        ((e[["p_completed", "p_employed_12m"]] > 0) & (e[["p_completed", "p_employed_12m"]] < 1))
+        .all()
+        .all()
+    )
 
 
 def test_oracle_is_fast(oracle, demo_joined):

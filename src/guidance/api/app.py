@@ -28,16 +28,19 @@ routes; public routes need no key."""
 
 DOCS_ASSETS = "/docs/assets"
 # Swagger UI's files, from the pinned PyPI package swagger-ui-bundle (no CDN, works offline)
-_DOCS_FILES = {"swagger-ui-bundle.js": "text/javascript; charset=utf-8",
-               "swagger-ui.css": "text/css; charset=utf-8",
-               "favicon-32x32.png": "image/png"}
+_DOCS_FILES = {
+    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "swagger-ui.css": "text/css; charset=utf-8",
+    "favicon-32x32.png": "image/png",
+}
 
 
 def _docs_html(app: FastAPI) -> str:
     from fastapi.openapi.docs import get_swagger_ui_html
 
     return get_swagger_ui_html(
-        openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} - Swagger UI",
+        openapi_url=app.openapi_url or "/openapi.json",
+        title=f"{app.title} - Swagger UI",
         swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
         swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
         swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
@@ -50,10 +53,13 @@ def _docs_csp(html: str) -> str:
     page's one inline script (no 'unsafe-inline', no CDN)."""
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest()).decode() + "'"
-        for s in re.findall(r"<script>(.*?)</script>", html, flags=re.S))
-    return (f"default-src 'self'; script-src 'self' {hashes}; style-src 'self'; "
-            "img-src 'self' data:; connect-src 'self'; "
-            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+        for s in re.findall(r"<script>(.*?)</script>", html, flags=re.S)
+    )
+    return (
+        f"default-src 'self'; script-src 'self' {hashes}; style-src 'self'; "
+        "img-src 'self' data:; connect-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    )
 
 
 def _docs_router(app: FastAPI, html: str, dependencies: list) -> Any:
@@ -80,8 +86,9 @@ def _docs_router(app: FastAPI, html: str, dependencies: list) -> Any:
         path = files.get(name)
         if path is None:
             return JSONResponse(error_body(404, "not_found", "no such file", None), 404)
-        return FileResponse(path, media_type=_DOCS_FILES[name],
-                            headers={"Cache-Control": "public, max-age=86400"})
+        return FileResponse(
+            path, media_type=_DOCS_FILES[name], headers={"Cache-Control": "public, max-age=86400"}
+        )
 
     return r
 
@@ -103,8 +110,9 @@ def _province_enums(schema: dict) -> None:
             for op in ops.values():
                 for prm in op.get("parameters", []):
                     if prm.get("name") == "province":
-                        prm["schema"] = {"anyOf": [{"type": "string", "enum": codes},
-                                                   {"type": "null"}]}
+                        prm["schema"] = {
+                            "anyOf": [{"type": "string", "enum": codes}, {"type": "null"}]
+                        }
 
 
 NO_NUL = "^[^\\u0000]*$"
@@ -137,11 +145,15 @@ def _components(schema: dict) -> None:
 
 
 _ERROR_REF = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
-_EDGE = {401: "unknown or revoked API key", 403: "the key's role may not use this route",
-         404: "no such resource", 413: "the body exceeds this route's limit",
-         422: "the request is not valid (including a NUL character anywhere)",
-         429: "rate limit reached (Retry-After)",
-         503: "overloaded, timed out, database or model not available (Retry-After)"}
+_EDGE = {
+    401: "unknown or revoked API key",
+    403: "the key's role may not use this route",
+    404: "no such resource",
+    413: "the body exceeds this route's limit",
+    422: "the request is not valid (including a NUL character anywhere)",
+    429: "rate limit reached (Retry-After)",
+    503: "overloaded, timed out, database or model not available (Retry-After)",
+}
 
 
 def _edge_responses(schema: dict) -> None:
@@ -164,8 +176,7 @@ def _edge_responses(schema: dict) -> None:
                 codes |= {429, 503}
             responses = op.setdefault("responses", {})
             for code in sorted(codes):
-                responses.setdefault(str(code), {"description": _EDGE[code],
-                                                 "content": _ERROR_REF})
+                responses.setdefault(str(code), {"description": _EDGE[code], "content": _ERROR_REF})
 
 
 def _openapi_with_access(app: FastAPI) -> Any:
@@ -177,8 +188,9 @@ def _openapi_with_access(app: FastAPI) -> Any:
 
     def openapi() -> dict:
         if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version,
-                                 description=app.description, routes=app.routes)
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
             _components(schema)
             _edge_responses(schema)
             _province_enums(schema)
@@ -272,52 +284,93 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     # no trailing-slash redirects (a redirect would be built from the Host header); the
     # docs are served by _docs_router, from the service's own files
-    app = FastAPI(title="guidance", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, redoc_url=None, docs_url=None,
-                  swagger_ui_oauth2_redirect_url=None, redirect_slashes=False)
+    app = FastAPI(
+        title="guidance",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        redoc_url=None,
+        docs_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+        redirect_slashes=False,
+    )
     engine = make_engine(settings.database_url)
     metrics = Metrics()
     ctx_ref: dict[str, Any] = {}
-    holder = ModelHolder(engine, _source(settings), poll_seconds=settings.model_poll_seconds,
-                         demand_months=settings.demand_months, shortlist=settings.shortlist,
-                         db_ready=lambda: _ensure_db(ctx_ref["ctx"]))
+    holder = ModelHolder(
+        engine,
+        _source(settings),
+        poll_seconds=settings.model_poll_seconds,
+        demand_months=settings.demand_months,
+        shortlist=settings.shortlist,
+        db_ready=lambda: _ensure_db(ctx_ref["ctx"]),
+    )
     holder.listeners.append(metrics.served)
-    ctx = Ctx(settings=settings, engine=engine, holder=holder, metrics=metrics,
-              public_limiter=RateLimiter(settings.rate_limit_public_per_minute),
-              key_limiter=RateLimiter(settings.rate_limit_key_per_minute),
-              secret=server_secret(settings), audit=AuditWriter(engine),
-              proxies=TrustedProxies(settings.trusted_proxies))
+    ctx = Ctx(
+        settings=settings,
+        engine=engine,
+        holder=holder,
+        metrics=metrics,
+        public_limiter=RateLimiter(settings.rate_limit_public_per_minute),
+        key_limiter=RateLimiter(settings.rate_limit_key_per_minute),
+        secret=server_secret(settings),
+        audit=AuditWriter(engine),
+        proxies=TrustedProxies(settings.trusted_proxies),
+    )
     ctx_ref["ctx"] = ctx
     from guidance.api.stats_cache import StatsCache
 
-    ctx.stats = StatsCache(engine, holder, check_seconds=settings.stats_check_seconds,
-                           demand_months=settings.demand_months,
-                           first_wait=0.7 * settings.request_timeout_seconds)
+    ctx.stats = StatsCache(
+        engine,
+        holder,
+        check_seconds=settings.stats_check_seconds,
+        demand_months=settings.demand_months,
+        first_wait=0.7 * settings.request_timeout_seconds,
+    )
     from guidance.api.jobs import JobRunner
 
     ctx.jobs = JobRunner(engine)
-    ctx.jobs.register(demand.KIND, lambda job, progress: demand.run_demand_upload(ctx, job,
-                                                                                 progress))
-    ctx.jobs.register(tracer.KIND, lambda job, progress: tracer.run_tracer_submission(
-        ctx, job, progress))
+    ctx.jobs.register(
+        demand.KIND, lambda job, progress: demand.run_demand_upload(ctx, job, progress)
+    )
+    ctx.jobs.register(
+        tracer.KIND, lambda job, progress: tracer.run_tracer_submission(ctx, job, progress)
+    )
     app.state.ctx = ctx
     errors.install(app)
     from guidance.api.routes import audit as audit_routes
-    for module in (ops, recommendations, catalogue, demand, feedback, audit_routes, models,
-                   tracer, stats):
+
+    for module in (
+        ops,
+        recommendations,
+        catalogue,
+        demand,
+        feedback,
+        audit_routes,
+        models,
+        tracer,
+        stats,
+    ):
         app.include_router(module.router)
     install_pages(app, dependencies=[Depends(authorize)])
     docs_html = _docs_html(app)
     app.include_router(_docs_router(app, docs_html, [Depends(authorize)]))
     app.openapi = _openapi_with_access(app)  # type: ignore[method-assign]
     docs_csp = _docs_csp(docs_html)
-    app.add_middleware(LimitMiddleware, max_body=settings.max_body_bytes,
-                       limits=body_limits(settings, API),
-                       max_concurrency=settings.max_concurrency,
-                       timeout=settings.request_timeout_seconds, metrics=metrics,
-                       upload_timeout=settings.upload_timeout_seconds,
-                       binary=binary_bodies(API))
+    app.add_middleware(
+        LimitMiddleware,
+        max_body=settings.max_body_bytes,
+        limits=body_limits(settings, API),
+        max_concurrency=settings.max_concurrency,
+        timeout=settings.request_timeout_seconds,
+        metrics=metrics,
+        upload_timeout=settings.upload_timeout_seconds,
+        binary=binary_bodies(API),
+    )
     app.add_middleware(TrustedHosts, allowed=settings.allowed_hosts)
-    app.add_middleware(EdgeMiddleware, metrics=metrics,
-                       csp_for=lambda path: docs_csp if path.startswith("/docs") else STRICT_CSP)
+    app.add_middleware(
+        EdgeMiddleware,
+        metrics=metrics,
+        csp_for=lambda path: docs_csp if path.startswith("/docs") else STRICT_CSP,
+    )
     return app

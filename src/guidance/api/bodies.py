@@ -45,8 +45,9 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def unknown_keys(model: type[BaseModel], data: Any, loc: tuple = ("body",),
-                 keep: int = MAX_VALIDATION_DETAILS) -> tuple[list[tuple], int]:
+def unknown_keys(
+    model: type[BaseModel], data: Any, loc: tuple = ("body",), keep: int = MAX_VALIDATION_DETAILS
+) -> tuple[list[tuple], int]:
     """(the first ``keep`` locations of keys that ``model`` forbids, how many in all),
     walking nested models and lists of them."""
     found: list[tuple] = []
@@ -82,11 +83,17 @@ def unknown_keys(model: type[BaseModel], data: Any, loc: tuple = ("body",),
 def _invalid(exc: ValidationError) -> Unprocessable:
     """The first ``MAX_VALIDATION_DETAILS`` errors and the count, without echoing values."""
     errors = exc.errors(include_url=False, include_context=False, include_input=False)
-    details = [{"loc": [str(x)[:200] for x in ("body", *e.get("loc", ()))][:20],
-                "msg": str(e.get("msg", ""))[:500], "type": str(e.get("type", ""))[:100]}
-               for e in errors[:MAX_VALIDATION_DETAILS]]
-    return Unprocessable("the request is not valid", details=details,
-                         details_total=exc.error_count())
+    details = [
+        {
+            "loc": [str(x)[:200] for x in ("body", *e.get("loc", ()))][:20],
+            "msg": str(e.get("msg", ""))[:500],
+            "type": str(e.get("type", ""))[:100],
+        }
+        for e in errors[:MAX_VALIDATION_DETAILS]
+    ]
+    return Unprocessable(
+        "the request is not valid", details=details, details_total=exc.error_count()
+    )
 
 
 def validate_json(model: type[BaseModel], raw: bytes) -> BaseModel:
@@ -101,9 +108,16 @@ def validate_json(model: type[BaseModel], raw: bytes) -> BaseModel:
             if total > MAX_VALIDATION_DETAILS:
                 raise Unprocessable(
                     f"the request has {total:,} fields this operation does not define",
-                    details=[{"loc": list(loc), "msg": "Extra inputs are not permitted",
-                              "type": "extra_forbidden"} for loc in locs],
-                    details_total=total)
+                    details=[
+                        {
+                            "loc": list(loc),
+                            "msg": "Extra inputs are not permitted",
+                            "type": "extra_forbidden",
+                        }
+                        for loc in locs
+                    ],
+                    details_total=total,
+                )
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
@@ -120,5 +134,4 @@ def limiter(ctx_extra: dict) -> anyio.CapacityLimiter:
 
 async def validated(ctx_extra: dict, model: type[BaseModel], raw: bytes) -> BaseModel:
     """:func:`validate_json` in a worker thread, at most ``VALIDATION_THREADS`` at once."""
-    return await anyio.to_thread.run_sync(validate_json, model, raw,
-                                          limiter=limiter(ctx_extra))
+    return await anyio.to_thread.run_sync(validate_json, model, raw, limiter=limiter(ctx_extra))

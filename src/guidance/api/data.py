@@ -19,8 +19,7 @@ def _frame(rows: list[Any], cols: list[str]) -> Any:
         if c in _INT:
             out[c] = pd.array(list(v), dtype="Int64")
         elif c in _FLOAT:
-            out[c] = pd.array([float("nan") if x is None else float(x) for x in v],
-                              dtype="float64")
+            out[c] = pd.array([float("nan") if x is None else float(x) for x in v], dtype="float64")
         elif c == "active":
             out[c] = pd.array([True if x is None else bool(x) for x in v], dtype="boolean")
         else:

@@ -50,8 +50,9 @@ class Ctx:
 
     def require_db(self) -> None:
         if not self.db_ready:
-            raise DatabaseUnavailable(self.db_error or "the database is not ready yet",
-                                      headers={"Retry-After": "5"})
+            raise DatabaseUnavailable(
+                self.db_error or "the database is not ready yet", headers={"Retry-After": "5"}
+            )
 
 
 # The dependencies are ``async def`` because they only read memory: FastAPI runs a sync
@@ -61,8 +62,7 @@ async def get_ctx(request: Request) -> Ctx:
     return request.app.state.ctx
 
 
-async def authorize(request: Request,
-                    key: str | None = Security(api_key_header)) -> Principal:
+async def authorize(request: Request, key: str | None = Security(api_key_header)) -> Principal:
     """Authenticate (``X-API-Key``), then check the access matrix and the rate limit."""
     if key:
         principal = await run_in_threadpool(authenticate, request, key)

@@ -23,9 +23,15 @@ class ApiError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, details: Any = None,
-                 headers: dict[str, str] | None = None, details_total: int | None = None,
-                 extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+        details_total: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
@@ -105,12 +111,17 @@ def _bounded(value: Any, cap: int, depth: int = 0) -> Any:
     return value
 
 
-def error_body(status: int, code: str, message: str, request_id: str | None,
-               details: Any = None, cap: int = MAX_DETAILS) -> dict:
+def error_body(
+    status: int,
+    code: str,
+    message: str,
+    request_id: str | None,
+    details: Any = None,
+    cap: int = MAX_DETAILS,
+) -> dict:
     """The one error body. A ``details`` list longer than ``cap`` keeps its first ``cap``
     items and says ``details_total`` (the full count) and ``details_truncated``."""
-    err: dict[str, Any] = {"code": code, "message": _short(str(message)),
-                           "request_id": request_id}
+    err: dict[str, Any] = {"code": code, "message": _short(str(message)), "request_id": request_id}
     if details is not None:
         if isinstance(details, (list, tuple)) and len(details) > cap:
             err["details_total"] = len(details)
@@ -123,10 +134,20 @@ def _rid(request: Request) -> str | None:
     return getattr(request.state, "request_id", None)
 
 
-def _json(request: Request, status: int, code: str, message: str, details: Any = None,
-          headers: dict[str, str] | None = None, cap: int = MAX_DETAILS) -> JSONResponse:
-    return JSONResponse(error_body(status, code, message, _rid(request), details, cap),
-                        status_code=status, headers=headers)
+def _json(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+    cap: int = MAX_DETAILS,
+) -> JSONResponse:
+    return JSONResponse(
+        error_body(status, code, message, _rid(request), details, cap),
+        status_code=status,
+        headers=headers,
+    )
 
 
 def _validation_details(exc: RequestValidationError) -> tuple[list[dict], int]:
@@ -135,8 +156,13 @@ def _validation_details(exc: RequestValidationError) -> tuple[list[dict], int]:
     errors = exc.errors()
     out = []
     for e in errors[:MAX_VALIDATION_DETAILS]:
-        out.append({"loc": [str(x)[:200] for x in e.get("loc", ())][:20],
-                    "msg": str(e.get("msg", ""))[:500], "type": str(e.get("type", ""))[:100]})
+        out.append(
+            {
+                "loc": [str(x)[:200] for x in e.get("loc", ())][:20],
+                "msg": str(e.get("msg", ""))[:500],
+                "type": str(e.get("type", ""))[:100],
+            }
+        )
     return out, len(errors)
 
 
@@ -144,10 +170,19 @@ def _validation_details(exc: RequestValidationError) -> tuple[list[dict], int]:
 # everywhere else a body that is not valid JSON is a 422, so this one is too.
 _PARSE_ERROR = "There was an error parsing the body"
 
-_DATA_ERROR_NAMES = frozenset({"DataError", "NumericValueOutOfRange", "OverflowError",
-                               "StringDataRightTruncation", "InvalidTextRepresentation",
-                               "CharacterNotInRepertoire", "UntranslatableCharacter",
-                               "InvalidDatetimeFormat", "DatetimeFieldOverflow"})
+_DATA_ERROR_NAMES = frozenset(
+    {
+        "DataError",
+        "NumericValueOutOfRange",
+        "OverflowError",
+        "StringDataRightTruncation",
+        "InvalidTextRepresentation",
+        "CharacterNotInRepertoire",
+        "UntranslatableCharacter",
+        "InvalidDatetimeFormat",
+        "DatetimeFieldOverflow",
+    }
+)
 
 
 def is_data_error(exc: BaseException | None, depth: int = 0) -> bool:
@@ -162,13 +197,18 @@ def is_data_error(exc: BaseException | None, depth: int = 0) -> bool:
 
     if isinstance(exc, (DataError, OverflowError)):
         return True
-    if any(c.__name__ in _DATA_ERROR_NAMES and c.__module__.split(".")[0] in
-           ("psycopg", "sqlite3", "psycopg2", "builtins", "sqlalchemy")
-           for c in type(exc).__mro__):
+    if any(
+        c.__name__ in _DATA_ERROR_NAMES
+        and c.__module__.split(".")[0]
+        in ("psycopg", "sqlite3", "psycopg2", "builtins", "sqlalchemy")
+        for c in type(exc).__mro__
+    ):
         return True
-    return any(is_data_error(nxt, depth + 1) for nxt in
-               (getattr(exc, "orig", None), exc.__cause__, exc.__context__)
-               if nxt is not exc)
+    return any(
+        is_data_error(nxt, depth + 1)
+        for nxt in (getattr(exc, "orig", None), exc.__cause__, exc.__context__)
+        if nxt is not exc
+    )
 
 
 def install(app: FastAPI) -> None:
@@ -191,8 +231,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         details, total = _validation_details(exc)
-        body = error_body(422, "validation_error", "the request is not valid", _rid(request),
-                          details)
+        body = error_body(
+            422, "validation_error", "the request is not valid", _rid(request), details
+        )
         if total > len(details):
             body["error"].update(details_total=total, details_truncated=True)
         return JSONResponse(body, status_code=422)
@@ -200,29 +241,49 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400 and exc.detail == _PARSE_ERROR:
-            return _json(request, 422, "validation_error",
-                         "the body is not valid JSON (not UTF-8, or nested too deeply)",
-                         [{"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}])
-        code = {404: "not_found", 405: "method_not_allowed",
-                413: "payload_too_large", 422: "validation_error"}.get(exc.status_code, "http_error")
+            return _json(
+                request,
+                422,
+                "validation_error",
+                "the body is not valid JSON (not UTF-8, or nested too deeply)",
+                [{"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}],
+            )
+        code = {
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+            422: "validation_error",
+        }.get(exc.status_code, "http_error")
         return _json(request, exc.status_code, code, str(exc.detail), headers=exc.headers)
 
     async def _db_down(request: Request, exc: Exception) -> JSONResponse:
         if is_data_error(exc):
             # the database refused a value (e.g. a NUL character): the client's input
-            return _json(request, 422, "validation_error",
-                         "a value in the request cannot be used (e.g. a NUL character)")
+            return _json(
+                request,
+                422,
+                "validation_error",
+                "a value in the request cannot be used (e.g. a NUL character)",
+            )
         log.error("database error on %s: %s", request.url.path, type(exc).__name__)
-        return _json(request, 503, "database_unavailable",
-                     "the database is not available; try again later",
-                     headers={"Retry-After": "5"})
+        return _json(
+            request,
+            503,
+            "database_unavailable",
+            "the database is not available; try again later",
+            headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(AuditBacklogFull)
     async def _audit_full(request: Request, exc: AuditBacklogFull) -> JSONResponse:
         log.error("audit backlog full on %s", request.url.path)
-        return _json(request, 503, "audit_unavailable",
-                     "the audit log cannot be written at the moment; try again later",
-                     headers={"Retry-After": "5"})
+        return _json(
+            request,
+            503,
+            "audit_unavailable",
+            "the audit log cannot be written at the moment; try again later",
+            headers={"Retry-After": "5"},
+        )
 
     app.add_exception_handler(StoreError, _db_down)
     app.add_exception_handler(SQLAlchemyError, _db_down)

@@ -59,8 +59,7 @@ class Served:
         then compute for nobody."""
         wait = -1 if deadline is None else max(0.0, deadline - time.monotonic())
         if not self.lock.acquire(timeout=wait):
-            raise ModelBusy("the model is busy; try again shortly",
-                            headers={"Retry-After": "1"})
+            raise ModelBusy("the model is busy; try again shortly", headers={"Retry-After": "1"})
         try:
             yield self.recommender
         finally:
@@ -113,11 +112,15 @@ class FileSource:
             if not isinstance(rec, dict) or "sha256" not in rec:
                 continue
             metrics = rec.get("metrics") if isinstance(rec.get("metrics"), dict) else {}
-            out.append({"version": str(rec.get("version")), "name": rec.get("name"),
-                        "aliases": ["active"] if meta == self.meta else [],
-                        "created": rec.get("created_utc"),
-                        "metrics": {k: v for k, v in metrics.items()
-                                    if isinstance(v, (int, float))}})
+            out.append(
+                {
+                    "version": str(rec.get("version")),
+                    "name": rec.get("name"),
+                    "aliases": ["active"] if meta == self.meta else [],
+                    "created": rec.get("created_utc"),
+                    "metrics": {k: v for k, v in metrics.items() if isinstance(v, (int, float))},
+                }
+            )
         return out
 
 
@@ -162,9 +165,16 @@ class RegistrySource:
     def versions(self) -> list[dict]:
         from guidance.registry import list_versions
 
-        return [{"version": v.version, "name": self.name, "aliases": v.aliases,
-                 "created": v.created_ms, "metrics": v.metrics}
-                for v in list_versions(self.client(), self.name)]
+        return [
+            {
+                "version": v.version,
+                "name": self.name,
+                "aliases": v.aliases,
+                "created": v.created_ms,
+                "metrics": v.metrics,
+            }
+            for v in list_versions(self.client(), self.name)
+        ]
 
 
 def smoke_profile(programmes: Any) -> dict:
@@ -174,9 +184,16 @@ def smoke_profile(programmes: Any) -> dict:
 
 
 class ModelHolder:
-    def __init__(self, engine: Any, source: Any, *, poll_seconds: float = 5.0,
-                 demand_months: int = 15, shortlist: int | None = None,
-                 db_ready: Any = None) -> None:
+    def __init__(
+        self,
+        engine: Any,
+        source: Any,
+        *,
+        poll_seconds: float = 5.0,
+        demand_months: int = 15,
+        shortlist: int | None = None,
+        db_ready: Any = None,
+    ) -> None:
         self.engine = engine
         self.source = source
         self.poll_seconds = poll_seconds
@@ -212,14 +229,18 @@ class ModelHolder:
 
     def status(self) -> dict:
         cur = self._current
-        return {"ready": cur is not None, "source": self.source.describe(),
-                "version": cur.version if cur else None,
-                "sha256": cur.sha256 if cur else None,
-                "loaded_at": cur.loaded_at.isoformat() if cur else None,
-                "demand_period": cur.demand_period if cur else None,
-                "last_error": self.last_error,
-                "last_attempt": self.last_attempt.isoformat() if self.last_attempt else None,
-                "loads": self.loads, "failures": self.failures}
+        return {
+            "ready": cur is not None,
+            "source": self.source.describe(),
+            "version": cur.version if cur else None,
+            "sha256": cur.sha256 if cur else None,
+            "loaded_at": cur.loaded_at.isoformat() if cur else None,
+            "demand_period": cur.demand_period if cur else None,
+            "last_error": self.last_error,
+            "last_attempt": self.last_attempt.isoformat() if self.last_attempt else None,
+            "loads": self.loads,
+            "failures": self.failures,
+        }
 
     # -- loading -------------------------------------------------------------------------
     def reload(self, *, force: bool = True) -> tuple[Served, bool]:
@@ -257,8 +278,11 @@ class ModelHolder:
     def _failed(self, reason: str) -> None:
         self.failures += 1
         self.last_error = reason[:500]
-        log.warning("model load failed, keeping %s: %s",
-                    self._current.version if self._current else "no model", self.last_error)
+        log.warning(
+            "model load failed, keeping %s: %s",
+            self._current.version if self._current else "no model",
+            self.last_error,
+        )
 
     def _build(self) -> Served:
         from guidance.api.data import demand_key, read_catalogue, read_demand
@@ -272,8 +296,15 @@ class ModelHolder:
         models, meta, version = self.source.load()
         try:
             extra = {} if self.shortlist is None else {"shortlist": self.shortlist}
-            rec = Recommender(models, tables["programmes"], tables["provinces"],
-                              tables["occupations"], demand, model_version=version, **extra)
+            rec = Recommender(
+                models,
+                tables["programmes"],
+                tables["provinces"],
+                tables["occupations"],
+                demand,
+                model_version=version,
+                **extra,
+            )
             out = rec.recommend(smoke_profile(tables["programmes"]), k=3)
         except Exception as exc:  # noqa: BLE001
             raise LoadFailed(f"smoke prediction failed: {type(exc).__name__}: {exc}") from exc

@@ -32,8 +32,9 @@ _HOST = socket.gethostname()
 class JobFailed(Exception):
     """The job's input was refused: ``errors`` lists why (row, column, rule, message)."""
 
-    def __init__(self, message: str, errors: list[dict] | None = None,
-                 result: dict | None = None) -> None:
+    def __init__(
+        self, message: str, errors: list[dict] | None = None, result: dict | None = None
+    ) -> None:
         super().__init__(message)
         self.message, self.errors, self.result = message, errors or [], result
 
@@ -140,16 +141,25 @@ class JobRunner:
             fn(job, progress)
         except JobCancelled as exc:
             stopping = self._stop.is_set()
-            finish_job(self.engine, job_id, "failed" if stopping else "cancelled",
-                       INTERRUPTED if stopping else "cancelled; nothing was committed")
+            finish_job(
+                self.engine,
+                job_id,
+                "failed" if stopping else "cancelled",
+                INTERRUPTED if stopping else "cancelled; nothing was committed",
+            )
             log.info("job %s %s", job_id, "interrupted" if stopping else "cancelled")
             del exc
         except JobFailed as exc:
-            finish_job(self.engine, job_id, "failed", exc.message, result=exc.result,
-                       errors=exc.errors)
+            finish_job(
+                self.engine, job_id, "failed", exc.message, result=exc.result, errors=exc.errors
+            )
         except Exception as exc:  # noqa: BLE001 - any failure ends the job, never the thread
             log.error("job %s failed: %s", job_id, type(exc).__name__)
-            finish_job(self.engine, job_id, "failed",
-                       f"failed ({type(exc).__name__}); nothing was committed")
+            finish_job(
+                self.engine,
+                job_id,
+                "failed",
+                f"failed ({type(exc).__name__}); nothing was committed",
+            )
         finally:
             self.current = None

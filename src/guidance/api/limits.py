@@ -40,8 +40,7 @@ from guidance.api.errors import error_body
 log = logging.getLogger("guidance.api.access")
 
 UNSHED = ("/healthz", "/readyz", "/metrics")
-STRICT_CSP = ("default-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
-              "form-action 'self'")
+STRICT_CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -61,9 +60,17 @@ class _BodyTooLarge(HTTPException):
 
 async def _send_json(send: Any, status: int, body: dict, headers: list | None = None) -> None:
     raw = json.dumps(body).encode("utf-8")
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(raw)).encode())] + (headers or [])})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(raw)).encode()),
+            ]
+            + (headers or []),
+        }
+    )
     await send({"type": "http.response.body", "body": raw})
 
 
@@ -87,8 +94,11 @@ class EdgeMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [(k, v) for k, v in message.get("headers", [])
-                           if k.lower() not in (b"server", b"x-powered-by")]
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in (b"server", b"x-powered-by")
+                ]
                 # a route that states its own caching (public statistics, docs assets)
                 # keeps it; every other answer is no-store
                 own = any(k.lower() == b"cache-control" for k, _ in headers)
@@ -105,8 +115,7 @@ class EdgeMiddleware:
             dt = time.perf_counter() - t0
             self.metrics.observe(scope["method"], template, status, dt)
             # route template only: never the query string or the body (personal data)
-            log.info("%s %s %d %.1fms rid=%s", scope["method"], template, status, dt * 1e3,
-                     rid)
+            log.info("%s %s %d %.1fms rid=%s", scope["method"], template, status, dt * 1e3, rid)
 
 
 class _NulCharacter(HTTPException):
@@ -161,8 +170,9 @@ class TrustedHosts:
         self.suffixes = tuple(h.strip().lower()[1:] for h in allowed if h.startswith("*."))
 
     def allowed(self, host: str) -> bool:
-        return self.any or host in self.exact or (
-            bool(self.suffixes) and host.endswith(self.suffixes))
+        return (
+            self.any or host in self.exact or (bool(self.suffixes) and host.endswith(self.suffixes))
+        )
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or self.any or scope["path"] in UNSHED:
@@ -173,18 +183,34 @@ class TrustedHosts:
             await self.app(scope, receive, send)
             return
         rid = scope.get("state", {}).get("request_id")
-        await _send_json(send, 400, error_body(400, "host_not_allowed",
-                         "the Host header names a host this service does not serve", rid))
+        await _send_json(
+            send,
+            400,
+            error_body(
+                400,
+                "host_not_allowed",
+                "the Host header names a host this service does not serve",
+                rid,
+            ),
+        )
 
 
 class LimitMiddleware:
     """413 beyond the route's body limit (declared or streamed), 503 beyond
     ``max_concurrency`` in-flight requests or after ``timeout`` seconds."""
 
-    def __init__(self, app: Any, *, max_body: int, limits: list[tuple[str, str, bool, int]],
-                 max_concurrency: int, timeout: float, metrics: Any,
-                 upload_timeout: float | None = None,
-                 binary: list[tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        app: Any,
+        *,
+        max_body: int,
+        limits: list[tuple[str, str, bool, int]],
+        max_concurrency: int,
+        timeout: float,
+        metrics: Any,
+        upload_timeout: float | None = None,
+        binary: list[tuple[str, str]] | None = None,
+    ) -> None:
         self.app = app
         self.binary = binary or []
         self.upload_timeout = max(timeout, upload_timeout or timeout)
@@ -215,17 +241,23 @@ class LimitMiddleware:
                     await self._too_large(send, limit, rid)
                     return
         if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
-            await _send_json(send, 422, error_body(422, "validation_error",
-                             "the request contains a NUL character", rid))
+            await _send_json(
+                send,
+                422,
+                error_body(422, "validation_error", "the request contains a NUL character", rid),
+            )
             return
         if scope["path"] in UNSHED:
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.max_concurrency:
             self.metrics.shed.labels("concurrency").inc()
-            await _send_json(send, 503, error_body(503, "overloaded",
-                             "the server is busy; try again shortly", rid),
-                             [(b"retry-after", b"1")])
+            await _send_json(
+                send,
+                503,
+                error_body(503, "overloaded", "the server is busy; try again shortly", rid),
+                [(b"retry-after", b"1")],
+            )
             return
         received = 0
         started = False
@@ -275,9 +307,12 @@ class LimitMiddleware:
         except TimeoutError:
             self.metrics.shed.labels("timeout").inc()
             if not started:
-                await _send_json(send, 503, error_body(503, "timeout",
-                                 f"the request took longer than {budget:g} s", rid),
-                                 [(b"retry-after", b"1")])
+                await _send_json(
+                    send,
+                    503,
+                    error_body(503, "timeout", f"the request took longer than {budget:g} s", rid),
+                    [(b"retry-after", b"1")],
+                )
         finally:
             if not task.done():
                 task.cancel()
@@ -295,6 +330,9 @@ class LimitMiddleware:
 
     @staticmethod
     async def _too_large(send: Any, limit: int, rid: str | None) -> None:
-        await _send_json(send, 413, error_body(413, "payload_too_large",
-                         f"the request body exceeds {limit} bytes", rid),
-                         [(b"connection", b"close")])
+        await _send_json(
+            send,
+            413,
+            error_body(413, "payload_too_large", f"the request body exceeds {limit} bytes", rid),
+            [(b"connection", b"close")],
+        )

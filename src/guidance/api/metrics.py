@@ -30,37 +30,71 @@ class Metrics:
         self.registry = CollectorRegistry()
         info_mode = {"multiprocess_mode": "liveall"} if self.multiprocess else {}
         sum_mode = {"multiprocess_mode": "livesum"} if self.multiprocess else {}
-        self.requests = Counter("guidance_requests_total", "HTTP requests",
-                                ["method", "route", "status"], registry=self.registry)
-        self.latency = Histogram("guidance_request_seconds", "Request latency",
-                                 ["method", "route"], registry=self.registry,
-                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
-                                          10))
-        self.shed = Counter("guidance_requests_shed_total",
-                            "Requests refused with 503 (concurrency limit or timeout)",
-                            ["reason"], registry=self.registry)
-        self.model = Gauge("guidance_model_info", "The model version served (value 1)",
-                           ["version"], registry=self.registry, **info_mode)
-        self.demand = Gauge("guidance_demand_period_info",
-                            "The newest demand period used (value 1)", ["period"],
-                            registry=self.registry, **info_mode)
-        self.audit_pending = Gauge("guidance_audit_pending",
-                                   "Audit records handed over and not yet written",
-                                   registry=self.registry, **sum_mode)
-        self.in_flight = Gauge("guidance_requests_in_flight",
-                               "Requests being handled now (probes not counted)",
-                               registry=self.registry, **sum_mode)
-        self.model_loads = Gauge("guidance_model_load_failures",
-                                 "Failed model loads since start", registry=self.registry,
-                                 **sum_mode)
+        self.requests = Counter(
+            "guidance_requests_total",
+            "HTTP requests",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "guidance_request_seconds",
+            "Request latency",
+            ["method", "route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.shed = Counter(
+            "guidance_requests_shed_total",
+            "Requests refused with 503 (concurrency limit or timeout)",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.model = Gauge(
+            "guidance_model_info",
+            "The model version served (value 1)",
+            ["version"],
+            registry=self.registry,
+            **info_mode,
+        )
+        self.demand = Gauge(
+            "guidance_demand_period_info",
+            "The newest demand period used (value 1)",
+            ["period"],
+            registry=self.registry,
+            **info_mode,
+        )
+        self.audit_pending = Gauge(
+            "guidance_audit_pending",
+            "Audit records handed over and not yet written",
+            registry=self.registry,
+            **sum_mode,
+        )
+        self.in_flight = Gauge(
+            "guidance_requests_in_flight",
+            "Requests being handled now (probes not counted)",
+            registry=self.registry,
+            **sum_mode,
+        )
+        self.model_loads = Gauge(
+            "guidance_model_load_failures",
+            "Failed model loads since start",
+            registry=self.registry,
+            **sum_mode,
+        )
         self.audit_rejected = Counter(
-            "guidance_audit_rejected", "Audit records the database refused (poison rows), "
-            "set aside in audit_rejects instead of blocking the queue", registry=self.registry)
+            "guidance_audit_rejected",
+            "Audit records the database refused (poison rows), "
+            "set aside in audit_rejects instead of blocking the queue",
+            registry=self.registry,
+        )
         self._rejected_seen = 0
         self._rejected_lock = threading.Lock()
-        self.auth_failures = Counter("guidance_auth_failures_total",
-                                     "Refused API keys: unknown_key (401), limited (429)",
-                                     ["reason"], registry=self.registry)
+        self.auth_failures = Counter(
+            "guidance_auth_failures_total",
+            "Refused API keys: unknown_key (401), limited (429)",
+            ["reason"],
+            registry=self.registry,
+        )
         self._labels: dict[str, str] = {}
 
     def audit_rejects(self, total: int) -> None:
@@ -79,8 +113,10 @@ class Metrics:
     def served(self, served: Any) -> None:
         """Listener for the holder: exactly one version/period label set at 1 (in
         multiprocess mode labels cannot be removed, so the previous one is set to 0)."""
-        for gauge, name, value in ((self.model, "version", served.version),
-                                   (self.demand, "period", served.demand_period)):
+        for gauge, name, value in (
+            (self.model, "version", served.version),
+            (self.demand, "period", served.demand_period),
+        ):
             old = self._labels.get(name)
             if old is not None and old != value:
                 if self.multiprocess:

@@ -51,11 +51,18 @@ def _changes_model() -> type[BaseModel]:
     fields["max_distance_km"] = (
         Annotated[bounded_float(0, MAX_DISTANCE_KM), StrictType()]  # "5.5": not absolute km
         | Annotated[str, Field(pattern=_RELATIVE_KM, max_length=5)],
-        Field(None, description=f"0 to {MAX_DISTANCE_KM:,} km, or a change of at most "
-              f"{MAX_DISTANCE_KM:,} km such as \"+50\" or \"-20\" (the result is again "
-              f"0 to {MAX_DISTANCE_KM:,} km)"))
-    return create_model("WhatIfChanges", __config__=ConfigDict(
-        extra="forbid", json_schema_extra={"minProperties": 1}), **fields)
+        Field(
+            None,
+            description=f"0 to {MAX_DISTANCE_KM:,} km, or a change of at most "
+            f'{MAX_DISTANCE_KM:,} km such as "+50" or "-20" (the result is again '
+            f"0 to {MAX_DISTANCE_KM:,} km)",
+        ),
+    )
+    return create_model(
+        "WhatIfChanges",
+        __config__=ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1}),
+        **fields,
+    )
 
 
 WhatIfChanges = _changes_model()
@@ -216,7 +223,8 @@ class OutcomesOut(BaseModel):
     n_graduates: int
     small_cell: bool
     observed_employed_12m: float | None = Field(
-        description="shown only with at least 20 graduates (small-cell rule)")
+        description="shown only with at least 20 graduates (small-cell rule)"
+    )
     observed_job_matches_training: float | None
 
 
@@ -263,29 +271,55 @@ GUARDIAN_AGE = 16  # a saved case of a learner younger than this needs a guardia
 
 
 class FeedbackIn(Strict):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "dependencies": {"case": {"required": ["consent_case"],
-                                  "properties": {"consent_case": {"const": True}}}},
-        # a case (an object) of a learner under 16 also needs consent_guardian: true
-        "allOf": [{"if": {"required": ["case"], "properties": {"case": {
-            "type": "object", "required": ["age"],
-            "properties": {"age": {"maximum": GUARDIAN_AGE - 1}}}}},
-            "then": {"required": ["consent_guardian"],
-                     "properties": {"consent_guardian": {"const": True}}}}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "dependencies": {
+                "case": {
+                    "required": ["consent_case"],
+                    "properties": {"consent_case": {"const": True}},
+                }
+            },
+            # a case (an object) of a learner under 16 also needs consent_guardian: true
+            "allOf": [
+                {
+                    "if": {
+                        "required": ["case"],
+                        "properties": {
+                            "case": {
+                                "type": "object",
+                                "required": ["age"],
+                                "properties": {"age": {"maximum": GUARDIAN_AGE - 1}},
+                            }
+                        },
+                    },
+                    "then": {
+                        "required": ["consent_guardian"],
+                        "properties": {"consent_guardian": {"const": True}},
+                    },
+                }
+            ],
+        },
+    )
 
     request_id: str | None = Field(None, max_length=64)
     programme_id: str | None = Field(None, max_length=64, description="the learner's choice")
     recommended_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
-        default_factory=list, max_length=50, description="at most 50 catalogue programme ids")
+        default_factory=list, max_length=50, description="at most 50 catalogue programme ids"
+    )
     override: StrictBool | None = Field(None, description="JSON true or false only")
     reason: str | None = Field(None, max_length=2000)
     consent_research: StrictBool = Field(False, description="JSON true or false only")
     consent_case: StrictBool = Field(False, description="consent only by JSON true")
-    consent_guardian: StrictBool = Field(False, description="a parent's or guardian's consent "
-                                         "(JSON true only); required to save the case of a "
-                                         f"learner under {GUARDIAN_AGE}")
-    case: LearnerProfile | None = Field(None, description="the learner's profile, saved only "
-                                        "with consent_case: true")
+    consent_guardian: StrictBool = Field(
+        False,
+        description="a parent's or guardian's consent "
+        "(JSON true only); required to save the case of a "
+        f"learner under {GUARDIAN_AGE}",
+    )
+    case: LearnerProfile | None = Field(
+        None, description="the learner's profile, saved only with consent_case: true"
+    )
 
 
 class FeedbackOut(BaseModel):
@@ -344,13 +378,20 @@ class ErrorDetail(BaseModel):
     message: str = Field(max_length=1000)
     request_id: str | None
     details: Any = None
-    details_total: int | None = Field(None, ge=0, description="how many details there were "
-                                      "when the list was cut (first 20 for request "
-                                      "validation, first 1,000 otherwise)")
+    details_total: int | None = Field(
+        None,
+        ge=0,
+        description="how many details there were "
+        "when the list was cut (first 20 for request "
+        "validation, first 1,000 otherwise)",
+    )
     details_truncated: bool | None = Field(None, description="true when details was cut")
-    error_file_url: str | None = Field(None, description="a refused tracer submission: "
-                                       "where to download the clerk's file with an error "
-                                       "column (null when the file could not be read at all)")
+    error_file_url: str | None = Field(
+        None,
+        description="a refused tracer submission: "
+        "where to download the clerk's file with an error "
+        "column (null when the file could not be read at all)",
+    )
 
 
 class ErrorOut(BaseModel):
@@ -361,6 +402,7 @@ ERRORS = {s: {"model": ErrorOut} for s in (401, 403, 413, 422, 429, 503)}
 
 
 # --- the tracer database (api/routes/tracer.py) ---------------------------------------
+
 
 class TracerIssue(BaseModel):
     """One finding of a tracer submission: the spreadsheet row (header = 1), column and
@@ -428,8 +470,9 @@ class TracerRowsPage(BaseModel):
 
 class TracerWithdrawRequest(Strict):
     reason: str = Field(min_length=1, max_length=500)
-    version: int | None = Field(None, ge=1, le=2**31 - 1,
-                                description="default: the current version")
+    version: int | None = Field(
+        None, ge=1, le=2**31 - 1, description="default: the current version"
+    )
 
 
 class TracerWithdrawOut(BaseModel):
@@ -474,9 +517,12 @@ class TracerNationalCoverage(BaseModel):
 
 
 class TracerForgetRequest(Strict):
-    learner_ref: str = Field(min_length=1, max_length=200,
-                             description="the graduate's reference as the institutions send "
-                                         "it; pseudonymised at once, never stored or logged")
+    learner_ref: str = Field(
+        min_length=1,
+        max_length=200,
+        description="the graduate's reference as the institutions send "
+        "it; pseudonymised at once, never stored or logged",
+    )
 
 
 class TracerForgetOut(BaseModel):
@@ -488,25 +534,34 @@ class TracerForgetOut(BaseModel):
 # counts rounded to 5, rates in whole percent, wages to 100,000 VND; a withheld row keeps
 # only its keys, cohorts and the reason (Vietnamese and English).
 
+
 def _stats_row(name: str, doc: str, fields: dict[str, tuple]) -> type[BaseModel]:
     from pydantic import create_model
 
     return create_model(name, __doc__=doc, **fields)
 
 
-_KEYS = {c: (str | None, Field(None, description=d)) for c, d in (
-    ("cohort", "graduation year (e.g. 2025) or pooled years (e.g. 2024-2025)"),
-    ("cohorts", "the years the row covers, comma-separated"),
-    ("programme_id", "offering (programme × institution)"),
-    ("institution_id", None), ("institution_name", None),
-    ("programme_code", None), ("level", "so_cap | trung_cap | cao_dang"),
-    ("province_code", "one of the 34 provinces"),
-    ("trade_occupation", "training occupation (ISCO-08, 4 digits)"),
-    ("isco2", "trade group (ISCO-08, 2 digits)"))}
+_KEYS = {
+    c: (str | None, Field(None, description=d))
+    for c, d in (
+        ("cohort", "graduation year (e.g. 2025) or pooled years (e.g. 2024-2025)"),
+        ("cohorts", "the years the row covers, comma-separated"),
+        ("programme_id", "offering (programme × institution)"),
+        ("institution_id", None),
+        ("institution_name", None),
+        ("programme_code", None),
+        ("level", "so_cap | trung_cap | cao_dang"),
+        ("province_code", "one of the 34 provinces"),
+        ("trade_occupation", "training occupation (ISCO-08, 4 digits)"),
+        ("isco2", "trade group (ISCO-08, 2 digits)"),
+    )
+}
 _SUPPRESSION = {
     "suppressed": (bool, Field(description="true: the row's figures are withheld")),
-    "suppressed_reason": (str | None, Field(None, description="few_respondents | "
-                                            "low_response | complementary")),
+    "suppressed_reason": (
+        str | None,
+        Field(None, description="few_respondents | low_response | complementary"),
+    ),
     "suppressed_vi": (str | None, Field(None, description="why, in Vietnamese")),
     "suppressed_en": (str | None, Field(None, description="why, in English")),
 }
@@ -521,10 +576,14 @@ def _outcome_fields() -> dict[str, tuple]:
     for r in RATES:
         f[f"{r}_pct"] = (int | None, Field(None, ge=0, le=100, description="whole percent"))
         if r != "response_rate":
-            f[f"{r}_lo_pct"] = (int | None, Field(None, ge=0, le=100,
-                                                  description="95% Wilson interval, lower"))
-            f[f"{r}_hi_pct"] = (int | None, Field(None, ge=0, le=100,
-                                                  description="95% Wilson interval, upper"))
+            f[f"{r}_lo_pct"] = (
+                int | None,
+                Field(None, ge=0, le=100, description="95% Wilson interval, lower"),
+            )
+            f[f"{r}_hi_pct"] = (
+                int | None,
+                Field(None, ge=0, le=100, description="95% Wilson interval, upper"),
+            )
     for c in ("wage_p25", "wage_median", "wage_p75"):
         f[c] = (int | None, Field(None, ge=0, description="monthly VND, to 100,000"))
     f.update(_SUPPRESSION)
@@ -533,73 +592,85 @@ def _outcome_fields() -> dict[str, tuple]:
     for wave in ("6m", "12m"):
         for lang in ("vi", "en"):
             f[f"answered_{wave}_suppressed_{lang}"] = (
-                str | None, Field(None, description=f"why the {wave} rates alone are withheld "
-                                  "(too few answered that wave)"))
+                str | None,
+                Field(
+                    None,
+                    description=f"why the {wave} rates alone are withheld "
+                    "(too few answered that wave)",
+                ),
+            )
     return f
 
 
 StatsOutcomeRow = _stats_row("StatsOutcomeRow", "One published outcome cell.", _outcome_fields())
-StatsValueAddedRow = _stats_row("StatsValueAddedRow", "Published value added of an "
-                                "institution (percentage points).", {
-                                    **{k: _KEYS[k] for k in ("cohort", "cohorts",
-                                                             "institution_id",
-                                                             "province_code")},
-                                    "pooled": (bool, ...),
-                                    "respondents": (int | None, Field(None, ge=0)),
-                                    "response_rate_pct": (int | None, Field(None, ge=0, le=100)),
-                                    "observed_12m_pct": (int | None, Field(None, ge=0, le=100)),
-                                    "expected_12m_pct": (int | None, Field(None, ge=0, le=100)),
-                                    "value_added_pp": (int | None, Field(None, ge=-100, le=100)),
-                                    "value_added_lo_pp": (int | None,
-                                                          Field(None, ge=-100, le=100)),
-                                    "value_added_hi_pp": (int | None,
-                                                          Field(None, ge=-100, le=100)),
-                                    **_SUPPRESSION})
+StatsValueAddedRow = _stats_row(
+    "StatsValueAddedRow",
+    "Published value added of an institution (percentage points).",
+    {
+        **{k: _KEYS[k] for k in ("cohort", "cohorts", "institution_id", "province_code")},
+        "pooled": (bool, ...),
+        "respondents": (int | None, Field(None, ge=0)),
+        "response_rate_pct": (int | None, Field(None, ge=0, le=100)),
+        "observed_12m_pct": (int | None, Field(None, ge=0, le=100)),
+        "expected_12m_pct": (int | None, Field(None, ge=0, le=100)),
+        "value_added_pp": (int | None, Field(None, ge=-100, le=100)),
+        "value_added_lo_pp": (int | None, Field(None, ge=-100, le=100)),
+        "value_added_hi_pp": (int | None, Field(None, ge=-100, le=100)),
+        **_SUPPRESSION,
+    },
+)
 _F = float | None
-StatsSupplyDemandRow = _stats_row("StatsSupplyDemandRow", "Supply against demand of one "
-                                  "trade × province (docs/statistics.md).", {
-                                      "trade_level": (str, Field(description="isco2 | trade4")),
-                                      "trade": (str, Field(description="ISCO-08 code")),
-                                      "province_code": (str, ...),
-                                      "offerings": (int | None, Field(None, ge=0)),
-                                      "capacity": (int | None, Field(None, ge=0)),
-                                      "expected_graduates": (int | None, Field(None, ge=0)),
-                                      "completion_source": (str | None, None),
-                                      "vacancies": (_F, None), "job_seekers": (_F, None),
-                                      "vacancies_per_job_seeker": (_F, None),
-                                      "vacancy_trend_12m": (_F, None),
-                                      "vacancies_projected": (_F, None),
-                                      "vacancies_per_job_seeker_projected": (_F, None),
-                                      "graduates_per_vacancy": (_F, None),
-                                      "employment_change_pp": (_F, None),
-                                      "wage_change_pct": (_F, None),
-                                      "respondents": (int | None, Field(None, ge=0)),
-                                      "response_rate_pct": (int | None,
-                                                            Field(None, ge=0, le=100)),
-                                      "z_tension": (_F, None),
-                                      "z_employment_change": (_F, None),
-                                      "z_wage_change": (_F, None),
-                                      "indicator": (_F, None),
-                                      "components": (int, Field(ge=0, le=3)),
-                                      "flag": (str | None, Field(None, description=
-                                                                 "shortage | balanced | "
-                                                                 "surplus")),
-                                      "suppressed": (bool, False),
-                                      "suppressed_vi": (str | None, None),
-                                      "suppressed_en": (str | None, None)})
-StatsQuadrantRow = _stats_row("StatsQuadrantRow", "An offering's employment and in-trade "
-                              "rate against the national average.", {
-                                  **_KEYS, "pooled": (bool, ...),
-                                  "respondents": (int | None, Field(None, ge=0)),
-                                  "response_rate_pct": (int | None, Field(None, ge=0, le=100)),
-                                  "employment_12m_pct": (int | None, Field(None, ge=0, le=100)),
-                                  "in_occupation_12m_pct": (int | None,
-                                                            Field(None, ge=0, le=100)),
-                                  "employment_vs_national_pp": (int | None, None),
-                                  "in_trade_vs_national_pp": (int | None, None),
-                                  "quadrant": (str, ...), "quadrant_vi": (str, ...),
-                                  "quadrant_en": (str, ...),
-                                  "suppressed": (bool, False)})
+StatsSupplyDemandRow = _stats_row(
+    "StatsSupplyDemandRow",
+    "Supply against demand of one trade × province (docs/statistics.md).",
+    {
+        "trade_level": (str, Field(description="isco2 | trade4")),
+        "trade": (str, Field(description="ISCO-08 code")),
+        "province_code": (str, ...),
+        "offerings": (int | None, Field(None, ge=0)),
+        "capacity": (int | None, Field(None, ge=0)),
+        "expected_graduates": (int | None, Field(None, ge=0)),
+        "completion_source": (str | None, None),
+        "vacancies": (_F, None),
+        "job_seekers": (_F, None),
+        "vacancies_per_job_seeker": (_F, None),
+        "vacancy_trend_12m": (_F, None),
+        "vacancies_projected": (_F, None),
+        "vacancies_per_job_seeker_projected": (_F, None),
+        "graduates_per_vacancy": (_F, None),
+        "employment_change_pp": (_F, None),
+        "wage_change_pct": (_F, None),
+        "respondents": (int | None, Field(None, ge=0)),
+        "response_rate_pct": (int | None, Field(None, ge=0, le=100)),
+        "z_tension": (_F, None),
+        "z_employment_change": (_F, None),
+        "z_wage_change": (_F, None),
+        "indicator": (_F, None),
+        "components": (int, Field(ge=0, le=3)),
+        "flag": (str | None, Field(None, description="shortage | balanced | surplus")),
+        "suppressed": (bool, False),
+        "suppressed_vi": (str | None, None),
+        "suppressed_en": (str | None, None),
+    },
+)
+StatsQuadrantRow = _stats_row(
+    "StatsQuadrantRow",
+    "An offering's employment and in-trade rate against the national average.",
+    {
+        **_KEYS,
+        "pooled": (bool, ...),
+        "respondents": (int | None, Field(None, ge=0)),
+        "response_rate_pct": (int | None, Field(None, ge=0, le=100)),
+        "employment_12m_pct": (int | None, Field(None, ge=0, le=100)),
+        "in_occupation_12m_pct": (int | None, Field(None, ge=0, le=100)),
+        "employment_vs_national_pp": (int | None, None),
+        "in_trade_vs_national_pp": (int | None, None),
+        "quadrant": (str, ...),
+        "quadrant_vi": (str, ...),
+        "quadrant_en": (str, ...),
+        "suppressed": (bool, False),
+    },
+)
 
 
 class StatsPage(BaseModel):
@@ -612,8 +683,10 @@ class StatsPage(BaseModel):
     page: int
     page_size: int
     pages: int
-    notes: list[str] = Field(default_factory=list, description="e.g. a filter that does "
-                             "not apply to this table (Vietnamese / English)")
+    notes: list[str] = Field(
+        default_factory=list,
+        description="e.g. a filter that does not apply to this table (Vietnamese / English)",
+    )
 
 
 class StatsOutcomesPage(StatsPage):

@@ -58,10 +58,11 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{API}/tracer/template"): TRACER,
     ("PUT", f"{API}/institutions/{{institution_id}}/tracer/{{cohort}}/{{wave}}"): TRACER,
     ("GET", f"{API}/institutions/{{institution_id}}/tracer"): TRACER,
-    ("GET", f"{API}/institutions/{{institution_id}}/tracer/{{cohort}}/{{wave}}/{{version}}"):
-        TRACER,
-    ("POST", f"{API}/institutions/{{institution_id}}/tracer/{{cohort}}/{{wave}}/withdraw"):
-        TRACER,
+    (
+        "GET",
+        f"{API}/institutions/{{institution_id}}/tracer/{{cohort}}/{{wave}}/{{version}}",
+    ): TRACER,
+    ("POST", f"{API}/institutions/{{institution_id}}/tracer/{{cohort}}/{{wave}}/withdraw"): TRACER,
     ("GET", f"{API}/institutions/{{institution_id}}/tracer/errors/{{error_id}}"): TRACER,
     ("GET", f"{API}/institutions/{{institution_id}}/tracer/coverage"): TRACER,
     ("GET", f"{API}/tracer/coverage"): ADMINS,
@@ -86,10 +87,11 @@ def _web_pages() -> dict[tuple[str, str], frozenset[str]]:
 
 ACCESS.update(_web_pages())
 
-api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
-                              description="API key of a counsellor, an admin or an "
-                                          "institution "
-                                          "(none for public routes)")
+api_key_header = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    description="API key of a counsellor, an admin or an institution (none for public routes)",
+)
 
 
 @dataclass(frozen=True)
@@ -217,8 +219,9 @@ def _login_budget(ctx: object) -> FailureBudget:
     budget = extra.get(LOGIN_BUDGET)
     if budget is None:
         s = ctx.settings  # type: ignore[attr-defined]
-        budget = extra.setdefault(LOGIN_BUDGET, FailureBudget(
-            s.login_failures_per_window, s.login_failure_window_seconds))
+        budget = extra.setdefault(
+            LOGIN_BUDGET, FailureBudget(s.login_failures_per_window, s.login_failure_window_seconds)
+        )
     return budget
 
 
@@ -243,15 +246,18 @@ def authenticate(request: Request, secret: str | None) -> Principal:
     wait = budget.wait(*whos)
     if wait > 0:
         _auth_failed(ctx, "limited")
-        raise RateLimited("too many failed API key attempts; try again later",
-                          headers={"Retry-After": str(max(1, int(wait + 0.999)))})
+        raise RateLimited(
+            "too many failed API key attempts; try again later",
+            headers={"Retry-After": str(max(1, int(wait + 0.999)))},
+        )
     ctx.require_db()
     info = lookup(ctx.engine, secret)
     if info is None:
         budget.fail(*whos)
         _auth_failed(ctx, "unknown_key")
-        raise NotAuthenticated("unknown or revoked API key",
-                               headers={"WWW-Authenticate": "X-API-Key"})
+        raise NotAuthenticated(
+            "unknown or revoked API key", headers={"WWW-Authenticate": "X-API-Key"}
+        )
     return Principal(info.role, info.id, info.institution_id)
 
 
@@ -259,8 +265,10 @@ def authorize_principal(request: Request, principal: Principal) -> Principal:
     allowed = route_roles(request)
     if principal.role not in allowed:
         if principal.public:
-            raise NotAuthenticated("this route needs an API key (X-API-Key header)",
-                                   headers={"WWW-Authenticate": "X-API-Key"})
+            raise NotAuthenticated(
+                "this route needs an API key (X-API-Key header)",
+                headers={"WWW-Authenticate": "X-API-Key"},
+            )
         raise Forbidden(f"role {principal.role!r} may not use this route")
     ctx = request.app.state.ctx
     if request.url.path in ("/healthz", "/readyz", "/metrics"):  # probes are never limited
@@ -271,7 +279,8 @@ def authorize_principal(request: Request, principal: Principal) -> Principal:
     else:
         wait = ctx.key_limiter.check(f"key:{principal.key_id}")
     if wait > 0:
-        raise RateLimited("too many requests; slow down",
-                          headers={"Retry-After": str(max(1, int(wait + 0.999)))})
+        raise RateLimited(
+            "too many requests; slow down", headers={"Retry-After": str(max(1, int(wait + 0.999)))}
+        )
     request.state.principal = principal
     return principal

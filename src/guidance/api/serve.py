@@ -27,7 +27,6 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-
 def _metrics_dir(var_dir: Path, port: int) -> Path:
     """A fresh directory where the workers share their Prometheus figures (emptied at
     every start: a previous run's counters are not ours)."""
@@ -54,12 +53,19 @@ def serve_command(args: argparse.Namespace) -> int:
     if workers > 1:
         _metrics_dir(s.var_dir, port)
     sock = listening_socket(host, port)
-    print(f"guidance API on http://{host}:{port} ({workers} worker(s)); docs at /docs",
-          flush=True)
-    config = uvicorn.Config("guidance.api.app:create_app", factory=True, fd=sock.fileno(),
-                            workers=workers, server_header=False, date_header=True,
-                            access_log=False, timeout_graceful_shutdown=30,
-                            log_level="info", proxy_headers=False)
+    print(f"guidance API on http://{host}:{port} ({workers} worker(s)); docs at /docs", flush=True)
+    config = uvicorn.Config(
+        "guidance.api.app:create_app",
+        factory=True,
+        fd=sock.fileno(),
+        workers=workers,
+        server_header=False,
+        date_header=True,
+        access_log=False,
+        timeout_graceful_shutdown=30,
+        log_level="info",
+        proxy_headers=False,
+    )
     server = uvicorn.Server(config)
     if workers > 1:
         from uvicorn.supervisors import Multiprocess

@@ -35,10 +35,14 @@ class NoStatistics(ApiError):
     status, code = 404, "no_statistics"
 
 
-NOT_READY = ("Số liệu thống kê đang được tính, vui lòng thử lại sau ít giây. / The statistics "
-             "are being computed; try again in a few seconds.")
-NO_DATA = ("Chưa có số liệu khảo sát người tốt nghiệp nên chưa có thống kê. / No graduate "
-           "tracer data has been submitted yet, so there are no statistics.")
+NOT_READY = (
+    "Số liệu thống kê đang được tính, vui lòng thử lại sau ít giây. / The statistics "
+    "are being computed; try again in a few seconds."
+)
+NO_DATA = (
+    "Chưa có số liệu khảo sát người tốt nghiệp nên chưa có thống kê. / No graduate "
+    "tracer data has been submitted yet, so there are no statistics."
+)
 
 
 def expected_employment(served: Any, tables: dict) -> Any:
@@ -51,8 +55,11 @@ def expected_employment(served: Any, tables: dict) -> Any:
 
     out = tables["outcomes"]
     p = np.full(len(out), np.nan)
-    resp = out["survey_status"].isin(RESPONDED).fillna(False).to_numpy(dtype=bool) \
-        if "survey_status" in out else np.ones(len(out), bool)
+    resp = (
+        out["survey_status"].isin(RESPONDED).fillna(False).to_numpy(dtype=bool)
+        if "survey_status" in out
+        else np.ones(len(out), bool)
+    )
     rows = out[resp].assign(_row=np.flatnonzero(resp))
     if not len(rows):
         return p
@@ -64,9 +71,17 @@ def expected_employment(served: Any, tables: dict) -> Any:
 
 
 class StatsCache:
-    def __init__(self, engine: Any, holder: Any, *, check_seconds: float = 30.0,
-                 demand_months: int = 15, disclosure: Any = None, first_wait: float = 5.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        engine: Any,
+        holder: Any,
+        *,
+        check_seconds: float = 30.0,
+        demand_months: int = 15,
+        disclosure: Any = None,
+        first_wait: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.engine, self.holder = engine, holder
         self.check_seconds = check_seconds
         self.demand_months = demand_months
@@ -74,8 +89,8 @@ class StatsCache:
         self.clock = clock
         self.first_wait = first_wait
         self._bundle: Any = None
-        self._key: tuple | None = None   # key of the served bundle (or of "no data")
-        self._empty = False               # the last build found no tracer data
+        self._key: tuple | None = None  # key of the served bundle (or of "no data")
+        self._empty = False  # the last build found no tracer data
         self._checked = float("-inf")
         self._building = threading.Lock()  # held for the whole of one build
         self._thread: threading.Thread | None = None
@@ -155,8 +170,9 @@ class StatsCache:
         """Start a background build unless one runs; True when one was started."""
         if not self._building.acquire(blocking=False):
             return False
-        self._thread = threading.Thread(target=self._background, args=(key,),
-                                        name="stats-build", daemon=True)
+        self._thread = threading.Thread(
+            target=self._background, args=(key,), name="stats-build", daemon=True
+        )
         self._thread.start()
         return True
 

@@ -14,7 +14,20 @@ from guidance.contract.schema import TABLES, Col, Table
 from guidance.contract.validate import check_table, validate_table
 
 __all__ = [
-    "CONTRACT_VERSION", "TABLES", "TABLE_ORDER", "Col", "Context", "ContractError", "Issue",
-    "Table", "ValidationReport", "check_table", "data_hash", "load_dir", "read_table",
-    "table_files", "validate_dir", "validate_table",
+    "CONTRACT_VERSION",
+    "TABLES",
+    "TABLE_ORDER",
+    "Col",
+    "Context",
+    "ContractError",
+    "Issue",
+    "Table",
+    "ValidationReport",
+    "check_table",
+    "data_hash",
+    "load_dir",
+    "read_table",
+    "table_files",
+    "validate_dir",
+    "validate_table",
 ]

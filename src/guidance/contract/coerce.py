@@ -15,10 +15,23 @@ import pandas as pd
 from guidance.contract.report import WARNING, ValidationReport
 from guidance.contract.schema import Col, Table, range_detail
 
-_BOOLS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False,
-          "1.0": True, "0.0": False}
-_TYPE_WORDS = {"int": "an integer", "float": "a number", "bool": "a boolean (true/false/1/0/yes/no)",
-               "period": "a period YYYY-MM", "str": "text"}
+_BOOLS = {
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+    "yes": True,
+    "no": False,
+    "1.0": True,
+    "0.0": False,
+}
+_TYPE_WORDS = {
+    "int": "an integer",
+    "float": "a number",
+    "bool": "a boolean (true/false/1/0/yes/no)",
+    "period": "a period YYYY-MM",
+    "str": "text",
+}
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -60,8 +73,9 @@ def _mangled(name: str, duplicates: list[str]) -> bool:
     return bool(dot) and n.isdigit() and base in duplicates
 
 
-def check_header(table: Table, columns: list[str], report: ValidationReport,
-                 duplicates: list[str] = ()) -> None:
+def check_header(
+    table: Table, columns: list[str], report: ValidationReport, duplicates: list[str] = ()
+) -> None:
     """Header findings: a duplicated column is an error; an unknown column is a warning
     (its values are ignored), unless it is one edit from a known column that is absent,
     which is an error naming that column (``misspelt_column``)."""
@@ -69,24 +83,41 @@ def check_header(table: Table, columns: list[str], report: ValidationReport,
 
     dups = list(duplicates) + [c for c in duplicate_names(list(columns)) if c not in duplicates]
     for name in dups:
-        report.add(table.name, name, "duplicate_column",
-                   f"column {name!r} appears more than once in the header; keep one",
-                   value=name)
+        report.add(
+            table.name,
+            name,
+            "duplicate_column",
+            f"column {name!r} appears more than once in the header; keep one",
+            value=name,
+        )
     present = {str(c) for c in columns}
-    unknown = [str(c) for c in dict.fromkeys(columns)
-               if c not in table.by_name and not _mangled(str(c), dups)]
+    unknown = [
+        str(c)
+        for c in dict.fromkeys(columns)
+        if c not in table.by_name and not _mangled(str(c), dups)
+    ]
     ignored = []
     for name in unknown:
         intended = likely_column(table, name, present)
         if intended is not None:
-            report.add(table.name, name, "misspelt_column",
-                       f"unknown column {name!r}: did you mean {intended!r}?", value=intended)
+            report.add(
+                table.name,
+                name,
+                "misspelt_column",
+                f"unknown column {name!r}: did you mean {intended!r}?",
+                value=intended,
+            )
         else:
             ignored.append(name)
     if ignored:
-        report.add(table.name, None, "unknown_column",
-                   f"unknown column(s) ignored: {', '.join(ignored)}",
-                   value=ignored, severity=WARNING)
+        report.add(
+            table.name,
+            None,
+            "unknown_column",
+            f"unknown column(s) ignored: {', '.join(ignored)}",
+            value=ignored,
+            severity=WARNING,
+        )
 
 
 def _read_csv_text(path: Path) -> pd.DataFrame:
@@ -99,8 +130,9 @@ def _read_csv_text(path: Path) -> pd.DataFrame:
         return pd.read_csv(path, **opts)
 
 
-def coerce_table(table: Table, raw: pd.DataFrame, report: ValidationReport, *,
-                 header: bool = True) -> pd.DataFrame:
+def coerce_table(
+    table: Table, raw: pd.DataFrame, report: ValidationReport, *, header: bool = True
+) -> pd.DataFrame:
     """Typed copy of ``raw``: contract columns in contract dtypes, optional ones added empty,
     unknown ones dropped (with a warning). Conversion failures go to ``report``.
     ``header=False`` skips the header findings (later chunks of one file)."""
@@ -115,8 +147,11 @@ def coerce_table(table: Table, raw: pd.DataFrame, report: ValidationReport, *,
                 series = series.iloc[:, 0]
             out[col.name] = _coerce(col, series.reset_index(drop=True), table.name, report)
         elif not col.required:
-            out[col.name] = pd.Series(pd.array([pd.NA] * n, dtype=col.dtype)
-                                      if col.dtype != "float64" else np.full(n, np.nan))
+            out[col.name] = pd.Series(
+                pd.array([pd.NA] * n, dtype=col.dtype)
+                if col.dtype != "float64"
+                else np.full(n, np.nan)
+            )
         # a missing required column stays missing: pandera reports it
     df = pd.DataFrame(out, index=pd.RangeIndex(n))
     if "active" in table.by_name and "active" in df.columns:
@@ -194,8 +229,9 @@ def _text_to_int(col: Col, raw: pd.Series, table: str, report: ValidationReport)
 
     try:  # the common case, all cells plain int64 digits: Arrow's exact cast
         arr = pc.cast(pa.array(raw.array), pa.int64())
-        return pd.Series(pd.array(arr.to_pandas(types_mapper=pd.ArrowDtype), dtype="Int64"),
-                         index=raw.index)
+        return pd.Series(
+            pd.array(arr.to_pandas(types_mapper=pd.ArrowDtype), dtype="Int64"), index=raw.index
+        )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError, ValueError):
         pass
     ok = raw.str.fullmatch(_INT_RE).fillna(False).astype(bool)
@@ -212,13 +248,18 @@ def _text_to_int(col: Col, raw: pd.Series, table: str, report: ValidationReport)
     if huge:
         idx = np.asarray(huge)
         failed = report.type_failed.get((table, col.name))
-        report.type_failed[(table, col.name)] = idx if failed is None else \
-            np.union1d(failed, idx)
+        report.type_failed[(table, col.name)] = idx if failed is None else np.union1d(failed, idx)
         shown = idx[: report.max_examples]
         detail = range_detail(col)
-        report.add_cells(table, col.name, "range", shown + 1,
-                         [int(raw.iat[i].split(".", 1)[0]) for i in shown], detail,
-                         n=len(idx))
+        report.add_cells(
+            table,
+            col.name,
+            "range",
+            shown + 1,
+            [int(raw.iat[i].split(".", 1)[0]) for i in shown],
+            detail,
+            n=len(idx),
+        )
     return pd.Series(pd.array(values, dtype="Int64"), index=raw.index)
 
 
@@ -235,9 +276,16 @@ def _neutralise(col: Col, t: pd.Series, table: str, report: ValidationReport) ->
         return t
     idx = np.flatnonzero(hit.to_numpy())
     shown = idx[: report.max_examples]
-    report.add_cells(table, col.name, "neutralised", shown + 1, t.iloc[shown].tolist(),
-                     lambda v: f"{v!r} looks like a spreadsheet formula; stored as "
-                               f"{safe_cell(v)!r}", n=n, severity=WARNING)
+    report.add_cells(
+        table,
+        col.name,
+        "neutralised",
+        shown + 1,
+        t.iloc[shown].tolist(),
+        lambda v: f"{v!r} looks like a spreadsheet formula; stored as {safe_cell(v)!r}",
+        n=n,
+        severity=WARNING,
+    )
     out = t.copy()
     out[hit] = out[hit].map(safe_cell)
     return out
@@ -272,8 +320,9 @@ def _to_bool(col: Col, s: pd.Series, table: str, report: ValidationReport) -> pd
     return pd.Series(pd.arrays.BooleanArray(yes, ~(yes | no)), index=text.index)
 
 
-def _report_bad(col: Col, raw: pd.Series, bad: pd.Series, table: str,
-                report: ValidationReport) -> None:
+def _report_bad(
+    col: Col, raw: pd.Series, bad: pd.Series, table: str, report: ValidationReport
+) -> None:
     n = int(bad.sum())
     if not n:
         return
@@ -281,5 +330,12 @@ def _report_bad(col: Col, raw: pd.Series, bad: pd.Series, table: str,
     report.type_failed[(table, col.name)] = all_idx
     idx = all_idx[: report.max_examples]
     what = _TYPE_WORDS[col.kind]
-    report.add_cells(table, col.name, "type", idx + 1, raw.iloc[idx].tolist(),
-                     lambda v: f"{v!r} is not {what}", n=n)
+    report.add_cells(
+        table,
+        col.name,
+        "type",
+        idx + 1,
+        raw.iloc[idx].tolist(),
+        lambda v: f"{v!r} is not {what}",
+        n=n,
+    )

@@ -24,8 +24,10 @@ SUFFIXES = (".csv", ".parquet")
 def table_files(path: str | Path) -> dict[str, list[Path]]:
     """For every contract table, the files present for it (``<name>.csv``/``.parquet``)."""
     root = Path(path)
-    return {name: [root / f"{name}{s}" for s in SUFFIXES if (root / f"{name}{s}").is_file()]
-            for name in TABLE_ORDER}
+    return {
+        name: [root / f"{name}{s}" for s in SUFFIXES if (root / f"{name}{s}").is_file()]
+        for name in TABLE_ORDER
+    }
 
 
 def validate_dir(path: str | Path) -> ValidationReport:
@@ -78,17 +80,27 @@ def _check_dir(path: str | Path) -> tuple[dict[str, pd.DataFrame], ValidationRep
         required = TABLES[name].required_table
         if len(files) > 1:
             report.tables[name] = TableInfo(None, " + ".join(f.name for f in files))
-            report.add(name, None, "duplicate_file",
-                       f"both {files[0].name} and {files[1].name} exist; keep one")
+            report.add(
+                name,
+                None,
+                "duplicate_file",
+                f"both {files[0].name} and {files[1].name} exist; keep one",
+            )
         elif not files and required:
             report.tables[name] = TableInfo(None, "missing")
-            report.add(name, None, "missing_table",
-                       f"required table missing: add {name}.csv or {name}.parquet")
+            report.add(
+                name,
+                None,
+                "missing_table",
+                f"required table missing: add {name}.csv or {name}.parquet",
+            )
         elif not files:
             raw[name] = _reference_table(name)
             report.tables[name] = TableInfo(len(raw[name]), "packaged reference")
-            report.notes.append(f"{name}: no {name}.csv/.parquet, using the packaged reference "
-                                f"({len(raw[name])} rows)")
+            report.notes.append(
+                f"{name}: no {name}.csv/.parquet, using the packaged reference "
+                f"({len(raw[name])} rows)"
+            )
         else:
             try:
                 raw[name] = read_table(files[0])

@@ -68,9 +68,18 @@ class ValidationReport:
             where += f", column {column}"
         return where
 
-    def add(self, table: str, column: str | None, rule: str, detail: str, *,
-            row: int | None = None, value: object = None, severity: str = ERROR,
-            count: int = 1) -> None:
+    def add(
+        self,
+        table: str,
+        column: str | None,
+        rule: str,
+        detail: str,
+        *,
+        row: int | None = None,
+        value: object = None,
+        severity: str = ERROR,
+        count: int = 1,
+    ) -> None:
         """Record one issue (``count`` > 1 when it stands for several cells)."""
         key = (table, column, rule, severity)
         if self.counts[key] < self.max_examples:
@@ -79,9 +88,18 @@ class ValidationReport:
             self.issues.append(Issue(table, at, column, rule, msg, _plain(value), severity))
         self.counts[key] += count
 
-    def add_cells(self, table: str, column: str | None, rule: str, rows: Iterable[int],
-                  values: Iterable[object], detail: Callable[[object], str], *,
-                  n: int, severity: str = ERROR) -> None:
+    def add_cells(
+        self,
+        table: str,
+        column: str | None,
+        rule: str,
+        rows: Iterable[int],
+        values: Iterable[object],
+        detail: Callable[[object], str],
+        *,
+        n: int,
+        severity: str = ERROR,
+    ) -> None:
         """Record ``n`` failing cells; only the first examples are turned into messages."""
         key = (table, column, rule, severity)
         room = max(self.max_examples - self.counts[key], 0)
@@ -90,8 +108,9 @@ class ValidationReport:
                 break
             value = _plain(value)
             msg = f"{self.location(table, int(row), column)}: {detail(value)}"
-            self.issues.append(Issue(table, int(row) + self.row_offset, column, rule, msg, value,
-                                     severity))
+            self.issues.append(
+                Issue(table, int(row) + self.row_offset, column, rule, msg, value, severity)
+            )
         self.counts[key] += n
 
     # ---------------------------------------------------------------- reading
@@ -143,8 +162,11 @@ class ValidationReport:
                 cols = ", ".join(f"{c} {n:,}" for c, n in per_col.items() if c)
                 n = sum(per_col.values())
                 lines.append(f"  {table} · {rule}: {n:,}" + (f" ({cols})" if cols else ""))
-                examples = [i for i in self.issues
-                            if (i.table, i.rule, i.severity) == (table, rule, severity)]
+                examples = [
+                    i
+                    for i in self.issues
+                    if (i.table, i.rule, i.severity) == (table, rule, severity)
+                ]
                 shown = examples[: min(5, budget)] if severity == ERROR else examples[:3]
                 if severity == ERROR:
                     budget -= len(shown)
@@ -152,8 +174,9 @@ class ValidationReport:
                 if len(shown) < n:
                     lines.append(f"    … {n - len(shown):,} more")
         verdict = "VALID" if self.ok else "INVALID"
-        lines.append(f"Result: {verdict} — {self.error_count:,} errors, "
-                     f"{self.warning_count:,} warnings")
+        lines.append(
+            f"Result: {verdict} — {self.error_count:,} errors, {self.warning_count:,} warnings"
+        )
         return "\n".join(lines)
 
     def _groups(self, severity: str) -> dict[tuple[str, str], Counter]:

@@ -94,8 +94,14 @@ def _isco(name: str, **kw) -> Col:
 
 
 def _period(name: str, **kw) -> Col:
-    return Col(name, "period", pattern=PERIOD_RE, pattern_desc="a period YYYY-MM with a real month",
-               max_len=7, **kw)
+    return Col(
+        name,
+        "period",
+        pattern=PERIOD_RE,
+        pattern_desc="a period YYYY-MM with a real month",
+        max_len=7,
+        **kw,
+    )
 
 
 def _score(name: str, hi: float) -> Col:
@@ -106,81 +112,111 @@ def _money(name: str, **kw) -> Col:
     return Col(name, "int", min=0, max=MONEY_MAX, **kw)
 
 
-PROVINCES = Table("provinces", (
-    _province("province_code", required=True, unique=True),
-    Col("name_vi", required=True, text=True, max_len=200),
-    Col("name_en", text=True, max_len=200),
-    Col("region", required=True, choices=REGIONS, max_len=64),
-    Col("lat", "float", required=True, min=-90, max=90),
-    Col("lon", "float", required=True, min=-180, max=180),
-), required_table=False)
+PROVINCES = Table(
+    "provinces",
+    (
+        _province("province_code", required=True, unique=True),
+        Col("name_vi", required=True, text=True, max_len=200),
+        Col("name_en", text=True, max_len=200),
+        Col("region", required=True, choices=REGIONS, max_len=64),
+        Col("lat", "float", required=True, min=-90, max=90),
+        Col("lon", "float", required=True, min=-180, max=180),
+    ),
+    required_table=False,
+)
 
-OCCUPATIONS = Table("occupations", (
-    _isco("occupation_code", required=True, unique=True),
-    Col("name_en", required=True, text=True, max_len=300),
-    Col("name_vi", text=True, max_len=300),
-    _code("riasec", r"^[RIASEC]{1,3}$", "1–3 Holland letters from RIASEC", max_len=3),
-    Col("skill_level", "int", min=1, max=4),
-), required_table=False)
+OCCUPATIONS = Table(
+    "occupations",
+    (
+        _isco("occupation_code", required=True, unique=True),
+        Col("name_en", required=True, text=True, max_len=300),
+        Col("name_vi", text=True, max_len=300),
+        _code("riasec", r"^[RIASEC]{1,3}$", "1–3 Holland letters from RIASEC", max_len=3),
+        Col("skill_level", "int", min=1, max=4),
+    ),
+    required_table=False,
+)
 
-PROGRAMMES = Table("programmes", (
-    Col("programme_id", required=True, unique=True, max_len=64),
-    Col("programme_code", required=True, max_len=32),
-    Col("name_vi", required=True, text=True, max_len=300),
-    Col("name_en", text=True, max_len=300),
-    Col("level", required=True, choices=LEVELS, max_len=16),
-    _code("field_code", r"^\d{4}$", "a 4-digit ISCED-F detailed field code", required=True,
-          max_len=8),
-    Col("institution_id", required=True, max_len=64),
-    Col("institution_name", required=True, text=True, max_len=300),
-    _province("province_code", required=True),
-    Col("duration_months", "int", required=True, min=1, max=48),
-    _money("tuition_vnd_per_year", required=True),
-    Col("min_education", "int", required=True, choices=(0, 9, 12)),
-    _code("target_occupations", r"^\d{4}(;\d{4})*$", "';'-separated 4-digit ISCO-08 codes",
-          required=True, max_len=10_000),
-    Col("mode", choices=MODES, max_len=16),
-    Col("capacity", "int", min=0),
-    Col("predecessor_id", max_len=64),
-    Col("active", "bool"),
-))
+PROGRAMMES = Table(
+    "programmes",
+    (
+        Col("programme_id", required=True, unique=True, max_len=64),
+        Col("programme_code", required=True, max_len=32),
+        Col("name_vi", required=True, text=True, max_len=300),
+        Col("name_en", text=True, max_len=300),
+        Col("level", required=True, choices=LEVELS, max_len=16),
+        _code(
+            "field_code",
+            r"^\d{4}$",
+            "a 4-digit ISCED-F detailed field code",
+            required=True,
+            max_len=8,
+        ),
+        Col("institution_id", required=True, max_len=64),
+        Col("institution_name", required=True, text=True, max_len=300),
+        _province("province_code", required=True),
+        Col("duration_months", "int", required=True, min=1, max=48),
+        _money("tuition_vnd_per_year", required=True),
+        Col("min_education", "int", required=True, choices=(0, 9, 12)),
+        _code(
+            "target_occupations",
+            r"^\d{4}(;\d{4})*$",
+            "';'-separated 4-digit ISCO-08 codes",
+            required=True,
+            max_len=10_000,
+        ),
+        Col("mode", choices=MODES, max_len=16),
+        Col("capacity", "int", min=0),
+        Col("predecessor_id", max_len=64),
+        Col("active", "bool"),
+    ),
+)
 
-OUTCOMES = Table("outcomes", (
-    Col("record_id", required=True, unique=True, max_len=64),
-    Col("programme_id", required=True, max_len=64),
-    _period("cohort", required=True),
-    Col("age", "int", required=True, min=14, max=70),
-    _province("home_province_code", required=True),
-    Col("education_level", "int", required=True, choices=(5, 9, 12, 13)),
-    _score("gpa", 10),
-    _score("math_score", 10),
-    _score("literature_score", 10),
-    _score("english_score", 10),
-    *(_score(f"riasec_{x}", 1) for x in "riasec"),
-    Col("prior_work_months", "int", min=0),
-    Col("sex", choices=SEXES),
-    Col("ethnic_minority", "bool"),
-    Col("completed", "bool", required=True),
-    Col("employed_6m", "bool", required=True, nullable=True),
-    Col("employed_12m", "bool", required=True, nullable=True),
-    Col("employment_type", required=True, nullable=True, choices=EMPLOYMENT_TYPES),
-    _isco("occupation_code"),
-    _province("job_province_code"),
-    _money("monthly_wage_vnd"),
-    Col("job_matches_training", "bool", required=True, nullable=True),
-))
+OUTCOMES = Table(
+    "outcomes",
+    (
+        Col("record_id", required=True, unique=True, max_len=64),
+        Col("programme_id", required=True, max_len=64),
+        _period("cohort", required=True),
+        Col("age", "int", required=True, min=14, max=70),
+        _province("home_province_code", required=True),
+        Col("education_level", "int", required=True, choices=(5, 9, 12, 13)),
+        _score("gpa", 10),
+        _score("math_score", 10),
+        _score("literature_score", 10),
+        _score("english_score", 10),
+        *(_score(f"riasec_{x}", 1) for x in "riasec"),
+        Col("prior_work_months", "int", min=0),
+        Col("sex", choices=SEXES),
+        Col("ethnic_minority", "bool"),
+        Col("completed", "bool", required=True),
+        Col("employed_6m", "bool", required=True, nullable=True),
+        Col("employed_12m", "bool", required=True, nullable=True),
+        Col("employment_type", required=True, nullable=True, choices=EMPLOYMENT_TYPES),
+        _isco("occupation_code"),
+        _province("job_province_code"),
+        _money("monthly_wage_vnd"),
+        Col("job_matches_training", "bool", required=True, nullable=True),
+    ),
+)
 
-DEMAND = Table("demand", (
-    _period("period", required=True),
-    _province("province_code", required=True),
-    _isco("occupation_code", required=True),
-    Col("vacancies", "int", required=True, min=0),
-    Col("job_seekers", "int", min=0),
-    _money("median_wage_vnd"),
-    Col("source", max_len=200, neutralise=True),
-), unique_together=("period", "province_code", "occupation_code"))
+DEMAND = Table(
+    "demand",
+    (
+        _period("period", required=True),
+        _province("province_code", required=True),
+        _isco("occupation_code", required=True),
+        Col("vacancies", "int", required=True, min=0),
+        Col("job_seekers", "int", min=0),
+        _money("median_wage_vnd"),
+        Col("source", max_len=200, neutralise=True),
+    ),
+    unique_together=("period", "province_code", "occupation_code"),
+)
 
-TABLES: dict[str, Table] = {t.name: t for t in (PROVINCES, OCCUPATIONS, PROGRAMMES, OUTCOMES, DEMAND)}
+TABLES: dict[str, Table] = {
+    t.name: t for t in (PROVINCES, OCCUPATIONS, PROGRAMMES, OUTCOMES, DEMAND)
+}
 
 # columns holding province codes (other than provinces.province_code itself)
 PROVINCE_COLUMNS = {
@@ -202,12 +238,17 @@ def pandera_schema(table: Table):
     columns = {}
     for col in table.columns:
         columns[col.name] = pa.Column(
-            col.dtype, checks=[check for _, check in _checks(col, pa)],
-            nullable=not col.required or col.nullable, required=col.required,
-            unique=col.unique, report_duplicates="exclude_first",
+            col.dtype,
+            checks=[check for _, check in _checks(col, pa)],
+            nullable=not col.required or col.nullable,
+            required=col.required,
+            unique=col.unique,
+            report_duplicates="exclude_first",
         )
     return pa.DataFrameSchema(
-        columns, strict=False, unique=list(table.unique_together) or None,
+        columns,
+        strict=False,
+        unique=list(table.unique_together) or None,
         report_duplicates="exclude_first",
     )
 
@@ -247,6 +288,7 @@ def range_detail(col: Col):  # noqa: ANN201 - value -> message
     if hi is None:
         return lambda v: f"{_num(v)} is below {_num(lo)}"
     if hi in (INT32_MAX, MONEY_MAX):
+
         def storage(v: object) -> str:
             try:
                 above = lo is None or float(v) > lo
@@ -255,6 +297,7 @@ def range_detail(col: Col):  # noqa: ANN201 - value -> message
             if above:
                 return f"{_num(v)} is above {_num(hi)}, the largest value the column holds"
             return f"{_num(v)} is below {_num(lo)}"
+
         return storage
     return lambda v: f"{_num(v)} is outside {_num(lo)}–{_num(hi)}"
 

@@ -18,8 +18,9 @@ from guidance.contract.schema import (
 )
 
 
-def validate_table(name: str, df: pd.DataFrame, *, context: Context | None = None,
-                   source: str | None = None) -> ValidationReport:
+def validate_table(
+    name: str, df: pd.DataFrame, *, context: Context | None = None, source: str | None = None
+) -> ValidationReport:
     """Validate one table (e.g. an uploaded demand snapshot).
 
     ``context`` carries the known province / occupation / programme codes for the
@@ -33,8 +34,14 @@ def validate_table(name: str, df: pd.DataFrame, *, context: Context | None = Non
     return report
 
 
-def check_table(name: str, raw: pd.DataFrame, *, context: Context | None,
-                report: ValidationReport, header: bool = True) -> pd.DataFrame:
+def check_table(
+    name: str,
+    raw: pd.DataFrame,
+    *,
+    context: Context | None,
+    report: ValidationReport,
+    header: bool = True,
+) -> pd.DataFrame:
     """Typed frame of table ``name``; every problem found goes to ``report``
     (``header=False``: a later chunk of a file, whose header was checked already)."""
     if name not in TABLES:
@@ -57,8 +64,9 @@ def run_pandera(table: Table, df: pd.DataFrame, report: ValidationReport) -> Non
         _report_failures(table, df, exc.failure_cases, report)
 
 
-def _report_failures(table: Table, df: pd.DataFrame, fc: pd.DataFrame,
-                     report: ValidationReport) -> None:
+def _report_failures(
+    table: Table, df: pd.DataFrame, fc: pd.DataFrame, report: ValidationReport
+) -> None:
     name = table.name
 
     def text(series: pd.Series) -> pd.Series:
@@ -78,15 +86,21 @@ def _report_failures(table: Table, df: pd.DataFrame, fc: pd.DataFrame,
         column = col_name or None
         if check == "column_in_dataframe":
             for missing in sub["failure_case"]:
-                report.add(name, str(missing), "missing_column",
-                           f"required column {missing!r} is missing")
+                report.add(
+                    name, str(missing), "missing_column", f"required column {missing!r} is missing"
+                )
             continue
         col = table.by_name.get(column) if column else None
         idx = pd.to_numeric(sub["index"], errors="coerce").dropna().astype("int64").to_numpy()
         if col is None or len(idx) == 0:
             for _, r in sub.head(report.max_examples).iterrows():
-                report.add(name, column, "schema", f"{check}: {r['failure_case']!r}",
-                           value=r["failure_case"])
+                report.add(
+                    name,
+                    column,
+                    "schema",
+                    f"{check}: {r['failure_case']!r}",
+                    value=r["failure_case"],
+                )
             continue
         if check == "field_uniqueness":
             _report_duplicates(table, df, [col.name], sub, report)
@@ -105,8 +119,9 @@ def _report_failures(table: Table, df: pd.DataFrame, fc: pd.DataFrame,
             detail = _detail(col, rule)
         idx = np.sort(idx)
         shown = idx[: report.max_examples]
-        report.add_cells(name, col.name, rule, shown + 1, df[col.name].iloc[shown].tolist(),
-                         detail, n=len(idx))
+        report.add_cells(
+            name, col.name, rule, shown + 1, df[col.name].iloc[shown].tolist(), detail, n=len(idx)
+        )
 
 
 def _required_detail(value: object) -> str:
@@ -132,13 +147,15 @@ def _detail(col: Col, rule: str):
     if rule == "format":
         return lambda v: f"{v!r} is not {col.pattern_desc}"
     if rule == "max_length":
-        return lambda v: (f"{len(str(v)):,} characters, longer than the {col.max_len:,} "
-                          "the column holds")
+        return lambda v: (
+            f"{len(str(v)):,} characters, longer than the {col.max_len:,} the column holds"
+        )
     return lambda v: f"{v!r} fails {rule}"
 
 
-def _report_duplicates(table: Table, df: pd.DataFrame, cols: list[str], sub: pd.DataFrame,
-                       report: ValidationReport) -> None:
+def _report_duplicates(
+    table: Table, df: pd.DataFrame, cols: list[str], sub: pd.DataFrame, report: ValidationReport
+) -> None:
     """Every repeat after the first occurrence, with the row of that first occurrence."""
     if any(c not in df.columns for c in cols):
         return
@@ -157,5 +174,12 @@ def _report_duplicates(table: Table, df: pd.DataFrame, cols: list[str], sub: pd.
         values.append(val if len(cols) == 1 else "|".join(map(str, val)))
         details[values[-1]] = first_row
     what = cols[0] if len(cols) == 1 else f"({', '.join(cols)})"
-    report.add_cells(table.name, column, "unique", rows + 1, values,
-                     lambda v: f"duplicate {what} {v!r}, first at row {details[v]}", n=n)
+    report.add_cells(
+        table.name,
+        column,
+        "unique",
+        rows + 1,
+        values,
+        lambda v: f"duplicate {what} {v!r}, first at row {details[v]}",
+        n=n,
+    )

@@ -22,5 +22,6 @@ def check_source(path) -> None:
         raise ImportSourceError(f"{p}: no such file")
     size = p.stat().st_size
     if size > MAX_SOURCE_BYTES:
-        raise ImportSourceError(f"{p}: {size:,} bytes is more than the {MAX_SOURCE_BYTES:,} "
-                                "bytes an import accepts")
+        raise ImportSourceError(
+            f"{p}: {size:,} bytes is more than the {MAX_SOURCE_BYTES:,} bytes an import accepts"
+        )

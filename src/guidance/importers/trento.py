@@ -17,8 +17,15 @@ import pandas as pd
 
 from guidance.importers import MAX_REPORTED, ImportSourceError, check_source
 
-COLUMNS = ("employment_sit", "gender", "finalgrade", "duration", "social_class",
-           "irregularity", "hsscore")
+COLUMNS = (
+    "employment_sit",
+    "gender",
+    "finalgrade",
+    "duration",
+    "social_class",
+    "irregularity",
+    "hsscore",
+)
 STATUSES = ("Employed", "Trainee", "Unemployed")
 GENDERS = {"Female": "F", "Male": "M"}
 PROVINCE_CODE = "99"  # not a Vietnamese code: the import's own provinces table defines it
@@ -44,8 +51,10 @@ def read_source(source: str | Path) -> pd.DataFrame:
     bad = []
     st = df["employment_sit"].str.strip()
     for i in np.flatnonzero(~st.isin(STATUSES).to_numpy())[:MAX_REPORTED]:
-        bad.append(f"row {i + 2} employment_sit {df['employment_sit'].iloc[i]!r} not one of "
-                   f"{', '.join(STATUSES)}")
+        bad.append(
+            f"row {i + 2} employment_sit {df['employment_sit'].iloc[i]!r} not one of "
+            f"{', '.join(STATUSES)}"
+        )
     hs = pd.to_numeric(df["hsscore"].str.strip().replace("", None), errors="coerce")
     given = df["hsscore"].str.strip() != ""
     for i in np.flatnonzero((given & ~hs.between(60, 100)).to_numpy())[:MAX_REPORTED]:
@@ -58,8 +67,13 @@ def read_source(source: str | Path) -> pd.DataFrame:
     return df
 
 
-def import_trento(source: str | Path, out: str | Path, *, cohort: str = DEFAULT_COHORT,
-                  trainee_employed: bool = False) -> dict[str, int]:
+def import_trento(
+    source: str | Path,
+    out: str | Path,
+    *,
+    cohort: str = DEFAULT_COHORT,
+    trainee_employed: bool = False,
+) -> dict[str, int]:
     """Write provinces, programmes, outcomes and an empty demand table to ``out``."""
     import re
 
@@ -68,36 +82,71 @@ def import_trento(source: str | Path, out: str | Path, *, cohort: str = DEFAULT_
     df = read_source(source)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    provinces = pd.DataFrame([{
-        "province_code": PROVINCE_CODE, "name_vi": "Trento (Ý)", "name_en": "Trento (Italy)",
-        "region": "red_river_delta", "lat": 46.0679, "lon": 11.1211}])
-    programmes = pd.DataFrame([{
-        "programme_id": PROGRAMME_ID, "programme_code": PROGRAMME_ID,
-        "name_vi": "Thạc sĩ (mọi ngành), Đại học Trento, Ý",
-        "name_en": "Master's degree (all disciplines), University of Trento, Italy",
-        "level": "cao_dang", "field_code": "0000", "institution_id": "UNITN",
-        "institution_name": "Università degli Studi di Trento", "province_code": PROVINCE_CODE,
-        "duration_months": 24, "tuition_vnd_per_year": 0, "min_education": 12,
-        "target_occupations": PLACEHOLDER_OCCUPATION, "mode": "full_time", "active": True}])
+    provinces = pd.DataFrame(
+        [
+            {
+                "province_code": PROVINCE_CODE,
+                "name_vi": "Trento (Ý)",
+                "name_en": "Trento (Italy)",
+                "region": "red_river_delta",
+                "lat": 46.0679,
+                "lon": 11.1211,
+            }
+        ]
+    )
+    programmes = pd.DataFrame(
+        [
+            {
+                "programme_id": PROGRAMME_ID,
+                "programme_code": PROGRAMME_ID,
+                "name_vi": "Thạc sĩ (mọi ngành), Đại học Trento, Ý",
+                "name_en": "Master's degree (all disciplines), University of Trento, Italy",
+                "level": "cao_dang",
+                "field_code": "0000",
+                "institution_id": "UNITN",
+                "institution_name": "Università degli Studi di Trento",
+                "province_code": PROVINCE_CODE,
+                "duration_months": 24,
+                "tuition_vnd_per_year": 0,
+                "min_education": 12,
+                "target_occupations": PLACEHOLDER_OCCUPATION,
+                "mode": "full_time",
+                "active": True,
+            }
+        ]
+    )
     status = df["employment_sit"].str.strip()
     employed = (status == "Employed") | ((status == "Trainee") & trainee_employed)
     hs = pd.to_numeric(df["hsscore"].str.strip().replace("", None), errors="coerce")
-    outcomes = pd.DataFrame({
-        "record_id": [f"TN{i:05d}" for i in range(1, len(df) + 1)],
-        "programme_id": PROGRAMME_ID, "cohort": cohort, "age": PLACEHOLDER_AGE,
-        "home_province_code": PROVINCE_CODE, "education_level": 13,
-        "gpa": (hs / 10).round(2),
-        "sex": df["gender"].str.strip().map(GENDERS),
-        "completed": True, "employed_6m": employed, "employed_12m": employed,
-        "employment_type": np.where(employed, "formal", "none"),
-        "job_matches_training": False,
-        "src_employment_sit": status,
-        **{f"src_{c}": df[c].str.strip() for c in KEPT},
-    })
+    outcomes = pd.DataFrame(
+        {
+            "record_id": [f"TN{i:05d}" for i in range(1, len(df) + 1)],
+            "programme_id": PROGRAMME_ID,
+            "cohort": cohort,
+            "age": PLACEHOLDER_AGE,
+            "home_province_code": PROVINCE_CODE,
+            "education_level": 13,
+            "gpa": (hs / 10).round(2),
+            "sex": df["gender"].str.strip().map(GENDERS),
+            "completed": True,
+            "employed_6m": employed,
+            "employed_12m": employed,
+            "employment_type": np.where(employed, "formal", "none"),
+            "job_matches_training": False,
+            "src_employment_sit": status,
+            **{f"src_{c}": df[c].str.strip() for c in KEPT},
+        }
+    )
     provinces.to_csv(out / "provinces.csv", index=False)
     programmes.to_csv(out / "programmes.csv", index=False)
     outcomes.to_csv(out / "outcomes.csv", index=False)
     pd.DataFrame(columns=["period", "province_code", "occupation_code", "vacancies"]).to_csv(
-        out / "demand.csv", index=False)
-    return {"outcomes": len(outcomes), "programmes": 1, "provinces": 1, "demand": 0,
-            "employed": int(employed.sum())}
+        out / "demand.csv", index=False
+    )
+    return {
+        "outcomes": len(outcomes),
+        "programmes": 1,
+        "provinces": 1,
+        "demand": 0,
+        "employed": int(employed.sum()),
+    }

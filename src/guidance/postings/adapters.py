@@ -24,8 +24,18 @@ from pathlib import Path
 
 import pandas as pd
 
-CANONICAL = ("source", "job_id", "row", "title", "company", "salary_text", "location",
-             "industry", "skills", "headcount")
+CANONICAL = (
+    "source",
+    "job_id",
+    "row",
+    "title",
+    "company",
+    "salary_text",
+    "location",
+    "industry",
+    "skills",
+    "headcount",
+)
 ADAPTERS = ("careerviet_unified", "itviec", "generic")
 _UNIFIED_SIGNATURE = {"source", "job_id", "title", "company", "salary_text", "location"}
 _ITVIEC_SIGNATURE = {"job_names", "company_names", "salaries"}
@@ -60,7 +70,9 @@ def decode(data: bytes, name: str = "file") -> tuple[str, str, str | None]:
         try:
             return data.decode(enc), enc, f"{name}: no byte-order mark; read as {enc}"
         except UnicodeDecodeError as exc:
-            raise PostingsReadError(f"{name}: looks like UTF-16 but does not decode ({exc})") from exc
+            raise PostingsReadError(
+                f"{name}: looks like UTF-16 but does not decode ({exc})"
+            ) from exc
     try:
         return data.decode("utf-8"), "utf-8", None
     except UnicodeDecodeError as exc:
@@ -70,11 +82,13 @@ def decode(data: bytes, name: str = "file") -> tuple[str, str, str | None]:
     except UnicodeDecodeError as exc:
         raise PostingsReadError(
             f"{name}: not UTF-8 (bad byte at offset {bad_at}) and not Windows-1258; "
-            "re-save the file as UTF-8") from exc
+            "re-save the file as UTF-8"
+        ) from exc
     if not re.search(r"[ăâđêôơưĂÂĐÊÔƠƯ]", text):
         raise PostingsReadError(
             f"{name}: not UTF-8 (bad byte at offset {bad_at}); the encoding could not be "
-            "detected; re-save the file as UTF-8")
+            "detected; re-save the file as UTF-8"
+        )
     return text, "cp1258", f"{name}: not UTF-8; read as Windows-1258 (cp1258)"
 
 
@@ -106,7 +120,8 @@ def detect(columns: list[str], mapping: dict[str, str] | None = None) -> str:
         return "generic"
     raise PostingsReadError(
         f"unknown layout (columns: {', '.join(sorted(cols)[:12])}); pass --source generic "
-        "with --mapping JSON {our field: their column}")
+        "with --mapping JSON {our field: their column}"
+    )
 
 
 def load_mapping(value: str | Path | dict | None) -> dict[str, str] | None:
@@ -121,8 +136,9 @@ def load_mapping(value: str | Path | dict | None) -> dict[str, str] | None:
         raise PostingsReadError("the column mapping must be a JSON object with at least 'title'")
     unknown = set(mapping) - set(CANONICAL)
     if unknown:
-        raise PostingsReadError(f"mapping names unknown fields {sorted(unknown)}; "
-                                f"known: {', '.join(CANONICAL)}")
+        raise PostingsReadError(
+            f"mapping names unknown fields {sorted(unknown)}; known: {', '.join(CANONICAL)}"
+        )
     return {str(k): str(v) for k, v in mapping.items()}
 
 
@@ -133,9 +149,12 @@ def _col(frame: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _list_text(s: pd.Series) -> pd.Series:
-    """"['Java', 'API']" -> "Java | API" (ITviec stores Python list reprs)."""
-    return s.str.replace(r"^\[|\]$", "", regex=True).str.replace(r"'\s*,\s*'", " | ", regex=True) \
+    """ "['Java', 'API']" -> "Java | API" (ITviec stores Python list reprs)."""
+    return (
+        s.str.replace(r"^\[|\]$", "", regex=True)
+        .str.replace(r"'\s*,\s*'", " | ", regex=True)
         .str.strip("'\" ")
+    )
 
 
 def _stable_id(parts: list[pd.Series]) -> pd.Series:
@@ -148,8 +167,19 @@ def to_canonical(raw: RawFile, adapter: str, mapping: dict[str, str] | None = No
     f = raw.frame
     rows = pd.Series(range(2, len(f) + 2), index=f.index)
     if adapter == "careerviet_unified":
-        out = {k: _col(f, k) for k in ("source", "job_id", "title", "company", "salary_text",
-                                      "location", "industry", "skills")}
+        out = {
+            k: _col(f, k)
+            for k in (
+                "source",
+                "job_id",
+                "title",
+                "company",
+                "salary_text",
+                "location",
+                "industry",
+                "skills",
+            )
+        }
         out["source"] = out["source"].str.lower().replace("", "unified")
         out["headcount"] = _col(f, "headcount")
     elif adapter == "itviec":
@@ -157,24 +187,31 @@ def to_canonical(raw: RawFile, adapter: str, mapping: dict[str, str] | None = No
         address = _col(f, "locate_names")
         use_address = city.str.lower().isin(["", "other", "nan"])
         out = {
-            "title": _col(f, "job_names"), "company": _col(f, "company_names"),
-            "salary_text": _col(f, "salaries"), "location": city.where(~use_address, address),
+            "title": _col(f, "job_names"),
+            "company": _col(f, "company_names"),
+            "salary_text": _col(f, "salaries"),
+            "location": city.where(~use_address, address),
             "industry": _list_text(_col(f, "domain_arr")),
             "skills": _col(f, "position_names").str.cat(
-                [_list_text(_col(f, "array_skills")), _col(f, "job_group")], sep=" | "),
+                [_list_text(_col(f, "array_skills")), _col(f, "job_group")], sep=" | "
+            ),
             "headcount": pd.Series([""] * len(f), index=f.index),
         }
         out["source"] = pd.Series(["itviec"] * len(f), index=f.index)
-        out["job_id"] = _stable_id([out["title"], out["company"], address,
-                                    _col(f, "post_dates_formatted")])
+        out["job_id"] = _stable_id(
+            [out["title"], out["company"], address, _col(f, "post_dates_formatted")]
+        )
     elif adapter == "generic":
         if not mapping:
             raise PostingsReadError("the generic adapter needs --mapping")
         missing = [c for c in mapping.values() if c not in f.columns]
         if missing:
             raise PostingsReadError(f"{raw.path.name}: mapped columns not in the file: {missing}")
-        out = {k: _col(f, mapping[k]) if k in mapping else _col(f, "__none__")
-               for k in CANONICAL if k not in ("row",)}
+        out = {
+            k: _col(f, mapping[k]) if k in mapping else _col(f, "__none__")
+            for k in CANONICAL
+            if k not in ("row",)
+        }
         if "source" not in mapping:
             out["source"] = pd.Series([raw.path.stem] * len(f), index=f.index)
         if "job_id" not in mapping:

@@ -31,7 +31,7 @@ def norm_company(company: object) -> str:
 def dedupe_key(title: pd.Series, company: pd.Series, places: pd.Series) -> pd.Series:
     """Key = normalised title + normalised company + sorted places (province codes and
     buckets; the raw folded location when nothing was resolved)."""
-    return (title.map(norm_title) + "|" + company.map(norm_company) + "|" + places)
+    return title.map(norm_title) + "|" + company.map(norm_company) + "|" + places
 
 
 def allocate(df: pd.DataFrame) -> pd.DataFrame:
@@ -44,10 +44,12 @@ def allocate(df: pd.DataFrame) -> pd.DataFrame:
     rows = df[df["n_places"] > 0]
     codes = rows["province_codes"]
     lens = np.asarray([len(c) for c in codes], dtype=np.int64)
-    out = pd.DataFrame({
-        "posting": np.repeat(rows.index.to_numpy(), lens),
-        "province_code": [c for cs in codes for c in cs],
-    })
+    out = pd.DataFrame(
+        {
+            "posting": np.repeat(rows.index.to_numpy(), lens),
+            "province_code": [c for cs in codes for c in cs],
+        }
+    )
     n = np.repeat(rows["n_places"].to_numpy(), lens)
     out["share"] = np.repeat(rows["vacancies"].to_numpy(dtype=float), lens) / n
     out["occupation_code"] = np.repeat(rows["occupation_code"].to_numpy(), lens)
@@ -65,11 +67,17 @@ def demand_rows(alloc: pd.DataFrame, period: str) -> pd.DataFrame:
     """
     a = alloc.dropna(subset=["occupation_code"])
     if a.empty:
-        return pd.DataFrame({
-            "period": pd.Series(dtype="str"), "province_code": pd.Series(dtype="str"),
-            "occupation_code": pd.Series(dtype="str"), "vacancies": pd.Series(dtype="Int64"),
-            "job_seekers": pd.Series(dtype="Int64"), "median_wage_vnd": pd.Series(dtype="Int64"),
-            "source": pd.Series(dtype="str")})
+        return pd.DataFrame(
+            {
+                "period": pd.Series(dtype="str"),
+                "province_code": pd.Series(dtype="str"),
+                "occupation_code": pd.Series(dtype="str"),
+                "vacancies": pd.Series(dtype="Int64"),
+                "job_seekers": pd.Series(dtype="Int64"),
+                "median_wage_vnd": pd.Series(dtype="Int64"),
+                "source": pd.Series(dtype="str"),
+            }
+        )
     g = a.groupby(["province_code", "occupation_code"], sort=True)
     out = g.agg(vacancies=("share", "sum"), median_wage_vnd=("wage", "median")).reset_index()
     out["vacancies"] = np.maximum(1, np.floor(out["vacancies"] + 0.5)).astype("int64")
@@ -79,7 +87,15 @@ def demand_rows(alloc: pd.DataFrame, period: str) -> pd.DataFrame:
     out["job_seekers"] = pd.array([pd.NA] * len(out), dtype="Int64")
     out["source"] = "job_board"
     out["vacancies"] = out["vacancies"].astype("Int64")
-    cols = ["period", "province_code", "occupation_code", "vacancies", "job_seekers",
-            "median_wage_vnd", "source"]
-    return out[cols].astype({"period": "str", "province_code": "str", "occupation_code": "str",
-                             "source": "str"})
+    cols = [
+        "period",
+        "province_code",
+        "occupation_code",
+        "vacancies",
+        "job_seekers",
+        "median_wage_vnd",
+        "source",
+    ]
+    return out[cols].astype(
+        {"period": "str", "province_code": "str", "occupation_code": "str", "source": "str"}
+    )

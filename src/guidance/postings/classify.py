@@ -57,9 +57,10 @@ def frame(title, industry=None, skills=None) -> pd.DataFrame:
     n = len(title)
     ind = _fold_all(industry if industry is not None else [""] * n)
     sk = _fold_all(skills if skills is not None else [""] * n)
-    return pd.DataFrame({"title": title, "context": [f"{a} | {b}" for a, b in zip(ind, sk,
-                                                                                 strict=True)]},
-                        dtype=object)
+    return pd.DataFrame(
+        {"title": title, "context": [f"{a} | {b}" for a, b in zip(ind, sk, strict=True)]},
+        dtype=object,
+    )
 
 
 def _pipeline(C: float):
@@ -71,21 +72,31 @@ def _pipeline(C: float):
     features = ColumnTransformer(
         [
             ("title_words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), "title"),
-            ("title_chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5),
-                                            sublinear_tf=True, min_df=1), "title"),
-            ("context_words", TfidfVectorizer(ngram_range=(1, 1), sublinear_tf=True,
-                                              max_features=5000), "context"),
+            (
+                "title_chars",
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1
+                ),
+                "title",
+            ),
+            (
+                "context_words",
+                TfidfVectorizer(ngram_range=(1, 1), sublinear_tf=True, max_features=5000),
+                "context",
+            ),
         ],
         transformer_weights={"title_words": 1.0, "title_chars": 1.0, "context_words": 0.5},
     )
     return Pipeline([("features", features), ("model", LinearSVC(C=C, random_state=0))])
 
 
-def training_frame(labels: pd.DataFrame, *, lexicon: bool = True,
-                   isco_names: bool = True) -> tuple[pd.DataFrame, np.ndarray]:
+def training_frame(
+    labels: pd.DataFrame, *, lexicon: bool = True, isco_names: bool = True
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Model inputs and codes: labelled rows, then lexicon aliases and ISCO names."""
-    X = frame(labels["title"].tolist(), labels["industry"].tolist(),
-              labels["skills_excerpt"].tolist())
+    X = frame(
+        labels["title"].tolist(), labels["industry"].tolist(), labels["skills_excerpt"].tolist()
+    )
     y = labels["isco_code"].astype(str).tolist()
     extra: list[tuple[str, str]] = []
     if lexicon:
@@ -94,8 +105,9 @@ def training_frame(labels: pd.DataFrame, *, lexicon: bool = True,
         from guidance.reference import occupations
 
         occ = occupations()
-        for code, en, vi in zip(occ["occupation_code"], occ["name_en"], occ["name_vi"],
-                                strict=True):
+        for code, en, vi in zip(
+            occ["occupation_code"], occ["name_en"], occ["name_vi"], strict=True
+        ):
             extra.append((str(en), str(code)))
             if isinstance(vi, str) and vi:
                 extra.append((vi, str(code)))

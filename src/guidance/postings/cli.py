@@ -13,9 +13,16 @@ def ingest_command(args: argparse.Namespace) -> int:
     from guidance.postings.report import issues_frame
 
     try:
-        result = ingest_postings(args.files, args.period, args.out, source=args.source,
-                                 mapping=args.mapping, usd_rate=args.usd_rate,
-                                 min_confidence=args.min_confidence, progress=True)
+        result = ingest_postings(
+            args.files,
+            args.period,
+            args.out,
+            source=args.source,
+            mapping=args.mapping,
+            usd_rate=args.usd_rate,
+            min_confidence=args.min_confidence,
+            progress=True,
+        )
     except (ValueError, PostingsReadError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -33,7 +40,11 @@ def ingest_command(args: argparse.Namespace) -> int:
         print(f"  ... {len(result.issues) - 10} more in issues.csv", file=sys.stderr)
     print(f"wrote {result.demand_path} and {result.report_path}")
     if result.validation_errors:
-        print("demand.csv does NOT validate:", *result.validation_errors[:10], sep="\n  ",
-              file=sys.stderr)
+        print(
+            "demand.csv does NOT validate:",
+            *result.validation_errors[:10],
+            sep="\n  ",
+            file=sys.stderr,
+        )
         return 1
     return 0

@@ -78,10 +78,19 @@ def _headcount(title: str, stated: str) -> int:
     return 1
 
 
-def ingest_postings(paths, period: str, out_dir=None, *, source: str | None = None,
-                    mapping=None, usd_rate: float | None = None,
-                    min_confidence: float | None = None, classifier=None,
-                    validate: bool = True, progress: bool = False) -> IngestResult:
+def ingest_postings(
+    paths,
+    period: str,
+    out_dir=None,
+    *,
+    source: str | None = None,
+    mapping=None,
+    usd_rate: float | None = None,
+    min_confidence: float | None = None,
+    classifier=None,
+    validate: bool = True,
+    progress: bool = False,
+) -> IngestResult:
     """Ingest posting files into a demand snapshot.
 
     Args:
@@ -158,11 +167,23 @@ def _parse(p: pd.DataFrame, usd_rate: float, issues: list[Issue], progress: bool
     p["old_province_names"] = [loc.old_names for loc in locs]
     for r, loc in zip(p.itertuples(), locs, strict=True):
         if r.has_title and loc.n_places == 0:
-            issues.append(Issue(r.file, r.row, "unknown_location",
-                                f"location {r.location!r} not recognised; posting not placed"))
+            issues.append(
+                Issue(
+                    r.file,
+                    r.row,
+                    "unknown_location",
+                    f"location {r.location!r} not recognised; posting not placed",
+                )
+            )
         elif r.has_title and loc.unparsed:
-            issues.append(Issue(r.file, r.row, "partial_location",
-                                f"part of location not recognised: {', '.join(loc.unparsed)!r}"))
+            issues.append(
+                Issue(
+                    r.file,
+                    r.row,
+                    "partial_location",
+                    f"part of location not recognised: {', '.join(loc.unparsed)!r}",
+                )
+            )
     cache = {s: parse_salary(s, usd_rate) for s in p["salary_text"].unique()}
     sal = [cache[s] for s in p["salary_text"]]
     p["salary_min_vnd"] = pd.array([s.min_vnd for s in sal], dtype="Int64")
@@ -170,11 +191,19 @@ def _parse(p: pd.DataFrame, usd_rate: float, issues: list[Issue], progress: bool
     p["salary_status"] = [s.status for s in sal]
     p["wage_mid"] = np.array([np.nan if s.midpoint is None else s.midpoint for s in sal], float)
     for r in p.loc[p["has_title"] & (p["salary_status"] == "unparsed")].itertuples():
-        issues.append(Issue(r.file, r.row, "unparsed_salary",
-                            f"salary {r.salary_text!r} not understood; left unknown"))
+        issues.append(
+            Issue(
+                r.file,
+                r.row,
+                "unparsed_salary",
+                f"salary {r.salary_text!r} not understood; left unknown",
+            )
+        )
     p["vacancies"] = [_headcount(t, h) for t, h in zip(p["title"], p["headcount"], strict=True)]
-    places = [("+".join(sorted(c + b)) if (c or b) else "?" + loc)
-              for c, b, loc in zip(p["province_codes"], p["buckets"], p["location"], strict=True)]
+    places = [
+        ("+".join(sorted(c + b)) if (c or b) else "?" + loc)
+        for c, b, loc in zip(p["province_codes"], p["buckets"], p["location"], strict=True)
+    ]
     p["dedupe_key"] = dedupe_key(p["title"], p["company"], pd.Series(places, index=p.index))
     cand = p["has_title"]
     dup = cand & p["dedupe_key"].where(cand).duplicated(keep="first")
@@ -194,8 +223,9 @@ def _classify(p: pd.DataFrame, clf, min_conf: float) -> pd.DataFrame:
     p["confidence"] = np.nan
     m = p["kept"].to_numpy()
     if m.any():
-        codes, conf = clf.predict(p.loc[m, "title"].tolist(), p.loc[m, "industry"].tolist(),
-                                  p.loc[m, "skills"].tolist())
+        codes, conf = clf.predict(
+            p.loc[m, "title"].tolist(), p.loc[m, "industry"].tolist(), p.loc[m, "skills"].tolist()
+        )
         p.loc[m, "predicted_code"] = codes
         p.loc[m, "confidence"] = conf
         ok = conf >= min_conf

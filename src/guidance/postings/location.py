@@ -27,25 +27,71 @@ from guidance.text import fold
 # was checked against ``guidance.reference.wards()`` / the 63->34 crosswalk.
 DISTRICT_ALIASES: dict[str, str] = {
     # Ho Chi Minh City (79), including former Binh Duong and Ba Ria - Vung Tau
-    "thu duc": "79", "thu thiem": "79", "go vap": "79", "tan binh": "79", "binh thanh": "79",
-    "phu nhuan": "79", "tan phu": "79", "binh tan": "79", "nha be": "79", "cu chi": "79",
-    "hoc mon": "79", "binh chanh": "79", "can gio": "79", "thu dau mot": "79", "di an": "79",
-    "thuan an": "79", "ben cat": "79", "tan uyen": "79", "vung tau": "79", "ba ria": "79",
-    "phu my": "79", "sai gon": "79", "saigon": "79",
+    "thu duc": "79",
+    "thu thiem": "79",
+    "go vap": "79",
+    "tan binh": "79",
+    "binh thanh": "79",
+    "phu nhuan": "79",
+    "tan phu": "79",
+    "binh tan": "79",
+    "nha be": "79",
+    "cu chi": "79",
+    "hoc mon": "79",
+    "binh chanh": "79",
+    "can gio": "79",
+    "thu dau mot": "79",
+    "di an": "79",
+    "thuan an": "79",
+    "ben cat": "79",
+    "tan uyen": "79",
+    "vung tau": "79",
+    "ba ria": "79",
+    "phu my": "79",
+    "sai gon": "79",
+    "saigon": "79",
     # Ha Noi (01)
-    "ba dinh": "01", "hoan kiem": "01", "hai ba trung": "01", "dong da": "01", "cau giay": "01",
-    "thanh xuan": "01", "hoang mai": "01", "long bien": "01", "tay ho": "01", "ha dong": "01",
-    "bac tu liem": "01", "nam tu liem": "01", "tu liem": "01", "gia lam": "01", "dong anh": "01",
-    "soc son": "01", "me linh": "01", "son tay": "01", "thach that": "01", "hoai duc": "01",
+    "ba dinh": "01",
+    "hoan kiem": "01",
+    "hai ba trung": "01",
+    "dong da": "01",
+    "cau giay": "01",
+    "thanh xuan": "01",
+    "hoang mai": "01",
+    "long bien": "01",
+    "tay ho": "01",
+    "ha dong": "01",
+    "bac tu liem": "01",
+    "nam tu liem": "01",
+    "tu liem": "01",
+    "gia lam": "01",
+    "dong anh": "01",
+    "soc son": "01",
+    "me linh": "01",
+    "son tay": "01",
+    "thach that": "01",
+    "hoai duc": "01",
     # Da Nang (48), including former Quang Nam
-    "hai chau": "48", "son tra": "48", "ngu hanh son": "48", "thanh khe": "48", "cam le": "48",
-    "lien chieu": "48", "hoa vang": "48", "hoi an": "48", "tam ky": "48",
+    "hai chau": "48",
+    "son tra": "48",
+    "ngu hanh son": "48",
+    "thanh khe": "48",
+    "cam le": "48",
+    "lien chieu": "48",
+    "hoa vang": "48",
+    "hoi an": "48",
+    "tam ky": "48",
     # Others
-    "bien hoa": "75", "long thanh": "75", "nhon trach": "75",  # Dong Nai
-    "ninh kieu": "92", "cai rang": "92",  # Can Tho
-    "nha trang": "56", "cam ranh": "56",  # Khanh Hoa
+    "bien hoa": "75",
+    "long thanh": "75",
+    "nhon trach": "75",  # Dong Nai
+    "ninh kieu": "92",
+    "cai rang": "92",  # Can Tho
+    "nha trang": "56",
+    "cam ranh": "56",  # Khanh Hoa
     "da lat": "68",  # Lam Dong
-    "ha long": "22", "mong cai": "22",  # Quang Ninh
+    "ha long": "22",
+    "mong cai": "22",  # Quang Ninh
     "quy nhon": "52",  # Gia Lai (former Binh Dinh)
     "buon ma thuot": "66",  # Dak Lak
     "vinh": "40",  # Nghe An
@@ -69,8 +115,10 @@ _ABROAD = re.compile(
 )
 _TAGS = re.compile(r"\((?:moi|cu|new|old)\)")
 _LIST_SEP = re.compile(r"\s*(?:\||;|\n|/|\s&\s|\bva\b|\band\b)\s*")
-_STRIP_WORDS = re.compile(r"^(?:thanh pho|tp\.?|tinh|quan|huyen|thi xa|phuong|xa|city of)\s+|"
-                          r"\s+(?:city|province|town)$")
+_STRIP_WORDS = re.compile(
+    r"^(?:thanh pho|tp\.?|tinh|quan|huyen|thi xa|phuong|xa|city of)\s+|"
+    r"\s+(?:city|province|town)$"
+)
 
 
 @dataclass(frozen=True)

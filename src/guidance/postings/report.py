@@ -35,10 +35,14 @@ def coverage_report(result: IngestResult, period: str) -> str:
     classified = int(kept["classified"].sum()) if n else 0
     c = result.counts
     lines = [
-        f"# Demand snapshot {period}: coverage report", "",
-        _SKEW, "",
-        "## Postings", "",
-        "| | count | share of kept postings |", "|---|---|---|",
+        f"# Demand snapshot {period}: coverage report",
+        "",
+        _SKEW,
+        "",
+        "## Postings",
+        "",
+        "| | count | share of kept postings |",
+        "|---|---|---|",
         f"| read | {c.get('postings_read', 0)} | |",
         f"| skipped: no title | {c.get('missing_title', 0)} | |",
         f"| skipped: duplicates (same board) | {c.get('duplicate', 0)} | |",
@@ -53,29 +57,48 @@ def coverage_report(result: IngestResult, period: str) -> str:
         "",
     ]
     buckets = Counter(b for bs in kept["buckets"] for b in bs) if n else Counter()
-    lines += ["## Places that are not a province", "",
-              "Their share of a posting's vacancies is not written to demand.csv.", "",
-              "| bucket | postings |", "|---|---|"]
+    lines += [
+        "## Places that are not a province",
+        "",
+        "Their share of a posting's vacancies is not written to demand.csv.",
+        "",
+        "| bucket | postings |",
+        "|---|---|",
+    ]
     for name in ("nationwide", "abroad", "other_places"):
         lines.append(f"| {name} | {buckets.get(name, 0)} |")
     lines.append(f"| location not recognised | {c.get('unknown_location', 0)} |")
     multi = int((kept["n_places"] > 1).sum()) if n else 0
     old = int((kept["old_province_names"] > 0).sum()) if n else 0
-    lines += ["", f"Postings listing several places: {multi} (vacancies split equally). "
-              f"Postings naming a pre-2025 province: {old} (mapped to the 34 provinces).", ""]
+    lines += [
+        "",
+        f"Postings listing several places: {multi} (vacancies split equally). "
+        f"Postings naming a pre-2025 province: {old} (mapped to the 34 provinces).",
+        "",
+    ]
     if n:
-        lines += ["## Sources", "", "| source | kept postings | share | salary given |",
-                  "|---|---|---|---|"]
+        lines += [
+            "## Sources",
+            "",
+            "| source | kept postings | share | salary given |",
+            "|---|---|---|---|",
+        ]
         for src, g in kept.groupby("source"):
-            lines.append(f"| {src} | {len(g)} | {_pct(len(g), n)} | "
-                         f"{_pct(int((g['salary_status'] == 'range').sum()), len(g))} |")
+            lines.append(
+                f"| {src} | {len(g)} | {_pct(len(g), n)} | "
+                f"{_pct(int((g['salary_status'] == 'range').sum()), len(g))} |"
+            )
         it = kept["occupation_code"].fillna("").str.startswith(("25", "35", "1330", "2434"))
         d = result.demand
         big = d.loc[d["province_code"].isin(["01", "79"]), "vacancies"].sum() if len(d) else 0
         total = d["vacancies"].sum() if len(d) else 0
-        lines += ["", f"Skew in this snapshot: ICT occupations (ISCO 25xx, 35xx, 1330, 2434) "
-                  f"are {_pct(int(it.sum()), n)} of kept postings; Hà Nội and Hồ Chí Minh City "
-                  f"hold {_pct(int(big), int(total))} of the written vacancies.", ""]
+        lines += [
+            "",
+            f"Skew in this snapshot: ICT occupations (ISCO 25xx, 35xx, 1330, 2434) "
+            f"are {_pct(int(it.sum()), n)} of kept postings; Hà Nội and Hồ Chí Minh City "
+            f"hold {_pct(int(big), int(total))} of the written vacancies.",
+            "",
+        ]
     names = occupations().set_index("occupation_code")["name_en"].to_dict()
     prov = province_names()
     d = result.demand
@@ -87,8 +110,10 @@ def coverage_report(result: IngestResult, period: str) -> str:
         lines += ["| province | vacancies | top occupations (vacancies) |", "|---|---|---|"]
         for code, total in totals.items():
             top = d[d["province_code"] == code].nlargest(3, "vacancies")
-            desc = "; ".join(f"{r.occupation_code} {names.get(r.occupation_code, '?')} "
-                             f"({r.vacancies})" for r in top.itertuples())
+            desc = "; ".join(
+                f"{r.occupation_code} {names.get(r.occupation_code, '?')} ({r.vacancies})"
+                for r in top.itertuples()
+            )
             lines.append(f"| {prov.get(code, code)} ({code}) | {total} | {desc} |")
     lines += ["", "## Issues by kind", "", "| kind | count |", "|---|---|"]
     for kind, k in sorted(Counter(i.kind for i in result.issues).items()):
@@ -104,5 +129,6 @@ def coverage_report(result: IngestResult, period: str) -> str:
 
 def issues_frame(result: IngestResult) -> pd.DataFrame:
     """Issues as a table (file, row, kind, message)."""
-    return pd.DataFrame([vars(i) for i in result.issues],
-                        columns=["file", "row", "kind", "message"])
+    return pd.DataFrame(
+        [vars(i) for i in result.issues], columns=["file", "row", "kind", "message"]
+    )

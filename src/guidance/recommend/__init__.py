@@ -5,8 +5,7 @@ Import-light: heavy modules load only when a name below is used.
 
 from __future__ import annotations
 
-__all__ = ["LearnerProfile", "Preferences", "Recommendation", "Recommender", "Weights",
-           "what_if"]
+__all__ = ["LearnerProfile", "Preferences", "Recommendation", "Recommender", "Weights", "what_if"]
 
 
 def __getattr__(name: str):

@@ -10,8 +10,21 @@ import numpy as np
 
 
 @numba.njit(nogil=True, cache=True)
-def forest_raw(wide, roots, tree_out, baselines, feature, threshold, left, right,  # noqa: ANN001, ANN201, PLR0913
-               missing_left, is_cat, cat_row, cat_table, value):
+def forest_raw(
+    wide,
+    roots,
+    tree_out,
+    baselines,
+    feature,
+    threshold,
+    left,
+    right,  # noqa: ANN001, ANN201, PLR0913
+    missing_left,
+    is_cat,
+    cat_row,
+    cat_table,
+    value,
+):
     """Sum of the leaf values of every tree per row and output, starting from each output's
     baseline, the way HistGradientBoosting's predictor walks a tree: NaN and (for
     categorical splits) negative values follow ``missing_left``; a categorical value picks

@@ -17,16 +17,25 @@ import pandas as pd
 
 from guidance.recommend.batch import read_chunks, row_request
 
-ISCO_MAJOR = {"0": "armed forces", "1": "managers", "2": "professionals",
-              "3": "technicians and associate professionals", "4": "clerical support",
-              "5": "service and sales", "6": "skilled agricultural", "7": "craft and trades",
-              "8": "plant and machine operators", "9": "elementary occupations"}
+ISCO_MAJOR = {
+    "0": "armed forces",
+    "1": "managers",
+    "2": "professionals",
+    "3": "technicians and associate professionals",
+    "4": "clerical support",
+    "5": "service and sales",
+    "6": "skilled agricultural",
+    "7": "craft and trades",
+    "8": "plant and machine operators",
+    "9": "elementary occupations",
+}
 AUDIT_ATTRIBUTES = ("sex", "ethnic_minority")
 MIN_GROUP = 30  # smaller groups are shown but not called out: their shares are noise
 
 
-def learner_sample(data_dir: str | Path, learners: str | Path | None = None, n: int = 1000,
-                   seed: int = 0) -> pd.DataFrame:
+def learner_sample(
+    data_dir: str | Path, learners: str | Path | None = None, n: int = 1000, seed: int = 0
+) -> pd.DataFrame:
     """Learners from a file, or a sample of the newest year of tracer records."""
     if learners:
         frame = pd.concat(list(read_chunks(learners)), ignore_index=True)
@@ -44,15 +53,27 @@ def learner_sample(data_dir: str | Path, learners: str | Path | None = None, n: 
     return frame.reset_index(drop=True)
 
 
-def exposure_audit(rec, learners: pd.DataFrame, k: int = 10, progress: bool = True,
-                   prefs_override: dict | None = None) -> pd.DataFrame:
+def exposure_audit(
+    rec,
+    learners: pd.DataFrame,
+    k: int = 10,
+    progress: bool = True,
+    prefs_override: dict | None = None,
+) -> pd.DataFrame:
     """One row per (attribute, group, family): share of top-k items, whole-sample share,
     difference, and number of learners in the group."""
     from tqdm import tqdm
 
     fam_rows = []
-    for i, row in enumerate(tqdm(learners.to_dict("records"), desc="audit", unit="learner",
-                                 disable=not progress, file=sys.stderr)):
+    for i, row in enumerate(
+        tqdm(
+            learners.to_dict("records"),
+            desc="audit",
+            unit="learner",
+            disable=not progress,
+            file=sys.stderr,
+        )
+    ):
         try:
             profile, prefs = row_request(row, i)
         except ValueError:
@@ -63,12 +84,22 @@ def exposure_audit(rec, learners: pd.DataFrame, k: int = 10, progress: bool = Tr
         groups = {a: _group(row.get(a)) for a in AUDIT_ATTRIBUTES}
         for it in r.items:
             first = rec.side.first_target[rec.cat.pos[it.programme_id]]
-            fam_rows.append({"learner": i, "family": ISCO_MAJOR.get(first[:1], "unknown"),
-                             **groups})
+            fam_rows.append(
+                {"learner": i, "family": ISCO_MAJOR.get(first[:1], "unknown"), **groups}
+            )
     items = pd.DataFrame(fam_rows, columns=["learner", "family", *AUDIT_ATTRIBUTES])
     if items.empty:
-        return pd.DataFrame(columns=["attribute", "group", "family", "n_learners", "share",
-                                     "share_all", "difference"])
+        return pd.DataFrame(
+            columns=[
+                "attribute",
+                "group",
+                "family",
+                "n_learners",
+                "share",
+                "share_all",
+                "difference",
+            ]
+        )
     overall = items["family"].value_counts(normalize=True)
     out = []
     for a in AUDIT_ATTRIBUTES:
@@ -76,10 +107,17 @@ def exposure_audit(rec, learners: pd.DataFrame, k: int = 10, progress: bool = Tr
             share = part["family"].value_counts(normalize=True)
             for fam in overall.index:
                 s = float(share.get(fam, 0.0))
-                out.append({"attribute": a, "group": g, "family": fam,
-                            "n_learners": int(part["learner"].nunique()), "share": s,
-                            "share_all": float(overall[fam]),
-                            "difference": s - float(overall[fam])})
+                out.append(
+                    {
+                        "attribute": a,
+                        "group": g,
+                        "family": fam,
+                        "n_learners": int(part["learner"].nunique()),
+                        "share": s,
+                        "share_all": float(overall[fam]),
+                        "difference": s - float(overall[fam]),
+                    }
+                )
     return pd.DataFrame(out)
 
 
@@ -97,16 +135,22 @@ def format_audit(report: pd.DataFrame) -> str:
         wide = part.pivot_table(index="family", columns="group", values="share")
         wide.insert(0, "all", part.groupby("family")["share_all"].first())
         ns = part.groupby("group")["n_learners"].first()
-        lines.append(f"exposure by {a} (share of top-k items; learners: "
-                     + ", ".join(f"{g}={n}" for g, n in ns.items()) + ")")
-        lines.append(wide.sort_values("all", ascending=False).to_string(
-            float_format=lambda x: f"{x:6.3f}"))
+        lines.append(
+            f"exposure by {a} (share of top-k items; learners: "
+            + ", ".join(f"{g}={n}" for g, n in ns.items())
+            + ")"
+        )
+        lines.append(
+            wide.sort_values("all", ascending=False).to_string(float_format=lambda x: f"{x:6.3f}")
+        )
         big = part[part["n_learners"] >= MIN_GROUP]
         if big.empty:
             lines.append(f"no group of {a} has {MIN_GROUP} learners: no gap reported\n")
             continue
         worst = big.loc[big["difference"].abs().idxmax()]
-        lines.append(f"largest gap (groups of ≥ {MIN_GROUP} learners): {worst['family']} for "
-                     f"{a}={worst['group']}: {worst['share']:.3f} vs "
-                     f"{worst['share_all']:.3f} overall\n")
+        lines.append(
+            f"largest gap (groups of ≥ {MIN_GROUP} learners): {worst['family']} for "
+            f"{a}={worst['group']}: {worst['share']:.3f} vs "
+            f"{worst['share_all']:.3f} overall\n"
+        )
     return "\n".join(lines)

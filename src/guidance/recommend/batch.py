@@ -13,15 +13,42 @@ import pandas as pd
 from guidance.recommend.types import COMPONENTS, LearnerProfile, Preferences
 
 LIST_PREFS = ("levels", "field_codes", "provinces")
-SCALAR_PREFS = ("max_duration_months", "max_tuition_vnd_per_year", "max_distance_km",
-                "willing_to_relocate", "start_period")
-CODE_COLUMNS = {"learner_id": "str", "record_id": "str", "home_province_code": "str",
-                "field_codes": "str", "provinces": "str", "levels": "str", "start_period": "str"}
-OUTPUT_COLUMNS = ("learner_id", "rank", "programme_id", "programme_code", "institution_id",
-                  "province_code", "score", *(f"comp_{c}" for c in COMPONENTS),
-                  "p_employed_12m", "p_employed_12m_lo", "p_employed_12m_hi",
-                  "p_job_matches_training", "p_completed", "wage_q50", "n_graduates", "flags",
-                  "model_version", "demand_period")
+SCALAR_PREFS = (
+    "max_duration_months",
+    "max_tuition_vnd_per_year",
+    "max_distance_km",
+    "willing_to_relocate",
+    "start_period",
+)
+CODE_COLUMNS = {
+    "learner_id": "str",
+    "record_id": "str",
+    "home_province_code": "str",
+    "field_codes": "str",
+    "provinces": "str",
+    "levels": "str",
+    "start_period": "str",
+}
+OUTPUT_COLUMNS = (
+    "learner_id",
+    "rank",
+    "programme_id",
+    "programme_code",
+    "institution_id",
+    "province_code",
+    "score",
+    *(f"comp_{c}" for c in COMPONENTS),
+    "p_employed_12m",
+    "p_employed_12m_lo",
+    "p_employed_12m_hi",
+    "p_job_matches_training",
+    "p_completed",
+    "wage_q50",
+    "n_graduates",
+    "flags",
+    "model_version",
+    "demand_period",
+)
 
 
 def read_chunks(path: str | Path, chunk_rows: int = 2000) -> Iterator[pd.DataFrame]:
@@ -32,8 +59,9 @@ def read_chunks(path: str | Path, chunk_rows: int = 2000) -> Iterator[pd.DataFra
         for batch in pq.ParquetFile(p).iter_batches(batch_size=chunk_rows):
             yield batch.to_pandas()
     else:
-        yield from pd.read_csv(p, dtype=CODE_COLUMNS, keep_default_na=False, na_values=[""],
-                               chunksize=chunk_rows)
+        yield from pd.read_csv(
+            p, dtype=CODE_COLUMNS, keep_default_na=False, na_values=[""], chunksize=chunk_rows
+        )
 
 
 def _clean(v):
@@ -63,8 +91,11 @@ def row_request(row: dict, index: int) -> tuple[LearnerProfile, Preferences]:
     for k in SCALAR_PREFS:
         v = _clean(row.get(k))
         if v is not None and v != "":
-            prefs[k] = v.strip().lower() in ("true", "1", "yes") if \
-                k == "willing_to_relocate" and isinstance(v, str) else v
+            prefs[k] = (
+                v.strip().lower() in ("true", "1", "yes")
+                if k == "willing_to_relocate" and isinstance(v, str)
+                else v
+            )
     return LearnerProfile.model_validate(prof), Preferences.model_validate(prefs)
 
 
@@ -72,17 +103,29 @@ def recommendation_rows(rec, profile: LearnerProfile, prefs: Preferences, k: int
     r = rec.recommend(profile, prefs, k=k, explain=False)
     rows = []
     for it in r.items:
-        row = {"learner_id": profile.learner_id, "rank": it.rank,
-               "programme_id": it.programme_id, "programme_code": it.programme_code,
-               "institution_id": it.institution_id, "province_code": it.province_code,
-               "score": it.score}
+        row = {
+            "learner_id": profile.learner_id,
+            "rank": it.rank,
+            "programme_id": it.programme_id,
+            "programme_code": it.programme_code,
+            "institution_id": it.institution_id,
+            "province_code": it.province_code,
+            "score": it.score,
+        }
         row.update({f"comp_{c}": it.components[c] for c in COMPONENTS})
         lo, hi = it.p_employed_12m_interval
-        row.update(p_employed_12m=it.p_employed_12m, p_employed_12m_lo=lo, p_employed_12m_hi=hi,
-                   p_job_matches_training=it.p_job_matches_training, p_completed=it.p_completed,
-                   wage_q50=it.wage_q50, n_graduates=it.basis.n_graduates,
-                   flags=";".join(it.flags), model_version=r.model_version,
-                   demand_period=r.demand_period)
+        row.update(
+            p_employed_12m=it.p_employed_12m,
+            p_employed_12m_lo=lo,
+            p_employed_12m_hi=hi,
+            p_job_matches_training=it.p_job_matches_training,
+            p_completed=it.p_completed,
+            wage_q50=it.wage_q50,
+            n_graduates=it.basis.n_graduates,
+            flags=";".join(it.flags),
+            model_version=r.model_version,
+            demand_period=r.demand_period,
+        )
         rows.append(row)
     return rows
 
@@ -92,13 +135,15 @@ def _reason(exc: Exception) -> str:
     from pydantic import ValidationError
 
     if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}"
-                         for e in exc.errors()[:3])
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()[:3]
+        )
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
-def recommend_chunk(rec, chunk: pd.DataFrame, first_row: int, k: int, *,
-                    home: bool = False) -> tuple[list[dict], list[str]]:
+def recommend_chunk(
+    rec, chunk: pd.DataFrame, first_row: int, k: int, *, home: bool = False
+) -> tuple[list[dict], list[str]]:
     """Output rows for every learner of ``chunk`` and its bad rows as ``row N: reason``
     (rows numbered from ``first_row + 1``, the file's data rows); a bad row never stops the
     chunk. ``home``: each row also carries the learner's ``home_province_code``."""
@@ -122,8 +167,12 @@ class _Writer:
     """Appends frames to a CSV or Parquet file with one fixed schema."""
 
     def __init__(self, path: Path):
-        self.path, self.parquet, self.writer, self.first = path, path.suffix == ".parquet", \
-            None, True
+        self.path, self.parquet, self.writer, self.first = (
+            path,
+            path.suffix == ".parquet",
+            None,
+            True,
+        )
 
     def write(self, df: pd.DataFrame) -> None:
         df = df.reindex(columns=list(OUTPUT_COLUMNS))
@@ -131,8 +180,11 @@ class _Writer:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            table = pa.Table.from_pandas(df.astype({"rank": "int64", "n_graduates": "int64"}),
-                                         schema=_schema(), preserve_index=False)
+            table = pa.Table.from_pandas(
+                df.astype({"rank": "int64", "n_graduates": "int64"}),
+                schema=_schema(),
+                preserve_index=False,
+            )
             if self.writer is None:
                 self.writer = pq.ParquetWriter(self.path, table.schema)
             self.writer.write_table(table)
@@ -141,8 +193,7 @@ class _Writer:
 
             text = df.select_dtypes(include=["object", "string"]).columns
             df = df.assign(**{c: df[c].map(safe_cell) for c in text})  # no spreadsheet formulas
-            df.to_csv(self.path, mode="w" if self.first else "a", header=self.first,
-                      index=False)
+            df.to_csv(self.path, mode="w" if self.first else "a", header=self.first, index=False)
         self.first = False
 
     def close(self) -> None:
@@ -156,15 +207,34 @@ def _schema():
     """The output table's Arrow schema (one fixed type per column)."""
     import pyarrow as pa
 
-    text = {"learner_id", "programme_id", "programme_code", "institution_id", "province_code",
-            "flags", "model_version", "demand_period"}
+    text = {
+        "learner_id",
+        "programme_id",
+        "programme_code",
+        "institution_id",
+        "province_code",
+        "flags",
+        "model_version",
+        "demand_period",
+    }
     ints = {"rank", "n_graduates"}
-    return pa.schema([(c, pa.string() if c in text else pa.int64() if c in ints
-                       else pa.float64()) for c in OUTPUT_COLUMNS])
+    return pa.schema(
+        [
+            (c, pa.string() if c in text else pa.int64() if c in ints else pa.float64())
+            for c in OUTPUT_COLUMNS
+        ]
+    )
 
 
-def run_batch(rec, learners: str | Path, out: str | Path, k: int = 10, *,
-              chunk_rows: int = 2000, progress: bool = True) -> dict:
+def run_batch(
+    rec,
+    learners: str | Path,
+    out: str | Path,
+    k: int = 10,
+    *,
+    chunk_rows: int = 2000,
+    progress: bool = True,
+) -> dict:
     """Recommend for every learner of ``learners`` into ``out``; returns counts."""
     from tqdm import tqdm
 

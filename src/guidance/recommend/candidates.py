@@ -28,17 +28,22 @@ class Catalogue:
 
     def __init__(self, programmes: pd.DataFrame, provinces: pd.DataFrame):
         active = programmes.get("active")
-        keep = np.ones(len(programmes), bool) if active is None else \
-            active.astype("boolean").fillna(True).to_numpy(dtype=bool)
+        keep = (
+            np.ones(len(programmes), bool)
+            if active is None
+            else active.astype("boolean").fillna(True).to_numpy(dtype=bool)
+        )
         self.frame = programmes[keep].reset_index(drop=True)
         f = self.frame
         self.ids = f["programme_id"].astype("str").to_numpy()
         self.pos = {pid: i for i, pid in enumerate(self.ids)}
         self.code = f["programme_code"].astype("str").to_numpy()
         # plain Python values for building result items without pandas row access
-        self.text = {c: [v if isinstance(v, str) else None for v in f[c].astype("object")]
-                     for c in ("name_vi", "name_en", "institution_id", "institution_name",
-                               "province_code") if c in f}
+        self.text = {
+            c: [v if isinstance(v, str) else None for v in f[c].astype("object")]
+            for c in ("name_vi", "name_en", "institution_id", "institution_name", "province_code")
+            if c in f
+        }
         self.level = f["level"].astype("str").to_numpy()
         self.field = f["field_code"].astype("str").to_numpy()
         self.duration = _num(f, "duration_months")
@@ -52,14 +57,17 @@ class Catalogue:
         self.prov_codes = prov["province_code"].astype("str").to_numpy()
         self.prov_pos = {c: i for i, c in enumerate(self.prov_codes)}
         self.prov_name_vi = prov["name_vi"].astype("str").to_numpy()
-        self.prov_name_en = (prov["name_en"] if "name_en" in prov else prov["name_vi"]) \
-            .astype("str").to_numpy()
+        self.prov_name_en = (
+            (prov["name_en"] if "name_en" in prov else prov["name_vi"]).astype("str").to_numpy()
+        )
         self.region = prov["region"].astype("str").to_numpy()
         lat, lon = prov["lat"].to_numpy(float), prov["lon"].to_numpy(float)
-        self.dist = np.asarray(haversine_km(lat[:, None], lon[:, None], lat[None, :],
-                                            lon[None, :]), dtype="float64")
-        self.prov = np.array([self.prov_pos.get(c, -1) for c in
-                              f["province_code"].astype("str")], dtype=int)
+        self.dist = np.asarray(
+            haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :]), dtype="float64"
+        )
+        self.prov = np.array(
+            [self.prov_pos.get(c, -1) for c in f["province_code"].astype("str")], dtype=int
+        )
         self._level_masks = {lv: self.level == lv for lv in LEVELS}
 
     def __len__(self) -> int:
@@ -69,16 +77,16 @@ class Catalogue:
         try:
             return self.prov_pos[profile.home_province_code]
         except KeyError:
-            raise ValueError(f"unknown home_province_code {profile.home_province_code!r}") \
-                from None
+            raise ValueError(f"unknown home_province_code {profile.home_province_code!r}") from None
 
     def distances(self, home: int) -> np.ndarray:
         """Distance (km) from the learner's home province to each offering's province."""
         row = self.dist[home]
         return np.where(self.prov >= 0, row[np.maximum(self.prov, 0)], np.nan)
 
-    def rule_masks(self, profile: LearnerProfile, prefs: Preferences,
-                   dist: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    def rule_masks(
+        self, profile: LearnerProfile, prefs: Preferences, dist: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
         """One boolean mask per rule (True = passes)."""
         n = len(self)
         home = self.home_index(profile)
@@ -96,10 +104,16 @@ class Catalogue:
             masks["level"] = ok
         masks["field"] = np.isin(self.field, prefs.field_codes) if prefs.field_codes else ok
         with np.errstate(invalid="ignore"):
-            masks["duration"] = ok if prefs.max_duration_months is None else \
-                ~(self.duration > prefs.max_duration_months)
-            masks["tuition"] = ok if prefs.max_tuition_vnd_per_year is None else \
-                ~(self.tuition > prefs.max_tuition_vnd_per_year)
+            masks["duration"] = (
+                ok
+                if prefs.max_duration_months is None
+                else ~(self.duration > prefs.max_duration_months)
+            )
+            masks["tuition"] = (
+                ok
+                if prefs.max_tuition_vnd_per_year is None
+                else ~(self.tuition > prefs.max_tuition_vnd_per_year)
+            )
         masks["location"] = self.location_mask(home, prefs, dist)
         return masks
 
@@ -113,14 +127,16 @@ class Catalogue:
             return (self.prov >= 0) & (self.region[np.maximum(self.prov, 0)] == self.region[home])
         m = np.zeros(len(self), bool)
         if prefs.provinces is not None:
-            m |= np.isin(self.prov_codes[np.maximum(self.prov, 0)], prefs.provinces) & \
-                (self.prov >= 0)
+            m |= np.isin(self.prov_codes[np.maximum(self.prov, 0)], prefs.provinces) & (
+                self.prov >= 0
+            )
         if prefs.max_distance_km is not None:
             m |= dist <= prefs.max_distance_km
         return m
 
-    def eligible(self, profile: LearnerProfile, prefs: Preferences,
-                 dist: np.ndarray | None = None) -> np.ndarray:
+    def eligible(
+        self, profile: LearnerProfile, prefs: Preferences, dist: np.ndarray | None = None
+    ) -> np.ndarray:
         masks = self.rule_masks(profile, prefs, dist)
         out = np.ones(len(self), bool)
         for m in masks.values():

@@ -14,8 +14,11 @@ def _settings_paths(args: argparse.Namespace) -> tuple[Path, Path | None, Path]:
     from guidance.settings import get_settings
 
     s = get_settings()
-    return Path(args.data or s.data_dir), (Path(args.model) if args.model else None), \
-        Path(s.models_dir)
+    return (
+        Path(args.data or s.data_dir),
+        (Path(args.model) if args.model else None),
+        Path(s.models_dir),
+    )
 
 
 def _recommender(args: argparse.Namespace, **kw):
@@ -59,18 +62,31 @@ def recommend_command(args: argparse.Namespace) -> int:
             print(f"recommend: invalid what-if: {exc}", file=sys.stderr)
             return 2
         if args.json:
-            print(json.dumps({"changes": w.changes, "entered": [asdict(c) for c in w.entered],
-                              "left": [asdict(c) for c in w.left],
-                              "after": w.after.to_dict()}, ensure_ascii=False, indent=2))
+            print(
+                json.dumps(
+                    {
+                        "changes": w.changes,
+                        "entered": [asdict(c) for c in w.entered],
+                        "left": [asdict(c) for c in w.left],
+                        "after": w.after.to_dict(),
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
             return 0
         _print(w.after, args.lang)
         print(f"\nwhat-if {w.changes}:")
         for c in w.entered:
-            print(f"  + {c.programme_id} (rank {c.rank_after}): "
-                  f"{c.why_vi if args.lang == 'vi' else c.why}")
+            print(
+                f"  + {c.programme_id} (rank {c.rank_after}): "
+                f"{c.why_vi if args.lang == 'vi' else c.why}"
+            )
         for c in w.left:
-            print(f"  - {c.programme_id} (was {c.rank_before}): "
-                  f"{c.why_vi if args.lang == 'vi' else c.why}")
+            print(
+                f"  - {c.programme_id} (was {c.rank_before}): "
+                f"{c.why_vi if args.lang == 'vi' else c.why}"
+            )
         return 0
     try:
         r = rec.recommend(profile, prefs, k=args.top_k)
@@ -85,33 +101,48 @@ def recommend_command(args: argparse.Namespace) -> int:
 
 
 def _print(r, lang: str) -> None:
-    print(f"{len(r.items)} of {r.n_eligible} eligible offerings (model {r.model_version}, "
-          f"demand {r.demand_period}, start {r.start_period})")
+    print(
+        f"{len(r.items)} of {r.n_eligible} eligible offerings (model {r.model_version}, "
+        f"demand {r.demand_period}, start {r.start_period})"
+    )
     for it in r.items:
         name = it.name_vi if lang == "vi" or not it.name_en else it.name_en
         flags = f" [{', '.join(it.flags)}]" if it.flags else ""
-        print(f"\n{it.rank}. {name} ({it.level}), {it.institution_name}, "
-              f"{it.province_name_vi if lang == 'vi' else it.province_name_en}: "
-              f"score {it.score:.3f}{flags}")
+        print(
+            f"\n{it.rank}. {name} ({it.level}), {it.institution_name}, "
+            f"{it.province_name_vi if lang == 'vi' else it.province_name_en}: "
+            f"score {it.score:.3f}{flags}"
+        )
         print("   " + "  ".join(f"{k} {v:+.3f}" for k, v in it.components.items()))
-        for line in (it.reasons_vi if lang == "vi" else it.reasons_en):
+        for line in it.reasons_vi if lang == "vi" else it.reasons_en:
             print(f"   - {line}")
         for a in it.alternatives:
-            print(f"   also at: {a['institution_name']} ({a['province_name_vi']}), "
-                  f"score {a['score']:.3f}")
+            print(
+                f"   also at: {a['institution_name']} ({a['province_name_vi']}), "
+                f"score {a['score']:.3f}"
+            )
 
 
 def batch_command(args: argparse.Namespace) -> int:
     from guidance.recommend.batch import run_batch
 
-    dask_only = [o for o, v in (("--partition-rows", args.partition_rows),
-                                ("--model-alias", args.model_alias), ("--csv", args.csv))
-                 if v not in (None, False)]
+    dask_only = [
+        o
+        for o, v in (
+            ("--partition-rows", args.partition_rows),
+            ("--model-alias", args.model_alias),
+            ("--csv", args.csv),
+        )
+        if v not in (None, False)
+    ]
     if args.scheduler or args.local_workers is not None:
         return _batch_on_dask(args)
     if dask_only:
-        print(f"recommend-batch: {', '.join(dask_only)} chỉ dùng với --scheduler hoặc "
-              f"--local-workers / only with --scheduler or --local-workers", file=sys.stderr)
+        print(
+            f"recommend-batch: {', '.join(dask_only)} chỉ dùng với --scheduler hoặc "
+            f"--local-workers / only with --scheduler or --local-workers",
+            file=sys.stderr,
+        )
         return 2
     rec = _recommender(args)
     res = run_batch(rec, args.learners, args.out, k=args.top_k, progress=not args.quiet)
@@ -126,12 +157,25 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
     from guidance.recommend.distributed import PARTITION_ROWS
 
     rows = args.partition_rows if args.partition_rows is not None else PARTITION_ROWS
-    bad = [f"{name} = {v}: {rule}" for name, v, ok, rule in (
-        ("--local-workers", args.local_workers,
-         args.local_workers is None or 1 <= args.local_workers <= 64, "từ 1 đến 64 / 1 to 64"),
-        ("--partition-rows", rows, 1 <= rows <= 1_000_000, "từ 1 đến 1.000.000 / 1 to 1,000,000"),
-        ("--top-k", args.top_k, 1 <= args.top_k <= 50, "từ 1 đến 50 / 1 to 50"))
-        if not ok]
+    bad = [
+        f"{name} = {v}: {rule}"
+        for name, v, ok, rule in (
+            (
+                "--local-workers",
+                args.local_workers,
+                args.local_workers is None or 1 <= args.local_workers <= 64,
+                "từ 1 đến 64 / 1 to 64",
+            ),
+            (
+                "--partition-rows",
+                rows,
+                1 <= rows <= 1_000_000,
+                "từ 1 đến 1.000.000 / 1 to 1,000,000",
+            ),
+            ("--top-k", args.top_k, 1 <= args.top_k <= 50, "từ 1 đến 50 / 1 to 50"),
+        )
+        if not ok
+    ]
     if args.model and args.model_alias:
         bad.append("--model và --model-alias: chọn một / choose one of --model, --model-alias")
     if bad:
@@ -153,9 +197,14 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
     s = get_settings()
     data, model, models_dir = _settings_paths(args)
     try:
-        src = resolve_source(data, model, alias=args.model_alias, models_dir=models_dir,
-                             tracking_uri=s.mlflow_tracking_uri,
-                             model_name=s.registered_model_name)
+        src = resolve_source(
+            data,
+            model,
+            alias=args.model_alias,
+            models_dir=models_dir,
+            tracking_uri=s.mlflow_tracking_uri,
+            model_name=s.registered_model_name,
+        )
     except BatchError as exc:
         print(f"recommend-batch: {exc}", file=sys.stderr)
         return 2
@@ -177,13 +226,23 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
             finally:
                 signal.signal(signal.SIGINT, previous)
             client = Client(cluster)
-        m = run_distributed(client, src, args.learners, args.out, k=args.top_k,
-                            partition_rows=rows, progress=not args.quiet)
+        m = run_distributed(
+            client,
+            src,
+            args.learners,
+            args.out,
+            k=args.top_k,
+            partition_rows=rows,
+            progress=not args.quiet,
+        )
         if args.csv:
             print(f"written {write_csv(args.out, m)}")
     except KeyboardInterrupt:
-        print(f"recommend-batch: dừng / interrupted; finished partitions are kept in "
-              f"{args.out} (manifest.json); rerun the same command to resume", file=sys.stderr)
+        print(
+            f"recommend-batch: dừng / interrupted; finished partitions are kept in "
+            f"{args.out} (manifest.json); rerun the same command to resume",
+            file=sys.stderr,
+        )
         return 130
     except (BatchError, OSError) as exc:
         print(f"recommend-batch: {exc}", file=sys.stderr)
@@ -194,13 +253,17 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
                 with contextlib.suppress(Exception):  # shutting down after Ctrl-C
                     c.close()
     print(manifest_summary(m))
-    shown = [f"  skipped {e} (partition {p['part']})" for p in m["partitions"]
-             for e in p["errors"]][:50]
+    shown = [
+        f"  skipped {e} (partition {p['part']})" for p in m["partitions"] for e in p["errors"]
+    ][:50]
     for line in shown:
         print(line, file=sys.stderr)
     if m["bad_rows"] > len(shown):
-        print(f"  … {m['bad_rows'] - len(shown):,} more bad rows: see "
-              f"{Path(args.out) / 'manifest.json'}", file=sys.stderr)
+        print(
+            f"  … {m['bad_rows'] - len(shown):,} more bad rows: see "
+            f"{Path(args.out) / 'manifest.json'}",
+            file=sys.stderr,
+        )
     return 1 if m["bad_rows"] and m["rows"] == 0 else 0
 
 

@@ -71,9 +71,15 @@ class Source:
         return f"registry {self.model_name} version {self.registry_version}"
 
 
-def resolve_source(data_dir: str | Path, model: str | Path | None = None, *,
-                   alias: str | None = None, models_dir: str | Path = "models",
-                   tracking_uri: str | None = None, model_name: str | None = None) -> Source:
+def resolve_source(
+    data_dir: str | Path,
+    model: str | Path | None = None,
+    *,
+    alias: str | None = None,
+    models_dir: str | Path = "models",
+    tracking_uri: str | None = None,
+    model_name: str | None = None,
+) -> Source:
     """Pin the run to one model and one data directory: the artifact's sha256 (checked now,
     without unpickling) or the version the registry alias names now (a promotion during the
     run does not mix two models in one output)."""
@@ -92,14 +98,24 @@ def resolve_source(data_dir: str | Path, model: str | Path | None = None, *,
         try:
             mv = client.get_model_version_by_alias(str(model_name), alias)
         except Exception as exc:  # noqa: BLE001 - MLflow raises its own exception family
-            raise BatchError(f"registry: no version of {model_name} has alias {alias!r} "
-                             f"({str(exc).splitlines()[0]})") from exc
+            raise BatchError(
+                f"registry: no version of {model_name} has alias {alias!r} "
+                f"({str(exc).splitlines()[0]})"
+            ) from exc
         sha = mv.tags.get("sha256")
         if not sha:
-            raise BatchError(f"registry: version {mv.version} of {model_name} has no sha256 "
-                             "tag; it cannot be verified")
-        return Source(str(data), sha, digest, tracking_uri=str(tracking_uri),
-                      model_name=str(model_name), registry_version=str(mv.version))
+            raise BatchError(
+                f"registry: version {mv.version} of {model_name} has no sha256 "
+                "tag; it cannot be verified"
+            )
+        return Source(
+            str(data),
+            sha,
+            digest,
+            tracking_uri=str(tracking_uri),
+            model_name=str(model_name),
+            registry_version=str(mv.version),
+        )
     try:
         path = Path(model) if model else newest_artifact(models_dir)
         meta = verify_artifact(path)
@@ -144,8 +160,9 @@ def part_name(part: int) -> str:
     return f"part-{part:05d}"
 
 
-def run_partition(src: Source, part: int, first_row: int, frame: pd.DataFrame, out: str,
-                  k: int) -> dict:
+def run_partition(
+    src: Source, part: int, first_row: int, frame: pd.DataFrame, out: str, k: int
+) -> dict:
     """Recommend for one partition and write it (atomically per file, done-record last)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -164,9 +181,12 @@ def run_partition(src: Source, part: int, first_row: int, frame: pd.DataFrame, o
         df = pd.DataFrame(rows)
         homes = df.pop(HOME).to_numpy()
         table = pa.Table.from_pandas(
-            df.reindex(columns=list(OUTPUT_COLUMNS)).astype({"rank": "int64",
-                                                            "n_graduates": "int64"}),
-            schema=_schema(), preserve_index=False)  # one conversion, sliced per province
+            df.reindex(columns=list(OUTPUT_COLUMNS)).astype(
+                {"rank": "int64", "n_graduates": "int64"}
+            ),
+            schema=_schema(),
+            preserve_index=False,
+        )  # one conversion, sliced per province
         for home, idx in pd.Series(range(len(homes))).groupby(homes, sort=True):
             staged = tmp / f"{home}.parquet"
             pq.write_table(table.take(idx.to_numpy()), staged)
@@ -174,11 +194,20 @@ def run_partition(src: Source, part: int, first_row: int, frame: pd.DataFrame, o
             dest.mkdir(exist_ok=True)
             os.replace(staged, dest / f"{name}.parquet")
             provinces.append(str(home))
-    record = {"part": part, "first_row": first_row + 1, "learners": len(frame),
-              "rows": len(rows), "bad_rows": len(errors), "errors": errors[:MANIFEST_ERRORS],
-              "provinces": provinces, "model_version": str(rec.model_version),
-              "demand_period": str(rec.demand_period), "loaded_model": loaded,
-              "worker_pid": os.getpid(), "seconds": round(time.perf_counter() - t0, 3)}
+    record = {
+        "part": part,
+        "first_row": first_row + 1,
+        "learners": len(frame),
+        "rows": len(rows),
+        "bad_rows": len(errors),
+        "errors": errors[:MANIFEST_ERRORS],
+        "provinces": provinces,
+        "model_version": str(rec.model_version),
+        "demand_period": str(rec.demand_period),
+        "loaded_model": loaded,
+        "worker_pid": os.getpid(),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
     _write_json(tmp / "done.json", record)
     done = root / DONE_DIR
     done.mkdir(exist_ok=True)
@@ -188,6 +217,7 @@ def run_partition(src: Source, part: int, first_row: int, frame: pd.DataFrame, o
 
 
 # ---------------------------------------------------------------- driver side
+
 
 def _write_json(path: Path, data: dict) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
@@ -232,10 +262,15 @@ def written_parts(out: str | Path) -> dict[int, dict]:
 def _run_identity(src: Source, learners: Path, partition_rows: int, k: int) -> dict:
     from guidance.artifacts import sha256_file
 
-    return {"model_sha256": src.sha256, "model_source": src.describe(),
-            "catalogue_hash": src.data_hash, "learners_file": str(learners),
-            "learners_sha256": sha256_file(learners), "partition_rows": partition_rows,
-            "top_k": k}
+    return {
+        "model_sha256": src.sha256,
+        "model_source": src.describe(),
+        "catalogue_hash": src.data_hash,
+        "learners_file": str(learners),
+        "learners_sha256": sha256_file(learners),
+        "partition_rows": partition_rows,
+        "top_k": k,
+    }
 
 
 class _Progress:
@@ -246,8 +281,7 @@ class _Progress:
         self.enabled, self.every = enabled, every
         self.t0 = self.last = time.monotonic()
 
-    def update(self, learners: int, parts_done: int, parts_total: int,
-               force: bool = False) -> None:
+    def update(self, learners: int, parts_done: int, parts_total: int, force: bool = False) -> None:
         self.done += learners
         now = time.monotonic()
         if not self.enabled or (not force and now - self.last < self.every):
@@ -256,15 +290,27 @@ class _Progress:
         rate = (self.done - self.start_done) / max(now - self.t0, 1e-9)
         left = self.total - self.done
         eta = f"{left / rate:,.0f} s" if rate > 0 else "?"
-        print(f"recommend-batch: {self.done:,}/{self.total:,} learners, "
-              f"{parts_done}/{parts_total} partitions, {rate:,.1f} learners/s, ETA {eta}",
-              file=sys.stderr, flush=True)
+        print(
+            f"recommend-batch: {self.done:,}/{self.total:,} learners, "
+            f"{parts_done}/{parts_total} partitions, {rate:,.1f} learners/s, ETA {eta}",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
-def run_distributed(client, src: Source, learners: str | Path, out: str | Path, *,
-                    k: int = 10, partition_rows: int = PARTITION_ROWS, retries: int = 2,
-                    progress: bool = True, task: Callable[..., dict] | None = None,
-                    in_flight: int | None = None) -> dict:
+def run_distributed(
+    client,
+    src: Source,
+    learners: str | Path,
+    out: str | Path,
+    *,
+    k: int = 10,
+    partition_rows: int = PARTITION_ROWS,
+    retries: int = 2,
+    progress: bool = True,
+    task: Callable[..., dict] | None = None,
+    in_flight: int | None = None,
+) -> dict:
     """Recommend for every learner of ``learners`` into the directory ``out`` on the Dask
     ``client``'s cluster; returns the manifest. Partitions already written by an earlier
     run of the same model, data, learners file, ``k`` and ``partition_rows`` are skipped.
@@ -284,20 +330,31 @@ def run_distributed(client, src: Source, learners: str | Path, out: str | Path, 
     if old is not None:
         differ = [key for key, v in ident.items() if old.get(key) != v]
         if differ:
-            raise BatchError(f"{root} holds another run (different {', '.join(differ)}); "
-                             "choose a new --out or delete it to start over")
+            raise BatchError(
+                f"{root} holds another run (different {', '.join(differ)}); "
+                "choose a new --out or delete it to start over"
+            )
     done = written_parts(root)
     if old is None and done:
-        raise BatchError(f"{root} holds written partitions but no manifest.json: their run "
-                         "is unknown; choose a new --out or delete it to start over")
+        raise BatchError(
+            f"{root} holds written partitions but no manifest.json: their run "
+            "is unknown; choose a new --out or delete it to start over"
+        )
     total = count_rows(learners)
     n_parts = math.ceil(total / partition_rows) if total else 0
     started = old["started"] if old else _now()
-    runs = (old or {}).get("runs", []) + [{"started": _now(), "finished": None,
-                                           "partitions_run": 0, "status": "running"}]
-    manifest = {**ident, "status": "running", "started": started, "finished": None,
-                "model_version": (old or {}).get("model_version"),
-                "demand_period": (old or {}).get("demand_period"), "runs": runs}
+    runs = (old or {}).get("runs", []) + [
+        {"started": _now(), "finished": None, "partitions_run": 0, "status": "running"}
+    ]
+    manifest = {
+        **ident,
+        "status": "running",
+        "started": started,
+        "finished": None,
+        "model_version": (old or {}).get("model_version"),
+        "demand_period": (old or {}).get("demand_period"),
+        "runs": runs,
+    }
 
     def save(status: str) -> dict:
         if status != "running":  # records written since the last result count too
@@ -309,13 +366,29 @@ def run_distributed(client, src: Source, learners: str | Path, out: str | Path, 
         if versions:
             manifest["model_version"], manifest["demand_period"] = versions.pop()
         manifest.update(
-            status=status, partitions_total=n_parts, partitions_done=len(parts),
-            partitions=[{k2: r[k2] for k2 in ("part", "first_row", "learners", "rows",
-                                               "bad_rows", "errors", "provinces")}
-                        for r in parts],
-            learners=sum(r["learners"] for r in parts), rows=sum(r["rows"] for r in parts),
+            status=status,
+            partitions_total=n_parts,
+            partitions_done=len(parts),
+            partitions=[
+                {
+                    k2: r[k2]
+                    for k2 in (
+                        "part",
+                        "first_row",
+                        "learners",
+                        "rows",
+                        "bad_rows",
+                        "errors",
+                        "provinces",
+                    )
+                }
+                for r in parts
+            ],
+            learners=sum(r["learners"] for r in parts),
+            rows=sum(r["rows"] for r in parts),
             bad_rows=sum(r["bad_rows"] for r in parts),
-            finished=_now() if status == "complete" else None)
+            finished=_now() if status == "complete" else None,
+        )
         runs[-1]["status"] = status
         if status != "running":
             runs[-1]["finished"] = _now()
@@ -336,9 +409,18 @@ def run_distributed(client, src: Source, learners: str | Path, out: str | Path, 
         if nxt is None:
             return False
         part, frame = nxt
-        fut = client.submit(fn, src, part, part * partition_rows, frame, str(root), k,
-                            retries=retries, pure=False, key=f"recommend-{part_name(part)}-"
-                                                             f"{uuid.uuid4().hex[:8]}")
+        fut = client.submit(
+            fn,
+            src,
+            part,
+            part * partition_rows,
+            frame,
+            str(root),
+            k,
+            retries=retries,
+            pure=False,
+            key=f"recommend-{part_name(part)}-{uuid.uuid4().hex[:8]}",
+        )
         futures[fut.key] = fut
         pending.add(fut)
         return True
@@ -366,8 +448,10 @@ def run_distributed(client, src: Source, learners: str | Path, out: str | Path, 
     except Exception as exc:
         client.cancel(list(futures.values()))
         save("failed")
-        raise BatchError(f"a partition failed: {type(exc).__name__}: "
-                         f"{str(exc).splitlines()[0] if str(exc) else ''}") from exc
+        raise BatchError(
+            f"a partition failed: {type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}"
+        ) from exc
     shutil.rmtree(root / TMP_DIR, ignore_errors=True)
     bar.update(0, len(done), n_parts, force=True)
     return save("complete")
@@ -379,8 +463,9 @@ def read_output(out: str | Path) -> pd.DataFrame:
     from guidance.recommend.batch import OUTPUT_COLUMNS
 
     frames = []
-    for f in sorted(Path(out).glob(f"{HOME}=*/part-*.parquet"),
-                    key=lambda f: (f.stem, f.parent.name)):
+    for f in sorted(
+        Path(out).glob(f"{HOME}=*/part-*.parquet"), key=lambda f: (f.stem, f.parent.name)
+    ):
         df = pd.read_parquet(f)
         df.insert(0, HOME, f.parent.name.split("=", 1)[1])
         frames.append(df)
@@ -394,8 +479,10 @@ def write_csv(out: str | Path, manifest: dict) -> Path:
     from guidance.csvsafe import safe_cell
 
     if manifest["rows"] > CSV_MAX_ROWS:
-        raise BatchError(f"--csv is for small runs: {manifest['rows']:,} rows exceed "
-                         f"{CSV_MAX_ROWS:,}; read the Parquet directory instead")
+        raise BatchError(
+            f"--csv is for small runs: {manifest['rows']:,} rows exceed "
+            f"{CSV_MAX_ROWS:,}; read the Parquet directory instead"
+        )
     df = read_output(out)
     text = df.select_dtypes(include=["object", "string"]).columns
     df = df.assign(**{c: df[c].map(safe_cell) for c in text})  # no spreadsheet formulas
@@ -407,7 +494,8 @@ def write_csv(out: str | Path, manifest: dict) -> Path:
 
 
 def manifest_summary(m: dict) -> str:
-    return (f"{m['learners']:,} learners → {m['rows']:,} rows in {m['partitions_done']}/"
-            f"{m['partitions_total']} partitions; bad rows {m['bad_rows']:,}; model "
-            f"{m['model_version']}, demand {m['demand_period']}")
-
+    return (
+        f"{m['learners']:,} learners → {m['rows']:,} rows in {m['partitions_done']}/"
+        f"{m['partitions_total']} partitions; bad rows {m['bad_rows']:,}; model "
+        f"{m['model_version']}, demand {m['demand_period']}"
+    )

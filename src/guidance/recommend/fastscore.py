@@ -29,10 +29,22 @@ from guidance.model import CLASSIFIER_TARGETS, PREDICTION_COLUMNS, WAGE_QUANTILE
 from guidance.recommend.candidates import Catalogue
 from guidance.recommend.forest import Compiler, FlatForest, expit
 
-_TEMPLATE = {"age": 20, "home_province_code": None, "education_level": 12, "gpa": 7.0,
-             "math_score": 7.0, "literature_score": 7.0, "english_score": 7.0,
-             "riasec_r": 0.5, "riasec_i": 0.5, "riasec_a": 0.5, "riasec_s": 0.5,
-             "riasec_e": 0.5, "riasec_c": 0.5, "prior_work_months": 0}
+_TEMPLATE = {
+    "age": 20,
+    "home_province_code": None,
+    "education_level": 12,
+    "gpa": 7.0,
+    "math_score": 7.0,
+    "literature_score": 7.0,
+    "english_score": 7.0,
+    "riasec_r": 0.5,
+    "riasec_i": 0.5,
+    "riasec_a": 0.5,
+    "riasec_s": 0.5,
+    "riasec_e": 0.5,
+    "riasec_c": 0.5,
+    "prior_work_months": 0,
+}
 
 
 def _month(period: str) -> int:
@@ -69,8 +81,11 @@ class FastScorer:
         self.forest = FlatForest(comp.boosters + regs)
         # a cheap stand-in for P(job matches training), to choose the shortlist: the
         # blend's logistic part if it has one, else the first trees of its booster
-        self.proxy_forest = None if self._proxy_linear or not self._proxy_boost else \
-            FlatForest(self._proxy_boost[:1], max_trees=PROXY_TREES)
+        self.proxy_forest = (
+            None
+            if self._proxy_linear or not self._proxy_boost
+            else FlatForest(self._proxy_boost[:1], max_trees=PROXY_TREES)
+        )
         for needed in ("distance_km", "same_province", "interest_fit", "edu_gap"):
             if needed not in self.col:
                 raise TypeError(f"feature {needed!r} not found: fast path disabled")
@@ -86,8 +101,11 @@ class FastScorer:
         self.demand_t = period_index([ft.demand_.last_period])[0]
         start = ft.demand_.last_period
         tmpl = dict(_TEMPLATE, home_province_code=str(cat.prov_codes[0]))
-        self.base = ft.transform(serving_pairs(tmpl, cat.frame, start)) if len(cat) else \
-            np.empty((0, len(self.names)))
+        self.base = (
+            ft.transform(serving_pairs(tmpl, cat.frame, start))
+            if len(cat)
+            else np.empty((0, len(self.names)))
+        )
         self.duration = np.nan_to_num(cat.duration)
         targets = cat.frame["target_occupations"].astype("str").to_numpy()
         self.sets, self.set_of = np.unique(targets, return_inverse=True)
@@ -98,7 +116,7 @@ class FastScorer:
         if home_cols and n_s:
             tt = np.repeat(self.sets, n_p)
             hh = np.tile(cat.prov_codes, n_s)
-            far = np.full(len(tt), 10 ** 7)  # later than the snapshot: its newest month
+            far = np.full(len(tt), 10**7)  # later than the snapshot: its newest month
             kw = {"window": ft.demand_window}
             if "region_of" in inspect.signature(ft.demand_.features).parameters:
                 kw["region_of"] = ft.lookups_.region
@@ -107,8 +125,9 @@ class FastScorer:
         lk = ft.lookups_
         self.prov_lat = np.array([lk.lat.get(c, np.nan) for c in cat.prov_codes], float)
         self.prov_lon = np.array([lk.lon.get(c, np.nan) for c in cat.prov_codes], float)
-        self.region_code = self._cat_codes("region_home",
-                                           [lk.region.get(c) for c in cat.prov_codes])
+        self.region_code = self._cat_codes(
+            "region_home", [lk.region.get(c) for c in cat.prov_codes]
+        )
         self.home_code = self._cat_codes("home_province_code", list(cat.prov_codes))
         vecs = np.zeros((n_s, 6))
         for i, t in enumerate(self.sets):
@@ -122,8 +141,10 @@ class FastScorer:
         codes, self.study_of = np.unique(study, return_inverse=True)
         lat = np.array([lk.lat.get(c, np.nan) for c in codes], float)
         lon = np.array([lk.lon.get(c, np.nan) for c in codes], float)
-        self.study_km = [np.asarray(haversine_km(lat, lon, self.prov_lat[h], self.prov_lon[h]),
-                                    dtype=np.float64) for h in range(n_p)]
+        self.study_km = [
+            np.asarray(haversine_km(lat, lon, self.prov_lat[h], self.prov_lon[h]), dtype=np.float64)
+            for h in range(n_p)
+        ]
         pos = {c: k for k, c in enumerate(codes)}
         self.home_study = np.array([pos.get(str(c), -1) for c in cat.prov_codes])
         if self._proxy_linear and len(cat):
@@ -138,11 +159,11 @@ class FastScorer:
             return None
         levels = self.models.features.cat_levels_[name]
         pos = {v: i for i, v in enumerate(levels)}
-        return np.array([np.nan if v is None else float(pos.get(v, len(levels)))
-                         for v in values])
+        return np.array([np.nan if v is None else float(pos.get(v, len(levels))) for v in values])
 
-    def dependent(self, learner: dict, idx: np.ndarray,
-                  start_period: str) -> dict[int, np.ndarray | float]:
+    def dependent(
+        self, learner: dict, idx: np.ndarray, start_period: str
+    ) -> dict[int, np.ndarray | float]:
         """The learner-dependent columns for offerings ``idx``: column → one value for all
         rows, or one per row. Every other column is the offering's own (``self.base``)."""
         c = self.col
@@ -208,9 +229,10 @@ class FastScorer:
 
     def predict_matrix(self, X: np.ndarray) -> dict[str, np.ndarray]:
         raw = self.forest.raw(X)
-        out = {f"p_{t}": f(X, raw) for t, f in zip(CLASSIFIER_TARGETS, self.classifiers,
-                                                   strict=True)}
-        qs = np.sort(raw[:, self.n_boost:], axis=1)
+        out = {
+            f"p_{t}": f(X, raw) for t, f in zip(CLASSIFIER_TARGETS, self.classifiers, strict=True)
+        }
+        qs = np.sort(raw[:, self.n_boost :], axis=1)
         for j, q in enumerate(WAGE_QUANTILES):
             out[f"wage_q{int(q * 100)}"] = np.exp(qs[:, j])
         return out
@@ -227,9 +249,18 @@ class FastScorer:
         ref = PipelineScorer(self.models, cat)
         start = self.models.features.demand_.last_period
         mid = str(cat.prov_codes[len(cat.prov_codes) // 2])
-        probes = [dict(_TEMPLATE, home_province_code=str(cat.prov_codes[-1]), gpa=8.5,
-                       riasec_r=0.9, riasec_c=0.1, age=30, prior_work_months=24),
-                  {"age": 16, "home_province_code": mid, "education_level": 9}]
+        probes = [
+            dict(
+                _TEMPLATE,
+                home_province_code=str(cat.prov_codes[-1]),
+                gpa=8.5,
+                riasec_r=0.9,
+                riasec_c=0.1,
+                age=30,
+                prior_work_months=24,
+            ),
+            {"age": 16, "home_province_code": mid, "education_level": 9},
+        ]
         for p in probes:
             full = {k: p.get(k) for k in LEARNER_COLUMNS}
             want = ref.predict(full, idx, start)

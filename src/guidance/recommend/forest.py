@@ -62,8 +62,7 @@ class FlatForest:
                 catrow.append(rows)
                 value.append(np.where(is_leaf, nodes["value"], 0.0))
                 offset += n
-        cat = lambda parts, dt: np.concatenate(parts).astype(dt) if parts else \
-            np.zeros(0, dt)  # noqa: E731
+        cat = lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt)  # noqa: E731
         self.feature = cat(feats, np.int64)
         self.threshold = cat(thr, np.float64)
         self.left, self.right = cat(left, np.int64), cat(right, np.int64)
@@ -83,11 +82,24 @@ class FlatForest:
         """Raw scores (rows × estimators), as ``_raw_predict`` would give."""
         from guidance.recommend._kernels import forest_raw
 
-        wide = np.ascontiguousarray(np.hstack([enc.transform(X) for enc in self.encoders]),
-                                    dtype=np.float64)
-        return forest_raw(wide, self.roots, self.tree_out, self.baselines, self.feature,
-                          self.threshold, self.left, self.right, self.missing_left,
-                          self.is_cat, self.cat_row, self.cat_table, self.value)
+        wide = np.ascontiguousarray(
+            np.hstack([enc.transform(X) for enc in self.encoders]), dtype=np.float64
+        )
+        return forest_raw(
+            wide,
+            self.roots,
+            self.tree_out,
+            self.baselines,
+            self.feature,
+            self.threshold,
+            self.left,
+            self.right,
+            self.missing_left,
+            self.is_cat,
+            self.cat_row,
+            self.cat_table,
+            self.value,
+        )
 
 
 def _bitset_table(bitsets: np.ndarray) -> np.ndarray:
@@ -120,11 +132,15 @@ class _Encoder:
             return False
         if self.cat_cols is None:
             return True
-        return (np.array_equal(self.cat_cols, other.cat_cols)
-                and np.array_equal(self.num_cols, other.num_cols)
-                and len(self.cats) == len(other.cats)
-                and all(np.array_equal(a, b, equal_nan=True)
-                        for a, b in zip(self.cats, other.cats, strict=True)))
+        return (
+            np.array_equal(self.cat_cols, other.cat_cols)
+            and np.array_equal(self.num_cols, other.num_cols)
+            and len(self.cats) == len(other.cats)
+            and all(
+                np.array_equal(a, b, equal_nan=True)
+                for a, b in zip(self.cats, other.cats, strict=True)
+            )
+        )
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         if self.cat_cols is None:
@@ -141,7 +157,7 @@ class _Encoder:
             if np.isnan(cats).any():  # NaN was a training category: it has its own code
                 enc = np.where(np.isnan(v), float(np.flatnonzero(np.isnan(cats))[0]), enc)
             out[:, j] = enc
-        out[:, len(self.cat_cols):] = X[:, self.num_cols]
+        out[:, len(self.cat_cols) :] = X[:, self.num_cols]
         return out
 
 
@@ -197,8 +213,11 @@ class Compiler:
             cc = est.calibrated_classifiers_[0]
             cal = _calibrator(cc)
             base = cc.estimator
-            base = getattr(base, "estimator", base) if type(base).__name__ == \
-                "FrozenEstimator" else base
+            base = (
+                getattr(base, "estimator", base)
+                if type(base).__name__ == "FrozenEstimator"
+                else base
+            )
             if isinstance(base, HistGradientBoostingClassifier):
                 k = self.booster(base)
                 return lambda X, raw: cal(raw[:, k])
@@ -207,8 +226,11 @@ class Compiler:
             f = self.proba(base)
             return lambda X, raw: cal(f(X, raw))
         if type(est).__name__ == "LogitBlend":
-            parts = [(self.proba(e), float(w)) for e, w in zip(est.estimators, est.weights,
-                                                               strict=True) if w]
+            parts = [
+                (self.proba(e), float(w))
+                for e, w in zip(est.estimators, est.weights, strict=True)
+                if w
+            ]
 
             def blend(X, raw):
                 z = np.zeros(X.shape[0])
@@ -236,8 +258,12 @@ def additive_logistic(est, categorical: dict[int, int]):
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
-    if not (isinstance(est, Pipeline) and isinstance(est[-1], LogisticRegression)
-            and len(est.steps) == 2 and isinstance(est[0], ColumnTransformer)):
+    if not (
+        isinstance(est, Pipeline)
+        and isinstance(est[-1], LogisticRegression)
+        and len(est.steps) == 2
+        and isinstance(est[0], ColumnTransformer)
+    ):
         return None
     n = int(est.n_features_in_)
     x0 = np.zeros((1, n))
@@ -245,8 +271,9 @@ def additive_logistic(est, categorical: dict[int, int]):
     probes = [x0]
     slots = []
     for col in range(n):
-        values = ([float(v) for v in range(categorical[col] + 1)] if col in categorical
-                  else [step]) + [np.nan]
+        values = (
+            [float(v) for v in range(categorical[col] + 1)] if col in categorical else [step]
+        ) + [np.nan]
         for v in values:
             x = x0.copy()
             x[0, col] = v
@@ -273,8 +300,9 @@ class Additive:
     offset for NaN). ``terms`` gives the sum over some columns only, so a caller can add
     the terms of columns that never change once and the rest per request."""
 
-    def __init__(self, d0: float, slope: np.ndarray, nan_off: np.ndarray,
-                 tables: dict[int, np.ndarray]) -> None:
+    def __init__(
+        self, d0: float, slope: np.ndarray, nan_off: np.ndarray, tables: dict[int, np.ndarray]
+    ) -> None:
         self.d0, self.slope, self.nan_off, self.tables = d0, slope, nan_off, tables
         n = len(slope)
         self.num = np.array([c for c in range(n) if c not in tables], dtype=np.int64)
@@ -283,7 +311,8 @@ class Additive:
         xn = X[:, self.num]
         # NaN × slope stays NaN and is replaced by the column's NaN offset
         z = np.full(X.shape[0], self.d0) + np.where(
-            np.isnan(xn), self.nan_off[self.num], xn * self.slope[self.num]).sum(axis=1)
+            np.isnan(xn), self.nan_off[self.num], xn * self.slope[self.num]
+        ).sum(axis=1)
         for col in self.tables:
             z += self.term(col, X[:, col])
         return z

@@ -8,17 +8,29 @@ from pathlib import Path
 
 def newest_artifact(models_dir: str | Path) -> Path:
     """The highest-numbered ``<name>-<version>.joblib`` in ``models_dir``."""
-    files = sorted(Path(models_dir).glob("*.joblib"),
-                   key=lambda p: (int(v) if (v := p.stem.rsplit("-", 1)[-1]).isdigit() else -1,
-                                  p.stat().st_mtime))
+    files = sorted(
+        Path(models_dir).glob("*.joblib"),
+        key=lambda p: (
+            int(v) if (v := p.stem.rsplit("-", 1)[-1]).isdigit() else -1,
+            p.stat().st_mtime,
+        ),
+    )
     if not files:
-        raise FileNotFoundError(f"no model artifact (*.joblib) in {models_dir}; run "
-                                "`guidance train` first or pass --model")
+        raise FileNotFoundError(
+            f"no model artifact (*.joblib) in {models_dir}; run "
+            "`guidance train` first or pass --model"
+        )
     return files[-1]
 
 
-def load_recommender(data_dir: str | Path, model: str | Path | None = None, *,
-                     models_dir: str | Path | None = None, quiet: bool = True, **kwargs):
+def load_recommender(
+    data_dir: str | Path,
+    model: str | Path | None = None,
+    *,
+    models_dir: str | Path | None = None,
+    quiet: bool = True,
+    **kwargs,
+):
     """Catalogue, provinces, occupations and the newest demand from ``data_dir``; models
     from ``model`` (a ``.joblib`` bundle) or the newest bundle in ``models_dir``."""
     from guidance.artifacts import load_artifact
@@ -32,6 +44,12 @@ def load_recommender(data_dir: str | Path, model: str | Path | None = None, *,
             warnings.simplefilter("ignore")
         tables = load_dir(data_dir)
     version = art.metadata.get("version", path.stem)
-    return Recommender(art.models, tables["programmes"], tables["provinces"],
-                       tables["occupations"], tables["demand"], model_version=version,
-                       **kwargs)
+    return Recommender(
+        art.models,
+        tables["programmes"],
+        tables["provinces"],
+        tables["occupations"],
+        tables["demand"],
+        model_version=version,
+        **kwargs,
+    )

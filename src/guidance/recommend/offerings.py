@@ -20,31 +20,45 @@ class OfferingSide:
         f = cat.frame
         hist = models.offering_history(f)
         self.n_grad = hist["n_graduates"].to_numpy(dtype="int64")
-        self.first_cohort = np.array([c if isinstance(c, str) else None
-                                      for c in hist["first_cohort"]], dtype=object)
-        self.last_cohort = np.array([c if isinstance(c, str) else None
-                                     for c in hist["last_cohort"]], dtype=object)
-        self.observed = {t: hist[f"observed_{t}"].to_numpy(dtype="float64")
-                         for t in ("employed_12m", "job_matches_training")}
+        self.first_cohort = np.array(
+            [c if isinstance(c, str) else None for c in hist["first_cohort"]], dtype=object
+        )
+        self.last_cohort = np.array(
+            [c if isinstance(c, str) else None for c in hist["last_cohort"]], dtype=object
+        )
+        self.observed = {
+            t: hist[f"observed_{t}"].to_numpy(dtype="float64")
+            for t in ("employed_12m", "job_matches_training")
+        }
         # records with the outcome known: the observed rates' denominators
-        self.n_known = {t: hist[f"n_{t}"].to_numpy(dtype="int64")
-                        for t in ("employed_12m", "job_matches_training")}
-        self.shrunk = {t: hist[f"shrunk_{t}"].to_numpy(dtype="float64")
-                       for t in ("employed_12m", "job_matches_training", "completed",
-                                 "log_wage")}
+        self.n_known = {
+            t: hist[f"n_{t}"].to_numpy(dtype="int64")
+            for t in ("employed_12m", "job_matches_training")
+        }
+        self.shrunk = {
+            t: hist[f"shrunk_{t}"].to_numpy(dtype="float64")
+            for t in ("employed_12m", "job_matches_training", "completed", "log_wage")
+        }
         self.small_cell = (self.n_grad > 0) & (self.n_grad < MIN_CELL)
-        has_pred = f["predecessor_id"].notna().to_numpy() if "predecessor_id" in f else \
-            np.zeros(len(f), bool)
+        has_pred = (
+            f["predecessor_id"].notna().to_numpy()
+            if "predecessor_id" in f
+            else np.zeros(len(f), bool)
+        )
         self.cold_start = (self.n_grad == 0) | has_pred
-        self.cold_method = np.where(self.n_grad == 0, "attributes",
-                                    np.where(has_pred, "predecessor", ""))
+        self.cold_method = np.where(
+            self.n_grad == 0, "attributes", np.where(has_pred, "predecessor", "")
+        )
         wage = np.exp(self.shrunk["log_wage"])
         self.reference_wage = float(np.nanmedian(wage)) if np.isfinite(wage).any() else 1.0
         # interest: the same Holland-letter vectors the model's features use
         occ = occupations.assign(occupation_code=occupations["occupation_code"].astype("str"))
         riasec = occ["riasec"] if "riasec" in occ else pd.Series(None, index=occ.index)
-        occ_vec = {c: riasec_vector(r) for c, r in zip(occ["occupation_code"], riasec,
-                                                       strict=True) if isinstance(r, str)}
+        occ_vec = {
+            c: riasec_vector(r)
+            for c, r in zip(occ["occupation_code"], riasec, strict=True)
+            if isinstance(r, str)
+        }
         self.targets = f["target_occupations"].astype("str").to_numpy()
         self.target_sets, self.set_of = np.unique(self.targets, return_inverse=True)
         vecs = np.zeros((len(self.target_sets), 6))
@@ -55,10 +69,13 @@ class OfferingSide:
         norm = np.linalg.norm(vecs, axis=1, keepdims=True)
         self.riasec_unit = np.divide(vecs, norm, out=np.zeros_like(vecs), where=norm > 0)
         name_vi = occ["name_vi"] if "name_vi" in occ else pd.Series(None, index=occ.index)
-        self.occ_name_en = dict(zip(occ["occupation_code"], occ["name_en"].astype("str"),
-                                    strict=True))
-        self.occ_name_vi = {c: (v if isinstance(v, str) and v else None) for c, v in
-                            zip(occ["occupation_code"], name_vi, strict=True)}
+        self.occ_name_en = dict(
+            zip(occ["occupation_code"], occ["name_en"].astype("str"), strict=True)
+        )
+        self.occ_name_vi = {
+            c: (v if isinstance(v, str) and v else None)
+            for c, v in zip(occ["occupation_code"], name_vi, strict=True)
+        }
         self.first_target = np.array([t.split(";")[0] if t else "" for t in self.targets])
         self.set_demand(models.features.demand_)
 

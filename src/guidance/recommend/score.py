@@ -21,18 +21,34 @@ DISTANCE_SCALE_KM = 500.0
 PRIOR_GRADUATES = 20.0  # pseudo-graduates behind every estimate (the offering-level prior)
 
 
-def components(p_match, p_emp, p_comp, wage_q50, *, reference_wage: float, demand, interest,
-               total_tuition, distance_km, relocate: bool) -> dict[str, np.ndarray]:
+def components(
+    p_match,
+    p_emp,
+    p_comp,
+    wage_q50,
+    *,
+    reference_wage: float,
+    demand,
+    interest,
+    total_tuition,
+    distance_km,
+    relocate: bool,
+) -> dict[str, np.ndarray]:
     """Component values (unweighted), one array per name in ``COMPONENTS``."""
     with np.errstate(divide="ignore", invalid="ignore"):
         wage = np.clip(np.log(np.asarray(wage_q50, float) / reference_wage), -1.0, 1.0)
-    dist = np.zeros_like(distance_km) if relocate else -np.nan_to_num(distance_km) \
-        / DISTANCE_SCALE_KM
+    dist = (
+        np.zeros_like(distance_km) if relocate else -np.nan_to_num(distance_km) / DISTANCE_SCALE_KM
+    )
     return {
-        "match": np.asarray(p_match, float), "employed": np.asarray(p_emp, float),
-        "completion": np.asarray(p_comp, float), "wage": np.nan_to_num(wage),
-        "demand": np.asarray(demand, float), "interest": np.nan_to_num(interest),
-        "cost": -np.nan_to_num(total_tuition) / COST_SCALE_VND, "distance": dist,
+        "match": np.asarray(p_match, float),
+        "employed": np.asarray(p_emp, float),
+        "completion": np.asarray(p_comp, float),
+        "wage": np.nan_to_num(wage),
+        "demand": np.asarray(demand, float),
+        "interest": np.nan_to_num(interest),
+        "cost": -np.nan_to_num(total_tuition) / COST_SCALE_VND,
+        "distance": dist,
     }
 
 

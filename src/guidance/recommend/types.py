@@ -35,8 +35,7 @@ def not_a_bool(value: Any) -> Any:
 def bounded_float(lo: float, hi: float) -> Any:
     """A finite float in [lo, hi], never true/false (the bounds sit inside the type so that
     OpenAPI shows them as minimum/maximum, also when the field is optional)."""
-    return Annotated[float, Field(ge=lo, le=hi, allow_inf_nan=False),
-                     BeforeValidator(not_a_bool)]
+    return Annotated[float, Field(ge=lo, le=hi, allow_inf_nan=False), BeforeValidator(not_a_bool)]
 
 
 def bounded_int(lo: int, hi: int) -> Any:
@@ -70,7 +69,8 @@ class LearnerProfile(BaseModel):
     riasec_e: Unit | None = Field(None, description="0 to 1")
     riasec_c: Unit | None = Field(None, description="0 to 1")
     prior_work_months: bounded_int(0, MAX_MONTHS) | None = Field(
-        None, description=f"0 to {MAX_MONTHS} months")
+        None, description=f"0 to {MAX_MONTHS} months"
+    )
     # audit only: accepted so a whole record can be passed, never read by the ranking
     sex: Literal["F", "M", "X"] | None = None
     ethnic_minority: StrictBool | None = Field(None, description="JSON true or false only")
@@ -106,16 +106,21 @@ class Preferences(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     levels: list[Level] | None = Field(None, max_length=MAX_LIST)
-    field_codes: list[Code] | None = Field(None, max_length=MAX_LIST,
-                                           description=f"at most {MAX_LIST} codes")
+    field_codes: list[Code] | None = Field(
+        None, max_length=MAX_LIST, description=f"at most {MAX_LIST} codes"
+    )
     max_duration_months: bounded_int(1, MAX_MONTHS) | None = Field(
-        None, description=f"1 to {MAX_MONTHS} months")
+        None, description=f"1 to {MAX_MONTHS} months"
+    )
     max_tuition_vnd_per_year: bounded_int(0, MAX_TUITION_VND) | None = Field(
-        None, description=f"0 to {MAX_TUITION_VND:,} VND a year")
-    provinces: list[Code] | None = Field(None, max_length=MAX_LIST,
-                                         description=f"at most {MAX_LIST} province codes")
+        None, description=f"0 to {MAX_TUITION_VND:,} VND a year"
+    )
+    provinces: list[Code] | None = Field(
+        None, max_length=MAX_LIST, description=f"at most {MAX_LIST} province codes"
+    )
     max_distance_km: bounded_float(0, MAX_DISTANCE_KM) | None = Field(
-        None, description=f"0 to {MAX_DISTANCE_KM:,} km")
+        None, description=f"0 to {MAX_DISTANCE_KM:,} km"
+    )
     willing_to_relocate: StrictBool = Field(False, description="JSON true or false only")
     start_period: str | None = Field(None, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
@@ -143,15 +148,22 @@ class Weights(BaseModel):
     employed: Weight = _weight(0.01, "P(employed at 12 months)")
     completion: Weight = _weight(0.0, "P(completes the programme) (already inside ``match``)")
     wage: Weight = _weight(0.01, "log(median wage / reference wage), clipped to ±1")
-    demand: Weight = _weight(0.01, "projected vacancies per job seeker at graduation, "
-                            "in [-1, 1]")
+    demand: Weight = _weight(0.01, "projected vacancies per job seeker at graduation, in [-1, 1]")
     interest: Weight = _weight(0.01, "interest fit (RIASEC cosine), in [0, 1]")
     cost: Weight = _weight(0.005, "−total tuition / 100 million VND")
     distance: Weight = _weight(0.005, "−distance / 500 km (0 when willing to relocate)")
 
 
-BALANCED = Weights(match=1.0, employed=0.25, completion=0.15, wage=0.1, demand=0.1,
-                   interest=0.1, cost=0.05, distance=0.05)
+BALANCED = Weights(
+    match=1.0,
+    employed=0.25,
+    completion=0.15,
+    wage=0.1,
+    demand=0.1,
+    interest=0.1,
+    cost=0.05,
+    distance=0.05,
+)
 COMPONENTS = tuple(Weights.model_fields)
 
 
@@ -164,7 +176,7 @@ class Basis:
     last_cohort: str | None
     observed_employed_12m: float | None  # only when n_graduates >= MIN_CELL
     observed_job_matches_training: float | None
-    small_cell: bool          # 0 < n < MIN_CELL: shrunk, never shown as observed
+    small_cell: bool  # 0 < n < MIN_CELL: shrunk, never shown as observed
     cold_start: bool
     cold_start_method: str | None  # "predecessor" | "attributes"
     # graduates with employed_12m known (v1.1: a 6-month-only graduate is not counted)
@@ -177,9 +189,9 @@ class DemandFigures:
     occupation_name_vi: str | None
     occupation_name_en: str | None
     province_code: str
-    vacancies: float                  # monthly mean of the last 3 months, target occupations
+    vacancies: float  # monthly mean of the last 3 months, target occupations
     vacancies_per_seeker: float | None
-    trend_12m: float | None           # relative change on the same months a year earlier
+    trend_12m: float | None  # relative change on the same months a year earlier
     projected_per_seeker: float | None  # at the learner's graduation month
 
 

@@ -9,9 +9,15 @@ import numpy as np
 
 from guidance.recommend.types import MAX_DISTANCE_KM, LearnerProfile, Preferences, Recommendation
 
-_RULE_VI = {"education": "trình độ học vấn", "age": "tuổi", "level": "trình độ đào tạo",
-            "field": "ngành", "duration": "thời gian học", "tuition": "học phí",
-            "location": "nơi học"}
+_RULE_VI = {
+    "education": "trình độ học vấn",
+    "age": "tuổi",
+    "level": "trình độ đào tạo",
+    "field": "ngành",
+    "duration": "thời gian học",
+    "tuition": "học phí",
+    "location": "nơi học",
+}
 
 
 @dataclass
@@ -32,8 +38,9 @@ class WhatIf:
     left: list[Change] = field(default_factory=list)
 
 
-def apply_changes(rec, profile: LearnerProfile, prefs: Preferences,
-                  changes: dict) -> tuple[LearnerProfile, Preferences]:
+def apply_changes(
+    rec, profile: LearnerProfile, prefs: Preferences, changes: dict
+) -> tuple[LearnerProfile, Preferences]:
     """New (profile, prefs). ``{"max_distance_km": "+50"}`` adds 50 km to the current limit,
     or to the farthest currently eligible offering when no limit was set; the result is
     clipped to [0, MAX_DISTANCE_KM] (a relative change is a direction, not a number the
@@ -56,10 +63,16 @@ def apply_changes(rec, profile: LearnerProfile, prefs: Preferences,
     return LearnerProfile.model_validate(p_new), Preferences.model_validate(q_new)
 
 
-def what_if(rec, profile: LearnerProfile | dict, prefs: Preferences | dict | None,
-            changes: dict, k: int = 10) -> WhatIf:
-    profile = profile if isinstance(profile, LearnerProfile) else \
-        LearnerProfile.model_validate(profile)
+def what_if(
+    rec,
+    profile: LearnerProfile | dict,
+    prefs: Preferences | dict | None,
+    changes: dict,
+    k: int = 10,
+) -> WhatIf:
+    profile = (
+        profile if isinstance(profile, LearnerProfile) else LearnerProfile.model_validate(profile)
+    )
     prefs = prefs if isinstance(prefs, Preferences) else Preferences.model_validate(prefs or {})
     p2, q2 = apply_changes(rec, profile, prefs, changes)
     before = rec.recommend(profile, prefs, k=k)
@@ -74,8 +87,9 @@ def what_if(rec, profile: LearnerProfile | dict, prefs: Preferences | dict | Non
         was = rec.cat.failed_rules(rec.cat.pos[pid], profile, prefs)
         if was:
             why = f"newly eligible (was excluded by: {', '.join(was)})"
-            why_vi = "nay đủ điều kiện (trước bị loại vì: " + \
-                ", ".join(_RULE_VI[r] for r in was) + ")"
+            why_vi = (
+                "nay đủ điều kiện (trước bị loại vì: " + ", ".join(_RULE_VI[r] for r in was) + ")"
+            )
         else:
             why = f"now scores {it.score:.3f}, above the previous top-{k}"
             why_vi = f"điểm nay là {it.score:.3f}, cao hơn danh sách {k} gợi ý trước"
@@ -89,7 +103,8 @@ def what_if(rec, profile: LearnerProfile | dict, prefs: Preferences | dict | Non
             why_vi = "không còn đủ điều kiện (" + ", ".join(_RULE_VI[r] for r in now) + ")"
         else:
             why = f"displaced: offerings scoring above {last_after:.3f} now fill the top-{k}"
-            why_vi = f"bị thay thế: các lựa chọn có điểm trên {last_after:.3f} nay chiếm " \
-                     f"{k} vị trí đầu"
+            why_vi = (
+                f"bị thay thế: các lựa chọn có điểm trên {last_after:.3f} nay chiếm {k} vị trí đầu"
+            )
         out.left.append(Change(pid, it.rank, None, why, why_vi))
     return out

@@ -47,9 +47,19 @@ LEVELS = ("so_cap", "trung_cap", "cao_dang")
 RIASEC_MARGIN = 1.5
 
 _STR_COLUMNS = {
-    "province_code", "old_code", "new_code", "code", "occupation_code", "broad_code",
-    "narrow_code", "detailed_code", "programme_code", "field_code", "target_occupations",
-    "ward_code", "onet_soc_code",
+    "province_code",
+    "old_code",
+    "new_code",
+    "code",
+    "occupation_code",
+    "broad_code",
+    "narrow_code",
+    "detailed_code",
+    "programme_code",
+    "field_code",
+    "target_occupations",
+    "ward_code",
+    "onet_soc_code",
 }
 
 
@@ -106,9 +116,13 @@ def wards() -> pd.DataFrame:
 def summary() -> dict[str, int]:
     """Row counts of every shipped table (for ``guidance info``)."""
     loaders = {
-        "provinces": provinces, "province_crosswalk": province_crosswalk,
-        "isco08": isco_groups, "occupations": occupations, "isced_f": isced_fields,
-        "training_occupations": training_occupations, "wards": wards,
+        "provinces": provinces,
+        "province_crosswalk": province_crosswalk,
+        "isco08": isco_groups,
+        "occupations": occupations,
+        "isced_f": isced_fields,
+        "training_occupations": training_occupations,
+        "wards": wards,
         "isco_onet_map": isco_onet_map,
     }
     return {name: len(f()) for name, f in loaders.items()}
@@ -119,16 +133,30 @@ def summary() -> dict[str, int]:
 # Common spellings that neither the official name nor its ASCII form covers.
 # Values are new (2025) codes; none of these is flagged as an old province.
 _PROVINCE_ALIASES = {
-    "hcm": "79", "tphcm": "79", "hcmc": "79", "saigon": "79", "hochiminhcity": "79",
-    "hn": "01", "hanoicity": "01",
-    "danangcity": "48", "haiphongcity": "31", "canthocity": "92",
-    "thuathienhue": "46", "huecity": "46",
-    "daklak": "66", "daclac": "66", "daclak": "66",
+    "hcm": "79",
+    "tphcm": "79",
+    "hcmc": "79",
+    "saigon": "79",
+    "hochiminhcity": "79",
+    "hn": "01",
+    "hanoicity": "01",
+    "danangcity": "48",
+    "haiphongcity": "31",
+    "canthocity": "92",
+    "thuathienhue": "46",
+    "huecity": "46",
+    "daklak": "66",
+    "daclac": "66",
+    "daclak": "66",
 }
 # Old (pre-2025) provinces under other common spellings; flagged as old.
 _OLD_ALIASES = {
-    "brvt": "79", "baria": "79", "vungtau": "79", "bariavungtau": "79",
-    "dacnong": "68", "bacnam": "37",
+    "brvt": "79",
+    "baria": "79",
+    "vungtau": "79",
+    "bariavungtau": "79",
+    "dacnong": "68",
+    "bacnam": "37",
 }
 _PREFIXES = ("thanh pho ", "tinh ", "tp ", "t p ", "city of ")
 _SUFFIXES = (" city", " province")
@@ -143,7 +171,7 @@ def _name_key(value: object) -> str:
         changed = False
         for p in _PREFIXES:
             if s.startswith(p):
-                s, changed = s[len(p):].strip(), True
+                s, changed = s[len(p) :].strip(), True
         for q in _SUFFIXES:
             if s.endswith(q):
                 s, changed = s[: -len(q)].strip(), True

@@ -19,6 +19,12 @@ def check_province(code: str) -> str:
     hit = cw[cw["old_code"] == code]
     if len(hit):
         r = hit.iloc[0]
-        raise ReportError("--province", "province_old", code=code, old=r["old_name_vi"],
-                          new=r["new_code"], new_name=r["new_name_vi"])
+        raise ReportError(
+            "--province",
+            "province_old",
+            code=code,
+            old=r["old_name_vi"],
+            new=r["new_code"],
+            new_name=r["new_name_vi"],
+        )
     raise ReportError("--province", "province_unknown", code=code)

@@ -30,17 +30,28 @@ year earlier (the trend of ``demand_figures``)."""
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     scope = p.add_mutually_exclusive_group(required=True)
-    scope.add_argument("--province", metavar="CODE",
-                       help="2025 province code (two digits), e.g. 01 for Hà Nội")
+    scope.add_argument(
+        "--province", metavar="CODE", help="2025 province code (two digits), e.g. 01 for Hà Nội"
+    )
     scope.add_argument("--national", action="store_true", help="the nation")
-    p.add_argument("--year", type=_year, required=True,
-                   help="graduation year the report covers (YYYY)")
+    p.add_argument(
+        "--year", type=_year, required=True, help="graduation year the report covers (YYYY)"
+    )
     p.add_argument("--out", required=True, help="output file: .pdf or .html")
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--data", metavar="DIR", default=None,
-                     help="contract data directory (default: the tracer database)")
-    src.add_argument("--db-url", "--database-url", dest="db_url", default=None,
-                     help="database URL (default: settings)")
+    src.add_argument(
+        "--data",
+        metavar="DIR",
+        default=None,
+        help="contract data directory (default: the tracer database)",
+    )
+    src.add_argument(
+        "--db-url",
+        "--database-url",
+        dest="db_url",
+        default=None,
+        help="database URL (default: settings)",
+    )
     p.add_argument("--lang", choices=["vi", "en"], default="vi")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
@@ -49,11 +60,13 @@ def _year(text: str) -> int:
     try:
         y = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: năm phải là YYYY / the year must be "
-                                         "YYYY") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: năm phải là YYYY / the year must be YYYY"
+        ) from None
     if not 1990 <= y <= 2100:
-        raise argparse.ArgumentTypeError(f"{y}: năm phải từ 1990 đến 2100 / the year must be "
-                                         "between 1990 and 2100")
+        raise argparse.ArgumentTypeError(
+            f"{y}: năm phải từ 1990 đến 2100 / the year must be between 1990 and 2100"
+        )
     return y
 
 
@@ -69,6 +82,7 @@ class Progress:
 
 
 # -- checks before any work -----------------------------------------------------------------
+
 
 def check_out(path_text: str) -> Path:
     path = Path(path_text)
@@ -86,6 +100,7 @@ def check_out(path_text: str) -> Path:
 
 # -- reading --------------------------------------------------------------------------------
 
+
 def _bundle_from_dir(path_text: str):
     from guidance.contract import ContractError, load_dir
     from guidance.stats.bundle import NoOutcomes, build_bundle
@@ -97,14 +112,17 @@ def _bundle_from_dir(path_text: str):
         tables = load_dir(path)
     except ContractError as exc:
         n = getattr(exc, "report", None)
-        raise ReportError("--data", "data_bad", path=path_text,
-                          n=getattr(n, "error_count", "?")) from None
+        raise ReportError(
+            "--data", "data_bad", path=path_text, n=getattr(n, "error_count", "?")
+        ) from None
     try:
         bundle = build_bundle(tables, tables.get("demand"))
     except NoOutcomes:
         raise ReportError("--data", "no_outcomes") from None
-    return bundle, (f"Thư mục dữ liệu theo hợp đồng dữ liệu v1: {path.name}",
-                    f"Data directory under data contract v1: {path.name}")
+    return bundle, (
+        f"Thư mục dữ liệu theo hợp đồng dữ liệu v1: {path.name}",
+        f"Data directory under data contract v1: {path.name}",
+    )
 
 
 def _bundle_from_db(url: str | None):
@@ -155,24 +173,33 @@ def report_data(bundle, extra_source: tuple[str, str] | None = None, made: date 
         sources.append(extra_source)
     period = meta.get("demand_period")
     sd = bundle.supply_demand.get("isco2") if bundle.supply_demand else None
-    settings = DisclosureSettings(**meta["settings"]) if meta.get("settings") else \
-        DisclosureSettings()
+    settings = (
+        DisclosureSettings(**meta["settings"]) if meta.get("settings") else DisclosureSettings()
+    )
     return ReportData(
-        outcomes=dict(bundle.outcomes), as_of=as_of_date, sources=tuple(sources),
+        outcomes=dict(bundle.outcomes),
+        as_of=as_of_date,
+        sources=tuple(sources),
         supply_demand=sd if sd is not None and len(sd) else None,
         supply_demand_missing="" if period else "no demand snapshot",
-        settings=settings, audited=bool(meta.get("audited")),
-        made=made or datetime.now(UTC).date(), map_svg=charts.province_map_svg,
-        map_credit=", ".join(charts.CREDITS), demand_period=period)
+        settings=settings,
+        audited=bool(meta.get("audited")),
+        made=made or datetime.now(UTC).date(),
+        map_svg=charts.province_map_svg,
+        map_credit=", ".join(charts.CREDITS),
+        demand_period=period,
+    )
 
 
 # -- writing --------------------------------------------------------------------------------
 
+
 def write_atomic(path: Path, render: Callable[[], bytes]) -> int:
     """Render, write to a temporary file next to ``path``, fsync, rename over ``path``. On
     any failure the temporary file is removed and ``path`` is untouched."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".",
-                               prefix=f".{path.name}.", suffix=".part")
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".part"
+    )
     try:
         with os.fdopen(fd, "wb") as fh:
             data = render()
@@ -208,8 +235,9 @@ def report_command(args: argparse.Namespace) -> int:
     lang = args.lang
     try:
         out = check_out(args.out)
-        progress("đọc dữ liệu và tính bảng công bố", "reading the data, building the "
-                 "published tables")
+        progress(
+            "đọc dữ liệu và tính bảng công bố", "reading the data, building the published tables"
+        )
         province = None
         if args.province is not None:
             from guidance.report.checks import check_province
@@ -222,8 +250,9 @@ def report_command(args: argparse.Namespace) -> int:
         from guidance.report.content import build_report
 
         progress("soạn nội dung báo cáo", "building the report")
-        report = build_report(report_data(bundle, extra), year=args.year, province=province,
-                              lang=lang)
+        report = build_report(
+            report_data(bundle, extra), year=args.year, province=province, lang=lang
+        )
     except ReportError as exc:
         return _fail(exc.line(lang), 2)
     progress(f"ghi {out.name}", f"writing {out.name}")

@@ -13,8 +13,20 @@ from datetime import date
 
 from guidance.web.charts import fmt_number, fmt_value
 
-EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-             "September", "October", "November", "December")
+EN_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 DASH = "–"
 
 

@@ -14,9 +14,12 @@ from guidance.report.content import Figure, Paragraph, Report, Table
 def _env():
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader("guidance.report", "templates"),
-                      autoescape=select_autoescape(["html"]), trim_blocks=True,
-                      lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("guidance.report", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.tests["paragraph"] = lambda b: isinstance(b, Paragraph)
     env.tests["table"] = lambda b: isinstance(b, Table)
     env.tests["figure"] = lambda b: isinstance(b, Figure)

@@ -47,7 +47,7 @@ def pdf_svg(svg: str) -> str:
     svg = re.sub(r"font-family:[^;\"']*", f"font-family:{FONT}", svg)
     root = re.search(r"<svg\b[^>]*>", svg)
     if root and "font-family=" not in root.group(0):
-        svg = svg[:root.start()] + f'<svg font-family="{FONT}"' + svg[root.start() + 4:]
+        svg = svg[: root.start()] + f'<svg font-family="{FONT}"' + svg[root.start() + 4 :]
     return svg
 
 
@@ -68,8 +68,11 @@ def _doc(report: Report):
             self.set_y(-12)
             self.set_font(FONT, "", 8)
             self.set_text_color(*MUTED)
-            text = (f"Trang {self.page_no()}/{{nb}}" if report.lang == "vi"
-                    else f"Page {self.page_no()}/{{nb}}")
+            text = (
+                f"Trang {self.page_no()}/{{nb}}"
+                if report.lang == "vi"
+                else f"Page {self.page_no()}/{{nb}}"
+            )
             self.cell(0, 6, text, align="C")
             self.set_text_color(*INK)
 
@@ -208,7 +211,7 @@ def _table(doc, table: Table) -> None:
             m = len(r.cells)
             cells = [*r.cells, r.withheld]
             spans = widths[:m] + [sum(widths[m:])]
-            starts, als, styles = xs[:m + 1], ["L"] * (m + 1), [""] * m + ["I"]
+            starts, als, styles = xs[: m + 1], ["L"] * (m + 1), [""] * m + ["I"]
         wrapped, h = layout(cells, styles, spans)
         if doc.get_y() + h > doc.page_break_trigger:
             doc.add_page()
@@ -223,8 +226,9 @@ def _table(doc, table: Table) -> None:
 def _figure(doc, fig: Figure) -> None:
     if fig.svg:
         width = doc.epw * 0.6
-        doc.image(io.BytesIO(pdf_svg(fig.svg).encode("utf-8")), x=doc.l_margin + doc.epw * 0.2,
-                  w=width)
+        doc.image(
+            io.BytesIO(pdf_svg(fig.svg).encode("utf-8")), x=doc.l_margin + doc.epw * 0.2, w=width
+        )
         doc.ln(2)
     elif fig.missing:
         doc.set_font(FONT, "I", 9)

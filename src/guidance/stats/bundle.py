@@ -29,12 +29,18 @@ TRADE_LEVELS = ("isco2", "trade4")
 (4-digit), each × province."""
 
 SOURCES = (
-    {"id": "tracer", "en": "Graduate tracer surveys submitted by training institutions "
-     "(guidance tracer database)",
-     "vi": "Khảo sát lần vết người tốt nghiệp do các cơ sở đào tạo nộp (cơ sở dữ liệu "
-     "lần vết của hệ thống)"},
-    {"id": "catalogue", "en": "Training catalogue (programmes, institutions, capacity)",
-     "vi": "Danh mục đào tạo (chương trình, cơ sở, chỉ tiêu)"},
+    {
+        "id": "tracer",
+        "en": "Graduate tracer surveys submitted by training institutions "
+        "(guidance tracer database)",
+        "vi": "Khảo sát lần vết người tốt nghiệp do các cơ sở đào tạo nộp (cơ sở dữ liệu "
+        "lần vết của hệ thống)",
+    },
+    {
+        "id": "catalogue",
+        "en": "Training catalogue (programmes, institutions, capacity)",
+        "vi": "Danh mục đào tạo (chương trình, cơ sở, chỉ tiêu)",
+    },
 )
 DISCLOSURE_SOURCES = (
     "France InserJeunes: a rate only with at least 20 in the denominator",
@@ -88,28 +94,37 @@ def data_hash(*frames: pd.DataFrame | pd.Series | None) -> str:
 
 
 def _disclosure_meta(s: DisclosureSettings) -> dict[str, Any]:
-    return {"min_respondents": s.min_respondents, "min_response_rate": s.min_response_rate,
-            "min_wage_respondents": s.min_wage_respondents,
-            "round_counts_to": s.round_counts_to, "round_wages_to": s.round_wages_to,
-            "pooling": "latest year, else the latest 2 years pooled, else 3",
-            "reasons": {k: {"en": en, "vi": vi} for k, (en, vi) in REASONS.items()},
-            "sources": list(DISCLOSURE_SOURCES)}
+    return {
+        "min_respondents": s.min_respondents,
+        "min_response_rate": s.min_response_rate,
+        "min_wage_respondents": s.min_wage_respondents,
+        "round_counts_to": s.round_counts_to,
+        "round_wages_to": s.round_wages_to,
+        "pooling": "latest year, else the latest 2 years pooled, else 3",
+        "reasons": {k: {"en": en, "vi": vi} for k, (en, vi) in REASONS.items()},
+        "sources": list(DISCLOSURE_SOURCES),
+    }
 
 
 def _value_added(raw: dict, pub, s: DisclosureSettings) -> pd.DataFrame:
     va = publish_value_added(value_added(raw["institution"]), pub.tables["institution"], s)
     # every published row carries its respondents and response rate
-    va["response_rate_pct"] = pd.array(pub.tables["institution"]["response_rate_pct"]
-                                       .to_numpy(dtype="float64", na_value=np.nan),
-                                       dtype="Int64")
+    va["response_rate_pct"] = pd.array(
+        pub.tables["institution"]["response_rate_pct"].to_numpy(dtype="float64", na_value=np.nan),
+        dtype="Int64",
+    )
     return va
 
 
-def build_bundle(tables: dict[str, pd.DataFrame], demand: pd.DataFrame | None = None,
-                 expected: pd.Series | np.ndarray | None = None,
-                 settings: DisclosureSettings | None = None, *,
-                 as_of: datetime | str | None = None,
-                 months_ahead: int | None = None) -> StatsBundle:
+def build_bundle(
+    tables: dict[str, pd.DataFrame],
+    demand: pd.DataFrame | None = None,
+    expected: pd.Series | np.ndarray | None = None,
+    settings: DisclosureSettings | None = None,
+    *,
+    as_of: datetime | str | None = None,
+    months_ahead: int | None = None,
+) -> StatsBundle:
     """Build the published bundle.
 
     ``tables``: contract tables (``programmes``, ``outcomes``; optional ``provinces``,
@@ -136,21 +151,29 @@ def build_bundle(tables: dict[str, pd.DataFrame], demand: pd.DataFrame | None = 
     heads = {g: headline(t, g) for g, t in published.items()}
     va = _value_added(raw, pub, s) if exp is not None else None
     del raw  # nothing raw is kept
-    sdem = sd.supply_demand(published, tables["programmes"], demand,
-                            months_ahead=months_ahead, heads=heads,
-                            count_step=s.round_counts_to)
+    sdem = sd.supply_demand(
+        published,
+        tables["programmes"],
+        demand,
+        months_ahead=months_ahead,
+        heads=heads,
+        count_step=s.round_counts_to,
+    )
     quad = sd.quadrant(heads)
     labels = published["nation"][["cohort", "cohorts", "pooled"]].drop_duplicates("cohort")
     years = sorted(labels.loc[~labels["pooled"], "cohort"].tolist())
     if as_of is None:
         as_of = datetime.now(UTC)
-    periods = None if demand is None or not len(demand) else \
-        sorted(demand["period"].astype(str).unique())
-    demand_sources = [] if demand is None or "source" not in demand else \
-        sorted({str(x) for x in demand["source"].dropna().unique()})[:20]
+    periods = (
+        None if demand is None or not len(demand) else sorted(demand["period"].astype(str).unique())
+    )
+    demand_sources = (
+        []
+        if demand is None or "source" not in demand
+        else sorted({str(x) for x in demand["source"].dropna().unique()})[:20]
+    )
     meta = {
-        "as_of": as_of.isoformat(timespec="seconds") if isinstance(as_of, datetime) else
-        str(as_of),
+        "as_of": as_of.isoformat(timespec="seconds") if isinstance(as_of, datetime) else str(as_of),
         "cohorts": labels["cohort"].tolist(),
         "years": years,
         "latest_cohort": years[-1] if years else None,
@@ -158,18 +181,36 @@ def build_bundle(tables: dict[str, pd.DataFrame], demand: pd.DataFrame | None = 
         "settings": asdict(s),
         "disclosure": _disclosure_meta(s),
         "audited": bool(pub.audited),
-        "sources": [*SOURCES, *([{"id": "demand",
-                                  "en": "Labour demand snapshots: " + ", ".join(demand_sources),
-                                  "vi": "Số liệu cầu lao động: " + ", ".join(demand_sources)}]
-                                if periods else [])],
+        "sources": [
+            *SOURCES,
+            *(
+                [
+                    {
+                        "id": "demand",
+                        "en": "Labour demand snapshots: " + ", ".join(demand_sources),
+                        "vi": "Số liệu cầu lao động: " + ", ".join(demand_sources),
+                    }
+                ]
+                if periods
+                else []
+            ),
+        ],
         "demand_period": periods[-1] if periods else None,
         "demand_periods": len(periods) if periods else 0,
         "months_ahead": sd.MONTHS_AHEAD if months_ahead is None else int(months_ahead),
-        "value_added": ("published per institution" if va is not None else
-                        "not available: no outcome model predictions were given"),
+        "value_added": (
+            "published per institution"
+            if va is not None
+            else "not available: no outcome model predictions were given"
+        ),
         "supply_demand": sd.METHOD,
     }
     frozen = MappingProxyType
-    return StatsBundle(outcomes=frozen(published), headline=frozen(heads), value_added=va,
-                       supply_demand=frozen(dict(sdem)), quadrant=quad,
-                       meta=frozen(meta))
+    return StatsBundle(
+        outcomes=frozen(published),
+        headline=frozen(heads),
+        value_added=va,
+        supply_demand=frozen(dict(sdem)),
+        quadrant=quad,
+        meta=frozen(meta),
+    )

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 Z90 = 1.6448536269514722  # two-sided 90 %
-Z95 = 1.959963984540054   # two-sided 95 %: the published statistics' intervals
+Z95 = 1.959963984540054  # two-sided 95 %: the published statistics' intervals
 
 RESPONDED = ("responded", "administrative")
 NOT_SURVEYED = ("unreachable",)
@@ -125,9 +125,13 @@ def stable_order(codes: np.ndarray) -> np.ndarray:
     return o1[o2]
 
 
-def grouped_quantiles(codes: np.ndarray, values: np.ndarray, n_groups: int,
-                      qs=(0.25, 0.5, 0.75), presorted: bool = False
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def grouped_quantiles(
+    codes: np.ndarray,
+    values: np.ndarray,
+    n_groups: int,
+    qs=(0.25, 0.5, 0.75),
+    presorted: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """``wage_quartiles`` for many groups at once: ``codes`` (int, 0..n_groups-1) per value;
     returns (count per group, array n_groups × len(qs)); NaN for empty groups. The same
     type-7 interpolation as ``quantile_sorted`` (tested against it). ``presorted``: the
@@ -151,9 +155,20 @@ def grouped_quantiles(codes: np.ndarray, values: np.ndarray, n_groups: int,
 
 # -- per-record indicators: what each record contributes to the counts ---------------------
 
-INDICATORS = ("graduates", "surveyed", "respondents", "answered_6m", "answered_12m", "completed",
-              "employed_6m", "employed_12m", "formal", "informal", "self_employed",
-              "in_occupation")
+INDICATORS = (
+    "graduates",
+    "surveyed",
+    "respondents",
+    "answered_6m",
+    "answered_12m",
+    "completed",
+    "employed_6m",
+    "employed_12m",
+    "formal",
+    "informal",
+    "self_employed",
+    "in_occupation",
+)
 
 
 def _flag(s: pd.Series) -> np.ndarray:
@@ -183,22 +198,27 @@ def indicators(outcomes: pd.DataFrame) -> pd.DataFrame:
         return et_codes == et_names.index(name) if name in et_names else np.zeros(n, bool)
 
     emp12 = _flag(outcomes["employed_12m"]) & resp
-    out = pd.DataFrame({
-        "graduates": np.ones(n, "int8"),
-        "surveyed": surv.astype("int8"),
-        "respondents": resp.astype("int8"),
-        "answered_6m": (outcomes["employed_6m"].notna().to_numpy(dtype=bool) & resp
-                        ).astype("int8"),
-        "answered_12m": (outcomes["employed_12m"].notna().to_numpy(dtype=bool) & resp
-                         ).astype("int8"),
-        "completed": (_flag(outcomes["completed"]) & resp).astype("int8"),
-        "employed_6m": (_flag(outcomes["employed_6m"]) & resp).astype("int8"),
-        "employed_12m": emp12.astype("int8"),
-        "formal": (emp12 & is_type("formal")).astype("int8"),
-        "informal": (emp12 & is_type("informal")).astype("int8"),
-        "self_employed": (emp12 & is_type("self_employed")).astype("int8"),
-        "in_occupation": (emp12 & _flag(outcomes["job_matches_training"])).astype("int8"),
-    }, index=outcomes.index)
+    out = pd.DataFrame(
+        {
+            "graduates": np.ones(n, "int8"),
+            "surveyed": surv.astype("int8"),
+            "respondents": resp.astype("int8"),
+            "answered_6m": (outcomes["employed_6m"].notna().to_numpy(dtype=bool) & resp).astype(
+                "int8"
+            ),
+            "answered_12m": (outcomes["employed_12m"].notna().to_numpy(dtype=bool) & resp).astype(
+                "int8"
+            ),
+            "completed": (_flag(outcomes["completed"]) & resp).astype("int8"),
+            "employed_6m": (_flag(outcomes["employed_6m"]) & resp).astype("int8"),
+            "employed_12m": emp12.astype("int8"),
+            "formal": (emp12 & is_type("formal")).astype("int8"),
+            "informal": (emp12 & is_type("informal")).astype("int8"),
+            "self_employed": (emp12 & is_type("self_employed")).astype("int8"),
+            "in_occupation": (emp12 & _flag(outcomes["job_matches_training"])).astype("int8"),
+        },
+        index=outcomes.index,
+    )
     wage = pd.to_numeric(outcomes["monthly_wage_vnd"], errors="coerce").astype("float64")
     out["wage"] = np.where(emp12, wage.to_numpy(dtype="float64", na_value=np.nan), np.nan)
     return out

@@ -66,24 +66,27 @@ class DisclosureSettings:
 REASONS = {
     "few_respondents": ("fewer than {n} respondents", "ít hơn {n} người trả lời"),
     "low_response": ("response rate {pct}%, below {min}%", "tỷ lệ phản hồi {pct}%, dưới {min}%"),
-    "complementary": ("withheld so that another withheld figure cannot be worked out by "
-                      "subtraction",
-                      "ẩn để không thể suy ra một số liệu bị ẩn khác bằng phép trừ"),
-    "few_wages": ("wages from fewer than {n} respondents are not shown",
-                  "không công bố tiền lương khi có ít hơn {n} người trả lời"),
+    "complementary": (
+        "withheld so that another withheld figure cannot be worked out by subtraction",
+        "ẩn để không thể suy ra một số liệu bị ẩn khác bằng phép trừ",
+    ),
+    "few_wages": (
+        "wages from fewer than {n} respondents are not shown",
+        "không công bố tiền lương khi có ít hơn {n} người trả lời",
+    ),
 }
 """Reason code -> (English, Vietnamese) templates."""
 
 COUNTS_PUBLISHED = ("graduates", "surveyed", "respondents")
 WAVE_COUNTS = {
-    "answered_6m": ("fewer than {n} graduates answered the 6-month survey: its figures are "
-                    "not shown",
-                    "ít hơn {n} người trả lời khảo sát sau 6 tháng: không hiển thị số liệu "
-                    "của đợt này"),
-    "answered_12m": ("fewer than {n} graduates answered the 12-month survey: its figures are "
-                     "not shown",
-                     "ít hơn {n} người trả lời khảo sát sau 12 tháng: không hiển thị số liệu "
-                     "của đợt này"),
+    "answered_6m": (
+        "fewer than {n} graduates answered the 6-month survey: its figures are not shown",
+        "ít hơn {n} người trả lời khảo sát sau 6 tháng: không hiển thị số liệu của đợt này",
+    ),
+    "answered_12m": (
+        "fewer than {n} graduates answered the 12-month survey: its figures are not shown",
+        "ít hơn {n} người trả lời khảo sát sau 12 tháng: không hiển thị số liệu của đợt này",
+    ),
 }
 """A wave's own respondents (the denominators of its rates) and the reason shown when a
 published cell has too few of them: those rates alone are withheld. The counts themselves
@@ -144,8 +147,11 @@ def _elements(tables: dict[str, pd.DataFrame], offsets: dict[str, int]):
         for label in label_years:
             sel = in_label[label]
             arr = np.full(len(el), -1, "int64")
-            m = ek[sel].merge(tk[tk["cohort"] == label].drop(columns="cohort"),
-                              on=keys, how="left") if keys else None
+            m = (
+                ek[sel].merge(tk[tk["cohort"] == label].drop(columns="cohort"), on=keys, how="left")
+                if keys
+                else None
+            )
             if keys:
                 arr[sel] = m["_cell"].fillna(-1).to_numpy(dtype="int64")
             else:
@@ -168,13 +174,19 @@ def _partitions(label: str, label_years: dict[str, tuple]) -> list[list[str]]:
     return out
 
 
-def relations(tables: dict[str, pd.DataFrame], offsets: dict[str, int],
-              elements=None) -> pd.DataFrame:
+def relations(
+    tables: dict[str, pd.DataFrame], offsets: dict[str, int], elements=None
+) -> pd.DataFrame:
     """Every exact-sum group among the tables (see above): rows (group, cell, is_total),
     cells numbered ``offsets[name] + row position`` (a group may appear more than once)."""
     if "offering" not in tables or not len(tables["offering"]):
-        return pd.DataFrame({"group": np.array([], "int64"), "cell": np.array([], "int64"),
-                             "is_total": np.array([], bool)})
+        return pd.DataFrame(
+            {
+                "group": np.array([], "int64"),
+                "cell": np.array([], "int64"),
+                "is_total": np.array([], bool),
+            }
+        )
     el, label_years, cell = elements or _elements(tables, offsets)
     in_label = {label: el["year"].isin(years).to_numpy() for label, years in label_years.items()}
     n_cells = sum(len(t) for t in tables.values())
@@ -218,14 +230,25 @@ def relations(tables: dict[str, pd.DataFrame], offsets: dict[str, int],
                     rows_t += [np.ones(len(utb), bool), np.zeros(len(ta), bool)]
                     gid += len(utb)
     if not rows_g:
-        return pd.DataFrame({"group": np.array([], "int64"), "cell": np.array([], "int64"),
-                             "is_total": np.array([], bool)})
-    return pd.DataFrame({"group": np.concatenate(rows_g), "cell": np.concatenate(rows_c),
-                         "is_total": np.concatenate(rows_t)})
+        return pd.DataFrame(
+            {
+                "group": np.array([], "int64"),
+                "cell": np.array([], "int64"),
+                "is_total": np.array([], bool),
+            }
+        )
+    return pd.DataFrame(
+        {
+            "group": np.concatenate(rows_g),
+            "cell": np.concatenate(rows_c),
+            "is_total": np.concatenate(rows_t),
+        }
+    )
 
 
-def complementary(withheld: np.ndarray, respondents: np.ndarray, rel: pd.DataFrame
-                  ) -> tuple[np.ndarray, int]:
+def complementary(
+    withheld: np.ndarray, respondents: np.ndarray, rel: pd.DataFrame
+) -> tuple[np.ndarray, int]:
     """Withhold more cells until no group of ``rel`` has exactly one withheld member (see the
     module docstring). Returns (cells newly withheld, passes)."""
     w = withheld.copy()
@@ -261,8 +284,9 @@ def complementary(withheld: np.ndarray, respondents: np.ndarray, rel: pd.DataFra
 # ``DisclosureSettings.audit_max_atoms``.
 
 
-def memberships(tables: dict[str, pd.DataFrame], offsets: dict[str, int], elements=None
-                ) -> tuple[np.ndarray, np.ndarray, int]:
+def memberships(
+    tables: dict[str, pd.DataFrame], offsets: dict[str, int], elements=None
+) -> tuple[np.ndarray, np.ndarray, int]:
     """(cell, atom) pairs: which offering-years every cell sums, and the number of atoms."""
     el, label_years, cell = elements or _elements(tables, offsets)
     cs, ats = [], []
@@ -275,9 +299,14 @@ def memberships(tables: dict[str, pd.DataFrame], offsets: dict[str, int], elemen
     return np.concatenate(cs), np.concatenate(ats), len(el)
 
 
-def linear_audit(withheld: np.ndarray, cells: np.ndarray, atoms: np.ndarray, n_atoms: int,
-                 max_atoms: int | None = None, redundant: np.ndarray | None = None
-                 ) -> tuple[np.ndarray, int] | None:
+def linear_audit(
+    withheld: np.ndarray,
+    cells: np.ndarray,
+    atoms: np.ndarray,
+    n_atoms: int,
+    max_atoms: int | None = None,
+    redundant: np.ndarray | None = None,
+) -> tuple[np.ndarray, int] | None:
     """Withheld cells computable exactly from the published ones (bool per cell) and the
     number of free atoms; ``None`` when a block has more than ``max_atoms`` free atoms.
     ``redundant``: published cells that are exact sums of other published cells (left out of
@@ -356,6 +385,7 @@ def linear_audit(withheld: np.ndarray, cells: np.ndarray, atoms: np.ndarray, n_a
 
 # -- publishing -----------------------------------------------------------------------------
 
+
 @dataclass
 class Publication:
     """Published tables, with what the audit (and the tests) need: the raw tables, the
@@ -372,8 +402,9 @@ class Publication:
     ones by any linear combination (else only the group rule holds)."""
 
 
-def _reason_text(code: np.ndarray, rr: np.ndarray, s: DisclosureSettings
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def _reason_text(
+    code: np.ndarray, rr: np.ndarray, s: DisclosureSettings
+) -> tuple[np.ndarray, np.ndarray]:
     en = np.full(len(code), None, dtype=object)
     vi = np.full(len(code), None, dtype=object)
     fill = {"n": s.min_respondents, "min": int(percent(s.min_response_rate))}
@@ -391,19 +422,33 @@ def _reason_text(code: np.ndarray, rr: np.ndarray, s: DisclosureSettings
     return en, vi
 
 
-def publish_table(raw: pd.DataFrame, name: str, withheld: np.ndarray, reason: np.ndarray,
-                  s: DisclosureSettings) -> pd.DataFrame:
+def publish_table(
+    raw: pd.DataFrame, name: str, withheld: np.ndarray, reason: np.ndarray, s: DisclosureSettings
+) -> pd.DataFrame:
     """One table as published: withheld rows keep only keys, cohorts and the reason."""
-    keys = ["cohort", *GROUPINGS.get(name, ()),
-            *[c for c in raw.columns if c in ("institution_id", "institution_name",
-                                              "programme_code", "level", "province_code",
-                                              "trade_occupation", "isco2")
-              and c not in GROUPINGS.get(name, ())]]
+    keys = [
+        "cohort",
+        *GROUPINGS.get(name, ()),
+        *[
+            c
+            for c in raw.columns
+            if c
+            in (
+                "institution_id",
+                "institution_name",
+                "programme_code",
+                "level",
+                "province_code",
+                "trade_occupation",
+                "isco2",
+            )
+            and c not in GROUPINGS.get(name, ())
+        ],
+    ]
     out = raw[[*dict.fromkeys(keys), "cohorts", "pooled"]].copy()
     ok = ~withheld
     for c in COUNTS_PUBLISHED:
-        out[c] = pd.array(np.where(ok, round_to(raw[c], s.round_counts_to), np.nan),
-                          dtype="Int64")
+        out[c] = pd.array(np.where(ok, round_to(raw[c], s.round_counts_to), np.nan), dtype="Int64")
     # a wave's rates also need that wave's own respondents (tracer v1.1: a graduate may have
     # answered one wave only); otherwise those rates alone are withheld, with the reason
     wave_ok = {den: ok & (raw[den].to_numpy() >= s.min_respondents) for den in WAVE_COUNTS}
@@ -422,8 +467,9 @@ def publish_table(raw: pd.DataFrame, name: str, withheld: np.ndarray, reason: np
         out[f"{den}_suppressed_vi"] = np.where(few, vi.format(n=s.min_respondents), None)
     wage_ok = ok & (raw["wage_n"].to_numpy() >= s.min_wage_respondents)
     for c in WAGES:
-        out[c] = pd.array(np.where(wage_ok, round_to(raw[c], s.round_wages_to), np.nan),
-                          dtype="Int64")
+        out[c] = pd.array(
+            np.where(wage_ok, round_to(raw[c], s.round_wages_to), np.nan), dtype="Int64"
+        )
     wcode = np.where(ok & ~wage_ok, "few_wages", "")
     out["suppressed"] = withheld
     out["suppressed_reason"] = np.where(withheld, reason, None)
@@ -434,8 +480,17 @@ def publish_table(raw: pd.DataFrame, name: str, withheld: np.ndarray, reason: np
     return out
 
 
-def _audit_and_repair(raw, offsets, withheld, reason, resp, rel, s: DisclosureSettings,
-                      max_rounds: int = 100, elements=None) -> bool:
+def _audit_and_repair(
+    raw,
+    offsets,
+    withheld,
+    reason,
+    resp,
+    rel,
+    s: DisclosureSettings,
+    max_rounds: int = 100,
+    elements=None,
+) -> bool:
     """Run ``linear_audit``; while a withheld cell is determined, withhold the published cell
     with the fewest respondents that shares an offering-year with it, re-apply the group
     rule, audit again. Updates ``withheld``/``reason`` in place; True when clean."""
@@ -443,7 +498,7 @@ def _audit_and_repair(raw, offsets, withheld, reason, resp, rel, s: DisclosureSe
     big = np.zeros(len(withheld), bool)  # province and nation rows: the blocks' glue
     for name in ("province", "nation"):
         if name in offsets:
-            big[offsets[name]:offsets[name] + len(raw[name])] = True
+            big[offsets[name] : offsets[name] + len(raw[name])] = True
     g, c, t = (rel[k].to_numpy() for k in ("group", "cell", "is_total"))
     for _ in range(max_rounds):
         # a province/nation total of an all-published group adds nothing to the row space
@@ -491,8 +546,9 @@ def _audit_and_repair(raw, offsets, withheld, reason, resp, rel, s: DisclosureSe
     return False
 
 
-def publish(raw: dict[str, pd.DataFrame], settings: DisclosureSettings | None = None
-            ) -> Publication:
+def publish(
+    raw: dict[str, pd.DataFrame], settings: DisclosureSettings | None = None
+) -> Publication:
     """Apply every rule to the raw tables of ``tables.outcome_tables``."""
     s = settings or DisclosureSettings()
     names = list(raw)
@@ -516,8 +572,9 @@ def publish(raw: dict[str, pd.DataFrame], settings: DisclosureSettings | None = 
         reason[extra] = "complementary"
         withheld |= extra
         if s.audit and elements is not None:
-            audited = _audit_and_repair(raw, offsets, withheld, reason, resp, rel, s,
-                                        elements=elements)
+            audited = _audit_and_repair(
+                raw, offsets, withheld, reason, resp, rel, s, elements=elements
+            )
     out, wh = {}, {}
     for name in names:
         sl = slice(offsets[name], offsets[name] + len(raw[name]))
@@ -535,15 +592,21 @@ def headline(published: pd.DataFrame, name: str) -> pd.DataFrame:
         return published.reset_index(drop=True)
     labels = published[["cohort", "cohorts", "pooled"]].drop_duplicates("cohort")
     years = sorted(labels.loc[~labels["pooled"], "cohort"])
-    pools = labels[labels["pooled"]].assign(k=lambda x: x["cohorts"].str.count(",")) \
-        .sort_values("k")["cohort"].tolist()
+    pools = (
+        labels[labels["pooled"]]
+        .assign(k=lambda x: x["cohorts"].str.count(","))
+        .sort_values("k")["cohort"]
+        .tolist()
+    )
     order = ([years[-1]] if years else []) + pools
     rank = {c: i for i, c in enumerate(order)}
     df = published[published["cohort"].isin(rank)].assign(
-        _rank=lambda x: x["cohort"].map(rank), _w=lambda x: x["suppressed"].astype(int))
+        _rank=lambda x: x["cohort"].map(rank), _w=lambda x: x["suppressed"].astype(int)
+    )
     # published first (by rank), else the widest pool
-    df = df.assign(_r2=np.where(df["_w"] == 0, df["_rank"], len(order) + (len(order) -
-                                                                        df["_rank"])))
+    df = df.assign(
+        _r2=np.where(df["_w"] == 0, df["_rank"], len(order) + (len(order) - df["_rank"]))
+    )
     df = df.sort_values([*keys, "_r2"]) if keys else df.sort_values("_r2")
     best = df.drop_duplicates(keys or None, keep="first") if keys else df.head(1)
     return best.drop(columns=["_rank", "_w", "_r2"]).reset_index(drop=True)

@@ -33,8 +33,16 @@ import pandas as pd
 from guidance.stats.definitions import INDICATORS, indicators
 from guidance.stats.tables import GROUPINGS, POOLS, Records, grouping_table, offering_frame
 
-NEEDED = ("programme_id", "cohort", "completed", "employed_6m", "employed_12m",
-          "employment_type", "job_matches_training", "monthly_wage_vnd")
+NEEDED = (
+    "programme_id",
+    "cohort",
+    "completed",
+    "employed_6m",
+    "employed_12m",
+    "employment_type",
+    "job_matches_training",
+    "monthly_wage_vnd",
+)
 """The outcome columns the tables read (``indicators`` plus offering and cohort)."""
 
 CSV_BLOCKSIZE = 64 * 2**20  # bytes of CSV per partition
@@ -55,9 +63,11 @@ def _typed(table: str, raw: pd.DataFrame, where: str) -> pd.DataFrame:
     out = coerce_table(TABLES[table], raw.reset_index(drop=True), report, header=False)
     if not report.ok:
         first = report.errors[0]
-        raise DirectoryError(f"{where}: {report.error_count:,} cell(s) of {table} do not match "
-                             f"the data contract (first: column {first.column}: {first.message});"
-                             " run `guidance validate` on the directory for every row")
+        raise DirectoryError(
+            f"{where}: {report.error_count:,} cell(s) of {table} do not match "
+            f"the data contract (first: column {first.column}: {first.message});"
+            " run `guidance validate` on the directory for every row"
+        )
     return out
 
 
@@ -66,8 +76,9 @@ def _table_file(root: Path, name: str) -> Path:
 
     files = table_files(root)[name]
     if len(files) != 1:
-        raise DirectoryError(f"{root}: needs exactly one {name}.csv or {name}.parquet, found "
-                             f"{len(files)}")
+        raise DirectoryError(
+            f"{root}: needs exactly one {name}.csv or {name}.parquet, found {len(files)}"
+        )
     return files[0]
 
 
@@ -84,8 +95,9 @@ def record_cells(part: pd.DataFrame, programme_ids: pd.Index) -> pd.DataFrame:
     out = _typed("outcomes", part, "outcomes.partition")
     pos = programme_ids.get_indexer(out["programme_id"].astype("string"))
     if (pos < 0).any():
-        raise DirectoryError(f"{int((pos < 0).sum())} outcome rows name a programme_id that is "
-                             "not in programmes")
+        raise DirectoryError(
+            f"{int((pos < 0).sum())} outcome rows name a programme_id that is not in programmes"
+        )
     cohort = out["cohort"].astype("string")
     year = cohort.str[:4].astype("int64").to_numpy() if len(out) else np.zeros(0, "int64")
     ind = indicators(out)
@@ -97,8 +109,12 @@ def record_cells(part: pd.DataFrame, programme_ids: pd.Index) -> pd.DataFrame:
 
 
 def _meta() -> pd.DataFrame:
-    cols = {"off": "int64", "year": "int64", **dict.fromkeys(INDICATORS, "int64"),
-            "wage": "float64"}
+    cols = {
+        "off": "int64",
+        "year": "int64",
+        **dict.fromkeys(INDICATORS, "int64"),
+        "wage": "float64",
+    }
     return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in cols.items()})
 
 
@@ -112,13 +128,20 @@ def read_outcomes(root: Path, blocksize: int = CSV_BLOCKSIZE):
         import pyarrow.parquet as pq
 
         have = set(pq.read_schema(path).names)
-        return dd.read_parquet(path, columns=[c for c in NEEDED if c in have],
-                               split_row_groups=True)
+        return dd.read_parquet(
+            path, columns=[c for c in NEEDED if c in have], split_row_groups=True
+        )
     from guidance.contract.coerce import csv_header
 
     have = set(csv_header(path))
-    return dd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                       usecols=[c for c in NEEDED if c in have], blocksize=blocksize)
+    return dd.read_csv(
+        path,
+        dtype=str,
+        keep_default_na=False,
+        encoding="utf-8-sig",
+        usecols=[c for c in NEEDED if c in have],
+        blocksize=blocksize,
+    )
 
 
 class ReducedRecords(Records):
@@ -132,7 +155,8 @@ class ReducedRecords(Records):
         self.ny = ny = max(len(self.years), 1)
         ys = np.array(self.years, dtype="int64")
         cell = counts["off"].to_numpy("int64") * ny + np.searchsorted(
-            ys, counts["year"].to_numpy("int64"))
+            ys, counts["year"].to_numpy("int64")
+        )
         order = np.argsort(cell, kind="stable")
         keep = cell[order]
         grads = counts["graduates"].to_numpy()[order]
@@ -146,8 +170,9 @@ class ReducedRecords(Records):
         self.w_val = w[rows]
 
 
-def reduce_directory(path: str | Path, *, client=None, blocksize: int = CSV_BLOCKSIZE
-                     ) -> ReducedRecords:
+def reduce_directory(
+    path: str | Path, *, client=None, blocksize: int = CSV_BLOCKSIZE
+) -> ReducedRecords:
     """The map-reduce pass over ``outcomes`` (on ``client``'s cluster when given, else on
     dask's default scheduler)."""
     import dask
@@ -167,8 +192,9 @@ def reduce_directory(path: str | Path, *, client=None, blocksize: int = CSV_BLOC
     return ReducedRecords(offerings, counts.reset_index(), wages.reset_index(drop=True))
 
 
-def outcome_tables_dask(path: str | Path, *, client=None, pools=POOLS, groupings=None,
-                        blocksize: int = CSV_BLOCKSIZE) -> dict[str, pd.DataFrame]:
+def outcome_tables_dask(
+    path: str | Path, *, client=None, pools=POOLS, groupings=None, blocksize: int = CSV_BLOCKSIZE
+) -> dict[str, pd.DataFrame]:
     """Raw outcome tables of every grouping of a contract directory, computed with
     ``dask.dataframe`` (see the module docstring); the same frames as
     ``tables.outcome_tables(load_dir(path))``. Raw tables are NOT publishable: pass them

@@ -28,8 +28,16 @@ import pandas as pd
 
 from guidance.stats.definitions import INDICATORS, Z95, add_rates, grouped_quantiles, indicators
 
-OFFERING_ATTRS = ("programme_id", "institution_id", "institution_name", "programme_code",
-                  "level", "province_code", "trade_occupation", "isco2")
+OFFERING_ATTRS = (
+    "programme_id",
+    "institution_id",
+    "institution_name",
+    "programme_code",
+    "level",
+    "province_code",
+    "trade_occupation",
+    "isco2",
+)
 
 GROUPINGS: dict[str, tuple[str, ...]] = {
     "offering": ("programme_id",),
@@ -51,12 +59,18 @@ CARRIED: dict[str, tuple[str, ...]] = {
 """Attribute columns a grouping's rows carry besides their key (determined by the key)."""
 
 NESTING: tuple[tuple[str, str], ...] = (
-    ("offering", "institution"), ("offering", "programme_province"),
-    ("offering", "trade4_province_level"), ("offering", "trade2_province_level"),
-    ("offering", "province"), ("trade4_province_level", "trade2_province_level"),
-    ("institution", "province"), ("programme_province", "province"),
-    ("trade2_province_level", "province"), ("trade4_province_level", "province"),
-    ("province", "nation"), ("institution", "nation"),
+    ("offering", "institution"),
+    ("offering", "programme_province"),
+    ("offering", "trade4_province_level"),
+    ("offering", "trade2_province_level"),
+    ("offering", "province"),
+    ("trade4_province_level", "trade2_province_level"),
+    ("institution", "province"),
+    ("programme_province", "province"),
+    ("trade2_province_level", "province"),
+    ("trade4_province_level", "province"),
+    ("province", "nation"),
+    ("institution", "nation"),
 )
 """(parts, total): the rows of ``parts`` with the same total key and cohort label add up
 exactly to the row of ``total`` — the relations a differencing attack exploits."""
@@ -74,16 +88,18 @@ def offering_frame(programmes: pd.DataFrame) -> pd.DataFrame:
     """The offering attributes of ``OFFERING_ATTRS`` (trade from ``target_occupations``)."""
     p = programmes
     first = p["target_occupations"].astype("string").str.split(";").str[0]
-    return pd.DataFrame({
-        "programme_id": p["programme_id"].astype("string"),
-        "institution_id": p["institution_id"].astype("string"),
-        "institution_name": p["institution_name"].astype("string"),
-        "programme_code": p["programme_code"].astype("string"),
-        "level": p["level"].astype("string"),
-        "province_code": p["province_code"].astype("string"),
-        "trade_occupation": first,
-        "isco2": first.str[:2],
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "programme_id": p["programme_id"].astype("string"),
+            "institution_id": p["institution_id"].astype("string"),
+            "institution_name": p["institution_name"].astype("string"),
+            "programme_code": p["programme_code"].astype("string"),
+            "level": p["level"].astype("string"),
+            "province_code": p["province_code"].astype("string"),
+            "trade_occupation": first,
+            "isco2": first.str[:2],
+        }
+    ).reset_index(drop=True)
 
 
 def cohort_labels(years: list[int], pools=POOLS) -> list[tuple[str, tuple[int, ...], bool]]:
@@ -105,16 +121,25 @@ class Records:
         self.offerings = offering_frame(tables["programmes"])
         out = tables["outcomes"]
         pcode, puniq = pd.factorize(out["programme_id"])
-        pos = pd.Index(self.offerings["programme_id"]).get_indexer(
-            pd.Index(puniq).astype("string"))[pcode] if len(out) else np.zeros(0, "int64")
+        pos = (
+            pd.Index(self.offerings["programme_id"]).get_indexer(pd.Index(puniq).astype("string"))[
+                pcode
+            ]
+            if len(out)
+            else np.zeros(0, "int64")
+        )
         if (pos < 0).any():
-            raise ValueError(f"{int((pos < 0).sum())} outcome rows name a programme_id that is "
-                             "not in programmes")
+            raise ValueError(
+                f"{int((pos < 0).sum())} outcome rows name a programme_id that is not in programmes"
+            )
         ind = indicators(out)
         self.off = pos.astype("int64")
         ccode, cuniq = pd.factorize(out["cohort"])
-        self.year = np.array([int(str(c)[:4]) for c in cuniq], dtype="int64")[ccode] \
-            if len(out) else np.zeros(0, "int64")
+        self.year = (
+            np.array([int(str(c)[:4]) for c in cuniq], dtype="int64")[ccode]
+            if len(out)
+            else np.zeros(0, "int64")
+        )
         counts = {c: ind[c].to_numpy() for c in COUNT_COLUMNS}
         if expected is None and EXPECTED in out.columns:
             expected = out[EXPECTED]
@@ -134,8 +159,9 @@ class Records:
         grads = np.bincount(cell, minlength=n_base)
         keep = np.flatnonzero(grads > 0)
         self.b_off, self.b_yi = keep // ny, keep % ny
-        self.b_counts = {c: np.bincount(cell, weights=v, minlength=n_base)[keep]
-                         for c, v in counts.items()}
+        self.b_counts = {
+            c: np.bincount(cell, weights=v, minlength=n_base)[keep] for c, v in counts.items()
+        }
         # wages: rows with a wage, sorted by wage once (then stable integer sorts per group)
         wage = ind["wage"].to_numpy()
         idx = np.flatnonzero(np.isfinite(wage))
@@ -167,10 +193,13 @@ def grouping_table(rec: Records, name: str, pools=POOLS) -> pd.DataFrame:
     bg, wg = gpos[rec.b_off], gpos[rec.w_off]
     cols = list(rec.b_counts)
     # every single year at once (code = group × year), then each pool
-    per_year = {c: np.bincount(bg * ny + rec.b_yi, weights=rec.b_counts[c],
-                               minlength=n_groups * ny).reshape(n_groups, ny) for c in cols}
-    wn_y, wq_y = grouped_quantiles(wg * ny + rec.w_yi, rec.w_val, n_groups * ny,
-                                   presorted=True)
+    per_year = {
+        c: np.bincount(
+            bg * ny + rec.b_yi, weights=rec.b_counts[c], minlength=n_groups * ny
+        ).reshape(n_groups, ny)
+        for c in cols
+    }
+    wn_y, wq_y = grouped_quantiles(wg * ny + rec.w_yi, rec.w_val, n_groups * ny, presorted=True)
     wn_y, wq_y = wn_y.reshape(n_groups, ny), wq_y.reshape(n_groups, ny, -1)
     frames = []
     # without any record: one empty pass, so the frame still has every column
@@ -178,8 +207,10 @@ def grouping_table(rec: Records, name: str, pools=POOLS) -> pd.DataFrame:
         yset = np.isin(np.array(rec.years), years)
         if pooled:
             bsel, wsel = yset[rec.b_yi], yset[rec.w_yi]
-            sums = {c: np.bincount(bg[bsel], weights=rec.b_counts[c][bsel], minlength=n_groups)
-                    for c in cols}
+            sums = {
+                c: np.bincount(bg[bsel], weights=rec.b_counts[c][bsel], minlength=n_groups)
+                for c in cols
+            }
             wn, wq = grouped_quantiles(wg[wsel], rec.w_val[wsel], n_groups, presorted=True)
         else:
             j = int(np.flatnonzero(yset)[0])
@@ -198,8 +229,13 @@ def grouping_table(rec: Records, name: str, pools=POOLS) -> pd.DataFrame:
     return add_rates(pd.concat(frames, ignore_index=True), Z95)
 
 
-def outcome_tables(tables: dict[str, pd.DataFrame], *, expected: pd.Series | None = None,
-                   pools=POOLS, groupings=None) -> dict[str, pd.DataFrame]:
+def outcome_tables(
+    tables: dict[str, pd.DataFrame],
+    *,
+    expected: pd.Series | None = None,
+    pools=POOLS,
+    groupings=None,
+) -> dict[str, pd.DataFrame]:
     """Raw outcome tables of every grouping (``GROUPINGS``), every cohort and pooled label.
 
     ``expected``: optional per-outcome-row predicted probability of employment at 12 months

@@ -34,8 +34,10 @@ def value_added(institution: pd.DataFrame, z: float = Z95) -> pd.DataFrame:
     """Raw value added of every row of a raw institution table (needs ``expected_12m`` and
     ``expected_var_12m``, i.e. ``outcome_tables`` called with ``expected``)."""
     if "expected_12m" not in institution.columns:
-        raise ValueError("the outcome tables carry no expected employment: call "
-                         "outcome_tables(..., expected=p_employed_12m)")
+        raise ValueError(
+            "the outcome tables carry no expected employment: call "
+            "outcome_tables(..., expected=p_employed_12m)"
+        )
     n = institution["answered_12m"].to_numpy(dtype="float64")
     o = institution["employed_12m"].to_numpy(dtype="float64")
     e = institution["expected_12m"].to_numpy(dtype="float64")
@@ -43,8 +45,9 @@ def value_added(institution: pd.DataFrame, z: float = Z95) -> pd.DataFrame:
     exp = rate(e, n)
     va = rate(o - e, n)
     p_hat = np.nan_to_num(obs)
-    var = rate(institution["expected_var_12m"].to_numpy(dtype="float64") + n * p_hat
-               * (1 - p_hat), n * n)
+    var = rate(
+        institution["expected_var_12m"].to_numpy(dtype="float64") + n * p_hat * (1 - p_hat), n * n
+    )
     half = z * np.sqrt(var)
     keys = ["cohort", *GROUPINGS["institution"], "cohorts", "pooled"]
     out = institution[[c for c in keys if c in institution.columns]].copy()
@@ -56,8 +59,11 @@ def value_added(institution: pd.DataFrame, z: float = Z95) -> pd.DataFrame:
     return out
 
 
-def publish_value_added(va: pd.DataFrame, published_institution: pd.DataFrame,
-                        settings: DisclosureSettings | None = None) -> pd.DataFrame:
+def publish_value_added(
+    va: pd.DataFrame,
+    published_institution: pd.DataFrame,
+    settings: DisclosureSettings | None = None,
+) -> pd.DataFrame:
     """``va`` (aligned row by row with the institution table) under the disclosure rules of
     the published institution table."""
     s = settings or DisclosureSettings()
@@ -67,8 +73,13 @@ def publish_value_added(va: pd.DataFrame, published_institution: pd.DataFrame,
     # shown where the institution's 12-month employment rate is published (enough graduates
     # answered the 12-month wave)
     ok = ~pub["suppressed"].to_numpy(dtype=bool) & pub["employment_12m_pct"].notna().to_numpy()
-    out = va[[c for c in va.columns if c in ("cohort", "institution_id", "province_code",
-                                             "cohorts", "pooled")]].copy()
+    out = va[
+        [
+            c
+            for c in va.columns
+            if c in ("cohort", "institution_id", "province_code", "cohorts", "pooled")
+        ]
+    ].copy()
 
     def shown(x):
         return pd.array(np.where(ok, x, np.nan), dtype="Int64")
@@ -84,11 +95,11 @@ def publish_value_added(va: pd.DataFrame, published_institution: pd.DataFrame,
     return out
 
 
-def institution_value_added(tables: dict[str, pd.DataFrame], p_employed_12m,
-                            settings: DisclosureSettings | None = None) -> pd.DataFrame:
+def institution_value_added(
+    tables: dict[str, pd.DataFrame], p_employed_12m, settings: DisclosureSettings | None = None
+) -> pd.DataFrame:
     """All tables, disclosure control, and the published value added per institution (and
     cohort label). ``p_employed_12m``: per outcome row, the predicted probability."""
     raw = outcome_tables(tables, expected=pd.Series(np.asarray(p_employed_12m, float)))
     pub = publish(raw, settings)
-    return publish_value_added(value_added(raw["institution"]), pub.tables["institution"],
-                               settings)
+    return publish_value_added(value_added(raw["institution"]), pub.tables["institution"], settings)

@@ -20,7 +20,8 @@ def _clean(v: Any) -> Any:
 
 def _needs_clean(values: list[Any]) -> bool:
     return any(v is not None and type(v) not in (str, int, float, bool) for v in values) or any(
-        isinstance(v, float) and v != v for v in values)
+        isinstance(v, float) and v != v for v in values
+    )
 
 
 def columns_as_lists(df: Any, columns: Sequence[str]) -> dict[str, list[Any]]:

@@ -33,8 +33,9 @@ log = logging.getLogger("guidance.store.audit")
 def profile_hash(profile: Mapping[str, Any], key: bytes | None = None) -> str:
     """A stable digest of a learner profile (keys sorted). With ``key`` it is an HMAC,
     which stops anyone holding the log from confirming a guessed profile."""
-    payload = json.dumps(profile, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                         default=str).encode("utf-8")
+    payload = json.dumps(
+        profile, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    ).encode("utf-8")
     if key:
         return hmac.new(key, payload, hashlib.sha256).hexdigest()
     return hashlib.sha256(payload).hexdigest()
@@ -69,13 +70,21 @@ def record_feedback(
     now = _as_utc(created_at) if created_at is not None else utcnow()
     with write_tx(engine) as conn:
         new_id = conn.execute(
-            insert(FEEDBACK).values(
-                created_at=now, request_id=request_id, api_key_id=api_key_id,
-                programme_id=programme_id, recommended_ids=list(recommended_ids),
-                override=bool(override), reason=reason, consent_research=consent_research,
-                consent_case=consent_case, case_data=dict(case) if case is not None else None,
+            insert(FEEDBACK)
+            .values(
+                created_at=now,
+                request_id=request_id,
+                api_key_id=api_key_id,
+                programme_id=programme_id,
+                recommended_ids=list(recommended_ids),
+                override=bool(override),
+                reason=reason,
+                consent_research=consent_research,
+                consent_case=consent_case,
+                case_data=dict(case) if case is not None else None,
                 consent_at=now if case is not None else None,
-            ).returning(FEEDBACK.c.id)
+            )
+            .returning(FEEDBACK.c.id)
         ).scalar_one()
     return int(new_id)
 
@@ -98,11 +107,19 @@ def audit_row(
     in rank order. A score or latency that is NaN or infinite is written as null (JSON has
     no NaN, and PostgreSQL refuses it)."""
     items = None if top_k is None else [{"id": str(i), "score": _finite(s)} for i, s in top_k]
-    return {"created_at": _as_utc(created_at) if created_at is not None else utcnow(),
-            "request_id": request_id, "route": route, "role": role, "api_key_id": api_key_id,
-            "profile_hash": profile_hash, "model_version": model_version,
-            "demand_period": demand_period, "top_k": items, "latency_ms": _finite(latency_ms),
-            "status": status}
+    return {
+        "created_at": _as_utc(created_at) if created_at is not None else utcnow(),
+        "request_id": request_id,
+        "route": route,
+        "role": role,
+        "api_key_id": api_key_id,
+        "profile_hash": profile_hash,
+        "model_version": model_version,
+        "demand_period": demand_period,
+        "top_k": items,
+        "latency_ms": _finite(latency_ms),
+        "status": status,
+    }
 
 
 def _finite(x: Any) -> float | None:
@@ -151,8 +168,15 @@ class AuditWriter:
     ``interval`` seconds, never part of a batch (each batch is one transaction).
     """
 
-    def __init__(self, engine: Engine, *, max_pending: int = 20_000, max_batch: int = 500,
-                 interval: float = 0.05, retry_max: float = 5.0) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        max_pending: int = 20_000,
+        max_batch: int = 500,
+        interval: float = 0.05,
+        retry_max: float = 5.0,
+    ) -> None:
         self.engine = engine
         self.max_pending, self.max_batch = max_pending, max_batch
         self.interval, self.retry_max = interval, retry_max
@@ -170,8 +194,7 @@ class AuditWriter:
 
     def start(self) -> AuditWriter:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="audit-writer",
-                                            daemon=True)
+            self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
             self._thread.start()
         return self
 
@@ -183,8 +206,9 @@ class AuditWriter:
     def submit(self, row: dict[str, Any]) -> None:
         with self._cond:
             if self._submitted - self._written >= self.max_pending:
-                raise AuditBacklogFull(f"{self.max_pending} audit records are waiting for "
-                                       "the database")
+                raise AuditBacklogFull(
+                    f"{self.max_pending} audit records are waiting for the database"
+                )
             self._rows.append(row)
             self._submitted += 1
             if len(self._rows) >= self.max_batch:
@@ -219,8 +243,7 @@ class AuditWriter:
         return done
 
     def status(self) -> dict[str, Any]:
-        return {"pending": self.pending, "failures": self.failures,
-                "last_error": self.last_error}
+        return {"pending": self.pending, "failures": self.failures, "last_error": self.last_error}
 
     def _write_pending(self) -> bool:
         """Write up to ``max_batch`` queued rows in one transaction; True when the whole
@@ -236,8 +259,11 @@ class AuditWriter:
             self._done(done[0])  # rows before the outage are committed (or set aside)
             self.failures += 1
             self.last_error = type(exc).__name__
-            log.warning("audit batch of %d not written (%s); retrying", len(batch) - done[0],
-                        type(_cause(exc)).__name__)
+            log.warning(
+                "audit batch of %d not written (%s); retrying",
+                len(batch) - done[0],
+                type(_cause(exc)).__name__,
+            )
             return False
         self._done(done[0])
         return True
@@ -282,16 +308,20 @@ class AuditWriter:
         rid = row.get("request_id")
         rid = str(rid)[:64] if rid is not None else None
         self.rejected += 1
-        log.error("audit row %s refused by the database (%s); set aside in audit_rejects",
-                  rid, error)
+        log.error(
+            "audit row %s refused by the database (%s); set aside in audit_rejects", rid, error
+        )
         try:
             with write_tx(self.engine, "audit reject") as conn:
-                conn.execute(insert(REJECTS).values(
-                    created_at=utcnow(), request_id=rid, error=error,
-                    row_text=row_text(row)))
+                conn.execute(
+                    insert(REJECTS).values(
+                        created_at=utcnow(), request_id=rid, error=error, row_text=row_text(row)
+                    )
+                )
         except Exception as exc2:  # noqa: BLE001 - never block the queue on one row
-            log.error("audit row %s could not be set aside either (%s); dropped", rid,
-                      refusal_text(exc2))
+            log.error(
+                "audit row %s could not be set aside either (%s); dropped", rid, refusal_text(exc2)
+            )
 
     def _run(self) -> None:
         delay = self.interval
@@ -302,8 +332,11 @@ class AuditWriter:
                         return
                     self._cond.wait(self.interval)
                     continue
-                if len(self._rows) < self.max_batch and not self._stop and \
-                        self._wanted <= self._written:
+                if (
+                    len(self._rows) < self.max_batch
+                    and not self._stop
+                    and self._wanted <= self._written
+                ):
                     # let a few more rows arrive so that one transaction carries them
                     self._cond.wait(self.interval)
             if self._write_pending():
@@ -316,8 +349,12 @@ class AuditWriter:
                 delay = min(self.retry_max, delay * 2)
 
 
-_OUTAGES = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
-            sa_exc.TimeoutError)
+_OUTAGES = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,
+)
 MAX_ROW_TEXT = 20_000
 
 
@@ -337,8 +374,9 @@ def is_refusal(exc: BaseException) -> bool:
         return True
     if isinstance(e, sa_exc.DBAPIError):
         return False
-    if isinstance(e, (sa_exc.StatementError, sa_exc.ArgumentError, sa_exc.CompileError,
-                      ValueError, TypeError)):
+    if isinstance(
+        e, (sa_exc.StatementError, sa_exc.ArgumentError, sa_exc.CompileError, ValueError, TypeError)
+    ):
         return True  # a value that cannot be bound (e.g. NaN in a JSON column), a bad key
     mod = type(e).__module__.split(".")[0]
     if mod in ("psycopg", "sqlite3"):  # a driver error that escaped SQLAlchemy's wrapping
@@ -392,9 +430,17 @@ AuditKey = tuple[datetime, int]  # (created_at, id): the keyset position of a ro
 MAX_AUDIT_PAGE = 1000
 
 
-def _audit_query(start: date | datetime, end: date | datetime, *, api_key_id: int | None,
-                 route: str | None, role: str | None, request_id: str | None,
-                 after: AuditKey | None, limit: int) -> Any:
+def _audit_query(
+    start: date | datetime,
+    end: date | datetime,
+    *,
+    api_key_id: int | None,
+    route: str | None,
+    role: str | None,
+    request_id: str | None,
+    after: AuditKey | None,
+    limit: int,
+) -> Any:
     from sqlalchemy import and_, or_
 
     lo, hi = _as_utc(start), _as_utc(end)
@@ -409,8 +455,9 @@ def _audit_query(start: date | datetime, end: date | datetime, *, api_key_id: in
         query = query.where(AUDIT.c.request_id == request_id)
     if after is not None:
         at, last_id = _as_utc(after[0]), int(after[1])
-        query = query.where(or_(AUDIT.c.created_at > at,
-                                and_(AUDIT.c.created_at == at, AUDIT.c.id > last_id)))
+        query = query.where(
+            or_(AUDIT.c.created_at > at, and_(AUDIT.c.created_at == at, AUDIT.c.id > last_id))
+        )
     return query.order_by(AUDIT.c.created_at, AUDIT.c.id).limit(limit)
 
 
@@ -431,15 +478,22 @@ def audit_page(
     ``(rows, next)`` where ``next`` is the last row's key when more rows follow, else None."""
     if not 1 <= limit <= MAX_AUDIT_PAGE:
         raise ValueError(f"limit must be between 1 and {MAX_AUDIT_PAGE}")
-    query = _audit_query(start, end, api_key_id=api_key_id, route=route, role=role,
-                         request_id=request_id, after=after, limit=limit + 1)
+    query = _audit_query(
+        start,
+        end,
+        api_key_id=api_key_id,
+        route=route,
+        role=role,
+        request_id=request_id,
+        after=after,
+        limit=limit + 1,
+    )
     with engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(query)]
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
     return rows, (rows[-1]["created_at"], int(rows[-1]["id"]))
-
 
 
 def iter_audit(
@@ -458,9 +512,17 @@ def iter_audit(
     chunk its own short read: memory stays flat and no connection is held between chunks,
     however slowly the caller consumes them)."""
     while True:
-        rows, after = audit_page(engine, start, end, limit=chunk, after=after,
-                                 api_key_id=api_key_id, route=route, role=role,
-                                 request_id=request_id)
+        rows, after = audit_page(
+            engine,
+            start,
+            end,
+            limit=chunk,
+            after=after,
+            api_key_id=api_key_id,
+            route=route,
+            role=role,
+            request_id=request_id,
+        )
         yield from rows
         if after is None:
             return

@@ -16,10 +16,23 @@ from guidance.text import fold
 PROVINCE_COLS = ["province_code", "name_vi", "name_en", "region", "lat", "lon"]
 OCCUPATION_COLS = ["occupation_code", "name_en", "name_vi", "riasec", "skill_level"]
 PROGRAMME_COLS = [
-    "programme_id", "programme_code", "name_vi", "name_en", "level", "field_code",
-    "institution_id", "institution_name", "province_code", "duration_months",
-    "tuition_vnd_per_year", "min_education", "target_occupations", "mode", "capacity",
-    "predecessor_id", "active",
+    "programme_id",
+    "programme_code",
+    "name_vi",
+    "name_en",
+    "level",
+    "field_code",
+    "institution_id",
+    "institution_name",
+    "province_code",
+    "duration_months",
+    "tuition_vnd_per_year",
+    "min_education",
+    "target_occupations",
+    "mode",
+    "capacity",
+    "predecessor_id",
+    "active",
 ]
 MAX_PAGE_SIZE = 200
 _LIKE_ESCAPE = "\\"
@@ -67,13 +80,19 @@ def load_catalogue(engine: Engine, tables: Mapping[str, Any]) -> dict[str, int]:
     with write_tx(engine, "catalogue load") as conn:
         for model in (Programme, Province, Occupation):  # children first (foreign key)
             conn.execute(delete(model))
-        for model, rows in ((Province, provinces), (Occupation, occupations),
-                            (Programme, programmes)):
+        for model, rows in (
+            (Province, provinces),
+            (Occupation, occupations),
+            (Programme, programmes),
+        ):
             if rows:
                 conn.execute(insert(model), rows)
         conn.execute(insert(CatalogueLoad).values(programmes=len(programmes)))
-    return {"provinces": len(provinces), "occupations": len(occupations),
-            "programmes": len(programmes)}
+    return {
+        "provinces": len(provinces),
+        "occupations": len(occupations),
+        "programmes": len(programmes),
+    }
 
 
 def catalogue_generation(engine: Engine) -> int | None:
@@ -83,8 +102,11 @@ def catalogue_generation(engine: Engine) -> int | None:
 
 
 def _escape_like(s: str) -> str:
-    return (s.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2)
-             .replace("%", _LIKE_ESCAPE + "%").replace("_", _LIKE_ESCAPE + "_"))
+    return (
+        s.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2)
+        .replace("%", _LIKE_ESCAPE + "%")
+        .replace("_", _LIKE_ESCAPE + "_")
+    )
 
 
 def _programme_dict(row: Any) -> dict[str, Any]:
@@ -130,12 +152,15 @@ def search_programmes(
         count, query = count.where(where), query.where(where)
     # Byte order on both engines (PostgreSQL would otherwise sort by the database's locale).
     pg = engine.dialect.name == "postgresql"
-    order = [Programme.name_folded.collate("C") if pg else Programme.name_folded,
-             Programme.programme_id.collate("C") if pg else Programme.programme_id]
+    order = [
+        Programme.name_folded.collate("C") if pg else Programme.name_folded,
+        Programme.programme_id.collate("C") if pg else Programme.programme_id,
+    ]
     if phrase:
         pattern = f"%{_escape_like(phrase)}%"
-        order.insert(0, case((Programme.name_folded.like(pattern, escape=_LIKE_ESCAPE), 0),
-                             else_=1))
+        order.insert(
+            0, case((Programme.name_folded.like(pattern, escape=_LIKE_ESCAPE), 0), else_=1)
+        )
     query = query.order_by(*order).limit(page_size).offset((page - 1) * page_size)
     with engine.connect() as conn:
         total = conn.execute(count).scalar_one()
@@ -157,8 +182,12 @@ def programme_ids_exist(engine: Engine, ids: Iterable[str]) -> set[str]:
     if not wanted:
         return set()
     with engine.connect() as conn:
-        return {r[0] for r in conn.execute(
-            select(Programme.programme_id).where(Programme.programme_id.in_(wanted)))}
+        return {
+            r[0]
+            for r in conn.execute(
+                select(Programme.programme_id).where(Programme.programme_id.in_(wanted))
+            )
+        }
 
 
 def list_occupations(engine: Engine) -> list[dict[str, Any]]:

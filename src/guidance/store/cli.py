@@ -49,8 +49,7 @@ def db_load_command(args: argparse.Namespace) -> int:
     try:
         tables = load_dir(args.data_dir)
     except ContractError as exc:
-        print(f"error: {args.data_dir} does not satisfy the data contract:\n{exc}",
-              file=sys.stderr)
+        print(f"error: {args.data_dir} does not satisfy the data contract:\n{exc}", file=sys.stderr)
         return 1
     engine = _ready_engine(args)
     try:
@@ -59,14 +58,21 @@ def db_load_command(args: argparse.Namespace) -> int:
         if getattr(args, "no_demand", False) or demand.empty:
             snapshots = []
         else:
-            with tqdm(total=demand["period"].nunique(), desc="demand periods", unit="period",
-                      file=sys.stderr) as bar:
+            with tqdm(
+                total=demand["period"].nunique(),
+                desc="demand periods",
+                unit="period",
+                file=sys.stderr,
+            ) as bar:
                 snapshots = load_demand(engine, demand, progress=lambda _p: bar.update())
     finally:
         engine.dispose()
-    print(f"loaded {counts['programmes']} programmes, {counts['occupations']} occupations, "
-          f"{counts['provinces']} provinces, {len(snapshots)} demand periods "
-          f"({sum(s.row_count for s in snapshots)} rows)", file=sys.stderr)
+    print(
+        f"loaded {counts['programmes']} programmes, {counts['occupations']} occupations, "
+        f"{counts['provinces']} provinces, {len(snapshots)} demand periods "
+        f"({sum(s.row_count for s in snapshots)} rows)",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -75,15 +81,19 @@ def keys_create_command(args: argparse.Namespace) -> int:
 
     engine = _ready_engine(args)
     try:
-        key_id, secret = create_key(engine, args.name, args.role,
-                                    getattr(args, "institution", None))
+        key_id, secret = create_key(
+            engine, args.name, args.role, getattr(args, "institution", None)
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:
         engine.dispose()
-    print(f"created key {key_id} ({args.role}, {args.name!r}); the secret below is shown "
-          "once and not stored:", file=sys.stderr)
+    print(
+        f"created key {key_id} ({args.role}, {args.name!r}); the secret below is shown "
+        "once and not stored:",
+        file=sys.stderr,
+    )
     print(secret)
     return 0
 
@@ -110,8 +120,10 @@ def keys_list_command(args: argparse.Namespace) -> int:
     print(f"{'id':>4}  {'role':<10}  {'prefix':<8}  {'created (UTC)':<19}  {'revoked':<19}  name")
     for k in keys:
         revoked = k.revoked_at.strftime("%Y-%m-%d %H:%M:%S") if k.revoked_at else "-"
-        print(f"{k.id:>4}  {k.role:<10}  {k.prefix:<8}  "
-              f"{k.created_at:%Y-%m-%d %H:%M:%S}  {revoked:<19}  {k.name}")
+        print(
+            f"{k.id:>4}  {k.role:<10}  {k.prefix:<8}  "
+            f"{k.created_at:%Y-%m-%d %H:%M:%S}  {revoked:<19}  {k.name}"
+        )
     return 0
 
 
@@ -133,7 +145,10 @@ def purge_command(args: argparse.Namespace) -> int:
         return 2
     finally:
         engine.dispose()
-    print(f"purged records older than {days} days: {counts['audit_log']} audit, "
-          f"{counts['feedback']} feedback; tracer error files older than {RETENTION_DAYS} "
-          f"days: {error_files}", file=sys.stderr)
+    print(
+        f"purged records older than {days} days: {counts['audit_log']} audit, "
+        f"{counts['feedback']} feedback; tracer error files older than {RETENTION_DAYS} "
+        f"days: {error_files}",
+        file=sys.stderr,
+    )
     return 0

@@ -22,8 +22,15 @@ from guidance.store._frames import columns_as_lists
 from guidance.store.db import is_postgres, write_tx
 from guidance.store.schema import DemandRow, DemandSnapshot, utcnow
 
-DEMAND_COLS = ["period", "province_code", "occupation_code", "vacancies", "job_seekers",
-               "median_wage_vnd", "source"]
+DEMAND_COLS = [
+    "period",
+    "province_code",
+    "occupation_code",
+    "vacancies",
+    "job_seekers",
+    "median_wage_vnd",
+    "source",
+]
 _INT_COLS = ("vacancies", "job_seekers", "median_wage_vnd")
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 ROWS = DemandRow.__table__
@@ -74,9 +81,10 @@ def _insert_sqlite(conn: Connection, chunk: list[tuple[Any, ...]]) -> None:
 
 def _insert_copy(conn: Connection, chunk: list[tuple[Any, ...]]) -> None:
     raw = conn.connection.driver_connection  # psycopg 3, inside SQLAlchemy's transaction
-    with raw.cursor() as cur, cur.copy(
-        f"COPY demand_rows ({', '.join(DEMAND_COLS)}) FROM STDIN"
-    ) as copy:
+    with (
+        raw.cursor() as cur,
+        cur.copy(f"COPY demand_rows ({', '.join(DEMAND_COLS)}) FROM STDIN") as copy,
+    ):
         for row in chunk:
             copy.write_row(row)
 
@@ -120,12 +128,18 @@ def replace_demand_period(
             conn.execute(text("LOCK TABLE demand_snapshots IN SHARE ROW EXCLUSIVE MODE"))
         conn.execute(delete(ROWS).where(ROWS.c.period == period))
         conn.execute(delete(SNAPSHOTS).where(SNAPSHOTS.c.period == period))
-        conn.execute(insert(SNAPSHOTS).values(
-            period=period, uploaded_at=info.uploaded_at, row_count=info.row_count,
-            content_hash=digest, source=source, uploaded_by=uploaded_by,
-        ))
+        conn.execute(
+            insert(SNAPSHOTS).values(
+                period=period,
+                uploaded_at=info.uploaded_at,
+                row_count=info.row_count,
+                content_hash=digest,
+                source=source,
+                uploaded_by=uploaded_by,
+            )
+        )
         for start in range(0, len(rows), chunk_size):
-            writer(conn, rows[start:start + chunk_size])
+            writer(conn, rows[start : start + chunk_size])
             if progress is not None:
                 progress(min(start + chunk_size, len(rows)))
         if on_commit is not None:  # e.g. the job's "succeeded", committed with the rows
@@ -186,7 +200,9 @@ def get_demand(
         query = query.order_by(ROWS.c.province_code, ROWS.c.occupation_code)
         data = conn.execute(query).all() if period is not None else []
     columns = list(zip(*data, strict=True)) if data else [()] * len(DEMAND_COLS)
-    return pd.DataFrame({  # column-wise: much faster than from_records for 100k rows
-        c: pd.array(list(v), dtype="Int64" if c in _INT_COLS else "str")
-        for c, v in zip(DEMAND_COLS, columns, strict=True)
-    })
+    return pd.DataFrame(
+        {  # column-wise: much faster than from_records for 100k rows
+            c: pd.array(list(v), dtype="Int64" if c in _INT_COLS else "str")
+            for c, v in zip(DEMAND_COLS, columns, strict=True)
+        }
+    )

@@ -26,8 +26,13 @@ def hash_rows(rows: Iterable[Sequence[Any]]) -> tuple[int, str]:
     h = hashlib.sha256()
     n = 0
     for row in rows:
-        line = json.dumps([_plain(v) for v in row], ensure_ascii=False,
-                          separators=(",", ":"), sort_keys=True, default=str)
+        line = json.dumps(
+            [_plain(v) for v in row],
+            ensure_ascii=False,
+            separators=(",", ":"),
+            sort_keys=True,
+            default=str,
+        )
         h.update(line.encode("utf-8"))
         h.update(b"\n")
         n += 1

@@ -55,12 +55,20 @@ def verify_secret(secret: str, stored: str) -> bool:
 
 def _info(row: object) -> KeyInfo:
     m = row._mapping  # type: ignore[attr-defined]
-    return KeyInfo(m["id"], m["name"], m["role"], m["prefix"], m["created_at"], m["revoked_at"],
-                   m["institution_id"])
+    return KeyInfo(
+        m["id"],
+        m["name"],
+        m["role"],
+        m["prefix"],
+        m["created_at"],
+        m["revoked_at"],
+        m["institution_id"],
+    )
 
 
-def create_key(engine: Engine, name: str, role: str, institution_id: str | None = None
-               ) -> tuple[int, str]:
+def create_key(
+    engine: Engine, name: str, role: str, institution_id: str | None = None
+) -> tuple[int, str]:
     """A new key: returns ``(key_id, secret)``; the secret is not kept anywhere. A key of
     role ``institution`` is bound to ``institution_id`` (required then, refused otherwise)."""
     if role not in ROLES:
@@ -73,9 +81,15 @@ def create_key(engine: Engine, name: str, role: str, institution_id: str | None 
     secret = secrets.token_urlsafe(32)  # 256 bits, 43 URL-safe characters
     with write_tx(engine) as conn:
         key_id = conn.execute(
-            insert(KEYS).values(name=name.strip(), role=role, prefix=secret[:PREFIX_LEN],
-                                hash=hash_secret(secret), created_at=utcnow(),
-                                institution_id=institution_id)
+            insert(KEYS)
+            .values(
+                name=name.strip(),
+                role=role,
+                prefix=secret[:PREFIX_LEN],
+                hash=hash_secret(secret),
+                created_at=utcnow(),
+                institution_id=institution_id,
+            )
             .returning(KEYS.c.id)
         ).scalar_one()
     return int(key_id), secret
@@ -85,7 +99,8 @@ def revoke_key(engine: Engine, key_id: int) -> bool:
     """Revoke a key; False if there is no such active key."""
     with write_tx(engine) as conn:
         result = conn.execute(
-            update(KEYS).where(KEYS.c.id == key_id, KEYS.c.revoked_at.is_(None))
+            update(KEYS)
+            .where(KEYS.c.id == key_id, KEYS.c.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
     return result.rowcount == 1

@@ -58,5 +58,4 @@ def diff(engine: Engine, target_metadata: Any = None) -> list[Any]:
 
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
-        return list(compare_metadata(ctx, metadata if target_metadata is None
-                                     else target_metadata))
+        return list(compare_metadata(ctx, metadata if target_metadata is None else target_metadata))

@@ -116,8 +116,9 @@ class ApiKey(Base):
     __tablename__ = "api_keys"
     __table_args__ = (
         CheckConstraint("role IN ('counsellor', 'admin', 'institution')", name="role"),
-        CheckConstraint("(role = 'institution') = (institution_id IS NOT NULL)",
-                        name="institution_bound"),
+        CheckConstraint(
+            "(role = 'institution') = (institution_id IS NOT NULL)", name="institution_bound"
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -226,8 +227,9 @@ class Job(Base):
 
     __tablename__ = "jobs"
     __table_args__ = (
-        CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')",
-                        name="status"),
+        CheckConstraint(
+            "status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')", name="status"
+        ),
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
     kind: Mapped[str] = mapped_column(String(40))
@@ -252,8 +254,14 @@ class TracerSubmission(Base):
     __table_args__ = (
         CheckConstraint("wave IN ('6m', '12m')", name="wave"),
         CheckConstraint("kind IN ('records', 'aggregates')", name="kind"),
-        Index("uq_tracer_submissions_key_version", "institution_id", "cohort", "wave", "version",
-              unique=True),
+        Index(
+            "uq_tracer_submissions_key_version",
+            "institution_id",
+            "cohort",
+            "wave",
+            "version",
+            unique=True,
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     institution_id: Mapped[str] = mapped_column(String(64))
@@ -276,7 +284,8 @@ class TracerRecord(Base):
 
     __tablename__ = "tracer_records"
     submission_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("tracer_submissions.id", ondelete="CASCADE"), primary_key=True)
+        BigId, ForeignKey("tracer_submissions.id", ondelete="CASCADE"), primary_key=True
+    )
     pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
     programme_id: Mapped[str] = mapped_column(String(64))
     survey_status: Mapped[str] = mapped_column(String(16))
@@ -288,7 +297,8 @@ class TracerRecord(Base):
 class TracerAggregate(Base):
     __tablename__ = "tracer_aggregates"
     submission_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("tracer_submissions.id", ondelete="CASCADE"), primary_key=True)
+        BigId, ForeignKey("tracer_submissions.id", ondelete="CASCADE"), primary_key=True
+    )
     programme_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     graduates: Mapped[int] = mapped_column(Integer)
     surveyed: Mapped[int] = mapped_column(Integer)
@@ -333,8 +343,20 @@ class TracerErrorFile(Base):
 
 metadata = Base.metadata
 TABLES = [
-    "provinces", "occupations", "programmes", "catalogue_loads", "api_keys",
-    "demand_snapshots", "demand_rows", "feedback", "audit_log", "audit_rejects", "jobs",
-    "tracer_submissions", "tracer_records", "tracer_aggregates", "tracer_events",
+    "provinces",
+    "occupations",
+    "programmes",
+    "catalogue_loads",
+    "api_keys",
+    "demand_snapshots",
+    "demand_rows",
+    "feedback",
+    "audit_log",
+    "audit_rejects",
+    "jobs",
+    "tracer_submissions",
+    "tracer_records",
+    "tracer_aggregates",
+    "tracer_events",
     "tracer_error_files",
 ]

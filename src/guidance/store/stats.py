@@ -35,8 +35,7 @@ def data_key(engine: Engine, demand_months: int = 15) -> tuple:
     with engine.connect() as conn:
         last_event = conn.execute(select(func.max(EVENTS.c.id))).scalar()
     versions = tuple((s["id"], s["version"]) for s in current_record_versions(engine))
-    return (last_event, versions, catalogue_generation(engine),
-            demand_key(engine, demand_months))
+    return (last_event, versions, catalogue_generation(engine), demand_key(engine, demand_months))
 
 
 def read_outcomes(engine: Engine) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -58,12 +57,21 @@ def read_outcomes(engine: Engine) -> tuple[pd.DataFrame, dict[str, Any]]:
     left = _left()
     rows: list[dict[str, Any]] = []
     missing: list[dict[str, Any]] = []
-    q = (select(SUBS.c.institution_id, SUBS.c.cohort, SUBS.c.wave, RECS.c.pseudonym,
-                RECS.c.programme_id, RECS.c.survey_status, RECS.c.data)
-         .select_from(RECS.join(SUBS, RECS.c.submission_id == SUBS.c.id))
-         .where(RECS.c.submission_id.in_([s["id"] for s in subs] or [-1]))
-         .order_by(SUBS.c.institution_id, SUBS.c.cohort, SUBS.c.wave, RECS.c.pseudonym)
-         .execution_options(yield_per=20_000))
+    q = (
+        select(
+            SUBS.c.institution_id,
+            SUBS.c.cohort,
+            SUBS.c.wave,
+            RECS.c.pseudonym,
+            RECS.c.programme_id,
+            RECS.c.survey_status,
+            RECS.c.data,
+        )
+        .select_from(RECS.join(SUBS, RECS.c.submission_id == SUBS.c.id))
+        .where(RECS.c.submission_id.in_([s["id"] for s in subs] or [-1]))
+        .order_by(SUBS.c.institution_id, SUBS.c.cohort, SUBS.c.wave, RECS.c.pseudonym)
+        .execution_options(yield_per=20_000)
+    )
     with engine.connect() as conn:
         for (_iid, cohort), group in groupby(conn.execute(q), key=lambda r: (r[0], r[1])):
             waves: dict[str, list] = {"6m": [], "12m": []}
@@ -77,20 +85,27 @@ def read_outcomes(engine: Engine) -> tuple[pd.DataFrame, dict[str, Any]]:
                     status[pid] = (prog, st)
             rows += merge_sorted(iter(waves["6m"]), iter(waves["12m"]), cohort, left)
             # graduates known who answered neither wave: counted in graduates only
-            missing += [{"record_id": pid[:20], "programme_id": prog, "cohort": cohort,
-                         "survey_status": st} for pid, (prog, st) in status.items()
-                        if pid not in responded]
+            missing += [
+                {"record_id": pid[:20], "programme_id": prog, "cohort": cohort, "survey_status": st}
+                for pid, (prog, st) in status.items()
+                if pid not in responded
+            ]
     cols = OUTCOMES.names
     raw = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols)
     status_col = ["responded"] * len(raw)
     if missing:
-        raw = pd.concat([raw, pd.DataFrame(missing, columns=[*cols, "survey_status"])
-                         [cols]], ignore_index=True)
+        raw = pd.concat(
+            [raw, pd.DataFrame(missing, columns=[*cols, "survey_status"])[cols]], ignore_index=True
+        )
         status_col += [m["survey_status"] for m in missing]
     out = coerce_table(OUTCOMES, raw, ValidationReport(), header=False)
     out["survey_status"] = pd.array(status_col, dtype="string")
-    return out, {**left, "records": len(rows), "non_respondents": len(missing),
-                 "versions": len(subs)}
+    return out, {
+        **left,
+        "records": len(rows),
+        "non_respondents": len(missing),
+        "versions": len(subs),
+    }
 
 
 def read_tables(engine: Engine) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
@@ -109,8 +124,7 @@ def read_tables(engine: Engine) -> tuple[dict[str, pd.DataFrame], dict[str, Any]
     return tables, counts
 
 
-def read_demand(engine: Engine, months: int, cache: dict | None = None
-                ) -> pd.DataFrame | None:
+def read_demand(engine: Engine, months: int, cache: dict | None = None) -> pd.DataFrame | None:
     """The newest ``months`` demand snapshots (None when there are none)."""
     from guidance.api.data import demand_key
     from guidance.api.data import read_demand as _read

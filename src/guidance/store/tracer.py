@@ -93,8 +93,14 @@ def _stored(rec: dict[str, Any], kind: str) -> tuple[Any, ...]:
     JSON already serialised)."""
     if kind == "records":
         data = {k: v for k, v in rec.items() if k not in _NOT_DATA}
-        return (rec["learner_ref"], rec["programme_id"], rec["survey_status"],
-                rec.get("survey_date"), rec.get("survey_mode"), _data_json(data))
+        return (
+            rec["learner_ref"],
+            rec["programme_id"],
+            rec["survey_status"],
+            rec.get("survey_date"),
+            rec.get("survey_mode"),
+            _data_json(data),
+        )
     row = [rec.get(c) for c in _AGG_COLS]
     for c in ("employed_formal", "employed_informal", "self_employed"):
         i = _AGG_COLS.index(c)
@@ -116,8 +122,10 @@ def _old_digests(conn: Any, table: Any, kind: str, submission_id: int) -> dict[s
     cols = _REC_COLS if kind == "records" else _AGG_COLS
     old: dict[str, bytes] = {}
     result = conn.execute(
-        select(*(table.c[c] for c in cols)).where(table.c.submission_id == submission_id)
-        .execution_options(yield_per=20_000))
+        select(*(table.c[c] for c in cols))
+        .where(table.c.submission_id == submission_id)
+        .execution_options(yield_per=20_000)
+    )
     for r in result:
         row = tuple(r)
         if kind == "records":
@@ -126,8 +134,9 @@ def _old_digests(conn: Any, table: Any, kind: str, submission_id: int) -> dict[s
     return old
 
 
-def _write_rows(conn: Any, table: Any, cols: tuple[str, ...], sub_id: int,
-                rows: list[tuple[Any, ...]]) -> None:
+def _write_rows(
+    conn: Any, table: Any, cols: tuple[str, ...], sub_id: int, rows: list[tuple[Any, ...]]
+) -> None:
     """One chunk through the driver: PostgreSQL ``COPY``, SQLite ``executemany``
     (inside the caller's transaction)."""
     names = ", ".join(("submission_id", *cols))
@@ -140,20 +149,29 @@ def _write_rows(conn: Any, table: Any, cols: tuple[str, ...], sub_id: int,
     marks = ", ".join("?" * (len(cols) + 1))
     cur = raw.cursor()
     try:
-        cur.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})",
-                        ((sub_id, *r) for r in rows))
+        cur.executemany(
+            f"INSERT INTO {table.name} ({names}) VALUES ({marks})", ((sub_id, *r) for r in rows)
+        )
     finally:
         cur.close()
 
 
-def submit(engine: Engine, institution_id: str, cohort: str, wave: str,
-           rows: list[dict[str, Any]] | bytes | Sheet, secret: bytes, actor: str, *,
-           filename: str = "upload.csv", today: date | None = None,
-           progress: Callable[[int, int], None] | None = None,
-           cancel: Callable[[], bool] | None = None,
-           offering_map: dict[str, str] | None = None,
-           on_commit: Callable[[Any, SubmissionResult], None] | None = None
-           ) -> SubmissionResult:
+def submit(
+    engine: Engine,
+    institution_id: str,
+    cohort: str,
+    wave: str,
+    rows: list[dict[str, Any]] | bytes | Sheet,
+    secret: bytes,
+    actor: str,
+    *,
+    filename: str = "upload.csv",
+    today: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    offering_map: dict[str, str] | None = None,
+    on_commit: Callable[[Any, SubmissionResult], None] | None = None,
+) -> SubmissionResult:
     """Validate and store one submission version; raises :class:`TracerRejected` (every
     error, nothing written), :class:`TracerFileError` (unreadable file) or :class:`Cancelled`.
     ``rows`` is a file's bytes, in-memory records (JSON) or a read :class:`Sheet` (a
@@ -175,9 +193,15 @@ def submit(engine: Engine, institution_id: str, cohort: str, wave: str,
         sheet = read_rows(rows, secret)
     kind = sheet.kind
     items: list[tuple[Any, ...]] = []
-    result = validate(sheet, institution_id, cohort, wave,
-                      offerings(engine) if offering_map is None else offering_map, today,
-                      sink=lambda rec: items.append(_stored(rec, kind)))
+    result = validate(
+        sheet,
+        institution_id,
+        cohort,
+        wave,
+        offerings(engine) if offering_map is None else offering_map,
+        today,
+        sink=lambda rec: items.append(_stored(rec, kind)),
+    )
     if not result.ok:
         items.clear()
         raise TracerRejected(result)
@@ -192,27 +216,51 @@ def submit(engine: Engine, institution_id: str, cohort: str, wave: str,
     total = len(items)
     with write_tx(engine, "tracer submission") as conn:
         prev = conn.execute(
-            select(SUBS.c.id, SUBS.c.version, SUBS.c.kind).where(
-                SUBS.c.institution_id == institution_id, SUBS.c.cohort == cohort,
-                SUBS.c.wave == wave).order_by(SUBS.c.version.desc()).limit(1)).first()
+            select(SUBS.c.id, SUBS.c.version, SUBS.c.kind)
+            .where(
+                SUBS.c.institution_id == institution_id,
+                SUBS.c.cohort == cohort,
+                SUBS.c.wave == wave,
+            )
+            .order_by(SUBS.c.version.desc())
+            .limit(1)
+        ).first()
         current = conn.execute(
-            select(SUBS.c.id, SUBS.c.kind).where(
-                SUBS.c.institution_id == institution_id, SUBS.c.cohort == cohort,
-                SUBS.c.wave == wave, SUBS.c.withdrawn_at.is_(None))
-            .order_by(SUBS.c.version.desc()).limit(1)).first()
+            select(SUBS.c.id, SUBS.c.kind)
+            .where(
+                SUBS.c.institution_id == institution_id,
+                SUBS.c.cohort == cohort,
+                SUBS.c.wave == wave,
+                SUBS.c.withdrawn_at.is_(None),
+            )
+            .order_by(SUBS.c.version.desc())
+            .limit(1)
+        ).first()
         old: dict[str, bytes] = {}
         if current is not None and current.kind == kind:
             old = _old_digests(conn, table, kind, current.id)
         version = (prev.version + 1) if prev else 1
-        sub_id = conn.execute(insert(SUBS).values(
-            institution_id=institution_id, cohort=cohort, wave=wave, version=version,
-            kind=kind, created_at=utcnow(), actor=actor, row_count=total,
-            content_hash=content, warnings=warnings).returning(SUBS.c.id)).scalar_one()
+        sub_id = conn.execute(
+            insert(SUBS)
+            .values(
+                institution_id=institution_id,
+                cohort=cohort,
+                wave=wave,
+                version=version,
+                kind=kind,
+                created_at=utcnow(),
+                actor=actor,
+                row_count=total,
+                content_hash=content,
+                warnings=warnings,
+            )
+            .returning(SUBS.c.id)
+        ).scalar_one()
         added = changed = 0
         for start in range(0, total, CHUNK):
             if cancel is not None and cancel():
                 raise Cancelled("cancelled; nothing was written")
-            chunk = items[start:start + CHUNK]
+            chunk = items[start : start + CHUNK]
             _write_rows(conn, table, cols, sub_id, chunk)
             if old:
                 for r in chunk:
@@ -226,65 +274,131 @@ def submit(engine: Engine, institution_id: str, cohort: str, wave: str,
             if progress is not None:
                 progress(min(start + CHUNK, total), total)
         removed = len(old)
-        conn.execute(insert(EVENTS).values(
-            created_at=utcnow(), actor=actor, action="submit", institution_id=institution_id,
-            cohort=cohort, wave=wave, version=version,
-            details={"rows": total, "added": added, "changed": changed, "removed": removed,
-                     "warnings": len(warnings), "kind": kind}))
-        out = SubmissionResult(int(sub_id), institution_id, cohort, wave, version, kind,
-                               total, added, changed, removed, warnings)
+        conn.execute(
+            insert(EVENTS).values(
+                created_at=utcnow(),
+                actor=actor,
+                action="submit",
+                institution_id=institution_id,
+                cohort=cohort,
+                wave=wave,
+                version=version,
+                details={
+                    "rows": total,
+                    "added": added,
+                    "changed": changed,
+                    "removed": removed,
+                    "warnings": len(warnings),
+                    "kind": kind,
+                },
+            )
+        )
+        out = SubmissionResult(
+            int(sub_id),
+            institution_id,
+            cohort,
+            wave,
+            version,
+            kind,
+            total,
+            added,
+            changed,
+            removed,
+            warnings,
+        )
         if on_commit is not None:
             on_commit(conn, out)
     return out
 
 
 def _visible(institution_id: str | None):  # noqa: ANN202 - a SQL condition
-    return SUBS.c.id == SUBS.c.id if institution_id is None else \
-        SUBS.c.institution_id == institution_id
+    return (
+        SUBS.c.id == SUBS.c.id
+        if institution_id is None
+        else SUBS.c.institution_id == institution_id
+    )
 
 
 def list_submissions(engine: Engine, institution_id: str | None = None) -> list[dict[str, Any]]:
     """Every version (newest first); ``institution_id`` restricts to one institution."""
     with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(
-            select(SUBS).where(_visible(institution_id))
-            .order_by(SUBS.c.institution_id, SUBS.c.cohort, SUBS.c.wave, SUBS.c.version.desc()))]
+        return [
+            dict(r._mapping)
+            for r in conn.execute(
+                select(SUBS)
+                .where(_visible(institution_id))
+                .order_by(SUBS.c.institution_id, SUBS.c.cohort, SUBS.c.wave, SUBS.c.version.desc())
+            )
+        ]
 
 
-def read_version(engine: Engine, institution_id: str, cohort: str, wave: str, version: int,
-                 ) -> list[dict[str, Any]]:
+def read_version(
+    engine: Engine,
+    institution_id: str,
+    cohort: str,
+    wave: str,
+    version: int,
+) -> list[dict[str, Any]]:
     """The stored rows of one version (raises :class:`TracerNotFound`)."""
     with engine.connect() as conn:
-        sub = conn.execute(select(SUBS).where(
-            SUBS.c.institution_id == institution_id, SUBS.c.cohort == cohort,
-            SUBS.c.wave == wave, SUBS.c.version == version)).first()
+        sub = conn.execute(
+            select(SUBS).where(
+                SUBS.c.institution_id == institution_id,
+                SUBS.c.cohort == cohort,
+                SUBS.c.wave == wave,
+                SUBS.c.version == version,
+            )
+        ).first()
         if sub is None:
             raise TracerNotFound(f"no version {version} of {institution_id} {cohort} {wave}")
         table = RECS if sub.kind == "records" else AGGS
-        return [dict(r._mapping) for r in conn.execute(
-            select(table).where(table.c.submission_id == sub.id))]
+        return [
+            dict(r._mapping)
+            for r in conn.execute(select(table).where(table.c.submission_id == sub.id))
+        ]
 
 
-def withdraw(engine: Engine, institution_id: str, cohort: str, wave: str, reason: str,
-             actor: str, version: int | None = None) -> int:
+def withdraw(
+    engine: Engine,
+    institution_id: str,
+    cohort: str,
+    wave: str,
+    reason: str,
+    actor: str,
+    version: int | None = None,
+) -> int:
     """Withdraw the current (or the given) version; returns its version number."""
     if not reason or not reason.strip():
         raise ValueError("a withdrawal needs a reason")
     with write_tx(engine, "tracer withdrawal") as conn:
         q = select(SUBS.c.id, SUBS.c.version, SUBS.c.row_count).where(
-            SUBS.c.institution_id == institution_id, SUBS.c.cohort == cohort,
-            SUBS.c.wave == wave, SUBS.c.withdrawn_at.is_(None))
+            SUBS.c.institution_id == institution_id,
+            SUBS.c.cohort == cohort,
+            SUBS.c.wave == wave,
+            SUBS.c.withdrawn_at.is_(None),
+        )
         if version is not None:
             q = q.where(SUBS.c.version == version)
         sub = conn.execute(q.order_by(SUBS.c.version.desc()).limit(1)).first()
         if sub is None:
             raise TracerNotFound(f"no current submission {institution_id} {cohort} {wave}")
-        conn.execute(update(SUBS).where(SUBS.c.id == sub.id).values(
-            withdrawn_at=utcnow(), withdrawn_reason=reason.strip()[:500]))
-        conn.execute(insert(EVENTS).values(
-            created_at=utcnow(), actor=actor, action="withdraw", institution_id=institution_id,
-            cohort=cohort, wave=wave, version=sub.version,
-            details={"rows": sub.row_count, "reason": reason.strip()[:500]}))
+        conn.execute(
+            update(SUBS)
+            .where(SUBS.c.id == sub.id)
+            .values(withdrawn_at=utcnow(), withdrawn_reason=reason.strip()[:500])
+        )
+        conn.execute(
+            insert(EVENTS).values(
+                created_at=utcnow(),
+                actor=actor,
+                action="withdraw",
+                institution_id=institution_id,
+                cohort=cohort,
+                wave=wave,
+                version=sub.version,
+                details={"rows": sub.row_count, "reason": reason.strip()[:500]},
+            )
+        )
     return int(sub.version)
 
 
@@ -295,19 +409,29 @@ def forget(engine: Engine, learner_ref: str, secret: bytes, actor: str) -> int:
     pid = pseudonym(secret, learner_ref)
     with write_tx(engine, "tracer deletion") as conn:
         n = conn.execute(delete(RECS).where(RECS.c.pseudonym == pid)).rowcount
-        conn.execute(insert(EVENTS).values(created_at=utcnow(), actor=actor, action="forget",
-                                           details={"rows_deleted": int(n)}))
+        conn.execute(
+            insert(EVENTS).values(
+                created_at=utcnow(), actor=actor, action="forget", details={"rows_deleted": int(n)}
+            )
+        )
     return int(n)
 
 
 def _current_ids(conn, institution_id: str | None = None):  # noqa: ANN001, ANN202
     """Subquery: id of the newest non-withdrawn version per (institution, cohort, wave)."""
     s2 = SUBS.alias("s2")
-    newer = select(s2.c.id).where(and_(
-        s2.c.institution_id == SUBS.c.institution_id, s2.c.cohort == SUBS.c.cohort,
-        s2.c.wave == SUBS.c.wave, s2.c.withdrawn_at.is_(None), s2.c.version > SUBS.c.version))
-    return select(SUBS.c.id).where(SUBS.c.withdrawn_at.is_(None), ~newer.exists(),
-                                   _visible(institution_id))
+    newer = select(s2.c.id).where(
+        and_(
+            s2.c.institution_id == SUBS.c.institution_id,
+            s2.c.cohort == SUBS.c.cohort,
+            s2.c.wave == SUBS.c.wave,
+            s2.c.withdrawn_at.is_(None),
+            s2.c.version > SUBS.c.version,
+        )
+    )
+    return select(SUBS.c.id).where(
+        SUBS.c.withdrawn_at.is_(None), ~newer.exists(), _visible(institution_id)
+    )
 
 
 def coverage(engine: Engine, institution_id: str | None = None) -> list[dict[str, Any]]:
@@ -316,17 +440,32 @@ def coverage(engine: Engine, institution_id: str | None = None) -> list[dict[str
     and the response rate (responded / graduates known)."""
     out = []
     with engine.connect() as conn:
-        subs = conn.execute(select(SUBS).where(SUBS.c.id.in_(_current_ids(conn, institution_id)))
-                            .order_by(SUBS.c.institution_id, SUBS.c.cohort, SUBS.c.wave)).all()
-        counts = {(r.submission_id, r.survey_status): r.n for r in conn.execute(
-            select(RECS.c.submission_id, RECS.c.survey_status, func.count().label("n"))
-            .where(RECS.c.submission_id.in_(_current_ids(conn, institution_id)))
-            .group_by(RECS.c.submission_id, RECS.c.survey_status))}
-        aggs = {r.submission_id: r for r in conn.execute(
-            select(AGGS.c.submission_id, func.sum(AGGS.c.graduates).label("g"),
-                   func.sum(AGGS.c.surveyed).label("s"), func.sum(AGGS.c.respondents).label("r"))
-            .where(AGGS.c.submission_id.in_(_current_ids(conn, institution_id)))
-            .group_by(AGGS.c.submission_id))}
+        subs = conn.execute(
+            select(SUBS)
+            .where(SUBS.c.id.in_(_current_ids(conn, institution_id)))
+            .order_by(SUBS.c.institution_id, SUBS.c.cohort, SUBS.c.wave)
+        ).all()
+        counts = {
+            (r.submission_id, r.survey_status): r.n
+            for r in conn.execute(
+                select(RECS.c.submission_id, RECS.c.survey_status, func.count().label("n"))
+                .where(RECS.c.submission_id.in_(_current_ids(conn, institution_id)))
+                .group_by(RECS.c.submission_id, RECS.c.survey_status)
+            )
+        }
+        aggs = {
+            r.submission_id: r
+            for r in conn.execute(
+                select(
+                    AGGS.c.submission_id,
+                    func.sum(AGGS.c.graduates).label("g"),
+                    func.sum(AGGS.c.surveyed).label("s"),
+                    func.sum(AGGS.c.respondents).label("r"),
+                )
+                .where(AGGS.c.submission_id.in_(_current_ids(conn, institution_id)))
+                .group_by(AGGS.c.submission_id)
+            )
+        }
     for s in subs:
         if s.kind == "records":
             by = {st: n for (sid, st), n in counts.items() if sid == s.id}
@@ -336,40 +475,70 @@ def coverage(engine: Engine, institution_id: str | None = None) -> list[dict[str
         else:
             a = aggs.get(s.id)
             g, sv, r = (int(a.g), int(a.s), int(a.r)) if a else (0, 0, 0)
-        out.append({"institution_id": s.institution_id, "cohort": s.cohort, "wave": s.wave,
-                    "version": s.version, "kind": s.kind, "graduates_known": g, "surveyed": sv,
-                    "responded": r, "response_rate": round(r / g, 4) if g else None})
+        out.append(
+            {
+                "institution_id": s.institution_id,
+                "cohort": s.cohort,
+                "wave": s.wave,
+                "version": s.version,
+                "kind": s.kind,
+                "graduates_known": g,
+                "surveyed": sv,
+                "responded": r,
+                "response_rate": round(r / g, 4) if g else None,
+            }
+        )
     return out
 
 
 def responded_records(engine: Engine) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(responded rows of current record versions with cohort and wave, the versions read)."""
     with engine.connect() as conn:
-        subs = [dict(r._mapping) for r in conn.execute(
-            select(SUBS.c.id, SUBS.c.institution_id, SUBS.c.cohort, SUBS.c.wave, SUBS.c.version)
-            .where(SUBS.c.id.in_(_current_ids(conn)), SUBS.c.kind == "records"))]
+        subs = [
+            dict(r._mapping)
+            for r in conn.execute(
+                select(
+                    SUBS.c.id, SUBS.c.institution_id, SUBS.c.cohort, SUBS.c.wave, SUBS.c.version
+                ).where(SUBS.c.id.in_(_current_ids(conn)), SUBS.c.kind == "records")
+            )
+        ]
         by_id = {s["id"]: s for s in subs}
         rows = []
-        for r in conn.execute(select(RECS).where(
-                RECS.c.submission_id.in_(list(by_id) or [-1]),
-                RECS.c.survey_status.in_(RESPONDED))):
+        for r in conn.execute(
+            select(RECS).where(
+                RECS.c.submission_id.in_(list(by_id) or [-1]), RECS.c.survey_status.in_(RESPONDED)
+            )
+        ):
             s = by_id[r.submission_id]
-            rows.append({"pseudonym": r.pseudonym, "programme_id": r.programme_id,
-                         "cohort": s["cohort"], "wave": s["wave"], **r.data})
+            rows.append(
+                {
+                    "pseudonym": r.pseudonym,
+                    "programme_id": r.programme_id,
+                    "cohort": s["cohort"],
+                    "wave": s["wave"],
+                    **r.data,
+                }
+            )
     return rows, subs
 
 
 def current_record_versions(engine: Engine) -> list[dict[str, Any]]:
     """The current individual-record versions (id, institution, cohort, wave, version)."""
     with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(
-            select(SUBS.c.id, SUBS.c.institution_id, SUBS.c.cohort, SUBS.c.wave, SUBS.c.version)
-            .where(SUBS.c.id.in_(_current_ids(conn)), SUBS.c.kind == "records")
-            .order_by(SUBS.c.institution_id, SUBS.c.cohort, SUBS.c.wave))]
+        return [
+            dict(r._mapping)
+            for r in conn.execute(
+                select(SUBS.c.id, SUBS.c.institution_id, SUBS.c.cohort, SUBS.c.wave, SUBS.c.version)
+                .where(SUBS.c.id.in_(_current_ids(conn)), SUBS.c.kind == "records")
+                .order_by(SUBS.c.institution_id, SUBS.c.cohort, SUBS.c.wave)
+            )
+        ]
 
 
-def responded_sorted(conn: Any, submission_id: int | None,
-                     ) -> Iterator[tuple[str, str, dict[str, Any]]]:
+def responded_sorted(
+    conn: Any,
+    submission_id: int | None,
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(pseudonym, programme_id, data) of one version's responded rows, by pseudonym,
     streamed (the primary key's order; nothing for ``None``)."""
     if submission_id is None:
@@ -377,7 +546,9 @@ def responded_sorted(conn: Any, submission_id: int | None,
     yield from conn.execute(
         select(RECS.c.pseudonym, RECS.c.programme_id, RECS.c.data)
         .where(RECS.c.submission_id == submission_id, RECS.c.survey_status.in_(RESPONDED))
-        .order_by(RECS.c.pseudonym).execution_options(yield_per=20_000))
+        .order_by(RECS.c.pseudonym)
+        .execution_options(yield_per=20_000)
+    )
 
 
 def events(engine: Engine) -> list[dict[str, Any]]:
@@ -385,7 +556,21 @@ def events(engine: Engine) -> list[dict[str, Any]]:
         return [dict(r._mapping) for r in conn.execute(select(EVENTS).order_by(EVENTS.c.id))]
 
 
-__all__ = ["Cancelled", "SubmissionResult", "TracerFileError", "TracerNotFound",
-           "TracerRejected", "coverage", "current_record_versions", "events", "forget",
-           "list_submissions", "offerings", "read_version", "responded_records",
-           "responded_sorted", "submit", "withdraw"]
+__all__ = [
+    "Cancelled",
+    "SubmissionResult",
+    "TracerFileError",
+    "TracerNotFound",
+    "TracerRejected",
+    "coverage",
+    "current_record_versions",
+    "events",
+    "forget",
+    "list_submissions",
+    "offerings",
+    "read_version",
+    "responded_records",
+    "responded_sorted",
+    "submit",
+    "withdraw",
+]

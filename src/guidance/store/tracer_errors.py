@@ -33,39 +33,64 @@ class ErrorFile:
     content: bytes
 
 
-def save_error_file(engine: Engine, institution_id: str, filename: str, media_type: str,
-                    content: bytes, *, now: datetime | None = None) -> str:
+def save_error_file(
+    engine: Engine,
+    institution_id: str,
+    filename: str,
+    media_type: str,
+    content: bytes,
+    *,
+    now: datetime | None = None,
+) -> str:
     """Store one annotated copy; returns its random 32-hex id. In the same transaction the
     institution's copies beyond the newest ``KEEP_PER_INSTITUTION`` and every copy older
     than ``RETENTION_DAYS`` are deleted."""
     file_id = secrets.token_hex(16)
     now = now or utcnow()
     with write_tx(engine, "tracer error file") as conn:
-        conn.execute(insert(FILES).values(id=file_id, institution_id=institution_id,
-                                          created_at=now, filename=filename[:200],
-                                          media_type=media_type[:100], content=content))
-        keep = select(FILES.c.id).where(FILES.c.institution_id == institution_id) \
-            .order_by(FILES.c.created_at.desc(), FILES.c.id.desc()) \
-            .limit(KEEP_PER_INSTITUTION).scalar_subquery()
-        ids = [r[0] for r in conn.execute(select(FILES.c.id).where(
-            FILES.c.institution_id == institution_id, FILES.c.id.not_in(keep)))]
+        conn.execute(
+            insert(FILES).values(
+                id=file_id,
+                institution_id=institution_id,
+                created_at=now,
+                filename=filename[:200],
+                media_type=media_type[:100],
+                content=content,
+            )
+        )
+        keep = (
+            select(FILES.c.id)
+            .where(FILES.c.institution_id == institution_id)
+            .order_by(FILES.c.created_at.desc(), FILES.c.id.desc())
+            .limit(KEEP_PER_INSTITUTION)
+            .scalar_subquery()
+        )
+        ids = [
+            r[0]
+            for r in conn.execute(
+                select(FILES.c.id).where(
+                    FILES.c.institution_id == institution_id, FILES.c.id.not_in(keep)
+                )
+            )
+        ]
         if ids:
             conn.execute(delete(FILES).where(FILES.c.id.in_(ids)))
-        conn.execute(delete(FILES).where(
-            FILES.c.created_at < now - timedelta(days=RETENTION_DAYS)))
+        conn.execute(delete(FILES).where(FILES.c.created_at < now - timedelta(days=RETENTION_DAYS)))
     return file_id
 
 
 def get_error_file(engine: Engine, institution_id: str, file_id: str) -> ErrorFile | None:
     """The copy ``file_id`` of this institution (None for another institution's copy)."""
     with engine.connect() as conn:
-        r = conn.execute(select(FILES).where(FILES.c.id == file_id,
-                                             FILES.c.institution_id == institution_id)).first()
+        r = conn.execute(
+            select(FILES).where(FILES.c.id == file_id, FILES.c.institution_id == institution_id)
+        ).first()
     return ErrorFile(**r._mapping) if r is not None else None
 
 
-def purge_error_files(engine: Engine, older_than_days: int = RETENTION_DAYS, *,
-                      now: datetime | None = None) -> int:
+def purge_error_files(
+    engine: Engine, older_than_days: int = RETENTION_DAYS, *, now: datetime | None = None
+) -> int:
     """Delete copies older than ``older_than_days``; returns how many."""
     if older_than_days < 0:
         raise ValueError("older_than_days must be >= 0")

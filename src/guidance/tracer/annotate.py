@@ -17,8 +17,9 @@ def annotated_copy(sheet: Sheet, result: Result, filename: str = "errors.xlsx") 
     for e in result.errors:
         by_row.setdefault(e.row or 1, []).append(f"[{e.column or '-'}] {e.vi} / {e.en}")
     header = [*sheet.source_header, "Lỗi / Errors"]
-    rows = [header] + [[*r, "; ".join(by_row.get(i, []))]
-                       for i, r in enumerate(sheet.raw_rows, start=2)]
+    rows = [header] + [
+        [*r, "; ".join(by_row.get(i, []))] for i, r in enumerate(sheet.raw_rows, start=2)
+    ]
     if 1 in by_row:
         rows[0][-1] += " — " + "; ".join(by_row[1])
     if filename.lower().endswith(".csv"):
@@ -48,9 +49,19 @@ def error_list_csv(result: Result) -> bytes:
     w = csv.writer(buf)
     w.writerow(["Dòng / Row", "Cột / Column", "Quy tắc / Rule", "Lỗi", "Error"])
     for e in result.errors:
-        w.writerow(safe_row(["" if v is None else v
-                             for v in (e.row, e.column, e.rule, e.vi, e.en)]))
+        w.writerow(
+            safe_row(["" if v is None else v for v in (e.row, e.column, e.rule, e.vi, e.en)])
+        )
     if result.n_errors > len(result.errors):
-        w.writerow(safe_row(["", "", "", f"… và {result.n_errors - len(result.errors):,} lỗi "
-                             "khác", f"… and {result.n_errors - len(result.errors):,} more"]))
+        w.writerow(
+            safe_row(
+                [
+                    "",
+                    "",
+                    "",
+                    f"… và {result.n_errors - len(result.errors):,} lỗi khác",
+                    f"… and {result.n_errors - len(result.errors):,} more",
+                ]
+            )
+        )
     return buf.getvalue().encode("utf-8-sig")

@@ -54,14 +54,25 @@ def submit_command(args: argparse.Namespace) -> int:
     engine = _engine(args)
     try:
         sheet = read_path(path, _secret(), **limits)
-        res = submit(engine, args.institution, args.cohort, args.wave, sheet, _secret(),
-                     args.actor, filename=path.name)
+        res = submit(
+            engine,
+            args.institution,
+            args.cohort,
+            args.wave,
+            sheet,
+            _secret(),
+            args.actor,
+            filename=path.name,
+        )
     except TracerFileError as exc:
         return _fail(f"{exc.en} / {exc.vi}")
     except TracerRejected as exc:
         r = exc.result
-        print(f"refused, nothing written: {r.n_errors} error(s) / bị từ chối, không ghi gì: "
-              f"{r.n_errors} lỗi", file=sys.stderr)
+        print(
+            f"refused, nothing written: {r.n_errors} error(s) / bị từ chối, không ghi gì: "
+            f"{r.n_errors} lỗi",
+            file=sys.stderr,
+        )
         for e in r.errors[: args.max_errors]:
             print(f"  row {e.row}, column {e.column}, {e.rule}: {e.vi} / {e.en}", file=sys.stderr)
         if args.errors_out:
@@ -88,12 +99,16 @@ def coverage_command(args: argparse.Namespace) -> int:
     engine = _engine(args)
     rows = coverage(engine, args.institution)
     engine.dispose()
-    print(f"{'institution':<14} {'cohort':<8} {'wave':<4} {'ver':>3} {'known':>7} "
-          f"{'surveyed':>8} {'responded':>9} {'rate':>6}")
+    print(
+        f"{'institution':<14} {'cohort':<8} {'wave':<4} {'ver':>3} {'known':>7} "
+        f"{'surveyed':>8} {'responded':>9} {'rate':>6}"
+    )
     for r in rows:
         rate = "-" if r["response_rate"] is None else f"{r['response_rate']:.0%}"
-        print(f"{r['institution_id']:<14} {r['cohort']:<8} {r['wave']:<4} {r['version']:>3} "
-              f"{r['graduates_known']:>7} {r['surveyed']:>8} {r['responded']:>9} {rate:>6}")
+        print(
+            f"{r['institution_id']:<14} {r['cohort']:<8} {r['wave']:<4} {r['version']:>3} "
+            f"{r['graduates_known']:>7} {r['surveyed']:>8} {r['responded']:>9} {rate:>6}"
+        )
     return 0
 
 
@@ -102,14 +117,14 @@ def withdraw_command(args: argparse.Namespace) -> int:
 
     engine = _engine(args)
     try:
-        v = withdraw(engine, args.institution, args.cohort, args.wave, args.reason, args.actor,
-                     args.version)
+        v = withdraw(
+            engine, args.institution, args.cohort, args.wave, args.reason, args.actor, args.version
+        )
     except (TracerNotFound, ValueError) as exc:
         return _fail(str(exc))
     finally:
         engine.dispose()
-    print(f"withdrew version {v} of {args.institution} {args.cohort} {args.wave}",
-          file=sys.stderr)
+    print(f"withdrew version {v} of {args.institution} {args.cohort} {args.wave}", file=sys.stderr)
     return 0
 
 
@@ -133,8 +148,20 @@ def export_command(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     finally:
         engine.dispose()
-    print(json.dumps({k: meta[k] for k in ("data_hash", "outcomes", "one_wave_6m_only",
-                                           "one_wave_12m_only", "left_out")}))
+    print(
+        json.dumps(
+            {
+                k: meta[k]
+                for k in (
+                    "data_hash",
+                    "outcomes",
+                    "one_wave_6m_only",
+                    "one_wave_12m_only",
+                    "left_out",
+                )
+            }
+        )
+    )
     return 0
 
 
@@ -145,8 +172,9 @@ def load_demo_command(args: argparse.Namespace) -> int:
 
     engine = _engine(args)
     try:
-        results = load_demo(engine, Path(args.data_dir), _secret(), args.actor,
-                            catalogue=not args.no_catalogue)
+        results = load_demo(
+            engine, Path(args.data_dir), _secret(), args.actor, catalogue=not args.no_catalogue
+        )
     except ContractError as exc:
         return _fail(f"{args.data_dir} does not satisfy the data contract: {exc}")
     except TracerRejected as exc:
@@ -157,6 +185,8 @@ def load_demo_command(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     finally:
         engine.dispose()
-    print(f"submitted {len(results)} tracer submissions "
-          f"({sum(r.rows for r in results)} records)", file=sys.stderr)
+    print(
+        f"submitted {len(results)} tracer submissions ({sum(r.rows for r in results)} records)",
+        file=sys.stderr,
+    )
     return 0

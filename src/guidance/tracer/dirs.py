@@ -53,11 +53,19 @@ def export_dir(engine: Engine, out: Path) -> dict[str, Any]:
         w = csv.writer(fh)
         w.writerow(names)
         for (_iid, cohort), waves in sorted(groups.items()):
-            for rec in merge_sorted(responded_sorted(conn, waves.get("6m")),
-                                    responded_sorted(conn, waves.get("12m")), cohort, left):
+            for rec in merge_sorted(
+                responded_sorted(conn, waves.get("6m")),
+                responded_sorted(conn, waves.get("12m")),
+                cohort,
+                left,
+            ):
                 # safe_cell only changes text: numbers and booleans skip the call
-                w.writerow(["" if v is None else safe_cell(v) if type(v) is str else v
-                            for v in map(rec.get, names)])
+                w.writerow(
+                    [
+                        "" if v is None else safe_cell(v) if type(v) is str else v
+                        for v in map(rec.get, names)
+                    ]
+                )
                 n += 1
     if not n:
         tmp.unlink()
@@ -70,11 +78,17 @@ def export_dir(engine: Engine, out: Path) -> dict[str, Any]:
                 df[c] = df[c].map(safe_cell)
         df.to_csv(out / f"{name}.csv", index=False)
     # v1.1: graduates who answered one wave are exported (the other wave's values empty)
-    meta = {"data_hash": data_hash(out), "outcomes": n, "contract": "1.1",
-            **{k: left[k] for k in ONE_WAVE}, "left_out": {k: left[k] for k in LEFT_OUT},
-            "submissions": sorted(
-                ({k: s[k] for k in ("institution_id", "cohort", "wave", "version")}
-                 for s in subs), key=lambda s: (s["institution_id"], s["cohort"], s["wave"]))}
+    meta = {
+        "data_hash": data_hash(out),
+        "outcomes": n,
+        "contract": "1.1",
+        **{k: left[k] for k in ONE_WAVE},
+        "left_out": {k: left[k] for k in LEFT_OUT},
+        "submissions": sorted(
+            ({k: s[k] for k in ("institution_id", "cohort", "wave", "version")} for s in subs),
+            key=lambda s: (s["institution_id"], s["cohort"], s["wave"]),
+        ),
+    }
     (out / "export.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return meta
 
@@ -88,16 +102,27 @@ def export_provenance(data_dir: Path, files_hash: str) -> dict[str, Any] | None:
         return None
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
-        subs = [f"{s['institution_id']}/{s['cohort']}/{s['wave']}/v{int(s['version'])}"
-                for s in meta.get("submissions", [])]
+        subs = [
+            f"{s['institution_id']}/{s['cohort']}/{s['wave']}/v{int(s['version'])}"
+            for s in meta.get("submissions", [])
+        ]
         exp_hash = str(meta["data_hash"])
     except (ValueError, KeyError, TypeError) as exc:
-        return {"data_hash": None, "matches_files": False, "submissions": [],
-                "error": f"export.json is unreadable ({type(exc).__name__})"}
-    return {"data_hash": exp_hash, "matches_files": exp_hash == files_hash,
-            "outcomes": meta.get("outcomes"), "left_out": meta.get("left_out"),
-            "one_wave_6m_only": meta.get("one_wave_6m_only"),
-            "one_wave_12m_only": meta.get("one_wave_12m_only"), "submissions": subs}
+        return {
+            "data_hash": None,
+            "matches_files": False,
+            "submissions": [],
+            "error": f"export.json is unreadable ({type(exc).__name__})",
+        }
+    return {
+        "data_hash": exp_hash,
+        "matches_files": exp_hash == files_hash,
+        "outcomes": meta.get("outcomes"),
+        "left_out": meta.get("left_out"),
+        "one_wave_6m_only": meta.get("one_wave_6m_only"),
+        "one_wave_12m_only": meta.get("one_wave_12m_only"),
+        "submissions": subs,
+    }
 
 
 def _plain(v: Any) -> Any:
@@ -107,8 +132,9 @@ def _plain(v: Any) -> Any:
     return v.item() if hasattr(v, "item") else v
 
 
-def load_demo(engine: Engine, data_dir: Path, secret: bytes, actor: str, *,
-              catalogue: bool = True) -> list[Any]:
+def load_demo(
+    engine: Engine, data_dir: Path, secret: bytes, actor: str, *, catalogue: bool = True
+) -> list[Any]:
     """Submit the directory's outcomes as tracer waves, one submission per institution ×
     cohort × wave (``catalogue``: first load its catalogue and demand, as ``db load`` does)."""
     from guidance.contract import load_dir
@@ -125,19 +151,24 @@ def load_demo(engine: Engine, data_dir: Path, secret: bytes, actor: str, *,
     known = offerings(engine)
     missing = sorted(set(tables["programmes"]["programme_id"]) - set(known))
     if missing:
-        raise ValueError(f"{len(missing)} programme(s) of {data_dir} are not in the database "
-                         f"catalogue (e.g. {missing[0]}); run 'guidance db load {data_dir}'")
+        raise ValueError(
+            f"{len(missing)} programme(s) of {data_dir} are not in the database "
+            f"catalogue (e.g. {missing[0]}); run 'guidance db load {data_dir}'"
+        )
     inst = tables["programmes"].set_index("programme_id")["institution_id"]
     o = tables["outcomes"]
     learner = [c.name for c in LEARNER]
-    w12 = ["employment_type", "occupation_code", "job_province_code", "monthly_wage_vnd",
-           "job_matches_training"]
-    cols = ["record_id", "programme_id", "cohort", "employed_6m", "employed_12m",
-            *learner, *w12]
+    w12 = [
+        "employment_type",
+        "occupation_code",
+        "job_province_code",
+        "monthly_wage_vnd",
+        "job_matches_training",
+    ]
+    cols = ["record_id", "programme_id", "cohort", "employed_6m", "employed_12m", *learner, *w12]
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     institution = o["programme_id"].map(inst)
-    for iid, values in zip(institution, o[cols].itertuples(index=False, name=None),
-                           strict=True):
+    for iid, values in zip(institution, o[cols].itertuples(index=False, name=None), strict=True):
         r = {c: _plain(v) for c, v in zip(cols, values, strict=True)}
         groups.setdefault((str(iid), str(r["cohort"])), []).append(r)
     results = []
@@ -145,9 +176,13 @@ def load_demo(engine: Engine, data_dir: Path, secret: bytes, actor: str, *,
         for wave in ("6m", "12m"):
             recs = []
             for r in rows:
-                rec = {"learner_ref": r["record_id"], "programme_id": r["programme_id"],
-                       **{c: r[c] for c in learner}, "survey_status": "responded",
-                       "survey_wave": wave}
+                rec = {
+                    "learner_ref": r["record_id"],
+                    "programme_id": r["programme_id"],
+                    **{c: r[c] for c in learner},
+                    "survey_status": "responded",
+                    "survey_wave": wave,
+                }
                 employed = r["employed_6m" if wave == "6m" else "employed_12m"]
                 if employed is None:  # v1.1: this wave was not answered
                     rec["survey_status"] = "no_response"
@@ -156,6 +191,7 @@ def load_demo(engine: Engine, data_dir: Path, secret: bytes, actor: str, *,
                 else:
                     rec.update(employed=employed, **{c: r[c] for c in w12})
                 recs.append(rec)
-            results.append(submit(engine, iid, cohort, wave, recs, secret, actor,
-                                  offering_map=known))
+            results.append(
+                submit(engine, iid, cohort, wave, recs, secret, actor, offering_map=known)
+            )
     return results

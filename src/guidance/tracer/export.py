@@ -27,10 +27,17 @@ V1_REQUIRED = [c.name for c in OUTCOMES.columns if c.required]
 # required of every record (v1.1 lets the wave outcomes below be empty)
 ALWAYS_REQUIRED = [c.name for c in OUTCOMES.columns if c.required and not c.nullable]
 # required of a wave the graduate answered
-WAVE_REQUIRED = {"6m": ("employed_6m",),
-                 "12m": ("employed_12m", "employment_type", "job_matches_training")}
-W12_OUTCOMES = ("employment_type", "occupation_code", "job_province_code", "monthly_wage_vnd",
-                "job_matches_training")
+WAVE_REQUIRED = {
+    "6m": ("employed_6m",),
+    "12m": ("employed_12m", "employment_type", "job_matches_training"),
+}
+W12_OUTCOMES = (
+    "employment_type",
+    "occupation_code",
+    "job_province_code",
+    "monthly_wage_vnd",
+    "job_matches_training",
+)
 ONE_WAVE = ("one_wave_6m_only", "one_wave_12m_only")  # exported, counted
 LEFT_OUT = ("missing_required_value", "programme_differs")
 _NAMES = OUTCOMES.names
@@ -41,19 +48,33 @@ def _left() -> dict[str, int]:
     return dict.fromkeys((*ONE_WAVE, *LEFT_OUT), 0)
 
 
-def merge_one(pid: str, prog: str, cohort: str, w6: dict[str, Any] | None,
-              w12: dict[str, Any] | None, left: dict[str, int]) -> dict[str, Any] | None:
+def merge_one(
+    pid: str,
+    prog: str,
+    cohort: str,
+    w6: dict[str, Any] | None,
+    w12: dict[str, Any] | None,
+    left: dict[str, int],
+) -> dict[str, Any] | None:
     """The contract row of one graduate (one or both waves), or None (counted in ``left``)."""
     if w6 is None and w12 is None:
         raise ValueError("a graduate needs at least one wave")
     w6_, w12_ = w6 or {}, w12 or {}
     both = {**w6_, **{k: v for k, v in w12_.items() if v is not None}}  # 12m wins unless empty
     rec = {c: both.get(c) for c in _NAMES}
-    rec.update(record_id=pid[:20], programme_id=prog, cohort=cohort,
-               employed_6m=w6_.get("employed"), employed_12m=w12_.get("employed"),
-               **{c: w12_.get(c) for c in W12_OUTCOMES})
-    need = [*ALWAYS_REQUIRED, *(WAVE_REQUIRED["6m"] if w6 is not None else ()),
-            *(WAVE_REQUIRED["12m"] if w12 is not None else ())]
+    rec.update(
+        record_id=pid[:20],
+        programme_id=prog,
+        cohort=cohort,
+        employed_6m=w6_.get("employed"),
+        employed_12m=w12_.get("employed"),
+        **{c: w12_.get(c) for c in W12_OUTCOMES},
+    )
+    need = [
+        *ALWAYS_REQUIRED,
+        *(WAVE_REQUIRED["6m"] if w6 is not None else ()),
+        *(WAVE_REQUIRED["12m"] if w12 is not None else ()),
+    ]
     if any(rec.get(c) is None for c in need):
         left["missing_required_value"] += 1
         return None
@@ -95,8 +116,12 @@ def _ascending(rows: Wave) -> Iterator[tuple[str, str, dict[str, Any]]]:
         yield r
 
 
-def merge_sorted(w6: Wave, w12: Wave, cohort: str, left: dict[str, int],
-                 ) -> Iterator[dict[str, Any]]:
+def merge_sorted(
+    w6: Wave,
+    w12: Wave,
+    cohort: str,
+    left: dict[str, int],
+) -> Iterator[dict[str, Any]]:
     """Merge-join the 6m and 12m responded records of one (institution, cohort), each sorted
     by pseudonym (unique within a wave); yields contract rows (one-wave graduates with the
     other wave empty), counts in ``left``. A pseudonym whose waves name two different

@@ -44,8 +44,9 @@ def write_template(path: Path, fmt: str = "xlsx", kind: str = "records") -> None
     ws2.append([])
     ws2.append(["Tiêu đề (tiếng Việt)", "column", "bắt buộc / required", "kiểu / kind"])
     for c in cols:
-        ws2.append(safe_row([VI.get(c.name, c.name), c.name, "có" if c.required else "không",
-                             c.kind]))
+        ws2.append(
+            safe_row([VI.get(c.name, c.name), c.name, "có" if c.required else "không", c.kind])
+        )
     ws3 = wb.create_sheet("gia_tri")
     ws3.append(["column", "giá trị cho phép / allowed values"])
     for c in cols:

@@ -49,8 +49,11 @@ class Result:
         return self.n_errors == 0
 
     def summary(self) -> dict[str, Any]:
-        return {"errors": [e.as_dict() for e in self.errors], "error_count": self.n_errors,
-                "warnings": [w.as_dict() for w in self.warnings]}
+        return {
+            "errors": [e.as_dict() for e in self.errors],
+            "error_count": self.n_errors,
+            "warnings": [w.as_dict() for w in self.warnings],
+        }
 
 
 class _Collector:
@@ -71,40 +74,76 @@ class _Collector:
         w[0] += 1
 
     def warnings(self) -> list[Issue]:
-        return [Issue(first, col, rule, f"{en} ({n} cell(s), first at row {first})",
-                      f"{vi} ({n} ô, đầu tiên ở dòng {first})", "warning")
-                for (col, rule), (n, first, en, vi) in self.warn.items()]
+        return [
+            Issue(
+                first,
+                col,
+                rule,
+                f"{en} ({n} cell(s), first at row {first})",
+                f"{vi} ({n} ô, đầu tiên ở dòng {first})",
+                "warning",
+            )
+            for (col, rule), (n, first, en, vi) in self.warn.items()
+        ]
 
 
 def _cell(c: Col, v: Any, row: int, out: _Collector) -> Any:
     """The typed value of one cell, or None (empty or reported)."""
     if v is None or (isinstance(v, str) and not v.strip()):
         if c.required:
-            out.error(row, c.name, "required", f"{c.name} is empty but required",
-                      f"{c.name} bị trống nhưng là bắt buộc")
+            out.error(
+                row,
+                c.name,
+                "required",
+                f"{c.name} is empty but required",
+                f"{c.name} bị trống nhưng là bắt buộc",
+            )
         return None
     if isinstance(v, str):
         if v != v.strip():
-            out.warning(row, c.name, "spaces", "leading/trailing spaces removed",
-                        "đã bỏ khoảng trắng thừa")
+            out.warning(
+                row, c.name, "spaces", "leading/trailing spaces removed", "đã bỏ khoảng trắng thừa"
+            )
             v = v.strip()
         if v.startswith("=") or (is_formula_like(v) and not re.fullmatch(r"[-+]?\d+([.,]\d+)?", v)):
-            out.error(row, c.name, "formula", f"{c.name} holds a formula or formula-like text; "
-                      "enter the value itself", f"{c.name} chứa công thức; hãy nhập giá trị")
+            out.error(
+                row,
+                c.name,
+                "formula",
+                f"{c.name} holds a formula or formula-like text; enter the value itself",
+                f"{c.name} chứa công thức; hãy nhập giá trị",
+            )
             return None
     try:
         return _typed(c, v, row, out)
     except (TypeError, ValueError, OverflowError):
         shown = "the value" if c.name == "learner_ref" else repr(v)[:40]
-        out.error(row, c.name, "type", f"{shown} is not {_KIND_EN[c.kind]}",
-                  f"{shown} không phải {_KIND_VI[c.kind]}")
+        out.error(
+            row,
+            c.name,
+            "type",
+            f"{shown} is not {_KIND_EN[c.kind]}",
+            f"{shown} không phải {_KIND_VI[c.kind]}",
+        )
         return None
 
 
-_KIND_EN = {"str": "text", "int": "a whole number", "float": "a number", "bool": "yes/no",
-            "date": "a date YYYY-MM-DD", "period": "a period YYYY-MM"}
-_KIND_VI = {"str": "văn bản", "int": "số nguyên", "float": "số", "bool": "có/không",
-            "date": "ngày YYYY-MM-DD", "period": "kỳ YYYY-MM"}
+_KIND_EN = {
+    "str": "text",
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "yes/no",
+    "date": "a date YYYY-MM-DD",
+    "period": "a period YYYY-MM",
+}
+_KIND_VI = {
+    "str": "văn bản",
+    "int": "số nguyên",
+    "float": "số",
+    "bool": "có/không",
+    "date": "ngày YYYY-MM-DD",
+    "period": "kỳ YYYY-MM",
+}
 
 
 def _typed(c: Col, v: Any, row: int, out: _Collector) -> Any:
@@ -118,21 +157,40 @@ def _typed(c: Col, v: Any, row: int, out: _Collector) -> Any:
         elif isinstance(v, str):
             m = _THOUSANDS.match(v)
             if m:
-                out.warning(row, c.name, "thousands", "thousands separators removed",
-                            "đã bỏ dấu phân cách hàng nghìn")
+                out.warning(
+                    row,
+                    c.name,
+                    "thousands",
+                    "thousands separators removed",
+                    "đã bỏ dấu phân cách hàng nghìn",
+                )
                 v = re.sub(r"[.,  ]", "", v)
             v = int(v)
-        if not -INT64_MAX <= v <= INT64_MAX or (c.max is not None and v > c.max) or (
-                c.min is not None and v < c.min):
-            out.error(row, c.name, "range", f"{v} is outside {c.min:g}–{c.max:g}",
-                      f"{v} nằm ngoài khoảng {c.min:g}–{c.max:g}")
+        if (
+            not -INT64_MAX <= v <= INT64_MAX
+            or (c.max is not None and v > c.max)
+            or (c.min is not None and v < c.min)
+        ):
+            out.error(
+                row,
+                c.name,
+                "range",
+                f"{v} is outside {c.min:g}–{c.max:g}",
+                f"{v} nằm ngoài khoảng {c.min:g}–{c.max:g}",
+            )
             return None
     elif c.kind == "float":
-        v = float(v.replace(",", ".") if isinstance(v, str) and v.count(",") == 1
-                  and "." not in v else v)
+        v = float(
+            v.replace(",", ".") if isinstance(v, str) and v.count(",") == 1 and "." not in v else v
+        )
         if not (c.min <= v <= c.max):
-            out.error(row, c.name, "range", f"{v:g} is outside {c.min:g}–{c.max:g}",
-                      f"{v:g} nằm ngoài khoảng {c.min:g}–{c.max:g}")
+            out.error(
+                row,
+                c.name,
+                "range",
+                f"{v:g} is outside {c.min:g}–{c.max:g}",
+                f"{v:g} nằm ngoài khoảng {c.min:g}–{c.max:g}",
+            )
             return None
     elif c.kind == "bool":
         if isinstance(v, bool):
@@ -148,11 +206,19 @@ def _typed(c: Col, v: Any, row: int, out: _Collector) -> Any:
         if d is None and isinstance(v, (int, float)) or (isinstance(v, str) and v.isdigit()):
             d = excel_date(v)
             if d is not None:
-                out.warning(row, c.name, "serial_date", "spreadsheet serial numbers read as dates",
-                            "đã đọc số sê-ri của bảng tính thành ngày")
+                out.warning(
+                    row,
+                    c.name,
+                    "serial_date",
+                    "spreadsheet serial numbers read as dates",
+                    "đã đọc số sê-ri của bảng tính thành ngày",
+                )
         if d is None:
-            d = date.fromisoformat(str(v)[:10]) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(v)[:10]) \
+            d = (
+                date.fromisoformat(str(v)[:10])
+                if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(v)[:10])
                 else None
+            )
         if d is None:
             raise ValueError
         return d.isoformat()
@@ -161,27 +227,48 @@ def _typed(c: Col, v: Any, row: int, out: _Collector) -> Any:
             v = int(v)
         v = str(v)
         if c.pattern == r"^\d{2}$" and re.fullmatch(r"[1-9]", v):
-            out.warning(row, c.name, "leading_zero", "province codes given as one digit padded "
-                        "to two (e.g. 1 → 01)", "mã tỉnh một chữ số đã thêm số 0 (1 → 01)")
+            out.warning(
+                row,
+                c.name,
+                "leading_zero",
+                "province codes given as one digit padded to two (e.g. 1 → 01)",
+                "mã tỉnh một chữ số đã thêm số 0 (1 → 01)",
+            )
             v = "0" + v
         if c.pattern and c.pattern.endswith(r"\d{4}$") and re.fullmatch(r"\d{3}", v):
-            out.error(row, c.name, "format", f"{v!r} has 3 digits; a leading zero may have been "
-                      "dropped, but which code is meant is ambiguous",
-                      f"{v!r} chỉ có 3 chữ số; không rõ mã nào")
+            out.error(
+                row,
+                c.name,
+                "format",
+                f"{v!r} has 3 digits; a leading zero may have been "
+                "dropped, but which code is meant is ambiguous",
+                f"{v!r} chỉ có 3 chữ số; không rõ mã nào",
+            )
             return None
         if len(v) > 200:
-            out.error(row, c.name, "range", "text longer than 200 characters",
-                      "văn bản dài quá 200 ký tự")
+            out.error(
+                row, c.name, "range", "text longer than 200 characters", "văn bản dài quá 200 ký tự"
+            )
             return None
         if c.pattern and not re.fullmatch(c.pattern.strip("^$"), v):
-            out.error(row, c.name, "format", f"{v!r} is not {c.pattern_desc}",
-                      f"{v!r} sai định dạng ({c.pattern_desc})")
+            out.error(
+                row,
+                c.name,
+                "format",
+                f"{v!r} is not {c.pattern_desc}",
+                f"{v!r} sai định dạng ({c.pattern_desc})",
+            )
             return None
     if c.choices and v not in c.choices:
         shown = repr(v)[:40]
         allowed = ", ".join(map(str, c.choices))
-        out.error(row, c.name, "enum", f"{shown} is not one of {allowed}",
-                  f"{shown} không thuộc các giá trị {allowed}")
+        out.error(
+            row,
+            c.name,
+            "enum",
+            f"{shown} is not one of {allowed}",
+            f"{shown} không thuộc các giá trị {allowed}",
+        )
         return None
     return v
 
@@ -190,20 +277,48 @@ def check_cohort(cohort: str, wave: str, today: date) -> list[Issue]:
     m = COHORT_RE.match(cohort or "")
     out = []
     if not m:
-        out.append(Issue(None, "cohort", "format", f"cohort {cohort!r} is not YYYY-MM",
-                         f"khoá {cohort!r} không đúng dạng YYYY-MM"))
+        out.append(
+            Issue(
+                None,
+                "cohort",
+                "format",
+                f"cohort {cohort!r} is not YYYY-MM",
+                f"khoá {cohort!r} không đúng dạng YYYY-MM",
+            )
+        )
     elif (int(m[1]), int(m[2])) > (today.year, today.month):
-        out.append(Issue(None, "cohort", "future_cohort", f"cohort {cohort} is in the future",
-                         f"khoá {cohort} nằm trong tương lai"))
+        out.append(
+            Issue(
+                None,
+                "cohort",
+                "future_cohort",
+                f"cohort {cohort} is in the future",
+                f"khoá {cohort} nằm trong tương lai",
+            )
+        )
     if wave not in WAVES:
-        out.append(Issue(None, "survey_wave", "enum", f"wave {wave!r} is not one of 6m, 12m",
-                         f"đợt {wave!r} không thuộc 6m, 12m"))
+        out.append(
+            Issue(
+                None,
+                "survey_wave",
+                "enum",
+                f"wave {wave!r} is not one of 6m, 12m",
+                f"đợt {wave!r} không thuộc 6m, 12m",
+            )
+        )
     return out
 
 
-def validate(sheet: Sheet, institution_id: str, cohort: str, wave: str,
-             offerings: Mapping[str, str], today: date | None = None, *,
-             sink: Callable[[dict[str, Any]], None] | None = None) -> Result:
+def validate(
+    sheet: Sheet,
+    institution_id: str,
+    cohort: str,
+    wave: str,
+    offerings: Mapping[str, str],
+    today: date | None = None,
+    *,
+    sink: Callable[[dict[str, Any]], None] | None = None,
+) -> Result:
     """Validate a read sheet for (institution, cohort, wave); ``offerings`` maps
     programme_id → institution_id (the catalogue).
 
@@ -245,17 +360,25 @@ def validate(sheet: Sheet, institution_id: str, cohort: str, wave: str,
                 rec[c.name] = _cell(c, v, row, out)
         pid = rec.get("programme_id")
         if pid is not None and offerings.get(pid) != institution_id:
-            out.error(row, "programme_id", "offering",
-                      f"programme {pid!r} is not an offering of institution {institution_id}",
-                      f"chương trình {pid!r} không thuộc cơ sở {institution_id}")
+            out.error(
+                row,
+                "programme_id",
+                "offering",
+                f"programme {pid!r} is not an offering of institution {institution_id}",
+                f"chương trình {pid!r} không thuộc cơ sở {institution_id}",
+            )
         k = rec.get(key)
         if k is not None:
             first = first_row.setdefault(k, row)
             if first != row:
                 what = "graduate" if key == "learner_ref" else "programme"
-                out.error(row, key, "duplicate", f"the same {what} appears again in this wave "
-                          f"(first at row {first})",
-                          f"trùng lặp trong cùng đợt (lần đầu ở dòng {first})")
+                out.error(
+                    row,
+                    key,
+                    "duplicate",
+                    f"the same {what} appears again in this wave (first at row {first})",
+                    f"trùng lặp trong cùng đợt (lần đầu ở dòng {first})",
+                )
         rules(rec, raw, row, wave, out)
         rec["_row"] = row
         n_rows += 1
@@ -270,9 +393,13 @@ def validate(sheet: Sheet, institution_id: str, cohort: str, wave: str,
     if sheet.kind == "records" and n_rows:
         rate = n_responded / n_rows
         if rate < LOW_RESPONSE:
-            out.warning(1, "survey_status", "low_response",
-                        f"response rate {rate:.0%} is under 50%",
-                        f"tỉ lệ phản hồi {rate:.0%} dưới 50%")
+            out.warning(
+                1,
+                "survey_status",
+                "low_response",
+                f"response rate {rate:.0%} is under 50%",
+                f"tỉ lệ phản hồi {rate:.0%} dưới 50%",
+            )
     warnings = [i for i in sheet.issues if i.severity == "warning"] + out.warnings()
     # by spreadsheet row (whole-file errors first): the same list whether the file was
     # read whole or streamed (a streamed file's ragged rows are only known once read)
@@ -282,9 +409,13 @@ def validate(sheet: Sheet, institution_id: str, cohort: str, wave: str,
 
 def _record_rules(rec: dict, raw: dict, row: int, wave: str, out: _Collector) -> None:
     if rec.get("survey_wave") not in (None, wave):
-        out.error(row, "survey_wave", "wave", f"row is for wave {rec['survey_wave']}, the "
-                  f"submission for wave {wave}", f"dòng thuộc đợt {rec['survey_wave']}, "
-                  f"bài nộp là đợt {wave}")
+        out.error(
+            row,
+            "survey_wave",
+            "wave",
+            f"row is for wave {rec['survey_wave']}, the submission for wave {wave}",
+            f"dòng thuộc đợt {rec['survey_wave']}, bài nộp là đợt {wave}",
+        )
     status = rec.get("survey_status")
     if status is None:
         return
@@ -292,25 +423,46 @@ def _record_rules(rec: dict, raw: dict, row: int, wave: str, out: _Collector) ->
         for c in OUTCOME_NAMES:
             v = raw.get(c)
             if v is not None and str(v).strip():
-                out.error(row, c, "no_response_outcome", f"survey_status is {status!r} but "
-                          f"{c} is filled (must be empty)", f"tình trạng {status!r} nhưng "
-                          f"cột {c} có dữ liệu (phải để trống)")
+                out.error(
+                    row,
+                    c,
+                    "no_response_outcome",
+                    f"survey_status is {status!r} but {c} is filled (must be empty)",
+                    f"tình trạng {status!r} nhưng cột {c} có dữ liệu (phải để trống)",
+                )
         return
     emp = rec.get("employed")
     if emp is None and raw.get("employed") in (None, ""):
-        out.error(row, "employed", "required", "employed is empty but the graduate responded",
-                  "employed bị trống nhưng người học đã trả lời")
+        out.error(
+            row,
+            "employed",
+            "required",
+            "employed is empty but the graduate responded",
+            "employed bị trống nhưng người học đã trả lời",
+        )
         return
     et = rec.get("employment_type")
     rules = [
-        ("employment_type", et == "none" and emp is True, "employment_type is 'none' but "
-         "employed is yes"),
-        ("employment_type", et not in (None, "none") and emp is False,
-         f"employment_type is {et!r} but employed is no"),
-        ("monthly_wage_vnd", rec.get("monthly_wage_vnd") is not None and emp is False,
-         "a wage is given but employed is no (must be empty)"),
-        ("job_matches_training", rec.get("job_matches_training") is True and emp is False,
-         "job_matches_training is yes but employed is no"),
+        (
+            "employment_type",
+            et == "none" and emp is True,
+            "employment_type is 'none' but employed is yes",
+        ),
+        (
+            "employment_type",
+            et not in (None, "none") and emp is False,
+            f"employment_type is {et!r} but employed is no",
+        ),
+        (
+            "monthly_wage_vnd",
+            rec.get("monthly_wage_vnd") is not None and emp is False,
+            "a wage is given but employed is no (must be empty)",
+        ),
+        (
+            "job_matches_training",
+            rec.get("job_matches_training") is True and emp is False,
+            "job_matches_training is yes but employed is no",
+        ),
     ]
     for col, bad, en in rules:
         if bad:
@@ -329,14 +481,23 @@ def _aggregate_rules(rec: dict, raw: dict, row: int, wave: str, out: _Collector)
     if None not in (r, s) and r > s:
         bad("respondents", f"respondents {r} > surveyed {s}", f"số trả lời {r} > số khảo sát {s}")
     if r is not None and None not in emp and sum(emp) > r:
-        bad("employed_formal", f"employed {sum(emp)} > respondents {r}",
-            f"số có việc {sum(emp)} > số trả lời {r}")
+        bad(
+            "employed_formal",
+            f"employed {sum(emp)} > respondents {r}",
+            f"số có việc {sum(emp)} > số trả lời {r}",
+        )
     occ = rec.get("employed_in_occupation")
     if occ is not None and None not in emp and occ > sum(emp):
-        bad("employed_in_occupation", f"employed in occupation {occ} > employed {sum(emp)}",
-            f"làm đúng nghề {occ} > số có việc {sum(emp)}")
+        bad(
+            "employed_in_occupation",
+            f"employed in occupation {occ} > employed {sum(emp)}",
+            f"làm đúng nghề {occ} > số có việc {sum(emp)}",
+        )
     q = [rec.get(c) for c in ("wage_p25", "wage_median", "wage_p75")]
     known = [x for x in q if x is not None]
     if known != sorted(known):
-        bad("wage_median", "wage quantiles are not in order p25 ≤ median ≤ p75",
-            "phân vị thu nhập không theo thứ tự p25 ≤ trung vị ≤ p75")
+        bad(
+            "wage_median",
+            "wage quantiles are not in order p25 ≤ median ≤ p75",
+            "phân vị thu nhập không theo thứ tự p25 ≤ trung vị ≤ p75",
+        )

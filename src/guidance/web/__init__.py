@@ -22,9 +22,16 @@ if TYPE_CHECKING:
 
 STATIC_PATH = "/static"
 # Every (method, path) the router serves: all public (for the API's access matrix).
-PAGE_ROUTES = (("GET", "/"), ("GET", "/counsellor"), ("GET", "/institution"), ("GET", "/admin"),
-               ("GET", "/stats"), ("GET", "/stats/offering/{programme_id}"),
-               ("GET", "/i18n/{lang}.json"), ("GET", STATIC_PATH + "/{name}"))
+PAGE_ROUTES = (
+    ("GET", "/"),
+    ("GET", "/counsellor"),
+    ("GET", "/institution"),
+    ("GET", "/admin"),
+    ("GET", "/stats"),
+    ("GET", "/stats/offering/{programme_id}"),
+    ("GET", "/i18n/{lang}.json"),
+    ("GET", STATIC_PATH + "/{name}"),
+)
 HERE = Path(__file__).resolve().parent
 
 

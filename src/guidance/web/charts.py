@@ -64,6 +64,7 @@ class Shapes:
 
 # -- geometry ---------------------------------------------------------------------------------
 
+
 def _simplify(pts: np.ndarray, eps: float) -> np.ndarray:
     """Douglas-Peucker keeping both ends; a closed ring keeps its farthest point too."""
     n = len(pts)
@@ -81,7 +82,7 @@ def _simplify(pts: np.ndarray, eps: float) -> np.ndarray:
         if j - i < 2:
             continue
         a, b = pts[i], pts[j]
-        seg = pts[i + 1:j]
+        seg = pts[i + 1 : j]
         d = b - a
         norm = math.hypot(d[0], d[1])
         if norm == 0:
@@ -143,8 +144,9 @@ def province_shapes() -> Shapes:
     height = (lat_max - allpts[:, 1].min()) * scale + 20
 
     def project(ll: np.ndarray) -> np.ndarray:
-        return np.column_stack([(ll[:, 0] - lon_min) * kx * scale + 10,
-                                (lat_max - ll[:, 1]) * scale + 10])
+        return np.column_stack(
+            [(ll[:, 0] - lon_min) * kx * scale + 10, (lat_max - ll[:, 1]) * scale + 10]
+        )
 
     arcs = [_simplify(project(a), SIMPLIFY) for a in arcs_lonlat]
 
@@ -180,13 +182,22 @@ def province_shapes() -> Shapes:
             allp = np.vstack(isl_pts)
             lo, hi = allp.min(0), allp.max(0)
             archipelagos.append((code, float((lo[0] + hi[0]) / 2), float(lo[1] - 6)))
-        shapes.append(Shape(code, str(ref.loc[code, "name_vi"]), str(ref.loc[code, "name_en"]),
-                            "".join(main), "".join(isl), best[1]))
+        shapes.append(
+            Shape(
+                code,
+                str(ref.loc[code, "name_vi"]),
+                str(ref.loc[code, "name_en"]),
+                "".join(main),
+                "".join(isl),
+                best[1],
+            )
+        )
     shapes.sort(key=lambda s: s.code)
     return Shapes(MAP_WIDTH, float(height), tuple(shapes), tuple(archipelagos))
 
 
 # -- numbers and classes ----------------------------------------------------------------------
+
 
 def fmt_number(x: float, lang: str, digits: int = 0) -> str:
     """A number in the page's language: ``1.234,5`` (vi) or ``1,234.5`` (en)."""
@@ -213,8 +224,9 @@ def _nice_step(raw: float) -> float:
     return 10 * mag
 
 
-def class_breaks(values: Sequence[float], n: int = len(PALETTE),
-                 upper: float | None = None) -> list[float]:
+def class_breaks(
+    values: Sequence[float], n: int = len(PALETTE), upper: float | None = None
+) -> list[float]:
     """``n + 1`` equal-interval breaks on a round step covering every value: class ``i`` is
     ``[b[i], b[i+1])``, the last one closed. ``upper`` (e.g. 100 for percentages) moves the
     classes down so that none lies wholly above it, when the values allow."""
@@ -247,14 +259,23 @@ def class_of(value: float, breaks: Sequence[float]) -> int:
 
 # -- the choropleth ---------------------------------------------------------------------------
 
+
 def _attr(s: str) -> str:
     return escape(s, {'"': "&quot;"})
 
 
-def province_map_svg(values: Mapping[str, float | None], *, lang: str, title: str, unit: str,
-                     legend_label: str, notes: Mapping[str, str] | None = None,
-                     highlight: str | None = None, digits: int = 0,
-                     id_prefix: str = "map") -> str:
+def province_map_svg(
+    values: Mapping[str, float | None],
+    *,
+    lang: str,
+    title: str,
+    unit: str,
+    legend_label: str,
+    notes: Mapping[str, str] | None = None,
+    highlight: str | None = None,
+    digits: int = 0,
+    id_prefix: str = "map",
+) -> str:
     """A choropleth of the 34 provinces as a standalone ``<svg>`` element.
 
     ``values``: province code → figure (in ``unit``); a missing code or ``None`` is drawn
@@ -266,25 +287,30 @@ def province_map_svg(values: Mapping[str, float | None], *, lang: str, title: st
     shapes = province_shapes()
     notes = notes or {}
     known = {s.code for s in shapes.provinces}
-    present = {c: float(v) for c, v in values.items()
-               if c in known and v is not None and not (isinstance(v, float) and math.isnan(v))}
+    present = {
+        c: float(v)
+        for c, v in values.items()
+        if c in known and v is not None and not (isinstance(v, float) and math.isnan(v))
+    }
     breaks = class_breaks(list(present.values()), upper=100.0 if unit == "%" else None)
     legend_h = LEGEND_ROW * (len(PALETTE) + 1) + 80
     w, h = shapes.width, shapes.height
     total_h = h + legend_h
     hatch = f"{id_prefix}-nodata"
     name_key = "name_vi" if lang == "vi" else "name_en"
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:g} {total_h:.0f}" '
-           f'class="chart chart-map" role="img" aria-label="{_attr(title)}" '
-           'font-family="system-ui, sans-serif" '
-           f'data-classes="{len(PALETTE)}">',
-           f"<title>{escape(title)}</title>",
-           f'<defs><pattern id="{hatch}" width="6" height="6" patternUnits="userSpaceOnUse" '
-           'patternTransform="rotate(45)">'
-           f'<rect width="6" height="6" fill="{NO_DATA}"/>'
-           '<line x1="0" y1="0" x2="0" y2="6" stroke="#888" stroke-width="2"/>'
-           "</pattern></defs>",
-           '<g class="provinces">']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:g} {total_h:.0f}" '
+        f'class="chart chart-map" role="img" aria-label="{_attr(title)}" '
+        'font-family="system-ui, sans-serif" '
+        f'data-classes="{len(PALETTE)}">',
+        f"<title>{escape(title)}</title>",
+        f'<defs><pattern id="{hatch}" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)">'
+        f'<rect width="6" height="6" fill="{NO_DATA}"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" stroke="#888" stroke-width="2"/>'
+        "</pattern></defs>",
+        '<g class="provinces">',
+    ]
     for s in shapes.provinces:
         name = getattr(s, name_key)
         if s.code in present:
@@ -299,51 +325,75 @@ def province_map_svg(values: Mapping[str, float | None], *, lang: str, title: st
             data_v = ' data-value="" data-class="none"'
         hl = s.code == highlight
         mark = ' data-highlight="1"' if hl else ""
-        out.append(f'<g data-province="{s.code}"{data_v} fill="{fill}"{mark}>'
-                   f"<title>{escape(label)}</title>"
-                   f'<path d="{s.main}" stroke="{"#000" if hl else "#fff"}" '
-                   f'stroke-width="{1.6 if hl else 0.5}" stroke-linejoin="round"/>')
+        out.append(
+            f'<g data-province="{s.code}"{data_v} fill="{fill}"{mark}>'
+            f"<title>{escape(label)}</title>"
+            f'<path d="{s.main}" stroke="{"#000" if hl else "#fff"}" '
+            f'stroke-width="{1.6 if hl else 0.5}" stroke-linejoin="round"/>'
+        )
         if s.islands:
-            out.append(f'<path data-part="islands" d="{s.islands}" stroke="{fill if s.code in present else "#888"}" '
-                       'stroke-width="1.2" stroke-linejoin="round"/>')
+            out.append(
+                f'<path data-part="islands" d="{s.islands}" stroke="{fill if s.code in present else "#888"}" '
+                'stroke-width="1.2" stroke-linejoin="round"/>'
+            )
         out.append("</g>")
     out.append("</g>")
     for code, x, y in shapes.archipelagos:
         key = "chart.hoang_sa" if code == "48" else "chart.truong_sa"
-        out.append(f'<text x="{x:.1f}" y="{y:.1f}" font-size="15" text-anchor="middle" '
-                   f'fill="#333">{escape(t(key))}</text>')
+        out.append(
+            f'<text x="{x:.1f}" y="{y:.1f}" font-size="15" text-anchor="middle" '
+            f'fill="#333">{escape(t(key))}</text>'
+        )
     # legend
     y0 = h + 8
-    out.append(f'<g class="map-legend" font-size="20" fill="#222">'
-               f'<text x="10" y="{y0 + 20:.0f}" font-weight="bold">'
-               f"{escape(legend_label)} ({escape(unit)})</text>")
+    out.append(
+        f'<g class="map-legend" font-size="20" fill="#222">'
+        f'<text x="10" y="{y0 + 20:.0f}" font-weight="bold">'
+        f"{escape(legend_label)} ({escape(unit)})</text>"
+    )
     for i, colour in enumerate(PALETTE):
         lo, hi = breaks[i], breaks[i + 1]
         d = digits if any(b != round(b) for b in breaks) else 0
         d = max(d, 0 if all(b == round(b) for b in breaks) else 1)
         text = f"{fmt_number(lo, lang, d)}–{fmt_value(hi, lang, unit, d)}"
         yy = y0 + 34 + LEGEND_ROW * i
-        out.append(f'<g data-legend-class="{i}" data-lo="{lo:g}" data-hi="{hi:g}">'
-                   f'<rect x="10" y="{yy:.0f}" width="40" height="24" fill="{colour}" '
-                   'stroke="#555" stroke-width="0.5"/>'
-                   f'<text x="60" y="{yy + 19:.0f}">{escape(text)}</text></g>')
+        out.append(
+            f'<g data-legend-class="{i}" data-lo="{lo:g}" data-hi="{hi:g}">'
+            f'<rect x="10" y="{yy:.0f}" width="40" height="24" fill="{colour}" '
+            'stroke="#555" stroke-width="0.5"/>'
+            f'<text x="60" y="{yy + 19:.0f}">{escape(text)}</text></g>'
+        )
     yy = y0 + 34 + LEGEND_ROW * len(PALETTE)
-    out.append(f'<g data-legend-class="none"><rect x="10" y="{yy:.0f}" width="40" height="24" '
-               f'fill="url(#{hatch})" stroke="#555" stroke-width="0.5"/>'
-               f'<text x="60" y="{yy + 19:.0f}">{escape(t("chart.no_figure_legend"))}</text></g>')
+    out.append(
+        f'<g data-legend-class="none"><rect x="10" y="{yy:.0f}" width="40" height="24" '
+        f'fill="url(#{hatch})" stroke="#555" stroke-width="0.5"/>'
+        f'<text x="60" y="{yy + 19:.0f}">{escape(t("chart.no_figure_legend"))}</text></g>'
+    )
     out.append("</g>")
     credit = t("chart.credits").format(source=", ".join(CREDITS))
-    out.append(f'<text class="credits" x="10" y="{total_h - 10:.0f}" font-size="14" '
-               f'fill="#444">{escape(credit)}</text>')
+    out.append(
+        f'<text class="credits" x="10" y="{total_h - 10:.0f}" font-size="14" '
+        f'fill="#444">{escape(credit)}</text>'
+    )
     out.append("</svg>")
     return "".join(out)
 
 
 # -- the quadrant -----------------------------------------------------------------------------
 
-def quadrant_svg(points: Sequence[Mapping[str, object]], *, x_avg: float, y_avg: float,
-                 lang: str, title: str, x_label: str, y_label: str, unit: str = "%",
-                 id_prefix: str = "quad") -> str:
+
+def quadrant_svg(
+    points: Sequence[Mapping[str, object]],
+    *,
+    x_avg: float,
+    y_avg: float,
+    lang: str,
+    title: str,
+    x_label: str,
+    y_label: str,
+    unit: str = "%",
+    id_prefix: str = "quad",
+) -> str:
     """Employment rate (x) against in-trade rate (y), both 0–100 (percent), with dashed
     lines at the averages and the four quadrants named. ``points``: mappings with ``x``,
     ``y``, ``label`` and optionally ``id`` and ``href`` (the point becomes a link); the
@@ -363,46 +413,67 @@ def quadrant_svg(points: Sequence[Mapping[str, object]], *, x_avg: float, y_avg:
     # with links inside, the chart is a group (an image may not hold interactive content);
     # the links are out of the tab order: the table beside the chart holds the same links
     role = "group" if any(p.get("href") for p in points) else "img"
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:g} {h:g}" '
-           f'class="chart chart-quadrant" role="{role}" aria-label="{_attr(title)}" '
-           'font-family="system-ui, sans-serif">',
-           f"<title>{escape(title)}</title>",
-           f'<rect x="{pad_l}" y="{pad}" width="{size}" height="{size}" fill="#fafafa" '
-           'stroke="#888" stroke-width="1"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:g} {h:g}" '
+        f'class="chart chart-quadrant" role="{role}" aria-label="{_attr(title)}" '
+        'font-family="system-ui, sans-serif">',
+        f"<title>{escape(title)}</title>",
+        f'<rect x="{pad_l}" y="{pad}" width="{size}" height="{size}" fill="#fafafa" '
+        'stroke="#888" stroke-width="1"/>',
+    ]
     for v in (0, 25, 50, 75, 100):
-        out.append(f'<text x="{px(v):.1f}" y="{pad + size + 16:.1f}" font-size="11" '
-                   f'text-anchor="middle" fill="#333">{fmt_value(v, lang, unit)}</text>'
-                   f'<text x="{pad_l - 6:.1f}" y="{py(v) + 4:.1f}" font-size="11" '
-                   f'text-anchor="end" fill="#333">{fmt_value(v, lang, unit)}</text>')
-    out.append(f'<text x="{pad_l + size / 2:.1f}" y="{h - 6:.1f}" font-size="12" '
-               f'text-anchor="middle" fill="#222">{escape(x_label)}</text>')
-    out.append(f'<text x="12" y="{pad + size / 2:.1f}" font-size="12" text-anchor="middle" '
-               f'fill="#222" transform="rotate(-90 12 {pad + size / 2:.1f})">'
-               f"{escape(y_label)}</text>")
+        out.append(
+            f'<text x="{px(v):.1f}" y="{pad + size + 16:.1f}" font-size="11" '
+            f'text-anchor="middle" fill="#333">{fmt_value(v, lang, unit)}</text>'
+            f'<text x="{pad_l - 6:.1f}" y="{py(v) + 4:.1f}" font-size="11" '
+            f'text-anchor="end" fill="#333">{fmt_value(v, lang, unit)}</text>'
+        )
+    out.append(
+        f'<text x="{pad_l + size / 2:.1f}" y="{h - 6:.1f}" font-size="12" '
+        f'text-anchor="middle" fill="#222">{escape(x_label)}</text>'
+    )
+    out.append(
+        f'<text x="12" y="{pad + size / 2:.1f}" font-size="12" text-anchor="middle" '
+        f'fill="#222" transform="rotate(-90 12 {pad + size / 2:.1f})">'
+        f"{escape(y_label)}</text>"
+    )
     ax, ay = px(x_avg), py(y_avg)
-    out.append(f'<line x1="{ax:.1f}" y1="{pad}" x2="{ax:.1f}" y2="{pad + size}" stroke="#555" '
-               'stroke-dasharray="4 3" data-avg="x"/>'
-               f'<line x1="{pad_l}" y1="{ay:.1f}" x2="{pad_l + size}" y2="{ay:.1f}" '
-               'stroke="#555" stroke-dasharray="4 3" data-avg="y"/>')
-    quads = (("chart.q_high_high", pad_l + size - 4, pad + 14, "end"),
-             ("chart.q_low_high", pad_l + 4, pad + 14, "start"),
-             ("chart.q_high_low", pad_l + size - 4, pad + size - 6, "end"),
-             ("chart.q_low_low", pad_l + 4, pad + size - 6, "start"))
+    out.append(
+        f'<line x1="{ax:.1f}" y1="{pad}" x2="{ax:.1f}" y2="{pad + size}" stroke="#555" '
+        'stroke-dasharray="4 3" data-avg="x"/>'
+        f'<line x1="{pad_l}" y1="{ay:.1f}" x2="{pad_l + size}" y2="{ay:.1f}" '
+        'stroke="#555" stroke-dasharray="4 3" data-avg="y"/>'
+    )
+    quads = (
+        ("chart.q_high_high", pad_l + size - 4, pad + 14, "end"),
+        ("chart.q_low_high", pad_l + 4, pad + 14, "start"),
+        ("chart.q_high_low", pad_l + size - 4, pad + size - 6, "end"),
+        ("chart.q_low_low", pad_l + 4, pad + size - 6, "start"),
+    )
     for key, x, y, anchor in quads:
-        out.append(f'<text x="{x:.1f}" y="{y:.1f}" font-size="11" text-anchor="{anchor}" '
-                   f'fill="#333" data-quadrant="{key.split(".")[1]}">{escape(t(key))}</text>')
+        out.append(
+            f'<text x="{x:.1f}" y="{y:.1f}" font-size="11" text-anchor="{anchor}" '
+            f'fill="#333" data-quadrant="{key.split(".")[1]}">{escape(t(key))}</text>'
+        )
     out.append('<g class="points">')
     for p in points:
         x, y = float(p["x"]), float(p["y"])  # type: ignore[arg-type]
-        label = (f"{p['label']}: {x_label} {fmt_value(x, lang, unit)}, "
-                 f"{y_label} {fmt_value(y, lang, unit)}")
-        circle = (f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="5" fill="#21918c" '
-                  f'fill-opacity="0.8" stroke="#14525c" stroke-width="1" '
-                  f'data-id="{_attr(str(p.get("id", "")))}"')
+        label = (
+            f"{p['label']}: {x_label} {fmt_value(x, lang, unit)}, "
+            f"{y_label} {fmt_value(y, lang, unit)}"
+        )
+        circle = (
+            f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="5" fill="#21918c" '
+            f'fill-opacity="0.8" stroke="#14525c" stroke-width="1" '
+            f'data-id="{_attr(str(p.get("id", "")))}"'
+        )
         title = f"<title>{escape(label)}</title>"
         href = p.get("href")
         # the title names the link (or the point) and is its hover text: one copy
-        out.append(f'<a href="{_attr(str(href))}" tabindex="-1">{title}{circle}/></a>' if href
-                   else f"{circle}>{title}</circle>")
+        out.append(
+            f'<a href="{_attr(str(href))}" tabindex="-1">{title}{circle}/></a>'
+            if href
+            else f"{circle}>{title}</circle>"
+        )
     out.append("</g></svg>")
     return "".join(out)

@@ -31,8 +31,13 @@ LEVELS = ("so_cap", "trung_cap", "cao_dang")
 BROAD_FIELDS = ("02", "03", "04", "06", "07", "08", "09", "10")
 DISTANCES = (10, 30, 50, 100, 200, 500)
 TUITIONS = (5_000_000, 10_000_000, 15_000_000, 20_000_000, 30_000_000)
-PAGES = {"learner": "/", "stats": "/stats", "counsellor": "/counsellor",
-         "institution": "/institution", "admin": "/admin"}
+PAGES = {
+    "learner": "/",
+    "stats": "/stats",
+    "counsellor": "/counsellor",
+    "institution": "/institution",
+    "admin": "/admin",
+}
 WAVES = ("6m", "12m")
 TRACER_KINDS = ("records", "aggregates")
 
@@ -41,9 +46,13 @@ TRACER_KINDS = ("records", "aggregates")
 def _env():  # noqa: ANN202 - jinja2.Environment
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-    return Environment(loader=PackageLoader("guidance.web", "templates"),
-                       autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
-                       trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=PackageLoader("guidance.web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 @cache
@@ -53,8 +62,15 @@ def _provinces() -> list[dict[str, str]]:
     from guidance.text import fold
 
     df = provinces()
-    rows = [{"code": str(r.province_code), "vi": str(r.name_vi), "en": str(r.name_en),
-             "fold": fold(f"{r.name_vi} {r.name_en}")} for r in df.itertuples()]
+    rows = [
+        {
+            "code": str(r.province_code),
+            "vi": str(r.name_vi),
+            "en": str(r.name_en),
+            "fold": fold(f"{r.name_vi} {r.name_en}"),
+        }
+        for r in df.itertuples()
+    ]
     return sorted(rows, key=lambda r: fold(r["vi"]))
 
 
@@ -82,15 +98,36 @@ def _json_block(obj: object) -> str:
     return json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c")
 
 
-def _render(request: Request, page: str, lang: str | None, status_code: int = 200,
-            **extra: Any) -> HTMLResponse:
+def _render(
+    request: Request, page: str, lang: str | None, status_code: int = 200, **extra: Any
+) -> HTMLResponse:
     lang_ = pick_lang(lang, request.cookies.get(COOKIE))
     t = Translator(lang_)
-    html = _env().get_template(f"{page}.html").render(**extra,
-        t=t, lang=lang_, other="en" if lang_ == "vi" else "vi", page=page, pages=PAGES,
-        status=_status(request), provinces=_provinces(), education=EDUCATION, levels=LEVELS,
-        fields=_fields(), distances=DISTANCES, tuitions=TUITIONS, items=ordered_items(),
-        answers=ANSWERS, waves=WAVES, tracer_kinds=TRACER_KINDS, i18n_json=_json_block(t.texts), fields_json=_json_block(_fields()))
+    html = (
+        _env()
+        .get_template(f"{page}.html")
+        .render(
+            **extra,
+            t=t,
+            lang=lang_,
+            other="en" if lang_ == "vi" else "vi",
+            page=page,
+            pages=PAGES,
+            status=_status(request),
+            provinces=_provinces(),
+            education=EDUCATION,
+            levels=LEVELS,
+            fields=_fields(),
+            distances=DISTANCES,
+            tuitions=TUITIONS,
+            items=ordered_items(),
+            answers=ANSWERS,
+            waves=WAVES,
+            tracer_kinds=TRACER_KINDS,
+            i18n_json=_json_block(t.texts),
+            fields_json=_json_block(_fields()),
+        )
+    )
     resp = HTMLResponse(html, status_code=status_code)
     if lang in LANGS:
         resp.set_cookie(COOKIE, lang_, max_age=365 * 86400, samesite="lax", httponly=False)
@@ -125,10 +162,10 @@ def _stats_bundle(request: Request) -> Any:
         return None
 
 
-def _error_page(request: Request, lang: str | None, status_code: int, message: str
-                ) -> HTMLResponse:
-    return _render(request, "error", lang, status_code, error_status=status_code,
-                   error_message=message)
+def _error_page(request: Request, lang: str | None, status_code: int, message: str) -> HTMLResponse:
+    return _render(
+        request, "error", lang, status_code, error_status=status_code, error_message=message
+    )
 
 
 def _not_ready(request: Request, lang: str | None) -> HTMLResponse:
@@ -184,8 +221,14 @@ class _ViewMemo:
 _MEMO = _ViewMemo()
 
 
-def _stats_page(request: Request, lang: str | None, indicator: str | None,
-                province: str | None, trade: str | None, level: str | None) -> HTMLResponse:
+def _stats_page(
+    request: Request,
+    lang: str | None,
+    indicator: str | None,
+    province: str | None,
+    trade: str | None,
+    level: str | None,
+) -> HTMLResponse:
     from guidance.web import stats_view as sv
 
     lang_ = pick_lang(lang, request.cookies.get(COOKIE))
@@ -213,14 +256,26 @@ def _stats_page(request: Request, lang: str | None, indicator: str | None,
 
     def views() -> dict[str, Any]:
         rows, total = sv.trade_rows(bundle, lang_, province=province, trade=trade, level=level)
-        return dict(indicators=available, meta=sv.meta_view(bundle, lang_),
-                    pview=sv.province_view(bundle, indicator, lang_),
-                    trades=sv.trade_options(bundle, lang_), trade_rows=rows, trade_total=total,
-                    quad=sv.quadrant_view(bundle, lang_))
+        return dict(
+            indicators=available,
+            meta=sv.meta_view(bundle, lang_),
+            pview=sv.province_view(bundle, indicator, lang_),
+            trades=sv.trade_options(bundle, lang_),
+            trade_rows=rows,
+            trade_total=total,
+            quad=sv.quadrant_view(bundle, lang_),
+        )
 
     ctx = _MEMO.get(bundle, ("stats", lang_, indicator, province, trade, level), views)
-    return _render(request, "stats", lang, bundle=True, indicator=indicator,
-                   filt={"province": province, "trade": trade, "level": level}, **ctx)
+    return _render(
+        request,
+        "stats",
+        lang,
+        bundle=True,
+        indicator=indicator,
+        filt={"province": province, "trade": trade, "level": level},
+        **ctx,
+    )
 
 
 def _offering_page(request: Request, programme_id: str, lang: str | None) -> HTMLResponse:
@@ -237,19 +292,26 @@ def _offering_page(request: Request, programme_id: str, lang: str | None) -> HTM
     view = sv.offering_view(bundle, programme_id, lang_, _programme(request, programme_id))
     if view is None:
         return _error_page(request, lang, 404, t("error.no_offering", id=programme_id))
-    return _render(request, "stats_offering", lang, off=view,
-                   meta=sv.meta_view(bundle, lang_) if bundle is not None else None)
+    return _render(
+        request,
+        "stats_offering",
+        lang,
+        off=view,
+        meta=sv.meta_view(bundle, lang_) if bundle is not None else None,
+    )
 
 
-STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-                ".svg": "image/svg+xml"}
+STATIC_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
 
 
 def _static_files() -> dict[str, Path]:
     from guidance.web import static_dir
 
-    return {p.name: p for p in static_dir().iterdir()
-            if p.is_file() and p.suffix in STATIC_TYPES}
+    return {p.name: p for p in static_dir().iterdir() if p.is_file() and p.suffix in STATIC_TYPES}
 
 
 def router(dependencies: Sequence[Any] | None = None) -> APIRouter:
@@ -273,14 +335,20 @@ def router(dependencies: Sequence[Any] | None = None) -> APIRouter:
         return _render(request, "admin", lang)
 
     @r.get("/stats", response_class=HTMLResponse)
-    def stats(request: Request, lang: str | None = None, indicator: str | None = None,
-              province: str | None = None, trade: str | None = None,
-              level: str | None = None) -> HTMLResponse:
+    def stats(
+        request: Request,
+        lang: str | None = None,
+        indicator: str | None = None,
+        province: str | None = None,
+        trade: str | None = None,
+        level: str | None = None,
+    ) -> HTMLResponse:
         return _stats_page(request, lang, indicator, province, trade, level)
 
     @r.get("/stats/offering/{programme_id}", response_class=HTMLResponse)
-    def stats_offering(request: Request, programme_id: str, lang: str | None = None
-                       ) -> HTMLResponse:
+    def stats_offering(
+        request: Request, programme_id: str, lang: str | None = None
+    ) -> HTMLResponse:
         return _offering_page(request, programme_id, lang)
 
     @r.get("/i18n/{lang}.json")

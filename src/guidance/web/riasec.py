@@ -12,8 +12,7 @@ from collections.abc import Mapping
 
 TYPES = ("r", "i", "a", "s", "e", "c")
 ITEMS: tuple[str, ...] = tuple(f"{t}{n}" for t in TYPES for n in range(1, 5))
-ANSWERS = (("0", "riasec.answer.no"), ("0.5", "riasec.answer.maybe"),
-           ("1", "riasec.answer.yes"))
+ANSWERS = (("0", "riasec.answer.no"), ("0.5", "riasec.answer.maybe"), ("1", "riasec.answer.yes"))
 
 
 def ordered_items() -> list[str]:

@@ -27,8 +27,12 @@ groups (ISCO-08 2-digit) flagged ``shortage`` in the province by supply against 
 RATE_COLUMN = {"employment_12m": "employment_12m_pct", "response_rate": "response_rate_pct"}
 LEVELS = ("so_cap", "trung_cap", "cao_dang")
 MAX_TABLE_ROWS = 150  # rows of the trade × province table shown at once (filter for more)
-QUADRANT_LABEL = {"strong": "chart.q_high_high", "employed_outside_trade": "chart.q_high_low",
-                  "in_trade_fewer_jobs": "chart.q_low_high", "weak": "chart.q_low_low"}
+QUADRANT_LABEL = {
+    "strong": "chart.q_high_high",
+    "employed_outside_trade": "chart.q_high_low",
+    "in_trade_fewer_jobs": "chart.q_low_high",
+    "weak": "chart.q_low_low",
+}
 """The bundle's quadrant codes (``stats.supply_demand.QUADRANTS``) → the chart's short
 labels."""
 MAX_QUADRANT_POINTS = 100  # offerings drawn on the quadrant (the most respondents first)
@@ -42,8 +46,9 @@ def _missing(v: Any) -> bool:
 def province_names() -> dict[str, tuple[str, str]]:
     from guidance.reference import provinces
 
-    return {str(r.province_code): (str(r.name_vi), str(r.name_en))
-            for r in provinces().itertuples()}
+    return {
+        str(r.province_code): (str(r.name_vi), str(r.name_en)) for r in provinces().itertuples()
+    }
 
 
 @cache
@@ -51,16 +56,19 @@ def occupation_names() -> dict[str, tuple[str, str]]:
     """ISCO-08 unit group (4-digit) → (Vietnamese, English) name."""
     from guidance.reference import occupations
 
-    return {str(r.occupation_code): (str(r.name_vi), str(r.name_en))
-            for r in occupations().itertuples()}
+    return {
+        str(r.occupation_code): (str(r.name_vi), str(r.name_en)) for r in occupations().itertuples()
+    }
 
 
 @cache
 def programme_code_names() -> dict[str, tuple[str, str]]:
     from guidance.reference import training_occupations
 
-    return {str(r.programme_code): (str(r.name_vi), str(r.name_en))
-            for r in training_occupations().itertuples()}
+    return {
+        str(r.programme_code): (str(r.name_vi), str(r.name_en))
+        for r in training_occupations().itertuples()
+    }
 
 
 def _name(table: Mapping[str, tuple[str, str]], code: Any, lang: str) -> str:
@@ -135,21 +143,30 @@ def month_text(ym: Any, lang: str) -> str:
 
 # -- meta ------------------------------------------------------------------------------------
 
+
 def meta_view(bundle: Any, lang: str) -> dict[str, Any]:
     """Source and last update of the published statistics."""
     meta = dict(getattr(bundle, "meta", {}) or {})
-    sources = [str(s.get(lang) or s.get("en") or "") for s in meta.get("sources", [])
-               if isinstance(s, Mapping)][:10]
+    sources = [
+        str(s.get(lang) or s.get("en") or "")
+        for s in meta.get("sources", [])
+        if isinstance(s, Mapping)
+    ][:10]
     disc = meta.get("disclosure") or {}
-    return {"as_of": date_text(meta.get("as_of"), lang), "sources": sources,
-            "demand_period": month_text(meta.get("demand_period"), lang)
-            if meta.get("demand_period") else None,
-            "min_respondents": disc.get("min_respondents", 20),
-            "min_response_pct": round(100 * float(disc.get("min_response_rate", 0.5))),
-            "years": ", ".join(str(y) for y in meta.get("years", [])) or "—"}
+    return {
+        "as_of": date_text(meta.get("as_of"), lang),
+        "sources": sources,
+        "demand_period": month_text(meta.get("demand_period"), lang)
+        if meta.get("demand_period")
+        else None,
+        "min_respondents": disc.get("min_respondents", 20),
+        "min_response_pct": round(100 * float(disc.get("min_response_rate", 0.5))),
+        "years": ", ".join(str(y) for y in meta.get("years", [])) or "—",
+    }
 
 
 # -- the map and its table ------------------------------------------------------------------
+
 
 def _shortage_counts(bundle: Any) -> dict[str, int] | None:
     sd = getattr(bundle, "supply_demand", None) or {}
@@ -179,9 +196,18 @@ def province_view(bundle: Any, indicator: str, lang: str) -> dict[str, Any]:
     unit = "%" if indicator in RATE_COLUMN else t("stats.unit_trades")
     for code in sorted(province_names(), key=lambda c: province_name(c, lang)):
         r = by_code.get(code)
-        row = {"code": code, "name": province_name(code, lang), "value": "—", "sort": "",
-               "respondents": "—", "respondents_sort": "", "response": "—",
-               "cohort": "—", "reason": "", "withheld": False}
+        row = {
+            "code": code,
+            "name": province_name(code, lang),
+            "value": "—",
+            "sort": "",
+            "respondents": "—",
+            "respondents_sort": "",
+            "response": "—",
+            "cohort": "—",
+            "reason": "",
+            "withheld": False,
+        }
         if indicator == "shortage":
             v = None if shortage is None else shortage.get(code)
             values[code] = None if v is None else float(v)
@@ -197,33 +223,54 @@ def province_view(bundle: Any, indicator: str, lang: str) -> dict[str, Any]:
                     values[code] = None
                     notes[code] = row["reason"]
             else:
-                row.update(respondents=count(r["respondents"], lang),
-                           respondents_sort=sort_key(r["respondents"]),
-                           response=pct(r["response_rate_pct"], lang))
+                row.update(
+                    respondents=count(r["respondents"], lang),
+                    respondents_sort=sort_key(r["respondents"]),
+                    response=pct(r["response_rate_pct"], lang),
+                )
                 if indicator in RATE_COLUMN:
                     v = r[RATE_COLUMN[indicator]]
                     values[code] = None if _missing(v) else float(v)
                     row.update(value=pct(v, lang), sort=sort_key(v))
         rows.append(row)
     title = t(f"stats.ind.{indicator}")
-    svg = province_map_svg(values, lang=lang, title=t("stats.map_title", indicator=title),
-                           unit=unit, legend_label=title, notes=notes)
-    return {"svg": svg, "rows": rows, "title": title, "unit": unit,
-            "shown": sum(v is not None for v in values.values())}
+    svg = province_map_svg(
+        values,
+        lang=lang,
+        title=t("stats.map_title", indicator=title),
+        unit=unit,
+        legend_label=title,
+        notes=notes,
+    )
+    return {
+        "svg": svg,
+        "rows": rows,
+        "title": title,
+        "unit": unit,
+        "shown": sum(v is not None for v in values.values()),
+    }
 
 
 # -- trade × province -----------------------------------------------------------------------
 
+
 def trade_options(bundle: Any, lang: str) -> list[tuple[str, str]]:
     head = bundle.headline["trade4_province_level"]
     codes = sorted({str(c) for c in head["trade_occupation"].dropna()})
-    return sorted(((c, f"{_name(occupation_names(), c, lang)} ({c})") for c in codes),
-                  key=lambda x: x[1])[:1000]
+    return sorted(
+        ((c, f"{_name(occupation_names(), c, lang)} ({c})") for c in codes), key=lambda x: x[1]
+    )[:1000]
 
 
-def trade_rows(bundle: Any, lang: str, *, province: str | None = None,
-               trade: str | None = None, level: str | None = None,
-               cap: int = MAX_TABLE_ROWS) -> tuple[list[dict[str, Any]], int]:
+def trade_rows(
+    bundle: Any,
+    lang: str,
+    *,
+    province: str | None = None,
+    trade: str | None = None,
+    level: str | None = None,
+    cap: int = MAX_TABLE_ROWS,
+) -> tuple[list[dict[str, Any]], int]:
     """Headline rows of training occupation (ISCO-08 4-digit) × province × level, filtered;
     (the first ``cap`` rows, the number matching)."""
     t = Translator(lang)
@@ -237,36 +284,44 @@ def trade_rows(bundle: Any, lang: str, *, province: str | None = None,
         m &= head["level"].astype(str) == level
     sel = head[m]
     total = len(sel)
-    sel = sel.assign(_p=[province_name(c, lang) for c in sel["province_code"]],
-                     _t=[_name(occupation_names(), c, lang) for c in sel["trade_occupation"]])
+    sel = sel.assign(
+        _p=[province_name(c, lang) for c in sel["province_code"]],
+        _t=[_name(occupation_names(), c, lang) for c in sel["trade_occupation"]],
+    )
     sel = sel.sort_values(["_t", "_p", "level"]).head(cap)
     rows = []
     for r in sel.to_dict("records"):
         wh = withheld(r)
-        rows.append({
-            "trade": f"{r['_t']} ({r['trade_occupation']})", "province": r["_p"],
-            "level": t(f"level.{r['level']}") if r["level"] in LEVELS else str(r["level"]),
-            "cohort": cohort_text(r, t, short=True), "withheld": wh,
-            "reason": reason(r, lang) if wh else "",
-            "respondents": count(r["respondents"], lang), "respondents_sort":
-                sort_key(r["respondents"]),
-            "response": pct(r["response_rate_pct"], lang),
-            "response_sort": sort_key(r["response_rate_pct"]),
-            "employment": pct(r["employment_12m_pct"], lang),
-            "employment_sort": sort_key(r["employment_12m_pct"]),
-            "in_trade": pct(r["in_occupation_12m_pct"], lang),
-            "in_trade_sort": sort_key(r["in_occupation_12m_pct"]),
-            "wage": money(r["wage_median"], lang), "wage_sort": sort_key(r["wage_median"]),
-            "wage_note": "" if wh or _missing(r.get("wage_suppressed_vi")) else
-                str(r.get("wage_suppressed_vi" if lang == "vi" else "wage_suppressed_en")),
-        })
+        rows.append(
+            {
+                "trade": f"{r['_t']} ({r['trade_occupation']})",
+                "province": r["_p"],
+                "level": t(f"level.{r['level']}") if r["level"] in LEVELS else str(r["level"]),
+                "cohort": cohort_text(r, t, short=True),
+                "withheld": wh,
+                "reason": reason(r, lang) if wh else "",
+                "respondents": count(r["respondents"], lang),
+                "respondents_sort": sort_key(r["respondents"]),
+                "response": pct(r["response_rate_pct"], lang),
+                "response_sort": sort_key(r["response_rate_pct"]),
+                "employment": pct(r["employment_12m_pct"], lang),
+                "employment_sort": sort_key(r["employment_12m_pct"]),
+                "in_trade": pct(r["in_occupation_12m_pct"], lang),
+                "in_trade_sort": sort_key(r["in_occupation_12m_pct"]),
+                "wage": money(r["wage_median"], lang),
+                "wage_sort": sort_key(r["wage_median"]),
+                "wage_note": ""
+                if wh or _missing(r.get("wage_suppressed_vi"))
+                else str(r.get("wage_suppressed_vi" if lang == "vi" else "wage_suppressed_en")),
+            }
+        )
     return rows, total
 
 
 # -- the quadrant ----------------------------------------------------------------------------
 
-def quadrant_view(bundle: Any, lang: str, cap: int = MAX_QUADRANT_POINTS
-                  ) -> dict[str, Any] | None:
+
+def quadrant_view(bundle: Any, lang: str, cap: int = MAX_QUADRANT_POINTS) -> dict[str, Any] | None:
     t = Translator(lang)
     q = getattr(bundle, "quadrant", None)
     national = (q.attrs.get("national") if q is not None else None) or {}
@@ -276,39 +331,68 @@ def quadrant_view(bundle: Any, lang: str, cap: int = MAX_QUADRANT_POINTS
     names = programme_code_names()
     points, rows = [], []
     for r in q.to_dict("records"):
-        label = (f"{_name(names, r['programme_code'], lang)} — {r['institution_name']}")
+        label = f"{_name(names, r['programme_code'], lang)} — {r['institution_name']}"
         href = f"/stats/offering/{r['programme_id']}"
-        points.append({"x": float(r["employment_12m_pct"]), "y": float(r["in_occupation_12m_pct"]),
-                       "label": label, "href": href, "id": r["programme_id"]})
-        rows.append({"label": label, "href": href, "province": province_name(r["province_code"],
-                                                                             lang),
-                     "employment": pct(r["employment_12m_pct"], lang),
-                     "employment_sort": sort_key(r["employment_12m_pct"]),
-                     "in_trade": pct(r["in_occupation_12m_pct"], lang),
-                     "in_trade_sort": sort_key(r["in_occupation_12m_pct"]),
-                     "quadrant": t(QUADRANT_LABEL[r["quadrant"]])
-                     if r.get("quadrant") in QUADRANT_LABEL else "—",
-                     "quadrant_text": str(r.get("quadrant_vi" if lang == "vi" else
-                                                "quadrant_en") or ""),
-                     "cohort": cohort_text(r, t, short=True)})
+        points.append(
+            {
+                "x": float(r["employment_12m_pct"]),
+                "y": float(r["in_occupation_12m_pct"]),
+                "label": label,
+                "href": href,
+                "id": r["programme_id"],
+            }
+        )
+        rows.append(
+            {
+                "label": label,
+                "href": href,
+                "province": province_name(r["province_code"], lang),
+                "employment": pct(r["employment_12m_pct"], lang),
+                "employment_sort": sort_key(r["employment_12m_pct"]),
+                "in_trade": pct(r["in_occupation_12m_pct"], lang),
+                "in_trade_sort": sort_key(r["in_occupation_12m_pct"]),
+                "quadrant": t(QUADRANT_LABEL[r["quadrant"]])
+                if r.get("quadrant") in QUADRANT_LABEL
+                else "—",
+                "quadrant_text": str(r.get("quadrant_vi" if lang == "vi" else "quadrant_en") or ""),
+                "cohort": cohort_text(r, t, short=True),
+            }
+        )
     x_avg = float(national["employment_12m_pct"])
     y_avg = float(national["in_occupation_12m_pct"])
-    svg = quadrant_svg(points, x_avg=x_avg, y_avg=y_avg, lang=lang, title=t("stats.quad_title"),
-                       x_label=t("stats.col_employment"), y_label=t("stats.col_in_trade"))
-    return {"svg": svg, "rows": rows, "x_avg": pct(x_avg, lang), "y_avg": pct(y_avg, lang),
-            "total": len(bundle.quadrant)}
+    svg = quadrant_svg(
+        points,
+        x_avg=x_avg,
+        y_avg=y_avg,
+        lang=lang,
+        title=t("stats.quad_title"),
+        x_label=t("stats.col_employment"),
+        y_label=t("stats.col_in_trade"),
+    )
+    return {
+        "svg": svg,
+        "rows": rows,
+        "x_avg": pct(x_avg, lang),
+        "y_avg": pct(y_avg, lang),
+        "total": len(bundle.quadrant),
+    }
 
 
 # -- the programme × institution page --------------------------------------------------------
 
-def offering_view(bundle: Any, programme_id: str, lang: str,
-                  programme: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+
+def offering_view(
+    bundle: Any, programme_id: str, lang: str, programme: Mapping[str, Any] | None = None
+) -> dict[str, Any] | None:
     """What a parent reads about one offering; ``None`` when neither the bundle nor the
     catalogue (``programme``) knows it."""
     t = Translator(lang)
     head = bundle.headline["offering"] if bundle is not None else None
-    rows = [] if head is None else head[head["programme_id"].astype(str) == programme_id] \
-        .to_dict("records")
+    rows = (
+        []
+        if head is None
+        else head[head["programme_id"].astype(str) == programme_id].to_dict("records")
+    )
     if not rows and programme is None:
         return None
     r = rows[0] if rows else None
@@ -321,10 +405,14 @@ def offering_view(bundle: Any, programme_id: str, lang: str,
     prov = (r or {}).get("province_code") or (programme or {}).get("province_code")
     level = (r or {}).get("level") or (programme or {}).get("level")
     view: dict[str, Any] = {
-        "programme_id": programme_id, "name": name, "code": code, "institution": inst,
+        "programme_id": programme_id,
+        "name": name,
+        "code": code,
+        "institution": inst,
         "province": province_name(prov, lang) if prov else "—",
         "level": t(f"level.{level}") if level in LEVELS else (level or "—"),
-        "has_row": r is not None, "withheld": bool(r is not None and withheld(r)),
+        "has_row": r is not None,
+        "withheld": bool(r is not None and withheld(r)),
         "reason": reason(r, lang) if r is not None and withheld(r) else "",
     }
     if r is None:
@@ -335,45 +423,71 @@ def offering_view(bundle: Any, programme_id: str, lang: str,
         return view
 
     def rate(col: str) -> dict[str, str]:
-        return {"value": pct(r[f"{col}_pct"], lang),
-                "range": t("stats.interval", lo=pct(r.get(f"{col}_lo_pct"), lang),
-                           hi=pct(r.get(f"{col}_hi_pct"), lang))}
+        return {
+            "value": pct(r[f"{col}_pct"], lang),
+            "range": t(
+                "stats.interval",
+                lo=pct(r.get(f"{col}_lo_pct"), lang),
+                hi=pct(r.get(f"{col}_hi_pct"), lang),
+            ),
+        }
 
     view.update(
-        respondents=count(r["respondents"], lang), graduates=count(r["graduates"], lang),
+        respondents=count(r["respondents"], lang),
+        graduates=count(r["graduates"], lang),
         response=pct(r["response_rate_pct"], lang),
-        employment_6m=rate("employment_6m"), employment_12m=rate("employment_12m"),
-        formal=pct(r["formal_12m_pct"], lang), informal=pct(r["informal_12m_pct"], lang),
+        employment_6m=rate("employment_6m"),
+        employment_12m=rate("employment_12m"),
+        formal=pct(r["formal_12m_pct"], lang),
+        informal=pct(r["informal_12m_pct"], lang),
         self_employed=pct(r["self_employed_12m_pct"], lang),
-        in_trade=rate("in_occupation_12m"), completion=pct(r["completion_pct"], lang),
-        split=[(k, int(r[f"{k}_12m_pct"])) for k in ("formal", "informal", "self_employed")
-               if not _missing(r[f"{k}_12m_pct"])],
-        wage=None if _missing(r["wage_median"]) else {
-            "p25": money(r["wage_p25"], lang), "median": money(r["wage_median"], lang),
-            "p75": money(r["wage_p75"], lang)},
-        wage_note="" if _missing(r.get("wage_suppressed_vi")) else
-        str(r.get("wage_suppressed_vi" if lang == "vi" else "wage_suppressed_en")),
+        in_trade=rate("in_occupation_12m"),
+        completion=pct(r["completion_pct"], lang),
+        split=[
+            (k, int(r[f"{k}_12m_pct"]))
+            for k in ("formal", "informal", "self_employed")
+            if not _missing(r[f"{k}_12m_pct"])
+        ],
+        wage=None
+        if _missing(r["wage_median"])
+        else {
+            "p25": money(r["wage_p25"], lang),
+            "median": money(r["wage_median"], lang),
+            "p75": money(r["wage_p75"], lang),
+        },
+        wage_note=""
+        if _missing(r.get("wage_suppressed_vi"))
+        else str(r.get("wage_suppressed_vi" if lang == "vi" else "wage_suppressed_en")),
         # a wave with too few answers: its rates alone are withheld, with the reason
-        wave_notes=[str(r[f"answered_{w}_suppressed_{lang}"]) for w in ("6m", "12m")
-                    if not _missing(r.get(f"answered_{w}_suppressed_{lang}"))],
+        wave_notes=[
+            str(r[f"answered_{w}_suppressed_{lang}"])
+            for w in ("6m", "12m")
+            if not _missing(r.get(f"answered_{w}_suppressed_{lang}"))
+        ],
     )
     view["by_cohort"] = _offering_cohorts(bundle, programme_id, lang, t)
     view["value_added"] = _value_added(bundle, r, lang)
     return view
 
 
-def _offering_cohorts(bundle: Any, programme_id: str, lang: str, t: Translator
-                      ) -> list[dict[str, Any]]:
+def _offering_cohorts(
+    bundle: Any, programme_id: str, lang: str, t: Translator
+) -> list[dict[str, Any]]:
     table = bundle.outcomes["offering"]
     sel = table[table["programme_id"].astype(str) == programme_id]
     out = []
     for r in sel.sort_values(["pooled", "cohort"]).to_dict("records")[:20]:
         wh = withheld(r)
-        out.append({"cohort": cohort_text(r, t, short=True), "withheld": wh,
-                    "reason": reason(r, lang) if wh else "",
-                    "respondents": count(r["respondents"], lang),
-                    "response": pct(r["response_rate_pct"], lang),
-                    "employment_12m": pct(r["employment_12m_pct"], lang)})
+        out.append(
+            {
+                "cohort": cohort_text(r, t, short=True),
+                "withheld": wh,
+                "reason": reason(r, lang) if wh else "",
+                "respondents": count(r["respondents"], lang),
+                "response": pct(r["response_rate_pct"], lang),
+                "employment_12m": pct(r["employment_12m_pct"], lang),
+            }
+        )
     return out
 
 
@@ -384,14 +498,17 @@ def _value_added(bundle: Any, offering: Mapping[str, Any], lang: str) -> dict[st
     if va is None or not len(va):
         return None
     inst_head = bundle.headline["institution"]
-    key = (inst_head["institution_id"].astype(str) == str(offering["institution_id"])) & \
-        (inst_head["province_code"].astype(str) == str(offering["province_code"]))
+    key = (inst_head["institution_id"].astype(str) == str(offering["institution_id"])) & (
+        inst_head["province_code"].astype(str) == str(offering["province_code"])
+    )
     if not key.any():
         return None
     label = inst_head[key].iloc[0]["cohort"]
-    sel = va[(va["institution_id"].astype(str) == str(offering["institution_id"]))
-             & (va["province_code"].astype(str) == str(offering["province_code"]))
-             & (va["cohort"] == label)]
+    sel = va[
+        (va["institution_id"].astype(str) == str(offering["institution_id"]))
+        & (va["province_code"].astype(str) == str(offering["province_code"]))
+        & (va["cohort"] == label)
+    ]
     if not len(sel):
         return None
     r = sel.iloc[0].to_dict()
@@ -404,8 +521,13 @@ def _value_added(bundle: Any, offering: Mapping[str, Any], lang: str) -> dict[st
             return "—"
         return ("+" if float(v) > 0 else "") + fmt_number(float(v), lang)
 
-    return {"withheld": False, "value": t("stats.pp", v=signed(r["value_added_pp"])),
-            "range": t("stats.va_range", lo=signed(r["value_added_lo_pp"]),
-                       hi=signed(r["value_added_hi_pp"])),
-            "observed": pct(r["observed_12m_pct"], lang),
-            "expected": pct(r["expected_12m_pct"], lang), "cohort": cohort_text(r, t)}
+    return {
+        "withheld": False,
+        "value": t("stats.pp", v=signed(r["value_added_pp"])),
+        "range": t(
+            "stats.va_range", lo=signed(r["value_added_lo_pp"]), hi=signed(r["value_added_hi_pp"])
+        ),
+        "observed": pct(r["observed_12m_pct"], lang),
+        "expected": pct(r["expected_12m_pct"], lang),
+        "cohort": cohort_text(r, t),
+    }

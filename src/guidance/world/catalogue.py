@@ -34,27 +34,56 @@ _TYPE_LEVELS = {  # levels an institution of each type teaches, with shares
 _PUBLIC_P = {"cao_dang": 0.7, "trung_cap": 0.55, "trung_tam": 0.85}
 _SPECIALTY_WORDS = {
     "cao_dang": {
-        "manufacturing": "Kỹ thuật Công nghiệp", "electronics": "Công nghệ Điện tử",
-        "tourism": "Du lịch", "agriculture": "Nông nghiệp", "it": "Công nghệ Thông tin",
-        "health_care": "Y tế", "construction": "Xây dựng", "transport": "Giao thông Vận tải",
-        "business": "Kinh tế - Tài chính", "garments": "Công nghiệp Dệt may",
+        "manufacturing": "Kỹ thuật Công nghiệp",
+        "electronics": "Công nghệ Điện tử",
+        "tourism": "Du lịch",
+        "agriculture": "Nông nghiệp",
+        "it": "Công nghệ Thông tin",
+        "health_care": "Y tế",
+        "construction": "Xây dựng",
+        "transport": "Giao thông Vận tải",
+        "business": "Kinh tế - Tài chính",
+        "garments": "Công nghiệp Dệt may",
         "other": "Kinh tế - Kỹ thuật",
     },
     "trung_cap": {
-        "manufacturing": "Nghề Cơ khí", "electronics": "Kỹ thuật - Công nghệ",
-        "tourism": "Du lịch - Khách sạn", "agriculture": "Kỹ thuật Nông nghiệp",
-        "it": "Công nghệ Thông tin", "health_care": "Y Dược", "construction": "Nghề Xây dựng",
-        "transport": "Nghề Giao thông", "business": "Kinh tế", "garments": "Nghề Dệt may",
+        "manufacturing": "Nghề Cơ khí",
+        "electronics": "Kỹ thuật - Công nghệ",
+        "tourism": "Du lịch - Khách sạn",
+        "agriculture": "Kỹ thuật Nông nghiệp",
+        "it": "Công nghệ Thông tin",
+        "health_care": "Y Dược",
+        "construction": "Nghề Xây dựng",
+        "transport": "Nghề Giao thông",
+        "business": "Kinh tế",
+        "garments": "Nghề Dệt may",
         "other": "Nghề",
     },
 }
-_PRIVATE_BRANDS = ("Việt Đức", "Phương Đông", "Hồng Lam", "An Phú", "Thành Đạt", "Tân Tiến",
-                   "Bình Minh", "Hưng Thịnh", "Sao Mai", "Trường Sơn", "Nam Việt", "Đại Phát")
+_PRIVATE_BRANDS = (
+    "Việt Đức",
+    "Phương Đông",
+    "Hồng Lam",
+    "An Phú",
+    "Thành Đạt",
+    "Tân Tiến",
+    "Bình Minh",
+    "Hưng Thịnh",
+    "Sao Mai",
+    "Trường Sơn",
+    "Nam Việt",
+    "Đại Phát",
+)
 # Public tuition per year (VND) by level, before field and private multipliers
 # (order of magnitude of the ceilings in Decree 81/2021/NĐ-CP for public schools).
 _TUITION = {"so_cap": 2_500_000, "trung_cap": 9_000_000, "cao_dang": 12_000_000}
-_FIELD_TUITION = {"health_care": 1.35, "it": 1.15, "tourism": 1.1, "electronics": 1.05,
-                  "agriculture": 0.8}
+_FIELD_TUITION = {
+    "health_care": 1.35,
+    "it": 1.15,
+    "tourism": 1.1,
+    "electronics": 1.05,
+    "agriculture": 0.8,
+}
 _CAPACITY = {"so_cap": (20, 45), "trung_cap": (30, 90), "cao_dang": (35, 120)}
 
 
@@ -88,26 +117,35 @@ def _catalogue_rows(training: pd.DataFrame) -> pd.DataFrame:
 def _place_names(wards: pd.DataFrame) -> dict[str, list[str]]:
     """Ward names without their Phường/Xã prefix, by province."""
     out: dict[str, set[str]] = {}
-    for prov, name in zip(wards["province_code"].astype(str), wards["name_vi"].astype(str),
-                          strict=True):
+    for prov, name in zip(
+        wards["province_code"].astype(str), wards["name_vi"].astype(str), strict=True
+    ):
         for prefix in ("Phường ", "Xã ", "Đặc khu ", "xã "):
             if name.startswith(prefix):
-                name = name[len(prefix):]
+                name = name[len(prefix) :]
         out.setdefault(prov, set()).add(name)
     return {k: sorted(v) for k, v in out.items()}
 
 
-def build_catalogue(params: WorldParams, scale: Scale, provinces: pd.DataFrame,
-                    training: pd.DataFrame, wards: pd.DataFrame,
-                    rng: np.random.Generator) -> Catalogue:
+def build_catalogue(
+    params: WorldParams,
+    scale: Scale,
+    provinces: pd.DataFrame,
+    training: pd.DataFrame,
+    wards: pd.DataFrame,
+    rng: np.random.Generator,
+) -> Catalogue:
     """Institutions in every province (mostly the big ones) and their offerings."""
     prov = provinces.sort_values("province_code").reset_index(drop=True)
     pcodes = prov["province_code"].astype(str).tolist()
     pnames = dict(zip(pcodes, prov["name_vi"].astype(str), strict=False))
     w = np.array([POPULATION_M.get(p, 2.0) ** 1.2 * HUB_WEIGHT.get(p, 1.0) for p in pcodes])
     n_inst = scale.institutions
-    first = rng.permutation(len(pcodes))[: min(n_inst, len(pcodes))] if n_inst >= len(pcodes) \
+    first = (
+        rng.permutation(len(pcodes))[: min(n_inst, len(pcodes))]
+        if n_inst >= len(pcodes)
         else np.array([], dtype=int)
+    )
     rest = rng.choice(len(pcodes), size=n_inst - len(first), p=w / w.sum())
     inst_prov = np.sort(np.concatenate([first, rest]).astype(int))
     cat = _catalogue_rows(training)
@@ -125,12 +163,25 @@ def build_catalogue(params: WorldParams, scale: Scale, provinces: pd.DataFrame,
         places = place_names.get(p) or [pnames[p]]
         name = _institution_name(itype, spec, public, pnames[p], places, used_names, rng)
         used_names.add(name)
-        insts.append({"institution_id": f"I{i + 1:04d}", "institution_name": name,
-                      "province_code": p, "type": itype, "public": public, "specialty": spec,
-                      "size": _TYPE_SIZE[itype] * float(np.exp(rng.normal(0, 0.35)))})
+        insts.append(
+            {
+                "institution_id": f"I{i + 1:04d}",
+                "institution_name": name,
+                "province_code": p,
+                "type": itype,
+                "public": public,
+                "specialty": spec,
+                "size": _TYPE_SIZE[itype] * float(np.exp(rng.normal(0, 0.35))),
+            }
+        )
     inst = pd.DataFrame(insts)
-    quality = dict(zip(inst["institution_id"],
-                       np.round(rng.normal(0.0, params.quality_sd, len(inst)), 4), strict=False))
+    quality = dict(
+        zip(
+            inst["institution_id"],
+            np.round(rng.normal(0.0, params.quality_sd, len(inst)), 4),
+            strict=False,
+        )
+    )
 
     # how many offerings each institution has (at least one)
     n_off = scale.offerings
@@ -140,13 +191,22 @@ def build_catalogue(params: WorldParams, scale: Scale, provinces: pd.DataFrame,
     pools = {}
     for t, lv_share in _TYPE_LEVELS.items():
         pool = cat[cat["level"].isin(lv_share)].reset_index(drop=True)
-        pools[t] = (pool.to_dict("records"), pool["level"].map(lv_share).to_numpy(),
-                    pool["cluster"].to_numpy())
+        pools[t] = (
+            pool.to_dict("records"),
+            pool["level"].map(lv_share).to_numpy(),
+            pool["cluster"].to_numpy(),
+        )
     mult_cache: dict[tuple[str, str], float] = {}
     for k, r in enumerate(inst.to_dict("records")):
         records, lv_w, pool_clusters = pools[r["type"]]
-        mult = np.array([mult_cache.setdefault((c, r["province_code"]), np.sqrt(
-            cluster_multiplier(c, r["province_code"]))) for c in pool_clusters])
+        mult = np.array(
+            [
+                mult_cache.setdefault(
+                    (c, r["province_code"]), np.sqrt(cluster_multiplier(c, r["province_code"]))
+                )
+                for c in pool_clusters
+            ]
+        )
         pw = lv_w * np.where(pool_clusters == r["specialty"], 4.0, 1.0) * mult
         pw = pw / pw.sum()
         take = min(int(counts[k]), len(records))
@@ -159,8 +219,15 @@ def build_catalogue(params: WorldParams, scale: Scale, provinces: pd.DataFrame,
     return Catalogue(prog, quality, first_c, last_c)
 
 
-def _institution_name(itype: str, spec: str, public: bool, province: str, places: list[str],
-                      used: set[str], rng: np.random.Generator) -> str:
+def _institution_name(
+    itype: str,
+    spec: str,
+    public: bool,
+    province: str,
+    places: list[str],
+    used: set[str],
+    rng: np.random.Generator,
+) -> str:
     for _ in range(50):
         place = places[rng.integers(len(places))]
         if itype == "trung_tam":
@@ -193,15 +260,22 @@ def _offering(entry: dict, inst: dict, rng: np.random.Generator) -> dict:
     elif u > 0.95:
         mode = "apprenticeship"
     return {
-        "programme_code": str(entry["programme_code"]), "name_vi": entry["name_vi"],
-        "name_en": entry.get("name_en"), "level": level, "field_code": str(entry["field_code"]),
-        "institution_id": inst["institution_id"], "institution_name": inst["institution_name"],
-        "province_code": inst["province_code"], "duration_months": int(dur),
+        "programme_code": str(entry["programme_code"]),
+        "name_vi": entry["name_vi"],
+        "name_en": entry.get("name_en"),
+        "level": level,
+        "field_code": str(entry["field_code"]),
+        "institution_id": inst["institution_id"],
+        "institution_name": inst["institution_name"],
+        "province_code": inst["province_code"],
+        "duration_months": int(dur),
         "tuition_vnd_per_year": int(round(tuition / 100_000) * 100_000),
         "min_education": {"so_cap": 0, "trung_cap": 9, "cao_dang": 12}[level],
-        "target_occupations": entry["target_occupations"], "mode": mode,
+        "target_occupations": entry["target_occupations"],
+        "mode": mode,
         "capacity": int(5 * rng.integers(lo // 5, hi // 5 + 1)),
-        "predecessor_id": None, "active": True,
+        "predecessor_id": None,
+        "active": True,
     }
 
 

@@ -49,16 +49,59 @@ def occupation_cluster(code: str) -> str:
 # Regional industry mix: multiplier of demand by cluster and province
 # (default 1; see docs/demo_world.md for the reasoning behind each).
 _MIX = {
-    "electronics": ({"24": 7.0, "19": 6.0, "31": 3.5, "79": 2.5, "75": 2.5, "25": 2.5,
-                     "33": 1.8, "01": 1.5}, 0.35),
-    "manufacturing": ({"24": 2.5, "19": 2.0, "31": 2.5, "79": 2.0, "75": 2.5, "80": 1.8,
-                       "25": 1.8, "33": 1.6, "01": 1.3}, 0.6),
-    "garments": ({"33": 2.5, "37": 2.5, "31": 2.0, "24": 1.8, "01": 1.5, "79": 2.2,
-                  "75": 2.5, "80": 2.2, "38": 1.6, "40": 1.5}, 0.5),
-    "tourism": ({"56": 4.5, "48": 4.5, "22": 3.5, "46": 2.5, "68": 2.2, "15": 2.0,
-                 "79": 1.6, "01": 1.6}, 0.6),
-    "agriculture": ({"92": 4.0, "91": 4.0, "96": 4.0, "82": 4.0, "86": 4.0,
-                     "52": 2.5, "66": 2.5, "68": 2.0, "14": 1.5, "79": 0.2, "01": 0.3}, 1.0),
+    "electronics": (
+        {"24": 7.0, "19": 6.0, "31": 3.5, "79": 2.5, "75": 2.5, "25": 2.5, "33": 1.8, "01": 1.5},
+        0.35,
+    ),
+    "manufacturing": (
+        {
+            "24": 2.5,
+            "19": 2.0,
+            "31": 2.5,
+            "79": 2.0,
+            "75": 2.5,
+            "80": 1.8,
+            "25": 1.8,
+            "33": 1.6,
+            "01": 1.3,
+        },
+        0.6,
+    ),
+    "garments": (
+        {
+            "33": 2.5,
+            "37": 2.5,
+            "31": 2.0,
+            "24": 1.8,
+            "01": 1.5,
+            "79": 2.2,
+            "75": 2.5,
+            "80": 2.2,
+            "38": 1.6,
+            "40": 1.5,
+        },
+        0.5,
+    ),
+    "tourism": (
+        {"56": 4.5, "48": 4.5, "22": 3.5, "46": 2.5, "68": 2.2, "15": 2.0, "79": 1.6, "01": 1.6},
+        0.6,
+    ),
+    "agriculture": (
+        {
+            "92": 4.0,
+            "91": 4.0,
+            "96": 4.0,
+            "82": 4.0,
+            "86": 4.0,
+            "52": 2.5,
+            "66": 2.5,
+            "68": 2.0,
+            "14": 1.5,
+            "79": 0.2,
+            "01": 0.3,
+        },
+        1.0,
+    ),
     "it": ({"01": 6.0, "79": 6.0, "48": 3.0}, 0.25),
 }
 
@@ -98,13 +141,23 @@ def _pandemic_loss(t: np.ndarray, south: bool) -> np.ndarray:
     return np.clip(first + delta, 0, 0.9)
 
 
-def build_demand(provinces: pd.DataFrame, occupations: pd.DataFrame, occ_codes: list[str],
-                 rng: np.random.Generator) -> pd.DataFrame:
+def build_demand(
+    provinces: pd.DataFrame,
+    occupations: pd.DataFrame,
+    occ_codes: list[str],
+    rng: np.random.Generator,
+) -> pd.DataFrame:
     """Monthly demand rows 2019-01 … 2026-10 for every province × ``occ_codes``."""
     occ = occupations.set_index("occupation_code")
     codes = sorted(set(occ_codes))
-    skill = np.array([float(occ.loc[c, "skill_level"]) if c in occ.index
-                      and pd.notna(occ.loc[c, "skill_level"]) else 2.0 for c in codes])
+    skill = np.array(
+        [
+            float(occ.loc[c, "skill_level"])
+            if c in occ.index and pd.notna(occ.loc[c, "skill_level"])
+            else 2.0
+            for c in codes
+        ]
+    )
     clusters = [occupation_cluster(c) for c in codes]
     prov = provinces.sort_values("province_code")
     pcodes = prov["province_code"].astype(str).tolist()
@@ -121,19 +174,36 @@ def build_demand(provinces: pd.DataFrame, occupations: pd.DataFrame, occ_codes: 
     trend = np.exp(0.03 * t / 12)
     loss = np.stack([_pandemic_loss(t, s) for s in south])  # (p, t)
 
-    lam_v = (3.0 * pop[:, None, None] * mix[:, :, None] * occ_base[None, :, None]
-             * (trend * sv)[None, None, :] * (1 - loss)[:, None, :] * tight[None, :, None])
-    lam_s = (3.0 * pop[:, None, None] * np.sqrt(mix)[:, :, None] * occ_base[None, :, None]
-             * ss[None, None, :] * (1 + 0.8 * loss)[:, None, :])
+    lam_v = (
+        3.0
+        * pop[:, None, None]
+        * mix[:, :, None]
+        * occ_base[None, :, None]
+        * (trend * sv)[None, None, :]
+        * (1 - loss)[:, None, :]
+        * tight[None, :, None]
+    )
+    lam_s = (
+        3.0
+        * pop[:, None, None]
+        * np.sqrt(mix)[:, :, None]
+        * occ_base[None, :, None]
+        * ss[None, None, :]
+        * (1 + 0.8 * loss)[:, None, :]
+    )
     vac = rng.poisson(lam_v)
     seek = rng.poisson(lam_s)
 
-    reg_w = np.array([REGION_WAGE[r] + CITY_WAGE.get(p, 0.0)
-                      for p, r in zip(pcodes, regions, strict=True)])
+    reg_w = np.array(
+        [REGION_WAGE[r] + CITY_WAGE.get(p, 0.0) for p, r in zip(pcodes, regions, strict=True)]
+    )
     occ_w = rng.normal(0.0, 0.08, n_o)
     years = 2019 + t / 12 - 2018.5
-    log_w = (np.log(6.0e6) + 0.15 * (skill - 2) + occ_w)[None, :, None] + reg_w[:, None, None] \
+    log_w = (
+        (np.log(6.0e6) + 0.15 * (skill - 2) + occ_w)[None, :, None]
+        + reg_w[:, None, None]
         + (0.055 * years)[None, None, :]
+    )
     log_w = log_w + rng.normal(0.0, 0.03, (n_p, n_o, n_t))
     wage = (np.round(np.exp(log_w) / 50_000) * 50_000).astype(np.int64)
 
@@ -142,15 +212,17 @@ def build_demand(provinces: pd.DataFrame, occupations: pd.DataFrame, occ_codes: 
     seek_t = np.transpose(seek, (2, 0, 1)).reshape(-1)
     wage_t = np.transpose(wage, (2, 0, 1)).reshape(-1)
     labels = [period_label(i) for i in t]
-    return pd.DataFrame({
-        "period": np.repeat(labels, n_p * n_o),
-        "province_code": np.tile(np.repeat(pcodes, n_o), n_t),
-        "occupation_code": np.tile(codes, n_p * n_t),
-        "vacancies": vac_t.astype(np.int64),
-        "job_seekers": seek_t.astype(np.int64),
-        "median_wage_vnd": wage_t,
-        "source": "employment_service_centre",
-    })
+    return pd.DataFrame(
+        {
+            "period": np.repeat(labels, n_p * n_o),
+            "province_code": np.tile(np.repeat(pcodes, n_o), n_t),
+            "occupation_code": np.tile(codes, n_p * n_t),
+            "vacancies": vac_t.astype(np.int64),
+            "job_seekers": seek_t.astype(np.int64),
+            "median_wage_vnd": wage_t,
+            "source": "employment_service_centre",
+        }
+    )
 
 
 class DemandIndex:
@@ -158,8 +230,13 @@ class DemandIndex:
     regions (study and home), smoothed over the three months up to a period."""
 
     def __init__(self, demand: pd.DataFrame, provinces: pd.DataFrame):
-        region_of = dict(zip(provinces["province_code"].astype(str),
-                             provinces["region"].astype(str), strict=False))
+        region_of = dict(
+            zip(
+                provinces["province_code"].astype(str),
+                provinces["region"].astype(str),
+                strict=False,
+            )
+        )
         self.regions = sorted(set(region_of.values()))
         r_idx = {r: i for i, r in enumerate(self.regions)}
         o, occ_codes = pd.factorize(demand["occupation_code"].astype(str), sort=True)
@@ -196,15 +273,23 @@ class DemandIndex:
         if targets not in self._cache:
             idx = [self.occ_idx[c] for c in targets if c in self.occ_idx]
             if idx:
-                self._cache[targets] = (self._v[:, idx, :].sum(axis=1),
-                                        self._s[:, idx, :].sum(axis=1))
+                self._cache[targets] = (
+                    self._v[:, idx, :].sum(axis=1),
+                    self._s[:, idx, :].sum(axis=1),
+                )
             else:
                 z = np.zeros((len(self.regions), self.n_t))
                 self._cache[targets] = (z, z)
         return self._cache[targets]
 
-    def log_ratio(self, target_sets: list[tuple[str, ...]], set_idx: np.ndarray,
-                  region_a: np.ndarray, region_b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    def log_ratio(
+        self,
+        target_sets: list[tuple[str, ...]],
+        set_idx: np.ndarray,
+        region_a: np.ndarray,
+        region_b: np.ndarray,
+        t: np.ndarray,
+    ) -> np.ndarray:
         """log((V+1)/(S+1)) over both regions; periods beyond the table use its
         last month. ``set_idx`` indexes ``target_sets``; regions are indices."""
         t = np.clip(np.asarray(t, dtype=int), 0, self.n_t - 1)

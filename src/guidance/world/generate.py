@@ -41,10 +41,23 @@ from guidance.world.params import (
 
 TABLES = ("provinces", "occupations", "programmes", "outcomes", "demand")
 PROGRAMME_COLUMNS = [
-    "programme_id", "programme_code", "name_vi", "name_en", "level", "field_code",
-    "institution_id", "institution_name", "province_code", "duration_months",
-    "tuition_vnd_per_year", "min_education", "target_occupations", "mode", "capacity",
-    "predecessor_id", "active",
+    "programme_id",
+    "programme_code",
+    "name_vi",
+    "name_en",
+    "level",
+    "field_code",
+    "institution_id",
+    "institution_name",
+    "province_code",
+    "duration_months",
+    "tuition_vnd_per_year",
+    "min_education",
+    "target_occupations",
+    "mode",
+    "capacity",
+    "predecessor_id",
+    "active",
 ]
 OCCUPATION_COLUMNS = ["occupation_code", "name_en", "name_vi", "riasec", "skill_level"]
 PROVINCE_COLUMNS = ["province_code", "name_vi", "name_en", "region", "lat", "lon"]
@@ -82,16 +95,20 @@ def _reference():
     return prov, reference.occupations(), reference.training_occupations(), reference.wards()
 
 
-def demand_occupations(cat: Catalogue, occupations: pd.DataFrame, scale_name: str,
-                       rng: np.random.Generator) -> list[str]:
+def demand_occupations(
+    cat: Catalogue, occupations: pd.DataFrame, scale_name: str, rng: np.random.Generator
+) -> list[str]:
     """Occupations targeted by the offerings, common off-trade jobs, and a few others."""
     scale = SCALES[scale_name]
     targets = sorted({c for s in cat.programmes["target_occupations"] for c in s.split(";") if c})
     known = set(occupations["occupation_code"].astype(str))
     off = [o for o in OFF_TRADE if o in known and o not in targets]
     others = sorted(known - set(targets) - set(off))
-    extra = list(rng.choice(others, size=min(scale.extra_occupations, len(others)),
-                            replace=False)) if others else []
+    extra = (
+        list(rng.choice(others, size=min(scale.extra_occupations, len(others)), replace=False))
+        if others
+        else []
+    )
     codes = targets + off + [str(e) for e in extra]
     if scale.max_demand_occupations is not None:
         codes = codes[: scale.max_demand_occupations]
@@ -104,8 +121,14 @@ def build_world(seed: int = 42, scale: str = "demo", demand: pd.DataFrame | None
         raise ValueError(f"unknown scale {scale!r}; choose from {sorted(SCALES)}")
     prov, occ, training, wards = _reference()
     params = draw_params(seed)
-    cat = build_catalogue(params, SCALES[scale], prov, training, wards,
-                          np.random.default_rng([seed, STREAM_CATALOGUE]))
+    cat = build_catalogue(
+        params,
+        SCALES[scale],
+        prov,
+        training,
+        wards,
+        np.random.default_rng([seed, STREAM_CATALOGUE]),
+    )
     if demand is None:
         rng = np.random.default_rng([seed, STREAM_DEMAND])
         codes = demand_occupations(cat, occ, scale, rng)
@@ -147,8 +170,9 @@ def outcome_chunks(world: World, progress: bool = True):
     n_total = scale.outcomes
     n_chunks = -(-n_total // scale.chunk_rows)
     labels = np.array([period_label(i) for i in range(N_COHORT_MONTHS)])
-    for k in tqdm(range(n_chunks), desc="outcomes", unit="chunk", disable=not progress,
-                  file=sys.stderr):
+    for k in tqdm(
+        range(n_chunks), desc="outcomes", unit="chunk", disable=not progress, file=sys.stderr
+    ):
         start = k * scale.chunk_rows
         n = min(scale.chunk_rows, n_total - start)
         rng = np.random.default_rng([world.seed, STREAM_OUTCOMES, k])
@@ -158,11 +182,20 @@ def outcome_chunks(world: World, progress: bool = True):
         x = design(learners, offers, t, world.ctx)
         pr = structural_probabilities(x, world.params)
         out = sample_outcomes(x, pr, mobile, world.ctx, rng)
-        df = pd.concat([pd.DataFrame({
-            "record_id": [f"R{start + i + 1:08d}" for i in range(n)],
-            "programme_id": offers["programme_id"].to_numpy(),
-            "cohort": labels[t],
-        }), learners, out], axis=1)
+        df = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "record_id": [f"R{start + i + 1:08d}" for i in range(n)],
+                        "programme_id": offers["programme_id"].to_numpy(),
+                        "cohort": labels[t],
+                    }
+                ),
+                learners,
+                out,
+            ],
+            axis=1,
+        )
         yield df, offers["level"].to_numpy()
 
 
@@ -186,8 +219,9 @@ def _csv_options():
     return pacsv.WriteOptions(quoting_style="needed", delimiter=",")
 
 
-def generate_world(out_dir, *, seed: int = 42, scale: str = "demo", fmt: str | None = None,
-                   progress: bool = True) -> WorldSummary:
+def generate_world(
+    out_dir, *, seed: int = 42, scale: str = "demo", fmt: str | None = None, progress: bool = True
+) -> WorldSummary:
     """Generate the demo world into ``out_dir`` (created if needed)."""
     fmt = fmt or ("parquet" if scale == "national" else "csv")
     if fmt not in ("csv", "parquet"):
@@ -206,8 +240,12 @@ def generate_world(out_dir, *, seed: int = 42, scale: str = "demo", fmt: str | N
         files.append(f"{name}.{ext}")
 
     put("provinces", world.ctx.provinces[PROVINCE_COLUMNS])
-    put("occupations", world.ctx.occupations[OCCUPATION_COLUMNS]
-        .sort_values("occupation_code").reset_index(drop=True))
+    put(
+        "occupations",
+        world.ctx.occupations[OCCUPATION_COLUMNS]
+        .sort_values("occupation_code")
+        .reset_index(drop=True),
+    )
     prog = world.catalogue.programmes[PROGRAMME_COLUMNS].copy()
     prog["active"] = prog["active"].astype(bool)
     put("programmes", prog)
@@ -226,8 +264,11 @@ def generate_world(out_dir, *, seed: int = 42, scale: str = "demo", fmt: str | N
             table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
             if writer is None:
                 schema = table.schema
-                writer = (pacsv.CSVWriter(path, schema, write_options=_csv_options())
-                          if fmt == "csv" else pq.ParquetWriter(path, schema, compression="zstd"))
+                writer = (
+                    pacsv.CSVWriter(path, schema, write_options=_csv_options())
+                    if fmt == "csv"
+                    else pq.ParquetWriter(path, schema, compression="zstd")
+                )
             writer.write_table(table)
     finally:
         if writer is not None:
@@ -235,20 +276,29 @@ def generate_world(out_dir, *, seed: int = 42, scale: str = "demo", fmt: str | N
     files.append(f"outcomes.{ext}")
 
     sizes = {
-        "institutions": int(prog["institution_id"].nunique()), "offerings": len(prog),
+        "institutions": int(prog["institution_id"].nunique()),
+        "offerings": len(prog),
         "offerings_inactive": int((~prog["active"]).sum()),
         "offerings_with_predecessor": int(prog["predecessor_id"].notna().sum()),
-        "offerings_without_graduates": int((world.catalogue.first_cohort
-                                            >= N_COHORT_MONTHS).sum()),
-        "outcomes": acc.n, "demand_rows": len(world.demand),
-        "occupations": len(world.ctx.occupations), "provinces": len(world.ctx.provinces),
+        "offerings_without_graduates": int((world.catalogue.first_cohort >= N_COHORT_MONTHS).sum()),
+        "outcomes": acc.n,
+        "demand_rows": len(world.demand),
+        "occupations": len(world.ctx.occupations),
+        "provinces": len(world.ctx.provinces),
     }
     summary = WorldSummary(str(out), seed, scale, fmt, sizes, acc.headline(), files)
-    meta = {"generator_version": GENERATOR_VERSION, "seed": seed, "scale": scale,
-            "format": fmt, "now": LAST_DEMAND, "tables": files, "sizes": sizes,
-            "headline": summary.headline,
-            "note": "synthetic demo world; not a contract table (see docs/demo_world.md)"}
-    (out / "world.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False,
-                                               sort_keys=True) + "\n", encoding="utf-8")
+    meta = {
+        "generator_version": GENERATOR_VERSION,
+        "seed": seed,
+        "scale": scale,
+        "format": fmt,
+        "now": LAST_DEMAND,
+        "tables": files,
+        "sizes": sizes,
+        "headline": summary.headline,
+        "note": "synthetic demo world; not a contract table (see docs/demo_world.md)",
+    }
+    (out / "world.json").write_text(
+        json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return summary
-

@@ -34,16 +34,22 @@ class HeadlineAccumulator:
         self._parts: list[pd.DataFrame] = []
 
     def add(self, df: pd.DataFrame, levels: np.ndarray) -> None:
-        self._parts.append(pd.DataFrame({
-            "level": pd.Categorical(levels, categories=LEVELS),
-            "t": _period_indices(df["cohort"]),
-            "completed": df["completed"].to_numpy(bool),
-            "e6": df["employed_6m"].to_numpy(bool),
-            "e12": df["employed_12m"].to_numpy(bool),
-            "informal": df["employment_type"].isin(["informal", "self_employed"]).to_numpy(),
-            "self": (df["employment_type"] == "self_employed").to_numpy(bool),
-            "wage": df["monthly_wage_vnd"].astype("float64").to_numpy(),
-        }))
+        self._parts.append(
+            pd.DataFrame(
+                {
+                    "level": pd.Categorical(levels, categories=LEVELS),
+                    "t": _period_indices(df["cohort"]),
+                    "completed": df["completed"].to_numpy(bool),
+                    "e6": df["employed_6m"].to_numpy(bool),
+                    "e12": df["employed_12m"].to_numpy(bool),
+                    "informal": df["employment_type"]
+                    .isin(["informal", "self_employed"])
+                    .to_numpy(),
+                    "self": (df["employment_type"] == "self_employed").to_numpy(bool),
+                    "wage": df["monthly_wage_vnd"].astype("float64").to_numpy(),
+                }
+            )
+        )
 
     @property
     def n(self) -> int:
@@ -72,11 +78,13 @@ def headline_figures(d: pd.DataFrame) -> dict:
     comp = d[d["completed"]]
     emp = comp[comp["e12"]]
     out: dict = {"n": len(d)}
-    for name, frame, col in (("employment_12m_completers", comp, "e12"),
-                             ("employment_6m_completers", comp, "e6"),
-                             ("employment_12m_all", d, "e12"),
-                             ("completion_rate", d, "completed"),
-                             ("informal_share", d[d["e12"]], "informal")):
+    for name, frame, col in (
+        ("employment_12m_completers", comp, "e12"),
+        ("employment_6m_completers", comp, "e6"),
+        ("employment_12m_all", d, "e12"),
+        ("completion_rate", d, "completed"),
+        ("informal_share", d[d["e12"]], "informal"),
+    ):
         g = frame.groupby("level", observed=False)[col].mean()
         out[name] = {lv: _r(g.get(lv)) for lv in LEVELS} | {"all": _r(frame[col].mean())}
     employed = d[d["e12"]]
@@ -97,8 +105,12 @@ def headline_figures(d: pd.DataFrame) -> dict:
     out["employment_12m_pandemic_cohorts"] = _r(pand)
     out["employment_12m_baseline_cohorts"] = _r(base)
     out["pandemic_dip_pp"] = _r(100 * (base - pand), 2)
-    out["windows"] = {"earliest": EARLIEST, "newest": NEWEST, "pandemic": PANDEMIC,
-                      "baseline": BASELINE}
+    out["windows"] = {
+        "earliest": EARLIEST,
+        "newest": NEWEST,
+        "pandemic": PANDEMIC,
+        "baseline": BASELINE,
+    }
     return out
 
 

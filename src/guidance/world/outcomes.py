@@ -71,18 +71,32 @@ class WorldContext:
         self.lon = p["lon"].to_numpy(float)
         regions = p["region"].astype(str).tolist()
         self.region_of_prov = np.array([self.demand.region_idx.get(r, 0) for r in regions])
-        self.wage_of_prov = np.array([REGION_WAGE.get(r, 0.0) + CITY_WAGE.get(c, 0.0)
-                                      for c, r in zip(codes, regions, strict=False)])
+        self.wage_of_prov = np.array(
+            [
+                REGION_WAGE.get(r, 0.0) + CITY_WAGE.get(c, 0.0)
+                for c, r in zip(codes, regions, strict=False)
+            ]
+        )
         hubs = [h for h in JOB_HUBS if h in self.prov_idx]
         self.hub_idx = np.array([self.prov_idx[h] for h in hubs])
         hw = np.array([JOB_HUBS[h] for h in hubs])
         self.hub_p = hw / hw.sum()
         self.hub_exp_wage = float(np.sum(self.hub_p * np.exp(self.wage_of_prov[self.hub_idx])))
         occ = self.occupations
-        self.riasec_of = dict(zip(occ["occupation_code"].astype(str),
-                                  occ["riasec"].fillna("").astype(str), strict=False))
-        self.skill_of = dict(zip(occ["occupation_code"].astype(str),
-                                 pd.to_numeric(occ["skill_level"], errors="coerce"), strict=False))
+        self.riasec_of = dict(
+            zip(
+                occ["occupation_code"].astype(str),
+                occ["riasec"].fillna("").astype(str),
+                strict=False,
+            )
+        )
+        self.skill_of = dict(
+            zip(
+                occ["occupation_code"].astype(str),
+                pd.to_numeric(occ["skill_level"], errors="coerce"),
+                strict=False,
+            )
+        )
         self._targets: dict[str, tuple] = {}
 
     def targets(self, codes: str) -> tuple[tuple[str, ...], np.ndarray, float]:
@@ -91,8 +105,11 @@ class WorldContext:
             t = tuple(c.strip() for c in str(codes).split(";") if c.strip())
             sk = [self.skill_of.get(c) for c in t]
             sk = [float(s) for s in sk if s is not None and not pd.isna(s)]
-            self._targets[codes] = (t, riasec_profile(codes, self.riasec_of),
-                                    float(np.mean(sk)) if sk else 2.0)
+            self._targets[codes] = (
+                t,
+                riasec_profile(codes, self.riasec_of),
+                float(np.mean(sk)) if sk else 2.0,
+            )
         return self._targets[codes]
 
 
@@ -146,14 +163,16 @@ class Design:
 POP_FEMALE, POP_MINORITY = 0.41, 0.15  # learner shares (generated worlds) used when unknown
 
 
-def design(learners: pd.DataFrame, offerings: pd.DataFrame, t: np.ndarray,
-           ctx: WorldContext) -> Design:
+def design(
+    learners: pd.DataFrame, offerings: pd.DataFrame, t: np.ndarray, ctx: WorldContext
+) -> Design:
     """Turn aligned learner and offering rows into model inputs."""
     n = len(learners)
     level = _lookup(offerings["level"], {lv: i for i, lv in enumerate(LEVELS)}, 1).astype(int)
     gpa, math = _num(learners, "gpa", n), _num(learners, "math_score", n)
-    ability = np.clip(0.6 * np.nan_to_num((gpa - 6.8) / 1.0)
-                      + 0.4 * np.nan_to_num((math - 6.3) / 1.5), -3, 3)
+    ability = np.clip(
+        0.6 * np.nan_to_num((gpa - 6.8) / 1.0) + 0.4 * np.nan_to_num((math - 6.3) / 1.5), -3, 3
+    )
     inv, uniq = pd.factorize(offerings["target_occupations"].fillna("").astype(str))
     info = [ctx.targets(u) for u in uniq]
     prof = np.array([i[1] for i in info])[inv] if n else np.zeros((0, 6))
@@ -161,7 +180,7 @@ def design(learners: pd.DataFrame, offerings: pd.DataFrame, t: np.ndarray,
     r = np.column_stack([_num(learners, f"riasec_{k}", n) for k in RIASEC])
     rc = r - r.mean(axis=1, keepdims=True)
     pc = prof - prof.mean(axis=1, keepdims=True)
-    den = np.sqrt((rc ** 2).sum(axis=1) * (pc ** 2).sum(axis=1))
+    den = np.sqrt((rc**2).sum(axis=1) * (pc**2).sum(axis=1))
     with np.errstate(invalid="ignore", divide="ignore"):
         fit = np.where(den > 0, (rc * pc).sum(axis=1) / np.where(den > 0, den, 1), 0.0)
     fit = np.where(np.isnan(r).any(axis=1), ctx.params.fit_default, fit)
@@ -171,18 +190,28 @@ def design(learners: pd.DataFrame, offerings: pd.DataFrame, t: np.ndarray,
     dist = haversine_km(ctx.lat[study], ctx.lon[study], ctx.lat[home], ctx.lon[home])
     t = np.asarray(t, dtype=int)
     sets = [i[0] for i in info]
-    log_ratio = ctx.demand.log_ratio(sets, inv, ctx.region_of_prov[study],
-                                     ctx.region_of_prov[home], t)
+    log_ratio = ctx.demand.log_ratio(
+        sets, inv, ctx.region_of_prov[study], ctx.region_of_prov[home], t
+    )
     age = _num(learners, "age", n)
     q = _lookup(offerings["institution_id"], ctx.quality, 0.0).astype(float)
     return Design(
-        level=level, ability=ability, fit=fit, log_ratio=log_ratio, dist_km=np.asarray(dist),
+        level=level,
+        ability=ability,
+        fit=fit,
+        log_ratio=log_ratio,
+        dist_km=np.asarray(dist),
         adult=(np.nan_to_num(age, nan=18) >= 25).astype(float),
         work=np.minimum(np.nan_to_num(_num(learners, "prior_work_months", n)), 36),
-        quality=q, t=t,
+        quality=q,
+        t=t,
         female=_flag(learners, "sex", n, ["F"], POP_FEMALE),
         minority=_flag(learners, "ethnic_minority", n, ["true", "1"], POP_MINORITY),
-        skill=skill, study_prov=study, home_prov=home, set_idx=inv, target_sets=sets,
+        skill=skill,
+        study_prov=study,
+        home_prov=home,
+        set_idx=inv,
+        target_sets=sets,
         has_targets=np.array([float(len(t) > 0) for t in sets])[inv] if n else np.zeros(0),
     )
 
@@ -203,8 +232,9 @@ class Probabilities:
     combos: list
 
 
-def structural_probabilities(x: Design, p: WorldParams, *,
-                             discrimination: bool = True) -> Probabilities:
+def structural_probabilities(
+    x: Design, p: WorldParams, *, discrimination: bool = True
+) -> Probabilities:
     """THE model. ``discrimination=False`` removes the discrimination terms
     (the world without historical bias)."""
     lv = x.level
@@ -213,19 +243,35 @@ def structural_probabilities(x: Design, p: WorldParams, *,
     pc = _sigmoid(z_c)
 
     e_ab = np.array([p.e_ability[k] for k in LEVELS])[lv]
-    base_e = (np.array([p.e0[k] for k in LEVELS])[lv] + e_ab * x.ability + p.e_fit * x.fit
-              + p.e_demand * x.log_ratio + p.e_work * x.work
-              + p.e_pandemic * pandemic_shift(x.t) + x.quality)
+    base_e = (
+        np.array([p.e0[k] for k in LEVELS])[lv]
+        + e_ab * x.ability
+        + p.e_fit * x.fit
+        + p.e_demand * x.log_ratio
+        + p.e_work * x.work
+        + p.e_pandemic * pandemic_shift(x.t)
+        + x.quality
+    )
     emp = np.empty((2, 2, len(lv)))
     for c in (0, 1):
         for m in (0, 1):
-            z = base_e + p.e_completed * c + (p.e_mobile * m if m else
-                                              p.e_distance * x.dist_km / 500.0)
+            z = (
+                base_e
+                + p.e_completed * c
+                + (p.e_mobile * m if m else p.e_distance * x.dist_km / 500.0)
+            )
             emp[c, m] = _sigmoid(z)
 
     m0 = np.array([p.m0[k] for k in LEVELS])[lv]
-    trade = np.stack([_sigmoid(m0 + p.m_fit * x.fit + p.m_demand * x.log_ratio
-                               + p.m_completed * c) for c in (0, 1)]) * x.has_targets
+    trade = (
+        np.stack(
+            [
+                _sigmoid(m0 + p.m_fit * x.fit + p.m_demand * x.log_ratio + p.m_completed * c)
+                for c in (0, 1)
+            ]
+        )
+        * x.has_targets
+    )
 
     f0 = np.array([p.f0[k] for k in LEVELS])[lv] + p.f_ability * x.ability + p.f_quality * x.quality
     combos = []
@@ -241,19 +287,27 @@ def structural_probabilities(x: Design, p: WorldParams, *,
 
     years = (x.t + 12) / 12.0 + 2019 - 2018.5
     wbase = np.log(np.array([p.w_base[k] for k in LEVELS]))[lv]
-    ref = (wbase + p.w_growth * years + p.w_ability * x.ability + p.w_quality * x.quality
-           + p.w_pandemic * pandemic_shift(x.t))
+    ref = (
+        wbase
+        + p.w_growth * years
+        + p.w_ability * x.ability
+        + p.w_quality * x.quality
+        + p.w_pandemic * pandemic_shift(x.t)
+    )
     log_wage = np.stack([ref + p.w_completed * c for c in (0, 1)])
     wage_trade = p.w_in_trade + p.w_skill * (x.skill - 2)
     wage_off = np.full(len(lv), p.w_skill * (p.off_trade_skill - 2))
-    loc = np.array([[1 - p.loc_home[m] - p.loc_hub[m], p.loc_home[m], p.loc_hub[m]]
-                    for m in (0, 1)])
-    return Probabilities(pc, emp, trade, formal, log_wage,
-                         np.stack([wage_trade, wage_trade]), wage_off, loc, combos)
+    loc = np.array(
+        [[1 - p.loc_home[m] - p.loc_hub[m], p.loc_home[m], p.loc_hub[m]] for m in (0, 1)]
+    )
+    return Probabilities(
+        pc, emp, trade, formal, log_wage, np.stack([wage_trade, wage_trade]), wage_off, loc, combos
+    )
 
 
-def expected_outcomes(x: Design, pr: Probabilities, p: WorldParams,
-                      wage_of_prov: np.ndarray, hub_exp_wage: float) -> pd.DataFrame:
+def expected_outcomes(
+    x: Design, pr: Probabilities, p: WorldParams, wage_of_prov: np.ndarray, hub_exp_wage: float
+) -> pd.DataFrame:
     """Marginal expectations over completion, mobility, sex/minority mixture,
     job type, in-trade status and location (the oracle's answer)."""
     pi = np.array([1 - p.p_mobile, p.p_mobile])
@@ -266,29 +320,41 @@ def expected_outcomes(x: Design, pr: Probabilities, p: WorldParams,
     ws, wi = p.self_employed_share, 1 - p.self_employed_share
     type_disc = np.zeros_like(pr.log_wage)  # E[exp(type + discrimination) | emp, c]
     for _s, _e, w, pf, d_w in pr.combos:
-        type_disc += w * np.exp(d_w) * (pf + (1 - pf) * (wi * np.exp(p.w_informal)
-                                                         + ws * np.exp(p.w_self)))
+        type_disc += (
+            w * np.exp(d_w) * (pf + (1 - pf) * (wi * np.exp(p.w_informal) + ws * np.exp(p.w_self)))
+        )
     trade_f = pr.in_trade * np.exp(pr.wage_trade) + (1 - pr.in_trade) * np.exp(pr.wage_off)
     w_study = np.exp(wage_of_prov[x.study_prov])
     w_home = np.exp(wage_of_prov[x.home_prov])
-    loc_f = np.stack([pr.loc_p[m, 0] * w_study + pr.loc_p[m, 1] * w_home
-                      + pr.loc_p[m, 2] * hub_exp_wage for m in (0, 1)])  # (m, n)
-    base = np.exp(pr.log_wage + p.w_sigma ** 2 / 2) * type_disc * trade_f  # (c, n)
+    loc_f = np.stack(
+        [
+            pr.loc_p[m, 0] * w_study + pr.loc_p[m, 1] * w_home + pr.loc_p[m, 2] * hub_exp_wage
+            for m in (0, 1)
+        ]
+    )  # (m, n)
+    base = np.exp(pr.log_wage + p.w_sigma**2 / 2) * type_disc * trade_f  # (c, n)
     num = np.einsum("m,cmn,mn->cn", pi, pr.employed, loc_f)  # Σ_m π P(emp|c,m) E[loc|m]
     ew = (pcs * base * num).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         wage = np.where(p_emp > 0, ew / p_emp, np.nan)
-    return pd.DataFrame({"p_completed": pr.completed, "p_employed_12m": p_emp,
-                         "p_in_trade_12m": p_trade, "p_formal_12m": p_formal,
-                         "expected_wage_vnd": wage})
+    return pd.DataFrame(
+        {
+            "p_completed": pr.completed,
+            "p_employed_12m": p_emp,
+            "p_in_trade_12m": p_trade,
+            "p_formal_12m": p_formal,
+            "expected_wage_vnd": wage,
+        }
+    )
 
 
 # Jobs taken outside one's trade (common entry jobs in Vietnam), ISCO-08.
 OFF_TRADE = ("5223", "9329", "8322", "5131", "9313", "5221", "9412", "4110", "5120", "7531")
 
 
-def sample_outcomes(x: Design, pr: Probabilities, mobile: np.ndarray, ctx: WorldContext,
-                    rng: np.random.Generator) -> pd.DataFrame:
+def sample_outcomes(
+    x: Design, pr: Probabilities, mobile: np.ndarray, ctx: WorldContext, rng: np.random.Generator
+) -> pd.DataFrame:
     """Draw each row's outcome from the model's probabilities (the generator)."""
     p = ctx.params
     n = len(x.level)
@@ -327,17 +393,26 @@ def sample_outcomes(x: Design, pr: Probabilities, mobile: np.ndarray, ctx: World
 
     d_w = p.d_female_wage * x.female + p.d_minority_wage * x.minority
     type_w = np.where(formal, 0.0, np.where(self_emp, p.w_self, p.w_informal))
-    log_w = (pr.log_wage[c, i] + np.where(trade, pr.wage_trade[c, i], pr.wage_off) + type_w
-             + ctx.wage_of_prov[job_prov] + d_w + rng.normal(0.0, p.w_sigma, n))
+    log_w = (
+        pr.log_wage[c, i]
+        + np.where(trade, pr.wage_trade[c, i], pr.wage_off)
+        + type_w
+        + ctx.wage_of_prov[job_prov]
+        + d_w
+        + rng.normal(0.0, p.w_sigma, n)
+    )
     wage = (np.round(np.exp(log_w) / 10_000) * 10_000).astype(np.int64)
-    return pd.DataFrame({
-        "completed": c.astype(bool),
-        "employed_6m": e6,
-        "employed_12m": e12,
-        "employment_type": etype,
-        "occupation_code": pd.array(np.where(e12, occ, None), dtype="string"),
-        "job_province_code": pd.array(np.where(e12, ctx.prov_codes[job_prov], None),
-                                      dtype="string"),
-        "monthly_wage_vnd": pd.array(np.where(e12, wage, None), dtype="Int64"),
-        "job_matches_training": trade,
-    })
+    return pd.DataFrame(
+        {
+            "completed": c.astype(bool),
+            "employed_6m": e6,
+            "employed_12m": e12,
+            "employment_type": etype,
+            "occupation_code": pd.array(np.where(e12, occ, None), dtype="string"),
+            "job_province_code": pd.array(
+                np.where(e12, ctx.prov_codes[job_prov], None), dtype="string"
+            ),
+            "monthly_wage_vnd": pd.array(np.where(e12, wage, None), dtype="Int64"),
+            "job_matches_training": trade,
+        }
+    )

@@ -62,11 +62,40 @@ SCALES = {
 # 2025-07-01, summed from the merged provinces' GSO figures and rounded; used
 # only as weights (where schools are, where learners live, how big demand is).
 POPULATION_M = {
-    "01": 8.7, "04": 0.57, "08": 1.87, "11": 0.64, "12": 0.49, "14": 1.3, "15": 1.78,
-    "19": 1.8, "20": 0.8, "22": 1.4, "24": 3.6, "25": 4.0, "31": 4.7, "33": 3.6,
-    "37": 4.4, "38": 4.3, "40": 3.8, "42": 1.6, "44": 1.9, "46": 1.2, "48": 3.1,
-    "51": 2.2, "52": 3.6, "56": 2.2, "66": 3.3, "68": 3.9, "75": 4.5, "79": 14.0,
-    "80": 3.3, "82": 4.4, "86": 4.3, "91": 4.9, "92": 4.2, "96": 2.6,
+    "01": 8.7,
+    "04": 0.57,
+    "08": 1.87,
+    "11": 0.64,
+    "12": 0.49,
+    "14": 1.3,
+    "15": 1.78,
+    "19": 1.8,
+    "20": 0.8,
+    "22": 1.4,
+    "24": 3.6,
+    "25": 4.0,
+    "31": 4.7,
+    "33": 3.6,
+    "37": 4.4,
+    "38": 4.3,
+    "40": 3.8,
+    "42": 1.6,
+    "44": 1.9,
+    "46": 1.2,
+    "48": 3.1,
+    "51": 2.2,
+    "52": 3.6,
+    "56": 2.2,
+    "66": 3.3,
+    "68": 3.9,
+    "75": 4.5,
+    "79": 14.0,
+    "80": 3.3,
+    "82": 4.4,
+    "86": 4.3,
+    "91": 4.9,
+    "92": 4.2,
+    "96": 2.6,
 }
 
 # Provinces where vocational schools and jobs concentrate (weight multipliers).
@@ -78,20 +107,35 @@ JOB_HUBS = {"79": 0.45, "01": 0.30, "24": 0.10, "75": 0.08, "31": 0.07}
 # census pattern: minorities ≈ 14.7 % nationally, most in the northern
 # mountains and Central Highlands), with province overrides.
 MINORITY_SHARE_REGION = {
-    "red_river_delta": 0.02, "northern_midlands_mountains": 0.55,
-    "north_central_and_central_coast": 0.08, "central_highlands": 0.33,
-    "southeast": 0.04, "mekong_delta": 0.08,
+    "red_river_delta": 0.02,
+    "northern_midlands_mountains": 0.55,
+    "north_central_and_central_coast": 0.08,
+    "central_highlands": 0.33,
+    "southeast": 0.04,
+    "mekong_delta": 0.08,
 }
 MINORITY_SHARE_PROVINCE = {
-    "04": 0.9, "11": 0.8, "12": 0.85, "14": 0.8, "08": 0.75, "15": 0.6, "20": 0.8,
-    "19": 0.3, "25": 0.25, "92": 0.18, "86": 0.12,
+    "04": 0.9,
+    "11": 0.8,
+    "12": 0.85,
+    "14": 0.8,
+    "08": 0.75,
+    "15": 0.6,
+    "20": 0.8,
+    "19": 0.3,
+    "25": 0.25,
+    "92": 0.18,
+    "86": 0.12,
 }
 
 # Log-wage premium of the job's region, and of the two metropolises.
 REGION_WAGE = {
-    "red_river_delta": 0.05, "northern_midlands_mountains": -0.12,
-    "north_central_and_central_coast": -0.06, "central_highlands": -0.08,
-    "southeast": 0.12, "mekong_delta": -0.08,
+    "red_river_delta": 0.05,
+    "northern_midlands_mountains": -0.12,
+    "north_central_and_central_coast": -0.06,
+    "central_highlands": -0.08,
+    "southeast": 0.12,
+    "mekong_delta": -0.08,
 }
 CITY_WAGE = {"01": 0.08, "79": 0.08}
 
@@ -116,8 +160,9 @@ class WorldParams:
     c_adult: float = -0.3
     # employment at 12 months
     e0: dict = field(default_factory=lambda: {"so_cap": 0.2, "trung_cap": 0.6, "cao_dang": 0.7})
-    e_ability: dict = field(default_factory=lambda: {"so_cap": 0.1, "trung_cap": 0.25,
-                                                    "cao_dang": 0.55})
+    e_ability: dict = field(
+        default_factory=lambda: {"so_cap": 0.1, "trung_cap": 0.25, "cao_dang": 0.55}
+    )
     e_fit: float = 0.5
     e_demand: float = 0.45  # per log(vacancies / job seeker)
     e_completed: float = 1.0  # non-completers fare worse
@@ -143,8 +188,9 @@ class WorldParams:
     d_female_wage: float = -0.08
     d_minority_wage: float = -0.10
     # wages (log VND/month at 12 months)
-    w_base: dict = field(default_factory=lambda: {"so_cap": 4.0e6, "trung_cap": 4.6e6,
-                                                 "cao_dang": 4.75e6})  # 2018.5, reference case
+    w_base: dict = field(
+        default_factory=lambda: {"so_cap": 4.0e6, "trung_cap": 4.6e6, "cao_dang": 4.75e6}
+    )  # 2018.5, reference case
     w_growth: float = 0.055  # per year, nominal
     w_skill: float = 0.12  # per ISCO skill level above 2
     w_ability: float = 0.06
@@ -166,8 +212,16 @@ class WorldParams:
     fit_default: float = 0.58  # mean interest fit of generated learners (for missing RIASEC)
 
 
-_JITTER_SKIP = {"p_mobile", "loc_home", "loc_hub", "p6_given_12", "p6_given_not12",
-                "fit_default", "self_employed_share", "w_base"}
+_JITTER_SKIP = {
+    "p_mobile",
+    "loc_home",
+    "loc_hub",
+    "p6_given_12",
+    "p6_given_not12",
+    "fit_default",
+    "self_employed_share",
+    "w_base",
+}
 
 
 def draw_params(seed: int) -> WorldParams:
@@ -180,8 +234,9 @@ def draw_params(seed: int) -> WorldParams:
             continue
         v = getattr(base, f.name)
         if isinstance(v, dict):
-            changes[f.name] = {k: round(float(x + rng.uniform(-0.08, 0.08)), 4)
-                               for k, x in v.items()}
+            changes[f.name] = {
+                k: round(float(x + rng.uniform(-0.08, 0.08)), 4) for k, x in v.items()
+            }
         else:
             changes[f.name] = round(float(v * (1 + rng.uniform(-0.08, 0.08))), 5)
     return replace(base, **changes)

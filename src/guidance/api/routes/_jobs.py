@@ -49,12 +49,22 @@ def job_out(job: Any) -> JobOut:
     warnings = res.pop("warnings", [])
     warning_count = res.pop("warning_count", len(warnings))
     error_count = res.pop("error_count", len(job.errors or []))
-    return JobOut(job_id=job.id, kind=job.kind, status=job.status, message=job.message,
-                  created_at=job.created_at.isoformat(), updated_at=job.updated_at.isoformat(),
-                  progress_done=job.progress_done, progress_total=job.progress_total,
-                  cancel_requested=job.cancel_requested, result=res or None,
-                  warnings=warnings, warning_count=warning_count, errors=job.errors or [],
-                  error_count=error_count)
+    return JobOut(
+        job_id=job.id,
+        kind=job.kind,
+        status=job.status,
+        message=job.message,
+        created_at=job.created_at.isoformat(),
+        updated_at=job.updated_at.isoformat(),
+        progress_done=job.progress_done,
+        progress_total=job.progress_total,
+        cancel_requested=job.cancel_requested,
+        result=res or None,
+        warnings=warnings,
+        warning_count=warning_count,
+        errors=job.errors or [],
+        error_count=error_count,
+    )
 
 
 def run_child_outcome(out: str, outcome: Any) -> None:
@@ -78,7 +88,8 @@ def in_child(target: Any, args: tuple, out: Path, progress: Any, name: str) -> A
     from guidance.store.jobs import INTERRUPTED, JobCancelled
 
     proc = multiprocessing.get_context("spawn").Process(
-        target=target, name=name, daemon=True, args=(*args, str(out)))
+        target=target, name=name, daemon=True, args=(*args, str(out))
+    )
     proc.start()
     try:
         while proc.is_alive():

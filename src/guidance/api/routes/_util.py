@@ -29,10 +29,16 @@ def finite(obj: Any) -> Any:
     return obj
 
 
-def unprocessable(exc: ValidationError, message: str = "the request is not valid",
-                  prefix: tuple = ()) -> Unprocessable:
+def unprocessable(
+    exc: ValidationError, message: str = "the request is not valid", prefix: tuple = ()
+) -> Unprocessable:
     """A pydantic error as our 422, without echoing the submitted values."""
-    details = [{"loc": [str(x) for x in (*prefix, *e.get("loc", ()))],
-                "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
-               for e in exc.errors()]
+    details = [
+        {
+            "loc": [str(x) for x in (*prefix, *e.get("loc", ()))],
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
+        for e in exc.errors()
+    ]
     return Unprocessable(message, details=details)

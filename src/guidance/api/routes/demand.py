@@ -35,8 +35,9 @@ from guidance.api.routes.catalogue import _records
 from guidance.api.schemas import ERRORS, DemandPage, DemandRowOut, JobAccepted, JobOut
 from guidance.api.security import Principal
 
-router = APIRouter(prefix="/api/v1", tags=["demand"], dependencies=[Depends(authorize)],
-                   responses=ERRORS)
+router = APIRouter(
+    prefix="/api/v1", tags=["demand"], dependencies=[Depends(authorize)], responses=ERRORS
+)
 PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
 MAX_ROWS = 1_000_000
 CHUNK_ROWS = 50_000
@@ -50,28 +51,47 @@ JOB_ID = r"^[0-9a-f]{32}$"
 
 
 @router.get("/demand", response_model=DemandPage)
-def demand(ctx: DbCtx,
-           province: str | None = Query(None, max_length=8),
-           occupation: str | None = Query(None, max_length=8),
-           period: str | None = Query(None, pattern=PERIOD, description="default: newest"),
-           limit: int = Query(1000, ge=1, le=10_000),
-           offset: int = Query(0, ge=0)) -> DemandPage:
+def demand(
+    ctx: DbCtx,
+    province: str | None = Query(None, max_length=8),
+    occupation: str | None = Query(None, max_length=8),
+    period: str | None = Query(None, pattern=PERIOD, description="default: newest"),
+    limit: int = Query(1000, ge=1, le=10_000),
+    offset: int = Query(0, ge=0),
+) -> DemandPage:
     from guidance.store.demand import get_demand, latest_period
 
     period = period or latest_period(ctx.engine)
-    df = get_demand(ctx.engine, period=period, province=province, occupation=occupation) \
-        if period else None
+    df = (
+        get_demand(ctx.engine, period=period, province=province, occupation=occupation)
+        if period
+        else None
+    )
     if df is None:
         return DemandPage(period=None, total=0, items=[])
-    part = df.iloc[offset:offset + limit]
-    return DemandPage(period=period, total=len(df),
-                      items=[DemandRowOut(**r) for r in _records(part)])
+    part = df.iloc[offset : offset + limit]
+    return DemandPage(
+        period=period, total=len(df), items=[DemandRowOut(**r) for r in _records(part)]
+    )
 
 
-def _issue(rule: str, message: str, row: int | None = None, column: str | None = None,
-           value: object = None, severity: str = "error") -> dict:
-    return {"table": "demand", "row": row, "column": column, "rule": rule, "message": message,
-            "value": value, "severity": severity}
+def _issue(
+    rule: str,
+    message: str,
+    row: int | None = None,
+    column: str | None = None,
+    value: object = None,
+    severity: str = "error",
+) -> dict:
+    return {
+        "table": "demand",
+        "row": row,
+        "column": column,
+        "rule": rule,
+        "message": message,
+        "value": value,
+        "severity": severity,
+    }
 
 
 class _Issues:
@@ -122,8 +142,11 @@ class _Issues:
                     self.warning_count += extra
 
     def summary(self) -> dict:
-        return {"warnings": self.warnings, "warning_count": self.warning_count,
-                "error_count": self.error_count}
+        return {
+            "warnings": self.warnings,
+            "warning_count": self.warning_count,
+            "error_count": self.error_count,
+        }
 
 
 def _check_text(path: FilePath, issues: _Issues) -> int:
@@ -135,8 +158,12 @@ def _check_text(path: FilePath, issues: _Issues) -> int:
             try:
                 dec.decode(chunk)
             except UnicodeDecodeError as exc:
-                issues.add(_issue("encoding", f"the upload is not UTF-8 text: invalid UTF-8 "
-                                  f"at byte {pos + exc.start}"))
+                issues.add(
+                    _issue(
+                        "encoding",
+                        f"the upload is not UTF-8 text: invalid UTF-8 at byte {pos + exc.start}",
+                    )
+                )
                 return lines
             if blank and chunk.strip():
                 blank = False
@@ -151,8 +178,9 @@ def _check_text(path: FilePath, issues: _Issues) -> int:
     return lines
 
 
-def validate_spool(path: FilePath, period: str, engine: Any, progress: Any,
-                   chunk_rows: int | None = None) -> tuple[Any, _Issues]:
+def validate_spool(
+    path: FilePath, period: str, engine: Any, progress: Any, chunk_rows: int | None = None
+) -> tuple[Any, _Issues]:
     """Validate the spooled CSV in chunks of ``CHUNK_ROWS``. Returns the typed rows (None
     when any error was found: rows are then no longer kept, only counted) and the issues."""
     import pandas as pd
@@ -181,15 +209,21 @@ def validate_spool(path: FilePath, period: str, engine: Any, progress: Any,
     try:
         # the reader holds the file open: closed however the loop ends (a cancel or a
         # stopping runner raises from progress() in the middle of it)
-        with pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                         chunksize=chunk_rows or CHUNK_ROWS) as reader:
+        with pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8-sig",
+            chunksize=chunk_rows or CHUNK_ROWS,
+        ) as reader:
             for i, chunk in enumerate(reader):
                 chunk.columns = [str(c).strip() for c in chunk.columns]
                 chunk.attrs["duplicate_columns"] = dups
                 report = ValidationReport(max_examples=MAX_ISSUES, row_offset=done)
                 report.tables["demand"] = TableInfo(done + len(chunk), f"demand-{period}.csv")
-                typed = check_table("demand", chunk, context=context, report=report,
-                                    header=(i == 0))
+                typed = check_table(
+                    "demand", chunk, context=context, report=report, header=(i == 0)
+                )
                 issues.add_report(report)
                 _cross_chunk(typed, period, done, keys, issues)
                 if issues.error_count:
@@ -202,8 +236,9 @@ def validate_spool(path: FilePath, period: str, engine: Any, progress: Any,
                     break
                 progress(done, max(total, done))
     except (ValueError, pd.errors.ParserError) as exc:
-        issues.add(_issue("csv", "the upload is not a readable CSV: "
-                          + str(exc).splitlines()[0][:300]))
+        issues.add(
+            _issue("csv", "the upload is not a readable CSV: " + str(exc).splitlines()[0][:300])
+        )
     issues.rows = done
     if not done and not issues.error_count:
         issues.add(_issue("empty", "the upload has a header but no rows"))
@@ -218,9 +253,15 @@ def _cross_chunk(typed: Any, period: str, offset: int, keys: dict, issues: _Issu
     if "period" in typed.columns:
         per = typed["period"]
         for r in per.index[(per.notna() & (per != period)).to_numpy()]:
-            issues.add(_issue("period_mismatch", f"row {offset + r + 1}: period "
-                              f"{per.iat[r]!r} in an upload for {period}", offset + int(r) + 1,
-                              "period", per.iat[r]))
+            issues.add(
+                _issue(
+                    "period_mismatch",
+                    f"row {offset + r + 1}: period {per.iat[r]!r} in an upload for {period}",
+                    offset + int(r) + 1,
+                    "period",
+                    per.iat[r],
+                )
+            )
     if not {"province_code", "occupation_code"} <= set(typed.columns):
         return
     local: set = set()  # keys first seen in this chunk
@@ -231,10 +272,17 @@ def _cross_chunk(typed: Any, period: str, offset: int, keys: dict, issues: _Issu
         first_here = key not in here
         here.add(key)
         if key in keys and key not in local and first_here:
-            issues.add(_issue("unique", f"demand row {offset + r + 1}: duplicate (period, "
-                              f"province_code, occupation_code) {key!r}, first at row "
-                              f"{keys[key]}", offset + r + 1, "period+province_code+"
-                              "occupation_code", "|".join((period, *key))))
+            issues.add(
+                _issue(
+                    "unique",
+                    f"demand row {offset + r + 1}: duplicate (period, "
+                    f"province_code, occupation_code) {key!r}, first at row "
+                    f"{keys[key]}",
+                    offset + r + 1,
+                    "period+province_code+occupation_code",
+                    "|".join((period, *key)),
+                )
+            )
         elif key not in keys:
             keys[key] = offset + r + 1
             local.add(key)
@@ -266,16 +314,21 @@ def _child(url: str, job_id: str, path: str, period: str, chunk_rows: int, out: 
     run_child_outcome(out, result)
 
 
-def _validate_in_child(ctx: Ctx, job: Any, path: FilePath, period: str,
-                       progress: Any) -> tuple[Any, _Issues]:
+def _validate_in_child(
+    ctx: Ctx, job: Any, path: FilePath, period: str, progress: Any
+) -> tuple[Any, _Issues]:
     """``validate_spool`` in a spawned child process, so serving latency holds while a large
     file is checked; the child records progress and sees a cancel itself. A runner stop
     kills the child (nothing was written)."""
     from guidance.store.jobs import JobCancelled
 
     status, df, issues = in_child(
-        _child, (ctx.settings.database_url, job.id, str(path), period, CHUNK_ROWS),
-        FilePath(str(path) + ".result"), progress, "guidance-validate")
+        _child,
+        (ctx.settings.database_url, job.id, str(path), period, CHUNK_ROWS),
+        FilePath(str(path) + ".result"),
+        progress,
+        "guidance-validate",
+    )
     if status == "cancelled":
         raise JobCancelled("cancelled; nothing was committed")
     progress(issues.rows, issues.rows, force=True)  # the parent's own cancel/stop check
@@ -320,32 +373,56 @@ def run_demand_upload(ctx: Ctx, job: Any, progress: Any) -> None:
         else:
             df, issues = validate_spool(path, period, ctx.engine, progress, CHUNK_ROWS)
         if df is None:
-            raise JobFailed(f"the upload breaks the data contract ({issues.error_count:,} "
-                            "errors); nothing was changed", issues.errors, issues.summary())
+            raise JobFailed(
+                f"the upload breaks the data contract ({issues.error_count:,} "
+                "errors); nothing was changed",
+                issues.errors,
+                issues.summary(),
+            )
         existed = get_snapshot(ctx.engine, period) is not None
         n = len(df)
 
         def commit(conn: Any, info: Any) -> None:
             serving = conn.execute(select(func.max(SNAPSHOTS.c.period))).scalar_one()
-            mark_succeeded(conn, job.id, {
-                "period": info.period, "row_count": info.row_count,
-                "content_hash": info.content_hash, "replaced": existed,
-                "serving_demand_period": serving, **issues.summary()},
-                message=f"committed {info.row_count:,} rows for {period}", done=n)
+            mark_succeeded(
+                conn,
+                job.id,
+                {
+                    "period": info.period,
+                    "row_count": info.row_count,
+                    "content_hash": info.content_hash,
+                    "replaced": existed,
+                    "serving_demand_period": serving,
+                    **issues.summary(),
+                },
+                message=f"committed {info.row_count:,} rows for {period}",
+                done=n,
+            )
 
-        replace_demand_period(ctx.engine, period, df, uploaded_by=job.api_key_id,
-                              progress=_cancel_check(ctx.engine, job.id, progress),
-                              on_commit=commit)
+        replace_demand_period(
+            ctx.engine,
+            period,
+            df,
+            uploaded_by=job.api_key_id,
+            progress=_cancel_check(ctx.engine, job.id, progress),
+            on_commit=commit,
+        )
     finally:
         path.unlink(missing_ok=True)
     ctx.holder.refresh_demand()
 
 
-@router.put("/demand/{period}", status_code=202, response_model=JobAccepted,
-            openapi_extra={"requestBody": {
-                "required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}})
-async def upload(request: Request, period: Annotated[str, Path(pattern=PERIOD)],
-                 ctx: DbCtx, principal: Caller) -> JSONResponse:
+@router.put(
+    "/demand/{period}",
+    status_code=202,
+    response_model=JobAccepted,
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
+    },
+)
+async def upload(
+    request: Request, period: Annotated[str, Path(pattern=PERIOD)], ctx: DbCtx, principal: Caller
+) -> JSONResponse:
     """Admin: replace a period's demand snapshot with a CSV (data contract ``demand``), as
     a job: 202 with ``job_id`` and ``status_url`` (``Location``); poll the job."""
     path, size = await spool_body(request, ctx, f"demand-{period}", ".csv")
@@ -359,20 +436,28 @@ async def upload(request: Request, period: Annotated[str, Path(pattern=PERIOD)],
         raise
     runner.submit(job_id)
     url = f"/api/v1/jobs/{job_id}"
-    return JSONResponse({"job_id": job_id, "status": "queued", "status_url": url},
-                        status_code=202, headers={"Location": url})
+    return JSONResponse(
+        {"job_id": job_id, "status": "queued", "status_url": url},
+        status_code=202,
+        headers={"Location": url},
+    )
 
 
 def _create(ctx: Ctx, path: FilePath, period: str, size: int, principal: Principal) -> str:
     from guidance.store.jobs import create_job
 
-    return create_job(ctx.engine, KIND, {"period": period, "spool": str(path), "bytes": size,
-                                         **ctx.jobs.owner()}, api_key_id=principal.key_id)
+    return create_job(
+        ctx.engine,
+        KIND,
+        {"period": period, "spool": str(path), "bytes": size, **ctx.jobs.owner()},
+        api_key_id=principal.key_id,
+    )
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
-def job_status(job_id: Annotated[str, Path(pattern=JOB_ID)], ctx: DbCtx,
-               principal: Caller) -> JobOut:
+def job_status(
+    job_id: Annotated[str, Path(pattern=JOB_ID)], ctx: DbCtx, principal: Caller
+) -> JobOut:
     """A job's status, progress, warnings, errors (first 1,000 and the total) and result
     (admin, or the key that created it)."""
     job = own_job(ctx, job_id, principal)
@@ -384,8 +469,9 @@ def job_status(job_id: Annotated[str, Path(pattern=JOB_ID)], ctx: DbCtx,
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobOut)
-def job_cancel(job_id: Annotated[str, Path(pattern=JOB_ID)], ctx: DbCtx,
-               principal: Caller) -> JobOut:
+def job_cancel(
+    job_id: Annotated[str, Path(pattern=JOB_ID)], ctx: DbCtx, principal: Caller
+) -> JobOut:
     """Cancel a job that has not committed: it ends ``cancelled`` and nothing changes. 409
     when it already committed (``succeeded``)."""
     from guidance.store.jobs import request_cancel

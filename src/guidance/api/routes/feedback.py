@@ -11,18 +11,29 @@ from guidance.api.errors import NotFound, Unprocessable
 from guidance.api.schemas import ERRORS, GUARDIAN_AGE, FeedbackIn, FeedbackOut
 from guidance.api.security import ADMIN
 
-router = APIRouter(prefix="/api/v1", tags=["feedback and audit"],
-                   dependencies=[Depends(authorize)], responses=ERRORS)
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["feedback and audit"],
+    dependencies=[Depends(authorize)],
+    responses=ERRORS,
+)
 
 
 OTHER_WORKER_WAIT = (0.1, 0.2)  # seconds between the looks for a just-made request
 
 
-@router.post("/feedback", response_model=FeedbackOut, status_code=201,
-             responses={404: {"model": ERRORS[422]["model"], "description": "request_id is "
-                              "not one of the caller's requests"}})
-def feedback(body: FeedbackIn, ctx: DbCtx,
-             principal: Caller) -> FeedbackOut:
+@router.post(
+    "/feedback",
+    response_model=FeedbackOut,
+    status_code=201,
+    responses={
+        404: {
+            "model": ERRORS[422]["model"],
+            "description": "request_id is not one of the caller's requests",
+        }
+    },
+)
+def feedback(body: FeedbackIn, ctx: DbCtx, principal: Caller) -> FeedbackOut:
     """Counsellors: what the learner chose. A case (raw profile) is stored only with
     ``consent_case``, and for a learner under 16 also ``consent_guardian``. The
     ``request_id`` must be one of the caller's own recommendation requests (admins: any
@@ -32,28 +43,42 @@ def feedback(body: FeedbackIn, ctx: DbCtx,
     from guidance.store.catalogue import programme_ids_exist
 
     if "case" in body.model_fields_set and not body.consent_case:
-        raise Unprocessable("a case can only be saved with the learner's recorded consent "
-                            "(consent_case: true)")
+        raise Unprocessable(
+            "a case can only be saved with the learner's recorded consent (consent_case: true)"
+        )
     if body.case is not None and body.case.age < GUARDIAN_AGE and not body.consent_guardian:
         # API-level rule: the feedback table has no column for it (that would need a
         # migration), so the guardian's consent is checked here and not stored
-        raise Unprocessable(f"consent_guardian: a case of a learner under {GUARDIAN_AGE} can "
-                            "only be saved with a parent's or guardian's consent "
-                            "(consent_guardian: true)",
-                            details=[{"loc": ["body", "consent_guardian"],
-                                      "msg": f"required when case.age < {GUARDIAN_AGE}",
-                                      "type": "guardian_consent_required"}])
-    cited = ([(["programme_id"], body.programme_id)] if body.programme_id is not None
-             else []) + [(["recommended_ids", str(i)], pid)
-                         for i, pid in enumerate(body.recommended_ids)]
+        raise Unprocessable(
+            f"consent_guardian: a case of a learner under {GUARDIAN_AGE} can "
+            "only be saved with a parent's or guardian's consent "
+            "(consent_guardian: true)",
+            details=[
+                {
+                    "loc": ["body", "consent_guardian"],
+                    "msg": f"required when case.age < {GUARDIAN_AGE}",
+                    "type": "guardian_consent_required",
+                }
+            ],
+        )
+    cited = ([(["programme_id"], body.programme_id)] if body.programme_id is not None else []) + [
+        (["recommended_ids", str(i)], pid) for i, pid in enumerate(body.recommended_ids)
+    ]
     known = programme_ids_exist(ctx.engine, [pid for _, pid in cited])
     unknown = [(loc, pid) for loc, pid in cited if pid not in known]
     if unknown:
         raise Unprocessable(
-            "unknown programme: " + ", ".join(f"{'.'.join(loc)} = {pid!r}"
-                                               for loc, pid in unknown[:5]),
-            details=[{"loc": ["body", *loc], "msg": f"no programme {pid!r} in the catalogue",
-                      "type": "unknown_programme"} for loc, pid in unknown])
+            "unknown programme: "
+            + ", ".join(f"{'.'.join(loc)} = {pid!r}" for loc, pid in unknown[:5]),
+            details=[
+                {
+                    "loc": ["body", *loc],
+                    "msg": f"no programme {pid!r} in the catalogue",
+                    "type": "unknown_programme",
+                }
+                for loc, pid in unknown
+            ],
+        )
     if body.request_id is not None:
         ctx.audit.flush()  # this worker's requests so far are in the table
         owners = request_owner(ctx.engine, body.request_id)
@@ -69,12 +94,19 @@ def feedback(body: FeedbackIn, ctx: DbCtx,
             raise NotFound("request_id: no such request of yours")
     override = body.override
     if override is None:
-        override = body.programme_id is not None and \
-            body.programme_id not in set(body.recommended_ids)
+        override = body.programme_id is not None and body.programme_id not in set(
+            body.recommended_ids
+        )
     new_id = record_feedback(
-        ctx.engine, programme_id=body.programme_id, recommended_ids=body.recommended_ids,
-        reason=body.reason, override=override, request_id=body.request_id,
-        api_key_id=principal.key_id, consent_research=body.consent_research,
+        ctx.engine,
+        programme_id=body.programme_id,
+        recommended_ids=body.recommended_ids,
+        reason=body.reason,
+        override=override,
+        request_id=body.request_id,
+        api_key_id=principal.key_id,
+        consent_research=body.consent_research,
         consent_case=body.consent_case,
-        case=body.case.model_dump(mode="json", exclude_none=True) if body.case else None)
+        case=body.case.model_dump(mode="json", exclude_none=True) if body.case else None,
+    )
     return FeedbackOut(id=new_id, override=override)

@@ -17,8 +17,12 @@ from guidance.api.schemas import ERRORS, ErrorOut
 
 CARD_MAX_BYTES = 2 << 20  # a card is a few KB of Markdown; refuse to stream a huge file
 
-router = APIRouter(prefix="/api/v1", tags=["models"], dependencies=[Depends(authorize)],
-                   responses={**ERRORS, 409: ERRORS[422]})
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["models"],
+    dependencies=[Depends(authorize)],
+    responses={**ERRORS, 409: ERRORS[422]},
+)
 
 
 class ActiveOut(BaseModel):
@@ -56,8 +60,7 @@ def models(ctx: CtxDep) -> ModelsOut:
         versions, err = ctx.holder.source.versions(), None
     except Exception as exc:  # noqa: BLE001 - the registry may be unreachable
         versions, err = [], f"cannot list versions ({type(exc).__name__})"
-    return ModelsOut(active=ActiveOut(**ctx.holder.status()), versions=versions,
-                     versions_error=err)
+    return ModelsOut(active=ActiveOut(**ctx.holder.status()), versions=versions, versions_error=err)
 
 
 @router.post("/models/reload", response_model=ReloadOut)
@@ -113,33 +116,52 @@ def _registry_card(source: Any, served: Served) -> str | None:
     with tempfile.TemporaryDirectory(prefix="guidance-card-") as tmp:
         try:
             local = mlflow.artifacts.download_artifacts(
-                run_id=str(run_id), artifact_path=f"model_card/{stem}.md", dst_path=tmp,
-                tracking_uri=source.tracking_uri)
+                run_id=str(run_id),
+                artifact_path=f"model_card/{stem}.md",
+                dst_path=tmp,
+                tracking_uri=source.tracking_uri,
+            )
         except (MlflowException, OSError) as exc:
-            if getattr(exc, "error_code", "") == "RESOURCE_DOES_NOT_EXIST" or \
-                    isinstance(exc, FileNotFoundError):
+            if getattr(exc, "error_code", "") == "RESOURCE_DOES_NOT_EXIST" or isinstance(
+                exc, FileNotFoundError
+            ):
                 return None
-            raise ServiceUnavailable("the model registry is not reachable; try again later",
-                                     headers={"Retry-After": "5"}) from None
+            raise ServiceUnavailable(
+                "the model registry is not reachable; try again later", headers={"Retry-After": "5"}
+            ) from None
         return _read_card(Path(local))
 
 
 # The plain Response class (no media type) keeps the error responses documented as JSON;
 # the 200 body is declared as Markdown by hand.
-@router.get("/models/card", response_class=Response, responses={
-    200: {"description": "the active model's card (Markdown)",
-          "content": {"text/markdown": {"schema": {"type": "string"}}}},
-    404: {"model": ErrorOut, "description": "the active model has no card"},
-    503: {"model": ErrorOut, "description": "no model is loaded (or the registry is away)"}})
+@router.get(
+    "/models/card",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "the active model's card (Markdown)",
+            "content": {"text/markdown": {"schema": {"type": "string"}}},
+        },
+        404: {"model": ErrorOut, "description": "the active model has no card"},
+        503: {"model": ErrorOut, "description": "no model is loaded (or the registry is away)"},
+    },
+)
 def model_card(ctx: CtxDep) -> MarkdownResponse:
     """Admins: the model card (intended use, data vintage, metrics vs baselines, slices,
     fairness, limitations) of the model being served, as the training run wrote it."""
     served = ctx.holder.require()  # 503 model_not_ready
     source = ctx.holder.source
     kind = getattr(source, "kind", None)
-    text = _file_card(source, served) if kind == "file" else \
-        _registry_card(source, served) if kind == "registry" else None
+    text = (
+        _file_card(source, served)
+        if kind == "file"
+        else _registry_card(source, served)
+        if kind == "registry"
+        else None
+    )
     if text is None:
-        raise NotFound(f"model version {served.version} has no model card "
-                       f"(the training run writes it beside the artifact)")
+        raise NotFound(
+            f"model version {served.version} has no model card "
+            f"(the training run writes it beside the artifact)"
+        )
     return MarkdownResponse(text)

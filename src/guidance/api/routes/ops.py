@@ -31,7 +31,8 @@ class ReadyDetails(BaseModel):
 class Ready(BaseModel):
     ready: bool
     status: Literal["ok", "database_unavailable", "no_model", "audit_backlog"] = Field(
-        description="ok, or the first reason the service is not ready")
+        description="ok, or the first reason the service is not ready"
+    )
     details: ReadyDetails | None = Field(None, description="only with an admin X-API-Key")
 
 
@@ -54,8 +55,12 @@ def _db_alive(ctx: Ctx) -> str | None:
     return None
 
 
-@router.get("/readyz", response_model=Ready, response_model_exclude_none=True,
-            responses={503: {"model": Ready}})
+@router.get(
+    "/readyz",
+    response_model=Ready,
+    response_model_exclude_none=True,
+    responses={503: {"model": Ready}},
+)
 def readyz(ctx: CtxDep, request: Request) -> JSONResponse:
     """Ready when a model is loaded and the database answers; otherwise 503 and a short
     code. Anyone sees ``ready`` and ``status``; an admin key also gets ``details`` (the
@@ -67,26 +72,33 @@ def readyz(ctx: CtxDep, request: Request) -> JSONResponse:
         reasons.append(db)
         codes.append("database_unavailable")
     if not st["ready"]:
-        reasons.append("no model loaded" + (f": {st['last_error']}" if st["last_error"]
-                                            else " yet"))
+        reasons.append(
+            "no model loaded" + (f": {st['last_error']}" if st["last_error"] else " yet")
+        )
         codes.append("no_model")
     audit = ctx.audit.status()
     if audit["last_error"] and audit["pending"]:
-        reasons.append(f"{audit['pending']} audit records not written yet "
-                       f"({audit['last_error']})")
+        reasons.append(f"{audit['pending']} audit records not written yet ({audit['last_error']})")
         codes.append("audit_backlog")
     ready = not codes
     body: dict = {"ready": ready, "status": codes[0] if codes else "ok"}
     principal = getattr(request.state, "principal", None)
     if principal is not None and principal.role == ADMIN:
         body["details"] = ReadyDetails(
-            reasons=reasons, model_version=st["version"], demand_period=st["demand_period"],
-            last_model_error=st["last_error"], audit_pending=audit["pending"]).model_dump()
+            reasons=reasons,
+            model_version=st["version"],
+            demand_period=st["demand_period"],
+            last_model_error=st["last_error"],
+            audit_pending=audit["pending"],
+        ).model_dump()
     return JSONResponse(body, status_code=200 if ready else 503)
 
 
-@router.get("/metrics", response_class=Response,
-            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
 def metrics(ctx: CtxDep) -> Response:
     """Prometheus text format: request counts and latencies, model version, demand period."""
     ctx.metrics.model_loads.set(ctx.holder.failures)

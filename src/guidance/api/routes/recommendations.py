@@ -34,20 +34,39 @@ from guidance.api.schemas import (
 from guidance.api.security import Principal
 from guidance.recommend.types import LearnerProfile
 
-router = APIRouter(prefix="/api/v1", tags=["recommendations"],
-                   dependencies=[Depends(authorize)], responses=ERRORS)
+router = APIRouter(
+    prefix="/api/v1", tags=["recommendations"], dependencies=[Depends(authorize)], responses=ERRORS
+)
 
 
-def _audit(ctx: Ctx, request: Request, principal: Principal, route: str, profile: dict,
-           version: str, period: str, top: list[tuple[str, float]], t0: float,
-           request_id: str | None = None) -> None:
+def _audit(
+    ctx: Ctx,
+    request: Request,
+    principal: Principal,
+    route: str,
+    profile: dict,
+    version: str,
+    period: str,
+    top: list[tuple[str, float]],
+    t0: float,
+    request_id: str | None = None,
+) -> None:
     from guidance.store.audit import audit_row, profile_hash
 
-    ctx.audit.submit(audit_row(
-        request_id=request_id or request.state.request_id, route=route, role=principal.role,
-        status=200, api_key_id=principal.key_id, latency_ms=(time.perf_counter() - t0) * 1e3,
-        profile_hash=profile_hash(profile, key=ctx.secret), model_version=version,
-        demand_period=period, top_k=top))
+    ctx.audit.submit(
+        audit_row(
+            request_id=request_id or request.state.request_id,
+            route=route,
+            role=principal.role,
+            status=200,
+            api_key_id=principal.key_id,
+            latency_ms=(time.perf_counter() - t0) * 1e3,
+            profile_hash=profile_hash(profile, key=ctx.secret),
+            model_version=version,
+            demand_period=period,
+            top_k=top,
+        )
+    )
 
 
 def _deadline(request: Request) -> float | None:
@@ -63,9 +82,10 @@ def _json_body(model: type) -> object:
     async def read(request: Request) -> object:
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype and "json" not in ctype:
-            raise Unprocessable("send the body as application/json",
-                                details=[{"loc": ["body"], "msg": "not JSON",
-                                          "type": "content_type"}])
+            raise Unprocessable(
+                "send the body as application/json",
+                details=[{"loc": ["body"], "msg": "not JSON", "type": "content_type"}],
+            )
         raw = await request.body()
         return await validated(request.app.state.ctx.extra, model, raw)
 
@@ -73,8 +93,12 @@ def _json_body(model: type) -> object:
 
 
 def _body_doc(name: str) -> dict:
-    return {"requestBody": {"required": True, "content": {"application/json": {
-        "schema": {"$ref": f"#/components/schemas/{name}"}}}}}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+        }
+    }
 
 
 RecommendBody = Annotated[RecommendRequest, _json_body(RecommendRequest)]
@@ -85,35 +109,54 @@ def _items(rec) -> list[dict]:  # noqa: ANN001 - guidance.recommend Recommendati
     return [finite(it) for it in rec.items]
 
 
-@router.post("/recommendations", response_model=RecommendationOut,
-             openapi_extra=_body_doc("RecommendRequest"))
-def recommend(body: RecommendBody, request: Request, model: ModelDep,
-              ctx: DbCtx,
-              principal: Caller) -> RecommendationOut:
+@router.post(
+    "/recommendations",
+    response_model=RecommendationOut,
+    openapi_extra=_body_doc("RecommendRequest"),
+)
+def recommend(
+    body: RecommendBody, request: Request, model: ModelDep, ctx: DbCtx, principal: Caller
+) -> RecommendationOut:
     """Ranked offerings for one learner, with reasons, flags, model version and demand
     period."""
     t0 = time.perf_counter()
     try:
         with model.use(_deadline(request)) as recommender:
-            rec = recommender.recommend(body.profile, body.preferences, k=body.k,
-                                        weights=body.weights)
+            rec = recommender.recommend(
+                body.profile, body.preferences, k=body.k, weights=body.weights
+            )
     except ValueError as exc:  # e.g. a province the catalogue does not know
         raise Unprocessable(f"the profile cannot be ranked: {exc}") from None
     top = [(it.programme_id, it.score) for it in rec.items]
-    _audit(ctx, request, principal, "recommendations", body.profile.model_dump(),
-           rec.model_version, rec.demand_period, top, t0)
+    _audit(
+        ctx,
+        request,
+        principal,
+        "recommendations",
+        body.profile.model_dump(),
+        rec.model_version,
+        rec.demand_period,
+        top,
+        t0,
+    )
     return RecommendationOut(
-        request_id=request.state.request_id, model_version=rec.model_version,
-        demand_period=rec.demand_period, start_period=rec.start_period,
-        n_eligible=rec.n_eligible, n_scored=rec.n_scored, weights=rec.weights,
-        items=_items(rec))
+        request_id=request.state.request_id,
+        model_version=rec.model_version,
+        demand_period=rec.demand_period,
+        start_period=rec.start_period,
+        n_eligible=rec.n_eligible,
+        n_scored=rec.n_scored,
+        weights=rec.weights,
+        items=_items(rec),
+    )
 
 
-@router.post("/recommendations/what-if", response_model=WhatIfOut,
-             openapi_extra=_body_doc("WhatIfRequest"))
-def what_if(body: WhatIfBody, request: Request, model: ModelDep,
-            ctx: DbCtx,
-            principal: Caller) -> WhatIfOut:
+@router.post(
+    "/recommendations/what-if", response_model=WhatIfOut, openapi_extra=_body_doc("WhatIfRequest")
+)
+def what_if(
+    body: WhatIfBody, request: Request, model: ModelDep, ctx: DbCtx, principal: Caller
+) -> WhatIfOut:
     """The same learner with some fields changed: which offerings enter and leave, and why."""
     from guidance.recommend.whatif import what_if as run
 
@@ -129,23 +172,49 @@ def what_if(body: WhatIfBody, request: Request, model: ModelDep,
     except ValueError as exc:  # unknown field to change
         raise Unprocessable(str(exc)) from None
     top = [(it.programme_id, it.score) for it in out.after.items]
-    _audit(ctx, request, principal, "recommendations/what-if", body.profile.model_dump(),
-           out.after.model_version, out.after.demand_period, top, t0)
+    _audit(
+        ctx,
+        request,
+        principal,
+        "recommendations/what-if",
+        body.profile.model_dump(),
+        out.after.model_version,
+        out.after.demand_period,
+        top,
+        t0,
+    )
     return WhatIfOut(
-        request_id=request.state.request_id, model_version=out.after.model_version,
-        demand_period=out.after.demand_period, changes=finite(out.changes),
-        before=_items(out.before), after=_items(out.after),
-        entered=[asdict(c) for c in out.entered], left=[asdict(c) for c in out.left])
+        request_id=request.state.request_id,
+        model_version=out.after.model_version,
+        demand_period=out.after.demand_period,
+        changes=finite(out.changes),
+        before=_items(out.before),
+        after=_items(out.after),
+        entered=[asdict(c) for c in out.entered],
+        left=[asdict(c) for c in out.left],
+    )
 
 
-_BATCH_BODY = {"responses": {"415": {"description": "neither application/json nor text/csv",
-                                     "content": {"application/json": {"schema": {
-                                         "$ref": "#/components/schemas/ErrorOut"}}}}},
-               "requestBody": {"required": True, "content": {
-    "application/json": {"schema": {"$ref": "#/components/schemas/BatchRequest"}},
-    "text/csv": {"schema": {"type": "string", "description":
-                            "one learner per row; columns are LearnerProfile fields"}},
-}}}
+_BATCH_BODY = {
+    "responses": {
+        "415": {
+            "description": "neither application/json nor text/csv",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+        }
+    },
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/BatchRequest"}},
+            "text/csv": {
+                "schema": {
+                    "type": "string",
+                    "description": "one learner per row; columns are LearnerProfile fields",
+                }
+            },
+        },
+    },
+}
 
 
 def _parse(raw: bytes, ctype: str) -> BatchRequest:
@@ -173,28 +242,34 @@ def _csv_rows(text: str) -> BatchRequest:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     fields = [f.strip() for f in reader.fieldnames or []]
     if not any(fields):
-        raise Unprocessable("the CSV is empty: send a header row of LearnerProfile fields "
-                            "and then one row per learner",
-                            details=[{"row": 0, "loc": ["header"], "msg": "no header row",
-                                      "type": "csv_empty"}])
+        raise Unprocessable(
+            "the CSV is empty: send a header row of LearnerProfile fields "
+            "and then one row per learner",
+            details=[{"row": 0, "loc": ["header"], "msg": "no header row", "type": "csv_empty"}],
+        )
     unknown = [f for f in fields if f not in LearnerProfile.model_fields]
     if unknown:
-        raise Unprocessable("the CSV header must name LearnerProfile fields only",
-                            details={"unknown_columns": unknown[:50]})
+        raise Unprocessable(
+            "the CSV header must name LearnerProfile fields only",
+            details={"unknown_columns": unknown[:50]},
+        )
     learners, problems = [], []
     for i, row in enumerate(reader, start=1):
         if i > MAX_BATCH:
             raise Unprocessable(f"at most {MAX_BATCH} learners per batch")
         values = {k.strip(): v for k, v in row.items() if k and v not in (None, "")}
         if None in row:
-            problems.append({"row": i, "loc": [], "msg": "more cells than header columns",
-                             "type": "csv"})
+            problems.append(
+                {"row": i, "loc": [], "msg": "more cells than header columns", "type": "csv"}
+            )
             continue
         try:
             learners.append({"profile": LearnerProfile.from_cells(values)})
         except ValidationError as exc:
-            problems += [{"row": i, "loc": [str(x) for x in e["loc"]], "msg": e["msg"],
-                          "type": e["type"]} for e in exc.errors()]
+            problems += [
+                {"row": i, "loc": [str(x) for x in e["loc"]], "msg": e["msg"], "type": e["type"]}
+                for e in exc.errors()
+            ]
     if problems:
         raise Unprocessable("some CSV rows are not valid", details=problems[:1000])
     if not learners:
@@ -203,36 +278,56 @@ def _csv_rows(text: str) -> BatchRequest:
 
 
 @router.post("/recommendations/batch", response_model=BatchOut, openapi_extra=_BATCH_BODY)
-async def batch(request: Request, model: ModelDep, ctx: DbCtx,
-                principal: Caller) -> BatchOut:
+async def batch(request: Request, model: ModelDep, ctx: DbCtx, principal: Caller) -> BatchOut:
     """Counsellors: up to 500 learners at once, as JSON (``BatchRequest``) or CSV."""
     raw = await request.body()
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await anyio.to_thread.run_sync(_parse, raw, ctype,
-                                          limiter=limiter(request.app.state.ctx.extra))
+    body = await anyio.to_thread.run_sync(
+        _parse, raw, ctype, limiter=limiter(request.app.state.ctx.extra)
+    )
     return await run_in_threadpool(_run_batch, body, request, model, ctx, principal)
 
 
-def _run_batch(body: BatchRequest, request: Request, model: Served, ctx: Ctx,
-               principal: Principal) -> BatchOut:
+def _run_batch(
+    body: BatchRequest, request: Request, model: Served, ctx: Ctx, principal: Principal
+) -> BatchOut:
     results = []
     rid = request.state.request_id
     for i, learner in enumerate(body.learners):
         t0 = time.perf_counter()
         try:
             with model.use(_deadline(request)) as recommender:
-                rec = recommender.recommend(learner.profile, learner.preferences, k=body.k,
-                                            explain=False)
+                rec = recommender.recommend(
+                    learner.profile, learner.preferences, k=body.k, explain=False
+                )
         except ValueError as exc:
             raise Unprocessable(f"learner {i} cannot be ranked: {exc}") from None
         top = [(it.programme_id, it.score) for it in rec.items]
-        _audit(ctx, request, principal, "recommendations/batch", learner.profile.model_dump(),
-               rec.model_version, rec.demand_period, top, t0, request_id=f"{rid}:{i}")
-        results.append({"index": i, "learner_id": learner.profile.learner_id,
-                        "items": [{"programme_id": p, "rank": r + 1, "score": finite(s)}
-                                  for r, (p, s) in enumerate(top)]})
-    return BatchOut(request_id=rid, model_version=model.version,
-                    demand_period=model.demand_period, results=results)
-
-
-
+        _audit(
+            ctx,
+            request,
+            principal,
+            "recommendations/batch",
+            learner.profile.model_dump(),
+            rec.model_version,
+            rec.demand_period,
+            top,
+            t0,
+            request_id=f"{rid}:{i}",
+        )
+        results.append(
+            {
+                "index": i,
+                "learner_id": learner.profile.learner_id,
+                "items": [
+                    {"programme_id": p, "rank": r + 1, "score": finite(s)}
+                    for r, (p, s) in enumerate(top)
+                ],
+            }
+        )
+    return BatchOut(
+        request_id=rid,
+        model_version=model.version,
+        demand_period=model.demand_period,
+        results=results,
+    )

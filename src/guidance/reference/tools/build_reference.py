@@ -260,26 +260,38 @@ def build_provinces(shared: Path) -> None:
     rows, by_name = [], {}
     for code, name in zip(src["province_code"].str.zfill(2), src["name"], strict=True):
         region, lat, lon, name_en = hand[code]
-        rows.append({"province_code": code, "name_vi": strip_prefix(name), "name_en": name_en,
-                     "region": region, "lat": f"{lat:.2f}", "lon": f"{lon:.2f}"})
+        rows.append(
+            {
+                "province_code": code,
+                "name_vi": strip_prefix(name),
+                "name_en": name_en,
+                "region": region,
+                "lat": f"{lat:.2f}",
+                "lon": f"{lon:.2f}",
+            }
+        )
         by_name[nfc(name)] = code
     assert len(rows) == 34 and set(hand) == {r["province_code"] for r in rows}
     pd.DataFrame(rows).sort_values("province_code").to_csv(DATA / "provinces.csv", index=False)
 
     cw = pd.read_csv(shared / "provinces/province_crosswalk_pre2025_to_2025.csv", dtype=str)
-    pd.DataFrame({
-        "old_code": cw["old_code"].str.zfill(2),
-        "old_name_vi": cw["old_province"].map(strip_prefix).str.replace("Hoà Bình", "Hòa Bình"),
-        "new_code": cw["new_code"].str.zfill(2),
-        "new_name_vi": cw["new_province"].map(strip_prefix),
-    }).to_csv(DATA / "province_crosswalk.csv", index=False)
+    pd.DataFrame(
+        {
+            "old_code": cw["old_code"].str.zfill(2),
+            "old_name_vi": cw["old_province"].map(strip_prefix).str.replace("Hoà Bình", "Hòa Bình"),
+            "new_code": cw["new_code"].str.zfill(2),
+            "new_name_vi": cw["new_province"].map(strip_prefix),
+        }
+    ).to_csv(DATA / "province_crosswalk.csv", index=False)
 
     wards = pd.read_csv(shared / "provinces/wards_2025.csv", dtype=str)
-    pd.DataFrame({
-        "ward_code": wards["code"].str.zfill(5),
-        "name_vi": wards["name"].map(nfc),
-        "province_code": wards["province_name"].map(nfc).map(by_name),
-    }).to_csv(DATA / "wards.csv", index=False)
+    pd.DataFrame(
+        {
+            "ward_code": wards["code"].str.zfill(5),
+            "name_vi": wards["name"].map(nfc),
+            "province_code": wards["province_name"].map(nfc).map(by_name),
+        }
+    ).to_csv(DATA / "wards.csv", index=False)
 
 
 def build_isco_isced(shared: Path) -> pd.DataFrame:
@@ -360,17 +372,29 @@ def build_occupations(shared: Path, isco: pd.DataFrame) -> None:
             name_vi, name_source = nfc(translated[code]), "translated"
         else:
             name_vi, name_source = "", ""
-        rows.append({"occupation_code": code, "name_en": name_en, "name_vi": name_vi,
-                     "riasec": riasec, "skill_level": skill.get(code[:2]) or skill[code[:1]],
-                     "riasec_source": riasec_source, "name_vi_source": name_source})
+        rows.append(
+            {
+                "occupation_code": code,
+                "name_en": name_en,
+                "name_vi": name_vi,
+                "riasec": riasec,
+                "skill_level": skill.get(code[:2]) or skill[code[:1]],
+                "riasec_source": riasec_source,
+                "name_vi_source": name_source,
+            }
+        )
     assert len(rows) == 436
     pd.DataFrame(rows).to_csv(DATA / "occupations.csv", index=False)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=REPO.parent / "shared",
-                        help="the shared folder (default: beside the repository)")
+    parser.add_argument(
+        "--shared",
+        type=Path,
+        default=REPO.parent / "shared",
+        help="the shared folder (default: beside the repository)",
+    )
     shared = parser.parse_args(argv).shared / "reference"
     build_provinces(shared)
     isco = build_isco_isced(shared)

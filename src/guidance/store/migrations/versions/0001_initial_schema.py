@@ -80,7 +80,8 @@ def upgrade() -> None:
         sa.Column("predecessor_id", sa.String(64), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["province_code"], ["provinces.province_code"],
+            ["province_code"],
+            ["provinces.province_code"],
             name=f("fk_programmes_province_code_provinces"),
         ),
         sa.PrimaryKeyConstraint("programme_id", name=f("pk_programmes")),
@@ -114,8 +115,10 @@ def upgrade() -> None:
         sa.CheckConstraint("median_wage_vnd >= 0", name=f("ck_demand_rows_median_wage_vnd")),
         sa.CheckConstraint("vacancies >= 0", name=f("ck_demand_rows_vacancies")),
         sa.ForeignKeyConstraint(
-            ["period"], ["demand_snapshots.period"],
-            name=f("fk_demand_rows_period_demand_snapshots"), ondelete="CASCADE",
+            ["period"],
+            ["demand_snapshots.period"],
+            name=f("fk_demand_rows_period_demand_snapshots"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint(
             "period", "province_code", "occupation_code", name=f("pk_demand_rows")
@@ -174,7 +177,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in (
-        "audit_log", "feedback", "demand_rows", "demand_snapshots",
-        "programmes", "provinces", "occupations", "api_keys",
+        "audit_log",
+        "feedback",
+        "demand_rows",
+        "demand_snapshots",
+        "programmes",
+        "provinces",
+        "occupations",
+        "api_keys",
     ):
         op.drop_table(table)  # indexes go with their tables

@@ -46,9 +46,11 @@ def upgrade() -> None:
         sa.Column("cancel_requested", sa.Boolean(), nullable=False),
         sa.CheckConstraint(
             "status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')",
-            name=op.f("ck_jobs_status")),
-        sa.ForeignKeyConstraint(["api_key_id"], ["api_keys.id"],
-                                name=op.f("fk_jobs_api_key_id_api_keys")),
+            name=op.f("ck_jobs_status"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["api_key_id"], ["api_keys.id"], name=op.f("fk_jobs_api_key_id_api_keys")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
     )
     op.create_index(op.f("ix_jobs_status"), "jobs", ["status"])

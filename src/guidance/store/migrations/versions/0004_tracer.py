@@ -23,9 +23,13 @@ def upgrade() -> None:
     with op.batch_alter_table("api_keys", recreate="auto") as batch:
         batch.add_column(sa.Column("institution_id", sa.String(64), nullable=True))
         batch.drop_constraint(op.f("ck_api_keys_role"), type_="check")
-        batch.create_check_constraint(op.f("ck_api_keys_role"), "role IN ('counsellor', 'admin', 'institution')")
         batch.create_check_constraint(
-            op.f("ck_api_keys_institution_bound"), "(role = 'institution') = (institution_id IS NOT NULL)")
+            op.f("ck_api_keys_role"), "role IN ('counsellor', 'admin', 'institution')"
+        )
+        batch.create_check_constraint(
+            op.f("ck_api_keys_institution_bound"),
+            "(role = 'institution') = (institution_id IS NOT NULL)",
+        )
     op.create_table(
         "tracer_submissions",
         sa.Column("id", BigId, autoincrement=True, nullable=False),
@@ -42,12 +46,17 @@ def upgrade() -> None:
         sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("withdrawn_reason", sa.String(500), nullable=True),
         sa.CheckConstraint("wave IN ('6m', '12m')", name=op.f("ck_tracer_submissions_wave")),
-        sa.CheckConstraint("kind IN ('records', 'aggregates')",
-                           name=op.f("ck_tracer_submissions_kind")),
+        sa.CheckConstraint(
+            "kind IN ('records', 'aggregates')", name=op.f("ck_tracer_submissions_kind")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tracer_submissions")),
     )
-    op.create_index("uq_tracer_submissions_key_version", "tracer_submissions",
-                    ["institution_id", "cohort", "wave", "version"], unique=True)
+    op.create_index(
+        "uq_tracer_submissions_key_version",
+        "tracer_submissions",
+        ["institution_id", "cohort", "wave", "version"],
+        unique=True,
+    )
     op.create_table(
         "tracer_records",
         sa.Column("submission_id", BigId, nullable=False),
@@ -57,8 +66,12 @@ def upgrade() -> None:
         sa.Column("survey_date", sa.String(10), nullable=True),
         sa.Column("survey_mode", sa.String(16), nullable=True),
         sa.Column("data", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(["submission_id"], ["tracer_submissions.id"], ondelete="CASCADE",
-                                name=op.f("fk_tracer_records_submission_id_tracer_submissions")),
+        sa.ForeignKeyConstraint(
+            ["submission_id"],
+            ["tracer_submissions.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_tracer_records_submission_id_tracer_submissions"),
+        ),
         sa.PrimaryKeyConstraint("submission_id", "pseudonym", name=op.f("pk_tracer_records")),
     )
     op.create_index(op.f("ix_tracer_records_pseudonym"), "tracer_records", ["pseudonym"])
@@ -66,14 +79,28 @@ def upgrade() -> None:
         "tracer_aggregates",
         sa.Column("submission_id", BigId, nullable=False),
         sa.Column("programme_id", sa.String(64), nullable=False),
-        *(sa.Column(n, sa.Integer(), nullable=False) for n in (
-            "graduates", "surveyed", "respondents", "employed_formal", "employed_informal",
-            "self_employed")),
+        *(
+            sa.Column(n, sa.Integer(), nullable=False)
+            for n in (
+                "graduates",
+                "surveyed",
+                "respondents",
+                "employed_formal",
+                "employed_informal",
+                "self_employed",
+            )
+        ),
         sa.Column("employed_in_occupation", sa.Integer(), nullable=True),
-        *(sa.Column(n, sa.BigInteger(), nullable=True)
-          for n in ("wage_p25", "wage_median", "wage_p75")),
-        sa.ForeignKeyConstraint(["submission_id"], ["tracer_submissions.id"], ondelete="CASCADE",
-                                name=op.f("fk_tracer_aggregates_submission_id_tracer_submissions")),
+        *(
+            sa.Column(n, sa.BigInteger(), nullable=True)
+            for n in ("wage_p25", "wage_median", "wage_p75")
+        ),
+        sa.ForeignKeyConstraint(
+            ["submission_id"],
+            ["tracer_submissions.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_tracer_aggregates_submission_id_tracer_submissions"),
+        ),
         sa.PrimaryKeyConstraint("submission_id", "programme_id", name=op.f("pk_tracer_aggregates")),
     )
     op.create_table(

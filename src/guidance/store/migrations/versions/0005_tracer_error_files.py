@@ -27,10 +27,10 @@ def upgrade() -> None:
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tracer_error_files")),
     )
-    op.create_index(op.f("ix_tracer_error_files_institution_id"), "tracer_error_files",
-                    ["institution_id"])
-    op.create_index(op.f("ix_tracer_error_files_created_at"), "tracer_error_files",
-                    ["created_at"])
+    op.create_index(
+        op.f("ix_tracer_error_files_institution_id"), "tracer_error_files", ["institution_id"]
+    )
+    op.create_index(op.f("ix_tracer_error_files_created_at"), "tracer_error_files", ["created_at"])
 
 
 def downgrade() -> None:

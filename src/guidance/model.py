@@ -10,6 +10,7 @@ calibrated (isotonic when the slice has ≥ 20,000 rows, else sigmoid) on that s
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -323,6 +324,22 @@ class OutcomeModels:
         """Swap the demand snapshot used by every pipeline (they share the step)."""
         self.features.set_demand(demand)
         return self
+
+    def with_demand(self, demand) -> OutcomeModels:
+        """A copy of this bundle serving ``demand``; this bundle is left unchanged.
+
+        The fitted estimators are shared (read-only); only the feature step is copied, so
+        the copy's pipelines run the copy's feature step with the new snapshot.
+        """
+        new = copy.copy(self)
+        new.features = copy.copy(self.features).set_demand(demand)
+        new.pipelines = {
+            name: Pipeline(
+                [(n, new.features if step is self.features else step) for n, step in pipe.steps]
+            )
+            for name, pipe in self.pipelines.items()
+        }
+        return new
 
     def predict(self, pairs: pd.DataFrame) -> pd.DataFrame:
         """Every target's prediction for each pair row (one feature pass).

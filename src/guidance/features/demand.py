@@ -1,0 +1,207 @@
+"""Demand as model input: vacancies and job seekers as dense arrays [occupation, province,
+month], aggregated per set of target occupations and looked up around graduation months.
+
+The windowed mean and the yearly ratio are ``guidance.demand_figures``'s (one definition);
+the trend input is ``log(yearly_ratio(v + 1, lag + 1))``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from guidance import demand_figures as dfig
+from guidance.periods import period_index, period_label, this_month
+
+FEATURES = (
+    "dem_vac_study",
+    "dem_vps_study",
+    "dem_trend_study",
+    "dem_vac_home",
+    "dem_vps_home",
+    "dem_trend_home",
+    "dem_lratio_region_study",
+    "dem_lratio_region_home",
+)
+
+
+def _positions(codes: Any, pos: Mapping[Any, int]) -> np.ndarray:
+    """Codes (one or an array) → positions in ``pos`` (-1 when unknown)."""
+    if np.ndim(codes) == 0:
+        return np.asarray(pos.get(codes, -1))
+    if len(pos) < 100:
+        return np.array([pos.get(x, -1) for x in codes], dtype=int)
+    return pd.Series(codes).map(pos).fillna(-1).astype(int).to_numpy()
+
+
+class SetDemand:
+    """Windowed demand of a list of target-occupation sets in every province and region
+    (computed once per snapshot × sets; a lookup is then a few array reads)."""
+
+    def __init__(
+        self,
+        index: DemandIndex,
+        sets: np.ndarray,
+        window: int,
+        region_of: Mapping[str, Any] | None,
+    ) -> None:
+        self.sets, self.p0, self.n_per = sets, index.p0, index.vac.shape[2]
+        self.prov_pos = {c: i for i, c in enumerate(index.provinces)}
+        occ_pos = {c: i for i, c in enumerate(index.occupations)}
+        r, c = [], []
+        for i, t in enumerate(sets):
+            for code in set(str(t).split(";")):
+                if code in occ_pos:
+                    r.append(i)
+                    c.append(occ_pos[code])
+        n_occ = len(index.occupations)
+        m = sparse.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(sets), n_occ))
+        shape = (len(sets), len(index.provinces), self.n_per)
+        if n_occ and self.n_per and len(index.provinces):
+            self.vw, self.sw, self.kw = (
+                dfig.trailing_mean(np.asarray(m @ a.reshape(n_occ, -1)).reshape(shape), window)
+                for a in (index.vac, index.seek, index.seek_known)
+            )
+        else:
+            self.vw, self.sw, self.kw = (np.zeros(shape) for _ in range(3))
+        self.region_of = dict(region_of or {})
+        regions = sorted({g for g in self.region_of.values() if isinstance(g, str)})
+        self.reg_pos = {g: i for i, g in enumerate(regions)}
+        of_prov = np.array([self.reg_pos.get(self.region_of.get(p), -1) for p in index.provinces])
+        self.rv = np.zeros((len(sets), len(regions), self.n_per))
+        self.rs = np.zeros_like(self.rv)
+        for j in range(len(regions)):
+            cols = of_prov == j
+            self.rv[:, j] = self.vw[:, cols].sum(axis=1)
+            self.rs[:, j] = self.sw[:, cols].sum(axis=1)
+
+    def lookup(self, where: str, set_idx: np.ndarray, codes: Any, period: Any) -> dict:
+        """The four ``dem_*_{where}`` features of rows (set, province ``codes``, graduation
+        month ``period``); a month after the snapshot's newest uses the newest."""
+        n = len(set_idx)
+        names = (f"dem_vac_{where}", f"dem_vps_{where}", f"dem_trend_{where}")
+        reg = f"dem_lratio_region_{where}"
+        if n == 0 or self.n_per == 0:
+            return {f: np.full(n, np.nan) for f in (*names, reg)}
+        t = np.minimum(np.asarray(period, dtype=int) - self.p0, self.n_per - 1)
+        ok_t = t >= 0
+        t_safe = np.where(ok_t, t, 0)
+        p = _positions(codes, self.prov_pos)
+        ok = ok_t & (p >= 0)
+        ps = np.where(ok, p, 0)
+        vac = self.vw[set_idx, ps, t_safe]
+        seek, known = self.sw[set_idx, ps, t_safe], self.kw[set_idx, ps, t_safe]
+        lag = t_safe - dfig.LAG
+        vac_lag = self.vw[set_idx, ps, np.maximum(lag, 0)]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            trend = np.where(lag >= 0, np.log(dfig.yearly_ratio(vac + 1, vac_lag + 1)), np.nan)
+        out = {
+            names[0]: np.where(ok, np.log1p(vac), np.nan),
+            names[1]: np.where(ok, dfig.per_seeker(vac, seek, known), np.nan),
+            names[2]: np.where(ok, trend, np.nan),
+        }
+        if not self.reg_pos:
+            out[reg] = np.full(n, np.nan)
+            return out
+        if np.ndim(codes) == 0:
+            r = np.asarray(self.reg_pos.get(self.region_of.get(codes), -1))
+        else:
+            r = np.array([self.reg_pos.get(self.region_of.get(x), -1) for x in codes])
+        okr = ok_t & (r >= 0)
+        rr = np.where(okr, r, 0)
+        v, s_ = self.rv[set_idx, rr, t_safe], self.rs[set_idx, rr, t_safe]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lr = np.log((v + 1) / (s_ + 1))
+        out[reg] = np.where(okr & (s_ > 0), lr, np.nan)
+        return out
+
+
+class DemandIndex:
+    """Vacancies and job seekers as dense arrays [occupation, province, month]."""
+
+    FEATURES = FEATURES
+
+    def __init__(
+        self,
+        occupations: Any,
+        provinces: Any,
+        p0: int,
+        vac: np.ndarray,
+        seek: np.ndarray,
+        seek_known: np.ndarray,
+    ) -> None:
+        self.occupations, self.provinces, self.p0 = list(occupations), list(provinces), int(p0)
+        self.vac, self.seek, self.seek_known = vac, seek, seek_known
+
+    @classmethod
+    def from_frame(cls, demand: pd.DataFrame) -> DemandIndex:
+        occ_codes, occ = np.unique(
+            demand["occupation_code"].astype("str").to_numpy(), return_inverse=True
+        )
+        prov_codes, prov = np.unique(
+            demand["province_code"].astype("str").to_numpy(), return_inverse=True
+        )
+        t = period_index(demand["period"]) if len(demand) else np.zeros(0, dtype=int)
+        # no demand rows: no months; ``last_period`` is then the current month (what
+        # serving treats as "now"), and every demand feature is missing
+        p0 = int(t.min()) if len(t) else this_month() + 1
+        shape = (len(occ_codes), len(prov_codes), int(t.max()) - p0 + 1 if len(t) else 0)
+        flat = np.ravel_multi_index((occ, prov, t - p0), shape) if len(t) else t
+        size = int(np.prod(shape))
+        seekers = pd.to_numeric(demand["job_seekers"], errors="coerce").astype("float64")
+
+        def acc(w: np.ndarray) -> np.ndarray:
+            return np.bincount(flat, weights=w, minlength=size).reshape(shape)
+
+        vac = acc(pd.to_numeric(demand["vacancies"]).astype("float64").to_numpy())
+        seek = acc(seekers.fillna(0).to_numpy())
+        known = acc(seekers.notna().to_numpy().astype("float64"))
+        return cls(occ_codes, prov_codes, p0, vac, seek, known)
+
+    @property
+    def last_period(self) -> str:
+        return period_label(self.p0 + self.vac.shape[2] - 1)
+
+    def compact(self, months: int = 15) -> DemandIndex:
+        """Keep only the newest months (enough for windows and the 12-month trend)."""
+        k = max(0, self.vac.shape[2] - months)
+        return DemandIndex(
+            self.occupations,
+            self.provinces,
+            self.p0 + k,
+            self.vac[:, :, k:].copy(),
+            self.seek[:, :, k:].copy(),
+            self.seek_known[:, :, k:].copy(),
+        )
+
+    def aggregate(
+        self,
+        target_sets: np.ndarray,
+        *,
+        window: int = dfig.WINDOW,
+        region_of: Mapping[str, Any] | None = None,
+    ) -> SetDemand:
+        """Windowed demand of each set of target occupations (``"7212;5120"``)."""
+        return SetDemand(self, np.asarray(target_sets), window, region_of)
+
+    def features(
+        self,
+        targets: Any,
+        study: Any,
+        home: Any,
+        period: Any,
+        *,
+        window: int = dfig.WINDOW,
+        region_of: Mapping[str, Any] | None = None,
+    ) -> dict:
+        """Demand for each row's target occupations around its graduation month, in the study
+        and home provinces and (with ``region_of``) their regions' labour markets."""
+        uniq, inv = np.unique(np.asarray(targets, dtype=object).astype(str), return_inverse=True)
+        agg = self.aggregate(uniq, window=window, region_of=region_of)
+        out = agg.lookup("study", inv, np.asarray(study), period)
+        out.update(agg.lookup("home", inv, np.asarray(home), period))
+        return {f: out[f] for f in FEATURES}

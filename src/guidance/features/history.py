@@ -1,0 +1,176 @@
+"""Offering lineage (predecessor chains) and the offering history: observed outcome rates
+per lineage, shrunk along global → field → programme code → code × region → offering."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from guidance.periods import period_label
+from guidance.stats.definitions import rate as observed_rate
+
+
+def lineage_ids(frame: pd.DataFrame) -> dict[str, str]:
+    """programme_id → the oldest offering in its ``predecessor_id`` chain (cycle-safe)."""
+    rows = frame[["programme_id", "predecessor_id"]].drop_duplicates("programme_id")
+    pred = {
+        p: str(q)
+        for p, q in zip(rows["programme_id"].astype("str"), rows["predecessor_id"], strict=True)
+        if pd.notna(q)
+    }
+    out = {}
+    for pid in rows["programme_id"].astype("str"):
+        root, seen = pid, {pid}
+        while root in pred and pred[root] not in seen:
+            root = pred[root]
+            seen.add(root)
+        out[pid] = root
+    return out
+
+
+# -- offering history (hierarchical empirical-Bayes shrinkage) ------------------------------
+HISTORY_TARGETS = ("employed_12m", "job_matches_training", "completed", "log_wage")
+HISTORY_LEVELS = (
+    ("field", ("field_code",)),
+    ("code", ("programme_code",)),
+    ("code_region", ("programme_code", "region")),
+    ("offering", ("lineage",)),
+)
+DEFAULT_PRIORS = {
+    "field": 200.0,
+    "code": 100.0,
+    "code_region": 50.0,
+    "offering": 20.0,
+    "institution": 50.0,
+}
+MIN_CELL = 20  # fewer graduates than this are never shown as an observed rate
+
+
+class OfferingHistory:
+    """Observed outcome rates per offering lineage, shrunk along global → field → programme
+    code → programme code × region → offering: ``p_l = (S_l + k_l p_{l-1}) / (n_l + k_l)``."""
+
+    def __init__(self, priors: dict | None = None):
+        self.priors = {**DEFAULT_PRIORS, **(priors or {})}
+
+    @staticmethod
+    def values(X: pd.DataFrame) -> pd.DataFrame:
+        """Per-record outcome values (NaN where the record says nothing about a target)."""
+        out = pd.DataFrame(index=X.index)
+        for t in HISTORY_TARGETS[:3]:
+            out[t] = X[t].astype("float64")
+        wage = pd.to_numeric(X["monthly_wage_vnd"], errors="coerce").astype("float64")
+        emp = X["employed_12m"].astype("float64") == 1
+        out["log_wage"] = np.where(emp & (wage > 0), np.log(wage.where(wage > 0)), np.nan)
+        return out
+
+    def fit(self, keys: pd.DataFrame, X: pd.DataFrame) -> OfferingHistory:
+        sums = self._sums(keys, self.values(X))
+        self.global_ = sums[list(self._sn())].sum()
+        self.totals_ = {
+            name: sums.groupby(list(cols), observed=True)[list(self._sn())].sum()
+            for name, cols in (*HISTORY_LEVELS, ("institution", ("institution_id",)))
+        }
+        span = keys.groupby("lineage")["cohort_t"].agg(["min", "max"])
+        self.span_ = span
+        return self
+
+    @staticmethod
+    def _sn() -> list[str]:
+        return [f"{p}_{t}" for t in HISTORY_TARGETS for p in ("s", "n")]
+
+    @staticmethod
+    def _sums(keys: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
+        out = keys.copy()
+        for t in HISTORY_TARGETS:
+            out[f"s_{t}"] = values[t].fillna(0.0).to_numpy()
+            out[f"n_{t}"] = values[t].notna().to_numpy().astype("float64")
+        return out
+
+    def feature_names(self) -> list[str]:
+        return (
+            [f"hist_{t}" for t in HISTORY_TARGETS]
+            + [f"hist_inst_{t}" for t in HISTORY_TARGETS]
+            + ["hist_n"]
+        )
+
+    def features(self, keys: pd.DataFrame, *, values: pd.DataFrame | None = None) -> dict:
+        """Shrunk rates per row; with ``values`` (training rows) each row sees only earlier cohorts."""
+        sn = self._sn()
+        if values is not None:
+            sums = self._sums(keys, values)
+            level_sn = {
+                name: self._prior_cumulative(
+                    sums, ["cohort_t"] if not cols else [*cols, "cohort_t"]
+                )
+                for name, cols in (
+                    ("global", ()),
+                    *HISTORY_LEVELS,
+                    ("institution", ("institution_id",)),
+                )
+            }
+        else:
+            level_sn = {"global": np.tile(self.global_.to_numpy(), (len(keys), 1))}
+            for name, cols in (*HISTORY_LEVELS, ("institution", ("institution_id",))):
+                tot = self.totals_[name]
+                if len(cols) == 1:
+                    got = tot.reindex(keys[cols[0]].to_numpy())
+                else:
+                    got = tot.reindex(pd.MultiIndex.from_frame(keys[list(cols)]))
+                level_sn[name] = got.fillna(0.0).to_numpy()
+        out = {}
+        overall = self.global_.to_numpy()
+        for t in HISTORY_TARGETS:
+            s_i, n_i = sn.index(f"s_{t}"), sn.index(f"n_{t}")
+            g = level_sn["global"]
+            fallback = overall[s_i] / max(overall[n_i], 1.0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                p = np.where(g[:, n_i] > 0, g[:, s_i] / g[:, n_i], fallback)
+            base = p
+            for name, _ in HISTORY_LEVELS:
+                k, a = self.priors[name], level_sn[name]
+                p = (a[:, s_i] + k * p) / (a[:, n_i] + k)
+            out[f"hist_{t}"] = p
+            k, a = self.priors["institution"], level_sn["institution"]
+            out[f"hist_inst_{t}"] = (a[:, s_i] + k * base) / (a[:, n_i] + k)
+            if t == "completed":  # graduates seen (every record has ``completed``)
+                out["hist_n"] = level_sn["offering"][:, n_i].astype("float64")
+        return out
+
+    @staticmethod
+    def _prior_cumulative(sums: pd.DataFrame, by: list[str]) -> np.ndarray:
+        """Sums over strictly earlier cohorts of the same group, aligned to ``sums`` rows."""
+        sn = OfferingHistory._sn()
+        g = sums.groupby(by, observed=True, sort=True)[sn].sum()
+        group_cols = by[:-1]
+        if group_cols:
+            cum = g.groupby(level=list(range(len(group_cols))), observed=True).cumsum() - g
+        else:
+            cum = g.cumsum() - g
+        idx = pd.MultiIndex.from_frame(sums[by]) if len(by) > 1 else sums[by[0]].to_numpy()
+        return cum.reindex(idx).to_numpy()
+
+    def summary(self, keys: pd.DataFrame) -> pd.DataFrame:
+        """Per row: raw n, cohort span, observed and shrunk rates (small cells hidden)."""
+        feats = self.features(keys)
+        tot = self.totals_["offering"].reindex(keys["lineage"].to_numpy()).fillna(0.0)
+        out = pd.DataFrame({"lineage": keys["lineage"].to_numpy()}, index=keys.index)
+        # every record counts as a graduate (``completed`` is never empty); an observed rate
+        # counts only the records with that outcome known (v1.1: a one-wave graduate has no
+        # 12-month outcomes) and is shown from ``MIN_CELL`` of them
+        n = tot["n_completed"].to_numpy()
+        out["n_graduates"] = n.astype("int64")
+        span = self.span_.reindex(keys["lineage"].to_numpy())
+        for end in ("min", "max"):
+            v = span[end].to_numpy()
+            out[f"{'first' if end == 'min' else 'last'}_cohort"] = [
+                period_label(int(p)) if np.isfinite(p) else None for p in v
+            ]
+        for t in HISTORY_TARGETS:
+            s, m = tot[f"s_{t}"].to_numpy(), tot[f"n_{t}"].to_numpy()
+            # gated on graduates with this outcome known (v1.1: a wave may be unanswered)
+            obs = np.where((n >= MIN_CELL) & (m >= MIN_CELL), observed_rate(s, m), np.nan)
+            out[f"n_{t}"] = m.astype("int64")
+            out[f"observed_{t}"] = obs
+            out[f"shrunk_{t}"] = feats[f"hist_{t}"]
+        return out

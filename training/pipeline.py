@@ -277,14 +277,14 @@ def _slice_columns(models: OutcomeModels, test: pd.DataFrame, train: pd.DataFram
     seen_lineages = set(
         pd.Series(train["programme_id"]).astype("str").map(models.features.lineage_).dropna()
     )
-    keys = models.features._history_keys(test, models.features._base_frame(test))
+    lineage = models.features.lineage(test)
     return pd.DataFrame(
         {
             "level": test["level"].astype("str"),
             "region": test["province_code"].astype("str").map(lk.region).fillna("unknown"),
             "sex": test["sex"].astype("str").fillna("unknown"),
             "ethnic_minority": test["ethnic_minority"].astype("str").fillna("unknown"),
-            "offering_seen": np.where(keys["lineage"].isin(seen_lineages), "seen", "unseen"),
+            "offering_seen": np.where(lineage.isin(seen_lineages), "seen", "unseen"),
         }
     )
 

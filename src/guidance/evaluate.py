@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from guidance.features import period_index
+from guidance.periods import period_index
 
 
 def time_split(cohorts: pd.Series, *, test_months: int = 12, val_months: int = 12) -> pd.Series:

@@ -93,6 +93,7 @@ def test_compiled_forest_walks_trees_as_scikit_learn_does():
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
     from guidance.recommend.forest import FlatForest
+    from guidance.recommend.hgb_adapter import raw_predict
 
     rng = np.random.default_rng(3)
     n = 3000
@@ -124,5 +125,5 @@ def test_compiled_forest_walks_trees_as_scikit_learn_does():
         ]
     )
     raw = FlatForest([clf, reg]).raw(probe)
-    np.testing.assert_allclose(raw[:, 0], clf._raw_predict(probe)[:, 0], rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(raw[:, 1], reg._raw_predict(probe)[:, 0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(raw[:, 0], raw_predict(clf, probe)[:, 0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(raw[:, 1], raw_predict(reg, probe)[:, 0], rtol=1e-12, atol=1e-12)

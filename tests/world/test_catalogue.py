@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from guidance import reference
-from guidance.world.params import N_COHORT_MONTHS, period_index
+from guidance.world.params import N_COHORT_MONTHS, world_month
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_reformed_offerings_replace_inactive_predecessors(demo_tables, programme
     assert not pred["active"].any()
     assert (pred["institution_id"].to_numpy() == succ["institution_id"].to_numpy()).all()
     out = demo_tables["outcomes"]
-    t = out["cohort"].map(period_index)
+    t = out["cohort"].map(world_month)
     first_new = out[out["programme_id"].isin(succ["programme_id"])].groupby("programme_id")
     last_old = out[out["programme_id"].isin(pred.index)].groupby("programme_id")
     old_end = t.groupby(out["programme_id"]).max()
@@ -71,7 +71,7 @@ def test_some_active_offerings_have_no_graduates_yet(demo_tables, programmes):
     out = demo_tables["outcomes"]
     without = set(programmes.loc[programmes["active"], "programme_id"]) - set(out["programme_id"])
     assert len(without) >= 5
-    assert out["cohort"].map(period_index).max() < N_COHORT_MONTHS
+    assert out["cohort"].map(world_month).max() < N_COHORT_MONTHS
 
 
 def test_learners_meet_entry_requirements(demo_joined):

@@ -24,9 +24,9 @@ def rows(demo_joined):
 
 def _design(oracle, rows):
     out, off = rows
-    from guidance.world.params import period_index
+    from guidance.world.params import world_month
 
-    t = np.array([period_index(c) for c in out["cohort"]])
+    t = np.array([world_month(c) for c in out["cohort"]])
     return design(out, off, t, oracle.world.ctx)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from guidance.world import Oracle
 from guidance.world.outcomes import POP_FEMALE
-from guidance.world.params import period_index, period_label
+from guidance.world.params import world_label, world_month
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +51,8 @@ def test_sampled_rates_match_oracle(demo_joined, expected, column, event):
 
 def test_pandemic_cohorts_match_oracle(demo_joined, expected):
     out, _ = demo_joined
-    t = out["cohort"].map(period_index)
-    m = ((t >= period_index("2020-03")) & (t <= period_index("2021-03"))).to_numpy()
+    t = out["cohort"].map(world_month)
+    m = ((t >= world_month("2020-03")) & (t <= world_month("2021-03"))).to_numpy()
     assert m.sum() > 1000
     assert abs(_z(out["employed_12m"].to_numpy(bool)[m], expected["p_employed_12m"][m])) < 4
 
@@ -79,7 +79,7 @@ def test_from_dir_equals_for_world(oracle, demo_joined):
 def test_default_period_is_now_plus_duration(oracle, demo_joined):
     out, off = demo_joined
     lrn, o = out.head(50), off.head(50)
-    grad = [period_label(period_index(oracle.now) + int(d)) for d in o["duration_months"]]
+    grad = [world_label(world_month(oracle.now) + int(d)) for d in o["duration_months"]]
     pd.testing.assert_frame_equal(oracle.expected(lrn, o), oracle.expected(lrn, o, period=grad))
 
 

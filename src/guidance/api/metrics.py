@@ -10,8 +10,10 @@ each live worker (a ``pid`` label), so a scrape shows whether the workers have c
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import weakref
 from typing import Any
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -20,6 +22,19 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 def multiprocess_dir() -> str | None:
     path = os.environ.get(MULTIPROC_ENV)
     return path if path and os.path.isdir(path) else None
+
+
+class _FallbackCounter(logging.Handler):
+    """Counts log records that carry a ``fallback_cause`` (scorer fallbacks)."""
+
+    def __init__(self, counter: Any) -> None:
+        super().__init__(logging.WARNING)
+        self.counter = counter
+
+    def emit(self, record: logging.LogRecord) -> None:
+        cause = getattr(record, "fallback_cause", None)
+        if cause is not None:
+            self.counter.labels(str(cause)).inc()
 
 
 class Metrics:
@@ -96,6 +111,17 @@ class Metrics:
             registry=self.registry,
         )
         self._labels: dict[str, str] = {}
+        self.scorer_fallbacks = Counter(
+            "guidance_scorer_fallbacks_total",
+            "Recommenders that fell back from the fast scorer to the pipeline scorer, by cause",
+            ["cause"],
+            registry=self.registry,
+        )
+        # the core logs each fallback on ``guidance.recommend`` with its cause; count them
+        handler = _FallbackCounter(self.scorer_fallbacks)
+        logger = logging.getLogger("guidance.recommend")
+        logger.addHandler(handler)
+        weakref.finalize(self, logger.removeHandler, handler)
 
     def audit_rejects(self, total: int) -> None:
         """Bring ``guidance_audit_rejected_total`` up to the audit writer's ``rejected``

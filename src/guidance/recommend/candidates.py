@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from guidance.geo import haversine_km
+from guidance.geo import distance_matrix_km
 from guidance.recommend.types import LearnerProfile, Preferences
 
 LEVELS = ("so_cap", "trung_cap", "cao_dang")
@@ -62,9 +62,7 @@ class Catalogue:
         )
         self.region = prov["region"].astype("str").to_numpy()
         lat, lon = prov["lat"].to_numpy(float), prov["lon"].to_numpy(float)
-        self.dist = np.asarray(
-            haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :]), dtype="float64"
-        )
+        self.dist = distance_matrix_km(lat, lon)
         self.prov = np.array(
             [self.prov_pos.get(c, -1) for c in f["province_code"].astype("str")], dtype=int
         )

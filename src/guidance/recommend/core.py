@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 from guidance.features import MIN_CELL, DemandIndex
+from guidance.periods import month_of, period_label
 from guidance.recommend import reasons as rs
 from guidance.recommend.candidates import Catalogue
 from guidance.recommend.offerings import OfferingSide
 from guidance.recommend.score import components, weighted, wilson_interval
-from guidance.recommend.scorer import PipelineScorer
+from guidance.recommend.scorer import make_scorer
 from guidance.recommend.types import (
     Basis,
     DemandFigures,
@@ -88,15 +89,6 @@ class Ranked:
     start_period: str
 
 
-def _month(period: str) -> int:
-    """``YYYY-MM`` → months since year 0 (one value; ``period_index`` is for arrays)."""
-    return int(period[:4]) * 12 + int(period[5:7]) - 1
-
-
-def _label(t: int) -> str:
-    return f"{t // 12:04d}-{t % 12 + 1:02d}"
-
-
 class Recommender:
     """See the module docstring. ``scorer="fast"`` (default) falls back to the pipeline
     scorer when the bundle has a structure the fast path does not know."""
@@ -128,19 +120,7 @@ class Recommender:
         self.missing = missing_targets(models)
         self.cat = Catalogue(programmes, provinces)
         self.side = OfferingSide(self.cat, models, occupations)
-        self.scorer = self._make_scorer(scorer)
-
-    def _make_scorer(self, kind: str):
-        if kind == "fast":
-            try:
-                from guidance.recommend.fastscore import FastScorer
-
-                return FastScorer(self.models, self.cat)
-            except (ImportError, TypeError, AttributeError, KeyError):
-                return PipelineScorer(self.models, self.cat)
-        if kind == "pipeline":
-            return PipelineScorer(self.models, self.cat)
-        raise ValueError(f"unknown scorer {kind!r}")
+        self.scorer = make_scorer(self.models, self.cat, scorer)
 
     # -- demand ----------------------------------------------------------------------------
     @property
@@ -179,7 +159,7 @@ class Recommender:
         idx = np.flatnonzero(cat.eligible(profile, prefs, dist_all))
         n_eligible = len(idx)
         start = prefs.start_period or self.demand_period
-        start_t = _month(start)
+        start_t = month_of(start)
         lead = start_t - side.demand_t
         inputs = profile.model_inputs()
         relocate = prefs.willing_to_relocate
@@ -189,7 +169,7 @@ class Recommender:
             ahead = lead + np.nan_to_num(cat.duration[idx])
             match = side.shrunk["job_matches_training"][idx]
             proxy = getattr(self.scorer, "proxy_match", None)
-            if proxy is not None and _month(start) >= side.demand_t:
+            if proxy is not None and month_of(start) >= side.demand_t:
                 guess = proxy(inputs, idx, start)
                 match = np.where(np.isfinite(guess), guess, match)
             pre = components(
@@ -375,7 +355,7 @@ class Recommender:
             duration_months=int(cat.duration[i]),
             tuition_vnd_per_year=int(cat.tuition[i]),
             distance_km=float(r.distance[j]),
-            graduation_period=_label(_month(r.start_period) + int(cat.duration[i])),
+            graduation_period=period_label(month_of(r.start_period) + int(cat.duration[i])),
             score=float(r.score[j]),
             components={k: float(v[j]) for k, v in r.parts.items()},
             p_employed_12m=float(r.preds["p_employed_12m"][j]),

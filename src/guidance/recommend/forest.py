@@ -9,60 +9,68 @@ scikit-learn's own computation (checked by ``FastScorer``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
+
+from guidance.recommend.hgb_adapter import Encoder, read_booster, read_calibrator
 
 
 # -- flattened forest ---------------------------------------------------------------------
 class FlatForest:
     """All trees of several HistGradientBoosting estimators as flat node arrays."""
 
-    def __init__(self, estimators: list, max_trees: int | None = None):
-        feats, thr, left, right, miss, iscat, catrow, value = ([] for _ in range(8))
+    def __init__(self, estimators: list[Any], max_trees: int | None = None) -> None:
+        feats, thr, left, right, miss, iscat, catrow, value = ([] for _ in range(8))  # type: tuple[list[np.ndarray], ...]
         cat_tables = [np.zeros(256, bool)]  # row 0: unused (numeric nodes)
-        roots, tree_out, baselines, encoders = [], [], [], []
+        roots: list[int] = []
+        tree_out: list[int] = []
+        baselines: list[float] = []
+        encoders: list[_Encoder] = []
         offset = 0
         for m, est in enumerate(estimators):
-            if getattr(est, "n_trees_per_iteration_", 1) != 1:
-                raise TypeError("only single-output gradient boosting is supported")
-            enc = _Encoder(est)
+            booster = read_booster(est, max_trees)
+            enc = _Encoder(booster.encoder)
             # estimators fitted on the same rows share one encoding: transform it once
             slot = next((k for k, e in enumerate(encoders) if e.same_as(enc)), None)
             if slot is None:
                 slot = len(encoders)
                 encoders.append(enc)
             base_col = sum(e.width for e in encoders[:slot])
-            known, fmap = est._bin_mapper.make_known_categories_bitsets()
-            known_tab = _bitset_table(known)
-            baselines.append(float(np.ravel(est._baseline_prediction)[0]))
-            for (pred,) in est._predictors[:max_trees]:
-                nodes = pred.nodes
-                n = len(nodes)
-                raw_tab = _bitset_table(pred.raw_left_cat_bitsets)
-                is_leaf = nodes["is_leaf"].astype(bool)
+            known_tab = _bitset_table(booster.known_bitsets)
+            baselines.append(booster.baseline)
+            for tree in booster.trees:
+                n = len(tree.feature)
+                raw_tab = _bitset_table(tree.left_cat_bitsets)
+                is_leaf = tree.is_leaf
                 ids = np.arange(n) + offset
                 roots.append(offset)
                 tree_out.append(m)
                 # a leaf points to itself: the walk stops where left[node] == node
-                feats.append(np.where(is_leaf, base_col, nodes["feature_idx"] + base_col))
-                thr.append(np.where(is_leaf, np.inf, nodes["num_threshold"]))
-                left.append(np.where(is_leaf, ids, nodes["left"].astype(np.int64) + offset))
-                right.append(np.where(is_leaf, ids, nodes["right"].astype(np.int64) + offset))
-                miss.append(np.where(is_leaf, True, nodes["missing_go_to_left"].astype(bool)))
-                cat = nodes["is_categorical"].astype(bool) & ~is_leaf
+                feats.append(np.where(is_leaf, base_col, tree.feature + base_col))
+                thr.append(np.where(is_leaf, np.inf, tree.threshold))
+                left.append(np.where(is_leaf, ids, tree.left + offset))
+                right.append(np.where(is_leaf, ids, tree.right + offset))
+                miss.append(np.where(is_leaf, True, tree.missing_left))
+                cat = tree.is_categorical & ~is_leaf
                 iscat.append(cat)
                 rows = np.zeros(n, dtype=np.int64)
                 for k in np.flatnonzero(cat):
-                    f = int(nodes["feature_idx"][k])
-                    inleft = raw_tab[int(nodes["bitset_idx"][k])]
-                    known_f = known_tab[int(fmap[f])]
+                    f = int(tree.feature[k])
+                    inleft = raw_tab[int(tree.bitset_idx[k])]
+                    known_f = known_tab[int(booster.feature_map[f])]
                     # unknown categories are treated as missing
-                    go_left = inleft | (~known_f & bool(nodes["missing_go_to_left"][k]))
+                    go_left = inleft | (~known_f & bool(tree.missing_left[k]))
                     rows[k] = len(cat_tables)
                     cat_tables.append(go_left)
                 catrow.append(rows)
-                value.append(np.where(is_leaf, nodes["value"], 0.0))
+                value.append(np.where(is_leaf, tree.value, 0.0))
                 offset += n
-        cat = lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt)  # noqa: E731
+
+        def cat(parts: list[np.ndarray], dt: Any) -> np.ndarray:
+            return np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt)
+
         self.feature = cat(feats, np.int64)
         self.threshold = cat(thr, np.float64)
         self.left, self.right = cat(left, np.int64), cat(right, np.int64)
@@ -110,22 +118,11 @@ def _bitset_table(bitsets: np.ndarray) -> np.ndarray:
 
 
 class _Encoder:
-    """The estimator's own input step: categorical columns ordinal-encoded and moved first
-    (scikit-learn's internal ``ColumnTransformer``), or nothing."""
+    """The estimator's own input step (``hgb_adapter.Encoder``) applied to the model matrix."""
 
-    def __init__(self, est):
-        pre = getattr(est, "_preprocessor", None)
-        self.width = int(est.n_features_in_)
-        if pre is None:
-            self.cat_cols, self.cats, self.num_cols = None, None, None
-            return
-        enc_name, enc, enc_cols = pre.transformers_[0]
-        num_name, _, num_cols = pre.transformers_[1]
-        if enc_name != "encoder" or num_name != "numerical":
-            raise TypeError("unexpected gradient-boosting preprocessor")
-        self.cat_cols = np.flatnonzero(np.asarray(enc_cols))
-        self.num_cols = np.flatnonzero(np.asarray(num_cols))
-        self.cats = [np.asarray(c, dtype=np.float64) for c in enc.categories_]
+    def __init__(self, enc: Encoder) -> None:
+        self.width = enc.width
+        self.cat_cols, self.num_cols, self.cats = enc.cat_cols, enc.num_cols, enc.categories
 
     def same_as(self, other: _Encoder) -> bool:
         if self.width != other.width or (self.cat_cols is None) != (other.cat_cols is None):
@@ -161,16 +158,14 @@ class _Encoder:
         return out
 
 
-def _calibrator(cc):
+def _calibrator(cc: Any) -> Callable[[np.ndarray], np.ndarray]:
     """raw/probability → calibrated P(class 1), as ``_CalibratedClassifier`` computes it."""
-    (c,) = cc.calibrators
-    if cc.method == "isotonic":
-        xs, ys = np.asarray(c.X_thresholds_), np.asarray(c.y_thresholds_)
+    method, params = read_calibrator(cc)
+    if method == "isotonic":
+        xs, ys = params
         return lambda t: np.interp(t, xs, ys)
-    if cc.method == "sigmoid":
-        a, b = float(c.a_), float(c.b_)
-        return lambda t: 1.0 / (1.0 + np.exp(a * t + b))
-    raise TypeError(f"unsupported calibration {cc.method!r}")
+    a, b = float(params[0]), float(params[1])
+    return lambda t: 1.0 / (1.0 + np.exp(a * t + b))
 
 
 def expit(z):

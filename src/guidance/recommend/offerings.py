@@ -4,11 +4,20 @@ the target occupations, and Holland-letter vectors for interest fit."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from guidance import demand_figures as dfig
-from guidance.features import MIN_CELL, DemandIndex, period_index, riasec_vector
+from guidance.features import (
+    MIN_CELL,
+    DemandIndex,
+    interest_fit,
+    occupation_vectors,
+    offering_vectors,
+)
+from guidance.periods import month_of
 from guidance.recommend.candidates import Catalogue
 
 
@@ -53,21 +62,9 @@ class OfferingSide:
         self.reference_wage = float(np.nanmedian(wage)) if np.isfinite(wage).any() else 1.0
         # interest: the same Holland-letter vectors the model's features use
         occ = occupations.assign(occupation_code=occupations["occupation_code"].astype("str"))
-        riasec = occ["riasec"] if "riasec" in occ else pd.Series(None, index=occ.index)
-        occ_vec = {
-            c: riasec_vector(r)
-            for c, r in zip(occ["occupation_code"], riasec, strict=True)
-            if isinstance(r, str)
-        }
         self.targets = f["target_occupations"].astype("str").to_numpy()
         self.target_sets, self.set_of = np.unique(self.targets, return_inverse=True)
-        vecs = np.zeros((len(self.target_sets), 6))
-        for i, t in enumerate(self.target_sets):
-            vs = [occ_vec[c] for c in t.split(";") if c in occ_vec]
-            if vs:
-                vecs[i] = np.mean(vs, axis=0)
-        norm = np.linalg.norm(vecs, axis=1, keepdims=True)
-        self.riasec_unit = np.divide(vecs, norm, out=np.zeros_like(vecs), where=norm > 0)
+        self.riasec_sets = offering_vectors(self.target_sets, occupation_vectors(occ))
         name_vi = occ["name_vi"] if "name_vi" in occ else pd.Series(None, index=occ.index)
         self.occ_name_en = dict(
             zip(occ["occupation_code"], occ["name_en"].astype("str"), strict=True)
@@ -84,7 +81,7 @@ class OfferingSide:
         """Demand indicators of each offering's target occupations in its study province,
         at the snapshot's newest month (3-month means; trend against a year earlier)."""
         self.demand_period = index.last_period
-        self.demand_t = int(period_index([index.last_period])[0])
+        self.demand_t = month_of(index.last_period)
         n_sets, n = len(self.target_sets), len(self.cat)
         n_per = index.vac.shape[2] if index.vac.ndim == 3 else 0
         occ_pos = {c: i for i, c in enumerate(index.occupations)}
@@ -130,16 +127,9 @@ class OfferingSide:
         out = np.where(np.isfinite(proj), from_vps, np.where(np.isfinite(tr), from_trend, 0.0))
         return out
 
-    def interest_fit(self, profile_inputs: dict, idx: np.ndarray) -> np.ndarray:
-        """Cosine of the learner's RIASEC vector and the offering's occupations (NaN if the
-        learner gave no interest profile)."""
-        vec = np.array([profile_inputs.get(f"riasec_{k}") for k in "riasec"], dtype=object)
-        if any(v is None for v in vec):
-            return np.full(len(idx), np.nan)
-        v = vec.astype("float64")
-        norm = np.linalg.norm(v)
-        if norm == 0:
-            return np.full(len(idx), np.nan)
-        fit = self.riasec_unit[self.set_of[idx]] @ (v / norm)
-        fit[np.linalg.norm(self.riasec_unit[self.set_of[idx]], axis=1) == 0] = np.nan
-        return fit
+    def interest_fit(self, profile_inputs: dict[str, Any], idx: np.ndarray) -> np.ndarray:
+        """``features.interest_fit`` of the learner's RIASEC vector and the offering's
+        occupations (NaN if the learner gave no interest profile)."""
+        vec = [profile_inputs.get(f"riasec_{k}") for k in "riasec"]
+        v = np.array([np.nan if x is None else float(x) for x in vec])
+        return np.asarray(interest_fit(v, self.riasec_sets)[self.set_of[idx]])

@@ -1,11 +1,18 @@
-"""Model scoring of a shortlist: one ``OutcomeModels.predict`` call per request.
+"""Model scoring of a shortlist, and the choice of scorer.
 
 ``PipelineScorer`` builds the contract pair rows and calls the fitted pipeline, the
 reference path. ``guidance.recommend.fastscore`` holds the fast path used by default when
-the bundle's structure allows it; both must agree (tested).
+the bundle's structure allows it; both must agree (tested). ``make_scorer`` chooses: a
+fast path that cannot be built (scikit-learn version not tested, unknown estimator, probe
+mismatch, any error) falls back to the pipeline scorer, with a warning on the
+``guidance.recommend`` logger carrying ``fallback_cause`` (counted in ``/metrics`` by the
+API) and the cause kept on the scorer (``fallback_cause``).
 """
 
 from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -13,17 +20,33 @@ from guidance.features import serving_pairs
 from guidance.model import PREDICTION_COLUMNS
 from guidance.recommend.candidates import Catalogue
 
+log = logging.getLogger("guidance.recommend")
+FALLBACK_CAUSES = ("sklearn_version", "unsupported_model", "probe_mismatch", "error")
+
+
+class Scorer(Protocol):
+    name: str
+
+    def predict(
+        self, learner: dict[str, Any], idx: np.ndarray, start_period: str
+    ) -> dict[str, np.ndarray]: ...
+
+    def refresh(self) -> None: ...
+
 
 class PipelineScorer:
     """Reference scorer: ``serving_pairs`` + ``OutcomeModels.predict``."""
 
     name = "pipeline"
 
-    def __init__(self, models, cat: Catalogue):
+    def __init__(self, models: Any, cat: Catalogue, fallback_cause: str | None = None) -> None:
         self.models = models
         self.cat = cat
+        self.fallback_cause = fallback_cause  # why the fast path is not used (None: chosen)
 
-    def predict(self, learner: dict, idx: np.ndarray, start_period: str) -> dict[str, np.ndarray]:
+    def predict(
+        self, learner: dict[str, Any], idx: np.ndarray, start_period: str
+    ) -> dict[str, np.ndarray]:
         if len(idx) == 0:
             return {c: np.zeros(0) for c in PREDICTION_COLUMNS}
         pairs = serving_pairs(learner, self.cat.frame.iloc[idx], start_period)
@@ -31,4 +54,42 @@ class PipelineScorer:
         return {c: out[c].to_numpy(dtype="float64") for c in PREDICTION_COLUMNS}
 
     def refresh(self) -> None:
-        """Nothing is cached here (the fast path recomputes its demand columns)."""
+        """Nothing is cached here (the fast path recomputes its offering block)."""
+
+
+def fallback_cause(error: BaseException) -> str:
+    """The counted cause of a refused fast path."""
+    from guidance.recommend.hgb_adapter import UnsupportedModel, UnsupportedScikitLearn
+
+    if isinstance(error, UnsupportedScikitLearn):
+        return "sklearn_version"
+    if isinstance(error, UnsupportedModel):
+        return "unsupported_model"
+    if isinstance(error, TypeError) and "differs from the pipeline" in str(error):
+        return "probe_mismatch"
+    if isinstance(error, TypeError):
+        return "unsupported_model"
+    return "error"
+
+
+def make_scorer(models: Any, cat: Catalogue, kind: str = "fast") -> Scorer:
+    """``"fast"``: the compiled fast path, or the pipeline scorer when it cannot be built
+    (logged and counted); ``"pipeline"``: the reference path."""
+    if kind == "pipeline":
+        return PipelineScorer(models, cat)
+    if kind != "fast":
+        raise ValueError(f"unknown scorer {kind!r}")
+    try:
+        # imported here: fastscore imports this module (PipelineScorer) and numba
+        from guidance.recommend.fastscore import FastScorer
+
+        return FastScorer(models, cat)
+    except Exception as e:  # noqa: BLE001 - any failure of the accelerator falls back
+        cause = fallback_cause(e)
+        log.warning(
+            "fast scorer refused (%s: %s): using the pipeline scorer",
+            cause,
+            e,
+            extra={"fallback_cause": cause},
+        )
+        return PipelineScorer(models, cat, fallback_cause=cause)

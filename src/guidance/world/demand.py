@@ -17,8 +17,8 @@ from guidance.world.params import (
     N_DEMAND_MONTHS,
     POPULATION_M,
     REGION_WAGE,
-    period_index,
-    period_label,
+    world_label,
+    world_month,
 )
 
 # Industry clusters by ISCO-08 prefix (longest prefix wins).
@@ -136,8 +136,8 @@ def _pandemic_loss(t: np.ndarray, south: bool) -> np.ndarray:
     """Share of vacancies lost: the 2020 lockdown and the 2021 Delta wave
     (much harder in the south, where Hồ Chí Minh City closed for months)."""
     t = np.asarray(t, dtype=float)
-    first = 0.35 * np.exp(-0.5 * ((t - period_index("2020-04")) / 2.0) ** 2)
-    delta = (0.6 if south else 0.3) * np.exp(-0.5 * ((t - period_index("2021-08")) / 2.5) ** 2)
+    first = 0.35 * np.exp(-0.5 * ((t - world_month("2020-04")) / 2.0) ** 2)
+    delta = (0.6 if south else 0.3) * np.exp(-0.5 * ((t - world_month("2021-08")) / 2.5) ** 2)
     return np.clip(first + delta, 0, 0.9)
 
 
@@ -211,7 +211,7 @@ def build_demand(
     vac_t = np.transpose(vac, (2, 0, 1)).reshape(-1)
     seek_t = np.transpose(seek, (2, 0, 1)).reshape(-1)
     wage_t = np.transpose(wage, (2, 0, 1)).reshape(-1)
-    labels = [period_label(i) for i in t]
+    labels = [world_label(i) for i in t]
     return pd.DataFrame(
         {
             "period": np.repeat(labels, n_p * n_o),
@@ -243,7 +243,7 @@ class DemandIndex:
         codes = [str(c) for c in occ_codes]
         self.occ_idx = {c: i for i, c in enumerate(codes)}
         p_inv, periods = pd.factorize(demand["period"].astype(str))
-        t = np.array([period_index(p) for p in periods], dtype=int)[p_inv]
+        t = np.array([world_month(p) for p in periods], dtype=int)[p_inv]
         self.n_t = max(int(t.max()) + 1, 1) if len(t) else 1
         pr_inv, provs = pd.factorize(demand["province_code"].astype(str))
         r_of = np.array([r_idx.get(region_of.get(pc), -1) for pc in provs], dtype=int)

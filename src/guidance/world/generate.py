@@ -36,7 +36,7 @@ from guidance.world.params import (
     STREAM_OUTCOMES,
     WorldParams,
     draw_params,
-    period_label,
+    world_label,
 )
 
 TABLES = ("provinces", "occupations", "programmes", "outcomes", "demand")
@@ -169,7 +169,7 @@ def outcome_chunks(world: World, progress: bool = True):
     draw = _cohort_sampler(world.catalogue)
     n_total = scale.outcomes
     n_chunks = -(-n_total // scale.chunk_rows)
-    labels = np.array([period_label(i) for i in range(N_COHORT_MONTHS)])
+    labels = np.array([world_label(i) for i in range(N_COHORT_MONTHS)])
     for k in tqdm(
         range(n_chunks), desc="outcomes", unit="chunk", disable=not progress, file=sys.stderr
     ):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from guidance.world.params import LEVELS, period_index
+from guidance.world.params import LEVELS, world_month
 
 # Bands that the headline figures must fall in (sources in docs/demo_world.md).
 BANDS = {
@@ -61,11 +61,11 @@ class HeadlineAccumulator:
 
 def _period_indices(periods: pd.Series) -> np.ndarray:
     codes, uniq = pd.factorize(periods.astype(str))
-    return np.array([period_index(p) for p in uniq], dtype=np.int16)[codes]
+    return np.array([world_month(p) for p in uniq], dtype=np.int16)[codes]
 
 
 def _window(d: pd.DataFrame, w: tuple[str, str]) -> pd.DataFrame:
-    return d[(d["t"] >= period_index(w[0])) & (d["t"] <= period_index(w[1]))]
+    return d[(d["t"] >= world_month(w[0])) & (d["t"] <= world_month(w[1]))]
 
 
 def _r(x: float, nd: int = 4) -> float | None:

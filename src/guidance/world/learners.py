@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from guidance.geo import haversine_km
+from guidance.geo import distance_matrix_km
 from guidance.world.demand import occupation_cluster
 from guidance.world.outcomes import RIASEC, WorldContext
 from guidance.world.params import (
@@ -43,7 +43,7 @@ def home_matrix(ctx: WorldContext) -> np.ndarray:
     """P(home province | study province) for learners who came from elsewhere:
     population-weighted with exponential distance decay."""
     lat, lon = ctx.lat, ctx.lon
-    d = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    d = distance_matrix_km(lat, lon)
     pop = np.array([POPULATION_M.get(c, 2.0) for c in ctx.prov_codes])
     w = pop[None, :] * np.exp(-d / DISTANCE_SCALE_KM)
     return w / w.sum(axis=1, keepdims=True)

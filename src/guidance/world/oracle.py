@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from guidance.world.outcomes import design, expected_outcomes, structural_probabilities
-from guidance.world.params import GENERATOR_VERSION, LAST_DEMAND, period_index
+from guidance.world.params import GENERATOR_VERSION, LAST_DEMAND, world_month
 
 
 class Oracle:
@@ -55,13 +55,13 @@ class Oracle:
         n = len(offerings)
         if period is None:
             dur = pd.to_numeric(offerings["duration_months"], errors="coerce").fillna(24)
-            return period_index(self.now) + dur.to_numpy(dtype=int)
+            return world_month(self.now) + dur.to_numpy(dtype=int)
         if isinstance(period, str):
-            return np.full(n, period_index(period))
+            return np.full(n, world_month(period))
         codes, uniq = pd.factorize(pd.Series(period).astype(str))
         if (codes < 0).any():
             raise ValueError("period must be given for every row (YYYY-MM)")
-        return np.array([period_index(p) for p in uniq], dtype=int)[codes]
+        return np.array([world_month(p) for p in uniq], dtype=int)[codes]
 
     def expected(
         self,

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
+from guidance.periods import month_of, period_label
+
 GENERATOR_VERSION = "1.0"
 
 # Random streams: each part of the world draws from its own stream, so adding
@@ -24,19 +26,19 @@ LAST_DEMAND = "2026-10"
 LEVELS = ("so_cap", "trung_cap", "cao_dang")
 
 
-def period_index(period: str) -> int:
-    """Months since ``FIRST_PERIOD`` (``"2019-01"`` → 0)."""
-    y, m = int(period[:4]), int(period[5:7])
-    return (y - 2019) * 12 + (m - 1)
+def world_month(period: str) -> int:
+    """Months since ``FIRST_PERIOD`` (``"2019-01"`` → 0): the world's own month axis,
+    ``periods.month_of`` shifted to the world's epoch."""
+    return month_of(period) - month_of(FIRST_PERIOD)
 
 
-def period_label(index: int) -> str:
-    y, m = divmod(int(index), 12)
-    return f"{2019 + y:04d}-{m + 1:02d}"
+def world_label(index: int) -> str:
+    """The inverse of ``world_month``."""
+    return period_label(int(index) + month_of(FIRST_PERIOD))
 
 
-N_COHORT_MONTHS = period_index(LAST_COHORT) + 1  # 84
-N_DEMAND_MONTHS = period_index(LAST_DEMAND) + 1  # 94
+N_COHORT_MONTHS = world_month(LAST_COHORT) + 1  # 84
+N_DEMAND_MONTHS = world_month(LAST_DEMAND) + 1  # 94
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,7 @@ def pandemic_shift(index: np.ndarray) -> np.ndarray:
     programme fell in the COVID-19 period (ending 2020-01 … 2021-06 hit
     hardest; the 2021 Delta-wave lockdowns in the south are in that window)."""
     t = np.asarray(index, dtype=float)
-    hit = np.exp(-0.5 * ((t - period_index("2020-09")) / 6.0) ** 2)
+    hit = np.exp(-0.5 * ((t - world_month("2020-09")) / 6.0) ** 2)
     return -hit
 
 

@@ -1,0 +1,148 @@
+"""The ONE place that reads scikit-learn's private model internals.
+
+The compiled forest (``forest.FlatForest``) re-walks the trees of fitted
+``HistGradientBoosting*`` estimators and applies the fitted calibrators. Their node arrays,
+category bitsets, baseline and input encoder are private to scikit-learn and change between
+versions, so this adapter reads them into plain arrays for the scikit-learn versions it was
+tested with (``TESTED``) and refuses any other at load: the recommender then falls back to
+the pipeline scorer (logged and counted). The load-time probe in ``FastScorer`` stays as a
+second guard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sklearn
+
+# (major, minor) versions of scikit-learn whose internals this adapter was verified against
+# (the equivalence tests in tests/recommend/test_fastscore*.py passed with them)
+TESTED = ((1, 9),)
+
+
+class UnsupportedModel(TypeError):
+    """The fitted model cannot be compiled (the pipeline scorer is used instead)."""
+
+
+class UnsupportedScikitLearn(UnsupportedModel):
+    """The installed scikit-learn is not one this adapter was tested with."""
+
+
+def check_version(version: str | None = None) -> None:
+    """Refuse scikit-learn versions outside ``TESTED``."""
+    v = version or sklearn.__version__
+    try:
+        major, minor = (int(x) for x in v.split(".")[:2])
+    except ValueError:
+        raise UnsupportedScikitLearn(f"unparseable scikit-learn version {v!r}") from None
+    if (major, minor) not in TESTED:
+        tested = ", ".join(f"{a}.{b}.x" for a, b in TESTED)
+        raise UnsupportedScikitLearn(
+            f"scikit-learn {v} is not a version the compiled forest was tested with "
+            f"({tested}): using the pipeline scorer"
+        )
+
+
+@dataclass
+class Tree:
+    """One fitted tree's nodes as plain arrays (scikit-learn's predictor node fields)."""
+
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    missing_left: np.ndarray
+    is_leaf: np.ndarray
+    is_categorical: np.ndarray
+    bitset_idx: np.ndarray
+    value: np.ndarray
+    left_cat_bitsets: np.ndarray  # raw category bitsets (rows × 8 uint32)
+
+
+@dataclass
+class Encoder:
+    """The estimator's own input step: categorical columns ordinal-encoded and moved first,
+    numeric columns after them (``cat_cols`` None: no encoding)."""
+
+    width: int
+    cat_cols: np.ndarray | None
+    num_cols: np.ndarray | None
+    categories: list[np.ndarray] | None
+
+
+@dataclass
+class Booster:
+    """A fitted single-output HistGradientBoosting estimator, read into plain arrays."""
+
+    baseline: float
+    trees: list[Tree]
+    known_bitsets: np.ndarray  # known categories per categorical feature (rows × 8 uint32)
+    feature_map: np.ndarray  # feature → row of ``known_bitsets``
+    encoder: Encoder
+
+
+def read_booster(est: Any, max_trees: int | None = None) -> Booster:
+    """Read a fitted ``HistGradientBoostingClassifier``/``Regressor`` (one output)."""
+    check_version()
+    if getattr(est, "n_trees_per_iteration_", 1) != 1:
+        raise UnsupportedModel("only single-output gradient boosting is supported")
+    try:
+        known, fmap = est._bin_mapper.make_known_categories_bitsets()
+        baseline = float(np.ravel(est._baseline_prediction)[0])
+        trees = []
+        for (pred,) in est._predictors[:max_trees]:
+            nodes = pred.nodes
+            trees.append(
+                Tree(
+                    feature=np.asarray(nodes["feature_idx"], dtype=np.int64),
+                    threshold=np.asarray(nodes["num_threshold"], dtype=np.float64),
+                    left=np.asarray(nodes["left"], dtype=np.int64),
+                    right=np.asarray(nodes["right"], dtype=np.int64),
+                    missing_left=np.asarray(nodes["missing_go_to_left"], dtype=bool),
+                    is_leaf=np.asarray(nodes["is_leaf"], dtype=bool),
+                    is_categorical=np.asarray(nodes["is_categorical"], dtype=bool),
+                    bitset_idx=np.asarray(nodes["bitset_idx"], dtype=np.int64),
+                    value=np.asarray(nodes["value"], dtype=np.float64),
+                    left_cat_bitsets=np.asarray(pred.raw_left_cat_bitsets, dtype=np.uint32),
+                )
+            )
+        encoder = _read_encoder(est)
+    except (AttributeError, KeyError, ValueError) as e:
+        raise UnsupportedModel(f"unexpected gradient-boosting internals: {e}") from e
+    return Booster(baseline, trees, np.asarray(known), np.asarray(fmap), encoder)
+
+
+def _read_encoder(est: Any) -> Encoder:
+    pre = getattr(est, "_preprocessor", None)
+    width = int(est.n_features_in_)
+    if pre is None:
+        return Encoder(width, None, None, None)
+    enc_name, enc, enc_cols = pre.transformers_[0]
+    num_name, _, num_cols = pre.transformers_[1]
+    if enc_name != "encoder" or num_name != "numerical":
+        raise UnsupportedModel("unexpected gradient-boosting preprocessor")
+    return Encoder(
+        width,
+        np.flatnonzero(np.asarray(enc_cols)),
+        np.flatnonzero(np.asarray(num_cols)),
+        [np.asarray(c, dtype=np.float64) for c in enc.categories_],
+    )
+
+
+def read_calibrator(cc: Any) -> tuple[str, tuple[np.ndarray, ...]]:
+    """One fitted ``_CalibratedClassifier`` → (method, parameters): isotonic → (x, y)
+    thresholds, sigmoid → (a, b)."""
+    check_version()
+    (c,) = cc.calibrators
+    if cc.method == "isotonic":
+        return "isotonic", (np.asarray(c.X_thresholds_), np.asarray(c.y_thresholds_))
+    if cc.method == "sigmoid":
+        return "sigmoid", (np.asarray(float(c.a_)), np.asarray(float(c.b_)))
+    raise UnsupportedModel(f"unsupported calibration {cc.method!r}")
+
+
+def raw_predict(est: Any, X: np.ndarray) -> np.ndarray:
+    """scikit-learn's own raw scores (rows × outputs), the reference the walk reproduces."""
+    return np.asarray(est._raw_predict(X))

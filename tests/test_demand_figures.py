@@ -41,3 +41,18 @@ def test_projection_half_the_trend_clipped():
     # no trend: unchanged; no value: NaN
     assert float(dfig.projection(3.0, np.nan, 30)) == 3.0
     assert np.isnan(dfig.projection(np.nan, 0.1, 6))
+
+
+def test_trailing_mean_by_hand():
+    a = np.array([[3.0, 6.0, 9.0, 12.0]])
+    # fewer months at the start, then the last three
+    assert dfig.trailing_mean(a, 3).tolist() == [[3.0, 4.5, 6.0, 9.0]]
+    assert dfig.trailing_mean(a, 1).tolist() == a.tolist()
+    # current and year-earlier means are read off the same windowed mean
+    assert dfig.current_mean(a, 3).tolist() == [9.0]
+
+
+def test_yearly_ratio_and_trend_are_one_definition():
+    assert dfig.yearly_ratio([6.0, 1.0, 2.0], [4.0, 0.0, np.nan])[0] == 1.5
+    assert np.isnan(dfig.yearly_ratio(1.0, 0.0)) and np.isnan(dfig.yearly_ratio(1.0, np.nan))
+    assert math.isclose(dfig.yearly_trend(6.0, 4.0), 0.5)

@@ -127,3 +127,62 @@ def test_compiled_forest_walks_trees_as_scikit_learn_does():
     raw = FlatForest([clf, reg]).raw(probe)
     np.testing.assert_allclose(raw[:, 0], raw_predict(clf, probe)[:, 0], rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(raw[:, 1], raw_predict(reg, probe)[:, 0], rtol=1e-12, atol=1e-12)
+
+
+def test_adapter_accepts_only_the_tested_scikit_learn_versions():
+    from guidance.recommend.hgb_adapter import UnsupportedScikitLearn, check_version
+
+    check_version("1.9.1")
+    check_version("1.9.0rc1")
+    for v in ("1.8.2", "1.10.0", "2.0.0", "dev"):
+        with pytest.raises(UnsupportedScikitLearn):
+            check_version(v)
+
+
+def _refuse_this_version(monkeypatch):
+    from guidance.recommend import hgb_adapter
+
+    monkeypatch.setattr(hgb_adapter, "TESTED", ((0, 1),))
+
+
+def test_untested_scikit_learn_falls_back_logged_with_its_cause(
+    make_recommender, learner, monkeypatch, caplog
+):
+    _refuse_this_version(monkeypatch)
+    with caplog.at_level("WARNING", logger="guidance.recommend"):
+        rec = make_recommender(fresh=True)
+    assert rec.scorer.name == "pipeline"
+    assert rec.scorer.fallback_cause == "sklearn_version"
+    [record] = [r for r in caplog.records if r.name == "guidance.recommend"]
+    assert record.fallback_cause == "sklearn_version"
+    assert "scikit-learn" in record.getMessage()
+    assert len(rec.recommend(learner, {"willing_to_relocate": True}, k=3).items) == 3
+
+
+def test_probe_mismatch_cause_is_recorded(make_recommender, monkeypatch):
+    from guidance.recommend.fastscore import FastScorer
+
+    original = FastScorer.matrix
+
+    def drifted(self, learner, idx, start):
+        X = original(self, learner, idx, start)
+        X[:, self.col["interest_fit"]] = 0.0
+        return X
+
+    monkeypatch.setattr(FastScorer, "matrix", drifted)
+    rec = make_recommender(fresh=True)
+    assert (rec.scorer.name, rec.scorer.fallback_cause) == ("pipeline", "probe_mismatch")
+
+
+def test_fallbacks_are_counted_in_metrics(tiny_models, tiny_tables, monkeypatch):
+    from guidance.api.metrics import Metrics
+    from guidance.recommend.candidates import Catalogue
+    from guidance.recommend.scorer import make_scorer
+
+    metrics = Metrics()
+    _refuse_this_version(monkeypatch)
+    cat = Catalogue(tiny_tables["programmes"], tiny_tables["provinces"])
+    for _ in range(2):
+        assert make_scorer(tiny_models, cat, "fast").name == "pipeline"
+    text = metrics.render()[0].decode()
+    assert 'guidance_scorer_fallbacks_total{cause="sklearn_version"} 2.0' in text

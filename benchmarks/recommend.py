@@ -3,6 +3,11 @@ throughput, memory of a loaded recommender, and ranking agreement of the pruned 
 with scoring every candidate.
 
     python benchmarks/recommend.py [--learners 300] [--batch 2000] [--no-national]
+    python benchmarks/recommend.py --compare /work/old   # this code and OLD, same run
+
+``--compare DIR`` runs this benchmark for this checkout and for the checkout in ``DIR``
+(its own ``benchmarks/recommend.py``, ``PYTHONPATH=DIR/src:DIR``), one after the other in
+child processes on the same demo world, and prints both sets of figures side by side.
 
 Models are trained on the demo world (seed 42). The national catalogue (40,000 offerings)
 and its demand come from the generator's catalogue and demand stages for scale
@@ -160,7 +165,10 @@ def main(argv=None) -> int:
     ap.add_argument("--no-national", action="store_true")
     ap.add_argument("--shortlist", type=int, default=None, help="override the shortlist size")
     ap.add_argument("--out", default=None, help="write the figures as JSON")
+    ap.add_argument("--compare", default=None, help="another checkout to run in the same run")
     args = ap.parse_args(argv)
+    if args.compare:
+        return compare(args, argv if argv is not None else sys.argv[1:])
     from threadpoolctl import threadpool_limits
 
     from guidance.recommend.core import Recommender
@@ -224,6 +232,56 @@ def main(argv=None) -> int:
     print(text)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+FIGURES = (
+    ("demo", "p50_ms"),
+    ("demo", "p99_ms"),
+    ("national", "p50_ms"),
+    ("national", "p99_ms"),
+    ("national", "build_seconds"),
+)
+
+
+def compare(args: argparse.Namespace, argv: list[str]) -> int:
+    """This checkout and ``args.compare``, each in a child process on one demo world."""
+    import subprocess
+
+    here = Path(__file__).resolve().parents[1]
+    other = Path(args.compare).resolve()
+    rest, skip = [], False
+    for a in argv:  # the same options, without --compare/--out
+        if skip:
+            skip = False
+            continue
+        if a in ("--compare", "--out"):
+            skip = True
+            continue
+        if not a.startswith(("--compare=", "--out=")):
+            rest.append(a)
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        demo = Path(args.demo_dir) if args.demo_dir else Path(tmp) / "demo"
+        if not args.demo_dir:
+            from _world import generate_in_child
+
+            generate_in_child(demo, 42, "demo")
+            rest += ["--demo-dir", str(demo)]
+        for name, root in (("old", other), ("new", here)):
+            out = Path(tmp) / f"{name}.json"
+            env = {**os.environ, "PYTHONPATH": f"{root / 'src'}:{root}"}
+            cmd = [sys.executable, str(root / "benchmarks" / "recommend.py"), *rest]
+            subprocess.run([*cmd, "--out", str(out)], check=True, env=env, stdout=sys.stderr)
+            results[name] = json.loads(out.read_text(encoding="utf-8"))
+    print(f"{'figure':<24}{'old ' + str(other):>28}{'new ' + str(here):>28}")
+    for part, key in FIGURES:
+        vals = [results[n].get(part, {}).get(key) for n in ("old", "new")]
+        cells = [f"{v:.2f}" if isinstance(v, float) else "-" for v in vals]
+        print(f"{part + ' ' + key:<24}{cells[0]:>28}{cells[1]:>28}")
+    print("scorer: old", results["old"].get("scorer"), "/ new", results["new"].get("scorer"))
+    if args.out:
+        Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

@@ -94,4 +94,4 @@ def projection(value: ArrayLike, trend: ArrayLike, months_ahead: ArrayLike) -> n
     to ``TREND_CLIP``; a missing trend counts as 0, i.e. no change)."""
     tr = np.clip(np.nan_to_num(np.asarray(trend, dtype="float64"), nan=0.0), *TREND_CLIP)
     m = np.asarray(months_ahead, dtype="float64")
-    return np.asarray(value, dtype="float64") * (1.0 + tr) ** (TREND_DAMPING * m / 12.0)
+    return np.asarray(np.asarray(value, dtype="float64") * (1.0 + tr) ** (TREND_DAMPING * m / 12.0))

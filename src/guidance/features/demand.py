@@ -35,7 +35,7 @@ def _positions(codes: Any, pos: Mapping[Any, int]) -> np.ndarray:
         return np.asarray(pos.get(codes, -1))
     if len(pos) < 100:
         return np.array([pos.get(x, -1) for x in codes], dtype=int)
-    return pd.Series(codes).map(pos).fillna(-1).astype(int).to_numpy()
+    return np.asarray(pd.Series(codes).map(pos).fillna(-1).astype(int).to_numpy())
 
 
 class SetDemand:
@@ -68,9 +68,9 @@ class SetDemand:
             )
         else:
             self.vw, self.sw, self.kw = (np.zeros(shape) for _ in range(3))
-        self.region_of = dict(region_of or {})
+        self.region_of: dict[Any, Any] = dict(region_of or {})
         regions = sorted({g for g in self.region_of.values() if isinstance(g, str)})
-        self.reg_pos = {g: i for i, g in enumerate(regions)}
+        self.reg_pos: dict[Any, int] = {g: i for i, g in enumerate(regions)}
         of_prov = np.array([self.reg_pos.get(self.region_of.get(p), -1) for p in index.provinces])
         self.rv = np.zeros((len(sets), len(regions), self.n_per))
         self.rs = np.zeros_like(self.rv)

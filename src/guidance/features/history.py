@@ -148,7 +148,7 @@ class OfferingHistory:
         else:
             cum = g.cumsum() - g
         idx = pd.MultiIndex.from_frame(sums[by]) if len(by) > 1 else sums[by[0]].to_numpy()
-        return cum.reindex(idx).to_numpy()
+        return np.asarray(cum.reindex(idx).to_numpy())
 
     def summary(self, keys: pd.DataFrame) -> pd.DataFrame:
         """Per row: raw n, cohort span, observed and shrunk rates (small cells hidden)."""

@@ -107,7 +107,7 @@ def _code(v: Any) -> Any:
     return text(pd.Series(v, dtype=object)).to_numpy()
 
 
-class ContextFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+class ContextFeatures(TransformerMixin, BaseEstimator):
     """Raw pair columns → numeric matrix (categoricals as integer codes, NaN = unknown).
 
     Args:
@@ -150,7 +150,7 @@ class ContextFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self._fit(X, provinces, occupations, demand, programmes)
         return self
 
-    def fit_transform(  # type: ignore[override]
+    def fit_transform(
         self,
         X: pd.DataFrame,
         y: Any = None,

@@ -11,20 +11,20 @@ import numpy as np
 
 @numba.njit(nogil=True, cache=True)
 def forest_raw(
-    wide,
-    roots,
-    tree_out,
-    baselines,
-    feature,
-    threshold,
-    left,
-    right,  # noqa: ANN001, ANN201, PLR0913
-    missing_left,
-    is_cat,
-    cat_row,
-    cat_table,
-    value,
-):
+    wide: np.ndarray,
+    roots: np.ndarray,
+    tree_out: np.ndarray,
+    baselines: np.ndarray,
+    feature: np.ndarray,
+    threshold: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    missing_left: np.ndarray,
+    is_cat: np.ndarray,
+    cat_row: np.ndarray,
+    cat_table: np.ndarray,
+    value: np.ndarray,
+) -> np.ndarray:
     """Sum of the leaf values of every tree per row and output, starting from each output's
     baseline, the way HistGradientBoosting's predictor walks a tree: NaN and (for
     categorical splits) negative values follow ``missing_left``; a categorical value picks

@@ -20,7 +20,7 @@ RULES = ("education", "age", "level", "field", "duration", "tuition", "location"
 def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
     if col not in frame:
         return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame[col], errors="coerce").astype("float64").to_numpy()
+    return np.asarray(pd.to_numeric(frame[col], errors="coerce").astype("float64").to_numpy())
 
 
 class Catalogue:
@@ -122,7 +122,8 @@ class Catalogue:
         if not explicit:
             if prefs.willing_to_relocate:
                 return np.ones(len(self), bool)
-            return (self.prov >= 0) & (self.region[np.maximum(self.prov, 0)] == self.region[home])
+            same = self.region[np.maximum(self.prov, 0)] == self.region[home]
+            return np.asarray((self.prov >= 0) & same)
         m = np.zeros(len(self), bool)
         if prefs.provinces is not None:
             m |= np.isin(self.prov_codes[np.maximum(self.prov, 0)], prefs.provinces) & (

@@ -112,7 +112,7 @@ class FastScorer:
 
     def matrix(self, learner: dict[str, Any], idx: np.ndarray, start_period: str) -> np.ndarray:
         """The models' feature matrix for the learner × offerings ``idx``."""
-        X = self.block.matrix[idx]
+        X: np.ndarray = self.block.matrix[idx]
         for j, v in self.dependent(learner, idx, start_period).items():
             X[:, j] = v
         return X

@@ -22,7 +22,8 @@ class FlatForest:
     """All trees of several HistGradientBoosting estimators as flat node arrays."""
 
     def __init__(self, estimators: list[Any], max_trees: int | None = None) -> None:
-        feats, thr, left, right, miss, iscat, catrow, value = ([] for _ in range(8))  # type: tuple[list[np.ndarray], ...]
+        parts: list[list[np.ndarray]] = [[] for _ in range(8)]
+        feats, thr, left, right, miss, iscat, catrow, value = parts
         cat_tables = [np.zeros(256, bool)]  # row 0: unused (numeric nodes)
         roots: list[int] = []
         tree_out: list[int] = []
@@ -68,17 +69,17 @@ class FlatForest:
                 value.append(np.where(is_leaf, tree.value, 0.0))
                 offset += n
 
-        def cat(parts: list[np.ndarray], dt: Any) -> np.ndarray:
-            return np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt)
+        def join(p: list[np.ndarray], dt: Any) -> np.ndarray:
+            return np.concatenate(p).astype(dt) if p else np.zeros(0, dt)
 
-        self.feature = cat(feats, np.int64)
-        self.threshold = cat(thr, np.float64)
-        self.left, self.right = cat(left, np.int64), cat(right, np.int64)
-        self.missing_left = cat(miss, np.bool_)
-        self.is_cat = cat(iscat, np.bool_)
-        self.cat_row = cat(catrow, np.int64)
+        self.feature = join(feats, np.int64)
+        self.threshold = join(thr, np.float64)
+        self.left, self.right = join(left, np.int64), join(right, np.int64)
+        self.missing_left = join(miss, np.bool_)
+        self.is_cat = join(iscat, np.bool_)
+        self.cat_row = join(catrow, np.int64)
         self.cat_table = np.ascontiguousarray(np.vstack(cat_tables))
-        self.value = cat(value, np.float64)
+        self.value = join(value, np.float64)
         # trees in estimator order, so each output adds its trees as scikit-learn does
         order = np.argsort(np.array(tree_out, dtype=np.int64), kind="stable")
         self.roots = np.array(roots, dtype=np.int64)[order]
@@ -127,11 +128,11 @@ class _Encoder:
     def same_as(self, other: _Encoder) -> bool:
         if self.width != other.width or (self.cat_cols is None) != (other.cat_cols is None):
             return False
-        if self.cat_cols is None:
-            return True
+        if self.cat_cols is None or self.cats is None or other.cats is None:
+            return self.cat_cols is None
         return (
-            np.array_equal(self.cat_cols, other.cat_cols)
-            and np.array_equal(self.num_cols, other.num_cols)
+            np.array_equal(self.cat_cols, np.asarray(other.cat_cols))
+            and np.array_equal(np.asarray(self.num_cols), np.asarray(other.num_cols))
             and len(self.cats) == len(other.cats)
             and all(
                 np.array_equal(a, b, equal_nan=True)
@@ -140,7 +141,7 @@ class _Encoder:
         )
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        if self.cat_cols is None:
+        if self.cat_cols is None or self.cats is None or self.num_cols is None:
             return X
         out = np.empty((X.shape[0], self.width))
         for j, (col, cats) in enumerate(zip(self.cat_cols, self.cats, strict=True)):
@@ -168,8 +169,11 @@ def _calibrator(cc: Any) -> Callable[[np.ndarray], np.ndarray]:
     return lambda t: 1.0 / (1.0 + np.exp(a * t + b))
 
 
-def expit(z):
-    return 1.0 / (1.0 + np.exp(-z))
+Proba = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (X, raw forest scores) → P(class 1)
+
+
+def expit(z: Any) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64))))
 
 
 class Compiler:
@@ -180,19 +184,21 @@ class Compiler:
     baseline inside a blend) is called through scikit-learn as it is.
     """
 
-    def __init__(self, categorical: dict[int, int] | None = None):
-        self.boosters: list = []
-        self.linear: list = []  # additive logistic parts met while compiling (cheap proxies)
+    def __init__(self, categorical: dict[int, int] | None = None) -> None:
+        self.boosters: list[Any] = []
+        self.linear: list[
+            Additive
+        ] = []  # additive logistic parts met while compiling (cheap proxies)
         self.categorical = categorical or {}  # column -> largest integer code it takes
 
-    def booster(self, est) -> int:
+    def booster(self, est: Any) -> int:
         for k, b in enumerate(self.boosters):
             if b is est:
                 return k
         self.boosters.append(est)
         return len(self.boosters) - 1
 
-    def proba(self, est):
+    def proba(self, est: Any) -> Proba:
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -227,12 +233,12 @@ class Compiler:
                 if w
             ]
 
-            def blend(X, raw):
+            def blend(X: np.ndarray, raw: np.ndarray) -> np.ndarray:
                 z = np.zeros(X.shape[0])
                 for f, w in parts:
                     p = np.clip(f(X, raw), 1e-6, 1 - 1e-6)
                     z += w * np.log(p / (1 - p))
-                return 1 / (1 + np.exp(-z))
+                return np.asarray(1 / (1 + np.exp(-z)))
 
             return blend
         additive = additive_logistic(est, self.categorical)
@@ -240,11 +246,11 @@ class Compiler:
             self.linear.append(additive)
             return lambda X, raw: expit(additive(X))
         if hasattr(est, "predict_proba"):
-            return lambda X, raw: est.predict_proba(X)[:, 1]
+            return lambda X, raw: np.asarray(est.predict_proba(X)[:, 1])
         raise TypeError(f"cannot score {type(est).__name__}")
 
 
-def additive_logistic(est, categorical: dict[int, int]):
+def additive_logistic(est: Any, categorical: dict[int, int]) -> Additive | None:
     """A logistic-regression pipeline whose preprocessing transforms each column on its
     own (imputers, one-hot, scaling) is additive per input column in log-odds. Tabulate
     each column's contribution once by probing, so a request costs one small sum instead
@@ -310,7 +316,7 @@ class Additive:
         ).sum(axis=1)
         for col in self.tables:
             z += self.term(col, X[:, col])
-        return z
+        return np.asarray(z)
 
     def term(self, col: int, v: np.ndarray | float) -> np.ndarray:
         """Column ``col``'s contribution to the log-odds for values ``v``."""
@@ -318,8 +324,8 @@ class Additive:
         ok = ~np.isnan(v)
         if col in self.tables:
             code = np.where(ok, v, 0).astype(np.int64)
-            return np.where(ok, self.tables[col][code], self.nan_off[col])
-        return np.where(ok, v * self.slope[col], self.nan_off[col])
+            return np.asarray(np.where(ok, self.tables[col][code], self.nan_off[col]))
+        return np.asarray(np.where(ok, v * self.slope[col], self.nan_off[col]))
 
     def terms(self, X: np.ndarray, cols: list[int] | np.ndarray) -> np.ndarray:
         """Sum of the contributions of columns ``cols`` of ``X`` (without ``d0``)."""

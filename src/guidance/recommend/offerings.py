@@ -24,7 +24,7 @@ from guidance.recommend.candidates import Catalogue
 class OfferingSide:
     """Per-offering arrays aligned with ``Catalogue`` positions."""
 
-    def __init__(self, cat: Catalogue, models, occupations: pd.DataFrame):
+    def __init__(self, cat: Catalogue, models: Any, occupations: pd.DataFrame) -> None:
         self.cat = cat
         f = cat.frame
         hist = models.offering_history(f)

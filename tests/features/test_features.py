@@ -70,17 +70,20 @@ def test_lineage_follows_predecessors_and_survives_cycles():
     assert {got["A"], got["B"]} <= {"A", "B"}  # a cycle ends instead of looping
 
 
+def _features(idx, targets, study, home, period, region_of):
+    """The eight demand features of rows through ``aggregate`` + ``lookup``."""
+    sets, inv = np.unique(np.asarray(targets, dtype=str), return_inverse=True)
+    agg = idx.aggregate(sets, window=3, region_of=region_of)
+    return {
+        **agg.lookup("study", inv, np.asarray(study), period),
+        **agg.lookup("home", inv, np.asarray(home), period),
+    }
+
+
 def _dem(targets, study, home, periods):
     idx = DemandIndex.from_frame(_demand())
     region = PROVINCES.set_index("province_code")["region"].to_dict()
-    return idx.features(
-        np.array(targets),
-        np.array(study),
-        np.array(home),
-        period_index(pd.Series(periods)),
-        window=3,
-        region_of=region,
-    )
+    return _features(idx, targets, study, home, period_index(pd.Series(periods)), region)
 
 
 def test_demand_window_ratio_trend_by_hand():
@@ -118,8 +121,8 @@ def test_more_demand_never_lowers_demand_features():
         np.array(["01"] * 3),
         period_index(pd.Series(["2023-03", "2024-01", "2024-06"])),
     )
-    a = base.features(*args, region_of=region)
-    b = DemandIndex.from_frame(more).features(*args, region_of=region)
+    a = _features(base, *args, region)
+    b = _features(DemandIndex.from_frame(more), *args, region)
     for name in ("dem_vac_study", "dem_lratio_region_study"):
         known = ~np.isnan(a[name])
         assert known.sum() >= 2

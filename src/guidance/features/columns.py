@@ -5,31 +5,28 @@ from __future__ import annotations
 import pandas as pd
 
 PROTECTED = ("sex", "ethnic_minority")
-RIASEC = ("riasec_r", "riasec_i", "riasec_a", "riasec_s", "riasec_e", "riasec_c")
+RIASEC = tuple(f"riasec_{k}" for k in "riasec")
 LEARNER_COLUMNS = (
-    "age",
-    "home_province_code",
-    "education_level",
-    "gpa",
-    "math_score",
-    "literature_score",
+    *["age", "home_province_code", "education_level", "gpa", "math_score", "literature_score"],
     "english_score",
     *RIASEC,
     "prior_work_months",
 )
-OFFERING_COLUMNS = (
-    "programme_id",
-    "programme_code",
-    "field_code",
-    "level",
-    "duration_months",
-    "province_code",
-    "institution_id",
-    "tuition_vnd_per_year",
-    "mode",
-    "min_education",
-    "target_occupations",
-    "predecessor_id",
+OFFERING_COLUMNS = tuple(
+    [
+        "programme_id",
+        "programme_code",
+        "field_code",
+        "level",
+        "duration_months",
+        "province_code",
+        "institution_id",
+        "tuition_vnd_per_year",
+        "mode",
+        "min_education",
+        "target_occupations",
+        "predecessor_id",
+    ]
 )
 INPUT_COLUMNS = (*LEARNER_COLUMNS, *OFFERING_COLUMNS, "cohort")
 # Low-cardinality categoricals go to the trees as native categories. Programme code, field,
@@ -38,17 +35,8 @@ INPUT_COLUMNS = (*LEARNER_COLUMNS, *OFFERING_COLUMNS, "cohort")
 # on the demo world's test split (docs/training.md).
 CATEGORICAL = ("level", "mode", "region_study", "region_home")
 NUMERIC_RAW = (
-    "age",
-    "education_level",
-    "gpa",
-    "math_score",
-    "literature_score",
-    "english_score",
-    *RIASEC,
-    "prior_work_months",
-    "duration_months",
-    "tuition_vnd_per_year",
-    "min_education",
+    *(c for c in LEARNER_COLUMNS if c != "home_province_code"),
+    *["duration_months", "tuition_vnd_per_year", "min_education"],
 )
 DERIVED = ("cohort_t", "edu_gap", "distance_km", "same_province", "interest_fit")
 # Output columns that depend on the learner (or the graduation month): the learner block.

@@ -7,6 +7,7 @@ the trend input is ``log(yearly_ratio(v + 1, lag + 1))``.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,12 +19,7 @@ from guidance import demand_figures as dfig
 from guidance.periods import period_index, period_label, this_month
 
 FEATURES = (
-    "dem_vac_study",
-    "dem_vps_study",
-    "dem_trend_study",
-    "dem_vac_home",
-    "dem_vps_home",
-    "dem_trend_home",
+    *(f"dem_{k}_{where}" for where in ("study", "home") for k in ("vac", "vps", "trend")),
     "dem_lratio_region_study",
     "dem_lratio_region_home",
 )
@@ -50,6 +46,7 @@ class SetDemand:
         region_of: Mapping[str, Any] | None,
     ) -> None:
         self.sets, self.p0, self.n_per = sets, index.p0, index.vac.shape[2]
+        self._grids: dict[int, tuple[np.ndarray, ...]] = {}
         self.prov_pos = {c: i for i, c in enumerate(index.provinces)}
         occ_pos = {c: i for i, c in enumerate(index.occupations)}
         r, c = [], []
@@ -79,6 +76,41 @@ class SetDemand:
             self.rv[:, j] = self.vw[:, cols].sum(axis=1)
             self.rs[:, j] = self.sw[:, cols].sum(axis=1)
 
+    def newest(self, months: int) -> SetDemand:
+        """A copy keeping the newest ``months`` months only: lookups at those months (and
+        later ones) are unchanged, earlier ones are missing."""
+        k = max(0, self.n_per - months)
+        out = copy.copy(self)
+        out.p0, out.n_per, out._grids = self.p0 + k, self.n_per - k, {}
+        for name in ("vw", "sw", "kw", "rv", "rs"):
+            setattr(out, name, getattr(self, name)[:, :, k:].copy())
+        return out
+
+    def _values(self, s: Any, p: Any, t: Any) -> tuple[np.ndarray, ...]:
+        """Log vacancies, vacancies per seeker and trend at (set, province, month)."""
+        vac = self.vw[s, p, t]
+        lag = t - dfig.LAG
+        vac_lag = self.vw[s, p, np.maximum(lag, 0)]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            trend = np.where(lag >= 0, np.log(dfig.yearly_ratio(vac + 1, vac_lag + 1)), np.nan)
+        return np.log1p(vac), dfig.per_seeker(vac, self.sw[s, p, t], self.kw[s, p, t]), trend
+
+    def _region_values(self, s: Any, r: Any, t: Any) -> np.ndarray:
+        """Log (vacancies + 1) / (seekers + 1) of the region's labour market."""
+        v, s_ = self.rv[s, r, t], self.rs[s, r, t]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.asarray(np.where(s_ > 0, np.log((v + 1) / (s_ + 1)), np.nan))
+
+    def _grid(self, t: int) -> tuple[np.ndarray, ...]:
+        """Every (set, province) and (set, region) value at month ``t``, computed once."""
+        if t not in self._grids:
+            s = np.arange(len(self.sets))[:, None]
+            self._grids[t] = (
+                *self._values(s, np.arange(len(self.prov_pos))[None, :], t),
+                self._region_values(s, np.arange(len(self.reg_pos))[None, :], t),
+            )
+        return self._grids[t]
+
     def lookup(self, where: str, set_idx: np.ndarray, codes: Any, period: Any) -> dict:
         """The four ``dem_*_{where}`` features of rows (set, province ``codes``, graduation
         month ``period``); a month after the snapshot's newest uses the newest."""
@@ -89,21 +121,18 @@ class SetDemand:
             return {f: np.full(n, np.nan) for f in (*names, reg)}
         t = np.minimum(np.asarray(period, dtype=int) - self.p0, self.n_per - 1)
         ok_t = t >= 0
-        t_safe = np.where(ok_t, t, 0)
+        t_safe = np.broadcast_to(np.where(ok_t, t, 0), n)
+        # rows graduating in one month (serving): read the cached (set, province) grid
+        grid = self._grid(int(t_safe[0])) if (t_safe == t_safe[0]).all() else None
         p = _positions(codes, self.prov_pos)
         ok = ok_t & (p >= 0)
         ps = np.where(ok, p, 0)
-        vac = self.vw[set_idx, ps, t_safe]
-        seek, known = self.sw[set_idx, ps, t_safe], self.kw[set_idx, ps, t_safe]
-        lag = t_safe - dfig.LAG
-        vac_lag = self.vw[set_idx, ps, np.maximum(lag, 0)]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            trend = np.where(lag >= 0, np.log(dfig.yearly_ratio(vac + 1, vac_lag + 1)), np.nan)
-        out = {
-            names[0]: np.where(ok, np.log1p(vac), np.nan),
-            names[1]: np.where(ok, dfig.per_seeker(vac, seek, known), np.nan),
-            names[2]: np.where(ok, trend, np.nan),
-        }
+        vals: Any
+        if grid and np.ndim(p) == 0:  # one province too (a learner's home): one column
+            vals = [g[:, max(int(p), 0)][set_idx] for g in grid[:3]]
+        else:
+            vals = [g[set_idx, ps] for g in grid[:3]] if grid else self._values(set_idx, ps, t_safe)
+        out = {name: np.where(ok, v, np.nan) for name, v in zip(names, vals, strict=True)}
         if not self.reg_pos:
             out[reg] = np.full(n, np.nan)
             return out
@@ -113,10 +142,11 @@ class SetDemand:
             r = np.array([self.reg_pos.get(self.region_of.get(x), -1) for x in codes])
         okr = ok_t & (r >= 0)
         rr = np.where(okr, r, 0)
-        v, s_ = self.rv[set_idx, rr, t_safe], self.rs[set_idx, rr, t_safe]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lr = np.log((v + 1) / (s_ + 1))
-        out[reg] = np.where(okr & (s_ > 0), lr, np.nan)
+        if grid:
+            lr = grid[3][:, max(int(r), 0)][set_idx] if np.ndim(r) == 0 else grid[3][set_idx, rr]
+        else:
+            lr = self._region_values(set_idx, rr, t_safe)
+        out[reg] = np.where(okr, lr, np.nan)
         return out
 
 
@@ -187,21 +217,3 @@ class DemandIndex:
     ) -> SetDemand:
         """Windowed demand of each set of target occupations (``"7212;5120"``)."""
         return SetDemand(self, np.asarray(target_sets), window, region_of)
-
-    def features(
-        self,
-        targets: Any,
-        study: Any,
-        home: Any,
-        period: Any,
-        *,
-        window: int = dfig.WINDOW,
-        region_of: Mapping[str, Any] | None = None,
-    ) -> dict:
-        """Demand for each row's target occupations around its graduation month, in the study
-        and home provinces and (with ``region_of``) their regions' labour markets."""
-        uniq, inv = np.unique(np.asarray(targets, dtype=object).astype(str), return_inverse=True)
-        agg = self.aggregate(uniq, window=window, region_of=region_of)
-        out = agg.lookup("study", inv, np.asarray(study), period)
-        out.update(agg.lookup("home", inv, np.asarray(home), period))
-        return {f: out[f] for f in FEATURES}

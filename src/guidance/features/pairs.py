@@ -22,7 +22,8 @@ def training_pairs(outcomes: pd.DataFrame, programmes: pd.DataFrame) -> pd.DataF
 
 def graduation_month(start: int, duration_months: Any) -> np.ndarray:
     """Month index of graduation: start + duration (a missing duration counts as 0)."""
-    d = np.nan_to_num(np.asarray(duration_months, dtype="float64")).astype(int)
+    d = np.asarray(duration_months, dtype="float64")
+    d = np.where(np.isnan(d), 0.0, d).astype(int)
     return np.asarray(int(start) + d, dtype="int64")
 
 

@@ -137,40 +137,24 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
         self.priors = priors
 
     # -- fitting -----------------------------------------------------------------
-    def fit(
-        self,
-        X: pd.DataFrame,
-        y: Any = None,
-        *,
-        provinces: pd.DataFrame,
-        occupations: pd.DataFrame,
-        demand: pd.DataFrame,
-        programmes: pd.DataFrame | None = None,
-    ) -> ContextFeatures:
-        self._fit(X, provinces, occupations, demand, programmes)
+    # context (keyword-only): provinces, occupations, demand frames; optional programmes
+    def fit(self, X: pd.DataFrame, y: Any = None, **context: Any) -> ContextFeatures:
+        self._fit(X, **context)
         return self
 
-    def fit_transform(
-        self,
-        X: pd.DataFrame,
-        y: Any = None,
-        *,
-        provinces: pd.DataFrame,
-        occupations: pd.DataFrame,
-        demand: pd.DataFrame,
-        programmes: pd.DataFrame | None = None,
-    ) -> np.ndarray:
+    def fit_transform(self, X: pd.DataFrame, y: Any = None, **context: Any) -> np.ndarray:
         """Fit, then transform the training rows with time-respecting history."""
-        self._fit(X, provinces, occupations, demand, programmes)
+        self._fit(X, **context)
         return self._transform(X, training=True)
 
     def _fit(
         self,
         X: pd.DataFrame,
+        *,
         provinces: pd.DataFrame,
         occupations: pd.DataFrame,
         demand: pd.DataFrame,
-        programmes: pd.DataFrame | None,
+        programmes: pd.DataFrame | None = None,
     ) -> None:
         prov = provinces.set_index("province_code")
         occ_vec = occupation_vectors(occupations)
@@ -331,13 +315,14 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
             out[pos[c]] = _numeric(learners.get(c))
         home = _code(learners.get("home_province_code"))
         one = np.ndim(home) == 0
-        region = (
-            pd.Series([lk.region.get(home)], dtype=object)
-            if one
-            else pd.Series(home, dtype=object).map(lk.region)
-        )
-        reg_code = self._codes("region_home", region)
-        out[pos["region_home"]] = reg_code[0] if one else reg_code
+        if one:  # one learner: no pandas on the request path
+            region, levels = lk.region.get(home), self.cat_levels_["region_home"]
+            known = isinstance(region, str)
+            code = levels.index(region) if known and region in levels else len(levels)
+            out[pos["region_home"]] = float(code) if known else np.nan
+        else:
+            region = pd.Series(home, dtype=object).map(lk.region)
+            out[pos["region_home"]] = self._codes("region_home", region)
         out[pos["cohort_t"]] = np.asarray(cohort_t, dtype="float64")
         out[pos["edu_gap"]] = out[pos["education_level"]] - keys.min_education
         # distance and same province: per distinct study province, then per row

@@ -22,32 +22,26 @@ falls back to ``PipelineScorer``, logging and counting the cause.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from guidance.features import LEARNER_COLUMNS, OfferingBlock, graduation_month
+from guidance.demand_figures import LAG
+from guidance.features import LEARNER_COLUMNS, RIASEC, OfferingBlock, graduation_month
 from guidance.model import CLASSIFIER_TARGETS, PREDICTION_COLUMNS, WAGE_QUANTILES
 from guidance.periods import month_of
 from guidance.recommend.candidates import Catalogue
 from guidance.recommend.forest import Additive, Compiler, FlatForest, expit
+from guidance.recommend.hgb_adapter import ProbeMismatch
 from guidance.recommend.scorer import PipelineScorer
 
 PROXY_TREES = 10  # booster trees used by the shortlist proxy when there is no linear part
 # probe learners of the load-time check: a complete profile and a sparse one
 _PROBE = {
-    "age": 30,
-    "education_level": 12,
-    "gpa": 8.5,
-    "math_score": 7.0,
-    "literature_score": 7.0,
-    "english_score": 7.0,
-    "riasec_r": 0.9,
-    "riasec_i": 0.5,
-    "riasec_a": 0.5,
-    "riasec_s": 0.5,
-    "riasec_e": 0.5,
-    "riasec_c": 0.1,
+    **dict.fromkeys(LEARNER_COLUMNS, 7.0),
+    **dict.fromkeys(RIASEC, 0.5),
+    **{"age": 30, "education_level": 12, "gpa": 8.5, "riasec_r": 0.9, "riasec_c": 0.1},
     "prior_work_months": 24,
 }
 
@@ -92,7 +86,10 @@ class FastScorer:
         ft = self.models.features
         self.demand_t = month_of(ft.demand_.last_period)
         # graduation at the snapshot's newest month: the same columns as any later month
-        self.block: OfferingBlock = ft.offering_block(self.cat.frame, self.demand_t)
+        block = ft.offering_block(self.cat.frame, self.demand_t)
+        # such a month reads the newest month and a year before it only
+        demand = block.keys.demand.newest(LAG + 1)
+        self.block: OfferingBlock = replace(block, keys=replace(block.keys, demand=demand))
         if self._proxy_linear and len(self.cat):
             lin = self._proxy_linear[0]
             moving = set(ft.learner_side())
@@ -173,4 +170,4 @@ class FastScorer:
             got = self.predict_matrix(self.matrix(full, idx, start))
             for k in PREDICTION_COLUMNS:
                 if not np.allclose(got[k], want[k], rtol=1e-9, atol=1e-9, equal_nan=True):
-                    raise TypeError(f"fast path differs from the pipeline on {k}")
+                    raise ProbeMismatch(f"fast path differs from the pipeline on {k}")

@@ -14,7 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from guidance.recommend.hgb_adapter import Encoder, read_booster, read_calibrator
+from guidance.recommend.hgb_adapter import (
+    Encoder,
+    UnsupportedModel,
+    read_booster,
+    read_calibrator,
+)
 
 
 # -- flattened forest ---------------------------------------------------------------------
@@ -42,31 +47,32 @@ class FlatForest:
             known_tab = _bitset_table(booster.known_bitsets)
             baselines.append(booster.baseline)
             for tree in booster.trees:
-                n = len(tree.feature)
+                nodes = tree.nodes
+                n = len(nodes)
                 raw_tab = _bitset_table(tree.left_cat_bitsets)
-                is_leaf = tree.is_leaf
+                is_leaf = nodes["is_leaf"].astype(bool)
                 ids = np.arange(n) + offset
                 roots.append(offset)
                 tree_out.append(m)
                 # a leaf points to itself: the walk stops where left[node] == node
-                feats.append(np.where(is_leaf, base_col, tree.feature + base_col))
-                thr.append(np.where(is_leaf, np.inf, tree.threshold))
-                left.append(np.where(is_leaf, ids, tree.left + offset))
-                right.append(np.where(is_leaf, ids, tree.right + offset))
-                miss.append(np.where(is_leaf, True, tree.missing_left))
-                cat = tree.is_categorical & ~is_leaf
+                feats.append(np.where(is_leaf, base_col, nodes["feature_idx"] + base_col))
+                thr.append(np.where(is_leaf, np.inf, nodes["num_threshold"]))
+                left.append(np.where(is_leaf, ids, nodes["left"].astype(np.int64) + offset))
+                right.append(np.where(is_leaf, ids, nodes["right"].astype(np.int64) + offset))
+                miss.append(np.where(is_leaf, True, nodes["missing_go_to_left"].astype(bool)))
+                cat = nodes["is_categorical"].astype(bool) & ~is_leaf
                 iscat.append(cat)
                 rows = np.zeros(n, dtype=np.int64)
                 for k in np.flatnonzero(cat):
-                    f = int(tree.feature[k])
-                    inleft = raw_tab[int(tree.bitset_idx[k])]
+                    f = int(nodes["feature_idx"][k])
+                    inleft = raw_tab[int(nodes["bitset_idx"][k])]
                     known_f = known_tab[int(booster.feature_map[f])]
                     # unknown categories are treated as missing
-                    go_left = inleft | (~known_f & bool(tree.missing_left[k]))
+                    go_left = inleft | (~known_f & bool(nodes["missing_go_to_left"][k]))
                     rows[k] = len(cat_tables)
                     cat_tables.append(go_left)
                 catrow.append(rows)
-                value.append(np.where(is_leaf, tree.value, 0.0))
+                value.append(np.where(is_leaf, nodes["value"], 0.0))
                 offset += n
 
         def join(p: list[np.ndarray], dt: Any) -> np.ndarray:
@@ -210,7 +216,7 @@ class Compiler:
             return lambda X, raw: expit(raw[:, k])
         if isinstance(est, CalibratedClassifierCV):
             if len(est.calibrated_classifiers_) != 1:
-                raise TypeError("expected one calibrated classifier")
+                raise UnsupportedModel("expected one calibrated classifier")
             cc = est.calibrated_classifiers_[0]
             cal = _calibrator(cc)
             base = cc.estimator
@@ -223,7 +229,7 @@ class Compiler:
                 k = self.booster(base)
                 return lambda X, raw: cal(raw[:, k])
             if hasattr(base, "decision_function"):
-                raise TypeError("calibrated decision_function of an unknown estimator")
+                raise UnsupportedModel("calibrated decision_function of an unknown estimator")
             f = self.proba(base)
             return lambda X, raw: cal(f(X, raw))
         if type(est).__name__ == "LogitBlend":
@@ -247,7 +253,7 @@ class Compiler:
             return lambda X, raw: expit(additive(X))
         if hasattr(est, "predict_proba"):
             return lambda X, raw: np.asarray(est.predict_proba(X)[:, 1])
-        raise TypeError(f"cannot score {type(est).__name__}")
+        raise UnsupportedModel(f"cannot score {type(est).__name__}")
 
 
 def additive_logistic(est: Any, categorical: dict[int, int]) -> Additive | None:

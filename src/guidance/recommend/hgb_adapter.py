@@ -22,12 +22,28 @@ import sklearn
 TESTED = ((1, 9),)
 
 
+NODE_FIELDS = (
+    *["feature_idx", "num_threshold", "left", "right", "missing_go_to_left", "is_leaf"],
+    *["is_categorical", "bitset_idx", "value"],
+)
+
+
 class UnsupportedModel(TypeError):
     """The fitted model cannot be compiled (the pipeline scorer is used instead)."""
+
+    cause = "unsupported_model"  # counted in /metrics
 
 
 class UnsupportedScikitLearn(UnsupportedModel):
     """The installed scikit-learn is not one this adapter was tested with."""
+
+    cause = "sklearn_version"
+
+
+class ProbeMismatch(UnsupportedModel):
+    """The fast path does not reproduce the pipeline on the load-time probes."""
+
+    cause = "probe_mismatch"
 
 
 def check_version(version: str | None = None) -> None:
@@ -47,18 +63,13 @@ def check_version(version: str | None = None) -> None:
 
 @dataclass
 class Tree:
-    """One fitted tree's nodes as plain arrays (scikit-learn's predictor node fields)."""
+    """One fitted tree: its node table (a copy of scikit-learn's structured array: fields
+    ``feature_idx``, ``num_threshold``, ``left``, ``right``, ``missing_go_to_left``,
+    ``is_leaf``, ``is_categorical``, ``bitset_idx``, ``value``) and its raw category
+    bitsets (rows × 8 uint32)."""
 
-    feature: np.ndarray
-    threshold: np.ndarray
-    left: np.ndarray
-    right: np.ndarray
-    missing_left: np.ndarray
-    is_leaf: np.ndarray
-    is_categorical: np.ndarray
-    bitset_idx: np.ndarray
-    value: np.ndarray
-    left_cat_bitsets: np.ndarray  # raw category bitsets (rows × 8 uint32)
+    nodes: np.ndarray
+    left_cat_bitsets: np.ndarray
 
 
 @dataclass
@@ -93,21 +104,11 @@ def read_booster(est: Any, max_trees: int | None = None) -> Booster:
         baseline = float(np.ravel(est._baseline_prediction)[0])
         trees = []
         for (pred,) in est._predictors[:max_trees]:
-            nodes = pred.nodes
-            trees.append(
-                Tree(
-                    feature=np.asarray(nodes["feature_idx"], dtype=np.int64),
-                    threshold=np.asarray(nodes["num_threshold"], dtype=np.float64),
-                    left=np.asarray(nodes["left"], dtype=np.int64),
-                    right=np.asarray(nodes["right"], dtype=np.int64),
-                    missing_left=np.asarray(nodes["missing_go_to_left"], dtype=bool),
-                    is_leaf=np.asarray(nodes["is_leaf"], dtype=bool),
-                    is_categorical=np.asarray(nodes["is_categorical"], dtype=bool),
-                    bitset_idx=np.asarray(nodes["bitset_idx"], dtype=np.int64),
-                    value=np.asarray(nodes["value"], dtype=np.float64),
-                    left_cat_bitsets=np.asarray(pred.raw_left_cat_bitsets, dtype=np.uint32),
-                )
-            )
+            nodes = np.array(pred.nodes)
+            missing = [f for f in NODE_FIELDS if f not in (nodes.dtype.names or ())]
+            if missing:
+                raise KeyError(f"tree nodes lack {missing}")
+            trees.append(Tree(nodes, np.asarray(pred.raw_left_cat_bitsets, dtype=np.uint32)))
         encoder = _read_encoder(est)
     except (AttributeError, KeyError, ValueError) as e:
         raise UnsupportedModel(f"unexpected gradient-boosting internals: {e}") from e

@@ -82,32 +82,20 @@ class OfferingSide:
         at the snapshot's newest month (3-month means; trend against a year earlier)."""
         self.demand_period = index.last_period
         self.demand_t = month_of(index.last_period)
-        n_sets, n = len(self.target_sets), len(self.cat)
-        n_per = index.vac.shape[2] if index.vac.ndim == 3 else 0
-        occ_pos = {c: i for i, c in enumerate(index.occupations)}
-        prov_pos = {c: i for i, c in enumerate(index.provinces)}
-        # map catalogue provinces to the index's province axis
-        pmap = np.array([prov_pos.get(c, -1) for c in self.cat.prov_codes], dtype=int)
+        # the model's own windowed demand per target set, read at the newest month
+        agg = index.compact().aggregate(self.target_sets)
+        pmap = np.array([agg.prov_pos.get(c, -1) for c in self.cat.prov_codes], dtype=int)
         p = np.where(self.cat.prov >= 0, pmap[np.maximum(self.cat.prov, 0)], -1)
-        vac_now = np.zeros(n)
-        seek_now = np.zeros(n)
-        known_now = np.zeros(n)
+        ok, last = p >= 0, agg.n_per - 1
+        n = len(self.cat)
+        vac_now, seek_now, known_now = np.zeros(n), np.zeros(n), np.zeros(n)
         vac_lag = np.full(n, np.nan)
-        if n_per > 0:
-            per_set = np.zeros((n_sets, len(index.provinces), 4))
-            for i, t in enumerate(self.target_sets):
-                rows = [occ_pos[c] for c in set(t.split(";")) if c in occ_pos]
-                if not rows:
-                    continue
-                vac = index.vac[rows].sum(axis=0)
-                per_set[i, :, 0] = dfig.current_mean(vac)
-                per_set[i, :, 1] = dfig.current_mean(index.seek[rows].sum(axis=0))
-                per_set[i, :, 2] = dfig.current_mean(index.seek_known[rows].sum(axis=0))
-                per_set[i, :, 3] = dfig.lagged_mean(vac)
-            ok = p >= 0
-            got = per_set[self.set_of[ok], p[ok]]
-            vac_now[ok], seek_now[ok], known_now[ok] = got[:, 0], got[:, 1], got[:, 2]
-            vac_lag[ok] = got[:, 3]
+        if last >= 0:
+            at = (self.set_of[ok], p[ok])
+            vac_now[ok], seek_now[ok] = agg.vw[(*at, last)], agg.sw[(*at, last)]
+            known_now[ok] = agg.kw[(*at, last)]
+            if last >= dfig.LAG:
+                vac_lag[ok] = agg.vw[(*at, last - dfig.LAG)]
         self.vacancies = vac_now
         self.vps = dfig.per_seeker(vac_now, seek_now, known_now)
         self.trend = dfig.yearly_trend(vac_now, vac_lag)

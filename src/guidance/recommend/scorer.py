@@ -21,7 +21,6 @@ from guidance.model import PREDICTION_COLUMNS
 from guidance.recommend.candidates import Catalogue
 
 log = logging.getLogger("guidance.recommend")
-FALLBACK_CAUSES = ("sklearn_version", "unsupported_model", "probe_mismatch", "error")
 
 
 class Scorer(Protocol):
@@ -57,21 +56,6 @@ class PipelineScorer:
         """Nothing is cached here (the fast path recomputes its offering block)."""
 
 
-def fallback_cause(error: BaseException) -> str:
-    """The counted cause of a refused fast path."""
-    from guidance.recommend.hgb_adapter import UnsupportedModel, UnsupportedScikitLearn
-
-    if isinstance(error, UnsupportedScikitLearn):
-        return "sklearn_version"
-    if isinstance(error, UnsupportedModel):
-        return "unsupported_model"
-    if isinstance(error, TypeError) and "differs from the pipeline" in str(error):
-        return "probe_mismatch"
-    if isinstance(error, TypeError):
-        return "unsupported_model"
-    return "error"
-
-
 def make_scorer(models: Any, cat: Catalogue, kind: str = "fast") -> Scorer:
     """``"fast"``: the compiled fast path, or the pipeline scorer when it cannot be built
     (logged and counted); ``"pipeline"``: the reference path."""
@@ -85,7 +69,7 @@ def make_scorer(models: Any, cat: Catalogue, kind: str = "fast") -> Scorer:
 
         return FastScorer(models, cat)
     except Exception as e:  # noqa: BLE001 - any failure of the accelerator falls back
-        cause = fallback_cause(e)
+        cause = str(getattr(e, "cause", "error"))  # hgb_adapter.UnsupportedModel.cause
         log.warning(
             "fast scorer refused (%s: %s): using the pipeline scorer",
             cause,

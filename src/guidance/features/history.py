@@ -124,8 +124,7 @@ class OfferingHistory:
             s_i, n_i = sn.index(f"s_{t}"), sn.index(f"n_{t}")
             g = level_sn["global"]
             fallback = overall[s_i] / max(overall[n_i], 1.0)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                p = np.where(g[:, n_i] > 0, g[:, s_i] / g[:, n_i], fallback)
+            p = np.where(g[:, n_i] > 0, observed_rate(g[:, s_i], g[:, n_i]), fallback)
             base = p
             for name, _ in HISTORY_LEVELS:
                 k, a = self.priors[name], level_sn[name]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,7 +42,7 @@ PLAUSIBLE_MEDIAN_WAGE_VND = (1_000_000, 200_000_000)
 class TrainingDataError(ValueError):
     """A data problem that stops training: one plain sentence naming table, column, reason."""
 
-    def __init__(self, table: str, column: str | None, reason: str):
+    def __init__(self, table: str, column: str | None, reason: str) -> None:
         self.table, self.column, self.reason = table, column, reason
         where = f"{table}.{column}" if column else table
         super().__init__(f"{where}: {reason}")
@@ -146,32 +147,32 @@ def wage_unit_warning(outcomes: pd.DataFrame) -> str | None:
 class NotFittedClassifier(ClassifierMixin, BaseEstimator):
     """Stands in for a target that was not learnable: every probability is NaN (missing)."""
 
-    def __init__(self, reason: str = ""):
+    def __init__(self, reason: str = "") -> None:
         self.reason = reason
         self.classes_ = np.array([0, 1])
         self.fitted_ = False
 
-    def fit(self, X, y=None):
+    def fit(self, X: Any, y: Any = None) -> NotFittedClassifier:
         return self
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: Any) -> np.ndarray:
         return np.full((len(X), 2), np.nan)
 
-    def predict(self, X):
+    def predict(self, X: Any) -> np.ndarray:
         return np.full(len(X), np.nan)
 
 
 class NotFittedRegressor(BaseEstimator):
     """Stands in for the wage models when wages are not learnable: predicts NaN."""
 
-    def __init__(self, reason: str = ""):
+    def __init__(self, reason: str = "") -> None:
         self.reason = reason
         self.fitted_ = False
 
-    def fit(self, X, y=None):
+    def fit(self, X: Any, y: Any = None) -> NotFittedRegressor:
         return self
 
-    def predict(self, X):
+    def predict(self, X: Any) -> np.ndarray:
         return np.full(len(X), np.nan)
 
 
@@ -201,7 +202,7 @@ def _hgb(
     *,
     quantile: float | None = None,
     min_samples_leaf: int | None = None,
-):
+) -> Any:
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
     common = dict(
@@ -242,20 +243,20 @@ class LogitBlend(ClassifierMixin, BaseEstimator):
     on the temporal validation and test slices (docs/training.md).
     """
 
-    def __init__(self, estimators=(), weights=()):
+    def __init__(self, estimators: Any = (), weights: Any = ()) -> None:
         self.estimators = estimators
         self.weights = weights
 
-    def fit(self, X, y):
+    def fit(self, X: Any, y: Any) -> LogitBlend:
         raise NotImplementedError("LogitBlend combines fitted estimators: use LogitBlend.of()")
 
     @classmethod
-    def of(cls, estimators, weights) -> LogitBlend:
+    def of(cls, estimators: Any, weights: Any) -> LogitBlend:
         blend = cls(tuple(estimators), tuple(float(w) for w in weights))
         blend.classes_ = np.array([0, 1])
         return blend
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: Any) -> np.ndarray:
         z = np.zeros(len(X))
         for est, w in zip(self.estimators, self.weights, strict=True):
             if w:
@@ -264,12 +265,15 @@ class LogitBlend(ClassifierMixin, BaseEstimator):
         p1 = 1 / (1 + np.exp(-z))
         return np.column_stack([1 - p1, p1])
 
-    def predict(self, X):
-        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+    def predict(self, X: Any) -> np.ndarray:
+        return np.asarray(self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
 
 def choose_weight(
-    p_boost: np.ndarray, p_linear: np.ndarray, y: np.ndarray, grid=(0.0, 0.25, 0.5, 0.75, 1.0)
+    p_boost: np.ndarray,
+    p_linear: np.ndarray,
+    y: np.ndarray,
+    grid: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0),
 ) -> float:
     """Weight of the boosted model that minimises log loss on the validation slice."""
     from sklearn.metrics import log_loss
@@ -281,7 +285,7 @@ def choose_weight(
 
 
 def calibration_transfers(
-    est, X: np.ndarray, y: np.ndarray, cohorts: np.ndarray, method: str
+    est: Any, X: np.ndarray, y: np.ndarray, cohorts: np.ndarray, method: str
 ) -> tuple[bool, dict]:
     """Keep a calibrator only if it helps forward in time: fit it on the older half of the
     validation slice and compare log loss with the raw model on the newer half."""
@@ -308,24 +312,31 @@ def calibration_transfers(
 class OutcomeModels:
     """All targets' pipelines; ``predict`` transforms once and runs every final step."""
 
+    # set by ``fit_models`` (bundles saved before an attribute existed may lack it)
+    blend_weights: dict[str, float]
+    calibration: dict[str, Any]
+    target_status: dict[str, str]
+    target_details: dict[str, dict[str, Any]]
+    empty_features: list[str]
+
     def __init__(
         self,
         features: ContextFeatures,
         pipelines: dict[str, Pipeline],
         params: ModelParams,
         iterations: dict[str, int],
-    ):
+    ) -> None:
         self.features = features
         self.pipelines = pipelines
         self.params = params
         self.iterations = iterations
 
-    def set_demand(self, demand) -> OutcomeModels:
+    def set_demand(self, demand: pd.DataFrame | DemandIndex) -> OutcomeModels:
         """Swap the demand snapshot used by every pipeline (they share the step)."""
         self.features.set_demand(demand)
         return self
 
-    def with_demand(self, demand) -> OutcomeModels:
+    def with_demand(self, demand: pd.DataFrame | DemandIndex) -> OutcomeModels:
         """A copy of this bundle serving ``demand``; this bundle is left unchanged.
 
         The fitted estimators are shared (read-only); only the feature step is copied, so
@@ -357,7 +368,7 @@ class OutcomeModels:
     def _predict(self, pairs: pd.DataFrame) -> pd.DataFrame:
         return self.predict_features(self.features.transform(pairs), index=pairs.index)
 
-    def predict_features(self, X: np.ndarray, index=None) -> pd.DataFrame:
+    def predict_features(self, X: np.ndarray, index: Any = None) -> pd.DataFrame:
         """Every target's prediction from an already transformed matrix (same final steps)."""
         out = pd.DataFrame(index=index if index is not None else pd.RangeIndex(len(X)))
         for t in CLASSIFIER_TARGETS:
@@ -405,7 +416,7 @@ def fit_models(
     val: pd.DataFrame,
     tables: dict[str, pd.DataFrame],
     params: ModelParams | None = None,
-    progress=None,
+    progress: Any = None,
 ) -> tuple[OutcomeModels, dict]:
     """Fit features on ``train`` (time-respecting history), stop early and calibrate on ``val``.
 
@@ -524,12 +535,12 @@ class _FilledColumns(BaseEstimator):
     """A fitted tree model whose all-missing training columns are fed as 0 (see
     ``fit_models``). With no such column it is not used (the model is stored bare)."""
 
-    def __new__(cls, est=None, empty=None):
+    def __new__(cls, est: Any = None, empty: Any = None) -> Any:
         if empty is not None and not np.asarray(empty).any():
             return est  # nothing to fill: keep the plain estimator (fast scorer path)
         return super().__new__(cls)
 
-    def __init__(self, est=None, empty=None):
+    def __init__(self, est: Any = None, empty: Any = None) -> None:
         self.est = est
         self.empty = empty
         if est is not None:
@@ -537,14 +548,17 @@ class _FilledColumns(BaseEstimator):
                 if hasattr(est, attr):
                     setattr(self, attr, getattr(est, attr))
 
-    def predict_proba(self, X):
-        return self.est.predict_proba(_fill_empty(np.asarray(X, dtype="float64"), self.empty))
+    def predict_proba(self, X: Any) -> np.ndarray:
+        X = _fill_empty(np.asarray(X, dtype="float64"), self.empty)
+        return np.asarray(self.est.predict_proba(X))
 
-    def predict(self, X):
-        return self.est.predict(_fill_empty(np.asarray(X, dtype="float64"), self.empty))
+    def predict(self, X: Any) -> np.ndarray:
+        return np.asarray(self.est.predict(_fill_empty(np.asarray(X, dtype="float64"), self.empty)))
 
 
-def fit_logistic_baseline(X: np.ndarray, y: np.ndarray, cat_mask: np.ndarray, seed: int = 0):
+def fit_logistic_baseline(
+    X: np.ndarray, y: np.ndarray, cat_mask: np.ndarray, seed: int = 0
+) -> Pipeline:
     """Baseline: logistic regression on the same features (one-hot categoricals, scaled
     numerics, median-imputed) — what a careful analyst would fit first."""
     from sklearn.compose import ColumnTransformer

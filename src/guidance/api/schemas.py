@@ -10,8 +10,12 @@ from pydantic import Strict as StrictType
 
 from guidance.recommend.types import (
     MAX_DISTANCE_KM,
+    BatchRow,
+    Change,
+    Item,
     LearnerProfile,
     Preferences,
+    Recommendation,
     Weights,
     bounded_float,
     bounded_int,
@@ -85,80 +89,13 @@ class BatchRequest(Strict):
     k: bounded_int(1, 50) = Field(10, description="1 to 50 offerings per learner")
 
 
-class DemandOut(BaseModel):
-    occupation_code: str | None
-    occupation_name_vi: str | None
-    occupation_name_en: str | None
-    province_code: str
-    vacancies: float | None
-    vacancies_per_seeker: float | None
-    trend_12m: float | None
-    projected_per_seeker: float | None
+# --- recommendations: the core's types are published as they are ----------------------
 
 
-class BasisOut(BaseModel):
-    n_graduates: int
-    first_cohort: str | None
-    last_cohort: str | None
-    observed_employed_12m: float | None
-    observed_job_matches_training: float | None
-    small_cell: bool
-    cold_start: bool
-    cold_start_method: str | None
+class RecommendationOut(Recommendation):
+    """``Recommendation`` and the request id."""
 
-
-class ItemOut(BaseModel):
-    rank: int
-    programme_id: str
-    programme_code: str
-    name_vi: str
-    name_en: str | None
-    level: str
-    institution_id: str
-    institution_name: str
-    province_code: str
-    province_name_vi: str
-    province_name_en: str
-    duration_months: int
-    tuition_vnd_per_year: int
-    distance_km: float | None
-    graduation_period: str
-    score: float | None
-    components: dict[str, float | None]
-    p_employed_12m: float | None
-    p_employed_12m_interval: list[float | None]
-    p_job_matches_training: float | None
-    p_completed: float | None
-    wage_q25: float | None
-    wage_q50: float | None
-    wage_q75: float | None
-    interest_fit: float | None
-    total_tuition_vnd: float | None
-    demand: DemandOut
-    basis: BasisOut
-    flags: list[str]
-    reasons_vi: list[str]
-    reasons_en: list[str]
-    alternatives: list[dict[str, Any]]
-
-
-class RecommendationOut(BaseModel):
     request_id: str
-    model_version: str
-    demand_period: str
-    start_period: str
-    n_eligible: int
-    n_scored: int
-    weights: dict[str, float]
-    items: list[ItemOut]
-
-
-class ChangeOut(BaseModel):
-    programme_id: str
-    rank_before: int | None
-    rank_after: int | None
-    why: str
-    why_vi: str
 
 
 class WhatIfOut(BaseModel):
@@ -166,29 +103,17 @@ class WhatIfOut(BaseModel):
     model_version: str
     demand_period: str
     changes: dict[str, Any]
-    before: list[ItemOut]
-    after: list[ItemOut]
-    entered: list[ChangeOut]
-    left: list[ChangeOut]
-
-
-class BatchItemOut(BaseModel):
-    programme_id: str
-    rank: int
-    score: float | None
-
-
-class BatchResultOut(BaseModel):
-    index: int
-    learner_id: str | None
-    items: list[BatchItemOut]
+    before: list[Item]
+    after: list[Item]
+    entered: list[Change]
+    left: list[Change]
 
 
 class BatchOut(BaseModel):
     request_id: str
     model_version: str
     demand_period: str
-    results: list[BatchResultOut]
+    results: list[BatchRow]
 
 
 class ProgrammeOut(BaseModel):

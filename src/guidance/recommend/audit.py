@@ -83,7 +83,7 @@ def exposure_audit(
         r = rec.recommend(profile, prefs, k=k, explain=False)
         groups = {a: _group(row.get(a)) for a in AUDIT_ATTRIBUTES}
         for it in r.items:
-            first = rec.side.first_target[rec.cat.pos[it.programme_id]]
+            first = rec.offering_facts(it.programme_id)["first_target_occupation"]
             fam_rows.append(
                 {"learner": i, "family": ISCO_MAJOR.get(first[:1], "unknown"), **groups}
             )

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
+from guidance.errors import GuidanceError
 from guidance.recommend.types import COMPONENTS, LearnerProfile, Preferences
 
 LIST_PREFS = ("levels", "field_codes", "provinces")
@@ -153,7 +155,7 @@ def recommend_chunk(
         try:
             profile, prefs = row_request(rec_row, n)
             got = recommendation_rows(rec, profile, prefs, k)
-        except (ValueError, KeyError) as exc:  # pydantic errors are ValueErrors
+        except (ValidationError, GuidanceError) as exc:  # the row's fault; a bug is raised
             errors.append(f"row {n}: {_reason(exc)}")
             continue
         if home:

@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import json
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 
@@ -44,6 +43,7 @@ def _read_request(source: str) -> tuple[dict, dict]:
 def recommend_command(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
+    from guidance.errors import GuidanceError
     from guidance.recommend.types import LearnerProfile, Preferences
 
     try:
@@ -58,7 +58,7 @@ def recommend_command(args: argparse.Namespace) -> int:
 
         try:
             w = what_if(rec, profile, prefs, json.loads(args.what_if), k=args.top_k)
-        except (ValueError, json.JSONDecodeError) as exc:
+        except (GuidanceError, ValidationError, json.JSONDecodeError) as exc:
             print(f"recommend: invalid what-if: {exc}", file=sys.stderr)
             return 2
         if args.json:
@@ -66,8 +66,8 @@ def recommend_command(args: argparse.Namespace) -> int:
                 json.dumps(
                     {
                         "changes": w.changes,
-                        "entered": [asdict(c) for c in w.entered],
-                        "left": [asdict(c) for c in w.left],
+                        "entered": [c.model_dump() for c in w.entered],
+                        "left": [c.model_dump() for c in w.left],
                         "after": w.after.to_dict(),
                     },
                     ensure_ascii=False,
@@ -90,7 +90,7 @@ def recommend_command(args: argparse.Namespace) -> int:
         return 0
     try:
         r = rec.recommend(profile, prefs, k=args.top_k)
-    except ValueError as exc:  # e.g. a home province the data directory does not know
+    except GuidanceError as exc:  # e.g. a home province the data directory does not know
         print(f"recommend: {exc}", file=sys.stderr)
         return 2
     if args.json:
@@ -117,10 +117,7 @@ def _print(r, lang: str) -> None:
         for line in it.reasons_vi if lang == "vi" else it.reasons_en:
             print(f"   - {line}")
         for a in it.alternatives:
-            print(
-                f"   also at: {a['institution_name']} ({a['province_name_vi']}), "
-                f"score {a['score']:.3f}"
-            )
+            print(f"   also at: {a.institution_name} ({a.province_name_vi}), score {a.score:.3f}")
 
 
 def batch_command(args: argparse.Namespace) -> int:

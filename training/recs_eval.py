@@ -189,7 +189,7 @@ def _score(
     nd: dict[str, list] = {p: [] for p in ("recommended", "popular", "best_history", "demand_only")}
     for t, col in TARGETS.items():
         vals = truth[col].to_numpy(float)
-        acc = {p: [] for p in ("top1", "top5", "oracle", *BASELINES)}
+        acc: dict[str, list] = {p: [] for p in ("top1", "top5", "oracle", *BASELINES)}
         for j, elig in enumerate(cand):
             v = vals[bounds[j] : bounds[j + 1]]
             where = {c: n for n, c in enumerate(elig)}

@@ -272,7 +272,8 @@ def install(app: FastAPI) -> None:
             413: "payload_too_large",
             422: "validation_error",
         }.get(exc.status_code, "http_error")
-        return _json(request, exc.status_code, code, str(exc.detail), headers=exc.headers)
+        headers = dict(exc.headers) if exc.headers else None
+        return _json(request, exc.status_code, code, str(exc.detail), headers=headers)
 
     async def _db_down(request: Request, exc: Exception) -> JSONResponse:
         if is_data_error(exc):

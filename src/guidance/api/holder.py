@@ -78,7 +78,7 @@ class FileSource:
         self.meta = self.path.with_suffix(".json")
 
     def fingerprint(self) -> tuple:
-        out = []
+        out: list[tuple[int, int, int] | None] = []
         for p in (self.path, self.meta):
             try:
                 st = p.stat()
@@ -112,7 +112,8 @@ class FileSource:
                 continue
             if not isinstance(rec, dict) or "sha256" not in rec:
                 continue
-            metrics = rec.get("metrics") if isinstance(rec.get("metrics"), dict) else {}
+            got = rec.get("metrics")
+            metrics: dict = got if isinstance(got, dict) else {}
             out.append(
                 {
                     "version": str(rec.get("version")),

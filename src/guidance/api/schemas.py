@@ -3,7 +3,7 @@ responses declare every field so the OpenAPI schema can be checked against them.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from pydantic import Strict as StrictType
@@ -12,13 +12,13 @@ from guidance.recommend.types import (
     MAX_DISTANCE_KM,
     BatchRow,
     Change,
+    DistanceKm,
     Item,
     LearnerProfile,
     Preferences,
     Recommendation,
+    TopK,
     Weights,
-    bounded_float,
-    bounded_int,
 )
 
 MAX_BATCH = 500
@@ -31,7 +31,7 @@ class Strict(BaseModel):
 class RecommendRequest(Strict):
     profile: LearnerProfile
     preferences: Preferences | None = None
-    k: bounded_int(1, 50) = Field(10, description="1 to 50 offerings")
+    k: TopK = Field(10, description="1 to 50 offerings")
     weights: Weights | None = None
 
 
@@ -53,7 +53,7 @@ def _changes_model() -> type[BaseModel]:
             info = FieldInfo.merge_field_infos(f, default=None)
             fields[name] = (f.annotation, info)
     fields["max_distance_km"] = (
-        Annotated[bounded_float(0, MAX_DISTANCE_KM), StrictType()]  # "5.5": not absolute km
+        Annotated[DistanceKm, StrictType()]  # "5.5": not absolute km
         | Annotated[str, Field(pattern=_RELATIVE_KM, max_length=5)],
         Field(
             None,
@@ -69,14 +69,17 @@ def _changes_model() -> type[BaseModel]:
     )
 
 
-WhatIfChanges = _changes_model()
+if TYPE_CHECKING:
+    WhatIfChanges = BaseModel
+else:
+    WhatIfChanges = _changes_model()
 
 
 class WhatIfRequest(Strict):
     profile: LearnerProfile
     preferences: Preferences | None = None
     changes: WhatIfChanges = Field(description="profile or preference fields to change")
-    k: bounded_int(1, 50) = Field(10, description="1 to 50 offerings")
+    k: TopK = Field(10, description="1 to 50 offerings")
 
 
 class BatchLearner(Strict):
@@ -86,7 +89,7 @@ class BatchLearner(Strict):
 
 class BatchRequest(Strict):
     learners: list[BatchLearner] = Field(min_length=1, max_length=MAX_BATCH)
-    k: bounded_int(1, 50) = Field(10, description="1 to 50 offerings per learner")
+    k: TopK = Field(10, description="1 to 50 offerings per learner")
 
 
 # --- recommendations: the core's types are published as they are ----------------------
@@ -323,7 +326,9 @@ class ErrorOut(BaseModel):
     error: ErrorDetail
 
 
-ERRORS = {s: {"model": ErrorOut} for s in (401, 403, 413, 422, 429, 503)}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    s: {"model": ErrorOut} for s in (401, 403, 413, 422, 429, 503)
+}
 
 
 # --- the tracer database (api/routes/tracer.py) ---------------------------------------
@@ -463,7 +468,7 @@ class TracerForgetOut(BaseModel):
 def _stats_row(name: str, doc: str, fields: dict[str, tuple]) -> type[BaseModel]:
     from pydantic import create_model
 
-    return create_model(name, __doc__=doc, **fields)
+    return create_model(name, __doc__=doc, **fields)  # type: ignore[call-overload]
 
 
 _KEYS = {

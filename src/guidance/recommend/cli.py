@@ -7,6 +7,11 @@ import contextlib
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from guidance.recommend.core import Recommender
+    from guidance.recommend.types import Recommendation
 
 
 def _settings_paths(args: argparse.Namespace) -> tuple[Path, Path | None, Path]:
@@ -20,7 +25,7 @@ def _settings_paths(args: argparse.Namespace) -> tuple[Path, Path | None, Path]:
     )
 
 
-def _recommender(args: argparse.Namespace, **kw):
+def _recommender(args: argparse.Namespace, **kw: Any) -> Recommender:
     from guidance.recommend.loading import load_recommender
 
     data, model, models_dir = _settings_paths(args)
@@ -100,7 +105,7 @@ def recommend_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print(r, lang: str) -> None:
+def _print(r: Recommendation, lang: str) -> None:
     print(
         f"{len(r.items)} of {r.n_eligible} eligible offerings (model {r.model_version}, "
         f"demand {r.demand_period}, start {r.start_period})"
@@ -213,7 +218,7 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
         from guidance.daskcluster import local_cluster
 
         if args.scheduler:
-            client = Client(args.scheduler, timeout="20s")
+            client = Client(args.scheduler, timeout="20s")  # type: ignore[no-untyped-call]
         else:
             # worker processes inherit an ignored SIGINT: Ctrl-C reaches the whole process
             # group, and only this process should act on it (cancel, keep the manifest)
@@ -222,7 +227,7 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
                 cluster = local_cluster(args.local_workers)
             finally:
                 signal.signal(signal.SIGINT, previous)
-            client = Client(cluster)
+            client = Client(cluster)  # type: ignore[no-untyped-call]
         m = run_distributed(
             client,
             src,

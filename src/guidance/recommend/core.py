@@ -9,7 +9,9 @@ with alternatives → figures, uncertainty and reasons for the top-k.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -32,6 +34,9 @@ from guidance.recommend.types import (
     Weights,
 )
 
+if TYPE_CHECKING:
+    from guidance.model import OutcomeModels
+
 DEFAULT_SHORTLIST = 150
 # figure of a target that was not learnt -> the Item fields left empty (None)
 MISSING_FIELDS = {
@@ -42,13 +47,13 @@ MISSING_FIELDS = {
 }
 
 
-def missing_targets(models) -> dict[str, str]:
+def missing_targets(models: OutcomeModels) -> dict[str, str]:
     """Targets the bundle did not learn (``not_fitted: <reason>``), from its training run."""
     status = getattr(models, "target_status", None) or {}
     return {t: s for t, s in status.items() if s != "fitted"}
 
 
-def effective_weights(weights: Weights, missing) -> Weights:
+def effective_weights(weights: Weights, missing: Mapping[str, str]) -> Weights:
     """Rank by what is learnable: a missing figure's component gets no weight; the weight of
     a missing P(job in the trade) moves to P(employed) (else to P(completes))."""
     if not missing:
@@ -122,7 +127,7 @@ class Recommender:
 
     def __init__(
         self,
-        models,
+        models: OutcomeModels,
         programmes: pd.DataFrame,
         provinces: pd.DataFrame,
         occupations: pd.DataFrame,
@@ -134,7 +139,7 @@ class Recommender:
         max_per_code: int = 1,
         max_alternatives: int = 3,
         scorer: str = "fast",
-    ):
+    ) -> None:
         self.models = models.with_demand(models.features.demand_ if demand is None else demand)
         self.model_version = str(model_version)
         self.weights = weights or Weights()
@@ -176,7 +181,8 @@ class Recommender:
     @property
     def programme_ids(self) -> np.ndarray:
         """Ids of the served (active) offerings, in catalogue order."""
-        return self.cat.ids
+        ids: np.ndarray = self.cat.ids
+        return ids
 
     @property
     def offerings(self) -> pd.DataFrame:
@@ -332,7 +338,8 @@ class Recommender:
 
     def _score(self, q: Request, idx: np.ndarray) -> dict[str, np.ndarray]:
         """The models' figures for the shortlist (one scorer call)."""
-        return self.scorer.predict(q.inputs, idx, q.start_period)
+        preds: dict[str, np.ndarray] = self.scorer.predict(q.inputs, idx, q.start_period)
+        return preds
 
     def _utility(
         self, q: Request, idx: np.ndarray, preds: dict[str, np.ndarray], n_eligible: int
@@ -453,7 +460,7 @@ class Recommender:
 
     def _alt(self, r: Ranked, j: int) -> Alternative:
         i = r.idx[j]
-        tx = self.cat.text
+        tx = cast(dict[str, list[Any]], self.cat.text)
         return Alternative.model_construct(
             programme_id=str(self.cat.ids[i]),
             institution_name=tx["institution_name"][i],
@@ -469,7 +476,7 @@ class Recommender:
     def _item(self, r: Ranked, j: int, rank: int, alts: list[Alternative], explain: bool) -> Item:
         cat, side = self.cat, self.side
         i = int(r.idx[j])
-        tx = cat.text
+        tx = cast(dict[str, list[Any]], cat.text)  # required contract columns: never None
         n = int(side.n_grad[i])
         lo, hi = wilson_interval(np.array([r.preds["p_employed_12m"][j]]), np.array([n]))
         obs = {t: side.observed[t][i] for t in side.observed}

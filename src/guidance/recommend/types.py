@@ -47,20 +47,18 @@ def not_a_bool(value: Any) -> Any:
     return value
 
 
-def bounded_float(lo: float, hi: float) -> Any:
-    """A finite float in [lo, hi], never true/false (the bounds sit inside the type so that
-    OpenAPI shows them as minimum/maximum, also when the field is optional)."""
-    return Annotated[float, Field(ge=lo, le=hi, allow_inf_nan=False), BeforeValidator(not_a_bool)]
-
-
-def bounded_int(lo: int, hi: int) -> Any:
-    """An int in [lo, hi], never true/false."""
-    return Annotated[int, Field(ge=lo, le=hi), BeforeValidator(not_a_bool)]
-
-
-Score = bounded_float(0, 10)  # a grade on the Vietnamese 0-10 scale
-Unit = bounded_float(0, 1)  # a RIASEC share
-Weight = bounded_float(0, MAX_WEIGHT)
+# Bounded numbers: finite, never true/false; the bounds sit inside the type so that OpenAPI
+# shows them as minimum/maximum, also when the field is optional.
+_NOT_BOOL = BeforeValidator(not_a_bool)
+Score = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False), _NOT_BOOL]  # 0-10 grade
+Unit = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), _NOT_BOOL]  # a RIASEC share
+Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT, allow_inf_nan=False), _NOT_BOOL]
+DistanceKm = Annotated[float, Field(ge=0, le=MAX_DISTANCE_KM, allow_inf_nan=False), _NOT_BOOL]
+Age = Annotated[int, Field(ge=14, le=70), _NOT_BOOL]
+Months = Annotated[int, Field(ge=0, le=MAX_MONTHS), _NOT_BOOL]
+Duration = Annotated[int, Field(ge=1, le=MAX_MONTHS), _NOT_BOOL]
+TuitionVnd = Annotated[int, Field(ge=0, le=MAX_TUITION_VND), _NOT_BOOL]
+TopK = Annotated[int, Field(ge=1, le=50), _NOT_BOOL]  # offerings per answer
 Code = Annotated[str, Field(min_length=1, max_length=MAX_CODE)]
 
 
@@ -105,7 +103,7 @@ class LearnerProfile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     learner_id: str | None = Field(None, max_length=100)
-    age: bounded_int(14, 70) = Field(description="years, 14 to 70")
+    age: Age = Field(description="years, 14 to 70")
     home_province_code: str = Field(min_length=2, max_length=2)
     education_level: EducationLevel
     gpa: Score | None = Field(None, description="0 to 10")
@@ -118,9 +116,7 @@ class LearnerProfile(BaseModel):
     riasec_s: Unit | None = Field(None, description="0 to 1")
     riasec_e: Unit | None = Field(None, description="0 to 1")
     riasec_c: Unit | None = Field(None, description="0 to 1")
-    prior_work_months: bounded_int(0, MAX_MONTHS) | None = Field(
-        None, description=f"0 to {MAX_MONTHS} months"
-    )
+    prior_work_months: Months | None = Field(None, description=f"0 to {MAX_MONTHS} months")
     # audit only: accepted so a whole record can be passed, never read by the ranking
     sex: Literal["F", "M", "X"] | None = None
     ethnic_minority: StrictBool | None = Field(None, description="JSON true or false only")
@@ -154,18 +150,14 @@ class Preferences(BaseModel):
     field_codes: list[Code] | None = Field(
         None, max_length=MAX_LIST, description=f"at most {MAX_LIST} codes"
     )
-    max_duration_months: bounded_int(1, MAX_MONTHS) | None = Field(
-        None, description=f"1 to {MAX_MONTHS} months"
-    )
-    max_tuition_vnd_per_year: bounded_int(0, MAX_TUITION_VND) | None = Field(
+    max_duration_months: Duration | None = Field(None, description=f"1 to {MAX_MONTHS} months")
+    max_tuition_vnd_per_year: TuitionVnd | None = Field(
         None, description=f"0 to {MAX_TUITION_VND:,} VND a year"
     )
     provinces: list[Code] | None = Field(
         None, max_length=MAX_LIST, description=f"at most {MAX_LIST} province codes"
     )
-    max_distance_km: bounded_float(0, MAX_DISTANCE_KM) | None = Field(
-        None, description=f"0 to {MAX_DISTANCE_KM:,} km"
-    )
+    max_distance_km: DistanceKm | None = Field(None, description=f"0 to {MAX_DISTANCE_KM:,} km")
     willing_to_relocate: StrictBool = Field(False, description="JSON true or false only")
     start_period: str | None = Field(None, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
@@ -252,7 +244,7 @@ class Alternative(Result):
     institution_name: str
     province_code: str
     province_name_vi: str
-    score: Num | None
+    score: Num
     p_job_matches_training: Num | None
     distance_km: Num | None
 
@@ -273,7 +265,7 @@ class Item(Result):
     tuition_vnd_per_year: int
     distance_km: Num | None
     graduation_period: str
-    score: Num | None  # always set by the core; null in JSON only when not finite
+    score: Num  # the utility; null in JSON only when not finite
     components: dict[str, Num | None]
     # None: the bundle did not learn that target (flag ``missing_<target>``)
     p_employed_12m: Num | None
@@ -337,7 +329,7 @@ class BatchItem(Result):
 
     programme_id: str
     rank: int
-    score: Num | None
+    score: Num
 
 
 class BatchRow(Result):

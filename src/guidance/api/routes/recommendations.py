@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import time
-from typing import Annotated
+from typing import Annotated, cast
 
 import anyio
 from fastapi import APIRouter, Depends, Request
@@ -203,7 +203,7 @@ def _parse(raw: bytes, ctype: str) -> BatchRequest:
     if ctype == "text/csv":
         return _parse_csv(raw)
     if ctype in ("application/json", ""):
-        return validate_json(BatchRequest, raw)
+        return cast(BatchRequest, validate_json(BatchRequest, raw))
     raise UnsupportedMediaType("send application/json or text/csv")
 
 

@@ -208,7 +208,8 @@ class Result(BaseModel):
     """A result type: built by the core with ``model_construct``; only the API validates
     (its response model), and NaN passes validation (``Num`` writes it as null)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # every field is always written, so the response schema marks them all required
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
 
 class Basis(Result):

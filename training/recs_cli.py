@@ -66,7 +66,7 @@ def run(
     from threadpoolctl import threadpool_limits
 
     from guidance.contract import load_dir
-    from guidance.recommend.core import Recommender
+    from guidance.recommend.loading import build_recommender
     from guidance.world.oracle import Oracle
     from training.config import load_config
     from training.pipeline import split_pairs
@@ -94,15 +94,7 @@ def run(
 
         with threadpool_limits(1, user_api="openmp"):
             models, _ = fit_models(parts["train"], parts["val"], tables, cfg.model)
-    rec = Recommender(
-        models,
-        tables["programmes"],
-        tables["provinces"],
-        tables["occupations"],
-        tables["demand"],
-        model_version=version,
-        **({"shortlist": shortlist} if shortlist is not None else {}),
-    )
+    rec = build_recommender(models, tables, model_version=version, shortlist=shortlist)
     history = parts["train"][["programme_id"]]
     import pandas as pd
 

@@ -80,17 +80,15 @@ class RecsEvaluation:
         return {k: float(v) for k, v in out.items()}
 
 
-def revealed_preferences(cat, profile, row: dict):
+def revealed_preferences(rec, profile, row: dict):
     """Default preferences (home region) widened to the province the learner actually chose,
     so their actual choice is always inside the candidate set being compared."""
     from guidance.recommend.types import Preferences
 
-    home = cat.home_index(profile)
-    region = cat.region[home]
-    provinces = [str(c) for c, r in zip(cat.prov_codes, cat.region, strict=True) if r == region]
-    actual = cat.pos.get(str(row.get("programme_id")))
-    if actual is not None and cat.prov[actual] >= 0:
-        provinces.append(str(cat.prov_codes[cat.prov[actual]]))
+    provinces = rec.region_provinces(profile)
+    actual = rec.province_of(str(row.get("programme_id")))
+    if actual is not None:
+        provinces.append(actual)
     return Preferences(provinces=sorted(set(provinces)))
 
 
@@ -118,10 +116,10 @@ def evaluate_recommender(
     from guidance.recommend.batch import row_request
 
     presets = presets or PRESETS
-    cat, side = rec.cat, rec.side
+    cols = rec.catalogue_columns()
     learners = _learner_rows(test, n_learners, seed)
     popularity = history["programme_id"].astype("str").value_counts()
-    pop = np.array([popularity.get(pid, 0) for pid in cat.ids], dtype=float)
+    pop = np.array([popularity.get(pid, 0) for pid in cols["programme_id"]], dtype=float)
     lists: dict[str, list] = {name: [] for name in presets}
     full_lists: list = []
     cand: list[np.ndarray] = []
@@ -136,24 +134,24 @@ def evaluate_recommender(
         )
     ):
         profile, prefs = row_request({**row, "learner_id": row.get("record_id")}, i)
-        prefs = revealed_preferences(cat, profile, row)
-        elig = np.flatnonzero(cat.eligible(profile, prefs))
+        prefs = revealed_preferences(rec, profile, row)
+        elig = np.flatnonzero(rec.eligible_mask(profile, prefs))
         if len(elig) < 2:
             continue
         keep.append(i)
         cand.append(elig)
         for name, w in presets.items():
             r = rec.recommend(profile, prefs, k=k, weights=w, explain=False)
-            lists[name].append(np.array([cat.pos[p] for p in r.ids()]))
+            lists[name].append(np.array([rec.position(p) for p in r.ids()]))
         if compare_full:
             r = rec.recommend(profile, prefs, k=k, shortlist=0, explain=False)
-            full_lists.append(np.array([cat.pos[p] for p in r.ids()]))
+            full_lists.append(np.array([rec.position(p) for p in r.ids()]))
     # one oracle call for every (learner, candidate) pair plus the actual choices
     L = learners.iloc[keep].reset_index(drop=True)
     rep = np.concatenate([np.full(len(c), j) for j, c in enumerate(cand)])
     flat = np.concatenate(cand)
     truth = oracle.expected(
-        L.iloc[rep].reset_index(drop=True), cat.frame.iloc[flat].reset_index(drop=True)
+        L.iloc[rep].reset_index(drop=True), rec.offerings.iloc[flat].reset_index(drop=True)
     )
     actual_off = L[["programme_id"]].merge(rec_programmes(rec), on="programme_id", how="left")
     actual = oracle.expected(L, actual_off)
@@ -168,8 +166,7 @@ def evaluate_recommender(
             truth,
             actual,
             pop,
-            side,
-            cat,
+            cols,
             rec,
             L,
             k,
@@ -180,18 +177,19 @@ def evaluate_recommender(
 
 def rec_programmes(rec) -> pd.DataFrame:
     """The full catalogue (inactive offerings too: a learner's actual choice may be one)."""
-    return rec.all_programmes if hasattr(rec, "all_programmes") else rec.cat.frame
+    return rec.all_programmes if hasattr(rec, "all_programmes") else rec.offerings
 
 
 def _score(
-    name, lists, cand, bounds, truth, actual, pop, side, cat, rec, L, k, full_lists
+    name, lists, cand, bounds, truth, actual, pop, cols, rec, L, k, full_lists
 ) -> RecsEvaluation:
+    ids, field, code = cols["programme_id"], cols["field_code"], cols["programme_code"]
     means: dict[str, dict[str, float]] = {}
     per: dict[str, dict[str, list]] = {}
     nd: dict[str, list] = {p: [] for p in ("recommended", "popular", "best_history", "demand_only")}
     for t, col in TARGETS.items():
         vals = truth[col].to_numpy(float)
-        acc = {p: [] for p in ("top1", "top5", "oracle", *BASELINES)}
+        acc: dict[str, list] = {p: [] for p in ("top1", "top5", "oracle", *BASELINES)}
         for j, elig in enumerate(cand):
             v = vals[bounds[j] : bounds[j + 1]]
             where = {c: n for n, c in enumerate(elig)}
@@ -203,14 +201,9 @@ def _score(
             acc["oracle"].append(np.nanmax(v))
             acc["actual"].append(actual[col].to_numpy(float)[j])
             acc["random"].append(np.nanmean(v))
-            months = np.nan_to_num(cat.duration[elig])
-            scores = {
-                "popular": pop[elig],
-                "best_history": side.shrunk["job_matches_training"][elig],
-                "demand_only": side.demand_component(months, elig),
-            }
+            scores = {"popular": pop[elig], **rec.history_baselines(elig)}
             for b, s in scores.items():
-                order = np.lexsort((cat.ids[elig], -s))
+                order = np.lexsort((ids[elig], -s))
                 acc[b].append(v[order[0]])
                 if t == PRIMARY:
                     nd[b].append(ndcg_at_k(v[order], v, k))
@@ -225,11 +218,11 @@ def _score(
         for p in ("top1", "top5", "random", "popular", "best_history", "demand_only")
     }
     shown = np.concatenate(lists) if lists else np.zeros(0, int)
-    fields = [len(set(cat.field[lst])) / max(len(lst), 1) for lst in lists]
-    codes = [len(set(cat.code[lst])) / max(len(lst), 1) for lst in lists]
+    fields = [len(set(field[lst])) / max(len(lst), 1) for lst in lists]
+    codes = [len(set(code[lst])) / max(len(lst), 1) for lst in lists]
     coverage = {
-        "offerings": len(np.unique(shown)) / max(len(cat), 1),
-        "programme_codes": len(np.unique(cat.code[shown])) / max(len(set(cat.code)), 1),
+        "offerings": len(np.unique(shown)) / max(len(ids), 1),
+        "programme_codes": len(np.unique(code[shown])) / max(len(set(code)), 1),
     }
     diversity = {
         "distinct_fields_share": float(np.mean(fields)) if fields else float("nan"),

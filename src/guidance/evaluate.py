@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from guidance.periods import period_index
 
@@ -32,7 +33,7 @@ def ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
     return float(np.sum(tab["n"] * np.abs(tab["observed"] - tab["predicted"])) / tab["n"].sum())
 
 
-def reliability_table(y, p, bins: int = 10) -> pd.DataFrame:
+def reliability_table(y: ArrayLike, p: ArrayLike, bins: int = 10) -> pd.DataFrame:
     """Per equal-width probability bin: count, mean prediction, observed rate."""
     y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
     idx = np.clip((p * bins).astype(int), 0, bins - 1)
@@ -46,30 +47,31 @@ def reliability_table(y, p, bins: int = 10) -> pd.DataFrame:
     return tab[tab["n"] > 0].reset_index(drop=True)
 
 
-def binary_metrics(y, p) -> dict[str, float]:
+def binary_metrics(y: ArrayLike, p: ArrayLike) -> dict[str, float]:
     """ROC AUC, Brier, log loss and ECE (AUC is NaN when only one class is present)."""
     from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
-    y, p = np.asarray(y, dtype=int), np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
-    both = len(np.unique(y)) == 2
+    y_a = np.asarray(y, dtype=int)
+    p_a = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
+    both = len(np.unique(y_a)) == 2
     return {
-        "n": float(len(y)),
-        "auc": float(roc_auc_score(y, p)) if both else float("nan"),
-        "brier": float(brier_score_loss(y, p)) if len(y) else float("nan"),
-        "log_loss": float(log_loss(y, p, labels=[0, 1])) if len(y) else float("nan"),
-        "ece": ece(y, p),
-        "observed": float(y.mean()) if len(y) else float("nan"),
-        "predicted": float(p.mean()) if len(p) else float("nan"),
+        "n": float(len(y_a)),
+        "auc": float(roc_auc_score(y_a, p_a)) if both else float("nan"),
+        "brier": float(brier_score_loss(y_a, p_a)) if len(y_a) else float("nan"),
+        "log_loss": float(log_loss(y_a, p_a, labels=[0, 1])) if len(y_a) else float("nan"),
+        "ece": ece(y_a, p_a),
+        "observed": float(y_a.mean()) if len(y_a) else float("nan"),
+        "predicted": float(p_a.mean()) if len(p_a) else float("nan"),
     }
 
 
-def pinball(y, q_pred, alpha: float) -> float:
+def pinball(y: ArrayLike, q_pred: ArrayLike, alpha: float) -> float:
     """Mean pinball (quantile) loss at level ``alpha``."""
     d = np.asarray(y, dtype=float) - np.asarray(q_pred, dtype=float)
     return float(np.mean(np.maximum(alpha * d, (alpha - 1) * d)))
 
 
-def wage_metrics(wage, preds: pd.DataFrame) -> dict[str, float]:
+def wage_metrics(wage: ArrayLike, preds: pd.DataFrame) -> dict[str, float]:
     """Pinball loss per quantile, MAE of the median and interval coverage (VND)."""
     wage = np.asarray(wage, dtype=float)
     out = {f"pinball_q{q}": pinball(wage, preds[f"wage_q{q}"], q / 100) for q in (25, 50, 75)}
@@ -80,7 +82,7 @@ def wage_metrics(wage, preds: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def slice_metrics(y, p, groups: pd.Series, min_n: int = 30) -> pd.DataFrame:
+def slice_metrics(y: ArrayLike, p: ArrayLike, groups: pd.Series, min_n: int = 30) -> pd.DataFrame:
     """Binary metrics per group value; groups smaller than ``min_n`` are flagged."""
     y, p = np.asarray(y), np.asarray(p)
     g = groups.astype("str").fillna("unknown").to_numpy()
@@ -93,7 +95,7 @@ def slice_metrics(y, p, groups: pd.Series, min_n: int = 30) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def fairness_report(y, p, groups: pd.Series, min_n: int = 100) -> dict:
+def fairness_report(y: ArrayLike, p: ArrayLike, groups: pd.Series, min_n: int = 100) -> dict:
     """Per group: observed rate, mean prediction, gap (predicted − observed) and ECE.
 
     Summary: ``max_abs_gap`` (largest |gap| among groups with ≥ ``min_n`` rows) and
@@ -122,7 +124,8 @@ def code_province_rates(
     agg = train.assign(_y=y).groupby(keys, observed=True)["_y"].agg(["sum", "count"])
     rate = (agg["sum"] + prior * g) / (agg["count"] + prior)
     got = rate.reindex(pd.MultiIndex.from_frame(rows[keys].astype("str")))
-    return got.fillna(g).to_numpy()
+    out: np.ndarray = got.fillna(g).to_numpy()
+    return out
 
 
 def beats(model: dict, baselines: dict[str, dict]) -> tuple[bool, list[str]]:

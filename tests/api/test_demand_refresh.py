@@ -24,7 +24,7 @@ def _count_reads(monkeypatch) -> list:  # noqa: ANN001
 
 
 def test_read_demand_reads_only_snapshots_it_has_not_seen(seeded, monkeypatch):
-    from guidance.api.data import demand_key, read_demand
+    from guidance.store.serving import demand_key, read_demand
 
     calls = _count_reads(monkeypatch)
     key = demand_key(seeded.engine, 15)

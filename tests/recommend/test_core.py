@@ -183,9 +183,10 @@ def test_diversity_cap_lists_alternatives(make_recommender, learner):
     for it in r.items:
         for alt in it.alternatives:
             n_alts += 1
-            assert alt["programme_id"] not in shown
-            assert rec.cat.code[rec.cat.pos[alt["programme_id"]]] == it.programme_code
-            assert alt["score"] <= it.score
+            assert alt.programme_id not in shown
+            code = rec.catalogue_columns()["programme_code"][rec.position(alt.programme_id)]
+            assert code == it.programme_code
+            assert alt.score <= it.score
     assert n_alts > 0
     two = make_recommender(max_per_code=2, shortlist=0).recommend(learner, WIDE, k=40)
     assert max(pd.Series([it.programme_code for it in two.items]).value_counts()) <= 2

@@ -16,14 +16,14 @@ from guidance.api.schemas import (
     WhatIfChanges,
     WhatIfRequest,
 )
-from guidance.recommend.types import LearnerProfile, Preferences, Weights
+from guidance.recommend.types import EDUCATION_LEVELS, LearnerProfile, Preferences, Weights
 
 PROFILE = {"age": 17, "home_province_code": "01", "education_level": 12}
 
 # (model, field, lowest valid, highest valid, is int); a minimal valid body per model
 BOUNDED = [
     (LearnerProfile, "age", 14, 70, True),
-    (LearnerProfile, "education_level", 0, 13, True),
+    (LearnerProfile, "education_level", 5, 13, True),
     (LearnerProfile, "prior_work_months", 0, 600, True),
     *[
         (LearnerProfile, f, 0, 10, False)
@@ -91,8 +91,26 @@ def test_bounds_are_enforced_and_documented(model, field, lo, hi, is_int):
     branches = prop.get("anyOf", [prop])
     numeric = [b for b in branches if b.get("type") in ("integer", "number")]
     assert numeric and all(b["minimum"] == lo and b["maximum"] == hi for b in numeric)
-    if field != "education_level":  # being redesigned elsewhere (another issue)
+    if field != "education_level":  # a list of levels, not a range: see the test below
         assert f"{lo:,} to {hi:,}" in prop["description"]
+
+
+def test_education_level_is_one_of_the_contract_levels():
+    from guidance.contract.schema import TABLES
+
+    contract = next(c for c in TABLES["outcomes"].columns if c.name == "education_level")
+    assert tuple(contract.choices) == EDUCATION_LEVELS
+    for level in EDUCATION_LEVELS:
+        assert _valid(LearnerProfile, "education_level", level)
+    for bad in (0, 4, 7, 10, 11, 14):
+        with pytest.raises(ValidationError) as info:
+            LearnerProfile.model_validate({**PROFILE, "education_level": bad})
+        (err,) = info.value.errors()
+        assert err["loc"] == ("education_level",) and err["type"] == "education_level"
+        assert "must be one of 5, 9, 12, 13" in err["msg"]  # English
+        assert "trình độ học vấn" in err["msg"]  # and Vietnamese
+    prop = LearnerProfile.model_json_schema()["properties"]["education_level"]
+    assert prop["enum"] == list(EDUCATION_LEVELS)
 
 
 def _numbers(schema: dict, defs: dict, path: str = "", seen: frozenset = frozenset()):  # noqa: ANN202

@@ -14,6 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from guidance.errors import GuidanceError, InvalidProfile, ModelNotLoaded, UnknownProgramme
+
 log = logging.getLogger("guidance.api")
 
 
@@ -74,10 +76,6 @@ class RateLimited(ApiError):
 
 class ServiceUnavailable(ApiError):
     status, code = 503, "unavailable"
-
-
-class ModelNotReady(ServiceUnavailable):
-    code = "model_not_ready"
 
 
 class ModelBusy(ServiceUnavailable):
@@ -211,6 +209,20 @@ def is_data_error(exc: BaseException | None, depth: int = 0) -> bool:
     )
 
 
+# the one mapping of the core's domain errors to HTTP (most specific class first)
+DOMAIN_STATUS: tuple[tuple[type[GuidanceError], int], ...] = (
+    (InvalidProfile, 422),
+    (UnknownProgramme, 404),
+    (ModelNotLoaded, 503),
+    (GuidanceError, 422),
+)
+
+
+def domain_status(exc: GuidanceError) -> int:
+    """The HTTP status of a domain error."""
+    return next(status for cls, status in DOMAIN_STATUS if isinstance(exc, cls))
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers: the only place where exceptions become HTTP responses."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -227,6 +239,12 @@ def install(app: FastAPI) -> None:
         for k, v in (exc.extra or {}).items():
             body["error"].setdefault(k, v)
         return JSONResponse(body, status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(GuidanceError)
+    async def _domain(request: Request, exc: GuidanceError) -> JSONResponse:
+        status = domain_status(exc)
+        headers = {"Retry-After": "5"} if status == 503 else None
+        return _json(request, status, exc.code, exc.message_en, exc.details(), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -254,7 +272,8 @@ def install(app: FastAPI) -> None:
             413: "payload_too_large",
             422: "validation_error",
         }.get(exc.status_code, "http_error")
-        return _json(request, exc.status_code, code, str(exc.detail), headers=exc.headers)
+        headers = dict(exc.headers) if exc.headers else None
+        return _json(request, exc.status_code, code, str(exc.detail), headers=headers)
 
     async def _db_down(request: Request, exc: Exception) -> JSONResponse:
         if is_data_error(exc):

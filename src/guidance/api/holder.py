@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from guidance.api.errors import ModelBusy, ModelNotReady
+from guidance.api.errors import ModelBusy
+from guidance.errors import ModelNotLoaded
 
 log = logging.getLogger("guidance.api.holder")
 WATCHER_ERROR = "watcher: "
@@ -77,7 +78,7 @@ class FileSource:
         self.meta = self.path.with_suffix(".json")
 
     def fingerprint(self) -> tuple:
-        out = []
+        out: list[tuple[int, int, int] | None] = []
         for p in (self.path, self.meta):
             try:
                 st = p.stat()
@@ -111,7 +112,8 @@ class FileSource:
                 continue
             if not isinstance(rec, dict) or "sha256" not in rec:
                 continue
-            metrics = rec.get("metrics") if isinstance(rec.get("metrics"), dict) else {}
+            got = rec.get("metrics")
+            metrics: dict = got if isinstance(got, dict) else {}
             out.append(
                 {
                     "version": str(rec.get("version")),
@@ -224,7 +226,7 @@ class ModelHolder:
         cur = self._current
         if cur is None:
             # why not is for admins (/readyz with an admin key), not for every caller
-            raise ModelNotReady("no model loaded yet", headers={"Retry-After": "5"})
+            raise ModelNotLoaded()
         return cur
 
     def status(self) -> dict:
@@ -285,8 +287,8 @@ class ModelHolder:
         )
 
     def _build(self) -> Served:
-        from guidance.api.data import demand_key, read_catalogue, read_demand
-        from guidance.recommend.core import Recommender
+        from guidance.recommend.loading import build_recommender
+        from guidance.store.serving import demand_key, read_catalogue, read_demand
 
         tables = read_catalogue(self.engine)
         if len(tables["programmes"]) == 0:
@@ -295,15 +297,8 @@ class ModelHolder:
         demand = read_demand(self.engine, key, self._demand_frames)
         models, meta, version = self.source.load()
         try:
-            extra = {} if self.shortlist is None else {"shortlist": self.shortlist}
-            rec = Recommender(
-                models,
-                tables["programmes"],
-                tables["provinces"],
-                tables["occupations"],
-                demand,
-                model_version=version,
-                **extra,
+            rec = build_recommender(
+                models, tables, demand, model_version=version, shortlist=self.shortlist
             )
             out = rec.recommend(smoke_profile(tables["programmes"]), k=3)
         except Exception as exc:  # noqa: BLE001
@@ -314,7 +309,7 @@ class ModelHolder:
 
     def refresh_demand(self) -> bool:
         """Point the served recommender at the newest snapshots if they changed."""
-        from guidance.api.data import demand_key, read_demand
+        from guidance.store.serving import demand_key, read_demand
 
         with self._refresh_lock:
             cur = self._current

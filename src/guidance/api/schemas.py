@@ -3,18 +3,22 @@ responses declare every field so the OpenAPI schema can be checked against them.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from pydantic import Strict as StrictType
 
 from guidance.recommend.types import (
     MAX_DISTANCE_KM,
+    BatchRow,
+    Change,
+    DistanceKm,
+    Item,
     LearnerProfile,
     Preferences,
+    Recommendation,
+    TopK,
     Weights,
-    bounded_float,
-    bounded_int,
 )
 
 MAX_BATCH = 500
@@ -27,7 +31,7 @@ class Strict(BaseModel):
 class RecommendRequest(Strict):
     profile: LearnerProfile
     preferences: Preferences | None = None
-    k: bounded_int(1, 50) = Field(10, description="1 to 50 offerings")
+    k: TopK = Field(10, description="1 to 50 offerings")
     weights: Weights | None = None
 
 
@@ -49,7 +53,7 @@ def _changes_model() -> type[BaseModel]:
             info = FieldInfo.merge_field_infos(f, default=None)
             fields[name] = (f.annotation, info)
     fields["max_distance_km"] = (
-        Annotated[bounded_float(0, MAX_DISTANCE_KM), StrictType()]  # "5.5": not absolute km
+        Annotated[DistanceKm, StrictType()]  # "5.5": not absolute km
         | Annotated[str, Field(pattern=_RELATIVE_KM, max_length=5)],
         Field(
             None,
@@ -65,14 +69,17 @@ def _changes_model() -> type[BaseModel]:
     )
 
 
-WhatIfChanges = _changes_model()
+if TYPE_CHECKING:
+    WhatIfChanges = BaseModel
+else:
+    WhatIfChanges = _changes_model()
 
 
 class WhatIfRequest(Strict):
     profile: LearnerProfile
     preferences: Preferences | None = None
     changes: WhatIfChanges = Field(description="profile or preference fields to change")
-    k: bounded_int(1, 50) = Field(10, description="1 to 50 offerings")
+    k: TopK = Field(10, description="1 to 50 offerings")
 
 
 class BatchLearner(Strict):
@@ -82,83 +89,16 @@ class BatchLearner(Strict):
 
 class BatchRequest(Strict):
     learners: list[BatchLearner] = Field(min_length=1, max_length=MAX_BATCH)
-    k: bounded_int(1, 50) = Field(10, description="1 to 50 offerings per learner")
+    k: TopK = Field(10, description="1 to 50 offerings per learner")
 
 
-class DemandOut(BaseModel):
-    occupation_code: str | None
-    occupation_name_vi: str | None
-    occupation_name_en: str | None
-    province_code: str
-    vacancies: float | None
-    vacancies_per_seeker: float | None
-    trend_12m: float | None
-    projected_per_seeker: float | None
+# --- recommendations: the core's types are published as they are ----------------------
 
 
-class BasisOut(BaseModel):
-    n_graduates: int
-    first_cohort: str | None
-    last_cohort: str | None
-    observed_employed_12m: float | None
-    observed_job_matches_training: float | None
-    small_cell: bool
-    cold_start: bool
-    cold_start_method: str | None
+class RecommendationOut(Recommendation):
+    """``Recommendation`` and the request id."""
 
-
-class ItemOut(BaseModel):
-    rank: int
-    programme_id: str
-    programme_code: str
-    name_vi: str
-    name_en: str | None
-    level: str
-    institution_id: str
-    institution_name: str
-    province_code: str
-    province_name_vi: str
-    province_name_en: str
-    duration_months: int
-    tuition_vnd_per_year: int
-    distance_km: float | None
-    graduation_period: str
-    score: float | None
-    components: dict[str, float | None]
-    p_employed_12m: float | None
-    p_employed_12m_interval: list[float | None]
-    p_job_matches_training: float | None
-    p_completed: float | None
-    wage_q25: float | None
-    wage_q50: float | None
-    wage_q75: float | None
-    interest_fit: float | None
-    total_tuition_vnd: float | None
-    demand: DemandOut
-    basis: BasisOut
-    flags: list[str]
-    reasons_vi: list[str]
-    reasons_en: list[str]
-    alternatives: list[dict[str, Any]]
-
-
-class RecommendationOut(BaseModel):
     request_id: str
-    model_version: str
-    demand_period: str
-    start_period: str
-    n_eligible: int
-    n_scored: int
-    weights: dict[str, float]
-    items: list[ItemOut]
-
-
-class ChangeOut(BaseModel):
-    programme_id: str
-    rank_before: int | None
-    rank_after: int | None
-    why: str
-    why_vi: str
 
 
 class WhatIfOut(BaseModel):
@@ -166,29 +106,17 @@ class WhatIfOut(BaseModel):
     model_version: str
     demand_period: str
     changes: dict[str, Any]
-    before: list[ItemOut]
-    after: list[ItemOut]
-    entered: list[ChangeOut]
-    left: list[ChangeOut]
-
-
-class BatchItemOut(BaseModel):
-    programme_id: str
-    rank: int
-    score: float | None
-
-
-class BatchResultOut(BaseModel):
-    index: int
-    learner_id: str | None
-    items: list[BatchItemOut]
+    before: list[Item]
+    after: list[Item]
+    entered: list[Change]
+    left: list[Change]
 
 
 class BatchOut(BaseModel):
     request_id: str
     model_version: str
     demand_period: str
-    results: list[BatchResultOut]
+    results: list[BatchRow]
 
 
 class ProgrammeOut(BaseModel):
@@ -398,7 +326,9 @@ class ErrorOut(BaseModel):
     error: ErrorDetail
 
 
-ERRORS = {s: {"model": ErrorOut} for s in (401, 403, 413, 422, 429, 503)}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    s: {"model": ErrorOut} for s in (401, 403, 413, 422, 429, 503)
+}
 
 
 # --- the tracer database (api/routes/tracer.py) ---------------------------------------
@@ -538,7 +468,7 @@ class TracerForgetOut(BaseModel):
 def _stats_row(name: str, doc: str, fields: dict[str, tuple]) -> type[BaseModel]:
     from pydantic import create_model
 
-    return create_model(name, __doc__=doc, **fields)
+    return create_model(name, __doc__=doc, **fields)  # type: ignore[call-overload]
 
 
 _KEYS = {

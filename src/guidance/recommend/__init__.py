@@ -8,7 +8,7 @@ from __future__ import annotations
 __all__ = ["LearnerProfile", "Preferences", "Recommendation", "Recommender", "Weights", "what_if"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     if name == "Recommender":
         from guidance.recommend.core import Recommender
 

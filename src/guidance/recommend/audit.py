@@ -11,11 +11,15 @@ from __future__ import annotations
 import sys
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from guidance.recommend.batch import read_chunks, row_request
+
+if TYPE_CHECKING:
+    from guidance.recommend.core import Recommender
 
 ISCO_MAJOR = {
     "0": "armed forces",
@@ -54,7 +58,7 @@ def learner_sample(
 
 
 def exposure_audit(
-    rec,
+    rec: Recommender,
     learners: pd.DataFrame,
     k: int = 10,
     progress: bool = True,
@@ -83,7 +87,7 @@ def exposure_audit(
         r = rec.recommend(profile, prefs, k=k, explain=False)
         groups = {a: _group(row.get(a)) for a in AUDIT_ATTRIBUTES}
         for it in r.items:
-            first = rec.side.first_target[rec.cat.pos[it.programme_id]]
+            first = rec.offering_facts(it.programme_id)["first_target_occupation"]
             fam_rows.append(
                 {"learner": i, "family": ISCO_MAJOR.get(first[:1], "unknown"), **groups}
             )
@@ -121,7 +125,7 @@ def exposure_audit(
     return pd.DataFrame(out)
 
 
-def _group(v) -> str:
+def _group(v: object) -> str:
     if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
         return "unknown"
     return str(v)

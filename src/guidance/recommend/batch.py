@@ -6,11 +6,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
+from guidance.errors import GuidanceError
 from guidance.recommend.types import COMPONENTS, LearnerProfile, Preferences
+
+if TYPE_CHECKING:
+    from guidance.recommend.core import Recommender
 
 LIST_PREFS = ("levels", "field_codes", "provinces")
 SCALAR_PREFS = (
@@ -64,7 +70,7 @@ def read_chunks(path: str | Path, chunk_rows: int = 2000) -> Iterator[pd.DataFra
         )
 
 
-def _clean(v):
+def _clean(v: Any) -> Any:
     if v is None:
         return None
     if isinstance(v, float) and np.isnan(v):
@@ -83,7 +89,7 @@ def row_request(row: dict, index: int) -> tuple[LearnerProfile, Preferences]:
     prof["learner_id"] = str(prof["learner_id"])
     if isinstance(prof.get("ethnic_minority"), str):
         prof["ethnic_minority"] = prof["ethnic_minority"].strip().lower() in ("true", "1")
-    prefs = {}
+    prefs: dict[str, Any] = {}
     for k in LIST_PREFS:
         v = _clean(row.get(k))
         if v is not None and str(v).strip():
@@ -99,7 +105,9 @@ def row_request(row: dict, index: int) -> tuple[LearnerProfile, Preferences]:
     return LearnerProfile.model_validate(prof), Preferences.model_validate(prefs)
 
 
-def recommendation_rows(rec, profile: LearnerProfile, prefs: Preferences, k: int) -> list[dict]:
+def recommendation_rows(
+    rec: Recommender, profile: LearnerProfile, prefs: Preferences, k: int
+) -> list[dict]:
     r = rec.recommend(profile, prefs, k=k, explain=False)
     rows = []
     for it in r.items:
@@ -142,7 +150,7 @@ def _reason(exc: Exception) -> str:
 
 
 def recommend_chunk(
-    rec, chunk: pd.DataFrame, first_row: int, k: int, *, home: bool = False
+    rec: Recommender, chunk: pd.DataFrame, first_row: int, k: int, *, home: bool = False
 ) -> tuple[list[dict], list[str]]:
     """Output rows for every learner of ``chunk`` and its bad rows as ``row N: reason``
     (rows numbered from ``first_row + 1``, the file's data rows); a bad row never stops the
@@ -153,7 +161,7 @@ def recommend_chunk(
         try:
             profile, prefs = row_request(rec_row, n)
             got = recommendation_rows(rec, profile, prefs, k)
-        except (ValueError, KeyError) as exc:  # pydantic errors are ValueErrors
+        except (ValidationError, GuidanceError) as exc:  # the row's fault; a bug is raised
             errors.append(f"row {n}: {_reason(exc)}")
             continue
         if home:
@@ -166,13 +174,11 @@ def recommend_chunk(
 class _Writer:
     """Appends frames to a CSV or Parquet file with one fixed schema."""
 
-    def __init__(self, path: Path):
-        self.path, self.parquet, self.writer, self.first = (
-            path,
-            path.suffix == ".parquet",
-            None,
-            True,
-        )
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.parquet = path.suffix == ".parquet"
+        self.writer: Any = None  # a pyarrow ParquetWriter once the first frame is written
+        self.first = True
 
     def write(self, df: pd.DataFrame) -> None:
         df = df.reindex(columns=list(OUTPUT_COLUMNS))
@@ -203,7 +209,7 @@ class _Writer:
             self.writer.close()
 
 
-def _schema():
+def _schema() -> Any:
     """The output table's Arrow schema (one fixed type per column)."""
     import pyarrow as pa
 
@@ -227,7 +233,7 @@ def _schema():
 
 
 def run_batch(
-    rec,
+    rec: Recommender,
     learners: str | Path,
     out: str | Path,
     k: int = 10,

@@ -6,8 +6,12 @@ import argparse
 import contextlib
 import json
 import sys
-from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from guidance.recommend.core import Recommender
+    from guidance.recommend.types import Recommendation
 
 
 def _settings_paths(args: argparse.Namespace) -> tuple[Path, Path | None, Path]:
@@ -21,7 +25,7 @@ def _settings_paths(args: argparse.Namespace) -> tuple[Path, Path | None, Path]:
     )
 
 
-def _recommender(args: argparse.Namespace, **kw):
+def _recommender(args: argparse.Namespace, **kw: Any) -> Recommender:
     from guidance.recommend.loading import load_recommender
 
     data, model, models_dir = _settings_paths(args)
@@ -44,6 +48,7 @@ def _read_request(source: str) -> tuple[dict, dict]:
 def recommend_command(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
+    from guidance.errors import GuidanceError
     from guidance.recommend.types import LearnerProfile, Preferences
 
     try:
@@ -58,7 +63,7 @@ def recommend_command(args: argparse.Namespace) -> int:
 
         try:
             w = what_if(rec, profile, prefs, json.loads(args.what_if), k=args.top_k)
-        except (ValueError, json.JSONDecodeError) as exc:
+        except (GuidanceError, ValidationError, json.JSONDecodeError) as exc:
             print(f"recommend: invalid what-if: {exc}", file=sys.stderr)
             return 2
         if args.json:
@@ -66,8 +71,8 @@ def recommend_command(args: argparse.Namespace) -> int:
                 json.dumps(
                     {
                         "changes": w.changes,
-                        "entered": [asdict(c) for c in w.entered],
-                        "left": [asdict(c) for c in w.left],
+                        "entered": [c.model_dump() for c in w.entered],
+                        "left": [c.model_dump() for c in w.left],
                         "after": w.after.to_dict(),
                     },
                     ensure_ascii=False,
@@ -90,7 +95,7 @@ def recommend_command(args: argparse.Namespace) -> int:
         return 0
     try:
         r = rec.recommend(profile, prefs, k=args.top_k)
-    except ValueError as exc:  # e.g. a home province the data directory does not know
+    except GuidanceError as exc:  # e.g. a home province the data directory does not know
         print(f"recommend: {exc}", file=sys.stderr)
         return 2
     if args.json:
@@ -100,7 +105,7 @@ def recommend_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print(r, lang: str) -> None:
+def _print(r: Recommendation, lang: str) -> None:
     print(
         f"{len(r.items)} of {r.n_eligible} eligible offerings (model {r.model_version}, "
         f"demand {r.demand_period}, start {r.start_period})"
@@ -117,10 +122,7 @@ def _print(r, lang: str) -> None:
         for line in it.reasons_vi if lang == "vi" else it.reasons_en:
             print(f"   - {line}")
         for a in it.alternatives:
-            print(
-                f"   also at: {a['institution_name']} ({a['province_name_vi']}), "
-                f"score {a['score']:.3f}"
-            )
+            print(f"   also at: {a.institution_name} ({a.province_name_vi}), score {a.score:.3f}")
 
 
 def batch_command(args: argparse.Namespace) -> int:
@@ -216,7 +218,7 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
         from guidance.daskcluster import local_cluster
 
         if args.scheduler:
-            client = Client(args.scheduler, timeout="20s")
+            client = Client(args.scheduler, timeout="20s")  # type: ignore[no-untyped-call]
         else:
             # worker processes inherit an ignored SIGINT: Ctrl-C reaches the whole process
             # group, and only this process should act on it (cancel, keep the manifest)
@@ -225,7 +227,7 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
                 cluster = local_cluster(args.local_workers)
             finally:
                 signal.signal(signal.SIGINT, previous)
-            client = Client(cluster)
+            client = Client(cluster)  # type: ignore[no-untyped-call]
         m = run_distributed(
             client,
             src,

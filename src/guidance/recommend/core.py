@@ -9,11 +9,14 @@ with alternatives → figures, uncertainty and reasons for the top-k.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
+from guidance.errors import UnknownProgramme, UnknownProvince
 from guidance.features import MIN_CELL, DemandIndex
 from guidance.periods import month_of, period_label
 from guidance.recommend import reasons as rs
@@ -22,6 +25,7 @@ from guidance.recommend.offerings import OfferingSide
 from guidance.recommend.score import components, weighted, wilson_interval
 from guidance.recommend.scorer import make_scorer
 from guidance.recommend.types import (
+    Alternative,
     Basis,
     DemandFigures,
     Item,
@@ -30,6 +34,9 @@ from guidance.recommend.types import (
     Recommendation,
     Weights,
 )
+
+if TYPE_CHECKING:
+    from guidance.model import OutcomeModels
 
 DEFAULT_SHORTLIST = 150
 # figure of a target that was not learnt -> the Item fields left empty (None)
@@ -41,13 +48,13 @@ MISSING_FIELDS = {
 }
 
 
-def missing_targets(models) -> dict[str, str]:
+def missing_targets(models: OutcomeModels) -> dict[str, str]:
     """Targets the bundle did not learn (``not_fitted: <reason>``), from its training run."""
     status = getattr(models, "target_status", None) or {}
     return {t: s for t, s in status.items() if s != "fitted"}
 
 
-def effective_weights(weights: Weights, missing) -> Weights:
+def effective_weights(weights: Weights, missing: Mapping[str, str]) -> Weights:
     """Rank by what is learnable: a missing figure's component gets no weight; the weight of
     a missing P(job in the trade) moves to P(employed) (else to P(completes))."""
     if not missing:
@@ -75,6 +82,19 @@ def effective_weights(weights: Weights, missing) -> Weights:
 
 
 @dataclass
+class Request:
+    """One validated request and what every stage needs from it."""
+
+    profile: LearnerProfile
+    prefs: Preferences
+    weights: Weights
+    inputs: dict
+    distance: np.ndarray  # km from home to every offering of the catalogue
+    start_period: str
+    lead: int  # months from the demand period to the start
+
+
+@dataclass
 class Ranked:
     """Every scored candidate of one request, best first (positions in the catalogue)."""
 
@@ -91,11 +111,15 @@ class Ranked:
 
 class Recommender:
     """See the module docstring. ``scorer="fast"`` (default) falls back to the pipeline
-    scorer when the bundle has a structure the fast path does not know."""
+    scorer when the bundle has a structure the fast path does not know.
+
+    The caller's ``models`` are never changed: the recommender serves its own copy
+    (``models.with_demand``), also when the demand is swapped later (``set_demand``).
+    """
 
     def __init__(
         self,
-        models,
+        models: OutcomeModels,
         programmes: pd.DataFrame,
         provinces: pd.DataFrame,
         occupations: pd.DataFrame,
@@ -107,10 +131,8 @@ class Recommender:
         max_per_code: int = 1,
         max_alternatives: int = 3,
         scorer: str = "fast",
-    ):
-        self.models = models
-        if demand is not None:
-            models.set_demand(demand)
+    ) -> None:
+        self.models = models.with_demand(models.features.demand_ if demand is None else demand)
         self.model_version = str(model_version)
         self.weights = weights or Weights()
         self.shortlist = int(shortlist)
@@ -119,7 +141,7 @@ class Recommender:
         self.all_programmes = programmes  # inactive too (evaluation looks up past choices)
         self.missing = missing_targets(models)
         self.cat = Catalogue(programmes, provinces)
-        self.side = OfferingSide(self.cat, models, occupations)
+        self.side = OfferingSide(self.cat, self.models, occupations)
         self.scorer = make_scorer(self.models, self.cat, scorer)
 
     # -- demand ----------------------------------------------------------------------------
@@ -128,70 +150,184 @@ class Recommender:
         return self.side.demand_period
 
     def set_demand(self, demand: pd.DataFrame | DemandIndex) -> Recommender:
-        """Swap the demand snapshot (models' features and the offering indicators)."""
+        """Swap the demand snapshot (the served models' features and the offering
+        indicators); the models are this recommender's own copy."""
         self.models.set_demand(demand)
         self.side.set_demand(self.models.features.demand_)
         self.scorer.refresh()
         return self
 
+    # -- the catalogue, read-only (what-if, audit, evaluation and the API ask here) --------
+    @property
+    def programme_ids(self) -> np.ndarray:
+        """Ids of the served (active) offerings, in catalogue order."""
+        ids: np.ndarray = self.cat.ids
+        return ids
+
+    @property
+    def offerings(self) -> pd.DataFrame:
+        """The served offerings as contract rows, in catalogue order."""
+        return self.cat.frame
+
+    def position(self, programme_id: str) -> int:
+        """Catalogue position of an offering (``UnknownProgramme`` when not served)."""
+        i = self.cat.pos.get(programme_id)
+        if i is None:
+            raise UnknownProgramme(programme_id)
+        return int(i)
+
+    def has_programme(self, programme_id: str) -> bool:
+        return programme_id in self.cat.pos
+
+    def eligible_mask(self, profile: LearnerProfile, prefs: Preferences) -> np.ndarray:
+        """One boolean per served offering: does it pass every rule for this learner?"""
+        return self.cat.eligible(profile, prefs, self._distances(profile))
+
+    def eligible_ids(self, profile: LearnerProfile, prefs: Preferences) -> list[str]:
+        """Ids of the offerings that pass every rule for this learner."""
+        return [str(x) for x in self.cat.ids[self.eligible_mask(profile, prefs)]]
+
+    def why_excluded(
+        self, profile: LearnerProfile | dict, prefs: Preferences | dict | None, programme_id: str
+    ) -> list[str]:
+        """The rules (``candidates.RULES`` names) that exclude ``programme_id`` for this
+        learner; empty when it is a candidate."""
+        profile, prefs = _profile(profile), _prefs(prefs)
+        self._home(profile)
+        return self.cat.failed_rules(self.position(programme_id), profile, prefs)
+
+    def farthest_eligible_km(self, profile: LearnerProfile, prefs: Preferences) -> float:
+        """Distance to the farthest offering that passes every rule (0 when none does)."""
+        dist = self._distances(profile)
+        elig = self.cat.eligible(profile, prefs, dist)
+        return float(np.nanmax(dist[elig])) if elig.any() else 0.0
+
+    def catalogue_columns(self) -> dict[str, np.ndarray]:
+        """Per served offering, in catalogue order: id, programme code, field code and
+        duration (months, NaN when unknown)."""
+        cat = self.cat
+        return {
+            "programme_id": cat.ids,
+            "programme_code": cat.code,
+            "field_code": cat.field,
+            "duration_months": cat.duration,
+        }
+
+    def region_provinces(self, profile: LearnerProfile) -> list[str]:
+        """The provinces of the learner's home region (the default study area)."""
+        cat = self.cat
+        region = cat.region[self._home(profile)]
+        return [str(c) for c, r in zip(cat.prov_codes, cat.region, strict=True) if r == region]
+
+    def province_of(self, programme_id: str) -> str | None:
+        """The province of a served offering (None: unknown offering or province)."""
+        i = self.cat.pos.get(programme_id)
+        if i is None or self.cat.prov[i] < 0:
+            return None
+        return str(self.cat.prov_codes[self.cat.prov[i]])
+
+    def history_baselines(self, idx: np.ndarray) -> dict[str, np.ndarray]:
+        """Offering-side baselines for positions ``idx``: the shrunk historical P(job in
+        the trade) (``best_history``) and the demand component at graduation when starting
+        in the demand period (``demand_only``)."""
+        months = np.nan_to_num(self.cat.duration[idx])
+        return {
+            "best_history": self.side.shrunk["job_matches_training"][idx],
+            "demand_only": self.side.demand_component(months, idx),
+        }
+
+    def offering_facts(self, programme_id: str) -> dict:
+        """What the history says about one offering: graduates, observed rates (shown only
+        from ``MIN_CELL`` graduates), small cell, and its first target occupation."""
+        i = self.position(programme_id)
+        side = self.side
+        n = int(side.n_grad[i])
+
+        def shown(target: str) -> float | None:
+            v = float(side.observed[target][i])
+            return v if n >= MIN_CELL and np.isfinite(v) else None
+
+        return {
+            "n_graduates": n,
+            "small_cell": bool(side.small_cell[i]),
+            "observed_employed_12m": shown("employed_12m"),
+            "observed_job_matches_training": shown("job_matches_training"),
+            "first_target_occupation": str(side.first_target[i]),
+        }
+
     # -- ranking ---------------------------------------------------------------------------
-    def rank(
+    def _home(self, profile: LearnerProfile) -> int:
+        if profile.home_province_code not in self.cat.prov_pos:
+            raise UnknownProvince(profile.home_province_code)
+        return self.cat.home_index(profile)
+
+    def _distances(self, profile: LearnerProfile) -> np.ndarray:
+        return self.cat.distances(self._home(profile))
+
+    def _request(
         self,
         profile: LearnerProfile | dict,
-        prefs: Preferences | dict | None = None,
-        weights: Weights | None = None,
-        *,
-        shortlist: int | None = None,
-        timings: dict | None = None,
-    ) -> Ranked:
-        """Score the shortlist of eligible candidates; ``shortlist=0`` scores them all."""
-        t0 = time.perf_counter()
-        profile = (
-            profile
-            if isinstance(profile, LearnerProfile)
-            else LearnerProfile.model_validate(profile)
-        )
-        prefs = prefs if isinstance(prefs, Preferences) else Preferences.model_validate(prefs or {})
-        weights = effective_weights(weights or self.weights, self.missing)
-        cat, side = self.cat, self.side
-        home = cat.home_index(profile)
-        dist_all = cat.distances(home)
-        idx = np.flatnonzero(cat.eligible(profile, prefs, dist_all))
-        n_eligible = len(idx)
+        prefs: Preferences | dict | None,
+        weights: Weights | None,
+    ) -> Request:
+        """Validate the request (dicts are parsed) and fix what every stage reads."""
+        profile, prefs = _profile(profile), _prefs(prefs)
         start = prefs.start_period or self.demand_period
-        start_t = month_of(start)
-        lead = start_t - side.demand_t
-        inputs = profile.model_inputs()
-        relocate = prefs.willing_to_relocate
-        t1 = time.perf_counter()
-        limit = self.shortlist if shortlist is None else shortlist
-        if limit and len(idx) > limit:
-            ahead = lead + np.nan_to_num(cat.duration[idx])
-            match = side.shrunk["job_matches_training"][idx]
-            proxy = getattr(self.scorer, "proxy_match", None)
-            if proxy is not None and month_of(start) >= side.demand_t:
-                guess = proxy(inputs, idx, start)
-                match = np.where(np.isfinite(guess), guess, match)
-            pre = components(
-                match,
-                side.shrunk["employed_12m"][idx],
-                side.shrunk["completed"][idx],
-                np.exp(side.shrunk["log_wage"][idx]),
-                reference_wage=side.reference_wage,
-                demand=side.demand_component(ahead, idx),
-                interest=side.interest_fit(inputs, idx),
-                total_tuition=cat.total_tuition[idx],
-                distance_km=dist_all[idx],
-                relocate=relocate,
-            )
-            pre_score, _ = weighted(pre, weights)
-            top = np.argpartition(-pre_score, limit - 1)[:limit]
-            idx = np.sort(idx[top])
-        t2 = time.perf_counter()
-        preds = self.scorer.predict(inputs, idx, start)
-        t3 = time.perf_counter()
-        ahead = lead + np.nan_to_num(cat.duration[idx])
-        interest = side.interest_fit(inputs, idx)
+        return Request(
+            profile=profile,
+            prefs=prefs,
+            weights=effective_weights(weights or self.weights, self.missing),
+            inputs=profile.model_inputs(),
+            distance=self._distances(profile),
+            start_period=start,
+            lead=month_of(start) - self.side.demand_t,
+        )
+
+    def _eligible(self, q: Request) -> np.ndarray:
+        """Positions of the offerings that pass every eligibility and preference rule."""
+        return np.flatnonzero(self.cat.eligible(q.profile, q.prefs, q.distance))
+
+    def _shortlist(self, q: Request, idx: np.ndarray, limit: int) -> np.ndarray:
+        """The ``limit`` best of ``idx`` by the same utility with the offerings' shrunk
+        historical rates in place of the models (the scorer's proxy for P(job in the
+        trade) when it has one); all of ``idx`` when ``limit`` is 0 or not smaller."""
+        if not limit or len(idx) <= limit:
+            return idx
+        cat, side = self.cat, self.side
+        ahead = q.lead + np.nan_to_num(cat.duration[idx])
+        match = side.shrunk["job_matches_training"][idx]
+        proxy = getattr(self.scorer, "proxy_match", None)
+        if proxy is not None and q.lead >= 0:
+            guess = proxy(q.inputs, idx, q.start_period)
+            match = np.where(np.isfinite(guess), guess, match)
+        pre = components(
+            match,
+            side.shrunk["employed_12m"][idx],
+            side.shrunk["completed"][idx],
+            np.exp(side.shrunk["log_wage"][idx]),
+            reference_wage=side.reference_wage,
+            demand=side.demand_component(ahead, idx),
+            interest=side.interest_fit(q.inputs, idx),
+            total_tuition=cat.total_tuition[idx],
+            distance_km=q.distance[idx],
+            relocate=q.prefs.willing_to_relocate,
+        )
+        pre_score, _ = weighted(pre, q.weights)
+        top = np.argpartition(-pre_score, limit - 1)[:limit]
+        return np.sort(idx[top])
+
+    def _score(self, q: Request, idx: np.ndarray) -> dict[str, np.ndarray]:
+        """The models' figures for the shortlist (one scorer call)."""
+        preds: dict[str, np.ndarray] = self.scorer.predict(q.inputs, idx, q.start_period)
+        return preds
+
+    def _utility(
+        self, q: Request, idx: np.ndarray, preds: dict[str, np.ndarray], n_eligible: int
+    ) -> Ranked:
+        """Utility and its breakdown per candidate, best first (ties by programme id)."""
+        cat, side = self.cat, self.side
+        ahead = q.lead + np.nan_to_num(cat.duration[idx])
+        interest = side.interest_fit(q.inputs, idx)
         comps = components(
             preds["p_job_matches_training"],
             preds["p_employed_12m"],
@@ -201,13 +337,45 @@ class Recommender:
             demand=side.demand_component(ahead, idx),
             interest=interest,
             total_tuition=cat.total_tuition[idx],
-            distance_km=dist_all[idx],
-            relocate=relocate,
+            distance_km=q.distance[idx],
+            relocate=q.prefs.willing_to_relocate,
         )
         if self.missing:  # a figure that was not learnt is NaN: neutral, and weighted 0
             comps = {k: np.nan_to_num(v) for k, v in comps.items()}
-        score, parts = weighted(comps, weights)
+        score, parts = weighted(comps, q.weights)
         order = np.lexsort((cat.ids[idx], -score))
+        return Ranked(
+            idx[order],
+            score[order],
+            {k: v[order] for k, v in parts.items()},
+            {k: v[order] for k, v in preds.items()},
+            interest[order],
+            q.distance[idx][order],
+            ahead[order],
+            n_eligible,
+            q.start_period,
+        )
+
+    def rank(
+        self,
+        profile: LearnerProfile | dict,
+        prefs: Preferences | dict | None = None,
+        weights: Weights | None = None,
+        *,
+        shortlist: int | None = None,
+        timings: dict | None = None,
+    ) -> Ranked:
+        """Score the shortlist of eligible candidates; ``shortlist=0`` scores them all.
+        Stages: ``_request`` → ``_eligible`` → ``_shortlist`` → ``_score`` → ``_utility``."""
+        t0 = time.perf_counter()
+        q = self._request(profile, prefs, weights)
+        idx = self._eligible(q)
+        t1 = time.perf_counter()
+        short = self._shortlist(q, idx, self.shortlist if shortlist is None else shortlist)
+        t2 = time.perf_counter()
+        preds = self._score(q, short)
+        t3 = time.perf_counter()
+        ranked = self._utility(q, short, preds, len(idx))
         if timings is not None:
             timings.update(
                 filter_ms=1e3 * (t1 - t0),
@@ -215,17 +383,7 @@ class Recommender:
                 model_ms=1e3 * (t3 - t2),
                 utility_ms=1e3 * (time.perf_counter() - t3),
             )
-        return Ranked(
-            idx[order],
-            score[order],
-            {k: v[order] for k, v in parts.items()},
-            {k: v[order] for k, v in preds.items()},
-            interest[order],
-            dist_all[idx][order],
-            ahead[order],
-            n_eligible,
-            start,
-        )
+        return ranked
 
     def recommend(
         self,
@@ -250,15 +408,15 @@ class Recommender:
         ]
         timings["explain_ms"] = 1e3 * (time.perf_counter() - t1)
         timings["total_ms"] = 1e3 * (time.perf_counter() - t0)
-        return Recommendation(
-            items,
-            self.model_version,
-            self.demand_period,
-            r.start_period,
-            r.n_eligible,
-            len(r.idx),
-            weights.model_dump(),
-            timings,
+        return Recommendation.model_construct(
+            items=items,
+            model_version=self.model_version,
+            demand_period=self.demand_period,
+            start_period=r.start_period,
+            n_eligible=r.n_eligible,
+            n_scored=len(r.idx),
+            weights=weights.model_dump(),
+            timings_ms=timings,
         )
 
     def _diversify(self, r: Ranked, k: int) -> tuple[list[int], dict[int, list[int]]]:
@@ -280,29 +438,29 @@ class Recommender:
                 alts[have[0]].append(j)
         return chosen, alts
 
-    def _alt(self, r: Ranked, j: int) -> dict:
+    def _alt(self, r: Ranked, j: int) -> Alternative:
         i = r.idx[j]
-        tx = self.cat.text
-        return {
-            "programme_id": str(self.cat.ids[i]),
-            "institution_name": tx["institution_name"][i],
-            "province_code": tx["province_code"][i],
-            "province_name_vi": str(self.cat.prov_name_vi[self.cat.prov[i]])
+        tx = cast(dict[str, list[Any]], self.cat.text)
+        return Alternative.model_construct(
+            programme_id=str(self.cat.ids[i]),
+            institution_name=tx["institution_name"][i],
+            province_code=tx["province_code"][i],
+            province_name_vi=str(self.cat.prov_name_vi[self.cat.prov[i]])
             if self.cat.prov[i] >= 0
             else tx["province_code"][i],
-            "score": float(r.score[j]),
-            "p_job_matches_training": float(r.preds["p_job_matches_training"][j]),
-            "distance_km": float(r.distance[j]),
-        }
+            score=float(r.score[j]),
+            p_job_matches_training=float(r.preds["p_job_matches_training"][j]),
+            distance_km=float(r.distance[j]),
+        )
 
-    def _item(self, r: Ranked, j: int, rank: int, alts: list[dict], explain: bool) -> Item:
+    def _item(self, r: Ranked, j: int, rank: int, alts: list[Alternative], explain: bool) -> Item:
         cat, side = self.cat, self.side
         i = int(r.idx[j])
-        tx = cat.text
+        tx = cast(dict[str, list[Any]], cat.text)  # required contract columns: never None
         n = int(side.n_grad[i])
         lo, hi = wilson_interval(np.array([r.preds["p_employed_12m"][j]]), np.array([n]))
         obs = {t: side.observed[t][i] for t in side.observed}
-        basis = Basis(
+        basis = Basis.model_construct(
             n_graduates=n,
             first_cohort=side.first_cohort[i],
             last_cohort=side.last_cohort[i],
@@ -321,7 +479,7 @@ class Recommender:
         vps = side.vps[i]
         proj = side.projection(np.array([r.months_ahead[j]]), np.array([i]))[0]
         trend = side.trend[i]
-        demand = DemandFigures(
+        demand = DemandFigures.model_construct(
             occupation_code=occ or None,
             occupation_name_vi=side.occ_name_vi.get(occ),
             occupation_name_en=side.occ_name_en.get(occ),
@@ -340,7 +498,7 @@ class Recommender:
             flags.append("no_demand_data")
         p = cat.prov[i]
         fit = r.interest[j]
-        item = Item(
+        item = Item.model_construct(
             rank=rank,
             programme_id=str(cat.ids[i]),
             programme_code=str(cat.code[i]),
@@ -359,7 +517,7 @@ class Recommender:
             score=float(r.score[j]),
             components={k: float(v[j]) for k, v in r.parts.items()},
             p_employed_12m=float(r.preds["p_employed_12m"][j]),
-            p_employed_12m_interval=(float(lo[0]), float(hi[0])),
+            p_employed_12m_interval=[float(lo[0]), float(hi[0])],
             p_job_matches_training=float(r.preds["p_job_matches_training"][j]),
             p_completed=float(r.preds["p_completed"][j]),
             wage_q25=float(r.preds["wage_q25"][j]),
@@ -370,13 +528,15 @@ class Recommender:
             demand=demand,
             basis=basis,
             flags=flags,
+            reasons_vi=[],
+            reasons_en=[],
             alternatives=alts,
         )
         for target in self.missing:
             for name in MISSING_FIELDS.get(target, ()):
                 setattr(item, name, None)
             if target == "employed_12m":
-                item.p_employed_12m_interval = (None, None)
+                item.p_employed_12m_interval = [None, None]
             item.flags.append(f"missing_{target}")
         if explain:
             no_demand = self.models.features.demand_.vac.shape[2] == 0
@@ -384,3 +544,13 @@ class Recommender:
                 item, self.model_version, None if no_demand else self.demand_period
             )
         return item
+
+
+def _profile(profile: LearnerProfile | dict) -> LearnerProfile:
+    return (
+        profile if isinstance(profile, LearnerProfile) else LearnerProfile.model_validate(profile)
+    )
+
+
+def _prefs(prefs: Preferences | dict | None) -> Preferences:
+    return prefs if isinstance(prefs, Preferences) else Preferences.model_validate(prefs or {})

@@ -31,8 +31,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from guidance.recommend.core import Recommender
 
 PARTITION_ROWS = 2000  # learners per task: ~15 s of work on the national catalogue
 MANIFEST = "manifest.json"
@@ -126,10 +130,10 @@ def resolve_source(
 
 # ---------------------------------------------------------------- worker side
 
-_CACHE: dict[tuple, object] = {}  # on each worker process: Source.key -> Recommender
+_CACHE: dict[tuple, Recommender] = {}  # on each worker process: Source.key -> Recommender
 
 
-def load_once(src: Source):
+def load_once(src: Source) -> tuple[Recommender, bool]:
     """The recommender for ``src`` on this process, built on first use; ``(rec, loaded)``
     where ``loaded`` says whether this call built it. One source is kept at a time."""
     rec = _CACHE.get(src.key)
@@ -299,7 +303,7 @@ class _Progress:
 
 
 def run_distributed(
-    client,
+    client: Any,
     src: Source,
     learners: str | Path,
     out: str | Path,
@@ -401,7 +405,7 @@ def run_distributed(
     limit = in_flight or 2 * workers + 2
     bar = _Progress(total, sum(r["learners"] for r in done.values()), progress)
     todo = ((p, f) for p, f in _partitions(learners, partition_rows) if p not in done)
-    pending = as_completed()
+    pending = as_completed()  # type: ignore[no-untyped-call]
     futures = {}
 
     def submit_next() -> bool:
@@ -422,7 +426,7 @@ def run_distributed(
             key=f"recommend-{part_name(part)}-{uuid.uuid4().hex[:8]}",
         )
         futures[fut.key] = fut
-        pending.add(fut)
+        pending.add(fut)  # type: ignore[no-untyped-call]
         return True
 
     saved = time.monotonic()

@@ -47,23 +47,29 @@ def _packaged_names_vi() -> dict[str, str]:
 _NAMES_VI: dict[str, str] | None = None
 
 
-def _lower_first(s: str) -> str:
+NO_FIGURE = "–"  # a figure that is not known (a target the bundle did not learn)
+
+
+def _lower_first(s: str | None) -> str:
     """Lower-case the first letter only, so acronyms inside the name survive."""
+    s = s or ""
     return s[:1].lower() + s[1:]
 
 
-def pct(p: float) -> str:
-    return f"{round(100 * p):d}%"
+def pct(p: float | None) -> str:
+    return NO_FIGURE if p is None else f"{round(100 * p):d}%"
 
 
-def num_vi(x: float, digits: int = 1) -> str:
+def num_vi(x: float | None, digits: int = 1) -> str:
     """Vietnamese number style: comma for decimals, dot for thousands."""
+    if x is None:
+        return NO_FIGURE
     s = f"{x:,.{digits}f}"
     return s.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
-def num_en(x: float, digits: int = 1) -> str:
-    return f"{x:,.{digits}f}"
+def num_en(x: float | None, digits: int = 1) -> str:
+    return NO_FIGURE if x is None else f"{x:,.{digits}f}"
 
 
 def _years(first: str | None, last: str | None) -> tuple[str, str] | None:
@@ -72,7 +78,7 @@ def _years(first: str | None, last: str | None) -> tuple[str, str] | None:
     return first[:4], last[:4]
 
 
-def _span(first, last, sep: str) -> str:
+def _span(first: str | None, last: str | None, sep: str) -> str:
     y = _years(first, last)
     if y is None:
         return ""
@@ -154,7 +160,7 @@ def build(item: Item, model_version: str, demand_period: str | None) -> tuple[li
     d = item.demand
     occ_vi = occupation_name_vi(d.occupation_code, d.occupation_name_vi, d.occupation_name_en)
     occ_en = d.occupation_name_en or d.occupation_code
-    if d.trend_12m is not None and d.vacancies >= TREND_MIN_VACANCIES:
+    if d.trend_12m is not None and (d.vacancies or 0.0) >= TREND_MIN_VACANCIES:
         ch = d.trend_12m
         word_vi, word_en = ("tăng", "up") if ch >= 0 else ("giảm", "down")
         vi.append(
@@ -178,17 +184,18 @@ def build(item: Item, model_version: str, demand_period: str | None) -> tuple[li
         vi.append(f"Chưa có dữ liệu nhu cầu lao động cho nghề này tại {item.province_name_vi}")
         en.append(f"No labour-demand data for this trade in {item.province_name_en}")
     m = 1e6
-    if item.wage_q50 is None:
+    q25, q50, q75 = item.wage_q25, item.wage_q50, item.wage_q75
+    if q25 is None or q50 is None or q75 is None:
         vi.append(f"Chưa có ước tính thu nhập: {NOT_LEARNT_VI}")
         en.append(f"No wage estimate: {NOT_LEARNT_EN}")
     else:
         vi.append(
-            f"Thu nhập dự kiến khoảng {num_vi(item.wage_q50 / m)} triệu đồng/tháng "
-            f"({num_vi(item.wage_q25 / m)}–{num_vi(item.wage_q75 / m)} triệu)"
+            f"Thu nhập dự kiến khoảng {num_vi(q50 / m)} triệu đồng/tháng "
+            f"({num_vi(q25 / m)}–{num_vi(q75 / m)} triệu)"
         )
         en.append(
-            f"Expected wage about {num_en(item.wage_q50 / m)} million VND a month "
-            f"({num_en(item.wage_q25 / m)}–{num_en(item.wage_q75 / m)} million)"
+            f"Expected wage about {num_en(q50 / m)} million VND a month "
+            f"({num_en(q25 / m)}–{num_en(q75 / m)} million)"
         )
     if item.p_completed is None:
         vi.append(f"Chưa có ước tính tỷ lệ hoàn thành khóa học: {NOT_LEARNT_VI}")

@@ -1,15 +1,27 @@
-"""Request and result types of the recommender.
+"""The recommender's domain types, defined once: the core builds them, the CLI and batch
+read them and the API publishes them (pydantic, no web framework).
 
-Requests are pydantic models (validated once at the edge: CLI, batch, API); results are
-plain dataclasses (built on every request, so they must be cheap).
+Requests (``LearnerProfile``, ``Preferences``, ``Weights``) are validated once at the edge
+(CLI, batch, API). Results (``Item``, ``Recommendation``, ``WhatIf``, ``BatchRow`` …) are
+built on every request with ``model_construct`` (no validation: the core's own numbers),
+so they stay cheap. Non-finite numbers become ``null`` in one place: the JSON serializer
+of ``Num`` (JSON has no NaN).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictBool,
+)
 from pydantic_core import PydanticCustomError
 
 Level = Literal["so_cap", "trung_cap", "cao_dang"]
@@ -23,6 +35,9 @@ MAX_DISTANCE_KM = 3_000  # Vietnam spans ~1,650 km north to south; 3,000 km is "
 MAX_WEIGHT = 10.0  # weights are relative: 10 against the default 0.01 already dominates
 MAX_LIST = 200  # entries of a preference list (there are 34 provinces, ~300 field codes)
 MAX_CODE = 16  # characters of one code in a list
+# the contract's education levels (DATA_CONTRACT.md, outcomes.education_level): the models
+# know no other value, so serving refuses the rest
+EDUCATION_LEVELS = (5, 9, 12, 13)
 
 
 def not_a_bool(value: Any) -> Any:
@@ -32,21 +47,54 @@ def not_a_bool(value: Any) -> Any:
     return value
 
 
-def bounded_float(lo: float, hi: float) -> Any:
-    """A finite float in [lo, hi], never true/false (the bounds sit inside the type so that
-    OpenAPI shows them as minimum/maximum, also when the field is optional)."""
-    return Annotated[float, Field(ge=lo, le=hi, allow_inf_nan=False), BeforeValidator(not_a_bool)]
-
-
-def bounded_int(lo: int, hi: int) -> Any:
-    """An int in [lo, hi], never true/false."""
-    return Annotated[int, Field(ge=lo, le=hi), BeforeValidator(not_a_bool)]
-
-
-Score = bounded_float(0, 10)  # a grade on the Vietnamese 0-10 scale
-Unit = bounded_float(0, 1)  # a RIASEC share
-Weight = bounded_float(0, MAX_WEIGHT)
+# Bounded numbers: finite, never true/false; the bounds sit inside the type so that OpenAPI
+# shows them as minimum/maximum, also when the field is optional.
+_NOT_BOOL = BeforeValidator(not_a_bool)
+Score = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False), _NOT_BOOL]  # 0-10 grade
+Unit = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), _NOT_BOOL]  # a RIASEC share
+Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT, allow_inf_nan=False), _NOT_BOOL]
+DistanceKm = Annotated[float, Field(ge=0, le=MAX_DISTANCE_KM, allow_inf_nan=False), _NOT_BOOL]
+Age = Annotated[int, Field(ge=14, le=70), _NOT_BOOL]
+Months = Annotated[int, Field(ge=0, le=MAX_MONTHS), _NOT_BOOL]
+Duration = Annotated[int, Field(ge=1, le=MAX_MONTHS), _NOT_BOOL]
+TuitionVnd = Annotated[int, Field(ge=0, le=MAX_TUITION_VND), _NOT_BOOL]
+TopK = Annotated[int, Field(ge=1, le=50), _NOT_BOOL]  # offerings per answer
 Code = Annotated[str, Field(min_length=1, max_length=MAX_CODE)]
+
+
+def _education_level(value: int) -> int:
+    if value not in EDUCATION_LEVELS:
+        levels = ", ".join(map(str, EDUCATION_LEVELS))
+        raise PydanticCustomError(
+            "education_level",
+            "education_level must be one of {levels} / "
+            "trình độ học vấn (education_level) phải là một trong các giá trị {levels}",
+            {"levels": levels},
+        )
+    return value
+
+
+EducationLevel = Annotated[
+    int,
+    BeforeValidator(not_a_bool),
+    AfterValidator(_education_level),
+    Field(
+        description="years of schooling completed: " + ", ".join(map(str, EDUCATION_LEVELS)),
+        json_schema_extra={
+            "enum": list(EDUCATION_LEVELS),
+            "minimum": min(EDUCATION_LEVELS),
+            "maximum": max(EDUCATION_LEVELS),
+        },
+    ),
+]
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+# a result number: NaN and ±infinity are written as null (the one place that does it)
+Num = Annotated[float, PlainSerializer(_finite_or_none, return_type=float | None, when_used="json")]
 
 
 class LearnerProfile(BaseModel):
@@ -55,9 +103,9 @@ class LearnerProfile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     learner_id: str | None = Field(None, max_length=100)
-    age: bounded_int(14, 70) = Field(description="years, 14 to 70")
+    age: Age = Field(description="years, 14 to 70")
     home_province_code: str = Field(min_length=2, max_length=2)
-    education_level: int = Field(ge=0, le=13)
+    education_level: EducationLevel
     gpa: Score | None = Field(None, description="0 to 10")
     math_score: Score | None = Field(None, description="0 to 10")
     literature_score: Score | None = Field(None, description="0 to 10")
@@ -68,9 +116,7 @@ class LearnerProfile(BaseModel):
     riasec_s: Unit | None = Field(None, description="0 to 1")
     riasec_e: Unit | None = Field(None, description="0 to 1")
     riasec_c: Unit | None = Field(None, description="0 to 1")
-    prior_work_months: bounded_int(0, MAX_MONTHS) | None = Field(
-        None, description=f"0 to {MAX_MONTHS} months"
-    )
+    prior_work_months: Months | None = Field(None, description=f"0 to {MAX_MONTHS} months")
     # audit only: accepted so a whole record can be passed, never read by the ranking
     sex: Literal["F", "M", "X"] | None = None
     ethnic_minority: StrictBool | None = Field(None, description="JSON true or false only")
@@ -86,12 +132,7 @@ class LearnerProfile(BaseModel):
                 values[name] = v.strip().lower() == "true"
         return cls.model_validate(values)
 
-    @field_validator("education_level", mode="before")
-    @classmethod
-    def _education_level_not_bool(cls, value: Any) -> Any:
-        return not_a_bool(value)
-
-    def model_inputs(self) -> dict:
+    def model_inputs(self) -> dict[str, Any]:
         """The columns the models may see (protected attributes removed)."""
         return self.model_dump(exclude={"learner_id", "sex", "ethnic_minority"})
 
@@ -109,18 +150,14 @@ class Preferences(BaseModel):
     field_codes: list[Code] | None = Field(
         None, max_length=MAX_LIST, description=f"at most {MAX_LIST} codes"
     )
-    max_duration_months: bounded_int(1, MAX_MONTHS) | None = Field(
-        None, description=f"1 to {MAX_MONTHS} months"
-    )
-    max_tuition_vnd_per_year: bounded_int(0, MAX_TUITION_VND) | None = Field(
+    max_duration_months: Duration | None = Field(None, description=f"1 to {MAX_MONTHS} months")
+    max_tuition_vnd_per_year: TuitionVnd | None = Field(
         None, description=f"0 to {MAX_TUITION_VND:,} VND a year"
     )
     provinces: list[Code] | None = Field(
         None, max_length=MAX_LIST, description=f"at most {MAX_LIST} province codes"
     )
-    max_distance_km: bounded_float(0, MAX_DISTANCE_KM) | None = Field(
-        None, description=f"0 to {MAX_DISTANCE_KM:,} km"
-    )
+    max_distance_km: DistanceKm | None = Field(None, description=f"0 to {MAX_DISTANCE_KM:,} km")
     willing_to_relocate: StrictBool = Field(False, description="JSON true or false only")
     start_period: str | None = Field(None, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
@@ -167,15 +204,22 @@ BALANCED = Weights(
 COMPONENTS = tuple(Weights.model_fields)
 
 
-@dataclass
-class Basis:
+class Result(BaseModel):
+    """A result type: built by the core with ``model_construct``; only the API validates
+    (its response model), and NaN passes validation (``Num`` writes it as null)."""
+
+    # every field is always written, so the response schema marks them all required
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
+
+class Basis(Result):
     """What an item's figures rest on."""
 
     n_graduates: int
     first_cohort: str | None
     last_cohort: str | None
-    observed_employed_12m: float | None  # only when n_graduates >= MIN_CELL
-    observed_job_matches_training: float | None
+    observed_employed_12m: Num | None  # only when n_graduates >= MIN_CELL
+    observed_job_matches_training: Num | None
     small_cell: bool  # 0 < n < MIN_CELL: shrunk, never shown as observed
     cold_start: bool
     cold_start_method: str | None  # "predecessor" | "attributes"
@@ -183,20 +227,30 @@ class Basis:
     n_employed_12m_known: int | None = None
 
 
-@dataclass
-class DemandFigures:
+class DemandFigures(Result):
     occupation_code: str | None
     occupation_name_vi: str | None
     occupation_name_en: str | None
     province_code: str
-    vacancies: float  # monthly mean of the last 3 months, target occupations
-    vacancies_per_seeker: float | None
-    trend_12m: float | None  # relative change on the same months a year earlier
-    projected_per_seeker: float | None  # at the learner's graduation month
+    vacancies: Num | None  # monthly mean of the last 3 months, target occupations
+    vacancies_per_seeker: Num | None
+    trend_12m: Num | None  # relative change on the same months a year earlier
+    projected_per_seeker: Num | None  # at the learner's graduation month
 
 
-@dataclass
-class Item:
+class Alternative(Result):
+    """The same programme code at another institution (diversity cap)."""
+
+    programme_id: str
+    institution_name: str
+    province_code: str
+    province_name_vi: str
+    score: Num
+    p_job_matches_training: Num | None
+    distance_km: Num | None
+
+
+class Item(Result):
     rank: int
     programme_id: str
     programme_code: str
@@ -210,29 +264,29 @@ class Item:
     province_name_en: str
     duration_months: int
     tuition_vnd_per_year: int
-    distance_km: float
+    distance_km: Num | None
     graduation_period: str
-    score: float
-    components: dict[str, float]
-    p_employed_12m: float
-    p_employed_12m_interval: tuple[float, float]
-    p_job_matches_training: float
-    p_completed: float
-    wage_q25: float
-    wage_q50: float
-    wage_q75: float
-    interest_fit: float | None
-    total_tuition_vnd: float
+    score: Num  # the utility; null in JSON only when not finite
+    components: dict[str, Num | None]
+    # None: the bundle did not learn that target (flag ``missing_<target>``)
+    p_employed_12m: Num | None
+    p_employed_12m_interval: list[Num | None]  # [low, high], 95% Wilson
+    p_job_matches_training: Num | None
+    p_completed: Num | None
+    wage_q25: Num | None
+    wage_q50: Num | None
+    wage_q75: Num | None
+    interest_fit: Num | None
+    total_tuition_vnd: Num | None
     demand: DemandFigures
     basis: Basis
-    flags: list[str] = field(default_factory=list)
-    reasons_vi: list[str] = field(default_factory=list)
-    reasons_en: list[str] = field(default_factory=list)
-    alternatives: list[dict] = field(default_factory=list)
+    flags: list[str] = Field(default_factory=list)
+    reasons_vi: list[str] = Field(default_factory=list)
+    reasons_en: list[str] = Field(default_factory=list)
+    alternatives: list[Alternative] = Field(default_factory=list)
 
 
-@dataclass
-class Recommendation:
+class Recommendation(Result):
     items: list[Item]
     model_version: str
     demand_period: str
@@ -240,10 +294,63 @@ class Recommendation:
     n_eligible: int
     n_scored: int
     weights: dict[str, float]
-    timings_ms: dict[str, float] = field(default_factory=dict)
+    # where the time went (benchmarks, logs); not part of a published answer
+    timings_ms: dict[str, float] = Field(default_factory=dict, exclude=True)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values (non-finite numbers as None), timings included."""
+        out: dict[str, Any] = self.model_dump(mode="json")
+        out["timings_ms"] = dict(self.timings_ms)
+        return out
 
     def ids(self) -> list[str]:
         return [it.programme_id for it in self.items]
+
+
+class Change(Result):
+    """An offering that entered or left the top-k in a what-if, and why."""
+
+    programme_id: str
+    rank_before: int | None
+    rank_after: int | None
+    why: str
+    why_vi: str
+
+
+class WhatIf(Result):
+    changes: dict[str, Any]
+    before: Recommendation
+    after: Recommendation
+    entered: list[Change] = Field(default_factory=list)
+    left: list[Change] = Field(default_factory=list)
+
+
+class BatchItem(Result):
+    """One offering of a batch answer (a short item: no figures, no reasons)."""
+
+    programme_id: str
+    rank: int
+    score: Num
+
+
+class BatchRow(Result):
+    """One learner of a batch result: its offerings, or why it could not be ranked."""
+
+    index: int
+    learner_id: str | None
+    items: list[BatchItem] = Field(default_factory=list)
+    error: str | None = None
+
+    @classmethod
+    def of(cls, index: int, learner_id: str | None, rec: Recommendation) -> BatchRow:
+        return cls.model_construct(
+            index=index,
+            learner_id=learner_id,
+            items=[
+                BatchItem.model_construct(
+                    programme_id=it.programme_id, rank=it.rank, score=it.score
+                )
+                for it in rec.items
+            ],
+            error=None,
+        )

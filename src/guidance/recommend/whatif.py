@@ -3,11 +3,13 @@ top-k, and why (a rule that now admits or excludes them, or a changed score)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+from guidance.errors import InvalidProfile
+from guidance.recommend.types import MAX_DISTANCE_KM, Change, LearnerProfile, Preferences, WhatIf
 
-from guidance.recommend.types import MAX_DISTANCE_KM, LearnerProfile, Preferences, Recommendation
+if TYPE_CHECKING:
+    from guidance.recommend.core import Recommender
 
 _RULE_VI = {
     "education": "trình độ học vấn",
@@ -20,26 +22,8 @@ _RULE_VI = {
 }
 
 
-@dataclass
-class Change:
-    programme_id: str
-    rank_before: int | None
-    rank_after: int | None
-    why: str
-    why_vi: str
-
-
-@dataclass
-class WhatIf:
-    changes: dict
-    before: Recommendation
-    after: Recommendation
-    entered: list[Change] = field(default_factory=list)
-    left: list[Change] = field(default_factory=list)
-
-
 def apply_changes(
-    rec, profile: LearnerProfile, prefs: Preferences, changes: dict
+    rec: Recommender, profile: LearnerProfile, prefs: Preferences, changes: dict[str, Any]
 ) -> tuple[LearnerProfile, Preferences]:
     """New (profile, prefs). ``{"max_distance_km": "+50"}`` adds 50 km to the current limit,
     or to the farthest currently eligible offering when no limit was set; the result is
@@ -50,24 +34,27 @@ def apply_changes(
         if key == "max_distance_km" and isinstance(value, str) and value[:1] in "+-":
             base = prefs.max_distance_km
             if base is None:
-                dist = rec.cat.distances(rec.cat.home_index(profile))
-                elig = rec.cat.eligible(profile, prefs, dist)
-                base = float(np.nanmax(dist[elig])) if elig.any() else 0.0
+                base = rec.farthest_eligible_km(profile, prefs)
             value = min(float(MAX_DISTANCE_KM), max(0.0, base + float(value)))
         if key in Preferences.model_fields:
             q_new[key] = value
         elif key in LearnerProfile.model_fields:
             p_new[key] = value
         else:
-            raise ValueError(f"unknown what-if field {key!r}")
+            raise InvalidProfile(
+                f"unknown what-if field {key!r}",
+                f"không thể thay đổi trường {key!r}",
+                field=f"changes.{key}",
+                rule="known_field",
+            )
     return LearnerProfile.model_validate(p_new), Preferences.model_validate(q_new)
 
 
 def what_if(
-    rec,
-    profile: LearnerProfile | dict,
-    prefs: Preferences | dict | None,
-    changes: dict,
+    rec: Recommender,
+    profile: LearnerProfile | dict[str, Any],
+    prefs: Preferences | dict[str, Any] | None,
+    changes: dict[str, Any],
     k: int = 10,
 ) -> WhatIf:
     profile = (
@@ -79,12 +66,12 @@ def what_if(
     after = rec.recommend(p2, q2, k=k)
     b = {it.programme_id: it for it in before.items}
     a = {it.programme_id: it for it in after.items}
-    out = WhatIf(changes, before, after)
+    out = WhatIf.model_construct(changes=changes, before=before, after=after, entered=[], left=[])
     last_after = after.items[-1].score if after.items else float("nan")
     for pid, it in a.items():
         if pid in b:
             continue
-        was = rec.cat.failed_rules(rec.cat.pos[pid], profile, prefs)
+        was = rec.why_excluded(profile, prefs, pid)
         if was:
             why = f"newly eligible (was excluded by: {', '.join(was)})"
             why_vi = (
@@ -93,11 +80,11 @@ def what_if(
         else:
             why = f"now scores {it.score:.3f}, above the previous top-{k}"
             why_vi = f"điểm nay là {it.score:.3f}, cao hơn danh sách {k} gợi ý trước"
-        out.entered.append(Change(pid, None, it.rank, why, why_vi))
+        out.entered.append(_change(pid, None, it.rank, why, why_vi))
     for pid, it in b.items():
         if pid in a:
             continue
-        now = rec.cat.failed_rules(rec.cat.pos[pid], p2, q2)
+        now = rec.why_excluded(p2, q2, pid)
         if now:
             why = f"no longer eligible ({', '.join(now)})"
             why_vi = "không còn đủ điều kiện (" + ", ".join(_RULE_VI[r] for r in now) + ")"
@@ -106,5 +93,11 @@ def what_if(
             why_vi = (
                 f"bị thay thế: các lựa chọn có điểm trên {last_after:.3f} nay chiếm {k} vị trí đầu"
             )
-        out.left.append(Change(pid, it.rank, None, why, why_vi))
+        out.left.append(_change(pid, it.rank, None, why, why_vi))
     return out
+
+
+def _change(pid: str, before: int | None, after: int | None, why: str, why_vi: str) -> Change:
+    return Change.model_construct(
+        programme_id=pid, rank_before=before, rank_after=after, why=why, why_vi=why_vi
+    )

@@ -28,8 +28,8 @@ class NoTracerData(LookupError):
 
 def data_key(engine: Engine, demand_months: int = 15) -> tuple:
     """(tracer events, current record versions, catalogue generation, demand key)."""
-    from guidance.api.data import demand_key
     from guidance.store.catalogue import catalogue_generation
+    from guidance.store.serving import demand_key
     from guidance.store.tracer import EVENTS, current_record_versions
 
     with engine.connect() as conn:
@@ -111,7 +111,7 @@ def read_outcomes(engine: Engine) -> tuple[pd.DataFrame, dict[str, Any]]:
 def read_tables(engine: Engine) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Catalogue (provinces, occupations, programmes) + outcomes; ``NoTracerData`` when
     no tracer record is held."""
-    from guidance.api.data import read_catalogue
+    from guidance.store.serving import read_catalogue
 
     outcomes, counts = read_outcomes(engine)
     if not len(outcomes):
@@ -126,7 +126,7 @@ def read_tables(engine: Engine) -> tuple[dict[str, pd.DataFrame], dict[str, Any]
 
 def read_demand(engine: Engine, months: int, cache: dict | None = None) -> pd.DataFrame | None:
     """The newest ``months`` demand snapshots (None when there are none)."""
-    from guidance.api.data import demand_key
-    from guidance.api.data import read_demand as _read
+    from guidance.store.serving import demand_key
+    from guidance.store.serving import read_demand as _read
 
     return _read(engine, demand_key(engine, months), cache)

@@ -23,10 +23,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
+from guidance.recommend.types import EDUCATION_LEVELS
 from guidance.web.i18n import COOKIE, LANGS, Translator, catalogue, pick_lang
 from guidance.web.riasec import ANSWERS, ordered_items
 
-EDUCATION = (5, 9, 12, 13)
+EDUCATION = EDUCATION_LEVELS  # the contract's levels, as the API accepts them
 LEVELS = ("so_cap", "trung_cap", "cao_dang")
 BROAD_FIELDS = ("02", "03", "04", "06", "07", "08", "09", "10")
 DISTANCES = (10, 30, 50, 100, 200, 500)

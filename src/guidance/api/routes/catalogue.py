@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -23,7 +22,6 @@ from guidance.api.schemas import (
 router = APIRouter(
     prefix="/api/v1", tags=["catalogue"], dependencies=[Depends(authorize)], responses=ERRORS
 )
-MIN_CELL = 20  # the contract's small-cell rule: fewer graduates are never shown as a rate
 
 
 @router.get("/programmes", response_model=ProgrammePage)
@@ -50,21 +48,14 @@ def _outcomes(ctx: Ctx, programme_id: str) -> OutcomesOut | None:
     if cur is None:
         return None
     rec = cur.recommender
-    i = rec.cat.pos.get(programme_id)
-    if i is None:  # inactive offerings are not in the recommender's catalogue
+    if not rec.has_programme(programme_id):  # inactive offerings are not served
         return None
-    side = rec.side
-    n = int(side.n_grad[i])
-
-    def shown(t: str) -> float | None:
-        v = float(side.observed[t][i])
-        return v if n >= MIN_CELL and math.isfinite(v) else None
-
+    facts = rec.offering_facts(programme_id)  # rates shown from MIN_CELL graduates only
     return OutcomesOut(
-        n_graduates=n,
-        small_cell=bool(0 < n < MIN_CELL),
-        observed_employed_12m=shown("employed_12m"),
-        observed_job_matches_training=shown("job_matches_training"),
+        n_graduates=facts["n_graduates"],
+        small_cell=facts["small_cell"],
+        observed_employed_12m=facts["observed_employed_12m"],
+        observed_job_matches_training=facts["observed_job_matches_training"],
     )
 
 

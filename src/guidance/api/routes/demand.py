@@ -185,10 +185,10 @@ def validate_spool(
     when any error was found: rows are then no longer kept, only counted) and the issues."""
     import pandas as pd
 
-    from guidance.api.data import read_catalogue
     from guidance.contract import Context, ValidationReport, check_table
     from guidance.contract.coerce import csv_header, duplicate_names
     from guidance.contract.report import TableInfo
+    from guidance.store.serving import read_catalogue
 
     issues = _Issues()
     lines = _check_text(path, issues)

@@ -8,8 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import time
-from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, cast
 
 import anyio
 from fastapi import APIRouter, Depends, Request
@@ -20,7 +19,7 @@ from guidance.api.bodies import limiter, validate_json, validated
 from guidance.api.deps import Caller, Ctx, DbCtx, ModelDep, authorize
 from guidance.api.errors import Unprocessable, UnsupportedMediaType
 from guidance.api.holder import Served
-from guidance.api.routes._util import finite, unprocessable
+from guidance.api.routes._util import unprocessable
 from guidance.api.schemas import (
     ERRORS,
     MAX_BATCH,
@@ -32,7 +31,8 @@ from guidance.api.schemas import (
     WhatIfRequest,
 )
 from guidance.api.security import Principal
-from guidance.recommend.types import LearnerProfile
+from guidance.errors import InvalidProfile
+from guidance.recommend.types import BatchRow, LearnerProfile
 
 router = APIRouter(
     prefix="/api/v1", tags=["recommendations"], dependencies=[Depends(authorize)], responses=ERRORS
@@ -105,10 +105,6 @@ RecommendBody = Annotated[RecommendRequest, _json_body(RecommendRequest)]
 WhatIfBody = Annotated[WhatIfRequest, _json_body(WhatIfRequest)]
 
 
-def _items(rec) -> list[dict]:  # noqa: ANN001 - guidance.recommend Recommendation
-    return [finite(it) for it in rec.items]
-
-
 @router.post(
     "/recommendations",
     response_model=RecommendationOut,
@@ -120,13 +116,8 @@ def recommend(
     """Ranked offerings for one learner, with reasons, flags, model version and demand
     period."""
     t0 = time.perf_counter()
-    try:
-        with model.use(_deadline(request)) as recommender:
-            rec = recommender.recommend(
-                body.profile, body.preferences, k=body.k, weights=body.weights
-            )
-    except ValueError as exc:  # e.g. a province the catalogue does not know
-        raise Unprocessable(f"the profile cannot be ranked: {exc}") from None
+    with model.use(_deadline(request)) as recommender:  # domain errors: api.errors
+        rec = recommender.recommend(body.profile, body.preferences, k=body.k, weights=body.weights)
     top = [(it.programme_id, it.score) for it in rec.items]
     _audit(
         ctx,
@@ -139,16 +130,7 @@ def recommend(
         top,
         t0,
     )
-    return RecommendationOut(
-        request_id=request.state.request_id,
-        model_version=rec.model_version,
-        demand_period=rec.demand_period,
-        start_period=rec.start_period,
-        n_eligible=rec.n_eligible,
-        n_scored=rec.n_scored,
-        weights=rec.weights,
-        items=_items(rec),
-    )
+    return RecommendationOut.model_construct(request_id=request.state.request_id, **dict(rec))
 
 
 @router.post(
@@ -169,8 +151,6 @@ def what_if(
             out = run(recommender, body.profile, body.preferences, changes, k=body.k)
     except ValidationError as exc:
         raise unprocessable(exc, "a change is not valid", ("body", "changes")) from None
-    except ValueError as exc:  # unknown field to change
-        raise Unprocessable(str(exc)) from None
     top = [(it.programme_id, it.score) for it in out.after.items]
     _audit(
         ctx,
@@ -183,15 +163,15 @@ def what_if(
         top,
         t0,
     )
-    return WhatIfOut(
+    return WhatIfOut.model_construct(
         request_id=request.state.request_id,
         model_version=out.after.model_version,
         demand_period=out.after.demand_period,
-        changes=finite(out.changes),
-        before=_items(out.before),
-        after=_items(out.after),
-        entered=[asdict(c) for c in out.entered],
-        left=[asdict(c) for c in out.left],
+        changes=out.changes,
+        before=out.before.items,
+        after=out.after.items,
+        entered=out.entered,
+        left=out.left,
     )
 
 
@@ -223,7 +203,7 @@ def _parse(raw: bytes, ctype: str) -> BatchRequest:
     if ctype == "text/csv":
         return _parse_csv(raw)
     if ctype in ("application/json", ""):
-        return validate_json(BatchRequest, raw)
+        return cast(BatchRequest, validate_json(BatchRequest, raw))
     raise UnsupportedMediaType("send application/json or text/csv")
 
 
@@ -291,7 +271,7 @@ async def batch(request: Request, model: ModelDep, ctx: DbCtx, principal: Caller
 def _run_batch(
     body: BatchRequest, request: Request, model: Served, ctx: Ctx, principal: Principal
 ) -> BatchOut:
-    results = []
+    results: list[BatchRow] = []
     rid = request.state.request_id
     for i, learner in enumerate(body.learners):
         t0 = time.perf_counter()
@@ -300,8 +280,11 @@ def _run_batch(
                 rec = recommender.recommend(
                     learner.profile, learner.preferences, k=body.k, explain=False
                 )
-        except ValueError as exc:
-            raise Unprocessable(f"learner {i} cannot be ranked: {exc}") from None
+        except InvalidProfile as exc:  # 422 as in api.errors, with the learner's index
+            raise Unprocessable(
+                f"learner {i} cannot be ranked: {exc.message_en}",
+                details=[{"index": i, **exc.details()}],
+            ) from None
         top = [(it.programme_id, it.score) for it in rec.items]
         _audit(
             ctx,
@@ -315,17 +298,8 @@ def _run_batch(
             t0,
             request_id=f"{rid}:{i}",
         )
-        results.append(
-            {
-                "index": i,
-                "learner_id": learner.profile.learner_id,
-                "items": [
-                    {"programme_id": p, "rank": r + 1, "score": finite(s)}
-                    for r, (p, s) in enumerate(top)
-                ],
-            }
-        )
-    return BatchOut(
+        results.append(BatchRow.of(i, learner.profile.learner_id, rec))
+    return BatchOut.model_construct(
         request_id=rid,
         model_version=model.version,
         demand_period=model.demand_period,

@@ -1,4 +1,5 @@
-"""What the recommender needs from the database, as contract-typed DataFrames."""
+"""Readers of the database for serving: the catalogue and the newest demand snapshots, as
+contract-typed DataFrames (the API holder and the statistics read them here)."""
 
 from __future__ import annotations
 

@@ -68,8 +68,12 @@ test: install-dev browser
 test-slow: install-dev
 	$(BIN)/python -m pytest -m slow
 
+## make lint: formatting, lint and types (config in pyproject.toml); CI runs it before the tests.
+LINT_PATHS := src training tests benchmarks
 lint: install-dev
-	$(BIN)/ruff check src training tests benchmarks
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/mypy
 
 clean:
 	rm -rf var .pytest_cache

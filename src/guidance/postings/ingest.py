@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import re
 import sys
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,47 +20,12 @@ import pandas as pd
 from guidance.postings import adapters
 from guidance.postings.aggregate import allocate, dedupe_key, demand_rows
 from guidance.postings.location import parse_location
+from guidance.postings.result import IngestResult, Issue
 from guidance.postings.salary import DEFAULT_USD_RATE, parse_salary
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # A stated headcount in the title: "Số lượng: 02", "(SL: 3)", "tuyển 5 ...".
 _HEADCOUNT = re.compile(r"(?:so luong|\bsl)\s*:?\s*(\d{1,3})\b|\btuyen (\d{1,3}) ")
-
-
-@dataclass(frozen=True)
-class Issue:
-    """A problem with one row (or a whole file when ``row`` is None)."""
-
-    file: str
-    row: int | None
-    kind: str
-    message: str
-
-
-@dataclass
-class IngestResult:
-    """What an ingest produced and what it could not use."""
-
-    demand: pd.DataFrame
-    postings: pd.DataFrame  # one row per input posting with every parsed field
-    issues: list[Issue] = field(default_factory=list)
-    demand_path: Path | None = None
-    report_path: Path | None = None
-    min_confidence: float = 0.0
-    usd_rate: float = DEFAULT_USD_RATE
-    validation_errors: list[str] = field(default_factory=list)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Issues by kind, plus totals."""
-        c = Counter(i.kind for i in self.issues)
-        p = self.postings
-        kept = p[p["kept"]] if len(p) else p
-        c["postings_read"] = len(p)
-        c["postings_kept"] = len(kept)
-        c["unclassified"] = int((~kept["classified"]).sum()) if len(kept) else 0
-        c["demand_rows"] = len(self.demand)
-        return dict(c)
 
 
 def _headcount(title: str, stated: str) -> int:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-if TYPE_CHECKING:
-    from guidance.postings.ingest import IngestResult
+from guidance.postings.result import IngestResult
 
 _SKEW = (
     "**Read this before using the numbers.** These are job-board postings, not the labour "

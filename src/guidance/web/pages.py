@@ -25,6 +25,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from guidance.web.i18n import COOKIE, LANGS, Translator, catalogue, pick_lang
 from guidance.web.riasec import ANSWERS, ordered_items
+from guidance.web.site import static_dir
 
 EDUCATION = (5, 9, 12, 13)
 LEVELS = ("so_cap", "trung_cap", "cao_dang")
@@ -309,8 +310,6 @@ STATIC_TYPES = {
 
 
 def _static_files() -> dict[str, Path]:
-    from guidance.web import static_dir
-
     return {p.name: p for p in static_dir().iterdir() if p.is_file() and p.suffix in STATIC_TYPES}
 
 

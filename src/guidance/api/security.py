@@ -19,6 +19,9 @@ from fastapi import Request
 from fastapi.security import APIKeyHeader
 
 from guidance.api.errors import Forbidden, NotAuthenticated, RateLimited
+from guidance.store.keys import PREFIX_LEN
+from guidance.store.keys import authenticate as lookup
+from guidance.web import PAGE_ROUTES
 
 PUBLIC, COUNSELLOR, ADMIN, INSTITUTION = "public", "counsellor", "admin", "institution"
 ROLES = (PUBLIC, COUNSELLOR, ADMIN, INSTITUTION)
@@ -80,7 +83,6 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
 def _web_pages() -> dict[tuple[str, str], frozenset[str]]:
     """The web pages (learner, counsellor, admin shells and their assets) are public: the
     data behind them comes from the API routes above, under their own roles."""
-    from guidance.web import PAGE_ROUTES
 
     return dict.fromkeys(PAGE_ROUTES, ANYONE)
 
@@ -237,8 +239,6 @@ def authenticate(request: Request, secret: str | None) -> Principal:
     failure budget."""
     if secret is None or secret == "":
         return Principal(PUBLIC)
-    from guidance.store.keys import PREFIX_LEN
-    from guidance.store.keys import authenticate as lookup
 
     ctx = request.app.state.ctx
     budget = _login_budget(ctx)

@@ -16,12 +16,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
+from guidance.contract import validate_table
 from guidance.postings import adapters
 from guidance.postings.aggregate import allocate, dedupe_key, demand_rows
+from guidance.postings.classify import DEFAULT_MIN_CONFIDENCE, default_classifier
 from guidance.postings.location import parse_location
+from guidance.postings.report import coverage_report
 from guidance.postings.result import IngestResult, Issue
 from guidance.postings.salary import DEFAULT_USD_RATE, parse_salary
+from guidance.text import fold
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # A stated headcount in the title: "Số lượng: 02", "(SL: 3)", "tuyển 5 ...".
@@ -31,7 +36,6 @@ _HEADCOUNT = re.compile(r"(?:so luong|\bsl)\s*:?\s*(\d{1,3})\b|\btuyen (\d{1,3})
 def _headcount(title: str, stated: str) -> int:
     if stated and stated.strip().isdigit() and int(stated) > 0:
         return int(stated)
-    from guidance.text import fold
 
     m = _HEADCOUNT.search(fold(title))
     if m:
@@ -67,7 +71,6 @@ def ingest_postings(
         min_confidence: classifier confidence below which a posting is unclassified.
         classifier: a fitted ``PostingClassifier`` (default: fitted on the shipped labels).
     """
-    from guidance.postings.classify import DEFAULT_MIN_CONFIDENCE, default_classifier
 
     if not _PERIOD.match(str(period)):
         raise ValueError(f"period must be YYYY-MM, got {period!r}")
@@ -99,8 +102,6 @@ def ingest_postings(
     if validate:
         result.validation_errors = _validate(demand)
     if out_dir is not None:
-        from guidance.postings.report import coverage_report
-
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         result.demand_path = out / "demand.csv"
@@ -120,8 +121,6 @@ def _parse(p: pd.DataFrame, usd_rate: float, issues: list[Issue], progress: bool
         issues.append(Issue(r.file, r.row, "missing_title", "no job title; posting skipped"))
     it = p["location"]
     if progress:
-        from tqdm import tqdm
-
         it = tqdm(it, desc="locations", file=sys.stderr, leave=False)
     locs = [parse_location(v) for v in it]
     p["province_codes"] = [loc.codes for loc in locs]
@@ -199,7 +198,6 @@ def _classify(p: pd.DataFrame, clf, min_conf: float) -> pd.DataFrame:
 
 def _validate(demand: pd.DataFrame) -> list[str]:
     """Contract check of the snapshot; returns error messages (empty = valid)."""
-    from guidance.contract import validate_table
 
     report = validate_table("demand", demand)
     return [i.message for i in report.issues if i.severity == "error"]

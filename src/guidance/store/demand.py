@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text
 
 from guidance.store._frames import columns_as_lists
@@ -187,7 +188,6 @@ def get_demand(
     occupation: str | None = None,
 ) -> Any:
     """Demand rows as a contract-typed DataFrame (default: the newest period)."""
-    import pandas as pd
 
     with engine.connect() as conn:
         if period is None:

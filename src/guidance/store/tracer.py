@@ -26,6 +26,7 @@ from guidance.store.schema import (
     TracerSubmission,
     utcnow,
 )
+from guidance.tracer.pseudo import pseudonym
 from guidance.tracer.read import Sheet, TracerFileError, read_bytes, read_rows
 from guidance.tracer.schema import RESPONDED
 from guidance.tracer.validate import Result, validate
@@ -404,7 +405,6 @@ def withdraw(
 
 def forget(engine: Engine, learner_ref: str, secret: bytes, actor: str) -> int:
     """Delete every row of one graduate (all waves, all versions); logs the count only."""
-    from guidance.tracer.pseudo import pseudonym
 
     pid = pseudonym(secret, learner_ref)
     with write_tx(engine, "tracer deletion") as conn:

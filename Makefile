@@ -60,9 +60,12 @@ browser:
 	  || { echo "could not install chromium: run 'apt-get install chromium' as root"; exit 1; }; \
 	fi
 
-## make test: install the dev extra and run the default (fast) test suite.
+## make test: install the dev extra and run the default (fast) test suite, with line coverage of
+## guidance and training (config in pyproject.toml) and a floor: today's total rounded down.
+COV_FLOOR ?= 92
 test: install-dev browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --cov=guidance --cov=training --cov-report=term:skip-covered \
+	  --cov-fail-under=$(COV_FLOOR)
 
 ## make test-slow: the heavy checks (national scale and the like).
 test-slow: install-dev

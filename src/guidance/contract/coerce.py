@@ -8,6 +8,7 @@ a crash and never a silent NaN.
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +78,7 @@ def _mangled(name: str, duplicates: list[str]) -> bool:
 
 
 def check_header(
-    table: Table, columns: list[str], report: ValidationReport, duplicates: list[str] = ()
+    table: Table, columns: list[str], report: ValidationReport, duplicates: Sequence[str] = ()
 ) -> None:
     """Header findings: a duplicated column is an error; an unknown column is a warning
     (its values are ignored), unless it is one edit from a known column that is absent,

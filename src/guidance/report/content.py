@@ -508,7 +508,7 @@ def _institutions(
     tab = tab.sort_values(["_pn", "_in"] if not province else ["_in"])
     rows = []
     for _, r in tab.iterrows():
-        k = (str(r["institution_name"]),)
+        k: tuple[str, ...] = (str(r["institution_name"]),)
         if not province:
             k += (names.get(str(r["province_code"]), str(r["province_code"])),)
         k += (fmt.cohorts(str(r["cohort"]), lang),)

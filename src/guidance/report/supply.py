@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from guidance.report import format as fmt
-from guidance.report.content import Paragraph, Row, Section, Table, _cap, _isco2_names
+from guidance.report.content import Block, Paragraph, Row, Section, Table, _cap, _isco2_names
 from guidance.stats import supply_demand as sd
 
 SHORTAGE_MAX = 60
@@ -181,7 +181,11 @@ def supply_section(data, t, province: str | None, names: dict[str, str]) -> Sect
             if lang == "vi"
             else f" Demand: 3-month means up to {fmt.month(period, lang)}."
         )
-    blocks = [Paragraph(lead), Paragraph(t("supply.flag_lead")), Paragraph(_explain(t))]
+    blocks: list[Block] = [
+        Paragraph(lead),
+        Paragraph(t("supply.flag_lead")),
+        Paragraph(_explain(t)),
+    ]
     if short_rows:
         blocks.append(shortage)
     else:

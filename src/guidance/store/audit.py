@@ -21,11 +21,11 @@ from sqlalchemy import Engine, and_, delete, insert, or_, select
 from sqlalchemy import exc as sa_exc
 
 from guidance.store.db import StoreError, write_tx
-from guidance.store.schema import AuditLog, AuditReject, Feedback, utcnow
+from guidance.store.schema import AuditLog, AuditReject, Feedback, table_of, utcnow
 
-AUDIT = AuditLog.__table__
-REJECTS = AuditReject.__table__
-FEEDBACK = Feedback.__table__
+AUDIT = table_of(AuditLog)
+REJECTS = table_of(AuditReject)
+FEEDBACK = table_of(Feedback)
 AUDIT_COLS = [c.name for c in AUDIT.columns]
 log = logging.getLogger("guidance.store.audit")
 

@@ -149,7 +149,7 @@ def province_shapes() -> Shapes:
     arcs = [_simplify(project(a), SIMPLIFY) for a in arcs_lonlat]
 
     def ring(indices: list[int]) -> tuple[np.ndarray, bool]:
-        parts = []
+        parts: list[np.ndarray] = []
         for i in indices:
             a = arcs[i] if i >= 0 else arcs[~i][::-1]
             parts.append(a if not parts else a[1:])
@@ -163,7 +163,10 @@ def province_shapes() -> Shapes:
     shapes, archipelagos = [], []
     for g in geoms:
         polys = g["arcs"] if g["type"] == "MultiPolygon" else [g["arcs"]]
-        main, isl, best, isl_pts = [], [], (0.0, (0.0, 0.0)), []
+        main: list[str] = []
+        isl: list[str] = []
+        best = (0.0, (0.0, 0.0))
+        isl_pts: list[np.ndarray] = []
         for poly in polys:
             for k, idx in enumerate(poly):
                 pts, offshore = ring(idx)

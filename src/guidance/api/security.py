@@ -19,8 +19,7 @@ from fastapi import Request
 from fastapi.security import APIKeyHeader
 
 from guidance.api.errors import Forbidden, NotAuthenticated, RateLimited
-from guidance.store.keys import PREFIX_LEN
-from guidance.store.keys import authenticate as lookup
+from guidance.store import keys
 from guidance.web import PAGE_ROUTES
 
 PUBLIC, COUNSELLOR, ADMIN, INSTITUTION = "public", "counsellor", "admin", "institution"
@@ -242,7 +241,7 @@ def authenticate(request: Request, secret: str | None) -> Principal:
 
     ctx = request.app.state.ctx
     budget = _login_budget(ctx)
-    whos = (f"ip:{client_address(request)}", f"prefix:{secret[:PREFIX_LEN]}")
+    whos = (f"ip:{client_address(request)}", f"prefix:{secret[: keys.PREFIX_LEN]}")
     wait = budget.wait(*whos)
     if wait > 0:
         _auth_failed(ctx, "limited")
@@ -251,7 +250,7 @@ def authenticate(request: Request, secret: str | None) -> Principal:
             headers={"Retry-After": str(max(1, int(wait + 0.999)))},
         )
     ctx.require_db()
-    info = lookup(ctx.engine, secret)
+    info = keys.authenticate(ctx.engine, secret)
     if info is None:
         budget.fail(*whos)
         _auth_failed(ctx, "unknown_key")

@@ -28,7 +28,7 @@ import numpy as np
 
 from guidance.api.errors import ApiError, ServiceUnavailable
 from guidance.features import training_pairs
-from guidance.stats.bundle import build_bundle
+from guidance.stats import bundle as stats_bundle
 from guidance.stats.definitions import RESPONDED
 from guidance.store.stats import NoTracerData, data_key, read_demand, read_tables
 
@@ -139,7 +139,7 @@ class StatsCache:
         demand = read_demand(self.engine, self.demand_months, self._demand_frames)
         served = self.holder.current
         expected = expected_employment(served, tables) if served is not None else None
-        bundle = build_bundle(tables, demand, expected, self.disclosure)
+        bundle = stats_bundle.build_bundle(tables, demand, expected, self.disclosure)
         meta = dict(bundle.meta)
         meta["tracer"] = counts
         meta["model_version"] = served.version if served is not None else None

@@ -25,6 +25,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
+import guidance.store.demand as store_demand
 from guidance.api.data import read_catalogue
 from guidance.api.deps import Caller, Ctx, DbCtx, authorize
 from guidance.api.errors import Conflict, Unprocessable
@@ -46,7 +47,6 @@ from guidance.contract.report import TableInfo
 from guidance.store.db import make_engine
 from guidance.store.demand import (
     SNAPSHOTS,
-    get_demand,
     get_snapshot,
     latest_period,
     replace_demand_period,
@@ -86,7 +86,7 @@ def demand(
 ) -> DemandPage:
     period = period or latest_period(ctx.engine)
     df = (
-        get_demand(ctx.engine, period=period, province=province, occupation=occupation)
+        store_demand.get_demand(ctx.engine, period=period, province=province, occupation=occupation)
         if period
         else None
     )

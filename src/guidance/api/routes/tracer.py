@@ -33,6 +33,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+import guidance.store.tracer as store_tracer
 from guidance.api.deps import Caller, Ctx, DbCtx, authorize
 from guidance.api.errors import Conflict, NotFound, Unprocessable, UnsupportedMediaType
 from guidance.api.jobs import JobFailed
@@ -68,7 +69,6 @@ from guidance.store.tracer import (
     forget,
     list_submissions,
     read_version,
-    submit,
     withdraw,
 )
 from guidance.store.tracer_errors import get_error_file, save_error_file
@@ -376,7 +376,7 @@ def _store(
     another request is a :class:`Conflict`."""
 
     try:
-        return submit(
+        return store_tracer.submit(
             ctx.engine,
             institution_id,
             cohort,

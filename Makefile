@@ -60,16 +60,23 @@ browser:
 	  || { echo "could not install chromium: run 'apt-get install chromium' as root"; exit 1; }; \
 	fi
 
-## make test: install the dev extra and run the default (fast) test suite.
+## make test: install the dev extra and run the default (fast) test suite, with line coverage of
+## guidance and training (config in pyproject.toml) and a floor: today's total rounded down.
+COV_FLOOR ?= 92
 test: install-dev browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --cov=guidance --cov=training --cov-report=term:skip-covered \
+	  --cov-fail-under=$(COV_FLOOR)
 
 ## make test-slow: the heavy checks (national scale and the like).
 test-slow: install-dev
 	$(BIN)/python -m pytest -m slow
 
+## make lint: formatting, lint and types (config in pyproject.toml); CI runs it before the tests.
+LINT_PATHS := src training tests benchmarks
 lint: install-dev
-	$(BIN)/ruff check src training tests benchmarks
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/mypy
 
 clean:
 	rm -rf var .pytest_cache

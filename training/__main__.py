@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from training.cli import add_train_arguments
+from training.cli import add_train_arguments, train_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,7 +14,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     add_train_arguments(parser)
     args = parser.parse_args(argv)
-    from training.cli import train_command
 
     return train_command(args)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 
 
 def _add_tracking(p: argparse.ArgumentParser) -> None:
@@ -94,12 +95,14 @@ def _search_runner(args: argparse.Namespace):
         raise ValueError(f"--local-workers must be between 0 and 64, not {workers}")
     if not 1 <= jobs <= 64:
         raise ValueError(f"--jobs must be between 1 and 64, not {jobs}")
+    # lazy: the CLI imports this module at startup (for its arguments); the command's modules load when it runs
     from training.search import SearchRunner
 
     return SearchRunner(scheduler=scheduler, local_workers=workers, jobs=jobs)
 
 
 def train_command(args: argparse.Namespace) -> int:
+    # lazy: the CLI imports this module at startup (for its arguments); the command's modules load when it runs
     from guidance.contract.report import ContractError
     from guidance.model import TrainingDataError
     from guidance.settings import get_settings
@@ -112,6 +115,7 @@ def train_command(args: argparse.Namespace) -> int:
         runner = _search_runner(args)
         config = load_config(args.config)
         if runner is not None:  # a bad [search] grid is refused before any work
+            # lazy: the CLI imports this module at startup (for its arguments); the command's modules load when it runs
             from training.search import grid
 
             grid(config.search)
@@ -164,6 +168,7 @@ def train_command(args: argparse.Namespace) -> int:
 
 
 def promote_command(args: argparse.Namespace) -> int:
+    # lazy: the CLI imports this module at startup (for its arguments); the command's modules load when it runs
     from guidance.registry import connect
     from guidance.settings import get_settings
     from training.config import load_config
@@ -206,8 +211,7 @@ def promote_command(args: argparse.Namespace) -> int:
 
 
 def models_command(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-
+    # lazy: the CLI imports this module at startup (for its arguments); the command's modules load when it runs
     from guidance.registry import connect, list_versions
     from guidance.settings import get_settings
 

@@ -6,12 +6,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 
 def _plt():
+    # lazy: matplotlib is heavy to import; only drawing needs it
     import matplotlib
 
     matplotlib.use("Agg")
+    # lazy: matplotlib is heavy to import; only drawing needs it
     import matplotlib.pyplot as plt
 
     return plt
@@ -61,8 +64,8 @@ def permutation_importance(
     seed: int = 0,
 ) -> pd.Series:
     """Permutation importance (AUC drop) of the final step on a sample of test rows."""
+    # lazy: scikit-learn is heavy to import; only this path needs it
     from sklearn.inspection import permutation_importance as pi
-    from threadpoolctl import threadpool_limits
 
     y = test[target].astype("float64").to_numpy()
     ok = np.flatnonzero(~np.isnan(y))

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from guidance import evaluate as ev
+from guidance.contract import data_hash, load_dir
 from training.config import PromotionConfig, TrainConfig, from_dict
 from training.pipeline import split_pairs
 
@@ -81,6 +82,7 @@ def _set_champion(
     reasons: list[str],
     forced_reason: str | None = None,
 ) -> None:
+    # lazy: guidance.registry imports mlflow (heavy)
     from guidance.registry import CHAMPION
 
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -95,6 +97,7 @@ def _set_champion(
 def first_champion(client, name: str, version: str, result, tracking_uri: str):
     """After training: with no champion yet, the new version becomes champion if it beats
     every baseline and passes the fairness gate."""
+    # lazy: guidance.registry imports mlflow (heavy)
     from guidance.registry import champion_version
 
     if champion_version(client, name) is not None:
@@ -136,7 +139,7 @@ def promote(
     promotion: PromotionConfig | None = None,
 ) -> Decision:
     """Run the gate for ``version`` (default: the newest) and move the alias if it passes."""
-    from guidance.contract import data_hash, load_dir
+    # lazy: guidance.registry imports mlflow (heavy)
     from guidance.registry import champion_version, list_versions, load_version
 
     if force and not reason:

@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 
 from guidance.artifacts import artifact_paths, git_commit, save_artifact, sha256_file
+from guidance.contract import data_hash, load_dir
 from guidance.features import INPUT_COLUMNS
+from guidance.tracer.dirs import export_provenance
 from training import model_card, plots
 from training.config import TrainConfig
 from training.pipeline import TrainResult, step_printer, summary_table, train_and_evaluate
@@ -109,9 +111,6 @@ def run_training(
 
     ``search``: a ``training.search.SearchRunner`` to search the ``[search]`` grid first;
     every trial is then logged as a child run of the training run."""
-    from guidance.contract import data_hash, load_dir
-    from guidance.tracer.dirs import export_provenance
-
     step = step_printer(progress)
     data_dir, models_dir = Path(data_dir), Path(models_dir)
     step(f"load {data_dir}")
@@ -191,6 +190,7 @@ def _write_card(result, meta, models_dir: Path, name: str, version: str) -> Path
 def _log_search(searched, exp_id: str) -> None:
     """Every trial as a child run (its settings as params, its validation metrics); the
     choice on the parent (``search.chosen.*`` params, ``search.*`` tags and metrics)."""
+    # lazy: mlflow is heavy (seconds to import); only this path needs it
     import mlflow
 
     for t in searched.trials:
@@ -236,9 +236,11 @@ def _log_and_register(
     step,
     auto_promote: bool,
 ) -> RunOutcome:
+    # lazy: mlflow is heavy (seconds to import); only this path needs it
     import mlflow
     from mlflow.models import infer_signature
 
+    # lazy: guidance.registry imports mlflow (heavy); only registering needs it
     from guidance import registry
     from training.promote import first_champion
 
@@ -299,6 +301,7 @@ def _log_and_register(
         example = input_example(parts["test"])
         signature = infer_signature(example, result.models.predict(example))
         step("log model")
+        # lazy: scikit-learn is heavy to import; only this path needs it
         import sklearn
 
         info = mlflow.pyfunc.log_model(

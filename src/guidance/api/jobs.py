@@ -22,7 +22,16 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from guidance.store.jobs import INTERRUPTED, JobCancelled, JobInfo
+from guidance.store.jobs import (
+    INTERRUPTED,
+    JobCancelled,
+    JobInfo,
+    fail_orphans,
+    finish_job,
+    get_job,
+    set_progress,
+    start_job,
+)
 
 log = logging.getLogger("guidance.api.jobs")
 _LIVE: set[str] = set()  # runner tokens alive in this process
@@ -75,7 +84,6 @@ class JobRunner:
 
     def recover(self) -> list[str]:
         """Fail the jobs left active by a runner that is gone (once the database is up)."""
-        from guidance.store.jobs import fail_orphans
 
         dead = fail_orphans(self.engine, _alive)
         self._recovered = True
@@ -110,8 +118,6 @@ class JobRunner:
         # jobs still queued here are failed by the next start's recovery
 
     def _run(self, job_id: str) -> None:
-        from guidance.store.jobs import finish_job, get_job, set_progress, start_job
-
         if not self._recovered:
             try:
                 self.recover()

@@ -19,6 +19,8 @@ from fastapi import Request
 from fastapi.security import APIKeyHeader
 
 from guidance.api.errors import Forbidden, NotAuthenticated, RateLimited
+from guidance.store import keys
+from guidance.web import PAGE_ROUTES
 
 PUBLIC, COUNSELLOR, ADMIN, INSTITUTION = "public", "counsellor", "admin", "institution"
 ROLES = (PUBLIC, COUNSELLOR, ADMIN, INSTITUTION)
@@ -80,7 +82,6 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
 def _web_pages() -> dict[tuple[str, str], frozenset[str]]:
     """The web pages (learner, counsellor, admin shells and their assets) are public: the
     data behind them comes from the API routes above, under their own roles."""
-    from guidance.web import PAGE_ROUTES
 
     return dict.fromkeys(PAGE_ROUTES, ANYONE)
 
@@ -237,12 +238,10 @@ def authenticate(request: Request, secret: str | None) -> Principal:
     failure budget."""
     if secret is None or secret == "":
         return Principal(PUBLIC)
-    from guidance.store.keys import PREFIX_LEN
-    from guidance.store.keys import authenticate as lookup
 
     ctx = request.app.state.ctx
     budget = _login_budget(ctx)
-    whos = (f"ip:{client_address(request)}", f"prefix:{secret[:PREFIX_LEN]}")
+    whos = (f"ip:{client_address(request)}", f"prefix:{secret[: keys.PREFIX_LEN]}")
     wait = budget.wait(*whos)
     if wait > 0:
         _auth_failed(ctx, "limited")
@@ -251,7 +250,7 @@ def authenticate(request: Request, secret: str | None) -> Principal:
             headers={"Retry-After": str(max(1, int(wait + 0.999)))},
         )
     ctx.require_db()
-    info = lookup(ctx.engine, secret)
+    info = keys.authenticate(ctx.engine, secret)
     if info is None:
         budget.fail(*whos)
         _auth_failed(ctx, "unknown_key")

@@ -15,6 +15,9 @@ import shutil
 import socket
 from pathlib import Path
 
+from guidance.api.metrics import MULTIPROC_ENV
+from guidance.settings import get_settings
+
 
 def listening_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -30,7 +33,6 @@ def listening_socket(host: str, port: int) -> socket.socket:
 def _metrics_dir(var_dir: Path, port: int) -> Path:
     """A fresh directory where the workers share their Prometheus figures (emptied at
     every start: a previous run's counters are not ours)."""
-    from guidance.api.metrics import MULTIPROC_ENV
 
     path = Path(var_dir) / f"metrics-{port}"
     if path.exists():
@@ -41,9 +43,8 @@ def _metrics_dir(var_dir: Path, port: int) -> Path:
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    # lazy: uvicorn loads only when serving
     import uvicorn
-
-    from guidance.settings import get_settings
 
     s = get_settings()
     host = args.host or s.host
@@ -68,6 +69,7 @@ def serve_command(args: argparse.Namespace) -> int:
     )
     server = uvicorn.Server(config)
     if workers > 1:
+        # lazy: uvicorn loads only when serving
         from uvicorn.supervisors import Multiprocess
 
         Multiprocess(config, sockets=[sock]).run()

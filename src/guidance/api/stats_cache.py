@@ -20,9 +20,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from types import MappingProxyType
 from typing import Any
 
+import numpy as np
+
 from guidance.api.errors import ApiError, ServiceUnavailable
+from guidance.features import training_pairs
+from guidance.stats import bundle as stats_bundle
+from guidance.stats.definitions import RESPONDED
+from guidance.store.stats import NoTracerData, data_key, read_demand, read_tables
 
 log = logging.getLogger("guidance.api.stats")
 
@@ -48,10 +56,6 @@ NO_DATA = (
 def expected_employment(served: Any, tables: dict) -> Any:
     """Per outcome row, the served model's predicted probability of employment at 12 months
     (NaN for non-respondents, whose expected value the tables ignore)."""
-    import numpy as np
-
-    from guidance.features import training_pairs
-    from guidance.stats.definitions import RESPONDED
 
     out = tables["outcomes"]
     p = np.full(len(out), np.nan)
@@ -104,8 +108,6 @@ class StatsCache:
 
     # -- the key -------------------------------------------------------------------------
     def key(self) -> tuple:
-        from guidance.store.stats import data_key
-
         cur = self.holder.current
         return (*data_key(self.engine, self.demand_months), cur.version if cur else None)
 
@@ -124,9 +126,6 @@ class StatsCache:
             return self._build_locked(key)
 
     def _build_locked(self, key: tuple | None) -> Any:
-        from guidance.stats.bundle import build_bundle
-        from guidance.store.stats import NoTracerData, read_demand, read_tables
-
         key = self.key() if key is None else key
         if key == self._key and (self._bundle is not None or self._empty):
             return self._bundle
@@ -140,14 +139,12 @@ class StatsCache:
         demand = read_demand(self.engine, self.demand_months, self._demand_frames)
         served = self.holder.current
         expected = expected_employment(served, tables) if served is not None else None
-        bundle = build_bundle(tables, demand, expected, self.disclosure)
+        bundle = stats_bundle.build_bundle(tables, demand, expected, self.disclosure)
         meta = dict(bundle.meta)
         meta["tracer"] = counts
         meta["model_version"] = served.version if served is not None else None
         if served is None:
             meta["value_added"] = "not available: no outcome model is served yet"
-        from dataclasses import replace
-        from types import MappingProxyType
 
         bundle = replace(bundle, meta=MappingProxyType(meta))
         self._bundle, self._key, self._empty = bundle, key, False  # the swap

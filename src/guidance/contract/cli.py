@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from guidance.contract import validate_dir
+
 
 def validate_command(args: argparse.Namespace) -> int:
-    from guidance.contract import validate_dir
-
     try:
         report = validate_dir(args.data_dir)
     except FileNotFoundError as exc:

@@ -7,13 +7,18 @@ a crash and never a silent NaN.
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from guidance.contract.report import WARNING, ValidationReport
-from guidance.contract.schema import Col, Table, range_detail
+from guidance.contract.schema import Col, Table, likely_column, range_detail
+from guidance.csvsafe import FORMULA_STARTS, safe_cell
 
 _BOOLS = {
     "true": True,
@@ -50,7 +55,6 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
 def csv_header(path: str | Path) -> list[str]:
     """The header row of a CSV file as written (stripped), repeated names included."""
-    import csv
 
     with open(path, encoding="utf-8-sig", newline="") as fh:
         return [c.strip() for c in next(csv.reader(fh), [])]
@@ -74,12 +78,11 @@ def _mangled(name: str, duplicates: list[str]) -> bool:
 
 
 def check_header(
-    table: Table, columns: list[str], report: ValidationReport, duplicates: list[str] = ()
+    table: Table, columns: list[str], report: ValidationReport, duplicates: Sequence[str] = ()
 ) -> None:
     """Header findings: a duplicated column is an error; an unknown column is a warning
     (its values are ignored), unless it is one edit from a known column that is absent,
     which is an error naming that column (``misspelt_column``)."""
-    from guidance.contract.schema import likely_column
 
     dups = list(duplicates) + [c for c in duplicate_names(list(columns)) if c not in duplicates]
     for name in dups:
@@ -224,8 +227,6 @@ def _text_to_int(col: Col, raw: pd.Series, table: str, report: ValidationReport)
     """Text → Int64, exactly (never through float64). ASCII digits with an optional sign;
     a zero fraction ("12.0") is accepted as 12; an exponent ("1e3"), a non-zero fraction or
     anything else is a ``type`` error; an integer beyond 64 bits is a ``range`` error."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     try:  # the common case, all cells plain int64 digits: Arrow's exact cast
         arr = pc.cast(pa.array(raw.array), pa.int64())
@@ -267,7 +268,6 @@ def _neutralise(col: Col, t: pd.Series, table: str, report: ValidationReport) ->
     """Formula-like text (``=``, ``+``, ``-``, ``@``, tab, CR first) is kept with a leading
     apostrophe (``guidance.csvsafe``), so no spreadsheet runs it; each such cell is a
     warning ``neutralised``."""
-    from guidance.csvsafe import FORMULA_STARTS, safe_cell
 
     # _as_text strips, so a leading tab/CR is already gone; the rest are checked here
     hit = t.notna() & t.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
@@ -294,8 +294,6 @@ def _neutralise(col: Col, t: pd.Series, table: str, report: ValidationReport) ->
 def _parse_floats(text: pd.Series) -> pd.Series:
     """Text → float64, bad cells → NaN. Arrow's cast is ~7x faster than ``to_numeric``
     on a million cells, but all-or-nothing, so a column with a bad cell falls back."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     try:
         arr = pc.cast(pa.array(text.array), pa.float64())

@@ -9,8 +9,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from guidance import reference
 from guidance.contract.report import WARNING, ValidationReport
 from guidance.contract.schema import OCCUPATION_COLUMNS, PROVINCE_COLUMNS, TABLES
+from guidance.reference import resolve_province
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,6 @@ class Context:
     @classmethod
     def from_reference(cls) -> Context:
         """Context from the packaged reference (34 provinces, ISCO-08 unit groups)."""
-        from guidance import reference
 
         return cls(
             frozenset(reference.provinces()["province_code"].astype(str)),
@@ -50,15 +51,11 @@ class Context:
 
 @lru_cache(maxsize=1)
 def _reference_province_codes() -> frozenset[str]:
-    from guidance import reference
-
     return frozenset(reference.provinces()["province_code"].astype(str))
 
 
 @lru_cache(maxsize=1)
 def isced_detailed_codes() -> frozenset[str]:
-    from guidance import reference
-
     return frozenset(reference.isced_fields()["detailed_code"].dropna().astype(str))
 
 
@@ -66,7 +63,6 @@ def map_old_provinces(
     name: str, df: pd.DataFrame, context: Context | None, report: ValidationReport
 ) -> pd.DataFrame:
     """Replace pre-2025 province codes/names by their 2025 codes (one warning per column)."""
-    from guidance.reference import resolve_province
 
     known = (
         context.province_codes

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from guidance import reference
 from guidance.contract.coerce import read_table
 from guidance.contract.cross import Context
 from guidance.contract.report import ContractError, TableInfo, ValidationReport
@@ -64,8 +65,6 @@ def data_hash(path: str | Path) -> str:
 
 
 def _reference_table(name: str) -> pd.DataFrame:
-    from guidance import reference
-
     df = reference.provinces() if name == "provinces" else reference.occupations()
     return df[[c for c in TABLES[name].names if c in df.columns]]
 

@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
+import pandas as pd
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -192,8 +194,6 @@ def _plain(value: object) -> object:
     if value is None:
         return None
     try:
-        import pandas as pd
-
         if pd.isna(value):
             return None
     except (TypeError, ValueError):

@@ -233,6 +233,7 @@ def pandera_schema(table: Table):
     Check order matters: ``check_rules(table)`` gives, per column, the rule name
     of each check by position so failures can be reported in contract terms.
     """
+    # lazy: pandera is heavy to import (the API and CLI load this module at startup)
     import pandera.pandas as pa
 
     columns = {}
@@ -255,6 +256,7 @@ def pandera_schema(table: Table):
 
 def check_rules(col: Col) -> list[str]:
     """Rule names of ``col``'s pandera checks, in check order."""
+    # lazy: pandera is heavy to import (the API and CLI load this module at startup)
     import pandera.pandas as pa
 
     return [rule for rule, _ in _checks(col, pa)]

@@ -56,6 +56,7 @@ def check_table(
 
 def run_pandera(table: Table, df: pd.DataFrame, report: ValidationReport) -> None:
     """Per-column rules through pandera (lazy: every failure collected)."""
+    # lazy: pandera is heavy to import (the API and CLI load this module at startup)
     import pandera.pandas as pa
 
     try:

@@ -5,6 +5,8 @@ tracer cohort-aggregate CSV). They read a path the user gives; nothing here read
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class ImportSourceError(ValueError):
     """The source file cannot be imported: one plain sentence naming file, column, reason."""
@@ -15,8 +17,6 @@ MAX_REPORTED = 20  # examples of bad cells named in a message
 
 
 def check_source(path) -> None:
-    from pathlib import Path
-
     p = Path(path)
     if not p.is_file():
         raise ImportSourceError(f"{p}: no such file")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from guidance.importers import ImportSourceError
+from guidance.importers.fr_master import import_fr_master
+from guidance.importers.trento import import_trento
+
 
 def trento_command(args: argparse.Namespace) -> int:
-    from guidance.importers import ImportSourceError
-    from guidance.importers.trento import import_trento
-
     try:
         n = import_trento(
             args.source, args.out, cohort=args.cohort, trainee_employed=args.trainee_employed
@@ -25,9 +26,6 @@ def trento_command(args: argparse.Namespace) -> int:
 
 
 def fr_master_command(args: argparse.Namespace) -> int:
-    from guidance.importers import ImportSourceError
-    from guidance.importers.fr_master import import_fr_master
-
     try:
         n = import_fr_master(args.source, args.out)
     except (ImportSourceError, OSError) as exc:

@@ -10,6 +10,7 @@ is listed in docs/real_data.md.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -75,7 +76,6 @@ def import_trento(
     trainee_employed: bool = False,
 ) -> dict[str, int]:
     """Write provinces, programmes, outcomes and an empty demand table to ``out``."""
-    import re
 
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", cohort):
         raise ImportSourceError(f"--cohort {cohort!r} is not a period YYYY-MM")

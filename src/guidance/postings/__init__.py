@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
-from guidance.postings.ingest import IngestResult, Issue, ingest_postings
+from guidance.postings.ingest import ingest_postings
+from guidance.postings.result import IngestResult, Issue
 
 __all__ = ["IngestResult", "Issue", "ingest_postings"]

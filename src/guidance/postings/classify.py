@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from guidance.postings.lexicon import lexicon_rows
+from guidance.reference import occupations
 from guidance.text import fold
 
 # Chosen on dev by 5-fold cross-validation (see docs/postings.md).
@@ -64,6 +65,7 @@ def frame(title, industry=None, skills=None) -> pd.DataFrame:
 
 
 def _pipeline(C: float):
+    # lazy: scikit-learn is heavy to import; only this path needs it
     from sklearn.compose import ColumnTransformer
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import Pipeline
@@ -102,8 +104,6 @@ def training_frame(
     if lexicon:
         extra += lexicon_rows()
     if isco_names:
-        from guidance.reference import occupations
-
         occ = occupations()
         for code, en, vi in zip(
             occ["occupation_code"], occ["name_en"], occ["name_vi"], strict=True

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from guidance.csvsafe import safe_cell
+from guidance.postings.adapters import PostingsReadError
+from guidance.postings.ingest import ingest_postings
+from guidance.postings.report import issues_frame
+
 
 def ingest_command(args: argparse.Namespace) -> int:
     """Run an ingest and print its counts; exit 1 if the snapshot does not validate."""
-    from guidance.postings.adapters import PostingsReadError
-    from guidance.postings.ingest import ingest_postings
-    from guidance.postings.report import issues_frame
 
     try:
         result = ingest_postings(
@@ -28,8 +30,7 @@ def ingest_command(args: argparse.Namespace) -> int:
         return 2
     issues = issues_frame(result)
     if len(issues):
-        from guidance.csvsafe import safe_cell  # messages quote raw postings
-
+        # messages quote raw postings
         issues.map(safe_cell).to_csv(result.demand_path.parent / "issues.csv", index=False)
     for k, v in sorted(result.counts.items()):
         print(f"{k}: {v}")

@@ -12,63 +12,30 @@ from __future__ import annotations
 
 import re
 import sys
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
+from guidance.contract import validate_table
 from guidance.postings import adapters
 from guidance.postings.aggregate import allocate, dedupe_key, demand_rows
+from guidance.postings.classify import DEFAULT_MIN_CONFIDENCE, default_classifier
 from guidance.postings.location import parse_location
+from guidance.postings.report import coverage_report
+from guidance.postings.result import IngestResult, Issue
 from guidance.postings.salary import DEFAULT_USD_RATE, parse_salary
+from guidance.text import fold
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # A stated headcount in the title: "Số lượng: 02", "(SL: 3)", "tuyển 5 ...".
 _HEADCOUNT = re.compile(r"(?:so luong|\bsl)\s*:?\s*(\d{1,3})\b|\btuyen (\d{1,3}) ")
 
 
-@dataclass(frozen=True)
-class Issue:
-    """A problem with one row (or a whole file when ``row`` is None)."""
-
-    file: str
-    row: int | None
-    kind: str
-    message: str
-
-
-@dataclass
-class IngestResult:
-    """What an ingest produced and what it could not use."""
-
-    demand: pd.DataFrame
-    postings: pd.DataFrame  # one row per input posting with every parsed field
-    issues: list[Issue] = field(default_factory=list)
-    demand_path: Path | None = None
-    report_path: Path | None = None
-    min_confidence: float = 0.0
-    usd_rate: float = DEFAULT_USD_RATE
-    validation_errors: list[str] = field(default_factory=list)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Issues by kind, plus totals."""
-        c = Counter(i.kind for i in self.issues)
-        p = self.postings
-        kept = p[p["kept"]] if len(p) else p
-        c["postings_read"] = len(p)
-        c["postings_kept"] = len(kept)
-        c["unclassified"] = int((~kept["classified"]).sum()) if len(kept) else 0
-        c["demand_rows"] = len(self.demand)
-        return dict(c)
-
-
 def _headcount(title: str, stated: str) -> int:
     if stated and stated.strip().isdigit() and int(stated) > 0:
         return int(stated)
-    from guidance.text import fold
 
     m = _HEADCOUNT.search(fold(title))
     if m:
@@ -104,7 +71,6 @@ def ingest_postings(
         min_confidence: classifier confidence below which a posting is unclassified.
         classifier: a fitted ``PostingClassifier`` (default: fitted on the shipped labels).
     """
-    from guidance.postings.classify import DEFAULT_MIN_CONFIDENCE, default_classifier
 
     if not _PERIOD.match(str(period)):
         raise ValueError(f"period must be YYYY-MM, got {period!r}")
@@ -136,8 +102,6 @@ def ingest_postings(
     if validate:
         result.validation_errors = _validate(demand)
     if out_dir is not None:
-        from guidance.postings.report import coverage_report
-
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         result.demand_path = out / "demand.csv"
@@ -157,8 +121,6 @@ def _parse(p: pd.DataFrame, usd_rate: float, issues: list[Issue], progress: bool
         issues.append(Issue(r.file, r.row, "missing_title", "no job title; posting skipped"))
     it = p["location"]
     if progress:
-        from tqdm import tqdm
-
         it = tqdm(it, desc="locations", file=sys.stderr, leave=False)
     locs = [parse_location(v) for v in it]
     p["province_codes"] = [loc.codes for loc in locs]
@@ -236,7 +198,6 @@ def _classify(p: pd.DataFrame, clf, min_conf: float) -> pd.DataFrame:
 
 def _validate(demand: pd.DataFrame) -> list[str]:
     """Contract check of the snapshot; returns error messages (empty = valid)."""
-    from guidance.contract import validate_table
 
     report = validate_table("demand", demand)
     return [i.message for i in report.issues if i.severity == "error"]

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from guidance.reference import resolve_province, wards
 from guidance.text import fold
 
 # Former districts / cities (pre-2025 names still used by employers) -> 2025
@@ -138,7 +139,6 @@ class Location:
 @lru_cache(maxsize=1)
 def _ward_index() -> dict[str, str]:
     """Urban ward name (folded, no prefix) -> province code, when unique to one province."""
-    from guidance.reference import wards
 
     w = wards()
     w = w[w["name_vi"].str.startswith("Phường")]
@@ -150,8 +150,6 @@ def _ward_index() -> dict[str, str]:
 
 
 def _province(text: str) -> tuple[str | None, bool]:
-    from guidance.reference import resolve_province
-
     return resolve_province(text)
 
 

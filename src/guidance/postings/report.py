@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-if TYPE_CHECKING:
-    from guidance.postings.ingest import IngestResult
+from guidance.postings.result import IngestResult
+from guidance.reference import occupations, province_names
 
 _SKEW = (
     "**Read this before using the numbers.** These are job-board postings, not the labour "
@@ -25,7 +24,6 @@ def _pct(n: int, d: int) -> str:
 
 def coverage_report(result: IngestResult, period: str) -> str:
     """Markdown: coverage shares, issue counts, top occupations by province, skew."""
-    from guidance.reference import occupations, province_names
 
     p = result.postings
     kept = p[p["kept"]] if len(p) else p

@@ -3,13 +3,13 @@ option before it loads pandas' heavier neighbours)."""
 
 from __future__ import annotations
 
+from guidance import reference
 from guidance.report.texts import ReportError
 
 
 def check_province(code: str) -> str:
     """The 2025 province code, or ``ReportError`` naming ``--province`` (a pre-2025 code says
     which 2025 code replaced it)."""
-    from guidance import reference
 
     code = str(code).strip()
     prov = reference.provinces()

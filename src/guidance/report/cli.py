@@ -102,6 +102,7 @@ def check_out(path_text: str) -> Path:
 
 
 def _bundle_from_dir(path_text: str):
+    # lazy: the CLI imports this module at startup (for its arguments); the command's modules load when it runs
     from guidance.contract import ContractError, load_dir
     from guidance.stats.bundle import NoOutcomes, build_bundle
 
@@ -126,6 +127,7 @@ def _bundle_from_dir(path_text: str):
 
 
 def _bundle_from_db(url: str | None):
+    # lazy: the CLI imports this module at startup (for its arguments); the command's modules load when it runs
     from guidance.stats.bundle import NoOutcomes, build_bundle
     from guidance.store import stats as store_stats
     from guidance.store.db import make_engine
@@ -158,6 +160,7 @@ def _bundle_from_db(url: str | None):
 
 def report_data(bundle, extra_source: tuple[str, str] | None = None, made: date | None = None):
     """``ReportData`` from a published ``StatsBundle`` (the map from ``web.charts``)."""
+    # lazy: the CLI imports this module at startup (for its arguments); the command's modules load when it runs
     from guidance.report.content import ReportData
     from guidance.stats.disclosure import DisclosureSettings
     from guidance.web import charts
@@ -217,9 +220,11 @@ def write_atomic(path: Path, render: Callable[[], bytes]) -> int:
 
 def render(report, suffix: str) -> bytes:
     if suffix == ".pdf":
+        # lazy: the CLI imports this module at startup (for its arguments); the command's modules load when it runs
         from guidance.report.pdf import render_pdf
 
         return render_pdf(report)
+    # lazy: the CLI imports this module at startup (for its arguments); the command's modules load when it runs
     from guidance.report.html import render_html
 
     return render_html(report)
@@ -240,6 +245,7 @@ def report_command(args: argparse.Namespace) -> int:
         )
         province = None
         if args.province is not None:
+            # lazy: the CLI imports this module at startup (for its arguments); the command's modules load when it runs
             from guidance.report.checks import check_province
 
             province = check_province(args.province)
@@ -247,6 +253,7 @@ def report_command(args: argparse.Namespace) -> int:
             bundle, extra = _bundle_from_dir(args.data)
         else:
             bundle, extra = _bundle_from_db(args.db_url)
+        # lazy: the CLI imports this module at startup (for its arguments); the command's modules load when it runs
         from guidance.report.content import build_report
 
         progress("soạn nội dung báo cáo", "building the report")

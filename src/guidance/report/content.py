@@ -23,6 +23,7 @@ from datetime import date
 
 import pandas as pd
 
+from guidance import reference
 from guidance.report import format as fmt
 from guidance.report.checks import check_province
 from guidance.report.texts import TEXTS, ReportError
@@ -188,8 +189,6 @@ def _pct(row, col: str, lang: str) -> str:
 
 
 def _names() -> tuple[dict[str, str], dict[str, str]]:
-    from guidance import reference
-
     p = reference.provinces()
     return (
         dict(zip(p["province_code"], p["name_vi"], strict=True)),
@@ -198,8 +197,6 @@ def _names() -> tuple[dict[str, str], dict[str, str]]:
 
 
 def _isco2_names() -> dict[str, str]:
-    from guidance import reference
-
     g = reference.isco_groups()
     g = g[g["level"] == 2]
     return dict(zip(g["code"].astype(str), g["name_en"].astype(str), strict=True))
@@ -511,7 +508,7 @@ def _institutions(
     tab = tab.sort_values(["_pn", "_in"] if not province else ["_in"])
     rows = []
     for _, r in tab.iterrows():
-        k = (str(r["institution_name"]),)
+        k: tuple[str, ...] = (str(r["institution_name"]),)
         if not province:
             k += (names.get(str(r["province_code"]), str(r["province_code"])),)
         k += (fmt.cohorts(str(r["cohort"]), lang),)
@@ -554,6 +551,7 @@ def _institutions(
 
 
 def _supply(data: ReportData, t: _T, province: str | None, names: dict[str, str]) -> Section:
+    # here, not at the top: report.supply imports this module's blocks (Row, Table...), a cycle
     from guidance.report.supply import supply_section
 
     return supply_section(data, t, province, names)

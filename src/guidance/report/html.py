@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from guidance.report.content import Figure, Paragraph, Report, Table
@@ -12,8 +13,6 @@ from guidance.report.content import Figure, Paragraph, Report, Table
 
 @cache
 def _env():
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
     env = Environment(
         loader=PackageLoader("guidance.report", "templates"),
         autoescape=select_autoescape(["html"]),

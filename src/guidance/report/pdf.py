@@ -31,6 +31,7 @@ MUTED = (90, 90, 90)
 @cache
 def font_dir() -> Path:
     """matplotlib's bundled TrueType folder holding DejaVu Sans."""
+    # lazy: matplotlib is heavy to import; only drawing needs it
     import matplotlib
 
     d = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -52,6 +53,7 @@ def pdf_svg(svg: str) -> str:
 
 
 def _doc(report: Report):
+    # lazy: fpdf is heavy to import; only the PDF needs it
     from fpdf import FPDF
 
     class Doc(FPDF):

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from guidance.report import format as fmt
-from guidance.report.content import Paragraph, Row, Section, Table, _cap, _isco2_names
+from guidance.report.content import Block, Paragraph, Row, Section, Table, _cap, _isco2_names
+from guidance.stats import supply_demand as sd
 
 SHORTAGE_MAX = 60
 """Rows of the shortage list at most (the highest indicators first)."""
@@ -26,8 +27,6 @@ def _dec(x, lang: str, digits: int = 2) -> str:
 
 
 def _explain(t) -> str:
-    from guidance.stats import supply_demand as sd
-
     w = sd.WEIGHTS
     lang = t.lang
     if lang == "vi":
@@ -54,11 +53,11 @@ def _explain(t) -> str:
 
 def supply_section(data, t, province: str | None, names: dict[str, str]) -> Section:
     lang = t.lang
-    sd = data.supply_demand
-    if sd is None or not len(sd):
+    table = data.supply_demand
+    if table is None or not len(table):
         why = data.supply_demand_missing or t("reason.no_data")
         return Section("supply", t("s.supply"), (Paragraph(t("supply.none", why=why)),))
-    df = sd
+    df = table
     if province:
         df = df[df["province_code"].astype(str) == province]
     offers = pd.to_numeric(df["offerings"], errors="coerce").fillna(0)
@@ -182,7 +181,11 @@ def supply_section(data, t, province: str | None, names: dict[str, str]) -> Sect
             if lang == "vi"
             else f" Demand: 3-month means up to {fmt.month(period, lang)}."
         )
-    blocks = [Paragraph(lead), Paragraph(t("supply.flag_lead")), Paragraph(_explain(t))]
+    blocks: list[Block] = [
+        Paragraph(lead),
+        Paragraph(t("supply.flag_lead")),
+        Paragraph(_explain(t)),
+    ]
     if short_rows:
         blocks.append(shortage)
     else:

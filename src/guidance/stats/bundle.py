@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from guidance.stats import supply_demand as sd
 from guidance.stats.disclosure import REASONS, DisclosureSettings, headline, publish
 from guidance.stats.tables import GROUPINGS, outcome_tables
 from guidance.stats.value_added import publish_value_added, value_added
@@ -134,7 +135,6 @@ def build_bundle(
     ``months_ahead``: months from the newest demand month to the graduation date of the
     projection (default ``supply_demand.MONTHS_AHEAD``). Raises ``NoOutcomes`` when there
     is no outcome record."""
-    from guidance.stats import supply_demand as sd
 
     s = settings or DisclosureSettings()
     outcomes = tables.get("outcomes")

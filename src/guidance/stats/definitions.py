@@ -109,7 +109,8 @@ def wage_quartiles(wages) -> tuple[float, float, float]:
     """(p25, median, p75) of monthly wages (VND) of respondents employed at 12 months with a
     wage (missing wages dropped), by ``quantile_sorted``."""
     v = np.sort(pd.Series(wages, dtype="float64").dropna().to_numpy())
-    return tuple(quantile_sorted(v, q) for q in (0.25, 0.5, 0.75))
+    p25, p50, p75 = (quantile_sorted(v, q) for q in (0.25, 0.5, 0.75))
+    return p25, p50, p75
 
 
 def stable_order(codes: np.ndarray) -> np.ndarray:

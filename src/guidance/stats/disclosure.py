@@ -311,6 +311,7 @@ def linear_audit(
     number of free atoms; ``None`` when a block has more than ``max_atoms`` free atoms.
     ``redundant``: published cells that are exact sums of other published cells (left out of
     the blocks: the row space is the same, the blocks smaller)."""
+    # lazy: scipy is heavy to import; only this path needs it
     from scipy import sparse
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components

@@ -30,6 +30,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from guidance.contract.coerce import coerce_table, csv_header, read_table
+from guidance.contract.load import table_files
+from guidance.contract.report import ValidationReport
+from guidance.contract.schema import TABLES
 from guidance.stats.definitions import INDICATORS, indicators
 from guidance.stats.tables import GROUPINGS, POOLS, Records, grouping_table, offering_frame
 
@@ -55,9 +59,6 @@ class DirectoryError(ValueError):
 def _typed(table: str, raw: pd.DataFrame, where: str) -> pd.DataFrame:
     """``raw`` cells in contract dtypes, as ``load_dir`` types them; a cell that does not
     convert is refused (the directory should pass ``guidance validate`` first)."""
-    from guidance.contract.coerce import coerce_table
-    from guidance.contract.report import ValidationReport
-    from guidance.contract.schema import TABLES
 
     report = ValidationReport()
     out = coerce_table(TABLES[table], raw.reset_index(drop=True), report, header=False)
@@ -72,8 +73,6 @@ def _typed(table: str, raw: pd.DataFrame, where: str) -> pd.DataFrame:
 
 
 def _table_file(root: Path, name: str) -> Path:
-    from guidance.contract.load import table_files
-
     files = table_files(root)[name]
     if len(files) != 1:
         raise DirectoryError(
@@ -84,7 +83,6 @@ def _table_file(root: Path, name: str) -> Path:
 
 def offerings_of(root: Path) -> pd.DataFrame:
     """The offering attributes (``tables.offering_frame``) of the directory's programmes."""
-    from guidance.contract.coerce import read_table
 
     path = _table_file(root, "programmes")
     return offering_frame(_typed("programmes", read_table(path), path.name))
@@ -121,17 +119,18 @@ def _meta() -> pd.DataFrame:
 def read_outcomes(root: Path, blocksize: int = CSV_BLOCKSIZE):
     """``outcomes`` as a dask DataFrame of the ``NEEDED`` columns (Parquet: one partition
     per row group; CSV: blocks of ``blocksize`` bytes, every cell as text)."""
+    # lazy: dask is heavy to import; only the distributed path needs it
     import dask.dataframe as dd
 
     path = _table_file(root, "outcomes")
     if path.suffix.lower() == ".parquet":
+        # lazy: pyarrow's CSV/Parquet writers load only when writing files
         import pyarrow.parquet as pq
 
         have = set(pq.read_schema(path).names)
         return dd.read_parquet(
             path, columns=[c for c in NEEDED if c in have], split_row_groups=True
         )
-    from guidance.contract.coerce import csv_header
 
     have = set(csv_header(path))
     return dd.read_csv(
@@ -175,6 +174,7 @@ def reduce_directory(
 ) -> ReducedRecords:
     """The map-reduce pass over ``outcomes`` (on ``client``'s cluster when given, else on
     dask's default scheduler)."""
+    # lazy: dask is heavy to import; only the distributed path needs it
     import dask
 
     root = Path(path)

@@ -37,7 +37,8 @@ import numpy as np
 import pandas as pd
 
 from guidance import demand_figures as dfig
-from guidance.stats.disclosure import round_to
+from guidance.features import DemandIndex
+from guidance.stats.disclosure import headline, round_to
 from guidance.stats.tables import offering_frame
 
 MONTHS_AHEAD = 12
@@ -202,8 +203,6 @@ def _grad_changes(table: pd.DataFrame, tcol: str) -> pd.DataFrame:
 
 
 def _demand_cells(demand: pd.DataFrame | None, trade: str, months_ahead: int) -> pd.DataFrame:
-    from guidance.features import DemandIndex
-
     tcol = TRADE_COLUMN[trade]
     cols = [
         tcol,
@@ -262,7 +261,6 @@ def supply_demand_table(
 ) -> pd.DataFrame:
     """One supply-against-demand table (``trade`` = ``isco2`` | ``trade4``); expected
     graduates rounded to ``count_step`` (the disclosure settings' count rounding)."""
-    from guidance.stats.disclosure import headline
 
     tcol = TRADE_COLUMN[trade]
     heads = heads if heads is not None else {g: headline(t, g) for g, t in published.items()}

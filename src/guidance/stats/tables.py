@@ -105,7 +105,7 @@ def offering_frame(programmes: pd.DataFrame) -> pd.DataFrame:
 def cohort_labels(years: list[int], pools=POOLS) -> list[tuple[str, tuple[int, ...], bool]]:
     """(label, years, pooled) for every year and the latest ``pools`` years pooled."""
     ys = sorted(set(years))
-    out = [(str(y), (y,), False) for y in ys]
+    out: list[tuple[str, tuple[int, ...], bool]] = [(str(y), (y,), False) for y in ys]
     for k in pools:
         if len(ys) >= k:
             w = tuple(ys[-k:])

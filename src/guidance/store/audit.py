@@ -17,15 +17,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, and_, delete, insert, or_, select
 from sqlalchemy import exc as sa_exc
 
 from guidance.store.db import StoreError, write_tx
-from guidance.store.schema import AuditLog, AuditReject, Feedback, utcnow
+from guidance.store.schema import AuditLog, AuditReject, Feedback, table_of, utcnow
 
-AUDIT = AuditLog.__table__
-REJECTS = AuditReject.__table__
-FEEDBACK = Feedback.__table__
+AUDIT = table_of(AuditLog)
+REJECTS = table_of(AuditReject)
+FEEDBACK = table_of(Feedback)
 AUDIT_COLS = [c.name for c in AUDIT.columns]
 log = logging.getLogger("guidance.store.audit")
 
@@ -441,8 +441,6 @@ def _audit_query(
     after: AuditKey | None,
     limit: int,
 ) -> Any:
-    from sqlalchemy import and_, or_
-
     lo, hi = _as_utc(start), _as_utc(end)
     query = select(AUDIT).where(AUDIT.c.created_at >= lo, AUDIT.c.created_at < hi)
     if api_key_id is not None:

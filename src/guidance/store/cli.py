@@ -10,17 +10,27 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tqdm import tqdm
+
+from guidance.contract import ContractError, load_dir
+from guidance.settings import get_settings
+from guidance.store.audit import purge
+from guidance.store.catalogue import load_catalogue
+from guidance.store.db import make_engine
+from guidance.store.demand import load_demand
+from guidance.store.keys import create_key, list_keys, revoke_key
+from guidance.store.migrate import current, upgrade
+from guidance.store.tracer_errors import RETENTION_DAYS, purge_error_files
+
 DEFAULT_RETENTION_DAYS = 365
 
 
 def _engine(args: argparse.Namespace):  # noqa: ANN202 - sqlalchemy Engine
-    from guidance.store.db import make_engine
 
     return make_engine(getattr(args, "database_url", None))
 
 
 def _ready_engine(args: argparse.Namespace):  # noqa: ANN202
-    from guidance.store.migrate import upgrade
 
     engine = _engine(args)
     upgrade(engine)
@@ -28,8 +38,6 @@ def _ready_engine(args: argparse.Namespace):  # noqa: ANN202
 
 
 def db_upgrade_command(args: argparse.Namespace) -> int:
-    from guidance.store.migrate import current, upgrade
-
     engine = _engine(args)
     before = current(engine)
     after = upgrade(engine, getattr(args, "revision", None) or "head")
@@ -40,11 +48,6 @@ def db_upgrade_command(args: argparse.Namespace) -> int:
 
 def db_load_command(args: argparse.Namespace) -> int:
     """Load a contract data directory: the catalogue, then every demand period."""
-    from tqdm import tqdm
-
-    from guidance.contract import ContractError, load_dir
-    from guidance.store.catalogue import load_catalogue
-    from guidance.store.demand import load_demand
 
     try:
         tables = load_dir(args.data_dir)
@@ -77,8 +80,6 @@ def db_load_command(args: argparse.Namespace) -> int:
 
 
 def keys_create_command(args: argparse.Namespace) -> int:
-    from guidance.store.keys import create_key
-
     engine = _ready_engine(args)
     try:
         key_id, secret = create_key(
@@ -99,8 +100,6 @@ def keys_create_command(args: argparse.Namespace) -> int:
 
 
 def keys_revoke_command(args: argparse.Namespace) -> int:
-    from guidance.store.keys import revoke_key
-
     engine = _ready_engine(args)
     ok = revoke_key(engine, int(args.id))
     engine.dispose()
@@ -112,8 +111,6 @@ def keys_revoke_command(args: argparse.Namespace) -> int:
 
 
 def keys_list_command(args: argparse.Namespace) -> int:
-    from guidance.store.keys import list_keys
-
     engine = _ready_engine(args)
     keys = list_keys(engine)
     engine.dispose()
@@ -128,13 +125,8 @@ def keys_list_command(args: argparse.Namespace) -> int:
 
 
 def purge_command(args: argparse.Namespace) -> int:
-    from guidance.store.audit import purge
-    from guidance.store.tracer_errors import RETENTION_DAYS, purge_error_files
-
     days = getattr(args, "older_than_days", None)
     if days is None:
-        from guidance.settings import get_settings
-
         days = getattr(get_settings(), "retention_days", DEFAULT_RETENTION_DAYS)
     engine = _ready_engine(args)
     try:

@@ -18,6 +18,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from guidance.settings import get_settings
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
@@ -47,8 +49,6 @@ def make_engine(url: str | None = None, **kwargs: object) -> Engine:
     JSON columns are serialised by :func:`json_serializer` (refuses NaN and infinities).
     """
     if url is None:
-        from guidance.settings import get_settings
-
         url = get_settings().database_url
     url = normalise_url(url)
     u = make_url(url)

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text
 
 from guidance.store._frames import columns_as_lists
 from guidance.store.db import is_postgres, write_tx
-from guidance.store.schema import DemandRow, DemandSnapshot, utcnow
+from guidance.store.schema import DemandRow, DemandSnapshot, table_of, utcnow
 
 DEMAND_COLS = [
     "period",
@@ -33,8 +34,8 @@ DEMAND_COLS = [
 ]
 _INT_COLS = ("vacancies", "job_seekers", "median_wage_vnd")
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-ROWS = DemandRow.__table__
-SNAPSHOTS = DemandSnapshot.__table__
+ROWS = table_of(DemandRow)
+SNAPSHOTS = table_of(DemandSnapshot)
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,6 @@ def get_demand(
     occupation: str | None = None,
 ) -> Any:
     """Demand rows as a contract-typed DataFrame (default: the newest period)."""
-    import pandas as pd
 
     with engine.connect() as conn:
         if period is None:

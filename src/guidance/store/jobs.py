@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from guidance.store.db import write_tx
-from guidance.store.schema import Job, utcnow
+from guidance.store.schema import Job, table_of, utcnow
 
-JOBS = Job.__table__
+JOBS = table_of(Job)
 ACTIVE = ("queued", "running")
 FINAL = ("succeeded", "failed", "cancelled")
 MAX_ERRORS = 1000  # stored per job; the total count is kept in ``result``

@@ -17,11 +17,11 @@ from datetime import datetime
 from sqlalchemy import Engine, insert, select, update
 
 from guidance.store.db import write_tx
-from guidance.store.schema import ApiKey, utcnow
+from guidance.store.schema import ApiKey, table_of, utcnow
 
 ROLES = ("counsellor", "admin", "institution")
 PREFIX_LEN = 8
-KEYS = ApiKey.__table__
+KEYS = table_of(ApiKey)
 _DUMMY = "sha256$" + "00" * 16 + "$" + "00" * 32
 
 

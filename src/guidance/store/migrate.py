@@ -8,12 +8,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from guidance.store.db import is_postgres, write_tx
+from guidance.store.schema import metadata
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_LOCK_ID = 0x6775_6964  # "guid": serialises concurrent upgrades (several workers starting)
 
 
 def _config(connection: Connection | None = None):  # noqa: ANN202 - alembic Config
+    # lazy: alembic is heavy to import; only migrations need it
     from alembic.config import Config
 
     cfg = Config()
@@ -25,6 +27,7 @@ def _config(connection: Connection | None = None):  # noqa: ANN202 - alembic Con
 
 def upgrade(engine: Engine, revision: str = "head") -> str | None:
     """Bring the database to ``revision`` in one transaction; safe to call at every start."""
+    # lazy: alembic is heavy to import; only migrations need it
     from alembic import command
 
     with write_tx(engine) as conn:
@@ -36,6 +39,7 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
 
 def current(engine: Engine) -> str | None:
     """The revision the database is at (None when never migrated)."""
+    # lazy: alembic is heavy to import; only migrations need it
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as conn:
@@ -43,6 +47,7 @@ def current(engine: Engine) -> str | None:
 
 
 def head() -> str | None:
+    # lazy: alembic is heavy to import; only migrations need it
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(_config()).get_current_head()
@@ -51,10 +56,9 @@ def head() -> str | None:
 def diff(engine: Engine, target_metadata: Any = None) -> list[Any]:
     """Differences between the models (or ``target_metadata``) and the migrated database;
     empty means migrations and models are in step (what ``alembic check`` verifies)."""
+    # lazy: alembic is heavy to import; only migrations need it
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
-
-    from guidance.store.schema import metadata
 
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})

@@ -23,6 +23,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
 )
@@ -66,6 +67,15 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core :class:`~sqlalchemy.Table` of a mapped class (``__table__`` is typed as a
+    ``FromClause``, which ``insert``/``update``/``delete`` do not accept)."""
+    table = model.__table__
+    if not isinstance(table, Table):  # pragma: no cover - every class here maps one table
+        raise TypeError(f"{model.__name__} is not mapped to a single table")
+    return table
 
 
 class Province(Base):

@@ -16,10 +16,21 @@ as the export merges them, the catalogue, the demand snapshots, and a cheap data
 
 from __future__ import annotations
 
+from itertools import groupby
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
+
+from guidance.contract.coerce import coerce_table
+from guidance.contract.report import ValidationReport
+from guidance.contract.schema import OUTCOMES
+from guidance.store.catalogue import catalogue_generation
+from guidance.store.serving import demand_key, read_catalogue
+from guidance.store.serving import read_demand as _read
+from guidance.store.tracer import EVENTS, RECS, SUBS, current_record_versions
+from guidance.tracer.export import _left, merge_sorted
+from guidance.tracer.schema import RESPONDED
 
 
 class NoTracerData(LookupError):
@@ -28,9 +39,6 @@ class NoTracerData(LookupError):
 
 def data_key(engine: Engine, demand_months: int = 15) -> tuple:
     """(tracer events, current record versions, catalogue generation, demand key)."""
-    from guidance.store.catalogue import catalogue_generation
-    from guidance.store.serving import demand_key
-    from guidance.store.tracer import EVENTS, current_record_versions
 
     with engine.connect() as conn:
         last_event = conn.execute(select(func.max(EVENTS.c.id))).scalar()
@@ -44,14 +52,6 @@ def read_outcomes(engine: Engine) -> tuple[pd.DataFrame, dict[str, Any]]:
     One streamed query over the current record versions, ordered by institution, cohort,
     wave and pseudonym; each (institution, cohort) is merged by ``merge_sorted`` as the
     export merges it, so memory holds one group's rows besides the result."""
-    from itertools import groupby
-
-    from guidance.contract.coerce import coerce_table
-    from guidance.contract.report import ValidationReport
-    from guidance.contract.schema import OUTCOMES
-    from guidance.store.tracer import RECS, SUBS, current_record_versions
-    from guidance.tracer.export import _left, merge_sorted
-    from guidance.tracer.schema import RESPONDED
 
     subs = current_record_versions(engine)
     left = _left()
@@ -111,7 +111,6 @@ def read_outcomes(engine: Engine) -> tuple[pd.DataFrame, dict[str, Any]]:
 def read_tables(engine: Engine) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Catalogue (provinces, occupations, programmes) + outcomes; ``NoTracerData`` when
     no tracer record is held."""
-    from guidance.store.serving import read_catalogue
 
     outcomes, counts = read_outcomes(engine)
     if not len(outcomes):
@@ -126,7 +125,5 @@ def read_tables(engine: Engine) -> tuple[dict[str, pd.DataFrame], dict[str, Any]
 
 def read_demand(engine: Engine, months: int, cache: dict | None = None) -> pd.DataFrame | None:
     """The newest ``months`` demand snapshots (None when there are none)."""
-    from guidance.store.serving import demand_key
-    from guidance.store.serving import read_demand as _read
 
     return _read(engine, demand_key(engine, months), cache)

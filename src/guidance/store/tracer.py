@@ -24,16 +24,18 @@ from guidance.store.schema import (
     TracerEvent,
     TracerRecord,
     TracerSubmission,
+    table_of,
     utcnow,
 )
+from guidance.tracer.pseudo import pseudonym
 from guidance.tracer.read import Sheet, TracerFileError, read_bytes, read_rows
 from guidance.tracer.schema import RESPONDED
 from guidance.tracer.validate import Result, validate
 
-SUBS = TracerSubmission.__table__
-RECS = TracerRecord.__table__
-AGGS = TracerAggregate.__table__
-EVENTS = TracerEvent.__table__
+SUBS = table_of(TracerSubmission)
+RECS = table_of(TracerRecord)
+AGGS = table_of(TracerAggregate)
+EVENTS = table_of(TracerEvent)
 CHUNK = 50_000
 _REC_KEYS = ("pseudonym", "programme_id", "survey_status", "survey_date", "survey_mode")
 
@@ -404,7 +406,6 @@ def withdraw(
 
 def forget(engine: Engine, learner_ref: str, secret: bytes, actor: str) -> int:
     """Delete every row of one graduate (all waves, all versions); logs the count only."""
-    from guidance.tracer.pseudo import pseudonym
 
     pid = pseudonym(secret, learner_ref)
     with write_tx(engine, "tracer deletion") as conn:

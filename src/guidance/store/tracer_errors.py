@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, insert, select
 
 from guidance.store.db import write_tx
-from guidance.store.schema import TracerErrorFile, utcnow
+from guidance.store.schema import TracerErrorFile, table_of, utcnow
 
-FILES = TracerErrorFile.__table__
+FILES = table_of(TracerErrorFile)
 KEEP_PER_INSTITUTION = 50
 RETENTION_DAYS = 30
 

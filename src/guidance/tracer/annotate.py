@@ -28,6 +28,7 @@ def annotated_copy(sheet: Sheet, result: Result, filename: str = "errors.xlsx") 
         for r in rows:
             w.writerow(safe_row("" if v is None else v for v in r))
         return buf.getvalue().encode("utf-8-sig")
+    # lazy: openpyxl is heavy to import; only XLSX files need it
     import openpyxl
 
     wb = openpyxl.Workbook()

@@ -8,10 +8,27 @@ import json
 import sys
 from pathlib import Path
 
+from guidance.api.deps import server_secret
+from guidance.contract import ContractError
+from guidance.settings import get_settings
+from guidance.store.db import StoreError, make_engine
+from guidance.store.migrate import upgrade
+from guidance.store.tracer import (
+    TracerFileError,
+    TracerNotFound,
+    TracerRejected,
+    coverage,
+    forget,
+    submit,
+    withdraw,
+)
+from guidance.tracer.annotate import annotated_copy
+from guidance.tracer.dirs import export_dir, load_demo
+from guidance.tracer.read import read_bytes, read_path
+from guidance.tracer.template import write_template
+
 
 def _engine(args: argparse.Namespace):  # noqa: ANN202
-    from guidance.store.db import make_engine
-    from guidance.store.migrate import upgrade
 
     engine = make_engine(getattr(args, "database_url", None))
     upgrade(engine)
@@ -19,9 +36,6 @@ def _engine(args: argparse.Namespace):  # noqa: ANN202
 
 
 def _secret() -> bytes:
-    from guidance.api.deps import server_secret
-    from guidance.settings import get_settings
-
     return server_secret(get_settings())
 
 
@@ -31,8 +45,6 @@ def _fail(msg: str, code: int = 1) -> int:
 
 
 def template_command(args: argparse.Namespace) -> int:
-    from guidance.tracer.template import write_template
-
     write_template(Path(args.out), args.format, args.kind)
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
@@ -43,10 +55,6 @@ CLI_MAX_BYTES = 4 << 30
 
 
 def submit_command(args: argparse.Namespace) -> int:
-    from guidance.store.db import StoreError
-    from guidance.store.tracer import TracerFileError, TracerRejected, submit
-    from guidance.tracer.read import read_path
-
     path = Path(args.file)
     if not path.is_file():
         return _fail(f"{path} is not a file", 2)
@@ -76,9 +84,6 @@ def submit_command(args: argparse.Namespace) -> int:
         for e in r.errors[: args.max_errors]:
             print(f"  row {e.row}, column {e.column}, {e.rule}: {e.vi} / {e.en}", file=sys.stderr)
         if args.errors_out:
-            from guidance.tracer.annotate import annotated_copy
-            from guidance.tracer.read import read_bytes
-
             sheet = read_bytes(path.read_bytes(), _secret(), path.name, **limits)
             Path(args.errors_out).write_bytes(annotated_copy(sheet, r, args.errors_out))
             print(f"annotated copy: {args.errors_out}", file=sys.stderr)
@@ -94,8 +99,6 @@ def submit_command(args: argparse.Namespace) -> int:
 
 
 def coverage_command(args: argparse.Namespace) -> int:
-    from guidance.store.tracer import coverage
-
     engine = _engine(args)
     rows = coverage(engine, args.institution)
     engine.dispose()
@@ -113,8 +116,6 @@ def coverage_command(args: argparse.Namespace) -> int:
 
 
 def withdraw_command(args: argparse.Namespace) -> int:
-    from guidance.store.tracer import TracerNotFound, withdraw
-
     engine = _engine(args)
     try:
         v = withdraw(
@@ -129,8 +130,6 @@ def withdraw_command(args: argparse.Namespace) -> int:
 
 
 def forget_command(args: argparse.Namespace) -> int:
-    from guidance.store.tracer import forget
-
     engine = _engine(args)
     n = forget(engine, args.learner_ref, _secret(), args.actor)
     engine.dispose()
@@ -139,8 +138,6 @@ def forget_command(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from guidance.tracer.dirs import export_dir
-
     engine = _engine(args)
     try:
         meta = export_dir(engine, Path(args.out))
@@ -166,10 +163,6 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def load_demo_command(args: argparse.Namespace) -> int:
-    from guidance.contract import ContractError
-    from guidance.store.tracer import TracerRejected
-    from guidance.tracer.dirs import load_demo
-
     engine = _engine(args)
     try:
         results = load_demo(

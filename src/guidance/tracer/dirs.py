@@ -16,7 +16,16 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from guidance.contract import load_dir
+from guidance.contract.load import data_hash
 from guidance.contract.schema import DEMAND, OCCUPATIONS, OUTCOMES, PROGRAMMES, PROVINCES
+from guidance.csvsafe import safe_cell
+from guidance.store.catalogue import load_catalogue
+from guidance.store.demand import load_demand
+from guidance.store.schema import DemandRow, Occupation, Programme, Province
+from guidance.store.tracer import current_record_versions, offerings, responded_sorted, submit
+from guidance.tracer.export import LEFT_OUT, ONE_WAVE, _left, merge_sorted
+from guidance.tracer.schema import LEARNER
 
 
 def _table(engine: Engine, table: Any, cols: list[str]) -> pd.DataFrame:
@@ -29,11 +38,6 @@ def export_dir(engine: Engine, out: Path) -> dict[str, Any]:
     """Write the contract directory; the outcomes are streamed per (institution, cohort):
     the 6m and 12m responded records of the current versions, each read in pseudonym order,
     merge-joined and written row by row (memory does not grow with the records)."""
-    from guidance.contract.load import data_hash
-    from guidance.csvsafe import safe_cell
-    from guidance.store.schema import DemandRow, Occupation, Programme, Province
-    from guidance.store.tracer import current_record_versions, responded_sorted
-    from guidance.tracer.export import LEFT_OUT, ONE_WAVE, _left, merge_sorted
 
     subs = current_record_versions(engine)
     groups: dict[tuple[str, str], dict[str, int]] = {}
@@ -137,11 +141,6 @@ def load_demo(
 ) -> list[Any]:
     """Submit the directory's outcomes as tracer waves, one submission per institution ×
     cohort × wave (``catalogue``: first load its catalogue and demand, as ``db load`` does)."""
-    from guidance.contract import load_dir
-    from guidance.store.catalogue import load_catalogue
-    from guidance.store.demand import load_demand
-    from guidance.store.tracer import offerings, submit
-    from guidance.tracer.schema import LEARNER
 
     tables = load_dir(data_dir)
     if catalogue:

@@ -15,7 +15,7 @@ import json
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +122,7 @@ def _csv_rows(text: str) -> list[list[str]]:
 
 
 def _xlsx_rows(data: bytes) -> list[list[Any]]:
+    # lazy: openpyxl is heavy to import; only XLSX files need it
     import openpyxl
 
     try:
@@ -400,7 +401,6 @@ def excel_date(value: Any) -> date | None:
         return None
     if not n.is_integer() or not 32874 <= n <= 73050:
         return None
-    from datetime import timedelta
 
     return date(1899, 12, 30) + timedelta(days=int(n))
 

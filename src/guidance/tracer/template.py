@@ -31,6 +31,7 @@ def write_template(path: Path, fmt: str = "xlsx", kind: str = "records") -> None
         with path.open("w", encoding="utf-8-sig", newline="") as f:
             csv.writer(f).writerow(safe_row(c.name for c in cols))
         return
+    # lazy: openpyxl is heavy to import; only XLSX files need it
     import openpyxl
 
     wb = openpyxl.Workbook()

@@ -14,38 +14,20 @@ API's access matrix: GET ``/``, ``/counsellor``, ``/institution``, ``/admin``, `
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI
 
-STATIC_PATH = "/static"
-# Every (method, path) the router serves: all public (for the API's access matrix).
-PAGE_ROUTES = (
-    ("GET", "/"),
-    ("GET", "/counsellor"),
-    ("GET", "/institution"),
-    ("GET", "/admin"),
-    ("GET", "/stats"),
-    ("GET", "/stats/offering/{programme_id}"),
-    ("GET", "/i18n/{lang}.json"),
-    ("GET", STATIC_PATH + "/{name}"),
-)
-HERE = Path(__file__).resolve().parent
+from guidance.web.pages import router
+from guidance.web.site import PAGE_ROUTES, STATIC_PATH, static_dir
 
-
-def static_dir() -> Path:
-    """The folder of CSS and JS served at :data:`STATIC_PATH`."""
-    return HERE / "static"
+__all__ = ["PAGE_ROUTES", "STATIC_PATH", "build_router", "install", "static_dir"]
 
 
 def build_router(dependencies: Sequence[Any] | None = None) -> APIRouter:
     """The HTML pages (learner, counsellor, institution, admin), the translation catalogues and the
     static files. ``dependencies`` go on every route (e.g. the API's ``authorize``, which
     applies the access matrix and the public rate limit)."""
-    from guidance.web.pages import router
-
     return router(dependencies)
 
 

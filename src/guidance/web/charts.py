@@ -28,6 +28,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+from guidance import reference
 from guidance.recommend.reasons import num_en, num_vi
 from guidance.text import fold
 from guidance.web.i18n import Translator
@@ -105,9 +106,7 @@ def _ring_path(ring: np.ndarray) -> str:
 
 def _match(names: list[str]) -> dict[str, str]:
     """TopoJSON ``ten_tinh`` → province code, by folded name ("TP Hà Nội" → Hà Nội)."""
-    from guidance.reference import provinces
-
-    ref = provinces()
+    ref = reference.provinces()
     by_fold = {fold(r.name_vi): str(r.province_code) for r in ref.itertuples()}
     by_fold["hcm"] = by_fold[fold("Hồ Chí Minh")]
     out = {}
@@ -126,7 +125,6 @@ def _match(names: list[str]) -> dict[str, str]:
 def province_shapes() -> Shapes:
     """The 34 provinces decoded from the packaged TopoJSON, projected and simplified
     (computed once per process)."""
-    from guidance.reference import provinces
 
     path = resources.files("guidance.reference").joinpath("data", TOPOLOGY)
     with path.open("rb") as fh:
@@ -151,7 +149,7 @@ def province_shapes() -> Shapes:
     arcs = [_simplify(project(a), SIMPLIFY) for a in arcs_lonlat]
 
     def ring(indices: list[int]) -> tuple[np.ndarray, bool]:
-        parts = []
+        parts: list[np.ndarray] = []
         for i in indices:
             a = arcs[i] if i >= 0 else arcs[~i][::-1]
             parts.append(a if not parts else a[1:])
@@ -161,11 +159,14 @@ def province_shapes() -> Shapes:
 
     geoms = topo["objects"]["diaphantinhvn_merged"]["geometries"]
     codes = _match([g["properties"]["ten_tinh"] for g in geoms])
-    ref = provinces().set_index("province_code")
+    ref = reference.provinces().set_index("province_code")
     shapes, archipelagos = [], []
     for g in geoms:
         polys = g["arcs"] if g["type"] == "MultiPolygon" else [g["arcs"]]
-        main, isl, best, isl_pts = [], [], (0.0, (0.0, 0.0)), []
+        main: list[str] = []
+        isl: list[str] = []
+        best = (0.0, (0.0, 0.0))
+        isl_pts: list[np.ndarray] = []
         for poly in polys:
             for k, idx in enumerate(poly):
                 pts, offshore = ring(idx)

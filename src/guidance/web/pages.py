@@ -26,6 +26,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from guidance.recommend.types import EDUCATION_LEVELS
 from guidance.web.i18n import COOKIE, LANGS, Translator, catalogue, pick_lang
 from guidance.web.riasec import ANSWERS, ordered_items
+from guidance.web.site import static_dir
 
 EDUCATION = EDUCATION_LEVELS  # the contract's levels, as the API accepts them
 LEVELS = ("so_cap", "trung_cap", "cao_dang")
@@ -310,8 +311,6 @@ STATIC_TYPES = {
 
 
 def _static_files() -> dict[str, Path]:
-    from guidance.web import static_dir
-
     return {p.name: p for p in static_dir().iterdir() if p.is_file() and p.suffix in STATIC_TYPES}
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from guidance.reference import occupations, provinces, training_occupations
 from guidance.web.charts import fmt_number, fmt_value, province_map_svg, quadrant_svg
 from guidance.web.i18n import Translator
 
@@ -44,8 +45,6 @@ def _missing(v: Any) -> bool:
 
 @cache
 def province_names() -> dict[str, tuple[str, str]]:
-    from guidance.reference import provinces
-
     return {
         str(r.province_code): (str(r.name_vi), str(r.name_en)) for r in provinces().itertuples()
     }
@@ -54,7 +53,6 @@ def province_names() -> dict[str, tuple[str, str]]:
 @cache
 def occupation_names() -> dict[str, tuple[str, str]]:
     """ISCO-08 unit group (4-digit) → (Vietnamese, English) name."""
-    from guidance.reference import occupations
 
     return {
         str(r.occupation_code): (str(r.name_vi), str(r.name_en)) for r in occupations().itertuples()
@@ -63,8 +61,6 @@ def occupation_names() -> dict[str, tuple[str, str]]:
 
 @cache
 def programme_code_names() -> dict[str, tuple[str, str]]:
-    from guidance.reference import training_occupations
-
     return {
         str(r.programme_code): (str(r.name_vi), str(r.name_en))
         for r in training_occupations().itertuples()

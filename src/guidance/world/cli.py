@@ -7,10 +7,10 @@ import json
 import sys
 import time
 
+from guidance.world.generate import generate_world
+
 
 def demo_data_command(args: argparse.Namespace) -> int:
-    from guidance.world.generate import generate_world
-
     start = time.perf_counter()
     s = generate_world(
         args.out, seed=args.seed, scale=args.scale, fmt=getattr(args, "format", None), progress=True

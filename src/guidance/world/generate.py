@@ -14,7 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from tqdm import tqdm
 
+from guidance import reference
 from guidance.world.catalogue import Catalogue, build_catalogue
 from guidance.world.demand import DemandIndex, build_demand
 from guidance.world.headline import HeadlineAccumulator
@@ -89,8 +93,6 @@ class WorldSummary:
 
 
 def _reference():
-    from guidance import reference
-
     prov = reference.provinces().sort_values("province_code").reset_index(drop=True)
     return prov, reference.occupations(), reference.training_occupations(), reference.wards()
 
@@ -162,7 +164,6 @@ def _cohort_sampler(cat: Catalogue):
 
 def outcome_chunks(world: World, progress: bool = True):
     """Yield outcome DataFrames chunk by chunk (contract column order)."""
-    from tqdm import tqdm
 
     scale = SCALES[world.scale]
     prog = world.catalogue.programmes
@@ -200,22 +201,20 @@ def outcome_chunks(world: World, progress: bool = True):
 
 
 def _write_table(df: pd.DataFrame, path: Path, fmt: str) -> None:
-    import pyarrow as pa
-
     table = pa.Table.from_pandas(df, preserve_index=False)
     if fmt == "csv":
+        # lazy: pyarrow's CSV/Parquet writers load only when writing files
         import pyarrow.csv as pacsv
 
         pacsv.write_csv(table, path, _csv_options())
     else:
+        # lazy: pyarrow's CSV/Parquet writers load only when writing files
         import pyarrow.parquet as pq
 
         pq.write_table(table, path, compression="zstd")
 
 
 def _csv_options():
-    import pyarrow.csv as pacsv
-
     return pacsv.WriteOptions(quoting_style="needed", delimiter=",")
 
 
@@ -255,6 +254,7 @@ def generate_world(
     path = out / f"outcomes.{ext}"
     writer = schema = None
     try:
+        # lazy: pyarrow's CSV/Parquet writers load only when writing files
         import pyarrow as pa
         import pyarrow.csv as pacsv
         import pyarrow.parquet as pq

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from guidance.world.generate import build_world
 from guidance.world.outcomes import design, expected_outcomes, structural_probabilities
 from guidance.world.params import GENERATOR_VERSION, LAST_DEMAND, world_month
 
@@ -28,14 +29,11 @@ class Oracle:
 
     @classmethod
     def for_world(cls, seed: int = 42, scale: str = "demo") -> Oracle:
-        from guidance.world.generate import build_world
-
         return cls(build_world(seed, scale))
 
     @classmethod
     def from_dir(cls, data_dir) -> Oracle:
         """Oracle of a generated directory (reads ``world.json`` and ``demand``)."""
-        from guidance.world.generate import build_world
 
         d = Path(data_dir)
         meta = json.loads((d / "world.json").read_text(encoding="utf-8"))

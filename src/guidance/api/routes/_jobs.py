@@ -3,6 +3,9 @@ body to disk, find a job its caller may see, and a job as its API answer."""
 
 from __future__ import annotations
 
+import multiprocessing
+import pickle
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,7 @@ from guidance.api.deps import Ctx
 from guidance.api.errors import NotFound
 from guidance.api.schemas import JobOut
 from guidance.api.security import ADMIN, Principal
+from guidance.store.jobs import INTERRUPTED, JobCancelled, get_job, set_progress
 
 
 async def spool_body(request: Request, ctx: Ctx, stem: str, suffix: str) -> tuple[Path, int]:
@@ -36,7 +40,6 @@ async def spool_body(request: Request, ctx: Ctx, stem: str, suffix: str) -> tupl
 
 def own_job(ctx: Ctx, job_id: str, principal: Principal) -> Any:
     """The job, if this caller may see it (admins any, other keys their own); else 404."""
-    from guidance.store.jobs import get_job
 
     job = get_job(ctx.engine, job_id)
     if job is None or (principal.role != ADMIN and job.api_key_id != principal.key_id):
@@ -69,7 +72,6 @@ def job_out(job: Any) -> JobOut:
 
 def run_child_outcome(out: str, outcome: Any) -> None:
     """In a child process: hand ``outcome`` to the parent (pickled to ``out``, atomically)."""
-    import pickle
 
     tmp = out + ".tmp"
     with open(tmp, "wb") as fh:
@@ -82,10 +84,6 @@ def in_child(target: Any, args: tuple, out: Path, progress: Any, name: str) -> A
     over (:func:`run_child_outcome`). The heavy work then holds the child's GIL, not the
     serving worker's. When the job runner stops, the child is killed (its open transaction
     dies with its connection: nothing is committed) and ``JobCancelled`` is raised."""
-    import multiprocessing
-    import pickle
-
-    from guidance.store.jobs import INTERRUPTED, JobCancelled
 
     proc = multiprocessing.get_context("spawn").Process(
         target=target, name=name, daemon=True, args=(*args, str(out))
@@ -114,9 +112,6 @@ def child_progress(engine: Any, job_id: str, every: float = 0.5) -> Any:
     """The ``progress(done, total, force=False)`` of a job's child process: records progress
     at most every ``every`` s (never inside a write transaction) and raises
     ``JobCancelled`` when a cancel was asked."""
-    import time
-
-    from guidance.store.jobs import JobCancelled, set_progress
 
     last = [0.0]
 

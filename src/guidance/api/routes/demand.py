@@ -14,15 +14,21 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import os
+import time
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
+import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from sqlalchemy import func, select
 
+import guidance.store.demand as store_demand
 from guidance.api.deps import Caller, Ctx, DbCtx, authorize
 from guidance.api.errors import Conflict, Unprocessable
+from guidance.api.jobs import JobFailed
 from guidance.api.routes._jobs import (
     child_progress,
     in_child,
@@ -34,6 +40,25 @@ from guidance.api.routes._jobs import (
 from guidance.api.routes.catalogue import _records
 from guidance.api.schemas import ERRORS, DemandPage, DemandRowOut, JobAccepted, JobOut
 from guidance.api.security import Principal
+from guidance.contract import Context, ValidationReport, check_table
+from guidance.contract.coerce import csv_header, duplicate_names
+from guidance.contract.report import TableInfo
+from guidance.store.db import make_engine
+from guidance.store.demand import (
+    SNAPSHOTS,
+    get_snapshot,
+    latest_period,
+    replace_demand_period,
+)
+from guidance.store.jobs import (
+    INTERRUPTED,
+    JobCancelled,
+    cancel_requested,
+    create_job,
+    mark_succeeded,
+    request_cancel,
+)
+from guidance.store.serving import read_catalogue
 
 router = APIRouter(
     prefix="/api/v1", tags=["demand"], dependencies=[Depends(authorize)], responses=ERRORS
@@ -59,11 +84,9 @@ def demand(
     limit: int = Query(1000, ge=1, le=10_000),
     offset: int = Query(0, ge=0),
 ) -> DemandPage:
-    from guidance.store.demand import get_demand, latest_period
-
     period = period or latest_period(ctx.engine)
     df = (
-        get_demand(ctx.engine, period=period, province=province, occupation=occupation)
+        store_demand.get_demand(ctx.engine, period=period, province=province, occupation=occupation)
         if period
         else None
     )
@@ -183,12 +206,6 @@ def validate_spool(
 ) -> tuple[Any, _Issues]:
     """Validate the spooled CSV in chunks of ``CHUNK_ROWS``. Returns the typed rows (None
     when any error was found: rows are then no longer kept, only counted) and the issues."""
-    import pandas as pd
-
-    from guidance.contract import Context, ValidationReport, check_table
-    from guidance.contract.coerce import csv_header, duplicate_names
-    from guidance.contract.report import TableInfo
-    from guidance.store.serving import read_catalogue
 
     issues = _Issues()
     lines = _check_text(path, issues)
@@ -293,13 +310,9 @@ def _child(url: str, job_id: str, path: str, period: str, chunk_rows: int, out: 
     The heavy pandas/pandera work holds the child's GIL, not the serving worker's, and runs
     at a lower CPU priority (nice 10), so that on a small machine the serving worker keeps
     its core while a large file is checked."""
-    import os
 
     with contextlib.suppress(OSError, AttributeError):  # best effort (not on every OS)
         os.nice(10)
-
-    from guidance.store.db import make_engine
-    from guidance.store.jobs import JobCancelled
 
     engine = make_engine(url)
     progress = child_progress(engine, job_id)
@@ -320,7 +333,6 @@ def _validate_in_child(
     """``validate_spool`` in a spawned child process, so serving latency holds while a large
     file is checked; the child records progress and sees a cancel itself. A runner stop
     kills the child (nothing was written)."""
-    from guidance.store.jobs import JobCancelled
 
     status, df, issues = in_child(
         _child,
@@ -339,9 +351,6 @@ def _cancel_check(engine: Any, job_id: str, progress: Any, every: float = 0.5) -
     """The callback for inside the write transaction: it only READS whether a cancel was
     asked (or the runner is stopping), at most every ``every`` s. Recording progress there
     would be a second write, which SQLite makes wait for the very transaction it is in."""
-    import time
-
-    from guidance.store.jobs import INTERRUPTED, JobCancelled, cancel_requested
 
     last = [time.monotonic()]
 
@@ -359,11 +368,6 @@ def _cancel_check(engine: Any, job_id: str, progress: Any, every: float = 0.5) -
 
 def run_demand_upload(ctx: Ctx, job: Any, progress: Any) -> None:
     """The runner function of kind ``demand_upload`` (see ``guidance.api.jobs``)."""
-    from sqlalchemy import func, select
-
-    from guidance.api.jobs import JobFailed
-    from guidance.store.demand import SNAPSHOTS, get_snapshot, replace_demand_period
-    from guidance.store.jobs import mark_succeeded
 
     params = job.params or {}
     path, period = FilePath(params["spool"]), params["period"]
@@ -444,8 +448,6 @@ async def upload(
 
 
 def _create(ctx: Ctx, path: FilePath, period: str, size: int, principal: Principal) -> str:
-    from guidance.store.jobs import create_job
-
     return create_job(
         ctx.engine,
         KIND,
@@ -474,7 +476,6 @@ def job_cancel(
 ) -> JobOut:
     """Cancel a job that has not committed: it ends ``cancelled`` and nothing changes. 409
     when it already committed (``succeeded``)."""
-    from guidance.store.jobs import request_cancel
 
     job = own_job(ctx, job_id, principal)
     if job.status == "succeeded":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -104,12 +105,12 @@ def _file_card(source: Any, served: Served) -> str | None:
 
 def _registry_card(source: Any, served: Served) -> str | None:
     """The card logged to the version's MLflow run under ``model_card/``."""
-    import tempfile
 
     run_id = served.metadata.get("run_id")
     stem = _safe_stem(str(served.metadata.get("name") or source.name), served.version)
     if not run_id or not stem:
         return None
+    # lazy: mlflow is heavy (seconds to import); only this path needs it
     import mlflow
     from mlflow.exceptions import MlflowException
 

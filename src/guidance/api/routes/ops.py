@@ -7,6 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import text
 
 from guidance.api.deps import Ctx, CtxDep, authorize
 from guidance.api.security import ADMIN
@@ -43,8 +44,6 @@ def healthz() -> Health:
 
 
 def _db_alive(ctx: Ctx) -> str | None:
-    from sqlalchemy import text
-
     if not ctx.db_ready:
         return ctx.db_error or "database not migrated yet"
     try:

@@ -25,20 +25,28 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from guidance import reference
 from guidance.api.deps import DbCtx, authorize
 from guidance.api.errors import NotFound, Unprocessable
 from guidance.api.schemas import (
     ERRORS,
     ErrorOut,
     StatsMetaOut,
+    StatsOutcomeRow,
     StatsOutcomesPage,
     StatsQuadrantPage,
+    StatsQuadrantRow,
     StatsSupplyDemandPage,
+    StatsSupplyDemandRow,
     StatsValueAddedPage,
+    StatsValueAddedRow,
 )
+from guidance.csvsafe import safe_cell
 from guidance.stats.tables import GROUPINGS
 
 MAX_PAGE_SIZE = 500
@@ -65,8 +73,6 @@ ID_RE = r"^[A-Za-z0-9_.:-]{1,64}$"
 
 
 def _province_codes() -> list[str]:
-    from guidance import reference
-
     return sorted(reference.provinces()["province_code"].astype(str))
 
 
@@ -212,7 +218,6 @@ def _filter(df: Any, params: dict[str, Any], notes: list[str]) -> Any:
             conds.append(df.index != df.index)
     if not conds:
         return df
-    import numpy as np
 
     mask = np.ones(len(df), bool)
     for c in conds:
@@ -230,13 +235,8 @@ def _plain(v: Any) -> Any:
         if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
             return None
         return v
-    try:
-        import pandas as pd
-
-        if v is pd.NA:
-            return None
-    except ImportError:  # pragma: no cover
-        pass
+    if v is pd.NA:
+        return None
     return v
 
 
@@ -291,8 +291,6 @@ def _matches(request: Request, etag: str) -> bool:
 
 
 def _csv_body(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
-    from guidance.csvsafe import safe_cell
-
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(columns)
@@ -427,7 +425,6 @@ def outcomes(
         format=format,
     )
     _check(params)
-    from guidance.api.schemas import StatsOutcomeRow
 
     def make(b: Any) -> tuple[dict, list[str], str]:
         notes: list[str] = []
@@ -474,11 +471,8 @@ def value_added(
     intake (the outcome model's predictions), in percentage points with a 95% interval."""
     params = dict(province=province, cohort=cohort, institution_id=institution_id, format=format)
     _check(params)
-    from guidance.api.schemas import StatsValueAddedRow
 
     def make(b: Any) -> tuple[dict, list[str], str]:
-        import pandas as pd
-
         cols = _fields(StatsValueAddedRow)
         va = b.value_added
         notes: list[str] = []
@@ -557,7 +551,6 @@ def supply_demand(
             "phải là shortage, balanced hoặc surplus",
             "must be shortage, balanced or surplus",
         )
-    from guidance.api.schemas import StatsSupplyDemandRow
 
     def make(b: Any) -> tuple[dict, list[str], str]:
         cols = _fields(StatsSupplyDemandRow)
@@ -612,7 +605,6 @@ def quadrant(
         province=province, trade=trade, level=level, institution_id=institution_id, format=format
     )
     _check(params)
-    from guidance.api.schemas import StatsQuadrantRow
 
     def make(b: Any) -> tuple[dict, list[str], str]:
         cols = _fields(StatsQuadrantRow)

@@ -18,17 +18,25 @@ the tracer events (``store.tracer``).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import tempfile
 import time
 from pathlib import Path as FilePath
+from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+import guidance.store.tracer as store_tracer
 from guidance.api.deps import Caller, Ctx, DbCtx, authorize
 from guidance.api.errors import Conflict, NotFound, Unprocessable, UnsupportedMediaType
+from guidance.api.jobs import JobFailed
 from guidance.api.limits import XLSX
 from guidance.api.routes._jobs import child_progress, in_child, run_child_outcome, spool_body
 from guidance.api.schemas import (
@@ -49,6 +57,24 @@ from guidance.api.schemas import (
     TracerWithdrawRequest,
 )
 from guidance.api.security import API, INSTITUTION, Principal
+from guidance.store.audit import audit_row
+from guidance.store.db import StoreError, make_engine
+from guidance.store.jobs import JobCancelled, cancel_requested, create_job, get_job, mark_succeeded
+from guidance.store.schema import Programme
+from guidance.store.tracer import (
+    Cancelled,
+    TracerNotFound,
+    TracerRejected,
+    coverage,
+    forget,
+    list_submissions,
+    read_version,
+    withdraw,
+)
+from guidance.store.tracer_errors import get_error_file, save_error_file
+from guidance.tracer.annotate import annotated_copy, error_list_csv
+from guidance.tracer.read import TracerFileError, read_bytes, read_path
+from guidance.tracer.template import write_template
 
 router = APIRouter(prefix=API, tags=["tracer"], dependencies=[Depends(authorize)], responses=ERRORS)
 
@@ -93,7 +119,6 @@ def _audit(
     t0: float | None = None,
 ) -> None:
     """One audit row: the route template, role, key and status (no identifiers)."""
-    from guidance.store.audit import audit_row
 
     ctx.audit.submit(
         audit_row(
@@ -109,9 +134,6 @@ def _audit(
 
 def _institutions(engine: Any) -> dict[str, str]:
     """institution_id → name, from the catalogue."""
-    from sqlalchemy import select
-
-    from guidance.store.schema import Programme
 
     t = Programme.__table__
     with engine.connect() as conn:
@@ -141,9 +163,6 @@ def template(
 ) -> Response:
     """The submission template: XLSX (Vietnamese headings, instructions, allowed values)
     or CSV (the header row), for individual ``records`` or cohort ``aggregates``."""
-    import tempfile
-
-    from guidance.tracer.template import write_template
 
     with tempfile.TemporaryDirectory() as d:
         path = FilePath(d) / f"tracer-{kind}.{format}"
@@ -217,8 +236,6 @@ def _process(
     writes to the database) is called only outside the version's write transaction (a
     second writer inside it would wait for it on SQLite); ``cancel()`` is a read, checked
     per chunk inside it."""
-    from guidance.tracer.annotate import annotated_copy
-    from guidance.tracer.read import TracerFileError, read_bytes
 
     if progress is not None:
         progress(0, None)
@@ -305,8 +322,6 @@ def _process_streamed(
     the file, up to ``API_MAX_ROWS`` rows). A refusal's error file is the error list alone
     (``tracer.annotate.error_list_csv``): the raw file's learner references are never
     written back, and a copy would be as large as the upload."""
-    from guidance.tracer.annotate import error_list_csv
-    from guidance.tracer.read import TracerFileError, read_path
 
     try:
         with path.open("rb") as fh:
@@ -359,15 +374,9 @@ def _store(
     media type, bytes) for download and raises :class:`_Refused`; a file error met while a
     streamed sheet is read is refused the same way; a version stored at the same moment by
     another request is a :class:`Conflict`."""
-    from sqlalchemy.exc import IntegrityError
-
-    from guidance.store.db import StoreError
-    from guidance.store.tracer import TracerRejected, submit
-    from guidance.store.tracer_errors import save_error_file
-    from guidance.tracer.read import TracerFileError
 
     try:
-        return submit(
+        return store_tracer.submit(
             ctx.engine,
             institution_id,
             cohort,
@@ -544,8 +553,6 @@ def _create(
     principal: Principal,
     rid: str | None,
 ) -> str:
-    from guidance.store.jobs import create_job
-
     return create_job(
         ctx.engine,
         KIND,
@@ -568,7 +575,6 @@ def _create(
 
 def _job_commit(job_id: str) -> Any:
     """``on_commit`` of a submission job: the job succeeds in the version's transaction."""
-    from guidance.store.jobs import mark_succeeded
 
     def commit(conn: Any, res: Any) -> None:
         mark_succeeded(
@@ -585,13 +591,6 @@ def _job_commit(job_id: str) -> Any:
 def _child(url: str, secret: bytes, max_upload: int, job_id: str, params: dict, out: str) -> None:
     """In a spawned child process (nice 10): read, validate and store the submission, the job
     marked succeeded in the version's transaction; the outcome is pickled to ``out``."""
-    import contextlib
-    import os
-    from types import SimpleNamespace
-
-    from guidance.store.db import make_engine
-    from guidance.store.jobs import JobCancelled, cancel_requested
-    from guidance.store.tracer import Cancelled
 
     with contextlib.suppress(OSError, AttributeError):
         os.nice(10)
@@ -633,7 +632,6 @@ def _child(url: str, secret: bytes, max_upload: int, job_id: str, params: dict, 
 
 def _process_in_child(ctx: Ctx, job: Any, path: FilePath, progress: Any) -> None:
     """:func:`_process` in a child process; raises what ``_process`` would have raised."""
-    from guidance.store.jobs import JobCancelled
 
     outcome = in_child(
         _child,
@@ -656,9 +654,6 @@ def _process_in_child(ctx: Ctx, job: Any, path: FilePath, progress: Any) -> None
 def run_tracer_submission(ctx: Ctx, job: Any, progress: Any) -> None:
     """The runner function of kind ``tracer_submission`` (see ``guidance.api.jobs``): the
     job is marked succeeded inside the transaction that writes the version."""
-    from guidance.api.jobs import JobFailed
-    from guidance.store.jobs import JobCancelled, get_job
-    from guidance.store.tracer import Cancelled
 
     p = job.params or {}
     path = FilePath(p["spool"])
@@ -732,8 +727,6 @@ def _submission_out(s: dict[str, Any]) -> TracerSubmissionOut:
 
 
 def _submissions(ctx: Ctx, institution_id: str | None) -> TracerSubmissionList:
-    from guidance.store.tracer import list_submissions
-
     subs = sorted(
         list_submissions(ctx.engine, institution_id),
         key=lambda s: (s["created_at"], s["id"]),
@@ -770,7 +763,6 @@ def institution_coverage(
 ) -> TracerCoverage:
     """The institution's coverage per cohort and wave (current versions): graduates known,
     surveyed, responded, response rate."""
-    from guidance.store.tracer import coverage
 
     _scope(principal, institution_id)
     return TracerCoverage(
@@ -782,7 +774,6 @@ def institution_coverage(
 def national_coverage(ctx: DbCtx) -> TracerNationalCoverage:
     """Admin: every institution of the catalogue × every (cohort, wave) any institution
     has submitted, ``submitted`` / ``withdrawn`` / ``missing`` with the coverage figures."""
-    from guidance.store.tracer import coverage, list_submissions
 
     names = _institutions(ctx.engine)
     subs = list_submissions(ctx.engine)
@@ -828,7 +819,6 @@ def error_file(
     """The annotated copy of a refused upload: the clerk's file with an error column (XLSX
     for an XLSX upload, else CSV); ``learner_ref`` cells hold pseudonyms. Kept 30 days,
     the newest 50 per institution."""
-    from guidance.store.tracer_errors import get_error_file
 
     _scope(principal, institution_id)
     f = get_error_file(ctx.engine, institution_id, error_id)
@@ -858,7 +848,6 @@ def read_rows(
 ) -> TracerRowsPage:
     """The stored rows of one version (older and withdrawn versions too), paged;
     graduates appear as pseudonyms only."""
-    from guidance.store.tracer import TracerNotFound, list_submissions, read_version
 
     _scope(principal, institution_id)
     sub = next(
@@ -908,7 +897,6 @@ def withdraw_submission(
 ) -> TracerWithdrawOut:
     """Withdraw the current version (or ``version``) with a reason; the previous version
     becomes current again. 404 when there is none to withdraw."""
-    from guidance.store.tracer import TracerNotFound, withdraw
 
     _scope(principal, institution_id)
     rid = getattr(request.state, "request_id", None)
@@ -941,7 +929,6 @@ def forget_graduate(
 ) -> TracerForgetOut:
     """Admin: a graduate's deletion request: every row of that ``learner_ref`` (all
     institutions, waves and versions) is deleted; the tracer events log the count only."""
-    from guidance.store.tracer import forget
 
     if not body.learner_ref.strip():
         raise Unprocessable(

@@ -353,6 +353,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     install_pages(app, dependencies=[Depends(authorize)])
+    from guidance.api.routes import cases
+    from guidance.web import staff
+
+    app.include_router(cases.router)
+    app.include_router(staff.router([Depends(authorize)]))
     docs_html = _docs_html(app)
     app.include_router(_docs_router(app, docs_html, [Depends(authorize)]))
     app.openapi = _openapi_with_access(app)  # type: ignore[method-assign]

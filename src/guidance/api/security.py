@@ -50,6 +50,12 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", f"{API}/feedback"): STAFF,
     ("GET", f"{API}/audit"): STAFF,  # counsellors see their own requests only
     ("GET", f"{API}/audit.csv"): ADMINS,
+    # the caseload (api/routes/cases.py): a counsellor's own cases, admins every case
+    ("GET", f"{API}/cases"): STAFF,
+    ("GET", f"{API}/cases/{{case_id}}"): STAFF,
+    ("POST", f"{API}/cases/{{case_id}}/notes"): STAFF,
+    ("PUT", f"{API}/cases/{{case_id}}/enrolment"): STAFF,
+    ("DELETE", f"{API}/cases/{{case_id}}"): STAFF,
     ("GET", f"{API}/models"): ADMINS,
     ("GET", f"{API}/models/card"): ADMINS,
     ("POST", f"{API}/models/reload"): ADMINS,
@@ -81,8 +87,9 @@ def _web_pages() -> dict[tuple[str, str], frozenset[str]]:
     """The web pages (learner, counsellor, admin shells and their assets) are public: the
     data behind them comes from the API routes above, under their own roles."""
     from guidance.web import PAGE_ROUTES
+    from guidance.web.staff import STAFF_PAGE_ROUTES
 
-    return dict.fromkeys(PAGE_ROUTES, ANYONE)
+    return dict.fromkeys((*PAGE_ROUTES, *STAFF_PAGE_ROUTES), ANYONE)
 
 
 ACCESS.update(_web_pages())

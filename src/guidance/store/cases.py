@@ -13,17 +13,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, Table, delete, func, insert, select, update
 
 from guidance.store.db import write_tx
 from guidance.store.schema import AuditLog, CaseNote, Feedback, utcnow
 from guidance.text import fold
 
-FEEDBACK = Feedback.__table__
-NOTES = CaseNote.__table__
-AUDIT = AuditLog.__table__
+FEEDBACK = cast(Table, Feedback.__table__)
+NOTES = cast(Table, CaseNote.__table__)
+AUDIT = cast(Table, AuditLog.__table__)
 MAX_NOTE = 4000
 MAX_SEARCH_ROWS = 20_000  # an admin's search reads at most this many newest cases
 SHOWN_FIGURES = (
@@ -117,12 +117,12 @@ def list_cases(
             total = conn.execute(
                 select(func.count()).select_from(FEEDBACK).where(_visible(owner))
             ).scalar_one()
-            rows = conn.execute(
+            page = conn.execute(
                 base.order_by(FEEDBACK.c.created_at.desc(), FEEDBACK.c.id.desc())
                 .limit(limit)
                 .offset(offset)
             )
-            return [_summary(r._mapping) for r in rows], int(total)
+            return [_summary(dict(r._mapping)) for r in page], int(total)
         rows = [
             dict(r._mapping)
             for r in conn.execute(

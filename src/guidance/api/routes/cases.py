@@ -10,7 +10,7 @@ counsellor's case is a 404, never a 403 (its existence is not revealed).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,7 +24,7 @@ router = APIRouter(
     prefix="/api/v1",
     tags=["caseload"],
     dependencies=[Depends(authorize)],
-    responses=ERRORS,
+    responses=cast(dict[int | str, dict[str, Any]], ERRORS),
 )
 
 MAX_PAGE = 100

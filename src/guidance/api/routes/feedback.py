@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,7 +45,7 @@ router = APIRouter(
     prefix="/api/v1",
     tags=["feedback and audit"],
     dependencies=[Depends(authorize)],
-    responses=ERRORS,
+    responses=cast(dict[int | str, dict[str, Any]], ERRORS),
 )
 
 

@@ -87,6 +87,7 @@
       ? G.T("cases.enrolled", { programme: c.enrolled_programme_id, date: day(c.enrolled_on) })
       : G.T("cases.not_enrolled");
     $("case").hidden = false;
+    picker.refresh();  // this case's recommended programmes first in the list
   }
 
   async function show(id) {

@@ -318,6 +318,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         proxies=TrustedProxies(settings.trusted_proxies),
     )
     ctx_ref["ctx"] = ctx
+    from guidance.api.limits import ROUTE_LIMITS, RouteLimits
+    from guidance.api.security import ACCESS
+
+    # built here so that a route budget naming no route stops the start, not a request
+    ctx.extra[ROUTE_LIMITS] = RouteLimits(settings, access=ACCESS)
     from guidance.api.stats_cache import StatsCache
 
     ctx.stats = StatsCache(

@@ -281,10 +281,14 @@ def authorize_principal(request: Request, principal: Principal) -> Principal:
     if request.url.path in ("/healthz", "/readyz", "/metrics"):  # probes are never limited
         request.state.principal = principal
         return principal
+    from guidance.api.limits import route_limits  # budgets per route, address and key
+
+    limits = route_limits(ctx)
     if principal.public:
-        wait = ctx.public_limiter.check(f"ip:{client_address(request)}")
+        template = getattr(request.scope.get("route"), "path", "")
+        wait = limits.check_public(request.method, template, client_address(request))
     else:
-        wait = ctx.key_limiter.check(f"key:{principal.key_id}")
+        wait = limits.check_key(principal.key_id)
     if wait > 0:
         raise RateLimited(
             "too many requests; slow down", headers={"Retry-After": str(max(1, int(wait + 0.999)))}

@@ -69,8 +69,11 @@ def test_figures_for_programmes_not_shown_are_not_kept(api, learner):
     case = api.get(f"/api/v1/cases/{r.json()['id']}", headers=api.counsellor).json()
     assert "NOT-SHOWN" not in [s["id"] for s in case["shown"]]
     assert all(s["p_employed_12m"] is None for s in case["shown"])
-    bad = {**body, "shown_figures": {ids[0]: {"p_employed_12m": "x"}}}
-    assert api.post("/api/v1/feedback", json=bad, headers=api.counsellor).status_code == 422
+    for wrong in ("x", 1.5, True, -1):  # a probability is a number in [0, 1], never a bool
+        bad = {**body, "shown_figures": {ids[0]: {"p_employed_12m": wrong}}}
+        r = api.post("/api/v1/feedback", json=bad, headers=api.counsellor)
+        assert r.status_code == 422, (wrong, r.text)
+        assert r.json()["error"]["details"][0]["loc"][:3] == ["body", "shown_figures", ids[0]]
 
 
 def test_guardian_consent_is_still_required_under_16(api, learner):

@@ -6,14 +6,17 @@ import time
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from guidance.api.deps import Caller, DbCtx, authorize
 from guidance.api.errors import NotFound, Unprocessable
 from guidance.api.schemas import ERRORS, GUARDIAN_AGE, FeedbackIn, FeedbackOut
 from guidance.api.security import ADMIN
 
-Figure = Annotated[float, Field(allow_inf_nan=False)]
+# finite, bounded numbers (never true/false): a probability as shown; VND; km
+Share = Annotated[StrictFloat, Field(ge=0, le=1, allow_inf_nan=False)]
+Money = Annotated[StrictFloat, Field(ge=0, le=1e12, allow_inf_nan=False)]
+Km = Annotated[StrictFloat, Field(ge=0, le=100_000, allow_inf_nan=False)]
 
 
 class ShownFigures(BaseModel):
@@ -21,14 +24,14 @@ class ShownFigures(BaseModel):
     case, for the programmes the audited request returned)."""
 
     model_config = ConfigDict(extra="forbid")
-    p_employed_12m: Figure | None = None
-    p_job_matches_training: Figure | None = None
-    p_completed: Figure | None = None
-    wage_q25: Figure | None = None
-    wage_q50: Figure | None = None
-    wage_q75: Figure | None = None
-    total_tuition_vnd: Figure | None = None
-    distance_km: Figure | None = None
+    p_employed_12m: Share | None = None
+    p_job_matches_training: Share | None = None
+    p_completed: Share | None = None
+    wage_q25: Money | None = None
+    wage_q50: Money | None = None
+    wage_q75: Money | None = None
+    total_tuition_vnd: Money | None = None
+    distance_km: Km | None = None
 
 
 class FeedbackBody(FeedbackIn):

@@ -73,6 +73,7 @@
         G.saveBlob(f.name, f.blob);
       } catch (err) { fail(err); }
     });
+    document.addEventListener("langchange", function () { load(null); });
     load(null);
   }
 

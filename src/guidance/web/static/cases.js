@@ -154,6 +154,11 @@
       await load();
       $("cases-count").textContent = G.T("cases.deleted") + " " + $("cases-count").textContent;
     });
+    document.addEventListener("langchange", function () {
+      picker.refresh();
+      load();
+      if (current) render(current);
+    });
     load();
   }
 

@@ -48,7 +48,12 @@ class ShownItem(BaseModel):
 
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=4000, description="the follow-up note")
+    text: str = Field(
+        min_length=1,
+        max_length=4000,
+        pattern=r"\S",
+        description="the follow-up note (not blank)",
+    )
 
 
 class NoteOut(BaseModel):
@@ -170,12 +175,6 @@ def add_note(ctx: DbCtx, principal: Caller, case_id: CaseId, body: NoteIn) -> No
     """Add a follow-up note to a case."""
     from guidance.store.cases import add_note as add
 
-    if not body.text.strip():
-        raise Unprocessable(
-            "text: a note cannot be blank",
-            details=[{"loc": ["body", "text"], "msg": "blank", "type": "blank_note"}],
-            extra={"message_vi": "Ghi chú không được để trống"},
-        )
     note = add(ctx.engine, case_id, body.text, owner=_owner(principal), api_key_id=principal.key_id)
     if note is None:
         raise _no_case()

@@ -277,6 +277,11 @@ def _add_serve(p: argparse.ArgumentParser) -> None:
 
 # name -> (help, handler "module:function", argument adder)
 COMMANDS: dict[str, tuple[str, str, Adder]] = {
+    "impact": (
+        "how often recommended programmes were chosen, and what became of those learners",
+        "guidance.impact_cli:impact_command",
+        _add_db_url,
+    ),
     "validate": (
         "check a data directory against the data contract",
         "guidance.contract.cli:validate_command",

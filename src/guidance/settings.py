@@ -52,6 +52,37 @@ class Settings(BaseSettings):
     )
     rate_limit_public_per_minute: int = Field(60, ge=1, description="Per client IP, anonymous.")
     rate_limit_key_per_minute: int = Field(600, ge=1, description="Per API key.")
+    # per-route budgets (api/limits.py RouteLimits; docs/security.md "Rate limits")
+    rate_limit_pages_per_minute: int = Field(
+        2400,
+        ge=1,
+        description="Per client address, anonymous, for the web pages and their files "
+        "(GET /, /counsellor, /static/…, /i18n/…): a page load is about 5 requests, so a "
+        "class of 40 behind one address loading the form costs about 200.",
+    )
+    rate_limit_recommend_per_minute: int = Field(
+        600,
+        ge=1,
+        description="Per client address, anonymous, for POST /api/v1/recommendations and "
+        "/what-if: a class of 40 behind one address can each ask 15 times a minute.",
+    )
+    rate_limit_routes: dict[str, int] = Field(
+        default_factory=dict,
+        description='Per-route budgets per minute (JSON: {"GET /api/v1/programmes": 300}), '
+        "keyed by method and route template as in the access matrix; public callers per "
+        "address, a route's own bucket; beats the page and recommendation budgets.",
+    )
+    rate_limit_key_overrides: dict[int, int] = Field(
+        default_factory=dict,
+        description='Per-minute budget of particular API keys by key id (JSON: {"3": 3000}; '
+        "ids from `guidance keys list`), e.g. a counsellor key shared by a computer room.",
+    )
+    rate_limit_address_factors: dict[str, float] = Field(
+        default_factory=dict,
+        description="Multiply the anonymous budgets of these client addresses (JSON: "
+        '{"203.0.113.7": 4, "198.51.100.0/28": 2}; IPs or CIDR ranges), e.g. a school '
+        "whose rooms reach the service from one address.",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Reverse proxies (IPs or CIDR ranges, as a JSON "

@@ -27,12 +27,12 @@ def ns(db_url: str, **kw: object) -> argparse.Namespace:
 
 def test_db_upgrade(db_url, capsys):
     assert db_upgrade_command(ns(db_url)) == 0
-    assert "0005 (was empty)" in capsys.readouterr().err
+    assert "0006 (was empty)" in capsys.readouterr().err
     engine = make_engine(db_url)
     assert set(TABLES) <= set(inspect(engine).get_table_names())
     engine.dispose()
     assert db_upgrade_command(ns(db_url)) == 0
-    assert "(was 0005)" in capsys.readouterr().err
+    assert "(was 0006)" in capsys.readouterr().err
 
 
 def test_keys_create_list_revoke(db_url, capsys):

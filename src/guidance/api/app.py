@@ -318,6 +318,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         proxies=TrustedProxies(settings.trusted_proxies),
     )
     ctx_ref["ctx"] = ctx
+    from guidance.api.limits import ROUTE_LIMITS, RouteLimits
+    from guidance.api.security import ACCESS
+
+    # built here so that a route budget naming no route stops the start, not a request
+    ctx.extra[ROUTE_LIMITS] = RouteLimits(settings, access=ACCESS)
     from guidance.api.stats_cache import StatsCache
 
     ctx.stats = StatsCache(
@@ -353,6 +358,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     install_pages(app, dependencies=[Depends(authorize)])
+    from guidance.api.routes import cases
+    from guidance.web import staff
+
+    app.include_router(cases.router)
+    app.include_router(staff.router([Depends(authorize)]))
     docs_html = _docs_html(app)
     app.include_router(_docs_router(app, docs_html, [Depends(authorize)]))
     app.openapi = _openapi_with_access(app)  # type: ignore[method-assign]

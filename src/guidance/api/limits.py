@@ -336,3 +336,131 @@ class LimitMiddleware:
             error_body(413, "payload_too_large", f"the request body exceeds {limit} bytes", rid),
             [(b"connection", b"close")],
         )
+
+
+# -- rate limits per route, per address and per key ------------------------------------------
+
+PAGES, RECOMMEND, PUBLIC_API = "pages", "recommend", "public"
+RECOMMEND_ROUTES = (
+    ("POST", "/api/v1/recommendations"),
+    ("POST", "/api/v1/recommendations/what-if"),
+)
+
+
+def page_routes() -> frozenset[tuple[str, str]]:
+    """Every (method, template) of the web pages and their files (one budget: ``pages``)."""
+    from guidance.web import PAGE_ROUTES
+    from guidance.web.staff import STAFF_PAGE_ROUTES
+
+    return frozenset((*PAGE_ROUTES, *STAFF_PAGE_ROUTES))
+
+
+class RouteLimits:
+    """Which token bucket a request draws from, and how large it is.
+
+    Anonymous callers, per client address (``TrustedProxies`` decides the address behind a
+    proxy), one bucket per budget:
+
+    ========================================  =====================================  =======
+    routes                                    setting (``GUIDANCE_…``)                default
+    ========================================  =====================================  =======
+    a route named in ``RATE_LIMIT_ROUTES``    ``RATE_LIMIT_ROUTES`` (its own bucket)  —
+    web pages, ``/static/…``, ``/i18n/…``     ``RATE_LIMIT_PAGES_PER_MINUTE``         2,400
+    ``POST /api/v1/recommendations[/what-if]`` ``RATE_LIMIT_RECOMMEND_PER_MINUTE``    600
+    every other public route                  ``RATE_LIMIT_PUBLIC_PER_MINUTE``        60
+    ========================================  =====================================  =======
+
+    An address in ``RATE_LIMIT_ADDRESS_FACTORS`` has each anonymous budget multiplied (a
+    school reaching the service from one address). API keys: one bucket per key of
+    ``RATE_LIMIT_KEY_PER_MINUTE`` (600), or the key's own budget from
+    ``RATE_LIMIT_KEY_OVERRIDES``. Buckets hold a minute's budget (the whole class may
+    arrive at once) and refill continuously; each worker keeps its own (see
+    docs/security.md)."""
+
+    def __init__(self, settings: Any, *, access: Any = None) -> None:
+        import ipaddress
+
+        self.public = int(settings.rate_limit_public_per_minute)
+        self.key = int(settings.rate_limit_key_per_minute)
+        self.groups = {
+            PAGES: int(settings.rate_limit_pages_per_minute),
+            RECOMMEND: int(settings.rate_limit_recommend_per_minute),
+        }
+        self.routes: dict[tuple[str, str], int] = {}
+        for name, per_minute in dict(settings.rate_limit_routes).items():
+            method, _, path = str(name).strip().partition(" ")
+            key = (method.upper(), path.strip())
+            if access is not None and key not in access:
+                raise ValueError(
+                    f"rate_limit_routes: {name!r} is not a route of this service "
+                    '(write "METHOD /template", e.g. "GET /api/v1/programmes")'
+                )
+            if int(per_minute) < 1:
+                raise ValueError(f"rate_limit_routes: {name!r} must allow at least 1 per minute")
+            self.routes[key] = int(per_minute)
+        self.keys = {int(k): int(v) for k, v in dict(settings.rate_limit_key_overrides).items()}
+        if any(v < 1 for v in self.keys.values()):
+            raise ValueError("rate_limit_key_overrides: every budget must be at least 1")
+        self.factors = []
+        for net, factor in dict(settings.rate_limit_address_factors).items():
+            if not float(factor) > 0:
+                raise ValueError(f"rate_limit_address_factors: {net!r} needs a factor above 0")
+            self.factors.append(
+                (ipaddress.ip_network(str(net).strip(), strict=False), float(factor))
+            )
+        self.pages = page_routes()
+        self._buckets: dict[int, Any] = {}
+
+    def _bucket(self, per_minute: int) -> Any:
+        from guidance.api.security import RateLimiter
+
+        bucket = self._buckets.get(per_minute)
+        if bucket is None:
+            bucket = self._buckets.setdefault(per_minute, RateLimiter(per_minute))
+        return bucket
+
+    def factor(self, address: str) -> float:
+        import ipaddress
+
+        if not self.factors:
+            return 1.0
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return 1.0
+        return max((f for net, f in self.factors if ip in net), default=1.0)
+
+    def budget(self, method: str, template: str, address: str) -> tuple[str, int]:
+        """(bucket name, requests per minute) of an anonymous request."""
+        key = (method, template)
+        if key in self.routes:
+            name, base = f"{method} {template}", self.routes[key]
+        elif key in self.pages:
+            name, base = PAGES, self.groups[PAGES]
+        elif key in RECOMMEND_ROUTES:
+            name, base = RECOMMEND, self.groups[RECOMMEND]
+        else:
+            name, base = PUBLIC_API, self.public
+        return name, max(1, round(base * self.factor(address)))
+
+    def check_public(self, method: str, template: str, address: str) -> float:
+        """0 when allowed, else the seconds until the address's bucket has a token."""
+        name, per_minute = self.budget(method, template, address)
+        return self._bucket(per_minute).check(f"{name}|ip:{address}")
+
+    def check_key(self, key_id: int | None) -> float:
+        per_minute = self.keys.get(int(key_id), self.key) if key_id is not None else self.key
+        return self._bucket(per_minute).check(f"key:{key_id}")
+
+
+ROUTE_LIMITS = "route_limits"
+
+
+def route_limits(ctx: Any) -> RouteLimits:
+    """The app's :class:`RouteLimits`, built from its settings on first use."""
+    limits = ctx.extra.get(ROUTE_LIMITS)
+    if limits is None:
+        from guidance.api.security import ACCESS
+
+        limits = ctx.extra.setdefault(ROUTE_LIMITS, RouteLimits(ctx.settings, access=ACCESS))
+    return limits

@@ -21,6 +21,7 @@ from fastapi.security import APIKeyHeader
 from guidance.api.errors import Forbidden, NotAuthenticated, RateLimited
 from guidance.store import keys
 from guidance.web import PAGE_ROUTES
+from guidance.web.staff import STAFF_PAGE_ROUTES
 
 PUBLIC, COUNSELLOR, ADMIN, INSTITUTION = "public", "counsellor", "admin", "institution"
 ROLES = (PUBLIC, COUNSELLOR, ADMIN, INSTITUTION)
@@ -52,6 +53,12 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", f"{API}/feedback"): STAFF,
     ("GET", f"{API}/audit"): STAFF,  # counsellors see their own requests only
     ("GET", f"{API}/audit.csv"): ADMINS,
+    # the caseload (api/routes/cases.py): a counsellor's own cases, admins every case
+    ("GET", f"{API}/cases"): STAFF,
+    ("GET", f"{API}/cases/{{case_id}}"): STAFF,
+    ("POST", f"{API}/cases/{{case_id}}/notes"): STAFF,
+    ("PUT", f"{API}/cases/{{case_id}}/enrolment"): STAFF,
+    ("DELETE", f"{API}/cases/{{case_id}}"): STAFF,
     ("GET", f"{API}/models"): ADMINS,
     ("GET", f"{API}/models/card"): ADMINS,
     ("POST", f"{API}/models/reload"): ADMINS,
@@ -83,7 +90,7 @@ def _web_pages() -> dict[tuple[str, str], frozenset[str]]:
     """The web pages (learner, counsellor, admin shells and their assets) are public: the
     data behind them comes from the API routes above, under their own roles."""
 
-    return dict.fromkeys(PAGE_ROUTES, ANYONE)
+    return dict.fromkeys((*PAGE_ROUTES, *STAFF_PAGE_ROUTES), ANYONE)
 
 
 ACCESS.update(_web_pages())
@@ -273,10 +280,14 @@ def authorize_principal(request: Request, principal: Principal) -> Principal:
     if request.url.path in ("/healthz", "/readyz", "/metrics"):  # probes are never limited
         request.state.principal = principal
         return principal
+    from guidance.api.limits import route_limits  # budgets per route, address and key
+
+    limits = route_limits(ctx)
     if principal.public:
-        wait = ctx.public_limiter.check(f"ip:{client_address(request)}")
+        template = getattr(request.scope.get("route"), "path", "")
+        wait = limits.check_public(request.method, template, client_address(request))
     else:
-        wait = ctx.key_limiter.check(f"key:{principal.key_id}")
+        wait = limits.check_key(principal.key_id)
     if wait > 0:
         raise RateLimited(
             "too many requests; slow down", headers={"Retry-After": str(max(1, int(wait + 0.999)))}

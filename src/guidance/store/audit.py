@@ -21,11 +21,12 @@ from sqlalchemy import Engine, and_, delete, insert, or_, select
 from sqlalchemy import exc as sa_exc
 
 from guidance.store.db import StoreError, write_tx
-from guidance.store.schema import AuditLog, AuditReject, Feedback, table_of, utcnow
+from guidance.store.schema import AuditLog, AuditReject, CaseNote, Feedback, table_of, utcnow
 
 AUDIT = table_of(AuditLog)
 REJECTS = table_of(AuditReject)
 FEEDBACK = table_of(Feedback)
+NOTES = table_of(CaseNote)
 AUDIT_COLS = [c.name for c in AUDIT.columns]
 log = logging.getLogger("guidance.store.audit")
 
@@ -60,9 +61,15 @@ def record_feedback(
     consent_case: bool = False,
     case: Mapping[str, Any] | None = None,
     created_at: datetime | None = None,
+    consent_guardian: bool | None = None,
+    shown: Sequence[Mapping[str, Any]] | None = None,
+    model_version: str | None = None,
+    demand_period: str | None = None,
 ) -> int:
     """Store one feedback row. ``override`` defaults to "the choice was not recommended".
-    A ``case`` (the learner's profile) is kept only when ``consent_case`` is true."""
+    A ``case`` (the learner's profile) is kept only when ``consent_case`` is true; ``shown``
+    is the recommendation as it was shown (``store.cases.shown_from_audit``) with the
+    ``model_version`` and ``demand_period`` that produced it."""
     if case is not None and not consent_case:
         raise ValueError("a case can only be saved with the learner's recorded consent")
     if override is None:
@@ -83,6 +90,10 @@ def record_feedback(
                 consent_case=consent_case,
                 case_data=dict(case) if case is not None else None,
                 consent_at=now if case is not None else None,
+                consent_guardian=consent_guardian,
+                shown=[dict(x) for x in shown] if shown is not None else None,
+                model_version=model_version,
+                demand_period=demand_period,
             )
             .returning(FEEDBACK.c.id)
         ).scalar_one()
@@ -533,5 +544,7 @@ def purge(engine: Engine, older_than_days: int, *, now: datetime | None = None) 
     cutoff = (_as_utc(now) if now is not None else utcnow()) - timedelta(days=older_than_days)
     with write_tx(engine) as conn:
         n_audit = conn.execute(delete(AUDIT).where(AUDIT.c.created_at < cutoff)).rowcount
+        old = select(FEEDBACK.c.id).where(FEEDBACK.c.created_at < cutoff)
+        conn.execute(delete(NOTES).where(NOTES.c.feedback_id.in_(old)))
         n_feedback = conn.execute(delete(FEEDBACK).where(FEEDBACK.c.created_at < cutoff)).rowcount
     return {"audit_log": int(n_audit), "feedback": int(n_feedback)}

@@ -200,6 +200,30 @@ class Feedback(Base):
     consent_case: Mapped[bool] = mapped_column(Boolean, default=False)
     case: Mapped[dict[str, Any] | None] = mapped_column("case_data", JSON(none_as_null=True))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # migration 0006 (the counsellor's caseload, store/cases.py): the guardian's consent as
+    # given, the recommendation as it was shown ([{"id", "rank", "score", figures...}]) with
+    # the model version and demand period that produced it, and the enrolment recorded later
+    consent_guardian: Mapped[bool | None] = mapped_column(Boolean)
+    shown: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
+    model_version: Mapped[str | None] = mapped_column(String(100))
+    demand_period: Mapped[str | None] = mapped_column(String(7))
+    enrolled_programme_id: Mapped[str | None] = mapped_column(String(64))
+    enrolled_on: Mapped[str | None] = mapped_column(String(10))  # ISO date of the enrolment
+    enrolled_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CaseNote(Base):
+    """A counsellor's follow-up note on a saved case (a feedback row with ``case_data``);
+    deleted with the case."""
+
+    __tablename__ = "case_notes"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    feedback_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("feedback.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    api_key_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("api_keys.id"))
+    text: Mapped[str] = mapped_column(Text)
 
 
 class AuditLog(Base):
@@ -369,4 +393,5 @@ TABLES = [
     "tracer_aggregates",
     "tracer_events",
     "tracer_error_files",
+    "case_notes",
 ]

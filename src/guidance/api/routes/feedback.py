@@ -3,19 +3,52 @@
 from __future__ import annotations
 
 import time
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from guidance.api.deps import Caller, DbCtx, authorize
 from guidance.api.errors import NotFound, Unprocessable
 from guidance.api.schemas import ERRORS, GUARDIAN_AGE, FeedbackIn, FeedbackOut
 from guidance.api.security import ADMIN
 
+# finite, bounded numbers (never true/false): a probability as shown; VND; km
+Share = Annotated[StrictFloat, Field(ge=0, le=1, allow_inf_nan=False)]
+Money = Annotated[StrictFloat, Field(ge=0, le=1e12, allow_inf_nan=False)]
+Km = Annotated[StrictFloat, Field(ge=0, le=100_000, allow_inf_nan=False)]
+
+
+class ShownFigures(BaseModel):
+    """The figures the page displayed for one recommended programme (kept with a saved
+    case, for the programmes the audited request returned)."""
+
+    model_config = ConfigDict(extra="forbid")
+    p_employed_12m: Share | None = None
+    p_job_matches_training: Share | None = None
+    p_completed: Share | None = None
+    wage_q25: Money | None = None
+    wage_q50: Money | None = None
+    wage_q75: Money | None = None
+    total_tuition_vnd: Money | None = None
+    distance_km: Km | None = None
+
+
+class FeedbackBody(FeedbackIn):
+    """``FeedbackIn`` and, optionally, the figures shown per programme id. With a
+    ``request_id`` the service keeps, beside a saved case, the recommendation as it was
+    served (ids, ranks, scores, model version and demand period, from the audit log)."""
+
+    shown_figures: dict[Annotated[str, Field(max_length=64)], ShownFigures] | None = Field(
+        None, max_length=50, description="figures shown, by programme id (at most 50)"
+    )
+
+
 router = APIRouter(
     prefix="/api/v1",
     tags=["feedback and audit"],
     dependencies=[Depends(authorize)],
-    responses=ERRORS,
+    responses=cast(dict[int | str, dict[str, Any]], ERRORS),
 )
 
 
@@ -33,7 +66,7 @@ OTHER_WORKER_WAIT = (0.1, 0.2)  # seconds between the looks for a just-made requ
         }
     },
 )
-def feedback(body: FeedbackIn, ctx: DbCtx, principal: Caller) -> FeedbackOut:
+def feedback(body: FeedbackBody, ctx: DbCtx, principal: Caller) -> FeedbackOut:
     """Counsellors: what the learner chose. A case (raw profile) is stored only with
     ``consent_case``, and for a learner under 16 also ``consent_guardian``. The
     ``request_id`` must be one of the caller's own recommendation requests (admins: any
@@ -92,6 +125,18 @@ def feedback(body: FeedbackIn, ctx: DbCtx, principal: Caller) -> FeedbackOut:
         if not owners or (principal.role != ADMIN and principal.key_id not in owners):
             # the same answer for an unknown request and for another caller's
             raise NotFound("request_id: no such request of yours")
+    shown: list[dict] | None = None
+    version = period = None
+    if body.request_id is not None and body.case is not None:
+        from guidance.store.cases import merge_figures, shown_from_audit
+
+        served = shown_from_audit(ctx.engine, body.request_id)
+        if served is not None:
+            figures = {
+                k: v.model_dump(exclude_none=True) for k, v in (body.shown_figures or {}).items()
+            }
+            shown = merge_figures(served.items, figures)
+            version, period = served.model_version, served.demand_period
     override = body.override
     if override is None:
         override = body.programme_id is not None and body.programme_id not in set(
@@ -108,5 +153,9 @@ def feedback(body: FeedbackIn, ctx: DbCtx, principal: Caller) -> FeedbackOut:
         consent_research=body.consent_research,
         consent_case=body.consent_case,
         case=body.case.model_dump(mode="json", exclude_none=True) if body.case else None,
+        consent_guardian=body.consent_guardian if body.case is not None else None,
+        shown=shown,
+        model_version=version,
+        demand_period=period,
     )
     return FeedbackOut(id=new_id, override=override)

@@ -7,6 +7,7 @@
   function $(id) { return document.getElementById(id); }
   function today() { return new Date().toISOString().slice(0, 10); }
   const cache = {};  // programme details by id (names, field, graduates)
+  let picker = null;  // the searchable programme list of "another programme"
 
   /* --- after a recommendation: what-if and feedback become available ------------ */
   function onResult(res) {
@@ -83,10 +84,11 @@
     ev.preventDefault();
     const res = L().result;
     const errs = {};
+    $("fb-done").textContent = "";  // an old success message never stays beside a new error
     let choice = $("fb-choice").value;
     if (choice === "__other") {
-      choice = $("fb-other").value.trim();
-      if (!choice) errs.fb_other = G.T("error.required");
+      choice = picker.value();  // a catalogue id chosen from the searchable list
+      if (!choice) errs.fb_other = G.T("picker.required");
     }
     const recommended = res.items.map(function (i) { return i.programme_id; });
     const override = !!choice && recommended.indexOf(choice) < 0;
@@ -108,12 +110,27 @@
       consent_research: $("fb-research").checked, consent_case: save,
       consent_guardian: save && under16 && $("fb-guardian").checked };
     // The API refuses an under-16 case without consent_guardian too (422); the page asks first.
-    if (save) body.case = L().profile;
+    if (save) {
+      body.case = L().profile;
+      // the figures shown, kept with the case (the API keeps them only for the programmes
+      // its audit log says this request returned)
+      body.shown_figures = {};
+      res.items.forEach(function (it) {
+        body.shown_figures[it.programme_id] = { p_employed_12m: it.p_employed_12m,
+          p_job_matches_training: it.p_job_matches_training, p_completed: it.p_completed,
+          wage_q25: it.wage_q25, wage_q50: it.wage_q50, wage_q75: it.wage_q75,
+          total_tuition_vnd: it.total_tuition_vnd, distance_km: it.distance_km };
+      });
+    }
     try {
       const out = await G.api("/api/v1/feedback", { method: "POST", role: G.role, json: body });
       $("fb-done").textContent = G.T(save ? "feedback.saved_case" : "feedback.saved", { id: out.id });
     } catch (e) {
-      G.fieldError("fb_choice", e.status === 422 ? G.T("error.invalid") : G.T("error.server"));
+      const details = (e.body && e.body.error && e.body.error.details) || [];
+      const unknown = details.some(function (d) { return d.type === "unknown_programme"; });
+      const field = $("fb-choice").value === "__other" ? "fb_other" : "fb_choice";
+      G.fieldError(field, unknown ? G.T("picker.unknown")
+        : e.status === 422 ? G.T("error.invalid") : G.T("error.server"));
     }
   }
 
@@ -306,6 +323,7 @@
     L().hooks.push(onResult);
     $("whatif-form").addEventListener("submit", whatIf);
     $("feedback-form").addEventListener("submit", feedback);
+    picker = G.programmePicker($("fb-other-q"), $("fb-other"));
     $("fb-choice").addEventListener("change", function () {
       $("fb-other-wrap").hidden = $("fb-choice").value !== "__other";
     });

@@ -11,6 +11,7 @@ cosine in [0, 1] (0 when unknown), ``cost`` −total tuition / 100 million VND, 
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from guidance.recommend.types import COMPONENTS, Weights
 from guidance.stats.definitions import Z90
@@ -22,16 +23,16 @@ PRIOR_GRADUATES = 20.0  # pseudo-graduates behind every estimate (the offering-l
 
 
 def components(
-    p_match,
-    p_emp,
-    p_comp,
-    wage_q50,
+    p_match: ArrayLike,
+    p_emp: ArrayLike,
+    p_comp: ArrayLike,
+    wage_q50: ArrayLike,
     *,
     reference_wage: float,
-    demand,
-    interest,
-    total_tuition,
-    distance_km,
+    demand: ArrayLike,
+    interest: ArrayLike,
+    total_tuition: ArrayLike,
+    distance_km: ArrayLike,
     relocate: bool,
 ) -> dict[str, np.ndarray]:
     """Component values (unweighted), one array per name in ``COMPONENTS``."""

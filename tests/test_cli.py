@@ -45,7 +45,7 @@ def test_every_handler_resolves_to_a_callable():
         for action in p._actions:
             if action.__class__.__name__ == "_SubParsersAction":
                 stack.extend(action.choices.values())
-        handler = p.get_default("_handler")
+        handler = p.get_default("cmd_handler")
         if handler:
             module, _, func = handler.partition(":")
             assert callable(getattr(importlib.import_module(module), func)), handler

@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Entry point ``guidance.commands``: add ``train``, ``promote`` and ``models``."""
     p = sub.add_parser("train", help="train, evaluate, log and register the outcome models")
     add_train_arguments(p)
-    p.set_defaults(_handler="training.cli:train_command")
+    p.set_defaults(cmd_handler="training.cli:train_command")
 
     p = sub.add_parser("promote", help="move the champion alias to a version that passes the gate")
     p.add_argument("--version", default=None, help="model version (default: the newest)")
@@ -30,11 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--config", default=None, help="TOML whose [promotion] table overrides the gate")
     _add_tracking(p)
-    p.set_defaults(_handler="training.cli:promote_command")
+    p.set_defaults(cmd_handler="training.cli:promote_command")
 
     p = sub.add_parser("models", help="list registered model versions, aliases and key metrics")
     _add_tracking(p)
-    p.set_defaults(_handler="training.cli:models_command")
+    p.set_defaults(cmd_handler="training.cli:models_command")
 
 
 def add_train_arguments(p: argparse.ArgumentParser) -> None:

@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--mlflow", action="store_true", help="log to MLflow at settings.mlflow_tracking_uri"
     )
     p.add_argument("--quiet", action="store_true")
-    p.set_defaults(_handler="training.recs_cli:evaluate_command")
+    p.set_defaults(cmd_handler="training.recs_cli:evaluate_command")
 
 
 def run(

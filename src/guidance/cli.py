@@ -426,7 +426,7 @@ def _plugin_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Commands contributed by other packages (e.g. ``training``) through the
     ``guidance.commands`` entry-point group, so that ``guidance`` never imports
     them itself. Each entry point is a light ``register(subparsers)`` function
-    that adds its parsers and sets ``_handler="module:function"``."""
+    that adds its parsers and sets ``cmd_handler="module:function"``."""
     from importlib.metadata import entry_points
 
     return [
@@ -446,15 +446,15 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (help_, handler, adder) in COMMANDS.items():
         p = sub.add_parser(name, help=help_, description=help_)
         adder(p)
-        p.set_defaults(_handler=handler)
+        p.set_defaults(cmd_handler=handler)
     for group, (help_, subs) in GROUPS.items():
         gp = sub.add_parser(group, help=help_, description=help_)
         gsub = gp.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
-        gp.set_defaults(_handler=None, _group_parser=gp)
+        gp.set_defaults(cmd_handler=None, cmd_group_parser=gp)
         for name, (h, handler, adder) in subs.items():
             p = gsub.add_parser(name, help=h, description=h)
             adder(p)
-            p.set_defaults(_handler=handler)
+            p.set_defaults(cmd_handler=handler)
     for register in _plugin_registrars():
         register(sub)
     return parser
@@ -468,10 +468,10 @@ def _resolve(handler: str) -> Callable[[argparse.Namespace], int]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = getattr(args, "_handler", None)
+    handler = getattr(args, "cmd_handler", None)
     if handler is None:
-        (getattr(args, "_group_parser", None) or parser).print_help()
-        return 2 if args.command is None or hasattr(args, "_group_parser") else 0
+        (getattr(args, "cmd_group_parser", None) or parser).print_help()
+        return 2 if args.command is None or hasattr(args, "cmd_group_parser") else 0
     try:
         return int(_resolve(handler)(args) or 0)
     except KeyboardInterrupt:

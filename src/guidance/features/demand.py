@@ -46,7 +46,7 @@ class SetDemand:
         region_of: Mapping[str, Any] | None,
     ) -> None:
         self.sets, self.p0, self.n_per = sets, index.p0, index.vac.shape[2]
-        self._grids: dict[int, tuple[np.ndarray, ...]] = {}
+        self.grid_cache: dict[int, tuple[np.ndarray, ...]] = {}
         self.prov_pos = {c: i for i, c in enumerate(index.provinces)}
         occ_pos = {c: i for i, c in enumerate(index.occupations)}
         r, c = [], []
@@ -81,7 +81,7 @@ class SetDemand:
         later ones) are unchanged, earlier ones are missing."""
         k = max(0, self.n_per - months)
         out = copy.copy(self)
-        out.p0, out.n_per, out._grids = self.p0 + k, self.n_per - k, {}
+        out.p0, out.n_per, out.grid_cache = self.p0 + k, self.n_per - k, {}
         for name in ("vw", "sw", "kw", "rv", "rs"):
             setattr(out, name, getattr(self, name)[:, :, k:].copy())
         return out
@@ -103,13 +103,13 @@ class SetDemand:
 
     def _grid(self, t: int) -> tuple[np.ndarray, ...]:
         """Every (set, province) and (set, region) value at month ``t``, computed once."""
-        if t not in self._grids:
+        if t not in self.grid_cache:
             s = np.arange(len(self.sets))[:, None]
-            self._grids[t] = (
+            self.grid_cache[t] = (
                 *self._values(s, np.arange(len(self.prov_pos))[None, :], t),
                 self._region_values(s, np.arange(len(self.reg_pos))[None, :], t),
             )
-        return self._grids[t]
+        return self.grid_cache[t]
 
     def lookup(self, where: str, set_idx: np.ndarray, codes: Any, period: Any) -> dict:
         """The four ``dem_*_{where}`` features of rows (set, province ``codes``, graduation

@@ -46,6 +46,10 @@ DEFAULT_PRIORS = {
 MIN_CELL = 20  # fewer graduates than this are never shown as an observed rate
 
 
+def _sum_columns() -> list[str]:
+    return [f"{p}_{t}" for t in HISTORY_TARGETS for p in ("s", "n")]
+
+
 class OfferingHistory:
     """Observed outcome rates per offering lineage, shrunk along global → field → programme
     code → programme code × region → offering: ``p_l = (S_l + k_l p_{l-1}) / (n_l + k_l)``."""
@@ -66,18 +70,14 @@ class OfferingHistory:
 
     def fit(self, keys: pd.DataFrame, X: pd.DataFrame) -> OfferingHistory:
         sums = self._sums(keys, self.values(X))
-        self.global_ = sums[list(self._sn())].sum()
+        self.global_ = sums[list(_sum_columns())].sum()
         self.totals_ = {
-            name: sums.groupby(list(cols), observed=True)[list(self._sn())].sum()
+            name: sums.groupby(list(cols), observed=True)[list(_sum_columns())].sum()
             for name, cols in (*HISTORY_LEVELS, ("institution", ("institution_id",)))
         }
         span = keys.groupby("lineage")["cohort_t"].agg(["min", "max"])
         self.span_ = span
         return self
-
-    @staticmethod
-    def _sn() -> list[str]:
-        return [f"{p}_{t}" for t in HISTORY_TARGETS for p in ("s", "n")]
 
     @staticmethod
     def _sums(keys: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
@@ -96,7 +96,7 @@ class OfferingHistory:
 
     def features(self, keys: pd.DataFrame, *, values: pd.DataFrame | None = None) -> dict:
         """Shrunk rates per row; with ``values`` (training rows) each row sees only earlier cohorts."""
-        sn = self._sn()
+        sn = _sum_columns()
         if values is not None:
             sums = self._sums(keys, values)
             level_sn = {
@@ -139,7 +139,7 @@ class OfferingHistory:
     @staticmethod
     def _prior_cumulative(sums: pd.DataFrame, by: list[str]) -> np.ndarray:
         """Sums over strictly earlier cohorts of the same group, aligned to ``sums`` rows."""
-        sn = OfferingHistory._sn()
+        sn = _sum_columns()
         g = sums.groupby(by, observed=True, sort=True)[sn].sum()
         group_cols = by[:-1]
         if group_cols:

@@ -51,7 +51,8 @@ class NoteIn(BaseModel):
     text: str = Field(
         min_length=1,
         max_length=4000,
-        pattern=r"\S",
+        # not blank, and no NUL anywhere (the edge refuses NUL; the schema says so too)
+        pattern=r"^[^\u0000]*[^\s\u0000][^\u0000]*$",
         description="the follow-up note (not blank)",
     )
 

@@ -3,7 +3,7 @@ throughput, memory of a loaded recommender, and ranking agreement of the pruned 
 with scoring every candidate.
 
     python benchmarks/recommend.py [--learners 300] [--batch 2000] [--no-national]
-    python benchmarks/recommend.py --compare /work/old   # this code and OLD, same run
+    python benchmarks/recommend.py --compare ../old   # this code and a checkout of older code, same run
 
 ``--compare DIR`` runs this benchmark for this checkout and for the checkout in ``DIR``
 (its own ``benchmarks/recommend.py``, ``PYTHONPATH=DIR/src:DIR``), one after the other in

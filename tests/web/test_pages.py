@@ -4,6 +4,7 @@ questionnaire's scoring, and the pages served by a bare app with the router."""
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from html.parser import HTMLParser
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from guidance.web import build_router, install, static_dir
-from guidance.web.i18n import LANGS, Translator, catalogue, pick_lang
+from guidance.web.i18n import I18N_DIR, LANGS, Translator, catalogue, pick_lang
 from guidance.web.riasec import ITEMS, TYPES, ordered_items, score
 
 WEB = Path(static_dir()).parent
@@ -29,6 +30,15 @@ def test_catalogues_have_the_same_keys_and_no_empty_text() -> None:
         # the same {placeholders} in both languages
     for k in vi:
         assert set(re.findall(r"{(\w+)}", vi[k])) == set(re.findall(r"{(\w+)}", en[k])), k
+
+
+def test_catalogue_files_are_sorted_one_key_a_line() -> None:
+    """Sorted keys, one a line, so that parallel additions merge without conflicts."""
+    for lang in LANGS:
+        path = I18N_DIR / f"{lang}.json"
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
+        assert text == json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", path
 
 
 def test_vietnamese_is_nfc_and_carries_diacritics() -> None:

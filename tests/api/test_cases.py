@@ -48,6 +48,13 @@ def test_a_saved_case_shows_the_recommendation_as_it_was_shown(api, learner):
     assert case["shown"][0]["p_employed_12m"] == first["p_employed_12m"]
     assert case["shown"][0]["score"] == first["score"]
     assert case["profile"]["learner_id"] == learner["learner_id"]
+    # every id the case mentions comes with its catalogue names
+    assert set(case["programmes"]) == {s["id"] for s in case["shown"]} | {case["programme_id"]}
+    label = case["programmes"][first["programme_id"]]
+    assert label["name_vi"] == first["name_vi"]
+    assert label["province_code"] == first["province_code"]
+    listed = api.get("/api/v1/cases", headers=api.counsellor).json()
+    assert listed["programmes"][case["programme_id"]] == case["programmes"][case["programme_id"]]
     assert case["profile"]["age"] == learner["age"]
     assert case["programme_id"] == out["items"][1]["programme_id"]
     assert case["consent_case"] is True and case["consent_guardian"] is False

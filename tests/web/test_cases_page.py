@@ -68,8 +68,10 @@ def test_feedback_picker_then_caseload(page, live) -> None:
     assert no_horizontal_scroll(page)
     page.fill("#cases-q", "gan nha")  # the reason, typed without accents
     page.click("#cases-search button[type=submit]")
-    row = page.locator("#cases-out tbody tr", has_text=other["id"]).first
+    # the choice reads as a name with its institution, not as an internal id
+    row = page.locator("#cases-out tbody tr", has_text=other["name"]).first
     expect(row).to_be_visible()
+    expect(row).not_to_contain_text(other["id"])
     page.get_by_role(
         "button", name=VI["cases.open"] + " " + VI["cases.case"].replace("{id}", str(case_id))
     ).click()
@@ -95,6 +97,9 @@ def test_feedback_picker_then_caseload(page, live) -> None:
         page.click("#enrol-form button[type=submit]")
     assert resp.value.status == 200, resp.value.text()
     expect(page.locator("#case-msg")).to_contain_text("01/09/2026")
+    first = live.world["programmes"].set_index("programme_id").loc[shown[0]]
+    expect(page.locator("#case-msg")).to_contain_text(str(first["name_vi"]))
+    expect(page.locator("#case-msg")).not_to_contain_text(shown[0])
     assert axe_violations(page) == []
     shot(page, "30-counsellor-case")
 

@@ -190,6 +190,20 @@ def programme_ids_exist(engine: Engine, ids: Iterable[str]) -> set[str]:
         }
 
 
+def programme_labels(engine: Engine, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Names for ids: ``{id: {name_vi, name_en, institution_name, province_code}}`` for the
+    ids found in the catalogue (the caller bounds how many)."""
+    wanted = sorted({str(i) for i in ids if i})
+    if not wanted:
+        return {}
+    cols = ("name_vi", "name_en", "institution_name", "province_code")
+    query = select(Programme.programme_id, *(getattr(Programme, c) for c in cols)).where(
+        Programme.programme_id.in_(wanted)
+    )
+    with engine.connect() as conn:
+        return {r[0]: dict(zip(cols, r[1:], strict=True)) for r in conn.execute(query)}
+
+
 def list_occupations(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         result = conn.execute(select(Occupation.__table__).order_by(Occupation.occupation_code))

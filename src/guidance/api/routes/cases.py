@@ -86,8 +86,20 @@ class CaseSummary(BaseModel):
     demand_period: str | None
 
 
+class ProgrammeLabel(BaseModel):
+    """How a programme id reads to a person (the catalogue's names today)."""
+
+    name_vi: str
+    name_en: str | None
+    institution_name: str | None
+    province_code: str | None
+
+
 class CasePage(BaseModel):
     items: list[CaseSummary]
+    programmes: dict[str, ProgrammeLabel] = Field(
+        description="names of the programme ids the cases on this page mention"
+    )
     total: int
     limit: int
     offset: int
@@ -104,6 +116,9 @@ class CaseOut(CaseSummary):
     shown: list[ShownItem]
     enrolled_recorded_at: str | None
     notes: list[NoteOut]
+    programmes: dict[str, ProgrammeLabel] = Field(
+        description="names of the programme ids this case mentions"
+    )
 
 
 def _iso(v: Any) -> Any:
@@ -118,10 +133,22 @@ def _summary(row: dict[str, Any]) -> CaseSummary:
     return CaseSummary(**{k: _iso(row[k]) for k in CaseSummary.model_fields})
 
 
-def _case(row: dict[str, Any]) -> CaseOut:
-    fields = {k: _iso(row[k]) for k in CaseOut.model_fields if k not in ("notes", "shown")}
+def _labels(engine: Any, rows: list[dict[str, Any]]) -> dict[str, ProgrammeLabel]:
+    from guidance.store.catalogue import programme_labels  # lazy: like the other store reads
+
+    ids: set[str] = set()
+    for row in rows:
+        ids.update(i for i in (row.get("programme_id"), row.get("enrolled_programme_id")) if i)
+        ids.update(str(s["id"]) for s in row.get("shown") or ())
+    return {k: ProgrammeLabel(**v) for k, v in programme_labels(engine, ids).items()}
+
+
+def _case(row: dict[str, Any], labels: dict[str, ProgrammeLabel]) -> CaseOut:
+    skip = ("notes", "shown", "programmes")
+    fields = {k: _iso(row[k]) for k in CaseOut.model_fields if k not in skip}
     return CaseOut(
         **fields,
+        programmes=labels,
         shown=[
             ShownItem(**{k: v for k, v in s.items() if k in ShownItem.model_fields})
             for s in row["shown"]
@@ -156,7 +183,13 @@ def list_cases(
     from guidance.store.cases import list_cases as page
 
     rows, total = page(ctx.engine, owner=_owner(principal), q=q, limit=limit, offset=offset)
-    return CasePage(items=[_summary(r) for r in rows], total=total, limit=limit, offset=offset)
+    return CasePage(
+        items=[_summary(r) for r in rows],
+        programmes=_labels(ctx.engine, rows),
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut)
@@ -168,7 +201,7 @@ def get_case(ctx: DbCtx, principal: Caller, case_id: CaseId) -> CaseOut:
     row = read(ctx.engine, case_id, owner=_owner(principal))
     if row is None:
         raise _no_case()
-    return _case(row)
+    return _case(row, _labels(ctx.engine, [row]))
 
 
 @router.post("/cases/{case_id}/notes", response_model=NoteOut, status_code=201)
@@ -221,7 +254,7 @@ def record_enrolment(ctx: DbCtx, principal: Caller, case_id: CaseId, body: Enrol
     row = read(ctx.engine, case_id, owner=owner)
     if row is None:  # deleted in between
         raise _no_case()
-    return _case(row)
+    return _case(row, _labels(ctx.engine, [row]))
 
 
 @router.delete("/cases/{case_id}", status_code=204, response_class=Response)

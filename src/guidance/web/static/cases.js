@@ -16,6 +16,23 @@
     if (!m) return "—";
     return G.lang === "vi" ? m[3] + "/" + m[2] + "/" + m[1] : m[3] + "/" + m[2] + "/" + m[1];
   }
+  let provinces = null;
+  /* "name — institution, province" for a programme id, from the names the API sends
+     beside the cases; the bare id only when the catalogue no longer has it. */
+  function programme(labels, id) {
+    if (!id) return "—";
+    const p = labels && labels[id];
+    if (!p) return id;
+    if (provinces === null) {
+      provinces = {};
+      JSON.parse($("provinces-data").textContent).forEach(function (q) { provinces[q.code] = q; });
+    }
+    const prov = provinces[p.province_code];
+    const where = [p.institution_name, prov ? (G.lang === "en" ? prov.en : prov.vi) : p.province_code]
+      .filter(Boolean).join(", ");
+    const name = G.lang === "en" && p.name_en ? p.name_en : p.name_vi;
+    return where ? name + " — " + where : name;
+  }
   function message(err) {
     const e = err && err.body && err.body.error;
     if (e && G.lang === "vi" && e.message_vi) return e.message_vi;
@@ -38,7 +55,9 @@
         "aria-label": G.T("cases.open") + " " + G.T("cases.case", { id: c.id }) });
       open.addEventListener("click", function () { show(c.id); });
       return [day(c.created_at), c.learner_id || "—", c.age == null ? "—" : G.num(c.age),
-        c.programme_id || "—", c.enrolled_programme_id ? c.enrolled_programme_id + " · " + day(c.enrolled_on) : "—", open];
+        programme(page.programmes, c.programme_id),
+        c.enrolled_programme_id ? programme(page.programmes, c.enrolled_programme_id) + " · " + day(c.enrolled_on) : "—",
+        open];
     });
     $("cases-out").replaceChildren(rows.length ? G.table([G.T("cases.col.saved"),
       G.T("cases.col.learner"), G.T("cases.col.age"), G.T("cases.col.choice"),
@@ -71,20 +90,20 @@
     if (c.consent_guardian) inputs.push([G.T("cases.guardian"), "✓"]);
     const shown = c.shown.length ? G.table([G.T("cases.col.rank"), G.T("cases.col.programme"),
       G.T("cases.col.employed"), G.T("cases.col.wage")], c.shown.map(function (s) {
-        return [G.num(s.rank), s.id, G.rate(s.p_employed_12m), G.millions(s.wage_q50)];
+        return [G.num(s.rank), programme(c.programmes, s.id), G.rate(s.p_employed_12m), G.millions(s.wage_q50)];
       }), G.T("cases.shown")) : G.el("p", { text: G.T("cases.shown_none") });
     $("case-body").replaceChildren(
       G.el("h3", { text: G.T("cases.inputs") }), dl(inputs),
       G.el("h3", { text: G.T("cases.shown") }),
       G.el("p", { class: "hint", text: G.T("cases.shown_meta", { version: c.model_version || "—",
         period: G.month(c.demand_period) }) }), shown,
-      dl([[G.T("cases.choice"), c.programme_id], [G.T("cases.reason"), c.reason]]));
+      dl([[G.T("cases.choice"), programme(c.programmes, c.programme_id)], [G.T("cases.reason"), c.reason]]));
     $("case-notes").replaceChildren.apply($("case-notes"), c.notes.length ? c.notes.map(function (n) {
       return G.el("li", {}, [G.el("span", { class: "hint", text: G.datetime(n.created_at) + " · " }),
         G.el("span", { text: n.text })]);
     }) : [G.el("li", { text: G.T("cases.notes_none") })]);
     $("case-msg").textContent = c.enrolled_programme_id
-      ? G.T("cases.enrolled", { programme: c.enrolled_programme_id, date: day(c.enrolled_on) })
+      ? G.T("cases.enrolled", { programme: programme(c.programmes, c.enrolled_programme_id), date: day(c.enrolled_on) })
       : G.T("cases.not_enrolled");
     $("case").hidden = false;
     picker.refresh();  // this case's recommended programmes first in the list

@@ -8,12 +8,14 @@
   function today() { return new Date().toISOString().slice(0, 10); }
   const cache = {};  // programme details by id (names, field, graduates)
   let picker = null;  // the searchable programme list of "another programme"
+  let lastWhatIf = null;  // redrawn in the other language on a language switch
 
   /* --- after a recommendation: what-if and feedback become available ------------ */
   function onResult(res) {
     $("whatif").hidden = false;
     $("feedback").hidden = false;
     $("whatif-out").textContent = "";
+    lastWhatIf = null;
     $("fb-done").textContent = "";
     fillChoices(res);
     $("guardian-wrap").hidden = !(L().profile && L().profile.age < 16);
@@ -53,7 +55,8 @@
     err.hidden = true;
     try {
       const out = await G.api("/api/v1/recommendations/what-if", { method: "POST", role: G.role,
-        json: { profile: L().profile, preferences: L().prefs, changes: changes, k: 10 } });
+        json: { profile: L().profile, preferences: L().prefs, changes: changes, k: WHATIF_K } });
+      lastWhatIf = out;
       renderWhatIf(out);
     } catch (e) {
       err.textContent = e.status === 422 ? G.T("error.invalid") : G.T("error.server");
@@ -61,21 +64,67 @@
     }
   }
 
+  /* A what-if change as a counsellor reads it: the programme, its level, institution and
+     province (both institutions when the same programme moved), why, and the figures that
+     changed (old → new) in the page's number format. No internal score is shown. */
+  const WHATIF_K = 10;
+  const FIG_FORMAT = {
+    rank: function (v) { return G.num(v); },
+    p_employed_12m: G.pct,
+    p_job_matches_training: G.pct,
+    wage_q50: function (v) { return G.T("unit.million_month", { v: G.millions(v) }); },
+    distance_km: function (v) { return G.T("unit.km", { v: G.num(v) }); },
+    total_tuition_vnd: function (v) { return G.T("whatif.million", { v: G.millions(v) }); }
+  };
+  function figText(f, kind) {
+    const fmt = FIG_FORMAT[f.name] || function (v) { return G.num(v); };
+    const show = function (v) { return v == null ? "—" : fmt(v); };
+    if (kind === "entered") return show(f.after);
+    if (kind === "left") return show(f.before);
+    return G.T("whatif.from_to", { old: show(f.before), new: show(f.after) });
+  }
+  function reasonText(c) {
+    const rules = (c.rules || []).map(function (r) {
+      return G.texts["whatif.rule." + r] ? G.T("whatif.rule." + r) : r; }).join(", ");
+    const key = "whatif.reason." + (c.kind === "moved" ? "moved_" : "") + c.reason;
+    if (!G.texts[key]) return G.lang === "en" ? c.why : c.why_vi;
+    return G.T(key, { rules: rules, k: WHATIF_K });
+  }
+  function changeItem(c) {
+    const en = G.lang === "en";
+    const title = (en && c.name_en ? c.name_en : c.name_vi) +
+      (c.level ? " · " + G.T("level." + c.level) : "");
+    const prov = function (vi, enName) { return en && enName ? enName : vi; };
+    const here = c.institution_name + " (" + prov(c.province_name_vi, c.province_name_en) + ")";
+    const where = c.kind === "moved"
+      ? G.T("whatif.moved", { old: c.institution_name_before + " (" +
+          prov(c.province_name_vi_before, c.province_name_en_before) + ")", new: here })
+      : here;
+    const dl = G.el("dl", { class: "whatif-figures" });
+    (c.figures || []).forEach(function (f) {
+      dl.append(G.el("dt", { text: G.T("whatif.fig." + f.name) }),
+        G.el("dd", { "data-figure": f.name, text: figText(f, c.kind) }));
+    });
+    return G.el("li", { class: "whatif-change", "data-kind": c.kind,
+      "data-programme": c.programme_id }, [
+      G.el("strong", { text: title }),
+      G.el("p", { class: "where", text: where }),
+      G.el("p", { class: "why", text: reasonText(c) }),
+      c.figures && c.figures.length ? dl : null]);
+  }
+
   function renderWhatIf(out) {
     const box = $("whatif-out");
     box.textContent = "";
-    const names = {};
-    out.before.concat(out.after).forEach(function (it) { names[it.programme_id] = L().name(it); });
     function list(title, rows) {
-      const ul = G.el("ul", {});
-      rows.forEach(function (c) {
-        ul.append(G.el("li", { text: (names[c.programme_id] || c.programme_id) + " — " +
-          (G.lang === "en" ? c.why : c.why_vi) }));
-      });
+      const ul = G.el("ul", { class: "whatif-list" });
+      rows.forEach(function (c) { ul.append(changeItem(c)); });
       if (!rows.length) ul.append(G.el("li", { text: G.T("whatif.nothing") }));
       return [G.el("h3", { text: title }), ul];
     }
-    list(G.T("whatif.entered"), out.entered).concat(list(G.T("whatif.left"), out.left))
+    list(G.T("whatif.entered"), out.entered)
+      .concat(list(G.T("whatif.left"), out.left))
+      .concat(list(G.T("whatif.changed"), out.changed || []))
       .forEach(function (e) { box.append(e); });
   }
 
@@ -334,7 +383,7 @@
     $("demand-form").addEventListener("submit", demandView);
     document.addEventListener("langchange", function () {
       if (L().result) fillChoices(L().result);
-      $("whatif-out").textContent = "";
+      if (lastWhatIf && !$("whatif").hidden) renderWhatIf(lastWhatIf);
     });
     G.login("counsellor", function () {
       return "/api/v1/audit?limit=1&start=" + today() + "&end=" + today();

@@ -296,10 +296,8 @@
   }
   /* A month for an axis or a table head: "T8/2026" in Vietnamese, "Aug 2026" in English. */
   function monthShort(p) {
-    const y = p.slice(0, 4), m = Number(p.slice(5, 7));
-    const mon = new Intl.DateTimeFormat("en-GB", { month: "short", timeZone: "UTC" })
-      .format(new Date(Date.UTC(Number(y), m - 1, 1)));
-    return G.T("demand.month_short", { m: m, y: y, mon: mon });
+    const month = G.T("demand.month_names").split(",")[Number(p.slice(5, 7)) - 1];
+    return G.T("demand.month_short", { month: month, year: p.slice(0, 4) });
   }
 
   const TOP_N = 10;  // occupations in the table AND the chart (one list feeds both)

@@ -79,9 +79,17 @@
   function figText(f, kind) {
     const fmt = FIG_FORMAT[f.name] || function (v) { return G.num(v); };
     const show = function (v) { return v == null ? "—" : fmt(v); };
-    if (kind === "entered") return show(f.after);
-    if (kind === "left") return show(f.before);
-    return G.T("whatif.from_to", { old: show(f.before), new: show(f.after) });
+    const part = function (v) { return G.el("span", { class: "fig", text: show(v) }); };
+    if (kind === "entered") return [part(f.after)];
+    if (kind === "left") return [part(f.before)];
+    // "old → new" from the catalogue, each figure kept whole on one line
+    const out = [];
+    G.T("whatif.from_to").split(/(\{old\}|\{new\})/).forEach(function (bit) {
+      if (bit === "{old}") out.push(part(f.before));
+      else if (bit === "{new}") out.push(part(f.after));
+      else if (bit) out.push(document.createTextNode(bit));
+    });
+    return out;
   }
   function reasonText(c) {
     const rules = (c.rules || []).map(function (r) {
@@ -103,7 +111,7 @@
     const dl = G.el("dl", { class: "whatif-figures" });
     (c.figures || []).forEach(function (f) {
       dl.append(G.el("dt", { text: G.T("whatif.fig." + f.name) }),
-        G.el("dd", { "data-figure": f.name, text: figText(f, c.kind) }));
+        G.el("dd", { "data-figure": f.name }, figText(f, c.kind)));
     });
     return G.el("li", { class: "whatif-change", "data-kind": c.kind,
       "data-programme": c.programme_id }, [

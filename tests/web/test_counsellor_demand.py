@@ -92,6 +92,9 @@ def test_demand_chart_and_table_on_a_phone(page, live) -> None:
     last = api["period"]
     assert heads[-1] == f"T{int(last[5:])}/{last[:4]}" and 1 <= len(heads) <= 12
     assert all(re.fullmatch(r"T\d{1,2}/\d{4}", h) for h in heads), heads
+    # consecutive months, as guidance.periods counts them
+    shown = [month_of(f"{h.split('/')[1]}-{int(h[1:].split('/')[0]):02d}") for h in heads]
+    assert shown == list(range(shown[0], shown[0] + len(shown)))
     _assert_ticks_readable(
         page.evaluate(TICK_BOXES, page.locator("#demand-out").element_handle()), r"T\d{1,2}/\d{4}"
     )
@@ -162,13 +165,21 @@ def test_month_labels_are_thinned_never_overlap(browser, live) -> None:
     for width, narrow in ((296, True), (900, False)):
         with open_page(browser, width=360 if narrow else 1100, height=900) as page:
             page.goto(live.url + "/counsellor")
+            end = month_of("2026-08")
             for n in (3, 6, 12, 24):
                 panels = _draw(page, n, width)
                 assert len(panels) == 2
                 _assert_ticks_readable(panels, r"T\d{1,2}/\d{4}")
+                expected = [
+                    f"T{int(p[5:])}/{p[:4]}"
+                    for p in (period_label(t) for t in range(end - n + 1, end + 1))
+                ]
                 for p in panels:
                     texts = [t["text"] for t in p["ticks"]]
                     assert texts[-1] == "T8/2026", texts
+                    assert set(texts) <= set(expected) and texts == sorted(
+                        texts, key=expected.index
+                    )
                     if n == 3:
                         assert len(texts) == 3  # room for every month
                     if n == 24:

@@ -437,7 +437,8 @@
       sw.append(l);
       return G.el("li", { "data-series": m }, [sw, G.T("demand.series." + m)]);
     }));
-    const grid = G.el("div", { class: "demand-panels" });
+    // side by side, every name takes two lines so that the plots line up
+    const grid = G.el("div", { class: "demand-panels" + (cols > 1 ? " multi" : "") });
     grid.style.gridTemplateColumns = "repeat(" + cols + ", minmax(0, 1fr))";
     const labels = periods.map(monthShort);
     // every month label is centred on its month; the plot leaves half a label's width at

@@ -45,7 +45,7 @@ def test_counsellor_flow(page, live, tmp_path) -> None:
     with page.expect_response(lambda r: r.url.endswith("/what-if")) as resp:
         page.click("#whatif-form button[type=submit]")
     assert resp.value.status == 200
-    expect(page.locator("#whatif-out h3")).to_have_count(2)
+    expect(page.locator("#whatif-out h3")).to_have_count(3)  # entered, left, changed
     page.locator("#whatif").screenshot(path=str(shot(page, "10-counsellor-whatif", full=False)))
 
     # feedback: saving the case needs the learner's and (under 16) the guardian's consent

@@ -110,6 +110,7 @@ class WhatIfOut(BaseModel):
     after: list[Item]
     entered: list[Change]
     left: list[Change]
+    changed: list[Change]  # in both lists: at another institution, or with other figures
 
 
 class BatchOut(BaseModel):

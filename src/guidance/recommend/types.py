@@ -307,14 +307,47 @@ class Recommendation(Result):
         return [it.programme_id for it in self.items]
 
 
+class FigureChange(Result):
+    """One figure of a what-if change, before → after (None: not in that list). ``name``:
+    ``rank``, ``p_employed_12m``, ``p_job_matches_training``, ``wage_q50`` (VND a month),
+    ``distance_km`` or ``total_tuition_vnd``."""
+
+    name: str
+    before: Num | None
+    after: Num | None
+
+
 class Change(Result):
-    """An offering that entered or left the top-k in a what-if, and why."""
+    """A programme that entered, left or changed in the top-k of a what-if, and why.
+
+    A programme is its code: the same code at another institution is one programme that
+    ``moved`` (``programme_id_before`` and ``*_before`` name the old offering), not one
+    entering and one leaving. The offering named is the one after (before, when it left).
+    ``reason``: ``newly_eligible`` / ``no_longer_eligible`` (``rules`` names the rules,
+    ``candidates.RULES``), ``ranked_higher`` / ``displaced`` (the scores moved), or
+    ``figures`` (same offering, other figures)."""
 
     programme_id: str
     rank_before: int | None
     rank_after: int | None
     why: str
     why_vi: str
+    kind: Literal["entered", "left", "moved", "changed"] = "entered"
+    reason: str = ""
+    rules: list[str] = Field(default_factory=list)
+    programme_code: str = ""
+    name_vi: str = ""
+    name_en: str | None = None
+    level: str = ""
+    institution_name: str = ""
+    province_code: str = ""
+    province_name_vi: str = ""
+    province_name_en: str = ""
+    programme_id_before: str | None = None
+    institution_name_before: str | None = None
+    province_name_vi_before: str | None = None
+    province_name_en_before: str | None = None
+    figures: list[FigureChange] = Field(default_factory=list)
 
 
 class WhatIf(Result):
@@ -323,6 +356,8 @@ class WhatIf(Result):
     after: Recommendation
     entered: list[Change] = Field(default_factory=list)
     left: list[Change] = Field(default_factory=list)
+    # in both lists, at another institution (``moved``) or with other figures (``changed``)
+    changed: list[Change] = Field(default_factory=list)
 
 
 class BatchItem(Result):

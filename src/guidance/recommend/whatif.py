@@ -1,12 +1,29 @@
-"""What-if: the same profile with one thing changed; which offerings enter and leave the
-top-k, and why (a rule that now admits or excludes them, or a changed score)."""
+"""What-if: the same profile with one thing changed; which programmes enter, leave or
+change in the top-k, and why (a rule that now admits or excludes them, or moved scores).
+
+A programme is its code, not the offering: with one offering per code in a list (the
+diversity cap), a change that lets the same programme at another institution rank first
+would otherwise read as the programme both entering and leaving. Such a pair is one
+``moved`` change that names both institutions. Offerings still in the list are reported
+(``changed``) when a shown figure differs at the precision the pages show it. No change
+carries the internal utility score: the figures are the ones a learner sees.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import math
+from typing import TYPE_CHECKING, Any, Literal
 
 from guidance.errors import InvalidProfile
-from guidance.recommend.types import MAX_DISTANCE_KM, Change, LearnerProfile, Preferences, WhatIf
+from guidance.recommend.types import (
+    MAX_DISTANCE_KM,
+    Change,
+    FigureChange,
+    Item,
+    LearnerProfile,
+    Preferences,
+    WhatIf,
+)
 
 if TYPE_CHECKING:
     from guidance.recommend.core import Recommender
@@ -19,6 +36,18 @@ _RULE_VI = {
     "duration": "thời gian học",
     "tuition": "học phí",
     "location": "nơi học",
+}
+
+# the figures a change reports, with the step they are shown at (a difference below it is
+# no change to a reader): rank exactly, rates in whole percent, money in 0.1 million VND,
+# distance in whole km
+FIGURES: dict[str, float] = {
+    "rank": 1.0,
+    "p_employed_12m": 0.01,
+    "p_job_matches_training": 0.01,
+    "wage_q50": 100_000.0,
+    "distance_km": 1.0,
+    "total_tuition_vnd": 100_000.0,
 }
 
 
@@ -50,6 +79,63 @@ def apply_changes(
     return LearnerProfile.model_validate(p_new), Preferences.model_validate(q_new)
 
 
+def _value(it: Item | None, name: str) -> float | None:
+    if it is None:
+        return None
+    v = it.rank if name == "rank" else getattr(it, name)
+    if v is None:
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def _shown(v: float | None, step: float) -> float | None:
+    return None if v is None else round(v / step)
+
+
+def figures(before: Item | None, after: Item | None, *, all_: bool = False) -> list[FigureChange]:
+    """The figures of one programme before → after; only those that differ as shown,
+    unless ``all_`` (a programme that entered or left: its figures on one side)."""
+    out = []
+    for name, step in FIGURES.items():
+        b, a = _value(before, name), _value(after, name)
+        if all_ or _shown(b, step) != _shown(a, step):
+            out.append(FigureChange.model_construct(name=name, before=b, after=a))
+    return out
+
+
+def _pair(before: list[Item], after: list[Item]) -> list[tuple[Item | None, Item | None]]:
+    """Items of both lists matched: the same offering first, then the same programme code
+    (in rank order); the rest alone (entered: ``(None, item)``, left: ``(item, None)``)."""
+    pairs: list[tuple[Item | None, Item | None]] = []
+    b_left = {it.programme_id: it for it in before}
+    a_left = {it.programme_id: it for it in after}
+    for pid in list(a_left):
+        if pid in b_left:
+            pairs.append((b_left.pop(pid), a_left.pop(pid)))
+    by_code: dict[str, list[Item]] = {}
+    for it in b_left.values():
+        by_code.setdefault(it.programme_code, []).append(it)
+    for pid, it in list(a_left.items()):
+        olds = by_code.get(it.programme_code)
+        if olds:
+            old = olds.pop(0)
+            del b_left[old.programme_id]
+            del a_left[pid]
+            pairs.append((old, it))
+    pairs += [(None, it) for it in a_left.values()]
+    pairs += [(it, None) for it in b_left.values()]
+    return pairs
+
+
+def _rules_en(rules: list[str]) -> str:
+    return ", ".join(rules)
+
+
+def _rules_vi(rules: list[str]) -> str:
+    return ", ".join(_RULE_VI.get(r, r) for r in rules)
+
+
 def what_if(
     rec: Recommender,
     profile: LearnerProfile | dict[str, Any],
@@ -64,40 +150,162 @@ def what_if(
     p2, q2 = apply_changes(rec, profile, prefs, changes)
     before = rec.recommend(profile, prefs, k=k)
     after = rec.recommend(p2, q2, k=k)
-    b = {it.programme_id: it for it in before.items}
-    a = {it.programme_id: it for it in after.items}
-    out = WhatIf.model_construct(changes=changes, before=before, after=after, entered=[], left=[])
-    last_after = after.items[-1].score if after.items else float("nan")
-    for pid, it in a.items():
-        if pid in b:
-            continue
-        was = rec.why_excluded(profile, prefs, pid)
-        if was:
-            why = f"newly eligible (was excluded by: {', '.join(was)})"
-            why_vi = (
-                "nay đủ điều kiện (trước bị loại vì: " + ", ".join(_RULE_VI[r] for r in was) + ")"
-            )
-        else:
-            why = f"now scores {it.score:.3f}, above the previous top-{k}"
-            why_vi = f"điểm nay là {it.score:.3f}, cao hơn danh sách {k} gợi ý trước"
-        out.entered.append(_change(pid, None, it.rank, why, why_vi))
-    for pid, it in b.items():
-        if pid in a:
-            continue
-        now = rec.why_excluded(p2, q2, pid)
-        if now:
-            why = f"no longer eligible ({', '.join(now)})"
-            why_vi = "không còn đủ điều kiện (" + ", ".join(_RULE_VI[r] for r in now) + ")"
-        else:
-            why = f"displaced: offerings scoring above {last_after:.3f} now fill the top-{k}"
-            why_vi = (
-                f"bị thay thế: các lựa chọn có điểm trên {last_after:.3f} nay chiếm {k} vị trí đầu"
-            )
-        out.left.append(_change(pid, it.rank, None, why, why_vi))
+    out = WhatIf.model_construct(
+        changes=changes, before=before, after=after, entered=[], left=[], changed=[]
+    )
+    for b, a in _pair(before.items, after.items):
+        if b is None and a is not None:
+            out.entered.append(_entered(rec, profile, prefs, a, k))
+        elif a is None and b is not None:
+            out.left.append(_left(rec, p2, q2, b, k))
+        elif a is not None and b is not None:
+            if a.programme_id != b.programme_id:
+                out.changed.append(_moved(rec, profile, prefs, p2, q2, b, a))
+            else:
+                figs = figures(b, a)
+                if figs:
+                    out.changed.append(
+                        _change(
+                            a,
+                            b,
+                            kind="changed",
+                            reason="figures",
+                            why="the same offering with other figures",
+                            why_vi="cùng cơ sở, số liệu thay đổi",
+                            figs=figs,
+                        )
+                    )
+    out.entered.sort(key=lambda c: c.rank_after or 0)
+    out.left.sort(key=lambda c: c.rank_before or 0)
+    out.changed.sort(key=lambda c: c.rank_after or 0)
     return out
 
 
-def _change(pid: str, before: int | None, after: int | None, why: str, why_vi: str) -> Change:
+def _entered(
+    rec: Recommender, profile: LearnerProfile, prefs: Preferences, it: Item, k: int
+) -> Change:
+    was = rec.why_excluded(profile, prefs, it.programme_id)
+    if was:
+        return _change(
+            it,
+            None,
+            kind="entered",
+            reason="newly_eligible",
+            rules=was,
+            why=f"newly eligible (was excluded by: {_rules_en(was)})",
+            why_vi=f"nay đủ điều kiện (trước bị loại vì: {_rules_vi(was)})",
+        )
+    return _change(
+        it,
+        None,
+        kind="entered",
+        reason="ranked_higher",
+        why=f"now ranks among the top {k}",
+        why_vi=f"nay được xếp trong {k} gợi ý đầu",
+    )
+
+
+def _left(rec: Recommender, p2: LearnerProfile, q2: Preferences, it: Item, k: int) -> Change:
+    now = rec.why_excluded(p2, q2, it.programme_id)
+    if now:
+        return _change(
+            it,
+            None,
+            kind="left",
+            reason="no_longer_eligible",
+            rules=now,
+            why=f"no longer eligible ({_rules_en(now)})",
+            why_vi=f"không còn đủ điều kiện ({_rules_vi(now)})",
+        )
+    return _change(
+        it,
+        None,
+        kind="left",
+        reason="displaced",
+        why=f"displaced: other programmes now rank in the top {k}",
+        why_vi=f"bị thay thế: các chương trình khác nay được xếp trong {k} gợi ý đầu",
+    )
+
+
+def _moved(
+    rec: Recommender,
+    profile: LearnerProfile,
+    prefs: Preferences,
+    p2: LearnerProfile,
+    q2: Preferences,
+    b: Item,
+    a: Item,
+) -> Change:
+    was = rec.why_excluded(profile, prefs, a.programme_id)
+    now = [] if was else rec.why_excluded(p2, q2, b.programme_id)
+    where = f"now at {a.institution_name} ({a.province_name_en}) instead of {b.institution_name}"
+    where_vi = (
+        f"nay học tại {a.institution_name} ({a.province_name_vi}) "
+        f"thay cho {b.institution_name} ({b.province_name_vi})"
+    )
+    if was:
+        reason, rules = "newly_eligible", was
+        why = f"{where}: it was excluded by {_rules_en(was)}"
+        why_vi = f"{where_vi}: trước bị loại vì {_rules_vi(was)}"
+    elif now:
+        reason, rules = "no_longer_eligible", now
+        why = f"{where}: the former is no longer eligible ({_rules_en(now)})"
+        why_vi = f"{where_vi}: nơi cũ không còn đủ điều kiện ({_rules_vi(now)})"
+    else:
+        reason, rules = "ranked_higher", []
+        why = f"{where}: it now ranks higher"
+        why_vi = f"{where_vi}: nơi mới nay được xếp cao hơn"
+    ch = _change(
+        a, b, kind="moved", reason=reason, rules=rules, why=why, why_vi=why_vi, figs=figures(b, a)
+    )
+    ch.programme_id_before = b.programme_id
+    ch.institution_name_before = b.institution_name
+    ch.province_name_vi_before = b.province_name_vi
+    ch.province_name_en_before = b.province_name_en
+    return ch
+
+
+def _change(
+    it: Item,
+    before: Item | None,
+    *,
+    kind: Literal["entered", "left", "moved", "changed"],
+    reason: str,
+    why: str,
+    why_vi: str,
+    rules: list[str] | None = None,
+    figs: list[FigureChange] | None = None,
+) -> Change:
+    """A change named by ``it`` (the offering after; before, when it left); ``before``: the
+    same programme's item before, for one that stayed or moved."""
+    if kind == "left":
+        rank_before, rank_after = it.rank, None
+        figs = figures(it, None, all_=True)
+    elif kind == "entered":
+        rank_before, rank_after = None, it.rank
+        figs = figures(None, it, all_=True)
+    else:
+        rank_before, rank_after = (before.rank if before else None), it.rank
     return Change.model_construct(
-        programme_id=pid, rank_before=before, rank_after=after, why=why, why_vi=why_vi
+        programme_id=it.programme_id,
+        rank_before=rank_before,
+        rank_after=rank_after,
+        why=why,
+        why_vi=why_vi,
+        kind=kind,
+        reason=reason,
+        rules=list(rules or []),
+        programme_code=it.programme_code,
+        name_vi=it.name_vi,
+        name_en=it.name_en,
+        level=it.level,
+        institution_name=it.institution_name,
+        province_code=it.province_code,
+        province_name_vi=it.province_name_vi,
+        province_name_en=it.province_name_en,
+        programme_id_before=None,
+        institution_name_before=None,
+        province_name_vi_before=None,
+        province_name_en_before=None,
+        figures=figs or [],
     )

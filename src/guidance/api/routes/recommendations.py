@@ -139,7 +139,8 @@ def recommend(
 def what_if(
     body: WhatIfBody, request: Request, model: ModelDep, ctx: DbCtx, principal: Caller
 ) -> WhatIfOut:
-    """The same learner with some fields changed: which offerings enter and leave, and why."""
+    """The same learner with some fields changed: which programmes enter, leave, move to
+    another institution or change their figures, and why (no internal score)."""
     from guidance.recommend.whatif import what_if as run
 
     t0 = time.perf_counter()
@@ -172,6 +173,7 @@ def what_if(
         after=out.after.items,
         entered=out.entered,
         left=out.left,
+        changed=out.changed,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -301,17 +302,17 @@ COMMANDS: dict[str, tuple[str, str, Adder]] = {
     "serve": ("run the API under uvicorn", "guidance.api.serve:serve_command", _add_serve),
     "recommend": (
         "recommend offerings for one learner (JSON), with reasons; --what-if",
-        "guidance.recommend.cli:recommend_command",
+        "guidance.recommend_cli:recommend_command",
         _add_recommend,
     ),
     "recommend-batch": (
         "recommend for every learner of a CSV/Parquet file",
-        "guidance.recommend.cli:batch_command",
+        "guidance.recommend_cli:batch_command",
         _add_recommend_batch,
     ),
     "audit-recommendations": (
         "exposure of occupation families in the top-k by sex and ethnic-minority status",
-        "guidance.recommend.cli:audit_command",
+        "guidance.recommend_cli:audit_command",
         _add_audit,
     ),
     "report": (
@@ -477,6 +478,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - a bug or an unforeseen failure: one line
+        if os.environ.get("GUIDANCE_TRACEBACK"):
+            raise
+        name = " ".join(filter(None, (args.command, getattr(args, "subcommand", None))))
+        first = str(exc).splitlines()[0][:300] if str(exc) else ""
+        print(
+            f"guidance {name}: {type(exc).__name__}{': ' + first if first else ''} "
+            "(GUIDANCE_TRACEBACK=1 cho chi tiết / for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through the console script

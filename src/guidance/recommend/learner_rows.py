@@ -82,7 +82,6 @@ TEMPLATE_EXAMPLE = (
     "",
 )
 _PAD = {"home_province_code": 2, "provinces": 2, "field_codes": 4}
-_TRUE, _FALSE = ("true", "1", "yes", "có", "co"), ("false", "0", "no", "không", "khong")
 
 
 def template_csv() -> str:
@@ -195,13 +194,11 @@ def _code(v: Any, width: int | None) -> str:
 
 
 def _bool(v: Any) -> Any:
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, (int, float)) and v in (0, 1):
-        return bool(v)
-    if isinstance(v, str) and v.strip().lower() in _TRUE + _FALSE:
-        return v.strip().lower() in _TRUE
-    return v  # pydantic names the rule
+    """``true``/``false`` in any case (as JSON and spreadsheets write them); anything else
+    (``1``, ``yes``) is left for the rule to refuse, as the API always has."""
+    if isinstance(v, str) and v.strip().lower() in ("true", "false"):
+        return v.strip().lower() == "true"
+    return v
 
 
 def _rule_text(column: str, e: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -252,7 +249,11 @@ def _rule_text(column: str, e: Mapping[str, Any]) -> tuple[str, str, str]:
             f"must be one of: {expected}{got_en}",
         )
     if kind in ("bool_parsing", "bool_type"):
-        return "true_false", f"phải là true hoặc false{got_vi}", f"must be true or false{got_en}"
+        return (
+            "true_false",
+            f"phải là true hoặc false{got_vi}",
+            f"must be true or false{got_en}",
+        )
     if kind == "string_pattern_mismatch":
         return (
             "year_month",
@@ -451,7 +452,7 @@ def parse_csv_text(
                     RowError(
                         None,
                         None,
-                        "empty",
+                        "csv_empty",
                         "tệp trống: dòng 1 là tiêu đề cột (tải tệp mẫu), mỗi dòng sau là "
                         "một học viên",
                         "the file is empty: row 1 holds the column names (see the "

@@ -202,6 +202,9 @@ def _add_recommend(p: argparse.ArgumentParser) -> None:
 def _add_recommend_batch(p: argparse.ArgumentParser) -> None:
     _add_recommender_source(p)
     p.add_argument("--learners", required=True, help="CSV or Parquet of learners + preferences")
+    p.add_argument(
+        "--lang", choices=["vi", "en"], default="vi", help="messages and names (default vi)"
+    )
     p.add_argument("--out", required=True, help="output .csv or .parquet (on Dask: a directory)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     dask = p.add_argument_group(

@@ -417,8 +417,9 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
                 with contextlib.suppress(Exception):  # shutting down after Ctrl-C
                     c.close()
     print(manifest_summary(m))
+    skipped = "skipped" if _lang(args) == "en" else "bỏ qua"
     shown = [
-        f"  skipped {e} (partition {p['part']})" for p in m["partitions"] for e in p["errors"]
+        f"  {skipped} {e} (partition {p['part']})" for p in m["partitions"] for e in p["errors"]
     ][:50]
     for line in shown:
         print(line, file=sys.stderr)

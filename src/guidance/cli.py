@@ -268,6 +268,7 @@ def _add_import_fr_master(p: argparse.ArgumentParser) -> None:
 
 
 def _add_report(p: argparse.ArgumentParser) -> None:
+    # lazy: read only when the parser is built, not at import
     from guidance.report.cli import add_arguments
 
     add_arguments(p)
@@ -431,6 +432,7 @@ def _plugin_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:
     ``guidance.commands`` entry-point group, so that ``guidance`` never imports
     them itself. Each entry point is a light ``register(subparsers)`` function
     that adds its parsers and sets ``cmd_handler="module:function"``."""
+    # lazy: read only when the parser is built, not at import
     from importlib.metadata import entry_points
 
     return [
@@ -439,6 +441,7 @@ def _plugin_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # lazy: read only when the parser is built, not at import
     from guidance import __version__
 
     parser = argparse.ArgumentParser(

@@ -44,6 +44,7 @@ def reference_counts() -> dict[str, int]:
 
 
 def info_command(args: argparse.Namespace) -> int:
+    # lazy: settings (pydantic-settings) load only when the command runs
     from guidance import CONTRACT_VERSION, __version__
     from guidance.settings import get_settings
 

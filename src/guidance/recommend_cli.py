@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 
 def _settings_paths(args: argparse.Namespace) -> tuple[Path, Path | None, Path]:
+    # lazy: a handler loads its libraries only when its command runs (--help stays light)
     from guidance.settings import get_settings
 
     s = get_settings()
@@ -40,6 +41,7 @@ def _fail(cmd: str, text: str, code: int = 2) -> int:
 
 def _sources(args: argparse.Namespace, cmd: str, **kw: Any) -> Sources | int:
     """The recommender (server's sources unless ``--data``/``--model``) or an exit code."""
+    # lazy: a handler loads its libraries only when its command runs (--help stays light)
     from guidance.recommend_sources import SourceError, load_sources
 
     try:
@@ -74,6 +76,7 @@ def _read_text(source: str, lang: str) -> str | tuple[str, str]:
 def read_learner(source: str, lang: str) -> tuple[Any, Any] | list[str]:
     """The learner of ``--learner`` (``{"profile": {...}, "preferences": {...}}`` or one
     flat object) parsed by the one row parser, or the messages saying what is wrong."""
+    # lazy: a handler loads its libraries only when its command runs (--help stays light)
     from guidance.recommend.learner_rows import COLUMNS, parse_row
 
     en = lang == "en"
@@ -136,6 +139,7 @@ def _names(rec: Recommender, tables: dict, lang: str) -> dict[str, str]:
 
 
 def recommend_command(args: argparse.Namespace) -> int:
+    # lazy: a handler loads its libraries only when its command runs (--help stays light)
     from pydantic import ValidationError
 
     from guidance.errors import GuidanceError
@@ -171,6 +175,7 @@ def recommend_command(args: argparse.Namespace) -> int:
         return src
     rec = src.recommender
     if changes is not None:
+        # lazy: a handler loads its libraries only when its command runs (--help stays light)
         from guidance.recommend.learner_rows import from_validation
         from guidance.recommend.whatif import what_if
 
@@ -252,6 +257,7 @@ def _print(r: Recommendation, lang: str) -> None:
 
 
 def batch_command(args: argparse.Namespace) -> int:
+    # lazy: a handler loads its libraries only when its command runs (--help stays light)
     from guidance.recommend.batch import run_batch
 
     lang = _lang(args)
@@ -310,6 +316,7 @@ def batch_command(args: argparse.Namespace) -> int:
     for line in res["error_lines"][:50]:
         print(f"  {line}", file=sys.stderr)
     if len(res["error_lines"]) > 50:
+        # lazy: a handler loads its libraries only when its command runs (--help stays light)
         from guidance.recommend.learner_rows import more_errors
 
         print(f"  {more_errors(res['n_errors'] - 50, lang)}", file=sys.stderr)
@@ -318,6 +325,7 @@ def batch_command(args: argparse.Namespace) -> int:
 
 def _batch_on_dask(args: argparse.Namespace) -> int:
     """``recommend-batch`` on a Dask cluster: an existing scheduler or a local one."""
+    # lazy: a handler loads its libraries only when its command runs (--help stays light)
     from guidance.recommend.distributed import PARTITION_ROWS
 
     rows = args.partition_rows if args.partition_rows is not None else PARTITION_ROWS
@@ -346,6 +354,7 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
         for b in bad:
             print(f"recommend-batch: {b}", file=sys.stderr)
         return 2
+    # lazy: a handler loads its libraries only when its command runs (--help stays light)
     import logging
     import signal
 
@@ -375,6 +384,7 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
     logging.getLogger("distributed").setLevel(logging.ERROR)  # no worker-restart chatter
     cluster = client = None
     try:
+        # lazy: a handler loads its libraries only when its command runs (--help stays light)
         from distributed import Client
 
         from guidance.daskcluster import local_cluster
@@ -433,6 +443,7 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
 
 
 def audit_command(args: argparse.Namespace) -> int:
+    # lazy: a handler loads its libraries only when its command runs (--help stays light)
     from guidance.recommend.audit import exposure_audit, format_audit, learner_sample
 
     src = _sources(args, "audit-recommendations")
@@ -443,6 +454,7 @@ def audit_command(args: argparse.Namespace) -> int:
     report = exposure_audit(src.recommender, learners, k=args.top_k, progress=not args.quiet)
     print(format_audit(report))
     if args.out:
+        # lazy: a handler loads its libraries only when its command runs (--help stays light)
         from guidance.csvsafe import safe_cell
 
         text = report.select_dtypes(include=["object", "string"]).columns

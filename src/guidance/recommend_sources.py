@@ -203,6 +203,7 @@ def champion_sqlite(uri: str, name: str) -> tuple[str, str | None] | None:
     store with the standard library, or None when the URI is not SQLite or the store
     cannot be read this way (MLflow then answers). Importing MLflow takes seconds; this
     read takes milliseconds."""
+    # lazy: only the source actually read pays for its libraries
     import sqlite3
 
     if not uri.startswith("sqlite:///"):

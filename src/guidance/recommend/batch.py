@@ -45,6 +45,7 @@ OUTPUT_COLUMNS = (
 def read_chunks(path: str | Path, chunk_rows: int = 2000) -> Iterator[pd.DataFrame]:
     p = Path(path)
     if p.suffix == ".parquet":
+        # lazy: pyarrow only for a Parquet input
         import pyarrow.parquet as pq
 
         for batch in pq.ParquetFile(p).iter_batches(batch_size=chunk_rows):
@@ -176,6 +177,7 @@ class _Writer:
     def write(self, df: pd.DataFrame) -> None:
         df = df.reindex(columns=list(OUTPUT_COLUMNS))
         if self.parquet:
+            # lazy: pyarrow only for a Parquet output
             import pyarrow as pa
             import pyarrow.parquet as pq
 
@@ -188,6 +190,7 @@ class _Writer:
                 self.writer = pq.ParquetWriter(self.path, table.schema)
             self.writer.write_table(table)
         else:
+            # lazy: the CSV writer alone needs the formula guard
             from guidance.csvsafe import safe_cell
 
             text = df.select_dtypes(include=["object", "string"]).columns
@@ -204,6 +207,7 @@ class _Writer:
 
 def _schema() -> Any:
     """The output table's Arrow schema (one fixed type per column)."""
+    # lazy: pyarrow only for a Parquet output
     import pyarrow as pa
 
     text = {
@@ -240,6 +244,7 @@ def run_batch(
 ) -> dict:
     """Recommend for every learner of ``learners`` into ``out``; returns counts and the
     errors (``errors``: the first ``MAX_ERRORS`` as :class:`RowError`, ``n_errors``: all)."""
+    # lazy: tqdm only when a batch runs
     from tqdm import tqdm
 
     out = Path(out)

@@ -75,12 +75,13 @@ def test_every_error_at_once_with_row_column_and_rule():
 
 
 def test_excel_short_codes_are_padded_and_ids_kept_as_written():
-    text = f"{HEAD},provinces,field_codes\n\tX,17,1,12,8;79,610\n"
+    text = f"{HEAD},provinces,field_codes,start_period\n\tX,17,1,12,8;79,610,2027-09-01 00:00:00\n"
     parsed = parse_csv_text(text, provinces=PROVINCES)
     assert not parsed.errors
     _, profile, prefs = parsed.learners[0]
     assert profile.learner_id == "\tX" and profile.home_province_code == "01"
     assert prefs.provinces == ["08", "79"] and prefs.field_codes == ["0610"]
+    assert prefs.start_period == "2027-09"  # a spreadsheet's date of the month
     typed = parse_row(
         {"age": 17.0, "home_province_code": 1, "education_level": 12.0, "learner_id": 7.0},
         9,

@@ -193,6 +193,15 @@ def _code(v: Any, width: int | None) -> str:
     return text
 
 
+def _period(v: Any) -> Any:
+    """``YYYY-MM``; a spreadsheet's date of that month (``2027-09-01``, with or without a
+    time) is read as its month."""
+    text = str(v).strip()
+    if len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit():
+        return text[:7]
+    return text
+
+
 def _bool(v: Any) -> Any:
     """``true``/``false`` in any case (as JSON and spreadsheets write them); anything else
     (``1``, ``yes``) is left for the rule to refuse, as the API always has."""
@@ -334,6 +343,8 @@ def parse_row(
         if name in LIST_PREFS:
             items = v if isinstance(v, (list, tuple)) else str(v).split(";")
             prefs[name] = [_code(s, _PAD.get(name)) for s in items if str(s).strip()]
+        elif name == "start_period":
+            prefs[name] = _period(v)
         elif name in SCALAR_PREFS:
             prefs[name] = _bool(v) if name == "willing_to_relocate" else v
         elif name == "home_province_code":

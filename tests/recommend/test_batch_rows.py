@@ -136,3 +136,27 @@ def test_the_error_list_is_capped_and_counts_the_rest():
 def test_vietnamese_numbers():
     assert number(10_000_000_000, "vi") == "10.000.000.000"
     assert number(1234.5, "vi") == "1.234,5" and number(1234.5, "en") == "1,234.5"
+
+
+def test_any_text_gives_learners_or_errors_never_an_exception():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    cells = st.one_of(
+        st.sampled_from(["", "1", "01", "17", "12", "x", "true", "nan", "1e400", "-0", ";", '"']),
+        st.text(max_size=8),
+    )
+    columns = st.lists(
+        st.sampled_from([*TEMPLATE_COLUMNS, "sex", "ethnic_minority", "other"]), max_size=8
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(columns, st.lists(st.lists(cells, max_size=9), max_size=4), st.text(max_size=40))
+    def check(header, rows, noise):
+        text = ",".join(header) + "\n" + "".join(",".join(r) + "\n" for r in rows) + noise
+        parsed = parse_csv_text(text, provinces=PROVINCES, max_rows=3)
+        assert parsed.learners or parsed.errors
+        for e in parsed.errors.kept:
+            assert e.message_vi and e.message_en and e.rule
+
+    check()

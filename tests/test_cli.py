@@ -10,7 +10,7 @@ import pytest
 
 from guidance.cli import build_parser, main
 
-HEAVY = ("pandas", "sklearn", "mlflow", "scipy", "matplotlib", "fastapi")
+HEAVY = ("pandas", "sklearn", "mlflow", "scipy", "matplotlib", "fastapi", "numba", "numpy")
 
 
 def test_help_imports_no_heavy_library():
@@ -23,6 +23,27 @@ def test_help_imports_no_heavy_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_info_imports_no_heavy_library(tmp_path):
+    """``guidance info`` answers from package metadata and the csv module (under a second)."""
+    code = (
+        "import sys, json, contextlib, io\n"
+        "from guidance.cli import main\n"
+        "buf = io.StringIO()\n"
+        "with contextlib.redirect_stdout(buf):\n"
+        "    rc = main(['info'])\n"
+        f"print(json.dumps([rc, buf.getvalue(), [m for m in {HEAVY!r} if m in sys.modules]]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    rc, text, heavy = json.loads(out.stdout.strip().splitlines()[-1])
+    assert rc == 0 and heavy == []
+    from guidance import reference
+
+    for name, n in reference.summary().items():  # the same counts as pandas reads
+        assert f"  {name:<24} {n:>6} rows" in text
 
 
 def test_subcommands_are_listed(capsys):

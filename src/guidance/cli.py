@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -201,6 +202,9 @@ def _add_recommend(p: argparse.ArgumentParser) -> None:
 def _add_recommend_batch(p: argparse.ArgumentParser) -> None:
     _add_recommender_source(p)
     p.add_argument("--learners", required=True, help="CSV or Parquet of learners + preferences")
+    p.add_argument(
+        "--lang", choices=["vi", "en"], default="vi", help="messages and names (default vi)"
+    )
     p.add_argument("--out", required=True, help="output .csv or .parquet (on Dask: a directory)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     dask = p.add_argument_group(
@@ -264,6 +268,7 @@ def _add_import_fr_master(p: argparse.ArgumentParser) -> None:
 
 
 def _add_report(p: argparse.ArgumentParser) -> None:
+    # lazy: read only when the parser is built, not at import
     from guidance.report.cli import add_arguments
 
     add_arguments(p)
@@ -301,17 +306,17 @@ COMMANDS: dict[str, tuple[str, str, Adder]] = {
     "serve": ("run the API under uvicorn", "guidance.api.serve:serve_command", _add_serve),
     "recommend": (
         "recommend offerings for one learner (JSON), with reasons; --what-if",
-        "guidance.recommend.cli:recommend_command",
+        "guidance.recommend_cli:recommend_command",
         _add_recommend,
     ),
     "recommend-batch": (
         "recommend for every learner of a CSV/Parquet file",
-        "guidance.recommend.cli:batch_command",
+        "guidance.recommend_cli:batch_command",
         _add_recommend_batch,
     ),
     "audit-recommendations": (
         "exposure of occupation families in the top-k by sex and ethnic-minority status",
-        "guidance.recommend.cli:audit_command",
+        "guidance.recommend_cli:audit_command",
         _add_audit,
     ),
     "report": (
@@ -427,6 +432,7 @@ def _plugin_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:
     ``guidance.commands`` entry-point group, so that ``guidance`` never imports
     them itself. Each entry point is a light ``register(subparsers)`` function
     that adds its parsers and sets ``cmd_handler="module:function"``."""
+    # lazy: read only when the parser is built, not at import
     from importlib.metadata import entry_points
 
     return [
@@ -435,6 +441,7 @@ def _plugin_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # lazy: read only when the parser is built, not at import
     from guidance import __version__
 
     parser = argparse.ArgumentParser(
@@ -477,6 +484,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - a bug or an unforeseen failure: one line
+        if os.environ.get("GUIDANCE_TRACEBACK"):
+            raise
+        name = " ".join(filter(None, (args.command, getattr(args, "subcommand", None))))
+        first = str(exc).splitlines()[0][:300] if str(exc) else ""
+        print(
+            f"guidance {name}: {type(exc).__name__}{': ' + first if first else ''} "
+            "(GUIDANCE_TRACEBACK=1 cho chi tiết / for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through the console script

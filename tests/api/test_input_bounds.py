@@ -171,8 +171,8 @@ def test_csv_batch_booleans_read_true_or_false_only(api, learner):
     )
     assert r.status_code == 422
     assert [(d["row"], d["loc"]) for d in r.json()["error"]["details"]] == [
-        (1, ["ethnic_minority"]),
-        (2, ["ethnic_minority"]),
+        (2, ["ethnic_minority"]),  # spreadsheet rows: the header is row 1
+        (3, ["ethnic_minority"]),
     ]
 
 

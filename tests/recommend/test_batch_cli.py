@@ -104,7 +104,10 @@ def test_batch_reports_bad_rows(make_recommender, tmp_path):
         }
     ).to_csv(src, index=False)
     res = run_batch(make_recommender(), src, tmp_path / "o.csv", k=2, progress=False)
-    assert res["learners"] == 2 and len(res["errors"]) == 1 and "row 2" in res["errors"][0]
+    assert res["learners"] == 2 and res["n_errors"] == len(res["errors"]) == 1
+    (e,) = res["errors"]
+    assert (e.row, e.column, e.rule) == (3, "age", "range")  # the header is row 1
+    assert res["error_lines"] == ["dòng 3, cột age: phải từ 14 đến 70 (đang là '200')"]
 
 
 def test_recommend_command_json_and_text(artifact, tiny_dir, learner, tmp_path, capsys):
@@ -151,7 +154,7 @@ def test_recommend_command_json_and_text(artifact, tiny_dir, learner, tmp_path, 
         == 0
     )
     text = capsys.readouterr().out
-    assert "việc làm sau 12 tháng" in text and "score" in text
+    assert "việc làm sau 12 tháng" in text and "điểm" in text
     flat = tmp_path / "flat.json"
     flat.write_text(json.dumps({**learner, "max_distance_km": 0}), encoding="utf-8")
     assert (
@@ -213,7 +216,9 @@ def test_recommend_command_json_and_text(artifact, tiny_dir, learner, tmp_path, 
         )
         == 2
     )
-    assert "unknown home_province_code" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "home_province_code '99' không phải mã tỉnh/thành" in err
+    assert "'no_such_field'" in err and "Traceback" not in err
 
 
 def test_batch_and_audit_commands(artifact, tiny_dir, tiny_tables, tmp_path, capsys):

@@ -247,8 +247,8 @@ def test_bad_rows_reported_per_partition(client, source, learners, single, tmp_p
     assert m["status"] == "complete" and m["bad_rows"] == 2 and m["learners"] == 40
     errs = {p["part"]: p["errors"] for p in m["partitions"] if p["errors"]}
     assert list(errs) == [1, 4]
-    assert errs[1][0].startswith("row 10: ") and "age" in errs[1][0]
-    assert errs[4][0].startswith("row 31: ") and "home_province_code" in errs[4][0]
+    assert errs[1][0].startswith("dòng 11, cột age: ")  # spreadsheet rows: the header is row 1
+    assert errs[4][0].startswith("dòng 32, cột home_province_code: ")  # "9" read as "09"
     got = set(read_output(tmp_path / "o")["learner_id"])
     assert got == set(single["learner_id"]) - {df.loc[9, "learner_id"], df.loc[30, "learner_id"]}
 
@@ -325,7 +325,7 @@ def test_cli_local_workers(artifact, tiny_dir, learners, tmp_path, capsys):
     got = capsys.readouterr()
     assert "40 learners" in got.out and "2/2 partitions" in got.out
     assert "bad rows 1" in got.out
-    assert "skipped row 25: gpa: " in got.err and "(partition 1)" in got.err
+    assert "bỏ qua dòng 26, cột gpa: " in got.err and "(partition 1)" in got.err
     csv = pd.read_csv(out / "recommendations.csv", dtype={"learner_id": str})
     assert len(csv) == json.loads((out / "manifest.json").read_text())["rows"] > 0
     assert main([*args[:-4], "--partition-rows", "0"]) == 2

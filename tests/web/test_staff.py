@@ -105,8 +105,8 @@ def test_counsellor_flow(page, live, tmp_path) -> None:
     )
     page.set_input_files("#class-file", str(bad))
     page.click("#class-form button[type=submit]")
-    expect(page.locator("#err-class_file")).to_contain_text(VI["class.invalid"])
-    expect(page.locator("#err-class_file td").first).to_have_text("1")
+    expect(page.locator("#err-class_file")).to_contain_text(VI["class.n_errors"].format(n=1))
+    expect(page.locator("#err-class_file td").first).to_have_text("2")  # header: row 1
 
     # demand over time for the learner's province
     page.select_option("#d-province", code)

@@ -8,40 +8,25 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
-from pydantic import ValidationError
 
 from guidance.errors import GuidanceError
+from guidance.recommend.learner_rows import ErrorList, InvalidRow, RowError, parse_row
 from guidance.recommend.types import COMPONENTS, LearnerProfile, Preferences
 
 if TYPE_CHECKING:
     from guidance.recommend.core import Recommender
 
-LIST_PREFS = ("levels", "field_codes", "provinces")
-SCALAR_PREFS = (
-    "max_duration_months",
-    "max_tuition_vnd_per_year",
-    "max_distance_km",
-    "willing_to_relocate",
-    "start_period",
-)
-CODE_COLUMNS = {
-    "learner_id": "str",
-    "record_id": "str",
-    "home_province_code": "str",
-    "field_codes": "str",
-    "provinces": "str",
-    "levels": "str",
-    "start_period": "str",
-}
 OUTPUT_COLUMNS = (
     "learner_id",
     "rank",
     "programme_id",
     "programme_code",
+    "programme_name",
     "institution_id",
+    "institution_name",
     "province_code",
+    "province_name",
     "score",
     *(f"comp_{c}" for c in COMPONENTS),
     "p_employed_12m",
@@ -60,55 +45,44 @@ OUTPUT_COLUMNS = (
 def read_chunks(path: str | Path, chunk_rows: int = 2000) -> Iterator[pd.DataFrame]:
     p = Path(path)
     if p.suffix == ".parquet":
+        # lazy: pyarrow only for a Parquet input
         import pyarrow.parquet as pq
 
         for batch in pq.ParquetFile(p).iter_batches(batch_size=chunk_rows):
             yield batch.to_pandas()
     else:
+        # every cell as text, as the web page's upload reads it: the one parser
+        # (learner_rows) turns it into numbers and codes and names the cell when it cannot
         yield from pd.read_csv(
-            p, dtype=CODE_COLUMNS, keep_default_na=False, na_values=[""], chunksize=chunk_rows
+            p, dtype=str, keep_default_na=False, na_values=[""], chunksize=chunk_rows
         )
 
 
-def _clean(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, float) and np.isnan(v):
-        return None
-    if v is pd.NA or v is pd.NaT:
-        return None
-    return v.item() if hasattr(v, "item") else v
+def known_provinces(rec: Recommender) -> frozenset[str]:
+    """The province codes of the recommender's catalogue (a row naming another is the
+    row's error, said with its row and column)."""
+    return frozenset(str(c) for c in rec.cat.prov_codes)
 
 
-def row_request(row: dict, index: int) -> tuple[LearnerProfile, Preferences]:
-    """A learner and their preferences from one input row (lists ``;``-separated)."""
-    fields = LearnerProfile.model_fields
-    prof = {k: _clean(row.get(k)) for k in fields if k in row}
-    if prof.get("learner_id") is None:
-        prof["learner_id"] = str(_clean(row.get("record_id")) or f"row{index}")
-    prof["learner_id"] = str(prof["learner_id"])
-    if isinstance(prof.get("ethnic_minority"), str):
-        prof["ethnic_minority"] = prof["ethnic_minority"].strip().lower() in ("true", "1")
-    prefs: dict[str, Any] = {}
-    for k in LIST_PREFS:
-        v = _clean(row.get(k))
-        if v is not None and str(v).strip():
-            prefs[k] = [s.strip() for s in str(v).split(";") if s.strip()]
-    for k in SCALAR_PREFS:
-        v = _clean(row.get(k))
-        if v is not None and v != "":
-            prefs[k] = (
-                v.strip().lower() in ("true", "1", "yes")
-                if k == "willing_to_relocate" and isinstance(v, str)
-                else v
-            )
-    return LearnerProfile.model_validate(prof), Preferences.model_validate(prefs)
+def row_request(
+    row: dict, index: int | None, provinces: frozenset[str] | None = None
+) -> tuple[LearnerProfile, Preferences]:
+    """A learner and their preferences from one input row (lists ``;``-separated); ``index``
+    is the spreadsheet row (the header is row 1). Raises :class:`InvalidRow` (a
+    ``ValueError``) carrying every error of the row. The one parser (``learner_rows``) the
+    web page and the API use too."""
+    got = parse_row(row, index, provinces=provinces)
+    if isinstance(got, list):
+        raise InvalidRow(got)
+    return got
 
 
 def recommendation_rows(
-    rec: Recommender, profile: LearnerProfile, prefs: Preferences, k: int
+    rec: Recommender, profile: LearnerProfile, prefs: Preferences, k: int, *, lang: str = "vi"
 ) -> list[dict]:
+    """The output rows of one learner: ids, names (in ``lang``) and scores, one per rank."""
     r = rec.recommend(profile, prefs, k=k, explain=False)
+    en = lang == "en"
     rows = []
     for it in r.items:
         row = {
@@ -116,8 +90,11 @@ def recommendation_rows(
             "rank": it.rank,
             "programme_id": it.programme_id,
             "programme_code": it.programme_code,
+            "programme_name": (it.name_en or it.name_vi) if en else it.name_vi,
             "institution_id": it.institution_id,
+            "institution_name": it.institution_name,
             "province_code": it.province_code,
+            "province_name": it.province_name_en if en else it.province_name_vi,
             "score": it.score,
         }
         row.update({f"comp_{c}": it.components[c] for c in COMPONENTS})
@@ -138,36 +115,53 @@ def recommendation_rows(
     return rows
 
 
-def _reason(exc: Exception) -> str:
-    """A bad row's reason naming its columns (pydantic) or the first line of the error."""
-    from pydantic import ValidationError
-
-    if isinstance(exc, ValidationError):
-        return "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()[:3]
-        )
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-
-
 def recommend_chunk(
-    rec: Recommender, chunk: pd.DataFrame, first_row: int, k: int, *, home: bool = False
+    rec: Recommender,
+    chunk: pd.DataFrame,
+    first_row: int,
+    k: int,
+    *,
+    home: bool = False,
+    lang: str = "vi",
 ) -> tuple[list[dict], list[str]]:
-    """Output rows for every learner of ``chunk`` and its bad rows as ``row N: reason``
-    (rows numbered from ``first_row + 1``, the file's data rows); a bad row never stops the
-    chunk. ``home``: each row also carries the learner's ``home_province_code``."""
+    """Output rows for every learner of ``chunk`` and its bad rows as one line per error
+    (``dòng N, cột C: rule``; ``first_row`` data rows come before the chunk, so its first
+    learner is spreadsheet row ``first_row + 2``); a bad row never stops the chunk.
+    ``home``: each row also carries the learner's ``home_province_code``."""
+    rows, errors = recommend_chunk_errors(rec, chunk, first_row, k, home=home, lang=lang)
+    return rows, [e.line(lang) for e in errors]
+
+
+def recommend_chunk_errors(
+    rec: Recommender,
+    chunk: pd.DataFrame,
+    first_row: int,
+    k: int,
+    *,
+    home: bool = False,
+    lang: str = "vi",
+) -> tuple[list[dict], list[RowError]]:
+    """:func:`recommend_chunk` with the errors as :class:`RowError` (both languages)."""
     rows: list[dict] = []
-    errors: list[str] = []
-    for n, rec_row in enumerate(chunk.to_dict("records"), start=first_row + 1):
+    errors: list[RowError] = []
+    provinces = known_provinces(rec)
+    for n, rec_row in enumerate(chunk.to_dict("records"), start=first_row + 2):
+        got = parse_row(rec_row, n, provinces=provinces)
+        if isinstance(got, list):
+            errors.extend(got)
+            continue
+        profile, prefs = got
         try:
-            profile, prefs = row_request(rec_row, n)
-            got = recommendation_rows(rec, profile, prefs, k)
-        except (ValidationError, GuidanceError) as exc:  # the row's fault; a bug is raised
-            errors.append(f"row {n}: {_reason(exc)}")
+            out = recommendation_rows(rec, profile, prefs, k, lang=lang)
+        except GuidanceError as exc:  # the row's fault; a bug is raised
+            errors.append(
+                RowError(n, exc.field, exc.rule or exc.code, exc.message_vi, exc.message_en)
+            )
             continue
         if home:
-            for row in got:
+            for row in out:
                 row["home_province_code"] = profile.home_province_code
-        rows.extend(got)
+        rows.extend(out)
     return rows, errors
 
 
@@ -183,6 +177,7 @@ class _Writer:
     def write(self, df: pd.DataFrame) -> None:
         df = df.reindex(columns=list(OUTPUT_COLUMNS))
         if self.parquet:
+            # lazy: pyarrow only for a Parquet output
             import pyarrow as pa
             import pyarrow.parquet as pq
 
@@ -195,6 +190,7 @@ class _Writer:
                 self.writer = pq.ParquetWriter(self.path, table.schema)
             self.writer.write_table(table)
         else:
+            # lazy: the CSV writer alone needs the formula guard
             from guidance.csvsafe import safe_cell
 
             text = df.select_dtypes(include=["object", "string"]).columns
@@ -211,14 +207,18 @@ class _Writer:
 
 def _schema() -> Any:
     """The output table's Arrow schema (one fixed type per column)."""
+    # lazy: pyarrow only for a Parquet output
     import pyarrow as pa
 
     text = {
         "learner_id",
         "programme_id",
         "programme_code",
+        "programme_name",
         "institution_id",
+        "institution_name",
         "province_code",
+        "province_name",
         "flags",
         "model_version",
         "demand_period",
@@ -240,21 +240,24 @@ def run_batch(
     *,
     chunk_rows: int = 2000,
     progress: bool = True,
+    lang: str = "vi",
 ) -> dict:
-    """Recommend for every learner of ``learners`` into ``out``; returns counts."""
+    """Recommend for every learner of ``learners`` into ``out``; returns counts and the
+    errors (``errors``: the first ``MAX_ERRORS`` as :class:`RowError`, ``n_errors``: all)."""
+    # lazy: tqdm only when a batch runs
     from tqdm import tqdm
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     writer = _Writer(out)
     n_learners = n_rows = 0
-    errors: list[str] = []
+    errors = ErrorList()
     bar = tqdm(desc="learners", unit="learner", disable=not progress, file=sys.stderr)
     try:
         for chunk in read_chunks(learners, chunk_rows):
-            rows, bad = recommend_chunk(rec, chunk, n_learners, k)
+            rows, bad = recommend_chunk_errors(rec, chunk, n_learners, k, lang=lang)
             n_learners += len(chunk)
-            errors.extend(bad)
+            errors.add(bad)
             bar.update(len(chunk))
             if rows:
                 writer.write(pd.DataFrame(rows))
@@ -262,4 +265,10 @@ def run_batch(
     finally:
         bar.close()
         writer.close()
-    return {"learners": n_learners, "rows": n_rows, "errors": errors}
+    return {
+        "learners": n_learners,
+        "rows": n_rows,
+        "errors": errors.kept,
+        "n_errors": errors.total,
+        "error_lines": errors.lines(lang),
+    }

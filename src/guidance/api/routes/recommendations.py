@@ -5,8 +5,6 @@ scores, latency; never the profile itself."""
 
 from __future__ import annotations
 
-import csv
-import io
 import time
 from typing import Annotated, cast
 
@@ -32,7 +30,8 @@ from guidance.api.schemas import (
 )
 from guidance.api.security import Principal
 from guidance.errors import InvalidProfile
-from guidance.recommend.types import BatchRow, LearnerProfile
+from guidance.recommend.batch import known_provinces
+from guidance.recommend.types import BatchRow
 
 router = APIRouter(
     prefix="/api/v1", tags=["recommendations"], dependencies=[Depends(authorize)], responses=ERRORS
@@ -199,64 +198,49 @@ _BATCH_BODY = {
 }
 
 
-def _parse(raw: bytes, ctype: str) -> BatchRequest:
-    """The batch body as JSON or CSV (run in the thread pool: at the 1 MiB limit, parsing
-    and validating take milliseconds that the event loop must not spend)."""
+def _parse(
+    raw: bytes, ctype: str, provinces: frozenset[str] | None = None
+) -> tuple[BatchRequest, list[int] | None]:
+    """The batch body as JSON or CSV, and the CSV's spreadsheet row of each learner (run in
+    the thread pool: at the 1 MiB limit, parsing and validating take milliseconds that the
+    event loop must not spend)."""
     if ctype == "text/csv":
-        return _parse_csv(raw)
+        return _parse_csv(raw, provinces)
     if ctype in ("application/json", ""):
-        return cast(BatchRequest, validate_json(BatchRequest, raw))
+        return cast(BatchRequest, validate_json(BatchRequest, raw)), None
     raise UnsupportedMediaType("send application/json or text/csv")
 
 
-def _parse_csv(raw: bytes) -> BatchRequest:
+def _parse_csv(
+    raw: bytes, provinces: frozenset[str] | None = None
+) -> tuple[BatchRequest, list[int]]:
+    """A class list by the one row parser (``recommend.learner_rows``, also the command
+    line's): every error at once, each with its spreadsheet row, column and rule in
+    Vietnamese and English (the first ``MAX_ERRORS``, and how many there were)."""
+    from guidance.recommend.learner_rows import RowError, parse_csv_text
+
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise Unprocessable("the CSV is not UTF-8") from None
-    try:
-        return _csv_rows(text)
-    except csv.Error as exc:
-        raise Unprocessable(f"the CSV cannot be read: {exc}") from None
-
-
-def _csv_rows(text: str) -> BatchRequest:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    fields = [f.strip() for f in reader.fieldnames or []]
-    if not any(fields):
-        raise Unprocessable(
-            "the CSV is empty: send a header row of LearnerProfile fields "
-            "and then one row per learner",
-            details=[{"row": 0, "loc": ["header"], "msg": "no header row", "type": "csv_empty"}],
+        err = RowError(
+            None,
+            None,
+            "utf8",
+            "tệp không phải văn bản UTF-8 (trong Excel: Lưu thành → CSV UTF-8)",
+            "the file is not UTF-8 text (in Excel: Save As → CSV UTF-8)",
         )
-    unknown = [f for f in fields if f not in LearnerProfile.model_fields]
-    if unknown:
+        raise Unprocessable("the CSV is not UTF-8", details=[err.to_dict()]) from None
+    parsed = parse_csv_text(text, max_rows=MAX_BATCH, provinces=provinces)
+    if parsed.errors:
+        n = parsed.errors.total
         raise Unprocessable(
-            "the CSV header must name LearnerProfile fields only",
-            details={"unknown_columns": unknown[:50]},
+            f"{n} error{'s' if n != 1 else ''} in the CSV; no learner was ranked",
+            details=[e.to_dict() for e in parsed.errors.kept],
+            details_total=n,
         )
-    learners, problems = [], []
-    for i, row in enumerate(reader, start=1):
-        if i > MAX_BATCH:
-            raise Unprocessable(f"at most {MAX_BATCH} learners per batch")
-        values = {k.strip(): v for k, v in row.items() if k and v not in (None, "")}
-        if None in row:
-            problems.append(
-                {"row": i, "loc": [], "msg": "more cells than header columns", "type": "csv"}
-            )
-            continue
-        try:
-            learners.append({"profile": LearnerProfile.from_cells(values)})
-        except ValidationError as exc:
-            problems += [
-                {"row": i, "loc": [str(x) for x in e["loc"]], "msg": e["msg"], "type": e["type"]}
-                for e in exc.errors()
-            ]
-    if problems:
-        raise Unprocessable("some CSV rows are not valid", details=problems[:1000])
-    if not learners:
-        raise Unprocessable("the CSV holds no learners")
-    return BatchRequest(learners=learners)
+    rows = [row for row, _, _ in parsed.learners]
+    learners = [{"profile": p, "preferences": q} for _, p, q in parsed.learners]
+    return BatchRequest.model_validate({"learners": learners}), rows
 
 
 @router.post("/recommendations/batch", response_model=BatchOut, openapi_extra=_BATCH_BODY)
@@ -264,14 +248,20 @@ async def batch(request: Request, model: ModelDep, ctx: DbCtx, principal: Caller
     """Counsellors: up to 500 learners at once, as JSON (``BatchRequest``) or CSV."""
     raw = await request.body()
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await anyio.to_thread.run_sync(
-        _parse, raw, ctype, limiter=limiter(request.app.state.ctx.extra)
+    provinces = known_provinces(model.recommender) if ctype == "text/csv" else None
+    body, rows = await anyio.to_thread.run_sync(
+        _parse, raw, ctype, provinces, limiter=limiter(request.app.state.ctx.extra)
     )
-    return await run_in_threadpool(_run_batch, body, request, model, ctx, principal)
+    return await run_in_threadpool(_run_batch, body, request, model, ctx, principal, rows)
 
 
 def _run_batch(
-    body: BatchRequest, request: Request, model: Served, ctx: Ctx, principal: Principal
+    body: BatchRequest,
+    request: Request,
+    model: Served,
+    ctx: Ctx,
+    principal: Principal,
+    rows: list[int] | None = None,
 ) -> BatchOut:
     results: list[BatchRow] = []
     rid = request.state.request_id
@@ -282,10 +272,20 @@ def _run_batch(
                 rec = recommender.recommend(
                     learner.profile, learner.preferences, k=body.k, explain=False
                 )
-        except InvalidProfile as exc:  # 422 as in api.errors, with the learner's index
+        except InvalidProfile as exc:  # 422 as in api.errors, naming the CSV row or JSON item
+            where = f"row {rows[i]}" if rows else f"learners[{i}]"
             raise Unprocessable(
-                f"learner {i} cannot be ranked: {exc.message_en}",
-                details=[{"index": i, **exc.details()}],
+                f"{where} cannot be ranked: {exc.message_en}",
+                details=[
+                    {
+                        "index": i,
+                        "row": rows[i] if rows else None,
+                        "column": exc.field,
+                        "loc": [exc.field] if exc.field else [],
+                        "type": exc.rule or exc.code,
+                        **exc.details(),
+                    }
+                ],
             ) from None
         top = [(it.programme_id, it.score) for it in rec.items]
         _audit(

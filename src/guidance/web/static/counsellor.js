@@ -192,8 +192,12 @@
   }
 
   /* --- class list ----------------------------------------------------------------- */
+  /* The class template: the columns of guidance.recommend.learner_rows (TEMPLATE_COLUMNS,
+     a test keeps the two equal), profile first, then the preferences; lists use ";". */
   const TEMPLATE = "learner_id,age,home_province_code,education_level,gpa,riasec_r,riasec_i," +
-    "riasec_a,riasec_s,riasec_e,riasec_c\nHS-01,17,01,12,7.5,0.8,0.4,0.2,0.3,0.5,0.6\n";
+    "riasec_a,riasec_s,riasec_e,riasec_c,levels,field_codes,provinces,max_duration_months," +
+    "max_tuition_vnd_per_year,max_distance_km,willing_to_relocate,start_period\n" +
+    "HS-01,17,01,12,7.5,0.8,0.4,0.2,0.3,0.5,0.6,trung_cap;cao_dang,,,24,20000000,,false,\n";
 
   async function details(ids) {
     const todo = ids.filter(function (id) { return !(id in cache); });
@@ -218,7 +222,6 @@
   async function classUpload(ev) {
     ev.preventDefault();
     const text = await G.readFile($("class-file"));
-    const err = $("err-class_file");
     const out = $("class-out");
     out.textContent = "";
     if (!text) { G.fieldError("class_file", G.T("class.no_file")); return; }
@@ -228,15 +231,7 @@
       res = await G.api("/api/v1/recommendations/batch", { method: "POST", role: G.role,
         headers: { "Content-Type": "text/csv" }, body: text });
     } catch (e) {
-      const det = (e.body && e.body.error && e.body.error.details) || [];
-      G.fieldError("class_file", e.status === 422 ? G.T("class.invalid") : G.T("error.server"));
-      if (Array.isArray(det) && det.length) {
-        err.append(G.table([G.T("report.row"), G.T("report.column"), G.T("report.message")],
-          det.slice(0, 50).map(function (d) {
-            return [d.row, (d.loc || []).join("."), d.msg || d.message]; })));
-      } else if (det && det.unknown_columns) {
-        err.append(G.el("p", { text: G.T("class.unknown_columns", { cols: det.unknown_columns.join(", ") }) }));
-      }
+      classErrors(e);
       return;
     }
     const ids = [];
@@ -244,6 +239,30 @@
       if (ids.indexOf(i.programme_id) < 0) ids.push(i.programme_id); }); });
     await details(ids);
     renderClass(res);
+  }
+
+  /* A refused class list: how many errors, then each with its spreadsheet row, column
+     and rule in the page's language (the API gives both), and how many more there are. */
+  function classErrors(e) {
+    const err = $("err-class_file");
+    const body = (e.body && e.body.error) || {};
+    const det = Array.isArray(body.details) ? body.details : [];
+    if (e.status !== 422 || !det.length) {
+      G.fieldError("class_file", e.status === 422 ? G.T("class.invalid") : G.T("error.server"));
+      return;
+    }
+    const total = body.details_total || det.length;
+    G.fieldError("class_file", G.T("class.n_errors", { n: G.num(total, 0) }));
+    const msg = function (d) {
+      return (G.lang === "en" ? d.message_en : d.message_vi) || d.message_en || d.msg || "";
+    };
+    err.append(G.table([G.T("report.row"), G.T("report.column"), G.T("report.message")],
+      det.map(function (d) {
+        return [d.row == null ? "—" : d.row, d.column || (d.loc || []).join(".") || "—", msg(d)];
+      }), G.T("class.errors_caption")));
+    if (total > det.length) {
+      err.append(G.el("p", { text: G.T("class.more_errors", { n: G.num(total - det.length, 0) }) }));
+    }
   }
 
   function renderClass(res) {

@@ -162,6 +162,8 @@ def train_command(args: argparse.Namespace) -> int:
         print("metrics are marked unreliable: promotion needs --force --reason")
     if out.promoted:
         print(f"version {out.version} is now the champion")
+    elif out.run_id is not None and args.no_promote:
+        print(f"version {out.version} registered, not promoted: `guidance promote` runs the gate")
     elif out.run_id is not None:
         print("not promoted automatically: " + "; ".join(out.promotion_reasons))
     return 0

@@ -51,7 +51,8 @@ class MarkdownResponse(PlainTextResponse):
 
 class ReloadOut(BaseModel):
     version: str
-    swapped: bool
+    swapped: bool  # a new model (or the same version rebuilt on a new catalogue) serves now
+    previous: str | None = None  # the version served before the reload
 
 
 @router.get("/models", response_model=ModelsOut)
@@ -68,11 +69,15 @@ def models(ctx: CtxDep) -> ModelsOut:
 async def reload(ctx: CtxDep) -> ReloadOut:
     """Load the source now; 409 with the reason when it fails (the old model serves on)."""
     ctx.require_db()
+    before = ctx.holder.current
     try:
         served, swapped = await run_in_threadpool(ctx.holder.reload, force=True)
     except LoadFailed as exc:
         raise Conflict(f"model not swapped: {exc}") from None
-    return ReloadOut(version=served.version, swapped=swapped)
+    await run_in_threadpool(ctx.holder.refresh_demand)
+    return ReloadOut(
+        version=served.version, swapped=swapped, previous=before.version if before else None
+    )
 
 
 def _safe_stem(name: str, version: str) -> str | None:

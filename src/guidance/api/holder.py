@@ -123,12 +123,21 @@ class FileSource:
                     "name": rec.get("name"),
                     "aliases": ["active"] if meta == self.meta else [],
                     "created": rec.get("created_utc"),
+                    "created_at": rec.get("created_utc"),
                     "metrics": {k: v for k, v in metrics.items() if isinstance(v, (int, float))},
                 }
             )
         return out
 
 
+# the version tags the admin page shows (set by training and by ``guidance promote``)
+VERSION_TAGS = (
+    "promoted_at",
+    "promoted_from",
+    "forced_reason",
+    "beats_baselines",
+    "metrics_unreliable",
+)
 MLFLOW_PROGRESS_ENV = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
 
 
@@ -186,6 +195,11 @@ class RegistrySource:
                 "name": self.name,
                 "aliases": v.aliases,
                 "created": v.created_ms,
+                "created_at": datetime.fromtimestamp(v.created_ms / 1000, UTC).isoformat()
+                if v.created_ms
+                else None,
+                "run_id": v.run_id,
+                "tags": {k: str(v.tags[k])[:500] for k in VERSION_TAGS if k in v.tags},
                 "metrics": v.metrics,
             }
             for v in list_versions(self.client(), self.name)

@@ -342,6 +342,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ctx.jobs.register(
         tracer.KIND, lambda job, progress: tracer.run_tracer_submission(ctx, job, progress)
     )
+    ctx.jobs.register(models.KIND, lambda job, progress: models.run_promotion(ctx, job, progress))
     app.state.ctx = ctx
     errors.install(app)
     from guidance.api.routes import audit as audit_routes

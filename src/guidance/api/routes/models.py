@@ -2,10 +2,11 @@
 
 ``GET /models`` lists the versions with their metrics read as a table (target × model ×
 metric, the baselines beside the model), the champion and the challenger. ``POST
-/models/promote`` moves the champion alias through THE gate of ``guidance promote``: the
-route runs that command (``--json``) in a child process, because the gate lives in the
-``training`` package, which ``guidance`` never imports, and because re-scoring two models
-on the test split is seconds of CPU that must not hold a serving worker. ``GET
+/models/promote`` moves the champion alias through THE gate of ``guidance promote``: a
+job (202, then poll ``/jobs/{id}``) that runs that command (``--json``) in a child process,
+because the gate lives in the ``training`` package, which ``guidance`` never imports, and
+because re-scoring two models on the test split takes longer than a request's budget and
+is CPU that must not hold a serving worker. ``GET
 /models/{version}/evaluation`` gives the numbers behind the calibration and fairness plots,
 read from the files the training run logged (``evaluation/reliability.csv``,
 ``evaluation/fairness.csv``); the page draws them with translated labels.
@@ -15,12 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,14 +29,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from guidance.api.deps import Caller, CtxDep, authorize
 from guidance.api.errors import ApiError, Conflict, NotFound, ServiceUnavailable, Unprocessable
 from guidance.api.holder import MLFLOW_PROGRESS_ENV, LoadFailed, Served
-from guidance.api.schemas import ERRORS, ErrorOut
+from guidance.api.jobs import JobFailed
+from guidance.api.schemas import ERRORS, ErrorOut, JobAccepted
 from guidance.store.audit import audit_row
+from guidance.store.jobs import create_job, mark_succeeded
+
+log = logging.getLogger("guidance.api.models")
 
 CARD_MAX_BYTES = 2 << 20  # a card is a few KB of Markdown; refuse to stream a huge file
 
@@ -191,7 +196,7 @@ def models(ctx: CtxDep) -> ModelsOut:
 
 PROMOTE_ROUTE = "POST /api/v1/models/promote"
 PROMOTE_TIMEOUT = 600.0  # seconds: the gate re-scores two models on the test split
-_promoting = threading.Lock()  # one promotion at a time in this process
+KIND = "model_promotion"
 
 
 class PromoteIn(BaseModel):
@@ -202,23 +207,8 @@ class PromoteIn(BaseModel):
     )
 
 
-class ReasonOut(BaseModel):
-    code: str
-    message_en: str
-    message_vi: str
-
-
-class PromoteOut(BaseModel):
-    version: str
-    previous: str | None
-    promoted: bool
-    forced: bool
-    reasons: list[ReasonOut]  # notes beside a promotion (e.g. the gate it overrode)
-    serving: str | None  # the version this worker serves after the promotion
-
-
-def _run_gate(source: Any, body: PromoteIn) -> tuple[int, dict[str, Any]]:
-    """``guidance promote --json`` for ``body`` in a child process: (exit code, decision)."""
+def _run_gate(source: Any, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """``guidance promote --json`` in a child process: (exit code, decision)."""
     cmd = [
         sys.executable,
         "-m",
@@ -226,12 +216,12 @@ def _run_gate(source: Any, body: PromoteIn) -> tuple[int, dict[str, Any]]:
         "promote",
         "--json",
         "--version",
-        body.version,
+        str(params["version"]),
         "--tracking-uri",
         str(source.tracking_uri),
     ]
-    if body.force:
-        cmd += ["--force", "--reason", (body.reason or "").strip()]
+    if params.get("force"):
+        cmd += ["--force", "--reason", str(params.get("reason") or "")]
     env = {
         **os.environ,
         "GUIDANCE_REGISTERED_MODEL_NAME": str(source.name),
@@ -242,41 +232,110 @@ def _run_gate(source: Any, body: PromoteIn) -> tuple[int, dict[str, Any]]:
             cmd, env=env, capture_output=True, text=True, timeout=PROMOTE_TIMEOUT, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ServiceUnavailable(
+        raise JobFailed(
             f"the promotion gate could not run ({type(exc).__name__}); nothing changed",
-            extra={"message_vi": "Không chạy được bước kiểm tra để đưa lên; không có gì thay đổi"},
+            result={"message_vi": "Không chạy được bước kiểm tra; không có gì thay đổi"},
         ) from None
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
     try:
-        out = json.loads(lines[-1])
+        return done.returncode, json.loads(lines[-1])
     except (IndexError, ValueError):
-        raise ServiceUnavailable(
+        tail = done.stderr.strip().splitlines()[-1:] if done.stderr.strip() else ["no output"]
+        log.warning("promotion gate exited %s without an answer: %s", done.returncode, tail)
+        raise JobFailed(
             "the promotion gate gave no answer; nothing changed",
-            extra={"message_vi": "Bước kiểm tra để đưa lên không trả lời; không có gì thay đổi"},
+            result={"message_vi": "Bước kiểm tra không trả lời; không có gì thay đổi"},
         ) from None
-    return done.returncode, out
+
+
+def run_promotion(ctx: Any, job: Any, progress: Any) -> None:
+    """The runner function of kind ``model_promotion``: the gate in a child process, then
+    (promoted) this worker serves the new champion at once (the others at their next
+    poll). A refusal fails the job with each reason (``code``, ``message_en``,
+    ``message_vi``) in ``errors``. The outcome is audited like the request was."""
+    params = dict(job.params or {})
+    source = ctx.holder.source
+    progress(0, 1, force=True)
+    status = 503
+    try:
+        code, out = _run_gate(source, params)
+        reasons = [
+            {k: str(r.get(k, "")) for k in ("code", "message_en", "message_vi")}
+            for r in out.get("reasons") or []
+        ][:100]
+        if out.get("error"):
+            msg = str(out.get("message") or out["error"])
+            status = 404 if out["error"] == "unknown_version" else 422
+            raise JobFailed(msg, result={"message_vi": f"Không đưa lên được: {msg}"})
+        if code != 0 or not out.get("promoted"):
+            status = 409
+            version = params["version"]
+            raise JobFailed(
+                f"version {version} stays a challenger: "
+                + "; ".join(r["message_en"] for r in reasons),
+                reasons,
+                {
+                    "refused": True,
+                    "version": version,
+                    "previous": out.get("previous"),
+                    "message_vi": f"Phiên bản {version} chưa được đưa lên: "
+                    + "; ".join(r["message_vi"] for r in reasons),
+                },
+            )
+        with contextlib.suppress(LoadFailed):
+            ctx.holder.reload(force=False)
+        cur = ctx.holder.current
+        result = {
+            "version": str(out["version"]),
+            "previous": out.get("previous"),
+            "promoted": True,
+            "forced": bool(out.get("forced")),
+            "reasons": reasons,
+            "serving": cur.version if cur else None,
+        }
+        with ctx.engine.begin() as conn:
+            mark_succeeded(
+                conn, job.id, result, message=f"version {out['version']} is the champion", done=1
+            )
+        status = 200
+    finally:
+        ctx.audit.submit(
+            audit_row(
+                request_id=str(params.get("request_id") or "-")[:64],
+                route=PROMOTE_ROUTE + " (job)",
+                role="admin",
+                status=status,
+                api_key_id=job.api_key_id,
+                model_version=str(params.get("version")),
+            )
+        )
 
 
 @router.post(
     "/models/promote",
-    response_model=PromoteOut,
+    status_code=202,
+    response_model=JobAccepted,
     responses={
         404: {"model": ErrorOut, "description": "no such version"},
-        409: {"model": ErrorOut, "description": "the gate refused (its reasons in details)"},
+        409: {"model": ErrorOut, "description": "already the champion, or a file source"},
     },
 )
-async def promote(body: PromoteIn, request: Request, ctx: CtxDep, principal: Caller) -> PromoteOut:
+async def promote(
+    body: PromoteIn, request: Request, ctx: CtxDep, principal: Caller
+) -> JSONResponse:
     """Admins: make ``version`` the champion through the same gate as ``guidance
-    promote`` (metrics against the champion on the challenger's test split, fairness);
-    a roll-back is the promotion of an earlier version. A refusal is a 409 whose
-    ``details`` hold each reason in English and Vietnamese; ``force`` with a ``reason``
-    overrides it and records the reason on the version. Every attempt is audited (route,
-    role, key, status and the version asked for)."""
+    promote`` (metrics against the champion on the challenger's test split, fairness); a
+    roll-back is the promotion of an earlier version. The gate runs as a job (202 with its
+    status URL): ``succeeded`` with the new champion, or ``failed`` with each reason of the
+    refusal in ``errors`` (``code``, ``message_en``, ``message_vi``). ``force`` with a
+    ``reason`` overrides the gate and records the reason on the version. The request and
+    the job's outcome are audited (route, role, key, status, the version asked for)."""
     t0 = time.perf_counter()
     status = 500
+    rid = str(getattr(request.state, "request_id", None) or "-")[:64]
     try:
-        out = await _promote(body, ctx)
-        status = 200
+        out = await run_in_threadpool(_accept, body, ctx, principal, rid)
+        status = 202
         return out
     except ApiError as exc:
         status = exc.status
@@ -284,7 +343,7 @@ async def promote(body: PromoteIn, request: Request, ctx: CtxDep, principal: Cal
     finally:
         ctx.audit.submit(
             audit_row(
-                request_id=str(getattr(request.state, "request_id", None) or "-")[:64],
+                request_id=rid,
                 route=PROMOTE_ROUTE,
                 role=principal.role,
                 status=status,
@@ -295,7 +354,10 @@ async def promote(body: PromoteIn, request: Request, ctx: CtxDep, principal: Cal
         )
 
 
-async def _promote(body: PromoteIn, ctx: Any) -> PromoteOut:
+def _accept(body: PromoteIn, ctx: Any, principal: Any, rid: str) -> JSONResponse:
+    """The quick checks (a registry source, a known version that is not the champion, a
+    reason when forced), then the job."""
+    ctx.require_db()
     source = ctx.holder.source
     if getattr(source, "kind", None) != "registry":
         raise Conflict(
@@ -306,9 +368,10 @@ async def _promote(body: PromoteIn, ctx: Any) -> PromoteOut:
                 "từ sổ đăng ký MLflow; máy chủ này đang dùng một tệp mô hình"
             },
         )
-    if body.force and not (body.reason or "").strip():
+    reason = (body.reason or "").strip()
+    if body.force and not reason:
         raise Unprocessable(
-            "force needs a reason",
+            "a forced promotion needs a reason",
             details=[
                 {
                     "field": "reason",
@@ -319,50 +382,46 @@ async def _promote(body: PromoteIn, ctx: Any) -> PromoteOut:
             ],
             extra={"message_vi": "Buộc đưa lên cần ghi lý do"},
         )
-    if not _promoting.acquire(blocking=False):
-        raise Conflict(
-            "another promotion is running; try again when it ends",
-            extra={"message_vi": "Đang có một lần đưa lên khác; hãy thử lại sau"},
-        )
+    from mlflow.exceptions import MlflowException
+
+    from guidance.registry import champion_version
+
     try:
-        code, out = await run_in_threadpool(_run_gate, source, body)
-    finally:
-        _promoting.release()
-    if out.get("error"):
-        msg = str(out.get("message") or out["error"])
-        if out["error"] == "unknown_version":
+        source.client().get_model_version(source.name, body.version)
+        champion = champion_version(source.client(), source.name)
+    except MlflowException as exc:
+        if getattr(exc, "error_code", "") == "RESOURCE_DOES_NOT_EXIST":
             raise NotFound(
-                msg, extra={"message_vi": f"Không có phiên bản {body.version} trong sổ đăng ký"}
-            )
-        raise Unprocessable(msg, extra={"message_vi": f"Không đưa lên được: {msg}"})
-    reasons = [ReasonOut(**r) for r in out.get("reasons") or []]
-    if out.get("already_champion"):
+                f"{source.name} has no version {body.version}",
+                extra={"message_vi": f"Không có phiên bản {body.version} trong sổ đăng ký"},
+            ) from None
+        raise ServiceUnavailable(
+            "the model registry is not reachable; try again later", headers={"Retry-After": "5"}
+        ) from None
+    if champion == body.version:
         raise Conflict(
             f"version {body.version} is already the champion",
-            details=[r.model_dump() for r in reasons],
             extra={"message_vi": f"Phiên bản {body.version} đã là bản chính"},
         )
-    if code != 0 or not out.get("promoted"):
-        raise Conflict(
-            f"version {body.version} stays a challenger: "
-            + "; ".join(r.message_en for r in reasons),
-            details=[r.model_dump() for r in reasons],
-            extra={
-                "message_vi": f"Phiên bản {body.version} chưa được đưa lên: "
-                + "; ".join(r.message_vi for r in reasons)
-            },
-        )
-    # serve it now in this worker (the others follow the alias at their next poll)
-    with contextlib.suppress(LoadFailed):
-        await run_in_threadpool(ctx.holder.reload, force=False)
-    cur = ctx.holder.current
-    return PromoteOut(
-        version=str(out["version"]),
-        previous=out.get("previous"),
-        promoted=True,
-        forced=bool(out.get("forced")),
-        reasons=reasons,
-        serving=cur.version if cur else None,
+    job_id = create_job(
+        ctx.engine,
+        KIND,
+        {
+            "version": body.version,
+            "force": body.force,
+            "reason": reason if body.force else None,
+            "request_id": rid,
+            **ctx.jobs.owner(),
+        },
+        api_key_id=principal.key_id,
+        total=1,
+    )
+    ctx.jobs.submit(job_id)
+    url = f"/api/v1/jobs/{job_id}"
+    return JSONResponse(
+        {"job_id": job_id, "status": "queued", "status_url": url},
+        status_code=202,
+        headers={"Location": url},
     )
 
 

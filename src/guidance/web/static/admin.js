@@ -288,23 +288,38 @@
     try {
       const body = { version: version, force: force };
       if (force) body.reason = reason;
-      const r = await G.api("/api/v1/models/promote", { method: "POST", role: G.role,
+      const acc = await G.api("/api/v1/models/promote", { method: "POST", role: G.role,
         headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-      msg.className = "ok";
-      msg.textContent = G.T(r.forced ? "models.promoted_forced" : "models.promoted",
-        { version: r.version, previous: r.previous || "—" });
-      (r.reasons || []).forEach(function (x) { list.append(G.el("li", { text: reasonText(x) })); });
-      $("p-force").checked = false;
-      $("p-reason").value = "";
-      await loadModels();
-      loadCard();
+      // the gate runs as a job: poll it until it ends
+      let job = acc;
+      while (job.status === "queued" || job.status === "running") {
+        await new Promise(function (ok) { setTimeout(ok, 500); });
+        job = await G.api(acc.status_url, { role: G.role });
+      }
+      const r = job.result || {};
+      if (job.status === "succeeded") {
+        msg.className = "ok";
+        msg.textContent = G.T(r.forced ? "models.promoted_forced" : "models.promoted",
+          { version: r.version, previous: r.previous || "—" });
+        (r.reasons || []).forEach(function (x) { list.append(G.el("li", { text: reasonText(x) })); });
+        $("p-force").checked = false;
+        $("p-reason").value = "";
+        await loadModels();
+        loadCard();
+      } else if (r.refused) {
+        msg.className = "error";
+        msg.textContent = G.T("models.refused", { version: version });
+        (job.errors || []).forEach(function (x) { list.append(G.el("li", { text: reasonText(x) })); });
+      } else {
+        msg.className = "error";
+        msg.textContent = G.T("models.promote_failed",
+          { why: (G.lang === "vi" && r.message_vi) || job.message || job.status });
+      }
     } catch (e) {
       const err = (e.body && e.body.error) || {};
       msg.className = "error";
-      msg.textContent = e.status === 409 && (err.details || []).length
-        ? G.T("models.refused", { version: version })
-        : G.T("models.promote_failed", { why: (G.lang === "vi" && err.message_vi) || err.message || e.message });
-      (err.details || []).forEach(function (x) { list.append(G.el("li", { text: reasonText(x) })); });
+      msg.textContent = G.T("models.promote_failed",
+        { why: (G.lang === "vi" && err.message_vi) || err.message || e.message });
     } finally {
       document.querySelectorAll(".promote-btn, #promote-form button").forEach(function (b) { b.disabled = false; });
     }

@@ -51,3 +51,39 @@ def test_registry_reload_logs_no_progress_bar(seeded, tmp_path, artifacts, capfd
     out = capfd.readouterr()
     assert os.environ[MLFLOW_PROGRESS_ENV] == "false"
     assert "Downloading artifacts" not in out.err + out.out
+
+
+def test_metrics_view_reads_the_flat_names_as_tables():
+    from guidance.api.routes.models import _roles, metrics_view
+
+    flat = {
+        "test.employed_12m.n": 4277.0,
+        "test.employed_12m.auc": 0.71234,
+        "test.employed_12m.unreliable": 0.0,
+        "baseline.global_rate.employed_12m.auc": 0.5,
+        "baseline.global_rate.employed_12m.brier": float("nan"),
+        "fairness.employed_12m.sex.max_abs_gap": 0.02,
+        "fitted.employed_12m": 1.0,
+        "fitted.wage": 1.0,
+        "beats_baselines": 1.0,
+        "metrics_unreliable": 0.0,
+    }
+    view = metrics_view(flat)
+    assert view["targets"] == [
+        {
+            "target": "employed_12m",
+            "fitted": True,
+            "unreliable": False,
+            "model": {"n": 4277.0, "auc": 0.71234},
+            "baselines": [{"name": "global_rate", "auc": 0.5, "brier": None}],
+        }
+    ]
+    assert view["fairness"] == [{"target": "employed_12m", "attribute": "sex", "max_abs_gap": 0.02}]
+    assert view["beats_baselines"] is True and view["metrics_unreliable"] is False
+    versions = [
+        {"version": "1", "aliases": [], "tags": {}},
+        {"version": "2", "aliases": ["champion"], "tags": {"promoted_from": "1"}},
+        {"version": "10", "aliases": [], "tags": {}},
+    ]
+    assert _roles(versions) == ("2", "10", "1")
+    assert _roles([{"version": "1", "aliases": ["active"]}]) == ("1", None, None)

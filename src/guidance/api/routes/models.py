@@ -116,6 +116,8 @@ def metrics_view(metrics: dict[str, Any]) -> dict[str, Any]:
     rows = []
     for t in sorted(targets):
         entry = targets[t]
+        if not entry["model"] and not entry["baselines"]:
+            continue  # e.g. ``fitted.wage``: the wage quantiles have no such table
         rows.append(
             {
                 "target": t,

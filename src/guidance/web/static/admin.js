@@ -99,7 +99,7 @@
       });
     box.append(dl);
     const row = targetOf(v, TARGET);
-    if (row) box.append(metricTable(row, v.version));
+    if (row) box.append(metricTable(row, v.version, true));
     const plots = G.el("div", { class: "plots", id: "plots-" + v.version });
     box.append(plots);
     drawPlots(v.version);
@@ -135,8 +135,8 @@
   }
 
   /* One target: the model's row and each baseline's row, metrics as columns. */
-  function metricTable(row, version) {
-    const cols = ["n", "auc", "brier", "ece", "observed", "predicted"];
+  function metricTable(row, version, compact) {
+    const cols = compact ? ["auc", "brier", "ece"] : ["n", "auc", "brier", "ece", "observed", "predicted"];
     const rows = [[G.T("models.row.model")].concat(cols.map(function (c) { return cell(c, row.model[c]); }))];
     (row.baselines || []).forEach(function (b) {
       rows.push([label("models.baseline.", b.name)].concat(cols.map(function (c) { return cell(c, b[c]); })));
@@ -209,13 +209,13 @@
 
   /* Observed rate against mean prediction per bin; the diagonal is perfect calibration. */
   function calibrationSvg(rows, ver) {
-    const W = 220, H = 220, P = 34;
-    const x = function (p) { return P + p * (W - P - 8); };
+    const W = 240, H = 220, P = 34;
+    const x = function (p) { return P + p * (W - P - 24); };
     const y = function (p) { return H - P - p * (H - P - 8); };
     const title = G.T("models.calibration_title", { version: ver });
     const svg = G.svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": title,
       class: "calibration", width: W, height: H });
-    svg.append(G.svg("rect", { x: P, y: 8, width: W - P - 8, height: H - P - 8, class: "frame" }));
+    svg.append(G.svg("rect", { x: P, y: 8, width: W - P - 24, height: H - P - 8, class: "frame" }));
     svg.append(G.svg("line", { x1: x(0), y1: y(0), x2: x(1), y2: y(1), class: "diagonal" }));
     [0, 0.5, 1].forEach(function (t) {
       const a = G.svg("text", { x: x(t), y: H - P + 14, "text-anchor": "middle", class: "tick" });
@@ -246,7 +246,7 @@
 
   /* Predicted − observed per group of each audited attribute (bars left or right of 0). */
   function fairnessSvg(rows, ver) {
-    const W = 260, rowH = 18, L = 110, H = rows.length * rowH + 30;
+    const W = 320, rowH = 18, L = 170, H = rows.length * rowH + 30;
     const max = Math.max(0.05, Math.max.apply(null, rows.map(function (r) { return Math.abs(r.gap || 0); })));
     const mid = L + (W - L - 10) / 2, half = (W - L - 10) / 2;
     const title = G.T("models.fairness_title", { version: ver });

@@ -200,6 +200,8 @@ def test_admin_flow(page, live, tmp_path) -> None:
     assert resp.value.status == 202, resp.value.text()
     expect(page.locator("#upload-out .ok")).to_contain_text(f"{len(last)} dòng", timeout=60_000)
     expect(page.locator("#demand-period")).to_have_text(new)
+    # the models panel too shows the period now served (read again after the upload)
+    expect(page.locator("#models-active")).to_contain_text(f"{new[5:]}/{new[:4]}")
     shot(page, "22-admin-upload-ok")
 
 

@@ -209,7 +209,7 @@
 
   /* Observed rate against mean prediction per bin; the diagonal is perfect calibration. */
   function calibrationSvg(rows, ver) {
-    const W = 240, H = 220, P = 34;
+    const W = 250, H = 220, P = 46;  // P: room for the ticks and the rotated axis label
     const x = function (p) { return P + p * (W - P - 24); };
     const y = function (p) { return H - P - p * (H - P - 8); };
     const title = G.T("models.calibration_title", { version: ver });

@@ -31,7 +31,8 @@ install-dev: $(VENV)/.installed-dev
 
 ## make run: install, generate and validate the demo world, load its catalogue (for serving)
 ## and its outcomes as tracer submissions into the database, export the database to a
-## contract directory, train on the export, register, promote, serve.
+## contract directory, train on the export and register it (train does not promote), run the
+## promotion gate once (a refusal keeps the current champion and the demo goes on), serve.
 run: install
 	@mkdir -p var
 	$(BIN)/guidance demo-data --out $(DATA) --seed $(SEED) --scale demo
@@ -40,8 +41,8 @@ run: install
 	$(BIN)/guidance db load $(DATA)
 	$(BIN)/guidance tracer load-demo $(DATA) --no-catalogue
 	$(BIN)/guidance tracer export --out $(EXPORT)
-	$(BIN)/guidance train --data $(EXPORT)
-	$(BIN)/guidance promote
+	$(BIN)/guidance train --data $(EXPORT) --no-promote
+	$(BIN)/guidance promote || [ $$? -eq 1 ]
 	@if [ ! -f var/.keys-issued ]; then \
 	  echo "== API keys (shown once; stored hashed):"; \
 	  echo "   admin:      $$($(BIN)/guidance keys create --name demo-admin --role admin 2>/dev/null)"; \

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from datetime import UTC, datetime
 
@@ -29,6 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--data", default=None, help="data directory to re-score on (default: the challenger's)"
     )
     p.add_argument("--config", default=None, help="TOML whose [promotion] table overrides the gate")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the decision as one JSON object (reasons in English and Vietnamese)",
+    )
     _add_tracking(p)
     p.set_defaults(cmd_handler="training.cli:promote_command")
 
@@ -162,6 +168,8 @@ def train_command(args: argparse.Namespace) -> int:
         print("metrics are marked unreliable: promotion needs --force --reason")
     if out.promoted:
         print(f"version {out.version} is now the champion")
+    elif out.run_id is not None and args.no_promote:
+        print(f"version {out.version} registered, not promoted: `guidance promote` runs the gate")
     elif out.run_id is not None:
         print("not promoted automatically: " + "; ".join(out.promotion_reasons))
     return 0
@@ -188,8 +196,17 @@ def promote_command(args: argparse.Namespace) -> int:
             promotion=gate,
         )
     except (LookupError, ValueError) as exc:
+        if getattr(args, "json", False):
+            kind = "unknown_version" if isinstance(exc, LookupError) else "bad_request"
+            print(json.dumps({"error": kind, "message": str(exc)}, ensure_ascii=False))
         print(f"promote: {exc}", file=sys.stderr)
         return 2
+    if getattr(args, "json", False):
+        # lazy: the CLI imports this module at startup (for its arguments); the command's modules load when it runs
+        from training.promote import decision_dict
+
+        print(json.dumps(decision_dict(d), ensure_ascii=False))
+        return 0 if d.promoted or d.previous == d.version else 1
     if d.previous == d.version and not d.promoted:
         print(f"version {d.version} is already the champion")
         return 0

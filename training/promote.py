@@ -22,6 +22,39 @@ from guidance.contract import data_hash, load_dir
 from training.config import PromotionConfig, TrainConfig, from_dict
 from training.pipeline import split_pairs
 
+ATTR_VI = {"sex": "giới tính", "ethnic_minority": "dân tộc thiểu số"}
+METRIC_NAMES = {"auc": "AUC", "brier": "Brier", "ece": "ECE"}
+
+
+class Reason(str):
+    """One gate finding: the English text (the ``str`` itself, as printed by the command
+    line), a stable ``code`` and the Vietnamese text ``vi`` (the admin page shows it)."""
+
+    code: str
+    vi: str
+
+    def __new__(cls, code: str, en: str, vi: str) -> Reason:
+        obj = super().__new__(cls, en)
+        obj.code, obj.vi = code, vi
+        return obj
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message_en": str(self), "message_vi": self.vi}
+
+
+def _vi4(x: float) -> str:
+    """0.0123 → "0,0123"; a sign when asked for by the caller's format."""
+    return f"{x:.4f}".replace(".", ",")
+
+
+def _vi4s(x: float) -> str:
+    return f"{x:+.4f}".replace(".", ",")
+
+
+def as_reason(text: str, code: str = "note") -> Reason:
+    """A plain string as a finding (kept as it is in both languages)."""
+    return text if isinstance(text, Reason) else Reason(code, str(text), str(text))
+
 
 @dataclass
 class Decision:
@@ -33,43 +66,86 @@ class Decision:
     forced: bool = False
 
 
-def fairness_reasons(fairness: dict[str, dict], cfg: PromotionConfig) -> list[str]:
+def decision_dict(d: Decision) -> dict:
+    """A decision as JSON (``guidance promote --json``; the admin page's promote route reads
+    it): every finding with its code and its English and Vietnamese text."""
+    return {
+        "version": d.version,
+        "previous": d.previous,
+        "promoted": d.promoted,
+        "forced": d.forced,
+        "already_champion": d.previous == d.version and not d.promoted,
+        "reasons": [as_reason(r).as_dict() for r in d.reasons],
+        "scores": {
+            who: {k: (float(v) if np.isfinite(v) else None) for k, v in m.items()}
+            for who, m in d.scores.items()
+        },
+    }
+
+
+def fairness_reasons(fairness: dict[str, dict], cfg: PromotionConfig) -> list[Reason]:
     """Fairness-gate failures for the promotion target, one readable line each."""
     out = []
     for attr in cfg.fairness_attributes:
         rep = fairness.get(f"{cfg.target}/{attr}")
+        by = f"công bằng theo {ATTR_VI.get(attr, attr)}"
         if rep is None:
-            out.append(f"fairness by {attr}: not measured")
+            out.append(
+                Reason(
+                    "fairness_not_measured", f"fairness by {attr}: not measured", f"{by}: chưa đo"
+                )
+            )
             continue
         gap, cal = rep["max_abs_gap"], rep["calibration_gap"]
         if not np.isfinite(gap):
             out.append(
-                f"fairness by {attr}: insufficient data (no group with ≥ "
-                f"{cfg.fairness_min_n} records)"
+                Reason(
+                    "fairness_insufficient",
+                    f"fairness by {attr}: insufficient data (no group with ≥ "
+                    f"{cfg.fairness_min_n} records)",
+                    f"{by}: không đủ số liệu (không nhóm nào có từ "
+                    f"{cfg.fairness_min_n} bản ghi trở lên)",
+                )
             )
             continue
         if gap > cfg.max_abs_gap:
             out.append(
-                f"fairness by {attr}: max |predicted − observed| {gap:.4f} > "
-                f"limit {cfg.max_abs_gap:.4f}"
+                Reason(
+                    "fairness_gap",
+                    f"fairness by {attr}: max |predicted − observed| {gap:.4f} > "
+                    f"limit {cfg.max_abs_gap:.4f}",
+                    f"{by}: chênh lệch lớn nhất |dự báo − thực tế| {_vi4(gap)} vượt "
+                    f"giới hạn {_vi4(cfg.max_abs_gap)}",
+                )
             )
         if cal > cfg.max_calibration_gap:
             out.append(
-                f"fairness by {attr}: calibration gap {cal:.4f} > "
-                f"limit {cfg.max_calibration_gap:.4f}"
+                Reason(
+                    "calibration_gap",
+                    f"fairness by {attr}: calibration gap {cal:.4f} > "
+                    f"limit {cfg.max_calibration_gap:.4f}",
+                    f"{by}: chênh lệch hiệu chuẩn giữa các nhóm {_vi4(cal)} vượt "
+                    f"giới hạn {_vi4(cfg.max_calibration_gap)}",
+                )
             )
     return out
 
 
-def metric_reasons(challenger: dict, champion: dict, cfg: PromotionConfig) -> list[str]:
+def metric_reasons(challenger: dict, champion: dict, cfg: PromotionConfig) -> list[Reason]:
     out = []
     for metric, direction in cfg.metrics.items():
         a, b = challenger[metric], champion[metric]
         better = a - b if direction == "max" else b - a
         if not better >= cfg.min_improvement:
             out.append(
-                f"{cfg.target} {metric}: challenger {a:.4f} vs champion {b:.4f} "
-                f"(improvement {better:+.4f} < required {cfg.min_improvement:+.4f})"
+                Reason(
+                    "metric",
+                    f"{cfg.target} {metric}: challenger {a:.4f} vs champion {b:.4f} "
+                    f"(improvement {better:+.4f} < required {cfg.min_improvement:+.4f})",
+                    f"{cfg.target} {METRIC_NAMES.get(metric, metric)}: bản thách thức {_vi4(a)}, bản chính "
+                    f"{_vi4(b)} (mức cải thiện {_vi4s(better)} thấp hơn yêu cầu "
+                    f"{_vi4s(cfg.min_improvement)})",
+                )
             )
     return out
 
@@ -153,7 +229,12 @@ def promote(
         raise LookupError(f"{name} has no version {version}")
     current = champion_version(client, name)
     if current == version:
-        return Decision(version, False, [f"version {version} is already the champion"], {}, current)
+        already = Reason(
+            "already_champion",
+            f"version {version} is already the champion",
+            f"phiên bản {version} đã là bản chính",
+        )
+        return Decision(version, False, [already], {}, current)
     run = client.get_run(info.run_id)
     with tempfile.TemporaryDirectory() as tmp:
         cfg_path = client.download_artifacts(info.run_id, "evaluation/config.json", tmp)
@@ -161,11 +242,16 @@ def promote(
         gate = promotion or config.promotion
         data = Path(data_dir or run.data.params["data_dir"])
         tables = load_dir(data)
-        reasons = []
+        reasons: list[str] = []
         if data_hash(data) != run.data.params.get("data_hash"):
             reasons.append(
-                f"data in {data} differs from the challenger's training data "
-                "(hash mismatch): re-scoring on it anyway"
+                Reason(
+                    "data_changed",
+                    f"data in {data} differs from the challenger's training data "
+                    "(hash mismatch): re-scoring on it anyway",
+                    f"số liệu trong {data} khác số liệu đã huấn luyện bản thách thức "
+                    "(mã băm khác): vẫn chấm lại trên số liệu này",
+                )
             )
         test = split_pairs(tables, config)["test"]
         chal = load_version(client, name, version, Path(tmp) / "challenger")
@@ -177,19 +263,30 @@ def promote(
             fairness[f"{gate.target}/{attr}"] = ev.fairness_report(
                 y, p, groups.reset_index(drop=True), gate.fairness_min_n
             )
-        blocking = fairness_reasons(fairness, gate)
+        blocking: list[str] = list(fairness_reasons(fairness, gate))
         if run.data.metrics.get("metrics_unreliable", 0.0) >= 1.0:
             blocking.insert(
                 0,
-                "the challenger's metrics are marked unreliable (test split too "
-                "small, a target not fitted, or no time-based split): see its model "
-                "card; promote only with --force --reason",
+                Reason(
+                    "unreliable",
+                    "the challenger's metrics are marked unreliable (test split too "
+                    "small, a target not fitted, or no time-based split): see its model "
+                    "card; promote only with --force --reason",
+                    "chỉ số của bản thách thức bị đánh dấu không đáng tin cậy (tập kiểm tra "
+                    "quá nhỏ, một mục tiêu chưa được huấn luyện, hoặc không chia theo thời "
+                    "gian): xem thẻ mô hình; chỉ đưa lên khi buộc và ghi rõ lý do",
+                ),
             )
         if current is None:
             if run.data.metrics.get("beats_baselines", 0.0) < 1.0:
                 blocking.append(
-                    "no champion yet and the challenger does not beat every "
-                    "baseline on its test split"
+                    Reason(
+                        "baselines",
+                        "no champion yet and the challenger does not beat every "
+                        "baseline on its test split",
+                        "chưa có bản chính và bản thách thức không vượt mọi mô hình cơ sở "
+                        "trên tập kiểm tra của nó",
+                    )
                 )
         else:
             champ = load_version(client, name, current, Path(tmp) / "champion")

@@ -57,6 +57,10 @@ def _write_outputs(result: TrainResult, parts: dict, out: Path, step) -> dict[st
     files["summary"].write_text(summary_table(ev) + "\n", encoding="utf-8")
     files["config"].write_text(json.dumps(result.config.to_dict(), indent=2, default=list))
     plots.reliability_plot(ev.reliability, files["reliability"])
+    # the plot's numbers too: the admin page draws calibration from them (translated labels)
+    files["reliability_csv"] = out / "reliability.csv"
+    rel = [t.assign(target=k) for k, t in ev.reliability.items()]
+    (pd.concat(rel) if rel else pd.DataFrame()).to_csv(files["reliability_csv"], index=False)
     if result.search is not None:  # every trial, one row each
         files["search"] = out / "search.csv"
         result.search.table().to_csv(files["search"], index=False)

@@ -194,6 +194,7 @@ def recommend_command(args: argparse.Namespace) -> int:
                         "changes": w.changes,
                         "entered": [c.model_dump() for c in w.entered],
                         "left": [c.model_dump() for c in w.left],
+                        "changed": [c.model_dump() for c in w.changed],
                         "after": w.after.to_dict(),
                     },
                     ensure_ascii=False,
@@ -214,6 +215,13 @@ def recommend_command(args: argparse.Namespace) -> int:
             print(
                 f"  - {c.programme_id} {names.get(c.programme_id, '')} "
                 f"({'was' if en else 'trước là hạng'} {c.rank_before}): "
+                f"{c.why if en else c.why_vi}"
+            )
+        for c in w.changed:  # still listed: moved to another institution, or other figures
+            was = f"{'was' if en else 'trước là hạng'} {c.rank_before}"
+            print(
+                f"  ~ {c.programme_id} {names.get(c.programme_id, '')} "
+                f"({'rank' if en else 'hạng'} {c.rank_after}, {was}): "
                 f"{c.why if en else c.why_vi}"
             )
         return 0

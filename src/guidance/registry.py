@@ -94,6 +94,15 @@ def list_versions(client: MlflowClient, name: str) -> list[VersionInfo]:
     return out
 
 
+def run_csv(client: MlflowClient, run_id: str, path: str, dst: str | Path) -> Path | None:
+    """One CSV logged with a run (e.g. ``evaluation/fairness.csv``), downloaded under
+    ``dst``; None when the run did not log it."""
+    try:
+        return Path(client.download_artifacts(run_id, path, str(dst)))
+    except (mlflow.exceptions.MlflowException, OSError):
+        return None
+
+
 def download_bundle(client: MlflowClient, name: str, version: str, dst: str | Path) -> Path:
     """Download a version's bundle (joblib + metadata json); return the joblib path."""
     mv = client.get_model_version(name, version)

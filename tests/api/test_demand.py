@@ -153,7 +153,11 @@ def test_bad_uploads_are_422_with_every_problem_and_change_nothing(api, world):
         headers={**api.admin, "Content-Type": "text/csv"},
     )
     neg = [d for d in wait_job(api, r)["errors"] if d["rule"] == "range"]
-    assert sorted(d["row"] for d in neg) == [1, 2] and all(d["column"] == "vacancies" for d in neg)
+    # spreadsheet rows: the header is row 1, so the two data rows are rows 2 and 3
+    assert sorted(d["row"] for d in neg) == [2, 3] and all(d["column"] == "vacancies" for d in neg)
+    assert {d["message_vi"] for d in neg} == {"-1 nhỏ hơn 0", "-2 nhỏ hơn 0"}
+    assert {d["message_en"] for d in neg} == {"-1 is below 0", "-2 is below 0"}
+    assert not any("line" in d["message"] for d in neg)
     assert table_fingerprints(engine) == before
 
 

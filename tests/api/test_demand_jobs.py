@@ -36,7 +36,7 @@ def test_valid_upload_is_202_then_succeeds_and_is_served_with_warnings(
     assert job["progress_done"] == job["progress_total"] > 0
     assert job["result"]["period"] == period and job["result"]["serving_demand_period"] == period
     rules = {(w["rule"], w["column"], w["row"]) for w in job["warnings"]}
-    assert ("unknown_column", None, None) in rules and ("neutralised", "source", 1) in rules
+    assert ("unknown_column", None, None) in rules and ("neutralised", "source", 2) in rules
     assert job["warning_count"] == 2 and job["errors"] == [] and job["error_count"] == 0
     got = api.get("/api/v1/demand", params={"period": period, "limit": 10000}).json()
     assert got["total"] == job["result"]["row_count"]
@@ -46,11 +46,11 @@ def test_valid_upload_is_202_then_succeeds_and_is_served_with_warnings(
     assert c.status_code == 409 and "already committed" in c.json()["error"]["message"]
 
 
-EXPECTED = [
-    (1, "vacancies", "range"),
+EXPECTED = [  # spreadsheet rows (the header is row 1)
     (2, "vacancies", "range"),
-    (3, "source", "max_length"),
-    (4, "job_seekers", "type"),
+    (3, "vacancies", "range"),
+    (4, "source", "max_length"),
+    (5, "job_seekers", "type"),
 ]
 
 
@@ -68,7 +68,11 @@ def test_bad_values_give_the_same_errors_on_both_engines(api, world):
     assert job["status"] == "failed"
     assert sorted((e["row"], e["column"], e["rule"]) for e in job["errors"]) == EXPECTED
     assert job["error_count"] == 4
-    assert all("row" in e["message"] and e["column"] in e["message"] for e in job["errors"])
+    # the row and column have their fields; the messages (both languages) say what is wrong
+    assert all(e["message"] == e["message_en"] and e["message_vi"] for e in job["errors"])
+    vi = {e["row"]: e["message_vi"] for e in job["errors"]}
+    assert vi[2] == "3.000.000.000 lớn hơn 2.147.483.647, giá trị lớn nhất cột chứa được"
+    assert vi[5] == "“1e3” không phải số nguyên"
     assert table_fingerprints(api.seeded.engine) == before
 
 
@@ -91,11 +95,13 @@ def test_duplicates_across_chunks_are_found(api, world, monkeypatch):
 
     monkeypatch.setattr(demand, "CHUNK_ROWS", 3)
     lines = _valid_csv(world, "2032-04").splitlines(keepends=True)
-    body = lines[:6] + [lines[1]]  # row 6 repeats row 1, two chunks later
+    body = lines[:6] + [lines[1]]  # data row 6 repeats data row 1, two chunks later
     job = wait_job(api, put_csv(api, "2032-04", "".join(body).encode()))
     assert job["status"] == "failed"
-    assert [(e["row"], e["rule"]) for e in job["errors"]] == [(6, "unique")]
-    assert "first at row 1" in job["errors"][0]["message"]
+    # spreadsheet rows: the header is row 1
+    assert [(e["row"], e["rule"]) for e in job["errors"]] == [(7, "unique")]
+    assert "first at row 2" in job["errors"][0]["message"]
+    assert job["errors"][0]["message_vi"].endswith("ở dòng 2")
 
 
 def test_cancel_before_commit_changes_nothing(api, world):

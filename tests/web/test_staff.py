@@ -182,8 +182,10 @@ def test_admin_flow(page, live, tmp_path) -> None:
     report = page.locator("#upload-errors table tbody tr")
     expect(report.first).to_be_visible()
     cells = [report.nth(i).locator("td").all_inner_texts() for i in range(report.count())]
-    assert any(c[0] == "2" and c[1] == "province_code" for c in cells), cells
-    assert any(c[0] == "2" and c[1] == "vacancies" for c in cells), cells
+    # spreadsheet rows (the header is row 1): the second data line is row 3
+    assert any(c[0] == "3" and c[1] == "province_code" for c in cells), cells
+    assert any(c[0] == "3" and c[1] == "vacancies" for c in cells), cells
+    assert any(c[2] == "-5 nhỏ hơn 0" for c in cells), cells  # in Vietnamese
     assert page.inner_text("#demand-period") != new
     assert no_horizontal_scroll(page)
     assert axe_violations(page) == []
@@ -198,6 +200,8 @@ def test_admin_flow(page, live, tmp_path) -> None:
     assert resp.value.status == 202, resp.value.text()
     expect(page.locator("#upload-out .ok")).to_contain_text(f"{len(last)} dòng", timeout=60_000)
     expect(page.locator("#demand-period")).to_have_text(new)
+    # the models panel too shows the period now served (read again after the upload)
+    expect(page.locator("#models-active")).to_contain_text(f"{new[5:]}/{new[:4]}")
     shot(page, "22-admin-upload-ok")
 
 
@@ -229,7 +233,7 @@ def test_admin_upload_shows_warnings(page, live, tmp_path) -> None:
     expect(rows.first).to_be_visible()
     cells = [rows.nth(i).locator("td").all_inner_texts() for i in range(rows.count())]
     assert any(
-        c[0] == "1" and c[1] == "source" and c[4] == VI["rule.neutralised"] for c in cells
+        c[0] == "2" and c[1] == "source" and c[4] == VI["rule.neutralised"] for c in cells
     ), cells
     assert any("ghi_chu" in c[3] and c[4] == VI["rule.unknown_column"] for c in cells), cells
     expect(page.locator("#upload-out .warning")).to_contain_text("2 cảnh báo")

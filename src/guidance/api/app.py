@@ -256,7 +256,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from guidance import __version__
     from guidance.api import errors
     from guidance.api.deps import Ctx, authorize, server_secret
-    from guidance.api.holder import ModelHolder
+    from guidance.api.holder import ModelHolder, quiet_mlflow
     from guidance.api.limits import (
         STRICT_CSP,
         EdgeMiddleware,
@@ -282,6 +282,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from guidance.web import install as install_pages
 
     settings = settings or get_settings()
+    quiet_mlflow()  # no MLflow progress bars in the server's log
     # no trailing-slash redirects (a redirect would be built from the Host header); the
     # docs are served by _docs_router, from the service's own files
     app = FastAPI(
@@ -341,6 +342,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ctx.jobs.register(
         tracer.KIND, lambda job, progress: tracer.run_tracer_submission(ctx, job, progress)
     )
+    ctx.jobs.register(models.KIND, lambda job, progress: models.run_promotion(ctx, job, progress))
     app.state.ctx = ctx
     errors.install(app)
     from guidance.api.routes import audit as audit_routes

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import os
 import tempfile
 import threading
 import time
@@ -46,6 +47,8 @@ class Served:
     metadata: dict
     demand_key: tuple
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # the source's and the catalogue's identity this model was built from
+    fingerprint: tuple | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -120,10 +123,29 @@ class FileSource:
                     "name": rec.get("name"),
                     "aliases": ["active"] if meta == self.meta else [],
                     "created": rec.get("created_utc"),
+                    "created_at": rec.get("created_utc"),
                     "metrics": {k: v for k, v in metrics.items() if isinstance(v, (int, float))},
                 }
             )
         return out
+
+
+# the version tags the admin page shows (set by training and by ``guidance promote``)
+VERSION_TAGS = (
+    "promoted_at",
+    "promoted_from",
+    "forced_reason",
+    "beats_baselines",
+    "metrics_unreliable",
+)
+MLFLOW_PROGRESS_ENV = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
+
+
+def quiet_mlflow() -> None:
+    """No MLflow download progress bars in the server's log (one per artifact of every
+    load and every model-card read). MLflow reads this variable at each download; an
+    operator who sets it explicitly keeps their choice. The command line keeps its bars."""
+    os.environ.setdefault(MLFLOW_PROGRESS_ENV, "false")
 
 
 class RegistrySource:
@@ -173,6 +195,11 @@ class RegistrySource:
                 "name": self.name,
                 "aliases": v.aliases,
                 "created": v.created_ms,
+                "created_at": datetime.fromtimestamp(v.created_ms / 1000, UTC).isoformat()
+                if v.created_ms
+                else None,
+                "run_id": v.run_id,
+                "tags": {k: str(v.tags[k])[:500] for k in VERSION_TAGS if k in v.tags},
                 "metrics": v.metrics,
             }
             for v in list_versions(self.client(), self.name)
@@ -246,14 +273,21 @@ class ModelHolder:
 
     # -- loading -------------------------------------------------------------------------
     def reload(self, *, force: bool = True) -> tuple[Served, bool]:
-        """Load the source now (if it changed, or always with ``force``); returns the
-        served model and whether it was swapped. Raises ``LoadFailed`` (old one serves)."""
+        """Load the source now (if it changed since the last attempt; with ``force`` also
+        after a failed attempt); returns the served model and whether it was swapped.
+        Nothing is rebuilt, even with ``force``, while the source and the catalogue are
+        exactly those of the served model (the admin's "reload" then says "no change").
+        Raises ``LoadFailed`` (the old one serves on)."""
         from guidance.store.catalogue import catalogue_generation
 
         with self._load_lock:
             # a new artifact or champion, or a new catalogue load: build the recommender anew
             fp = (self.source.fingerprint(), catalogue_generation(self.engine))
             cur = self._current
+            if cur is not None and fp == cur.fingerprint:
+                self._tried_fp = fp
+                self.last_error = None  # a failed candidate was withdrawn: nothing is wrong
+                return cur, False
             if not force and cur is not None and fp == self._tried_fp:
                 return cur, False
             self._tried_fp = fp
@@ -269,6 +303,7 @@ class ModelHolder:
                     self._tried_fp = None
                 self._failed(f"{type(exc).__name__}: {exc}")
                 raise LoadFailed(self.last_error) from exc
+            new.fingerprint = fp
             self._current = new  # the swap: one reference assignment
             self.last_error = None
             self.loads += 1

@@ -62,6 +62,8 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{API}/models"): ADMINS,
     ("GET", f"{API}/models/card"): ADMINS,
     ("POST", f"{API}/models/reload"): ADMINS,
+    ("POST", f"{API}/models/promote"): ADMINS,
+    ("GET", f"{API}/models/{{version}}/evaluation"): ADMINS,
     # the tracer database (api/routes/tracer.py): an institution key sees its own id only;
     # any other id is a 404, never a 403 (existence is not revealed)
     ("GET", f"{API}/tracer/template"): TRACER,

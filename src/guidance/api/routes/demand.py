@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
+import re
 import time
 from pathlib import Path as FilePath
 from typing import Annotated, Any
@@ -105,16 +106,115 @@ def _issue(
     column: str | None = None,
     value: object = None,
     severity: str = "error",
+    message_vi: str | None = None,
 ) -> dict:
+    """One finding. ``row`` is the SPREADSHEET row (the header is row 1, the first data
+    row is row 2), the number a spreadsheet shows beside the line; ``message`` is English,
+    ``message_vi`` Vietnamese (both without the row and column, which have their fields)."""
     return {
         "table": "demand",
         "row": row,
         "column": column,
         "rule": rule,
         "message": message,
+        "message_en": message,
+        "message_vi": message_vi or _vi(rule, column, value, message),
         "value": value,
         "severity": severity,
     }
+
+
+# The contract's own messages start with where the issue is ("demand row 7 (line 8),
+# column vacancies: …"): row and column have their own fields, so the place is dropped.
+_PLACE = re.compile(r"^demand(?: row \d+)?(?: \(line \d+\))?(?:, column [^:]+)?: ")
+_FIRST_AT = re.compile(r"first at row (\d+)")
+
+
+def _vi_num(v: object) -> str:
+    """1234567.5 → "1.234.567,5" (Vietnamese grouping and decimal comma)."""
+    try:
+        x = float(str(v))
+    except (TypeError, ValueError):
+        return str(v)
+    text = f"{x:,.0f}" if x.is_integer() else f"{x:,.2f}".rstrip("0")
+    return text.translate(str.maketrans(",.", ".,"))
+
+
+def _vi(rule: str, column: str | None, value: object, english: str) -> str:
+    """The Vietnamese message of a finding (its rule, column and value)."""
+    from guidance.contract.schema import DEMAND
+
+    col = DEMAND.by_name.get(column or "")
+    v = "" if value is None else str(value)
+    first = _FIRST_AT.search(english)
+    if rule == "required":
+        return f"ô trống, nhưng cột {column} là bắt buộc"
+    if rule == "type":
+        kind = {"int": "số nguyên", "float": "số"}.get(col.kind if col else "", "giá trị hợp lệ")
+        return f"“{v}” không phải {kind}"
+    if rule == "range" and col is not None:
+        try:
+            above = col.min is None or float(v) > col.min
+        except ValueError:
+            above = True
+        if col.max is None or not above:
+            return f"{_vi_num(v)} nhỏ hơn {_vi_num(col.min)}"
+        if col.max >= 2**31 - 1:  # only the storage bound: the largest value a cell holds
+            return f"{_vi_num(v)} lớn hơn {_vi_num(col.max)}, giá trị lớn nhất cột chứa được"
+        return f"{_vi_num(v)} nằm ngoài khoảng {_vi_num(col.min)}–{_vi_num(col.max)}"
+    if rule == "enum" and column == "province_code":
+        return f"mã tỉnh/thành “{v}” không có trong danh mục"
+    if rule == "enum" and column == "occupation_code":
+        return f"mã nghề “{v}” không có trong danh mục"
+    if rule == "enum":
+        return f"“{v}” không phải giá trị cho phép"
+    if rule == "format":
+        return f"“{v}” sai định dạng của cột {column}"
+    if rule == "max_length":
+        return f"dài {len(v):,} ký tự, quá độ dài cột cho phép".replace(",", ".")
+    if rule == "unique":
+        where = f" ở dòng {first.group(1)}" if first else ""
+        return f"trùng kỳ, tỉnh/thành và nghề với một dòng trước{where}"
+    if rule == "missing_column":
+        return f"thiếu cột bắt buộc {column or v}"
+    if rule == "encoding":
+        return "tệp không phải văn bản UTF-8 (hãy lưu lại dạng CSV UTF-8)"
+    if rule == "empty":
+        return "tệp không có dòng số liệu nào"
+    if rule == "csv":
+        return "không đọc được tệp CSV (kiểm tra dấu phẩy và dấu ngoặc kép)"
+    if rule == "max_rows":
+        return f"tệp quá {_vi_num(MAX_ROWS)} dòng"
+    catalogue = _rule_texts()
+    text = catalogue.get(f"rule.{rule}", rule)
+    return f"{text}: “{v}”" if v else text
+
+
+def _rule_texts() -> dict[str, str]:
+    from guidance.web.i18n import catalogue
+
+    return catalogue("vi")
+
+
+def _sheet_row(data_row: int | None) -> int | None:
+    """A 1-based data row as the spreadsheet row (the header is row 1)."""
+    return None if data_row is None else int(data_row) + 1
+
+
+def _from_report(r: dict) -> dict:
+    """A contract report record as the upload's finding: spreadsheet row, messages in
+    both languages without the place, the data rows it names turned to spreadsheet rows."""
+    english = _FIRST_AT.sub(
+        lambda m: f"first at row {int(m.group(1)) + 1}", _PLACE.sub("", r["message"])
+    )
+    return _issue(
+        r["rule"],
+        english,
+        _sheet_row(r["row"]),
+        r["column"],
+        r["value"],
+        r["severity"],
+    )
 
 
 class _Issues:
@@ -153,7 +253,7 @@ class _Issues:
             shown[k] = shown.get(k, 0) + 1
             if r["row"] is None:
                 table_level.add(k)
-            self.add(r)
+            self.add(_from_report(r))
         for k, n in report.counts.items():  # cells counted but not listed
             if k in table_level:
                 continue
@@ -273,10 +373,11 @@ def _cross_chunk(typed: Any, period: str, offset: int, keys: dict, issues: _Issu
             issues.add(
                 _issue(
                     "period_mismatch",
-                    f"row {offset + r + 1}: period {per.iat[r]!r} in an upload for {period}",
-                    offset + int(r) + 1,
+                    f"period {per.iat[r]!r} in an upload for {period}",
+                    _sheet_row(offset + int(r) + 1),
                     "period",
                     per.iat[r],
+                    message_vi=f"kỳ “{per.iat[r]}” trong tệp tải lên cho kỳ {period}",
                 )
             )
     if not {"province_code", "occupation_code"} <= set(typed.columns):
@@ -292,10 +393,9 @@ def _cross_chunk(typed: Any, period: str, offset: int, keys: dict, issues: _Issu
             issues.add(
                 _issue(
                     "unique",
-                    f"demand row {offset + r + 1}: duplicate (period, "
-                    f"province_code, occupation_code) {key!r}, first at row "
-                    f"{keys[key]}",
-                    offset + r + 1,
+                    f"duplicate (period, province_code, occupation_code) {key!r}, first "
+                    f"at row {_sheet_row(keys[key])}",
+                    _sheet_row(offset + r + 1),
                     "period+province_code+occupation_code",
                     "|".join((period, *key)),
                 )

@@ -258,3 +258,32 @@ def test_occupation_list_page_in_chromium(browser, live, lang) -> None:
         assert page.locator("#occupation-table tbody tr").count() == n
         assert no_horizontal_scroll(page)
         assert axe_violations(page) == []
+
+
+def test_programme_page_shows_the_institutions_contact(api, world) -> None:  # noqa: F811
+    """Contract v1.2: a catalogue load with the optional contact columns reaches the API
+    and the page; an offering without them says the catalogue has none."""
+    from guidance.store.catalogue import load_catalogue
+
+    tables = {k: v.copy() for k, v in world.items()}
+    prog = tables["programmes"]
+    pid, other = str(prog["programme_id"].iloc[0]), str(prog["programme_id"].iloc[1])
+    prog["institution_address"] = None
+    prog["institution_phone"] = None
+    prog["institution_website"] = None
+    prog.loc[0, "institution_address"] = "Số 1, phố Nhổn, Hà Nội"
+    prog.loc[0, "institution_phone"] = "+84 24 3765 1234"
+    prog.loc[0, "institution_website"] = "https://example.edu.vn/tuyen-sinh"
+    load_catalogue(api.seeded.engine, tables)
+    inst = api.get(f"/api/v1/programmes/{pid}").json()["institution"]
+    assert inst["address"] == "Số 1, phố Nhổn, Hà Nội"
+    assert inst["phone"] == "+84 24 3765 1234"
+    assert inst["website"] == "https://example.edu.vn/tuyen-sinh"
+    html = api.get(f"/programmes/{pid}", params={"lang": "vi"}).text
+    section = _section(html, "institution")
+    assert VI["explore.address"] in section and "Số 1, phố Nhổn, Hà Nội" in _text(section)
+    assert 'href="tel:+842437651234"' in section
+    assert 'href="https://example.edu.vn/tuyen-sinh"' in section
+    assert VI["explore.no_contact"] not in section
+    html = api.get(f"/programmes/{other}", params={"lang": "vi"}).text
+    assert VI["explore.no_contact"] in _section(html, "institution")

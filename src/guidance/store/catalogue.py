@@ -33,6 +33,9 @@ PROGRAMME_COLS = [
     "capacity",
     "predecessor_id",
     "active",
+    "institution_address",  # contract v1.2, optional
+    "institution_phone",
+    "institution_website",
 ]
 MAX_PAGE_SIZE = 200
 _LIKE_ESCAPE = "\\"

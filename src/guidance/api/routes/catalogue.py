@@ -124,6 +124,12 @@ def _near(p: dict[str, Any]) -> NearProgrammeOut:
     )
 
 
+def _province_enum(schema: dict[str, Any]) -> None:
+    """The 34 province codes as the parameter's ``enum``, added when the OpenAPI schema is
+    built (not at import: the codes come from the packaged reference)."""
+    schema["enum"] = sorted(_places()[0])
+
+
 def check_province(province: str | None, lang: str) -> str | None:
     """A province code of the 34 (or None); a 422 naming the parameter otherwise."""
     if province is None or province in _places()[0]:
@@ -309,7 +315,10 @@ def occupation(
     ctx: DbCtx,
     code: Annotated[str, Path(max_length=16)],
     province: str | None = Query(
-        None, pattern=r"^\d{2}$", description="the learner's province: programmes nearest first"
+        None,
+        pattern=r"^\d{2}$",
+        description="the learner's province (one of the 34 codes): programmes nearest first",
+        json_schema_extra=_province_enum,
     ),
     limit: int = Query(20, ge=1, le=100, description="programmes listed, at most"),
     lang: Lang = LangQuery,

@@ -14,6 +14,7 @@ import re
 from html import unescape
 
 import pytest
+from playwright.sync_api import expect
 from tests.api.conftest import api, model_path, seeded  # noqa: F401 - fixtures
 from tests.web.browser import axe_violations, no_horizontal_scroll
 from tests.web.conftest import open_page, shot
@@ -167,10 +168,7 @@ def test_cards_link_the_pages_and_the_pages_read_in_vietnamese(browser, live) ->
             body = submit(page)
         assert occ_resp.value.status == 200
         # how the interests shaped the list (default weights: a near-tie breaker)
-        page.wait_for_function(
-            "t => document.getElementById('riasec-shaped').innerText.includes(t)",
-            arg=VI["explore.riasec_shaped_small"],
-        )
+        expect(page.locator("#riasec-shaped")).to_contain_text(VI["explore.riasec_shaped_small"])
         first = body["items"][0]
         assert first["interest_fit"] is not None
         card = page.locator(f"#item-{first['programme_id']}")
@@ -235,16 +233,11 @@ def test_cards_link_the_pages_and_the_pages_read_in_vietnamese(browser, live) ->
         shot(page, "explore-programme-vi")
 
         # switching language re-renders the page in English
-        page.click("[data-lang-toggle]")
-        page.wait_for_function(
-            "document.documentElement.lang === 'en' && document.querySelector('h1')"
-        )
-        page.wait_for_load_state("load")
+        with page.expect_navigation():  # explore.js reloads on the language switch
+            page.click("[data-lang-toggle]")
         expect_en = api_prog["programme"]["name_en"] or api_prog["programme"]["name_vi"]
-        page.wait_for_function(
-            "t => document.querySelector('h1') && document.querySelector('h1').innerText === t",
-            arg=expect_en,
-        )
+        expect(page.locator("h1")).to_have_text(expect_en)
+        expect(page.locator("html")).to_have_attribute("lang", "en")
         assert EN["explore.facts_h"] in page.inner_text("#facts-h")
 
 

@@ -37,6 +37,7 @@ DISTANCES = (10, 30, 50, 100, 200, 500)
 TUITIONS = (5_000_000, 10_000_000, 15_000_000, 20_000_000, 30_000_000)
 PAGES = {
     "learner": "/",
+    "occupations": "/occupations",
     "stats": "/stats",
     "counsellor": "/counsellor",
     "institution": "/institution",

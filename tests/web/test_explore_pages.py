@@ -140,6 +140,9 @@ def test_programme_page(api, world) -> None:  # noqa: F811
         assert occ_links == p["target_occupations"].split(";")
         also = re.findall(r'<tr data-programme="([^"]+)">', _section(html, "also-at"))
         assert also == [a["programme_id"] for a in body["also_at"]] and also
+        assert texts["explore.also_all"].format(n=body["also_at_total"]) in _text(
+            _section(html, "also-at")
+        )
         assert f'href="/stats/offering/{pid}?lang={lang}"' in html
         assert body["institution"][f"province_name_{lang}"] in _text(
             re.search(r'<p class="lead where" id="programme-where">.*?</p>', html).group(0)

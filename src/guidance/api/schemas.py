@@ -182,6 +182,102 @@ class OccupationOut(BaseModel):
     skill_level: int | None
 
 
+class RiasecLetterOut(BaseModel):
+    """One Holland letter of an occupation, strongest first, explained in plain words."""
+
+    letter: str = Field(description="R, I, A, S, E or C")
+    weight: float = Field(description="its weight in the interest fit (1, 0.6, 0.3)")
+    name_vi: str
+    name_en: str
+    about_vi: str
+    about_en: str
+
+
+class OccupationDemandOut(BaseModel):
+    """The published demand figures of one occupation in one province (``demand_figures``:
+    the mean of the newest 3 months, the trend against the same months a year earlier)."""
+
+    province_code: str
+    province_name_vi: str
+    province_name_en: str
+    vacancies: float | None
+    job_seekers: float | None
+    vacancies_per_seeker: float | None
+    trend_12m: float | None = Field(description="null when the snapshots do not reach back")
+    median_wage_vnd: int | None = Field(description="of the newest month that reported one")
+
+
+class NearProgrammeOut(BaseModel):
+    """An offering in a list (near the learner, or the same programme elsewhere)."""
+
+    programme_id: str
+    programme_code: str
+    name_vi: str
+    name_en: str | None
+    level: str
+    institution_id: str
+    institution_name: str
+    province_code: str
+    province_name_vi: str
+    province_name_en: str
+    duration_months: int | None
+    tuition_vnd_per_year: int | None
+    distance_km: float | None = Field(
+        description="from the learner's (or this offering's) province"
+    )
+
+
+class OccupationDetail(BaseModel):
+    occupation: OccupationOut
+    minor_group: str
+    description_vi: str | None = Field(description="what the work is (the ISCO minor group's)")
+    description_en: str | None
+    riasec: list[RiasecLetterOut]
+    demand_period: str | None
+    demand: list[OccupationDemandOut]
+    wage_min_vnd: int | None
+    wage_max_vnd: int | None
+    province: str | None = Field(description="the learner's province the list is sorted from")
+    programmes: list[NearProgrammeOut]
+    programmes_total: int
+
+
+class OccupationBrief(BaseModel):
+    occupation_code: str
+    name_vi: str | None
+    name_en: str | None
+    riasec: str | None
+
+
+class ProgrammeOccupationsOut(BaseModel):
+    programme_id: str
+    occupations: list[OccupationBrief]
+
+
+class InstitutionOut(BaseModel):
+    institution_id: str
+    institution_name: str
+    province_code: str
+    province_name_vi: str
+    province_name_en: str
+    address: str | None = None
+    phone: str | None = None
+    website: str | None = None
+
+
+class ProgrammeFull(ProgrammeDetail):
+    """``GET /programmes/{id}``: the details, plus what the programme page shows."""
+
+    total_tuition_vnd: int | None = Field(
+        description="per year × years (a programme shorter than a year pays one year)"
+    )
+    institution: InstitutionOut
+    occupations: list[OccupationBrief]
+    also_at: list[NearProgrammeOut] = Field(description="the same programme elsewhere")
+    also_at_total: int
+    stats_url: str
+
+
 class DemandPage(BaseModel):
     period: str | None
     total: int

@@ -46,6 +46,8 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{API}/programmes"): ANYONE,
     ("GET", f"{API}/programmes/{{programme_id}}"): ANYONE,
     ("GET", f"{API}/occupations"): ANYONE,
+    ("GET", f"{API}/occupations/{{code}}"): ANYONE,
+    ("GET", f"{API}/programme-occupations"): ANYONE,
     ("GET", f"{API}/demand"): ANYONE,
     ("PUT", f"{API}/demand/{{period}}"): ADMINS,
     ("GET", f"{API}/jobs/{{job_id}}"): JOB_OWNERS,  # admins, or the key that created the job

@@ -1,4 +1,9 @@
-"""Data contract v1.1 as data: every table, column, type and per-column rule.
+"""Data contract v1.2 as data: every table, column, type and per-column rule.
+
+v1.1 (issue 11): outcome cells of a survey wave a graduate did not answer may be empty.
+v1.2 (issue 17): optional institution contact columns in ``programmes``
+(``institution_address``, ``institution_phone``, ``institution_website``). Each minor
+version only adds: every v1 and v1.1 directory stays valid and loads as before.
 
 The tables here are the single source of truth for the validator (which turns
 them into pandera schemas) and for the loaded dtypes everyone downstream relies
@@ -16,6 +21,10 @@ EMPLOYMENT_TYPES = ("formal", "informal", "self_employed", "none")
 SEXES = ("F", "M", "X")
 
 PERIOD_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+# v1.2 contact columns: a phone number as printed (digits, spaces, dots, dashes,
+# parentheses, a leading +), and a web address starting http:// or https://
+PHONE_RE = r"^\+?[0-9(][0-9 .()\-]{5,23}$"
+WEBSITE_RE = r"^https?://[^\s<>\"']{1,190}$"
 PROVINCE_RE = r"^\d{2}$"
 ISCO_RE = r"^\d{4}$"
 
@@ -169,6 +178,20 @@ PROGRAMMES = Table(
         Col("capacity", "int", min=0),
         Col("predecessor_id", max_len=64),
         Col("active", "bool"),
+        # v1.2: the institution's contact, optional (shown on the programme page)
+        Col("institution_address", text=True, max_len=300),
+        _code(
+            "institution_phone",
+            PHONE_RE,
+            "a phone number (digits, spaces, dots, dashes, brackets, a leading +)",
+            max_len=24,
+        ),
+        _code(
+            "institution_website",
+            WEBSITE_RE,
+            "a web address starting with http:// or https://",
+            max_len=200,
+        ),
     ),
 )
 

@@ -21,6 +21,9 @@ Files (all UTF-8 CSV, codes as strings):
 - ``wards.csv``: ward_code, name_vi, province_code (2025 communes/wards)
 - ``isco_onet_map.csv``: occupation_code, onet_soc_code, onet_title (the O*NET
   occupations whose interest scores gave ``riasec`` where ``riasec_source`` is ``onet``)
+- ``isco_minor_descriptions.csv``: code (ISCO-08 minor group, 3 digits), description_vi,
+  description_en: what the work is, in plain words, for every minor group the national
+  training catalogue trains for (written by the project; see ``data/SOURCES.md``)
 """
 
 from __future__ import annotations
@@ -106,6 +109,11 @@ def training_occupations() -> pd.DataFrame:
 def isco_onet_map() -> pd.DataFrame:
     """ISCO unit group → O*NET-SOC occupations used for its Holland code."""
     return _read("isco_onet_map.csv").copy()
+
+
+def occupation_descriptions() -> pd.DataFrame:
+    """ISCO-08 minor group (3 digits) → what the work is (Vietnamese, English)."""
+    return _read("isco_minor_descriptions.csv").copy()
 
 
 def wards() -> pd.DataFrame:

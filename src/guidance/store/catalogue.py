@@ -33,6 +33,9 @@ PROGRAMME_COLS = [
     "capacity",
     "predecessor_id",
     "active",
+    "institution_address",  # contract v1.2, optional
+    "institution_phone",
+    "institution_website",
 ]
 MAX_PAGE_SIZE = 200
 _LIKE_ESCAPE = "\\"
@@ -214,3 +217,60 @@ def list_provinces(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         result = conn.execute(select(Province.__table__).order_by(Province.province_code))
         return [{c: getattr(r, c) for c in PROVINCE_COLS} for r in result]
+
+
+def get_occupation(engine: Engine, code: str) -> dict[str, Any] | None:
+    """One occupation of the catalogue (None when it has no such code)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(Occupation.__table__).where(Occupation.occupation_code == code)
+        ).first()
+    return {c: getattr(row, c) for c in OCCUPATION_COLS} if row is not None else None
+
+
+def programmes_for_occupation(engine: Engine, code: str) -> list[dict[str, Any]]:
+    """Every offering (active or not) whose target occupations include ``code`` (a 4-digit
+    ISCO code: the ``LIKE`` narrows, the exact split decides)."""
+    pattern = f"%{_escape_like(code)}%"
+    query = (
+        select(Programme.__table__)
+        .where(Programme.target_occupations.like(pattern, escape=_LIKE_ESCAPE))
+        .order_by(Programme.programme_id)
+    )
+    with engine.connect() as conn:
+        rows = [_programme_dict(r) for r in conn.execute(query)]
+    return [p for p in rows if code in str(p["target_occupations"] or "").split(";")]
+
+
+def programmes_with_code(engine: Engine, programme_code: str) -> list[dict[str, Any]]:
+    """Every offering of one national programme code (at any institution)."""
+    query = (
+        select(Programme.__table__)
+        .where(Programme.programme_code == programme_code)
+        .order_by(Programme.programme_id)
+    )
+    with engine.connect() as conn:
+        return [_programme_dict(r) for r in conn.execute(query)]
+
+
+def trained_occupations(engine: Engine) -> dict[str, int]:
+    """Occupation code → how many active offerings train for it (the catalogue's targets)."""
+    query = select(Programme.target_occupations).where(
+        (Programme.active.is_(None)) | (Programme.active.is_(True))
+    )
+    counts: dict[str, int] = {}
+    with engine.connect() as conn:
+        for (targets,) in conn.execute(query):
+            for c in {c for c in str(targets or "").split(";") if c}:
+                counts[c] = counts.get(c, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def get_programmes(engine: Engine, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The programmes of ``ids`` that exist, by id (the caller bounds how many)."""
+    wanted = sorted({str(i) for i in ids})
+    if not wanted:
+        return {}
+    query = select(Programme.__table__).where(Programme.programme_id.in_(wanted))
+    with engine.connect() as conn:
+        return {r.programme_id: _programme_dict(r) for r in conn.execute(query)}

@@ -120,6 +120,10 @@ class Programme(Base):
     capacity: Mapped[int | None] = mapped_column(Integer)
     predecessor_id: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # contract v1.2 (migration 0007): the institution's contact, optional
+    institution_address: Mapped[str | None] = mapped_column(String(300))
+    institution_phone: Mapped[str | None] = mapped_column(String(24))
+    institution_website: Mapped[str | None] = mapped_column(String(200))
 
 
 class ApiKey(Base):

@@ -1,12 +1,14 @@
 """The page routes: learner (``/``), counsellor (``/counsellor``), institution
 (``/institution``: tracer submissions), admin (``/admin``), the public statistics
-(``/stats``, ``/stats/offering/{programme_id}``) and the catalogues the browser needs to
-switch language (``/i18n/{lang}.json``).
+(``/stats``, ``/stats/offering/{programme_id}``), the occupations and programmes a learner
+explores (``/occupations``, ``/occupations/{code}``, ``/programmes/{programme_id}``) and
+the catalogues the browser needs to switch language (``/i18n/{lang}.json``).
 
 Pages are rendered once with the chosen language; everything they compute comes from the
 JSON API, called by the page's JavaScript. The statistics pages are the exception: they are
 rendered server-side from the published bundle (``ctx.stats.get()``), map SVG included, so
-they work without JavaScript (which only sorts the tables).
+they work without JavaScript (which only sorts the tables); so are the occupation and
+programme pages, from the same helpers as their API routes (``api.routes.catalogue``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ DISTANCES = (10, 30, 50, 100, 200, 500)
 TUITIONS = (5_000_000, 10_000_000, 15_000_000, 20_000_000, 30_000_000)
 PAGES = {
     "learner": "/",
+    "occupations": "/occupations",
     "stats": "/stats",
     "counsellor": "/counsellor",
     "institution": "/institution",
@@ -303,6 +306,100 @@ def _offering_page(request: Request, programme_id: str, lang: str | None) -> HTM
     )
 
 
+def _db_ctx(request: Request) -> Any:
+    """The app context when its database is ready (None otherwise: the page says so)."""
+    ctx = getattr(request.app.state, "ctx", None)
+    if ctx is None or getattr(ctx, "engine", None) is None or not getattr(ctx, "db_ready", True):
+        return None
+    return ctx
+
+
+def _api_error_page(request: Request, lang: str | None, exc: Any) -> HTMLResponse:
+    """An ``ApiError`` of the catalogue's helpers as the page's error (its message is
+    already in the page's language); a rejected parameter is a 400 page."""
+    status = 400 if exc.status == 422 else exc.status
+    return _error_page(request, lang, status if status in (400, 404, 503) else 400, exc.message)
+
+
+def _occupation_list_page(request: Request, lang: str | None, province: str | None) -> HTMLResponse:
+    from guidance.store.catalogue import list_occupations, trained_occupations
+    from guidance.text import fold
+
+    lang_ = pick_lang(lang, request.cookies.get(COOKIE))
+    t = Translator(lang_)
+    ctx = _db_ctx(request)
+    if ctx is None:
+        return _error_page(request, lang, 503, t("error.not_ready"))
+    if province is not None and province not in {p["code"] for p in _provinces()}:
+        return _error_page(request, lang, 400, t("explore.err_province", code=province[:8]))
+    counts = trained_occupations(ctx.engine)
+    rows = []
+    for o in list_occupations(ctx.engine):
+        n = counts.get(o["occupation_code"])
+        if not n:
+            continue
+        name = (o["name_en"] if lang_ == "en" else o["name_vi"]) or o["name_en"]
+        types = [t(f"riasec.type.{c.lower()}") for c in str(o["riasec"] or "") if c in "RIASEC"]
+        rows.append({"code": o["occupation_code"], "name": name, "types": ", ".join(types), "n": n})
+    rows.sort(key=lambda r: (fold(r["name"]), r["code"]))
+    return _render(request, "occupations", lang, occs=rows, province=province)
+
+
+NEAR_LIMITS = (1, 100)  # programmes listed on an occupation page (``?limit=``)
+
+
+def _occupation_page(
+    request: Request, code: str, lang: str | None, province: str | None, limit: str | None
+) -> HTMLResponse:
+    from guidance.api.errors import ApiError
+    from guidance.api.routes.catalogue import occupation_detail
+    from guidance.web.explore_view import occupation_view
+
+    lang_ = pick_lang(lang, request.cookies.get(COOKIE))
+    t = Translator(lang_)
+    ctx = _db_ctx(request)
+    if ctx is None:
+        return _error_page(request, lang, 503, t("error.not_ready"))
+    lo, hi = NEAR_LIMITS
+    n = int(limit) if limit and limit.isascii() and limit.isdigit() and len(limit) <= 3 else None
+    if limit and (n is None or not lo <= n <= hi):
+        return _error_page(
+            request, lang, 400, t("stats.bad_param", name="limit", rule=f"{lo}–{hi}")
+        )
+    try:
+        detail = occupation_detail(ctx, code[:16], province or None, n or 20, lang_)
+    except ApiError as exc:
+        return _api_error_page(request, lang, exc)
+    return _render(request, "occupation", lang, occ=occupation_view(detail, lang_))
+
+
+def _programme_page(request: Request, programme_id: str, lang: str | None) -> HTMLResponse:
+    from guidance.api.errors import ApiError
+    from guidance.api.routes.catalogue import programme_full
+    from guidance.web import stats_view as sv
+    from guidance.web.explore_view import programme_view
+
+    lang_ = pick_lang(lang, request.cookies.get(COOKIE))
+    t = Translator(lang_)
+    ctx = _db_ctx(request)
+    if ctx is None:
+        return _error_page(request, lang, 503, t("error.not_ready"))
+    if not PROGRAMME_ID.match(programme_id):
+        return _error_page(request, lang, 404, t("error.no_offering", id=programme_id[:64]))
+    try:
+        full = programme_full(ctx, programme_id, lang_)
+    except ApiError as exc:
+        return _api_error_page(request, lang, exc)
+    try:
+        bundle = _stats_bundle(request)
+    except _NotReady:
+        bundle = None
+    stats = None
+    if bundle is not None:
+        stats = sv.offering_view(bundle, programme_id, lang_, full.programme.model_dump())
+    return _render(request, "programme", lang, prog=programme_view(full, lang_, stats))
+
+
 STATIC_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -350,6 +447,26 @@ def router(dependencies: Sequence[Any] | None = None) -> APIRouter:
         request: Request, programme_id: str, lang: str | None = None
     ) -> HTMLResponse:
         return _offering_page(request, programme_id, lang)
+
+    @r.get("/occupations", response_class=HTMLResponse)
+    def occupation_list(
+        request: Request, lang: str | None = None, province: str | None = None
+    ) -> HTMLResponse:
+        return _occupation_list_page(request, lang, province or None)
+
+    @r.get("/occupations/{code}", response_class=HTMLResponse)
+    def occupation(
+        request: Request,
+        code: str,
+        lang: str | None = None,
+        province: str | None = None,
+        limit: str | None = None,
+    ) -> HTMLResponse:
+        return _occupation_page(request, code, lang, province, limit)
+
+    @r.get("/programmes/{programme_id}", response_class=HTMLResponse)
+    def programme(request: Request, programme_id: str, lang: str | None = None) -> HTMLResponse:
+        return _programme_page(request, programme_id, lang)
 
     @r.get("/i18n/{lang}.json")
     def texts(lang: str) -> Any:

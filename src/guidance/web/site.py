@@ -15,6 +15,9 @@ PAGE_ROUTES = (
     ("GET", "/admin"),
     ("GET", "/stats"),
     ("GET", "/stats/offering/{programme_id}"),
+    ("GET", "/occupations"),
+    ("GET", "/occupations/{code}"),
+    ("GET", "/programmes/{programme_id}"),
     ("GET", "/i18n/{lang}.json"),
     ("GET", STATIC_PATH + "/{name}"),
 )

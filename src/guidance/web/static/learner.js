@@ -220,6 +220,71 @@
     return [G.el("dt", { text: label }), G.el("dd", { text: value })];
   }
 
+  /* Where this learner lives: occupation pages list the programmes nearest to it. */
+  function homeQuery() {
+    const home = state.profile && state.profile.home_province_code;
+    return "?lang=" + G.lang + (home ? "&province=" + encodeURIComponent(home) : "");
+  }
+
+  /* "Also at": the same programme at other institutions (the API's alternatives). */
+  function alsoAt(it) {
+    const alts = it.alternatives || [];
+    if (!alts.length) return null;
+    const ul = G.el("ul", { class: "also-at-list" });
+    alts.forEach(function (a) {
+      const where = [a.institution_name, G.lang === "en" ? (a.province_name_en || a.province_name_vi)
+        : a.province_name_vi];
+      if (a.distance_km != null) where.push(G.T("unit.km", { v: G.num(a.distance_km) }));
+      ul.append(G.el("li", {}, [G.el("a", { href: "/programmes/" + encodeURIComponent(a.programme_id)
+        + "?lang=" + G.lang, text: where.join(" · ") })]));
+    });
+    return G.el("details", { class: "more also-at" }, [G.el("summary", { text: G.T("explore.card_also_at",
+      { n: alts.length }) }), ul]);
+  }
+
+  /* The occupations each card's programme trains for, as links to their pages (one request
+     for the whole list). */
+  async function fillOccupations(items) {
+    if (!items.length) return;
+    const q = items.map(function (i) { return "id=" + encodeURIComponent(i.programme_id); }).join("&");
+    let rows;
+    try { rows = await G.api("/api/v1/programme-occupations?" + q); } catch (e) { return; }
+    rows.forEach(function (row) {
+      const box = document.querySelector('[data-occupations-of="' + CSS.escape(row.programme_id) + '"]');
+      if (!box || !row.occupations.length) return;
+      box.textContent = "";
+      box.append(G.el("span", { class: "label", text: G.T("explore.card_occupations") + ": " }));
+      row.occupations.forEach(function (o, i) {
+        if (i) box.append(", ");
+        box.append(G.el("a", { href: "/occupations/" + encodeURIComponent(o.occupation_code) + homeQuery(),
+          text: (G.lang === "en" ? o.name_en : o.name_vi) || o.name_en || o.occupation_code }));
+      });
+      box.hidden = false;
+    });
+  }
+
+  /* How the learner's interests shaped the list: the interest fit (features.interest) feeds
+     the model and is one weighted component of the ranking score. */
+  function renderShaped(res) {
+    const box = $("riasec-shaped");
+    if (!box) return;
+    box.textContent = "";
+    const p = state.profile || {};
+    const answered = TYPES.filter(function (t) { return p["riasec_" + t] != null; }).length;
+    box.append(G.el("h3", { text: G.T("explore.riasec_shaped_h") }));
+    if (!answered) {
+      box.append(G.el("p", { text: G.T("explore.riasec_shaped_none") }));
+    } else if (answered < TYPES.length) {  /* the fit needs all six (features.interest) */
+      box.append(G.el("p", { text: G.T("explore.riasec_shaped_partial") }));
+    } else {
+      const w = (res.weights || {}).interest, m = (res.weights || {}).match;
+      const small = w == null || m == null || w * 10 <= m;
+      box.append(G.el("p", { text: small ? G.T("explore.riasec_shaped_small")
+        : G.T("explore.riasec_shaped_weight", { w: G.num(w, 2), m: G.num(m, 2) }) }));
+    }
+    box.hidden = false;
+  }
+
   function card(it, maxWage) {
     const li = G.el("li", { class: "card result", id: "item-" + it.programme_id });
     const badges = G.el("p", { class: "badges" });
@@ -233,7 +298,8 @@
       fact(G.T("card.distance"), it.distance_km == null ? "—" : G.T("unit.km", { v: G.num(it.distance_km) })),
       fact(G.T("card.duration"), G.T("unit.months", { v: it.duration_months })),
       fact(G.T("card.tuition"), G.T("unit.million_year", { v: G.millions(it.tuition_vnd_per_year) })),
-      fact(G.T("card.graduation"), it.graduation_period)
+      fact(G.T("card.graduation"), it.graduation_period),
+      it.interest_fit == null ? [] : fact(G.T("explore.card_fit"), G.pct(it.interest_fit))
     ).forEach(function (e) { dl.append(e); });
     const stats = G.el("div", { class: "stats" }, [
       G.el("p", { class: "stat" }, [G.el("span", { class: "big", text: G.pct(it.p_employed_12m) }),
@@ -255,19 +321,25 @@
     const cmp = G.el("input", { type: "checkbox", id: cmpId, value: it.programme_id });
     cmp.checked = state.compare.has(it.programme_id);
     cmp.addEventListener("change", function () { toggleCompare(it.programme_id, cmp); });
-    li.append(
+    [
       G.el("h3", {}, [G.el("span", { class: "rank", text: it.rank + ". " }), name(it)]),
       G.el("p", { class: "where", text: it.institution_name + " · " + provName(it) }),
+      G.el("p", { class: "card-occupations", hidden: "", "data-occupations-of": it.programme_id }),
       badges, stats, dl,
+      G.el("p", { class: "card-link" }, [G.el("a", { class: "programme-link",
+        href: "/programmes/" + encodeURIComponent(it.programme_id) + "?lang=" + G.lang,
+        text: G.T("explore.card_details") })]),
       G.el("p", { class: "card-link" }, [G.el("a", { class: "stats-link",
         href: "/stats/offering/" + encodeURIComponent(it.programme_id) + "?lang=" + G.lang,
         text: G.T("card.stats_link") })]),
+      alsoAt(it),
       G.el("div", { class: "charts" }, [
         G.el("figure", {}, [wageChart(it, maxWage), G.el("figcaption", { text: G.T("card.wage", {
           lo: G.millions(it.wage_q25), mid: G.millions(it.wage_q50), hi: G.millions(it.wage_q75) }) })]),
         G.el("figure", {}, [sparkline(it), G.el("figcaption", { text: G.T("card.demand_caption") })])]),
       G.el("h4", { text: G.T("card.reasons") }), reasons, more,
-      G.el("p", { class: "check noprint" }, [cmp, G.el("label", { for: cmpId, text: G.T("compare.add") })]));
+      G.el("p", { class: "check noprint" }, [cmp, G.el("label", { for: cmpId, text: G.T("compare.add") })])
+    ].forEach(function (e) { if (e) li.append(e); });
     state.hooks.forEach(function (h) { if (h.card) h.card(li, it); });
     return li;
   }
@@ -282,6 +354,8 @@
       : G.T("results.empty");
     const maxWage = Math.max.apply(null, res.items.map(function (i) { return i.wage_q75 || 0; }).concat([1]));
     res.items.forEach(function (it) { ol.append(card(it, maxWage)); });
+    renderShaped(res);
+    fillOccupations(res.items);
     renderCompare(false);
   }
   state.render = renderResults;

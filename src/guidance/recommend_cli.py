@@ -398,7 +398,7 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
         from guidance.daskcluster import local_cluster
 
         if args.scheduler:
-            client = Client(args.scheduler, timeout="20s")
+            client = Client(args.scheduler, timeout="20s")  # type: ignore[no-untyped-call]
         else:
             # worker processes inherit an ignored SIGINT: Ctrl-C reaches the whole process
             # group, and only this process should act on it (cancel, keep the manifest)
@@ -407,7 +407,7 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
                 cluster = local_cluster(args.local_workers)
             finally:
                 signal.signal(signal.SIGINT, previous)
-            client = Client(cluster)
+            client = Client(cluster)  # type: ignore[no-untyped-call]
         m = run_distributed(
             client,
             src,

@@ -176,7 +176,9 @@ def _from_directory(path: Path, s: Settings, lines: list[str], lang: str) -> dic
     return tables
 
 
-def _file_model(path: Path, lines: list[str], lang: str, why_vi: str = "", why_en: str = "") -> Any:
+def _file_model(
+    path: Path, lines: list[str], lang: str, why_vi: str = "", why_en: str = ""
+) -> tuple[Any, str]:
     # lazy: joblib, scikit-learn and numba load with the model
     from guidance.artifacts import ArtifactMismatch, load_artifact
 

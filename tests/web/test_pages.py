@@ -346,3 +346,12 @@ def test_every_rule_of_the_tracer_validator_has_a_label() -> None:
     for lang in LANGS:
         cat = catalogue(lang)
         assert {r for r in rules if f"rule.{r}" not in cat} == set(), lang
+
+
+def test_footer_month_reads_as_people_write_it() -> None:
+    from guidance.web.pages import month_short
+
+    assert month_short("2026-10", "vi") == "10/2026"
+    assert month_short("2027-01", "en") == "Jan 2027"
+    assert month_short(None, "vi") == "—"
+    assert month_short("soon", "vi") == "soon"

@@ -98,6 +98,21 @@ def _status(request: Request) -> dict[str, str | None]:
     return {"version": st.get("version"), "demand_period": st.get("demand_period")}
 
 
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def month_short(ym: str | None, lang: str) -> str:
+    """A ``YYYY-MM`` period as the footer shows it: ``10/2026`` / ``Oct 2026`` (the same
+    form as ``G.month`` in common.js, which redraws it after a reload)."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})", ym or "")
+    if m is None:
+        return ym or "—"
+    year, month = int(m[1]), int(m[2])
+    if lang == "vi":
+        return f"{month:02d}/{year}"
+    return f"{_MONTHS_EN[month - 1]} {year}"
+
+
 def _json_block(obj: object) -> str:
     """JSON safe inside ``<script type="application/json">`` (no ``</script>`` break-out)."""
     return json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c")
@@ -119,6 +134,7 @@ def _render(
             page=page,
             pages=PAGES,
             status=_status(request),
+            month_short=month_short,
             provinces=_provinces(),
             education=EDUCATION,
             levels=LEVELS,

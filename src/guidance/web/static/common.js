@@ -137,7 +137,7 @@
 
   G.setStatus = function (version, period) {
     if (version) document.getElementById("model-version").textContent = version;
-    if (period) document.getElementById("demand-period").textContent = period;
+    if (period) document.getElementById("demand-period").textContent = G.month(period);
   };
 
   /* Show a message next to its field (or clear it with msg = null). */

@@ -153,8 +153,6 @@ class SetDemand:
 class DemandIndex:
     """Vacancies and job seekers as dense arrays [occupation, province, month]."""
 
-    FEATURES = FEATURES
-
     def __init__(
         self,
         occupations: Any,

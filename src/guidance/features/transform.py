@@ -27,8 +27,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from guidance import demand_figures as dfig
 from guidance.features.columns import (
     CATEGORICAL,
+    DERIVED,
     INPUT_COLUMNS,
     LEARNER_COLUMNS,
+    LEARNER_NUMERIC,
     LEARNER_SIDE,
     NUMERIC_RAW,
     OFFERING_COLUMNS,
@@ -41,8 +43,6 @@ from guidance.features.history import OfferingHistory, lineage_ids
 from guidance.features.interest import interest_fit, occupation_vectors, offering_vectors
 from guidance.geo import haversine_km
 from guidance.periods import period_index
-
-LEARNER_NUMERIC = tuple(c for c in NUMERIC_RAW if c in LEARNER_COLUMNS)
 
 
 @dataclass
@@ -178,17 +178,8 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
         self.set_demand(demand)
         self.feature_names_in_ = np.array(INPUT_COLUMNS, dtype=object)
         self.n_features_in_ = len(INPUT_COLUMNS)
-        names = [
-            *CATEGORICAL,
-            *NUMERIC_RAW,
-            "cohort_t",
-            "edu_gap",
-            "distance_km",
-            "same_province",
-            "interest_fit",
-            *DEMAND_FEATURES,
-            *self.history_.feature_names(),
-        ]
+        names = [*CATEGORICAL, *NUMERIC_RAW, *DERIVED, *DEMAND_FEATURES]
+        names += self.history_.feature_names()
         self.feature_names_out_ = np.array(names, dtype=object)
         self.categorical_mask_ = np.array([n in CATEGORICAL for n in names])
 
@@ -356,20 +347,6 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
             out[pos[name]] = v
         return out
 
-    def learner_block(
-        self,
-        learners: Mapping[str, Any],
-        block: OfferingBlock,
-        cohort_t: Any,
-        *,
-        copy: bool = True,
-    ) -> np.ndarray:
-        """The full model matrix: the offering block with the learner-side columns filled."""
-        X = block.matrix.copy() if copy else block.matrix
-        for j, v in self.learner_columns(learners, block.keys, cohort_t).items():
-            X[:, j] = v
-        return X
-
     # -- transforming --------------------------------------------------------------
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         return self._transform(X, training=False)
@@ -382,4 +359,6 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
         values = OfferingHistory.values(X) if training else None
         block = self.offering_block(X, cohort, history_values=values)
         learners = {c: X[c].to_numpy() for c in LEARNER_COLUMNS}
-        return self.learner_block(learners, block, cohort, copy=False)
+        for j, v in self.learner_columns(learners, block.keys, cohort).items():
+            block.matrix[:, j] = v
+        return block.matrix

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from guidance.errors import UnknownProvince
 from guidance.geo import distance_matrix_km
 from guidance.recommend.types import LearnerProfile, Preferences
 
@@ -75,7 +76,7 @@ class Catalogue:
         try:
             return self.prov_pos[profile.home_province_code]
         except KeyError:
-            raise ValueError(f"unknown home_province_code {profile.home_province_code!r}") from None
+            raise UnknownProvince(profile.home_province_code) from None
 
     def distances(self, home: int) -> np.ndarray:
         """Distance (km) from the learner's home province to each offering's province."""
@@ -137,10 +138,7 @@ class Catalogue:
         self, profile: LearnerProfile, prefs: Preferences, dist: np.ndarray | None = None
     ) -> np.ndarray:
         masks = self.rule_masks(profile, prefs, dist)
-        out = np.ones(len(self), bool)
-        for m in masks.values():
-            out &= m
-        return out
+        return np.asarray(np.logical_and.reduce(list(masks.values())))
 
     def failed_rules(self, i: int, profile: LearnerProfile, prefs: Preferences) -> list[str]:
         """The rules offering ``i`` fails for this learner (empty: it is a candidate)."""

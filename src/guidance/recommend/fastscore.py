@@ -16,8 +16,7 @@ tree in a Python loop (hundreds of calls per target). Here:
   fitted calibrators (isotonic → ``np.interp``, sigmoid → logistic).
 
 At construction the fast path is checked against the pipeline on probe learners; any
-difference (or an estimator it does not know) raises ``TypeError`` and ``make_scorer``
-falls back to ``PipelineScorer``, logging and counting the cause.
+difference (or an estimator it does not know) makes ``make_scorer`` fall back.
 """
 
 from __future__ import annotations
@@ -28,7 +27,9 @@ from typing import Any
 import numpy as np
 
 from guidance.demand_figures import LAG
-from guidance.features import LEARNER_COLUMNS, RIASEC, OfferingBlock, graduation_month
+from guidance.features.columns import LEARNER_COLUMNS, RIASEC
+from guidance.features.pairs import graduation_month
+from guidance.features.transform import OfferingBlock
 from guidance.model import CLASSIFIER_TARGETS, PREDICTION_COLUMNS, WAGE_QUANTILES
 from guidance.periods import month_of
 from guidance.recommend.candidates import Catalogue
@@ -167,7 +168,7 @@ class FastScorer:
         for p in probes:
             full = {k: p.get(k) for k in LEARNER_COLUMNS}
             want = ref.predict(full, idx, start)
-            got = self.predict_matrix(self.matrix(full, idx, start))
+            got = self.predict(full, idx, start)
             for k in PREDICTION_COLUMNS:
                 if not np.allclose(got[k], want[k], rtol=1e-9, atol=1e-9, equal_nan=True):
                     raise ProbeMismatch(f"fast path differs from the pipeline on {k}")

@@ -5,12 +5,10 @@ docs/recommend.md): building the feature matrix from pandas pair rows (the deman
 features re-aggregate the whole snapshot on every call), and scikit-learn walking each
 tree in a Python loop (hundreds of calls per target). Here:
 
-- the feature matrix comes from the models' own feature step, split by side: the
-  offering block (``ContextFeatures.offering_block``) is computed ONCE per catalogue ×
-  demand snapshot, for graduation at or after the snapshot's newest month; a request only
-  asks ``ContextFeatures.learner_columns`` for the learner-side columns of its rows. A
-  start before the snapshot's end moves the study-side demand window: those requests go
-  to the pipeline scorer;
+- the models' own feature step, split by side: the offering block is computed ONCE per
+  catalogue × demand snapshot, for graduation at or after the snapshot's newest month; a
+  request only adds its learner-side columns. (A start before the snapshot's end moves
+  the study-side demand window: those requests go to the pipeline scorer.)
 - every tree of every target is flattened into node arrays (``forest``, reading the
   estimators through ``hgb_adapter``) and evaluated in one compiled loop, followed by the
   fitted calibrators (isotonic → ``np.interp``, sigmoid → logistic).

@@ -1,12 +1,6 @@
 """The utility: a weighted sum of named components, so the breakdown adds up to the score.
-
-Components (all oriented so that larger is better):
-``match`` P(job in a trained occupation at 12 months), ``employed`` P(employed at 12
-months), ``completion`` P(completes), ``wage`` log(median wage / reference wage) clipped to
-±1, ``demand`` in [-1, 1] (see ``OfferingSide.demand_component``), ``interest`` RIASEC
-cosine in [0, 1] (0 when unknown), ``cost`` −total tuition / 100 million VND, ``distance``
-−km / 500 (0 when the learner is willing to relocate).
-"""
+The components are the fields of ``types.Weights`` (each described there), all oriented so
+that larger is better; the demand component is ``OfferingSide.demand_component``."""
 
 from __future__ import annotations
 

@@ -12,21 +12,19 @@ LEARNER_COLUMNS = (
     *RIASEC,
     "prior_work_months",
 )
-OFFERING_COLUMNS = tuple(
-    [
-        "programme_id",
-        "programme_code",
-        "field_code",
-        "level",
-        "duration_months",
-        "province_code",
-        "institution_id",
-        "tuition_vnd_per_year",
-        "mode",
-        "min_education",
-        "target_occupations",
-        "predecessor_id",
-    ]
+OFFERING_COLUMNS = (
+    "programme_id",
+    "programme_code",
+    "field_code",
+    "level",
+    "duration_months",
+    "province_code",
+    "institution_id",
+    "tuition_vnd_per_year",
+    "mode",
+    "min_education",
+    "target_occupations",
+    "predecessor_id",
 )
 INPUT_COLUMNS = (*LEARNER_COLUMNS, *OFFERING_COLUMNS, "cohort")
 # Low-cardinality categoricals go to the trees as native categories. Programme code, field,

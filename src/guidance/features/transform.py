@@ -67,9 +67,6 @@ class OfferingKeys:
     occ_sets: np.ndarray  # RIASEC vector per target set
     demand: SetDemand
 
-    def __len__(self) -> int:
-        return len(self.set_of)
-
     def take(self, idx: np.ndarray) -> OfferingKeys:
         return replace(
             self,
@@ -169,10 +166,10 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
             "region_study": text(X["province_code"]).map(region),
             "region_home": text(X["home_province_code"]).map(region),
         }
-        self.cat_levels_ = {}
-        for col in CATEGORICAL:
-            counts = base[col].value_counts(dropna=True)
-            self.cat_levels_[col] = list(counts.index[: self.max_categories - 1])
+        self.cat_levels_ = {
+            col: list(base[col].value_counts(dropna=True).index[: self.max_categories - 1])
+            for col in CATEGORICAL
+        }
         keys = self._history_keys(X, period_index(X["cohort"]))
         self.history_ = OfferingHistory(priors=self.priors).fit(keys, X)
         self.set_demand(demand)
@@ -340,7 +337,7 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
                 keys.set_of
             ]
         else:
-            rows = np.column_stack([np.broadcast_to(v, len(keys)) for v in r])
+            rows = np.column_stack([np.broadcast_to(v, len(keys.set_of)) for v in r])
             out[pos["interest_fit"]] = interest_fit(rows, keys.occ_sets[keys.set_of])
         dem = keys.demand.lookup("home", keys.set_of, home, np.asarray(cohort_t))
         for name, v in dem.items():

@@ -111,9 +111,9 @@ def exposure_audit(
 
 
 def _group(v: object) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-        return "unknown"
-    return str(v)
+    return (
+        "unknown" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v)
+    )
 
 
 def format_audit(report: pd.DataFrame) -> str:

@@ -49,8 +49,7 @@ class Catalogue:
         self.field = f["field_code"].astype("str").to_numpy()
         self.duration = _num(f, "duration_months")
         self.tuition = _num(f, "tuition_vnd_per_year")
-        self.min_edu_raw = _num(f, "min_education")
-        self.min_edu = np.nan_to_num(self.min_edu_raw, nan=0.0)
+        self.min_edu = np.nan_to_num(_num(f, "min_education"), nan=0.0)
         self.min_age = _num(f, "min_age")  # not in contract v1; honoured when a file has it
         self.max_age = _num(f, "max_age")
         self.total_tuition = self.tuition * np.maximum(self.duration, 12) / 12.0

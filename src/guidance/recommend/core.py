@@ -60,24 +60,14 @@ def effective_weights(weights: Weights, missing: Mapping[str, str]) -> Weights:
     if not missing:
         return weights
     w = weights.model_dump()
+    component = {"employed_12m": "employed", "completed": "completion", "wage": "wage"}
     if "job_matches_training" in missing:
-        to = (
-            "employed"
-            if "employed_12m" not in missing
-            else "completion"
-            if "completed" not in missing
-            else None
-        )
-        if to:
-            w[to] += w["match"]
+        learnt = [component[t] for t in ("employed_12m", "completed") if t not in missing]
+        if learnt:
+            w[learnt[0]] += w["match"]
         w["match"] = 0.0
-    for target, comp in (
-        ("employed_12m", "employed"),
-        ("completed", "completion"),
-        ("wage", "wage"),
-    ):
-        if target in missing:
-            w[comp] = 0.0
+    for target in component.keys() & missing.keys():
+        w[component[target]] = 0.0
     return Weights(**w)
 
 
@@ -161,8 +151,7 @@ class Recommender:
     @property
     def programme_ids(self) -> np.ndarray:
         """Ids of the served (active) offerings, in catalogue order."""
-        ids: np.ndarray = self.cat.ids
-        return ids
+        return np.asarray(self.cat.ids)
 
     @property
     def offerings(self) -> pd.DataFrame:
@@ -284,31 +273,30 @@ class Recommender:
         if proxy is not None and q.lead >= 0:
             guess = proxy(q.inputs, idx, q.start_period)
             match = np.where(np.isfinite(guess), guess, match)
-        figures = (shrunk["employed_12m"][idx], shrunk["completed"][idx])
-        pre, _, _ = self._components(q, idx, match, *figures, np.exp(shrunk["log_wage"][idx]))
+        stand_in = {
+            "p_job_matches_training": match,
+            "p_employed_12m": shrunk["employed_12m"][idx],
+            "p_completed": shrunk["completed"][idx],
+            "wage_q50": np.exp(shrunk["log_wage"][idx]),
+        }
+        pre, _, _ = self._components(q, idx, stand_in)
         pre_score, _ = weighted(pre, q.weights)
         top = np.argpartition(-pre_score, limit - 1)[:limit]
         return np.sort(idx[top])
 
     def _components(
-        self,
-        q: Request,
-        idx: np.ndarray,
-        p_match: np.ndarray,
-        p_emp: np.ndarray,
-        p_comp: np.ndarray,
-        wage: np.ndarray,
+        self, q: Request, idx: np.ndarray, figures: dict[str, np.ndarray]
     ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
         """(components, months to graduation, interest fit) of offerings ``idx`` given their
-        four figures: models' predictions, or the shortlist's stand-ins."""
+        figures: the models' predictions, or the shortlist's stand-ins."""
         side = self.side
         ahead = q.lead + np.nan_to_num(self.cat.duration[idx])
         interest = side.interest_fit(q.inputs, idx)
         comps = components(
-            p_match,
-            p_emp,
-            p_comp,
-            wage,
+            figures["p_job_matches_training"],
+            figures["p_employed_12m"],
+            figures["p_completed"],
+            figures["wage_q50"],
             reference_wage=side.reference_wage,
             demand=side.demand_component(ahead, idx),
             interest=interest,
@@ -326,15 +314,7 @@ class Recommender:
         self, q: Request, idx: np.ndarray, preds: dict[str, np.ndarray], n_eligible: int
     ) -> Ranked:
         """Utility and its breakdown per candidate, best first (ties by programme id)."""
-        p = preds
-        comps, ahead, interest = self._components(
-            q,
-            idx,
-            p["p_job_matches_training"],
-            p["p_employed_12m"],
-            p["p_completed"],
-            p["wage_q50"],
-        )
+        comps, ahead, interest = self._components(q, idx, preds)
         if self.missing:  # a figure that was not learnt is NaN: neutral, and weighted 0
             comps = {k: np.nan_to_num(v) for k, v in comps.items()}
         score, parts = weighted(comps, q.weights)

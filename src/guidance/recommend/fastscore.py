@@ -55,7 +55,6 @@ class FastScorer:
         self.cat = cat
         ft = models.features
         self.names = [str(n) for n in ft.get_feature_names_out()]
-        self.col = {n: i for i, n in enumerate(self.names)}
         comp = Compiler(ft.categorical_sizes())
         self.classifiers = []
         self._proxy_linear: list[Additive] = []
@@ -102,8 +101,7 @@ class FastScorer:
         ``learner_columns``): column → one value for all rows, or one per row."""
         keys = self.block.keys.take(idx)
         cohort = graduation_month(month_of(start_period), keys.duration)
-        values = {k: learner.get(k) for k in LEARNER_COLUMNS}
-        cols: dict[int, Any] = self.models.features.learner_columns(values, keys, cohort)
+        cols: dict[int, Any] = self.models.features.learner_columns(learner, keys, cohort)
         return cols
 
     def matrix(self, learner: dict[str, Any], idx: np.ndarray, start_period: str) -> np.ndarray:

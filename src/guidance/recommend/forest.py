@@ -132,12 +132,9 @@ def expit(z: Any) -> np.ndarray:
 
 
 class Compiler:
-    """Turns a fitted classifier into a function of (X, raw forest scores) → P(class 1).
-
-    Gradient-boosting models are collected into one ``FlatForest``; calibration and
-    log-odds blends are composed in numpy; any other fitted estimator (e.g. a logistic
-    baseline inside a blend) is called through scikit-learn as it is.
-    """
+    """A fitted classifier → a function of (X, raw forest scores) → P(class 1); boosters are
+    collected for one ``FlatForest``, and an estimator it does not know (e.g. a logistic
+    baseline inside a blend) is called through scikit-learn as it is."""
 
     def __init__(self, categorical: dict[int, int] | None = None) -> None:
         self.boosters: list[Any] = []

@@ -93,11 +93,9 @@ class Encoder:
         for j, (col, cats) in enumerate(zip(self.cat_cols, self.categories, strict=True)):
             v = X[:, col]
             known = cats[~np.isnan(cats)]
-            pos = np.searchsorted(known, v)
-            posc = np.minimum(pos, len(known) - 1) if len(known) else pos
-            hit = len(known) > 0
-            ok = (~np.isnan(v)) & hit & (known[posc] == v) if hit else np.zeros(len(v), bool)
-            enc = np.where(ok, posc, np.nan).astype(np.float64)
+            pos = np.minimum(np.searchsorted(known, v), max(len(known) - 1, 0))
+            ok = ~np.isnan(v) & (known[pos] == v) if len(known) else np.zeros(len(v), bool)
+            enc = np.where(ok, pos, np.nan)
             if np.isnan(cats).any():  # NaN was a training category: it has its own code
                 enc = np.where(np.isnan(v), float(np.flatnonzero(np.isnan(cats))[0]), enc)
             out[:, j] = enc

@@ -25,11 +25,10 @@ class OfferingSide:
         f = cat.frame
         hist = models.offering_history(f)
         self.n_grad = hist["n_graduates"].to_numpy(dtype="int64")
-        self.first_cohort = np.array(
-            [c if isinstance(c, str) else None for c in hist["first_cohort"]], dtype=object
-        )
-        self.last_cohort = np.array(
-            [c if isinstance(c, str) else None for c in hist["last_cohort"]], dtype=object
+        # str or None (pandas reads a missing text value back as NaN)
+        self.first_cohort, self.last_cohort = (
+            np.array([c if isinstance(c, str) else None for c in hist[col]], dtype=object)
+            for col in ("first_cohort", "last_cohort")
         )
         shown = ("employed_12m", "job_matches_training")
         self.observed = {t: hist[f"observed_{t}"].to_numpy(dtype="float64") for t in shown}

@@ -85,15 +85,18 @@ def build(item: Item, model_version: str, demand_period: str | None) -> tuple[li
         vi.append(text_vi)
         en.append(text_en)
 
+    def not_learnt(what_vi: str, what_en: str) -> None:
+        add(
+            f"Chưa có ước tính {what_vi}: {NOT_LEARNT_VI}",
+            f"No estimate of {what_en}: {NOT_LEARNT_EN}",
+        )
+
     b = item.basis
     p = item.p_employed_12m
     lo, hi = item.p_employed_12m_interval
     years = _span(b.first_cohort, b.last_cohort, "–")
     if p is None:
-        add(
-            f"Chưa có ước tính tỷ lệ có việc làm sau 12 tháng: {NOT_LEARNT_VI}",
-            f"No estimate of employment 12 months after graduating: {NOT_LEARNT_EN}",
-        )
+        not_learnt("tỷ lệ có việc làm sau 12 tháng", "employment 12 months after graduating")
     elif b.cold_start and b.cold_start_method == "attributes":
         add(
             f"Chương trình mới, chưa có người tốt nghiệp: ước tính {pct(p)} có việc làm "
@@ -137,10 +140,7 @@ def build(item: Item, model_version: str, demand_period: str | None) -> tuple[li
             "Reformed or renamed programme: the figures include its predecessor's graduates",
         )
     if item.p_job_matches_training is None:
-        add(
-            f"Chưa có ước tính tỷ lệ làm đúng nghề được đào tạo: {NOT_LEARNT_VI}",
-            f"No estimate of working in a trade trained for: {NOT_LEARNT_EN}",
-        )
+        not_learnt("tỷ lệ làm đúng nghề được đào tạo", "working in a trade trained for")
     else:
         add(
             f"{pct(item.p_job_matches_training)} dự kiến làm đúng nghề được đào tạo sau 12 tháng",
@@ -183,10 +183,7 @@ def build(item: Item, model_version: str, demand_period: str | None) -> tuple[li
             f"({num_en(q25 / m)}–{num_en(q75 / m)} million)",
         )
     if item.p_completed is None:
-        add(
-            f"Chưa có ước tính tỷ lệ hoàn thành khóa học: {NOT_LEARNT_VI}",
-            f"No estimate of completing the programme: {NOT_LEARNT_EN}",
-        )
+        not_learnt("tỷ lệ hoàn thành khóa học", "completing the programme")
     else:
         add(
             f"{pct(item.p_completed)} dự kiến hoàn thành khóa học",

@@ -51,16 +51,13 @@ def weighted(comps: dict[str, np.ndarray], weights: Weights) -> tuple[np.ndarray
     """(score, weighted breakdown): ``score == sum(breakdown.values())`` exactly."""
     w = weights.model_dump()
     parts = {k: w[k] * comps[k] for k in COMPONENTS}
-    score = np.zeros_like(parts["match"])
-    for k in COMPONENTS:
-        score = score + parts[k]
+    score = sum((parts[k] for k in COMPONENTS), np.zeros_like(parts["match"]))
     return score, parts
 
 
 def wilson_interval(p: np.ndarray, n_graduates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """90% Wilson interval around the model's probability with an effective sample size of
-    the offering's graduates plus the prior's pseudo-graduates: wide when evidence is thin.
-    The interval itself is ``guidance.stats.definitions.wilson_interval`` (one definition for
-    the recommender and the published statistics)."""
+    the offering's graduates plus the prior's pseudo-graduates: wide when evidence is thin
+    (the interval of the published statistics, ``stats.definitions.wilson_interval``)."""
     n = np.asarray(n_graduates, float) + PRIOR_GRADUATES
     return stats_wilson(p, n, Z90)

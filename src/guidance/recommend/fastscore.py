@@ -55,6 +55,7 @@ class FastScorer:
         self.cat = cat
         ft = models.features
         self.names = [str(n) for n in ft.get_feature_names_out()]
+        self.col = {n: i for i, n in enumerate(self.names)}
         comp = Compiler(ft.categorical_sizes())
         self.classifiers = []
         self._proxy_linear: list[Additive] = []

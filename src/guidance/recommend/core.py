@@ -100,12 +100,9 @@ class Ranked:
 
 
 class Recommender:
-    """See the module docstring. ``scorer="fast"`` (default) falls back to the pipeline
-    scorer when the bundle has a structure the fast path does not know.
-
-    The caller's ``models`` are never changed: the recommender serves its own copy
-    (``models.with_demand``), also when the demand is swapped later (``set_demand``).
-    """
+    """See the module docstring; ``scorer``: see ``scorer.make_scorer``. The caller's
+    ``models`` are never changed: the recommender serves its own copy (``models.with_demand``),
+    also when the demand is swapped later (``set_demand``)."""
 
     def __init__(
         self,

@@ -154,7 +154,7 @@ def _cluster(
     from distributed import Client
 
     from guidance.daskcluster import local_cluster
-    from guidance.recommend.distributed import run_distributed
+    from guidance.recommend_dask import run_distributed
 
     with local_cluster(n_workers) as cluster, Client(cluster) as client:
         # warm-up: small partitions, so that every worker builds the recommender
@@ -215,7 +215,7 @@ def main() -> int:
 
     import tempfile
 
-    from guidance.recommend.distributed import resolve_source
+    from guidance.recommend_dask import resolve_source
 
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="scale-bench-"))
     work.mkdir(parents=True, exist_ok=True)

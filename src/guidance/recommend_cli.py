@@ -334,7 +334,7 @@ def batch_command(args: argparse.Namespace) -> int:
 def _batch_on_dask(args: argparse.Namespace) -> int:
     """``recommend-batch`` on a Dask cluster: an existing scheduler or a local one."""
     # lazy: a handler loads its libraries only when its command runs (--help stays light)
-    from guidance.recommend.distributed import PARTITION_ROWS
+    from guidance.recommend_dask import PARTITION_ROWS
 
     rows = args.partition_rows if args.partition_rows is not None else PARTITION_ROWS
     bad = [
@@ -366,7 +366,7 @@ def _batch_on_dask(args: argparse.Namespace) -> int:
     import logging
     import signal
 
-    from guidance.recommend.distributed import (
+    from guidance.recommend_dask import (
         BatchError,
         manifest_summary,
         resolve_source,

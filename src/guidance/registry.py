@@ -113,6 +113,29 @@ def download_bundle(client: MlflowClient, name: str, version: str, dst: str | Pa
     return found[0]
 
 
+def fetch_bundle(tracking_uri: str, name: str, version: str, dst: str | Path) -> Path:
+    """``download_bundle`` from the registry at ``tracking_uri``."""
+    return download_bundle(connect(tracking_uri), name, version, dst)
+
+
+def alias_version(tracking_uri: str, name: str, alias: str) -> tuple[str, str]:
+    """(version, sha256 tag) of the version ``alias`` names now; ``LookupError`` when there
+    is none or it carries no sha256 (it could not be verified)."""
+    client = connect(tracking_uri)
+    try:
+        mv = client.get_model_version_by_alias(name, alias)
+    except Exception as exc:  # noqa: BLE001 - MLflow raises its own exception family
+        raise LookupError(
+            f"registry: no version of {name} has alias {alias!r} ({str(exc).splitlines()[0]})"
+        ) from exc
+    sha = mv.tags.get("sha256")
+    if not sha:
+        raise LookupError(
+            f"registry: version {mv.version} of {name} has no sha256 tag; it cannot be verified"
+        )
+    return str(mv.version), str(sha)
+
+
 def load_version(client: MlflowClient, name: str, version: str, dst: str | Path) -> Artifact:
     """Download and verify one version (sha256 against the registry tag, then versions)."""
     mv = client.get_model_version(name, version)

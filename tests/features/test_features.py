@@ -13,12 +13,12 @@ from guidance.features import (
     ContextFeatures,
     DemandIndex,
     OfferingHistory,
-    lineage_ids,
-    period_index,
-    riasec_vector,
     serving_pairs,
     training_pairs,
 )
+from guidance.features.history import lineage_ids
+from guidance.features.interest import riasec_vector
+from guidance.periods import period_index
 
 PROVINCES = pd.DataFrame(
     {

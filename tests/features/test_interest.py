@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guidance.features import interest_fit, occupation_vectors, offering_vectors
+from guidance.features.interest import interest_fit, occupation_vectors, offering_vectors
 
 
 def test_cosine_by_hand():

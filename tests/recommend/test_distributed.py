@@ -12,7 +12,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from guidance.recommend.batch import OUTPUT_COLUMNS, run_batch  # noqa: E402
-from guidance.recommend.distributed import (  # noqa: E402
+from guidance.recommend_dask import (  # noqa: E402
     BatchError,
     read_output,
     resolve_source,
@@ -107,7 +107,7 @@ def _logging_task(log):
     """``run_partition`` that also appends its partition number to ``log`` (counts tasks)."""
 
     def task(src, part, *args):
-        from guidance.recommend.distributed import run_partition
+        from guidance.recommend_dask import run_partition
 
         with open(log, "a", encoding="utf-8") as fh:
             fh.write(f"{part}\n")
@@ -214,7 +214,7 @@ def test_killed_worker_partition_is_retried(client, source, learners, single, tm
     marker = str(tmp_path / "died-once")
 
     def dying(src, part, *args):
-        from guidance.recommend.distributed import run_partition
+        from guidance.recommend_dask import run_partition
 
         if part == 3 and not os.path.exists(marker):
             open(marker, "w").close()  # noqa: SIM115 - the marker must exist before we die

@@ -51,7 +51,7 @@ def test_why_excluded_names_the_rules(make_recommender, learner):
     rec = make_recommender()
     profile = LearnerProfile.model_validate(learner)
     prefs = Preferences(levels=["so_cap"], willing_to_relocate=True)
-    eligible = set(rec.eligible_ids(profile, prefs))
+    eligible = set(rec.programme_ids[rec.eligible_mask(profile, prefs)])
     cols = rec.catalogue_columns()
     levels = rec.offerings["level"].astype(str).to_numpy()
     assert eligible and eligible <= {
@@ -77,8 +77,9 @@ def test_items_are_the_eligible_best(make_recommender, learner):
     profile = LearnerProfile.model_validate(learner)
     prefs = Preferences(willing_to_relocate=True)
     r = rec.recommend(profile, prefs, k=10)
-    assert set(r.ids()) <= set(rec.eligible_ids(profile, prefs))
-    assert r.n_eligible == len(rec.eligible_ids(profile, prefs))
+    eligible = rec.programme_ids[rec.eligible_mask(profile, prefs)]
+    assert set(r.ids()) <= set(eligible)
+    assert r.n_eligible == len(eligible)
 
 
 def test_unknown_home_province_is_a_domain_error(make_recommender, learner):

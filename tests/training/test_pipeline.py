@@ -6,7 +6,7 @@ import numpy as np
 from training.config import load_config
 from training.pipeline import split_pairs, summary_table
 
-from guidance.features import period_index
+from guidance.periods import period_index
 
 
 def test_split_is_temporal_and_disjoint(tiny_tables):

@@ -12,21 +12,19 @@ LEARNER_COLUMNS = (
     *RIASEC,
     "prior_work_months",
 )
-OFFERING_COLUMNS = tuple(
-    [
-        "programme_id",
-        "programme_code",
-        "field_code",
-        "level",
-        "duration_months",
-        "province_code",
-        "institution_id",
-        "tuition_vnd_per_year",
-        "mode",
-        "min_education",
-        "target_occupations",
-        "predecessor_id",
-    ]
+OFFERING_COLUMNS = (
+    "programme_id",
+    "programme_code",
+    "field_code",
+    "level",
+    "duration_months",
+    "province_code",
+    "institution_id",
+    "tuition_vnd_per_year",
+    "mode",
+    "min_education",
+    "target_occupations",
+    "predecessor_id",
 )
 INPUT_COLUMNS = (*LEARNER_COLUMNS, *OFFERING_COLUMNS, "cohort")
 # Low-cardinality categoricals go to the trees as native categories. Programme code, field,
@@ -38,12 +36,13 @@ NUMERIC_RAW = (
     *(c for c in LEARNER_COLUMNS if c != "home_province_code"),
     *["duration_months", "tuition_vnd_per_year", "min_education"],
 )
+LEARNER_NUMERIC = tuple(c for c in NUMERIC_RAW if c in LEARNER_COLUMNS)
 DERIVED = ("cohort_t", "edu_gap", "distance_km", "same_province", "interest_fit")
 # Output columns that depend on the learner (or the graduation month): the learner block.
 # Every other output column depends only on the offering and the demand snapshot.
 LEARNER_SIDE = (
     "region_home",
-    *(c for c in NUMERIC_RAW if c in LEARNER_COLUMNS),
+    *LEARNER_NUMERIC,
     *DERIVED,
     "dem_vac_home",
     "dem_vps_home",

@@ -65,10 +65,13 @@ class SetDemand:
             )
         else:
             self.vw, self.sw, self.kw = (np.zeros(shape) for _ in range(3))
-        self.region_of: dict[Any, Any] = dict(region_of or {})
-        regions = sorted({g for g in self.region_of.values() if isinstance(g, str)})
+        regions = sorted({g for g in (region_of or {}).values() if isinstance(g, str)})
         self.reg_pos: dict[Any, int] = {g: i for i, g in enumerate(regions)}
-        of_prov = np.array([self.reg_pos.get(self.region_of.get(p), -1) for p in index.provinces])
+        # province code → position of its region
+        self.prov_reg = {
+            c: self.reg_pos[g] for c, g in (region_of or {}).items() if g in self.reg_pos
+        }
+        of_prov = np.array([self.prov_reg.get(p, -1) for p in index.provinces])
         self.rv = np.zeros((len(sets), len(regions), self.n_per))
         self.rs = np.zeros_like(self.rv)
         for j in range(len(regions)):
@@ -136,10 +139,7 @@ class SetDemand:
         if not self.reg_pos:
             out[reg] = np.full(n, np.nan)
             return out
-        if np.ndim(codes) == 0:
-            r = np.asarray(self.reg_pos.get(self.region_of.get(codes), -1))
-        else:
-            r = np.array([self.reg_pos.get(self.region_of.get(x), -1) for x in codes])
+        r = _positions(codes, self.prov_reg)
         okr = ok_t & (r >= 0)
         rr = np.where(okr, r, 0)
         if grid:
@@ -152,8 +152,6 @@ class SetDemand:
 
 class DemandIndex:
     """Vacancies and job seekers as dense arrays [occupation, province, month]."""
-
-    FEATURES = FEATURES
 
     def __init__(
         self,

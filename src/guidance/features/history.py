@@ -44,10 +44,9 @@ DEFAULT_PRIORS = {
     "institution": 50.0,
 }
 MIN_CELL = 20  # fewer graduates than this are never shown as an observed rate
-
-
-def _sum_columns() -> list[str]:
-    return [f"{p}_{t}" for t in HISTORY_TARGETS for p in ("s", "n")]
+SUM_COLUMNS = [f"{p}_{t}" for t in HISTORY_TARGETS for p in ("s", "n")]
+# every level the rates are summed at: the chain and, beside it, the institution
+SUMMED_LEVELS = (*HISTORY_LEVELS, ("institution", ("institution_id",)))
 
 
 class OfferingHistory:
@@ -70,13 +69,12 @@ class OfferingHistory:
 
     def fit(self, keys: pd.DataFrame, X: pd.DataFrame) -> OfferingHistory:
         sums = self._sums(keys, self.values(X))
-        self.global_ = sums[list(_sum_columns())].sum()
+        self.global_ = sums[SUM_COLUMNS].sum()
         self.totals_ = {
-            name: sums.groupby(list(cols), observed=True)[list(_sum_columns())].sum()
-            for name, cols in (*HISTORY_LEVELS, ("institution", ("institution_id",)))
+            name: sums.groupby(list(cols), observed=True)[SUM_COLUMNS].sum()
+            for name, cols in SUMMED_LEVELS
         }
-        span = keys.groupby("lineage")["cohort_t"].agg(["min", "max"])
-        self.span_ = span
+        self.span_ = keys.groupby("lineage")["cohort_t"].agg(["min", "max"])
         return self
 
     @staticmethod
@@ -96,22 +94,16 @@ class OfferingHistory:
 
     def features(self, keys: pd.DataFrame, *, values: pd.DataFrame | None = None) -> dict:
         """Shrunk rates per row; with ``values`` (training rows) each row sees only earlier cohorts."""
-        sn = _sum_columns()
+        sn = SUM_COLUMNS
         if values is not None:
             sums = self._sums(keys, values)
             level_sn = {
-                name: self._prior_cumulative(
-                    sums, ["cohort_t"] if not cols else [*cols, "cohort_t"]
-                )
-                for name, cols in (
-                    ("global", ()),
-                    *HISTORY_LEVELS,
-                    ("institution", ("institution_id",)),
-                )
+                name: self._prior_cumulative(sums, [*cols, "cohort_t"])
+                for name, cols in (("global", ()), *SUMMED_LEVELS)
             }
         else:
             level_sn = {"global": np.tile(self.global_.to_numpy(), (len(keys), 1))}
-            for name, cols in (*HISTORY_LEVELS, ("institution", ("institution_id",))):
+            for name, cols in SUMMED_LEVELS:
                 tot = self.totals_[name]
                 if len(cols) == 1:
                     got = tot.reindex(keys[cols[0]].to_numpy())
@@ -139,8 +131,7 @@ class OfferingHistory:
     @staticmethod
     def _prior_cumulative(sums: pd.DataFrame, by: list[str]) -> np.ndarray:
         """Sums over strictly earlier cohorts of the same group, aligned to ``sums`` rows."""
-        sn = _sum_columns()
-        g = sums.groupby(by, observed=True, sort=True)[sn].sum()
+        g = sums.groupby(by, observed=True, sort=True)[SUM_COLUMNS].sum()
         group_cols = by[:-1]
         if group_cols:
             cum = g.groupby(level=list(range(len(group_cols))), observed=True).cumsum() - g
@@ -160,11 +151,8 @@ class OfferingHistory:
         n = tot["n_completed"].to_numpy()
         out["n_graduates"] = n.astype("int64")
         span = self.span_.reindex(keys["lineage"].to_numpy())
-        for end in ("min", "max"):
-            v = span[end].to_numpy()
-            out[f"{'first' if end == 'min' else 'last'}_cohort"] = [
-                period_label(int(p)) if np.isfinite(p) else None for p in v
-            ]
+        for end, name in (("min", "first_cohort"), ("max", "last_cohort")):
+            out[name] = [period_label(int(p)) if np.isfinite(p) else None for p in span[end]]
         for t in HISTORY_TARGETS:
             s, m = tot[f"s_{t}"].to_numpy(), tot[f"n_{t}"].to_numpy()
             # gated on graduates with this outcome known (v1.1: a wave may be unanswered)

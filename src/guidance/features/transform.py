@@ -27,8 +27,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from guidance import demand_figures as dfig
 from guidance.features.columns import (
     CATEGORICAL,
+    DERIVED,
     INPUT_COLUMNS,
     LEARNER_COLUMNS,
+    LEARNER_NUMERIC,
     LEARNER_SIDE,
     NUMERIC_RAW,
     OFFERING_COLUMNS,
@@ -41,8 +43,6 @@ from guidance.features.history import OfferingHistory, lineage_ids
 from guidance.features.interest import interest_fit, occupation_vectors, offering_vectors
 from guidance.geo import haversine_km
 from guidance.periods import period_index
-
-LEARNER_NUMERIC = tuple(c for c in NUMERIC_RAW if c in LEARNER_COLUMNS)
 
 
 @dataclass
@@ -66,9 +66,6 @@ class OfferingKeys:
     duration: np.ndarray
     occ_sets: np.ndarray  # RIASEC vector per target set
     demand: SetDemand
-
-    def __len__(self) -> int:
-        return len(self.set_of)
 
     def take(self, idx: np.ndarray) -> OfferingKeys:
         return replace(
@@ -169,26 +166,17 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
             "region_study": text(X["province_code"]).map(region),
             "region_home": text(X["home_province_code"]).map(region),
         }
-        self.cat_levels_ = {}
-        for col in CATEGORICAL:
-            counts = base[col].value_counts(dropna=True)
-            self.cat_levels_[col] = list(counts.index[: self.max_categories - 1])
+        self.cat_levels_ = {
+            col: list(base[col].value_counts(dropna=True).index[: self.max_categories - 1])
+            for col in CATEGORICAL
+        }
         keys = self._history_keys(X, period_index(X["cohort"]))
         self.history_ = OfferingHistory(priors=self.priors).fit(keys, X)
         self.set_demand(demand)
         self.feature_names_in_ = np.array(INPUT_COLUMNS, dtype=object)
         self.n_features_in_ = len(INPUT_COLUMNS)
-        names = [
-            *CATEGORICAL,
-            *NUMERIC_RAW,
-            "cohort_t",
-            "edu_gap",
-            "distance_km",
-            "same_province",
-            "interest_fit",
-            *DEMAND_FEATURES,
-            *self.history_.feature_names(),
-        ]
+        names = [*CATEGORICAL, *NUMERIC_RAW, *DERIVED, *DEMAND_FEATURES]
+        names += self.history_.feature_names()
         self.feature_names_out_ = np.array(names, dtype=object)
         self.categorical_mask_ = np.array([n in CATEGORICAL for n in names])
 
@@ -349,26 +337,12 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
                 keys.set_of
             ]
         else:
-            rows = np.column_stack([np.broadcast_to(v, len(keys)) for v in r])
+            rows = np.column_stack([np.broadcast_to(v, len(keys.set_of)) for v in r])
             out[pos["interest_fit"]] = interest_fit(rows, keys.occ_sets[keys.set_of])
         dem = keys.demand.lookup("home", keys.set_of, home, np.asarray(cohort_t))
         for name, v in dem.items():
             out[pos[name]] = v
         return out
-
-    def learner_block(
-        self,
-        learners: Mapping[str, Any],
-        block: OfferingBlock,
-        cohort_t: Any,
-        *,
-        copy: bool = True,
-    ) -> np.ndarray:
-        """The full model matrix: the offering block with the learner-side columns filled."""
-        X = block.matrix.copy() if copy else block.matrix
-        for j, v in self.learner_columns(learners, block.keys, cohort_t).items():
-            X[:, j] = v
-        return X
 
     # -- transforming --------------------------------------------------------------
     def transform(self, X: pd.DataFrame) -> np.ndarray:
@@ -382,4 +356,6 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
         values = OfferingHistory.values(X) if training else None
         block = self.offering_block(X, cohort, history_values=values)
         learners = {c: X[c].to_numpy() for c in LEARNER_COLUMNS}
-        return self.learner_block(learners, block, cohort, copy=False)
+        for j, v in self.learner_columns(learners, block.keys, cohort).items():
+            block.matrix[:, j] = v
+        return block.matrix

@@ -35,6 +35,7 @@ ISCO_MAJOR = {
 }
 AUDIT_ATTRIBUTES = ("sex", "ethnic_minority")
 MIN_GROUP = 30  # smaller groups are shown but not called out: their shares are noise
+REPORT_COLUMNS = ["attribute", "group", "family", "n_learners", "share", "share_all", "difference"]
 
 
 def learner_sample(
@@ -69,15 +70,9 @@ def exposure_audit(
     from tqdm import tqdm
 
     fam_rows = []
-    for i, row in enumerate(
-        tqdm(
-            learners.to_dict("records"),
-            desc="audit",
-            unit="learner",
-            disable=not progress,
-            file=sys.stderr,
-        )
-    ):
+    rows = learners.to_dict("records")
+    bar = tqdm(rows, desc="audit", unit="learner", disable=not progress, file=sys.stderr)
+    for i, row in enumerate(bar):
         try:
             profile, prefs = row_request(row, i)
         except ValueError:
@@ -93,17 +88,7 @@ def exposure_audit(
             )
     items = pd.DataFrame(fam_rows, columns=["learner", "family", *AUDIT_ATTRIBUTES])
     if items.empty:
-        return pd.DataFrame(
-            columns=[
-                "attribute",
-                "group",
-                "family",
-                "n_learners",
-                "share",
-                "share_all",
-                "difference",
-            ]
-        )
+        return pd.DataFrame(columns=REPORT_COLUMNS)
     overall = items["family"].value_counts(normalize=True)
     out = []
     for a in AUDIT_ATTRIBUTES:
@@ -126,9 +111,9 @@ def exposure_audit(
 
 
 def _group(v: object) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-        return "unknown"
-    return str(v)
+    return (
+        "unknown" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v)
+    )
 
 
 def format_audit(report: pd.DataFrame) -> str:

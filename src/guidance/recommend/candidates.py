@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from guidance.errors import UnknownProvince
 from guidance.geo import distance_matrix_km
 from guidance.recommend.types import LearnerProfile, Preferences
 
@@ -48,8 +49,7 @@ class Catalogue:
         self.field = f["field_code"].astype("str").to_numpy()
         self.duration = _num(f, "duration_months")
         self.tuition = _num(f, "tuition_vnd_per_year")
-        self.min_edu_raw = _num(f, "min_education")
-        self.min_edu = np.nan_to_num(self.min_edu_raw, nan=0.0)
+        self.min_edu = np.nan_to_num(_num(f, "min_education"), nan=0.0)
         self.min_age = _num(f, "min_age")  # not in contract v1; honoured when a file has it
         self.max_age = _num(f, "max_age")
         self.total_tuition = self.tuition * np.maximum(self.duration, 12) / 12.0
@@ -75,7 +75,7 @@ class Catalogue:
         try:
             return self.prov_pos[profile.home_province_code]
         except KeyError:
-            raise ValueError(f"unknown home_province_code {profile.home_province_code!r}") from None
+            raise UnknownProvince(profile.home_province_code) from None
 
     def distances(self, home: int) -> np.ndarray:
         """Distance (km) from the learner's home province to each offering's province."""
@@ -137,10 +137,7 @@ class Catalogue:
         self, profile: LearnerProfile, prefs: Preferences, dist: np.ndarray | None = None
     ) -> np.ndarray:
         masks = self.rule_masks(profile, prefs, dist)
-        out = np.ones(len(self), bool)
-        for m in masks.values():
-            out &= m
-        return out
+        return np.asarray(np.logical_and.reduce(list(masks.values())))
 
     def failed_rules(self, i: int, profile: LearnerProfile, prefs: Preferences) -> list[str]:
         """The rules offering ``i`` fails for this learner (empty: it is a candidate)."""

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
-from guidance.errors import UnknownProgramme, UnknownProvince
-from guidance.features import MIN_CELL, DemandIndex
+from guidance.errors import UnknownProgramme
+from guidance.features import DemandIndex
 from guidance.periods import month_of, period_label
 from guidance.recommend import reasons as rs
 from guidance.recommend.candidates import Catalogue
@@ -60,24 +60,14 @@ def effective_weights(weights: Weights, missing: Mapping[str, str]) -> Weights:
     if not missing:
         return weights
     w = weights.model_dump()
+    component = {"employed_12m": "employed", "completed": "completion", "wage": "wage"}
     if "job_matches_training" in missing:
-        to = (
-            "employed"
-            if "employed_12m" not in missing
-            else "completion"
-            if "completed" not in missing
-            else None
-        )
-        if to:
-            w[to] += w["match"]
+        learnt = [component[t] for t in ("employed_12m", "completed") if t not in missing]
+        if learnt:
+            w[learnt[0]] += w["match"]
         w["match"] = 0.0
-    for target, comp in (
-        ("employed_12m", "employed"),
-        ("completed", "completion"),
-        ("wage", "wage"),
-    ):
-        if target in missing:
-            w[comp] = 0.0
+    for target in component.keys() & missing.keys():
+        w[component[target]] = 0.0
     return Weights(**w)
 
 
@@ -110,12 +100,9 @@ class Ranked:
 
 
 class Recommender:
-    """See the module docstring. ``scorer="fast"`` (default) falls back to the pipeline
-    scorer when the bundle has a structure the fast path does not know.
-
-    The caller's ``models`` are never changed: the recommender serves its own copy
-    (``models.with_demand``), also when the demand is swapped later (``set_demand``).
-    """
+    """See the module docstring; ``scorer``: see ``scorer.make_scorer``. The caller's
+    ``models`` are never changed: the recommender serves its own copy (``models.with_demand``),
+    also when the demand is swapped later (``set_demand``)."""
 
     def __init__(
         self,
@@ -161,8 +148,7 @@ class Recommender:
     @property
     def programme_ids(self) -> np.ndarray:
         """Ids of the served (active) offerings, in catalogue order."""
-        ids: np.ndarray = self.cat.ids
-        return ids
+        return np.asarray(self.cat.ids)
 
     @property
     def offerings(self) -> pd.DataFrame:
@@ -183,17 +169,13 @@ class Recommender:
         """One boolean per served offering: does it pass every rule for this learner?"""
         return self.cat.eligible(profile, prefs, self._distances(profile))
 
-    def eligible_ids(self, profile: LearnerProfile, prefs: Preferences) -> list[str]:
-        """Ids of the offerings that pass every rule for this learner."""
-        return [str(x) for x in self.cat.ids[self.eligible_mask(profile, prefs)]]
-
     def why_excluded(
         self, profile: LearnerProfile | dict, prefs: Preferences | dict | None, programme_id: str
     ) -> list[str]:
         """The rules (``candidates.RULES`` names) that exclude ``programme_id`` for this
         learner; empty when it is a candidate."""
         profile, prefs = _profile(profile), _prefs(prefs)
-        self._home(profile)
+        self.cat.home_index(profile)  # an unknown home province is the request's fault
         return self.cat.failed_rules(self.position(programme_id), profile, prefs)
 
     def farthest_eligible_km(self, profile: LearnerProfile, prefs: Preferences) -> float:
@@ -216,7 +198,7 @@ class Recommender:
     def region_provinces(self, profile: LearnerProfile) -> list[str]:
         """The provinces of the learner's home region (the default study area)."""
         cat = self.cat
-        region = cat.region[self._home(profile)]
+        region = cat.region[cat.home_index(profile)]
         return [str(c) for c, r in zip(cat.prov_codes, cat.region, strict=True) if r == region]
 
     def province_of(self, programme_id: str) -> str | None:
@@ -241,28 +223,17 @@ class Recommender:
         from ``MIN_CELL`` graduates), small cell, and its first target occupation."""
         i = self.position(programme_id)
         side = self.side
-        n = int(side.n_grad[i])
-
-        def shown(target: str) -> float | None:
-            v = float(side.observed[target][i])
-            return v if n >= MIN_CELL and np.isfinite(v) else None
-
         return {
-            "n_graduates": n,
+            "n_graduates": int(side.n_grad[i]),
             "small_cell": bool(side.small_cell[i]),
-            "observed_employed_12m": shown("employed_12m"),
-            "observed_job_matches_training": shown("job_matches_training"),
+            "observed_employed_12m": side.shown("employed_12m", i),
+            "observed_job_matches_training": side.shown("job_matches_training", i),
             "first_target_occupation": str(side.first_target[i]),
         }
 
     # -- ranking ---------------------------------------------------------------------------
-    def _home(self, profile: LearnerProfile) -> int:
-        if profile.home_province_code not in self.cat.prov_pos:
-            raise UnknownProvince(profile.home_province_code)
-        return self.cat.home_index(profile)
-
     def _distances(self, profile: LearnerProfile) -> np.ndarray:
-        return self.cat.distances(self._home(profile))
+        return self.cat.distances(self.cat.home_index(profile))
 
     def _request(
         self,
@@ -293,57 +264,58 @@ class Recommender:
         trade) when it has one); all of ``idx`` when ``limit`` is 0 or not smaller."""
         if not limit or len(idx) <= limit:
             return idx
-        cat, side = self.cat, self.side
-        ahead = q.lead + np.nan_to_num(cat.duration[idx])
-        match = side.shrunk["job_matches_training"][idx]
+        shrunk = self.side.shrunk
+        match = shrunk["job_matches_training"][idx]
         proxy = getattr(self.scorer, "proxy_match", None)
         if proxy is not None and q.lead >= 0:
             guess = proxy(q.inputs, idx, q.start_period)
             match = np.where(np.isfinite(guess), guess, match)
-        pre = components(
-            match,
-            side.shrunk["employed_12m"][idx],
-            side.shrunk["completed"][idx],
-            np.exp(side.shrunk["log_wage"][idx]),
-            reference_wage=side.reference_wage,
-            demand=side.demand_component(ahead, idx),
-            interest=side.interest_fit(q.inputs, idx),
-            total_tuition=cat.total_tuition[idx],
-            distance_km=q.distance[idx],
-            relocate=q.prefs.willing_to_relocate,
-        )
+        stand_in = {
+            "p_job_matches_training": match,
+            "p_employed_12m": shrunk["employed_12m"][idx],
+            "p_completed": shrunk["completed"][idx],
+            "wage_q50": np.exp(shrunk["log_wage"][idx]),
+        }
+        pre, _, _ = self._components(q, idx, stand_in)
         pre_score, _ = weighted(pre, q.weights)
         top = np.argpartition(-pre_score, limit - 1)[:limit]
         return np.sort(idx[top])
 
+    def _components(
+        self, q: Request, idx: np.ndarray, figures: dict[str, np.ndarray]
+    ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """(components, months to graduation, interest fit) of offerings ``idx`` given their
+        figures: the models' predictions, or the shortlist's stand-ins."""
+        side = self.side
+        ahead = q.lead + np.nan_to_num(self.cat.duration[idx])
+        interest = side.interest_fit(q.inputs, idx)
+        comps = components(
+            figures["p_job_matches_training"],
+            figures["p_employed_12m"],
+            figures["p_completed"],
+            figures["wage_q50"],
+            reference_wage=side.reference_wage,
+            demand=side.demand_component(ahead, idx),
+            interest=interest,
+            total_tuition=self.cat.total_tuition[idx],
+            distance_km=q.distance[idx],
+            relocate=q.prefs.willing_to_relocate,
+        )
+        return comps, ahead, interest
+
     def _score(self, q: Request, idx: np.ndarray) -> dict[str, np.ndarray]:
         """The models' figures for the shortlist (one scorer call)."""
-        preds: dict[str, np.ndarray] = self.scorer.predict(q.inputs, idx, q.start_period)
-        return preds
+        return self.scorer.predict(q.inputs, idx, q.start_period)
 
     def _utility(
         self, q: Request, idx: np.ndarray, preds: dict[str, np.ndarray], n_eligible: int
     ) -> Ranked:
         """Utility and its breakdown per candidate, best first (ties by programme id)."""
-        cat, side = self.cat, self.side
-        ahead = q.lead + np.nan_to_num(cat.duration[idx])
-        interest = side.interest_fit(q.inputs, idx)
-        comps = components(
-            preds["p_job_matches_training"],
-            preds["p_employed_12m"],
-            preds["p_completed"],
-            preds["wage_q50"],
-            reference_wage=side.reference_wage,
-            demand=side.demand_component(ahead, idx),
-            interest=interest,
-            total_tuition=cat.total_tuition[idx],
-            distance_km=q.distance[idx],
-            relocate=q.prefs.willing_to_relocate,
-        )
+        comps, ahead, interest = self._components(q, idx, preds)
         if self.missing:  # a figure that was not learnt is NaN: neutral, and weighted 0
             comps = {k: np.nan_to_num(v) for k, v in comps.items()}
         score, parts = weighted(comps, q.weights)
-        order = np.lexsort((cat.ids[idx], -score))
+        order = np.lexsort((self.cat.ids[idx], -score))
         return Ranked(
             idx[order],
             score[order],
@@ -459,35 +431,28 @@ class Recommender:
         tx = cast(dict[str, list[Any]], cat.text)  # required contract columns: never None
         n = int(side.n_grad[i])
         lo, hi = wilson_interval(np.array([r.preds["p_employed_12m"][j]]), np.array([n]))
-        obs = {t: side.observed[t][i] for t in side.observed}
         basis = Basis.model_construct(
             n_graduates=n,
             first_cohort=side.first_cohort[i],
             last_cohort=side.last_cohort[i],
-            observed_employed_12m=float(obs["employed_12m"])
-            if n >= MIN_CELL and np.isfinite(obs["employed_12m"])
-            else None,
-            observed_job_matches_training=float(obs["job_matches_training"])
-            if n >= MIN_CELL and np.isfinite(obs["job_matches_training"])
-            else None,
+            observed_employed_12m=side.shown("employed_12m", i),
+            observed_job_matches_training=side.shown("job_matches_training", i),
             small_cell=bool(side.small_cell[i]),
             cold_start=bool(side.cold_start[i]),
-            cold_start_method=str(side.cold_method[i]) or None if side.cold_start[i] else None,
+            cold_start_method=str(side.cold_method[i]) or None,  # "" unless a cold start
             n_employed_12m_known=int(side.n_known["employed_12m"][i]),
         )
         occ = side.first_target[i]
-        vps = side.vps[i]
         proj = side.projection(np.array([r.months_ahead[j]]), np.array([i]))[0]
-        trend = side.trend[i]
         demand = DemandFigures.model_construct(
             occupation_code=occ or None,
             occupation_name_vi=side.occ_name_vi.get(occ),
             occupation_name_en=side.occ_name_en.get(occ),
             province_code=tx["province_code"][i],
             vacancies=float(side.vacancies[i]),
-            vacancies_per_seeker=float(vps) if np.isfinite(vps) else None,
-            trend_12m=float(trend) if np.isfinite(trend) else None,
-            projected_per_seeker=float(proj) if np.isfinite(proj) else None,
+            vacancies_per_seeker=_finite(side.vps[i]),
+            trend_12m=_finite(side.trend[i]),
+            projected_per_seeker=_finite(proj),
         )
         flags = []
         if basis.cold_start:
@@ -497,7 +462,6 @@ class Recommender:
         if demand.vacancies_per_seeker is None and demand.trend_12m is None:
             flags.append("no_demand_data")
         p = cat.prov[i]
-        fit = r.interest[j]
         item = Item.model_construct(
             rank=rank,
             programme_id=str(cat.ids[i]),
@@ -523,7 +487,7 @@ class Recommender:
             wage_q25=float(r.preds["wage_q25"][j]),
             wage_q50=float(r.preds["wage_q50"][j]),
             wage_q75=float(r.preds["wage_q75"][j]),
-            interest_fit=float(fit) if np.isfinite(fit) else None,
+            interest_fit=_finite(r.interest[j]),
             total_tuition_vnd=float(cat.total_tuition[i]),
             demand=demand,
             basis=basis,
@@ -544,6 +508,10 @@ class Recommender:
                 item, self.model_version, None if no_demand else self.demand_period
             )
         return item
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
 
 
 def _profile(profile: LearnerProfile | dict) -> LearnerProfile:

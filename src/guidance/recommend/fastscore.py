@@ -5,19 +5,16 @@ docs/recommend.md): building the feature matrix from pandas pair rows (the deman
 features re-aggregate the whole snapshot on every call), and scikit-learn walking each
 tree in a Python loop (hundreds of calls per target). Here:
 
-- the feature matrix comes from the models' own feature step, split by side: the
-  offering block (``ContextFeatures.offering_block``) is computed ONCE per catalogue ×
-  demand snapshot, for graduation at or after the snapshot's newest month; a request only
-  asks ``ContextFeatures.learner_columns`` for the learner-side columns of its rows. A
-  start before the snapshot's end moves the study-side demand window: those requests go
-  to the pipeline scorer;
+- the models' own feature step, split by side: the offering block is computed ONCE per
+  catalogue × demand snapshot, for graduation at or after the snapshot's newest month; a
+  request only adds its learner-side columns. (A start before the snapshot's end moves
+  the study-side demand window: those requests go to the pipeline scorer.)
 - every tree of every target is flattened into node arrays (``forest``, reading the
   estimators through ``hgb_adapter``) and evaluated in one compiled loop, followed by the
   fitted calibrators (isotonic → ``np.interp``, sigmoid → logistic).
 
 At construction the fast path is checked against the pipeline on probe learners; any
-difference (or an estimator it does not know) raises ``TypeError`` and ``make_scorer``
-falls back to ``PipelineScorer``, logging and counting the cause.
+difference (or an estimator it does not know) makes ``make_scorer`` fall back.
 """
 
 from __future__ import annotations
@@ -28,7 +25,9 @@ from typing import Any
 import numpy as np
 
 from guidance.demand_figures import LAG
-from guidance.features import LEARNER_COLUMNS, RIASEC, OfferingBlock, graduation_month
+from guidance.features.columns import LEARNER_COLUMNS, RIASEC
+from guidance.features.pairs import graduation_month
+from guidance.features.transform import OfferingBlock
 from guidance.model import CLASSIFIER_TARGETS, PREDICTION_COLUMNS, WAGE_QUANTILES
 from guidance.periods import month_of
 from guidance.recommend.candidates import Catalogue
@@ -103,8 +102,7 @@ class FastScorer:
         ``learner_columns``): column → one value for all rows, or one per row."""
         keys = self.block.keys.take(idx)
         cohort = graduation_month(month_of(start_period), keys.duration)
-        values = {k: learner.get(k) for k in LEARNER_COLUMNS}
-        cols: dict[int, Any] = self.models.features.learner_columns(values, keys, cohort)
+        cols: dict[int, Any] = self.models.features.learner_columns(learner, keys, cohort)
         return cols
 
     def matrix(self, learner: dict[str, Any], idx: np.ndarray, start_period: str) -> np.ndarray:
@@ -167,7 +165,7 @@ class FastScorer:
         for p in probes:
             full = {k: p.get(k) for k in LEARNER_COLUMNS}
             want = ref.predict(full, idx, start)
-            got = self.predict_matrix(self.matrix(full, idx, start))
+            got = self.predict(full, idx, start)
             for k in PREDICTION_COLUMNS:
                 if not np.allclose(got[k], want[k], rtol=1e-9, atol=1e-9, equal_nan=True):
                     raise ProbeMismatch(f"fast path differs from the pipeline on {k}")

@@ -33,13 +33,13 @@ class FlatForest:
         roots: list[int] = []
         tree_out: list[int] = []
         baselines: list[float] = []
-        encoders: list[_Encoder] = []
+        encoders: list[Encoder] = []
         offset = 0
         for m, est in enumerate(estimators):
             booster = read_booster(est, max_trees)
-            enc = _Encoder(booster.encoder)
+            enc = booster.encoder
             # estimators fitted on the same rows share one encoding: transform it once
-            slot = next((k for k, e in enumerate(encoders) if e.same_as(enc)), None)
+            slot = next((k for k, e in enumerate(encoders) if e.key() == enc.key()), None)
             if slot is None:
                 slot = len(encoders)
                 encoders.append(enc)
@@ -124,57 +124,6 @@ def _bitset_table(bitsets: np.ndarray) -> np.ndarray:
     return bits.reshape(len(b), 256).astype(bool)
 
 
-class _Encoder:
-    """The estimator's own input step (``hgb_adapter.Encoder``) applied to the model matrix."""
-
-    def __init__(self, enc: Encoder) -> None:
-        self.width = enc.width
-        self.cat_cols, self.num_cols, self.cats = enc.cat_cols, enc.num_cols, enc.categories
-
-    def same_as(self, other: _Encoder) -> bool:
-        if self.width != other.width or (self.cat_cols is None) != (other.cat_cols is None):
-            return False
-        if self.cat_cols is None or self.cats is None or other.cats is None:
-            return self.cat_cols is None
-        return (
-            np.array_equal(self.cat_cols, np.asarray(other.cat_cols))
-            and np.array_equal(np.asarray(self.num_cols), np.asarray(other.num_cols))
-            and len(self.cats) == len(other.cats)
-            and all(
-                np.array_equal(a, b, equal_nan=True)
-                for a, b in zip(self.cats, other.cats, strict=True)
-            )
-        )
-
-    def transform(self, X: np.ndarray) -> np.ndarray:
-        if self.cat_cols is None or self.cats is None or self.num_cols is None:
-            return X
-        out = np.empty((X.shape[0], self.width))
-        for j, (col, cats) in enumerate(zip(self.cat_cols, self.cats, strict=True)):
-            v = X[:, col]
-            known = cats[~np.isnan(cats)]
-            pos = np.searchsorted(known, v)
-            posc = np.minimum(pos, len(known) - 1) if len(known) else pos
-            hit = len(known) > 0
-            ok = (~np.isnan(v)) & hit & (known[posc] == v) if hit else np.zeros(len(v), bool)
-            enc = np.where(ok, posc, np.nan).astype(np.float64)
-            if np.isnan(cats).any():  # NaN was a training category: it has its own code
-                enc = np.where(np.isnan(v), float(np.flatnonzero(np.isnan(cats))[0]), enc)
-            out[:, j] = enc
-        out[:, len(self.cat_cols) :] = X[:, self.num_cols]
-        return out
-
-
-def _calibrator(cc: Any) -> Callable[[np.ndarray], np.ndarray]:
-    """raw/probability → calibrated P(class 1), as ``_CalibratedClassifier`` computes it."""
-    method, params = read_calibrator(cc)
-    if method == "isotonic":
-        xs, ys = params
-        return lambda t: np.interp(t, xs, ys)
-    a, b = float(params[0]), float(params[1])
-    return lambda t: 1.0 / (1.0 + np.exp(a * t + b))
-
-
 Proba = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (X, raw forest scores) → P(class 1)
 
 
@@ -183,18 +132,13 @@ def expit(z: Any) -> np.ndarray:
 
 
 class Compiler:
-    """Turns a fitted classifier into a function of (X, raw forest scores) → P(class 1).
-
-    Gradient-boosting models are collected into one ``FlatForest``; calibration and
-    log-odds blends are composed in numpy; any other fitted estimator (e.g. a logistic
-    baseline inside a blend) is called through scikit-learn as it is.
-    """
+    """A fitted classifier → a function of (X, raw forest scores) → P(class 1); boosters are
+    collected for one ``FlatForest``, and an estimator it does not know (e.g. a logistic
+    baseline inside a blend) is called through scikit-learn as it is."""
 
     def __init__(self, categorical: dict[int, int] | None = None) -> None:
         self.boosters: list[Any] = []
-        self.linear: list[
-            Additive
-        ] = []  # additive logistic parts met while compiling (cheap proxies)
+        self.linear: list[Additive] = []  # additive logistic parts met (cheap proxies)
         self.categorical = categorical or {}  # column -> largest integer code it takes
 
     def booster(self, est: Any) -> int:
@@ -208,9 +152,8 @@ class Compiler:
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.ensemble import HistGradientBoostingClassifier
 
-        inner = getattr(est, "estimator", None)
         if type(est).__name__ == "FrozenEstimator":
-            return self.proba(inner)
+            return self.proba(est.estimator)
         if isinstance(est, HistGradientBoostingClassifier):
             k = self.booster(est)
             return lambda X, raw: expit(raw[:, k])
@@ -218,13 +161,10 @@ class Compiler:
             if len(est.calibrated_classifiers_) != 1:
                 raise UnsupportedModel("expected one calibrated classifier")
             cc = est.calibrated_classifiers_[0]
-            cal = _calibrator(cc)
+            cal = read_calibrator(cc)
             base = cc.estimator
-            base = (
-                getattr(base, "estimator", base)
-                if type(base).__name__ == "FrozenEstimator"
-                else base
-            )
+            if type(base).__name__ == "FrozenEstimator":
+                base = base.estimator
             if isinstance(base, HistGradientBoostingClassifier):
                 k = self.booster(base)
                 return lambda X, raw: cal(raw[:, k])
@@ -244,7 +184,7 @@ class Compiler:
                 for f, w in parts:
                     p = np.clip(f(X, raw), 1e-6, 1 - 1e-6)
                     z += w * np.log(p / (1 - p))
-                return np.asarray(1 / (1 + np.exp(-z)))
+                return expit(z)
 
             return blend
         additive = additive_logistic(est, self.categorical)

@@ -11,6 +11,7 @@ second guard.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,6 @@ import sklearn
 # (major, minor) versions of scikit-learn whose internals this adapter was verified against
 # (the equivalence tests in tests/recommend/test_fastscore*.py passed with them)
 TESTED = ((1, 9),)
-
 
 NODE_FIELDS = (
     *["feature_idx", "num_threshold", "left", "right", "missing_go_to_left", "is_leaf"],
@@ -63,10 +63,8 @@ def check_version(version: str | None = None) -> None:
 
 @dataclass
 class Tree:
-    """One fitted tree: its node table (a copy of scikit-learn's structured array: fields
-    ``feature_idx``, ``num_threshold``, ``left``, ``right``, ``missing_go_to_left``,
-    ``is_leaf``, ``is_categorical``, ``bitset_idx``, ``value``) and its raw category
-    bitsets (rows × 8 uint32)."""
+    """One fitted tree: its node table (a copy of scikit-learn's structured array, with at
+    least the ``NODE_FIELDS``) and its raw category bitsets (rows × 8 uint32)."""
 
     nodes: np.ndarray
     left_cat_bitsets: np.ndarray
@@ -81,6 +79,28 @@ class Encoder:
     cat_cols: np.ndarray | None
     num_cols: np.ndarray | None
     categories: list[np.ndarray] | None
+
+    def key(self) -> tuple:
+        """Equal for input steps that encode alike (estimators fitted on the same rows)."""
+        arrays = [self.cat_cols, self.num_cols, *(self.categories or [])]
+        return (self.width, *(None if a is None else a.tobytes() for a in arrays))
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """The model matrix as the estimator's trees see it."""
+        if self.cat_cols is None or self.categories is None or self.num_cols is None:
+            return X
+        out = np.empty((X.shape[0], self.width))
+        for j, (col, cats) in enumerate(zip(self.cat_cols, self.categories, strict=True)):
+            v = X[:, col]
+            known = cats[~np.isnan(cats)]
+            pos = np.minimum(np.searchsorted(known, v), max(len(known) - 1, 0))
+            ok = ~np.isnan(v) & (known[pos] == v) if len(known) else np.zeros(len(v), bool)
+            enc = np.where(ok, pos, np.nan)
+            if np.isnan(cats).any():  # NaN was a training category: it has its own code
+                enc = np.where(np.isnan(v), float(np.flatnonzero(np.isnan(cats))[0]), enc)
+            out[:, j] = enc
+        out[:, len(self.cat_cols) :] = X[:, self.num_cols]
+        return out
 
 
 @dataclass
@@ -132,15 +152,17 @@ def _read_encoder(est: Any) -> Encoder:
     )
 
 
-def read_calibrator(cc: Any) -> tuple[str, tuple[np.ndarray, ...]]:
-    """One fitted ``_CalibratedClassifier`` → (method, parameters): isotonic → (x, y)
-    thresholds, sigmoid → (a, b)."""
+def read_calibrator(cc: Any) -> Callable[[np.ndarray], np.ndarray]:
+    """One fitted ``_CalibratedClassifier`` → its map of raw score or probability to
+    calibrated P(class 1), computed as scikit-learn computes it."""
     check_version()
     (c,) = cc.calibrators
     if cc.method == "isotonic":
-        return "isotonic", (np.asarray(c.X_thresholds_), np.asarray(c.y_thresholds_))
+        xs, ys = np.asarray(c.X_thresholds_), np.asarray(c.y_thresholds_)
+        return lambda t: np.interp(t, xs, ys)
     if cc.method == "sigmoid":
-        return "sigmoid", (np.asarray(float(c.a_)), np.asarray(float(c.b_)))
+        a, b = float(c.a_), float(c.b_)
+        return lambda t: 1.0 / (1.0 + np.exp(a * t + b))
     raise UnsupportedModel(f"unsupported calibration {cc.method!r}")
 
 

@@ -45,8 +45,6 @@ def build_recommender(
     left unchanged."""
     from guidance.recommend.core import Recommender
 
-    if demand is None:
-        demand = tables.get("demand")
     if shortlist is not None:
         kwargs["shortlist"] = shortlist
     return Recommender(
@@ -54,7 +52,7 @@ def build_recommender(
         tables["programmes"],
         tables["provinces"],
         tables["occupations"],
-        demand,
+        tables.get("demand") if demand is None else demand,
         model_version=str(model_version),
         **kwargs,
     )

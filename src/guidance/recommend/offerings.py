@@ -10,13 +10,9 @@ import numpy as np
 import pandas as pd
 
 from guidance import demand_figures as dfig
-from guidance.features import (
-    MIN_CELL,
-    DemandIndex,
-    interest_fit,
-    occupation_vectors,
-    offering_vectors,
-)
+from guidance.features import MIN_CELL, DemandIndex
+from guidance.features.history import HISTORY_TARGETS
+from guidance.features.interest import interest_fit, occupation_vectors, offering_vectors
 from guidance.periods import month_of
 from guidance.recommend.candidates import Catalogue
 
@@ -29,25 +25,16 @@ class OfferingSide:
         f = cat.frame
         hist = models.offering_history(f)
         self.n_grad = hist["n_graduates"].to_numpy(dtype="int64")
-        self.first_cohort = np.array(
-            [c if isinstance(c, str) else None for c in hist["first_cohort"]], dtype=object
+        # str or None (pandas reads a missing text value back as NaN)
+        self.first_cohort, self.last_cohort = (
+            np.array([c if isinstance(c, str) else None for c in hist[col]], dtype=object)
+            for col in ("first_cohort", "last_cohort")
         )
-        self.last_cohort = np.array(
-            [c if isinstance(c, str) else None for c in hist["last_cohort"]], dtype=object
-        )
-        self.observed = {
-            t: hist[f"observed_{t}"].to_numpy(dtype="float64")
-            for t in ("employed_12m", "job_matches_training")
-        }
+        shown = ("employed_12m", "job_matches_training")
+        self.observed = {t: hist[f"observed_{t}"].to_numpy(dtype="float64") for t in shown}
         # records with the outcome known: the observed rates' denominators
-        self.n_known = {
-            t: hist[f"n_{t}"].to_numpy(dtype="int64")
-            for t in ("employed_12m", "job_matches_training")
-        }
-        self.shrunk = {
-            t: hist[f"shrunk_{t}"].to_numpy(dtype="float64")
-            for t in ("employed_12m", "job_matches_training", "completed", "log_wage")
-        }
+        self.n_known = {t: hist[f"n_{t}"].to_numpy(dtype="int64") for t in shown}
+        self.shrunk = {t: hist[f"shrunk_{t}"].to_numpy(dtype="float64") for t in HISTORY_TARGETS}
         self.small_cell = (self.n_grad > 0) & (self.n_grad < MIN_CELL)
         has_pred = (
             f["predecessor_id"].notna().to_numpy()
@@ -75,6 +62,12 @@ class OfferingSide:
         }
         self.first_target = np.array([t.split(";")[0] if t else "" for t in self.targets])
         self.set_demand(models.features.demand_)
+
+    def shown(self, target: str, i: int) -> float | None:
+        """Offering ``i``'s observed rate of ``target``, shown only from ``MIN_CELL``
+        graduates (None below, or when unknown)."""
+        v = float(self.observed[target][i])
+        return v if self.n_grad[i] >= MIN_CELL and np.isfinite(v) else None
 
     # -- demand ---------------------------------------------------------------------------
     def set_demand(self, index: DemandIndex) -> None:

@@ -8,6 +8,8 @@ list.
 
 from __future__ import annotations
 
+import functools
+
 from guidance.features import MIN_CELL
 from guidance.recommend.types import Item
 
@@ -30,21 +32,16 @@ def occupation_name_vi(code: str | None, given: str | None, name_en: str | None)
     return f"nghề mã {code}" if code else "nghề này"
 
 
+@functools.cache
 def _packaged_names_vi() -> dict[str, str]:
-    global _NAMES_VI
-    if _NAMES_VI is None:
-        from guidance import reference
+    from guidance import reference
 
-        occ = reference.occupations()
-        _NAMES_VI = {
-            str(c): str(v)
-            for c, v in zip(occ["occupation_code"], occ["name_vi"], strict=True)
-            if isinstance(v, str) and v
-        }
-    return _NAMES_VI
-
-
-_NAMES_VI: dict[str, str] | None = None
+    occ = reference.occupations()
+    return {
+        str(c): str(v)
+        for c, v in zip(occ["occupation_code"], occ["name_vi"], strict=True)
+        if isinstance(v, str) and v
+    }
 
 
 NO_FIGURE = "–"  # a figure that is not known (a target the bundle did not learn)
@@ -72,90 +69,83 @@ def num_en(x: float | None, digits: int = 1) -> str:
     return NO_FIGURE if x is None else f"{x:,.{digits}f}"
 
 
-def _years(first: str | None, last: str | None) -> tuple[str, str] | None:
-    if not first or not last:
-        return None
-    return first[:4], last[:4]
-
-
 def _span(first: str | None, last: str | None, sep: str) -> str:
-    y = _years(first, last)
-    if y is None:
+    """The cohort years, e.g. ``2019–2023`` (one year once; empty when unknown)."""
+    if not first or not last:
         return ""
-    return y[0] if y[0] == y[1] else f"{y[0]}{sep}{y[1]}"
+    return first[:4] if first[:4] == last[:4] else f"{first[:4]}{sep}{last[:4]}"
 
 
 def build(item: Item, model_version: str, demand_period: str | None) -> tuple[list[str], list[str]]:
     """(reasons_vi, reasons_en) for one item."""
     vi: list[str] = []
     en: list[str] = []
+
+    def add(text_vi: str, text_en: str) -> None:
+        vi.append(text_vi)
+        en.append(text_en)
+
+    def not_learnt(what_vi: str, what_en: str) -> None:
+        add(
+            f"Chưa có ước tính {what_vi}: {NOT_LEARNT_VI}",
+            f"No estimate of {what_en}: {NOT_LEARNT_EN}",
+        )
+
     b = item.basis
     p = item.p_employed_12m
     lo, hi = item.p_employed_12m_interval
     years = _span(b.first_cohort, b.last_cohort, "–")
     if p is None:
-        vi.append(f"Chưa có ước tính tỷ lệ có việc làm sau 12 tháng: {NOT_LEARNT_VI}")
-        en.append(f"No estimate of employment 12 months after graduating: {NOT_LEARNT_EN}")
+        not_learnt("tỷ lệ có việc làm sau 12 tháng", "employment 12 months after graduating")
     elif b.cold_start and b.cold_start_method == "attributes":
-        vi.append(
+        add(
             f"Chương trình mới, chưa có người tốt nghiệp: ước tính {pct(p)} có việc làm "
             f"sau 12 tháng (khoảng {pct(lo)}–{pct(hi)}) chỉ dựa trên đặc điểm chương "
-            "trình (ngành, trình độ, nơi học)"
-        )
-        en.append(
+            "trình (ngành, trình độ, nơi học)",
             f"New programme with no graduates yet: an estimated {pct(p)} in work 12 "
             f"months after graduating ({pct(lo)}–{pct(hi)}), based only on its attributes "
-            "(field, level, place)"
+            "(field, level, place)",
         )
     elif b.small_cell:
-        vi.append(
+        add(
             f"Ước tính {pct(p)} học viên tương tự có việc làm sau 12 tháng (khoảng "
             f"{pct(lo)}–{pct(hi)}); chỉ có {b.n_graduates} người tốt nghiệp (dưới "
             f"{MIN_CELL}) nên đây là ước tính đã hiệu chỉnh theo các chương trình tương "
-            "tự, không phải tỷ lệ quan sát"
-        )
-        en.append(
+            "tự, không phải tỷ lệ quan sát",
             f"An estimated {pct(p)} of similar graduates in work 12 months after "
             f"graduating ({pct(lo)}–{pct(hi)}); only {b.n_graduates} graduates (fewer "
             f"than {MIN_CELL}), so this is shrunk towards similar programmes, not an "
-            "observed rate"
+            "observed rate",
         )
     else:
-        vi.append(
+        add(
             f"{pct(p)} học viên tương tự có việc làm sau 12 tháng (khoảng {pct(lo)}–"
-            f"{pct(hi)}; {b.n_graduates} người tốt nghiệp, khóa {years})"
-        )
-        en.append(
+            f"{pct(hi)}; {b.n_graduates} người tốt nghiệp, khóa {years})",
             f"{pct(p)} of similar graduates had a job 12 months after graduating "
-            f"({pct(lo)}–{pct(hi)}; {b.n_graduates} graduates, {years})"
+            f"({pct(lo)}–{pct(hi)}; {b.n_graduates} graduates, {years})",
         )
         if b.observed_employed_12m is not None:
             known = b.n_graduates if b.n_employed_12m_known is None else b.n_employed_12m_known
-            vi.append(
+            add(
                 f"Tỷ lệ quan sát được: {pct(b.observed_employed_12m)} trong "
                 f"{known} người tốt nghiệp trả lời khảo sát 12 tháng có việc làm sau 12 "
-                "tháng"
-            )
-            en.append(
+                "tháng",
                 f"Observed: {pct(b.observed_employed_12m)} of {known} graduates "
-                "who answered the 12-month survey were in work at 12 months"
+                "who answered the 12-month survey were in work at 12 months",
             )
     if b.cold_start and b.cold_start_method == "predecessor":
-        vi.append(
+        add(
             "Chương trình đã đổi mới hoặc đổi tên: số liệu gồm người tốt nghiệp của "
-            "chương trình tiền nhiệm"
+            "chương trình tiền nhiệm",
+            "Reformed or renamed programme: the figures include its predecessor's graduates",
         )
-        en.append("Reformed or renamed programme: the figures include its predecessor's graduates")
     if item.p_job_matches_training is None:
-        vi.append(f"Chưa có ước tính tỷ lệ làm đúng nghề được đào tạo: {NOT_LEARNT_VI}")
-        en.append(f"No estimate of working in a trade trained for: {NOT_LEARNT_EN}")
+        not_learnt("tỷ lệ làm đúng nghề được đào tạo", "working in a trade trained for")
     else:
-        vi.append(
-            f"{pct(item.p_job_matches_training)} dự kiến làm đúng nghề được đào tạo sau 12 tháng"
-        )
-        en.append(
+        add(
+            f"{pct(item.p_job_matches_training)} dự kiến làm đúng nghề được đào tạo sau 12 tháng",
             f"{pct(item.p_job_matches_training)} expected to work in a trade they "
-            "trained for after 12 months"
+            "trained for after 12 months",
         )
     d = item.demand
     occ_vi = occupation_name_vi(d.occupation_code, d.occupation_name_vi, d.occupation_name_en)
@@ -163,63 +153,60 @@ def build(item: Item, model_version: str, demand_period: str | None) -> tuple[li
     if d.trend_12m is not None and (d.vacancies or 0.0) >= TREND_MIN_VACANCIES:
         ch = d.trend_12m
         word_vi, word_en = ("tăng", "up") if ch >= 0 else ("giảm", "down")
-        vi.append(
+        add(
             f"Nhu cầu tuyển {_lower_first(occ_vi)} tại {item.province_name_vi} {word_vi} "
-            f"{pct(abs(ch))} so với cùng kỳ năm trước"
-        )
-        en.append(
+            f"{pct(abs(ch))} so với cùng kỳ năm trước",
             f"Vacancies for {_lower_first(occ_en)} in {item.province_name_en} are {word_en} "
-            f"{pct(abs(ch))} on last year"
+            f"{pct(abs(ch))} on last year",
         )
     if d.vacancies_per_seeker is not None:
-        vi.append(
+        add(
             f"Hiện có {num_vi(d.vacancies_per_seeker)} vị trí tuyển dụng cho mỗi người "
-            f"tìm việc ngành này tại {item.province_name_vi}"
-        )
-        en.append(
+            f"tìm việc ngành này tại {item.province_name_vi}",
             f"{num_en(d.vacancies_per_seeker)} vacancies per job seeker in this trade in "
-            f"{item.province_name_en} now"
+            f"{item.province_name_en} now",
         )
     if d.vacancies_per_seeker is None and d.trend_12m is None:
-        vi.append(f"Chưa có dữ liệu nhu cầu lao động cho nghề này tại {item.province_name_vi}")
-        en.append(f"No labour-demand data for this trade in {item.province_name_en}")
+        add(
+            f"Chưa có dữ liệu nhu cầu lao động cho nghề này tại {item.province_name_vi}",
+            f"No labour-demand data for this trade in {item.province_name_en}",
+        )
     m = 1e6
     q25, q50, q75 = item.wage_q25, item.wage_q50, item.wage_q75
     if q25 is None or q50 is None or q75 is None:
-        vi.append(f"Chưa có ước tính thu nhập: {NOT_LEARNT_VI}")
-        en.append(f"No wage estimate: {NOT_LEARNT_EN}")
+        add(f"Chưa có ước tính thu nhập: {NOT_LEARNT_VI}", f"No wage estimate: {NOT_LEARNT_EN}")
     else:
-        vi.append(
+        add(
             f"Thu nhập dự kiến khoảng {num_vi(q50 / m)} triệu đồng/tháng "
-            f"({num_vi(q25 / m)}–{num_vi(q75 / m)} triệu)"
-        )
-        en.append(
+            f"({num_vi(q25 / m)}–{num_vi(q75 / m)} triệu)",
             f"Expected wage about {num_en(q50 / m)} million VND a month "
-            f"({num_en(q25 / m)}–{num_en(q75 / m)} million)"
+            f"({num_en(q25 / m)}–{num_en(q75 / m)} million)",
         )
     if item.p_completed is None:
-        vi.append(f"Chưa có ước tính tỷ lệ hoàn thành khóa học: {NOT_LEARNT_VI}")
-        en.append(f"No estimate of completing the programme: {NOT_LEARNT_EN}")
+        not_learnt("tỷ lệ hoàn thành khóa học", "completing the programme")
     else:
-        vi.append(f"{pct(item.p_completed)} dự kiến hoàn thành khóa học")
-        en.append(f"{pct(item.p_completed)} expected to complete the programme")
+        add(
+            f"{pct(item.p_completed)} dự kiến hoàn thành khóa học",
+            f"{pct(item.p_completed)} expected to complete the programme",
+        )
     if item.interest_fit is not None and item.interest_fit >= 0.8:
-        vi.append("Rất phù hợp với sở thích nghề nghiệp của bạn")
-        en.append("A close match to your interests")
-    vi.append(
+        add("Rất phù hợp với sở thích nghề nghiệp của bạn", "A close match to your interests")
+    add(
         f"Học phí {num_vi(item.tuition_vnd_per_year / m)} triệu đồng/năm, "
         f"{item.duration_months} tháng; học tại {item.province_name_vi}, cách nhà khoảng "
-        f"{num_vi(item.distance_km, 0)} km"
-    )
-    en.append(
+        f"{num_vi(item.distance_km, 0)} km",
         f"Tuition {num_en(item.tuition_vnd_per_year / m)} million VND a year, "
         f"{item.duration_months} months; taught in {item.province_name_en}, about "
-        f"{num_en(item.distance_km, 0)} km from home"
+        f"{num_en(item.distance_km, 0)} km from home",
     )
     if demand_period is None:
-        vi.append(f"Mô hình phiên bản {model_version}; không có dữ liệu nhu cầu lao động")
-        en.append(f"Model version {model_version}; no labour-demand data")
+        add(
+            f"Mô hình phiên bản {model_version}; không có dữ liệu nhu cầu lao động",
+            f"Model version {model_version}; no labour-demand data",
+        )
     else:
-        vi.append(f"Mô hình phiên bản {model_version}; dữ liệu nhu cầu lao động kỳ {demand_period}")
-        en.append(f"Model version {model_version}; labour-demand period {demand_period}")
+        add(
+            f"Mô hình phiên bản {model_version}; dữ liệu nhu cầu lao động kỳ {demand_period}",
+            f"Model version {model_version}; labour-demand period {demand_period}",
+        )
     return vi, en

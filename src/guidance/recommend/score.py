@@ -1,12 +1,6 @@
 """The utility: a weighted sum of named components, so the breakdown adds up to the score.
-
-Components (all oriented so that larger is better):
-``match`` P(job in a trained occupation at 12 months), ``employed`` P(employed at 12
-months), ``completion`` P(completes), ``wage`` log(median wage / reference wage) clipped to
-±1, ``demand`` in [-1, 1] (see ``OfferingSide.demand_component``), ``interest`` RIASEC
-cosine in [0, 1] (0 when unknown), ``cost`` −total tuition / 100 million VND, ``distance``
-−km / 500 (0 when the learner is willing to relocate).
-"""
+The components are the fields of ``types.Weights`` (each described there), all oriented so
+that larger is better; the demand component is ``OfferingSide.demand_component``."""
 
 from __future__ import annotations
 
@@ -57,16 +51,13 @@ def weighted(comps: dict[str, np.ndarray], weights: Weights) -> tuple[np.ndarray
     """(score, weighted breakdown): ``score == sum(breakdown.values())`` exactly."""
     w = weights.model_dump()
     parts = {k: w[k] * comps[k] for k in COMPONENTS}
-    score = np.zeros_like(parts["match"])
-    for k in COMPONENTS:
-        score = score + parts[k]
+    score = sum((parts[k] for k in COMPONENTS), np.zeros_like(parts["match"]))
     return score, parts
 
 
 def wilson_interval(p: np.ndarray, n_graduates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """90% Wilson interval around the model's probability with an effective sample size of
-    the offering's graduates plus the prior's pseudo-graduates: wide when evidence is thin.
-    The interval itself is ``guidance.stats.definitions.wilson_interval`` (one definition for
-    the recommender and the published statistics)."""
+    the offering's graduates plus the prior's pseudo-graduates: wide when evidence is thin
+    (the interval of the published statistics, ``stats.definitions.wilson_interval``)."""
     n = np.asarray(n_graduates, float) + PRIOR_GRADUATES
     return stats_wilson(p, n, Z90)

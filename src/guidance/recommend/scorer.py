@@ -1,13 +1,5 @@
-"""Model scoring of a shortlist, and the choice of scorer.
-
-``PipelineScorer`` builds the contract pair rows and calls the fitted pipeline, the
-reference path. ``guidance.recommend.fastscore`` holds the fast path used by default when
-the bundle's structure allows it; both must agree (tested). ``make_scorer`` chooses: a
-fast path that cannot be built (scikit-learn version not tested, unknown estimator, probe
-mismatch, any error) falls back to the pipeline scorer, with a warning on the
-``guidance.recommend`` logger carrying ``fallback_cause`` (counted in ``/metrics`` by the
-API) and the cause kept on the scorer (``fallback_cause``).
-"""
+"""Model scoring of a shortlist: ``PipelineScorer``, the reference path; the fast path of
+``fastscore`` (both must agree, tested); and ``make_scorer``, which chooses."""
 
 from __future__ import annotations
 
@@ -58,7 +50,10 @@ class PipelineScorer:
 
 def make_scorer(models: Any, cat: Catalogue, kind: str = "fast") -> Scorer:
     """``"fast"``: the compiled fast path, or the pipeline scorer when it cannot be built
-    (logged and counted); ``"pipeline"``: the reference path."""
+    (scikit-learn version not tested, unknown estimator, probe mismatch, any error), with a
+    warning on the ``guidance.recommend`` logger carrying ``fallback_cause`` (counted in
+    ``/metrics`` by the API) and the cause kept on the scorer; ``"pipeline"``: the
+    reference path."""
     if kind == "pipeline":
         return PipelineScorer(models, cat)
     if kind != "fast":

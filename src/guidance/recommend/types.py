@@ -126,7 +126,7 @@ class LearnerProfile(BaseModel):
         """A profile from text cells (a CSV row): numbers are parsed as usual; a boolean
         cell must read ``true`` or ``false`` (any case), like JSON, never ``1`` or ``yes``."""
         values: dict[str, Any] = dict(cells)
-        for name in _BOOL_FIELDS:
+        for name in ("ethnic_minority",):
             v = values.get(name)
             if isinstance(v, str) and v.strip().lower() in ("true", "false"):
                 values[name] = v.strip().lower() == "true"
@@ -135,9 +135,6 @@ class LearnerProfile(BaseModel):
     def model_inputs(self) -> dict[str, Any]:
         """The columns the models may see (protected attributes removed)."""
         return self.model_dump(exclude={"learner_id", "sex", "ethnic_minority"})
-
-
-_BOOL_FIELDS = ("ethnic_minority",)
 
 
 class Preferences(BaseModel):

@@ -27,7 +27,7 @@ import shutil
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +46,8 @@ HOME = "home_province_code"
 CSV_MAX_ROWS = 1_000_000  # the optional CSV copy is for small runs only
 MANIFEST_ERRORS = 200  # bad-row messages kept per partition in its record
 MANIFEST_EVERY = 2.0  # seconds between manifest rewrites while running
+# what the manifest keeps of each partition's done-record
+MANIFEST_FIELDS = ("part", "first_row", "learners", "rows", "bad_rows", "errors", "provinces")
 
 
 class BatchError(RuntimeError):
@@ -96,29 +98,19 @@ def resolve_source(
         raise BatchError(f"data directory not found: {data}")
     digest = data_hash(data)
     if alias:
-        from guidance.registry import connect
+        from guidance.registry import alias_version  # MLflow stays in the registry module
 
-        client = connect(str(tracking_uri))
         try:
-            mv = client.get_model_version_by_alias(str(model_name), alias)
-        except Exception as exc:  # noqa: BLE001 - MLflow raises its own exception family
-            raise BatchError(
-                f"registry: no version of {model_name} has alias {alias!r} "
-                f"({str(exc).splitlines()[0]})"
-            ) from exc
-        sha = mv.tags.get("sha256")
-        if not sha:
-            raise BatchError(
-                f"registry: version {mv.version} of {model_name} has no sha256 "
-                "tag; it cannot be verified"
-            )
+            version, sha = alias_version(str(tracking_uri), str(model_name), alias)
+        except LookupError as exc:
+            raise BatchError(str(exc)) from exc
         return Source(
             str(data),
             sha,
             digest,
             tracking_uri=str(tracking_uri),
             model_name=str(model_name),
-            registry_version=str(mv.version),
+            registry_version=version,
         )
     try:
         path = Path(model) if model else newest_artifact(models_dir)
@@ -149,11 +141,12 @@ def load_once(src: Source) -> tuple[Recommender, bool]:
         verify_artifact(src.model_path, expected_sha256=src.sha256)  # the bytes the run pinned
         rec = load_recommender(src.data_dir, src.model_path)
     else:
-        from guidance.registry import connect, download_bundle
+        from guidance.registry import fetch_bundle
 
-        client = connect(str(src.tracking_uri))
         with tempfile.TemporaryDirectory(prefix="guidance-batch-") as tmp:
-            path = download_bundle(client, str(src.model_name), str(src.registry_version), tmp)
+            path = fetch_bundle(
+                str(src.tracking_uri), str(src.model_name), str(src.registry_version), tmp
+            )
             verify_artifact(path, expected_sha256=src.sha256)
             rec = load_recommender(src.data_dir, path)
     _CACHE[src.key] = rec
@@ -245,12 +238,6 @@ def count_rows(path: str | Path) -> int:
     return sum(len(c) for c in read_chunks(p, 50_000))
 
 
-def _partitions(path: str | Path, partition_rows: int) -> Iterator[tuple[int, pd.DataFrame]]:
-    from guidance.recommend.batch import read_chunks
-
-    yield from enumerate(read_chunks(path, partition_rows))
-
-
 def written_parts(out: str | Path) -> dict[int, dict]:
     """Done-records of the partitions already written under ``out``."""
     found = {}
@@ -322,6 +309,8 @@ def run_distributed(
     submitted at once (default: 2 per worker + 2), so memory stays flat."""
     from distributed import as_completed
 
+    from guidance.recommend.batch import read_chunks
+
     learners, root = Path(learners).resolve(), Path(out).resolve()
     if not learners.is_file():
         raise BatchError(f"learners file not found: {learners}")
@@ -373,21 +362,7 @@ def run_distributed(
             status=status,
             partitions_total=n_parts,
             partitions_done=len(parts),
-            partitions=[
-                {
-                    k2: r[k2]
-                    for k2 in (
-                        "part",
-                        "first_row",
-                        "learners",
-                        "rows",
-                        "bad_rows",
-                        "errors",
-                        "provinces",
-                    )
-                }
-                for r in parts
-            ],
+            partitions=[{k2: r[k2] for k2 in MANIFEST_FIELDS} for r in parts],
             learners=sum(r["learners"] for r in parts),
             rows=sum(r["rows"] for r in parts),
             bad_rows=sum(r["bad_rows"] for r in parts),
@@ -404,7 +379,7 @@ def run_distributed(
     workers = max(1, len(client.nthreads()))
     limit = in_flight or 2 * workers + 2
     bar = _Progress(total, sum(r["learners"] for r in done.values()), progress)
-    todo = ((p, f) for p, f in _partitions(learners, partition_rows) if p not in done)
+    todo = ((p, f) for p, f in enumerate(read_chunks(learners, partition_rows)) if p not in done)
     pending = as_completed()  # type: ignore[no-untyped-call]
     futures = {}
 

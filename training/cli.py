@@ -229,12 +229,18 @@ def promote_command(args: argparse.Namespace) -> int:
 
 def models_command(args: argparse.Namespace) -> int:
     # lazy: the CLI imports this module at startup (for its arguments); the command's modules load when it runs
-    from guidance.registry import connect, list_versions
+    from guidance import registry_sqlite
     from guidance.settings import get_settings
 
     s = get_settings()
-    client = connect(args.tracking_uri or s.mlflow_tracking_uri)
-    versions = list_versions(client, s.registered_model_name)
+    uri = args.tracking_uri or s.mlflow_tracking_uri
+    # a local SQLite registry is read without importing MLflow (seconds); others ask MLflow
+    versions = registry_sqlite.list_versions(uri, s.registered_model_name)
+    if versions is None:
+        # lazy: MLflow only for a registry the standard library cannot read
+        from guidance.registry import connect, list_versions
+
+        versions = list_versions(connect(uri), s.registered_model_name)
     if not versions:
         print(f"no registered versions of {s.registered_model_name}")
         return 0

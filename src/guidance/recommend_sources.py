@@ -200,43 +200,14 @@ def _file_model(
     return art.models, version
 
 
-def champion_sqlite(uri: str, name: str) -> tuple[str, str | None] | None:
-    """(version, sha256 tag) of ``name``'s champion read straight from a SQLite MLflow
-    store with the standard library, or None when the URI is not SQLite or the store
-    cannot be read this way (MLflow then answers). Importing MLflow takes seconds; this
-    read takes milliseconds."""
-    # lazy: only the source actually read pays for its libraries
-    import sqlite3
-
-    if not uri.startswith("sqlite:///"):
-        return None
-    path = uri.removeprefix("sqlite:///").split("?", 1)[0]
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            row = con.execute(
-                "SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?",
-                (name, "champion"),
-            ).fetchone()
-            if row is None:
-                return None
-            tag = con.execute(
-                "SELECT value FROM model_version_tags WHERE name = ? AND version = ? "
-                "AND key = 'sha256'",
-                (name, row[0]),
-            ).fetchone()
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return None
-    return str(row[0]), (str(tag[0]) if tag else None)
-
-
 def _local_champion(s: Settings, lines: list[str], lang: str) -> tuple[Any, str] | None:
     """The champion from ``models_dir`` when that folder holds its bundle: the file
     ``<name>-<version>.joblib`` whose sha256 is the registry's tag (checked on load)."""
     uri, name = s.mlflow_tracking_uri, s.registered_model_name
-    got = champion_sqlite(uri, name)
+    # lazy: the standard library's sqlite3 reads the local registry without MLflow
+    from guidance.registry_sqlite import champion
+
+    got = champion(uri, name)
     if got is None or got[1] is None:
         return None
     version, sha = got

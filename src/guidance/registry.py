@@ -8,7 +8,6 @@ against the version's tag and the metadata record, then loads it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import mlflow
@@ -17,6 +16,7 @@ import pandas as pd
 from mlflow import MlflowClient
 
 from guidance.artifacts import Artifact, load_artifact
+from guidance.registry_sqlite import VersionInfo
 
 CHAMPION = "champion"
 EXPERIMENT = "guidance-outcomes"
@@ -51,16 +51,6 @@ def ensure_experiment(
     root = Path(artifact_root).resolve()
     root.mkdir(parents=True, exist_ok=True)
     return client.create_experiment(name, artifact_location=root.as_uri())
-
-
-@dataclass
-class VersionInfo:
-    version: str
-    run_id: str
-    aliases: list[str]
-    tags: dict[str, str]
-    metrics: dict[str, float]
-    created_ms: int
 
 
 def champion_version(client: MlflowClient, name: str) -> str | None:

@@ -169,6 +169,42 @@ def test_models_lists_versions_aliases_and_metrics(env, capsys):
     assert lines[1][1] == "champion" and lines[0][1] == "-"
 
 
+def test_sqlite_reader_answers_as_mlflow_does(env, tmp_path):
+    """``guidance models`` and the CLI read a local SQLite registry without MLflow: the
+    same versions, aliases, tags, metrics and dates as MLflow's client gives."""
+    import math
+
+    from guidance import registry_sqlite
+    from guidance.registry import champion_version, list_versions
+
+    client = _client(env)
+    direct = registry_sqlite.list_versions(env.uri, NAME)
+    via_mlflow = list_versions(client, NAME)
+    assert direct is not None and len(direct) == len(via_mlflow) == 3
+    for a, b in zip(direct, via_mlflow, strict=True):
+        assert (a.version, a.run_id, a.aliases, a.tags, a.created_ms) == (
+            b.version,
+            b.run_id,
+            b.aliases,
+            b.tags,
+            b.created_ms,
+        )
+        assert a.metrics.keys() == b.metrics.keys() and a.metrics
+        assert all(
+            math.isclose(a.metrics[k], b.metrics[k])
+            or (math.isnan(a.metrics[k]) and math.isnan(b.metrics[k]))
+            for k in a.metrics
+        )
+    got = registry_sqlite.champion(env.uri, NAME)
+    assert got is not None and got[0] == champion_version(client, NAME)
+    assert got[1] == next(v.tags["sha256"] for v in via_mlflow if v.version == got[0])
+    # what it cannot read it leaves to MLflow (None), never a wrong answer
+    assert registry_sqlite.list_versions(f"sqlite:///{tmp_path / 'absent.db'}", NAME) is None
+    assert registry_sqlite.list_versions("http://127.0.0.1:5000", NAME) is None
+    assert registry_sqlite.list_versions(env.uri, "no-such-model") == []
+    assert registry_sqlite.champion(env.uri, "no-such-model") is None
+
+
 def test_serving_loads_the_verified_champion(env, tmp_path, tiny_tables):
     from guidance.features import training_pairs
     from guidance.registry import load_champion

@@ -238,3 +238,57 @@ def test_admin_upload_shows_warnings(page, live, tmp_path) -> None:
     assert any("ghi_chu" in c[3] and c[4] == VI["rule.unknown_column"] for c in cells), cells
     expect(page.locator("#upload-out .warning")).to_contain_text("2 cảnh báo")
     expect(page.locator("#demand-period")).to_have_text(f"{new[5:]}/{new[:4]}")
+
+
+def test_admin_upload_failure_without_findings_reads_in_vietnamese(page, live, tmp_path) -> None:
+    """A job that failed without a list of findings (the server stopped, or an unexpected
+    error) is explained in the page's language, not with the server's English text."""
+    import json
+
+    from guidance.store.jobs import INTERRUPTED
+
+    job = {
+        "job_id": "j1",
+        "kind": "demand_upload",
+        "status": "failed",
+        "message": INTERRUPTED,
+        "created_at": "2026-12-05T08:00:00",
+        "updated_at": "2026-12-05T08:00:01",
+        "progress_done": 3,
+        "progress_total": 10,
+        "cancel_requested": False,
+        "result": None,
+        "warnings": [],
+        "warning_count": 0,
+        "errors": [],
+        "error_count": 0,
+    }
+    status_url = "/api/v1/jobs/j1"
+    page.route(
+        "**/api/v1/demand/**",
+        lambda route: route.fulfill(
+            status=202,
+            content_type="application/json",
+            body=json.dumps({"job_id": "j1", "status_url": status_url}),
+        ),
+    )
+    messages = iter([INTERRUPTED, "failed (KeyError); nothing was committed"])
+    page.route(
+        "**" + status_url,
+        lambda route: route.fulfill(
+            status=200,
+            content_type="application/json",
+            body=json.dumps({**job, "message": next(messages)}),
+        ),
+    )
+    page.goto(live.url + "/admin")
+    login(page, live.admin_key)
+    f = tmp_path / "d.csv"
+    f.write_text("period\n", encoding="utf-8")
+    for why in (VI["upload.why_interrupted"], VI["upload.why_error"].format(kind="KeyError")):
+        page.fill("#u-period", "2027-01")
+        page.set_input_files("#u-file", str(f))
+        page.click("#upload-form button[type=submit]")
+        out = page.locator("#upload-out .error")
+        expect(out).to_have_text(VI["upload.failed"].format(why=why))
+        assert "nothing was committed" not in out.inner_text()

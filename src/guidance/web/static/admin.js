@@ -500,9 +500,19 @@
     } else if (job.errors && job.errors.length) {
       out.append(G.el("p", { class: "error", text: G.T("upload.rejected", { n: job.error_count }) }));
     } else {
-      out.append(G.el("p", { class: "error", text: G.T("upload.failed", { why: job.message || "" }) }));
+      out.append(G.el("p", { class: "error", text: G.T("upload.failed", { why: jobWhy(job) }) }));
     }
     showIssues(out, job);
+  }
+
+  /* Why a job failed without a list of findings, in the page's language: the server's
+     English text names an interruption or the kind of error. */
+  function jobWhy(job) {
+    const m = job.message || "";
+    if (/^interrupted/.test(m)) return G.T("upload.why_interrupted");
+    const kind = /^failed \((\w+)\)/.exec(m);
+    if (kind) return G.T("upload.why_error", { kind: kind[1] });
+    return G.lang === "en" ? m : G.T("upload.why_unknown");
   }
 
   async function upload(ev) {

@@ -64,6 +64,8 @@ def test_occupation_page_shows_the_apis_figures_in_each_language(api, world) -> 
         r = api.get(f"/occupations/{code}", params={"province": home, "lang": lang})
         assert r.status_code == 200, r.text
         html = r.text
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
         occ = body["occupation"]
         name = (occ["name_en"] if lang == "en" else occ["name_vi"]) or occ["name_en"]
         assert unescape(re.search(r'<h1 id="occupation-h">(.*?)</h1>', html).group(1)) == name
@@ -126,6 +128,8 @@ def test_programme_page(api, world) -> None:  # noqa: F811
         r = api.get(f"/programmes/{pid}", params={"lang": lang})
         assert r.status_code == 200, r.text
         html = r.text
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
         p = body["programme"]
         facts = _text(
             re.search(r'<dl class="facts" id="programme-facts">.*?</dl>', html, flags=re.S).group(0)

@@ -85,6 +85,17 @@ def _pg_schema_url() -> Iterator[str]:
         admin.dispose()
 
 
+# For a heavy test whose subject does not depend on the engine (a real server process under
+# load, its signals, its workers): SQLite in the default run, PostgreSQL behind ``slow``
+# (``make test-slow``). Put it on the test: ``@SQLITE_NOW_POSTGRES_SLOW``. Say in the test why
+# the engine does not matter and which fast test covers the engine's part on PostgreSQL.
+SQLITE_NOW_POSTGRES_SLOW = pytest.mark.parametrize(
+    "db_url",
+    ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.slow])],
+    indirect=True,
+)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL to an empty database of each engine: every database test runs on both."""

@@ -134,7 +134,7 @@ def _read_only(root: Path) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def _tiny_generated(tmp_path_factory) -> Iterator[tuple[Path, dict]]:
+def _tiny_generated(tmp_path_factory) -> Iterator[tuple[Path, object]]:
     from guidance.world.generate import generate_world
 
     d = tmp_path_factory.mktemp("tiny_world")
@@ -150,7 +150,7 @@ def tiny_dir(_tiny_generated) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_summary(_tiny_generated) -> dict:
+def tiny_summary(_tiny_generated):  # noqa: ANN201 - the world summary
     """What ``generate_world`` returned for ``tiny_dir``."""
     return _tiny_generated[1]
 

@@ -1,9 +1,24 @@
-"""Shared test fixtures."""
+"""Shared test fixtures.
+
+The tiny world and its models are made ONCE per session here and shared by every directory
+(api, web, recommend, report, store, training, world, model, artifacts): ``tiny_dir`` (seed 42,
+scale tiny, CSV), ``tiny_tables`` (its tables, contract dtypes), ``tiny_parts`` (its
+train/val/test split as training makes it), ``tiny_models`` (``OutcomeModels`` fitted on it with
+25 boosting iterations) and ``tiny_artifacts`` (``{"1": 25 iterations, "2": 8 iterations}``
+saved as verified artifacts, so their scores tell them apart).
+
+All of them are READ-ONLY: a test that changes a table copies it (``dict(tiny_tables, x=...)``,
+``frame.assign(...)``), a test that changes a model deep-copies it, a test that writes beside a
+file copies the directory (``install_model`` in tests/api/conftest.py). The directories are
+checked at the end of the session: a changed, added or removed file fails the run, naming it.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,6 +85,17 @@ def _pg_schema_url() -> Iterator[str]:
         admin.dispose()
 
 
+# For a heavy test whose subject does not depend on the engine (a real server process under
+# load, its signals, its workers): SQLite in the default run, PostgreSQL behind ``slow``
+# (``make test-slow``). Put it on the test: ``@SQLITE_NOW_POSTGRES_SLOW``. Say in the test why
+# the engine does not matter and which fast test covers the engine's part on PostgreSQL.
+SQLITE_NOW_POSTGRES_SLOW = pytest.mark.parametrize(
+    "db_url",
+    ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.slow])],
+    indirect=True,
+)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL to an empty database of each engine: every database test runs on both."""
@@ -77,3 +103,127 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'db' / 'guidance.db'}"
     else:
         yield from _pg_schema_url()
+
+
+# -- the shared tiny world and models (read-only, see the module docstring) -----------------
+TINY_SEED = 42
+TINY_MODEL_NAME = "guidance-outcomes"
+TINY_ITERATIONS = {"1": 25, "2": 8}  # artifact version -> boosting iterations
+
+
+def _digest(root: Path) -> dict[str, str]:
+    """Every file under ``root`` (relative path -> sha256)."""
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _read_only(root: Path) -> Iterator[Path]:
+    """Yield ``root`` with its files made read-only; afterwards fail if any file of it was
+    changed, added or removed (running as root ignores the mode bits, the digest does not)."""
+    for p in root.rglob("*"):
+        if p.is_file():
+            p.chmod(0o444)
+    before = _digest(root)
+    yield root
+    after = _digest(root)
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert not changed, f"a test wrote into the shared read-only {root}: {changed}"
+
+
+@pytest.fixture(scope="session")
+def _tiny_generated(tmp_path_factory) -> Iterator[tuple[Path, object]]:
+    from guidance.world.generate import generate_world
+
+    d = tmp_path_factory.mktemp("tiny_world")
+    summary = generate_world(d, seed=TINY_SEED, scale="tiny", progress=False)
+    for root in _read_only(d):
+        yield root, summary
+
+
+@pytest.fixture(scope="session")
+def tiny_dir(_tiny_generated) -> Path:
+    """The tiny world (seed 42) as a contract directory (CSV). Read-only."""
+    return _tiny_generated[0]
+
+
+@pytest.fixture(scope="session")
+def tiny_summary(_tiny_generated):  # noqa: ANN201 - the world summary
+    """What ``generate_world`` returned for ``tiny_dir``."""
+    return _tiny_generated[1]
+
+
+def _frame_digests(tables: dict) -> dict[str, str]:
+    import pandas as pd
+
+    return {
+        name: hashlib.sha256(
+            pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes()
+            + repr(list(df.columns)).encode()
+            + repr(list(df.dtypes.astype(str))).encode()
+        ).hexdigest()
+        for name, df in tables.items()
+    }
+
+
+@pytest.fixture(scope="session")
+def tiny_tables(tiny_dir) -> Iterator[dict]:
+    """The tiny world's tables (contract dtypes). Do not modify: copy."""
+    from guidance.contract import load_dir
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tables = load_dir(tiny_dir)
+    before = _frame_digests(tables)
+    yield tables
+    changed = [k for k, v in _frame_digests(tables).items() if before.get(k) != v]
+    assert not changed, f"a test modified the shared tiny_tables in place: {changed}"
+
+
+def fit_tiny(tables: dict, max_iter: int):  # noqa: ANN201 - OutcomeModels
+    """``OutcomeModels`` fitted on ``tables`` as training splits them, ``max_iter``
+    boosting iterations, one OpenMP thread (deterministic, and polite to the other workers)."""
+    from threadpoolctl import threadpool_limits
+    from training.config import load_config
+    from training.pipeline import split_pairs
+
+    from guidance.model import fit_models
+
+    cfg = load_config(overrides={"model": {"max_iter": max_iter}})
+    parts = split_pairs(tables, cfg)
+    with threadpool_limits(1, user_api="openmp"):
+        models, _ = fit_models(parts["train"], parts["val"], tables, cfg.model)
+    return models
+
+
+@pytest.fixture(scope="session")
+def tiny_parts(tiny_tables) -> dict:
+    """The tiny world's train / val / test pairs, split as training splits them."""
+    from training.config import load_config
+    from training.pipeline import split_pairs
+
+    return split_pairs(tiny_tables, load_config())
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tiny_tables):  # noqa: ANN201 - OutcomeModels
+    """The tiny world's models (25 iterations; the same fit as ``tiny_artifacts["1"]``).
+    Do not modify: ``copy.deepcopy`` first (``Recommender`` and ``set_demand`` change them)."""
+    return fit_tiny(tiny_tables, TINY_ITERATIONS["1"])
+
+
+@pytest.fixture(scope="session")
+def tiny_artifacts(tiny_tables, tiny_models, tmp_path_factory) -> Iterator[dict[str, Path]]:
+    """Two versions of ``guidance-outcomes`` saved as verified artifacts in one read-only
+    directory: ``{"1": path (25 iterations), "2": path (8 iterations)}``."""
+    from guidance.artifacts import save_artifact
+
+    d = tmp_path_factory.mktemp("tiny_models")
+    out = {}
+    for version, iters in TINY_ITERATIONS.items():
+        models = tiny_models if iters == TINY_ITERATIONS["1"] else fit_tiny(tiny_tables, iters)
+        out[version], _ = save_artifact(models, d, TINY_MODEL_NAME, version)
+    for _ in _read_only(d):
+        yield out

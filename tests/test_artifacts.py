@@ -13,22 +13,10 @@ from guidance.artifacts import ArtifactMismatch, check_versions, load_artifact, 
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory):
-    from guidance.contract import load_dir
-    from guidance.evaluate import time_split
-    from guidance.features import training_pairs
-    from guidance.model import ModelParams, fit_models
-    from guidance.world import generate_world
-
-    path = tmp_path_factory.mktemp("world")
-    generate_world(path, seed=5, scale="tiny", progress=False)
-    tables = load_dir(path)
-    pairs = training_pairs(tables["outcomes"], tables["programmes"])
-    split = time_split(pairs["cohort"]).to_numpy()
-    models, _ = fit_models(
-        pairs[split == "train"], pairs[split == "val"], tables, ModelParams(max_iter=10)
-    )
-    return models, pairs[split == "test"].reset_index(drop=True), tables
+def bundle(tiny_models, tiny_parts, tiny_tables):
+    """The session's tiny models (tests/conftest.py; ``save_artifact`` leaves them as they
+    were, which a test below checks), their test rows and the tables."""
+    return tiny_models, tiny_parts["test"], tiny_tables
 
 
 @pytest.fixture

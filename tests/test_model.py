@@ -2,34 +2,25 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from guidance.evaluate import time_split
-from guidance.features import PROTECTED, training_pairs
+from guidance.features import PROTECTED
 from guidance.model import (
     CLASSIFIER_TARGETS,
     PREDICTION_COLUMNS,
     LogitBlend,
-    ModelParams,
-    fit_models,
 )
 
 
 @pytest.fixture(scope="module")
-def fitted(tmp_path_factory):
-    from guidance.contract import load_dir
-    from guidance.world import generate_world
-
-    path = tmp_path_factory.mktemp("world")
-    generate_world(path, seed=11, scale="tiny", progress=False)
-    tables = load_dir(path)
-    pairs = training_pairs(tables["outcomes"], tables["programmes"])
-    split = time_split(pairs["cohort"]).to_numpy()
-    parts = {k: pairs[split == k].reset_index(drop=True) for k in ("train", "val", "test")}
-    models, _ = fit_models(parts["train"], parts["val"], tables, ModelParams(max_iter=30))
-    return models, parts, tables
+def fitted(tiny_models, tiny_parts, tiny_tables):
+    """The session's tiny models (copied: a test swaps their demand), the split they were
+    fitted on and the tables (tests/conftest.py)."""
+    return copy.deepcopy(tiny_models), tiny_parts, tiny_tables
 
 
 def test_predictions_are_probabilities_and_ordered_wages(fitted):

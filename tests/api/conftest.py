@@ -1,4 +1,4 @@
-"""API fixtures: a tiny demo world and two model versions trained once per session, and
+"""API fixtures: the session's tiny world and two model versions (tests/conftest.py), and
 for each test a database of each engine (SQLite file in tmp_path; PostgreSQL in a fresh
 random schema, which FAILS rather than skips when the server is down) holding that world's
 catalogue, its newest demand periods and API keys (admin, counsellor, and an institution key
@@ -21,44 +21,17 @@ DEMAND_PERIODS = 3
 
 
 @pytest.fixture(scope="session")
-def world(tmp_path_factory) -> dict:
-    """The tiny world's tables (contract dtypes)."""
-    from guidance.contract import load_dir
-    from guidance.world.generate import generate_world
-
-    d = tmp_path_factory.mktemp("api_world")
-    generate_world(d, seed=42, scale="tiny", progress=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return load_dir(d)
-
-
-def _fit(tables: dict, max_iter: int):  # noqa: ANN202 - OutcomeModels
-    from threadpoolctl import threadpool_limits
-    from training.config import load_config
-    from training.pipeline import split_pairs
-
-    from guidance.model import fit_models
-
-    cfg = load_config(overrides={"model": {"max_iter": max_iter}})
-    parts = split_pairs(tables, cfg)
-    with threadpool_limits(1, user_api="openmp"):
-        models, _ = fit_models(parts["train"], parts["val"], tables, cfg.model)
-    return models
+def world(tiny_tables) -> dict:
+    """The tiny world's tables (tests/conftest.py ``tiny_tables``, seed 42). Read-only."""
+    return tiny_tables
 
 
 @pytest.fixture(scope="session")
-def artifacts(world, tmp_path_factory) -> dict[str, Path]:
+def artifacts(tiny_artifacts) -> dict[str, Path]:
     """Two model versions saved as verified artifacts: ``{"1": path, "2": path}``; they
-    differ (different boosting iterations), so their scores tell them apart."""
-    from guidance.artifacts import save_artifact
-
-    d = tmp_path_factory.mktemp("api_models")
-    out = {}
-    for version, iters in (("1", 25), ("2", 8)):
-        job, _ = save_artifact(_fit(world, iters), d, MODEL_NAME, version)
-        out[version] = job
-    return out
+    differ (different boosting iterations), so their scores tell them apart
+    (tests/conftest.py ``tiny_artifacts``; read-only: ``install_model`` copies)."""
+    return tiny_artifacts
 
 
 def install_model(src: Path, dst: Path) -> None:

@@ -10,18 +10,12 @@ from .conftest import MODEL_NAME, install_model, make_settings, wait_ready
 
 @pytest.fixture(scope="module")
 def constant_completed_artifact(world, tmp_path_factory):
-    from threadpoolctl import threadpool_limits
-    from training.config import load_config
-    from training.pipeline import split_pairs
+    from tests.conftest import fit_tiny
 
     from guidance.artifacts import save_artifact
-    from guidance.model import fit_models
 
     tables = dict(world, outcomes=world["outcomes"].assign(completed=True))
-    cfg = load_config(overrides={"model": {"max_iter": 8}})
-    parts = split_pairs(tables, cfg)
-    with threadpool_limits(1, user_api="openmp"):
-        models, _ = fit_models(parts["train"], parts["val"], tables, cfg.model)
+    models = fit_tiny(tables, 8)
     job, _ = save_artifact(models, tmp_path_factory.mktemp("missing"), MODEL_NAME, "1")
     return job
 

@@ -44,13 +44,9 @@ RAW = {
 
 
 @pytest.fixture(scope="session")
-def world_dir(tmp_path_factory):  # noqa: ANN201 - Path
-    """The same tiny world as the ``world`` fixture (seed 42), as a contract directory."""
-    from guidance.world.generate import generate_world
-
-    d = tmp_path_factory.mktemp("stats_world")
-    generate_world(d, seed=42, scale="tiny", progress=False)
-    return d
+def world_dir(tiny_dir):  # noqa: ANN201 - Path
+    """The ``world`` fixture's tiny world as a contract directory (tests/conftest.py)."""
+    return tiny_dir
 
 
 @pytest.fixture

@@ -1,24 +1,19 @@
 """The real files in ``../shared/real``: tests SKIP (with the reason) when they are absent
-and ``CI`` is unset, and FAIL when ``CI=true``, so CI can never skip them silently."""
+and ``CI`` is unset, and FAIL when ``CI=true``, so CI can never skip them silently (the one
+rule, :func:`tests.conftest.require_shared`)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+from tests.conftest import SHARED, require_shared
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real"
+REAL = SHARED / "real"
 
 
 def _real_file(relative: str) -> Path:
-    path = REAL / relative
-    if not path.is_file():
-        msg = f"real data file {path} is absent"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{msg} (CI=true: real-data tests must run)", pytrace=False)
-        pytest.skip(f"{msg}; set up ../shared/real to run this test")
-    return path
+    return require_shared(REAL / relative)
 
 
 @pytest.fixture

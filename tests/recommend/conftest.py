@@ -1,43 +1,9 @@
-"""A tiny demo world and models trained once per session (small ``max_iter``)."""
+"""Recommenders over the session's tiny world and models (``tiny_dir``, ``tiny_tables``,
+``tiny_models`` in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
-
-
-@pytest.fixture(scope="session")
-def tiny_dir(tmp_path_factory):
-    from guidance.world.generate import generate_world
-
-    d = tmp_path_factory.mktemp("recs_tiny")
-    generate_world(d, seed=42, scale="tiny", progress=False)
-    return d
-
-
-@pytest.fixture(scope="session")
-def tiny_tables(tiny_dir):
-    from guidance.contract import load_dir
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return load_dir(tiny_dir)
-
-
-@pytest.fixture(scope="session")
-def tiny_models(tiny_tables):
-    from threadpoolctl import threadpool_limits
-    from training.config import load_config
-    from training.pipeline import split_pairs
-
-    from guidance.model import fit_models
-
-    cfg = load_config(overrides={"model": {"max_iter": 25}})
-    parts = split_pairs(tiny_tables, cfg)
-    with threadpool_limits(1, user_api="openmp"):
-        models, _ = fit_models(parts["train"], parts["val"], tiny_tables, cfg.model)
-    return models
 
 
 @pytest.fixture(scope="session")

@@ -12,12 +12,9 @@ from guidance.recommend.types import COMPONENTS
 
 
 @pytest.fixture(scope="module")
-def artifact(tiny_models, tmp_path_factory):
-    from guidance.artifacts import save_artifact
-
-    d = tmp_path_factory.mktemp("models")
-    job, _ = save_artifact(tiny_models, d, "guidance-outcomes", 1)
-    return job
+def artifact(tiny_artifacts):
+    """The session's artifact of ``tiny_models`` (version 1; read-only)."""
+    return tiny_artifacts["1"]
 
 
 def _learners(tiny_tables, n=12) -> pd.DataFrame:

@@ -10,12 +10,9 @@ import pytest
 
 
 @pytest.fixture(scope="module")
-def artifact(tiny_models, tmp_path_factory):
-    from guidance.artifacts import save_artifact
-
-    d = tmp_path_factory.mktemp("models_formula")
-    job, _ = save_artifact(tiny_models, d, "guidance-outcomes", 1)
-    return job
+def artifact(tiny_artifacts):
+    """The session's artifact of ``tiny_models`` (version 1; read-only)."""
+    return tiny_artifacts["1"]
 
 
 def test_cli_batch_csv_neutralises_formula_learner_ids(artifact, tiny_dir, tiny_tables, tmp_path):

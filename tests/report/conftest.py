@@ -1,8 +1,7 @@
-"""A tiny world (directory, tables, published bundle) shared by the report tests."""
+"""The session's tiny world (directory, tables) and its published bundle, for the report tests."""
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,16 +21,11 @@ class ReportWorld:
 
 
 @pytest.fixture(scope="session")
-def report_world(tmp_path_factory) -> ReportWorld:
-    from guidance.contract import load_dir
+def report_world(tiny_dir, tiny_tables) -> ReportWorld:
+    """The session's tiny world (tests/conftest.py; read-only) and its published bundle."""
     from guidance.stats.bundle import build_bundle
-    from guidance.world.generate import generate_world
 
-    d = tmp_path_factory.mktemp("report_world")
-    generate_world(d, seed=42, scale="tiny", progress=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tables = load_dir(d)
+    d, tables = tiny_dir, tiny_tables
     bundle = build_bundle(tables, tables["demand"])
     prov = bundle.outcomes["province"]
     year = max(int(c) for c in prov.loc[~prov["pooled"], "cohort"])

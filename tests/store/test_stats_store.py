@@ -11,15 +11,6 @@ import pytest
 from guidance.contract import load_dir
 
 
-@pytest.fixture(scope="module")
-def tiny_dir(tmp_path_factory):  # noqa: ANN201
-    from guidance.world.generate import generate_world
-
-    d = tmp_path_factory.mktemp("stats_store_world")
-    generate_world(d, seed=5, scale="tiny", progress=False)
-    return d
-
-
 def test_reads_the_export_merge_and_keys_change(db_url, tiny_dir, tmp_path):
     from guidance.store.db import make_engine
     from guidance.store.migrate import upgrade

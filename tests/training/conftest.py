@@ -1,4 +1,5 @@
-"""Fixtures for the training tests: a tiny generated world and a fast model size."""
+"""Fixtures for the training tests: a fast model size and one training on the session's tiny
+world (``tiny_dir``, ``tiny_tables`` in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,22 +11,6 @@ MLFLOW_WARNINGS = [
     pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SADeprecationWarning"),
 ]
 FAST = {"model": {"max_iter": 30}}
-
-
-@pytest.fixture(scope="session")
-def tiny_dir(tmp_path_factory):
-    from guidance.world import generate_world
-
-    path = tmp_path_factory.mktemp("tiny_world")
-    generate_world(path, seed=7, scale="tiny", progress=False)
-    return path
-
-
-@pytest.fixture(scope="session")
-def tiny_tables(tiny_dir):
-    from guidance.contract import load_dir
-
-    return load_dir(tiny_dir)
 
 
 @pytest.fixture(scope="session")

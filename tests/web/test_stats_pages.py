@@ -72,13 +72,9 @@ def table_rows(html: str, table_id: str) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def world_dir(tmp_path_factory):  # noqa: ANN201 - Path
-    """The ``world`` fixture's tiny world (seed 42) as a contract directory."""
-    from guidance.world.generate import generate_world
-
-    d = tmp_path_factory.mktemp("stats_web_world")
-    generate_world(d, seed=42, scale="tiny", progress=False)
-    return d
+def world_dir(tiny_dir):  # noqa: ANN201 - Path
+    """The ``world`` fixture's tiny world as a contract directory (tests/conftest.py)."""
+    return tiny_dir
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Worlds generated once per test session (tiny and demo, seed 42)."""
+"""Worlds generated once per test session (demo here; tiny in tests/conftest.py), seed 42."""
 
 from __future__ import annotations
 
@@ -43,10 +43,9 @@ def demo_world(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def tiny_world(tmp_path_factory):
-    d = tmp_path_factory.mktemp("tiny")
-    summary = generate_world(d, seed=42, scale="tiny", progress=False)
-    return d, summary
+def tiny_world(tiny_dir, tiny_summary):
+    """The session's tiny world (tests/conftest.py; read-only) and its summary."""
+    return tiny_dir, tiny_summary
 
 
 @pytest.fixture(scope="session")

@@ -270,3 +270,31 @@ def test_batch_and_audit_commands(artifact, tiny_dir, tiny_tables, tmp_path, cap
     for _key, part in rep.groupby(["attribute", "group"]):
         assert part["share"].sum() == pytest.approx(1.0)
     assert set(rep["attribute"]) == {"sex", "ethnic_minority"}
+
+
+def test_recommend_what_if_prints_programmes_that_moved(
+    artifact, tiny_dir, tiny_tables, learner, tmp_path, capsys
+):
+    """The command line shows what the page shows: a programme that moved to another
+    institution is one change (``~``, in ``changed`` of --json), not one entering and one
+    leaving."""
+    from guidance.cli import main
+
+    args = ["--data", str(tiny_dir), "--model", str(artifact), "--top-k", "10"]
+    change = '{"willing_to_relocate": true}'
+    f = tmp_path / "l.json"
+    for home in sorted(tiny_tables["programmes"]["province_code"].astype(str).unique()):
+        f.write_text(json.dumps({**learner, "home_province_code": home}), encoding="utf-8")
+        assert main(["recommend", *args, "--learner", str(f), "--what-if", change, "--json"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        moved = [c for c in out["changed"] if c["kind"] == "moved"]
+        if moved:
+            break
+    else:
+        pytest.fail("no learner of the tiny world sees a programme move when relocating")
+    entered = {c["programme_code"] for c in out["entered"]}
+    left = {c["programme_code"] for c in out["left"]}
+    assert not entered & left and moved[0]["programme_code"] not in entered | left
+    assert main(["recommend", *args, "--learner", str(f), "--what-if", change]) == 0
+    text = capsys.readouterr().out
+    assert f"  ~ {moved[0]['programme_id']} " in text

@@ -61,7 +61,7 @@ def read_chunks(path: str | Path, chunk_rows: int = 2000) -> Iterator[pd.DataFra
 def known_provinces(rec: Recommender) -> frozenset[str]:
     """The province codes of the recommender's catalogue (a row naming another is the
     row's error, said with its row and column)."""
-    return frozenset(str(c) for c in rec.cat.prov_codes)
+    return rec.province_codes()
 
 
 def row_request(

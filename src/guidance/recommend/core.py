@@ -195,6 +195,10 @@ class Recommender:
             "duration_months": cat.duration,
         }
 
+    def province_codes(self) -> frozenset[str]:
+        """The province codes this recommender knows (a home elsewhere is refused)."""
+        return frozenset(str(c) for c in self.cat.prov_codes)
+
     def region_provinces(self, profile: LearnerProfile) -> list[str]:
         """The provinces of the learner's home region (the default study area)."""
         cat = self.cat

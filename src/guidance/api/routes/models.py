@@ -30,7 +30,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from guidance.api.deps import Caller, CtxDep, authorize
 from guidance.api.errors import ApiError, Conflict, NotFound, ServiceUnavailable, Unprocessable
@@ -202,10 +202,22 @@ KIND = "model_promotion"
 
 
 class PromoteIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        # force: true needs a reason that is not blank (checked again by the route)
+        json_schema_extra={
+            "if": {"required": ["force"], "properties": {"force": {"const": True}}},
+            "then": {"required": ["reason"], "properties": {"reason": {"pattern": r"\S"}}},
+        },
+    )
     version: str = Field(pattern=r"^[0-9]{1,9}$", description="the version to make champion")
     force: bool = Field(False, description="override a failed gate (needs a reason)")
     reason: str | None = Field(
-        None, max_length=500, description="why the gate is overridden (recorded as a tag)"
+        None,
+        max_length=500,
+        # no NUL (the edge refuses NUL anywhere; the schema says so too)
+        pattern=r"^[^\u0000]*$",
+        description="why the gate is overridden (recorded as a tag)",
     )
 
 

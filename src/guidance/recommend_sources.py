@@ -178,7 +178,7 @@ def _from_directory(path: Path, s: Settings, lines: list[str], lang: str) -> dic
 
 def _file_model(
     path: Path, lines: list[str], lang: str, why_vi: str = "", why_en: str = ""
-) -> tuple[Any, str]:
+) -> tuple[Any, str, str]:
     # lazy: joblib, scikit-learn and numba load with the model
     from guidance.artifacts import ArtifactMismatch, load_artifact
 
@@ -197,10 +197,10 @@ def _file_model(
         f"mô hình: tệp {path} (phiên bản {version}){why_vi}",
         f"model: file {path} (version {version}){why_en}",
     )
-    return art.models, version
+    return art.models, version, str(art.metadata.get("sha256") or "")
 
 
-def _local_champion(s: Settings, lines: list[str], lang: str) -> tuple[Any, str] | None:
+def _local_champion(s: Settings, lines: list[str], lang: str) -> tuple[Any, str, str] | None:
     """The champion from ``models_dir`` when that folder holds its bundle: the file
     ``<name>-<version>.joblib`` whose sha256 is the registry's tag (checked on load)."""
     uri, name = s.mlflow_tracking_uri, s.registered_model_name
@@ -229,10 +229,10 @@ def _local_champion(s: Settings, lines: list[str], lang: str) -> tuple[Any, str]
         f"model: '{name}' version {version} (champion, registry {_shown(uri)}; "
         f"file {path}, sha256 matches)",
     )
-    return art.models, version
+    return art.models, version, str(art.metadata.get("sha256") or "")
 
 
-def _registry_model(s: Settings, lines: list[str], lang: str) -> tuple[Any, str] | None:
+def _registry_model(s: Settings, lines: list[str], lang: str) -> tuple[Any, str, str] | None:
     """The champion of the registry (as the server serves it), or None (said)."""
     uri, name = s.mlflow_tracking_uri, s.registered_model_name
     if _sqlite_missing(uri):
@@ -286,10 +286,10 @@ def _registry_model(s: Settings, lines: list[str], lang: str) -> tuple[Any, str]
         f"mô hình: '{name}' phiên bản {version} (champion, sổ đăng ký {_shown(uri)})",
         f"model: '{name}' version {version} (champion, registry {_shown(uri)})",
     )
-    return art.models, version
+    return art.models, version, str(art.metadata.get("sha256") or "")
 
 
-def _model(args: Any, s: Settings, lines: list[str], lang: str) -> tuple[Any, str]:
+def _model(args: Any, s: Settings, lines: list[str], lang: str) -> tuple[Any, str, str]:
     if getattr(args, "model", None):
         return _file_model(Path(args.model), lines, lang)
     if s.model_path is not None:
@@ -341,11 +341,55 @@ def load_sources(args: Any, lang: str = "vi", *, echo: bool = True, **kwargs: An
                 )
                 got = _from_directory(Path(s.data_dir), s, lines, lang)
             tables = got
-        models, version = _model(args, s, lines, lang)
+        models, version, sha = _model(args, s, lines, lang)
     finally:  # what was found is said also when the next source is missing
         if echo:
             for line in lines:
                 print(line, file=sys.stderr)
     kwargs.setdefault("shortlist", s.shortlist)
-    rec = build_recommender(models, tables, tables.get("demand"), model_version=version, **kwargs)
+    record = probe_record(Path(s.var_dir), sha, tables, kwargs.get("kernel", "numba"))
+    seen = record is not None and record.is_file()
+    rec = build_recommender(
+        models, tables, tables.get("demand"), model_version=version, probe=not seen, **kwargs
+    )
+    if record is not None and not seen and rec.scorer.name == "fast":
+        try:  # a record that cannot be written only means the probe runs again next time
+            record.parent.mkdir(parents=True, exist_ok=True)
+            record.write_text(version + "\n", encoding="utf-8")
+        except OSError:
+            pass
     return Sources(rec, tables, lines)
+
+
+def probe_record(var_dir: Path, sha: str, tables: dict[str, Any], kernel: str) -> Path | None:
+    """Where a passed load-time probe of the fast scorer is remembered, named by everything
+    the probe's outcome depends on: the bundle's sha256, the library versions, the scoring
+    code's files, the forest kernel and the content of the catalogue and demand tables (the probe is deterministic,
+    so the same inputs pass again). None without a bundle hash. A command that finds its
+    record skips the probe (~0.3 s); any change of input names another record."""
+    if not sha:
+        return None
+    import hashlib
+    from importlib.metadata import version
+
+    import pandas as pd
+
+    h = hashlib.sha256(f"{sha}|{kernel}".encode())
+    for lib in ("guidance", "numpy", "pandas", "scikit-learn", "numba"):
+        try:
+            h.update(f"|{lib}={version(lib)}".encode())
+        except Exception:  # noqa: BLE001 - an absent library is part of the name too
+            h.update(f"|{lib}=-".encode())
+    # the code the probe compares (a changed file names another record)
+    src = Path(__file__).parent
+    for f in sorted(
+        [src / "model.py", *(src / "recommend").glob("*.py"), *(src / "features").glob("*.py")]
+    ):
+        st = f.stat()
+        h.update(f"|{f.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    for name in ("programmes", "provinces", "occupations", "demand"):
+        frame = tables.get(name)
+        if frame is not None:
+            h.update(f"|{name}:{','.join(map(str, frame.columns))}".encode())
+            h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return var_dir / "probe" / f"{h.hexdigest()[:32]}.ok"

@@ -37,6 +37,7 @@ def env(monkeypatch, tmp_path, artifact):
     monkeypatch.setenv("GUIDANCE_MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     monkeypatch.setenv("GUIDANCE_MODELS_DIR", str(artifact.parent))
     monkeypatch.setenv("GUIDANCE_DATA_DIR", str(tmp_path / "no-data"))
+    monkeypatch.setenv("GUIDANCE_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("GUIDANCE_MODEL_PATH", raising=False)
     get_settings.cache_clear()
     yield monkeypatch
@@ -136,3 +137,41 @@ def test_batch_output_names_beside_ids(env, tiny_dir, artifact, learner, tmp_pat
     assert got[["programme_name", "institution_name", "province_name"]].notna().all().all()
     err = capsys.readouterr().err
     assert "1 lỗi (các dòng bị bỏ qua):" in err and "dòng 3, cột age: phải từ 14 đến 70" in err
+
+
+def test_a_passed_probe_is_remembered_for_the_same_inputs_only(
+    env, loaded_db, learner, tmp_path, capsys
+):
+    """The fast scorer's load-time probe runs once per bundle × catalogue × demand ×
+    libraries × scoring code; the answer is the same with or without it."""
+    import shutil
+
+    from guidance.recommend.fastscore import FastScorer
+    from guidance.store.db import make_engine
+    from guidance.store.demand import get_demand, replace_demand_period
+
+    db = tmp_path / "guidance.db"  # a private copy: this test changes the demand
+    shutil.copyfile(loaded_db.removeprefix("sqlite:///"), db)
+    url = f"sqlite:///{db}"
+    env.setenv("GUIDANCE_DATABASE_URL", url)
+    get_settings.cache_clear()
+    probes = []
+    original = FastScorer._check
+    env.setattr(FastScorer, "_check", lambda self: probes.append(1) or original(self))
+    args = ["recommend", "--learner", _req(tmp_path, learner), "--json"]
+    answers = []
+    for _ in range(2):
+        assert main(args) == 0
+        answers.append(json.loads(capsys.readouterr().out))
+        answers[-1].pop("timings_ms")
+    records = list((tmp_path / "var" / "probe").glob("*.ok"))
+    assert probes == [1] and len(records) == 1 and answers[0] == answers[1]
+    # another demand content names another record: the probe runs again
+    engine = make_engine(url)
+    period = answers[0]["demand_period"]
+    rows = get_demand(engine, period)
+    rows.loc[0, "vacancies"] = int(rows.loc[0, "vacancies"]) + 7
+    replace_demand_period(engine, period, rows)
+    assert main(args) == 0
+    capsys.readouterr()
+    assert probes == [1, 1] and len(list((tmp_path / "var" / "probe").glob("*.ok"))) == 2

@@ -127,6 +127,45 @@ def test_compiled_forest_walks_trees_as_scikit_learn_does():
     raw = FlatForest([clf, reg]).raw(probe)
     np.testing.assert_allclose(raw[:, 0], raw_predict(clf, probe)[:, 0], rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(raw[:, 1], raw_predict(reg, probe)[:, 0], rtol=1e-12, atol=1e-12)
+    # the numpy walk (command line, no numba) gives the same bits as the compiled loop
+    np.testing.assert_array_equal(FlatForest([clf, reg], kernel="numpy").raw(probe), raw)
+
+
+def test_numpy_kernel_scores_every_offering_as_the_compiled_one(make_recommender, learner):
+    from guidance.recommend.fastscore import FastScorer
+
+    rec = make_recommender()
+    slow = FastScorer(rec.models, rec.cat, kernel="numpy")  # passes the load-time probe too
+    assert slow.forest.kernel == "numpy" and rec.scorer.forest.kernel == "numba"
+    idx = np.arange(len(rec.cat))
+    for change in ({}, {"gpa": None, "riasec_r": None}, {"home_province_code": "79", "age": 40}):
+        full = {k: {**learner, **change}.get(k) for k in LEARNER_COLUMNS}
+        got = slow.predict(full, idx, rec.demand_period)
+        want = rec.scorer.predict(full, idx, rec.demand_period)
+        for k in PREDICTION_COLUMNS:
+            np.testing.assert_array_equal(got[k], want[k], err_msg=k)
+
+
+def test_without_numba_the_forest_walks_in_numpy(make_recommender, monkeypatch, caplog):
+    import sys
+
+    from guidance.recommend.forest import FlatForest
+
+    rec = make_recommender()
+    forest = rec.scorer.forest
+    X = rec.scorer.matrix(
+        {k: None for k in LEARNER_COLUMNS} | {"age": 20, "home_province_code": "01"},
+        np.arange(len(rec.cat)),
+        rec.demand_period,
+    )
+    want = forest.raw(X)
+    lone = FlatForest.__new__(FlatForest)
+    lone.__dict__.update(forest.__dict__)
+    monkeypatch.setitem(sys.modules, "guidance.recommend._kernels", None)  # import fails
+    with caplog.at_level("WARNING", logger="guidance.recommend"):
+        got = lone.raw(X)
+    assert lone.kernel == "numpy" and "numba unavailable" in caplog.text
+    np.testing.assert_array_equal(got, want)
 
 
 def test_adapter_accepts_only_the_tested_scikit_learn_versions():

@@ -224,3 +224,26 @@ def test_concurrent_writers_wait_for_each_other(engine, make_demand):
     assert [r.row_count for r in results[:3]] == [3_000] * 3
     assert [s.period for s in list_snapshots(engine)] == ["2025-01", "2025-02"]
     assert len(get_demand(engine, "2025-01")) == 3_000
+
+
+def test_serving_read_splits_one_query_by_period_and_reuses_its_cache(engine, make_demand):
+    """``read_demand`` reads the snapshots it lacks in one query and splits them by period:
+    the rows equal the per-period reads, with and without a partly filled cache."""
+    from guidance.store.serving import demand_key, read_demand
+
+    for period, n in (("2025-01", 40), ("2025-02", 55), ("2025-03", 30)):
+        replace_demand_period(engine, period, make_demand(period, n))
+    key = demand_key(engine, 3)
+    want = pd.concat([get_demand(engine, p) for p, _ in key], ignore_index=True)
+    cache: dict = {}
+    pd.testing.assert_frame_equal(read_demand(engine, key, cache), want)
+    assert [len(cache[k]) for k in key] == [40, 55, 30]
+    assert [set(cache[k]["period"]) for k in key] == [{"2025-01"}, {"2025-02"}, {"2025-03"}]
+    replace_demand_period(engine, "2025-02", make_demand("2025-02", 20))
+    new_key = demand_key(engine, 3)
+    kept = cache[key[0]]
+    got = read_demand(engine, new_key, cache)
+    assert cache[new_key[0]] is kept and key[1] not in cache  # only 2025-02 was read again
+    want = pd.concat([get_demand(engine, p) for p, _ in new_key], ignore_index=True)
+    pd.testing.assert_frame_equal(got, want)
+    assert len(got) == 90

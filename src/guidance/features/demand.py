@@ -167,12 +167,9 @@ class DemandIndex:
 
     @classmethod
     def from_frame(cls, demand: pd.DataFrame) -> DemandIndex:
-        occ_codes, occ = np.unique(
-            demand["occupation_code"].astype("str").to_numpy(), return_inverse=True
-        )
-        prov_codes, prov = np.unique(
-            demand["province_code"].astype("str").to_numpy(), return_inverse=True
-        )
+        # sorted codes and each row's position among them (hashing: faster than np.unique)
+        occ, occ_codes = pd.factorize(demand["occupation_code"].astype("str"), sort=True)
+        prov, prov_codes = pd.factorize(demand["province_code"].astype("str"), sort=True)
         t = period_index(demand["period"]) if len(demand) else np.zeros(0, dtype=int)
         # no demand rows: no months; ``last_period`` is then the current month (what
         # serving treats as "now"), and every demand feature is missing

@@ -100,9 +100,10 @@ class Ranked:
 
 
 class Recommender:
-    """See the module docstring; ``scorer``: see ``scorer.make_scorer``. The caller's
-    ``models`` are never changed: the recommender serves its own copy (``models.with_demand``),
-    also when the demand is swapped later (``set_demand``)."""
+    """See the module docstring; ``scorer``, ``kernel`` and ``probe``: see
+    ``scorer.make_scorer`` (``probe`` is its ``check``). The caller's ``models`` are never
+    changed: the recommender serves its own copy (``models.with_demand``), also when the
+    demand is swapped later (``set_demand``)."""
 
     def __init__(
         self,
@@ -118,6 +119,8 @@ class Recommender:
         max_per_code: int = 1,
         max_alternatives: int = 3,
         scorer: str = "fast",
+        kernel: str = "numba",
+        probe: bool = True,
     ) -> None:
         self.models = models.with_demand(models.features.demand_ if demand is None else demand)
         self.model_version = str(model_version)
@@ -129,7 +132,7 @@ class Recommender:
         self.missing = missing_targets(models)
         self.cat = Catalogue(programmes, provinces)
         self.side = OfferingSide(self.cat, self.models, occupations)
-        self.scorer = make_scorer(self.models, self.cat, scorer)
+        self.scorer = make_scorer(self.models, self.cat, scorer, kernel=kernel, check=probe)
 
     # -- demand ----------------------------------------------------------------------------
     @property

@@ -50,7 +50,9 @@ class FastScorer:
 
     name = "fast"
 
-    def __init__(self, models: Any, cat: Catalogue, check: bool = True) -> None:
+    def __init__(
+        self, models: Any, cat: Catalogue, check: bool = True, kernel: str = "numba"
+    ) -> None:
         self.models = models
         self.cat = cat
         ft = models.features
@@ -68,13 +70,13 @@ class FastScorer:
                 proxy_boost = comp.boosters[n_boost:]
         self.n_boost = len(comp.boosters)
         regs = [models.pipelines[f"wage_q{int(q * 100)}"][-1] for q in WAGE_QUANTILES]
-        self.forest = FlatForest(comp.boosters + regs)
+        self.forest = FlatForest(comp.boosters + regs, kernel=kernel)
         # a cheap stand-in for P(job matches training), to choose the shortlist: the
         # blend's logistic part if it has one, else the first trees of its booster
         self.proxy_forest = (
             None
             if self._proxy_linear or not proxy_boost
-            else FlatForest(proxy_boost[:1], max_trees=PROXY_TREES)
+            else FlatForest(proxy_boost[:1], max_trees=PROXY_TREES, kernel=kernel)
         )
         self.refresh()
         if check:

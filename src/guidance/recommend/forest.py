@@ -2,13 +2,17 @@
 
 ``FlatForest`` evaluates every tree of several HistGradientBoosting estimators in one
 compiled loop (numba; scikit-learn calls a Cython predictor per tree from a Python loop,
-which dominates small requests); ``Compiler`` composes calibration and log-odds blends
+which dominates small requests), or, for a process that answers one request and exits (the
+command line) or where numba is missing, in numpy steps over all rows × trees at once (no
+numba import and first-call set-up, ~0.5 s; 5-7 times slower per call). Both walks give
+the same bits (a test compares them); ``Compiler`` composes calibration and log-odds blends
 around it; ``additive_logistic`` tabulates a per-column logistic pipeline. Each reproduces
 scikit-learn's own computation (checked by ``FastScorer``).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -21,12 +25,20 @@ from guidance.recommend.hgb_adapter import (
     read_calibrator,
 )
 
+KERNELS = ("numba", "numpy")
+log = logging.getLogger("guidance.recommend")
+
 
 # -- flattened forest ---------------------------------------------------------------------
 class FlatForest:
     """All trees of several HistGradientBoosting estimators as flat node arrays."""
 
-    def __init__(self, estimators: list[Any], max_trees: int | None = None) -> None:
+    def __init__(
+        self, estimators: list[Any], max_trees: int | None = None, kernel: str = "numba"
+    ) -> None:
+        if kernel not in KERNELS:
+            raise ValueError(f"unknown forest kernel {kernel!r}")
+        self.kernel = kernel
         parts: list[list[np.ndarray]] = [[] for _ in range(8)]
         feats, thr, left, right, miss, iscat, catrow, value = parts
         cat_tables = [np.zeros(256, bool)]  # row 0: unused (numeric nodes)
@@ -95,11 +107,17 @@ class FlatForest:
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         """Raw scores (rows × estimators), as ``_raw_predict`` would give."""
-        from guidance.recommend._kernels import forest_raw
-
         wide = np.ascontiguousarray(
             np.hstack([enc.transform(X) for enc in self.encoders]), dtype=np.float64
         )
+        if self.kernel == "numpy":
+            return self._raw_numpy(wide)
+        try:
+            from guidance.recommend._kernels import forest_raw
+        except ImportError as e:  # numba is an accelerator: without it, the numpy walk
+            log.warning("numba unavailable (%s): the forest walks in numpy", e)
+            self.kernel = "numpy"
+            return self._raw_numpy(wide)
         return forest_raw(
             wide,
             self.roots,
@@ -115,6 +133,36 @@ class FlatForest:
             self.cat_table,
             self.value,
         )
+
+    def _raw_numpy(self, wide: np.ndarray) -> np.ndarray:
+        """The walk of ``_kernels.forest_raw`` one depth level at a time for every row ×
+        tree, then each output's leaf values added in tree order from its baseline (a
+        cumulative sum: the same additions in the same order as the compiled loop)."""
+        n = wide.shape[0]
+        node = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
+        row = np.arange(n)[:, None]
+        while True:
+            nxt = self.left[node]
+            inner = nxt != node  # leaves point to themselves
+            if not inner.any():
+                break
+            v = wide[row, self.feature[node]]
+            cat = self.is_cat[node]
+            missing = np.isnan(v) | (cat & (v < 0))
+            code = np.clip(np.nan_to_num(v, nan=0.0), 0, 255).astype(np.int64)
+            numeric = v <= self.threshold[node]
+            go = np.where(
+                missing,
+                self.missing_left[node],
+                np.where(cat, self.cat_table[self.cat_row[node], code], numeric),
+            )
+            node = np.where(inner & go, nxt, np.where(inner, self.right[node], node))
+        leaf = self.value[node]
+        out = np.empty((n, len(self.baselines)))
+        for m, base in enumerate(self.baselines):
+            terms = np.hstack([np.full((n, 1), base), leaf[:, self.tree_out == m]])
+            out[:, m] = np.cumsum(terms, axis=1)[:, -1]
+        return out
 
 
 def _bitset_table(bitsets: np.ndarray) -> np.ndarray:

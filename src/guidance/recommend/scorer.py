@@ -48,12 +48,16 @@ class PipelineScorer:
         """Nothing is cached here (the fast path recomputes its offering block)."""
 
 
-def make_scorer(models: Any, cat: Catalogue, kind: str = "fast") -> Scorer:
+def make_scorer(
+    models: Any, cat: Catalogue, kind: str = "fast", *, kernel: str = "numba", check: bool = True
+) -> Scorer:
     """``"fast"``: the compiled fast path, or the pipeline scorer when it cannot be built
     (scikit-learn version not tested, unknown estimator, probe mismatch, any error), with a
     warning on the ``guidance.recommend`` logger carrying ``fallback_cause`` (counted in
     ``/metrics`` by the API) and the cause kept on the scorer; ``"pipeline"``: the
-    reference path."""
+    reference path. ``kernel``: the fast path's forest walk (``forest.KERNELS``); ``check``
+    False skips the load-time probe — only for a caller that has seen it pass on the same
+    bundle, catalogue, demand and libraries (the command line's probe record)."""
     if kind == "pipeline":
         return PipelineScorer(models, cat)
     if kind != "fast":
@@ -62,7 +66,7 @@ def make_scorer(models: Any, cat: Catalogue, kind: str = "fast") -> Scorer:
         # imported here: fastscore imports this module (PipelineScorer) and numba
         from guidance.recommend.fastscore import FastScorer
 
-        return FastScorer(models, cat)
+        return FastScorer(models, cat, check=check, kernel=kernel)
     except Exception as e:  # noqa: BLE001 - any failure of the accelerator falls back
         cause = str(getattr(e, "cause", "error"))  # hgb_adapter.UnsupportedModel.cause
         log.warning(

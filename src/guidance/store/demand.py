@@ -183,21 +183,24 @@ def list_snapshots(engine: Engine) -> list[SnapshotInfo]:
 
 def get_demand(
     engine: Engine,
-    period: str | None = None,
+    period: str | list[str] | None = None,
     province: str | None = None,
     occupation: str | None = None,
 ) -> Any:
-    """Demand rows as a contract-typed DataFrame (default: the newest period)."""
+    """Demand rows as a contract-typed DataFrame (default: the newest period; a list of
+    periods: theirs, in one query, ordered by period)."""
 
     with engine.connect() as conn:
         if period is None:
             period = conn.execute(select(func.max(SNAPSHOTS.c.period))).scalar_one()
-        query = select(*(ROWS.c[c] for c in DEMAND_COLS)).where(ROWS.c.period == period)
+        query = select(*(ROWS.c[c] for c in DEMAND_COLS)).where(
+            ROWS.c.period.in_(period) if isinstance(period, list) else ROWS.c.period == period
+        )
         if province is not None:
             query = query.where(ROWS.c.province_code == province)
         if occupation is not None:
             query = query.where(ROWS.c.occupation_code == occupation)
-        query = query.order_by(ROWS.c.province_code, ROWS.c.occupation_code)
+        query = query.order_by(ROWS.c.period, ROWS.c.province_code, ROWS.c.occupation_code)
         data = conn.execute(query).all() if period is not None else []
     columns = list(zip(*data, strict=True)) if data else [()] * len(DEMAND_COLS)
     return pd.DataFrame(

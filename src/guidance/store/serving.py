@@ -67,13 +67,15 @@ def read_demand(engine: Any, key: tuple, cache: dict | None = None) -> Any | Non
     if not key:
         return None
     cache = {} if cache is None else cache
-    frames = []
-    for period, content_hash in key:
-        frame = cache.get((period, content_hash))
-        if frame is None:
-            frame = get_demand(engine, period=period)
-            cache[(period, content_hash)] = frame
-        frames.append(frame)
+    missing = [period for period, h in key if (period, h) not in cache]
+    if missing:  # one query for the snapshots not in the cache, then split by period
+        rows = get_demand(engine, period=missing)
+        bounds = rows["period"].searchsorted(missing + [chr(0x10FFFF)])
+        for (period, h), start, end in zip(
+            [k for k in key if k[0] in missing], bounds[:-1], bounds[1:], strict=True
+        ):
+            cache[(period, h)] = rows.iloc[start:end].reset_index(drop=True)
+    frames = [cache[k] for k in key]
     for k in [k for k in cache if k not in set(key)]:
         del cache[k]
     return pd.concat(frames, ignore_index=True)

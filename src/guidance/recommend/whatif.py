@@ -155,9 +155,9 @@ def what_if(
     )
     for b, a in _pair(before.items, after.items):
         if b is None and a is not None:
-            out.entered.append(_entered(rec, profile, prefs, a, k))
+            out.entered.append(_one_sided(rec, profile, prefs, a, k, "entered"))
         elif a is None and b is not None:
-            out.left.append(_left(rec, p2, q2, b, k))
+            out.left.append(_one_sided(rec, p2, q2, b, k, "left"))
         elif a is not None and b is not None:
             if a.programme_id != b.programme_id:
                 out.changed.append(_moved(rec, profile, prefs, p2, q2, b, a))
@@ -181,49 +181,48 @@ def what_if(
     return out
 
 
-def _entered(
-    rec: Recommender, profile: LearnerProfile, prefs: Preferences, it: Item, k: int
+# one-sided changes: (kind, reason when a rule decided, when the scores did) → why (en, vi)
+_ONE_SIDED = {
+    "entered": (
+        (
+            "newly_eligible",
+            "newly eligible (was excluded by: {en})",
+            "nay đủ điều kiện (trước bị loại vì: {vi})",
+        ),
+        ("ranked_higher", "now ranks among the top {k}", "nay được xếp trong {k} gợi ý đầu"),
+    ),
+    "left": (
+        ("no_longer_eligible", "no longer eligible ({en})", "không còn đủ điều kiện ({vi})"),
+        (
+            "displaced",
+            "displaced: other programmes now rank in the top {k}",
+            "bị thay thế: các chương trình khác nay được xếp trong {k} gợi ý đầu",
+        ),
+    ),
+}
+
+
+def _one_sided(
+    rec: Recommender,
+    profile: LearnerProfile,
+    prefs: Preferences,
+    it: Item,
+    k: int,
+    kind: Literal["entered", "left"],
 ) -> Change:
-    was = rec.why_excluded(profile, prefs, it.programme_id)
-    if was:
-        return _change(
-            it,
-            None,
-            kind="entered",
-            reason="newly_eligible",
-            rules=was,
-            why=f"newly eligible (was excluded by: {_rules_en(was)})",
-            why_vi=f"nay đủ điều kiện (trước bị loại vì: {_rules_vi(was)})",
-        )
+    """A programme in one list only: ``entered`` asks the rules of the profile before (was
+    it excluded?), ``left`` those after (is it excluded now?); else the scores moved."""
+    rules = rec.why_excluded(profile, prefs, it.programme_id)
+    by_rule, by_score = _ONE_SIDED[kind]
+    reason, en, vi = by_rule if rules else by_score
     return _change(
         it,
         None,
-        kind="entered",
-        reason="ranked_higher",
-        why=f"now ranks among the top {k}",
-        why_vi=f"nay được xếp trong {k} gợi ý đầu",
-    )
-
-
-def _left(rec: Recommender, p2: LearnerProfile, q2: Preferences, it: Item, k: int) -> Change:
-    now = rec.why_excluded(p2, q2, it.programme_id)
-    if now:
-        return _change(
-            it,
-            None,
-            kind="left",
-            reason="no_longer_eligible",
-            rules=now,
-            why=f"no longer eligible ({_rules_en(now)})",
-            why_vi=f"không còn đủ điều kiện ({_rules_vi(now)})",
-        )
-    return _change(
-        it,
-        None,
-        kind="left",
-        reason="displaced",
-        why=f"displaced: other programmes now rank in the top {k}",
-        why_vi=f"bị thay thế: các chương trình khác nay được xếp trong {k} gợi ý đầu",
+        kind=kind,
+        reason=reason,
+        rules=rules,
+        why=en.format(en=_rules_en(rules), k=k),
+        why_vi=vi.format(vi=_rules_vi(rules), k=k),
     )
 
 

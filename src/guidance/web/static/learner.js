@@ -237,10 +237,13 @@
       class: "line" }));
     vals.forEach(function (v, i) {
       s.append(G.svg("circle", { cx: xs[i], cy: y(v), r: 2.5, class: pts[i][0] === "fig.demand_at_graduation" ? "proj" : "dot" }));
+      /* the ends' labels are anchored inside the chart so that none is cut off */
+      const anchor = i === 0 ? "start" : i === vals.length - 1 ? "end" : "middle";
+      const lx = i === 0 ? xs[i] - 20 : i === vals.length - 1 ? xs[i] + 20 : xs[i];
       const lab = G.svg("text", { x: xs[i], y: y(v) - 6, "text-anchor": "middle", class: "val" });
       lab.textContent = G.num(v);
       s.append(lab);
-      const name = G.svg("text", { x: xs[i], y: h - 2, "text-anchor": "middle", class: "tick" });
+      const name = G.svg("text", { x: lx, y: h - 2, "text-anchor": anchor, class: "tick" });
       name.textContent = G.T(pts[i][0]);
       s.append(name);
     });
@@ -442,13 +445,17 @@
     const total = it.total_tuition_vnd == null ? "" : " · " + G.T("fig.tuition_total", { v: G.millions(it.total_tuition_vnd) });
     return G.T("unit.million_year", { v: G.millions(it.tuition_vnd_per_year) }) + total;
   }
-  function exemptionText(it) {
+  function exemptionParts(it) {
     const ex = it.tuition_exemption;
     if (!ex) return null;
     const amount = ex.total_tuition_vnd === 0 ? G.T("fig.exempt_all")
       : G.T("fig.tuition_total", { v: G.millions(ex.total_tuition_vnd) });
-    return amount + " — " + (G.lang === "en" ? ex.rule_en : ex.rule_vi) + " (" + ex.legal_source + ")"
-      + (ex.verified ? "" : " — " + G.T("fig.unverified"));
+    return [amount, (G.lang === "en" ? ex.rule_en : ex.rule_vi) + " (" + ex.legal_source + ")"
+      + (ex.verified ? "" : " — " + G.T("fig.unverified"))];
+  }
+  function exemptionText(it) {
+    const p = exemptionParts(it);
+    return p ? p[0] + " — " + p[1] : null;
   }
   state.tuitionText = tuitionText;
   state.exemptionText = exemptionText;
@@ -456,14 +463,15 @@
   function card(it, maxWage) {
     const li = G.el("li", { class: "card result", id: "item-" + it.programme_id });
     const dl = G.el("dl", { class: "facts" });
-    const ex = exemptionText(it);
+    const ex = exemptionParts(it);
     [].concat(
       fact(G.T("card.level"), G.T("level." + it.level)),
       fact(G.T("card.distance"), it.distance_km == null ? "—" : G.T("unit.km", { v: G.num(it.distance_km) })),
       fact(G.T("card.duration"), G.T("unit.months", { v: it.duration_months })),
       fact(G.T("card.graduation"), monthLong(it.graduation_period)),
       fact(G.T("card.tuition"), tuitionText(it)),
-      ex ? fact(G.T("fig.tuition_after"), ex) : [],
+      ex ? [G.el("dt", { text: G.T("fig.tuition_after") }), G.el("dd", { class: "exemption" }, [
+        G.el("span", { text: ex[0] }), G.el("span", { class: "rule", text: ex[1] })])] : [],
       it.interest_fit == null ? [] : fact(G.T("explore.card_fit"), G.pct(it.interest_fit))
     ).forEach(function (e) { dl.append(e); });
     const stats = G.el("div", { class: "stats" }, [headline(it), matchStat(it), completionStat(it)]);

@@ -64,6 +64,12 @@ def test_history_split_counts_and_small_cell_rule():
     b = got.loc["B"]
     assert b["n_graduates"] == 10 < MIN_CELL
     assert np.isnan(b["observed_formal_12m"]) and np.isnan(b["observed_employed_6m"])
+    # a history saved before the split existed: the shares are unknown, nothing fails
+    del h.split_
+    h.span_ = h.span_.drop(columns="years")
+    old = h.summary(keys.drop_duplicates("lineage").reset_index(drop=True)).set_index("lineage")
+    assert np.isnan(old.loc["A", "observed_formal_12m"]) and old.loc["A", "n_employed_6m"] == 0
+    assert old.loc["A", "observed_employed_12m"] == pytest.approx(21 / 30)
 
 
 def test_headline_is_observed_only_from_min_cell_respondents(make_recommender, learner):

@@ -388,6 +388,8 @@ class Change(Result):
     province_name_vi_before: str | None = None
     province_name_en_before: str | None = None
     figures: list[FigureChange] = Field(default_factory=list)
+    # the flags of the offering named (``Item.flags``), shown beside it like on a card
+    flags: list[str] = Field(default_factory=list)
 
 
 class WhatIf(Result):

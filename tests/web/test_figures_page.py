@@ -130,6 +130,7 @@ def test_cards_compare_and_print_say_what_figures_are(browser, live) -> None:
         assert summary.is_visible()
         s = summary.inner_text()
         assert body["model_version"] in s and VI["education.9"] in s
+        assert VI["print.interests"] in s and VI["riasec.type.r"] in s  # R answered highest
         assert re.search(r"ngày \d{1,2}/\d{1,2}/20\d\d", s)
         y, m = body["demand_period"].split("-")
         assert f"{m}/{y}" in s

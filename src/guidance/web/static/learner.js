@@ -553,6 +553,10 @@
     ["gpa", "math_score", "literature_score", "english_score"].forEach(function (g) {
       if (p[g] != null) rows.splice(4, 0, [G.T("form." + g), G.num(p[g], 1)]);
     });
+    const top = TYPES.filter(function (t) { return p["riasec_" + t] != null; })
+      .sort(function (a, b) { return p["riasec_" + b] - p["riasec_" + a]; }).slice(0, 3);
+    if (top.length) rows.splice(4, 0, [G.T("print.interests"),
+      top.map(function (t) { return G.T("riasec.type." + t); }).join(", ")]);
     rows.forEach(function (r) { fact(r[0], r[1] == null ? "—" : String(r[1])).forEach(function (e) { dl.append(e); }); });
     box.append(dl);
   }

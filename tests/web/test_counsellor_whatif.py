@@ -84,6 +84,9 @@ def test_what_if_shows_where_and_figures_in_vietnamese(page, live) -> None:
         if c["kind"] == "moved":  # both institutions, old → new
             assert c["institution_name_before"] in where and "→" in where
         assert block.locator("dd").count() == len(c["figures"])
+        # every flag of the programme, as on its card (issue 16)
+        shown = block.locator(".badge").evaluate_all("bs => bs.map(b => b.dataset.flag)")
+        assert shown == c["flags"]
 
     # the same programme never both enters and leaves
     codes_in = {c["programme_code"] for c in out["entered"]}

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from guidance.periods import period_label
+from guidance.stats.definitions import indicators
 from guidance.stats.definitions import rate as observed_rate
 
 
@@ -47,6 +48,24 @@ MIN_CELL = 20  # fewer graduates than this are never shown as an observed rate
 SUM_COLUMNS = [f"{p}_{t}" for t in HISTORY_TARGETS for p in ("s", "n")]
 # every level the rates are summed at: the chain and, beside it, the institution
 SUMMED_LEVELS = (*HISTORY_LEVELS, ("institution", ("institution_id",)))
+# Shown, never learnt from: observed shares per offering lineage (``stats.definitions``
+# counts), name -> (numerator, denominator). Employment at 6 months and the 12-month
+# formal / informal / self-employed split (the three add up to employment at 12 months).
+OBSERVED_ONLY = {
+    "employed_6m": ("employed_6m", "answered_6m"),
+    "formal_12m": ("formal", "answered_12m"),
+    "informal_12m": ("informal", "answered_12m"),
+    "self_employed_12m": ("self_employed", "answered_12m"),
+}
+_SPLIT_COUNTS = (
+    "employed_6m",
+    "answered_6m",
+    "formal",
+    "informal",
+    "self_employed",
+    "answered_12m",
+)
+_SPLIT_INPUTS = ("employment_type", "employed_6m", "employed_12m", "completed")
 
 
 class OfferingHistory:
@@ -75,7 +94,22 @@ class OfferingHistory:
             for name, cols in SUMMED_LEVELS
         }
         self.span_ = keys.groupby("lineage")["cohort_t"].agg(["min", "max"])
+        # graduating years seen (``cohort_t`` counts months since year 0)
+        self.span_["years"] = (keys["cohort_t"] // 12).groupby(keys["lineage"]).nunique()
+        self.split_ = self._split_counts(keys, X)
         return self
+
+    @staticmethod
+    def _split_counts(keys: pd.DataFrame, X: pd.DataFrame) -> pd.DataFrame:
+        """Per lineage, the counts behind ``OBSERVED_ONLY`` (empty without the columns)."""
+        if any(c not in X.columns for c in _SPLIT_INPUTS):
+            return pd.DataFrame(columns=list(_SPLIT_COUNTS), dtype="float64")
+        rec = X.assign(
+            job_matches_training=X.get("job_matches_training", np.nan),
+            monthly_wage_vnd=X.get("monthly_wage_vnd", np.nan),
+        )
+        ind = indicators(rec)[list(_SPLIT_COUNTS)].astype("float64")
+        return ind.groupby(keys["lineage"].to_numpy()).sum()
 
     @staticmethod
     def _sums(keys: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
@@ -160,4 +194,13 @@ class OfferingHistory:
             out[f"n_{t}"] = m.astype("int64")
             out[f"observed_{t}"] = obs
             out[f"shrunk_{t}"] = feats[f"hist_{t}"]
+        out["n_cohort_years"] = span["years"].fillna(0).to_numpy("int64") if "years" in span else 0
+        # a model saved before the split existed has no ``split_``: its shares are unknown
+        split = getattr(self, "split_", pd.DataFrame(columns=list(_SPLIT_COUNTS)))
+        counts = split.reindex(keys["lineage"].to_numpy()).fillna(0.0)
+        for name, (num, den) in OBSERVED_ONLY.items():
+            s, m = counts[num].to_numpy("float64"), counts[den].to_numpy("float64")
+            obs = np.where((n >= MIN_CELL) & (m >= MIN_CELL), observed_rate(s, m), np.nan)
+            out[f"n_{name}"] = m.astype("int64")
+            out[f"observed_{name}"] = obs
         return out

@@ -20,6 +20,7 @@ from guidance.errors import UnknownProgramme
 from guidance.features import DemandIndex
 from guidance.periods import month_of, period_label
 from guidance.recommend import reasons as rs
+from guidance.recommend import tuition
 from guidance.recommend.candidates import Catalogue
 from guidance.recommend.offerings import OfferingSide
 from guidance.recommend.score import components, weighted, wilson_interval
@@ -381,8 +382,9 @@ class Recommender:
         r = self.rank(profile, prefs, weights, shortlist=shortlist, timings=timings)
         t1 = time.perf_counter()
         chosen, alts = self._diversify(r, k)
+        edu = _profile(profile).education_level
         items = [
-            self._item(r, j, rank + 1, [self._alt(r, a) for a in alts[j]], explain)
+            self._item(r, j, rank + 1, [self._alt(r, a) for a in alts[j]], explain, edu)
             for rank, j in enumerate(chosen)
         ]
         timings["explain_ms"] = 1e3 * (time.perf_counter() - t1)
@@ -432,7 +434,15 @@ class Recommender:
             distance_km=float(r.distance[j]),
         )
 
-    def _item(self, r: Ranked, j: int, rank: int, alts: list[Alternative], explain: bool) -> Item:
+    def _item(
+        self,
+        r: Ranked,
+        j: int,
+        rank: int,
+        alts: list[Alternative],
+        explain: bool,
+        education_level: int | None = None,
+    ) -> Item:
         cat, side = self.cat, self.side
         i = int(r.idx[j])
         tx = cast(dict[str, list[Any]], cat.text)  # required contract columns: never None
@@ -448,7 +458,14 @@ class Recommender:
             cold_start=bool(side.cold_start[i]),
             cold_start_method=str(side.cold_method[i]) or None,  # "" unless a cold start
             n_employed_12m_known=int(side.n_known["employed_12m"][i]),
+            n_cohort_years=int(side.n_cohort_years[i]),
+            observed_employed_6m=side.shown("employed_6m", i),
+            n_employed_6m_known=int(side.n_known["employed_6m"][i]),
+            observed_formal_12m=side.shown("formal_12m", i),
+            observed_informal_12m=side.shown("informal_12m", i),
+            observed_self_employed_12m=side.shown("self_employed_12m", i),
         )
+        basis.headline = "observed" if basis.observed_employed_12m is not None else "estimate"
         occ = side.first_target[i]
         proj = side.projection(np.array([r.months_ahead[j]]), np.array([i]))[0]
         demand = DemandFigures.model_construct(
@@ -496,6 +513,9 @@ class Recommender:
             wage_q75=float(r.preds["wage_q75"][j]),
             interest_fit=_finite(r.interest[j]),
             total_tuition_vnd=float(cat.total_tuition[i]),
+            tuition_exemption=tuition.exemption(
+                str(cat.level[i]), education_level, int(cat.tuition[i]), float(cat.total_tuition[i])
+            ),
             demand=demand,
             basis=basis,
             flags=flags,

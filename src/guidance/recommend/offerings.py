@@ -11,7 +11,7 @@ import pandas as pd
 
 from guidance import demand_figures as dfig
 from guidance.features import MIN_CELL, DemandIndex
-from guidance.features.history import HISTORY_TARGETS
+from guidance.features.history import HISTORY_TARGETS, OBSERVED_ONLY
 from guidance.features.interest import interest_fit, occupation_vectors, offering_vectors
 from guidance.periods import month_of
 from guidance.recommend.candidates import Catalogue
@@ -30,10 +30,11 @@ class OfferingSide:
             np.array([c if isinstance(c, str) else None for c in hist[col]], dtype=object)
             for col in ("first_cohort", "last_cohort")
         )
-        shown = ("employed_12m", "job_matches_training")
+        shown = ("employed_12m", "job_matches_training", *OBSERVED_ONLY)
         self.observed = {t: hist[f"observed_{t}"].to_numpy(dtype="float64") for t in shown}
         # records with the outcome known: the observed rates' denominators
         self.n_known = {t: hist[f"n_{t}"].to_numpy(dtype="int64") for t in shown}
+        self.n_cohort_years = hist["n_cohort_years"].to_numpy(dtype="int64")
         self.shrunk = {t: hist[f"shrunk_{t}"].to_numpy(dtype="float64") for t in HISTORY_TARGETS}
         self.small_cell = (self.n_grad > 0) & (self.n_grad < MIN_CELL)
         has_pred = (

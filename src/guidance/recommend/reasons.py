@@ -8,10 +8,12 @@ list.
 
 from __future__ import annotations
 
+import calendar
 import functools
+import math
 
 from guidance.features import MIN_CELL
-from guidance.recommend.types import Item
+from guidance.recommend.types import Basis, Item
 
 TREND_MIN_VACANCIES = 10.0  # below this a year-on-year change is noise, not news
 NOT_LEARNT_VI = "dữ liệu huấn luyện không đủ để ước tính (xem thẻ mô hình)"
@@ -76,6 +78,137 @@ def _span(first: str | None, last: str | None, sep: str) -> str:
     return first[:4] if first[:4] == last[:4] else f"{first[:4]}{sep}{last[:4]}"
 
 
+def month_vi(period: str | None) -> str:
+    """``2028-04`` → ``tháng 4/2028`` (a month as a person reads it)."""
+    if not period or len(period) < 7:
+        return NO_FIGURE
+    return f"tháng {int(period[5:7])}/{period[:4]}"
+
+
+def month_en(period: str | None) -> str:
+    """``2028-04`` → ``April 2028``."""
+    if not period or len(period) < 7:
+        return NO_FIGURE
+    return f"{calendar.month_name[int(period[5:7])]} {period[:4]}"
+
+
+def interval(item: Item, target: str) -> tuple[float | None, float | None]:
+    """``[low, high]`` of a target's figure: the item's ``intervals`` (model error
+    included) when it has them; else, for employment, ``p_employed_12m_interval``."""
+    ivs = getattr(item, "intervals", None) or {}
+    got = ivs.get(target)
+    if got is None and target == "employed_12m":
+        got = item.p_employed_12m_interval
+    if not got or len(got) != 2:
+        return None, None
+    return got[0], got[1]
+
+
+def _cohorts(b: Basis) -> tuple[str, str]:
+    """``"4 khóa, 2019–2023"`` / ``"4 cohorts, 2019–2023"`` (what is known of them)."""
+    years = _span(b.first_cohort, b.last_cohort, "–")
+    n = b.n_cohort_years
+    if n:
+        return (
+            f"tốt nghiệp trong {n} năm {years}",
+            f"graduating in {n} year{'s' if n > 1 else ''} {years}",
+        )
+    return f"khóa {years}".strip(), years
+
+
+def headline(item: Item) -> list[tuple[str, str]]:
+    """The card's headline figure as a sentence: the observed 12-month employment rate when
+    ``MIN_CELL`` graduates answered (``Basis.headline == "observed"``), labelled "đã quan
+    sát" with its graduates, respondents and cohorts; else the model's estimate, labelled
+    "ước tính" (the sentences after it say what it rests on)."""
+    b = item.basis
+    if b.headline == "observed" and b.observed_employed_12m is not None:
+        known = b.n_graduates if b.n_employed_12m_known is None else b.n_employed_12m_known
+        c_vi, c_en = _cohorts(b)
+        return [
+            (
+                f"Đã quan sát: {pct(b.observed_employed_12m)} người tốt nghiệp có việc làm "
+                f"sau 12 tháng ({known} người trả lời khảo sát 12 tháng trong "
+                f"{b.n_graduates} người tốt nghiệp, {c_vi})",
+                f"Observed: {pct(b.observed_employed_12m)} of graduates in work 12 months "
+                f"after graduating ({known} who answered the 12-month survey of "
+                f"{b.n_graduates} graduates, {c_en})",
+            )
+        ]
+    return []
+
+
+def employment_split(item: Item) -> list[tuple[str, str]]:
+    """The observed kinds of work at 12 months and employment at 6 months, in plain words
+    (only what the offering's history shows from ``MIN_CELL`` respondents)."""
+    b = item.basis
+    out = []
+    f, i, s = b.observed_formal_12m, b.observed_informal_12m, b.observed_self_employed_12m
+    if f is not None and i is not None and s is not None:
+        out.append(
+            (
+                f"Sau 12 tháng (đã quan sát): {pct(f)} làm việc có hợp đồng lao động, "
+                f"{pct(i)} làm việc không có hợp đồng (phi chính thức), {pct(s)} tự làm "
+                "chủ hoặc tự kinh doanh",
+                f"At 12 months (observed): {pct(f)} in work with a labour contract "
+                f"(formal), {pct(i)} in work without one (informal), {pct(s)} "
+                "self-employed",
+            )
+        )
+    if b.observed_employed_6m is not None:
+        n6 = b.n_employed_6m_known
+        out.append(
+            (
+                f"Sau 6 tháng (đã quan sát): {pct(b.observed_employed_6m)} có việc làm "
+                f"({n6} người trả lời khảo sát 6 tháng)",
+                f"At 6 months (observed): {pct(b.observed_employed_6m)} in work ({n6} "
+                "who answered the 6-month survey)",
+            )
+        )
+    return out
+
+
+def course_figures(item: Item) -> list[tuple[str, str]]:
+    """Graduation month, tuition for the whole course, and the tuition after a legal
+    exemption with its rule named (and "chưa xác minh" when the rule is unverified)."""
+    m = 1e6
+    out = [
+        (
+            f"Dự kiến tốt nghiệp {month_vi(item.graduation_period)}",
+            f"Expected to graduate in {month_en(item.graduation_period)}",
+        )
+    ]
+    total = item.total_tuition_vnd
+    if total is not None and math.isfinite(total):
+        out.append(
+            (
+                f"Tổng học phí cả khóa khoảng {num_vi(total / m)} triệu đồng "
+                f"({num_vi(item.tuition_vnd_per_year / m)} triệu đồng/năm)",
+                f"Tuition for the whole course about {num_en(total / m)} million VND "
+                f"({num_en(item.tuition_vnd_per_year / m)} million VND a year)",
+            )
+        )
+    ex = item.tuition_exemption
+    if ex is not None:
+        after = ex.total_tuition_vnd
+        if after is None:
+            after_vi = after_en = NO_FIGURE
+        elif after == 0:
+            after_vi, after_en = "0 đồng (miễn toàn bộ)", "0 VND (fully exempt)"
+        else:
+            after_vi = f"{num_vi(after / m)} triệu đồng cả khóa"
+            after_en = f"{num_en(after / m)} million VND in all"
+        check_vi = "" if ex.verified else " — chưa xác minh"
+        check_en = "" if ex.verified else " — unverified"
+        out.append(
+            (
+                f"Học phí sau miễn giảm: {after_vi} ({ex.rule_vi}; {ex.legal_source}{check_vi})",
+                f"Tuition after exemption: {after_en} ({ex.rule_en}; {ex.legal_source}{check_en})",
+            )
+        )
+    return out
+
+
 def build(item: Item, model_version: str, demand_period: str | None) -> tuple[list[str], list[str]]:
     """(reasons_vi, reasons_en) for one item."""
     vi: list[str] = []
@@ -93,8 +226,10 @@ def build(item: Item, model_version: str, demand_period: str | None) -> tuple[li
 
     b = item.basis
     p = item.p_employed_12m
-    lo, hi = item.p_employed_12m_interval
+    lo, hi = interval(item, "employed_12m")
     years = _span(b.first_cohort, b.last_cohort, "–")
+    for text_vi, text_en in headline(item):
+        add(text_vi, text_en)
     if p is None:
         not_learnt("tỷ lệ có việc làm sau 12 tháng", "employment 12 months after graduating")
     elif b.cold_start and b.cold_start_method == "attributes":
@@ -119,20 +254,14 @@ def build(item: Item, model_version: str, demand_period: str | None) -> tuple[li
         )
     else:
         add(
-            f"{pct(p)} học viên tương tự có việc làm sau 12 tháng (khoảng {pct(lo)}–"
-            f"{pct(hi)}; {b.n_graduates} người tốt nghiệp, khóa {years})",
-            f"{pct(p)} of similar graduates had a job 12 months after graduating "
-            f"({pct(lo)}–{pct(hi)}; {b.n_graduates} graduates, {years})",
+            f"Ước tính của mô hình: {pct(p)} học viên như bạn có việc làm sau 12 tháng "
+            f"(khoảng {pct(lo)}–{pct(hi)}; dựa trên {b.n_graduates} người tốt nghiệp, "
+            f"khóa {years})",
+            f"Model estimate: {pct(p)} of learners like you in work 12 months after "
+            f"graduating ({pct(lo)}–{pct(hi)}; from {b.n_graduates} graduates, {years})",
         )
-        if b.observed_employed_12m is not None:
-            known = b.n_graduates if b.n_employed_12m_known is None else b.n_employed_12m_known
-            add(
-                f"Tỷ lệ quan sát được: {pct(b.observed_employed_12m)} trong "
-                f"{known} người tốt nghiệp trả lời khảo sát 12 tháng có việc làm sau 12 "
-                "tháng",
-                f"Observed: {pct(b.observed_employed_12m)} of {known} graduates "
-                "who answered the 12-month survey were in work at 12 months",
-            )
+    for text_vi, text_en in employment_split(item):
+        add(text_vi, text_en)
     if b.cold_start and b.cold_start_method == "predecessor":
         add(
             "Chương trình đã đổi mới hoặc đổi tên: số liệu gồm người tốt nghiệp của "
@@ -142,10 +271,14 @@ def build(item: Item, model_version: str, demand_period: str | None) -> tuple[li
     if item.p_job_matches_training is None:
         not_learnt("tỷ lệ làm đúng nghề được đào tạo", "working in a trade trained for")
     else:
+        mlo, mhi = interval(item, "job_matches_training")
+        span_vi = "" if mlo is None or mhi is None else f" (khoảng {pct(mlo)}–{pct(mhi)})"
+        span_en = "" if mlo is None or mhi is None else f" ({pct(mlo)}–{pct(mhi)})"
         add(
-            f"{pct(item.p_job_matches_training)} dự kiến làm đúng nghề được đào tạo sau 12 tháng",
-            f"{pct(item.p_job_matches_training)} expected to work in a trade they "
-            "trained for after 12 months",
+            f"Ước tính {pct(item.p_job_matches_training)} làm đúng nghề được đào tạo sau "
+            f"12 tháng{span_vi}",
+            f"An estimated {pct(item.p_job_matches_training)} working in a trade they "
+            f"trained for 12 months after graduating{span_en}",
         )
     d = item.demand
     occ_vi = occupation_name_vi(d.occupation_code, d.occupation_name_vi, d.occupation_name_en)
@@ -186,9 +319,13 @@ def build(item: Item, model_version: str, demand_period: str | None) -> tuple[li
         not_learnt("tỷ lệ hoàn thành khóa học", "completing the programme")
     else:
         add(
-            f"{pct(item.p_completed)} dự kiến hoàn thành khóa học",
-            f"{pct(item.p_completed)} expected to complete the programme",
+            f"Ước tính {pct(item.p_completed)} hoàn thành khóa học (khoảng "
+            f"{pct(1 - item.p_completed)} không hoàn thành)",
+            f"An estimated {pct(item.p_completed)} complete the programme (about "
+            f"{pct(1 - item.p_completed)} do not)",
         )
+    for text_vi, text_en in course_figures(item):
+        add(text_vi, text_en)
     if item.interest_fit is not None and item.interest_fit >= 0.8:
         add("Rất phù hợp với sở thích nghề nghiệp của bạn", "A close match to your interests")
     add(

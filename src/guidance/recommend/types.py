@@ -210,7 +210,24 @@ class Result(BaseModel):
 
 
 class Basis(Result):
-    """What an item's figures rest on."""
+    """What an item's figures rest on.
+
+    Every ``observed_*`` share is the offering's own history (its lineage, the training
+    data's records), shown only when the offering has ``MIN_CELL`` graduates and ``MIN_CELL``
+    of them answered that wave (``None`` otherwise, like the observed rates before them);
+    the denominators are the ``n_*_known`` counts (``stats.definitions``: a share of the
+    wave's respondents).
+
+    - ``headline``: which employment figure the card leads with: ``"observed"`` (the
+      observed 12-month rate, when it is shown) or ``"estimate"`` (the model's
+      ``p_employed_12m``).
+    - ``n_cohort_years``: the number of graduating years with graduates, between the years of
+      ``first_cohort`` and ``last_cohort``.
+    - ``observed_employed_6m`` / ``n_employed_6m_known``: in work 6 months after graduating.
+    - ``observed_formal_12m``, ``observed_informal_12m``, ``observed_self_employed_12m``: in
+      formal, informal and self-employment at 12 months, each a share of the 12-month
+      respondents (``n_employed_12m_known``); the three add up to ``observed_employed_12m``.
+    """
 
     n_graduates: int
     first_cohort: str | None
@@ -222,6 +239,30 @@ class Basis(Result):
     cold_start_method: str | None  # "predecessor" | "attributes"
     # graduates with employed_12m known (v1.1: a 6-month-only graduate is not counted)
     n_employed_12m_known: int | None = None
+    headline: Literal["observed", "estimate"] = "estimate"
+    n_cohort_years: int | None = None
+    observed_employed_6m: Num | None = None
+    n_employed_6m_known: int | None = None
+    observed_formal_12m: Num | None = None
+    observed_informal_12m: Num | None = None
+    observed_self_employed_12m: Num | None = None
+
+
+class TuitionExemption(Result):
+    """Tuition after an exemption the law gives (``recommend.tuition``): the rule, where it
+    comes from, whether it was checked against the current legal text, and the figures
+    after it (per year and for the whole course)."""
+
+    rule_id: str
+    rule_vi: str
+    rule_en: str
+    legal_source: str
+    verified: bool
+    note_vi: str
+    note_en: str
+    exempt_share: Num
+    tuition_vnd_per_year: Num
+    total_tuition_vnd: Num | None
 
 
 class DemandFigures(Result):
@@ -275,6 +316,8 @@ class Item(Result):
     wage_q75: Num | None
     interest_fit: Num | None
     total_tuition_vnd: Num | None
+    # the tuition after a legal exemption this learner qualifies for (None: none known)
+    tuition_exemption: TuitionExemption | None = None
     demand: DemandFigures
     basis: Basis
     flags: list[str] = Field(default_factory=list)
@@ -345,6 +388,8 @@ class Change(Result):
     province_name_vi_before: str | None = None
     province_name_en_before: str | None = None
     figures: list[FigureChange] = Field(default_factory=list)
+    # the flags of the offering named (``Item.flags``), shown beside it like on a card
+    flags: list[str] = Field(default_factory=list)
 
 
 class WhatIf(Result):

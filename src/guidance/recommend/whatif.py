@@ -307,4 +307,5 @@ def _change(
         province_name_vi_before=None,
         province_name_en_before=None,
         figures=figs or [],
+        flags=list(it.flags),
     )

@@ -21,6 +21,9 @@ Files (all UTF-8 CSV, codes as strings):
 - ``wards.csv``: ward_code, name_vi, province_code (2025 communes/wards)
 - ``isco_onet_map.csv``: occupation_code, onet_soc_code, onet_title (the O*NET
   occupations whose interest scores gave ``riasec`` where ``riasec_source`` is ``onet``)
+- ``tuition_exemptions.csv``: rule_id, level, education_level, exempt_share, name_vi,
+  name_en, legal_source, verified, note_vi, note_en (tuition exemptions the law gives that a
+  profile decides; ``guidance.recommend.tuition`` applies them)
 - ``isco_minor_descriptions.csv``: code (ISCO-08 minor group, 3 digits), description_vi,
   description_en: what the work is, in plain words, for every minor group the national
   training catalogue trains for (written by the project; see ``data/SOURCES.md``)
@@ -104,6 +107,11 @@ def isced_fields() -> pd.DataFrame:
 def training_occupations() -> pd.DataFrame:
     """The national catalogue of vocational training occupations."""
     return _read("training_occupations.csv").copy()
+
+
+def tuition_exemptions() -> pd.DataFrame:
+    """The tuition exemptions decidable from a profile (``tuition_exemptions.csv``)."""
+    return _read("tuition_exemptions.csv").copy()
 
 
 def isco_onet_map() -> pd.DataFrame:

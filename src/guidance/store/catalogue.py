@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, and_, case, delete, func, insert, select
@@ -66,11 +67,24 @@ def _targets(v: Any) -> str:
     return str(v)
 
 
-def load_catalogue(engine: Engine, tables: Mapping[str, Any]) -> dict[str, int]:
+# written beside the tables by ``guidance.world.generate`` (and only there): a directory
+# holding it is the synthetic demo world
+DEMO_WORLD_MARKER = "world.json"
+
+
+def is_demo_world(data_dir: str | Path) -> bool:
+    """Whether a data directory is a generated demo world (it has ``world.json``)."""
+    return (Path(data_dir) / DEMO_WORLD_MARKER).is_file()
+
+
+def load_catalogue(
+    engine: Engine, tables: Mapping[str, Any], *, synthetic: bool = False
+) -> dict[str, int]:
     """Replace provinces, occupations and programmes in one transaction.
 
     ``tables`` is what ``guidance.contract.load_dir`` returns (other keys are ignored).
     Rows are assumed valid; any database error rolls the whole catalogue back.
+    ``synthetic``: the tables are the demo world's (``is_demo_world``); the pages say so.
     """
     provinces = records(tables["provinces"], PROVINCE_COLS)
     occupations = records(tables["occupations"], OCCUPATION_COLS)
@@ -90,7 +104,9 @@ def load_catalogue(engine: Engine, tables: Mapping[str, Any]) -> dict[str, int]:
         ):
             if rows:
                 conn.execute(insert(model), rows)
-        conn.execute(insert(CatalogueLoad).values(programmes=len(programmes)))
+        conn.execute(
+            insert(CatalogueLoad).values(programmes=len(programmes), synthetic=bool(synthetic))
+        )
     return {
         "provinces": len(provinces),
         "occupations": len(occupations),
@@ -102,6 +118,16 @@ def catalogue_generation(engine: Engine) -> int | None:
     """Id of the newest catalogue load (None before the first): changes with every load."""
     with engine.connect() as conn:
         return conn.execute(select(func.max(CatalogueLoad.id))).scalar()
+
+
+def catalogue_synthetic(engine: Engine) -> bool:
+    """Whether the newest catalogue load came from the synthetic demo world (False before
+    the first load)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(CatalogueLoad.synthetic).order_by(CatalogueLoad.id.desc()).limit(1)
+        ).first()
+    return bool(row[0]) if row is not None else False
 
 
 def _escape_like(s: str) -> str:

@@ -15,7 +15,7 @@ from tqdm import tqdm
 from guidance.contract import ContractError, load_dir
 from guidance.settings import get_settings
 from guidance.store.audit import purge
-from guidance.store.catalogue import load_catalogue
+from guidance.store.catalogue import is_demo_world, load_catalogue
 from guidance.store.db import make_engine
 from guidance.store.demand import load_demand
 from guidance.store.keys import create_key, list_keys, revoke_key
@@ -56,7 +56,7 @@ def db_load_command(args: argparse.Namespace) -> int:
         return 1
     engine = _ready_engine(args)
     try:
-        counts = load_catalogue(engine, tables)
+        counts = load_catalogue(engine, tables, synthetic=is_demo_world(args.data_dir))
         demand = tables["demand"]
         if getattr(args, "no_demand", False) or demand.empty:
             snapshots = []

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -152,6 +153,9 @@ class CatalogueLoad(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     programmes: Mapped[int] = mapped_column(Integer)
+    # the catalogue came from a synthetic demo world (its directory has ``world.json``):
+    # the pages then say "dữ liệu mô phỏng"
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class DemandSnapshot(Base):

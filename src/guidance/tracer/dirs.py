@@ -20,7 +20,7 @@ from guidance.contract import load_dir
 from guidance.contract.load import data_hash
 from guidance.contract.schema import DEMAND, OCCUPATIONS, OUTCOMES, PROGRAMMES, PROVINCES
 from guidance.csvsafe import safe_cell
-from guidance.store.catalogue import load_catalogue
+from guidance.store.catalogue import is_demo_world, load_catalogue
 from guidance.store.demand import load_demand
 from guidance.store.schema import DemandRow, Occupation, Programme, Province
 from guidance.store.tracer import current_record_versions, offerings, responded_sorted, submit
@@ -144,7 +144,7 @@ def load_demo(
 
     tables = load_dir(data_dir)
     if catalogue:
-        load_catalogue(engine, tables)
+        load_catalogue(engine, tables, synthetic=is_demo_world(data_dir))
         if not tables["demand"].empty:
             load_demand(engine, tables["demand"])
     known = offerings(engine)

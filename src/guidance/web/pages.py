@@ -24,8 +24,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from guidance.recommend.types import EDUCATION_LEVELS
+from guidance.store.catalogue import catalogue_synthetic
 from guidance.web.i18n import COOKIE, LANGS, Translator, catalogue, pick_lang
 from guidance.web.riasec import ANSWERS, ordered_items
 from guidance.web.site import static_dir
@@ -88,14 +90,33 @@ def _fields() -> dict[str, list[str]]:
     return {b: [c for c in codes if c.startswith(b)] for b in BROAD_FIELDS}
 
 
-def _status(request: Request) -> dict[str, str | None]:
-    """Model version and demand vintage of the app serving this page (if any)."""
+def _synthetic(request: Request) -> bool:
+    """Whether the catalogue served came from the synthetic demo world (the newest catalogue
+    load says so); False without a ready database or on a database error."""
+    ctx = _db_ctx(request)
+    if ctx is None:
+        return False
+    try:
+        return catalogue_synthetic(ctx.engine)
+    except SQLAlchemyError:
+        log.warning("could not read the catalogue's origin", exc_info=True)
+        return False
+
+
+def _status(request: Request) -> dict[str, Any]:
+    """Model version and demand vintage of the app serving this page (if any), and whether
+    its data are the synthetic demo world's."""
     ctx = getattr(request.app.state, "ctx", None)
     holder = getattr(ctx, "holder", None)
+    synthetic = _synthetic(request)
     if holder is None:
-        return {"version": None, "demand_period": None}
+        return {"version": None, "demand_period": None, "synthetic": synthetic}
     st = holder.status()
-    return {"version": st.get("version"), "demand_period": st.get("demand_period")}
+    return {
+        "version": st.get("version"),
+        "demand_period": st.get("demand_period"),
+        "synthetic": synthetic,
+    }
 
 
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

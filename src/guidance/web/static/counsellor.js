@@ -98,6 +98,13 @@
     if (!G.texts[key]) return G.lang === "en" ? c.why : c.why_vi;
     return G.T(key, { rules: rules, k: WHATIF_K });
   }
+  /* every flag of the programme named, as on its card (``flag.<name>``) */
+  function flagBadges(flags) {
+    if (!flags || !flags.length) return null;
+    return G.el("p", { class: "badges" }, flags.map(function (f) {
+      return G.el("span", { class: "badge badge-" + f, "data-flag": f, text: L().flagText(f) });
+    }));
+  }
   function changeItem(c) {
     const en = G.lang === "en";
     const title = (en && c.name_en ? c.name_en : c.name_vi) +
@@ -118,6 +125,7 @@
       G.el("strong", { text: title }),
       G.el("p", { class: "where", text: where }),
       G.el("p", { class: "why", text: reasonText(c) }),
+      flagBadges(c.flags),
       c.figures && c.figures.length ? dl : null]);
   }
 

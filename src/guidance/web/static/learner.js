@@ -168,20 +168,37 @@
   function provName(it) { return G.lang === "en" ? it.province_name_en : it.province_name_vi; }
   state.name = name;
 
+  /* The wage range (q25–q75) and the median on a scale in million ₫ a month, with the
+     numbers written on the chart; null when the model gives no wage. */
   function wageChart(it, max) {
-    const w = 240, h = 28, x = function (v) { return 4 + (w - 8) * Math.min(v, max) / max; };
+    if (it.wage_q25 == null || it.wage_q50 == null || it.wage_q75 == null) return null;
+    const w = 300, h = 62, left = 6, right = w - 6;
+    const top = Math.max(1, Math.ceil(max / 1e6 / 5) * 5) * 1e6;  /* a round scale end */
+    const x = function (v) { return left + (right - left) * Math.min(v, top) / top; };
     const s = G.svg("svg", { viewBox: "0 0 " + w + " " + h, width: "100%", height: h,
       class: "wage", role: "img", focusable: "false" });
-    const label = G.T("card.wage_aria", { lo: G.millions(it.wage_q25), mid: G.millions(it.wage_q50),
-      hi: G.millions(it.wage_q75) });
-    s.setAttribute("aria-label", label);
-    s.append(G.svg("line", { x1: 4, x2: w - 4, y1: 14, y2: 14, class: "track" }));
-    if (it.wage_q25 != null && it.wage_q75 != null) {
-      s.append(G.svg("rect", { x: x(it.wage_q25), y: 7, width: Math.max(2, x(it.wage_q75) - x(it.wage_q25)),
-        height: 14, rx: 3, class: "range" }));
-    }
-    if (it.wage_q50 != null) s.append(G.svg("rect", { x: x(it.wage_q50) - 1.5, y: 3, width: 3,
-      height: 22, class: "median" }));
+    s.setAttribute("aria-label", G.T("card.wage_aria", { lo: G.millions(it.wage_q25),
+      mid: G.millions(it.wage_q50), hi: G.millions(it.wage_q75) }));
+    s.append(G.svg("line", { x1: left, x2: right, y1: 26, y2: 26, class: "track" }));
+    s.append(G.svg("rect", { x: x(it.wage_q25), y: 19, width: Math.max(2, x(it.wage_q75) - x(it.wage_q25)),
+      height: 14, rx: 3, class: "range" }));
+    s.append(G.svg("rect", { x: x(it.wage_q50) - 1.5, y: 15, width: 3, height: 22, class: "median" }));
+    /* the figures above the bar: low and high at the range's ends, the median above it */
+    [[it.wage_q25, "start"], [it.wage_q50, "middle"], [it.wage_q75, "end"]].forEach(function (p, i) {
+      const t = G.svg("text", { x: x(p[0]), y: 11, "text-anchor": i === 0 ? "end" : i === 2 ? "start" : "middle",
+        class: "val" + (i === 1 ? " mid" : "") });
+      t.textContent = G.millions(p[0]);
+      if (i !== 1) t.setAttribute("dy", "0");
+      s.append(t);
+    });
+    /* the scale: 0, half and the end, in million ₫ a month */
+    [0, top / 2, top].forEach(function (v, i) {
+      s.append(G.svg("line", { x1: x(v), x2: x(v), y1: 36, y2: 40, class: "tick-mark" }));
+      const t = G.svg("text", { x: x(v), y: 52, "text-anchor": i === 0 ? "start" : i === 2 ? "end" : "middle",
+        class: "tick" });
+      t.textContent = G.num(v / 1e6) + (i === 2 ? " " + G.T("fig.million_month_short") : "");
+      s.append(t);
+    });
     return s;
   }
 
@@ -189,29 +206,46 @@
   function demandPoints(d) {
     if (d.vacancies == null) return [];
     const pts = [];
-    if (d.trend_12m != null && d.trend_12m > -1) pts.push(d.vacancies / (1 + d.trend_12m));
-    pts.push(d.vacancies);
+    if (d.trend_12m != null && d.trend_12m > -1) pts.push(["fig.demand_year_ago", d.vacancies / (1 + d.trend_12m)]);
+    pts.push(["fig.demand_now", d.vacancies]);
     if (d.projected_per_seeker != null && d.vacancies_per_seeker)
-      pts.push(d.vacancies * d.projected_per_seeker / d.vacancies_per_seeker);
+      pts.push(["fig.demand_at_graduation", d.vacancies * d.projected_per_seeker / d.vacancies_per_seeker]);
     return pts;
   }
+  state.demandPoints = demandPoints;
 
+  function hasDemand(it) {
+    return it.demand.vacancies_per_seeker != null || it.demand.trend_12m != null;
+  }
+
+  /* The sparkline with each point's number written beside it (vacancies a month). */
   function sparkline(it) {
     const pts = demandPoints(it.demand);
-    const w = 120, h = 32;
+    if (!hasDemand(it) || pts.length < 2) return null;
+    const w = 220, h = 58;
     const s = G.svg("svg", { viewBox: "0 0 " + w + " " + h, width: w, height: h,
       class: "spark", role: "img", focusable: "false" });
     const t = it.demand.trend_12m;
-    s.setAttribute("aria-label", t == null ? G.T("card.demand_unknown")
-      : G.T(t >= 0 ? "card.demand_up" : "card.demand_down", { pct: Math.abs(Math.round(t * 100)) }));
-    if (pts.length < 2) return s;
-    const lo = Math.min.apply(null, pts), hi = Math.max.apply(null, pts);
-    const y = function (v) { return hi === lo ? h / 2 : h - 4 - (h - 8) * (v - lo) / (hi - lo); };
-    const xs = pts.map(function (_, i) { return 4 + i * (w - 8) / (pts.length - 1); });
-    s.append(G.svg("polyline", { points: pts.map(function (v, i) { return xs[i] + "," + y(v); }).join(" "),
+    s.setAttribute("aria-label", (t == null ? G.T("card.demand_unknown")
+      : G.T(t >= 0 ? "card.demand_up" : "card.demand_down", { pct: Math.abs(Math.round(t * 100)) }))
+      + "; " + pts.map(function (p) { return G.T(p[0]) + ": " + G.num(p[1]); }).join(", "));
+    const vals = pts.map(function (p) { return p[1]; });
+    const lo = Math.min.apply(null, vals), hi = Math.max.apply(null, vals);
+    const y = function (v) { return hi === lo ? 26 : 40 - 26 * (v - lo) / (hi - lo); };
+    const xs = vals.map(function (_, i) { return 24 + i * (w - 48) / (vals.length - 1); });
+    s.append(G.svg("polyline", { points: vals.map(function (v, i) { return xs[i] + "," + y(v); }).join(" "),
       class: "line" }));
-    pts.forEach(function (v, i) {
-      s.append(G.svg("circle", { cx: xs[i], cy: y(v), r: 2.5, class: i === 2 ? "proj" : "dot" }));
+    vals.forEach(function (v, i) {
+      s.append(G.svg("circle", { cx: xs[i], cy: y(v), r: 2.5, class: pts[i][0] === "fig.demand_at_graduation" ? "proj" : "dot" }));
+      /* the ends' labels are anchored inside the chart so that none is cut off */
+      const anchor = i === 0 ? "start" : i === vals.length - 1 ? "end" : "middle";
+      const lx = i === 0 ? xs[i] - 20 : i === vals.length - 1 ? xs[i] + 20 : xs[i];
+      const lab = G.svg("text", { x: xs[i], y: y(v) - 6, "text-anchor": "middle", class: "val" });
+      lab.textContent = G.num(v);
+      s.append(lab);
+      const name = G.svg("text", { x: lx, y: h - 2, "text-anchor": anchor, class: "tick" });
+      name.textContent = G.T(pts[i][0]);
+      s.append(name);
     });
     return s;
   }
@@ -285,63 +319,246 @@
     box.hidden = false;
   }
 
+  /* Every flag the API sets, in the page's words (``flag.<name>``; an unknown one by its
+     name, never hidden). */
+  function flagText(f) {
+    return G.texts["flag." + f] ? G.T("flag." + f) : G.T("fig.flag_other", { name: f });
+  }
+  state.flagText = flagText;
+
+  function flagList(it) {
+    const p = G.el("p", { class: "badges" });
+    (it.flags || []).forEach(function (f) {
+      p.append(G.el("span", { class: "badge badge-" + f, "data-flag": f, text: flagText(f) }));
+    });
+    return p;
+  }
+
+  /* [low, high] of a target: H3's intervals (model error included) when present, else the
+     employment interval of old answers. */
+  function interval(it, target) {
+    const iv = it.intervals && it.intervals[target];
+    if (iv && iv.length === 2) return iv;
+    return target === "employed_12m" ? (it.p_employed_12m_interval || []) : [];
+  }
+  function rangeText(it, target) {
+    const iv = interval(it, target);
+    if (iv[0] == null || iv[1] == null) return "";
+    const lvl = it.interval_level != null ? G.T("fig.level", { p: G.pct(it.interval_level) }) : "";
+    return G.T("card.range", { lo: G.pct(iv[0]), hi: G.pct(iv[1]) }) + lvl;
+  }
+  function years(b) {
+    if (!b.first_cohort || !b.last_cohort) return "";
+    const a = b.first_cohort.slice(0, 4), z = b.last_cohort.slice(0, 4);
+    return a === z ? a : a + "–" + z;
+  }
+  /* "tháng 4/2028" / "April 2028" */
+  function monthLong(ym) {
+    const m = /^(\d{4})-(\d{2})$/.exec(ym || "");
+    if (!m) return ym || "—";
+    if (G.lang === "vi") return G.T("fig.month", { m: String(+m[2]), y: m[1] });
+    return new Intl.DateTimeFormat("en-GB", { month: "long", year: "numeric", timeZone: "UTC" })
+      .format(new Date(Date.UTC(+m[1], +m[2] - 1, 1)));
+  }
+  state.monthLong = monthLong;
+  const NO_MODEL = "fig.no_model";
+
+  /* The headline: the observed 12-month rate from MIN_CELL respondents, else the estimate;
+     each says which it is and what it rests on. */
+  function headline(it) {
+    const b = it.basis;
+    const box = G.el("p", { class: "stat headline" });
+    if (b.headline === "observed" && b.observed_employed_12m != null) {
+      box.append(G.el("span", { class: "kind observed", text: G.T("fig.observed") }),
+        G.el("span", { class: "big", text: G.pct(b.observed_employed_12m) }),
+        G.el("span", { text: G.T("fig.employed_12m") }),
+        G.el("span", { class: "range", text: G.T("fig.observed_basis", { known: b.n_employed_12m_known,
+          n: b.n_graduates, years: years(b), cohorts: b.n_cohort_years || "—" }) }));
+      if (it.p_employed_12m != null) box.append(G.el("span", { class: "range", text: G.T("fig.estimate_for_you",
+        { p: G.pct(it.p_employed_12m), range: rangeText(it, "employed_12m") }) }));
+      return box;
+    }
+    box.append(G.el("span", { class: "kind estimate", text: G.T("fig.estimate") }));
+    if (it.p_employed_12m == null) {
+      box.append(G.el("span", { text: G.T("fig.employed_12m") }), G.el("span", { class: "missing", text: G.T(NO_MODEL) }));
+      return box;
+    }
+    const why = b.cold_start && b.cold_start_method === "attributes" ? G.T("fig.basis_new")
+      : b.small_cell ? G.T("fig.basis_small", { n: b.n_graduates })
+      : G.T("fig.basis_estimate", { n: b.n_graduates, years: years(b) });
+    box.append(G.el("span", { class: "big", text: G.pct(it.p_employed_12m) }),
+      G.el("span", { text: G.T("fig.employed_12m") }),
+      G.el("span", { class: "range", text: rangeText(it, "employed_12m") }),
+      G.el("span", { class: "range", text: why }));
+    return box;
+  }
+
+  /* Kinds of work at 12 months and work at 6 months, observed; said when unknown. */
+  function employmentSplit(it) {
+    const b = it.basis;
+    const box = G.el("div", { class: "split" });
+    box.append(G.el("h4", { text: G.T("fig.split_title") }));
+    if (b.observed_formal_12m != null && b.observed_informal_12m != null && b.observed_self_employed_12m != null) {
+      const ul = G.el("ul", { class: "split-list" });
+      [["fig.formal", b.observed_formal_12m], ["fig.informal", b.observed_informal_12m],
+        ["fig.self_employed", b.observed_self_employed_12m]].forEach(function (r) {
+        ul.append(G.el("li", {}, [G.el("strong", { text: G.pct(r[1]) }), " " + G.T(r[0])]));
+      });
+      box.append(ul);
+    } else {
+      box.append(G.el("p", { class: "missing", text: G.T("fig.split_unknown") }));
+    }
+    box.append(G.el("p", { class: "at6", text: b.observed_employed_6m != null
+      ? G.T("fig.employed_6m", { p: G.pct(b.observed_employed_6m), n: b.n_employed_6m_known })
+      : G.T("fig.employed_6m_unknown") }));
+    return box;
+  }
+
+  function matchStat(it) {
+    const box = G.el("p", { class: "stat" });
+    box.append(G.el("span", { class: "kind estimate", text: G.T("fig.estimate") }));
+    if (it.p_job_matches_training == null) {
+      box.append(G.el("span", { text: G.T("fig.match_12m") }), G.el("span", { class: "missing", text: G.T(NO_MODEL) }));
+      return box;
+    }
+    box.append(G.el("span", { class: "big", text: G.pct(it.p_job_matches_training) }),
+      G.el("span", { text: G.T("fig.match_12m") }),
+      G.el("span", { class: "range", text: rangeText(it, "job_matches_training") }));
+    return box;
+  }
+
+  function completionStat(it) {
+    const box = G.el("p", { class: "stat" });
+    box.append(G.el("span", { class: "kind estimate", text: G.T("fig.estimate") }));
+    if (it.p_completed == null) {
+      box.append(G.el("span", { text: G.T("fig.completion") }), G.el("span", { class: "missing", text: G.T(NO_MODEL) }));
+      return box;
+    }
+    box.append(G.el("span", { class: "big", text: G.pct(it.p_completed) }),
+      G.el("span", { text: G.T("fig.completion") }),
+      G.el("span", { class: "range", text: G.T("fig.completion_risk", { p: G.pct(1 - it.p_completed) }) }),
+      G.el("span", { class: "range", text: rangeText(it, "completed") }));
+    return box;
+  }
+
+  function tuitionText(it) {
+    const total = it.total_tuition_vnd == null ? "" : " · " + G.T("fig.tuition_total", { v: G.millions(it.total_tuition_vnd) });
+    return G.T("unit.million_year", { v: G.millions(it.tuition_vnd_per_year) }) + total;
+  }
+  function exemptionParts(it) {
+    const ex = it.tuition_exemption;
+    if (!ex) return null;
+    const amount = ex.total_tuition_vnd === 0 ? G.T("fig.exempt_all")
+      : G.T("fig.tuition_total", { v: G.millions(ex.total_tuition_vnd) });
+    return [amount, (G.lang === "en" ? ex.rule_en : ex.rule_vi) + " (" + ex.legal_source + ")"
+      + (ex.verified ? "" : " — " + G.T("fig.unverified"))];
+  }
+  function exemptionText(it) {
+    const p = exemptionParts(it);
+    return p ? p[0] + " — " + p[1] : null;
+  }
+  state.tuitionText = tuitionText;
+  state.exemptionText = exemptionText;
+
   function card(it, maxWage) {
     const li = G.el("li", { class: "card result", id: "item-" + it.programme_id });
-    const badges = G.el("p", { class: "badges" });
-    it.flags.forEach(function (f) {
-      if (G.texts["badge." + f]) badges.append(G.el("span", { class: "badge badge-" + f, text: G.T("badge." + f) }));
-    });
-    const iv = it.p_employed_12m_interval || [];
     const dl = G.el("dl", { class: "facts" });
+    const ex = exemptionParts(it);
     [].concat(
       fact(G.T("card.level"), G.T("level." + it.level)),
       fact(G.T("card.distance"), it.distance_km == null ? "—" : G.T("unit.km", { v: G.num(it.distance_km) })),
       fact(G.T("card.duration"), G.T("unit.months", { v: it.duration_months })),
-      fact(G.T("card.tuition"), G.T("unit.million_year", { v: G.millions(it.tuition_vnd_per_year) })),
-      fact(G.T("card.graduation"), it.graduation_period),
+      fact(G.T("card.graduation"), monthLong(it.graduation_period)),
+      fact(G.T("card.tuition"), tuitionText(it)),
+      ex ? [G.el("dt", { text: G.T("fig.tuition_after") }), G.el("dd", { class: "exemption" }, [
+        G.el("span", { text: ex[0] }), G.el("span", { class: "rule", text: ex[1] })])] : [],
       it.interest_fit == null ? [] : fact(G.T("explore.card_fit"), G.pct(it.interest_fit))
     ).forEach(function (e) { dl.append(e); });
-    const stats = G.el("div", { class: "stats" }, [
-      G.el("p", { class: "stat" }, [G.el("span", { class: "big", text: G.pct(it.p_employed_12m) }),
-        G.el("span", { text: G.T("card.p_job") }),
-        G.el("span", { class: "range", text: G.T("card.range", { lo: G.pct(iv[0]), hi: G.pct(iv[1]) }) })]),
-      G.el("p", { class: "stat" }, [G.el("span", { class: "big", text: G.pct(it.p_job_matches_training) }),
-        G.el("span", { text: G.T("card.p_trade") })])]);
+    const stats = G.el("div", { class: "stats" }, [headline(it), matchStat(it), completionStat(it)]);
     const all = G.lang === "en" ? it.reasons_en : it.reasons_vi;
-    const reasons = G.el("ul", { class: "reasons" });
+    const reasons = G.el("ul", { class: "reasons noprint" });
     all.slice(0, 3).forEach(function (r) { reasons.append(G.el("li", { text: r })); });
     let more = null;
     if (all.length > 3) {
       const rest = G.el("ul", { class: "reasons" });
       all.slice(3).forEach(function (r) { rest.append(G.el("li", { text: r })); });
-      more = G.el("details", { class: "more" }, [G.el("summary", { text: G.T("card.more_reasons",
+      more = G.el("details", { class: "more noprint" }, [G.el("summary", { text: G.T("card.more_reasons",
         { n: all.length - 3 }) }), rest]);
     }
+    /* print: every reason, no control to open */
+    const printed = G.el("ul", { class: "reasons print-only reasons-all" });
+    all.forEach(function (r) { printed.append(G.el("li", { text: r })); });
     const cmpId = "cmp-" + it.programme_id;
     const cmp = G.el("input", { type: "checkbox", id: cmpId, value: it.programme_id });
     cmp.checked = state.compare.has(it.programme_id);
     cmp.addEventListener("change", function () { toggleCompare(it.programme_id, cmp); });
+    const wage = wageChart(it, maxWage);
+    const spark = sparkline(it);
+    const also = alsoAt(it);
+    if (also) also.classList.add("noprint");
     [
       G.el("h3", {}, [G.el("span", { class: "rank", text: it.rank + ". " }), name(it)]),
       G.el("p", { class: "where", text: it.institution_name + " · " + provName(it) }),
       G.el("p", { class: "card-occupations", hidden: "", "data-occupations-of": it.programme_id }),
-      badges, stats, dl,
-      G.el("p", { class: "card-link" }, [G.el("a", { class: "programme-link",
+      flagList(it), stats, employmentSplit(it), dl,
+      G.el("p", { class: "card-link noprint" }, [G.el("a", { class: "programme-link",
         href: "/programmes/" + encodeURIComponent(it.programme_id) + "?lang=" + G.lang,
         text: G.T("explore.card_details") })]),
-      G.el("p", { class: "card-link" }, [G.el("a", { class: "stats-link",
+      G.el("p", { class: "card-link noprint" }, [G.el("a", { class: "stats-link",
         href: "/stats/offering/" + encodeURIComponent(it.programme_id) + "?lang=" + G.lang,
         text: G.T("card.stats_link") })]),
-      alsoAt(it),
+      also,
       G.el("div", { class: "charts" }, [
-        G.el("figure", {}, [wageChart(it, maxWage), G.el("figcaption", { text: G.T("card.wage", {
-          lo: G.millions(it.wage_q25), mid: G.millions(it.wage_q50), hi: G.millions(it.wage_q75) }) })]),
-        G.el("figure", {}, [sparkline(it), G.el("figcaption", { text: G.T("card.demand_caption") })])]),
-      G.el("h4", { text: G.T("card.reasons") }), reasons, more,
+        G.el("figure", { class: "wage-fig" }, [G.el("figcaption", { text: G.T("fig.wage_title") }),
+          wage || G.el("p", { class: "missing", text: G.T(NO_MODEL) }),
+          wage ? G.el("p", { class: "hint", text: G.T("card.wage", { lo: G.millions(it.wage_q25),
+            mid: G.millions(it.wage_q50), hi: G.millions(it.wage_q75) }) }) : null]),
+        G.el("figure", { class: "demand-fig" }, [G.el("figcaption", { text: G.T("card.demand_caption") }),
+          spark || G.el("p", { class: "missing", text: G.T("fig.no_demand") })])]),
+      G.el("h4", { text: G.T("card.reasons") }), reasons, more, printed,
       G.el("p", { class: "check noprint" }, [cmp, G.el("label", { for: cmpId, text: G.T("compare.add") })])
     ].forEach(function (e) { if (e) li.append(e); });
     state.hooks.forEach(function (h) { if (h.card) h.card(li, it); });
     return li;
+  }
+
+  /* Print only: what the learner entered, the date, the model and the demand period. */
+  function optionText(sel, value) {
+    const o = document.querySelector(sel + ' option[value="' + CSS.escape(String(value)) + '"]');
+    return o ? o.textContent.trim() : String(value);
+  }
+  function renderPrintSummary(res) {
+    const box = $("print-summary");
+    if (!box) return;
+    box.textContent = "";
+    const p = state.profile || {}, q = state.prefs || {};
+    const d = new Date();
+    const date = G.lang === "vi" ? G.T("fig.date", { d: String(d.getDate()), m: String(d.getMonth() + 1), y: String(d.getFullYear()) })
+      : new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric" }).format(d);
+    box.append(G.el("h2", { text: G.T("print.summary_title") }));
+    const dl = G.el("dl", { class: "facts" });
+    const rows = [
+      [G.T("print.date"), date],
+      [G.T("form.age"), p.age],
+      [G.T("form.province"), optionText("#f-province", p.home_province_code)],
+      [G.T("form.education"), G.T("education." + p.education_level)],
+      [G.T("prefs.distance"), q.max_distance_km != null ? G.T("unit.km", { v: G.num(q.max_distance_km) }) : G.T("prefs.distance_region")],
+      [G.T("prefs.relocate"), G.T(q.willing_to_relocate ? "print.yes" : "print.no")],
+      [G.T("prefs.duration"), q.max_duration_months != null ? G.T("unit.months", { v: q.max_duration_months }) : G.T("prefs.any")],
+      [G.T("prefs.tuition"), q.max_tuition_vnd_per_year != null ? G.T("unit.million_year", { v: G.millions(q.max_tuition_vnd_per_year) }) : G.T("prefs.any")],
+      [G.T("prefs.levels"), q.levels ? q.levels.map(function (l) { return G.T("level." + l); }).join(", ") : G.T("prefs.any")],
+      [G.T("print.model"), res.model_version],
+      [G.T("print.demand"), G.month(res.demand_period)],
+    ];
+    ["gpa", "math_score", "literature_score", "english_score"].forEach(function (g) {
+      if (p[g] != null) rows.splice(4, 0, [G.T("form." + g), G.num(p[g], 1)]);
+    });
+    const top = TYPES.filter(function (t) { return p["riasec_" + t] != null; })
+      .sort(function (a, b) { return p["riasec_" + b] - p["riasec_" + a]; }).slice(0, 3);
+    if (top.length) rows.splice(4, 0, [G.T("print.interests"),
+      top.map(function (t) { return G.T("riasec.type." + t); }).join(", ")]);
+    rows.forEach(function (r) { fact(r[0], r[1] == null ? "—" : String(r[1])).forEach(function (e) { dl.append(e); }); });
+    box.append(dl);
   }
 
   function renderResults() {
@@ -355,6 +572,7 @@
     const maxWage = Math.max.apply(null, res.items.map(function (i) { return i.wage_q75 || 0; }).concat([1]));
     res.items.forEach(function (it) { ol.append(card(it, maxWage)); });
     renderShaped(res);
+    renderPrintSummary(res);
     fillOccupations(res.items);
     renderCompare(false);
   }
@@ -376,19 +594,39 @@
     const items = state.result ? state.result.items.filter(function (i) { return state.compare.has(i.programme_id); }) : [];
     $("compare-btn").disabled = items.length < 2;
     if (items.length < 2) { sec.hidden = true; return; }
+    const missing = function (v, f) { return v == null ? G.T(NO_MODEL) : f(v); };
     const rows = [
       ["card.institution", function (i) { return i.institution_name; }],
       ["card.province", provName],
       ["card.level", function (i) { return G.T("level." + i.level); }],
       ["card.distance", function (i) { return i.distance_km == null ? "—" : G.T("unit.km", { v: G.num(i.distance_km) }); }],
       ["card.duration", function (i) { return G.T("unit.months", { v: i.duration_months }); }],
-      ["card.tuition", function (i) { return G.T("unit.million_year", { v: G.millions(i.tuition_vnd_per_year) }); }],
-      ["card.p_job", function (i) { const v = i.p_employed_12m_interval || [];
-        return G.T("card.p_interval", { p: G.pct(i.p_employed_12m), lo: G.pct(v[0]), hi: G.pct(v[1]) }); }],
-      ["card.p_trade", function (i) { return G.pct(i.p_job_matches_training); }],
-      ["card.wage_median", function (i) { return G.T("unit.million_month", { v: G.millions(i.wage_q50) }); }],
-      ["card.demand_trend", function (i) { const t = i.demand.trend_12m;
-        return t == null ? "—" : (t >= 0 ? "+" : "−") + Math.abs(Math.round(t * 100)) + "%"; }],
+      ["card.graduation", function (i) { return monthLong(i.graduation_period); }],
+      ["card.tuition", tuitionText],
+      ["fig.tuition_after", function (i) { return exemptionText(i) || G.T("fig.no_exemption"); }],
+      ["fig.headline", function (i) { const b = i.basis;
+        return b.headline === "observed" && b.observed_employed_12m != null
+          ? G.T("fig.observed") + ": " + G.pct(b.observed_employed_12m) + " (" + G.T("fig.observed_basis",
+            { known: b.n_employed_12m_known, n: b.n_graduates, years: years(b), cohorts: b.n_cohort_years || "—" }) + ")"
+          : G.T("fig.estimate") + ": " + missing(i.p_employed_12m, function (p) { return G.pct(p) + " (" + rangeText(i, "employed_12m") + ")"; }); }],
+      ["fig.employed_6m_row", function (i) { const b = i.basis;
+        return b.observed_employed_6m != null ? G.T("fig.employed_6m", { p: G.pct(b.observed_employed_6m), n: b.n_employed_6m_known })
+          : G.T("fig.employed_6m_unknown"); }],
+      ["fig.split_title", function (i) { const b = i.basis;
+        return b.observed_formal_12m != null && b.observed_informal_12m != null && b.observed_self_employed_12m != null
+          ? [["fig.formal", b.observed_formal_12m], ["fig.informal", b.observed_informal_12m], ["fig.self_employed", b.observed_self_employed_12m]]
+            .map(function (r) { return G.pct(r[1]) + " " + G.T(r[0]); }).join(" · ")
+          : G.T("fig.split_unknown"); }],
+      ["fig.match_12m", function (i) { return missing(i.p_job_matches_training, function (p) {
+        const r = rangeText(i, "job_matches_training"); return G.pct(p) + (r ? " (" + r + ")" : ""); }); }],
+      ["fig.completion", function (i) { return missing(i.p_completed, function (p) {
+        return G.pct(p) + " (" + G.T("fig.completion_risk", { p: G.pct(1 - p) }) + ")"; }); }],
+      ["fig.wage_title", function (i) { return i.wage_q50 == null ? G.T(NO_MODEL) : G.T("card.wage", {
+        lo: G.millions(i.wage_q25), mid: G.millions(i.wage_q50), hi: G.millions(i.wage_q75) }); }],
+      ["card.demand_caption", function (i) { const pts = demandPoints(i.demand);
+        return !hasDemand(i) || pts.length < 2 ? G.T("fig.no_demand")
+          : pts.map(function (p) { return G.T(p[0]) + " " + G.num(p[1]); }).join(" → "); }],
+      ["fig.flags", function (i) { return (i.flags || []).length ? i.flags.map(flagText).join("; ") : G.T("fig.no_flags"); }],
     ];
     const head = G.el("tr", {}, [G.el("td", {})].concat(items.map(function (i) {
       return G.el("th", { scope: "col", text: name(i) }); })));

@@ -167,10 +167,12 @@ def fit_target(table: pd.DataFrame, target: str, level: float = LEVEL) -> dict[s
     # model that under- or over-predicts on the calibration cohorts gets a lopsided interval
     scores = np.sort(_scores(calib, g))
     tail = (1 - level) / 2
-    lo_rank = math.floor((len(scores) + 1) * tail)
-    hi_rank = min(math.ceil((len(scores) + 1) * (1 - tail)), len(scores))
-    calib["q_low"] = float(scores[lo_rank - 1]) if lo_rank >= 1 else float(scores[0])
-    calib["q_high"] = float(scores[hi_rank - 1])
+    eps = 1e-9  # (1 - 0.8) / 2 is 0.0999…: ranks must not fall on the wrong side of 3.0
+    lo_rank = math.floor((len(scores) + 1) * tail + eps)
+    hi_rank = min(math.ceil((len(scores) + 1) * (1 - tail) - eps), len(scores))
+    # the interval always holds the estimate itself (a lopsided one still brackets it)
+    calib["q_low"] = min(float(scores[max(lo_rank, 1) - 1]), 0.0)
+    calib["q_high"] = max(float(scores[hi_rank - 1]), 0.0)
     calib["n_groups"] = len(scores)
     return calib
 

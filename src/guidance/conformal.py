@@ -222,13 +222,16 @@ def lower_plausible(
     calib: Mapping[str, Any], p: Any, n_hist: Any, prior: float, z: float
 ) -> np.ndarray:
     """A cautious value of an offering's *true* rate: ``p − z·sqrt(tau2[evidence] +
-    p(1 − p)/(n_hist + prior))`` — the models' error for that much evidence plus what the
-    offering's own graduates leave uncertain (``prior`` pseudo-graduates behind every
-    estimate). Thin evidence is marked down more; clipped to [0, 1]."""
+    p(1 − p)/(min(n_hist, MIN_CELL) + prior))`` — the models' error for that much evidence
+    plus what the offering's own graduates leave uncertain (``prior`` pseudo-graduates behind
+    every estimate). Thin evidence is marked down more; from ``MIN_CELL`` graduates (enough
+    to show an observed rate) every offering is marked down alike, so established offerings
+    compete on their estimates, not on their size. Clipped to [0, 1]."""
     p = np.asarray(p, dtype="float64")
     n = np.asarray(n_hist, dtype="float64")
     tau2 = _tau2(calib, stratum_codes(n)) if calib else 0.0
-    var = tau2 + np.clip(p, 0, 1) * (1 - np.clip(p, 0, 1)) / (np.maximum(n, 0) + prior)
+    evidence = np.clip(n, 0, MIN_CELL) + prior
+    var = tau2 + np.clip(p, 0, 1) * (1 - np.clip(p, 0, 1)) / evidence
     return np.asarray(np.clip(p - z * np.sqrt(var), 0.0, 1.0))
 
 

@@ -28,8 +28,9 @@ INTERVAL_FIGURES = {
     "wage_q50": "wage_q50",
 }
 # how far below the estimate the ranking reads P(job in the trade), in standard deviations of
-# the offering's own uncertainty (``lower_match``); chosen on the oracle, docs/recommend.md
-EVIDENCE_Z = 1.0
+# the offering's uncertainty (``lower_match``): the low end of an 80% interval, the level every
+# interval states; measured on the oracle (benchmarks/thin_evidence.py, docs/recommend.md)
+EVIDENCE_Z = Z80
 
 
 def components(
@@ -135,7 +136,8 @@ def lower_match(
     """The cautious P(job in the trade) the ranking uses: ``z`` standard deviations of the
     offering's uncertainty below the estimate — the models' error for its evidence stratum
     (``conformal.lower_plausible``, none without conformal numbers) plus a binomial term
-    with its graduates and the prior's ``PRIOR_GRADUATES``. ``z = 0`` returns ``p_match``."""
+    with its graduates (counted up to ``MIN_CELL``) and the prior's ``PRIOR_GRADUATES``.
+    ``z = 0`` returns ``p_match``."""
     p = np.asarray(p_match, dtype="float64")
     if not z:
         return p

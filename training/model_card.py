@@ -118,7 +118,7 @@ def _interval_lines(ev, calib: dict) -> list[str]:
         ]
     level = next(iter(calib.values()))["level"]
     lines += [
-        f"Every probability and the median wage carry a {level:.0%} interval: split "
+        f"Every probability and the median wage carry an interval stated at {level:.0%}: split "
         "conformal at the offering-group level (a group: one offering's graduates of 12 "
         "months of cohorts), calibrated on the validation cohorts; the interval is where a "
         "year's graduates' observed value falls, the models' error for that much evidence "

@@ -241,7 +241,8 @@ class Recommender:
 
     def offering_facts(self, programme_id: str) -> dict:
         """What the history says about one offering: graduates, observed rates (shown only
-        from ``MIN_CELL`` graduates), small cell, and its first target occupation."""
+        from ``MIN_CELL`` graduates), small cell, its first target occupation and its evidence
+        flags (``small_sample``, ``new_programme``)."""
         i = self.position(programme_id)
         side = self.side
         return {
@@ -250,6 +251,7 @@ class Recommender:
             "observed_employed_12m": side.shown("employed_12m", i),
             "observed_job_matches_training": side.shown("job_matches_training", i),
             "first_target_occupation": str(side.first_target[i]),
+            "flags": self._evidence_flags(i),
         }
 
     # -- ranking ---------------------------------------------------------------------------

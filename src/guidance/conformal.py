@@ -195,6 +195,24 @@ def _sd(
     return np.asarray(np.sqrt(tau2 + _noise(calib, centre, n, spread)))
 
 
+REQUIRED = ("kind", "level", "n_default", "tau2", "q_low", "q_high")
+
+
+def usable(calib: Any) -> bool:
+    """Are these conformal numbers complete and of this version's form? (A bundle written by
+    another version may hold other numbers: serving then falls back, and says so.)"""
+    if not isinstance(calib, Mapping) or any(k not in calib for k in REQUIRED):
+        return False
+    if calib["kind"] not in ("rate", "log_median") or calib["level"] != LEVEL:
+        return False
+    if calib["kind"] == "log_median" and "spread" not in calib:
+        return False
+    tau2 = calib["tau2"]
+    return isinstance(tau2, Mapping) and all(
+        isinstance(tau2.get(s), int | float) and math.isfinite(tau2[s]) for s in STRATA
+    )
+
+
 def bounds(
     calib: Mapping[str, Any],
     predicted: Any,

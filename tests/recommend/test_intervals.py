@@ -197,6 +197,28 @@ def test_an_older_bundle_still_serves_with_the_sampling_only_interval(
         assert it.intervals["wage_q50"] == [None, None]
 
 
+def test_conformal_numbers_of_another_form_fall_back_and_say_so(tiny_models, tiny_tables, learner):
+    from guidance.recommend.loading import build_recommender
+
+    odd = copy.deepcopy(tiny_models)
+    good = odd.intervals["employed_12m"]
+    assert cf.usable(good)
+    odd.intervals = {
+        "employed_12m": {k: v for k, v in good.items() if k != "q_low"},  # incomplete
+        "job_matches_training": {**good, "level": 0.9},  # another level
+        "completed": {**good, "tau2": {"new": float("nan"), "small": 0, "established": 0}},
+        "wage_q50": "not numbers",
+    }
+    assert not any(cf.usable(c) for c in odd.intervals.values())
+    rec = build_recommender(odd, tiny_tables, model_version="odd")
+    for it in rec.recommend(learner, WIDE, k=3).items:
+        assert "interval_without_model_error" in it.flags
+        lo, hi = it.intervals["job_matches_training"]
+        assert lo <= it.p_job_matches_training <= hi
+    odd.intervals = ["not", "a", "mapping"]
+    assert build_recommender(odd, tiny_tables).recommend(learner, WIDE, k=1).items
+
+
 def test_thin_offering_tops_the_list_only_when_its_lower_value_wins(
     make_recommender, learner, monkeypatch
 ):

@@ -105,6 +105,8 @@ class Ranked:
     months_ahead: np.ndarray
     n_eligible: int
     start_period: str
+    # every row's stated intervals (``score.item_intervals``), made once when first needed
+    intervals: tuple[dict[str, list[list[float | None]]], list[str]] | None = None
 
 
 class Recommender:
@@ -142,7 +144,8 @@ class Recommender:
         # thin evidence: the ranking reads P(job in the trade) ``evidence_z`` standard
         # deviations below the estimate (``score.lower_match``; 0: the estimate itself)
         self.evidence_z = float(evidence_z)
-        self.calibration = dict(getattr(models, "intervals", None) or {})
+        calibration = getattr(models, "intervals", None)
+        self.calibration = dict(calibration) if isinstance(calibration, Mapping) else {}
         self.n_per_year = yearly_graduates(
             self.side.n_grad, self.side.first_cohort, self.side.last_cohort
         )
@@ -474,12 +477,11 @@ class Recommender:
         i = int(r.idx[j])
         tx = cast(dict[str, list[Any]], cat.text)  # required contract columns: never None
         n = int(side.n_grad[i])
-        intervals, no_model_error = item_intervals(
-            self.calibration,
-            {k: v[j : j + 1] for k, v in r.preds.items()},
-            side.n_grad[i : i + 1],
-            self.n_per_year[i : i + 1],
-        )
+        if r.intervals is None:  # one vectorised call for every row of the ranking
+            r.intervals = item_intervals(
+                self.calibration, r.preds, side.n_grad[r.idx], self.n_per_year[r.idx]
+            )
+        intervals, no_model_error = r.intervals
         basis = Basis.model_construct(
             n_graduates=n,
             first_cohort=side.first_cohort[i],
@@ -533,13 +535,13 @@ class Recommender:
             score=float(r.score[j]),
             components={k: float(v[j]) for k, v in r.parts.items()},
             p_employed_12m=float(r.preds["p_employed_12m"][j]),
-            p_employed_12m_interval=intervals["employed_12m"][0],
+            p_employed_12m_interval=list(intervals["employed_12m"][j]),
             p_job_matches_training=float(r.preds["p_job_matches_training"][j]),
             p_completed=float(r.preds["p_completed"][j]),
             wage_q25=float(r.preds["wage_q25"][j]),
             wage_q50=float(r.preds["wage_q50"][j]),
             wage_q75=float(r.preds["wage_q75"][j]),
-            intervals={k: v[0] for k, v in intervals.items()},
+            intervals={k: list(v[j]) for k, v in intervals.items()},
             interval_level=INTERVAL_LEVEL,
             interest_fit=_finite(r.interest[j]),
             total_tuition_vnd=float(cat.total_tuition[i]),

@@ -91,10 +91,10 @@ def item_intervals(
 
     With the bundle's conformal numbers (``OutcomeModels.intervals``) each interval includes
     the models' error for that much evidence and the sampling noise of a year's graduates
-    (``guidance.conformal.bounds``). A target without them (a bundle made before, or too
-    few validation groups) falls back to the sampling-only Wilson interval with the prior's
-    pseudo-graduates (rates) or no interval (wage); those targets are returned second, so the
-    item says so (flag ``interval_without_model_error``)."""
+    (``guidance.conformal.bounds``). A target without them (a bundle made before, too few
+    validation groups, numbers of another form) falls back to the sampling-only Wilson
+    interval with the prior's pseudo-graduates (rates) or no interval (wage); those targets
+    are returned second, so the item says so (flag ``interval_without_model_error``)."""
     calibration = calibration or {}
     n_hist = np.asarray(n_graduates, dtype="float64")
     out: dict[str, list[list[float | None]]] = {}
@@ -102,6 +102,8 @@ def item_intervals(
     for key, figure in INTERVAL_FIGURES.items():
         p = np.asarray(preds[figure], dtype="float64")
         calib = calibration.get(key)
+        if not conformal.usable(calib):
+            calib = None
         spread = None
         if key == "wage_q50" and calib is not None:
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -141,5 +143,6 @@ def lower_match(
     p = np.asarray(p_match, dtype="float64")
     if not z:
         return p
-    calib = dict((calibration or {}).get("job_matches_training") or {})
+    found = (calibration or {}).get("job_matches_training")
+    calib: Mapping[str, Any] = found if found is not None and conformal.usable(found) else {}
     return conformal.lower_plausible(calib, p, n_graduates, PRIOR_GRADUATES, z)

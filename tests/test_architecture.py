@@ -31,6 +31,7 @@ CORE = (
     "guidance.demand_figures",
     "guidance.geo",
     "guidance.periods",
+    "guidance.conformal",
 )
 FORBIDDEN_IN_CORE = (
     "fastapi",

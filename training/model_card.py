@@ -106,6 +106,55 @@ def _search_lines(searched) -> list[str]:
     return lines
 
 
+def _interval_lines(ev, calib: dict) -> list[str]:
+    """The stated intervals: how they are made, their numbers and their measured coverage."""
+    lines = ["## Intervals (model error included)", ""]
+    if not calib:
+        return lines + [
+            "This bundle has no conformal numbers (too few validation groups): served "
+            "intervals are the sampling-only Wilson interval, flagged "
+            "`interval_without_model_error`.",
+            "",
+        ]
+    level = next(iter(calib.values()))["level"]
+    lines += [
+        f"Every probability and the median wage carry an interval stated at {level:.0%}: split "
+        "conformal at the offering-group level (a group: one offering's graduates of 12 "
+        "months of cohorts), calibrated on the validation cohorts; the interval is where a "
+        "year's graduates' observed value falls, the models' error for that much evidence "
+        "(tau², by evidence stratum) plus sampling noise. Coverage is measured on the test "
+        "cohorts, which calibration did not see (target "
+        f"{level - 0.05:.0%}–{level + 0.05:.0%}).",
+        "",
+    ]
+    cov = getattr(ev, "intervals", {}) or {}
+    rows = []
+    for t, c in calib.items():
+        m = cov.get(t, {})
+        rows.append(
+            {
+                "target": t,
+                "calibration groups": float(c["n_groups"]),
+                "tau2 established": c["tau2"]["established"],
+                "tau2 small": c["tau2"]["small"],
+                "tau2 new": c["tau2"]["new"],
+                "q low": c["q_low"],
+                "q high": c["q_high"],
+                "test groups": m.get("n_groups", float("nan")),
+                "coverage": m.get("coverage", float("nan")),
+                "coverage thin": m.get("coverage_thin", float("nan")),
+                "mean width": m.get("mean_width", float("nan")),
+            }
+        )
+    lines.append(_table(pd.DataFrame(rows), list(rows[0])))
+    lines += [
+        "Rates: width in points of probability; wage: width relative to the median. "
+        '"thin": offerings with fewer than 20 graduates in the training history.',
+        "",
+    ]
+    return lines
+
+
 def render(result: TrainResult, meta: dict) -> str:
     """Intended use, data vintage, metrics vs baselines, slices, fairness, limitations."""
     ev = result.evaluation
@@ -186,6 +235,7 @@ def render(result: TrainResult, meta: dict) -> str:
             )
         )
     lines += [wage_verdict(ev), ""]
+    lines += _interval_lines(ev, getattr(result.models, "intervals", None) or {})
     lines += ["## Slices (employed_12m)", ""]
     for key, tab in ev.slices.items():
         if key.startswith("employed_12m/"):

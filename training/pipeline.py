@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from guidance import conformal
 from guidance import evaluate as ev
 from guidance.features import training_pairs
 from guidance.model import (
@@ -67,6 +68,9 @@ class Evaluation:
     # target -> {"train", "val", "test"}: records with that outcome known (v1.1 leaves a
     # record with an empty target out of that target only; wage: employed with a wage)
     n_used: dict[str, dict[str, int]] = field(default_factory=dict)
+    # target -> coverage of the stated intervals on the test cohorts' offering groups
+    # (``conformal.coverage``; calibrated on the validation cohorts)
+    intervals: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def metrics_unreliable(self) -> bool:
@@ -94,6 +98,8 @@ class Evaluation:
         out["metrics_unreliable"] = float(self.metrics_unreliable)
         for t, parts in self.n_used.items():
             out.update({f"n_used.{t}.{k}": v for k, v in parts.items()})
+        for t, cov in self.intervals.items():
+            out.update({f"interval.{t}.{k}": v for k, v in cov.items()})
         return {k: float(v) for k, v in out.items() if v is not None}
 
 
@@ -359,6 +365,8 @@ def evaluate_models(
             f"records with a wage; trusted from {MIN_TEST_ROWS}"
         )
     cohorts = {k: (str(v["cohort"].min()), str(v["cohort"].max())) for k, v in parts.items()}
+    step("interval coverage (test cohorts)")
+    coverage = interval_coverage(models, test, preds)
     return Evaluation(
         metrics,
         baselines,
@@ -373,7 +381,41 @@ def evaluate_models(
         status,
         unreliable,
         n_used=records_used(parts),
+        intervals=coverage,
     )
+
+
+def interval_coverage(
+    models: OutcomeModels, held_out: pd.DataFrame, preds: pd.DataFrame | None = None
+) -> dict[str, dict[str, float]]:
+    """Coverage of the bundle's stated intervals on cohorts not used to calibrate them
+    (``conformal.coverage``); empty when the bundle has no conformal numbers."""
+    calib = getattr(models, "intervals", None) or {}
+    if not calib or len(held_out) == 0:
+        return {}
+    if preds is None:
+        preds = models.predict(held_out)
+    return conformal.coverage(calib, held_out, preds, models.offering_history(held_out))
+
+
+def interval_lines(coverage: dict[str, dict[str, float]]) -> list[str]:
+    """The coverage table as text lines (training summary and ``guidance evaluate``)."""
+    if not coverage:
+        return ["intervals: the bundle has no conformal numbers (sampling-only intervals)"]
+    level = next(iter(coverage.values()))["level"]
+    lines = [
+        f"{level:.0%} intervals on held-out cohorts (share of offering groups whose observed "
+        f"value falls inside; target {level - 0.05:.0%}–{level + 0.05:.0%}):"
+    ]
+    for t, c in coverage.items():
+        ok = abs(c["coverage"] - c["level"]) <= 0.05
+        lines.append(
+            f"  {t:<22} coverage {c['coverage']:.3f} of {int(c['n_groups'])} groups"
+            f"{'' if ok else ' (OUTSIDE the target)'}; thin evidence "
+            f"{c['coverage_thin']:.3f} of {int(c['n_groups_thin'])}; mean width "
+            f"{c['mean_width']:.3f}"
+        )
+    return lines
 
 
 def records_used(parts: dict[str, pd.DataFrame]) -> dict[str, dict[str, int]]:
@@ -476,6 +518,8 @@ def summary_table(evaluation: Evaluation) -> str:
             f"{w['pinball_q75']:>10.0f}{w['mae_q50']:>11.0f}{w['coverage_50']:>7.3f}"
         )
     lines.append(wage_verdict(evaluation))
+    lines.append("")
+    lines += interval_lines(evaluation.intervals)
     lines.append("")
     for key, rep in evaluation.fairness.items():
         groups = ", ".join(

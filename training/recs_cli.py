@@ -112,6 +112,11 @@ def run(
             progress=progress,
             presets=presets,
         )
+    from training.pipeline import interval_coverage
+
+    coverage = interval_coverage(models, parts["test"])
+    for ev in results.values():
+        ev.intervals = coverage
     return results, rec, parts
 
 

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from guidance.features import MIN_CELL
 from guidance.recommend.types import BALANCED, Weights
+from training.pipeline import interval_lines
 
 TARGETS = {"in_trade": "p_in_trade_12m", "employed": "p_employed_12m", "wage": "expected_wage_vnd"}
 PRIMARY = "in_trade"
@@ -64,6 +66,11 @@ class RecsEvaluation:
     pruning: dict[str, float] = field(default_factory=dict)
     beats_baselines: bool = False
     target_met: bool = False
+    # thin evidence: share of the top-3 items with fewer than MIN_CELL graduates (new too)
+    evidence: dict[str, float] = field(default_factory=dict)
+    # the models' stated intervals on the held-out cohorts (``pipeline.interval_coverage``):
+    # target -> coverage, groups, width; the same for every preset
+    intervals: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def flat(self) -> dict[str, float]:
         out = {f"mean.{p}.{t}": v for p, d in self.means.items() for t, v in d.items()}
@@ -72,6 +79,9 @@ class RecsEvaluation:
         out.update({f"coverage.{k}": v for k, v in self.coverage.items()})
         out.update({f"diversity.{k}": v for k, v in self.diversity.items()})
         out.update({f"pruning.{k}": v for k, v in self.pruning.items()})
+        out.update({f"evidence.{k}": v for k, v in self.evidence.items()})
+        for t, cov in self.intervals.items():
+            out.update({f"interval.{t}.{k}": v for k, v in cov.items()})
         out.update(
             beats_baselines=float(self.beats_baselines),
             target_met=float(self.target_met),
@@ -237,14 +247,28 @@ def _score(
             if len(a) or len(b)
         ]
         pruning = {"top1_agreement": float(np.mean(top1)), "topk_jaccard": float(np.mean(jac))}
+    evidence = thin_share(lists, cols.get("n_graduates"))
     m = means[PRIMARY]
     others = [m[b] for b in ("random", "popular", "best_history", "demand_only", "actual")]
     beats = bool(all(m["top1"] > o for o in others))
     met = bool(uplift["top1"][PRIMARY] >= 0.8 and beats)
     ndcg = {p: float(np.nanmean(v)) if v else float("nan") for p, v in nd.items()}
     return RecsEvaluation(
-        len(lists), k, means, uplift, ndcg, coverage, diversity, pruning, beats, met
+        len(lists), k, means, uplift, ndcg, coverage, diversity, pruning, beats, met, evidence
     )
+
+
+def thin_share(lists: list, n_graduates: np.ndarray | None, top: int = 3) -> dict[str, float]:
+    """Share of the top-``top`` items (all learners) whose offering has fewer than
+    ``MIN_CELL`` graduates in the models' history (``top3_thin``), and with none
+    (``top3_new``)."""
+    if n_graduates is None:
+        return {}
+    heads = [np.asarray(lst[:top], dtype=int) for lst in lists if len(lst)]
+    if not heads:
+        return {}
+    n = np.asarray(n_graduates)[np.concatenate(heads)]
+    return {f"top{top}_thin": float(np.mean(n < MIN_CELL)), f"top{top}_new": float(np.mean(n == 0))}
 
 
 def format_evaluation(results: dict[str, RecsEvaluation]) -> str:
@@ -277,9 +301,14 @@ def format_evaluation(results: dict[str, RecsEvaluation]) -> str:
         lines.append(f"coverage {ev.coverage}  diversity {ev.diversity}")
         if ev.pruning:
             lines.append(f"pruned vs all candidates scored: {ev.pruning}")
+        if ev.evidence:
+            lines.append(f"thin evidence in the top 3 (share of items): {ev.evidence}")
         lines.append(
             f"beats every baseline: {'yes' if ev.beats_baselines else 'NO'}; "
             f"target (uplift ≥ 0.8 and beats all): {'met' if ev.target_met else 'NOT met'}"
             "\n"
         )
+    first = next(iter(results.values()), None)
+    if first is not None:
+        lines += interval_lines(first.intervals)
     return "\n".join(lines)

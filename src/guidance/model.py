@@ -19,6 +19,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.pipeline import Pipeline
 
+from guidance import conformal
 from guidance.features import ContextFeatures, DemandIndex
 
 CLASSIFIER_TARGETS = ("employed_12m", "job_matches_training", "completed")
@@ -318,6 +319,9 @@ class OutcomeModels:
     target_status: dict[str, str]
     target_details: dict[str, dict[str, Any]]
     empty_features: list[str]
+    # conformal numbers per target (``guidance.conformal``); {} or absent: intervals fall
+    # back to the sampling-only Wilson interval (older bundles, too few validation groups)
+    intervals: dict[str, dict[str, Any]]
 
     def __init__(
         self,
@@ -405,6 +409,7 @@ class OutcomeModels:
             "empty_features": getattr(self, "empty_features", []),
             "blend_weights": getattr(self, "blend_weights", {}),
             "calibration": getattr(self, "calibration", {}),
+            "intervals": getattr(self, "intervals", {}),
             "features": self.feature_names(),
             "inputs": self.input_columns(),
             "categorical_levels": self.features.cat_levels_,
@@ -520,7 +525,22 @@ def fit_models(
     models.target_status = {k: v.label for k, v in status.items()}
     models.target_details = {k: asdict(v) for k, v in status.items()}
     models.empty_features = [n for n, e in zip(ft.get_feature_names_out(), empty, strict=True) if e]
+    step("intervals (conformal, validation cohorts)")
+    models.intervals = fit_intervals(models, val, Xva)
     return models, {"train": Xtr, "val": Xva, "components": components, "status": status}
+
+
+def fit_intervals(
+    models: OutcomeModels, calibration: pd.DataFrame, X: np.ndarray | None = None
+) -> dict[str, dict[str, Any]]:
+    """Split-conformal numbers per target from held-out cohorts ``calibration`` (training:
+    the validation part), see ``guidance.conformal``; ``X``: its feature matrix if made."""
+    if len(calibration) == 0:
+        return {}
+    if X is None:
+        X = models.features.transform(calibration)
+    preds = models.predict_features(X, index=calibration.index)
+    return conformal.fit_intervals(calibration, preds, models.offering_history(calibration))
 
 
 def _fill_empty(X: np.ndarray, empty: np.ndarray) -> np.ndarray:

@@ -155,6 +155,10 @@ class OutcomesOut(BaseModel):
         description="shown only with at least 20 graduates (small-cell rule)"
     )
     observed_job_matches_training: float | None
+    flags: list[str] = Field(
+        default_factory=list,
+        description="small_sample (fewer than 20 graduates), new_programme (cold start)",
+    )
 
 
 class DemandRowOut(BaseModel):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
+from guidance.conformal import yearly_graduates
 from guidance.errors import UnknownProgramme
 from guidance.features import DemandIndex
 from guidance.periods import month_of, period_label
@@ -23,7 +24,14 @@ from guidance.recommend import reasons as rs
 from guidance.recommend import tuition
 from guidance.recommend.candidates import Catalogue
 from guidance.recommend.offerings import OfferingSide
-from guidance.recommend.score import components, weighted, wilson_interval
+from guidance.recommend.score import (
+    EVIDENCE_Z,
+    INTERVAL_LEVEL,
+    components,
+    item_intervals,
+    lower_match,
+    weighted,
+)
 from guidance.recommend.scorer import make_scorer
 from guidance.recommend.types import (
     Alternative,
@@ -98,6 +106,8 @@ class Ranked:
     months_ahead: np.ndarray
     n_eligible: int
     start_period: str
+    # every row's stated intervals (``score.item_intervals``), made once when first needed
+    intervals: tuple[dict[str, list[list[float | None]]], list[str]] | None = None
 
 
 class Recommender:
@@ -122,6 +132,7 @@ class Recommender:
         scorer: str = "fast",
         kernel: str = "numba",
         probe: bool = True,
+        evidence_z: float = EVIDENCE_Z,
     ) -> None:
         self.models = models.with_demand(models.features.demand_ if demand is None else demand)
         self.model_version = str(model_version)
@@ -134,6 +145,14 @@ class Recommender:
         self.cat = Catalogue(programmes, provinces)
         self.side = OfferingSide(self.cat, self.models, occupations)
         self.scorer = make_scorer(self.models, self.cat, scorer, kernel=kernel, check=probe)
+        # thin evidence: the ranking reads P(job in the trade) ``evidence_z`` standard
+        # deviations below the estimate (``score.lower_match``; 0: the estimate itself)
+        self.evidence_z = float(evidence_z)
+        calibration = getattr(models, "intervals", None)
+        self.calibration = dict(calibration) if isinstance(calibration, Mapping) else {}
+        self.n_per_year = yearly_graduates(
+            self.side.n_grad, self.side.first_cohort, self.side.last_cohort
+        )
 
     # -- demand ----------------------------------------------------------------------------
     @property
@@ -189,14 +208,15 @@ class Recommender:
         return float(np.nanmax(dist[elig])) if elig.any() else 0.0
 
     def catalogue_columns(self) -> dict[str, np.ndarray]:
-        """Per served offering, in catalogue order: id, programme code, field code and
-        duration (months, NaN when unknown)."""
+        """Per served offering, in catalogue order: id, programme code, field code,
+        duration (months, NaN when unknown) and graduates in the models' history."""
         cat = self.cat
         return {
             "programme_id": cat.ids,
             "programme_code": cat.code,
             "field_code": cat.field,
             "duration_months": cat.duration,
+            "n_graduates": self.side.n_grad,
         }
 
     def province_codes(self) -> frozenset[str]:
@@ -228,7 +248,8 @@ class Recommender:
 
     def offering_facts(self, programme_id: str) -> dict:
         """What the history says about one offering: graduates, observed rates (shown only
-        from ``MIN_CELL`` graduates), small cell, and its first target occupation."""
+        from ``MIN_CELL`` graduates), small cell, its first target occupation and its evidence
+        flags (``small_sample``, ``new_programme``)."""
         i = self.position(programme_id)
         side = self.side
         return {
@@ -237,6 +258,7 @@ class Recommender:
             "observed_employed_12m": side.shown("employed_12m", i),
             "observed_job_matches_training": side.shown("job_matches_training", i),
             "first_target_occupation": str(side.first_target[i]),
+            "flags": self._evidence_flags(i),
         }
 
     # -- ranking ---------------------------------------------------------------------------
@@ -318,8 +340,20 @@ class Recommender:
     def _utility(
         self, q: Request, idx: np.ndarray, preds: dict[str, np.ndarray], n_eligible: int
     ) -> Ranked:
-        """Utility and its breakdown per candidate, best first (ties by programme id)."""
-        comps, ahead, interest = self._components(q, idx, preds)
+        """Utility and its breakdown per candidate, best first (ties by programme id).
+
+        Thin evidence never tops the list by luck: the ``match`` component is the cautious
+        P(job in the trade) (``score.lower_match``: lower the thinner the offering's
+        evidence), so an offering with few graduates ranks first only when that lower value
+        still beats the others. The figures shown stay the models' estimates."""
+        ranked = dict(preds)
+        ranked["p_job_matches_training"] = lower_match(
+            self.calibration,
+            preds["p_job_matches_training"],
+            self.side.n_grad[idx],
+            self.evidence_z,
+        )
+        comps, ahead, interest = self._components(q, idx, ranked)
         if self.missing:  # a figure that was not learnt is NaN: neutral, and weighted 0
             comps = {k: np.nan_to_num(v) for k, v in comps.items()}
         score, parts = weighted(comps, q.weights)
@@ -432,6 +466,15 @@ class Recommender:
             score=float(r.score[j]),
             p_job_matches_training=float(r.preds["p_job_matches_training"][j]),
             distance_km=float(r.distance[j]),
+            flags=self._evidence_flags(i),
+        )
+
+    def _evidence_flags(self, i: int) -> list[str]:
+        """``new_programme`` (cold start: no graduates of its own, or a predecessor's) and
+        ``small_sample`` (0 < graduates < ``MIN_CELL``), for every view of an offering."""
+        side = self.side
+        return (["new_programme"] if side.cold_start[i] else []) + (
+            ["small_sample"] if side.small_cell[i] else []
         )
 
     def _item(
@@ -447,7 +490,11 @@ class Recommender:
         i = int(r.idx[j])
         tx = cast(dict[str, list[Any]], cat.text)  # required contract columns: never None
         n = int(side.n_grad[i])
-        lo, hi = wilson_interval(np.array([r.preds["p_employed_12m"][j]]), np.array([n]))
+        if r.intervals is None:  # one vectorised call for every row of the ranking
+            r.intervals = item_intervals(
+                self.calibration, r.preds, side.n_grad[r.idx], self.n_per_year[r.idx]
+            )
+        intervals, no_model_error = r.intervals
         basis = Basis.model_construct(
             n_graduates=n,
             first_cohort=side.first_cohort[i],
@@ -483,6 +530,9 @@ class Recommender:
             flags.append("cold_start")
         if basis.small_cell:
             flags.append("small_cell")
+        flags += self._evidence_flags(i)
+        if no_model_error:
+            flags.append("interval_without_model_error")
         if demand.vacancies_per_seeker is None and demand.trend_12m is None:
             flags.append("no_demand_data")
         p = cat.prov[i]
@@ -505,12 +555,14 @@ class Recommender:
             score=float(r.score[j]),
             components={k: float(v[j]) for k, v in r.parts.items()},
             p_employed_12m=float(r.preds["p_employed_12m"][j]),
-            p_employed_12m_interval=[float(lo[0]), float(hi[0])],
+            p_employed_12m_interval=list(intervals["employed_12m"][j]),
             p_job_matches_training=float(r.preds["p_job_matches_training"][j]),
             p_completed=float(r.preds["p_completed"][j]),
             wage_q25=float(r.preds["wage_q25"][j]),
             wage_q50=float(r.preds["wage_q50"][j]),
             wage_q75=float(r.preds["wage_q75"][j]),
+            intervals={k: list(v[j]) for k, v in intervals.items()},
+            interval_level=INTERVAL_LEVEL,
             interest_fit=_finite(r.interest[j]),
             total_tuition_vnd=float(cat.total_tuition[i]),
             tuition_exemption=tuition.exemption(

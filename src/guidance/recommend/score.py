@@ -4,9 +4,13 @@ that larger is better; the demand component is ``OfferingSide.demand_component``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike
 
+from guidance import conformal
 from guidance.recommend.types import COMPONENTS, Weights
 from guidance.stats.definitions import Z90
 from guidance.stats.definitions import wilson_interval as stats_wilson
@@ -14,6 +18,19 @@ from guidance.stats.definitions import wilson_interval as stats_wilson
 COST_SCALE_VND = 100_000_000.0
 DISTANCE_SCALE_KM = 500.0
 PRIOR_GRADUATES = 20.0  # pseudo-graduates behind every estimate (the offering-level prior)
+INTERVAL_LEVEL = conformal.LEVEL
+Z80 = 1.2815515655446004  # two-sided 80% of a normal distribution
+# Item.intervals key -> the prediction it brackets
+INTERVAL_FIGURES = {
+    "employed_12m": "p_employed_12m",
+    "job_matches_training": "p_job_matches_training",
+    "completed": "p_completed",
+    "wage_q50": "wage_q50",
+}
+# how far below the estimate the ranking reads P(job in the trade), in standard deviations of
+# the offering's uncertainty (``lower_match``): the low end of an 80% interval, the level every
+# interval states; measured on the oracle (benchmarks/thin_evidence.py, docs/recommend.md)
+EVIDENCE_Z = Z80
 
 
 def components(
@@ -61,3 +78,71 @@ def wilson_interval(p: np.ndarray, n_graduates: np.ndarray) -> tuple[np.ndarray,
     (the interval of the published statistics, ``stats.definitions.wilson_interval``)."""
     n = np.asarray(n_graduates, float) + PRIOR_GRADUATES
     return stats_wilson(p, n, Z90)
+
+
+def item_intervals(
+    calibration: Mapping[str, Mapping[str, Any]] | None,
+    preds: Mapping[str, ArrayLike],
+    n_graduates: ArrayLike,
+    n_per_year: ArrayLike,
+) -> tuple[dict[str, list[list[float | None]]], list[str]]:
+    """The ONE place serving states intervals: per ``INTERVAL_FIGURES`` key, one
+    ``[low, high]`` per offering, at ``INTERVAL_LEVEL``.
+
+    With the bundle's conformal numbers (``OutcomeModels.intervals``) each interval includes
+    the models' error for that much evidence and the sampling noise of a year's graduates
+    (``guidance.conformal.bounds``). A target without them (a bundle made before, too few
+    validation groups, numbers of another form) falls back to the sampling-only Wilson
+    interval with the prior's pseudo-graduates (rates) or no interval (wage); those targets
+    are returned second, so the item says so (flag ``interval_without_model_error``)."""
+    calibration = calibration or {}
+    n_hist = np.asarray(n_graduates, dtype="float64")
+    out: dict[str, list[list[float | None]]] = {}
+    fallback: list[str] = []
+    for key, figure in INTERVAL_FIGURES.items():
+        p = np.asarray(preds[figure], dtype="float64")
+        calib = calibration.get(key)
+        if not conformal.usable(calib):
+            calib = None
+        spread = None
+        if key == "wage_q50" and calib is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                spread = (
+                    np.log(np.asarray(preds["wage_q75"], float))
+                    - np.log(np.asarray(preds["wage_q25"], float))
+                ) / conformal.IQR_TO_SD
+        ok = np.isfinite(p)
+        if calib is not None:
+            lo, hi = conformal.bounds(calib, p, n_hist, n_per_year, spread)
+        else:
+            if ok.any():  # a figure the bundle did not learn has no interval to explain
+                fallback.append(key)
+            if key == "wage_q50":
+                lo = hi = np.full(len(p), np.nan)
+            else:
+                lo, hi = stats_wilson(p, n_hist + PRIOR_GRADUATES, Z80)
+        ok &= np.isfinite(lo) & np.isfinite(hi)
+        out[key] = [
+            [float(a), float(b)] if good else [None, None]
+            for a, b, good in zip(np.asarray(lo), np.asarray(hi), ok, strict=True)
+        ]
+    return out, fallback
+
+
+def lower_match(
+    calibration: Mapping[str, Mapping[str, Any]] | None,
+    p_match: ArrayLike,
+    n_graduates: ArrayLike,
+    z: float = EVIDENCE_Z,
+) -> np.ndarray:
+    """The cautious P(job in the trade) the ranking uses: ``z`` standard deviations of the
+    offering's uncertainty below the estimate — the models' error for its evidence stratum
+    (``conformal.lower_plausible``, none without conformal numbers) plus a binomial term
+    with its graduates (counted up to ``MIN_CELL``) and the prior's ``PRIOR_GRADUATES``.
+    ``z = 0`` returns ``p_match``."""
+    p = np.asarray(p_match, dtype="float64")
+    if not z:
+        return p
+    found = (calibration or {}).get("job_matches_training")
+    calib: Mapping[str, Any] = found if found is not None and conformal.usable(found) else {}
+    return conformal.lower_plausible(calib, p, n_graduates, PRIOR_GRADUATES, z)

@@ -286,6 +286,7 @@ class Alternative(Result):
     score: Num
     p_job_matches_training: Num | None
     distance_km: Num | None
+    flags: list[str] = Field(default_factory=list)  # ``small_sample``, ``new_programme``
 
 
 class Item(Result):
@@ -308,12 +309,19 @@ class Item(Result):
     components: dict[str, Num | None]
     # None: the bundle did not learn that target (flag ``missing_<target>``)
     p_employed_12m: Num | None
-    p_employed_12m_interval: list[Num | None]  # [low, high], 95% Wilson
+    # [low, high] = intervals["employed_12m"] (the Wilson interval of older bundles)
+    p_employed_12m_interval: list[Num | None]
     p_job_matches_training: Num | None
     p_completed: Num | None
     wage_q25: Num | None
     wage_q50: Num | None
     wage_q75: Num | None
+    # [low, high] per figure (employed_12m, job_matches_training, completed, wage_q50):
+    # where the observed value of a year's graduates of this offering falls with
+    # probability ``interval_level``, the models' error included (docs/recommend.md);
+    # [null, null] when the figure is missing
+    intervals: dict[str, list[Num | None]] = Field(default_factory=dict)
+    interval_level: Num = 0.8
     interest_fit: Num | None
     total_tuition_vnd: Num | None
     # the tuition after a legal exemption this learner qualifies for (None: none known)
@@ -408,6 +416,7 @@ class BatchItem(Result):
     programme_id: str
     rank: int
     score: Num
+    flags: list[str] = Field(default_factory=list)
 
 
 class BatchRow(Result):
@@ -425,7 +434,7 @@ class BatchRow(Result):
             learner_id=learner_id,
             items=[
                 BatchItem.model_construct(
-                    programme_id=it.programme_id, rank=it.rank, score=it.score
+                    programme_id=it.programme_id, rank=it.rank, score=it.score, flags=it.flags
                 )
                 for it in rec.items
             ],

@@ -64,6 +64,7 @@ def _outcomes(ctx: Ctx, programme_id: str) -> OutcomesOut | None:
         small_cell=facts["small_cell"],
         observed_employed_12m=facts["observed_employed_12m"],
         observed_job_matches_training=facts["observed_job_matches_training"],
+        flags=facts["flags"],
     )
 
 

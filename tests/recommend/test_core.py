@@ -160,11 +160,11 @@ def test_small_cells_and_cold_start_are_flagged(make_recommender, learner):
             assert "Observed" not in text and "quan sát được" not in " ".join(it.reasons_vi)
         if 0 < b.n_graduates < MIN_CELL:
             seen["small"] += 1
-            assert "small_cell" in it.flags and "not an observed rate" in text
+            assert "small_sample" in it.flags and "not an observed rate" in text
         if b.n_graduates == 0:
             seen["cold"] += 1
             assert b.cold_start and b.cold_start_method == "attributes"
-            assert "cold_start" in it.flags and "no graduates yet" in text
+            assert "new_programme" in it.flags and "no graduates yet" in text
         if b.cold_start_method == "predecessor":
             seen["pred"] += 1
             assert "predecessor" in text

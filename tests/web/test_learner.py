@@ -97,7 +97,7 @@ def test_learner_flow(page, live) -> None:
         assert first.locator(".reasons li").nth(0).inner_text() == items[0]["reasons_vi"][0]
     assert first.locator("svg.wage").count() == 1 and first.locator("svg.spark").count() == 1
     flags = {f for it in items for f in it["flags"]}
-    for f in flags & {"cold_start", "small_cell"}:
+    for f in flags & {"new_programme", "small_sample"}:
         assert page.locator(".badge", has_text=VI[f"flag.{f}"]).count() >= 1
     assert page.inner_text("#model-version") == body["model_version"]
     assert no_horizontal_scroll(page)

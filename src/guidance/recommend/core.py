@@ -525,12 +525,7 @@ class Recommender:
             trend_12m=_finite(side.trend[i]),
             projected_per_seeker=_finite(proj),
         )
-        flags = []
-        if basis.cold_start:
-            flags.append("cold_start")
-        if basis.small_cell:
-            flags.append("small_cell")
-        flags += self._evidence_flags(i)
+        flags = self._evidence_flags(i)  # (basis.cold_start / small_cell say the same)
         if no_model_error:
             flags.append("interval_without_model_error")
         if demand.vacancies_per_seeker is None and demand.trend_12m is None:

@@ -19,8 +19,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PlainSerializer,
+    PrivateAttr,
     StrictBool,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -74,6 +77,74 @@ def _education_level(value: int) -> int:
     return value
 
 
+def _province_code(value: Any) -> Any:
+    """A province code as typed: a JSON number (``40``) is read as the code ``"40"``, a
+    one-digit code is zero-padded, and a pre-2025 code (``49``, Quảng Nam) becomes its
+    2025 province through the packaged crosswalk (``reference.resolve_province``; each
+    old province maps to exactly one new one). Any other value is left for the field's
+    own rules (and the catalogue: an unknown code is a 422 naming the field)."""
+    value = not_a_bool(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and 0 <= value < 100:
+        value = f"{value:02d}"
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 2:
+        from guidance.reference import resolve_province
+
+        text = value.strip().zfill(2)
+        code, _ = resolve_province(text)
+        return code or text
+    return value
+
+
+ProvinceCode = Annotated[str, BeforeValidator(_province_code, json_schema_input_type=str | int)]
+
+
+def province_mapping(value: Any) -> tuple[str, str] | None:
+    """``(old, new)`` when ``value`` is a pre-2025 province code that
+    ``_province_code`` maps to another 2025 code, else None (the note a response gives)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip() if isinstance(value, (int, str)) else ""
+    if not text.isdigit() or len(text) > 2:
+        return None
+    from guidance.reference import resolve_province
+
+    old = text.zfill(2)
+    code, was_old = resolve_province(old)
+    return (old, code) if code is not None and was_old and code != old else None
+
+
+class RemembersProvinces(BaseModel):
+    """A request model whose province fields accept pre-2025 codes: after validation,
+    ``province_mappings`` lists ``(field, old code, 2025 code)`` for each code mapped
+    (the API, CLI and batch say so: ``Recommendation.notes_vi``/``notes_en``)."""
+
+    _province_mappings: list[tuple[str, str, str]] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _remember_old_provinces(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        mapped: list[tuple[str, str, str]] = []
+        if isinstance(data, dict):
+            for name in ("home_province_code", "provinces"):
+                value = data.get(name)
+                for v in value if isinstance(value, list) else [value]:
+                    hit = province_mapping(v)
+                    if hit is not None:
+                        mapped.append((name, *hit))
+        obj = handler(data)
+        if mapped and isinstance(obj, RemembersProvinces):
+            obj._province_mappings = mapped
+        return obj
+
+    @property
+    def province_mappings(self) -> list[tuple[str, str, str]]:
+        return list(self._province_mappings)
+
+
 EducationLevel = Annotated[
     int,
     BeforeValidator(not_a_bool),
@@ -97,14 +168,19 @@ def _finite_or_none(value: float | None) -> float | None:
 Num = Annotated[float, PlainSerializer(_finite_or_none, return_type=float | None, when_used="json")]
 
 
-class LearnerProfile(BaseModel):
+class LearnerProfile(RemembersProvinces):
     """The learner columns of the contract's ``outcomes`` table (request side)."""
 
     model_config = ConfigDict(extra="forbid")
 
     learner_id: str | None = Field(None, max_length=100)
     age: Age = Field(description="years, 14 to 70")
-    home_province_code: str = Field(min_length=2, max_length=2)
+    home_province_code: ProvinceCode = Field(
+        min_length=2,
+        max_length=2,
+        description="2025 province code; a pre-2025 code (e.g. 49) or a JSON number (40) "
+        "is read through the packaged crosswalk",
+    )
     education_level: EducationLevel
     gpa: Score | None = Field(None, description="0 to 10")
     math_score: Score | None = Field(None, description="0 to 10")
@@ -137,9 +213,10 @@ class LearnerProfile(BaseModel):
         return self.model_dump(exclude={"learner_id", "sex", "ethnic_minority"})
 
 
-class Preferences(BaseModel):
+class Preferences(RemembersProvinces):
     """What the learner accepts. No province list, no distance and no relocation means:
-    study provinces in the learner's home region (the default)."""
+    the learner's home province and its neighbouring provinces (the default,
+    ``geo.near_area``)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -151,8 +228,12 @@ class Preferences(BaseModel):
     max_tuition_vnd_per_year: TuitionVnd | None = Field(
         None, description=f"0 to {MAX_TUITION_VND:,} VND a year"
     )
-    provinces: list[Code] | None = Field(
-        None, max_length=MAX_LIST, description=f"at most {MAX_LIST} province codes"
+    provinces: list[Annotated[ProvinceCode, Field(min_length=1, max_length=MAX_CODE)]] | None = (
+        Field(
+            None,
+            max_length=MAX_LIST,
+            description=f"at most {MAX_LIST} province codes (pre-2025 codes are mapped)",
+        )
     )
     max_distance_km: DistanceKm | None = Field(None, description=f"0 to {MAX_DISTANCE_KM:,} km")
     willing_to_relocate: StrictBool = Field(False, description="JSON true or false only")
@@ -224,6 +305,23 @@ class Basis(Result):
     n_employed_12m_known: int | None = None
 
 
+class AgeRule(Result):
+    """A legal minimum age behind an item's age flag (``reference.legal_min_ages``):
+    ``flag`` ``age_at_graduation`` (under it now, old enough at graduation) or
+    ``age_law_unclear`` (under a minimum whose legal source we could not verify: shown,
+    not excluded). Ages in years; ``age_at_graduation`` to one decimal."""
+
+    flag: str
+    rule_id: str
+    min_age: int
+    status: str  # "law" | "unclear"
+    trade_vi: str
+    trade_en: str
+    source: str
+    age_now: Num
+    age_at_graduation: Num
+
+
 class DemandFigures(Result):
     occupation_code: str | None
     occupation_name_vi: str | None
@@ -281,6 +379,8 @@ class Item(Result):
     reasons_vi: list[str] = Field(default_factory=list)
     reasons_en: list[str] = Field(default_factory=list)
     alternatives: list[Alternative] = Field(default_factory=list)
+    # the legal minimum ages behind the flags age_at_graduation / age_law_unclear
+    age_rules: list[AgeRule] = Field(default_factory=list)
 
 
 class Recommendation(Result):
@@ -291,6 +391,9 @@ class Recommendation(Result):
     n_eligible: int
     n_scored: int
     weights: dict[str, float]
+    # about the request as read: e.g. a pre-2025 province code mapped to its 2025 province
+    notes_vi: list[str] = Field(default_factory=list)
+    notes_en: list[str] = Field(default_factory=list)
     # where the time went (benchmarks, logs); not part of a published answer
     timings_ms: dict[str, float] = Field(default_factory=dict, exclude=True)
 

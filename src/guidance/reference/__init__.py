@@ -24,6 +24,11 @@ Files (all UTF-8 CSV, codes as strings):
 - ``isco_minor_descriptions.csv``: code (ISCO-08 minor group, 3 digits), description_vi,
   description_en: what the work is, in plain words, for every minor group the national
   training catalogue trains for (written by the project; see ``data/SOURCES.md``)
+- ``legal_min_ages.csv``: rule_id, isco_codes (``;``-separated ISCO-08 unit groups),
+  name_pattern (a regular expression over the folded Vietnamese programme name), min_age,
+  status (``law`` | ``unclear``), trade_vi, trade_en, source (law/decree/circular,
+  article, year), url, note: legal minimum ages of regulated trades (hand-entered by the
+  project from the sources named; ``unclear`` rows are not verified and only flag)
 """
 
 from __future__ import annotations
@@ -63,6 +68,8 @@ _STR_COLUMNS = {
     "target_occupations",
     "ward_code",
     "onet_soc_code",
+    "isco_codes",
+    "name_pattern",
 }
 
 
@@ -116,6 +123,12 @@ def occupation_descriptions() -> pd.DataFrame:
     return _read("isco_minor_descriptions.csv").copy()
 
 
+def legal_min_ages() -> pd.DataFrame:
+    """Legal minimum ages of regulated trades, each row with its legal source (``law``:
+    read in the source; ``unclear``: not verified, flag only)."""
+    return _read("legal_min_ages.csv").copy()
+
+
 def wards() -> pd.DataFrame:
     """2025 communes/wards with their province."""
     return _read("wards.csv").copy()
@@ -132,6 +145,7 @@ def summary() -> dict[str, int]:
         "training_occupations": training_occupations,
         "wards": wards,
         "isco_onet_map": isco_onet_map,
+        "legal_min_ages": legal_min_ages,
     }
     return {name: len(f()) for name, f in loaders.items()}
 

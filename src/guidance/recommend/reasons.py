@@ -94,31 +94,31 @@ def distance_text(distance_km: float | None) -> tuple[str, str]:
 
 
 def age_sentences(item: Item) -> tuple[list[str], list[str]]:
-    """One sentence per legal minimum age behind an age flag (``Item.age_rules``)."""
+    """One sentence per legal minimum age behind an age flag (``Item.age_rules``); the
+    age at graduation in whole years (age now + months to graduation)."""
     vi: list[str] = []
     en: list[str] = []
-    grad = item.graduation_period
     for a in item.age_rules:
-        at_vi, at_en = num_vi(a.age_at_graduation), num_en(a.age_at_graduation)
+        years = int(a.age_at_graduation or 0)
         if a.flag == "age_at_graduation":
             vi.append(
                 f"Nghề {a.trade_vi} cần đủ {a.min_age} tuổi ({a.source}); bạn chưa đủ tuổi "
-                f"bây giờ nhưng sẽ khoảng {at_vi} tuổi khi tốt nghiệp ({grad})"
+                f"bây giờ nhưng sẽ đủ {a.min_age} tuổi khi tốt nghiệp"
             )
             en.append(
                 f"{a.trade_en[:1].upper()}{a.trade_en[1:]} requires age {a.min_age} "
-                f"({a.source}); you are under it now but about {at_en} at graduation ({grad})"
+                f"({a.source}); you are under it now but will be {a.min_age} by graduation"
             )
         else:
             vi.append(
                 f"Lưu ý: nghề {a.trade_vi} có thể cần đủ {a.min_age} tuổi ({a.source}), "
-                f"nhưng chúng tôi chưa xác minh được quy định; bạn sẽ khoảng {at_vi} tuổi "
-                f"khi tốt nghiệp ({grad}). Hãy hỏi cơ sở đào tạo"
+                f"nhưng chúng tôi chưa xác minh được quy định này; khi tốt nghiệp bạn khoảng "
+                f"{years} tuổi. Hãy hỏi cơ sở đào tạo"
             )
             en.append(
                 f"Note: {a.trade_en} may require age {a.min_age} ({a.source}), but we could "
-                f"not verify the rule; you will be about {at_en} at graduation ({grad}). "
-                "Ask the institution"
+                f"not verify this rule; you will be about {years} at graduation. Ask the "
+                "institution"
             )
     return vi, en
 

@@ -206,6 +206,9 @@ class Catalogue:
         period) to the start."""
         n = len(self)
         home = self.home_index(profile)
+        for code in prefs.provinces or ():  # a code the catalogue does not know is a mistake
+            if code not in self.prov_pos:
+                raise UnknownProvince(code, "provinces")
         dist = self.distances(home) if dist is None else dist
         ok = np.ones(n, bool)
         masks = {"education": profile.education_level >= self.min_edu}

@@ -246,6 +246,20 @@ def resolve_province(value: object) -> tuple[str | None, bool]:
     return hit if hit is not None else (None, False)
 
 
+def old_provinces() -> dict[str, list[tuple[str, str]]]:
+    """2025 province code → the pre-2025 provinces it took in, as ``(old code, old name)``
+    (from the crosswalk; an old province that kept its code and name is left out). Each old
+    province went whole into one 2025 province: the crosswalk has no splits."""
+    cw = _read("province_crosswalk.csv")
+    out: dict[str, list[tuple[str, str]]] = {}
+    for old, name, new, new_name in zip(
+        cw["old_code"], cw["old_name_vi"], cw["new_code"], cw["new_name_vi"], strict=True
+    ):
+        if str(old) != str(new) or str(name) != str(new_name):
+            out.setdefault(str(new), []).append((str(old), str(name)))
+    return out
+
+
 def province_names() -> dict[str, str]:
     """2025 province code -> Vietnamese name."""
     prov = _read("provinces.csv")

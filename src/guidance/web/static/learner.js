@@ -11,17 +11,28 @@
   function $(id) { return document.getElementById(id); }
 
   /* --- province search without accents ------------------------------------------- */
+  /* A pre-2025 province name ("binh duong") finds the 2025 province it went into, and the
+     page says which (data-old: the old names, from the packaged crosswalk). */
+  function oldMatch(o, q) {
+    if (!q || !o.dataset.old || o.dataset.fold.indexOf(q) >= 0) return null;
+    const hit = o.dataset.old.split("|").filter(function (n) { return G.fold(n).indexOf(q) >= 0; });
+    return hit.length ? hit[0] : null;
+  }
   function filterProvinces() {
     const q = G.fold($("f-prov-search").value);
     const sel = $("f-province");
     let shown = [];
+    let notes = [];
     Array.from(sel.options).forEach(function (o) {
       if (!o.value) return;
-      const ok = !q || o.dataset.fold.indexOf(q) >= 0;
+      const old = oldMatch(o, q);
+      const ok = !q || o.dataset.fold.indexOf(q) >= 0 || old !== null;
       o.hidden = !ok;
       if (ok) shown.push(o);
+      if (old !== null) notes.push(G.T("elig.province_became", { old: old, new: o.textContent }));
     });
     if (q && shown.length === 1) sel.value = shown[0].value;
+    $("prov-old").textContent = notes.join(" ");
   }
 
   /* --- interest questionnaire: mean of answered items per type, in [0, 1] -------- */

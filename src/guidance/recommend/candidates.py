@@ -233,12 +233,32 @@ class Catalogue:
                 else ~(self.tuition > prefs.max_tuition_vnd_per_year)
             )
         masks["location"] = self.location_mask(home, prefs, dist)
+        if self.is_default_area(prefs):
+            others = np.logical_and.reduce([m for r, m in masks.items() if r != "location"])
+            if not (others & masks["location"]).any():
+                # nothing near passes the other rules: the home region (said in the notes)
+                masks["location"] = self.region_mask(home)
         return masks
+
+    @staticmethod
+    def is_default_area(prefs: Preferences) -> bool:
+        """No provinces, no distance and not relocating: the default study area applies."""
+        return (
+            prefs.provinces is None
+            and prefs.max_distance_km is None
+            and not prefs.willing_to_relocate
+        )
+
+    def region_mask(self, home: int) -> np.ndarray:
+        """Offerings in the home province's region (the default area's fallback)."""
+        same = self.region[np.maximum(self.prov, 0)] == self.region[home]
+        return np.asarray((self.prov >= 0) & same)
 
     def location_mask(self, home: int, prefs: Preferences, dist: np.ndarray) -> np.ndarray:
         """Listed provinces or within ``max_distance_km`` (either suffices); with neither,
         anywhere when willing to relocate, else the home province and its neighbours
-        (``geo.near_area``)."""
+        (``geo.near_area``; ``rule_masks`` widens it to the home region when no offering
+        there passes the other rules)."""
         explicit = prefs.provinces is not None or prefs.max_distance_km is not None
         if not explicit:
             if prefs.willing_to_relocate:

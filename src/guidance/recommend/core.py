@@ -400,6 +400,15 @@ class Recommender:
         notes_vi, notes_en = rs.province_notes(
             profile.province_mappings + prefs.province_mappings, self._province_names()
         )
+        if self.cat.is_default_area(prefs) and items:
+            near = set(self.default_area(profile))
+            if not any(it.province_code in near for it in items):
+                home = self.cat.home_index(profile)
+                vi, en = rs.widened_area_note(
+                    str(self.cat.prov_name_vi[home]), str(self.cat.prov_name_en[home])
+                )
+                notes_vi.append(vi)
+                notes_en.append(en)
         return Recommendation.model_construct(
             items=items,
             model_version=self.model_version,

@@ -123,6 +123,17 @@ def age_sentences(item: Item) -> tuple[list[str], list[str]]:
     return vi, en
 
 
+def widened_area_note(home_vi: str, home_en: str) -> tuple[str, str]:
+    """Said when the default area (home province and neighbours) held no suitable offering
+    and the list comes from the home region instead."""
+    return (
+        f"Không có chương trình phù hợp ở {home_vi} và các tỉnh giáp ranh, nên danh sách "
+        "gồm các chương trình trong cùng vùng kinh tế – xã hội (có thể xa hơn)",
+        f"No suitable programme in {home_en} or the provinces next to it, so the list "
+        "comes from the same socio-economic region (possibly further away)",
+    )
+
+
 def province_notes(
     mappings: list[tuple[str, str, str]], names: dict[str, tuple[str, str]]
 ) -> tuple[list[str], list[str]]:

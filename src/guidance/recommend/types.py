@@ -97,7 +97,23 @@ def _province_code(value: Any) -> Any:
     return value
 
 
-ProvinceCode = Annotated[str, BeforeValidator(_province_code, json_schema_input_type=str | int)]
+# a code as text, or as a JSON number 0-99 (read as the 2-digit code)
+_CODE_NUMBER = Annotated[int, Field(ge=0, le=99)]
+HomeProvinceCode = Annotated[
+    str,
+    BeforeValidator(
+        _province_code,
+        json_schema_input_type=Annotated[str, Field(min_length=2, max_length=2)] | _CODE_NUMBER,
+    ),
+]
+ProvinceCode = Annotated[
+    str,
+    BeforeValidator(
+        _province_code,
+        json_schema_input_type=Annotated[str, Field(min_length=1, max_length=MAX_CODE)]
+        | _CODE_NUMBER,
+    ),
+]
 
 
 def province_mapping(value: Any) -> tuple[str, str] | None:
@@ -175,7 +191,7 @@ class LearnerProfile(RemembersProvinces):
 
     learner_id: str | None = Field(None, max_length=100)
     age: Age = Field(description="years, 14 to 70")
-    home_province_code: ProvinceCode = Field(
+    home_province_code: HomeProvinceCode = Field(
         min_length=2,
         max_length=2,
         description="2025 province code; a pre-2025 code (e.g. 49) or a JSON number (40) "

@@ -153,8 +153,11 @@ class RemembersProvinces(BaseModel):
                         mapped.append((name, *hit))
         obj = handler(data)
         if mapped and isinstance(obj, RemembersProvinces):
-            obj._province_mappings = mapped
+            obj.set_province_mappings(mapped)
         return obj
+
+    def set_province_mappings(self, mapped: list[tuple[str, str, str]]) -> None:
+        self._province_mappings = list(mapped)
 
     @property
     def province_mappings(self) -> list[tuple[str, str, str]]:

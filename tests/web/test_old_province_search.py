@@ -23,3 +23,18 @@ def test_old_province_names_find_their_2025_province(page, live) -> None:
         assert became in page.inner_text("#prov-old")
     page.fill("#f-prov-search", "ha noi")  # a 2025 name: no note
     assert page.inner_text("#prov-old").strip() == ""
+
+
+def test_cards_say_in_province_not_zero_km(page, live) -> None:
+    from tests.web.test_learner import fill_learner, submit
+
+    page.goto(live.url + "/")
+    fill_learner(page, live.world)
+    items = submit(page)["items"]
+    assert page.locator("#cards > li").count() == len(items) > 0
+    text = page.inner_text("#cards")
+    assert " 0 km" not in text
+    if any(it["distance_km"] == 0 for it in items):
+        assert "Trong tỉnh" in text
+    if any(it["distance_km"] > 0 for it in items):
+        assert "(giữa trung tâm hai tỉnh)" in text

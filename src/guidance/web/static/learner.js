@@ -245,7 +245,7 @@
     alts.forEach(function (a) {
       const where = [a.institution_name, G.lang === "en" ? (a.province_name_en || a.province_name_vi)
         : a.province_name_vi];
-      if (a.distance_km != null) where.push(G.T("unit.km", { v: G.num(a.distance_km) }));
+      if (a.distance_km != null) where.push(G.distance(a.distance_km));
       ul.append(G.el("li", {}, [G.el("a", { href: "/programmes/" + encodeURIComponent(a.programme_id)
         + "?lang=" + G.lang, text: where.join(" · ") })]));
     });
@@ -306,7 +306,7 @@
     const dl = G.el("dl", { class: "facts" });
     [].concat(
       fact(G.T("card.level"), G.T("level." + it.level)),
-      fact(G.T("card.distance"), it.distance_km == null ? "—" : G.T("unit.km", { v: G.num(it.distance_km) })),
+      fact(G.T("card.distance"), G.distance(it.distance_km)),
       fact(G.T("card.duration"), G.T("unit.months", { v: it.duration_months })),
       fact(G.T("card.tuition"), G.T("unit.million_year", { v: G.millions(it.tuition_vnd_per_year) })),
       fact(G.T("card.graduation"), it.graduation_period),
@@ -391,7 +391,7 @@
       ["card.institution", function (i) { return i.institution_name; }],
       ["card.province", provName],
       ["card.level", function (i) { return G.T("level." + i.level); }],
-      ["card.distance", function (i) { return i.distance_km == null ? "—" : G.T("unit.km", { v: G.num(i.distance_km) }); }],
+      ["card.distance", function (i) { return G.distance(i.distance_km); }],
       ["card.duration", function (i) { return G.T("unit.months", { v: i.duration_months }); }],
       ["card.tuition", function (i) { return G.T("unit.million_year", { v: G.millions(i.tuition_vnd_per_year) }); }],
       ["card.p_job", function (i) { const v = i.p_employed_12m_interval || [];

@@ -125,3 +125,15 @@ def test_why_excluded_names_age_and_the_item_says_so(make_recommender, tiny_tabl
     assert "age_law_unclear" in items["XF"].flags
     assert any("chưa xác minh" in s for s in items["XF"].reasons_vi)
     assert np.all([not it.age_rules for pid, it in items.items() if pid not in ("XB", "XF")])
+
+
+def test_an_unverified_minimum_is_never_stated_as_the_law(cat):
+    from guidance.recommend.reasons import age_sentences
+    from guidance.recommend.types import Item
+
+    for age in (14, 17.9):  # under it at graduation; under it now only
+        flags, rules = cat.age_notes(cat.pos["FORK"], age, 0 if age < 17 else 3)
+        assert flags and rules[0].status == "unclear"
+        vi, en = age_sentences(Item.model_construct(age_rules=rules))
+        assert "chưa xác minh" in vi[0] and " cần đủ" not in vi[0].replace("có thể cần", "")
+        assert "verify" in en[0] or "unverified" in en[0]

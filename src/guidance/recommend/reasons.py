@@ -101,13 +101,20 @@ def age_sentences(item: Item) -> tuple[list[str], list[str]]:
     for a in item.age_rules:
         years = int(a.age_at_graduation or 0)
         if a.flag == "age_at_graduation":
+            sure_vi, sure_en = (
+                ("cần", "requires") if a.status == "law" else ("có thể cần", "may require")
+            )
+            check_vi, check_en = (
+                ("", "") if a.status == "law" else ("; chưa xác minh", "; unverified")
+            )
             vi.append(
-                f"Nghề {a.trade_vi} cần đủ {a.min_age} tuổi ({a.source}); bạn chưa đủ tuổi "
-                f"bây giờ nhưng sẽ đủ {a.min_age} tuổi khi tốt nghiệp"
+                f"Nghề {a.trade_vi} {sure_vi} đủ {a.min_age} tuổi ({a.source}{check_vi}); bạn "
+                f"chưa đủ tuổi bây giờ nhưng sẽ đủ {a.min_age} tuổi khi tốt nghiệp"
             )
             en.append(
-                f"{a.trade_en[:1].upper()}{a.trade_en[1:]} requires age {a.min_age} "
-                f"({a.source}); you are under it now but will be {a.min_age} by graduation"
+                f"{a.trade_en[:1].upper()}{a.trade_en[1:]} {sure_en} age {a.min_age} "
+                f"({a.source}{check_en}); you are under it now but will be {a.min_age} by "
+                "graduation"
             )
         else:
             vi.append(

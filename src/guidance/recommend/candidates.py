@@ -37,37 +37,38 @@ def legal_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Per offering, the row (of ``reference.legal_min_ages()``) of the highest legal
     minimum age that matches it, for rows of status ``law`` and ``unclear`` (-1: none).
     A row matches when one of its ISCO codes is a target occupation of the offering, or
-    its pattern is found in the offering's folded Vietnamese name (``fold``)."""
+    its pattern is found in the offering's folded Vietnamese name (``fold``). Matched once
+    per distinct (name, targets): a national catalogue repeats a few hundred of them."""
     from guidance.reference import legal_min_ages
 
     table = legal_min_ages()
     n = len(frame)
-    names = [fold(v) for v in frame["name_vi"]] if "name_vi" in frame else [""] * n
-    targets = (
+    blank = pd.Series([""] * n, index=frame.index)
+    keys = pd.MultiIndex.from_arrays(
         [
-            set(str(v).split(";")) if isinstance(v, str) else set()
-            for v in frame["target_occupations"]
+            frame.get("name_vi", blank).fillna("").astype(str),
+            frame.get("target_occupations", blank).fillna("").astype(str),
         ]
-        if "target_occupations" in frame
-        else [set() for _ in range(n)]
     )
-    best = {"law": np.full(n, -1), "unclear": np.full(n, -1)}
-    top = {"law": np.full(n, -np.inf), "unclear": np.full(n, -np.inf)}
-    for r, row in enumerate(table.itertuples(index=False)):
-        codes = set(str(row.isco_codes).split(";")) if isinstance(row.isco_codes, str) else set()
-        pattern = re.compile(row.name_pattern) if isinstance(row.name_pattern, str) else None
-        hit = np.array(
-            [
-                bool(codes & t) or bool(pattern and pattern.search(nm))
-                for t, nm in zip(targets, names, strict=True)
-            ],
-            dtype=bool,
+    codes, uniq = pd.factorize(keys)
+    rules = [
+        (
+            set(str(row.isco_codes).split(";")) if isinstance(row.isco_codes, str) else set(),
+            re.compile(row.name_pattern) if isinstance(row.name_pattern, str) else None,
+            float(row.min_age),
+            str(row.status),
         )
-        status = str(row.status)
-        better = hit & (float(row.min_age) > top[status])
-        best[status][better] = r
-        top[status][better] = float(row.min_age)
-    return best["law"], best["unclear"]
+        for row in table.itertuples(index=False)
+    ]
+    best = {"law": np.full(len(uniq), -1), "unclear": np.full(len(uniq), -1)}
+    for k, (name, targets) in enumerate(uniq):
+        folded, occ = fold(name), set(targets.split(";"))
+        top = {"law": -np.inf, "unclear": -np.inf}
+        for r, (isco, pattern, age, status) in enumerate(rules):
+            hit = bool(isco & occ) or bool(pattern is not None and pattern.search(folded))
+            if hit and age > top[status]:
+                best[status][k], top[status] = r, age
+    return best["law"][codes], best["unclear"][codes]
 
 
 class Catalogue:

@@ -125,6 +125,13 @@ def test_why_excluded_names_age_and_the_item_says_so(make_recommender, tiny_tabl
     assert "age_law_unclear" in items["XF"].flags
     assert any("chưa xác minh" in s for s in items["XF"].reasons_vi)
     assert np.all([not it.age_rules for pid, it in items.items() if pid not in ("XB", "XF")])
+    # the what-if names the rule: a year older, the driving course becomes eligible
+    from guidance.recommend.whatif import what_if
+
+    w = what_if(rec, learner, prefs, {"age": 17}, k=50)
+    entered = {c.programme_id: c for c in w.entered}
+    assert entered["XB"].reason == "newly_eligible" and entered["XB"].rules == ["age"]
+    assert "tuổi" in entered["XB"].why_vi
 
 
 def test_an_unverified_minimum_is_never_stated_as_the_law(cat):

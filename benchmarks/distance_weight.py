@@ -23,6 +23,24 @@ from pathlib import Path
 import numpy as np
 
 
+def area_reach() -> None:
+    """How far each default area reaches: the farthest province centre in it, over the 34
+    home provinces (the new area and the former region)."""
+    from guidance import geo, reference
+
+    p = reference.provinces()
+    codes = list(p["province_code"])
+    dist = geo.distance_matrix_km(p["lat"], p["lon"])
+    region = p["region"].to_numpy()
+    near = [max(dist[i][codes.index(c)] for c in geo.near_area(h)) for i, h in enumerate(codes)]
+    wide = [dist[i][region == region[i]].max() for i in range(len(codes))]
+    print(
+        f"farthest centre in the default area over 34 homes: home+neighbours median "
+        f"{np.median(near):.0f} km, max {max(near):.0f} km; home region median "
+        f"{np.median(wide):.0f} km, max {max(wide):.0f} km"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--learners", type=int, default=500)
@@ -31,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=None, help="a generated demo world")
     ap.add_argument("--seed", type=int, default=0, help="learner sample seed")
     args = ap.parse_args(argv)
+    area_reach()
 
     from threadpoolctl import threadpool_limits
 

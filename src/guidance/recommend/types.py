@@ -10,6 +10,7 @@ of ``Num`` (JSON has no NaN).
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Annotated, Any, Literal
 
@@ -77,24 +78,53 @@ def _education_level(value: int) -> int:
     return value
 
 
+@functools.cache
+def _old_codes() -> dict[str, str]:
+    """Pre-2025 province code → its 2025 code, for the old codes that are not 2025 codes
+    (each read by THE resolver, ``reference.resolve_province``; built once)."""
+    from guidance.reference import province_crosswalk, resolve_province
+
+    out = {}
+    for old in province_crosswalk()["old_code"].astype(str):
+        code, was_old = resolve_province(old)
+        if code is not None and was_old and code != old:
+            out[old] = code
+    return out
+
+
+def _as_code(value: Any) -> str | None:
+    """The 2-digit text of a code typed as text or a JSON number (None: not such a code)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        return f"{value:02d}" if 0 <= value < 100 else None
+    if isinstance(value, str):
+        text = value.strip()
+        return text.zfill(2) if text.isdigit() and len(text) <= 2 else None
+    return None
+
+
 def _province_code(value: Any) -> Any:
     """A province code as typed: a JSON number (``40``) is read as the code ``"40"``, a
     one-digit code is zero-padded, and a pre-2025 code (``49``, Quảng Nam) becomes its
-    2025 province through the packaged crosswalk (``reference.resolve_province``; each
-    old province maps to exactly one new one). Any other value is left for the field's
-    own rules (and the catalogue: an unknown code is a 422 naming the field)."""
+    2025 province through the packaged crosswalk (each old province maps to exactly one
+    new one). Any other value is left for the field's own rules (and the catalogue: an
+    unknown code is a 422 naming the field)."""
     value = not_a_bool(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int) and 0 <= value < 100:
-        value = f"{value:02d}"
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 2:
-        from guidance.reference import resolve_province
+    text = _as_code(value)
+    if text is None:
+        return value
+    return _old_codes().get(text, text)
 
-        text = value.strip().zfill(2)
-        code, _ = resolve_province(text)
-        return code or text
-    return value
+
+def province_mapping(value: Any) -> tuple[str, str] | None:
+    """``(old, new)`` when ``value`` is a pre-2025 province code that
+    ``_province_code`` maps to another 2025 code, else None (the note a response gives)."""
+    text = _as_code(value)
+    new = _old_codes().get(text) if text is not None else None
+    return (text, new) if text is not None and new is not None else None
 
 
 # a code as text, or as a JSON number 0-99 (read as the 2-digit code)
@@ -116,23 +146,6 @@ ProvinceCode = Annotated[
 ]
 
 
-def province_mapping(value: Any) -> tuple[str, str] | None:
-    """``(old, new)`` when ``value`` is a pre-2025 province code that
-    ``_province_code`` maps to another 2025 code, else None (the note a response gives)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip() if isinstance(value, (int, str)) else ""
-    if not text.isdigit() or len(text) > 2:
-        return None
-    from guidance.reference import resolve_province
-
-    old = text.zfill(2)
-    code, was_old = resolve_province(old)
-    return (old, code) if code is not None and was_old and code != old else None
-
-
 class RemembersProvinces(BaseModel):
     """A request model whose province fields accept pre-2025 codes: after validation,
     ``province_mappings`` lists ``(field, old code, 2025 code)`` for each code mapped
@@ -147,6 +160,8 @@ class RemembersProvinces(BaseModel):
         if isinstance(data, dict):
             for name in ("home_province_code", "provinces"):
                 value = data.get(name)
+                if value is None:
+                    continue
                 for v in value if isinstance(value, list) else [value]:
                     hit = province_mapping(v)
                     if hit is not None:

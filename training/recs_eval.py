@@ -91,11 +91,12 @@ class RecsEvaluation:
 
 
 def revealed_preferences(rec, profile, row: dict):
-    """Default preferences (home region) widened to the province the learner actually chose,
-    so their actual choice is always inside the candidate set being compared."""
+    """Default preferences (the default area: home province and its neighbours) widened to
+    the province the learner actually chose, so their actual choice is always inside the
+    candidate set being compared."""
     from guidance.recommend.types import Preferences
 
-    provinces = rec.region_provinces(profile)
+    provinces = rec.default_area(profile)
     actual = rec.province_of(str(row.get("programme_id")))
     if actual is not None:
         provinces.append(actual)

@@ -22,6 +22,7 @@ REFERENCE_FILES = {
     "training_occupations": "training_occupations.csv",
     "wards": "wards.csv",
     "isco_onet_map": "isco_onet_map.csv",
+    "legal_min_ages": "legal_min_ages.csv",
 }
 
 

@@ -246,6 +246,8 @@ def _print(r: Recommendation, lang: str) -> None:
         else f"{len(r.items)} trong {r.n_eligible} chương trình phù hợp (mô hình "
         f"{r.model_version}, nhu cầu kỳ {r.demand_period}, khai giảng {r.start_period})"
     )
+    for note in r.notes_en if en else r.notes_vi:  # e.g. a pre-2025 province code mapped
+        print(f"! {note}")
     for it in r.items:
         name = it.name_vi if not en or not it.name_en else it.name_en
         flags = f" [{', '.join(it.flags)}]" if it.flags else ""

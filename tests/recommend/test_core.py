@@ -61,12 +61,13 @@ def test_ineligible_offerings_never_appear(make_recommender, learner, tiny_table
     assert {it.province_code for it in home_only.items} == {learner["home_province_code"]}
 
 
-def test_default_location_is_home_region(make_recommender, learner, tiny_tables):
+def test_default_location_is_home_and_neighbouring_provinces(make_recommender, learner):
+    from guidance.geo import near_area
+
     rec = make_recommender()
-    prov = tiny_tables["provinces"].set_index("province_code")["region"]
-    region = prov[learner["home_province_code"]]
+    area = near_area(learner["home_province_code"])
     r = rec.recommend(learner, {}, k=50)
-    assert r.items and all(prov[it.province_code] == region for it in r.items)
+    assert r.items and all(it.province_code in area for it in r.items)
     far = rec.recommend(learner, {"max_distance_km": 0}, k=50)
     assert all(it.distance_km == 0 for it in far.items)
 

@@ -161,11 +161,12 @@ def test_learner_page_lists_the_34_provinces_with_folded_search_keys() -> None:
     app = FastAPI()
     app.include_router(build_router())
     html = TestClient(app).get("/").text
-    options = re.findall(r'<option value="(\d\d)" data-fold="([^"]*)">([^<]+)</option>', html)
+    options = re.findall(r'<option value="(\d\d)" data-fold="([^"]*)"[^>]*>([^<]+)</option>', html)
     assert len({code for code, _, _ in options}) == 34
     hanoi = [o for o in options if o[0] == "01"]
     assert hanoi and hanoi[0][2] == "Hà Nội" and "ha noi" in hanoi[0][1]
     assert all(f == fold(f) for _, f, _ in options)
+    assert 'data-old="Bình Dương|Bà Rịa - Vũng Tàu">Hồ Chí Minh<' in html  # pre-2025 names
 
 
 def test_inline_json_cannot_close_the_script_block() -> None:

@@ -99,12 +99,24 @@ def _province_enums(schema: dict) -> None:
     from guidance import reference
 
     codes = sorted(reference.provinces()["province_code"].astype(str))
+    # a learner may type a pre-2025 code (read through the crosswalk), also as a JSON number
+    typed = sorted(set(codes) | set(reference.province_crosswalk()["old_code"].astype(str)))
+    one_code = [
+        {"type": "string", "enum": typed},
+        {"type": "integer", "enum": [int(c) for c in typed]},
+    ]
     comps = schema.get("components", {}).get("schemas", {})
     for name in ("LearnerProfile", "WhatIfChanges"):
         prop = comps.get(name, {}).get("properties", {}).get("home_province_code")
         if prop is not None:
             prop.pop("anyOf", None)
-            prop.update(type="string", enum=codes)
+            prop.pop("type", None)
+            prop["anyOf"] = one_code
+    for name in ("Preferences", "WhatIfChanges"):  # a list of them (an unknown one: 422)
+        prop = comps.get(name, {}).get("properties", {}).get("provinces")
+        for alt in (prop or {}).get("anyOf", []):
+            if alt.get("type") == "array":
+                alt["items"] = {"anyOf": one_code}
     for path, ops in schema.get("paths", {}).items():  # the statistics' province filter
         if path.startswith("/api/v1/stats"):
             for op in ops.values():

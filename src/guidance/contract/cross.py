@@ -117,6 +117,7 @@ def cross_checks(
         _member(
             name, df, "predecessor_id", own | set(ctx.programme_ids or ()), "programmes", report
         )
+        _age_order(df, report)
     if name == "outcomes":
         _member(name, df, "programme_id", ctx.programme_ids, "programmes", report)
         _outcome_consistency(df, report)
@@ -170,6 +171,28 @@ def _target_occupations(df: pd.DataFrame, allowed, report: ValidationReport) -> 
         per_row.tolist(),
         lambda v: f"{';'.join(v)} not in occupations",
         n=len(per_row),
+    )
+
+
+def _age_order(df: pd.DataFrame, report: ValidationReport) -> None:
+    """v1.3: an offering's ``min_age`` is at most its ``max_age`` (when both are given)."""
+    if not {"min_age", "max_age"} <= set(df.columns):
+        return
+    lo = pd.to_numeric(df["min_age"], errors="coerce")
+    hi = pd.to_numeric(df["max_age"], errors="coerce")
+    bad = (lo > hi).fillna(False).to_numpy(dtype=bool)
+    n = int(bad.sum())
+    if not n:
+        return
+    rows = np.flatnonzero(bad)[: report.max_examples]
+    report.add_cells(
+        "programmes",
+        "min_age",
+        "age_order",
+        rows + 1,
+        [(int(a), int(b)) for a, b in zip(lo.iloc[rows], hi.iloc[rows], strict=True)],
+        lambda v: f"min_age {v[0]} is above max_age {v[1]} (min_age must be at most max_age)",
+        n=n,
     )
 
 

@@ -1,9 +1,11 @@
-"""Data contract v1.2 as data: every table, column, type and per-column rule.
+"""Data contract v1.3 as data: every table, column, type and per-column rule.
 
 v1.1 (issue 11): outcome cells of a survey wave a graduate did not answer may be empty.
 v1.2 (issue 17): optional institution contact columns in ``programmes``
-(``institution_address``, ``institution_phone``, ``institution_website``). Each minor
-version only adds: every v1 and v1.1 directory stays valid and loads as before.
+(``institution_address``, ``institution_phone``, ``institution_website``).
+v1.3 (issue 16): optional admission ages in ``programmes`` (``min_age``, ``max_age``,
+14–70, ``min_age`` ≤ ``max_age``: a cross-column rule in ``cross.py``). Each minor
+version only adds: every v1, v1.1 and v1.2 directory stays valid and loads as before.
 
 The tables here are the single source of truth for the validator (which turns
 them into pandera schemas) and for the loaded dtypes everyone downstream relies
@@ -27,6 +29,9 @@ PHONE_RE = r"^\+?[0-9(][0-9 .()\-]{5,23}$"
 WEBSITE_RE = r"^https?://[^\s<>\"']{1,190}$"
 PROVINCE_RE = r"^\d{2}$"
 ISCO_RE = r"^\d{4}$"
+
+# v1.3: admission ages of an offering, the bounds of a learner's age (recommend.types.Age)
+AGE_MIN, AGE_MAX = 14, 70
 
 # Bounds the database holds (``store/schema.py``), so a value the contract accepts is one
 # both engines store: Integer columns are 32-bit signed; money columns are BIGINT, capped
@@ -192,6 +197,9 @@ PROGRAMMES = Table(
             "a web address starting with http:// or https://",
             max_len=200,
         ),
+        # v1.3: admission ages (years at enrolment), optional; min_age <= max_age
+        Col("min_age", "int", min=AGE_MIN, max=AGE_MAX),
+        Col("max_age", "int", min=AGE_MIN, max=AGE_MAX),
     ),
 )
 

@@ -108,6 +108,8 @@ class Ranked:
     start_period: str
     # every row's stated intervals (``score.item_intervals``), made once when first needed
     intervals: tuple[dict[str, list[list[float | None]]], list[str]] | None = None
+    age: float = float("nan")  # the learner's age now (age flags of the items)
+    lead: int = 0  # months from now (the demand period) to the start
 
 
 class Recommender:
@@ -190,7 +192,7 @@ class Recommender:
 
     def eligible_mask(self, profile: LearnerProfile, prefs: Preferences) -> np.ndarray:
         """One boolean per served offering: does it pass every rule for this learner?"""
-        return self.cat.eligible(profile, prefs, self._distances(profile))
+        return self.cat.eligible(profile, prefs, self._distances(profile), self._lead(prefs))
 
     def why_excluded(
         self, profile: LearnerProfile | dict, prefs: Preferences | dict | None, programme_id: str
@@ -199,12 +201,12 @@ class Recommender:
         learner; empty when it is a candidate."""
         profile, prefs = _profile(profile), _prefs(prefs)
         self.cat.home_index(profile)  # an unknown home province is the request's fault
-        return self.cat.failed_rules(self.position(programme_id), profile, prefs)
+        return self.cat.failed_rules(self.position(programme_id), profile, prefs, self._lead(prefs))
 
     def farthest_eligible_km(self, profile: LearnerProfile, prefs: Preferences) -> float:
         """Distance to the farthest offering that passes every rule (0 when none does)."""
         dist = self._distances(profile)
-        elig = self.cat.eligible(profile, prefs, dist)
+        elig = self.cat.eligible(profile, prefs, dist, self._lead(prefs))
         return float(np.nanmax(dist[elig])) if elig.any() else 0.0
 
     def catalogue_columns(self) -> dict[str, np.ndarray]:
@@ -224,10 +226,15 @@ class Recommender:
         return frozenset(str(c) for c in self.cat.prov_codes)
 
     def region_provinces(self, profile: LearnerProfile) -> list[str]:
-        """The provinces of the learner's home region (the default study area)."""
+        """The provinces of the learner's home region (the default study area before
+        issue 16)."""
         cat = self.cat
         region = cat.region[cat.home_index(profile)]
         return [str(c) for c, r in zip(cat.prov_codes, cat.region, strict=True) if r == region]
+
+    def default_area(self, profile: LearnerProfile) -> list[str]:
+        """The default study area: the home province and its neighbours (``geo.near_area``)."""
+        return self.cat.default_area(self.cat.home_index(profile))
 
     def province_of(self, programme_id: str) -> str | None:
         """The province of a served offering (None: unknown offering or province)."""
@@ -265,6 +272,10 @@ class Recommender:
     def _distances(self, profile: LearnerProfile) -> np.ndarray:
         return self.cat.distances(self.cat.home_index(profile))
 
+    def _lead(self, prefs: Preferences) -> int:
+        """Months from now (the demand period) to the start the learner asks for."""
+        return month_of(prefs.start_period or self.demand_period) - self.side.demand_t
+
     def _request(
         self,
         profile: LearnerProfile | dict,
@@ -286,7 +297,7 @@ class Recommender:
 
     def _eligible(self, q: Request) -> np.ndarray:
         """Positions of the offerings that pass every eligibility and preference rule."""
-        return np.flatnonzero(self.cat.eligible(q.profile, q.prefs, q.distance))
+        return np.flatnonzero(self.cat.eligible(q.profile, q.prefs, q.distance, q.lead))
 
     def _shortlist(self, q: Request, idx: np.ndarray, limit: int) -> np.ndarray:
         """The ``limit`` best of ``idx`` by the same utility with the offerings' shrunk
@@ -390,6 +401,7 @@ class Recommender:
         preds = self._score(q, short)
         t3 = time.perf_counter()
         ranked = self._utility(q, short, preds, len(idx))
+        ranked.age, ranked.lead = float(q.profile.age), q.lead
         if timings is not None:
             timings.update(
                 filter_ms=1e3 * (t1 - t0),
@@ -413,6 +425,7 @@ class Recommender:
         t0 = time.perf_counter()
         timings: dict = {}
         weights = effective_weights(weights or self.weights, self.missing)
+        profile, prefs = _profile(profile), _prefs(prefs)
         r = self.rank(profile, prefs, weights, shortlist=shortlist, timings=timings)
         t1 = time.perf_counter()
         chosen, alts = self._diversify(r, k)
@@ -423,6 +436,18 @@ class Recommender:
         ]
         timings["explain_ms"] = 1e3 * (time.perf_counter() - t1)
         timings["total_ms"] = 1e3 * (time.perf_counter() - t0)
+        notes_vi, notes_en = rs.province_notes(
+            profile.province_mappings + prefs.province_mappings, self._province_names()
+        )
+        if self.cat.is_default_area(prefs) and items:
+            near = set(self.default_area(profile))
+            if not any(it.province_code in near for it in items):
+                home = self.cat.home_index(profile)
+                vi, en = rs.widened_area_note(
+                    str(self.cat.prov_name_vi[home]), str(self.cat.prov_name_en[home])
+                )
+                notes_vi.append(vi)
+                notes_en.append(en)
         return Recommendation.model_construct(
             items=items,
             model_version=self.model_version,
@@ -432,7 +457,17 @@ class Recommender:
             n_scored=len(r.idx),
             weights=weights.model_dump(),
             timings_ms=timings,
+            notes_vi=notes_vi,
+            notes_en=notes_en,
         )
+
+    def _province_names(self) -> dict[str, tuple[str, str]]:
+        """2025 province code → (Vietnamese, English) name, as this catalogue names them."""
+        cat = self.cat
+        return {
+            str(c): (str(v), str(e))
+            for c, v, e in zip(cat.prov_codes, cat.prov_name_vi, cat.prov_name_en, strict=True)
+        }
 
     def _diversify(self, r: Ranked, k: int) -> tuple[list[int], dict[int, list[int]]]:
         """At most ``max_per_code`` items per programme code; the rest of that code (other
@@ -530,6 +565,8 @@ class Recommender:
             flags.append("interval_without_model_error")
         if demand.vacancies_per_seeker is None and demand.trend_12m is None:
             flags.append("no_demand_data")
+        age_flags, age_rules = cat.age_notes(i, r.age, r.lead)
+        flags += age_flags
         p = cat.prov[i]
         item = Item.model_construct(
             rank=rank,
@@ -569,6 +606,7 @@ class Recommender:
             reasons_vi=[],
             reasons_en=[],
             alternatives=alts,
+            age_rules=age_rules,
         )
         for target in self.missing:
             for name in MISSING_FIELDS.get(target, ()):

@@ -182,10 +182,8 @@ def course_figures(item: Item) -> list[tuple[str, str]]:
     if total is not None and math.isfinite(total):
         out.append(
             (
-                f"Tổng học phí cả khóa khoảng {num_vi(total / m)} triệu đồng "
-                f"({num_vi(item.tuition_vnd_per_year / m)} triệu đồng/năm)",
-                f"Tuition for the whole course about {num_en(total / m)} million VND "
-                f"({num_en(item.tuition_vnd_per_year / m)} million VND a year)",
+                f"Tổng học phí cả khóa khoảng {num_vi(total / m)} triệu đồng",
+                f"Tuition for the whole course about {num_en(total / m)} million VND",
             )
         )
     ex = item.tuition_exemption
@@ -207,6 +205,96 @@ def course_figures(item: Item) -> list[tuple[str, str]]:
             )
         )
     return out
+
+
+IN_PROVINCE_KM = 0.5  # province to province is centre to centre: 0 only within one province
+
+
+def distance_text(distance_km: float | None) -> tuple[str, str]:
+    """How far the offering is, honestly: "trong tỉnh" within the home province (a
+    centre-to-centre distance of 0 says nothing), else the distance between the two
+    provinces' centres, said so."""
+    if distance_km is None:
+        return "chưa rõ khoảng cách", "distance unknown"
+    if distance_km < IN_PROVINCE_KM:
+        return "trong tỉnh", "in your province"
+    return (
+        f"cách nhà ≈ {num_vi(distance_km, 0)} km (giữa trung tâm hai tỉnh)",
+        f"≈ {num_en(distance_km, 0)} km from home (between the two provinces' centres)",
+    )
+
+
+def age_sentences(item: Item) -> tuple[list[str], list[str]]:
+    """One sentence per legal minimum age behind an age flag (``Item.age_rules``); the
+    age at graduation in whole years (age now + months to graduation)."""
+    vi: list[str] = []
+    en: list[str] = []
+    for a in item.age_rules:
+        years = int(a.age_at_graduation or 0)
+        if a.flag == "age_at_graduation":
+            sure_vi, sure_en = (
+                ("cần", "requires") if a.status == "law" else ("có thể cần", "may require")
+            )
+            check_vi, check_en = (
+                ("", "") if a.status == "law" else ("; chưa xác minh", "; unverified")
+            )
+            vi.append(
+                f"Nghề {a.trade_vi} {sure_vi} đủ {a.min_age} tuổi ({a.source}{check_vi}); bạn "
+                f"chưa đủ tuổi bây giờ nhưng sẽ đủ {a.min_age} tuổi khi tốt nghiệp"
+            )
+            en.append(
+                f"{a.trade_en[:1].upper()}{a.trade_en[1:]} {sure_en} age {a.min_age} "
+                f"({a.source}{check_en}); you are under it now but will be {a.min_age} by "
+                "graduation"
+            )
+        else:
+            vi.append(
+                f"Lưu ý: nghề {a.trade_vi} có thể cần đủ {a.min_age} tuổi ({a.source}), "
+                f"nhưng chúng tôi chưa xác minh được quy định này; khi tốt nghiệp bạn khoảng "
+                f"{years} tuổi. Hãy hỏi cơ sở đào tạo"
+            )
+            en.append(
+                f"Note: {a.trade_en} may require age {a.min_age} ({a.source}), but we could "
+                f"not verify this rule; you will be about {years} at graduation. Ask the "
+                "institution"
+            )
+    return vi, en
+
+
+def widened_area_note(home_vi: str, home_en: str) -> tuple[str, str]:
+    """Said when the default area (home province and neighbours) held no suitable offering
+    and the list comes from the home region instead."""
+    return (
+        f"Không có chương trình phù hợp ở {home_vi} và các tỉnh giáp ranh, nên danh sách "
+        "gồm các chương trình trong cùng vùng kinh tế – xã hội (có thể xa hơn)",
+        f"No suitable programme in {home_en} or the provinces next to it, so the list "
+        "comes from the same socio-economic region (possibly further away)",
+    )
+
+
+def province_notes(
+    mappings: list[tuple[str, str, str]], names: dict[str, tuple[str, str]]
+) -> tuple[list[str], list[str]]:
+    """A note per pre-2025 province code read as its 2025 province (``(field, old code,
+    2025 code)``), naming both, in Vietnamese and English."""
+    from guidance.reference import province_crosswalk
+
+    cw = province_crosswalk()
+    old_names = dict(zip(cw["old_code"].astype(str), cw["old_name_vi"].astype(str), strict=True))
+    vi: list[str] = []
+    en: list[str] = []
+    for field, old, new in mappings:
+        old_name = old_names.get(old, old)
+        new_vi, new_en = names.get(new, (new, new))
+        vi.append(
+            f"Mã tỉnh cũ {old} ({old_name}) trong {field} được hiểu là {new} ({new_vi}): "
+            "tỉnh/thành mới từ ngày 01/07/2025 theo bảng chuyển đổi 63 → 34 tỉnh"
+        )
+        en.append(
+            f"The pre-2025 province code {old} ({old_name}) in {field} was read as {new} "
+            f"({new_en}), its province since 1 July 2025 (the 63 → 34 crosswalk)"
+        )
+    return vi, en
 
 
 def build(item: Item, model_version: str, demand_period: str | None) -> tuple[list[str], list[str]]:
@@ -328,13 +416,14 @@ def build(item: Item, model_version: str, demand_period: str | None) -> tuple[li
         add(text_vi, text_en)
     if item.interest_fit is not None and item.interest_fit >= 0.8:
         add("Rất phù hợp với sở thích nghề nghiệp của bạn", "A close match to your interests")
+    for text_vi, text_en in zip(*age_sentences(item), strict=True):
+        add(text_vi, text_en)
+    far_vi, far_en = distance_text(item.distance_km)
     add(
         f"Học phí {num_vi(item.tuition_vnd_per_year / m)} triệu đồng/năm, "
-        f"{item.duration_months} tháng; học tại {item.province_name_vi}, cách nhà khoảng "
-        f"{num_vi(item.distance_km, 0)} km",
+        f"{item.duration_months} tháng; học tại {item.province_name_vi}, {far_vi}",
         f"Tuition {num_en(item.tuition_vnd_per_year / m)} million VND a year, "
-        f"{item.duration_months} months; taught in {item.province_name_en}, about "
-        f"{num_en(item.distance_km, 0)} km from home",
+        f"{item.duration_months} months; taught in {item.province_name_en}, {far_en}",
     )
     if demand_period is None:
         add(

@@ -10,6 +10,7 @@ of ``Num`` (JSON has no NaN).
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Annotated, Any, Literal
 
@@ -19,8 +20,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PlainSerializer,
+    PrivateAttr,
     StrictBool,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -74,6 +78,107 @@ def _education_level(value: int) -> int:
     return value
 
 
+@functools.cache
+def _old_codes() -> dict[str, str]:
+    """Pre-2025 province code → its 2025 code, for the old codes that are not 2025 codes
+    (each read by THE resolver, ``reference.resolve_province``; built once)."""
+    from guidance.reference import province_crosswalk, resolve_province
+
+    out = {}
+    for old in province_crosswalk()["old_code"].astype(str):
+        code, was_old = resolve_province(old)
+        if code is not None and was_old and code != old:
+            out[old] = code
+    return out
+
+
+def _as_code(value: Any) -> str | None:
+    """The 2-digit text of a code typed as text or a JSON number (None: not such a code)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        return f"{value:02d}" if 0 <= value < 100 else None
+    if isinstance(value, str):
+        text = value.strip()
+        return text.zfill(2) if text.isdigit() and len(text) <= 2 else None
+    return None
+
+
+def _province_code(value: Any) -> Any:
+    """A province code as typed: a JSON number (``40``) is read as the code ``"40"``, a
+    one-digit code is zero-padded, and a pre-2025 code (``49``, Quảng Nam) becomes its
+    2025 province through the packaged crosswalk (each old province maps to exactly one
+    new one). Any other value is left for the field's own rules (and the catalogue: an
+    unknown code is a 422 naming the field)."""
+    value = not_a_bool(value)
+    text = _as_code(value)
+    if text is None:
+        return value
+    return _old_codes().get(text, text)
+
+
+def province_mapping(value: Any) -> tuple[str, str] | None:
+    """``(old, new)`` when ``value`` is a pre-2025 province code that
+    ``_province_code`` maps to another 2025 code, else None (the note a response gives)."""
+    text = _as_code(value)
+    new = _old_codes().get(text) if text is not None else None
+    return (text, new) if text is not None and new is not None else None
+
+
+# a code as text, or as a JSON number 0-99 (read as the 2-digit code)
+_CODE_NUMBER = Annotated[int, Field(ge=0, le=99)]
+HomeProvinceCode = Annotated[
+    str,
+    BeforeValidator(
+        _province_code,
+        json_schema_input_type=Annotated[str, Field(min_length=2, max_length=2)] | _CODE_NUMBER,
+    ),
+]
+ProvinceCode = Annotated[
+    str,
+    BeforeValidator(
+        _province_code,
+        json_schema_input_type=Annotated[str, Field(min_length=1, max_length=MAX_CODE)]
+        | _CODE_NUMBER,
+    ),
+]
+
+
+class RemembersProvinces(BaseModel):
+    """A request model whose province fields accept pre-2025 codes: after validation,
+    ``province_mappings`` lists ``(field, old code, 2025 code)`` for each code mapped
+    (the API, CLI and batch say so: ``Recommendation.notes_vi``/``notes_en``)."""
+
+    _province_mappings: list[tuple[str, str, str]] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _remember_old_provinces(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        mapped: list[tuple[str, str, str]] = []
+        if isinstance(data, dict):
+            for name in ("home_province_code", "provinces"):
+                value = data.get(name)
+                if value is None:
+                    continue
+                for v in value if isinstance(value, list) else [value]:
+                    hit = province_mapping(v)
+                    if hit is not None:
+                        mapped.append((name, *hit))
+        obj = handler(data)
+        if mapped and isinstance(obj, RemembersProvinces):
+            obj.set_province_mappings(mapped)
+        return obj
+
+    def set_province_mappings(self, mapped: list[tuple[str, str, str]]) -> None:
+        self._province_mappings = list(mapped)
+
+    @property
+    def province_mappings(self) -> list[tuple[str, str, str]]:
+        return list(self._province_mappings)
+
+
 EducationLevel = Annotated[
     int,
     BeforeValidator(not_a_bool),
@@ -97,14 +202,19 @@ def _finite_or_none(value: float | None) -> float | None:
 Num = Annotated[float, PlainSerializer(_finite_or_none, return_type=float | None, when_used="json")]
 
 
-class LearnerProfile(BaseModel):
+class LearnerProfile(RemembersProvinces):
     """The learner columns of the contract's ``outcomes`` table (request side)."""
 
     model_config = ConfigDict(extra="forbid")
 
     learner_id: str | None = Field(None, max_length=100)
     age: Age = Field(description="years, 14 to 70")
-    home_province_code: str = Field(min_length=2, max_length=2)
+    home_province_code: HomeProvinceCode = Field(
+        min_length=2,
+        max_length=2,
+        description="2025 province code; a pre-2025 code (e.g. 49) or a JSON number (40) "
+        "is read through the packaged crosswalk",
+    )
     education_level: EducationLevel
     gpa: Score | None = Field(None, description="0 to 10")
     math_score: Score | None = Field(None, description="0 to 10")
@@ -137,9 +247,10 @@ class LearnerProfile(BaseModel):
         return self.model_dump(exclude={"learner_id", "sex", "ethnic_minority"})
 
 
-class Preferences(BaseModel):
+class Preferences(RemembersProvinces):
     """What the learner accepts. No province list, no distance and no relocation means:
-    study provinces in the learner's home region (the default)."""
+    the learner's home province and its neighbouring provinces (the default,
+    ``geo.near_area``)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -151,8 +262,12 @@ class Preferences(BaseModel):
     max_tuition_vnd_per_year: TuitionVnd | None = Field(
         None, description=f"0 to {MAX_TUITION_VND:,} VND a year"
     )
-    provinces: list[Code] | None = Field(
-        None, max_length=MAX_LIST, description=f"at most {MAX_LIST} province codes"
+    provinces: list[Annotated[ProvinceCode, Field(min_length=1, max_length=MAX_CODE)]] | None = (
+        Field(
+            None,
+            max_length=MAX_LIST,
+            description=f"at most {MAX_LIST} province codes (pre-2025 codes are mapped)",
+        )
     )
     max_distance_km: DistanceKm | None = Field(None, description=f"0 to {MAX_DISTANCE_KM:,} km")
     willing_to_relocate: StrictBool = Field(False, description="JSON true or false only")
@@ -265,6 +380,23 @@ class TuitionExemption(Result):
     total_tuition_vnd: Num | None
 
 
+class AgeRule(Result):
+    """A legal minimum age behind an item's age flag (``reference.legal_min_ages``):
+    ``flag`` ``age_at_graduation`` (under it now, old enough at graduation) or
+    ``age_law_unclear`` (under a minimum whose legal source we could not verify: shown,
+    not excluded). Ages in years; ``age_at_graduation`` to one decimal."""
+
+    flag: str
+    rule_id: str
+    min_age: int
+    status: str  # "law" | "unclear"
+    trade_vi: str
+    trade_en: str
+    source: str
+    age_now: Num
+    age_at_graduation: Num
+
+
 class DemandFigures(Result):
     occupation_code: str | None
     occupation_name_vi: str | None
@@ -332,6 +464,8 @@ class Item(Result):
     reasons_vi: list[str] = Field(default_factory=list)
     reasons_en: list[str] = Field(default_factory=list)
     alternatives: list[Alternative] = Field(default_factory=list)
+    # the legal minimum ages behind the flags age_at_graduation / age_law_unclear
+    age_rules: list[AgeRule] = Field(default_factory=list)
 
 
 class Recommendation(Result):
@@ -342,6 +476,9 @@ class Recommendation(Result):
     n_eligible: int
     n_scored: int
     weights: dict[str, float]
+    # about the request as read: e.g. a pre-2025 province code mapped to its 2025 province
+    notes_vi: list[str] = Field(default_factory=list)
+    notes_en: list[str] = Field(default_factory=list)
     # where the time went (benchmarks, logs); not part of a published answer
     timings_ms: dict[str, float] = Field(default_factory=dict, exclude=True)
 

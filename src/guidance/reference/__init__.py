@@ -27,6 +27,11 @@ Files (all UTF-8 CSV, codes as strings):
 - ``isco_minor_descriptions.csv``: code (ISCO-08 minor group, 3 digits), description_vi,
   description_en: what the work is, in plain words, for every minor group the national
   training catalogue trains for (written by the project; see ``data/SOURCES.md``)
+- ``legal_min_ages.csv``: rule_id, isco_codes (``;``-separated ISCO-08 unit groups),
+  name_pattern (a regular expression over the folded Vietnamese programme name), min_age,
+  status (``law`` | ``unclear``), trade_vi, trade_en, source (law/decree/circular,
+  article, year), url, note: legal minimum ages of regulated trades (hand-entered by the
+  project from the sources named; ``unclear`` rows are not verified and only flag)
 """
 
 from __future__ import annotations
@@ -66,6 +71,8 @@ _STR_COLUMNS = {
     "target_occupations",
     "ward_code",
     "onet_soc_code",
+    "isco_codes",
+    "name_pattern",
 }
 
 
@@ -124,6 +131,12 @@ def occupation_descriptions() -> pd.DataFrame:
     return _read("isco_minor_descriptions.csv").copy()
 
 
+def legal_min_ages() -> pd.DataFrame:
+    """Legal minimum ages of regulated trades, each row with its legal source (``law``:
+    read in the source; ``unclear``: not verified, flag only)."""
+    return _read("legal_min_ages.csv").copy()
+
+
 def wards() -> pd.DataFrame:
     """2025 communes/wards with their province."""
     return _read("wards.csv").copy()
@@ -140,6 +153,7 @@ def summary() -> dict[str, int]:
         "training_occupations": training_occupations,
         "wards": wards,
         "isco_onet_map": isco_onet_map,
+        "legal_min_ages": legal_min_ages,
     }
     return {name: len(f()) for name, f in loaders.items()}
 
@@ -238,6 +252,20 @@ def resolve_province(value: object) -> tuple[str | None, bool]:
         return None, False
     hit = names.get(_name_key(text))
     return hit if hit is not None else (None, False)
+
+
+def old_provinces() -> dict[str, list[tuple[str, str]]]:
+    """2025 province code → the pre-2025 provinces it took in, as ``(old code, old name)``
+    (from the crosswalk; an old province that kept its code and name is left out). Each old
+    province went whole into one 2025 province: the crosswalk has no splits."""
+    cw = _read("province_crosswalk.csv")
+    out: dict[str, list[tuple[str, str]]] = {}
+    for old, name, new, new_name in zip(
+        cw["old_code"], cw["old_name_vi"], cw["new_code"], cw["new_name_vi"], strict=True
+    ):
+        if str(old) != str(new) or str(name) != str(new_name):
+            out.setdefault(str(new), []).append((str(old), str(name)))
+    return out
 
 
 def province_names() -> dict[str, str]:

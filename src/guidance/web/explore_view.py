@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from guidance.recommend.reasons import IN_PROVINCE_KM
 from guidance.web.charts import fmt_number
 from guidance.web.i18n import Translator
 from guidance.web.stats_view import month_text
@@ -51,7 +52,9 @@ def programme_row(p: Any, t: Translator, lang: str) -> dict[str, str]:
         "level": t(f"level.{p.level}") if p.level in LEVELS else p.level,
         "distance": "—"
         if p.distance_km is None
-        else t("unit.km", v=fmt_number(p.distance_km, lang, 0)),
+        else t("elig.in_province")
+        if p.distance_km < IN_PROVINCE_KM
+        else t("elig.km_centres", v=fmt_number(p.distance_km, lang, 0)),
         "duration": "—"
         if p.duration_months is None
         else t("unit.months", v=fmt_number(p.duration_months, lang)),

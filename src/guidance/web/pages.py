@@ -64,17 +64,21 @@ def _env():  # noqa: ANN202 - jinja2.Environment
 
 @cache
 def _provinces() -> list[dict[str, str]]:
-    """The 34 provinces sorted by their folded Vietnamese name (folded like search)."""
-    from guidance.reference import provinces
+    """The 34 provinces sorted by their folded Vietnamese name (folded like search); ``old``:
+    the pre-2025 provinces each took in (``|``-separated names), so that a search for
+    "binh duong" finds Hồ Chí Minh and says so."""
+    from guidance.reference import old_provinces, provinces
     from guidance.text import fold
 
     df = provinces()
+    old = old_provinces()
     rows = [
         {
             "code": str(r.province_code),
             "vi": str(r.name_vi),
             "en": str(r.name_en),
             "fold": fold(f"{r.name_vi} {r.name_en}"),
+            "old": "|".join(name for _, name in old.get(str(r.province_code), [])),
         }
         for r in df.itertuples()
     ]

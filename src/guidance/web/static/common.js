@@ -94,6 +94,13 @@
       minimumFractionDigits: digits || 0 }).format(v);
   };
   G.millions = function (v) { return v == null ? "—" : G.num(v / 1e6, 1); };
+  /* Distance from home, honestly: "Trong tỉnh" for the home province (centre-to-centre
+     distances are 0 there), else "≈ N km" between the two provinces' centres (as the
+     reasons say: recommend.reasons.distance_text). */
+  G.distance = function (km) {
+    if (km == null || isNaN(km)) return "—";
+    return km < 0.5 ? G.T("elig.in_province") : G.T("elig.km_centres", { v: G.num(km) });
+  };
   /* A rate (0…1) as a percentage with one decimal: "62,5 %" in Vietnamese (comma, a
      no-break space before %), "62.5%" in English. */
   G.rate = function (p) {

@@ -11,17 +11,28 @@
   function $(id) { return document.getElementById(id); }
 
   /* --- province search without accents ------------------------------------------- */
+  /* A pre-2025 province name ("binh duong") finds the 2025 province it went into, and the
+     page says which (data-old: the old names, from the packaged crosswalk). */
+  function oldMatch(o, q) {
+    if (!q || !o.dataset.old || o.dataset.fold.indexOf(q) >= 0) return null;
+    const hit = o.dataset.old.split("|").filter(function (n) { return G.fold(n).indexOf(q) >= 0; });
+    return hit.length ? hit[0] : null;
+  }
   function filterProvinces() {
     const q = G.fold($("f-prov-search").value);
     const sel = $("f-province");
     let shown = [];
+    let notes = [];
     Array.from(sel.options).forEach(function (o) {
       if (!o.value) return;
-      const ok = !q || o.dataset.fold.indexOf(q) >= 0;
+      const old = oldMatch(o, q);
+      const ok = !q || o.dataset.fold.indexOf(q) >= 0 || old !== null;
       o.hidden = !ok;
       if (ok) shown.push(o);
+      if (old !== null) notes.push(G.T("elig.province_became", { old: old, new: o.textContent }));
     });
     if (q && shown.length === 1) sel.value = shown[0].value;
+    $("prov-old").textContent = notes.join(" ");
   }
 
   /* --- interest questionnaire: mean of answered items per type, in [0, 1] -------- */
@@ -268,7 +279,7 @@
     alts.forEach(function (a) {
       const where = [a.institution_name, G.lang === "en" ? (a.province_name_en || a.province_name_vi)
         : a.province_name_vi];
-      if (a.distance_km != null) where.push(G.T("unit.km", { v: G.num(a.distance_km) }));
+      if (a.distance_km != null) where.push(G.distance(a.distance_km));
       ul.append(G.el("li", {}, [G.el("a", { href: "/programmes/" + encodeURIComponent(a.programme_id)
         + "?lang=" + G.lang, text: where.join(" · ") })]));
     });
@@ -466,7 +477,7 @@
     const ex = exemptionParts(it);
     [].concat(
       fact(G.T("card.level"), G.T("level." + it.level)),
-      fact(G.T("card.distance"), it.distance_km == null ? "—" : G.T("unit.km", { v: G.num(it.distance_km) })),
+      fact(G.T("card.distance"), G.distance(it.distance_km)),
       fact(G.T("card.duration"), G.T("unit.months", { v: it.duration_months })),
       fact(G.T("card.graduation"), monthLong(it.graduation_period)),
       fact(G.T("card.tuition"), tuitionText(it)),
@@ -599,7 +610,7 @@
       ["card.institution", function (i) { return i.institution_name; }],
       ["card.province", provName],
       ["card.level", function (i) { return G.T("level." + i.level); }],
-      ["card.distance", function (i) { return i.distance_km == null ? "—" : G.T("unit.km", { v: G.num(i.distance_km) }); }],
+      ["card.distance", function (i) { return G.distance(i.distance_km); }],
       ["card.duration", function (i) { return G.T("unit.months", { v: i.duration_months }); }],
       ["card.graduation", function (i) { return monthLong(i.graduation_period); }],
       ["card.tuition", tuitionText],

@@ -142,3 +142,25 @@ def test_cards_compare_and_print_say_what_figures_are(browser, live) -> None:
         assert no_horizontal_scroll(page)
         assert axe_violations(page) == []
         cards.nth(0).screenshot(path=str(shot(page, "16-card-desktop", full=False)))
+
+
+def test_the_recommenders_notes_are_shown_above_the_cards(browser, live) -> None:
+    """``Recommendation.notes_vi`` (an old province code mapped, a default area widened) is
+    shown above the cards; a response without notes leaves the box hidden."""
+    note = "Mã tỉnh cũ 49 (Quảng Nam) được hiểu là 48 (Đà Nẵng)"
+    with open_page(browser) as page:
+
+        def add_note(route):  # the real answer, with one note added
+            response = route.fetch()
+            body = response.json()
+            body["notes_vi"] = [note]
+            route.fulfill(response=response, body=json.dumps(body))
+
+        page.goto(live.url + "/")
+        fill_learner(page, live.world)
+        page.check("#f-relocate")
+        submit(page)
+        assert page.locator("#results-notes").is_hidden()
+        page.route(re.compile(r".*/api/v1/recommendations(\?.*)?$"), add_note)
+        submit(page)
+        assert page.locator("#results-notes li").all_inner_texts() == [note]

@@ -580,6 +580,13 @@
     $("results-summary").textContent = res.items.length
       ? G.T("results.summary", { n: res.items.length, eligible: res.n_eligible })
       : G.T("results.empty");
+    /* what the recommender says of the request itself: an old province code read as its
+       2025 province, a default area widened to the region (``Recommendation.notes_*``) */
+    const notes = (G.lang === "en" ? res.notes_en : res.notes_vi) || [];
+    const box = $("results-notes");
+    box.textContent = "";
+    notes.forEach(function (n) { box.append(G.el("li", { text: n })); });
+    box.hidden = notes.length === 0;
     const maxWage = Math.max.apply(null, res.items.map(function (i) { return i.wage_q75 || 0; }).concat([1]));
     res.items.forEach(function (it) { ol.append(card(it, maxWage)); });
     renderShaped(res);

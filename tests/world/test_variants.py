@@ -10,11 +10,11 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from tests.world.conftest import read
 
 from guidance.world.generate import generate_world
 from guidance.world.oracle import Oracle
 from guidance.world.params import VARIANTS, draw_params
-from tests.world.conftest import read
 
 # sha256 of the demo world (seed 42, CSV) written by generator 1.0 BEFORE the variants were
 # added (commit 9ff4afc): the default (base) world must never move. Change these only with

@@ -93,6 +93,8 @@ def run(
     from training.pipeline import split_pairs
     from training.recs_eval import evaluate_recommender
 
+    if split not in ("test", "val"):
+        raise ValueError(f"split must be test or val, not {split!r}")
     if not (data_dir / "world.json").is_file():
         raise FileNotFoundError(
             f"{data_dir} has no world.json: `guidance evaluate` needs a "
@@ -116,8 +118,6 @@ def run(
         with threadpool_limits(1, user_api="openmp"):
             models, _ = fit_models(parts["train"], parts["val"], tables, cfg.model)
     rec = build_recommender(models, tables, model_version=version, shortlist=shortlist)
-    if split not in ("test", "val"):
-        raise ValueError(f"split must be test or val, not {split!r}")
     history = parts["train"][["programme_id"]]
     import pandas as pd
 

@@ -2,8 +2,9 @@
 
 A request: eligibility and preference masks (numpy) → a cheap offering-side pre-score
 (the same utility with shrunk historical rates in place of the models) → the top
-``shortlist`` candidates scored in ONE model call → utility and breakdown → diversity cap
-with alternatives → figures, uncertainty and reasons for the top-k.
+``shortlist`` candidates scored in ONE model call, extended in small batches while they
+still change the top-k (adaptive shortlist) → utility and breakdown → diversity cap with
+alternatives → figures, uncertainty and reasons for the top-k.
 """
 
 from __future__ import annotations
@@ -269,18 +270,10 @@ class Recommender:
         """Positions of the offerings that pass every eligibility and preference rule."""
         return np.flatnonzero(self.cat.eligible(q.profile, q.prefs, q.distance))
 
-    def _shortlist(self, q: Request, idx: np.ndarray, limit: int) -> np.ndarray:
-        """The ``limit`` best of ``idx`` by the same utility with the offerings' shrunk
-        historical rates in place of the models (the scorer's proxy for P(job in the
-        trade) when it has one); all of ``idx`` when ``limit`` is 0 or not smaller."""
-        if not limit or len(idx) <= limit:
-            return idx
-        pre_score = self._pre_score(q, idx)
-        top = np.argpartition(-pre_score, limit - 1)[:limit]
-        return np.sort(idx[top])
-
     def _pre_score(self, q: Request, idx: np.ndarray) -> np.ndarray:
-        """The shortlist's cheap utility of offerings ``idx`` (see ``_shortlist``)."""
+        """The shortlist's cheap utility of offerings ``idx``: the same utility with the
+        offerings' shrunk historical rates in place of the models (the scorer's proxy for
+        P(job in the trade) when it has one)."""
         shrunk = self.side.shrunk
         match = shrunk["job_matches_training"][idx]
         proxy = getattr(self.scorer, "proxy_match", None)

@@ -29,7 +29,7 @@ def test_evaluate_variants_prints_one_row_per_world(tmp_path, capsys):
     assert set(flat) == {"base", "credential"}
     for v in flat.values():
         m = v["default"]
-        assert m["mean.oracle.in_trade"] >= m["mean.top1.in_trade"] - 1e-9
+        assert m["mean.in_trade.oracle"] >= m["mean.in_trade.top1"] - 1e-9
         assert 0 < m["ndcg5.recommended"] <= 1
 
 

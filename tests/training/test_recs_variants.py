@@ -45,3 +45,29 @@ def test_split_must_be_test_or_val(tiny_dir):
 
     with pytest.raises(ValueError, match="split"):
         run(tiny_dir, max_iter=5, learners=5, split="train", progress=False)
+
+
+@pytest.mark.slow
+def test_every_variant_beats_every_baseline_at_demo_scale():
+    """The full run (≈2.5 min): demo worlds of every variant, 500 test learners each, the
+    default utility. Every baseline is beaten on each world; captured uplift is recorded
+    against the issue's 0.85 target in docs/recommend.md (missed on base and credential),
+    so here only a floor well below every measured figure (0.685-0.948) is asserted."""
+    from training.recs_cli import run_variants
+
+    from guidance.recommend.types import Weights
+    from guidance.world.params import VARIANTS
+
+    res = run_variants(
+        list(VARIANTS),
+        learners=500,
+        compare_full=False,
+        progress=False,
+        presets={"default": Weights()},
+    )
+    for v, r in res.items():
+        ev = r["default"]
+        assert ev.beats_baselines, v
+        assert ev.uplift["top1"]["in_trade"] > 0.6, v
+        nd = ev.ndcg
+        assert nd["recommended"] > max(nd["popular"], nd["best_history"], nd["demand_only"]), v

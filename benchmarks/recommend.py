@@ -244,6 +244,21 @@ FIGURES = (
 )
 
 
+# nested figures: (part, "a.b") reads results[part][a][b]
+AGREEMENT = (
+    ("national", "agreement_vs_all.top1_agreement"),
+    ("national", "agreement_vs_all.topk_jaccard"),
+    ("national", "median_parts.n_scored"),
+)
+
+
+def _figure(res: dict, part: str, key: str):
+    v = res.get(part, {})
+    for k in key.split("."):
+        v = v.get(k, {}) if isinstance(v, dict) else {}
+    return v if isinstance(v, float | int) else None
+
+
 def compare(args: argparse.Namespace, argv: list[str]) -> int:
     """This checkout and ``args.compare``, each in a child process on one demo world."""
     import subprocess
@@ -275,10 +290,10 @@ def compare(args: argparse.Namespace, argv: list[str]) -> int:
             subprocess.run([*cmd, "--out", str(out)], check=True, env=env, stdout=sys.stderr)
             results[name] = json.loads(out.read_text(encoding="utf-8"))
     print(f"{'figure':<24}{'old ' + str(other):>28}{'new ' + str(here):>28}")
-    for part, key in FIGURES:
-        vals = [results[n].get(part, {}).get(key) for n in ("old", "new")]
-        cells = [f"{v:.2f}" if isinstance(v, float) else "-" for v in vals]
-        print(f"{part + ' ' + key:<24}{cells[0]:>28}{cells[1]:>28}")
+    for part, key in FIGURES + AGREEMENT:
+        vals = [_figure(results[n], part, key) for n in ("old", "new")]
+        cells = [f"{v:.3f}" if isinstance(v, float | int) else "-" for v in vals]
+        print(f"{part + ' ' + key:<44}{cells[0]:>24}{cells[1]:>24}")
     print("scorer: old", results["old"].get("scorer"), "/ new", results["new"].get("scorer"))
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -44,6 +44,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--mlflow", action="store_true", help="log to MLflow at settings.mlflow_tracking_uri"
     )
+    p.add_argument(
+        "--split",
+        choices=["test", "val"],
+        default="test",
+        help="learners of the held-out test cohorts (default) or of the validation cohorts "
+        "(choose settings on val, report on test)",
+    )
+    p.add_argument(
+        "--variants",
+        default=None,
+        help="comma-separated world variants (e.g. base,institution,credential,local, or "
+        "'all'): generate each world (--world-seed, --scale), train and evaluate each, and "
+        "print one table; --data is then not read",
+    )
+    p.add_argument("--world-seed", type=int, default=42, help="seed of the generated worlds")
+    p.add_argument(
+        "--scale", choices=["tiny", "demo"], default="demo", help="scale of the generated worlds"
+    )
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(cmd_handler="training.recs_cli:evaluate_command")
 
@@ -61,8 +79,11 @@ def run(
     progress: bool = True,
     presets: dict | None = None,
     shortlist: int | None = None,
+    split: str = "test",
 ):
-    """Load (or train) the models, build the recommender, evaluate every utility preset."""
+    """Load (or train) the models, build the recommender, evaluate every utility preset on
+    the learners of ``split`` (``test``: the newest held-out cohorts; ``val``: the
+    validation cohorts, where settings are chosen; its history is then ``train`` only)."""
     from threadpoolctl import threadpool_limits
 
     from guidance.contract import load_dir
@@ -72,6 +93,8 @@ def run(
     from training.pipeline import split_pairs
     from training.recs_eval import evaluate_recommender
 
+    if split not in ("test", "val"):
+        raise ValueError(f"split must be test or val, not {split!r}")
     if not (data_dir / "world.json").is_file():
         raise FileNotFoundError(
             f"{data_dir} has no world.json: `guidance evaluate` needs a "
@@ -98,12 +121,13 @@ def run(
     history = parts["train"][["programme_id"]]
     import pandas as pd
 
-    history = pd.concat([history, parts["val"][["programme_id"]]], ignore_index=True)
+    if split == "test":
+        history = pd.concat([history, parts["val"][["programme_id"]]], ignore_index=True)
     with threadpool_limits(1, user_api="openmp"):
         results = evaluate_recommender(
             rec,
             oracle,
-            parts["test"],
+            parts[split],
             history,
             n_learners=learners,
             k=k,
@@ -120,11 +144,69 @@ def run(
     return results, rec, parts
 
 
+def run_variants(
+    variants: list[str],
+    *,
+    world_seed: int = 42,
+    scale: str = "demo",
+    workdir: Path | None = None,
+    **kwargs,
+) -> dict[str, dict]:
+    """Generate each variant's world (same seed and scale), train on it and evaluate it
+    (``run``'s keyword arguments); the same settings for every world, none tuned to one."""
+    import tempfile
+
+    from guidance.world.generate import generate_world
+    from guidance.world.params import VARIANTS
+
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown:
+        raise ValueError(f"unknown variant(s) {unknown}; choose from {sorted(VARIANTS)}")
+    out: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        for v in variants:
+            d = Path(tmp) / v
+            generate_world(d, seed=world_seed, scale=scale, variant=v, progress=False)
+            out[v] = run(d, **kwargs)[0]
+    return out
+
+
+def parse_variants(text: str) -> list[str]:
+    from guidance.world.params import VARIANTS
+
+    names = [v.strip() for v in text.split(",") if v.strip()]
+    return list(VARIANTS) if names == ["all"] else names
+
+
 def evaluate_command(args: argparse.Namespace) -> int:
     from guidance.settings import get_settings
-    from training.recs_eval import format_evaluation
+    from training.recs_eval import format_evaluation, format_variants
 
     s = get_settings()
+    if args.variants:
+        try:
+            by_variant = run_variants(
+                parse_variants(args.variants),
+                world_seed=args.world_seed,
+                scale=args.scale,
+                model=args.model,
+                config_path=args.config,
+                max_iter=args.max_iter,
+                learners=args.learners,
+                k=args.top_k,
+                seed=args.seed,
+                compare_full=not args.no_full_compare,
+                progress=not args.quiet,
+                split=args.split,
+            )
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"evaluate: {exc}", file=sys.stderr)
+            return 2
+        print(format_variants(by_variant))
+        if args.out:
+            flat = {v: {n: ev.flat() for n, ev in r.items()} for v, r in by_variant.items()}
+            Path(args.out).write_text(json.dumps(flat, indent=2), encoding="utf-8")
+        return 0
     data = Path(args.world_dir or args.data or s.data_dir)
     try:
         results, rec, parts = run(
@@ -137,6 +219,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
             seed=args.seed,
             compare_full=not args.no_full_compare,
             progress=not args.quiet,
+            split=args.split,
         )
     except (FileNotFoundError, ValueError) as exc:
         print(f"evaluate: {exc}", file=sys.stderr)

@@ -313,3 +313,29 @@ def format_evaluation(results: dict[str, RecsEvaluation]) -> str:
     if first is not None:
         lines += interval_lines(first.intervals)
     return "\n".join(lines)
+
+
+UPLIFT_TARGET = 0.85  # issue 16: captured uplift on every world variant
+
+
+def format_variants(
+    by_variant: dict[str, dict[str, RecsEvaluation]], preset: str = "default"
+) -> str:
+    """One row per world variant: the recommender's captured uplift and NDCG@k (primary
+    target) beside every baseline's, and whether the target and the baselines are met."""
+    pols = ("top1", "random", "popular", "best_history", "demand_only")
+    head = f"{'variant':<13}{'n':>5}" + "".join(f"{'up.' + p:>16}" for p in pols)
+    head += "".join(f"{'ndcg.' + p:>18}" for p in ("recommended", *pols[2:]))
+    head += f"{'actual':>8}{'oracle':>8}  beats  ≥{UPLIFT_TARGET}"
+    lines = [f"utility preset: {preset}; primary target {PRIMARY}", head]
+    for v, results in by_variant.items():
+        ev = results[preset]
+        m = ev.means[PRIMARY]
+        row = f"{v:<13}{ev.n_learners:>5}"
+        row += "".join(f"{ev.uplift[p][PRIMARY]:>16.3f}" for p in pols)
+        row += "".join(f"{ev.ndcg[p]:>18.3f}" for p in ("recommended", *pols[2:]))
+        up = ev.uplift["top1"][PRIMARY]
+        row += f"{m['actual']:>8.3f}{m['oracle']:>8.3f}"
+        row += f"  {'yes' if ev.beats_baselines else 'NO':>5}  {'yes' if up >= UPLIFT_TARGET else 'NO'}"
+        lines.append(row)
+    return "\n".join(lines)

@@ -31,6 +31,12 @@ def _add_demo_data(p: argparse.ArgumentParser) -> None:
         default=None,
         help="file format (default: csv for demo, parquet for national)",
     )
+    p.add_argument(
+        "--variant",
+        choices=["base", "institution", "credential", "local"],
+        default="base",
+        help="structural variant of the outcome model (docs/demo_world.md, Variants)",
+    )
 
 
 def _add_info(p: argparse.ArgumentParser) -> None:

@@ -282,10 +282,14 @@ class Weights(BaseModel):
     """The utility: ``score = Σ weight × component`` (components in docs/recommend.md).
 
     Defaults: the match probability decides, the other components only break near-ties.
-    On 2,500 held-out demo learners this captured 0.80 of the achievable uplift in
-    in-trade employment against 0.71 for a balanced utility (``BALANCED``); see
-    docs/recommend.md. Counsellors who want to trade outcomes for cost, distance or
-    interests pass their own weights. Every weight lies in [0, 10]: each component is
+    They were chosen on VALIDATION learners of all four demo-world variants at once
+    (``benchmarks/recs_weights.py``: 4,321 weight vectors, the highest mean uplift among
+    those whose worst variant is within 0.005 of the best worst; no per-world tuning):
+    worst-variant captured uplift 0.770 and mean 0.857 against 0.743 and 0.842 for the
+    previous defaults (wage 0.01, cost 0.005, distance 0.005). Wage and cost get 0: on
+    no variant did they raise the in-trade outcome; a learner who wants them sets them.
+    Test figures per variant: docs/recommend.md. Counsellors who want to trade outcomes
+    for cost, distance or interests pass their own weights. Every weight lies in [0, 10]: each component is
     oriented so that more is better (cost and distance enter negated), so a negative
     weight would invert its documented meaning, and 10 already outweighs the defaults by
     three orders of magnitude; with finite components the score stays finite.
@@ -296,11 +300,11 @@ class Weights(BaseModel):
     match: Weight = _weight(1.0, "P(job in the trained occupation at 12 months)")
     employed: Weight = _weight(0.01, "P(employed at 12 months)")
     completion: Weight = _weight(0.0, "P(completes the programme) (already inside ``match``)")
-    wage: Weight = _weight(0.01, "log(median wage / reference wage), clipped to ±1")
+    wage: Weight = _weight(0.0, "log(median wage / reference wage), clipped to ±1")
     demand: Weight = _weight(0.01, "projected vacancies per job seeker at graduation, in [-1, 1]")
     interest: Weight = _weight(0.01, "interest fit (RIASEC cosine), in [0, 1]")
-    cost: Weight = _weight(0.005, "−total tuition / 100 million VND")
-    distance: Weight = _weight(0.005, "−distance / 500 km (0 when willing to relocate)")
+    cost: Weight = _weight(0.0, "−total tuition / 100 million VND")
+    distance: Weight = _weight(0.02, "−distance / 500 km (0 when willing to relocate)")
 
 
 BALANCED = Weights(

@@ -13,11 +13,20 @@ from guidance.world.generate import generate_world
 def demo_data_command(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     s = generate_world(
-        args.out, seed=args.seed, scale=args.scale, fmt=getattr(args, "format", None), progress=True
+        args.out,
+        seed=args.seed,
+        scale=args.scale,
+        fmt=getattr(args, "format", None),
+        progress=True,
+        variant=getattr(args, "variant", "base"),
     )
     took = time.perf_counter() - start
     h = s.headline
-    print(f"wrote {s.scale} world (seed {s.seed}, {s.fmt}) to {s.out_dir} in {took:.1f} s")
+    variant = getattr(args, "variant", "base")
+    print(
+        f"wrote {s.scale} world (seed {s.seed}, {s.fmt}, variant {variant}) "
+        f"to {s.out_dir} in {took:.1f} s"
+    )
     print("sizes: " + json.dumps(s.sizes))
     print(f"employment at 12 months (completers): {h['employment_12m_completers']}")
     print(

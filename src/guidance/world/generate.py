@@ -117,12 +117,18 @@ def demand_occupations(
     return sorted(set(codes))
 
 
-def build_world(seed: int = 42, scale: str = "demo", demand: pd.DataFrame | None = None) -> World:
-    """Parameters, catalogue and demand for a seed (``demand`` given: use it)."""
+def build_world(
+    seed: int = 42,
+    scale: str = "demo",
+    demand: pd.DataFrame | None = None,
+    variant: str = "base",
+) -> World:
+    """Parameters, catalogue and demand for a seed (``demand`` given: use it) and a
+    structural ``variant`` (``params.VARIANTS``)."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; choose from {sorted(SCALES)}")
     prov, occ, training, wards = _reference()
-    params = draw_params(seed)
+    params = draw_params(seed, variant)
     cat = build_catalogue(
         params,
         SCALES[scale],
@@ -135,7 +141,10 @@ def build_world(seed: int = 42, scale: str = "demo", demand: pd.DataFrame | None
         rng = np.random.default_rng([seed, STREAM_DEMAND])
         codes = demand_occupations(cat, occ, scale, rng)
         demand = build_demand(prov, occ, codes, rng)
-    ctx = WorldContext(params, prov, occ, DemandIndex(demand, prov), cat.quality)
+    local = None
+    if variant == "local":  # every province its own "region": the provinces' own demand
+        local = DemandIndex(demand, prov.assign(region=prov["province_code"].astype(str)))
+    ctx = WorldContext(params, prov, occ, DemandIndex(demand, prov), cat.quality, local)
     return World(seed, scale, params, cat, demand, ctx)
 
 
@@ -219,9 +228,16 @@ def _csv_options():
 
 
 def generate_world(
-    out_dir, *, seed: int = 42, scale: str = "demo", fmt: str | None = None, progress: bool = True
+    out_dir,
+    *,
+    seed: int = 42,
+    scale: str = "demo",
+    fmt: str | None = None,
+    progress: bool = True,
+    variant: str = "base",
 ) -> WorldSummary:
-    """Generate the demo world into ``out_dir`` (created if needed)."""
+    """Generate the demo world into ``out_dir`` (created if needed); ``variant`` picks a
+    structural variant of the outcome model (docs/demo_world.md, "Variants")."""
     fmt = fmt or ("parquet" if scale == "national" else "csv")
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"unknown format {fmt!r}")
@@ -230,7 +246,7 @@ def generate_world(
     for t in TABLES:  # never leave a stale table of the other format behind
         for ext in ("csv", "parquet"):
             (out / f"{t}.{ext}").unlink(missing_ok=True)
-    world = build_world(seed, scale)
+    world = build_world(seed, scale, variant=variant)
     ext = fmt
     files = []
 
@@ -298,6 +314,8 @@ def generate_world(
         "headline": summary.headline,
         "note": "synthetic demo world; not a contract table (see docs/demo_world.md)",
     }
+    if variant != "base":  # the base world's world.json stays byte-identical
+        meta["variant"] = variant
     (out / "world.json").write_text(
         json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
     )

@@ -109,7 +109,11 @@ def sample_learners(
         np.where(rng.random(n) < 0.2, rng.poisson(2.0, n), 0),
     )
 
-    z = rng.normal(0.15 * (level - 1), 1.0)
+    mu = 0.15 * (level - 1)
+    if ctx.params.i_sorting:  # ``institution`` variant: able learners sort into good schools
+        q = offerings["institution_id"].astype(str).map(ctx.quality).fillna(0.0).to_numpy(float)
+        mu = mu + ctx.params.i_sorting * q
+    z = rng.normal(mu, 1.0)
 
     def score(mu, b, sd):
         return np.clip(np.round(mu + b * z + rng.normal(0, sd, n), 1), 0, 10)

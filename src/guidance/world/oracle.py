@@ -28,8 +28,8 @@ class Oracle:
         self.now = now
 
     @classmethod
-    def for_world(cls, seed: int = 42, scale: str = "demo") -> Oracle:
-        return cls(build_world(seed, scale))
+    def for_world(cls, seed: int = 42, scale: str = "demo", variant: str = "base") -> Oracle:
+        return cls(build_world(seed, scale, variant=variant))
 
     @classmethod
     def from_dir(cls, data_dir) -> Oracle:
@@ -44,7 +44,12 @@ class Oracle:
             )
         demand = _read_demand(d)
         return cls(
-            build_world(int(meta["seed"]), meta["scale"], demand=demand),
+            build_world(
+                int(meta["seed"]),
+                meta["scale"],
+                demand=demand,
+                variant=meta.get("variant", "base"),
+            ),
             now=meta.get("now", LAST_DEMAND),
         )
 

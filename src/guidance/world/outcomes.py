@@ -61,6 +61,8 @@ class WorldContext:
     occupations: pd.DataFrame
     demand: DemandIndex
     quality: dict[str, float]
+    # demand of single provinces (the ``local`` variant only; None elsewhere)
+    local_demand: DemandIndex | None = None
 
     def __post_init__(self):
         p = self.provinces
@@ -158,6 +160,8 @@ class Design:
     set_idx: np.ndarray
     target_sets: list
     has_targets: np.ndarray  # 1.0 if the offering names any target occupation
+    # log(V/S) of the study and home provinces themselves (``local`` variant; else 0)
+    local_ratio: np.ndarray | None = None
 
 
 POP_FEMALE, POP_MINORITY = 0.41, 0.15  # learner shares (generated worlds) used when unknown
@@ -195,6 +199,11 @@ def design(
     )
     age = _num(learners, "age", n)
     q = _lookup(offerings["institution_id"], ctx.quality, 0.0).astype(float)
+    local = None
+    if ctx.local_demand is not None:
+        pidx = ctx.local_demand.region_idx
+        own = np.array([pidx.get(c, 0) for c in ctx.prov_codes])
+        local = ctx.local_demand.log_ratio(sets, inv, own[study], own[home], t)
     return Design(
         level=level,
         ability=ability,
@@ -213,6 +222,7 @@ def design(
         set_idx=inv,
         target_sets=sets,
         has_targets=np.array([float(len(t) > 0) for t in sets])[inv] if n else np.zeros(0),
+        local_ratio=local,
     )
 
 
@@ -230,6 +240,39 @@ class Probabilities:
     loc_p: np.ndarray  # (2 mobile, 3 study/home/hub)
     # per (sex, minority) combination: weight, P(formal | employed, c), wage term
     combos: list
+
+
+# ISCO skill level a credential qualifies for (sơ cấp, trung cấp, cao đẳng): the
+# ``credential`` variant penalises jobs whose skill level the credential falls short of.
+CREDENTIAL_SKILL = np.array([1.5, 2.0, 3.0])
+
+
+def credential_gap(x: Design) -> np.ndarray:
+    """Skill levels (0–2) by which the offering's credential falls short of its targets'."""
+    return np.clip(x.skill - CREDENTIAL_SKILL[x.level], 0.0, 2.0)
+
+
+def _variant_employment(x: Design, p: WorldParams) -> np.ndarray:
+    """Employment-logit terms of the structural variants (all 0 in the base world)."""
+    out = p.i_quality_ability * x.quality * x.ability
+    if x.local_ratio is not None:
+        out = out + p.l_demand * x.local_ratio
+    return out
+
+
+def _variant_trade(x: Design, p: WorldParams) -> np.ndarray:
+    """In-trade-logit terms of the structural variants (all 0 in the base world):
+    employer links of good institutions, a credential's gap and the employers' ability
+    screen, and the provinces' own demand with networks that stay at home."""
+    out = (
+        p.i_links * x.quality
+        + p.k_gap * credential_gap(x)
+        + p.k_screen * (_sigmoid(3.0 * (x.ability - p.k_cutoff)) - 0.5)
+        + p.l_distance * x.dist_km / 500.0
+    )
+    if x.local_ratio is not None:
+        out = out + p.l_trade_demand * x.local_ratio
+    return out
 
 
 def structural_probabilities(
@@ -252,6 +295,8 @@ def structural_probabilities(
         + p.e_pandemic * pandemic_shift(x.t)
         + x.quality
     )
+    if p.variant != "base":
+        base_e = base_e + _variant_employment(x, p)
     emp = np.empty((2, 2, len(lv)))
     for c in (0, 1):
         for m in (0, 1):
@@ -263,6 +308,8 @@ def structural_probabilities(
             emp[c, m] = _sigmoid(z)
 
     m0 = np.array([p.m0[k] for k in LEVELS])[lv]
+    if p.variant != "base":
+        m0 = m0 + _variant_trade(x, p)
     trade = (
         np.stack(
             [
@@ -274,6 +321,8 @@ def structural_probabilities(
     )
 
     f0 = np.array([p.f0[k] for k in LEVELS])[lv] + p.f_ability * x.ability + p.f_quality * x.quality
+    if p.variant != "base":
+        f0 = f0 + p.k_gap * credential_gap(x)
     combos = []
     formal = np.zeros((2, len(lv)))
     for s in (0, 1):

@@ -212,6 +212,20 @@ class WorldParams:
     p6_given_12: float = 0.88
     p6_given_not12: float = 0.20
     fit_default: float = 0.58  # mean interest fit of generated learners (for missing RIASEC)
+    # -- structural variants (docs/demo_world.md "Variants"); 0 in the base world -----------
+    variant: str = "base"
+    # institution: sorting of able learners into good schools, quality × ability, employer links
+    i_sorting: float = 0.0  # latent ability shift per unit of quality
+    i_quality_ability: float = 0.0  # extra employment logit per quality × ability
+    i_links: float = 0.0  # in-trade logit per unit of quality (placements, employer ties)
+    # credential: screening by completion, level against the job's skill level, ability cutoff
+    k_gap: float = 0.0  # in-trade and formal logit per skill level the credential falls short
+    k_screen: float = 0.0  # in-trade logit × (sigmoid(3 (ability − cutoff)) − 0.5)
+    k_cutoff: float = 0.0
+    # local: the study and home provinces' own demand, distance for everyone
+    l_demand: float = 0.0  # employment logit per log(V/S) of the provinces (not regions)
+    l_trade_demand: float = 0.0  # in-trade logit per log(V/S) of the provinces
+    l_distance: float = 0.0  # in-trade logit per 500 km home↔study (networks stay home)
 
 
 _JITTER_SKIP = {
@@ -223,13 +237,51 @@ _JITTER_SKIP = {
     "fit_default",
     "self_employed_share",
     "w_base",
+    "variant",
+}
+
+# Structural variants: what changes against the base world (centre values; each is then
+# jittered by the seed like the rest). Keys are ``WorldParams`` fields.
+VARIANTS: dict[str, dict] = {
+    "base": {},
+    "institution": {
+        "quality_sd": 0.8,
+        "i_sorting": 0.6,
+        "i_quality_ability": 0.5,
+        "i_links": 1.2,
+        "m_fit": 0.4,
+        "m_demand": 0.2,
+        "e_demand": 0.2,
+    },
+    "credential": {
+        "m_completed": 2.6,
+        "m0": {"so_cap": 0.6, "trung_cap": 0.7, "cao_dang": 0.6},
+        "k_gap": -1.4,
+        "k_screen": 2.0,
+        "k_cutoff": 0.2,
+        "m_fit": 0.3,
+        "m_demand": 0.2,
+    },
+    "local": {
+        "e_demand": 0.0,
+        "m_demand": 0.0,
+        "l_demand": 0.6,
+        "l_trade_demand": 1.3,
+        "e_distance": -0.9,
+        "l_distance": -1.0,
+        "m_fit": 0.5,
+    },
 }
 
 
-def draw_params(seed: int) -> WorldParams:
-    """Centre values jittered by the seed (±8 % on slopes, ±0.08 on intercepts)."""
+def draw_params(seed: int, variant: str = "base") -> WorldParams:
+    """Centre values (of ``variant``) jittered by the seed (±8 % on slopes, ±0.08 on
+    intercepts). Variant fields come after the base ones, so the base world's draws never
+    move."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; choose from {sorted(VARIANTS)}")
     rng = np.random.default_rng([seed, STREAM_PARAMS])
-    base = WorldParams()
+    base = replace(WorldParams(), variant=variant, **VARIANTS[variant])
     changes = {}
     for f in fields(base):
         if f.name in _JITTER_SKIP:

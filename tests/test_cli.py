@@ -92,3 +92,24 @@ def test_guidance_never_imports_training():
         )
     ]
     assert offenders == []
+
+
+def test_console_script_freezes_the_heap_after_one_shot_commands_only(monkeypatch, capsys):
+    """``guidance`` (the console script) ends a one-shot command without the collector's walk
+    over what it loaded; other commands end as usual. The recommend command pauses the
+    collector while it runs and restores it for the caller."""
+    import gc
+
+    from guidance import cli
+
+    frozen = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    assert cli.console(["info"]) == 0
+    assert frozen == [True]
+    assert cli.console(["db"]) == 2  # a group without its subcommand: help, not one-shot
+    assert frozen == [True]
+    capsys.readouterr()
+    assert gc.isenabled()
+    assert cli.console(["recommend", "--learner", "/no/such/file.json"]) != 0
+    assert gc.isenabled() and frozen == [True, True]
+    assert "/no/such/file.json" in capsys.readouterr().err

@@ -1,3 +1,3 @@
-from guidance.cli import main
+from guidance.cli import console
 
-raise SystemExit(main())
+raise SystemExit(console())

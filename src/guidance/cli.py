@@ -8,6 +8,7 @@ pandas, scikit-learn or MLflow.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -503,5 +504,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+# commands that answer and end: their process exits without the collector's last walks over
+# everything they loaded (``gc.freeze``: ~0.35 s of a ``recommend``; atexit handlers and
+# reference-count finalizers still run, only objects in reference cycles are not collected
+# at exit, and these commands leave no open file in one)
+ONE_SHOT = frozenset({"recommend", "info", "models"})
+
+
+def console(argv: Sequence[str] | None = None) -> int:
+    """The ``guidance`` console script: ``main``, then a quick exit after a one-shot command."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    rc = main(args)
+    if args and args[0] in ONE_SHOT:
+        gc.freeze()
+    return rc
+
+
 if __name__ == "__main__":  # pragma: no cover - exercised through the console script
-    raise SystemExit(main())
+    raise SystemExit(console())

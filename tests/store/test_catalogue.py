@@ -124,3 +124,24 @@ def test_exact_phrase_ranks_first(loaded, catalogue):
     load_catalogue(loaded, {**catalogue, "programmes": pd.concat([progs, extra])})
     # "ke hoach toan hoc" sorts before "ke toan doanh nghiep" but only has the words apart.
     assert ids(search_programmes(loaded, q="kế toán")) == ["P001", "P002", "P007"]
+
+
+def test_programme_ages_survive_the_database(engine, catalogue):
+    """Contract v1.3's optional ``min_age``/``max_age`` are stored and served back (a served
+    catalogue applies them), empty where the file leaves them out."""
+    import pandas as pd
+
+    from guidance.store.serving import read_catalogue
+
+    prog = catalogue["programmes"].copy()
+    prog["min_age"] = pd.array([18] + [pd.NA] * (len(prog) - 1), dtype="Int64")
+    prog["max_age"] = pd.array([pd.NA, 35] + [pd.NA] * (len(prog) - 2), dtype="Int64")
+    load_catalogue(engine, {**catalogue, "programmes": prog})
+    got = read_catalogue(engine)["programmes"].set_index("programme_id")
+    assert str(got["min_age"].dtype) == "Int64"
+    assert got.loc["P001", "min_age"] == 18 and pd.isna(got.loc["P001", "max_age"])
+    assert got.loc["P002", "max_age"] == 35 and pd.isna(got.loc["P002", "min_age"])
+    assert get_programme(engine, "P001")["min_age"] == 18
+    # a v1.2 file without the columns: stored empty
+    load_catalogue(engine, catalogue)
+    assert read_catalogue(engine)["programmes"]["min_age"].isna().all()

@@ -14,7 +14,7 @@ def test_upgrade_from_empty_creates_every_table(empty_engine):
     assert current(empty_engine) is None
     assert inspect(empty_engine).get_table_names() == []
     rev = upgrade(empty_engine)
-    assert rev == head() == "0008"
+    assert rev == head() == "0009"
     assert set(inspect(empty_engine).get_table_names()) == set(TABLES) | {"alembic_version"}
     assert upgrade(empty_engine) == rev  # idempotent: the app calls it at every start
 

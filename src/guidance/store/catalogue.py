@@ -37,6 +37,8 @@ PROGRAMME_COLS = [
     "institution_address",  # contract v1.2, optional
     "institution_phone",
     "institution_website",
+    "min_age",  # contract v1.3, optional
+    "max_age",
 ]
 MAX_PAGE_SIZE = 200
 _LIKE_ESCAPE = "\\"

@@ -125,6 +125,9 @@ class Programme(Base):
     institution_address: Mapped[str | None] = mapped_column(String(300))
     institution_phone: Mapped[str | None] = mapped_column(String(24))
     institution_website: Mapped[str | None] = mapped_column(String(200))
+    # contract v1.3 (migration 0009): the programme's own admission ages, optional
+    min_age: Mapped[int | None] = mapped_column(Integer)
+    max_age: Mapped[int | None] = mapped_column(Integer)
 
 
 class ApiKey(Base):

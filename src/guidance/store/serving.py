@@ -7,7 +7,15 @@ from typing import Any
 
 from guidance.store.catalogue import OCCUPATION_COLS, PROGRAMME_COLS, PROVINCE_COLS
 
-_INT = {"duration_months", "tuition_vnd_per_year", "min_education", "capacity", "skill_level"}
+_INT = {
+    "duration_months",
+    "tuition_vnd_per_year",
+    "min_education",
+    "capacity",
+    "skill_level",
+    "min_age",
+    "max_age",
+}
 _FLOAT = {"lat", "lon"}
 
 

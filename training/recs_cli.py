@@ -183,21 +183,25 @@ def evaluate_command(args: argparse.Namespace) -> int:
     from training.recs_eval import format_evaluation, format_variants
 
     s = get_settings()
+    # what one evaluation takes, for one world or for each variant's
+    common = dict(
+        model=args.model,
+        config_path=args.config,
+        max_iter=args.max_iter,
+        learners=args.learners,
+        k=args.top_k,
+        seed=args.seed,
+        compare_full=not args.no_full_compare,
+        progress=not args.quiet,
+        split=args.split,
+    )
     if args.variants:
         try:
             by_variant = run_variants(
                 parse_variants(args.variants),
                 world_seed=args.world_seed,
                 scale=args.scale,
-                model=args.model,
-                config_path=args.config,
-                max_iter=args.max_iter,
-                learners=args.learners,
-                k=args.top_k,
-                seed=args.seed,
-                compare_full=not args.no_full_compare,
-                progress=not args.quiet,
-                split=args.split,
+                **common,
             )
         except (FileNotFoundError, ValueError) as exc:
             print(f"evaluate: {exc}", file=sys.stderr)
@@ -209,18 +213,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
         return 0
     data = Path(args.world_dir or args.data or s.data_dir)
     try:
-        results, rec, parts = run(
-            data,
-            model=args.model,
-            config_path=args.config,
-            max_iter=args.max_iter,
-            learners=args.learners,
-            k=args.top_k,
-            seed=args.seed,
-            compare_full=not args.no_full_compare,
-            progress=not args.quiet,
-            split=args.split,
-        )
+        results, rec, parts = run(data, **common)
     except (FileNotFoundError, ValueError) as exc:
         print(f"evaluate: {exc}", file=sys.stderr)
         return 2

@@ -1,6 +1,6 @@
 """Switching the served demand after an upload: one refresh does the work however many
 threads ask at once (job runner, status polls, watcher), and only the changed snapshot is
-read from the database (both engines)."""
+read from the database, in one query (both engines)."""
 
 from __future__ import annotations
 
@@ -31,14 +31,15 @@ def test_read_demand_reads_only_snapshots_it_has_not_seen(seeded, monkeypatch):
     assert [p for p, _ in key] == seeded.periods
     cache: dict = {}
     first = read_demand(seeded.engine, key, cache)
-    assert calls == seeded.periods
+    assert calls == [seeded.periods]  # one query for every snapshot it lacks
+    assert list(first["period"].unique()) == seeded.periods
     again = read_demand(seeded.engine, key, cache)
-    assert calls == seeded.periods  # nothing read the second time
+    assert calls == [seeded.periods]  # nothing read the second time
     pd.testing.assert_frame_equal(first, again)
     # one period replaced (new content hash): only that one is read, the cache keeps key's
     changed = (*key[:-1], (key[-1][0], "another-hash"))
     read_demand(seeded.engine, changed, cache)
-    assert calls == [*seeded.periods, seeded.periods[-1]]
+    assert calls == [seeded.periods, [seeded.periods[-1]]]
     assert set(cache) == set(changed)
 
 

@@ -69,11 +69,12 @@ browser:
 	fi
 
 ## make test: install the dev extra and run the default (fast) test suite, with line coverage of
-## guidance and training (config in pyproject.toml) and a floor: today's total rounded down.
+## guidance and training (config in pyproject.toml) and a floor: today's total rounded down; the
+## 15 slowest tests are named at the end (where the suite's time goes).
 COV_FLOOR ?= 92
 test: install-dev browser
 	@$(COMPILE) >/dev/null
-	$(BIN)/python -m pytest --cov=guidance --cov=training --cov-report=term:skip-covered \
+	$(BIN)/python -m pytest --durations=15 --cov=guidance --cov=training --cov-report=term:skip-covered \
 	  --cov-fail-under=$(COV_FLOOR)
 
 ## make test-slow: the heavy checks (national scale and the like).

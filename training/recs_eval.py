@@ -25,6 +25,8 @@ from training.pipeline import interval_lines
 TARGETS = {"in_trade": "p_in_trade_12m", "employed": "p_employed_12m", "wage": "expected_wage_vnd"}
 PRIMARY = "in_trade"
 BASELINES = ("actual", "random", "popular", "best_history", "demand_only")
+# every policy an evaluation reports, in the order of its table
+POLICIES = ("top1", "top5", *BASELINES, "oracle")
 PRESETS = {
     "default": Weights(),
     "match_only": Weights(
@@ -280,16 +282,7 @@ def format_evaluation(results: dict[str, RecsEvaluation]) -> str:
             f"{'policy':<14}" + "".join(f"{t:>12}" for t in TARGETS) + f"{'uplift':>9}{'NDCG':>8}"
         )
         nd = {"top1": ev.ndcg.get("recommended"), **ev.ndcg}
-        for p in (
-            "top1",
-            "top5",
-            "actual",
-            "random",
-            "popular",
-            "best_history",
-            "demand_only",
-            "oracle",
-        ):
+        for p in POLICIES:
             vals = "".join(
                 f"{ev.means[t][p]:>12.4f}" if t != "wage" else f"{ev.means[t][p]:>12,.0f}"
                 for t in TARGETS

@@ -58,7 +58,7 @@ def test_a_bundle_without_conformal_numbers_says_so(trained):
 
 
 def test_evaluate_output_carries_coverage_and_thin_share():
-    from training.recs_eval import RecsEvaluation, format_evaluation, thin_share
+    from training.recs_eval import POLICIES, RecsEvaluation, format_evaluation, thin_share
 
     lists = [np.array([0, 1, 2, 3]), np.array([2, 3])]
     share = thin_share(lists, np.array([0, 5, 40, 100]))
@@ -67,22 +67,7 @@ def test_evaluate_output_carries_coverage_and_thin_share():
     ev = RecsEvaluation(
         n_learners=2,
         k=10,
-        means={
-            t: dict.fromkeys(
-                (
-                    "top1",
-                    "top5",
-                    "actual",
-                    "random",
-                    "popular",
-                    "best_history",
-                    "demand_only",
-                    "oracle",
-                ),
-                0.5,
-            )
-            for t in ("in_trade", "employed", "wage")
-        },
+        means={t: dict.fromkeys(POLICIES, 0.5) for t in ("in_trade", "employed", "wage")},
         uplift={},
         ndcg={},
         coverage={},

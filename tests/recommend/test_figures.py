@@ -110,7 +110,7 @@ def test_tuition_exemption_rule_applies_to_lower_secondary_into_trung_cap(
     assert table["legal_source"].str.len().min() > 0
     ex = tuition.exemption("trung_cap", 9, 12_000_000, 24_000_000)
     assert ex is not None and ex.total_tuition_vnd == 0 and ex.tuition_vnd_per_year == 0
-    assert "81/2021" in ex.legal_source and ex.verified is False
+    assert "238/2025" in ex.legal_source and ex.verified is False
     assert tuition.exemption("cao_dang", 9, 12_000_000, 24_000_000) is None
     assert tuition.exemption("trung_cap", 12, 12_000_000, 24_000_000) is None
     rec = make_recommender()

@@ -450,14 +450,17 @@ def test_withdraw_forget_and_national_coverage(api, world):
         ).status_code
         == 404
     )
-    assert (
-        api.post(
-            f"{API}/institutions/{a}/tracer/{COHORT}/12m/withdraw",
-            json={"reason": "   "},
-            headers=api.admin,
-        ).status_code
-        == 422
+    # a blank reason (or reference) is refused by the schema's rule, naming the field
+    blank = api.post(
+        f"{API}/institutions/{a}/tracer/{COHORT}/12m/withdraw",
+        json={"reason": " \r\n\t"},
+        headers=api.admin,
     )
+    assert blank.status_code == 422, blank.text
+    assert ["body", "reason"] in [d["loc"] for d in blank.json()["error"]["details"]], blank.text
+    blank = api.post(f"{API}/tracer/forget", json={"learner_ref": "\r"}, headers=api.admin)
+    assert blank.status_code == 422, blank.text
+    assert ["body", "learner_ref"] in [d["loc"] for d in blank.json()["error"]["details"]], blank.text
     nat = api.get(f"{API}/tracer/coverage", headers=api.admin).json()
     row = next(i for i in nat["items"] if (i["institution_id"], i["cohort"]) == (a, COHORT))
     assert row["status"] == "withdrawn" and row["graduates_known"] is None

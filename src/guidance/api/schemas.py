@@ -499,8 +499,13 @@ class TracerRowsPage(BaseModel):
     items: list[dict[str, Any]]
 
 
+# Text that must say something: at least one character that is not white space (the schema
+# states it, so a client and the property tests know a blank reason is refused).
+NOT_BLANK = r"\S"
+
+
 class TracerWithdrawRequest(Strict):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: str = Field(min_length=1, max_length=500, pattern=NOT_BLANK)
     version: int | None = Field(
         None, ge=1, le=2**31 - 1, description="default: the current version"
     )
@@ -551,6 +556,7 @@ class TracerForgetRequest(Strict):
     learner_ref: str = Field(
         min_length=1,
         max_length=200,
+        pattern=NOT_BLANK,
         description="the graduate's reference as the institutions send "
         "it; pseudonymised at once, never stored or logged",
     )

@@ -499,9 +499,10 @@ class TracerRowsPage(BaseModel):
     items: list[dict[str, Any]]
 
 
-# Text that must say something: at least one character that is not white space (the schema
-# states it, so a client and the property tests know a blank reason is refused).
-NOT_BLANK = r"\S"
+# Text that must say something: at least one character that is not white space, and no NUL
+# (which the edge refuses everywhere; app.NO_NUL): the schema states both rules, so a client
+# and the property tests know what is refused.
+NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
 
 
 class TracerWithdrawRequest(Strict):

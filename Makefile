@@ -70,12 +70,15 @@ browser:
 
 ## make test: install the dev extra and run the default (fast) test suite, with line coverage of
 ## guidance and training (config in pyproject.toml) and a floor: today's total rounded down; the
-## 15 slowest tests are named at the end (where the suite's time goes).
+## 15 slowest tests are named at the end (where the suite's time goes). The tests run in
+## TEST_WORKERS processes (pytest-xdist; each PostgreSQL test has its own schema, each server
+## its own free port, each store its own temporary directory); TEST_WORKERS=0 runs them in one.
 COV_FLOOR ?= 92
+TEST_WORKERS ?= 2
 test: install-dev browser
 	@$(COMPILE) >/dev/null
-	$(BIN)/python -m pytest --durations=15 --cov=guidance --cov=training --cov-report=term:skip-covered \
-	  --cov-fail-under=$(COV_FLOOR)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15 --cov=guidance --cov=training \
+	  --cov-report=term:skip-covered --cov-fail-under=$(COV_FLOOR)
 
 ## make test-slow: the heavy checks (national scale and the like).
 test-slow: install-dev

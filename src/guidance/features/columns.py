@@ -38,6 +38,9 @@ NUMERIC_RAW = (
 )
 LEARNER_NUMERIC = tuple(c for c in NUMERIC_RAW if c in LEARNER_COLUMNS)
 DERIVED = ("cohort_t", "edu_gap", "distance_km", "same_province", "interest_fit")
+# Offering-side: the ISCO skill level the target occupations ask for, and its gap to the
+# level the programme prepares for (``features.skill``).
+SKILL = ("target_skill", "skill_gap")
 # Output columns that depend on the learner (or the graduation month): the learner block.
 # Every other output column depends only on the offering and the demand snapshot.
 LEARNER_SIDE = (

@@ -8,6 +8,7 @@ import pytest
 
 from guidance.features import (
     INPUT_COLUMNS,
+    LEARNER_COLUMNS,
     MIN_CELL,
     PROTECTED,
     ContextFeatures,
@@ -17,7 +18,7 @@ from guidance.features import (
     training_pairs,
 )
 from guidance.features.history import lineage_ids
-from guidance.features.interest import riasec_vector
+from guidance.features.interest import interest_correlation, interest_fit, riasec_vector
 from guidance.features.skill import occupation_skill, skill_gap, target_skill
 from guidance.periods import period_index
 
@@ -391,3 +392,33 @@ def test_offering_block_carries_the_targets_skill_level_and_its_gap():
     assert np.allclose(gap, want - prepared)
     block = ft.offering_block(pairs, period_index(pairs["cohort"]))
     assert np.allclose(block.matrix[:, names.index("target_skill")], want)
+
+
+def test_interest_correlation_compares_profile_shapes():
+    welder = riasec_vector("R")  # [1, 0, 0, 0, 0, 0]
+    # the same shape one point higher: cosine 2 / sqrt(4 + 5) = 2/3, correlation exactly 1
+    high = np.array([2.0, 1, 1, 1, 1, 1])
+    assert interest_fit(high, welder) == pytest.approx(2 / 3)
+    assert interest_correlation(high, welder) == pytest.approx(1.0)
+    assert interest_correlation(np.array([0.0, 1, 1, 1, 1, 1]), welder) == pytest.approx(-1.0)
+    # flat or missing profiles say nothing
+    assert np.isnan(interest_correlation(np.ones(6), welder))
+    assert np.isnan(interest_correlation(np.array([1.0, np.nan, 0, 0, 0, 0]), welder))
+    rows = np.array([high, [0.0, 1, 1, 1, 1, 1]])
+    assert interest_correlation(rows, welder).tolist() == pytest.approx([1.0, -1.0])
+
+
+def test_context_features_carry_the_interest_correlation():
+    pairs = _pairs(30)
+    ft = _fitted(pairs)
+    X = ft.transform(pairs)
+    names = list(ft.get_feature_names_out())
+    r = pairs[[f"riasec_{k}" for k in "riasec"]].to_numpy()
+    want = [np.corrcoef(row, riasec_vector("RC"))[0, 1] for row in r]  # every row targets 7212
+    assert np.allclose(X[:, names.index("interest_corr")], want)
+    one = ft.learner_columns(
+        {**{c: pairs[c].iloc[0] for c in LEARNER_COLUMNS}},
+        ft.offering_block(pairs.head(3), 0).keys,
+        0,
+    )
+    assert np.allclose(one[names.index("interest_corr")], want[0])

@@ -422,3 +422,16 @@ def test_context_features_carry_the_interest_correlation():
         0,
     )
     assert np.allclose(one[names.index("interest_corr")], want[0])
+
+
+def test_a_feature_step_saved_before_the_skill_and_correlation_features_still_serves():
+    pairs = _pairs(30)
+    ft = _fitted(pairs)
+    new = ("target_skill", "skill_gap", "interest_corr")
+    names = list(ft.get_feature_names_out())
+    X = ft.transform(pairs)
+    keep = [i for i, n in enumerate(names) if n not in new]
+    ft.feature_names_out_ = ft.feature_names_out_[keep]  # as pickled before they existed
+    ft.categorical_mask_ = ft.categorical_mask_[keep]
+    del ft.lookups_.skill
+    assert np.array_equal(ft.transform(pairs), X[:, keep], equal_nan=True)

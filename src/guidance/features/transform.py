@@ -347,14 +347,17 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
             same = known[w] & hs.notna().to_numpy() & (keys.study_codes[w] == home)
             out[pos["same_province"]] = same.astype("float64")
         r = [_numeric(learners.get(c)) for c in RIASEC]
+        corr = pos.get("interest_corr")  # absent from bundles saved before it existed
         if all(np.ndim(v) == 0 for v in r):  # one profile: per target set, then per row
             v = np.array(r, dtype="float64")
             out[pos["interest_fit"]] = interest_fit(v, keys.occ_sets)[keys.set_of]
-            out[pos["interest_corr"]] = interest_correlation(v, keys.occ_sets)[keys.set_of]
+            if corr is not None:
+                out[corr] = interest_correlation(v, keys.occ_sets)[keys.set_of]
         else:
             rows = np.column_stack([np.broadcast_to(v, len(keys.set_of)) for v in r])
             out[pos["interest_fit"]] = interest_fit(rows, keys.occ_sets[keys.set_of])
-            out[pos["interest_corr"]] = interest_correlation(rows, keys.occ_sets[keys.set_of])
+            if corr is not None:
+                out[corr] = interest_correlation(rows, keys.occ_sets[keys.set_of])
         dem = keys.demand.lookup("home", keys.set_of, home, np.asarray(cohort_t))
         for name, v in dem.items():
             out[pos[name]] = v

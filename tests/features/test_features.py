@@ -8,6 +8,7 @@ import pytest
 
 from guidance.features import (
     INPUT_COLUMNS,
+    LEARNER_COLUMNS,
     MIN_CELL,
     PROTECTED,
     ContextFeatures,
@@ -17,7 +18,8 @@ from guidance.features import (
     training_pairs,
 )
 from guidance.features.history import lineage_ids
-from guidance.features.interest import riasec_vector
+from guidance.features.interest import interest_correlation, interest_fit, riasec_vector
+from guidance.features.skill import occupation_skill, skill_gap, target_skill
 from guidance.periods import period_index
 
 PROVINCES = pd.DataFrame(
@@ -352,3 +354,84 @@ def test_offering_history_counts_only_records_with_the_outcome_known():
     assert not {"employed_6m", "employed_12m", "employment_type", "job_matches_training"} & set(
         ft.feature_names_in_
     )
+
+
+def test_skill_levels_from_the_table_else_the_isco_major_group():
+    occ = pd.DataFrame(
+        {"occupation_code": ["7212", "3113", "1321", "0110"], "skill_level": [2, None, 4, None]}
+    )
+    skill_of = occupation_skill(occ)
+    # 7212 and 1321 as the table says; 3113 by its major group (technicians: 3); armed
+    # forces span levels 1–4, so 0110 is unknown
+    assert skill_of == {"7212": 2.0, "3113": 3.0, "1321": 4.0}
+    assert occupation_skill(occ.drop(columns="skill_level"))["1321"] == 3.5
+    sets = ["7212;3113", "9329", "0110", "1321;9329;7212"]
+    got = target_skill(sets, skill_of)
+    # 9329 (elementary, 1) is not in the table: its major group counts
+    assert got[0] == pytest.approx(2.5) and got[1] == 1.0 and np.isnan(got[2])
+    assert got[3] == pytest.approx((4 + 1 + 2) / 3)
+    level = pd.Series(["so_cap", "trung_cap", "cao_dang", None])
+    gap = skill_gap(np.array([2.5, 2.5, 2.5, 2.5]), level)
+    assert gap[:3].tolist() == [1.5, 0.5, -0.5] and np.isnan(gap[3])
+
+
+def test_offering_block_carries_the_targets_skill_level_and_its_gap():
+    pairs = _pairs(40)
+    pairs["target_occupations"] = np.where(np.arange(40) % 2, "7212", "7212;5120;3113")
+    occ = OCCUPATIONS.assign(skill_level=[2, 2])
+    progs = pd.DataFrame({"programme_id": ["A", "B", "C"], "predecessor_id": [None] * 3})
+    ft = ContextFeatures().fit(
+        pairs, provinces=PROVINCES, occupations=occ, demand=_demand(), programmes=progs
+    )
+    X = ft.transform(pairs)
+    names = list(ft.get_feature_names_out())
+    skill, gap = X[:, names.index("target_skill")], X[:, names.index("skill_gap")]
+    want = np.where(np.arange(40) % 2, 2.0, (2 + 2 + 3) / 3)  # 3113: technicians, level 3
+    assert np.allclose(skill, want)
+    prepared = pairs["level"].map({"trung_cap": 2.0, "cao_dang": 3.0}).to_numpy()
+    assert np.allclose(gap, want - prepared)
+    block = ft.offering_block(pairs, period_index(pairs["cohort"]))
+    assert np.allclose(block.matrix[:, names.index("target_skill")], want)
+
+
+def test_interest_correlation_compares_profile_shapes():
+    welder = riasec_vector("R")  # [1, 0, 0, 0, 0, 0]
+    # the same shape one point higher: cosine 2 / sqrt(4 + 5) = 2/3, correlation exactly 1
+    high = np.array([2.0, 1, 1, 1, 1, 1])
+    assert interest_fit(high, welder) == pytest.approx(2 / 3)
+    assert interest_correlation(high, welder) == pytest.approx(1.0)
+    assert interest_correlation(np.array([0.0, 1, 1, 1, 1, 1]), welder) == pytest.approx(-1.0)
+    # flat or missing profiles say nothing
+    assert np.isnan(interest_correlation(np.ones(6), welder))
+    assert np.isnan(interest_correlation(np.array([1.0, np.nan, 0, 0, 0, 0]), welder))
+    rows = np.array([high, [0.0, 1, 1, 1, 1, 1]])
+    assert interest_correlation(rows, welder).tolist() == pytest.approx([1.0, -1.0])
+
+
+def test_context_features_carry_the_interest_correlation():
+    pairs = _pairs(30)
+    ft = _fitted(pairs)
+    X = ft.transform(pairs)
+    names = list(ft.get_feature_names_out())
+    r = pairs[[f"riasec_{k}" for k in "riasec"]].to_numpy()
+    want = [np.corrcoef(row, riasec_vector("RC"))[0, 1] for row in r]  # every row targets 7212
+    assert np.allclose(X[:, names.index("interest_corr")], want)
+    one = ft.learner_columns(
+        {**{c: pairs[c].iloc[0] for c in LEARNER_COLUMNS}},
+        ft.offering_block(pairs.head(3), 0).keys,
+        0,
+    )
+    assert np.allclose(one[names.index("interest_corr")], want[0])
+
+
+def test_a_feature_step_saved_before_the_skill_and_correlation_features_still_serves():
+    pairs = _pairs(30)
+    ft = _fitted(pairs)
+    new = ("target_skill", "skill_gap", "interest_corr")
+    names = list(ft.get_feature_names_out())
+    X = ft.transform(pairs)
+    keep = [i for i, n in enumerate(names) if n not in new]
+    ft.feature_names_out_ = ft.feature_names_out_[keep]  # as pickled before they existed
+    ft.categorical_mask_ = ft.categorical_mask_[keep]
+    del ft.lookups_.skill
+    assert np.array_equal(ft.transform(pairs), X[:, keep], equal_nan=True)

@@ -99,7 +99,10 @@ def test_figures_report_what_differs_as_shown(make_recommender, learner):
     percent, 0,1 million ₫, whole km): 81.2 % → 81.4 % is no change to a reader."""
     rec = make_recommender()
     it = rec.recommend(learner, {}, k=1).items[0]
-    same = it.model_copy(update={"p_employed_12m": (it.p_employed_12m or 0.5) + 0.001})
+    # a value inside the same whole percent as the shown one (not across a rounding edge)
+    near = round(it.p_employed_12m or 0.5, 2) + 0.002
+    assert near != it.p_employed_12m
+    same = it.model_copy(update={"p_employed_12m": near})
     assert figures(it, same) == []
     other = it.model_copy(update={"rank": it.rank + 2, "distance_km": (it.distance_km or 0) + 40.0})
     got = {f.name: (f.before, f.after) for f in figures(it, other)}

@@ -37,7 +37,10 @@ NUMERIC_RAW = (
     *["duration_months", "tuition_vnd_per_year", "min_education"],
 )
 LEARNER_NUMERIC = tuple(c for c in NUMERIC_RAW if c in LEARNER_COLUMNS)
-DERIVED = ("cohort_t", "edu_gap", "distance_km", "same_province", "interest_fit")
+DERIVED = ("cohort_t", "edu_gap", "distance_km", "same_province", "interest_fit", "interest_corr")
+# Offering-side: the ISCO skill level the target occupations ask for, and its gap to the
+# level the programme prepares for (``features.skill``).
+SKILL = ("target_skill", "skill_gap")
 # Output columns that depend on the learner (or the graduation month): the learner block.
 # Every other output column depends only on the offering and the demand snapshot.
 LEARNER_SIDE = (

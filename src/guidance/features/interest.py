@@ -1,5 +1,6 @@
 """Interest fit: the learner's RIASEC profile against the Holland letters of an offering's
-target occupations (THE definition, used by the model's feature and the ranking)."""
+target occupations (THE definition, used by the model's feature and the ranking), and the
+profile correlation the model also reads."""
 
 from __future__ import annotations
 
@@ -55,3 +56,13 @@ def interest_fit(learner: np.ndarray, offering: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         fit = np.asarray(num / den, dtype="float64")
     return np.where(np.isfinite(fit), fit, np.nan)
+
+
+def interest_correlation(learner: np.ndarray, offering: np.ndarray) -> np.ndarray:
+    """Profile correlation (Pearson, over the six RIASEC values) of learner and offering
+    vectors along the last axis: ``interest_fit`` of the vectors centred on their own means,
+    so it compares the shapes of the two profiles, not their overall height. A model
+    feature beside ``interest_fit``; NaN where either profile is flat or missing."""
+    lv = np.asarray(learner, dtype="float64")
+    ov = np.asarray(offering, dtype="float64")
+    return interest_fit(lv - lv.mean(axis=-1, keepdims=True), ov - ov.mean(axis=-1, keepdims=True))

@@ -35,12 +35,19 @@ from guidance.features.columns import (
     NUMERIC_RAW,
     OFFERING_COLUMNS,
     RIASEC,
+    SKILL,
     text,
 )
 from guidance.features.demand import FEATURES as DEMAND_FEATURES
 from guidance.features.demand import DemandIndex, SetDemand
 from guidance.features.history import OfferingHistory, lineage_ids
-from guidance.features.interest import interest_fit, occupation_vectors, offering_vectors
+from guidance.features.interest import (
+    interest_correlation,
+    interest_fit,
+    occupation_vectors,
+    offering_vectors,
+)
+from guidance.features.skill import occupation_skill, skill_gap, target_skill
 from guidance.geo import haversine_km
 from guidance.periods import period_index
 
@@ -51,6 +58,7 @@ class _Lookups:
     lon: dict
     region: dict
     occ_vec: dict
+    skill: dict | None = None  # occupation → ISCO skill level (None in bundles saved before)
 
 
 @dataclass
@@ -156,7 +164,11 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
         prov = provinces.set_index("province_code")
         occ_vec = occupation_vectors(occupations)
         self.lookups_ = _Lookups(
-            prov["lat"].to_dict(), prov["lon"].to_dict(), prov["region"].to_dict(), occ_vec
+            prov["lat"].to_dict(),
+            prov["lon"].to_dict(),
+            prov["region"].to_dict(),
+            occ_vec,
+            occupation_skill(occupations),
         )
         self.lineage_ = lineage_ids(programmes if programmes is not None else X)
         region = self.lookups_.region
@@ -176,7 +188,7 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
         self.feature_names_in_ = np.array(INPUT_COLUMNS, dtype=object)
         self.n_features_in_ = len(INPUT_COLUMNS)
         names = [*CATEGORICAL, *NUMERIC_RAW, *DERIVED, *DEMAND_FEATURES]
-        names += self.history_.feature_names()
+        names += [*self.history_.feature_names(), *SKILL]
         self.feature_names_out_ = np.array(names, dtype=object)
         self.categorical_mask_ = np.array([n in CATEGORICAL for n in names])
 
@@ -265,6 +277,9 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
         sets, set_of = np.unique(targets, return_inverse=True)
         agg = self.demand_.aggregate(sets, window=self.demand_window, region_of=lk.region)
         cols.update(agg.lookup("study", set_of, study.to_numpy(), cohort))
+        skill = target_skill(sets, lk.skill or {})[set_of]
+        cols["target_skill"] = skill
+        cols["skill_gap"] = skill_gap(skill, text(offerings["level"]))
         keys = self._history_keys(offerings, cohort)
         cols.update(self.history_.features(keys, values=history_values))
         names = [str(x) for x in self.feature_names_out_]
@@ -332,13 +347,17 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
             same = known[w] & hs.notna().to_numpy() & (keys.study_codes[w] == home)
             out[pos["same_province"]] = same.astype("float64")
         r = [_numeric(learners.get(c)) for c in RIASEC]
-        if all(np.ndim(v) == 0 for v in r):
-            out[pos["interest_fit"]] = interest_fit(np.array(r, dtype="float64"), keys.occ_sets)[
-                keys.set_of
-            ]
+        corr = pos.get("interest_corr")  # absent from bundles saved before it existed
+        if all(np.ndim(v) == 0 for v in r):  # one profile: per target set, then per row
+            v = np.array(r, dtype="float64")
+            out[pos["interest_fit"]] = interest_fit(v, keys.occ_sets)[keys.set_of]
+            if corr is not None:
+                out[corr] = interest_correlation(v, keys.occ_sets)[keys.set_of]
         else:
             rows = np.column_stack([np.broadcast_to(v, len(keys.set_of)) for v in r])
             out[pos["interest_fit"]] = interest_fit(rows, keys.occ_sets[keys.set_of])
+            if corr is not None:
+                out[corr] = interest_correlation(rows, keys.occ_sets[keys.set_of])
         dem = keys.demand.lookup("home", keys.set_of, home, np.asarray(cohort_t))
         for name, v in dem.items():
             out[pos[name]] = v

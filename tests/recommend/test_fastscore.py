@@ -225,3 +225,31 @@ def test_fallbacks_are_counted_in_metrics(tiny_models, tiny_tables, monkeypatch)
         assert make_scorer(tiny_models, cat, "fast").name == "pipeline"
     text = metrics.render()[0].decode()
     assert 'guidance_scorer_fallbacks_total{cause="sklearn_version"} 2.0' in text
+
+
+def test_splits_on_columns_of_one_value_are_decided_once_to_the_same_leaves():
+    """A batch where columns hold one value in every row (as a learner's own columns do in
+    a request: numeric, categorical, unseen category, NaN) walks the specialised trees
+    (``_kernels.specialize``) to scikit-learn's raw scores and the numpy walk's bits."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from guidance.recommend.forest import FlatForest
+    from guidance.recommend.hgb_adapter import raw_predict
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    X = np.column_stack(
+        [rng.integers(0, 6, n).astype(float), rng.normal(size=n), rng.normal(size=n)]
+    )
+    X[rng.random(n) < 0.1, 1] = np.nan
+    y = (X[:, 0] % 2 == 0) ^ (np.nan_to_num(X[:, 1]) > 0.3) ^ (X[:, 2] > 0)
+    clf = HistGradientBoostingClassifier(max_iter=40, categorical_features=[0], random_state=0).fit(
+        X, y
+    )
+    forest = FlatForest([clf])
+    for c0, c1 in ((2.0, 0.5), (9.0, np.nan), (-1.0, -0.2), (np.nan, 1.0)):
+        probe = np.column_stack([np.full(50, c0), np.full(50, c1), rng.normal(size=50)])
+        raw = forest.raw(probe)
+        np.testing.assert_allclose(raw[:, 0], raw_predict(clf, probe)[:, 0], rtol=1e-12)
+        np.testing.assert_array_equal(FlatForest([clf], kernel="numpy").raw(probe), raw)
+        np.testing.assert_array_equal(forest.raw(probe[:1]), raw[:1])  # one row: all fixed

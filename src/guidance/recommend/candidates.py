@@ -147,10 +147,12 @@ class Catalogue:
         row = self.dist[home]
         return np.where(self.prov >= 0, row[np.maximum(self.prov, 0)], np.nan)
 
-    def months_to_graduation(self, lead: int) -> np.ndarray:
-        """Months from now to each offering's graduation when starting ``lead`` months from
-        now (a start in the past counts from now; unknown duration: 0)."""
-        return np.asarray(np.maximum(lead + self.duration_or_0, 0.0))
+    def months_to_graduation(self, lead: int, i: int | None = None) -> np.ndarray:
+        """Months from now to each offering's graduation (offering ``i`` only, if given)
+        when starting ``lead`` months from now (a start in the past counts from now;
+        unknown duration: 0)."""
+        months = self.duration_or_0 if i is None else self.duration_or_0[i]
+        return np.asarray(np.maximum(lead + months, 0.0))
 
     def age_mask(self, age: float, lead: int = 0) -> np.ndarray:
         """Rule ``age``: the catalogue's ``min_age``/``max_age`` at enrolment (``lead``
@@ -168,7 +170,7 @@ class Catalogue:
         """Flags and the legal rules behind them for offering ``i`` (a candidate):
         ``age_at_graduation`` (under the legal minimum now, old enough at graduation) and
         ``age_law_unclear`` (under a minimum whose legal source is unclear: not excluded)."""
-        grad = age + float(self.months_to_graduation(lead)[i]) / 12.0
+        grad = age + float(self.months_to_graduation(lead, i)) / 12.0
         flags: list[str] = []
         rules: list[AgeRule] = []
         for r, status in ((self.law_row[i], "law"), (self.unclear_row[i], "unclear")):

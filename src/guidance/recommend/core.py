@@ -547,8 +547,9 @@ class Recommender:
         ]
         timings["explain_ms"] = 1e3 * (time.perf_counter() - t1)
         timings["total_ms"] = 1e3 * (time.perf_counter() - t0)
-        notes_vi, notes_en = rs.province_notes(
-            profile.province_mappings + prefs.province_mappings, self._province_names()
+        mappings = profile.province_mappings + prefs.province_mappings
+        notes_vi, notes_en = (
+            rs.province_notes(mappings, self._province_names()) if mappings else ([], [])
         )
         if self.cat.is_default_area(prefs) and items:
             near = set(self.default_area(profile))

@@ -114,8 +114,9 @@ class Ranked:
     months_ahead: np.ndarray
     n_eligible: int
     start_period: str
-    # every row's stated intervals (``score.item_intervals``), made once when first needed
-    intervals: tuple[dict[str, list[list[float | None]]], list[str]] | None = None
+    # stated intervals (``score.item_intervals``) by row of the ranking, for the rows shown
+    # (``Recommender._with_intervals``)
+    intervals: tuple[dict[str, dict[int, list[float | None]]], list[str]] | None = None
     age: float = float("nan")  # the learner's age now (age flags of the items)
     lead: int = 0  # months from now (the demand period) to the start
 
@@ -540,6 +541,7 @@ class Recommender:
         r = self.rank(profile, prefs, weights, shortlist=shortlist, timings=timings, k=k)
         t1 = time.perf_counter()
         chosen, alts = self._diversify(r, k)
+        self._with_intervals(r, chosen)
         edu = _profile(profile).education_level
         items = [
             self._item(r, j, rank + 1, [self._alt(r, a) for a in alts[j]], explain, edu)
@@ -600,6 +602,19 @@ class Recommender:
                 alts[have[0]].append(j)
         return chosen, alts
 
+    def _with_intervals(self, r: Ranked, rows: list[int]) -> None:
+        """State the intervals of rows ``rows`` of the ranking (one vectorised call, for
+        the items shown only: each row's interval is its own)."""
+        at = np.asarray(rows, dtype=np.int64)
+        i = r.idx[at]
+        out, no_model_error = item_intervals(
+            self.calibration,
+            {k: v[at] for k, v in r.preds.items()},
+            self.side.n_grad[i],
+            self.n_per_year[i],
+        )
+        r.intervals = ({k: dict(zip(rows, v, strict=True)) for k, v in out.items()}, no_model_error)
+
     def _alt(self, r: Ranked, j: int) -> Alternative:
         i = r.idx[j]
         tx = cast(dict[str, list[Any]], self.cat.text)
@@ -637,10 +652,9 @@ class Recommender:
         i = int(r.idx[j])
         tx = cast(dict[str, list[Any]], cat.text)  # required contract columns: never None
         n = int(side.n_grad[i])
-        if r.intervals is None:  # one vectorised call for every row of the ranking
-            r.intervals = item_intervals(
-                self.calibration, r.preds, side.n_grad[r.idx], self.n_per_year[r.idx]
-            )
+        if r.intervals is None or j not in r.intervals[0]["employed_12m"]:
+            self._with_intervals(r, [j])
+        assert r.intervals is not None
         intervals, no_model_error = r.intervals
         basis = Basis.model_construct(
             n_graduates=n,

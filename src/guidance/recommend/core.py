@@ -33,7 +33,7 @@ from guidance.recommend.score import (
     lower_match,
     weighted,
 )
-from guidance.recommend.scorer import make_scorer
+from guidance.recommend.scorer import Candidates, make_scorer
 from guidance.recommend.types import (
     Alternative,
     Basis,
@@ -362,15 +362,14 @@ class Recommender:
             ahead, self.side.interest_fit(q.inputs, idx), self.side.demand_component(ahead, idx)
         )
 
-    def _pre_score(self, q: Request, idx: np.ndarray, fixed: Fixed | None = None) -> np.ndarray:
-        """The shortlist's cheap utility of offerings ``idx``: the same utility with the
+    def _pre_score(self, q: Request, cands: Candidates, fixed: Fixed) -> np.ndarray:
+        """The shortlist's cheap utility of the candidates: the same utility with the
         offerings' shrunk historical rates in place of the models (the scorer's proxy for
         P(job in the trade) when it has one)."""
-        shrunk = self.side.shrunk
+        shrunk, idx = self.side.shrunk, cands.idx
         match = shrunk["job_matches_training"][idx]
-        proxy = getattr(self.scorer, "proxy_match", None)
-        if proxy is not None and q.lead >= 0:
-            guess = proxy(q.inputs, idx, q.start_period)
+        guess = cands.proxy_match() if q.lead >= 0 else None
+        if guess is not None:
             match = np.where(np.isfinite(guess), guess, match)
         stand_in = {
             "p_job_matches_training": match,
@@ -378,7 +377,7 @@ class Recommender:
             "p_completed": shrunk["completed"][idx],
             "wage_q50": np.exp(shrunk["log_wage"][idx]),
         }
-        pre = self._components(q, idx, stand_in, fixed or self._fixed(q, idx))
+        pre = self._components(q, idx, stand_in, fixed)
         pre_score, _ = weighted(pre, q.weights)
         return np.asarray(pre_score)
 
@@ -393,30 +392,33 @@ class Recommender:
         models (``Fixed``) are computed once for the eligible set."""
         t0 = time.perf_counter()
         fixed = self._fixed(q, idx)
+        cands = self.scorer.candidates(q.inputs, idx, q.start_period)
         if not limit or len(idx) <= limit:
-            return self._scored(q, idx, fixed)
-        pre = self._pre_score(q, idx, fixed)
+            return self._scored(q, cands, np.arange(len(idx)), fixed)
+        pre = self._pre_score(q, cands, fixed)
         rows = np.lexsort((idx, -pre))  # best pre-score first (ties by position)
         if timings is not None:
             timings["prune_ms"] = 1e3 * (time.perf_counter() - t0)
         cap = min(len(rows), EXTEND_MAX_FACTOR * limit)
         done = limit
         first = rows[:done]
-        batches = [self._scored(q, idx[first], fixed.take(first))]
+        batches = [self._scored(q, cands, first, fixed.take(first))]
         while done < cap:
             so_far = Scored.join(batches)
             bar = self._kth_code_score(so_far.idx, so_far.score, k)
             nxt = rows[done : min(done + EXTEND_BATCH, cap)]
-            b = self._scored(q, idx[nxt], fixed.take(nxt))
+            b = self._scored(q, cands, nxt, fixed.take(nxt))
             batches = [so_far, b]
             done += len(nxt)
             if not (b.score > bar).any():
                 break
         return Scored.join(batches)
 
-    def _scored(self, q: Request, idx: np.ndarray, fixed: Fixed) -> Scored:
-        """Offerings ``idx`` scored by the models (one scorer call) and the utility."""
-        preds = self._score(q, idx)
+    def _scored(self, q: Request, cands: Candidates, rows: np.ndarray, fixed: Fixed) -> Scored:
+        """Candidates ``rows`` (positions in ``cands.idx``) scored by the models (one scorer
+        call) and the utility."""
+        idx = cands.idx[rows]
+        preds = cands.predict(rows)
         score, parts, ahead, interest = self._utility_scores(q, idx, preds, fixed)
         return Scored(idx, preds, score, parts, ahead, interest)
 
@@ -470,10 +472,6 @@ class Recommender:
             distance_km=q.distance[idx],
             relocate=q.prefs.willing_to_relocate,
         )
-
-    def _score(self, q: Request, idx: np.ndarray) -> dict[str, np.ndarray]:
-        """The models' figures for the shortlist (one scorer call)."""
-        return self.scorer.predict(q.inputs, idx, q.start_period)
 
     def _utility(self, q: Request, s: Scored, n_eligible: int) -> Ranked:
         """The scored candidates with their utility and its breakdown, best first (ties by

@@ -33,7 +33,7 @@ from guidance.periods import month_of
 from guidance.recommend.candidates import Catalogue
 from guidance.recommend.forest import Additive, Compiler, FlatForest, expit
 from guidance.recommend.hgb_adapter import ProbeMismatch
-from guidance.recommend.scorer import PipelineScorer
+from guidance.recommend.scorer import Candidates, PipelineScorer
 
 PROXY_TREES = 10  # booster trees used by the shortlist proxy when there is no linear part
 # probe learners of the load-time check: a complete profile and a sparse one
@@ -114,6 +114,11 @@ class FastScorer:
             X[:, j] = v
         return X
 
+    def candidates(self, learner: dict[str, Any], idx: np.ndarray, start_period: str) -> Candidates:
+        if month_of(start_period) < self.demand_t:  # the pipeline's (see ``predict``)
+            return Candidates(self, learner, idx, start_period)
+        return FastCandidates(self, learner, idx, start_period)
+
     def predict(
         self, learner: dict[str, Any], idx: np.ndarray, start_period: str
     ) -> dict[str, np.ndarray]:
@@ -125,18 +130,27 @@ class FastScorer:
         return self.predict_matrix(self.matrix(learner, idx, start_period))
 
     def proxy_match(
-        self, learner: dict[str, Any], idx: np.ndarray, start_period: str
+        self,
+        learner: dict[str, Any],
+        idx: np.ndarray,
+        start_period: str,
+        cols: dict[int, Any] | None = None,
     ) -> np.ndarray:
         """Approximate P(job matches training) for many candidates (ranking only). A linear
-        proxy adds the learner-dependent terms to the offerings' own, summed at refresh."""
+        proxy adds the learner-dependent terms to the offerings' own, summed at refresh.
+        ``cols``: the learner-side columns of ``idx`` when already computed."""
+        if cols is None and (self._proxy_linear or self.proxy_forest is not None):
+            cols = self.dependent(learner, idx, start_period)
         if self._proxy_linear:
             lin = self._proxy_linear[0]
             z = self._proxy_fixed[idx].copy()
-            for j, v in self.dependent(learner, idx, start_period).items():
+            for j, v in (cols or {}).items():
                 z += lin.term(j, v)
             return np.asarray(expit(z))
         if self.proxy_forest is not None:
-            X = self.matrix(learner, idx, start_period)
+            X = self.block.matrix[idx]
+            for j, v in (cols or {}).items():
+                X[:, j] = v
             return np.asarray(expit(self.proxy_forest.raw(X)[:, 0]))
         return np.full(len(idx), np.nan)
 
@@ -171,3 +185,27 @@ class FastScorer:
             for k in PREDICTION_COLUMNS:
                 if not np.allclose(got[k], want[k], rtol=1e-9, atol=1e-9, equal_nan=True):
                     raise ProbeMismatch(f"fast path differs from the pipeline on {k}")
+
+
+class FastCandidates(Candidates):
+    """A request's candidates on the fast path: their learner-side columns (the feature
+    step's ``learner_columns``, row by row) computed once, for the proxy and every batch."""
+
+    scorer: FastScorer
+
+    def __init__(
+        self, scorer: FastScorer, learner: dict[str, Any], idx: np.ndarray, start_period: str
+    ) -> None:
+        super().__init__(scorer, learner, idx, start_period)
+        self.cols = scorer.dependent(learner, idx, start_period)
+
+    def predict(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        if len(rows) == 0:
+            return super().predict(rows)
+        X: np.ndarray = self.scorer.block.matrix[self.idx[rows]]
+        for j, v in self.cols.items():
+            X[:, j] = v if np.ndim(v) == 0 else v[rows]
+        return self.scorer.predict_matrix(X)
+
+    def proxy_match(self) -> np.ndarray:
+        return self.scorer.proxy_match(self.learner, self.idx, self.start_period, self.cols)

@@ -253,3 +253,23 @@ def test_splits_on_columns_of_one_value_are_decided_once_to_the_same_leaves():
         np.testing.assert_allclose(raw[:, 0], raw_predict(clf, probe)[:, 0], rtol=1e-12)
         np.testing.assert_array_equal(FlatForest([clf], kernel="numpy").raw(probe), raw)
         np.testing.assert_array_equal(forest.raw(probe[:1]), raw[:1])  # one row: all fixed
+
+
+def test_a_requests_candidates_score_each_batch_as_predict_does(make_recommender, learner):
+    """``FastCandidates``: the learner-side columns and the forest's learner splits made
+    once per request give the bits of ``predict`` on every batch, and of the proxy."""
+    from guidance.recommend.fastscore import FastCandidates
+
+    rec = make_recommender()
+    sc = rec.scorer
+    start = rec.demand_period
+    idx = np.arange(len(rec.cat))[::-1].copy()  # not in catalogue order
+    for change in ({}, {"gpa": None, "riasec_r": None}, {"home_province_code": "79", "age": 40}):
+        full = {k: {**learner, **change}.get(k) for k in LEARNER_COLUMNS}
+        cands = sc.candidates(full, idx, start)
+        assert isinstance(cands, FastCandidates) and cands.trees is not None
+        for rows in (np.arange(0, len(idx), 3), np.array([len(idx) - 1]), np.arange(5)):
+            got, want = cands.predict(rows), sc.predict(full, idx[rows], start)
+            for k in PREDICTION_COLUMNS:
+                np.testing.assert_array_equal(got[k], want[k], err_msg=k)
+        np.testing.assert_array_equal(cands.proxy_match(), sc.proxy_match(full, idx, start))

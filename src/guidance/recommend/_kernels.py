@@ -13,8 +13,28 @@ import numpy as np
 
 
 @numba.njit(nogil=True, cache=True)
+def one_valued(wide: np.ndarray) -> np.ndarray:
+    """Per column: does it hold one value (NaN counts as one) in every row?"""
+    n_rows, n_cols = wide.shape
+    same = np.zeros(n_cols, np.bool_)
+    if n_rows == 0:
+        return same
+    for j in range(n_cols):
+        v0 = wide[0, j]
+        ok = True
+        for i in range(1, n_rows):
+            v = wide[i, j]
+            if not (v == v0 or (np.isnan(v) and np.isnan(v0))):
+                ok = False
+                break
+        same[j] = ok
+    return same
+
+
+@numba.njit(nogil=True, cache=True)
 def specialize(
-    wide: np.ndarray,
+    row: np.ndarray,
+    same: np.ndarray,
     roots: np.ndarray,
     feature: np.ndarray,
     threshold: np.ndarray,
@@ -25,23 +45,12 @@ def specialize(
     cat_row: np.ndarray,
     cat_table: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(roots, left, right) with every split on a column that holds one value in all rows
-    of ``wide`` (a learner's own columns, in a request) decided once: such a node is
-    replaced by the child every row would take. Walking the result reaches the same leaf
-    for every row as walking the full trees, in fewer steps. Children come after their
-    parent in the node arrays (scikit-learn's order), so one backward pass suffices."""
-    n_rows, n_cols = wide.shape
-    same = np.zeros(n_cols, np.bool_)
-    if n_rows > 0:
-        for j in range(n_cols):
-            v0 = wide[0, j]
-            ok = True
-            for i in range(1, n_rows):
-                v = wide[i, j]
-                if not (v == v0 or (np.isnan(v) and np.isnan(v0))):
-                    ok = False
-                    break
-            same[j] = ok
+    """(roots, left, right) with every split on a column ``same`` (one value in all the
+    rows to score, ``row``'s: a learner's own columns, in a request) decided once: such a
+    node is replaced by the child every row would take. Walking the result reaches the
+    same leaf for every row as walking the full trees, in fewer steps. Children come after
+    their parent in the node arrays (checked by ``FlatForest``), so one backward pass
+    suffices."""
     n = left.shape[0]
     target = np.empty(n, np.int64)
     new_left = left.copy()
@@ -50,7 +59,7 @@ def specialize(
         if left[node] == node:  # a leaf
             target[node] = node
         elif same[feature[node]]:
-            v = wide[0, feature[node]]
+            v = row[feature[node]]
             if is_cat[node]:
                 if np.isnan(v) or v < 0:
                     go = missing_left[node]

@@ -31,7 +31,7 @@ from guidance.features.transform import OfferingBlock
 from guidance.model import CLASSIFIER_TARGETS, PREDICTION_COLUMNS, WAGE_QUANTILES
 from guidance.periods import month_of
 from guidance.recommend.candidates import Catalogue
-from guidance.recommend.forest import Additive, Compiler, FlatForest, expit
+from guidance.recommend.forest import Additive, Compiler, FlatForest, Trees, expit
 from guidance.recommend.hgb_adapter import ProbeMismatch
 from guidance.recommend.scorer import Candidates, PipelineScorer
 
@@ -154,8 +154,9 @@ class FastScorer:
             return np.asarray(expit(self.proxy_forest.raw(X)[:, 0]))
         return np.full(len(idx), np.nan)
 
-    def predict_matrix(self, X: np.ndarray) -> dict[str, np.ndarray]:
-        raw = self.forest.raw(X)
+    def predict_matrix(self, X: np.ndarray, trees: Trees | None = None) -> dict[str, np.ndarray]:
+        """The figures of the rows of model matrix ``X`` (``trees``: ``FlatForest.raw``)."""
+        raw = self.forest.raw(X, trees)
         out = {
             f"p_{t}": f(X, raw) for t, f in zip(CLASSIFIER_TARGETS, self.classifiers, strict=True)
         }
@@ -198,6 +199,12 @@ class FastCandidates(Candidates):
     ) -> None:
         super().__init__(scorer, learner, idx, start_period)
         self.cols = scorer.dependent(learner, idx, start_period)
+        # the learner's own columns hold one value for every candidate: the forest's
+        # splits on them are decided once for the request
+        one = [j for j, v in self.cols.items() if np.ndim(v) == 0]
+        x = np.full(len(scorer.names), np.nan)
+        x[one] = [self.cols[j] for j in one]
+        self.trees = scorer.forest.fixed(x, np.array(one, dtype=np.int64))
 
     def predict(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         if len(rows) == 0:
@@ -205,7 +212,7 @@ class FastCandidates(Candidates):
         X: np.ndarray = self.scorer.block.matrix[self.idx[rows]]
         for j, v in self.cols.items():
             X[:, j] = v if np.ndim(v) == 0 else v[rows]
-        return self.scorer.predict_matrix(X)
+        return self.scorer.predict_matrix(X, self.trees)
 
     def proxy_match(self) -> np.ndarray:
         return self.scorer.proxy_match(self.learner, self.idx, self.start_period, self.cols)

@@ -584,13 +584,13 @@ class Recommender:
     def _diversify(self, r: Ranked, k: int) -> tuple[list[int], dict[int, list[int]]]:
         """At most ``max_per_code`` items per programme code; the rest of that code (other
         institutions) become alternatives of the code's first item."""
-        code = self.cat.code[r.idx]
-        taken: dict[str, list[int]] = {}
+        code = self.cat.code_id[r.idx]
+        taken: dict[int, list[int]] = {}
         chosen: list[int] = []
         alts: dict[int, list[int]] = {}
-        for j in range(len(r.idx)):
-            c = code[j]
-            have = taken.setdefault(c, [])
+
+        def visit(j: int) -> None:
+            have = taken.setdefault(int(code[j]), [])
             if len(have) < self.max_per_code:
                 if len(chosen) < k:
                     have.append(j)
@@ -598,6 +598,17 @@ class Recommender:
                     alts[j] = []
             elif len(alts[have[0]]) < self.max_alternatives:
                 alts[have[0]].append(j)
+
+        n = len(r.idx)
+        j = 0
+        while j < n and len(chosen) < k:
+            visit(j)
+            j += 1
+        # the k items are chosen: only the rows of a code with all its items taken can
+        # still be alternatives
+        full = [c for c, have in taken.items() if len(have) >= self.max_per_code]
+        for later in j + np.flatnonzero(np.isin(code[j:], full)):
+            visit(int(later))
         return chosen, alts
 
     def _with_intervals(self, r: Ranked, rows: list[int]) -> None:

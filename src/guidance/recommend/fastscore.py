@@ -7,11 +7,14 @@ tree in a Python loop (hundreds of calls per target). Here:
 
 - the models' own feature step, split by side: the offering block is computed ONCE per
   catalogue × demand snapshot, for graduation at or after the snapshot's newest month; a
-  request only adds its learner-side columns. (A start before the snapshot's end moves
-  the study-side demand window: those requests go to the pipeline scorer.)
+  request only adds its learner-side columns, once for all its candidates
+  (``FastCandidates``: the shortlist proxy and every batch of the adaptive shortlist read
+  them). (A start before the snapshot's end moves the study-side demand window: those
+  requests go to the pipeline scorer.)
 - every tree of every target is flattened into node arrays (``forest``, reading the
   estimators through ``hgb_adapter``) and evaluated in one compiled loop, followed by the
-  fitted calibrators (isotonic → ``np.interp``, sigmoid → logistic).
+  fitted calibrators (isotonic → ``np.interp``, sigmoid → logistic). The splits on the
+  learner's own columns are decided once per request (``FlatForest.fixed``).
 
 At construction the fast path is checked against the pipeline on probe learners; any
 difference (or an estimator it does not know) makes ``make_scorer`` fall back.

@@ -541,8 +541,12 @@ class Recommender:
         chosen, alts = self._diversify(r, k)
         self._with_intervals(r, chosen)
         edu = _profile(profile).education_level
+        at = np.asarray(chosen, dtype=np.int64)
+        projected = self.side.projection(r.months_ahead[at], r.idx[at])  # one call
         items = [
-            self._item(r, j, rank + 1, [self._alt(r, a) for a in alts[j]], explain, edu)
+            self._item(
+                r, j, rank + 1, [self._alt(r, a) for a in alts[j]], explain, edu, projected[rank]
+            )
             for rank, j in enumerate(chosen)
         ]
         timings["explain_ms"] = 1e3 * (time.perf_counter() - t1)
@@ -656,7 +660,10 @@ class Recommender:
         alts: list[Alternative],
         explain: bool,
         education_level: int | None = None,
+        projected: float | None = None,
     ) -> Item:
+        """Item ``rank`` from row ``j`` of the ranking (``projected``: its vacancies per
+        seeker at graduation, when already computed)."""
         cat, side = self.cat, self.side
         i = int(r.idx[j])
         tx = cast(dict[str, list[Any]], cat.text)  # required contract columns: never None
@@ -684,7 +691,11 @@ class Recommender:
         )
         basis.headline = "observed" if basis.observed_employed_12m is not None else "estimate"
         occ = side.first_target[i]
-        proj = side.projection(np.array([r.months_ahead[j]]), np.array([i]))[0]
+        proj = (
+            side.projection(np.array([r.months_ahead[j]]), np.array([i]))[0]
+            if projected is None
+            else projected
+        )
         demand = DemandFigures.model_construct(
             occupation_code=occ or None,
             occupation_name_vi=side.occ_name_vi.get(occ),

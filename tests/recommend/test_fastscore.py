@@ -225,3 +225,51 @@ def test_fallbacks_are_counted_in_metrics(tiny_models, tiny_tables, monkeypatch)
         assert make_scorer(tiny_models, cat, "fast").name == "pipeline"
     text = metrics.render()[0].decode()
     assert 'guidance_scorer_fallbacks_total{cause="sklearn_version"} 2.0' in text
+
+
+def test_splits_on_columns_of_one_value_are_decided_once_to_the_same_leaves():
+    """A batch where columns hold one value in every row (as a learner's own columns do in
+    a request: numeric, categorical, unseen category, NaN) walks the specialised trees
+    (``_kernels.specialize``) to scikit-learn's raw scores and the numpy walk's bits."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from guidance.recommend.forest import FlatForest
+    from guidance.recommend.hgb_adapter import raw_predict
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    X = np.column_stack(
+        [rng.integers(0, 6, n).astype(float), rng.normal(size=n), rng.normal(size=n)]
+    )
+    X[rng.random(n) < 0.1, 1] = np.nan
+    y = (X[:, 0] % 2 == 0) ^ (np.nan_to_num(X[:, 1]) > 0.3) ^ (X[:, 2] > 0)
+    clf = HistGradientBoostingClassifier(max_iter=40, categorical_features=[0], random_state=0).fit(
+        X, y
+    )
+    forest = FlatForest([clf])
+    for c0, c1 in ((2.0, 0.5), (9.0, np.nan), (-1.0, -0.2), (np.nan, 1.0)):
+        probe = np.column_stack([np.full(50, c0), np.full(50, c1), rng.normal(size=50)])
+        raw = forest.raw(probe)
+        np.testing.assert_allclose(raw[:, 0], raw_predict(clf, probe)[:, 0], rtol=1e-12)
+        np.testing.assert_array_equal(FlatForest([clf], kernel="numpy").raw(probe), raw)
+        np.testing.assert_array_equal(forest.raw(probe[:1]), raw[:1])  # one row: all fixed
+
+
+def test_a_requests_candidates_score_each_batch_as_predict_does(make_recommender, learner):
+    """``FastCandidates``: the learner-side columns and the forest's learner splits made
+    once per request give the bits of ``predict`` on every batch, and of the proxy."""
+    from guidance.recommend.fastscore import FastCandidates
+
+    rec = make_recommender()
+    sc = rec.scorer
+    start = rec.demand_period
+    idx = np.arange(len(rec.cat))[::-1].copy()  # not in catalogue order
+    for change in ({}, {"gpa": None, "riasec_r": None}, {"home_province_code": "79", "age": 40}):
+        full = {k: {**learner, **change}.get(k) for k in LEARNER_COLUMNS}
+        cands = sc.candidates(full, idx, start)
+        assert isinstance(cands, FastCandidates) and cands.trees is not None
+        for rows in (np.arange(0, len(idx), 3), np.array([len(idx) - 1]), np.arange(5)):
+            got, want = cands.predict(rows), sc.predict(full, idx[rows], start)
+            for k in PREDICTION_COLUMNS:
+                np.testing.assert_array_equal(got[k], want[k], err_msg=k)
+        np.testing.assert_array_equal(cands.proxy_match(), sc.proxy_match(full, idx, start))

@@ -4,6 +4,7 @@ and thin evidence in the ranking: the cautious P(job in the trade), the flags.""
 from __future__ import annotations
 
 import copy
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ import pytest
 from guidance import conformal as cf
 from guidance.features import MIN_CELL
 from guidance.recommend.score import Z80, item_intervals, lower_match
+from guidance.recommend.scorer import Candidates
 from guidance.recommend.types import BatchRow, Weights
 
 WIDE = {"willing_to_relocate": True}
@@ -251,6 +253,8 @@ def test_thin_offering_tops_the_list_only_when_its_lower_value_wins(
     def top(z: float, lead: float) -> int:
         monkeypatch.setattr(rec, "evidence_z", z)
         monkeypatch.setattr(rec.scorer, "predict", fixed(lead))
+        # every batch through ``predict`` (the fast path's own batches bypass it)
+        monkeypatch.setattr(rec.scorer, "candidates", partial(Candidates, rec.scorer))
         return int(rec.rank(learner, WIDE, MATCH_ONLY).idx[0])
 
     assert top(0.0, extra / 2) == thin

@@ -86,6 +86,8 @@ class Catalogue:
         self.ids = f["programme_id"].astype("str").to_numpy()
         self.pos = {pid: i for i, pid in enumerate(self.ids)}
         self.code = f["programme_code"].astype("str").to_numpy()
+        # programme codes as integers (position in ``code_names``), for counting per code
+        self.code_names, self.code_id = np.unique(self.code, return_inverse=True)
         # plain Python values for building result items without pandas row access
         self.text = {
             c: [v if isinstance(v, str) else None for v in f[c].astype("object")]
@@ -95,6 +97,7 @@ class Catalogue:
         self.level = f["level"].astype("str").to_numpy()
         self.field = f["field_code"].astype("str").to_numpy()
         self.duration = _num(f, "duration_months")
+        self.duration_or_0 = np.nan_to_num(self.duration)  # unknown duration: 0 months
         self.tuition = _num(f, "tuition_vnd_per_year")
         self.min_edu = np.nan_to_num(_num(f, "min_education"), nan=0.0)
         self.min_age = _num(f, "min_age")  # contract v1.3, optional: at enrolment
@@ -144,10 +147,12 @@ class Catalogue:
         row = self.dist[home]
         return np.where(self.prov >= 0, row[np.maximum(self.prov, 0)], np.nan)
 
-    def months_to_graduation(self, lead: int) -> np.ndarray:
-        """Months from now to each offering's graduation when starting ``lead`` months from
-        now (a start in the past counts from now; unknown duration: 0)."""
-        return np.asarray(np.maximum(lead + np.nan_to_num(self.duration), 0.0))
+    def months_to_graduation(self, lead: int, i: int | None = None) -> np.ndarray:
+        """Months from now to each offering's graduation (offering ``i`` only, if given)
+        when starting ``lead`` months from now (a start in the past counts from now;
+        unknown duration: 0)."""
+        months = self.duration_or_0 if i is None else self.duration_or_0[i]
+        return np.asarray(np.maximum(lead + months, 0.0))
 
     def age_mask(self, age: float, lead: int = 0) -> np.ndarray:
         """Rule ``age``: the catalogue's ``min_age``/``max_age`` at enrolment (``lead``
@@ -165,7 +170,7 @@ class Catalogue:
         """Flags and the legal rules behind them for offering ``i`` (a candidate):
         ``age_at_graduation`` (under the legal minimum now, old enough at graduation) and
         ``age_law_unclear`` (under a minimum whose legal source is unclear: not excluded)."""
-        grad = age + float(self.months_to_graduation(lead)[i]) / 12.0
+        grad = age + float(self.months_to_graduation(lead, i)) / 12.0
         flags: list[str] = []
         rules: list[AgeRule] = []
         for r, status in ((self.law_row[i], "law"), (self.unclear_row[i], "unclear")):

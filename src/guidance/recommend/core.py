@@ -33,7 +33,7 @@ from guidance.recommend.score import (
     lower_match,
     weighted,
 )
-from guidance.recommend.scorer import make_scorer
+from guidance.recommend.scorer import Candidates, make_scorer
 from guidance.recommend.types import (
     Alternative,
     Basis,
@@ -114,10 +114,58 @@ class Ranked:
     months_ahead: np.ndarray
     n_eligible: int
     start_period: str
-    # every row's stated intervals (``score.item_intervals``), made once when first needed
-    intervals: tuple[dict[str, list[list[float | None]]], list[str]] | None = None
+    # stated intervals (``score.item_intervals``) by row of the ranking, for the rows shown
+    # (``Recommender._with_intervals``)
+    intervals: tuple[dict[str, dict[int, list[float | None]]], list[str]] | None = None
     age: float = float("nan")  # the learner's age now (age flags of the items)
     lead: int = 0  # months from now (the demand period) to the start
+
+
+@dataclass
+class Fixed:
+    """What the utility of offerings reads besides their figures, for one request: months
+    to graduation, interest fit and demand component, aligned with some positions (the
+    eligible set, computed once; ``take`` for a batch of them)."""
+
+    ahead: np.ndarray
+    interest: np.ndarray
+    demand: np.ndarray
+
+    def take(self, rows: np.ndarray) -> Fixed:
+        return Fixed(self.ahead[rows], self.interest[rows], self.demand[rows])
+
+
+@dataclass
+class Scored:
+    """Candidates scored by the models with THE utility (``_utility_scores``): positions,
+    predictions, utility, its parts, months to graduation and interest fit."""
+
+    idx: np.ndarray
+    preds: dict[str, np.ndarray]
+    score: np.ndarray
+    parts: dict[str, np.ndarray]
+    ahead: np.ndarray
+    interest: np.ndarray
+
+    @staticmethod
+    def join(batches: list[Scored]) -> Scored:
+        if len(batches) == 1:
+            return batches[0]
+
+        def cat(get: Any) -> Any:
+            first = get(batches[0])
+            if isinstance(first, dict):
+                return {k: np.concatenate([get(b)[k] for b in batches]) for k in first}
+            return np.concatenate([get(b) for b in batches])
+
+        return Scored(
+            cat(lambda b: b.idx),
+            cat(lambda b: b.preds),
+            cat(lambda b: b.score),
+            cat(lambda b: b.parts),
+            cat(lambda b: b.ahead),
+            cat(lambda b: b.interest),
+        )
 
 
 class Recommender:
@@ -255,7 +303,7 @@ class Recommender:
         """Offering-side baselines for positions ``idx``: the shrunk historical P(job in
         the trade) (``best_history``) and the demand component at graduation when starting
         in the demand period (``demand_only``)."""
-        months = np.nan_to_num(self.cat.duration[idx])
+        months = self.cat.duration_or_0[idx]
         return {
             "best_history": self.side.shrunk["job_matches_training"][idx],
             "demand_only": self.side.demand_component(months, idx),
@@ -307,15 +355,21 @@ class Recommender:
         """Positions of the offerings that pass every eligibility and preference rule."""
         return np.flatnonzero(self.cat.eligible(q.profile, q.prefs, q.distance, q.lead))
 
-    def _pre_score(self, q: Request, idx: np.ndarray) -> np.ndarray:
-        """The shortlist's cheap utility of offerings ``idx``: the same utility with the
+    def _fixed(self, q: Request, idx: np.ndarray) -> Fixed:
+        """The request's ``Fixed`` inputs of the utility for offerings ``idx``."""
+        ahead = q.lead + self.cat.duration_or_0[idx]
+        return Fixed(
+            ahead, self.side.interest_fit(q.inputs, idx), self.side.demand_component(ahead, idx)
+        )
+
+    def _pre_score(self, q: Request, cands: Candidates, fixed: Fixed) -> np.ndarray:
+        """The shortlist's cheap utility of the candidates: the same utility with the
         offerings' shrunk historical rates in place of the models (the scorer's proxy for
         P(job in the trade) when it has one)."""
-        shrunk = self.side.shrunk
+        shrunk, idx = self.side.shrunk, cands.idx
         match = shrunk["job_matches_training"][idx]
-        proxy = getattr(self.scorer, "proxy_match", None)
-        if proxy is not None and q.lead >= 0:
-            guess = proxy(q.inputs, idx, q.start_period)
+        guess = cands.proxy_match() if q.lead >= 0 else None
+        if guess is not None:
             match = np.where(np.isfinite(guess), guess, match)
         stand_in = {
             "p_job_matches_training": match,
@@ -323,45 +377,53 @@ class Recommender:
             "p_completed": shrunk["completed"][idx],
             "wage_q50": np.exp(shrunk["log_wage"][idx]),
         }
-        pre, _, _ = self._components(q, idx, stand_in)
+        pre = self._components(q, idx, stand_in, fixed)
         pre_score, _ = weighted(pre, q.weights)
         return np.asarray(pre_score)
 
     def _adaptive(
         self, q: Request, idx: np.ndarray, limit: int, k: int, timings: dict | None = None
-    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """(scored positions, their predictions): the ``limit`` best pre-scores first, then
-        the next EXTEND_BATCH while the last batch held a candidate whose utility beats the
-        k-th distinct programme code so far (it would enter the top-k), at most
+    ) -> Scored:
+        """The scored candidates: the ``limit`` best pre-scores first, then the next
+        EXTEND_BATCH while the last batch held a candidate whose utility beats the k-th
+        distinct programme code so far (it would enter the top-k), at most
         EXTEND_MAX_FACTOR × ``limit`` in all. Every candidate when ``limit`` is 0 or not
-        smaller than the eligible set."""
-        if not limit or len(idx) <= limit:
-            return idx, self._score(q, idx)
+        smaller than the eligible set. The utility's inputs that do not depend on the
+        models (``Fixed``) are computed once for the eligible set."""
         t0 = time.perf_counter()
-        pre = self._pre_score(q, idx)
-        order = idx[np.lexsort((idx, -pre))]
+        fixed = self._fixed(q, idx)
+        cands = self.scorer.candidates(q.inputs, idx, q.start_period)
+        if not limit or len(idx) <= limit:
+            return self._scored(q, cands, np.arange(len(idx)), fixed)
+        pre = self._pre_score(q, cands, fixed)
+        rows = np.lexsort((idx, -pre))  # best pre-score first (ties by position)
         if timings is not None:
             timings["prune_ms"] = 1e3 * (time.perf_counter() - t0)
-        cap = min(len(order), EXTEND_MAX_FACTOR * limit)
+        cap = min(len(rows), EXTEND_MAX_FACTOR * limit)
         done = limit
-        short = order[:done]
-        preds = self._score(q, short)
-        score = self._utility_scores(q, short, preds)[0]
+        first = rows[:done]
+        batches = [self._scored(q, cands, first, fixed.take(first))]
         while done < cap:
-            bar = self._kth_code_score(short, score, k)
-            nxt = order[done : min(done + EXTEND_BATCH, cap)]
-            p = self._score(q, nxt)
-            s = self._utility_scores(q, nxt, p)[0]
-            short = np.concatenate([short, nxt])
-            preds = {c: np.concatenate([preds[c], p[c]]) for c in preds}
-            score = np.concatenate([score, s])
+            so_far = Scored.join(batches)
+            bar = self._kth_code_score(so_far.idx, so_far.score, k)
+            nxt = rows[done : min(done + EXTEND_BATCH, cap)]
+            b = self._scored(q, cands, nxt, fixed.take(nxt))
+            batches = [so_far, b]
             done += len(nxt)
-            if not (s > bar).any():
+            if not (b.score > bar).any():
                 break
-        return short, preds
+        return Scored.join(batches)
+
+    def _scored(self, q: Request, cands: Candidates, rows: np.ndarray, fixed: Fixed) -> Scored:
+        """Candidates ``rows`` (positions in ``cands.idx``) scored by the models (one scorer
+        call) and the utility."""
+        idx = cands.idx[rows]
+        preds = cands.predict(rows)
+        score, parts, ahead, interest = self._utility_scores(q, idx, preds, fixed)
+        return Scored(idx, preds, score, parts, ahead, interest)
 
     def _utility_scores(
-        self, q: Request, idx: np.ndarray, preds: dict[str, np.ndarray]
+        self, q: Request, idx: np.ndarray, preds: dict[str, np.ndarray], fixed: Fixed
     ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
         """(utility, its parts, months to graduation, interest fit) of offerings ``idx``:
         THE utility of the ranking, also what the adaptive shortlist compares.
@@ -377,63 +439,52 @@ class Recommender:
             self.side.n_grad[idx],
             self.evidence_z,
         )
-        comps, ahead, interest = self._components(q, idx, cautious)
+        comps = self._components(q, idx, cautious, fixed)
         if self.missing:  # a figure that was not learnt is NaN: neutral, and weighted 0
             comps = {c: np.nan_to_num(v) for c, v in comps.items()}
         score, parts = weighted(comps, q.weights)
-        return np.asarray(score), parts, ahead, interest
+        return np.asarray(score), parts, fixed.ahead, fixed.interest
 
     def _kth_code_score(self, idx: np.ndarray, score: np.ndarray, k: int) -> float:
-        """Utility of the k-th best distinct programme code among ``idx`` (−inf if fewer)."""
-        code = self.cat.code[idx]
-        best: dict[str, float] = {}
-        for c, v in zip(code, score, strict=True):
-            if v > best.get(c, -np.inf):
-                best[c] = float(v)
-        if len(best) < k:
+        """Utility of the k-th best distinct programme code among ``idx`` (−inf if fewer;
+        a NaN utility counts for no code)."""
+        best = np.full(len(self.cat.code_names), -np.inf)
+        np.fmax.at(best, self.cat.code_id[idx], score)
+        found = best[best > -np.inf]
+        if len(found) < k:
             return -np.inf
-        return float(np.sort(np.fromiter(best.values(), float))[-k])
+        return float(np.partition(found, len(found) - k)[len(found) - k])
 
     def _components(
-        self, q: Request, idx: np.ndarray, figures: dict[str, np.ndarray]
-    ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-        """(components, months to graduation, interest fit) of offerings ``idx`` given their
-        figures: the models' predictions, or the shortlist's stand-ins."""
-        side = self.side
-        ahead = q.lead + np.nan_to_num(self.cat.duration[idx])
-        interest = side.interest_fit(q.inputs, idx)
-        comps = components(
+        self, q: Request, idx: np.ndarray, figures: dict[str, np.ndarray], fixed: Fixed
+    ) -> dict[str, np.ndarray]:
+        """The components of offerings ``idx`` given their figures (the models' predictions,
+        or the shortlist's stand-ins) and the request's ``Fixed`` inputs for them."""
+        return components(
             figures["p_job_matches_training"],
             figures["p_employed_12m"],
             figures["p_completed"],
             figures["wage_q50"],
-            reference_wage=side.reference_wage,
-            demand=side.demand_component(ahead, idx),
-            interest=interest,
+            reference_wage=self.side.reference_wage,
+            demand=fixed.demand,
+            interest=fixed.interest,
             total_tuition=self.cat.total_tuition[idx],
             distance_km=q.distance[idx],
             relocate=q.prefs.willing_to_relocate,
         )
-        return comps, ahead, interest
 
-    def _score(self, q: Request, idx: np.ndarray) -> dict[str, np.ndarray]:
-        """The models' figures for the shortlist (one scorer call)."""
-        return self.scorer.predict(q.inputs, idx, q.start_period)
-
-    def _utility(
-        self, q: Request, idx: np.ndarray, preds: dict[str, np.ndarray], n_eligible: int
-    ) -> Ranked:
-        """Utility and its breakdown per candidate, best first (ties by programme id)."""
-        score, parts, ahead, interest = self._utility_scores(q, idx, preds)
-        order = np.lexsort((self.cat.ids[idx], -score))
+    def _utility(self, q: Request, s: Scored, n_eligible: int) -> Ranked:
+        """The scored candidates with their utility and its breakdown, best first (ties by
+        programme id)."""
+        order = np.lexsort((self.cat.ids[s.idx], -s.score))
         return Ranked(
-            idx[order],
-            score[order],
-            {k: v[order] for k, v in parts.items()},
-            {k: v[order] for k, v in preds.items()},
-            interest[order],
-            q.distance[idx][order],
-            ahead[order],
+            s.idx[order],
+            s.score[order],
+            {k: v[order] for k, v in s.parts.items()},
+            {k: v[order] for k, v in s.preds.items()},
+            s.interest[order],
+            q.distance[s.idx][order],
+            s.ahead[order],
             n_eligible,
             q.start_period,
         )
@@ -457,9 +508,9 @@ class Recommender:
         t1 = time.perf_counter()
         limit = self.shortlist if shortlist is None else shortlist
         part: dict = {"prune_ms": 0.0}
-        short, preds = self._adaptive(q, idx, limit, k, part)
+        scored = self._adaptive(q, idx, limit, k, part)
         t3 = time.perf_counter()
-        ranked = self._utility(q, short, preds, len(idx))
+        ranked = self._utility(q, scored, len(idx))
         ranked.age, ranked.lead = float(q.profile.age), q.lead
         if timings is not None:
             timings.update(
@@ -488,15 +539,21 @@ class Recommender:
         r = self.rank(profile, prefs, weights, shortlist=shortlist, timings=timings, k=k)
         t1 = time.perf_counter()
         chosen, alts = self._diversify(r, k)
+        self._with_intervals(r, chosen)
         edu = _profile(profile).education_level
+        at = np.asarray(chosen, dtype=np.int64)
+        projected = self.side.projection(r.months_ahead[at], r.idx[at])  # one call
         items = [
-            self._item(r, j, rank + 1, [self._alt(r, a) for a in alts[j]], explain, edu)
+            self._item(
+                r, j, rank + 1, [self._alt(r, a) for a in alts[j]], explain, edu, projected[rank]
+            )
             for rank, j in enumerate(chosen)
         ]
         timings["explain_ms"] = 1e3 * (time.perf_counter() - t1)
         timings["total_ms"] = 1e3 * (time.perf_counter() - t0)
-        notes_vi, notes_en = rs.province_notes(
-            profile.province_mappings + prefs.province_mappings, self._province_names()
+        mappings = profile.province_mappings + prefs.province_mappings
+        notes_vi, notes_en = (
+            rs.province_notes(mappings, self._province_names()) if mappings else ([], [])
         )
         if self.cat.is_default_area(prefs) and items:
             near = set(self.default_area(profile))
@@ -531,13 +588,13 @@ class Recommender:
     def _diversify(self, r: Ranked, k: int) -> tuple[list[int], dict[int, list[int]]]:
         """At most ``max_per_code`` items per programme code; the rest of that code (other
         institutions) become alternatives of the code's first item."""
-        code = self.cat.code[r.idx]
-        taken: dict[str, list[int]] = {}
+        code = self.cat.code_id[r.idx]
+        taken: dict[int, list[int]] = {}
         chosen: list[int] = []
         alts: dict[int, list[int]] = {}
-        for j in range(len(r.idx)):
-            c = code[j]
-            have = taken.setdefault(c, [])
+
+        def visit(j: int) -> None:
+            have = taken.setdefault(int(code[j]), [])
             if len(have) < self.max_per_code:
                 if len(chosen) < k:
                     have.append(j)
@@ -545,7 +602,31 @@ class Recommender:
                     alts[j] = []
             elif len(alts[have[0]]) < self.max_alternatives:
                 alts[have[0]].append(j)
+
+        n = len(r.idx)
+        j = 0
+        while j < n and len(chosen) < k:
+            visit(j)
+            j += 1
+        # the k items are chosen: only the rows of a code with all its items taken can
+        # still be alternatives
+        full = [c for c, have in taken.items() if len(have) >= self.max_per_code]
+        for later in j + np.flatnonzero(np.isin(code[j:], full)):
+            visit(int(later))
         return chosen, alts
+
+    def _with_intervals(self, r: Ranked, rows: list[int]) -> None:
+        """State the intervals of rows ``rows`` of the ranking (one vectorised call, for
+        the items shown only: each row's interval is its own)."""
+        at = np.asarray(rows, dtype=np.int64)
+        i = r.idx[at]
+        out, no_model_error = item_intervals(
+            self.calibration,
+            {k: v[at] for k, v in r.preds.items()},
+            self.side.n_grad[i],
+            self.n_per_year[i],
+        )
+        r.intervals = ({k: dict(zip(rows, v, strict=True)) for k, v in out.items()}, no_model_error)
 
     def _alt(self, r: Ranked, j: int) -> Alternative:
         i = r.idx[j]
@@ -579,15 +660,17 @@ class Recommender:
         alts: list[Alternative],
         explain: bool,
         education_level: int | None = None,
+        projected: float | None = None,
     ) -> Item:
+        """Item ``rank`` from row ``j`` of the ranking (``projected``: its vacancies per
+        seeker at graduation, when already computed)."""
         cat, side = self.cat, self.side
         i = int(r.idx[j])
         tx = cast(dict[str, list[Any]], cat.text)  # required contract columns: never None
         n = int(side.n_grad[i])
-        if r.intervals is None:  # one vectorised call for every row of the ranking
-            r.intervals = item_intervals(
-                self.calibration, r.preds, side.n_grad[r.idx], self.n_per_year[r.idx]
-            )
+        if r.intervals is None or j not in r.intervals[0]["employed_12m"]:
+            self._with_intervals(r, [j])
+        assert r.intervals is not None
         intervals, no_model_error = r.intervals
         basis = Basis.model_construct(
             n_graduates=n,
@@ -608,7 +691,11 @@ class Recommender:
         )
         basis.headline = "observed" if basis.observed_employed_12m is not None else "estimate"
         occ = side.first_target[i]
-        proj = side.projection(np.array([r.months_ahead[j]]), np.array([i]))[0]
+        proj = (
+            side.projection(np.array([r.months_ahead[j]]), np.array([i]))[0]
+            if projected is None
+            else projected
+        )
         demand = DemandFigures.model_construct(
             occupation_code=occ or None,
             occupation_name_vi=side.occ_name_vi.get(occ),

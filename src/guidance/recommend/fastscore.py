@@ -7,11 +7,14 @@ tree in a Python loop (hundreds of calls per target). Here:
 
 - the models' own feature step, split by side: the offering block is computed ONCE per
   catalogue × demand snapshot, for graduation at or after the snapshot's newest month; a
-  request only adds its learner-side columns. (A start before the snapshot's end moves
-  the study-side demand window: those requests go to the pipeline scorer.)
+  request only adds its learner-side columns, once for all its candidates
+  (``FastCandidates``: the shortlist proxy and every batch of the adaptive shortlist read
+  them). (A start before the snapshot's end moves the study-side demand window: those
+  requests go to the pipeline scorer.)
 - every tree of every target is flattened into node arrays (``forest``, reading the
   estimators through ``hgb_adapter``) and evaluated in one compiled loop, followed by the
-  fitted calibrators (isotonic → ``np.interp``, sigmoid → logistic).
+  fitted calibrators (isotonic → ``np.interp``, sigmoid → logistic). The splits on the
+  learner's own columns are decided once per request (``FlatForest.fixed``).
 
 At construction the fast path is checked against the pipeline on probe learners; any
 difference (or an estimator it does not know) makes ``make_scorer`` fall back.
@@ -31,9 +34,9 @@ from guidance.features.transform import OfferingBlock
 from guidance.model import CLASSIFIER_TARGETS, PREDICTION_COLUMNS, WAGE_QUANTILES
 from guidance.periods import month_of
 from guidance.recommend.candidates import Catalogue
-from guidance.recommend.forest import Additive, Compiler, FlatForest, expit
+from guidance.recommend.forest import Additive, Compiler, FlatForest, Trees, expit
 from guidance.recommend.hgb_adapter import ProbeMismatch
-from guidance.recommend.scorer import PipelineScorer
+from guidance.recommend.scorer import Candidates, PipelineScorer
 
 PROXY_TREES = 10  # booster trees used by the shortlist proxy when there is no linear part
 # probe learners of the load-time check: a complete profile and a sparse one
@@ -114,6 +117,11 @@ class FastScorer:
             X[:, j] = v
         return X
 
+    def candidates(self, learner: dict[str, Any], idx: np.ndarray, start_period: str) -> Candidates:
+        if month_of(start_period) < self.demand_t:  # the pipeline's (see ``predict``)
+            return Candidates(self, learner, idx, start_period)
+        return FastCandidates(self, learner, idx, start_period)
+
     def predict(
         self, learner: dict[str, Any], idx: np.ndarray, start_period: str
     ) -> dict[str, np.ndarray]:
@@ -125,23 +133,33 @@ class FastScorer:
         return self.predict_matrix(self.matrix(learner, idx, start_period))
 
     def proxy_match(
-        self, learner: dict[str, Any], idx: np.ndarray, start_period: str
+        self,
+        learner: dict[str, Any],
+        idx: np.ndarray,
+        start_period: str,
+        cols: dict[int, Any] | None = None,
     ) -> np.ndarray:
         """Approximate P(job matches training) for many candidates (ranking only). A linear
-        proxy adds the learner-dependent terms to the offerings' own, summed at refresh."""
+        proxy adds the learner-dependent terms to the offerings' own, summed at refresh.
+        ``cols``: the learner-side columns of ``idx`` when already computed."""
+        if cols is None and (self._proxy_linear or self.proxy_forest is not None):
+            cols = self.dependent(learner, idx, start_period)
         if self._proxy_linear:
             lin = self._proxy_linear[0]
             z = self._proxy_fixed[idx].copy()
-            for j, v in self.dependent(learner, idx, start_period).items():
+            for j, v in (cols or {}).items():
                 z += lin.term(j, v)
             return np.asarray(expit(z))
         if self.proxy_forest is not None:
-            X = self.matrix(learner, idx, start_period)
+            X = self.block.matrix[idx]
+            for j, v in (cols or {}).items():
+                X[:, j] = v
             return np.asarray(expit(self.proxy_forest.raw(X)[:, 0]))
         return np.full(len(idx), np.nan)
 
-    def predict_matrix(self, X: np.ndarray) -> dict[str, np.ndarray]:
-        raw = self.forest.raw(X)
+    def predict_matrix(self, X: np.ndarray, trees: Trees | None = None) -> dict[str, np.ndarray]:
+        """The figures of the rows of model matrix ``X`` (``trees``: ``FlatForest.raw``)."""
+        raw = self.forest.raw(X, trees)
         out = {
             f"p_{t}": f(X, raw) for t, f in zip(CLASSIFIER_TARGETS, self.classifiers, strict=True)
         }
@@ -171,3 +189,33 @@ class FastScorer:
             for k in PREDICTION_COLUMNS:
                 if not np.allclose(got[k], want[k], rtol=1e-9, atol=1e-9, equal_nan=True):
                     raise ProbeMismatch(f"fast path differs from the pipeline on {k}")
+
+
+class FastCandidates(Candidates):
+    """A request's candidates on the fast path: their learner-side columns (the feature
+    step's ``learner_columns``, row by row) computed once, for the proxy and every batch."""
+
+    scorer: FastScorer
+
+    def __init__(
+        self, scorer: FastScorer, learner: dict[str, Any], idx: np.ndarray, start_period: str
+    ) -> None:
+        super().__init__(scorer, learner, idx, start_period)
+        self.cols = scorer.dependent(learner, idx, start_period)
+        # the learner's own columns hold one value for every candidate: the forest's
+        # splits on them are decided once for the request
+        one = [j for j, v in self.cols.items() if np.ndim(v) == 0]
+        x = np.full(len(scorer.names), np.nan)
+        x[one] = [self.cols[j] for j in one]
+        self.trees = scorer.forest.fixed(x, np.array(one, dtype=np.int64))
+
+    def predict(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        if len(rows) == 0:
+            return super().predict(rows)
+        X: np.ndarray = self.scorer.block.matrix[self.idx[rows]]
+        for j, v in self.cols.items():
+            X[:, j] = v if np.ndim(v) == 0 else v[rows]
+        return self.scorer.predict_matrix(X, self.trees)
+
+    def proxy_match(self) -> np.ndarray:
+        return self.scorer.proxy_match(self.learner, self.idx, self.start_period, self.cols)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -98,31 +99,59 @@ class FlatForest:
         self.cat_row = join(catrow, np.int64)
         self.cat_table = np.ascontiguousarray(np.vstack(cat_tables))
         self.value = join(value, np.float64)
+        inner = self.left != np.arange(len(self.left))
+        if (self.left[inner] <= np.flatnonzero(inner)).any() or (
+            self.right[inner] <= np.flatnonzero(inner)
+        ).any():  # ``_kernels.specialize`` reads the trees in one backward pass
+            raise UnsupportedModel("tree nodes are not stored parents first")
         # trees in estimator order, so each output adds its trees as scikit-learn does
         order = np.argsort(np.array(tree_out, dtype=np.int64), kind="stable")
         self.roots = np.array(roots, dtype=np.int64)[order]
         self.tree_out = np.array(tree_out, dtype=np.int64)[order]
         self.baselines = np.array(baselines, dtype=np.float64)
         self.encoders = encoders
+        # the model-matrix column each column of the trees' input reads
+        self.wide_source = np.concatenate(
+            [
+                np.arange(e.width)
+                if e.cat_cols is None or e.num_cols is None
+                else np.concatenate([e.cat_cols, e.num_cols])
+                for e in encoders
+            ]
+            or [np.zeros(0, np.int64)]
+        ).astype(np.int64)
 
-    def raw(self, X: np.ndarray) -> np.ndarray:
-        """Raw scores (rows × estimators), as ``_raw_predict`` would give."""
-        wide = np.ascontiguousarray(
+    def _wide(self, X: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(
             np.hstack([enc.transform(X) for enc in self.encoders]), dtype=np.float64
         )
+
+    def _compiled(self) -> Any:
+        """The numba kernels (None: the numpy walk, also when numba is missing)."""
         if self.kernel == "numpy":
-            return self._raw_numpy(wide)
+            return None
         try:
-            from guidance.recommend._kernels import forest_raw
+            import guidance.recommend._kernels as kernels
         except ImportError as e:  # numba is an accelerator: without it, the numpy walk
             log.warning("numba unavailable (%s): the forest walks in numpy", e)
             self.kernel = "numpy"
-            return self._raw_numpy(wide)
-        return forest_raw(
-            wide,
+            return None
+        return kernels
+
+    def fixed(self, x: np.ndarray, cols: np.ndarray) -> Trees | None:
+        """The trees for rows whose columns ``cols`` hold the values of ``x`` (one row of
+        the model matrix; a learner's own columns in a request): their splits decided once
+        (``_kernels.specialize``), for ``raw(..., trees=)``. None for the numpy walk."""
+        k = self._compiled()
+        if k is None:
+            return None
+        wide = self._wide(x.reshape(1, -1))
+        same = np.isin(self.wide_source, cols)
+        return Trees(*k.specialize(wide[0], same, *self._split_arrays()))
+
+    def _split_arrays(self) -> tuple[np.ndarray, ...]:
+        return (
             self.roots,
-            self.tree_out,
-            self.baselines,
             self.feature,
             self.threshold,
             self.left,
@@ -131,7 +160,36 @@ class FlatForest:
             self.is_cat,
             self.cat_row,
             self.cat_table,
-            self.value,
+        )
+
+    def raw(self, X: np.ndarray, trees: Trees | None = None) -> np.ndarray:
+        """Raw scores (rows × estimators), as ``_raw_predict`` would give. ``trees``: from
+        ``fixed``, for rows that hold its values; else splits on the columns that hold one
+        value in every row of ``X`` are decided here."""
+        wide = self._wide(X)
+        k = self._compiled()
+        if k is None:
+            return self._raw_numpy(wide)
+        if trees is None and len(wide):
+            trees = Trees(*k.specialize(wide[0], k.one_valued(wide), *self._split_arrays()))
+        elif trees is None:
+            trees = Trees(self.roots, self.left, self.right)
+        return np.asarray(
+            k.forest_raw(
+                wide,
+                trees.roots,
+                self.tree_out,
+                self.baselines,
+                self.feature,
+                self.threshold,
+                trees.left,
+                trees.right,
+                self.missing_left,
+                self.is_cat,
+                self.cat_row,
+                self.cat_table,
+                self.value,
+            )
         )
 
     def _raw_numpy(self, wide: np.ndarray) -> np.ndarray:
@@ -163,6 +221,15 @@ class FlatForest:
             terms = np.hstack([np.full((n, 1), base), leaf[:, self.tree_out == m]])
             out[:, m] = np.cumsum(terms, axis=1)[:, -1]
         return out
+
+
+@dataclass
+class Trees:
+    """A ``FlatForest``'s trees with some splits decided (``FlatForest.fixed``)."""
+
+    roots: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
 
 
 def _bitset_table(bitsets: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -90,16 +91,25 @@ class Encoder:
         if self.cat_cols is None or self.categories is None or self.num_cols is None:
             return X
         out = np.empty((X.shape[0], self.width))
-        for j, (col, cats) in enumerate(zip(self.cat_cols, self.categories, strict=True)):
+        for j, (col, (known, nan_code)) in enumerate(zip(self.cat_cols, self._known, strict=True)):
             v = X[:, col]
-            known = cats[~np.isnan(cats)]
             pos = np.minimum(np.searchsorted(known, v), max(len(known) - 1, 0))
             ok = ~np.isnan(v) & (known[pos] == v) if len(known) else np.zeros(len(v), bool)
             enc = np.where(ok, pos, np.nan)
-            if np.isnan(cats).any():  # NaN was a training category: it has its own code
-                enc = np.where(np.isnan(v), float(np.flatnonzero(np.isnan(cats))[0]), enc)
+            if nan_code is not None:  # NaN was a training category: it has its own code
+                enc = np.where(np.isnan(v), nan_code, enc)
             out[:, j] = enc
         out[:, len(self.cat_cols) :] = X[:, self.num_cols]
+        return out
+
+    @cached_property
+    def _known(self) -> list[tuple[np.ndarray, float | None]]:
+        """Per categorical column: its known (non-NaN) categories, and NaN's code when NaN
+        was a training category."""
+        out: list[tuple[np.ndarray, float | None]] = []
+        for cats in self.categories or []:
+            nan = np.isnan(cats)
+            out.append((cats[~nan], float(np.flatnonzero(nan)[0]) if nan.any() else None))
         return out
 
 

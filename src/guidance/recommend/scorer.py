@@ -22,7 +22,35 @@ class Scorer(Protocol):
         self, learner: dict[str, Any], idx: np.ndarray, start_period: str
     ) -> dict[str, np.ndarray]: ...
 
+    def candidates(
+        self, learner: dict[str, Any], idx: np.ndarray, start_period: str
+    ) -> Candidates: ...
+
     def refresh(self) -> None: ...
+
+
+class Candidates:
+    """One request's candidates ``idx`` (catalogue positions), scored a batch at a time:
+    ``rows`` are positions in ``idx``. A scorer may compute what the batches of a request
+    share once (``fastscore.FastCandidates``)."""
+
+    def __init__(
+        self, scorer: Any, learner: dict[str, Any], idx: np.ndarray, start_period: str
+    ) -> None:
+        self.scorer, self.learner, self.idx, self.start_period = scorer, learner, idx, start_period
+
+    def predict(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """The models' figures for candidates ``idx[rows]``."""
+        out: dict[str, np.ndarray] = self.scorer.predict(
+            self.learner, self.idx[rows], self.start_period
+        )
+        return out
+
+    def proxy_match(self) -> np.ndarray | None:
+        """The scorer's cheap P(job matches training) for every candidate (None: it has
+        none)."""
+        proxy = getattr(self.scorer, "proxy_match", None)
+        return None if proxy is None else proxy(self.learner, self.idx, self.start_period)
 
 
 class PipelineScorer:
@@ -43,6 +71,9 @@ class PipelineScorer:
         pairs = serving_pairs(learner, self.cat.frame.iloc[idx], start_period)
         out = self.models.predict(pairs)
         return {c: out[c].to_numpy(dtype="float64") for c in PREDICTION_COLUMNS}
+
+    def candidates(self, learner: dict[str, Any], idx: np.ndarray, start_period: str) -> Candidates:
+        return Candidates(self, learner, idx, start_period)
 
     def refresh(self) -> None:
         """Nothing is cached here (the fast path recomputes its offering block)."""

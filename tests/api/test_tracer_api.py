@@ -460,7 +460,9 @@ def test_withdraw_forget_and_national_coverage(api, world):
     assert ["body", "reason"] in [d["loc"] for d in blank.json()["error"]["details"]], blank.text
     blank = api.post(f"{API}/tracer/forget", json={"learner_ref": "\r"}, headers=api.admin)
     assert blank.status_code == 422, blank.text
-    assert ["body", "learner_ref"] in [d["loc"] for d in blank.json()["error"]["details"]], blank.text
+    assert ["body", "learner_ref"] in [d["loc"] for d in blank.json()["error"]["details"]], (
+        blank.text
+    )
     nat = api.get(f"{API}/tracer/coverage", headers=api.admin).json()
     row = next(i for i in nat["items"] if (i["institution_id"], i["cohort"]) == (a, COHORT))
     assert row["status"] == "withdrawn" and row["graduates_known"] is None

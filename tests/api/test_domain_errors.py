@@ -65,10 +65,10 @@ def test_batch_names_the_learner_that_cannot_be_ranked(api, learner):
 def test_a_bare_value_error_inside_the_recommender_is_a_500_without_traceback(
     api, learner, monkeypatch, caplog
 ):
-    def broken(self, q, idx):  # noqa: ANN001, ANN202 - a numpy-style failure (a bug)
+    def broken(self, q, cands, rows, fixed):  # noqa: ANN001, ANN202 - a numpy-style bug
         raise ValueError("operands could not be broadcast together SECRET-DETAIL")
 
-    monkeypatch.setattr(Recommender, "_score", broken)
+    monkeypatch.setattr(Recommender, "_scored", broken)
     client = TestClient(api.app, raise_server_exceptions=False)
     with caplog.at_level(logging.ERROR, logger="guidance.api"):
         r = client.post("/api/v1/recommendations", json={"profile": learner})
@@ -79,14 +79,14 @@ def test_a_bare_value_error_inside_the_recommender_is_a_500_without_traceback(
 
 
 def test_non_finite_figures_are_null_in_json(api, learner, monkeypatch):
-    real = Recommender._score
+    real = Recommender._scored
 
-    def nan_wage(self, q, idx):  # noqa: ANN001, ANN202
-        out = dict(real(self, q, idx))
-        out["wage_q75"] = out["wage_q75"] * math.nan
+    def nan_wage(self, q, cands, rows, fixed):  # noqa: ANN001, ANN202
+        out = real(self, q, cands, rows, fixed)
+        out.preds["wage_q75"] = out.preds["wage_q75"] * math.nan
         return out
 
-    monkeypatch.setattr(Recommender, "_score", nan_wage)
+    monkeypatch.setattr(Recommender, "_scored", nan_wage)
     r = api.post("/api/v1/recommendations", json={"profile": learner, "k": 3})
     assert r.status_code == 200, r.text
     items = r.json()["items"]

@@ -50,9 +50,9 @@ def test_split_must_be_test_or_val(tiny_dir):
 @pytest.mark.slow
 def test_every_variant_beats_every_baseline_at_demo_scale():
     """The full run (≈2.5 min): demo worlds of every variant, 500 test learners each, the
-    default utility. Every baseline is beaten on each world; captured uplift is recorded
-    against the issue's 0.85 target in docs/recommend.md (missed on base and credential),
-    so here only a floor well below every measured figure (0.685-0.948) is asserted."""
+    default utility. Every baseline is beaten on each world, and captured uplift meets issue
+    16's target of 0.85 on each (measured 0.853-0.940, docs/recommend.md; credential's
+    margin is 0.003, so a change of model or features that costs it shows here)."""
     from training.recs_cli import run_variants
 
     from guidance.recommend.types import Weights
@@ -68,6 +68,6 @@ def test_every_variant_beats_every_baseline_at_demo_scale():
     for v, r in res.items():
         ev = r["default"]
         assert ev.beats_baselines, v
-        assert ev.uplift["top1"]["in_trade"] > 0.6, v
+        assert ev.uplift["top1"]["in_trade"] >= 0.85, (v, ev.uplift["top1"]["in_trade"])
         nd = ev.ndcg
         assert nd["recommended"] > max(nd["popular"], nd["best_history"], nd["demand_only"]), v

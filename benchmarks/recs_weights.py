@@ -23,7 +23,6 @@ import itertools
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -31,27 +30,14 @@ import numpy as np
 
 def collect(d: Path, learners: int, seed: int = 0) -> dict:
     """Components of every candidate and their true P(in trade) for validation learners."""
+    from _world import fitted_recommender
     from threadpoolctl import threadpool_limits
-    from training.config import load_config
-    from training.pipeline import split_pairs
     from training.recs_eval import PRIMARY, TARGETS, _learner_rows, revealed_preferences
 
-    from guidance.contract import load_dir
-    from guidance.model import fit_models
     from guidance.recommend.batch import row_request
-    from guidance.recommend.loading import build_recommender
     from guidance.recommend.types import COMPONENTS, Weights
-    from guidance.world.oracle import Oracle
 
-    oracle = Oracle.from_dir(d)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tables = load_dir(d)
-    cfg = load_config(None)
-    parts = split_pairs(tables, cfg)
-    with threadpool_limits(1, user_api="openmp"):
-        models, _ = fit_models(parts["train"], parts["val"], tables, cfg.model)
-    rec = build_recommender(models, tables, model_version="weights")
+    oracle, parts, rec = fitted_recommender(d, None, "weights")
     unit = Weights(**{c: 1.0 for c in COMPONENTS})
     L = _learner_rows(parts["val"], learners, seed)
     comps, truth, keep = [], [], []
@@ -76,13 +62,9 @@ def collect(d: Path, learners: int, seed: int = 0) -> dict:
 
 
 def uplift(data: dict, w: np.ndarray) -> float:
-    top = np.array(
-        [t[int(np.argmax(c @ w))] for c, t in zip(data["comps"], data["truth"], strict=True)]
-    )
-    best = np.array([np.nanmax(t) for t in data["truth"]])
-    act = np.nanmean(data["actual"])
-    gap = np.nanmean(best) - act
-    return float((np.nanmean(top) - act) / gap) if gap > 0 else float("nan")
+    from _world import top1_uplift
+
+    return top1_uplift(data["comps"], data["truth"], data["actual"], w)
 
 
 GRID = {  # match is the unit; the other components are tried at these weights

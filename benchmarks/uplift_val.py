@@ -17,35 +17,21 @@ from __future__ import annotations
 import argparse
 import json
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 
 def collect(d: Path, learners: int, overrides: dict | None, seed: int = 0) -> dict:
+    from _world import fitted_recommender
     from threadpoolctl import threadpool_limits
-    from training.config import load_config
-    from training.pipeline import split_pairs
     from training.recs_eval import PRIMARY, TARGETS, _learner_rows, revealed_preferences
 
-    from guidance.contract import load_dir
-    from guidance.model import fit_models
     from guidance.recommend.batch import row_request
-    from guidance.recommend.loading import build_recommender
     from guidance.recommend.score import EVIDENCE_Z
     from guidance.recommend.types import COMPONENTS, Weights
-    from guidance.world.oracle import Oracle
 
-    oracle = Oracle.from_dir(d)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tables = load_dir(d)
-    cfg = load_config(None, {"model": overrides} if overrides else None)
-    parts = split_pairs(tables, cfg)
-    with threadpool_limits(1, user_api="openmp"):
-        models, _ = fit_models(parts["train"], parts["val"], tables, cfg.model)
-    rec = build_recommender(models, tables, model_version="uplift-val")
+    oracle, parts, rec = fitted_recommender(d, overrides, "uplift-val")
     unit = Weights(**{c: 1.0 for c in COMPONENTS})
     L = _learner_rows(parts["val"], learners, seed)
     comps: dict[float, list] = {0.0: [], EVIDENCE_Z: []}
@@ -78,10 +64,9 @@ def collect(d: Path, learners: int, overrides: dict | None, seed: int = 0) -> di
 
 
 def uplift(comps: list, truth: list, actual: np.ndarray, w: np.ndarray) -> float:
-    top = np.array([t[int(np.argmax(c @ w))] for c, t in zip(comps, truth, strict=True)])
-    best = np.array([np.nanmax(t) for t in truth])
-    act = np.nanmean(actual)
-    return float((np.nanmean(top) - act) / (np.nanmean(best) - act))
+    from _world import top1_uplift
+
+    return top1_uplift(comps, truth, actual, w)
 
 
 def main(argv=None) -> int:

@@ -26,10 +26,8 @@ CLASSIFIER_TARGETS = ("employed_12m", "job_matches_training", "completed")
 WAGE_QUANTILES = (0.25, 0.5, 0.75)
 SMALL_BATCH = 20_000
 ISOTONIC_MIN_ROWS = 20_000  # below this, isotonic steps cost AUC and Brier on the test split
-PREDICTION_COLUMNS = (
-    *(f"p_{t}" for t in CLASSIFIER_TARGETS),
-    *(f"wage_q{int(q * 100)}" for q in WAGE_QUANTILES),
-)
+WAGE_COLUMNS = tuple(f"wage_q{int(q * 100)}" for q in WAGE_QUANTILES)
+PREDICTION_COLUMNS = (*(f"p_{t}" for t in CLASSIFIER_TARGETS), *WAGE_COLUMNS)
 WAGE_TARGET = "wage"
 # What is learnable is decided per target BEFORE fitting (``target_status``):
 MIN_CLASS_TRAIN = 20  # fewer positives or negatives than this in the training rows: not fitted

@@ -79,14 +79,19 @@ def test_a_bare_value_error_inside_the_recommender_is_a_500_without_traceback(
 
 
 def test_non_finite_figures_are_null_in_json(api, learner, monkeypatch):
-    real = Recommender._scored
+    from guidance.recommend.fastscore import FastCandidates
+    from guidance.recommend.scorer import Candidates
 
-    def nan_wage(self, q, cands, rows, fixed):  # noqa: ANN001, ANN202
-        out = real(self, q, cands, rows, fixed)
-        out.preds["wage_q75"] = out.preds["wage_q75"] * math.nan
-        return out
+    for kind in (Candidates, FastCandidates):  # whichever scorer serves: the models' figures
+        real = kind.predict
 
-    monkeypatch.setattr(Recommender, "_scored", nan_wage)
+        def nan_wage(self, *args, _real=real, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+            out = dict(_real(self, *args, **kw))
+            if "wage_q75" in out:
+                out["wage_q75"] = out["wage_q75"] * math.nan
+            return out
+
+        monkeypatch.setattr(kind, "predict", nan_wage)
     r = api.post("/api/v1/recommendations", json={"profile": learner, "k": 3})
     assert r.status_code == 200, r.text
     items = r.json()["items"]

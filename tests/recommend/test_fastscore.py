@@ -37,14 +37,14 @@ def test_fast_path_refuses_a_model_it_cannot_reproduce(make_recommender, monkeyp
     from guidance.recommend.fastscore import FastScorer
 
     rec = make_recommender()
-    original = FastScorer.matrix
+    original = FastScorer.dependent
 
-    def drifted(self, learner, idx, start):  # e.g. features.py changed a formula
-        X = original(self, learner, idx, start)
-        X[:, self.col["distance_km"]] += 250.0
-        return X
+    def drifted(self, learner, idx, start):  # e.g. the fast path's own distance formula
+        cols = original(self, learner, idx, start)
+        cols[self.col["distance_km"]] = cols[self.col["distance_km"]] + 250.0
+        return cols
 
-    monkeypatch.setattr(FastScorer, "matrix", drifted)
+    monkeypatch.setattr(FastScorer, "dependent", drifted)
     with pytest.raises(TypeError, match="differs"):
         FastScorer(rec.models, rec.cat)
     assert make_recommender(fresh=True).scorer.name == "pipeline"
@@ -76,12 +76,12 @@ def test_shortlist_proxy_equals_the_linear_model_on_the_full_matrix(make_recomme
     rec = make_recommender()
     sc = rec.scorer
     # the fixture's match model is a blend with a logistic part: the proxy is that part
-    assert sc._proxy_linear and sc.proxy_forest is None
+    assert sc.proxy_part is not None and sc.proxy_forest is None
     idx = np.arange(len(rec.cat))
     for change in ({}, {"riasec_r": None, "education_level": 9}, {"home_province_code": "79"}):
         full = {k: {**learner, **change}.get(k) for k in LEARNER_COLUMNS}
         X = sc.matrix(full, idx, rec.demand_period)
-        want = expit(sc._proxy_linear[0](X))
+        want = expit(sc.linear[sc.proxy_part](X))
         np.testing.assert_allclose(
             sc.proxy_match(full, idx, rec.demand_period), want, rtol=1e-12, atol=1e-12
         )
@@ -201,14 +201,14 @@ def test_untested_scikit_learn_falls_back_logged_with_its_cause(
 def test_probe_mismatch_cause_is_recorded(make_recommender, monkeypatch):
     from guidance.recommend.fastscore import FastScorer
 
-    original = FastScorer.matrix
+    original = FastScorer.dependent
 
     def drifted(self, learner, idx, start):
-        X = original(self, learner, idx, start)
-        X[:, self.col["interest_fit"]] = 0.0
-        return X
+        cols = original(self, learner, idx, start)
+        cols[self.col["interest_fit"]] = 0.0
+        return cols
 
-    monkeypatch.setattr(FastScorer, "matrix", drifted)
+    monkeypatch.setattr(FastScorer, "dependent", drifted)
     rec = make_recommender(fresh=True)
     assert (rec.scorer.name, rec.scorer.fallback_cause) == ("pipeline", "probe_mismatch")
 

@@ -10,8 +10,8 @@ alternatives → figures, uncertainty and reasons for the top-k.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -20,6 +20,7 @@ import pandas as pd
 from guidance.conformal import yearly_graduates
 from guidance.errors import UnknownProgramme
 from guidance.features import DemandIndex
+from guidance.model import PREDICTION_COLUMNS
 from guidance.periods import month_of, period_label
 from guidance.recommend import reasons as rs
 from guidance.recommend import tuition
@@ -28,9 +29,11 @@ from guidance.recommend.offerings import OfferingSide
 from guidance.recommend.score import (
     EVIDENCE_Z,
     INTERVAL_LEVEL,
-    components,
+    figure_components,
+    figures_read,
     item_intervals,
     lower_match,
+    own_components,
     weighted,
 )
 from guidance.recommend.scorer import Candidates, make_scorer
@@ -99,6 +102,8 @@ class Request:
     distance: np.ndarray  # km from home to every offering of the catalogue
     start_period: str
     lead: int  # months from the demand period to the start
+    figures: tuple[str, ...] = PREDICTION_COLUMNS  # the models' figures the utility reads
+    weight_of: dict[str, float] = field(default_factory=dict)  # ``weights``, as a dict
 
 
 @dataclass
@@ -114,6 +119,10 @@ class Ranked:
     months_ahead: np.ndarray
     n_eligible: int
     start_period: str
+    demand: np.ndarray  # the demand component
+    pos: np.ndarray  # positions in ``cands.idx``
+    request: Request
+    cands: Candidates
     # stated intervals (``score.item_intervals``) by row of the ranking, for the rows shown
     # (``Recommender._with_intervals``)
     intervals: tuple[dict[str, dict[int, list[float | None]]], list[str]] | None = None
@@ -130,9 +139,11 @@ class Fixed:
     ahead: np.ndarray
     interest: np.ndarray
     demand: np.ndarray
+    own: dict[str, np.ndarray]  # the components that read no model (``own_components``)
 
     def take(self, rows: np.ndarray) -> Fixed:
-        return Fixed(self.ahead[rows], self.interest[rows], self.demand[rows])
+        own = {k: v[rows] for k, v in self.own.items()}
+        return Fixed(self.ahead[rows], self.interest[rows], self.demand[rows], own)
 
 
 @dataclass
@@ -146,6 +157,8 @@ class Scored:
     parts: dict[str, np.ndarray]
     ahead: np.ndarray
     interest: np.ndarray
+    demand: np.ndarray
+    pos: np.ndarray  # positions in the request's ``Candidates.idx``
 
     @staticmethod
     def join(batches: list[Scored]) -> Scored:
@@ -165,6 +178,8 @@ class Scored:
             cat(lambda b: b.parts),
             cat(lambda b: b.ahead),
             cat(lambda b: b.interest),
+            cat(lambda b: b.demand),
+            cat(lambda b: b.pos),
         )
 
 
@@ -341,26 +356,44 @@ class Recommender:
         """Validate the request (dicts are parsed) and fix what every stage reads."""
         profile, prefs = _profile(profile), _prefs(prefs)
         start = prefs.start_period or self.demand_period
+        w = effective_weights(weights or self.weights, self.missing)
         return Request(
             profile=profile,
             prefs=prefs,
-            weights=effective_weights(weights or self.weights, self.missing),
+            weights=w,
             inputs=profile.model_inputs(),
             distance=self._distances(profile),
             start_period=start,
             lead=month_of(start) - self.side.demand_t,
+            figures=figures_read(w),
+            weight_of=w.model_dump(),
         )
 
     def _eligible(self, q: Request) -> np.ndarray:
         """Positions of the offerings that pass every eligibility and preference rule."""
         return np.flatnonzero(self.cat.eligible(q.profile, q.prefs, q.distance, q.lead))
 
-    def _fixed(self, q: Request, idx: np.ndarray) -> Fixed:
-        """The request's ``Fixed`` inputs of the utility for offerings ``idx``."""
-        ahead = q.lead + self.cat.duration_or_0[idx]
-        return Fixed(
-            ahead, self.side.interest_fit(q.inputs, idx), self.side.demand_component(ahead, idx)
+    def _fixed(
+        self,
+        q: Request,
+        idx: np.ndarray,
+        ahead: np.ndarray | None = None,
+        interest: np.ndarray | None = None,
+        demand: np.ndarray | None = None,
+    ) -> Fixed:
+        """The request's ``Fixed`` inputs of the utility for offerings ``idx`` (``ahead``,
+        ``interest``, ``demand``: when already known)."""
+        ahead = q.lead + self.cat.duration_or_0[idx] if ahead is None else ahead
+        interest = self.side.interest_fit(q.inputs, idx) if interest is None else interest
+        demand = self.side.demand_component(ahead, idx) if demand is None else demand
+        own = own_components(
+            demand=demand,
+            interest=interest,
+            total_tuition=self.cat.total_tuition[idx],
+            distance_km=q.distance[idx],
+            relocate=q.prefs.willing_to_relocate,
         )
+        return Fixed(ahead, interest, demand, own)
 
     def _pre_score(self, q: Request, cands: Candidates, fixed: Fixed) -> np.ndarray:
         """The shortlist's cheap utility of the candidates: the same utility with the
@@ -378,12 +411,12 @@ class Recommender:
             "wage_q50": np.exp(shrunk["log_wage"][idx]),
         }
         pre = self._components(q, idx, stand_in, fixed)
-        pre_score, _ = weighted(pre, q.weights)
+        pre_score, _ = weighted(pre, q.weight_of)
         return np.asarray(pre_score)
 
     def _adaptive(
         self, q: Request, idx: np.ndarray, limit: int, k: int, timings: dict | None = None
-    ) -> Scored:
+    ) -> tuple[Scored, Candidates]:
         """The scored candidates: the ``limit`` best pre-scores first, then the next
         EXTEND_BATCH while the last batch held a candidate whose utility beats the k-th
         distinct programme code so far (it would enter the top-k), at most
@@ -394,7 +427,7 @@ class Recommender:
         fixed = self._fixed(q, idx)
         cands = self.scorer.candidates(q.inputs, idx, q.start_period)
         if not limit or len(idx) <= limit:
-            return self._scored(q, cands, np.arange(len(idx)), fixed)
+            return self._scored(q, cands, np.arange(len(idx)), fixed), cands
         pre = self._pre_score(q, cands, fixed)
         rows = np.lexsort((idx, -pre))  # best pre-score first (ties by position)
         if timings is not None:
@@ -412,15 +445,17 @@ class Recommender:
             done += len(nxt)
             if not (b.score > bar).any():
                 break
-        return Scored.join(batches)
+        return Scored.join(batches), cands
 
     def _scored(self, q: Request, cands: Candidates, rows: np.ndarray, fixed: Fixed) -> Scored:
         """Candidates ``rows`` (positions in ``cands.idx``) scored by the models (one scorer
-        call) and the utility."""
+        call, for the figures the utility reads: the others are NaN until ``_complete``)
+        and the utility."""
         idx = cands.idx[rows]
-        preds = cands.predict(rows)
+        got = cands.predict(rows, q.figures)
+        preds = {k: got[k] if k in got else np.full(len(rows), np.nan) for k in PREDICTION_COLUMNS}
         score, parts, ahead, interest = self._utility_scores(q, idx, preds, fixed)
-        return Scored(idx, preds, score, parts, ahead, interest)
+        return Scored(idx, preds, score, parts, ahead, interest, fixed.demand, rows)
 
     def _utility_scores(
         self, q: Request, idx: np.ndarray, preds: dict[str, np.ndarray], fixed: Fixed
@@ -432,17 +467,18 @@ class Recommender:
         P(job in the trade) (``score.lower_match``: lower the thinner the offering's
         evidence), so an offering with few graduates ranks first only when that lower value
         still beats the others. The figures shown stay the models' estimates."""
-        cautious = dict(preds)
+        # a figure the utility does not read is weighted 0: any finite stand-in adds 0
+        cautious = {k: v if k in q.figures else np.zeros_like(v) for k, v in preds.items()}
         cautious["p_job_matches_training"] = lower_match(
             self.calibration,
-            preds["p_job_matches_training"],
+            cautious["p_job_matches_training"],
             self.side.n_grad[idx],
             self.evidence_z,
         )
         comps = self._components(q, idx, cautious, fixed)
         if self.missing:  # a figure that was not learnt is NaN: neutral, and weighted 0
             comps = {c: np.nan_to_num(v) for c, v in comps.items()}
-        score, parts = weighted(comps, q.weights)
+        score, parts = weighted(comps, q.weight_of)
         return np.asarray(score), parts, fixed.ahead, fixed.interest
 
     def _kth_code_score(self, idx: np.ndarray, score: np.ndarray, k: int) -> float:
@@ -460,20 +496,18 @@ class Recommender:
     ) -> dict[str, np.ndarray]:
         """The components of offerings ``idx`` given their figures (the models' predictions,
         or the shortlist's stand-ins) and the request's ``Fixed`` inputs for them."""
-        return components(
-            figures["p_job_matches_training"],
-            figures["p_employed_12m"],
-            figures["p_completed"],
-            figures["wage_q50"],
-            reference_wage=self.side.reference_wage,
-            demand=fixed.demand,
-            interest=fixed.interest,
-            total_tuition=self.cat.total_tuition[idx],
-            distance_km=q.distance[idx],
-            relocate=q.prefs.willing_to_relocate,
-        )
+        return {
+            **figure_components(
+                figures["p_job_matches_training"],
+                figures["p_employed_12m"],
+                figures["p_completed"],
+                figures["wage_q50"],
+                reference_wage=self.side.reference_wage,
+            ),
+            **fixed.own,
+        }
 
-    def _utility(self, q: Request, s: Scored, n_eligible: int) -> Ranked:
+    def _utility(self, q: Request, s: Scored, cands: Candidates, n_eligible: int) -> Ranked:
         """The scored candidates with their utility and its breakdown, best first (ties by
         programme id)."""
         order = np.lexsort((self.cat.ids[s.idx], -s.score))
@@ -487,7 +521,31 @@ class Recommender:
             s.ahead[order],
             n_eligible,
             q.start_period,
+            s.demand[order],
+            s.pos[order],
+            q,
+            cands,
         )
+
+    def _complete(
+        self, r: Ranked, rows: Sequence[int], figures: tuple[str, ...] = PREDICTION_COLUMNS
+    ) -> None:
+        """The ``figures`` the ranking did not read (weighted 0: ``Request.figures``) for
+        rows ``rows`` of the ranking, in one scorer call; with every figure, their utility
+        parts too. The scores stay: each figure added was weighted 0."""
+        q = r.request
+        if set(q.figures) >= set(figures) or not len(rows):
+            return
+        at = np.asarray(rows, dtype=np.int64)
+        preds = r.cands.predict(r.pos[at], figures)
+        for k in figures:
+            r.preds[k][at] = preds[k]
+        if figures == PREDICTION_COLUMNS:
+            fixed = self._fixed(q, r.idx[at], r.months_ahead[at], r.interest[at], r.demand[at])
+            every = replace(q, figures=PREDICTION_COLUMNS)
+            _, parts, _, _ = self._utility_scores(every, r.idx[at], preds, fixed)
+            for k, v in parts.items():
+                r.parts[k][at] = v
 
     def rank(
         self,
@@ -498,19 +556,24 @@ class Recommender:
         shortlist: int | None = None,
         timings: dict | None = None,
         k: int = 10,
+        complete: bool = True,
     ) -> Ranked:
         """Score the shortlist of eligible candidates; ``shortlist=0`` scores them all.
         Stages: ``_request`` → ``_eligible`` → ``_adaptive`` (shortlist, scored and extended
-        while it changes the top ``k``) → ``_utility``."""
+        while it changes the top ``k``) → ``_utility`` → ``_complete`` (every row's figures;
+        ``complete=False``: only those the utility read, for a caller that completes the
+        rows it shows)."""
         t0 = time.perf_counter()
         q = self._request(profile, prefs, weights)
         idx = self._eligible(q)
         t1 = time.perf_counter()
         limit = self.shortlist if shortlist is None else shortlist
         part: dict = {"prune_ms": 0.0}
-        scored = self._adaptive(q, idx, limit, k, part)
+        scored, cands = self._adaptive(q, idx, limit, k, part)
         t3 = time.perf_counter()
-        ranked = self._utility(q, scored, len(idx))
+        ranked = self._utility(q, scored, cands, len(idx))
+        if complete:
+            self._complete(ranked, range(len(ranked.idx)))
         ranked.age, ranked.lead = float(q.profile.age), q.lead
         if timings is not None:
             timings.update(
@@ -536,9 +599,13 @@ class Recommender:
         timings: dict = {}
         weights = effective_weights(weights or self.weights, self.missing)
         profile, prefs = _profile(profile), _prefs(prefs)
-        r = self.rank(profile, prefs, weights, shortlist=shortlist, timings=timings, k=k)
+        r = self.rank(
+            profile, prefs, weights, shortlist=shortlist, timings=timings, k=k, complete=False
+        )
         t1 = time.perf_counter()
         chosen, alts = self._diversify(r, k)
+        self._complete(r, chosen)  # the rows shown: items, and alternatives (one figure)
+        self._complete(r, [a for j in chosen for a in alts[j]], ("p_job_matches_training",))
         self._with_intervals(r, chosen)
         edu = _profile(profile).education_level
         at = np.asarray(chosen, dtype=np.int64)

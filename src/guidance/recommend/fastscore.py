@@ -22,7 +22,9 @@ difference (or an estimator it does not know) makes ``make_scorer`` fall back.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -31,10 +33,10 @@ from guidance.demand_figures import LAG
 from guidance.features.columns import LEARNER_COLUMNS, RIASEC
 from guidance.features.pairs import graduation_month
 from guidance.features.transform import OfferingBlock
-from guidance.model import CLASSIFIER_TARGETS, PREDICTION_COLUMNS, WAGE_QUANTILES
+from guidance.model import CLASSIFIER_TARGETS, PREDICTION_COLUMNS, WAGE_COLUMNS
 from guidance.periods import month_of
 from guidance.recommend.candidates import Catalogue
-from guidance.recommend.forest import Additive, Compiler, FlatForest, Trees, expit
+from guidance.recommend.forest import Additive, Compiler, FlatForest, Proba, Trees, expit
 from guidance.recommend.hgb_adapter import ProbeMismatch
 from guidance.recommend.scorer import Candidates, PipelineScorer
 
@@ -62,23 +64,30 @@ class FastScorer:
         self.names = [str(n) for n in ft.get_feature_names_out()]
         self.col = {n: i for i, n in enumerate(self.names)}
         comp = Compiler(ft.categorical_sizes())
-        self.classifiers = []
-        self._proxy_linear: list[Additive] = []
+        self.classifiers: dict[str, Proba] = {}
+        # the forest outputs and linear parts each figure reads
+        self.reads: dict[str, tuple[set[int], set[int]]] = {}
+        # a cheap stand-in for P(job matches training), to choose the shortlist: the
+        # blend's logistic part if it has one (``proxy_part``: its position in
+        # ``linear``), else the first trees of its booster
+        self.proxy_part: int | None = None
         proxy_boost: list[Any] = []
         for t in CLASSIFIER_TARGETS:
             n_lin, n_boost = len(comp.linear), len(comp.boosters)
-            self.classifiers.append(comp.proba(models.pipelines[t][-1]))
+            f, boosters, parts = comp.parts(models.pipelines[t][-1])
+            self.classifiers[f"p_{t}"], self.reads[f"p_{t}"] = f, (boosters, parts)
             if t == "job_matches_training":
-                self._proxy_linear = comp.linear[n_lin:]
+                self.proxy_part = n_lin if len(comp.linear) > n_lin else None
                 proxy_boost = comp.boosters[n_boost:]
         self.n_boost = len(comp.boosters)
-        regs = [models.pipelines[f"wage_q{int(q * 100)}"][-1] for q in WAGE_QUANTILES]
+        self.linear: list[Additive] = comp.linear  # the classifiers' additive logistic parts
+        regs = [models.pipelines[k][-1] for k in WAGE_COLUMNS]
         self.forest = FlatForest(comp.boosters + regs, kernel=kernel)
-        # a cheap stand-in for P(job matches training), to choose the shortlist: the
-        # blend's logistic part if it has one, else the first trees of its booster
+        for k in WAGE_COLUMNS:  # the three quantiles are sorted together (never crossing)
+            self.reads[k] = (set(range(self.n_boost, self.n_boost + len(regs))), set())
         self.proxy_forest = (
             None
-            if self._proxy_linear or not proxy_boost
+            if self.proxy_part is not None or not proxy_boost
             else FlatForest(proxy_boost[:1], max_trees=PROXY_TREES, kernel=kernel)
         )
         self.refresh()
@@ -94,11 +103,11 @@ class FastScorer:
         # such a month reads the newest month and a year before it only
         demand = block.keys.demand.newest(LAG + 1)
         self.block: OfferingBlock = replace(block, keys=replace(block.keys, demand=demand))
-        if self._proxy_linear and len(self.cat):
-            lin = self._proxy_linear[0]
-            moving = set(ft.learner_side())
-            fixed = [j for j in range(len(self.names)) if j not in moving]
-            self._proxy_fixed = lin.d0 + lin.terms(self.block.matrix, fixed)
+        # each linear part's log-odds without the learner-side columns, per offering: a
+        # request adds the terms of its own columns (``FastCandidates.linear``)
+        moving = set(ft.learner_side())
+        fixed = [j for j in range(len(self.names)) if j not in moving]
+        self.linear_fixed = [lin.d0 + lin.terms(self.block.matrix, fixed) for lin in self.linear]
 
     def dependent(
         self, learner: dict[str, Any], idx: np.ndarray, start_period: str
@@ -112,10 +121,7 @@ class FastScorer:
 
     def matrix(self, learner: dict[str, Any], idx: np.ndarray, start_period: str) -> np.ndarray:
         """The models' feature matrix for the learner × offerings ``idx``."""
-        X: np.ndarray = self.block.matrix[idx]
-        for j, v in self.dependent(learner, idx, start_period).items():
-            X[:, j] = v
-        return X
+        return FastCandidates(self, learner, idx, start_period).matrix(np.arange(len(idx)))
 
     def candidates(self, learner: dict[str, Any], idx: np.ndarray, start_period: str) -> Candidates:
         if month_of(start_period) < self.demand_t:  # the pipeline's (see ``predict``)
@@ -130,42 +136,36 @@ class FastScorer:
         if month_of(start_period) < self.demand_t:
             # a start before the snapshot's end moves the demand window: use the pipeline
             return PipelineScorer(self.models, self.cat).predict(learner, idx, start_period)
-        return self.predict_matrix(self.matrix(learner, idx, start_period))
+        return FastCandidates(self, learner, idx, start_period).predict(np.arange(len(idx)))
 
     def proxy_match(
-        self,
-        learner: dict[str, Any],
-        idx: np.ndarray,
-        start_period: str,
-        cols: dict[int, Any] | None = None,
+        self, learner: dict[str, Any], idx: np.ndarray, start_period: str
     ) -> np.ndarray:
-        """Approximate P(job matches training) for many candidates (ranking only). A linear
-        proxy adds the learner-dependent terms to the offerings' own, summed at refresh.
-        ``cols``: the learner-side columns of ``idx`` when already computed."""
-        if cols is None and (self._proxy_linear or self.proxy_forest is not None):
-            cols = self.dependent(learner, idx, start_period)
-        if self._proxy_linear:
-            lin = self._proxy_linear[0]
-            z = self._proxy_fixed[idx].copy()
-            for j, v in (cols or {}).items():
-                z += lin.term(j, v)
-            return np.asarray(expit(z))
-        if self.proxy_forest is not None:
-            X = self.block.matrix[idx]
-            for j, v in (cols or {}).items():
-                X[:, j] = v
-            return np.asarray(expit(self.proxy_forest.raw(X)[:, 0]))
-        return np.full(len(idx), np.nan)
+        """Approximate P(job matches training) for many candidates (ranking only)."""
+        return FastCandidates(self, learner, idx, start_period).proxy_match()
 
-    def predict_matrix(self, X: np.ndarray, trees: Trees | None = None) -> dict[str, np.ndarray]:
-        """The figures of the rows of model matrix ``X`` (``trees``: ``FlatForest.raw``)."""
-        raw = self.forest.raw(X, trees)
-        out = {
-            f"p_{t}": f(X, raw) for t, f in zip(CLASSIFIER_TARGETS, self.classifiers, strict=True)
-        }
-        qs = np.sort(raw[:, self.n_boost :], axis=1)
-        for j, q in enumerate(WAGE_QUANTILES):
-            out[f"wage_q{int(q * 100)}"] = np.exp(qs[:, j])
+    def predict_matrix(
+        self,
+        X: np.ndarray,
+        trees: Trees | None = None,
+        linear: np.ndarray | None = None,
+        figures: Collection[str] = PREDICTION_COLUMNS,
+    ) -> dict[str, np.ndarray]:
+        """The ``figures`` (``PREDICTION_COLUMNS``, all by default) of the rows of model
+        matrix ``X``, walking only the trees they read (``trees``: ``FlatForest.raw``;
+        ``linear``: the linear parts' log-odds of those rows, else computed from ``X``)."""
+        outputs = set().union(*(self.reads[k][0] for k in figures))
+        everything = len(outputs) == self.forest.baselines.shape[0]
+        raw = self.forest.raw(X, trees, None if everything else tuple(sorted(outputs)))
+        if self.linear:
+            if linear is None:
+                linear = np.column_stack([lin(X) for lin in self.linear])
+            raw = np.hstack([raw, linear])
+        out = {k: f(X, raw) for k, f in self.classifiers.items() if k in figures}
+        if any(k in figures for k in WAGE_COLUMNS):
+            qs = np.sort(raw[:, self.n_boost : self.forest.baselines.shape[0]], axis=1)
+            for j, k in enumerate(WAGE_COLUMNS):
+                out[k] = np.exp(qs[:, j])
         return out
 
     def _check(self, n: int = 200) -> None:
@@ -193,7 +193,9 @@ class FastScorer:
 
 class FastCandidates(Candidates):
     """A request's candidates on the fast path: their learner-side columns (the feature
-    step's ``learner_columns``, row by row) computed once, for the proxy and every batch."""
+    step's ``learner_columns``, row by row) computed once, for the proxy and every batch;
+    what the learner's own columns (one value for every candidate) decide is decided once:
+    the forest's splits on them, and their terms in each linear part."""
 
     scorer: FastScorer
 
@@ -202,20 +204,83 @@ class FastCandidates(Candidates):
     ) -> None:
         super().__init__(scorer, learner, idx, start_period)
         self.cols = scorer.dependent(learner, idx, start_period)
-        # the learner's own columns hold one value for every candidate: the forest's
-        # splits on them are decided once for the request
-        one = [j for j, v in self.cols.items() if np.ndim(v) == 0]
-        x = np.full(len(scorer.names), np.nan)
-        x[one] = [self.cols[j] for j in one]
-        self.trees = scorer.forest.fixed(x, np.array(one, dtype=np.int64))
+        self.own = {j: v for j, v in self.cols.items() if np.ndim(v) == 0}
+        per_row = [j for j, v in self.cols.items() if np.ndim(v) != 0]
+        # for ``matrix``: the learner-side columns, the learner's own and one per row
+        self.own_at, self.row_at = list(self.own), per_row
+        self.own_values = np.array(list(self.own.values()), dtype=np.float64)
+        self.row_matrix = np.vstack(
+            [np.asarray(self.cols[j], dtype=np.float64) for j in per_row] or [np.zeros(len(idx))]
+        )[: len(per_row)]
+        linear = scorer.linear
+        tabled = set().union(*(lin.tables for lin in linear))  # categorical columns
+        # the linear parts' terms of the learner's own columns, summed once
+        num = [j for j in self.own if j not in tabled]
+        u = np.array([self.own[j] for j in num], dtype=np.float64)
+        self.own_terms = np.array(
+            [
+                np.where(np.isnan(u), lin.nan_off[num], u * lin.slope[num]).sum()
+                + sum((lin.term(j, self.own[j]) for j in self.own if j in tabled), 0.0)
+                for lin in linear
+            ]
+            or [0.0]
+        )
+        # the per-row numeric columns' terms are slope × value, or the NaN offset
+        self.row_num = [j for j in per_row if j not in tabled]
+        self.row_tabled = [j for j in per_row if j in tabled]
+        # (columns × candidates: a sum over columns is then one vector add per column)
+        V = np.vstack([self.cols[j] for j in self.row_num] or [np.zeros(len(idx))])
+        self.row_missing = np.isnan(V)
+        self.row_values = np.where(self.row_missing, 0.0, V)
+        self.row_slope = [lin.slope[self.row_num][:, None] for lin in linear]
+        self.row_nan_off = [lin.nan_off[self.row_num][:, None] for lin in linear]
 
-    def predict(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+    @cached_property
+    def trees(self) -> Trees | None:
+        one = list(self.own)
+        x = np.full(len(self.scorer.names), np.nan)
+        x[one] = list(self.own.values())
+        return self.scorer.forest.fixed(x, np.array(one, dtype=np.int64))
+
+    def linear(self, rows: np.ndarray | slice, parts: Collection[int]) -> np.ndarray:
+        """Log-odds of the linear parts for candidates ``idx[rows]`` (rows × parts, in
+        ``FastScorer.linear`` order; NaN but for ``parts``): the offerings' terms
+        (``FastScorer.linear_fixed``), the learner's own, then the per-row columns'."""
+        sc, idx = self.scorer, self.idx[rows]
+        v, missing = self.row_values[:, rows], self.row_missing[:, rows]
+        out = []
+        for part in range(len(sc.linear)):
+            if part not in parts:
+                out.append(np.full(len(idx), np.nan))
+                continue
+            z = sc.linear_fixed[part][idx] + self.own_terms[part]
+            if self.row_num:  # slope × value, or the NaN offset (exactly: 0 × slope is 0)
+                z += (v * self.row_slope[part] + missing * self.row_nan_off[part]).sum(axis=0)
+            for j in self.row_tabled:
+                z += sc.linear[part].term(j, self.cols[j][rows])
+            out.append(z)
+        return np.column_stack(out) if out else np.zeros((len(idx), 0))
+
+    def matrix(self, rows: np.ndarray | slice) -> np.ndarray:
+        """The models' feature matrix of candidates ``idx[rows]``."""
+        X: np.ndarray = self.scorer.block.matrix[self.idx[rows]]
+        X[:, self.own_at] = self.own_values
+        X[:, self.row_at] = self.row_matrix[:, rows].T
+        return X
+
+    def predict(
+        self, rows: np.ndarray, figures: Collection[str] = PREDICTION_COLUMNS
+    ) -> dict[str, np.ndarray]:
         if len(rows) == 0:
             return super().predict(rows)
-        X: np.ndarray = self.scorer.block.matrix[self.idx[rows]]
-        for j, v in self.cols.items():
-            X[:, j] = v if np.ndim(v) == 0 else v[rows]
-        return self.scorer.predict_matrix(X, self.trees)
+        sc = self.scorer
+        parts = set().union(*(sc.reads[k][1] for k in figures))
+        return sc.predict_matrix(self.matrix(rows), self.trees, self.linear(rows, parts), figures)
 
     def proxy_match(self) -> np.ndarray:
-        return self.scorer.proxy_match(self.learner, self.idx, self.start_period, self.cols)
+        sc, everyone = self.scorer, slice(None)
+        if sc.proxy_part is not None:
+            return np.asarray(expit(self.linear(everyone, {sc.proxy_part})[:, sc.proxy_part]))
+        if sc.proxy_forest is not None:
+            return np.asarray(expit(sc.proxy_forest.raw(self.matrix(everyone))[:, 0]))
+        return np.full(len(self.idx), np.nan)

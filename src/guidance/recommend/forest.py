@@ -40,6 +40,7 @@ class FlatForest:
         if kernel not in KERNELS:
             raise ValueError(f"unknown forest kernel {kernel!r}")
         self.kernel = kernel
+        self._chosen: dict[tuple[int, ...], np.ndarray] = {}  # outputs → their trees
         parts: list[list[np.ndarray]] = [[] for _ in range(8)]
         feats, thr, left, right, miss, iscat, catrow, value = parts
         cat_tables = [np.zeros(256, bool)]  # row 0: unused (numeric nodes)
@@ -162,10 +163,13 @@ class FlatForest:
             self.cat_table,
         )
 
-    def raw(self, X: np.ndarray, trees: Trees | None = None) -> np.ndarray:
+    def raw(
+        self, X: np.ndarray, trees: Trees | None = None, outputs: tuple[int, ...] | None = None
+    ) -> np.ndarray:
         """Raw scores (rows × estimators), as ``_raw_predict`` would give. ``trees``: from
         ``fixed``, for rows that hold its values; else splits on the columns that hold one
-        value in every row of ``X`` are decided here."""
+        value in every row of ``X`` are decided here. ``outputs``: walk only these
+        estimators' trees (the others' columns hold their baselines); None: all."""
         wide = self._wide(X)
         k = self._compiled()
         if k is None:
@@ -174,11 +178,16 @@ class FlatForest:
             trees = Trees(*k.specialize(wide[0], k.one_valued(wide), *self._split_arrays()))
         elif trees is None:
             trees = Trees(self.roots, self.left, self.right)
+        roots, tree_out = trees.roots, self.tree_out
+        if outputs is not None:
+            if outputs not in self._chosen:
+                self._chosen[outputs] = np.isin(self.tree_out, outputs)
+            roots, tree_out = roots[self._chosen[outputs]], tree_out[self._chosen[outputs]]
         return np.asarray(
             k.forest_raw(
                 wide,
-                trees.roots,
-                self.tree_out,
+                roots,
+                tree_out,
                 self.baselines,
                 self.feature,
                 self.threshold,
@@ -239,7 +248,9 @@ def _bitset_table(bitsets: np.ndarray) -> np.ndarray:
     return bits.reshape(len(b), 256).astype(bool)
 
 
-Proba = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (X, raw forest scores) → P(class 1)
+# (X, raw scores) → P(class 1); raw: the forest's outputs, then the log-odds of each of the
+# ``Compiler``'s linear parts (``Compiler.linear`` order), computed by the caller
+Proba = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def expit(z: Any) -> np.ndarray:
@@ -247,21 +258,29 @@ def expit(z: Any) -> np.ndarray:
 
 
 class Compiler:
-    """A fitted classifier → a function of (X, raw forest scores) → P(class 1); boosters are
-    collected for one ``FlatForest``, and an estimator it does not know (e.g. a logistic
-    baseline inside a blend) is called through scikit-learn as it is."""
+    """A fitted classifier → a function of (X, raw scores) → P(class 1) (``Proba``);
+    boosters are collected for one ``FlatForest``, additive logistic parts in ``linear``
+    (the caller adds their log-odds to ``raw``), and an estimator it knows neither way is
+    called through scikit-learn as it is."""
 
     def __init__(self, categorical: dict[int, int] | None = None) -> None:
         self.boosters: list[Any] = []
         self.linear: list[Additive] = []  # additive logistic parts met (cheap proxies)
+        self.used: tuple[set[int], set[int]] = (set(), set())  # boosters, linear parts read
         self.categorical = categorical or {}  # column -> largest integer code it takes
 
     def booster(self, est: Any) -> int:
-        for k, b in enumerate(self.boosters):
-            if b is est:
-                return k
-        self.boosters.append(est)
-        return len(self.boosters) - 1
+        k = next((k for k, b in enumerate(self.boosters) if b is est), len(self.boosters))
+        if k == len(self.boosters):
+            self.boosters.append(est)
+        self.used[0].add(k)
+        return k
+
+    def parts(self, est: Any) -> tuple[Proba, set[int], set[int]]:
+        """``proba(est)`` with the boosters and linear parts it reads (their positions)."""
+        self.used = (set(), set())
+        f = self.proba(est)
+        return f, *self.used
 
     def proba(self, est: Any) -> Proba:
         from sklearn.calibration import CalibratedClassifierCV
@@ -303,9 +322,11 @@ class Compiler:
 
             return blend
         additive = additive_logistic(est, self.categorical)
-        if additive is not None:
+        if additive is not None:  # its log-odds: a column of ``raw`` after the forest's
             self.linear.append(additive)
-            return lambda X, raw: expit(additive(X))
+            a = len(self.linear) - 1
+            self.used[1].add(a)
+            return lambda X, raw: expit(raw[:, raw.shape[1] - len(self.linear) + a])
         if hasattr(est, "predict_proba"):
             return lambda X, raw: np.asarray(est.predict_proba(X)[:, 1])
         raise UnsupportedModel(f"cannot score {type(est).__name__}")

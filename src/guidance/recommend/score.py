@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from guidance import conformal
+from guidance.model import WAGE_COLUMNS
 from guidance.recommend.types import COMPONENTS, Weights
 from guidance.stats.definitions import Z90
 from guidance.stats.definitions import wilson_interval as stats_wilson
@@ -27,36 +28,54 @@ INTERVAL_FIGURES = {
     "completed": "p_completed",
     "wage_q50": "wage_q50",
 }
+# the models' figures each component of the utility reads (the others read none: demand,
+# interest, cost and distance are the offering's and the request's own)
+COMPONENT_FIGURES: dict[str, tuple[str, ...]] = {
+    "match": ("p_job_matches_training",),
+    "employed": ("p_employed_12m",),
+    "completion": ("p_completed",),
+    "wage": WAGE_COLUMNS,  # the median after the three quantiles are sorted
+}
 # how far below the estimate the ranking reads P(job in the trade), in standard deviations of
 # the offering's uncertainty (``lower_match``): the low end of an 80% interval, the level every
 # interval states; measured on the oracle (benchmarks/thin_evidence.py, docs/recommend.md)
 EVIDENCE_Z = Z80
 
 
-def components(
+def figure_components(
     p_match: ArrayLike,
     p_emp: ArrayLike,
     p_comp: ArrayLike,
     wage_q50: ArrayLike,
     *,
     reference_wage: float,
+) -> dict[str, np.ndarray]:
+    """The values (unweighted) of the components read from the models' figures
+    (``COMPONENT_FIGURES``); ``own_components`` gives the others."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wage = np.clip(np.log(np.asarray(wage_q50, float) / reference_wage), -1.0, 1.0)
+    return {
+        "match": np.asarray(p_match, float),
+        "employed": np.asarray(p_emp, float),
+        "completion": np.asarray(p_comp, float),
+        "wage": np.nan_to_num(wage),
+    }
+
+
+def own_components(
+    *,
     demand: ArrayLike,
     interest: ArrayLike,
     total_tuition: ArrayLike,
     distance_km: ArrayLike,
     relocate: bool,
 ) -> dict[str, np.ndarray]:
-    """Component values (unweighted), one array per name in ``COMPONENTS``."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        wage = np.clip(np.log(np.asarray(wage_q50, float) / reference_wage), -1.0, 1.0)
+    """The values (unweighted) of the components that read no model: the offering's and
+    the request's own (computed once per request for all its candidates)."""
     dist = (
         np.zeros_like(distance_km) if relocate else -np.nan_to_num(distance_km) / DISTANCE_SCALE_KM
     )
     return {
-        "match": np.asarray(p_match, float),
-        "employed": np.asarray(p_emp, float),
-        "completion": np.asarray(p_comp, float),
-        "wage": np.nan_to_num(wage),
         "demand": np.asarray(demand, float),
         "interest": np.nan_to_num(interest),
         "cost": -np.nan_to_num(total_tuition) / COST_SCALE_VND,
@@ -64,9 +83,18 @@ def components(
     }
 
 
-def weighted(comps: dict[str, np.ndarray], weights: Weights) -> tuple[np.ndarray, dict]:
-    """(score, weighted breakdown): ``score == sum(breakdown.values())`` exactly."""
+def figures_read(weights: Weights) -> tuple[str, ...]:
+    """The models' figures a utility with these ``weights`` reads: a component weighted 0
+    adds 0 to every score whatever its figures, so they need not be computed to rank."""
     w = weights.model_dump()
+    return tuple(f for c, fs in COMPONENT_FIGURES.items() if w[c] for f in fs)
+
+
+def weighted(
+    comps: Mapping[str, np.ndarray], weights: Weights | Mapping[str, float]
+) -> tuple[np.ndarray, dict]:
+    """(score, weighted breakdown): ``score == sum(breakdown.values())`` exactly."""
+    w = weights.model_dump() if isinstance(weights, Weights) else weights
     parts = {k: w[k] * comps[k] for k in COMPONENTS}
     score = sum((parts[k] for k in COMPONENTS), np.zeros_like(parts["match"]))
     return score, parts

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any, Protocol
 
 import numpy as np
@@ -39,8 +40,11 @@ class Candidates:
     ) -> None:
         self.scorer, self.learner, self.idx, self.start_period = scorer, learner, idx, start_period
 
-    def predict(self, rows: np.ndarray) -> dict[str, np.ndarray]:
-        """The models' figures for candidates ``idx[rows]``."""
+    def predict(
+        self, rows: np.ndarray, figures: Collection[str] = PREDICTION_COLUMNS
+    ) -> dict[str, np.ndarray]:
+        """The models' figures for candidates ``idx[rows]``: at least ``figures`` (a
+        scorer may give more: the pipeline gives them all)."""
         out: dict[str, np.ndarray] = self.scorer.predict(
             self.learner, self.idx[rows], self.start_period
         )

@@ -78,6 +78,7 @@ def test_unknown_programmes_are_422_naming_field_and_id(api, world):
         {
             "loc": ["body", "programme_id"],
             "msg": "no programme 'NOT-A-PROGRAMME' in the catalogue",
+            "msg_vi": "không có chương trình 'NOT-A-PROGRAMME' trong danh mục",
             "type": "unknown_programme",
         }
     ]

@@ -24,7 +24,12 @@ from typing import Any, Union, get_args, get_origin
 import anyio
 from pydantic import BaseModel, ValidationError
 
-from guidance.api.errors import MAX_VALIDATION_DETAILS, Unprocessable
+from guidance.api.errors import (
+    MAX_VALIDATION_DETAILS,
+    Unprocessable,
+    rule_vi,
+    validation_details,
+)
 
 VALIDATION_THREADS = 2
 PRESCREEN_BYTES = 4096  # a real profile with preferences and weights is well under 2 KiB
@@ -82,17 +87,11 @@ def unknown_keys(
 
 def _invalid(exc: ValidationError) -> Unprocessable:
     """The first ``MAX_VALIDATION_DETAILS`` errors and the count, without echoing values."""
-    errors = exc.errors(include_url=False, include_context=False, include_input=False)
-    details = [
-        {
-            "loc": [str(x)[:200] for x in ("body", *e.get("loc", ()))][:20],
-            "msg": str(e.get("msg", ""))[:500],
-            "type": str(e.get("type", ""))[:100],
-        }
-        for e in errors[:MAX_VALIDATION_DETAILS]
-    ]
+    errors = exc.errors(include_url=False, include_input=False)
     return Unprocessable(
-        "the request is not valid", details=details, details_total=exc.error_count()
+        "the request is not valid / yêu cầu không hợp lệ",
+        details=validation_details(errors, ("body",)),
+        details_total=exc.error_count(),
     )
 
 
@@ -112,6 +111,7 @@ def validate_json(model: type[BaseModel], raw: bytes) -> BaseModel:
                         {
                             "loc": list(loc),
                             "msg": "Extra inputs are not permitted",
+                            "msg_vi": rule_vi({"type": "extra_forbidden"}),
                             "type": "extra_forbidden",
                         }
                         for loc in locs

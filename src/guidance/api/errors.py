@@ -7,6 +7,8 @@ stack trace, never SQL (``StoreError`` messages hold SQL, so they are logged by 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -148,20 +150,79 @@ def _json(
     )
 
 
+# The rule of a request validation error in Vietnamese, by pydantic's error type; ``{…}``
+# reads the error's context (the schema's own limits, never the submitted value).
+_RULE_VI = {
+    "missing": "thiếu trường bắt buộc",
+    "extra_forbidden": "trường này không được phép",
+    "greater_than_equal": "phải lớn hơn hoặc bằng {ge}",
+    "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
+    "greater_than": "phải lớn hơn {gt}",
+    "less_than": "phải nhỏ hơn {lt}",
+    "string_too_short": "phải có ít nhất {min_length} ký tự",
+    "string_too_long": "không được dài quá {max_length} ký tự",
+    "too_short": "phải có ít nhất {min_length} phần tử",
+    "too_long": "không được có quá {max_length} phần tử",
+    "string_pattern_mismatch": "không đúng định dạng",
+    "string_type": "phải là chuỗi ký tự",
+    "int_type": "phải là số nguyên",
+    "int_parsing": "phải là số nguyên",
+    "int_from_float": "phải là số nguyên",
+    "float_type": "phải là số",
+    "float_parsing": "phải là số",
+    "finite_number": "phải là số hữu hạn",
+    "bool_type": "phải là true hoặc false",
+    "bool_parsing": "phải là true hoặc false",
+    "number_not_bool": "cần một số, không phải true/false",
+    "literal_error": "phải là một trong các giá trị: {expected}",
+    "enum": "phải là một trong các giá trị: {expected}",
+    "list_type": "phải là một danh sách",
+    "dict_type": "phải là một đối tượng JSON",
+    "model_type": "phải là một đối tượng JSON",
+    "model_attributes_type": "phải là một đối tượng JSON",
+    "date_type": "phải là ngày dạng YYYY-MM-DD",
+    "date_parsing": "phải là ngày dạng YYYY-MM-DD",
+    "date_from_datetime_parsing": "phải là ngày dạng YYYY-MM-DD",
+    "json_invalid": "nội dung không phải JSON hợp lệ",
+    "uuid_parsing": "phải là mã UUID",
+}
+
+
+def rule_vi(error: Mapping[str, Any]) -> str:
+    """The Vietnamese rule of one pydantic error (``msg_vi`` of a validation detail). A
+    custom error written in both languages ("english / tiếng Việt") gives its Vietnamese
+    half; an unknown type, a generic sentence naming it."""
+    kind = str(error.get("type", ""))
+    text = _RULE_VI.get(kind)
+    if text is None:
+        msg = str(error.get("msg", ""))
+        return msg.split(" / ", 1)[1] if " / " in msg else f"giá trị không hợp lệ ({kind})"
+    ctx = {k: str(v)[:200].replace(" or ", " hoặc ") for k, v in (error.get("ctx") or {}).items()}
+    try:
+        return text.format(**ctx)
+    except (KeyError, IndexError):  # a context without the limit: the rule up to it
+        return re.split(r"\s*:?\s*\{", text, maxsplit=1)[0]
+
+
+def validation_details(errors: Sequence[Mapping[str, Any]], prefix: tuple = ()) -> list[dict]:
+    """THE details of a 422 for pydantic ``errors``: where (``loc``, after ``prefix``) and
+    which rule, in English (``msg``) and Vietnamese (``msg_vi``), without echoing the
+    submitted values (they may be personal); the first ``MAX_VALIDATION_DETAILS`` only."""
+    return [
+        {
+            "loc": [str(x)[:200] for x in (*prefix, *e.get("loc", ()))][:20],
+            "msg": str(e.get("msg", ""))[:500],
+            "msg_vi": rule_vi(e)[:500],
+            "type": str(e.get("type", ""))[:100],
+        }
+        for e in errors[:MAX_VALIDATION_DETAILS]
+    ]
+
+
 def _validation_details(exc: RequestValidationError) -> tuple[list[dict], int]:
-    """Where and why, without echoing the submitted values (they may be personal): the
-    first ``MAX_VALIDATION_DETAILS`` errors (only those are converted) and the count."""
+    """The details of a request validation error, and how many errors there were."""
     errors = exc.errors()
-    out = []
-    for e in errors[:MAX_VALIDATION_DETAILS]:
-        out.append(
-            {
-                "loc": [str(x)[:200] for x in e.get("loc", ())][:20],
-                "msg": str(e.get("msg", ""))[:500],
-                "type": str(e.get("type", ""))[:100],
-            }
-        )
-    return out, len(errors)
+    return validation_details(errors), len(errors)
 
 
 # FastAPI answers a body it cannot decode (not UTF-8, nested too deep) with a bare 400;
@@ -250,7 +311,11 @@ def install(app: FastAPI) -> None:
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         details, total = _validation_details(exc)
         body = error_body(
-            422, "validation_error", "the request is not valid", _rid(request), details
+            422,
+            "validation_error",
+            "the request is not valid / yêu cầu không hợp lệ",
+            _rid(request),
+            details,
         )
         if total > len(details):
             body["error"].update(details_total=total, details_truncated=True)
@@ -264,7 +329,14 @@ def install(app: FastAPI) -> None:
                 422,
                 "validation_error",
                 "the body is not valid JSON (not UTF-8, or nested too deeply)",
-                [{"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}],
+                [
+                    {
+                        "loc": ["body"],
+                        "msg": "JSON decode error",
+                        "msg_vi": _RULE_VI["json_invalid"],
+                        "type": "json_invalid",
+                    }
+                ],
             )
         code = {
             404: "not_found",

@@ -131,6 +131,7 @@ class RowError:
             "message_vi": self.message_vi,
             "message_en": self.message_en,
             "msg": self.message_en,
+            "msg_vi": self.message_vi,
         }
 
 

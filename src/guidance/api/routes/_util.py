@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from guidance.api.errors import Unprocessable
+from guidance.api.errors import Unprocessable, validation_details
 
 
 def finite(obj: Any) -> Any:
@@ -33,12 +33,7 @@ def unprocessable(
     exc: ValidationError, message: str = "the request is not valid", prefix: tuple = ()
 ) -> Unprocessable:
     """A pydantic error as our 422, without echoing the submitted values."""
-    details = [
-        {
-            "loc": [str(x) for x in (*prefix, *e.get("loc", ()))],
-            "msg": str(e.get("msg", "")),
-            "type": str(e.get("type", "")),
-        }
-        for e in exc.errors()
-    ]
-    return Unprocessable(message, details=details)
+    errors = exc.errors(include_url=False, include_input=False)
+    return Unprocessable(
+        message, details=validation_details(errors, prefix), details_total=exc.error_count()
+    )

@@ -59,6 +59,7 @@ def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
         {
             "loc": ["query", name],
             "msg": f"must be between {FIRST_DAY} and {LAST_DAY}",
+            "msg_vi": f"phải từ {FIRST_DAY:%d/%m/%Y} đến {LAST_DAY:%d/%m/%Y}",
             "type": "date_out_of_range",
         }
         for name, day in (("start", start), ("end", end))
@@ -89,7 +90,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise Unprocessable(
             "cursor: not a cursor this service issued (use next_cursor of the previous page)",
             details=[
-                {"loc": ["query", "cursor"], "msg": "invalid cursor", "type": "invalid_cursor"}
+                {
+                    "loc": ["query", "cursor"],
+                    "msg": "invalid cursor",
+                    "msg_vi": "con trỏ trang không hợp lệ",
+                    "type": "invalid_cursor",
+                }
             ],
         ) from exc
     return at, last_id

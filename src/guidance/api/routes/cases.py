@@ -231,6 +231,7 @@ def record_enrolment(ctx: DbCtx, principal: Caller, case_id: CaseId, body: Enrol
                 {
                     "loc": ["body", "enrolled_on"],
                     "msg": f"between {FIRST_ENROLMENT} and {today}",
+                    "msg_vi": f"từ {FIRST_ENROLMENT:%d/%m/%Y} đến {today:%d/%m/%Y}",
                     "type": "date_out_of_range",
                 }
             ],
@@ -243,6 +244,7 @@ def record_enrolment(ctx: DbCtx, principal: Caller, case_id: CaseId, body: Enrol
                 {
                     "loc": ["body", "programme_id"],
                     "msg": f"no programme {body.programme_id!r} in the catalogue",
+                    "msg_vi": f"không có chương trình {body.programme_id!r} trong danh mục",
                     "type": "unknown_programme",
                 }
             ],

@@ -137,7 +137,14 @@ def check_province(province: str | None, lang: str) -> str | None:
         return province
     raise Unprocessable(
         _t(lang)("explore.err_province", code=province[:8]),
-        details=[{"loc": ["query", "province"], "msg": "unknown province", "type": "province"}],
+        details=[
+            {
+                "loc": ["query", "province"],
+                "msg": "unknown province",
+                "msg_vi": "mã tỉnh không có trong danh mục",
+                "type": "province",
+            }
+        ],
     )
 
 
@@ -346,7 +353,14 @@ def programme_occupations(
     if any(len(i) > 64 for i in id):
         raise Unprocessable(
             "id: at most 64 characters",
-            details=[{"loc": ["query", "id"], "msg": "too long", "type": "string_too_long"}],
+            details=[
+                {
+                    "loc": ["query", "id"],
+                    "msg": "too long",
+                    "msg_vi": "quá dài",
+                    "type": "string_too_long",
+                }
+            ],
         )
     out = []
     for pid in dict.fromkeys(id):

@@ -90,6 +90,7 @@ def feedback(body: FeedbackBody, ctx: DbCtx, principal: Caller) -> FeedbackOut:
                 {
                     "loc": ["body", "consent_guardian"],
                     "msg": f"required when case.age < {GUARDIAN_AGE}",
+                    "msg_vi": f"bắt buộc khi người học dưới {GUARDIAN_AGE} tuổi",
                     "type": "guardian_consent_required",
                 }
             ],
@@ -107,6 +108,7 @@ def feedback(body: FeedbackBody, ctx: DbCtx, principal: Caller) -> FeedbackOut:
                 {
                     "loc": ["body", *loc],
                     "msg": f"no programme {pid!r} in the catalogue",
+                    "msg_vi": f"không có chương trình {pid!r} trong danh mục",
                     "type": "unknown_programme",
                 }
                 for loc, pid in unknown

@@ -83,7 +83,14 @@ def _json_body(model: type) -> object:
         if ctype and "json" not in ctype:
             raise Unprocessable(
                 "send the body as application/json",
-                details=[{"loc": ["body"], "msg": "not JSON", "type": "content_type"}],
+                details=[
+                    {
+                        "loc": ["body"],
+                        "msg": "not JSON",
+                        "msg_vi": "nội dung không phải JSON",
+                        "type": "content_type",
+                    }
+                ],
             )
         raw = await request.body()
         return await validated(request.app.state.ctx.extra, model, raw)

@@ -904,7 +904,14 @@ def withdraw_submission(
     if not body.reason.strip():
         raise Unprocessable(
             "a withdrawal needs a reason",
-            details=[{"loc": ["body", "reason"], "msg": "blank", "type": "value_error"}],
+            details=[
+                {
+                    "loc": ["body", "reason"],
+                    "msg": "blank",
+                    "msg_vi": "không được để trống",
+                    "type": "value_error",
+                }
+            ],
         )
     try:
         v = withdraw(
@@ -933,7 +940,14 @@ def forget_graduate(
     if not body.learner_ref.strip():
         raise Unprocessable(
             "learner_ref is blank",
-            details=[{"loc": ["body", "learner_ref"], "msg": "blank", "type": "value_error"}],
+            details=[
+                {
+                    "loc": ["body", "learner_ref"],
+                    "msg": "blank",
+                    "msg_vi": "không được để trống",
+                    "type": "value_error",
+                }
+            ],
         )
     n = forget(ctx.engine, body.learner_ref, ctx.secret, _actor(principal))
     _audit(

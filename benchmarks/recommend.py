@@ -8,6 +8,9 @@ with scoring every candidate.
 ``--compare DIR`` runs this benchmark for this checkout and for the checkout in ``DIR``
 (its own ``benchmarks/recommend.py``, ``PYTHONPATH=DIR/src:DIR``), one after the other in
 child processes on the same demo world, and prints both sets of figures side by side.
+``--rounds N`` alternates them N times (old, new, old, new, …) and prints each figure's
+median over the rounds: the machine's drift over minutes (seen here: the same code's p50
+moving by 1–3 ms between runs) then weighs on both alike.
 
 Models are trained on the demo world (seed 42). The national catalogue (40,000 offerings)
 and its demand come from the generator's catalogue and demand stages for scale
@@ -166,6 +169,7 @@ def main(argv=None) -> int:
     ap.add_argument("--shortlist", type=int, default=None, help="override the shortlist size")
     ap.add_argument("--out", default=None, help="write the figures as JSON")
     ap.add_argument("--compare", default=None, help="another checkout to run in the same run")
+    ap.add_argument("--rounds", type=int, default=1, help="--compare: alternate N times")
     args = ap.parse_args(argv)
     if args.compare:
         return compare(args, argv if argv is not None else sys.argv[1:])
@@ -266,16 +270,16 @@ def compare(args: argparse.Namespace, argv: list[str]) -> int:
     here = Path(__file__).resolve().parents[1]
     other = Path(args.compare).resolve()
     rest, skip = [], False
-    for a in argv:  # the same options, without --compare/--out
+    for a in argv:  # the same options, without --compare/--out/--rounds
         if skip:
             skip = False
             continue
-        if a in ("--compare", "--out"):
+        if a in ("--compare", "--out", "--rounds"):
             skip = True
             continue
-        if not a.startswith(("--compare=", "--out=")):
+        if not a.startswith(("--compare=", "--out=", "--rounds=")):
             rest.append(a)
-    results = {}
+    rounds: dict[str, list[dict]] = {"old": [], "new": []}
     with tempfile.TemporaryDirectory() as tmp:
         demo = Path(args.demo_dir) if args.demo_dir else Path(tmp) / "demo"
         if not args.demo_dir:
@@ -283,20 +287,28 @@ def compare(args: argparse.Namespace, argv: list[str]) -> int:
 
             generate_in_child(demo, 42, "demo")
             rest += ["--demo-dir", str(demo)]
-        for name, root in (("old", other), ("new", here)):
-            out = Path(tmp) / f"{name}.json"
-            env = {**os.environ, "PYTHONPATH": f"{root / 'src'}:{root}"}
-            cmd = [sys.executable, str(root / "benchmarks" / "recommend.py"), *rest]
-            subprocess.run([*cmd, "--out", str(out)], check=True, env=env, stdout=sys.stderr)
-            results[name] = json.loads(out.read_text(encoding="utf-8"))
+        for _ in range(max(args.rounds, 1)):
+            for name, root in (("old", other), ("new", here)):
+                out = Path(tmp) / f"{name}.json"
+                env = {**os.environ, "PYTHONPATH": f"{root / 'src'}:{root}"}
+                cmd = [sys.executable, str(root / "benchmarks" / "recommend.py"), *rest]
+                subprocess.run([*cmd, "--out", str(out)], check=True, env=env, stdout=sys.stderr)
+                rounds[name].append(json.loads(out.read_text(encoding="utf-8")))
+    results = {n: r[-1] for n, r in rounds.items()}
+    n_rounds = len(rounds["new"])
     print(f"{'figure':<24}{'old ' + str(other):>28}{'new ' + str(here):>28}")
+    if n_rounds > 1:
+        print(f"(median of {n_rounds} alternating rounds; each round's figures in --out)")
     for part, key in FIGURES + AGREEMENT:
-        vals = [_figure(results[n], part, key) for n in ("old", "new")]
-        cells = [f"{v:.3f}" if isinstance(v, float | int) else "-" for v in vals]
+        cells = []
+        for n in ("old", "new"):
+            vals = [_figure(r, part, key) for r in rounds[n]]
+            vals = [v for v in vals if isinstance(v, float | int)]
+            cells.append(f"{float(np.median(vals)):.3f}" if vals else "-")
         print(f"{part + ' ' + key:<44}{cells[0]:>24}{cells[1]:>24}")
     print("scorer: old", results["old"].get("scorer"), "/ new", results["new"].get("scorer"))
     if args.out:
-        Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        Path(args.out).write_text(json.dumps(rounds, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

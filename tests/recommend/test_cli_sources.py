@@ -172,6 +172,7 @@ def test_a_passed_probe_is_remembered_for_the_same_inputs_only(
     rows = get_demand(engine, period)
     rows.loc[0, "vacancies"] = int(rows.loc[0, "vacancies"]) + 7
     replace_demand_period(engine, period, rows)
+    engine.dispose()  # its pooled connections closed here, not by the garbage collector
     assert main(args) == 0
     capsys.readouterr()
     assert probes == [1, 1] and len(list((tmp_path / "var" / "probe").glob("*.ok"))) == 2

@@ -398,14 +398,17 @@ class Recommender:
     def _pre_score(self, q: Request, cands: Candidates, fixed: Fixed) -> np.ndarray:
         """The shortlist's cheap utility of the candidates: the same utility with the
         offerings' shrunk historical rates in place of the models (the scorer's proxy for
-        P(job in the trade) when it has one)."""
+        P(job in the trade) when it has one), marked down for thin evidence as the utility
+        marks the models' figure down (``lower_match``): a thin offering then takes no
+        shortlist place that the utility would not give it."""
         shrunk, idx = self.side.shrunk, cands.idx
         match = shrunk["job_matches_training"][idx]
         guess = cands.proxy_match() if q.lead >= 0 else None
         if guess is not None:
             match = np.where(np.isfinite(guess), guess, match)
+        cautious = lower_match(self.calibration, match, self.side.n_grad[idx], self.evidence_z)
         stand_in = {
-            "p_job_matches_training": match,
+            "p_job_matches_training": cautious,
             "p_employed_12m": shrunk["employed_12m"][idx],
             "p_completed": shrunk["completed"][idx],
             "wage_q50": np.exp(shrunk["log_wage"][idx]),

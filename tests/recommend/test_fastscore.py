@@ -69,22 +69,30 @@ def test_swapping_demand_changes_period_and_indicators(make_recommender, tiny_ta
 
 
 def test_shortlist_proxy_equals_the_linear_model_on_the_full_matrix(make_recommender, learner):
-    """The proxy adds only the learner-dependent terms to the offerings' own, summed once at
-    refresh; that must be the logistic part evaluated on the whole feature matrix."""
+    """A proxy adds only the learner-dependent terms to the offerings' own, summed once at
+    refresh; that must be the logistic part evaluated on the whole feature matrix, for
+    every classifier whose blend has one."""
     from guidance.recommend.forest import expit
 
     rec = make_recommender()
     sc = rec.scorer
-    # the fixture's match model is a blend with a logistic part: the proxy is that part
+    # the fixture's classifiers are blends with a logistic part: each proxy is that part
     assert sc.proxy_part is not None and sc.proxy_forest is None
     idx = np.arange(len(rec.cat))
     for change in ({}, {"riasec_r": None, "education_level": 9}, {"home_province_code": "79"}):
         full = {k: {**learner, **change}.get(k) for k in LEARNER_COLUMNS}
         X = sc.matrix(full, idx, rec.demand_period)
-        want = expit(sc.linear[sc.proxy_part](X))
-        np.testing.assert_allclose(
-            sc.proxy_match(full, idx, rec.demand_period), want, rtol=1e-12, atol=1e-12
-        )
+        for figure in ("p_job_matches_training", "p_employed_12m", "p_completed"):
+            (part,) = sc.reads[figure][1]
+            np.testing.assert_allclose(
+                sc.proxy(full, idx, rec.demand_period, figure),
+                expit(sc.linear[part](X)),
+                rtol=1e-12,
+                atol=1e-12,
+                err_msg=figure,
+            )
+    assert sc.reads["p_job_matches_training"][1] == {sc.proxy_part}
+    assert sc.proxy(full, idx, rec.demand_period, "wage_q50") is None  # no logistic part
 
 
 def test_compiled_forest_walks_trees_as_scikit_learn_does():
@@ -272,4 +280,9 @@ def test_a_requests_candidates_score_each_batch_as_predict_does(make_recommender
             got, want = cands.predict(rows), sc.predict(full, idx[rows], start)
             for k in PREDICTION_COLUMNS:
                 np.testing.assert_array_equal(got[k], want[k], err_msg=k)
-        np.testing.assert_array_equal(cands.proxy_match(), sc.proxy_match(full, idx, start))
+        for figure in ("p_job_matches_training", "p_employed_12m", "p_completed"):
+            want = sc.proxy(full, idx, start, figure)
+            got = cands.proxy(figure)
+            assert (got is None) == (want is None)
+            if got is not None:
+                np.testing.assert_array_equal(got, want)

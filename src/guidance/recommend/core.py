@@ -396,23 +396,30 @@ class Recommender:
         return Fixed(ahead, interest, demand, own)
 
     def _pre_score(self, q: Request, cands: Candidates, fixed: Fixed) -> np.ndarray:
-        """The shortlist's cheap utility of the candidates: the same utility with the
-        offerings' shrunk historical rates in place of the models (the scorer's proxy for
-        P(job in the trade) when it has one), marked down for thin evidence as the utility
-        marks the models' figure down (``lower_match``): a thin offering then takes no
-        shortlist place that the utility would not give it."""
+        """The shortlist's cheap utility of the candidates: the same utility with stand-ins
+        for the models' figures: the scorer's proxy of each classifier the utility reads,
+        where it has one (``Candidates.proxy``), else the offerings' shrunk historical
+        rates. P(job in the trade) is marked down for thin evidence as the utility marks the
+        models' figure down (``lower_match``): a thin offering then takes no shortlist place
+        that the utility would not give it."""
         shrunk, idx = self.side.shrunk, cands.idx
-        match = shrunk["job_matches_training"][idx]
-        guess = cands.proxy_match() if q.lead >= 0 else None
-        if guess is not None:
-            match = np.where(np.isfinite(guess), guess, match)
-        cautious = lower_match(self.calibration, match, self.side.n_grad[idx], self.evidence_z)
         stand_in = {
-            "p_job_matches_training": cautious,
+            "p_job_matches_training": shrunk["job_matches_training"][idx],
             "p_employed_12m": shrunk["employed_12m"][idx],
             "p_completed": shrunk["completed"][idx],
             "wage_q50": np.exp(shrunk["log_wage"][idx]),
         }
+        if q.lead >= 0:  # (proxies read the offering block of a start at the snapshot's end)
+            for figure in ("p_job_matches_training", "p_employed_12m", "p_completed"):
+                guess = cands.proxy(figure) if figure in q.figures else None
+                if guess is not None:
+                    stand_in[figure] = np.where(np.isfinite(guess), guess, stand_in[figure])
+        stand_in["p_job_matches_training"] = lower_match(
+            self.calibration,
+            stand_in["p_job_matches_training"],
+            self.side.n_grad[idx],
+            self.evidence_z,
+        )
         pre = self._components(q, idx, stand_in, fixed)
         pre_score, _ = weighted(pre, q.weight_of)
         return np.asarray(pre_score)

@@ -138,11 +138,11 @@ class FastScorer:
             return PipelineScorer(self.models, self.cat).predict(learner, idx, start_period)
         return FastCandidates(self, learner, idx, start_period).predict(np.arange(len(idx)))
 
-    def proxy_match(
-        self, learner: dict[str, Any], idx: np.ndarray, start_period: str
-    ) -> np.ndarray:
-        """Approximate P(job matches training) for many candidates (ranking only)."""
-        return FastCandidates(self, learner, idx, start_period).proxy_match()
+    def proxy(
+        self, learner: dict[str, Any], idx: np.ndarray, start_period: str, figure: str
+    ) -> np.ndarray | None:
+        """Approximate ``figure`` for many candidates (ranking only; ``FastCandidates``)."""
+        return FastCandidates(self, learner, idx, start_period).proxy(figure)
 
     def predict_matrix(
         self,
@@ -277,10 +277,14 @@ class FastCandidates(Candidates):
         parts = set().union(*(sc.reads[k][1] for k in figures))
         return sc.predict_matrix(self.matrix(rows), self.trees, self.linear(rows, parts), figures)
 
-    def proxy_match(self) -> np.ndarray:
+    def proxy(self, figure: str) -> np.ndarray | None:
+        """A classifier's probability from its blend's logistic part alone (``linear``); for
+        P(job in the trade) without one, the first trees of its booster; else None."""
         sc, everyone = self.scorer, slice(None)
-        if sc.proxy_part is not None:
-            return np.asarray(expit(self.linear(everyone, {sc.proxy_part})[:, sc.proxy_part]))
-        if sc.proxy_forest is not None:
+        parts = sc.reads[figure][1] if figure in sc.classifiers else set()
+        if len(parts) == 1:
+            (part,) = parts
+            return np.asarray(expit(self.linear(everyone, parts)[:, part]))
+        if figure == "p_job_matches_training" and sc.proxy_forest is not None:
             return np.asarray(expit(sc.proxy_forest.raw(self.matrix(everyone))[:, 0]))
-        return np.full(len(self.idx), np.nan)
+        return None

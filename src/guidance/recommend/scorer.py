@@ -50,11 +50,11 @@ class Candidates:
         )
         return out
 
-    def proxy_match(self) -> np.ndarray | None:
-        """The scorer's cheap P(job matches training) for every candidate (None: it has
-        none)."""
-        proxy = getattr(self.scorer, "proxy_match", None)
-        return None if proxy is None else proxy(self.learner, self.idx, self.start_period)
+    def proxy(self, figure: str) -> np.ndarray | None:
+        """The scorer's cheap stand-in for ``figure`` (a classifier's probability) for every
+        candidate, to rank them before scoring (None: it has none)."""
+        proxy = getattr(self.scorer, "proxy", None)
+        return None if proxy is None else proxy(self.learner, self.idx, self.start_period, figure)
 
 
 class PipelineScorer:

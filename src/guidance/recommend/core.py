@@ -399,8 +399,8 @@ class Recommender:
         """The shortlist's cheap utility of the candidates: the same utility with stand-ins
         for the models' figures: the scorer's proxy of each classifier the utility reads,
         where it has one (``Candidates.proxy``), else the offerings' shrunk historical
-        rates. P(job in the trade) is marked down for thin evidence as the utility marks the
-        models' figure down (``lower_match``): a thin offering then takes no shortlist place
+        rates, scored by ``_utility_scores`` itself: P(job in the trade) is marked down for
+        thin evidence there (``lower_match``), so a thin offering takes no shortlist place
         that the utility would not give it."""
         shrunk, idx = self.side.shrunk, cands.idx
         stand_in = {
@@ -414,15 +414,7 @@ class Recommender:
                 guess = cands.proxy(figure) if figure in q.figures else None
                 if guess is not None:
                     stand_in[figure] = np.where(np.isfinite(guess), guess, stand_in[figure])
-        stand_in["p_job_matches_training"] = lower_match(
-            self.calibration,
-            stand_in["p_job_matches_training"],
-            self.side.n_grad[idx],
-            self.evidence_z,
-        )
-        pre = self._components(q, idx, stand_in, fixed)
-        pre_score, _ = weighted(pre, q.weight_of)
-        return np.asarray(pre_score)
+        return self._utility_scores(q, idx, stand_in, fixed)[0]
 
     def _adaptive(
         self, q: Request, idx: np.ndarray, limit: int, k: int, timings: dict | None = None

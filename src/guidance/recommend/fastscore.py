@@ -229,7 +229,7 @@ class FastCandidates(Candidates):
         self.row_num = [j for j in per_row if j not in tabled]
         self.row_tabled = [j for j in per_row if j in tabled]
         # (columns × candidates: a sum over columns is then one vector add per column)
-        V = np.vstack([self.cols[j] for j in self.row_num] or [np.zeros(len(idx))])
+        V = self.row_matrix[[k for k, j in enumerate(per_row) if j not in tabled]]
         self.row_missing = np.isnan(V)
         self.row_values = np.where(self.row_missing, 0.0, V)
         self.row_slope = [lin.slope[self.row_num][:, None] for lin in linear]
@@ -237,10 +237,9 @@ class FastCandidates(Candidates):
 
     @cached_property
     def trees(self) -> Trees | None:
-        one = list(self.own)
         x = np.full(len(self.scorer.names), np.nan)
-        x[one] = list(self.own.values())
-        return self.scorer.forest.fixed(x, np.array(one, dtype=np.int64))
+        x[self.own_at] = self.own_values
+        return self.scorer.forest.fixed(x, np.array(self.own_at, dtype=np.int64))
 
     def linear(self, rows: np.ndarray | slice, parts: Collection[int]) -> np.ndarray:
         """Log-odds of the linear parts for candidates ``idx[rows]`` (rows × parts, in

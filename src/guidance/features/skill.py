@@ -25,23 +25,15 @@ MAJOR_GROUP_SKILL = {
 LEVEL_SKILL = {"so_cap": 1.0, "trung_cap": 2.0, "cao_dang": 3.0}
 
 
-def occupation_skill(occupations: pd.DataFrame | None) -> dict[str, float]:
+def occupation_skill(occupations: pd.DataFrame) -> dict[str, float]:
     """occupation code → ISCO skill level: ``occupations.skill_level`` where the table gives
     it, else the level of the code's major group (``MAJOR_GROUP_SKILL``)."""
-    if occupations is None or "occupation_code" not in occupations:
-        return {}
     codes = occupations["occupation_code"].astype("str")
-    given = (
-        pd.to_numeric(occupations["skill_level"], errors="coerce")
-        if "skill_level" in occupations
-        else pd.Series(np.nan, index=occupations.index)
-    )
-    out = {}
-    for code, lvl in zip(codes, given, strict=True):
-        value = float(lvl) if pd.notna(lvl) else MAJOR_GROUP_SKILL.get(code[:1])
-        if value is not None:
-            out[code] = value
-    return out
+    level = codes.str[:1].map(MAJOR_GROUP_SKILL)
+    if "skill_level" in occupations:
+        level = pd.to_numeric(occupations["skill_level"], errors="coerce").fillna(level)
+    known = level.notna()
+    return dict(zip(codes[known], level[known].astype("float64"), strict=True))
 
 
 def target_skill(target_sets: Iterable[Any], skill_of: Mapping[str, float]) -> np.ndarray:

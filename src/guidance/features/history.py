@@ -3,6 +3,9 @@ per lineage, shrunk along global → field → programme code → code × region
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -57,15 +60,16 @@ OBSERVED_ONLY = {
     "informal_12m": ("informal", "answered_12m"),
     "self_employed_12m": ("self_employed", "answered_12m"),
 }
-_SPLIT_COUNTS = (
-    "employed_6m",
-    "answered_6m",
-    "formal",
-    "informal",
-    "self_employed",
-    "answered_12m",
-)
+# the counts behind ``OBSERVED_ONLY``, each once
+_SPLIT_COUNTS = list(dict.fromkeys(c for pair in OBSERVED_ONLY.values() for c in pair))
 _SPLIT_INPUTS = ("employment_type", "employed_6m", "employed_12m", "completed")
+
+
+def _row_keys(frame: pd.DataFrame, cols: Sequence[str]) -> Any:
+    """Each row's key in a table grouped by ``cols`` (a plain value for one column)."""
+    if len(cols) == 1:
+        return frame[cols[0]].to_numpy()
+    return pd.MultiIndex.from_frame(frame[list(cols)])
 
 
 class OfferingHistory:
@@ -103,12 +107,12 @@ class OfferingHistory:
     def _split_counts(keys: pd.DataFrame, X: pd.DataFrame) -> pd.DataFrame:
         """Per lineage, the counts behind ``OBSERVED_ONLY`` (empty without the columns)."""
         if any(c not in X.columns for c in _SPLIT_INPUTS):
-            return pd.DataFrame(columns=list(_SPLIT_COUNTS), dtype="float64")
+            return pd.DataFrame(columns=_SPLIT_COUNTS, dtype="float64")
         rec = X.assign(
             job_matches_training=X.get("job_matches_training", np.nan),
             monthly_wage_vnd=X.get("monthly_wage_vnd", np.nan),
         )
-        ind = indicators(rec)[list(_SPLIT_COUNTS)].astype("float64")
+        ind = indicators(rec)[_SPLIT_COUNTS].astype("float64")
         return ind.groupby(keys["lineage"].to_numpy()).sum()
 
     @staticmethod
@@ -128,7 +132,6 @@ class OfferingHistory:
 
     def features(self, keys: pd.DataFrame, *, values: pd.DataFrame | None = None) -> dict:
         """Shrunk rates per row; with ``values`` (training rows) each row sees only earlier cohorts."""
-        sn = SUM_COLUMNS
         if values is not None:
             sums = self._sums(keys, values)
             level_sn = {
@@ -138,16 +141,12 @@ class OfferingHistory:
         else:
             level_sn = {"global": np.tile(self.global_.to_numpy(), (len(keys), 1))}
             for name, cols in SUMMED_LEVELS:
-                tot = self.totals_[name]
-                if len(cols) == 1:
-                    got = tot.reindex(keys[cols[0]].to_numpy())
-                else:
-                    got = tot.reindex(pd.MultiIndex.from_frame(keys[list(cols)]))
+                got = self.totals_[name].reindex(_row_keys(keys, cols))
                 level_sn[name] = got.fillna(0.0).to_numpy()
         out = {}
         overall = self.global_.to_numpy()
         for t in HISTORY_TARGETS:
-            s_i, n_i = sn.index(f"s_{t}"), sn.index(f"n_{t}")
+            s_i, n_i = SUM_COLUMNS.index(f"s_{t}"), SUM_COLUMNS.index(f"n_{t}")
             g = level_sn["global"]
             fallback = overall[s_i] / max(overall[n_i], 1.0)
             p = np.where(g[:, n_i] > 0, observed_rate(g[:, s_i], g[:, n_i]), fallback)
@@ -158,8 +157,8 @@ class OfferingHistory:
             out[f"hist_{t}"] = p
             k, a = self.priors["institution"], level_sn["institution"]
             out[f"hist_inst_{t}"] = (a[:, s_i] + k * base) / (a[:, n_i] + k)
-            if t == "completed":  # graduates seen (every record has ``completed``)
-                out["hist_n"] = level_sn["offering"][:, n_i].astype("float64")
+        # graduates seen (every record has ``completed``)
+        out["hist_n"] = level_sn["offering"][:, SUM_COLUMNS.index("n_completed")].astype("float64")
         return out
 
     @staticmethod
@@ -171,36 +170,35 @@ class OfferingHistory:
             cum = g.groupby(level=list(range(len(group_cols))), observed=True).cumsum() - g
         else:
             cum = g.cumsum() - g
-        idx = pd.MultiIndex.from_frame(sums[by]) if len(by) > 1 else sums[by[0]].to_numpy()
-        return np.asarray(cum.reindex(idx).to_numpy())
+        return np.asarray(cum.reindex(_row_keys(sums, by)).to_numpy())
 
     def summary(self, keys: pd.DataFrame) -> pd.DataFrame:
         """Per row: raw n, cohort span, observed and shrunk rates (small cells hidden)."""
         feats = self.features(keys)
-        tot = self.totals_["offering"].reindex(keys["lineage"].to_numpy()).fillna(0.0)
-        out = pd.DataFrame({"lineage": keys["lineage"].to_numpy()}, index=keys.index)
+        lineage = keys["lineage"].to_numpy()
+        tot = self.totals_["offering"].reindex(lineage).fillna(0.0)
+        out = pd.DataFrame({"lineage": lineage}, index=keys.index)
         # every record counts as a graduate (``completed`` is never empty); an observed rate
         # counts only the records with that outcome known (v1.1: a one-wave graduate has no
         # 12-month outcomes) and is shown from ``MIN_CELL`` of them
         n = tot["n_completed"].to_numpy()
         out["n_graduates"] = n.astype("int64")
-        span = self.span_.reindex(keys["lineage"].to_numpy())
+        span = self.span_.reindex(lineage)
         for end, name in (("min", "first_cohort"), ("max", "last_cohort")):
             out[name] = [period_label(int(p)) if np.isfinite(p) else None for p in span[end]]
+
+        def observed(name: str, s: np.ndarray, m: np.ndarray) -> None:
+            out[f"n_{name}"] = m.astype("int64")
+            shown = (n >= MIN_CELL) & (m >= MIN_CELL)
+            out[f"observed_{name}"] = np.where(shown, observed_rate(s, m), np.nan)
+
         for t in HISTORY_TARGETS:
-            s, m = tot[f"s_{t}"].to_numpy(), tot[f"n_{t}"].to_numpy()
-            # gated on graduates with this outcome known (v1.1: a wave may be unanswered)
-            obs = np.where((n >= MIN_CELL) & (m >= MIN_CELL), observed_rate(s, m), np.nan)
-            out[f"n_{t}"] = m.astype("int64")
-            out[f"observed_{t}"] = obs
+            observed(t, tot[f"s_{t}"].to_numpy(), tot[f"n_{t}"].to_numpy())
             out[f"shrunk_{t}"] = feats[f"hist_{t}"]
         out["n_cohort_years"] = span["years"].fillna(0).to_numpy("int64") if "years" in span else 0
         # a model saved before the split existed has no ``split_``: its shares are unknown
-        split = getattr(self, "split_", pd.DataFrame(columns=list(_SPLIT_COUNTS)))
-        counts = split.reindex(keys["lineage"].to_numpy()).fillna(0.0)
+        split = getattr(self, "split_", pd.DataFrame(columns=_SPLIT_COUNTS))
+        counts = split.reindex(lineage).fillna(0.0)
         for name, (num, den) in OBSERVED_ONLY.items():
-            s, m = counts[num].to_numpy("float64"), counts[den].to_numpy("float64")
-            obs = np.where((n >= MIN_CELL) & (m >= MIN_CELL), observed_rate(s, m), np.nan)
-            out[f"n_{name}"] = m.astype("int64")
-            out[f"observed_{name}"] = obs
+            observed(name, counts[num].to_numpy("float64"), counts[den].to_numpy("float64"))
         return out

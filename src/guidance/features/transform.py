@@ -1,16 +1,10 @@
 """``ContextFeatures``: raw pair columns → the model matrix, as two public blocks.
 
-- ``offering_block(offerings, cohort_t)``: every column that depends only on the offering,
-  the demand snapshot and the graduation month (level, mode, study region, duration,
-  tuition, minimum education, study-side demand, shrunk history rates), plus the keys the
-  learner side needs. Serving computes it once per catalogue × snapshot and caches it.
-- ``learner_columns(learners, keys, cohort_t)``: the learner-side columns (learner values,
-  home region, education gap, distance, same province, interest fit, demand around home,
-  graduation month), vectorised over rows; a learner value may be one scalar for all rows.
-
-``transform`` is the composition of the two; the fast scorer calls the same two methods.
-Context enters as fitted or explicitly swapped state: provinces and occupations are learned
-at ``fit``, the offering history too (``OfferingHistory``), and demand is a swappable
+``offering_block``: every column that depends only on the offering, the demand snapshot and
+the graduation month (serving computes it once per catalogue × snapshot and caches it), plus
+the keys the learner side needs. ``learner_columns``: the ``columns.LEARNER_SIDE`` columns,
+vectorised over rows. ``transform`` is their composition; the fast scorer calls the same two.
+Provinces, occupations and the offering history are learned at ``fit``; demand is a swappable
 snapshot (``set_demand``). Protected attributes (``sex``, ``ethnic_minority``) are never read.
 """
 
@@ -142,32 +136,22 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
         self.priors = priors
 
     # -- fitting -----------------------------------------------------------------
-    # context (keyword-only): provinces, occupations, demand frames; optional programmes
-    def fit(self, X: pd.DataFrame, y: Any = None, **context: Any) -> ContextFeatures:
-        self._fit(X, **context)
-        return self
-
-    def fit_transform(self, X: pd.DataFrame, y: Any = None, **context: Any) -> np.ndarray:
-        """Fit, then transform the training rows with time-respecting history."""
-        self._fit(X, **context)
-        return self._transform(X, training=True)
-
-    def _fit(
+    def fit(
         self,
         X: pd.DataFrame,
+        y: Any = None,
         *,
         provinces: pd.DataFrame,
         occupations: pd.DataFrame,
         demand: pd.DataFrame,
         programmes: pd.DataFrame | None = None,
-    ) -> None:
+    ) -> ContextFeatures:
         prov = provinces.set_index("province_code")
-        occ_vec = occupation_vectors(occupations)
         self.lookups_ = _Lookups(
             prov["lat"].to_dict(),
             prov["lon"].to_dict(),
             prov["region"].to_dict(),
-            occ_vec,
+            occupation_vectors(occupations),
             occupation_skill(occupations),
         )
         self.lineage_ = lineage_ids(programmes if programmes is not None else X)
@@ -191,6 +175,12 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
         names += [*self.history_.feature_names(), *SKILL]
         self.feature_names_out_ = np.array(names, dtype=object)
         self.categorical_mask_ = np.array([n in CATEGORICAL for n in names])
+        return self
+
+    def fit_transform(self, X: pd.DataFrame, y: Any = None, **context: Any) -> np.ndarray:
+        """Fit, then transform the training rows with time-respecting history."""
+        self.fit(X, **context)
+        return self._transform(X, training=True)
 
     def set_demand(self, demand: pd.DataFrame | DemandIndex) -> ContextFeatures:
         """Swap the demand snapshot (serving passes the newest one)."""
@@ -347,17 +337,16 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
             same = known[w] & hs.notna().to_numpy() & (keys.study_codes[w] == home)
             out[pos["same_province"]] = same.astype("float64")
         r = [_numeric(learners.get(c)) for c in RIASEC]
-        corr = pos.get("interest_corr")  # absent from bundles saved before it existed
+        per_row: Any
         if all(np.ndim(v) == 0 for v in r):  # one profile: per target set, then per row
-            v = np.array(r, dtype="float64")
-            out[pos["interest_fit"]] = interest_fit(v, keys.occ_sets)[keys.set_of]
-            if corr is not None:
-                out[corr] = interest_correlation(v, keys.occ_sets)[keys.set_of]
+            profile, occ, per_row = np.array(r, dtype="float64"), keys.occ_sets, keys.set_of
         else:
-            rows = np.column_stack([np.broadcast_to(v, len(keys.set_of)) for v in r])
-            out[pos["interest_fit"]] = interest_fit(rows, keys.occ_sets[keys.set_of])
-            if corr is not None:
-                out[corr] = interest_correlation(rows, keys.occ_sets[keys.set_of])
+            profile = np.column_stack([np.broadcast_to(v, len(keys.set_of)) for v in r])
+            occ, per_row = keys.occ_sets[keys.set_of], slice(None)
+        out[pos["interest_fit"]] = interest_fit(profile, occ)[per_row]
+        corr = pos.get("interest_corr")  # absent from bundles saved before it existed
+        if corr is not None:
+            out[corr] = interest_correlation(profile, occ)[per_row]
         dem = keys.demand.lookup("home", keys.set_of, home, np.asarray(cohort_t))
         for name, v in dem.items():
             out[pos[name]] = v

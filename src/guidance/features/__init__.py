@@ -1,10 +1,8 @@
 """Learner × offering × demand features: one feature step shared by training and serving.
 
-Modules by idea: ``columns``, ``pairs``, ``interest`` (THE interest fit), ``demand``
-(``DemandIndex``), ``history`` (lineage, ``OfferingHistory``) and ``transform``
-(``ContextFeatures``: an offering-side block and a learner-side block). Re-exported here:
-the names other packages use, and the classes that bundles pickled before the split name
-here (``ContextFeatures``, ``_Lookups``, ``DemandIndex``, ``OfferingHistory``).
+Re-exported here: the names other packages use, and the classes that bundles pickled
+before the package split name here (``ContextFeatures``, ``_Lookups``, ``DemandIndex``,
+``OfferingHistory``; tests/features/test_pickle_names.py).
 """
 
 from __future__ import annotations

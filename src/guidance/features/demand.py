@@ -43,7 +43,7 @@ class SetDemand:
         index: DemandIndex,
         sets: np.ndarray,
         window: int,
-        region_of: Mapping[str, Any] | None,
+        region_of: Mapping[str, Any],
     ) -> None:
         self.sets, self.p0, self.n_per = sets, index.p0, index.vac.shape[2]
         self.grid_cache: dict[int, tuple[np.ndarray, ...]] = {}
@@ -65,12 +65,10 @@ class SetDemand:
             )
         else:
             self.vw, self.sw, self.kw = (np.zeros(shape) for _ in range(3))
-        regions = sorted({g for g in (region_of or {}).values() if isinstance(g, str)})
+        regions = sorted({g for g in region_of.values() if isinstance(g, str)})
         self.reg_pos: dict[Any, int] = {g: i for i, g in enumerate(regions)}
         # province code → position of its region
-        self.prov_reg = {
-            c: self.reg_pos[g] for c, g in (region_of or {}).items() if g in self.reg_pos
-        }
+        self.prov_reg = {c: self.reg_pos[g] for c, g in region_of.items() if g in self.reg_pos}
         of_prov = np.array([self.prov_reg.get(p, -1) for p in index.provinces])
         self.rv = np.zeros((len(sets), len(regions), self.n_per))
         self.rs = np.zeros_like(self.rv)
@@ -194,14 +192,8 @@ class DemandIndex:
     def compact(self, months: int = 15) -> DemandIndex:
         """Keep only the newest months (enough for windows and the 12-month trend)."""
         k = max(0, self.vac.shape[2] - months)
-        return DemandIndex(
-            self.occupations,
-            self.provinces,
-            self.p0 + k,
-            self.vac[:, :, k:].copy(),
-            self.seek[:, :, k:].copy(),
-            self.seek_known[:, :, k:].copy(),
-        )
+        newest = (a[:, :, k:].copy() for a in (self.vac, self.seek, self.seek_known))
+        return DemandIndex(self.occupations, self.provinces, self.p0 + k, *newest)
 
     def aggregate(
         self,
@@ -211,4 +203,4 @@ class DemandIndex:
         region_of: Mapping[str, Any] | None = None,
     ) -> SetDemand:
         """Windowed demand of each set of target occupations (``"7212;5120"``)."""
-        return SetDemand(self, np.asarray(target_sets), window, region_of)
+        return SetDemand(self, np.asarray(target_sets), window, region_of or {})

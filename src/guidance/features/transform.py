@@ -270,8 +270,8 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
         skill = target_skill(sets, lk.skill or {})[set_of]
         cols["target_skill"] = skill
         cols["skill_gap"] = skill_gap(skill, text(offerings["level"]))
-        keys = self._history_keys(offerings, cohort)
-        cols.update(self.history_.features(keys, values=history_values))
+        hist_keys = self._history_keys(offerings, cohort)
+        cols.update(self.history_.features(hist_keys, values=history_values))
         names = [str(x) for x in self.feature_names_out_]
         matrix = np.full((n, len(names)), np.nan)
         for j, name in enumerate(names):
@@ -279,20 +279,18 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
                 matrix[:, j] = cols[name]
         study_of, study_codes = pd.factorize(study, use_na_sentinel=False)
         study_codes = np.asarray(study_codes, dtype=object)
-        lat = pd.Series(study_codes).map(lk.lat).astype("float64").to_numpy()
-        lon = pd.Series(study_codes).map(lk.lon).astype("float64").to_numpy()
-        keys_ = OfferingKeys(
+        keys = OfferingKeys(
             set_of=np.asarray(set_of),
             study_of=np.asarray(study_of),
             study_codes=study_codes,
-            study_lat=lat,
-            study_lon=lon,
+            study_lat=pd.Series(study_codes).map(lk.lat).astype("float64").to_numpy(),
+            study_lon=pd.Series(study_codes).map(lk.lon).astype("float64").to_numpy(),
             min_education=_numeric(offerings["min_education"]),
             duration=_numeric(offerings["duration_months"]),
             occ_sets=offering_vectors(sets, lk.occ_vec),
             demand=agg,
         )
-        return OfferingBlock(matrix, keys_)
+        return OfferingBlock(matrix, keys)
 
     # -- learner side --------------------------------------------------------------
     def learner_columns(
@@ -318,13 +316,12 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
             out[pos["region_home"]] = self._codes("region_home", region)
         out[pos["cohort_t"]] = np.asarray(cohort_t, dtype="float64")
         out[pos["edu_gap"]] = out[pos["education_level"]] - keys.min_education
-        # distance and same province: per distinct study province, then per row
-        known = pd.notna(keys.study_codes)
-        if one:
+        # same province: a missing code (NaN) equals no code, so it is never the same
+        if one:  # per distinct study province, then per row
             h_lat, h_lon = lk.lat.get(home, np.nan), lk.lon.get(home, np.nan)
             km = haversine_km(keys.study_lat, keys.study_lon, h_lat, h_lon)
             out[pos["distance_km"]] = km[keys.study_of]
-            same = known & (keys.study_codes == home) if pd.notna(home) else known & False
+            same = keys.study_codes == home
             out[pos["same_province"]] = same[keys.study_of].astype("float64")
         else:
             hs = pd.Series(home, dtype=object)
@@ -334,8 +331,7 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
             out[pos["distance_km"]] = haversine_km(
                 keys.study_lat[w], keys.study_lon[w], h_lat, h_lon
             )
-            same = known[w] & hs.notna().to_numpy() & (keys.study_codes[w] == home)
-            out[pos["same_province"]] = same.astype("float64")
+            out[pos["same_province"]] = (keys.study_codes[w] == home).astype("float64")
         r = [_numeric(learners.get(c)) for c in RIASEC]
         per_row: Any
         if all(np.ndim(v) == 0 for v in r):  # one profile: per target set, then per row

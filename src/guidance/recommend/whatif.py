@@ -162,19 +162,16 @@ def what_if(
             if a.programme_id != b.programme_id:
                 out.changed.append(_moved(rec, profile, prefs, p2, q2, b, a))
             else:
-                figs = figures(b, a)
-                if figs:
-                    out.changed.append(
-                        _change(
-                            a,
-                            b,
-                            kind="changed",
-                            reason="figures",
-                            why="the same offering with other figures",
-                            why_vi="cùng cơ sở, số liệu thay đổi",
-                            figs=figs,
-                        )
-                    )
+                same = _change(
+                    a,
+                    b,
+                    kind="changed",
+                    reason="figures",
+                    why="the same offering with other figures",
+                    why_vi="cùng cơ sở, số liệu thay đổi",
+                )
+                if same.figures:
+                    out.changed.append(same)
     out.entered.sort(key=lambda c: c.rank_after or 0)
     out.left.sort(key=lambda c: c.rank_before or 0)
     out.changed.sort(key=lambda c: c.rank_after or 0)
@@ -254,9 +251,7 @@ def _moved(
         reason, rules = "ranked_higher", []
         why = f"{where}: it now ranks higher"
         why_vi = f"{where_vi}: nơi mới nay được xếp cao hơn"
-    ch = _change(
-        a, b, kind="moved", reason=reason, rules=rules, why=why, why_vi=why_vi, figs=figures(b, a)
-    )
+    ch = _change(a, b, kind="moved", reason=reason, rules=rules, why=why, why_vi=why_vi)
     ch.programme_id_before = b.programme_id
     ch.institution_name_before = b.institution_name
     ch.province_name_vi_before = b.province_name_vi
@@ -273,22 +268,15 @@ def _change(
     why: str,
     why_vi: str,
     rules: list[str] | None = None,
-    figs: list[FigureChange] | None = None,
 ) -> Change:
     """A change named by ``it`` (the offering after; before, when it left); ``before``: the
-    same programme's item before, for one that stayed or moved."""
-    if kind == "left":
-        rank_before, rank_after = it.rank, None
-        figs = figures(it, None, all_=True)
-    elif kind == "entered":
-        rank_before, rank_after = None, it.rank
-        figs = figures(None, it, all_=True)
-    else:
-        rank_before, rank_after = (before.rank if before else None), it.rank
+    same programme's item before, for one that stayed or moved. Its figures: all of them for
+    a programme in one list only, else those that differ as shown."""
+    was, now = (it, None) if kind == "left" else (before, it)
     return Change.model_construct(
         programme_id=it.programme_id,
-        rank_before=rank_before,
-        rank_after=rank_after,
+        rank_before=was.rank if was else None,
+        rank_after=now.rank if now else None,
         why=why,
         why_vi=why_vi,
         kind=kind,
@@ -302,10 +290,6 @@ def _change(
         province_code=it.province_code,
         province_name_vi=it.province_name_vi,
         province_name_en=it.province_name_en,
-        programme_id_before=None,
-        institution_name_before=None,
-        province_name_vi_before=None,
-        province_name_en_before=None,
-        figures=figs or [],
+        figures=figures(was, now, all_=kind in ("entered", "left")),
         flags=list(it.flags),
     )

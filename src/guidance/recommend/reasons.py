@@ -25,10 +25,8 @@ def occupation_name_vi(code: str | None, given: str | None, name_en: str | None)
     an English name only as the last resort, and then labelled as English."""
     if given:
         return given
-    if code:
-        packaged = _packaged_names_vi().get(code)
-        if packaged:
-            return packaged
+    if code and (packaged := _packaged_names_vi().get(code)):
+        return packaged
     if name_en:
         return f"nghề “{name_en}” (tên tiếng Anh)"
     return f"nghề mã {code}" if code else "nghề này"
@@ -95,8 +93,7 @@ def month_en(period: str | None) -> str:
 def interval(item: Item, target: str) -> tuple[float | None, float | None]:
     """``[low, high]`` of a target's figure: the item's ``intervals`` (model error
     included) when it has them; else, for employment, ``p_employed_12m_interval``."""
-    ivs = getattr(item, "intervals", None) or {}
-    got = ivs.get(target)
+    got = item.intervals.get(target)
     if got is None and target == "employed_12m":
         got = item.p_employed_12m_interval
     if not got or len(got) != 2:

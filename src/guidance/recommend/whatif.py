@@ -80,9 +80,7 @@ def apply_changes(
 
 
 def _value(it: Item | None, name: str) -> float | None:
-    if it is None:
-        return None
-    v = it.rank if name == "rank" else getattr(it, name)
+    v = None if it is None else getattr(it, name)
     if v is None:
         return None
     v = float(v)
@@ -126,10 +124,6 @@ def _pair(before: list[Item], after: list[Item]) -> list[tuple[Item | None, Item
     pairs += [(None, it) for it in a_left.values()]
     pairs += [(it, None) for it in b_left.values()]
     return pairs
-
-
-def _rules_en(rules: list[str]) -> str:
-    return ", ".join(rules)
 
 
 def _rules_vi(rules: list[str]) -> str:
@@ -218,7 +212,7 @@ def _one_sided(
         kind=kind,
         reason=reason,
         rules=rules,
-        why=en.format(en=_rules_en(rules), k=k),
+        why=en.format(en=", ".join(rules), k=k),
         why_vi=vi.format(vi=_rules_vi(rules), k=k),
     )
 
@@ -241,11 +235,11 @@ def _moved(
     )
     if was:
         reason, rules = "newly_eligible", was
-        why = f"{where}: it was excluded by {_rules_en(was)}"
+        why = f"{where}: it was excluded by {', '.join(was)}"
         why_vi = f"{where_vi}: trước bị loại vì {_rules_vi(was)}"
     elif now:
         reason, rules = "no_longer_eligible", now
-        why = f"{where}: the former is no longer eligible ({_rules_en(now)})"
+        why = f"{where}: the former is no longer eligible ({', '.join(now)})"
         why_vi = f"{where_vi}: nơi cũ không còn đủ điều kiện ({_rules_vi(now)})"
     else:
         reason, rules = "ranked_higher", []

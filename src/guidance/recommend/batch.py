@@ -17,29 +17,31 @@ from guidance.recommend.types import COMPONENTS, LearnerProfile, Preferences
 if TYPE_CHECKING:
     from guidance.recommend.core import Recommender
 
-OUTPUT_COLUMNS = (
-    "learner_id",
-    "rank",
-    "programme_id",
-    "programme_code",
-    "programme_name",
-    "institution_id",
-    "institution_name",
-    "province_code",
-    "province_name",
-    "score",
-    *(f"comp_{c}" for c in COMPONENTS),
-    "p_employed_12m",
-    "p_employed_12m_lo",
-    "p_employed_12m_hi",
-    "p_job_matches_training",
-    "p_completed",
-    "wage_q50",
-    "n_graduates",
-    "flags",
-    "model_version",
-    "demand_period",
-)
+# every output column with its Arrow type: the CSV's column order and the Parquet schema
+_TYPES = {
+    "learner_id": "string",
+    "rank": "int64",
+    "programme_id": "string",
+    "programme_code": "string",
+    "programme_name": "string",
+    "institution_id": "string",
+    "institution_name": "string",
+    "province_code": "string",
+    "province_name": "string",
+    "score": "float64",
+    **{f"comp_{c}": "float64" for c in COMPONENTS},
+    "p_employed_12m": "float64",
+    "p_employed_12m_lo": "float64",
+    "p_employed_12m_hi": "float64",
+    "p_job_matches_training": "float64",
+    "p_completed": "float64",
+    "wage_q50": "float64",
+    "n_graduates": "int64",
+    "flags": "string",
+    "model_version": "string",
+    "demand_period": "string",
+}
+OUTPUT_COLUMNS = tuple(_TYPES)
 
 
 def read_chunks(path: str | Path, chunk_rows: int = 2000) -> Iterator[pd.DataFrame]:
@@ -85,6 +87,7 @@ def recommendation_rows(
     en = lang == "en"
     rows = []
     for it in r.items:
+        lo, hi = it.p_employed_12m_interval
         row = {
             "learner_id": profile.learner_id,
             "rank": it.rank,
@@ -96,21 +99,18 @@ def recommendation_rows(
             "province_code": it.province_code,
             "province_name": it.province_name_en if en else it.province_name_vi,
             "score": it.score,
+            **{f"comp_{c}": it.components[c] for c in COMPONENTS},
+            "p_employed_12m": it.p_employed_12m,
+            "p_employed_12m_lo": lo,
+            "p_employed_12m_hi": hi,
+            "p_job_matches_training": it.p_job_matches_training,
+            "p_completed": it.p_completed,
+            "wage_q50": it.wage_q50,
+            "n_graduates": it.basis.n_graduates,
+            "flags": ";".join(it.flags),
+            "model_version": r.model_version,
+            "demand_period": r.demand_period,
         }
-        row.update({f"comp_{c}": it.components[c] for c in COMPONENTS})
-        lo, hi = it.p_employed_12m_interval
-        row.update(
-            p_employed_12m=it.p_employed_12m,
-            p_employed_12m_lo=lo,
-            p_employed_12m_hi=hi,
-            p_job_matches_training=it.p_job_matches_training,
-            p_completed=it.p_completed,
-            wage_q50=it.wage_q50,
-            n_graduates=it.basis.n_graduates,
-            flags=";".join(it.flags),
-            model_version=r.model_version,
-            demand_period=r.demand_period,
-        )
         rows.append(row)
     return rows
 
@@ -210,26 +210,7 @@ def _schema() -> Any:
     # lazy: pyarrow only for a Parquet output
     import pyarrow as pa
 
-    text = {
-        "learner_id",
-        "programme_id",
-        "programme_code",
-        "programme_name",
-        "institution_id",
-        "institution_name",
-        "province_code",
-        "province_name",
-        "flags",
-        "model_version",
-        "demand_period",
-    }
-    ints = {"rank", "n_graduates"}
-    return pa.schema(
-        [
-            (c, pa.string() if c in text else pa.int64() if c in ints else pa.float64())
-            for c in OUTPUT_COLUMNS
-        ]
-    )
+    return pa.schema([(c, pa.type_for_alias(t)) for c, t in _TYPES.items()])
 
 
 def run_batch(

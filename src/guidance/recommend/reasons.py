@@ -25,10 +25,8 @@ def occupation_name_vi(code: str | None, given: str | None, name_en: str | None)
     an English name only as the last resort, and then labelled as English."""
     if given:
         return given
-    if code:
-        packaged = _packaged_names_vi().get(code)
-        if packaged:
-            return packaged
+    if code and (packaged := _packaged_names_vi().get(code)):
+        return packaged
     if name_en:
         return f"nghề “{name_en}” (tên tiếng Anh)"
     return f"nghề mã {code}" if code else "nghề này"
@@ -95,8 +93,7 @@ def month_en(period: str | None) -> str:
 def interval(item: Item, target: str) -> tuple[float | None, float | None]:
     """``[low, high]`` of a target's figure: the item's ``intervals`` (model error
     included) when it has them; else, for employment, ``p_employed_12m_interval``."""
-    ivs = getattr(item, "intervals", None) or {}
-    got = ivs.get(target)
+    got = item.intervals.get(target)
     if got is None and target == "employed_12m":
         got = item.p_employed_12m_interval
     if not got or len(got) != 2:
@@ -105,7 +102,7 @@ def interval(item: Item, target: str) -> tuple[float | None, float | None]:
 
 
 def _cohorts(b: Basis) -> tuple[str, str]:
-    """``"4 khóa, 2019–2023"`` / ``"4 cohorts, 2019–2023"`` (what is known of them)."""
+    """The cohorts behind an observed rate, e.g. ``graduating in 4 years 2019–2023``."""
     years = _span(b.first_cohort, b.last_cohort, "–")
     n = b.n_cohort_years
     if n:
@@ -232,12 +229,9 @@ def age_sentences(item: Item) -> tuple[list[str], list[str]]:
     for a in item.age_rules:
         years = int(a.age_at_graduation or 0)
         if a.flag == "age_at_graduation":
-            sure_vi, sure_en = (
-                ("cần", "requires") if a.status == "law" else ("có thể cần", "may require")
-            )
-            check_vi, check_en = (
-                ("", "") if a.status == "law" else ("; chưa xác minh", "; unverified")
-            )
+            law = a.status == "law"
+            sure_vi, sure_en = ("cần", "requires") if law else ("có thể cần", "may require")
+            check_vi, check_en = ("", "") if law else ("; chưa xác minh", "; unverified")
             vi.append(
                 f"Nghề {a.trade_vi} {sure_vi} đủ {a.min_age} tuổi ({a.source}{check_vi}); bạn "
                 f"chưa đủ tuổi bây giờ nhưng sẽ đủ {a.min_age} tuổi khi tốt nghiệp"
@@ -299,12 +293,10 @@ def province_notes(
 
 def build(item: Item, model_version: str, demand_period: str | None) -> tuple[list[str], list[str]]:
     """(reasons_vi, reasons_en) for one item."""
-    vi: list[str] = []
-    en: list[str] = []
+    pairs: list[tuple[str, str]] = []
 
     def add(text_vi: str, text_en: str) -> None:
-        vi.append(text_vi)
-        en.append(text_en)
+        pairs.append((text_vi, text_en))
 
     def not_learnt(what_vi: str, what_en: str) -> None:
         add(
@@ -316,8 +308,7 @@ def build(item: Item, model_version: str, demand_period: str | None) -> tuple[li
     p = item.p_employed_12m
     lo, hi = interval(item, "employed_12m")
     years = _span(b.first_cohort, b.last_cohort, "–")
-    for text_vi, text_en in headline(item):
-        add(text_vi, text_en)
+    pairs += headline(item)
     if p is None:
         not_learnt("tỷ lệ có việc làm sau 12 tháng", "employment 12 months after graduating")
     elif b.cold_start and b.cold_start_method == "attributes":
@@ -348,8 +339,7 @@ def build(item: Item, model_version: str, demand_period: str | None) -> tuple[li
             f"Model estimate: {pct(p)} of learners like you in work 12 months after "
             f"graduating ({pct(lo)}–{pct(hi)}; from {b.n_graduates} graduates, {years})",
         )
-    for text_vi, text_en in employment_split(item):
-        add(text_vi, text_en)
+    pairs += employment_split(item)
     if b.cold_start and b.cold_start_method == "predecessor":
         add(
             "Chương trình đã đổi mới hoặc đổi tên: số liệu gồm người tốt nghiệp của "
@@ -412,12 +402,10 @@ def build(item: Item, model_version: str, demand_period: str | None) -> tuple[li
             f"An estimated {pct(item.p_completed)} complete the programme (about "
             f"{pct(1 - item.p_completed)} do not)",
         )
-    for text_vi, text_en in course_figures(item):
-        add(text_vi, text_en)
+    pairs += course_figures(item)
     if item.interest_fit is not None and item.interest_fit >= 0.8:
         add("Rất phù hợp với sở thích nghề nghiệp của bạn", "A close match to your interests")
-    for text_vi, text_en in zip(*age_sentences(item), strict=True):
-        add(text_vi, text_en)
+    pairs += zip(*age_sentences(item), strict=True)
     far_vi, far_en = distance_text(item.distance_km)
     add(
         f"Học phí {num_vi(item.tuition_vnd_per_year / m)} triệu đồng/năm, "
@@ -435,4 +423,4 @@ def build(item: Item, model_version: str, demand_period: str | None) -> tuple[li
             f"Mô hình phiên bản {model_version}; dữ liệu nhu cầu lao động kỳ {demand_period}",
             f"Model version {model_version}; labour-demand period {demand_period}",
         )
-    return vi, en
+    return [vi for vi, _ in pairs], [en for _, en in pairs]

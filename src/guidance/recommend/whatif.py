@@ -80,9 +80,7 @@ def apply_changes(
 
 
 def _value(it: Item | None, name: str) -> float | None:
-    if it is None:
-        return None
-    v = it.rank if name == "rank" else getattr(it, name)
+    v = None if it is None else getattr(it, name)
     if v is None:
         return None
     v = float(v)
@@ -128,10 +126,6 @@ def _pair(before: list[Item], after: list[Item]) -> list[tuple[Item | None, Item
     return pairs
 
 
-def _rules_en(rules: list[str]) -> str:
-    return ", ".join(rules)
-
-
 def _rules_vi(rules: list[str]) -> str:
     return ", ".join(_RULE_VI.get(r, r) for r in rules)
 
@@ -162,19 +156,16 @@ def what_if(
             if a.programme_id != b.programme_id:
                 out.changed.append(_moved(rec, profile, prefs, p2, q2, b, a))
             else:
-                figs = figures(b, a)
-                if figs:
-                    out.changed.append(
-                        _change(
-                            a,
-                            b,
-                            kind="changed",
-                            reason="figures",
-                            why="the same offering with other figures",
-                            why_vi="cùng cơ sở, số liệu thay đổi",
-                            figs=figs,
-                        )
-                    )
+                same = _change(
+                    a,
+                    b,
+                    kind="changed",
+                    reason="figures",
+                    why="the same offering with other figures",
+                    why_vi="cùng cơ sở, số liệu thay đổi",
+                )
+                if same.figures:
+                    out.changed.append(same)
     out.entered.sort(key=lambda c: c.rank_after or 0)
     out.left.sort(key=lambda c: c.rank_before or 0)
     out.changed.sort(key=lambda c: c.rank_after or 0)
@@ -221,7 +212,7 @@ def _one_sided(
         kind=kind,
         reason=reason,
         rules=rules,
-        why=en.format(en=_rules_en(rules), k=k),
+        why=en.format(en=", ".join(rules), k=k),
         why_vi=vi.format(vi=_rules_vi(rules), k=k),
     )
 
@@ -244,19 +235,17 @@ def _moved(
     )
     if was:
         reason, rules = "newly_eligible", was
-        why = f"{where}: it was excluded by {_rules_en(was)}"
+        why = f"{where}: it was excluded by {', '.join(was)}"
         why_vi = f"{where_vi}: trước bị loại vì {_rules_vi(was)}"
     elif now:
         reason, rules = "no_longer_eligible", now
-        why = f"{where}: the former is no longer eligible ({_rules_en(now)})"
+        why = f"{where}: the former is no longer eligible ({', '.join(now)})"
         why_vi = f"{where_vi}: nơi cũ không còn đủ điều kiện ({_rules_vi(now)})"
     else:
         reason, rules = "ranked_higher", []
         why = f"{where}: it now ranks higher"
         why_vi = f"{where_vi}: nơi mới nay được xếp cao hơn"
-    ch = _change(
-        a, b, kind="moved", reason=reason, rules=rules, why=why, why_vi=why_vi, figs=figures(b, a)
-    )
+    ch = _change(a, b, kind="moved", reason=reason, rules=rules, why=why, why_vi=why_vi)
     ch.programme_id_before = b.programme_id
     ch.institution_name_before = b.institution_name
     ch.province_name_vi_before = b.province_name_vi
@@ -273,22 +262,15 @@ def _change(
     why: str,
     why_vi: str,
     rules: list[str] | None = None,
-    figs: list[FigureChange] | None = None,
 ) -> Change:
     """A change named by ``it`` (the offering after; before, when it left); ``before``: the
-    same programme's item before, for one that stayed or moved."""
-    if kind == "left":
-        rank_before, rank_after = it.rank, None
-        figs = figures(it, None, all_=True)
-    elif kind == "entered":
-        rank_before, rank_after = None, it.rank
-        figs = figures(None, it, all_=True)
-    else:
-        rank_before, rank_after = (before.rank if before else None), it.rank
+    same programme's item before, for one that stayed or moved. Its figures: all of them for
+    a programme in one list only, else those that differ as shown."""
+    was, now = (it, None) if kind == "left" else (before, it)
     return Change.model_construct(
         programme_id=it.programme_id,
-        rank_before=rank_before,
-        rank_after=rank_after,
+        rank_before=was.rank if was else None,
+        rank_after=now.rank if now else None,
         why=why,
         why_vi=why_vi,
         kind=kind,
@@ -302,10 +284,6 @@ def _change(
         province_code=it.province_code,
         province_name_vi=it.province_name_vi,
         province_name_en=it.province_name_en,
-        programme_id_before=None,
-        institution_name_before=None,
-        province_name_vi_before=None,
-        province_name_en_before=None,
-        figures=figs or [],
+        figures=figures(was, now, all_=kind in ("entered", "left")),
         flags=list(it.flags),
     )

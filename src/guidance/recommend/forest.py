@@ -57,7 +57,7 @@ class FlatForest:
             if slot is None:
                 slot = len(encoders)
                 encoders.append(enc)
-            base_col = sum(e.width for e in encoders[:slot])
+            base_col = sum(len(e.source) for e in encoders[:slot])
             known_tab = _bitset_table(booster.known_bitsets)
             baselines.append(booster.baseline)
             for tree in booster.trees:
@@ -112,15 +112,7 @@ class FlatForest:
         self.baselines = np.array(baselines, dtype=np.float64)
         self.encoders = encoders
         # the model-matrix column each column of the trees' input reads
-        self.wide_source = np.concatenate(
-            [
-                np.arange(e.width)
-                if e.cat_cols is None or e.num_cols is None
-                else np.concatenate([e.cat_cols, e.num_cols])
-                for e in encoders
-            ]
-            or [np.zeros(0, np.int64)]
-        ).astype(np.int64)
+        self.wide_source = np.concatenate([e.source for e in encoders] or [np.zeros(0, np.int64)])
 
     def _wide(self, X: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(

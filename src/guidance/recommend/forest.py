@@ -105,10 +105,9 @@ class FlatForest:
             self.right[inner] <= np.flatnonzero(inner)
         ).any():  # ``_kernels.specialize`` reads the trees in one backward pass
             raise UnsupportedModel("tree nodes are not stored parents first")
-        # trees in estimator order, so each output adds its trees as scikit-learn does
-        order = np.argsort(np.array(tree_out, dtype=np.int64), kind="stable")
-        self.roots = np.array(roots, dtype=np.int64)[order]
-        self.tree_out = np.array(tree_out, dtype=np.int64)[order]
+        # trees in estimator order (as read), so each output adds its trees as scikit-learn does
+        self.roots = np.array(roots, dtype=np.int64)
+        self.tree_out = np.array(tree_out, dtype=np.int64)
         self.baselines = np.array(baselines, dtype=np.float64)
         self.encoders = encoders
         # the model-matrix column each column of the trees' input reads
@@ -243,11 +242,11 @@ class Compiler:
     (the caller adds their log-odds to ``raw``), and an estimator it knows neither way is
     called through scikit-learn as it is."""
 
-    def __init__(self, categorical: dict[int, int] | None = None) -> None:
+    def __init__(self, categorical: dict[int, int]) -> None:
         self.boosters: list[Any] = []
         self.linear: list[Additive] = []  # additive logistic parts met (cheap proxies)
         self.used: tuple[set[int], set[int]] = (set(), set())  # boosters, linear parts read
-        self.categorical = categorical or {}  # column -> largest integer code it takes
+        self.categorical = categorical  # column -> largest integer code it takes
 
     def booster(self, est: Any) -> int:
         k = next((k for k, b in enumerate(self.boosters) if b is est), len(self.boosters))

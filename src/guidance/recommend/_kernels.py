@@ -3,8 +3,9 @@ first call in a process (cached on disk next to this file when it is writable), 
 ``FastScorer`` triggers while it checks itself against the pipeline at load time, never
 inside a request.
 
-The split test is written out in each loop: a shared helper taking the node arrays is
-several times slower in numba (measured), even inlined."""
+The split test (``goes_left``) takes one node's values, not the node arrays: with the
+arrays, the walk is several times slower in numba (measured), even inlined; with scalars,
+the compiled loops are the same instructions as the test written out in each."""
 
 from __future__ import annotations
 
@@ -14,11 +15,9 @@ import numpy as np
 
 @numba.njit(nogil=True, cache=True)
 def one_valued(wide: np.ndarray) -> np.ndarray:
-    """Per column: does it hold one value (NaN counts as one) in every row?"""
+    """Per column: does it hold one value (NaN counts as one) in every row (at least one)?"""
     n_rows, n_cols = wide.shape
     same = np.zeros(n_cols, np.bool_)
-    if n_rows == 0:
-        return same
     for j in range(n_cols):
         v0 = wide[0, j]
         ok = True
@@ -31,15 +30,32 @@ def one_valued(wide: np.ndarray) -> np.ndarray:
     return same
 
 
+@numba.njit(inline="always")
+def goes_left(
+    v: float, is_cat: bool, missing_left: bool, threshold: float, tables: np.ndarray, cat_row: int
+) -> bool:
+    """Does ``v`` go left at a node, as HistGradientBoosting's predictor decides: NaN and
+    (for categorical splits) negative values follow ``missing_left``; a categorical value
+    picks its side from the node's 256-entry table (row ``cat_row`` of ``tables``); a
+    numeric value goes left when ``v <= threshold``."""
+    if is_cat:
+        if np.isnan(v) or v < 0:
+            return missing_left
+        return bool(tables[cat_row, min(int(v), 255)])
+    if np.isnan(v):
+        return missing_left
+    return v <= threshold
+
+
 @numba.njit(nogil=True, cache=True)
 def specialize(
     row: np.ndarray,
     same: np.ndarray,
     roots: np.ndarray,
-    feature: np.ndarray,
-    threshold: np.ndarray,
     left: np.ndarray,
     right: np.ndarray,
+    feature: np.ndarray,
+    threshold: np.ndarray,
     missing_left: np.ndarray,
     is_cat: np.ndarray,
     cat_row: np.ndarray,
@@ -60,15 +76,9 @@ def specialize(
             target[node] = node
         elif same[feature[node]]:
             v = row[feature[node]]
-            if is_cat[node]:
-                if np.isnan(v) or v < 0:
-                    go = missing_left[node]
-                else:
-                    go = cat_table[cat_row[node], min(int(v), 255)]
-            elif np.isnan(v):
-                go = missing_left[node]
-            else:
-                go = v <= threshold[node]
+            go = goes_left(
+                v, is_cat[node], missing_left[node], threshold[node], cat_table, cat_row[node]
+            )
             target[node] = target[left[node]] if go else target[right[node]]
         else:
             target[node] = node
@@ -84,24 +94,21 @@ def specialize(
 def forest_raw(
     wide: np.ndarray,
     roots: np.ndarray,
-    tree_out: np.ndarray,
-    baselines: np.ndarray,
-    feature: np.ndarray,
-    threshold: np.ndarray,
     left: np.ndarray,
     right: np.ndarray,
+    tree_out: np.ndarray,
+    baselines: np.ndarray,
+    value: np.ndarray,
+    feature: np.ndarray,
+    threshold: np.ndarray,
     missing_left: np.ndarray,
     is_cat: np.ndarray,
     cat_row: np.ndarray,
     cat_table: np.ndarray,
-    value: np.ndarray,
 ) -> np.ndarray:
     """Sum of the leaf values of every tree per row and output, starting from each output's
-    baseline, the way HistGradientBoosting's predictor walks a tree: NaN and (for
-    categorical splits) negative values follow ``missing_left``; a categorical value picks
-    its side from the node's 256-entry table; a numeric value goes left when
-    ``value <= threshold``. One tree at a time for all rows (its nodes stay in cache);
-    each row still adds its trees' leaves in tree order."""
+    baseline. One tree at a time for all rows (its nodes stay in cache); each row still
+    adds its trees' leaves in tree order."""
     n_rows = wide.shape[0]
     out = np.empty((n_rows, baselines.shape[0]))
     for i in range(n_rows):
@@ -114,15 +121,9 @@ def forest_raw(
             node = root
             while left[node] != node:
                 v = wide[i, feature[node]]
-                if is_cat[node]:
-                    if np.isnan(v) or v < 0:
-                        go = missing_left[node]
-                    else:
-                        go = cat_table[cat_row[node], min(int(v), 255)]
-                elif np.isnan(v):
-                    go = missing_left[node]
-                else:
-                    go = v <= threshold[node]
+                go = goes_left(
+                    v, is_cat[node], missing_left[node], threshold[node], cat_table, cat_row[node]
+                )
                 node = left[node] if go else right[node]
             out[i, o] += value[node]
     return out

@@ -109,9 +109,6 @@ class Catalogue:
         self.law_row, self.unclear_row = legal_rows(f)
         ages = self.legal["min_age"].to_numpy(float)
         self.law_min_age = np.where(self.law_row >= 0, ages[np.maximum(self.law_row, 0)], np.nan)
-        self.unclear_min_age = np.where(
-            self.unclear_row >= 0, ages[np.maximum(self.unclear_row, 0)], np.nan
-        )
         self.total_tuition = self.tuition * np.maximum(self.duration, 12) / 12.0
         prov = provinces.reset_index(drop=True)
         self.prov_codes = prov["province_code"].astype("str").to_numpy()

@@ -67,28 +67,24 @@ class FastScorer:
         self.classifiers: dict[str, Proba] = {}
         # the forest outputs and linear parts each figure reads
         self.reads: dict[str, tuple[set[int], set[int]]] = {}
-        # a cheap stand-in for P(job matches training), to choose the shortlist: the
-        # blend's logistic part if it has one (``proxy_part``: its position in
-        # ``linear``), else the first trees of its booster
-        self.proxy_part: int | None = None
-        proxy_boost: list[Any] = []
         for t in CLASSIFIER_TARGETS:
-            n_lin, n_boost = len(comp.linear), len(comp.boosters)
             f, boosters, parts = comp.parts(models.pipelines[t][-1])
             self.classifiers[f"p_{t}"], self.reads[f"p_{t}"] = f, (boosters, parts)
-            if t == "job_matches_training":
-                self.proxy_part = n_lin if len(comp.linear) > n_lin else None
-                proxy_boost = comp.boosters[n_boost:]
         self.n_boost = len(comp.boosters)
         self.linear: list[Additive] = comp.linear  # the classifiers' additive logistic parts
         regs = [models.pipelines[k][-1] for k in WAGE_COLUMNS]
         self.forest = FlatForest(comp.boosters + regs, kernel=kernel)
         for k in WAGE_COLUMNS:  # the three quantiles are sorted together (never crossing)
             self.reads[k] = (set(range(self.n_boost, self.n_boost + len(regs))), set())
+        # a cheap stand-in for P(job matches training), to choose the shortlist: the
+        # blend's logistic part if it has one (``proxy_part``: its position in
+        # ``linear``), else the first trees of its booster
+        boosters, parts = self.reads["p_job_matches_training"]
+        self.proxy_part = min(parts, default=None)
         self.proxy_forest = (
             None
-            if self.proxy_part is not None or not proxy_boost
-            else FlatForest(proxy_boost[:1], max_trees=PROXY_TREES, kernel=kernel)
+            if self.proxy_part is not None or not boosters
+            else FlatForest([comp.boosters[min(boosters)]], max_trees=PROXY_TREES, kernel=kernel)
         )
         self.refresh()
         if check:
@@ -144,30 +140,6 @@ class FastScorer:
         """Approximate ``figure`` for many candidates (ranking only; ``FastCandidates``)."""
         return FastCandidates(self, learner, idx, start_period).proxy(figure)
 
-    def predict_matrix(
-        self,
-        X: np.ndarray,
-        trees: Trees | None = None,
-        linear: np.ndarray | None = None,
-        figures: Collection[str] = PREDICTION_COLUMNS,
-    ) -> dict[str, np.ndarray]:
-        """The ``figures`` (``PREDICTION_COLUMNS``, all by default) of the rows of model
-        matrix ``X``, walking only the trees they read (``trees``: ``FlatForest.raw``;
-        ``linear``: the linear parts' log-odds of those rows, else computed from ``X``)."""
-        outputs = set().union(*(self.reads[k][0] for k in figures))
-        everything = len(outputs) == self.forest.baselines.shape[0]
-        raw = self.forest.raw(X, trees, None if everything else tuple(sorted(outputs)))
-        if self.linear:
-            if linear is None:
-                linear = np.column_stack([lin(X) for lin in self.linear])
-            raw = np.hstack([raw, linear])
-        out = {k: f(X, raw) for k, f in self.classifiers.items() if k in figures}
-        if any(k in figures for k in WAGE_COLUMNS):
-            qs = np.sort(raw[:, self.n_boost : self.forest.baselines.shape[0]], axis=1)
-            for j, k in enumerate(WAGE_COLUMNS):
-                out[k] = np.exp(qs[:, j])
-        return out
-
     def _check(self, n: int = 200) -> None:
         """Refuse the fast path unless it reproduces the pipeline on probe learners."""
         cat = self.cat
@@ -203,37 +175,37 @@ class FastCandidates(Candidates):
         self, scorer: FastScorer, learner: dict[str, Any], idx: np.ndarray, start_period: str
     ) -> None:
         super().__init__(scorer, learner, idx, start_period)
-        self.cols = scorer.dependent(learner, idx, start_period)
-        self.own = {j: v for j, v in self.cols.items() if np.ndim(v) == 0}
-        per_row = [j for j, v in self.cols.items() if np.ndim(v) != 0]
-        # for ``matrix``: the learner-side columns, the learner's own and one per row
-        self.own_at, self.row_at = list(self.own), per_row
-        self.own_values = np.array(list(self.own.values()), dtype=np.float64)
-        self.row_matrix = np.vstack(
-            [np.asarray(self.cols[j], dtype=np.float64) for j in per_row] or [np.zeros(len(idx))]
-        )[: len(per_row)]
+        cols = scorer.dependent(learner, idx, start_period)
+        # the learner's own columns (one value for every candidate), then the per-row ones
+        self.own_at = [j for j, v in cols.items() if np.ndim(v) == 0]
+        self.row_at = [j for j, v in cols.items() if np.ndim(v) != 0]
+        own = {j: float(cols[j]) for j in self.own_at}
+        self.own_values = np.array(list(own.values()))
+        self.row_matrix = np.array([cols[j] for j in self.row_at], dtype=np.float64).reshape(
+            len(self.row_at), len(idx)
+        )
         linear = scorer.linear
         tabled = set().union(*(lin.tables for lin in linear))  # categorical columns
         # the linear parts' terms of the learner's own columns, summed once
-        num = [j for j in self.own if j not in tabled]
-        u = np.array([self.own[j] for j in num], dtype=np.float64)
-        self.own_terms = np.array(
-            [
-                np.where(np.isnan(u), lin.nan_off[num], u * lin.slope[num]).sum()
-                + sum((lin.term(j, self.own[j]) for j in self.own if j in tabled), 0.0)
-                for lin in linear
-            ]
-            or [0.0]
-        )
+        num = [j for j in own if j not in tabled]
+        u = np.array([own[j] for j in num])
+        self.own_terms = [
+            np.where(np.isnan(u), lin.nan_off[num], u * lin.slope[num]).sum()
+            + sum((lin.term(j, v) for j, v in own.items() if j in tabled), 0.0)
+            for lin in linear
+        ]
         # the per-row numeric columns' terms are slope × value, or the NaN offset
-        self.row_num = [j for j in per_row if j not in tabled]
-        self.row_tabled = [j for j in per_row if j in tabled]
         # (columns × candidates: a sum over columns is then one vector add per column)
-        V = self.row_matrix[[k for k, j in enumerate(per_row) if j not in tabled]]
+        numeric = np.array([j not in tabled for j in self.row_at], dtype=bool)
+        V = self.row_matrix[numeric]
         self.row_missing = np.isnan(V)
         self.row_values = np.where(self.row_missing, 0.0, V)
-        self.row_slope = [lin.slope[self.row_num][:, None] for lin in linear]
-        self.row_nan_off = [lin.nan_off[self.row_num][:, None] for lin in linear]
+        num = np.array(self.row_at, dtype=np.int64)[numeric]
+        self.row_slope = [lin.slope[num][:, None] for lin in linear]
+        self.row_nan_off = [lin.nan_off[num][:, None] for lin in linear]
+        self.row_tabled = [
+            (j, v) for j, v in zip(self.row_at, self.row_matrix, strict=True) if j in tabled
+        ]
 
     @cached_property
     def trees(self) -> Trees | None:
@@ -253,10 +225,10 @@ class FastCandidates(Candidates):
                 out.append(np.full(len(idx), np.nan))
                 continue
             z = sc.linear_fixed[part][idx] + self.own_terms[part]
-            if self.row_num:  # slope × value, or the NaN offset (exactly: 0 × slope is 0)
+            if len(v):  # slope × value, or the NaN offset (exactly: 0 × slope is 0)
                 z += (v * self.row_slope[part] + missing * self.row_nan_off[part]).sum(axis=0)
-            for j in self.row_tabled:
-                z += sc.linear[part].term(j, self.cols[j][rows])
+            for j, values in self.row_tabled:
+                z += sc.linear[part].term(j, values[rows])
             out.append(z)
         return np.column_stack(out) if out else np.zeros((len(idx), 0))
 
@@ -273,8 +245,19 @@ class FastCandidates(Candidates):
         if len(rows) == 0:
             return super().predict(rows)
         sc = self.scorer
-        parts = set().union(*(sc.reads[k][1] for k in figures))
-        return sc.predict_matrix(self.matrix(rows), self.trees, self.linear(rows, parts), figures)
+        X = self.matrix(rows)
+        # walk only the trees of the figures read
+        outputs = set().union(*(sc.reads[k][0] for k in figures))
+        raw = sc.forest.raw(X, self.trees, tuple(sorted(outputs)))
+        if sc.linear:
+            parts = set().union(*(sc.reads[k][1] for k in figures))
+            raw = np.hstack([raw, self.linear(rows, parts)])
+        out = {k: f(X, raw) for k, f in sc.classifiers.items() if k in figures}
+        if any(k in figures for k in WAGE_COLUMNS):
+            qs = np.sort(raw[:, sc.n_boost : sc.forest.baselines.shape[0]], axis=1)
+            for j, k in enumerate(WAGE_COLUMNS):
+                out[k] = np.exp(qs[:, j])
+        return out
 
     def proxy(self, figure: str) -> np.ndarray | None:
         """A classifier's probability from its blend's logistic part alone (``linear``); for

@@ -13,9 +13,9 @@ scikit-learn's own computation (checked by ``FastScorer``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -57,7 +57,7 @@ class FlatForest:
             if slot is None:
                 slot = len(encoders)
                 encoders.append(enc)
-            base_col = sum(e.width for e in encoders[:slot])
+            base_col = sum(len(e.source) for e in encoders[:slot])
             known_tab = _bitset_table(booster.known_bitsets)
             baselines.append(booster.baseline)
             for tree in booster.trees:
@@ -105,22 +105,13 @@ class FlatForest:
             self.right[inner] <= np.flatnonzero(inner)
         ).any():  # ``_kernels.specialize`` reads the trees in one backward pass
             raise UnsupportedModel("tree nodes are not stored parents first")
-        # trees in estimator order, so each output adds its trees as scikit-learn does
-        order = np.argsort(np.array(tree_out, dtype=np.int64), kind="stable")
-        self.roots = np.array(roots, dtype=np.int64)[order]
-        self.tree_out = np.array(tree_out, dtype=np.int64)[order]
+        # trees in estimator order (as read), so each output adds its trees as scikit-learn does
+        self.roots = np.array(roots, dtype=np.int64)
+        self.tree_out = np.array(tree_out, dtype=np.int64)
         self.baselines = np.array(baselines, dtype=np.float64)
         self.encoders = encoders
         # the model-matrix column each column of the trees' input reads
-        self.wide_source = np.concatenate(
-            [
-                np.arange(e.width)
-                if e.cat_cols is None or e.num_cols is None
-                else np.concatenate([e.cat_cols, e.num_cols])
-                for e in encoders
-            ]
-            or [np.zeros(0, np.int64)]
-        ).astype(np.int64)
+        self.wide_source = np.concatenate([e.source for e in encoders] or [np.zeros(0, np.int64)])
 
     def _wide(self, X: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(
@@ -139,6 +130,22 @@ class FlatForest:
             return None
         return kernels
 
+    @property
+    def trees(self) -> Trees:
+        return Trees(self.roots, self.left, self.right)
+
+    @property
+    def splits(self) -> tuple[np.ndarray, ...]:
+        """What each inner node tests (the kernels' last arguments)."""
+        return (
+            self.feature,
+            self.threshold,
+            self.missing_left,
+            self.is_cat,
+            self.cat_row,
+            self.cat_table,
+        )
+
     def fixed(self, x: np.ndarray, cols: np.ndarray) -> Trees | None:
         """The trees for rows whose columns ``cols`` hold the values of ``x`` (one row of
         the model matrix; a learner's own columns in a request): their splits decided once
@@ -148,20 +155,7 @@ class FlatForest:
             return None
         wide = self._wide(x.reshape(1, -1))
         same = np.isin(self.wide_source, cols)
-        return Trees(*k.specialize(wide[0], same, *self._split_arrays()))
-
-    def _split_arrays(self) -> tuple[np.ndarray, ...]:
-        return (
-            self.roots,
-            self.feature,
-            self.threshold,
-            self.left,
-            self.right,
-            self.missing_left,
-            self.is_cat,
-            self.cat_row,
-            self.cat_table,
-        )
+        return Trees(*k.specialize(wide[0], same, *self.trees, *self.splits))
 
     def raw(
         self, X: np.ndarray, trees: Trees | None = None, outputs: tuple[int, ...] | None = None
@@ -175,31 +169,17 @@ class FlatForest:
         if k is None:
             return self._raw_numpy(wide)
         if trees is None and len(wide):
-            trees = Trees(*k.specialize(wide[0], k.one_valued(wide), *self._split_arrays()))
-        elif trees is None:
-            trees = Trees(self.roots, self.left, self.right)
-        roots, tree_out = trees.roots, self.tree_out
+            trees = Trees(*k.specialize(wide[0], k.one_valued(wide), *self.trees, *self.splits))
+        roots, left, right = trees or self.trees
+        tree_out = self.tree_out
         if outputs is not None:
             if outputs not in self._chosen:
                 self._chosen[outputs] = np.isin(self.tree_out, outputs)
             roots, tree_out = roots[self._chosen[outputs]], tree_out[self._chosen[outputs]]
-        return np.asarray(
-            k.forest_raw(
-                wide,
-                roots,
-                tree_out,
-                self.baselines,
-                self.feature,
-                self.threshold,
-                trees.left,
-                trees.right,
-                self.missing_left,
-                self.is_cat,
-                self.cat_row,
-                self.cat_table,
-                self.value,
-            )
+        out = k.forest_raw(
+            wide, roots, left, right, tree_out, self.baselines, self.value, *self.splits
         )
+        return np.asarray(out)
 
     def _raw_numpy(self, wide: np.ndarray) -> np.ndarray:
         """The walk of ``_kernels.forest_raw`` one depth level at a time for every row ×
@@ -232,9 +212,8 @@ class FlatForest:
         return out
 
 
-@dataclass
-class Trees:
-    """A ``FlatForest``'s trees with some splits decided (``FlatForest.fixed``)."""
+class Trees(NamedTuple):
+    """A ``FlatForest``'s trees, maybe with some splits decided (``FlatForest.fixed``)."""
 
     roots: np.ndarray
     left: np.ndarray
@@ -263,11 +242,11 @@ class Compiler:
     (the caller adds their log-odds to ``raw``), and an estimator it knows neither way is
     called through scikit-learn as it is."""
 
-    def __init__(self, categorical: dict[int, int] | None = None) -> None:
+    def __init__(self, categorical: dict[int, int]) -> None:
         self.boosters: list[Any] = []
         self.linear: list[Additive] = []  # additive logistic parts met (cheap proxies)
         self.used: tuple[set[int], set[int]] = (set(), set())  # boosters, linear parts read
-        self.categorical = categorical or {}  # column -> largest integer code it takes
+        self.categorical = categorical  # column -> largest integer code it takes
 
     def booster(self, est: Any) -> int:
         k = next((k for k, b in enumerate(self.boosters) if b is est), len(self.boosters))
@@ -377,28 +356,20 @@ def additive_logistic(est: Any, categorical: dict[int, int]) -> Additive | None:
     return Additive(d0, slope, nan_off, tables)
 
 
+@dataclass
 class Additive:
     """Log-odds of an additive logistic model: ``d0`` plus one term per input column
     (slope × value for numeric columns, a table lookup for categorical codes, a fixed
     offset for NaN). ``terms`` gives the sum over some columns only, so a caller can add
     the terms of columns that never change once and the rest per request."""
 
-    def __init__(
-        self, d0: float, slope: np.ndarray, nan_off: np.ndarray, tables: dict[int, np.ndarray]
-    ) -> None:
-        self.d0, self.slope, self.nan_off, self.tables = d0, slope, nan_off, tables
-        n = len(slope)
-        self.num = np.array([c for c in range(n) if c not in tables], dtype=np.int64)
+    d0: float
+    slope: np.ndarray
+    nan_off: np.ndarray
+    tables: dict[int, np.ndarray]
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
-        xn = X[:, self.num]
-        # NaN × slope stays NaN and is replaced by the column's NaN offset
-        z = np.full(X.shape[0], self.d0) + np.where(
-            np.isnan(xn), self.nan_off[self.num], xn * self.slope[self.num]
-        ).sum(axis=1)
-        for col in self.tables:
-            z += self.term(col, X[:, col])
-        return np.asarray(z)
+        return self.d0 + self.terms(X, range(len(self.slope)))
 
     def term(self, col: int, v: np.ndarray | float) -> np.ndarray:
         """Column ``col``'s contribution to the log-odds for values ``v``."""
@@ -409,7 +380,7 @@ class Additive:
             return np.asarray(np.where(ok, self.tables[col][code], self.nan_off[col]))
         return np.asarray(np.where(ok, v * self.slope[col], self.nan_off[col]))
 
-    def terms(self, X: np.ndarray, cols: list[int] | np.ndarray) -> np.ndarray:
+    def terms(self, X: np.ndarray, cols: Iterable[int]) -> np.ndarray:
         """Sum of the contributions of columns ``cols`` of ``X`` (without ``d0``)."""
         z = np.zeros(X.shape[0])
         for col in cols:

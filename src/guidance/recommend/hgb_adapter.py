@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -74,24 +73,27 @@ class Tree:
 @dataclass
 class Encoder:
     """The estimator's own input step: categorical columns ordinal-encoded and moved first,
-    numeric columns after them (``cat_cols`` None: no encoding)."""
+    numeric columns after them. ``known``: per categorical column, its known (non-NaN)
+    categories, and NaN's code when NaN was a training category."""
 
-    width: int
-    cat_cols: np.ndarray | None
-    num_cols: np.ndarray | None
-    categories: list[np.ndarray] | None
+    cat_cols: np.ndarray
+    num_cols: np.ndarray
+    known: list[tuple[np.ndarray, float | None]]
+
+    @property
+    def source(self) -> np.ndarray:
+        """The input column each column of the output reads."""
+        return np.concatenate([self.cat_cols, self.num_cols])
 
     def key(self) -> tuple:
         """Equal for input steps that encode alike (estimators fitted on the same rows)."""
-        arrays = [self.cat_cols, self.num_cols, *(self.categories or [])]
-        return (self.width, *(None if a is None else a.tobytes() for a in arrays))
+        known = [(k.tobytes(), nan_code) for k, nan_code in self.known]
+        return (self.cat_cols.tobytes(), self.num_cols.tobytes(), *known)
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         """The model matrix as the estimator's trees see it."""
-        if self.cat_cols is None or self.categories is None or self.num_cols is None:
-            return X
-        out = np.empty((X.shape[0], self.width))
-        for j, (col, (known, nan_code)) in enumerate(zip(self.cat_cols, self._known, strict=True)):
+        out = np.empty((X.shape[0], len(self.cat_cols) + len(self.num_cols)))
+        for j, (col, (known, nan_code)) in enumerate(zip(self.cat_cols, self.known, strict=True)):
             v = X[:, col]
             pos = np.minimum(np.searchsorted(known, v), max(len(known) - 1, 0))
             ok = ~np.isnan(v) & (known[pos] == v) if len(known) else np.zeros(len(v), bool)
@@ -100,16 +102,6 @@ class Encoder:
                 enc = np.where(np.isnan(v), nan_code, enc)
             out[:, j] = enc
         out[:, len(self.cat_cols) :] = X[:, self.num_cols]
-        return out
-
-    @cached_property
-    def _known(self) -> list[tuple[np.ndarray, float | None]]:
-        """Per categorical column: its known (non-NaN) categories, and NaN's code when NaN
-        was a training category."""
-        out: list[tuple[np.ndarray, float | None]] = []
-        for cats in self.categories or []:
-            nan = np.isnan(cats)
-            out.append((cats[~nan], float(np.flatnonzero(nan)[0]) if nan.any() else None))
         return out
 
 
@@ -147,18 +139,19 @@ def read_booster(est: Any, max_trees: int | None = None) -> Booster:
 
 def _read_encoder(est: Any) -> Encoder:
     pre = getattr(est, "_preprocessor", None)
-    width = int(est.n_features_in_)
-    if pre is None:
-        return Encoder(width, None, None, None)
+    if pre is None:  # no categorical feature: the input as it is
+        return Encoder(np.zeros(0, np.int64), np.arange(int(est.n_features_in_)), [])
     enc_name, enc, enc_cols = pre.transformers_[0]
     num_name, _, num_cols = pre.transformers_[1]
     if enc_name != "encoder" or num_name != "numerical":
         raise UnsupportedModel("unexpected gradient-boosting preprocessor")
+    known: list[tuple[np.ndarray, float | None]] = []
+    for c in enc.categories_:
+        cats = np.asarray(c, dtype=np.float64)
+        nan = np.isnan(cats)
+        known.append((cats[~nan], float(np.flatnonzero(nan)[0]) if nan.any() else None))
     return Encoder(
-        width,
-        np.flatnonzero(np.asarray(enc_cols)),
-        np.flatnonzero(np.asarray(num_cols)),
-        [np.asarray(c, dtype=np.float64) for c in enc.categories_],
+        np.flatnonzero(np.asarray(enc_cols)), np.flatnonzero(np.asarray(num_cols)), known
     )
 
 

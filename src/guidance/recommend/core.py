@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -107,30 +107,6 @@ class Request:
 
 
 @dataclass
-class Ranked:
-    """Every scored candidate of one request, best first (positions in the catalogue)."""
-
-    idx: np.ndarray
-    score: np.ndarray
-    parts: dict[str, np.ndarray]
-    preds: dict[str, np.ndarray]
-    interest: np.ndarray
-    distance: np.ndarray
-    months_ahead: np.ndarray
-    n_eligible: int
-    start_period: str
-    demand: np.ndarray  # the demand component
-    pos: np.ndarray  # positions in ``cands.idx``
-    request: Request
-    cands: Candidates
-    # stated intervals (``score.item_intervals``) by row of the ranking, for the rows shown
-    # (``Recommender._with_intervals``)
-    intervals: tuple[dict[str, dict[int, list[float | None]]], list[str]] | None = None
-    age: float = float("nan")  # the learner's age now (age flags of the items)
-    lead: int = 0  # months from now (the demand period) to the start
-
-
-@dataclass
 class Fixed:
     """What the utility of offerings reads besides their figures, for one request: months
     to graduation, interest fit and demand component, aligned with some positions (the
@@ -141,46 +117,57 @@ class Fixed:
     demand: np.ndarray
     own: dict[str, np.ndarray]  # the components that read no model (``own_components``)
 
-    def take(self, rows: np.ndarray) -> Fixed:
-        own = {k: v[rows] for k, v in self.own.items()}
-        return Fixed(self.ahead[rows], self.interest[rows], self.demand[rows], own)
-
 
 @dataclass
 class Scored:
-    """Candidates scored by the models with THE utility (``_utility_scores``): positions,
-    predictions, utility, its parts, months to graduation and interest fit."""
+    """Candidates scored by the models with THE utility (``_utility_scores``), one row each:
+    positions in the catalogue (``idx``) and in the request's ``Candidates.idx`` (``pos``),
+    predictions, utility, its parts and the ``Fixed`` inputs."""
 
     idx: np.ndarray
+    pos: np.ndarray
     preds: dict[str, np.ndarray]
     score: np.ndarray
     parts: dict[str, np.ndarray]
-    ahead: np.ndarray
-    interest: np.ndarray
-    demand: np.ndarray
-    pos: np.ndarray  # positions in the request's ``Candidates.idx``
+    fixed: Fixed
 
-    @staticmethod
-    def join(batches: list[Scored]) -> Scored:
-        if len(batches) == 1:
-            return batches[0]
 
-        def cat(get: Any) -> Any:
-            first = get(batches[0])
-            if isinstance(first, dict):
-                return {k: np.concatenate([get(b)[k] for b in batches]) for k in first}
-            return np.concatenate([get(b) for b in batches])
+@dataclass
+class Ranked(Scored):
+    """Every scored candidate of one request, best first."""
 
-        return Scored(
-            cat(lambda b: b.idx),
-            cat(lambda b: b.preds),
-            cat(lambda b: b.score),
-            cat(lambda b: b.parts),
-            cat(lambda b: b.ahead),
-            cat(lambda b: b.interest),
-            cat(lambda b: b.demand),
-            cat(lambda b: b.pos),
-        )
+    request: Request
+    cands: Candidates
+    n_eligible: int
+    # stated intervals (``score.item_intervals``) by row of the ranking, for the rows shown
+    # (``Recommender._with_intervals``)
+    intervals: tuple[dict[str, dict[int, list[float | None]]], list[str]] | None = None
+
+    @property
+    def start_period(self) -> str:
+        return self.request.start_period
+
+
+def take(rows: Any, at: np.ndarray) -> Any:
+    """Rows ``at`` of an array, of each array of a dict, or of each field of a ``Fixed`` or
+    ``Scored``."""
+    if isinstance(rows, dict):
+        return {k: take(v, at) for k, v in rows.items()}
+    if isinstance(rows, Fixed | Scored):
+        return replace(rows, **{f.name: take(getattr(rows, f.name), at) for f in fields(rows)})
+    return rows[at]
+
+
+def concat(batches: list[Any]) -> Any:
+    """Rows of ``batches`` one after the other (arrays, dicts of them, ``Fixed`` or
+    ``Scored``)."""
+    first = batches[0]
+    if isinstance(first, dict):
+        return {k: concat([b[k] for b in batches]) for k in first}
+    if isinstance(first, Fixed | Scored):
+        cols = {f.name: concat([getattr(b, f.name) for b in batches]) for f in fields(first)}
+        return replace(first, **cols)
+    return np.concatenate(batches)
 
 
 class Recommender:
@@ -373,19 +360,11 @@ class Recommender:
         """Positions of the offerings that pass every eligibility and preference rule."""
         return np.flatnonzero(self.cat.eligible(q.profile, q.prefs, q.distance, q.lead))
 
-    def _fixed(
-        self,
-        q: Request,
-        idx: np.ndarray,
-        ahead: np.ndarray | None = None,
-        interest: np.ndarray | None = None,
-        demand: np.ndarray | None = None,
-    ) -> Fixed:
-        """The request's ``Fixed`` inputs of the utility for offerings ``idx`` (``ahead``,
-        ``interest``, ``demand``: when already known)."""
-        ahead = q.lead + self.cat.duration_or_0[idx] if ahead is None else ahead
-        interest = self.side.interest_fit(q.inputs, idx) if interest is None else interest
-        demand = self.side.demand_component(ahead, idx) if demand is None else demand
+    def _fixed(self, q: Request, idx: np.ndarray) -> Fixed:
+        """The request's ``Fixed`` inputs of the utility for offerings ``idx``."""
+        ahead = q.lead + self.cat.duration_or_0[idx]
+        interest = self.side.interest_fit(q.inputs, idx)
+        demand = self.side.demand_component(ahead, idx)
         own = own_components(
             demand=demand,
             interest=interest,
@@ -436,18 +415,16 @@ class Recommender:
             timings["prune_ms"] = 1e3 * (time.perf_counter() - t0)
         cap = min(len(rows), EXTEND_MAX_FACTOR * limit)
         done = limit
-        first = rows[:done]
-        batches = [self._scored(q, cands, first, fixed.take(first))]
+        scored = self._scored(q, cands, rows[:done], take(fixed, rows[:done]))
         while done < cap:
-            so_far = Scored.join(batches)
-            bar = self._kth_code_score(so_far.idx, so_far.score, k)
+            bar = self._kth_code_score(scored.idx, scored.score, k)
             nxt = rows[done : min(done + EXTEND_BATCH, cap)]
-            b = self._scored(q, cands, nxt, fixed.take(nxt))
-            batches = [so_far, b]
+            b = self._scored(q, cands, nxt, take(fixed, nxt))
+            scored = concat([scored, b])
             done += len(nxt)
             if not (b.score > bar).any():
                 break
-        return Scored.join(batches), cands
+        return scored, cands
 
     def _scored(self, q: Request, cands: Candidates, rows: np.ndarray, fixed: Fixed) -> Scored:
         """Candidates ``rows`` (positions in ``cands.idx``) scored by the models (one scorer
@@ -456,13 +433,13 @@ class Recommender:
         idx = cands.idx[rows]
         got = cands.predict(rows, q.figures)
         preds = {k: got[k] if k in got else np.full(len(rows), np.nan) for k in PREDICTION_COLUMNS}
-        score, parts, ahead, interest = self._utility_scores(q, idx, preds, fixed)
-        return Scored(idx, preds, score, parts, ahead, interest, fixed.demand, rows)
+        score, parts = self._utility_scores(q, idx, preds, fixed)
+        return Scored(idx, rows, preds, score, parts, fixed)
 
     def _utility_scores(
         self, q: Request, idx: np.ndarray, preds: dict[str, np.ndarray], fixed: Fixed
-    ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
-        """(utility, its parts, months to graduation, interest fit) of offerings ``idx``:
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """(utility, its parts) of offerings ``idx``:
         THE utility of the ranking, also what the adaptive shortlist compares.
 
         Thin evidence never tops the list by luck: the ``match`` component is the cautious
@@ -481,7 +458,7 @@ class Recommender:
         if self.missing:  # a figure that was not learnt is NaN: neutral, and weighted 0
             comps = {c: np.nan_to_num(v) for c, v in comps.items()}
         score, parts = weighted(comps, q.weight_of)
-        return np.asarray(score), parts, fixed.ahead, fixed.interest
+        return np.asarray(score), parts
 
     def _kth_code_score(self, idx: np.ndarray, score: np.ndarray, k: int) -> float:
         """Utility of the k-th best distinct programme code among ``idx`` (−inf if fewer;
@@ -513,21 +490,7 @@ class Recommender:
         """The scored candidates with their utility and its breakdown, best first (ties by
         programme id)."""
         order = np.lexsort((self.cat.ids[s.idx], -s.score))
-        return Ranked(
-            s.idx[order],
-            s.score[order],
-            {k: v[order] for k, v in s.parts.items()},
-            {k: v[order] for k, v in s.preds.items()},
-            s.interest[order],
-            q.distance[s.idx][order],
-            s.ahead[order],
-            n_eligible,
-            q.start_period,
-            s.demand[order],
-            s.pos[order],
-            q,
-            cands,
-        )
+        return Ranked(**vars(take(s, order)), request=q, cands=cands, n_eligible=n_eligible)
 
     def _complete(
         self, r: Ranked, rows: Sequence[int], figures: tuple[str, ...] = PREDICTION_COLUMNS
@@ -543,9 +506,8 @@ class Recommender:
         for k in figures:
             r.preds[k][at] = preds[k]
         if figures == PREDICTION_COLUMNS:
-            fixed = self._fixed(q, r.idx[at], r.months_ahead[at], r.interest[at], r.demand[at])
             every = replace(q, figures=PREDICTION_COLUMNS)
-            _, parts, _, _ = self._utility_scores(every, r.idx[at], preds, fixed)
+            _, parts = self._utility_scores(every, r.idx[at], preds, take(r.fixed, at))
             for k, v in parts.items():
                 r.parts[k][at] = v
 
@@ -576,7 +538,6 @@ class Recommender:
         ranked = self._utility(q, scored, cands, len(idx))
         if complete:
             self._complete(ranked, range(len(ranked.idx)))
-        ranked.age, ranked.lead = float(q.profile.age), q.lead
         if timings is not None:
             timings.update(
                 filter_ms=1e3 * (t1 - t0),
@@ -609,9 +570,9 @@ class Recommender:
         self._complete(r, chosen)  # the rows shown: items, and alternatives (one figure)
         self._complete(r, [a for j in chosen for a in alts[j]], ("p_job_matches_training",))
         self._with_intervals(r, chosen)
-        edu = _profile(profile).education_level
+        edu = profile.education_level
         at = np.asarray(chosen, dtype=np.int64)
-        projected = self.side.projection(r.months_ahead[at], r.idx[at])  # one call
+        projected = self.side.projection(r.fixed.ahead[at], r.idx[at])  # one call
         items = [
             self._item(
                 r, j, rank + 1, [self._alt(r, a) for a in alts[j]], explain, edu, projected[rank]
@@ -709,7 +670,7 @@ class Recommender:
             else tx["province_code"][i],
             score=float(r.score[j]),
             p_job_matches_training=float(r.preds["p_job_matches_training"][j]),
-            distance_km=float(r.distance[j]),
+            distance_km=float(r.request.distance[i]),
             flags=self._evidence_flags(i),
         )
 
@@ -761,9 +722,7 @@ class Recommender:
         basis.headline = "observed" if basis.observed_employed_12m is not None else "estimate"
         occ = side.first_target[i]
         proj = (
-            side.projection(np.array([r.months_ahead[j]]), np.array([i]))[0]
-            if projected is None
-            else projected
+            side.projection(r.fixed.ahead[[j]], r.idx[[j]])[0] if projected is None else projected
         )
         demand = DemandFigures.model_construct(
             occupation_code=occ or None,
@@ -780,7 +739,7 @@ class Recommender:
             flags.append("interval_without_model_error")
         if demand.vacancies_per_seeker is None and demand.trend_12m is None:
             flags.append("no_demand_data")
-        age_flags, age_rules = cat.age_notes(i, r.age, r.lead)
+        age_flags, age_rules = cat.age_notes(i, r.request.profile.age, r.request.lead)
         flags += age_flags
         p = cat.prov[i]
         item = Item.model_construct(
@@ -797,7 +756,7 @@ class Recommender:
             province_name_en=str(cat.prov_name_en[p]) if p >= 0 else tx["province_code"][i],
             duration_months=int(cat.duration[i]),
             tuition_vnd_per_year=int(cat.tuition[i]),
-            distance_km=float(r.distance[j]),
+            distance_km=float(r.request.distance[i]),
             graduation_period=period_label(month_of(r.start_period) + int(cat.duration[i])),
             score=float(r.score[j]),
             components={k: float(v[j]) for k, v in r.parts.items()},
@@ -810,7 +769,7 @@ class Recommender:
             wage_q75=float(r.preds["wage_q75"][j]),
             intervals={k: list(v[j]) for k, v in intervals.items()},
             interval_level=INTERVAL_LEVEL,
-            interest_fit=_finite(r.interest[j]),
+            interest_fit=_finite(r.fixed.interest[j]),
             total_tuition_vnd=float(cat.total_tuition[i]),
             tuition_exemption=tuition.exemption(
                 str(cat.level[i]), education_level, int(cat.tuition[i]), float(cat.total_tuition[i])

@@ -454,7 +454,16 @@ class Recommender:
             self.side.n_grad[idx],
             self.evidence_z,
         )
-        comps = self._components(q, idx, cautious, fixed)
+        comps = {
+            **figure_components(
+                cautious["p_job_matches_training"],
+                cautious["p_employed_12m"],
+                cautious["p_completed"],
+                cautious["wage_q50"],
+                reference_wage=self.side.reference_wage,
+            ),
+            **fixed.own,
+        }
         if self.missing:  # a figure that was not learnt is NaN: neutral, and weighted 0
             comps = {c: np.nan_to_num(v) for c, v in comps.items()}
         score, parts = weighted(comps, q.weight_of)
@@ -469,22 +478,6 @@ class Recommender:
         if len(found) < k:
             return -np.inf
         return float(np.partition(found, len(found) - k)[len(found) - k])
-
-    def _components(
-        self, q: Request, idx: np.ndarray, figures: dict[str, np.ndarray], fixed: Fixed
-    ) -> dict[str, np.ndarray]:
-        """The components of offerings ``idx`` given their figures (the models' predictions,
-        or the shortlist's stand-ins) and the request's ``Fixed`` inputs for them."""
-        return {
-            **figure_components(
-                figures["p_job_matches_training"],
-                figures["p_employed_12m"],
-                figures["p_completed"],
-                figures["wage_q50"],
-                reference_wage=self.side.reference_wage,
-            ),
-            **fixed.own,
-        }
 
     def _utility(self, q: Request, s: Scored, cands: Candidates, n_eligible: int) -> Ranked:
         """The scored candidates with their utility and its breakdown, best first (ties by
@@ -665,14 +658,18 @@ class Recommender:
             programme_id=str(self.cat.ids[i]),
             institution_name=tx["institution_name"][i],
             province_code=tx["province_code"][i],
-            province_name_vi=str(self.cat.prov_name_vi[self.cat.prov[i]])
-            if self.cat.prov[i] >= 0
-            else tx["province_code"][i],
+            province_name_vi=self._province_name(i, self.cat.prov_name_vi),
             score=float(r.score[j]),
             p_job_matches_training=float(r.preds["p_job_matches_training"][j]),
             distance_km=float(r.request.distance[i]),
             flags=self._evidence_flags(i),
         )
+
+    def _province_name(self, i: int, names: np.ndarray) -> str:
+        """Offering ``i``'s province as ``names`` (``cat.prov_name_vi`` or ``_en``) names it;
+        its code when the catalogue's provinces do not hold it."""
+        p = self.cat.prov[i]
+        return str(names[p]) if p >= 0 else cast(str, self.cat.text["province_code"][i])
 
     def _evidence_flags(self, i: int) -> list[str]:
         """``new_programme`` (cold start: no graduates of its own, or a predecessor's) and
@@ -697,27 +694,23 @@ class Recommender:
         cat, side = self.cat, self.side
         i = int(r.idx[j])
         tx = cast(dict[str, list[Any]], cat.text)  # required contract columns: never None
-        n = int(side.n_grad[i])
         if r.intervals is None or j not in r.intervals[0]["employed_12m"]:
             self._with_intervals(r, [j])
         assert r.intervals is not None
         intervals, no_model_error = r.intervals
+        observed: dict[str, Any] = {f"observed_{t}": side.shown(t, i) for t in side.observed}
+        figures: dict[str, Any] = {k: float(r.preds[k][j]) for k in PREDICTION_COLUMNS}
         basis = Basis.model_construct(
-            n_graduates=n,
+            n_graduates=int(side.n_grad[i]),
             first_cohort=side.first_cohort[i],
             last_cohort=side.last_cohort[i],
-            observed_employed_12m=side.shown("employed_12m", i),
-            observed_job_matches_training=side.shown("job_matches_training", i),
+            **observed,
             small_cell=bool(side.small_cell[i]),
             cold_start=bool(side.cold_start[i]),
             cold_start_method=str(side.cold_method[i]) or None,  # "" unless a cold start
             n_employed_12m_known=int(side.n_known["employed_12m"][i]),
             n_cohort_years=int(side.n_cohort_years[i]),
-            observed_employed_6m=side.shown("employed_6m", i),
             n_employed_6m_known=int(side.n_known["employed_6m"][i]),
-            observed_formal_12m=side.shown("formal_12m", i),
-            observed_informal_12m=side.shown("informal_12m", i),
-            observed_self_employed_12m=side.shown("self_employed_12m", i),
         )
         basis.headline = "observed" if basis.observed_employed_12m is not None else "estimate"
         occ = side.first_target[i]
@@ -741,7 +734,6 @@ class Recommender:
             flags.append("no_demand_data")
         age_flags, age_rules = cat.age_notes(i, r.request.profile.age, r.request.lead)
         flags += age_flags
-        p = cat.prov[i]
         item = Item.model_construct(
             rank=rank,
             programme_id=str(cat.ids[i]),
@@ -752,21 +744,16 @@ class Recommender:
             institution_id=tx["institution_id"][i],
             institution_name=tx["institution_name"][i],
             province_code=tx["province_code"][i],
-            province_name_vi=str(cat.prov_name_vi[p]) if p >= 0 else tx["province_code"][i],
-            province_name_en=str(cat.prov_name_en[p]) if p >= 0 else tx["province_code"][i],
+            province_name_vi=self._province_name(i, cat.prov_name_vi),
+            province_name_en=self._province_name(i, cat.prov_name_en),
             duration_months=int(cat.duration[i]),
             tuition_vnd_per_year=int(cat.tuition[i]),
             distance_km=float(r.request.distance[i]),
             graduation_period=period_label(month_of(r.start_period) + int(cat.duration[i])),
             score=float(r.score[j]),
             components={k: float(v[j]) for k, v in r.parts.items()},
-            p_employed_12m=float(r.preds["p_employed_12m"][j]),
+            **figures,
             p_employed_12m_interval=list(intervals["employed_12m"][j]),
-            p_job_matches_training=float(r.preds["p_job_matches_training"][j]),
-            p_completed=float(r.preds["p_completed"][j]),
-            wage_q25=float(r.preds["wage_q25"][j]),
-            wage_q50=float(r.preds["wage_q50"][j]),
-            wage_q75=float(r.preds["wage_q75"][j]),
             intervals={k: list(v[j]) for k, v in intervals.items()},
             interval_level=INTERVAL_LEVEL,
             interest_fit=_finite(r.fixed.interest[j]),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -97,13 +97,12 @@ class Request:
 
     profile: LearnerProfile
     prefs: Preferences
-    weights: Weights
+    weights: dict[str, float]  # ``effective_weights``, as a dict
     inputs: dict
     distance: np.ndarray  # km from home to every offering of the catalogue
     start_period: str
     lead: int  # months from the demand period to the start
     figures: tuple[str, ...] = PREDICTION_COLUMNS  # the models' figures the utility reads
-    weight_of: dict[str, float] = field(default_factory=dict)  # ``weights``, as a dict
 
 
 @dataclass
@@ -342,18 +341,16 @@ class Recommender:
     ) -> Request:
         """Validate the request (dicts are parsed) and fix what every stage reads."""
         profile, prefs = _profile(profile), _prefs(prefs)
-        start = prefs.start_period or self.demand_period
         w = effective_weights(weights or self.weights, self.missing)
         return Request(
             profile=profile,
             prefs=prefs,
-            weights=w,
+            weights=w.model_dump(),
             inputs=profile.model_inputs(),
             distance=self._distances(profile),
-            start_period=start,
-            lead=month_of(start) - self.side.demand_t,
+            start_period=prefs.start_period or self.demand_period,
+            lead=self._lead(prefs),
             figures=figures_read(w),
-            weight_of=w.model_dump(),
         )
 
     def _eligible(self, q: Request) -> np.ndarray:
@@ -454,19 +451,10 @@ class Recommender:
             self.side.n_grad[idx],
             self.evidence_z,
         )
-        comps = {
-            **figure_components(
-                cautious["p_job_matches_training"],
-                cautious["p_employed_12m"],
-                cautious["p_completed"],
-                cautious["wage_q50"],
-                reference_wage=self.side.reference_wage,
-            ),
-            **fixed.own,
-        }
+        comps = {**figure_components(cautious, self.side.reference_wage), **fixed.own}
         if self.missing:  # a figure that was not learnt is NaN: neutral, and weighted 0
             comps = {c: np.nan_to_num(v) for c, v in comps.items()}
-        score, parts = weighted(comps, q.weight_of)
+        score, parts = weighted(comps, q.weights)
         return np.asarray(score), parts
 
     def _kth_code_score(self, idx: np.ndarray, score: np.ndarray, k: int) -> float:
@@ -553,7 +541,6 @@ class Recommender:
         """The top-k offerings with figures, uncertainty, alternatives and reasons."""
         t0 = time.perf_counter()
         timings: dict = {}
-        weights = effective_weights(weights or self.weights, self.missing)
         profile, prefs = _profile(profile), _prefs(prefs)
         r = self.rank(
             profile, prefs, weights, shortlist=shortlist, timings=timings, k=k, complete=False
@@ -594,7 +581,7 @@ class Recommender:
             start_period=r.start_period,
             n_eligible=r.n_eligible,
             n_scored=len(r.idx),
-            weights=weights.model_dump(),
+            weights=dict(r.request.weights),
             timings_ms=timings,
             notes_vi=notes_vi,
             notes_en=notes_en,

@@ -393,14 +393,11 @@ class Recommender:
         return self._utility_scores(q, idx, stand_in, fixed)[0]
 
     def _adaptive(
-        self, q: Request, idx: np.ndarray, limit: int, k: int, timings: dict | None = None
+        self, q: Request, idx: np.ndarray, limit: int, k: int, timings: dict
     ) -> tuple[Scored, Candidates]:
-        """The scored candidates: the ``limit`` best pre-scores first, then the next
-        EXTEND_BATCH while the last batch held a candidate whose utility beats the k-th
-        distinct programme code so far (it would enter the top-k), at most
-        EXTEND_MAX_FACTOR × ``limit`` in all. Every candidate when ``limit`` is 0 or not
-        smaller than the eligible set. The utility's inputs that do not depend on the
-        models (``Fixed``) are computed once for the eligible set."""
+        """The scored candidates: the ``limit`` best pre-scores, extended in batches as
+        EXTEND_BATCH says; every candidate when ``limit`` is 0 or not smaller than the
+        eligible set. ``Fixed`` is computed once for the eligible set."""
         t0 = time.perf_counter()
         fixed = self._fixed(q, idx)
         cands = self.scorer.candidates(q.inputs, idx, q.start_period)
@@ -408,8 +405,7 @@ class Recommender:
             return self._scored(q, cands, np.arange(len(idx)), fixed), cands
         pre = self._pre_score(q, cands, fixed)
         rows = np.lexsort((idx, -pre))  # best pre-score first (ties by position)
-        if timings is not None:
-            timings["prune_ms"] = 1e3 * (time.perf_counter() - t0)
+        timings["prune_ms"] = 1e3 * (time.perf_counter() - t0)
         cap = min(len(rows), EXTEND_MAX_FACTOR * limit)
         done = limit
         scored = self._scored(q, cands, rows[:done], take(fixed, rows[:done]))

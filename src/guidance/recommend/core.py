@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -97,37 +97,12 @@ class Request:
 
     profile: LearnerProfile
     prefs: Preferences
-    weights: Weights
+    weights: dict[str, float]  # ``effective_weights``, as a dict
     inputs: dict
     distance: np.ndarray  # km from home to every offering of the catalogue
     start_period: str
     lead: int  # months from the demand period to the start
     figures: tuple[str, ...] = PREDICTION_COLUMNS  # the models' figures the utility reads
-    weight_of: dict[str, float] = field(default_factory=dict)  # ``weights``, as a dict
-
-
-@dataclass
-class Ranked:
-    """Every scored candidate of one request, best first (positions in the catalogue)."""
-
-    idx: np.ndarray
-    score: np.ndarray
-    parts: dict[str, np.ndarray]
-    preds: dict[str, np.ndarray]
-    interest: np.ndarray
-    distance: np.ndarray
-    months_ahead: np.ndarray
-    n_eligible: int
-    start_period: str
-    demand: np.ndarray  # the demand component
-    pos: np.ndarray  # positions in ``cands.idx``
-    request: Request
-    cands: Candidates
-    # stated intervals (``score.item_intervals``) by row of the ranking, for the rows shown
-    # (``Recommender._with_intervals``)
-    intervals: tuple[dict[str, dict[int, list[float | None]]], list[str]] | None = None
-    age: float = float("nan")  # the learner's age now (age flags of the items)
-    lead: int = 0  # months from now (the demand period) to the start
 
 
 @dataclass
@@ -141,46 +116,57 @@ class Fixed:
     demand: np.ndarray
     own: dict[str, np.ndarray]  # the components that read no model (``own_components``)
 
-    def take(self, rows: np.ndarray) -> Fixed:
-        own = {k: v[rows] for k, v in self.own.items()}
-        return Fixed(self.ahead[rows], self.interest[rows], self.demand[rows], own)
-
 
 @dataclass
 class Scored:
-    """Candidates scored by the models with THE utility (``_utility_scores``): positions,
-    predictions, utility, its parts, months to graduation and interest fit."""
+    """Candidates scored by the models with THE utility (``_utility_scores``), one row each:
+    positions in the catalogue (``idx``) and in the request's ``Candidates.idx`` (``pos``),
+    predictions, utility, its parts and the ``Fixed`` inputs."""
 
     idx: np.ndarray
+    pos: np.ndarray
     preds: dict[str, np.ndarray]
     score: np.ndarray
     parts: dict[str, np.ndarray]
-    ahead: np.ndarray
-    interest: np.ndarray
-    demand: np.ndarray
-    pos: np.ndarray  # positions in the request's ``Candidates.idx``
+    fixed: Fixed
 
-    @staticmethod
-    def join(batches: list[Scored]) -> Scored:
-        if len(batches) == 1:
-            return batches[0]
 
-        def cat(get: Any) -> Any:
-            first = get(batches[0])
-            if isinstance(first, dict):
-                return {k: np.concatenate([get(b)[k] for b in batches]) for k in first}
-            return np.concatenate([get(b) for b in batches])
+@dataclass
+class Ranked(Scored):
+    """Every scored candidate of one request, best first."""
 
-        return Scored(
-            cat(lambda b: b.idx),
-            cat(lambda b: b.preds),
-            cat(lambda b: b.score),
-            cat(lambda b: b.parts),
-            cat(lambda b: b.ahead),
-            cat(lambda b: b.interest),
-            cat(lambda b: b.demand),
-            cat(lambda b: b.pos),
-        )
+    request: Request
+    cands: Candidates
+    n_eligible: int
+    # stated intervals (``score.item_intervals``) by row of the ranking, for the rows shown
+    # (``Recommender._with_intervals``)
+    intervals: tuple[dict[str, dict[int, list[float | None]]], list[str]] | None = None
+
+    @property
+    def start_period(self) -> str:
+        return self.request.start_period
+
+
+def take(rows: Any, at: np.ndarray) -> Any:
+    """Rows ``at`` of an array, of each array of a dict, or of each field of a ``Fixed`` or
+    ``Scored``."""
+    if isinstance(rows, dict):
+        return {k: take(v, at) for k, v in rows.items()}
+    if isinstance(rows, Fixed | Scored):
+        return replace(rows, **{f.name: take(getattr(rows, f.name), at) for f in fields(rows)})
+    return rows[at]
+
+
+def concat(batches: list[Any]) -> Any:
+    """Rows of ``batches`` one after the other (arrays, dicts of them, ``Fixed`` or
+    ``Scored``)."""
+    first = batches[0]
+    if isinstance(first, dict):
+        return {k: concat([b[k] for b in batches]) for k in first}
+    if isinstance(first, Fixed | Scored):
+        cols = {f.name: concat([getattr(b, f.name) for b in batches]) for f in fields(first)}
+        return replace(first, **cols)
+    return np.concatenate(batches)
 
 
 class Recommender:
@@ -355,37 +341,27 @@ class Recommender:
     ) -> Request:
         """Validate the request (dicts are parsed) and fix what every stage reads."""
         profile, prefs = _profile(profile), _prefs(prefs)
-        start = prefs.start_period or self.demand_period
         w = effective_weights(weights or self.weights, self.missing)
         return Request(
             profile=profile,
             prefs=prefs,
-            weights=w,
+            weights=w.model_dump(),
             inputs=profile.model_inputs(),
             distance=self._distances(profile),
-            start_period=start,
-            lead=month_of(start) - self.side.demand_t,
+            start_period=prefs.start_period or self.demand_period,
+            lead=self._lead(prefs),
             figures=figures_read(w),
-            weight_of=w.model_dump(),
         )
 
     def _eligible(self, q: Request) -> np.ndarray:
         """Positions of the offerings that pass every eligibility and preference rule."""
         return np.flatnonzero(self.cat.eligible(q.profile, q.prefs, q.distance, q.lead))
 
-    def _fixed(
-        self,
-        q: Request,
-        idx: np.ndarray,
-        ahead: np.ndarray | None = None,
-        interest: np.ndarray | None = None,
-        demand: np.ndarray | None = None,
-    ) -> Fixed:
-        """The request's ``Fixed`` inputs of the utility for offerings ``idx`` (``ahead``,
-        ``interest``, ``demand``: when already known)."""
-        ahead = q.lead + self.cat.duration_or_0[idx] if ahead is None else ahead
-        interest = self.side.interest_fit(q.inputs, idx) if interest is None else interest
-        demand = self.side.demand_component(ahead, idx) if demand is None else demand
+    def _fixed(self, q: Request, idx: np.ndarray) -> Fixed:
+        """The request's ``Fixed`` inputs of the utility for offerings ``idx``."""
+        ahead = q.lead + self.cat.duration_or_0[idx]
+        interest = self.side.interest_fit(q.inputs, idx)
+        demand = self.side.demand_component(ahead, idx)
         own = own_components(
             demand=demand,
             interest=interest,
@@ -417,14 +393,11 @@ class Recommender:
         return self._utility_scores(q, idx, stand_in, fixed)[0]
 
     def _adaptive(
-        self, q: Request, idx: np.ndarray, limit: int, k: int, timings: dict | None = None
+        self, q: Request, idx: np.ndarray, limit: int, k: int, timings: dict
     ) -> tuple[Scored, Candidates]:
-        """The scored candidates: the ``limit`` best pre-scores first, then the next
-        EXTEND_BATCH while the last batch held a candidate whose utility beats the k-th
-        distinct programme code so far (it would enter the top-k), at most
-        EXTEND_MAX_FACTOR × ``limit`` in all. Every candidate when ``limit`` is 0 or not
-        smaller than the eligible set. The utility's inputs that do not depend on the
-        models (``Fixed``) are computed once for the eligible set."""
+        """The scored candidates: the ``limit`` best pre-scores, extended in batches as
+        EXTEND_BATCH says; every candidate when ``limit`` is 0 or not smaller than the
+        eligible set. ``Fixed`` is computed once for the eligible set."""
         t0 = time.perf_counter()
         fixed = self._fixed(q, idx)
         cands = self.scorer.candidates(q.inputs, idx, q.start_period)
@@ -432,22 +405,19 @@ class Recommender:
             return self._scored(q, cands, np.arange(len(idx)), fixed), cands
         pre = self._pre_score(q, cands, fixed)
         rows = np.lexsort((idx, -pre))  # best pre-score first (ties by position)
-        if timings is not None:
-            timings["prune_ms"] = 1e3 * (time.perf_counter() - t0)
+        timings["prune_ms"] = 1e3 * (time.perf_counter() - t0)
         cap = min(len(rows), EXTEND_MAX_FACTOR * limit)
         done = limit
-        first = rows[:done]
-        batches = [self._scored(q, cands, first, fixed.take(first))]
+        scored = self._scored(q, cands, rows[:done], take(fixed, rows[:done]))
         while done < cap:
-            so_far = Scored.join(batches)
-            bar = self._kth_code_score(so_far.idx, so_far.score, k)
+            bar = self._kth_code_score(scored.idx, scored.score, k)
             nxt = rows[done : min(done + EXTEND_BATCH, cap)]
-            b = self._scored(q, cands, nxt, fixed.take(nxt))
-            batches = [so_far, b]
+            b = self._scored(q, cands, nxt, take(fixed, nxt))
+            scored = concat([scored, b])
             done += len(nxt)
             if not (b.score > bar).any():
                 break
-        return Scored.join(batches), cands
+        return scored, cands
 
     def _scored(self, q: Request, cands: Candidates, rows: np.ndarray, fixed: Fixed) -> Scored:
         """Candidates ``rows`` (positions in ``cands.idx``) scored by the models (one scorer
@@ -456,13 +426,13 @@ class Recommender:
         idx = cands.idx[rows]
         got = cands.predict(rows, q.figures)
         preds = {k: got[k] if k in got else np.full(len(rows), np.nan) for k in PREDICTION_COLUMNS}
-        score, parts, ahead, interest = self._utility_scores(q, idx, preds, fixed)
-        return Scored(idx, preds, score, parts, ahead, interest, fixed.demand, rows)
+        score, parts = self._utility_scores(q, idx, preds, fixed)
+        return Scored(idx, rows, preds, score, parts, fixed)
 
     def _utility_scores(
         self, q: Request, idx: np.ndarray, preds: dict[str, np.ndarray], fixed: Fixed
-    ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
-        """(utility, its parts, months to graduation, interest fit) of offerings ``idx``:
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """(utility, its parts) of offerings ``idx``:
         THE utility of the ranking, also what the adaptive shortlist compares.
 
         Thin evidence never tops the list by luck: the ``match`` component is the cautious
@@ -477,11 +447,11 @@ class Recommender:
             self.side.n_grad[idx],
             self.evidence_z,
         )
-        comps = self._components(q, idx, cautious, fixed)
+        comps = {**figure_components(cautious, self.side.reference_wage), **fixed.own}
         if self.missing:  # a figure that was not learnt is NaN: neutral, and weighted 0
             comps = {c: np.nan_to_num(v) for c, v in comps.items()}
-        score, parts = weighted(comps, q.weight_of)
-        return np.asarray(score), parts, fixed.ahead, fixed.interest
+        score, parts = weighted(comps, q.weights)
+        return np.asarray(score), parts
 
     def _kth_code_score(self, idx: np.ndarray, score: np.ndarray, k: int) -> float:
         """Utility of the k-th best distinct programme code among ``idx`` (−inf if fewer;
@@ -493,41 +463,11 @@ class Recommender:
             return -np.inf
         return float(np.partition(found, len(found) - k)[len(found) - k])
 
-    def _components(
-        self, q: Request, idx: np.ndarray, figures: dict[str, np.ndarray], fixed: Fixed
-    ) -> dict[str, np.ndarray]:
-        """The components of offerings ``idx`` given their figures (the models' predictions,
-        or the shortlist's stand-ins) and the request's ``Fixed`` inputs for them."""
-        return {
-            **figure_components(
-                figures["p_job_matches_training"],
-                figures["p_employed_12m"],
-                figures["p_completed"],
-                figures["wage_q50"],
-                reference_wage=self.side.reference_wage,
-            ),
-            **fixed.own,
-        }
-
     def _utility(self, q: Request, s: Scored, cands: Candidates, n_eligible: int) -> Ranked:
         """The scored candidates with their utility and its breakdown, best first (ties by
         programme id)."""
         order = np.lexsort((self.cat.ids[s.idx], -s.score))
-        return Ranked(
-            s.idx[order],
-            s.score[order],
-            {k: v[order] for k, v in s.parts.items()},
-            {k: v[order] for k, v in s.preds.items()},
-            s.interest[order],
-            q.distance[s.idx][order],
-            s.ahead[order],
-            n_eligible,
-            q.start_period,
-            s.demand[order],
-            s.pos[order],
-            q,
-            cands,
-        )
+        return Ranked(**vars(take(s, order)), request=q, cands=cands, n_eligible=n_eligible)
 
     def _complete(
         self, r: Ranked, rows: Sequence[int], figures: tuple[str, ...] = PREDICTION_COLUMNS
@@ -543,9 +483,8 @@ class Recommender:
         for k in figures:
             r.preds[k][at] = preds[k]
         if figures == PREDICTION_COLUMNS:
-            fixed = self._fixed(q, r.idx[at], r.months_ahead[at], r.interest[at], r.demand[at])
             every = replace(q, figures=PREDICTION_COLUMNS)
-            _, parts, _, _ = self._utility_scores(every, r.idx[at], preds, fixed)
+            _, parts = self._utility_scores(every, r.idx[at], preds, take(r.fixed, at))
             for k, v in parts.items():
                 r.parts[k][at] = v
 
@@ -576,7 +515,6 @@ class Recommender:
         ranked = self._utility(q, scored, cands, len(idx))
         if complete:
             self._complete(ranked, range(len(ranked.idx)))
-        ranked.age, ranked.lead = float(q.profile.age), q.lead
         if timings is not None:
             timings.update(
                 filter_ms=1e3 * (t1 - t0),
@@ -599,7 +537,6 @@ class Recommender:
         """The top-k offerings with figures, uncertainty, alternatives and reasons."""
         t0 = time.perf_counter()
         timings: dict = {}
-        weights = effective_weights(weights or self.weights, self.missing)
         profile, prefs = _profile(profile), _prefs(prefs)
         r = self.rank(
             profile, prefs, weights, shortlist=shortlist, timings=timings, k=k, complete=False
@@ -609,9 +546,9 @@ class Recommender:
         self._complete(r, chosen)  # the rows shown: items, and alternatives (one figure)
         self._complete(r, [a for j in chosen for a in alts[j]], ("p_job_matches_training",))
         self._with_intervals(r, chosen)
-        edu = _profile(profile).education_level
+        edu = profile.education_level
         at = np.asarray(chosen, dtype=np.int64)
-        projected = self.side.projection(r.months_ahead[at], r.idx[at])  # one call
+        projected = self.side.projection(r.fixed.ahead[at], r.idx[at])  # one call
         items = [
             self._item(
                 r, j, rank + 1, [self._alt(r, a) for a in alts[j]], explain, edu, projected[rank]
@@ -640,7 +577,7 @@ class Recommender:
             start_period=r.start_period,
             n_eligible=r.n_eligible,
             n_scored=len(r.idx),
-            weights=weights.model_dump(),
+            weights=dict(r.request.weights),
             timings_ms=timings,
             notes_vi=notes_vi,
             notes_en=notes_en,
@@ -704,14 +641,18 @@ class Recommender:
             programme_id=str(self.cat.ids[i]),
             institution_name=tx["institution_name"][i],
             province_code=tx["province_code"][i],
-            province_name_vi=str(self.cat.prov_name_vi[self.cat.prov[i]])
-            if self.cat.prov[i] >= 0
-            else tx["province_code"][i],
+            province_name_vi=self._province_name(i, self.cat.prov_name_vi),
             score=float(r.score[j]),
             p_job_matches_training=float(r.preds["p_job_matches_training"][j]),
-            distance_km=float(r.distance[j]),
+            distance_km=float(r.request.distance[i]),
             flags=self._evidence_flags(i),
         )
+
+    def _province_name(self, i: int, names: np.ndarray) -> str:
+        """Offering ``i``'s province as ``names`` (``cat.prov_name_vi`` or ``_en``) names it;
+        its code when the catalogue's provinces do not hold it."""
+        p = self.cat.prov[i]
+        return str(names[p]) if p >= 0 else cast(str, self.cat.text["province_code"][i])
 
     def _evidence_flags(self, i: int) -> list[str]:
         """``new_programme`` (cold start: no graduates of its own, or a predecessor's) and
@@ -736,34 +677,28 @@ class Recommender:
         cat, side = self.cat, self.side
         i = int(r.idx[j])
         tx = cast(dict[str, list[Any]], cat.text)  # required contract columns: never None
-        n = int(side.n_grad[i])
         if r.intervals is None or j not in r.intervals[0]["employed_12m"]:
             self._with_intervals(r, [j])
         assert r.intervals is not None
         intervals, no_model_error = r.intervals
+        observed: dict[str, Any] = {f"observed_{t}": side.shown(t, i) for t in side.observed}
+        figures: dict[str, Any] = {k: float(r.preds[k][j]) for k in PREDICTION_COLUMNS}
         basis = Basis.model_construct(
-            n_graduates=n,
+            n_graduates=int(side.n_grad[i]),
             first_cohort=side.first_cohort[i],
             last_cohort=side.last_cohort[i],
-            observed_employed_12m=side.shown("employed_12m", i),
-            observed_job_matches_training=side.shown("job_matches_training", i),
+            **observed,
             small_cell=bool(side.small_cell[i]),
             cold_start=bool(side.cold_start[i]),
             cold_start_method=str(side.cold_method[i]) or None,  # "" unless a cold start
             n_employed_12m_known=int(side.n_known["employed_12m"][i]),
             n_cohort_years=int(side.n_cohort_years[i]),
-            observed_employed_6m=side.shown("employed_6m", i),
             n_employed_6m_known=int(side.n_known["employed_6m"][i]),
-            observed_formal_12m=side.shown("formal_12m", i),
-            observed_informal_12m=side.shown("informal_12m", i),
-            observed_self_employed_12m=side.shown("self_employed_12m", i),
         )
         basis.headline = "observed" if basis.observed_employed_12m is not None else "estimate"
         occ = side.first_target[i]
         proj = (
-            side.projection(np.array([r.months_ahead[j]]), np.array([i]))[0]
-            if projected is None
-            else projected
+            side.projection(r.fixed.ahead[[j]], r.idx[[j]])[0] if projected is None else projected
         )
         demand = DemandFigures.model_construct(
             occupation_code=occ or None,
@@ -780,9 +715,8 @@ class Recommender:
             flags.append("interval_without_model_error")
         if demand.vacancies_per_seeker is None and demand.trend_12m is None:
             flags.append("no_demand_data")
-        age_flags, age_rules = cat.age_notes(i, r.age, r.lead)
+        age_flags, age_rules = cat.age_notes(i, r.request.profile.age, r.request.lead)
         flags += age_flags
-        p = cat.prov[i]
         item = Item.model_construct(
             rank=rank,
             programme_id=str(cat.ids[i]),
@@ -793,24 +727,19 @@ class Recommender:
             institution_id=tx["institution_id"][i],
             institution_name=tx["institution_name"][i],
             province_code=tx["province_code"][i],
-            province_name_vi=str(cat.prov_name_vi[p]) if p >= 0 else tx["province_code"][i],
-            province_name_en=str(cat.prov_name_en[p]) if p >= 0 else tx["province_code"][i],
+            province_name_vi=self._province_name(i, cat.prov_name_vi),
+            province_name_en=self._province_name(i, cat.prov_name_en),
             duration_months=int(cat.duration[i]),
             tuition_vnd_per_year=int(cat.tuition[i]),
-            distance_km=float(r.distance[j]),
+            distance_km=float(r.request.distance[i]),
             graduation_period=period_label(month_of(r.start_period) + int(cat.duration[i])),
             score=float(r.score[j]),
             components={k: float(v[j]) for k, v in r.parts.items()},
-            p_employed_12m=float(r.preds["p_employed_12m"][j]),
+            **figures,
             p_employed_12m_interval=list(intervals["employed_12m"][j]),
-            p_job_matches_training=float(r.preds["p_job_matches_training"][j]),
-            p_completed=float(r.preds["p_completed"][j]),
-            wage_q25=float(r.preds["wage_q25"][j]),
-            wage_q50=float(r.preds["wage_q50"][j]),
-            wage_q75=float(r.preds["wage_q75"][j]),
             intervals={k: list(v[j]) for k, v in intervals.items()},
             interval_level=INTERVAL_LEVEL,
-            interest_fit=_finite(r.interest[j]),
+            interest_fit=_finite(r.fixed.interest[j]),
             total_tuition_vnd=float(cat.total_tuition[i]),
             tuition_exemption=tuition.exemption(
                 str(cat.level[i]), education_level, int(cat.tuition[i]), float(cat.total_tuition[i])

@@ -106,8 +106,7 @@ class OfferingSide:
         with np.errstate(divide="ignore", invalid="ignore"):
             from_vps = np.tanh(np.log(np.maximum(proj, 1e-9)))
             from_trend = 0.5 * np.tanh(np.log1p(np.maximum(tr, -0.999)))
-        out = np.where(np.isfinite(proj), from_vps, np.where(np.isfinite(tr), from_trend, 0.0))
-        return out
+        return np.where(np.isfinite(proj), from_vps, np.where(np.isfinite(tr), from_trend, 0.0))
 
     def interest_fit(self, profile_inputs: dict[str, Any], idx: np.ndarray) -> np.ndarray:
         """``features.interest_fit`` of the learner's RIASEC vector and the offering's

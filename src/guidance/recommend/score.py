@@ -43,21 +43,16 @@ EVIDENCE_Z = Z80
 
 
 def figure_components(
-    p_match: ArrayLike,
-    p_emp: ArrayLike,
-    p_comp: ArrayLike,
-    wage_q50: ArrayLike,
-    *,
-    reference_wage: float,
+    figures: Mapping[str, ArrayLike], reference_wage: float
 ) -> dict[str, np.ndarray]:
-    """The values (unweighted) of the components read from the models' figures
+    """The values (unweighted) of the components read from the models' ``figures``
     (``COMPONENT_FIGURES``); ``own_components`` gives the others."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        wage = np.clip(np.log(np.asarray(wage_q50, float) / reference_wage), -1.0, 1.0)
+        wage = np.clip(np.log(np.asarray(figures["wage_q50"], float) / reference_wage), -1.0, 1.0)
     return {
-        "match": np.asarray(p_match, float),
-        "employed": np.asarray(p_emp, float),
-        "completion": np.asarray(p_comp, float),
+        "match": np.asarray(figures["p_job_matches_training"], float),
+        "employed": np.asarray(figures["p_employed_12m"], float),
+        "completion": np.asarray(figures["p_completed"], float),
         "wage": np.nan_to_num(wage),
     }
 
@@ -90,11 +85,8 @@ def figures_read(weights: Weights) -> tuple[str, ...]:
     return tuple(f for c, fs in COMPONENT_FIGURES.items() if w[c] for f in fs)
 
 
-def weighted(
-    comps: Mapping[str, np.ndarray], weights: Weights | Mapping[str, float]
-) -> tuple[np.ndarray, dict]:
+def weighted(comps: Mapping[str, np.ndarray], w: Mapping[str, float]) -> tuple[np.ndarray, dict]:
     """(score, weighted breakdown): ``score == sum(breakdown.values())`` exactly."""
-    w = weights.model_dump() if isinstance(weights, Weights) else weights
     parts = {k: w[k] * comps[k] for k in COMPONENTS}
     score = sum((parts[k] for k in COMPONENTS), np.zeros_like(parts["match"]))
     return score, parts

@@ -13,8 +13,7 @@ from guidance.recommend.types import TuitionExemption
 
 @functools.cache
 def _rules() -> tuple[dict[str, object], ...]:
-    rows = reference.tuition_exemptions().to_dict("records")
-    return tuple(rows)
+    return tuple(reference.tuition_exemptions().to_dict("records"))
 
 
 def exemption(
@@ -28,14 +27,14 @@ def exemption(
     after it; None when no rule of the table applies."""
     if education_level is None:
         return None
-    best: dict[str, object] | None = None
-    for row in _rules():
-        if row["level"] == level and int(str(row["education_level"])) == int(education_level):
-            share = float(str(row["exempt_share"]))
-            if best is None or share > float(str(best["exempt_share"])):
-                best = row
-    if best is None:
+    rules = [
+        row
+        for row in _rules()
+        if row["level"] == level and int(str(row["education_level"])) == int(education_level)
+    ]
+    if not rules:
         return None
+    best = max(rules, key=lambda row: float(str(row["exempt_share"])))  # the first of a tie
     share = min(max(float(str(best["exempt_share"])), 0.0), 1.0)
     keep = 1.0 - share
     return TuitionExemption.model_construct(

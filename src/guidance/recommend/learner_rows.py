@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -211,101 +212,133 @@ def _bool(v: Any) -> Any:
     return v
 
 
-def _rule_text(column: str, e: Mapping[str, Any]) -> tuple[str, str, str]:
-    """(rule, Vietnamese, English) of one pydantic error of ``column``."""
-    kind = str(e.get("type", ""))
-    ctx = e.get("ctx") or {}
-    raw = e.get("input")
-    shown = (
-        repr(raw)
-        if isinstance(raw, str)
-        else str(raw)
-        if isinstance(raw, (int, float)) and not isinstance(raw, bool)
-        else ""
-    )
-    got_vi, got_en = (f" (đang là {shown})", f" (got {shown})") if shown else ("", "")
-    if kind == "missing":
-        return "required", "bắt buộc: hãy điền giá trị", "required: fill in a value"
-    if kind in ("int_parsing", "int_from_float", "int_type"):
-        return (
-            "whole_number",
-            f"phải là số nguyên{got_vi}",
-            f"must be a whole number{got_en}",
-        )
-    if kind in ("float_parsing", "float_type", "finite_number", "number_not_bool"):
-        return "number", f"phải là một số{got_vi}", f"must be a number{got_en}"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+# -- the rule of a pydantic error ------------------------------------------------------------
+
+# Each pydantic error type a request or a row can break: the rule a spreadsheet cell names
+# (``RowError.rule``) and the Vietnamese of a 422 detail (``msg_vi``), where ``{…}`` reads
+# the error's context (the schema's own limits, never the submitted value). A type not
+# listed is its own rule.
+_ERROR_RULES: dict[str, tuple[str, str]] = {
+    "missing": ("required", "thiếu trường bắt buộc"),
+    "extra_forbidden": ("extra_forbidden", "trường này không được phép"),
+    "greater_than_equal": ("range", "phải lớn hơn hoặc bằng {ge}"),
+    "less_than_equal": ("range", "phải nhỏ hơn hoặc bằng {le}"),
+    "greater_than": ("range", "phải lớn hơn {gt}"),
+    "less_than": ("range", "phải nhỏ hơn {lt}"),
+    "string_too_short": ("length", "phải có ít nhất {min_length} ký tự"),
+    "string_too_long": ("length", "không được dài quá {max_length} ký tự"),
+    "too_short": ("too_short", "phải có ít nhất {min_length} phần tử"),
+    "too_long": ("list_length", "không được có quá {max_length} phần tử"),
+    "string_pattern_mismatch": ("year_month", "không đúng định dạng"),
+    "string_type": ("string_type", "phải là chuỗi ký tự"),
+    "int_type": ("whole_number", "phải là số nguyên"),
+    "int_parsing": ("whole_number", "phải là số nguyên"),
+    "int_from_float": ("whole_number", "phải là số nguyên"),
+    "float_type": ("number", "phải là số"),
+    "float_parsing": ("number", "phải là số"),
+    "finite_number": ("number", "phải là số hữu hạn"),
+    "bool_type": ("true_false", "phải là true hoặc false"),
+    "bool_parsing": ("true_false", "phải là true hoặc false"),
+    "number_not_bool": ("number", "cần một số, không phải true/false"),
+    "literal_error": ("one_of", "phải là một trong các giá trị: {expected}"),
+    "enum": ("enum", "phải là một trong các giá trị: {expected}"),
+    "list_type": ("list_type", "phải là một danh sách"),
+    "dict_type": ("dict_type", "phải là một đối tượng JSON"),
+    "model_type": ("model_type", "phải là một đối tượng JSON"),
+    "model_attributes_type": ("model_attributes_type", "phải là một đối tượng JSON"),
+    "date_type": ("date_type", "phải là ngày dạng YYYY-MM-DD"),
+    "date_parsing": ("date_parsing", "phải là ngày dạng YYYY-MM-DD"),
+    "date_from_datetime_parsing": ("date_from_datetime_parsing", "phải là ngày dạng YYYY-MM-DD"),
+    "json_invalid": ("json_invalid", "nội dung không phải JSON hợp lệ"),
+    "uuid_parsing": ("uuid_parsing", "phải là mã UUID"),
+}
+_LEVELS = ", ".join(map(str, EDUCATION_LEVELS))
+# What a spreadsheet cell breaking a rule is told (any other rule: "not a valid value"), in
+# Vietnamese and English; ``{lo}``/``{hi}``: its column's bounds, ``{n_max}``: its longest
+# text, ``{expected}``: the values allowed.
+_CELL_TEXTS = {
+    "required": ("bắt buộc: hãy điền giá trị", "required: fill in a value"),
+    "whole_number": ("phải là số nguyên", "must be a whole number"),
+    "number": ("phải là một số", "must be a number"),
+    "range": ("phải từ {lo} đến {hi}", "must be from {lo} to {hi}"),
+    "education_level": (
+        f"phải là một trong {_LEVELS} (số năm đi học)",
+        f"must be one of {_LEVELS} (years of schooling)",
+    ),
+    "one_of": ("phải là một trong: {expected}", "must be one of: {expected}"),
+    "true_false": ("phải là true hoặc false", "must be true or false"),
+    "year_month": ("phải có dạng NĂM-THÁNG, ví dụ 2027-09", "must read YEAR-MONTH, e.g. 2027-09"),
+    "province_code": (
+        "mã tỉnh/thành gồm 2 chữ số, ví dụ 01",
+        "a province code has 2 digits, e.g. 01",
+    ),
+    "length": ("độ dài từ 1 đến {n_max} ký tự", "must be 1 to {n_max} characters long"),
+    "list_length": (
+        f"tối đa {MAX_LIST} mục, cách nhau bởi dấu ;",
+        f"at most {MAX_LIST} entries, separated by ;",
+    ),
+}
+
+
+def rule_vi(error: Mapping[str, Any]) -> str:
+    """The Vietnamese rule of one pydantic error (``msg_vi`` of a 422 detail). A custom
+    error written in both languages ("english / tiếng Việt") gives its Vietnamese half; an
+    unknown type, a generic sentence naming it."""
+    kind = str(error.get("type", ""))
+    if kind not in _ERROR_RULES:
+        msg = str(error.get("msg", ""))
+        return msg.split(" / ", 1)[1] if " / " in msg else f"giá trị không hợp lệ ({kind})"
+    text = _ERROR_RULES[kind][1]
+    ctx = {k: str(v)[:200].replace(" or ", " hoặc ") for k, v in (error.get("ctx") or {}).items()}
+    try:
+        return text.format(**ctx)
+    except (KeyError, IndexError):  # a context without the limit: the rule up to it
+        return re.split(r"\s*:?\s*\{", text, maxsplit=1)[0]
+
+
+def _cell_rule(column: str, error: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(rule, Vietnamese, English) of one pydantic error of a spreadsheet cell in
+    ``column``; unlike a 422 detail it names the value the cell holds (a text or number)."""
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    rule = _ERROR_RULES[kind][0] if kind in _ERROR_RULES else kind or "invalid"
+    if rule == "length" and column == "home_province_code":
+        rule = "province_code"
+    vi, en = _CELL_TEXTS.get(rule, ("giá trị không hợp lệ", "not a valid value"))
+    if rule == "range":
         lo, hi = _bounds(column)
-        if lo is not None and hi is not None:
-            return (
-                "range",
-                f"phải từ {number(lo, 'vi')} đến {number(hi, 'vi')}{got_vi}",
-                f"must be from {number(lo, 'en')} to {number(hi, 'en')}{got_en}",
-            )
-        limit = ctx.get("ge", ctx.get("gt", ctx.get("le", ctx.get("lt"))))
-        return "range", f"vượt giới hạn {limit}{got_vi}", f"out of bounds {limit}{got_en}"
-    if kind == "education_level":
-        levels = ", ".join(map(str, EDUCATION_LEVELS))
-        return (
-            "education_level",
-            f"phải là một trong {levels} (số năm đi học){got_vi}",
-            f"must be one of {levels} (years of schooling){got_en}",
-        )
-    if kind == "literal_error":
+        if lo is None or hi is None:
+            limit = ctx.get("ge", ctx.get("gt", ctx.get("le", ctx.get("lt"))))
+            vi, en = f"vượt giới hạn {limit}", f"out of bounds {limit}"
+        else:
+            vi = vi.format(lo=number(lo, "vi"), hi=number(hi, "vi"))
+            en = en.format(lo=number(lo, "en"), hi=number(hi, "en"))
+    else:
         expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
-        return (
-            "one_of",
-            f"phải là một trong: {expected}{got_vi}",
-            f"must be one of: {expected}{got_en}",
-        )
-    if kind in ("bool_parsing", "bool_type"):
-        return (
-            "true_false",
-            f"phải là true hoặc false{got_vi}",
-            f"must be true or false{got_en}",
-        )
-    if kind == "string_pattern_mismatch":
-        return (
-            "year_month",
-            f"phải có dạng NĂM-THÁNG, ví dụ 2027-09{got_vi}",
-            f"must read YEAR-MONTH, e.g. 2027-09{got_en}",
-        )
-    if kind in ("string_too_short", "string_too_long"):
-        if column == "home_province_code":
-            return (
-                "province_code",
-                f"mã tỉnh/thành gồm 2 chữ số, ví dụ 01{got_vi}",
-                f"a province code has 2 digits, e.g. 01{got_en}",
-            )
         n_max = MAX_CODE if column in LIST_PREFS else 100
-        return (
-            "length",
-            f"độ dài từ 1 đến {n_max} ký tự{got_vi}",
-            f"must be 1 to {n_max} characters long{got_en}",
-        )
-    if kind == "too_long":
-        return (
-            "list_length",
-            f"tối đa {MAX_LIST} mục, cách nhau bởi dấu ;",
-            f"at most {MAX_LIST} entries, separated by ;",
-        )
-    return kind or "invalid", f"giá trị không hợp lệ{got_vi}", f"not a valid value{got_en}"
+        vi = vi.format(expected=expected, n_max=n_max)
+        en = en.format(expected=expected, n_max=n_max)
+    raw = error.get("input")
+    shown = isinstance(raw, (str, int, float)) and not isinstance(raw, bool)
+    if not shown or rule in ("required", "list_length"):
+        return rule, vi, en
+    value = repr(raw) if isinstance(raw, str) else raw
+    return rule, f"{vi} (đang là {value})", f"{en} (got {value})"
 
 
 def _bounds(column: str) -> tuple[float | None, float | None]:
-    fields = LearnerProfile.model_fields | Preferences.model_fields
-    f = fields.get(column)
-    lo = hi = None
-    for m in f.metadata if f else ():
-        lo = getattr(m, "ge", None) if getattr(m, "ge", None) is not None else lo
-        hi = getattr(m, "le", None) if getattr(m, "le", None) is not None else hi
-    if f is not None and (lo is None or hi is None):  # optional fields: Annotated in a union
-        for arg in getattr(f.annotation, "__args__", ()):
-            for m in getattr(arg, "__metadata__", ()):
-                for mm in getattr(m, "metadata", [m]):
-                    lo = getattr(mm, "ge", None) if getattr(mm, "ge", None) is not None else lo
-                    hi = getattr(mm, "le", None) if getattr(mm, "le", None) is not None else hi
-    return lo, hi
+    """``ge`` and ``le`` of a learner or preference field (an optional one's sit in the
+    ``Annotated`` member of its union)."""
+    f = (LearnerProfile.model_fields | Preferences.model_fields).get(column)
+    if f is None:
+        return None, None
+    marks = list(f.metadata)
+    for arg in getattr(f.annotation, "__args__", ()):
+        for m in getattr(arg, "__metadata__", ()):
+            marks += getattr(m, "metadata", [m])
+    lo = [m.ge for m in marks if getattr(m, "ge", None) is not None]
+    hi = [m.le for m in marks if getattr(m, "le", None) is not None]
+    return (lo[-1] if lo else None), (hi[-1] if hi else None)
 
 
 def from_validation(exc: ValidationError, row: int | None) -> list[RowError]:
@@ -314,7 +347,7 @@ def from_validation(exc: ValidationError, row: int | None) -> list[RowError]:
     for e in exc.errors():
         loc = [str(p) for p in e["loc"]]
         column = loc[0] if loc else None
-        rule, vi, en = _rule_text(column or "", e)
+        rule, vi, en = _cell_rule(column or "", e)
         if len(loc) > 1 and loc[1].isdigit():  # an entry of a ;-separated list
             k = int(loc[1]) + 1
             vi, en = f"mục thứ {k}: {vi}", f"entry {k}: {en}"

@@ -30,6 +30,7 @@ from guidance.recommend.types import (
     MAX_LIST,
     LearnerProfile,
     Preferences,
+    true_false,
 )
 
 MAX_ERRORS = 200  # errors kept (all are counted)
@@ -46,48 +47,34 @@ PREFERENCE_COLUMNS = LIST_PREFS + SCALAR_PREFS
 # ``record_id`` names the learner when ``learner_id`` is absent (a contract outcomes file)
 COLUMNS = (*PROFILE_COLUMNS, *PREFERENCE_COLUMNS, "record_id")
 REQUIRED = tuple(n for n, f in LearnerProfile.model_fields.items() if f.is_required())
-# the class template the page offers: the profile a counsellor knows, then the preferences
-TEMPLATE_COLUMNS = (
-    "learner_id",
-    "age",
-    "home_province_code",
-    "education_level",
-    "gpa",
-    "riasec_r",
-    "riasec_i",
-    "riasec_a",
-    "riasec_s",
-    "riasec_e",
-    "riasec_c",
-    *PREFERENCE_COLUMNS,
-)
-TEMPLATE_EXAMPLE = (
-    "HS-01",
-    "17",
-    "01",
-    "12",
-    "7.5",
-    "0.8",
-    "0.4",
-    "0.2",
-    "0.3",
-    "0.5",
-    "0.6",
-    "trung_cap;cao_dang",
-    "",
-    "",
-    "24",
-    "20000000",
-    "",
-    "false",
-    "",
-)
+# The class template the page offers (counsellor.js holds the same text): the profile a
+# counsellor knows, then every preference (in PREFERENCE_COLUMNS order), and the cells of
+# one example learner.
+_TEMPLATE = {
+    "learner_id": "HS-01",
+    "age": "17",
+    "home_province_code": "01",
+    "education_level": "12",
+    "gpa": "7.5",
+    "riasec_r": "0.8",
+    "riasec_i": "0.4",
+    "riasec_a": "0.2",
+    "riasec_s": "0.3",
+    "riasec_e": "0.5",
+    "riasec_c": "0.6",
+    **dict.fromkeys(PREFERENCE_COLUMNS, ""),
+    "levels": "trung_cap;cao_dang",
+    "max_duration_months": "24",
+    "max_tuition_vnd_per_year": "20000000",
+    "willing_to_relocate": "false",
+}
+TEMPLATE_COLUMNS = tuple(_TEMPLATE)
 _PAD = {"home_province_code": 2, "provinces": 2, "field_codes": 4}
 
 
 def template_csv() -> str:
     """The class template: header and one example learner."""
-    return ",".join(TEMPLATE_COLUMNS) + "\n" + ",".join(TEMPLATE_EXAMPLE) + "\n"
+    return ",".join(_TEMPLATE) + "\n" + ",".join(_TEMPLATE.values()) + "\n"
 
 
 def number(x: float, lang: str) -> str:
@@ -202,14 +189,6 @@ def _period(v: Any) -> Any:
     if len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit():
         return text[:7]
     return text
-
-
-def _bool(v: Any) -> Any:
-    """``true``/``false`` in any case (as JSON and spreadsheets write them); anything else
-    (``1``, ``yes``) is left for the rule to refuse, as the API always has."""
-    if isinstance(v, str) and v.strip().lower() in ("true", "false"):
-        return v.strip().lower() == "true"
-    return v
 
 
 # -- the rule of a pydantic error ------------------------------------------------------------
@@ -376,20 +355,17 @@ def parse_row(
         v = _plain(raw)
         if name in LIST_PREFS:
             items = v if isinstance(v, (list, tuple)) else str(v).split(";")
-            prefs[name] = [_code(s, _PAD.get(name)) for s in items if str(s).strip()]
+            v = [_code(s, _PAD.get(name)) for s in items if str(s).strip()]
         elif name == "start_period":
-            prefs[name] = _period(v)
-        elif name in SCALAR_PREFS:
-            prefs[name] = _bool(v) if name == "willing_to_relocate" else v
+            v = _period(v)
+        elif name in ("willing_to_relocate", "ethnic_minority"):
+            v = true_false(v)
         elif name == "home_province_code":
-            prof[name] = _code(v, 2)
+            v = _code(v, 2)
         elif name in ("learner_id", "record_id"):  # kept as written (ids are opaque)
-            raw = _plain(raw) if not isinstance(raw, str) else raw
-            prof[name] = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
-        elif name == "ethnic_minority":
-            prof[name] = _bool(v)
-        else:
-            prof[name] = v
+            raw = raw if isinstance(raw, str) else v
+            v = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
+        (prefs if name in PREFERENCE_COLUMNS else prof)[name] = v
     record = prof.pop("record_id", None)
     if prof.get("learner_id") is None and (record is not None or row is not None):
         prof["learner_id"] = record or f"row{row}"
@@ -433,30 +409,23 @@ def check_header(columns: Iterable[str], *, strict: bool = True) -> list[RowErro
     """Missing columns of a header (row 1), and unknown ones when ``strict`` (a class list;
     a batch file may carry other columns, e.g. a contract outcomes table)."""
     names = [str(c).strip() for c in columns]
-    out = []
-    for c in names:
-        if strict and c and c not in COLUMNS:
-            out.append(
-                RowError(
-                    1,
-                    c,
-                    "known_column",
-                    "cột không nhận ra; các cột dùng được có trong tệp mẫu",
-                    "unknown column; the template file shows the columns that are read",
-                )
-            )
-    for c in REQUIRED:
-        if c not in names:
-            out.append(
-                RowError(
-                    1,
-                    c,
-                    "required_column",
-                    "thiếu cột bắt buộc",
-                    "a required column is missing",
-                )
-            )
-    return out
+    unknown = [
+        RowError(
+            1,
+            c,
+            "known_column",
+            "cột không nhận ra; các cột dùng được có trong tệp mẫu",
+            "unknown column; the template file shows the columns that are read",
+        )
+        for c in names
+        if strict and c and c not in COLUMNS
+    ]
+    missing = [
+        RowError(1, c, "required_column", "thiếu cột bắt buộc", "a required column is missing")
+        for c in REQUIRED
+        if c not in names
+    ]
+    return unknown + missing
 
 
 class InvalidRow(ValueError):

@@ -51,6 +51,14 @@ def not_a_bool(value: Any) -> Any:
     return value
 
 
+def true_false(value: Any) -> Any:
+    """``true``/``false`` text in any case (as JSON and spreadsheets write them) as a bool;
+    anything else (``1``, ``yes``) is left for the field's rule to refuse."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return value
+
+
 # Bounded numbers: finite, never true/false; the bounds sit inside the type so that OpenAPI
 # shows them as minimum/maximum, also when the field is optional.
 _NOT_BOOL = BeforeValidator(not_a_bool)
@@ -236,10 +244,8 @@ class LearnerProfile(RemembersProvinces):
         """A profile from text cells (a CSV row): numbers are parsed as usual; a boolean
         cell must read ``true`` or ``false`` (any case), like JSON, never ``1`` or ``yes``."""
         values: dict[str, Any] = dict(cells)
-        for name in ("ethnic_minority",):
-            v = values.get(name)
-            if isinstance(v, str) and v.strip().lower() in ("true", "false"):
-                values[name] = v.strip().lower() == "true"
+        if "ethnic_minority" in values:
+            values["ethnic_minority"] = true_false(values["ethnic_minority"])
         return cls.model_validate(values)
 
     def model_inputs(self) -> dict[str, Any]:

@@ -136,8 +136,8 @@ class ErrorList:
         self.kept: list[RowError] = []
         self.total = 0
 
-    def add(self, errors: Iterable[RowError]) -> None:
-        for e in errors:
+    def add(self, errors: RowError | Iterable[RowError]) -> None:
+        for e in [errors] if isinstance(errors, RowError) else errors:
             self.total += 1
             if len(self.kept) < self.cap:
                 self.kept.append(e)
@@ -462,17 +462,14 @@ def parse_csv_text(
         header = [h.strip() for h in header] if header else []
         if not any(header):
             errors.add(
-                [
-                    RowError(
-                        None,
-                        None,
-                        "csv_empty",
-                        "tệp trống: dòng 1 là tiêu đề cột (tải tệp mẫu), mỗi dòng sau là "
-                        "một học viên",
-                        "the file is empty: row 1 holds the column names (see the "
-                        "template), then one learner per row",
-                    )
-                ]
+                RowError(
+                    None,
+                    None,
+                    "csv_empty",
+                    "tệp trống: dòng 1 là tiêu đề cột (tải tệp mẫu), mỗi dòng sau là một học viên",
+                    "the file is empty: row 1 holds the column names (see the "
+                    "template), then one learner per row",
+                )
             )
             return ParsedFile(learners, errors)
         bad_header = check_header(header, strict=strict)
@@ -483,21 +480,27 @@ def parse_csv_text(
                 continue
             n += 1
             if max_rows is not None and n > max_rows:
-                rest = 1 + sum(1 for c in reader if any(x.strip() for x in c))
-                errors.add([too_many_rows(max_rows, n - 1 + rest)])
+                n += sum(1 for c in reader if any(x.strip() for x in c))
+                errors.add(
+                    RowError(
+                        None,
+                        None,
+                        "max_rows",
+                        f"tệp có {number(n, 'vi')} học viên; tối đa {number(max_rows, 'vi')} một lần",
+                        f"the file holds {n:,} learners; at most {max_rows:,} at once",
+                    )
+                )
                 break
             if len(cells) > len(header):
                 errors.add(
-                    [
-                        RowError(
-                            row,
-                            None,
-                            "cells",
-                            f"dòng có {len(cells)} ô, nhiều hơn {len(header)} cột của tiêu đề",
-                            f"the row has {len(cells)} cells, more than the header's "
-                            f"{len(header)} columns",
-                        )
-                    ]
+                    RowError(
+                        row,
+                        None,
+                        "cells",
+                        f"dòng có {len(cells)} ô, nhiều hơn {len(header)} cột của tiêu đề",
+                        f"the row has {len(cells)} cells, more than the header's "
+                        f"{len(header)} columns",
+                    )
                 )
                 continue
             got = parse_row(dict(zip(header, cells, strict=False)), row, provinces=provinces)
@@ -511,36 +514,22 @@ def parse_csv_text(
                 learners.append((row, *got))
     except csv.Error as exc:
         errors.add(
-            [
-                RowError(
-                    reader.line_num or None,
-                    None,
-                    "csv",
-                    f"không đọc được tệp CSV ({exc})",
-                    f"the CSV cannot be read ({exc})",
-                )
-            ]
+            RowError(
+                reader.line_num or None,
+                None,
+                "csv",
+                f"không đọc được tệp CSV ({exc})",
+                f"the CSV cannot be read ({exc})",
+            )
         )
     if not errors and not learners:
         errors.add(
-            [
-                RowError(
-                    None,
-                    None,
-                    "no_learners",
-                    "tệp không có học viên nào (chỉ có dòng tiêu đề)",
-                    "the file holds no learners (only the header row)",
-                )
-            ]
+            RowError(
+                None,
+                None,
+                "no_learners",
+                "tệp không có học viên nào (chỉ có dòng tiêu đề)",
+                "the file holds no learners (only the header row)",
+            )
         )
     return ParsedFile(learners, errors)
-
-
-def too_many_rows(max_rows: int, n: int) -> RowError:
-    return RowError(
-        None,
-        None,
-        "max_rows",
-        f"tệp có {number(n, 'vi')} học viên; tối đa {number(max_rows, 'vi')} một lần",
-        f"the file holds {n:,} learners; at most {max_rows:,} at once",
-    )

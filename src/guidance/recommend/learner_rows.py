@@ -3,7 +3,8 @@
 The web page's class upload (``POST /api/v1/recommendations/batch`` as CSV), ``guidance
 recommend-batch`` and the Dask batch all turn a row of cells into a ``LearnerProfile`` and
 its ``Preferences`` here, and every problem becomes one :class:`RowError` naming the
-spreadsheet row (the header is row 1), the column and the rule, in Vietnamese and English.
+spreadsheet row (the header is row 1), the column and the rule, in Vietnamese and English
+(worded from the one table of pydantic error types, which also gives a 422's ``msg_vi``).
 A file is checked whole: every error at once (the first :data:`MAX_ERRORS` are kept, the
 rest counted), never stage by stage.
 
@@ -25,7 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from guidance.recommend.types import (
-    EDUCATION_LEVELS,
+    EDUCATION_LEVELS_TEXT,
     MAX_CODE,
     MAX_LIST,
     LearnerProfile,
@@ -231,7 +232,6 @@ _ERROR_RULES: dict[str, tuple[str, str]] = {
     "json_invalid": ("json_invalid", "nội dung không phải JSON hợp lệ"),
     "uuid_parsing": ("uuid_parsing", "phải là mã UUID"),
 }
-_LEVELS = ", ".join(map(str, EDUCATION_LEVELS))
 # What a spreadsheet cell breaking a rule is told (any other rule: "not a valid value"), in
 # Vietnamese and English; ``{lo}``/``{hi}``: its column's bounds, ``{n_max}``: its longest
 # text, ``{expected}``: the values allowed.
@@ -241,8 +241,8 @@ _CELL_TEXTS = {
     "number": ("phải là một số", "must be a number"),
     "range": ("phải từ {lo} đến {hi}", "must be from {lo} to {hi}"),
     "education_level": (
-        f"phải là một trong {_LEVELS} (số năm đi học)",
-        f"must be one of {_LEVELS} (years of schooling)",
+        f"phải là một trong {EDUCATION_LEVELS_TEXT} (số năm đi học)",
+        f"must be one of {EDUCATION_LEVELS_TEXT} (years of schooling)",
     ),
     "one_of": ("phải là một trong: {expected}", "must be one of: {expected}"),
     "true_false": ("phải là true hoặc false", "must be true or false"),
@@ -361,7 +361,7 @@ def parse_row(
         elif name in ("willing_to_relocate", "ethnic_minority"):
             v = true_false(v)
         elif name == "home_province_code":
-            v = _code(v, 2)
+            v = _code(v, _PAD[name])
         elif name in ("learner_id", "record_id"):  # kept as written (ids are opaque)
             raw = raw if isinstance(raw, str) else v
             v = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)

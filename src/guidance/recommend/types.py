@@ -42,6 +42,7 @@ MAX_CODE = 16  # characters of one code in a list
 # the contract's education levels (DATA_CONTRACT.md, outcomes.education_level): the models
 # know no other value, so serving refuses the rest
 EDUCATION_LEVELS = (5, 9, 12, 13)
+EDUCATION_LEVELS_TEXT = ", ".join(map(str, EDUCATION_LEVELS))  # as the rules say them
 
 
 def not_a_bool(value: Any) -> Any:
@@ -76,12 +77,11 @@ Code = Annotated[str, Field(min_length=1, max_length=MAX_CODE)]
 
 def _education_level(value: int) -> int:
     if value not in EDUCATION_LEVELS:
-        levels = ", ".join(map(str, EDUCATION_LEVELS))
         raise PydanticCustomError(
             "education_level",
             "education_level must be one of {levels} / "
             "trình độ học vấn (education_level) phải là một trong các giá trị {levels}",
-            {"levels": levels},
+            {"levels": EDUCATION_LEVELS_TEXT},
         )
     return value
 
@@ -192,7 +192,7 @@ EducationLevel = Annotated[
     BeforeValidator(not_a_bool),
     AfterValidator(_education_level),
     Field(
-        description="years of schooling completed: " + ", ".join(map(str, EDUCATION_LEVELS)),
+        description=f"years of schooling completed: {EDUCATION_LEVELS_TEXT}",
         json_schema_extra={
             "enum": list(EDUCATION_LEVELS),
             "minimum": min(EDUCATION_LEVELS),

@@ -7,7 +7,6 @@ stack trace, never SQL (``StoreError`` messages hold SQL, so they are logged by 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from guidance.errors import GuidanceError, InvalidProfile, ModelNotLoaded, UnknownProgramme
+from guidance.recommend.learner_rows import rule_vi  # shared with the spreadsheet rows
 
 log = logging.getLogger("guidance.api")
 
@@ -150,60 +150,6 @@ def _json(
     )
 
 
-# The rule of a request validation error in Vietnamese, by pydantic's error type; ``{…}``
-# reads the error's context (the schema's own limits, never the submitted value).
-_RULE_VI = {
-    "missing": "thiếu trường bắt buộc",
-    "extra_forbidden": "trường này không được phép",
-    "greater_than_equal": "phải lớn hơn hoặc bằng {ge}",
-    "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
-    "greater_than": "phải lớn hơn {gt}",
-    "less_than": "phải nhỏ hơn {lt}",
-    "string_too_short": "phải có ít nhất {min_length} ký tự",
-    "string_too_long": "không được dài quá {max_length} ký tự",
-    "too_short": "phải có ít nhất {min_length} phần tử",
-    "too_long": "không được có quá {max_length} phần tử",
-    "string_pattern_mismatch": "không đúng định dạng",
-    "string_type": "phải là chuỗi ký tự",
-    "int_type": "phải là số nguyên",
-    "int_parsing": "phải là số nguyên",
-    "int_from_float": "phải là số nguyên",
-    "float_type": "phải là số",
-    "float_parsing": "phải là số",
-    "finite_number": "phải là số hữu hạn",
-    "bool_type": "phải là true hoặc false",
-    "bool_parsing": "phải là true hoặc false",
-    "number_not_bool": "cần một số, không phải true/false",
-    "literal_error": "phải là một trong các giá trị: {expected}",
-    "enum": "phải là một trong các giá trị: {expected}",
-    "list_type": "phải là một danh sách",
-    "dict_type": "phải là một đối tượng JSON",
-    "model_type": "phải là một đối tượng JSON",
-    "model_attributes_type": "phải là một đối tượng JSON",
-    "date_type": "phải là ngày dạng YYYY-MM-DD",
-    "date_parsing": "phải là ngày dạng YYYY-MM-DD",
-    "date_from_datetime_parsing": "phải là ngày dạng YYYY-MM-DD",
-    "json_invalid": "nội dung không phải JSON hợp lệ",
-    "uuid_parsing": "phải là mã UUID",
-}
-
-
-def rule_vi(error: Mapping[str, Any]) -> str:
-    """The Vietnamese rule of one pydantic error (``msg_vi`` of a validation detail). A
-    custom error written in both languages ("english / tiếng Việt") gives its Vietnamese
-    half; an unknown type, a generic sentence naming it."""
-    kind = str(error.get("type", ""))
-    text = _RULE_VI.get(kind)
-    if text is None:
-        msg = str(error.get("msg", ""))
-        return msg.split(" / ", 1)[1] if " / " in msg else f"giá trị không hợp lệ ({kind})"
-    ctx = {k: str(v)[:200].replace(" or ", " hoặc ") for k, v in (error.get("ctx") or {}).items()}
-    try:
-        return text.format(**ctx)
-    except (KeyError, IndexError):  # a context without the limit: the rule up to it
-        return re.split(r"\s*:?\s*\{", text, maxsplit=1)[0]
-
-
 def validation_details(errors: Sequence[Mapping[str, Any]], prefix: tuple = ()) -> list[dict]:
     """THE details of a 422 for pydantic ``errors``: where (``loc``, after ``prefix``) and
     which rule, in English (``msg``) and Vietnamese (``msg_vi``), without echoing the
@@ -333,7 +279,7 @@ def install(app: FastAPI) -> None:
                     {
                         "loc": ["body"],
                         "msg": "JSON decode error",
-                        "msg_vi": _RULE_VI["json_invalid"],
+                        "msg_vi": rule_vi({"type": "json_invalid"}),
                         "type": "json_invalid",
                     }
                 ],

@@ -3,7 +3,8 @@
 The web page's class upload (``POST /api/v1/recommendations/batch`` as CSV), ``guidance
 recommend-batch`` and the Dask batch all turn a row of cells into a ``LearnerProfile`` and
 its ``Preferences`` here, and every problem becomes one :class:`RowError` naming the
-spreadsheet row (the header is row 1), the column and the rule, in Vietnamese and English.
+spreadsheet row (the header is row 1), the column and the rule, in Vietnamese and English
+(worded from the one table of pydantic error types, which also gives a 422's ``msg_vi``).
 A file is checked whole: every error at once (the first :data:`MAX_ERRORS` are kept, the
 rest counted), never stage by stage.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,11 +26,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from guidance.recommend.types import (
-    EDUCATION_LEVELS,
+    EDUCATION_LEVELS_TEXT,
     MAX_CODE,
     MAX_LIST,
     LearnerProfile,
     Preferences,
+    true_false,
 )
 
 MAX_ERRORS = 200  # errors kept (all are counted)
@@ -45,48 +48,34 @@ PREFERENCE_COLUMNS = LIST_PREFS + SCALAR_PREFS
 # ``record_id`` names the learner when ``learner_id`` is absent (a contract outcomes file)
 COLUMNS = (*PROFILE_COLUMNS, *PREFERENCE_COLUMNS, "record_id")
 REQUIRED = tuple(n for n, f in LearnerProfile.model_fields.items() if f.is_required())
-# the class template the page offers: the profile a counsellor knows, then the preferences
-TEMPLATE_COLUMNS = (
-    "learner_id",
-    "age",
-    "home_province_code",
-    "education_level",
-    "gpa",
-    "riasec_r",
-    "riasec_i",
-    "riasec_a",
-    "riasec_s",
-    "riasec_e",
-    "riasec_c",
-    *PREFERENCE_COLUMNS,
-)
-TEMPLATE_EXAMPLE = (
-    "HS-01",
-    "17",
-    "01",
-    "12",
-    "7.5",
-    "0.8",
-    "0.4",
-    "0.2",
-    "0.3",
-    "0.5",
-    "0.6",
-    "trung_cap;cao_dang",
-    "",
-    "",
-    "24",
-    "20000000",
-    "",
-    "false",
-    "",
-)
+# The class template the page offers (counsellor.js holds the same text): the profile a
+# counsellor knows, then every preference (in PREFERENCE_COLUMNS order), and the cells of
+# one example learner.
+_TEMPLATE = {
+    "learner_id": "HS-01",
+    "age": "17",
+    "home_province_code": "01",
+    "education_level": "12",
+    "gpa": "7.5",
+    "riasec_r": "0.8",
+    "riasec_i": "0.4",
+    "riasec_a": "0.2",
+    "riasec_s": "0.3",
+    "riasec_e": "0.5",
+    "riasec_c": "0.6",
+    **dict.fromkeys(PREFERENCE_COLUMNS, ""),
+    "levels": "trung_cap;cao_dang",
+    "max_duration_months": "24",
+    "max_tuition_vnd_per_year": "20000000",
+    "willing_to_relocate": "false",
+}
+TEMPLATE_COLUMNS = tuple(_TEMPLATE)
 _PAD = {"home_province_code": 2, "provinces": 2, "field_codes": 4}
 
 
 def template_csv() -> str:
     """The class template: header and one example learner."""
-    return ",".join(TEMPLATE_COLUMNS) + "\n" + ",".join(TEMPLATE_EXAMPLE) + "\n"
+    return ",".join(_TEMPLATE) + "\n" + ",".join(_TEMPLATE.values()) + "\n"
 
 
 def number(x: float, lang: str) -> str:
@@ -148,8 +137,8 @@ class ErrorList:
         self.kept: list[RowError] = []
         self.total = 0
 
-    def add(self, errors: Iterable[RowError]) -> None:
-        for e in errors:
+    def add(self, errors: RowError | Iterable[RowError]) -> None:
+        for e in [errors] if isinstance(errors, RowError) else errors:
             self.total += 1
             if len(self.kept) < self.cap:
                 self.kept.append(e)
@@ -203,109 +192,132 @@ def _period(v: Any) -> Any:
     return text
 
 
-def _bool(v: Any) -> Any:
-    """``true``/``false`` in any case (as JSON and spreadsheets write them); anything else
-    (``1``, ``yes``) is left for the rule to refuse, as the API always has."""
-    if isinstance(v, str) and v.strip().lower() in ("true", "false"):
-        return v.strip().lower() == "true"
-    return v
+# -- the rule of a pydantic error ------------------------------------------------------------
+
+# Each pydantic error type a request or a row can break: the rule a spreadsheet cell names
+# (``RowError.rule``) and the Vietnamese of a 422 detail (``msg_vi``), where ``{…}`` reads
+# the error's context (the schema's own limits, never the submitted value). A type not
+# listed is its own rule.
+_ERROR_RULES: dict[str, tuple[str, str]] = {
+    "missing": ("required", "thiếu trường bắt buộc"),
+    "extra_forbidden": ("extra_forbidden", "trường này không được phép"),
+    "greater_than_equal": ("range", "phải lớn hơn hoặc bằng {ge}"),
+    "less_than_equal": ("range", "phải nhỏ hơn hoặc bằng {le}"),
+    "greater_than": ("range", "phải lớn hơn {gt}"),
+    "less_than": ("range", "phải nhỏ hơn {lt}"),
+    "string_too_short": ("length", "phải có ít nhất {min_length} ký tự"),
+    "string_too_long": ("length", "không được dài quá {max_length} ký tự"),
+    "too_short": ("too_short", "phải có ít nhất {min_length} phần tử"),
+    "too_long": ("list_length", "không được có quá {max_length} phần tử"),
+    "string_pattern_mismatch": ("year_month", "không đúng định dạng"),
+    "string_type": ("string_type", "phải là chuỗi ký tự"),
+    "int_type": ("whole_number", "phải là số nguyên"),
+    "int_parsing": ("whole_number", "phải là số nguyên"),
+    "int_from_float": ("whole_number", "phải là số nguyên"),
+    "float_type": ("number", "phải là số"),
+    "float_parsing": ("number", "phải là số"),
+    "finite_number": ("number", "phải là số hữu hạn"),
+    "bool_type": ("true_false", "phải là true hoặc false"),
+    "bool_parsing": ("true_false", "phải là true hoặc false"),
+    "number_not_bool": ("number", "cần một số, không phải true/false"),
+    "literal_error": ("one_of", "phải là một trong các giá trị: {expected}"),
+    "enum": ("enum", "phải là một trong các giá trị: {expected}"),
+    "list_type": ("list_type", "phải là một danh sách"),
+    "dict_type": ("dict_type", "phải là một đối tượng JSON"),
+    "model_type": ("model_type", "phải là một đối tượng JSON"),
+    "model_attributes_type": ("model_attributes_type", "phải là một đối tượng JSON"),
+    "date_type": ("date_type", "phải là ngày dạng YYYY-MM-DD"),
+    "date_parsing": ("date_parsing", "phải là ngày dạng YYYY-MM-DD"),
+    "date_from_datetime_parsing": ("date_from_datetime_parsing", "phải là ngày dạng YYYY-MM-DD"),
+    "json_invalid": ("json_invalid", "nội dung không phải JSON hợp lệ"),
+    "uuid_parsing": ("uuid_parsing", "phải là mã UUID"),
+}
+# What a spreadsheet cell breaking a rule is told (any other rule: "not a valid value"), in
+# Vietnamese and English; ``{lo}``/``{hi}``: its column's bounds, ``{n_max}``: its longest
+# text, ``{expected}``: the values allowed.
+_CELL_TEXTS = {
+    "required": ("bắt buộc: hãy điền giá trị", "required: fill in a value"),
+    "whole_number": ("phải là số nguyên", "must be a whole number"),
+    "number": ("phải là một số", "must be a number"),
+    "range": ("phải từ {lo} đến {hi}", "must be from {lo} to {hi}"),
+    "education_level": (
+        f"phải là một trong {EDUCATION_LEVELS_TEXT} (số năm đi học)",
+        f"must be one of {EDUCATION_LEVELS_TEXT} (years of schooling)",
+    ),
+    "one_of": ("phải là một trong: {expected}", "must be one of: {expected}"),
+    "true_false": ("phải là true hoặc false", "must be true or false"),
+    "year_month": ("phải có dạng NĂM-THÁNG, ví dụ 2027-09", "must read YEAR-MONTH, e.g. 2027-09"),
+    "province_code": (
+        "mã tỉnh/thành gồm 2 chữ số, ví dụ 01",
+        "a province code has 2 digits, e.g. 01",
+    ),
+    "length": ("độ dài từ 1 đến {n_max} ký tự", "must be 1 to {n_max} characters long"),
+    "list_length": (
+        f"tối đa {MAX_LIST} mục, cách nhau bởi dấu ;",
+        f"at most {MAX_LIST} entries, separated by ;",
+    ),
+}
 
 
-def _rule_text(column: str, e: Mapping[str, Any]) -> tuple[str, str, str]:
-    """(rule, Vietnamese, English) of one pydantic error of ``column``."""
-    kind = str(e.get("type", ""))
-    ctx = e.get("ctx") or {}
-    raw = e.get("input")
-    shown = (
-        repr(raw)
-        if isinstance(raw, str)
-        else str(raw)
-        if isinstance(raw, (int, float)) and not isinstance(raw, bool)
-        else ""
-    )
-    got_vi, got_en = (f" (đang là {shown})", f" (got {shown})") if shown else ("", "")
-    if kind == "missing":
-        return "required", "bắt buộc: hãy điền giá trị", "required: fill in a value"
-    if kind in ("int_parsing", "int_from_float", "int_type"):
-        return (
-            "whole_number",
-            f"phải là số nguyên{got_vi}",
-            f"must be a whole number{got_en}",
-        )
-    if kind in ("float_parsing", "float_type", "finite_number", "number_not_bool"):
-        return "number", f"phải là một số{got_vi}", f"must be a number{got_en}"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+def rule_vi(error: Mapping[str, Any]) -> str:
+    """The Vietnamese rule of one pydantic error (``msg_vi`` of a 422 detail). A custom
+    error written in both languages ("english / tiếng Việt") gives its Vietnamese half; an
+    unknown type, a generic sentence naming it."""
+    kind = str(error.get("type", ""))
+    if kind not in _ERROR_RULES:
+        msg = str(error.get("msg", ""))
+        return msg.split(" / ", 1)[1] if " / " in msg else f"giá trị không hợp lệ ({kind})"
+    text = _ERROR_RULES[kind][1]
+    ctx = {k: str(v)[:200].replace(" or ", " hoặc ") for k, v in (error.get("ctx") or {}).items()}
+    try:
+        return text.format(**ctx)
+    except (KeyError, IndexError):  # a context without the limit: the rule up to it
+        return re.split(r"\s*:?\s*\{", text, maxsplit=1)[0]
+
+
+def _cell_rule(column: str, error: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(rule, Vietnamese, English) of one pydantic error of a spreadsheet cell in
+    ``column``; unlike a 422 detail it names the value the cell holds (a text or number)."""
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    rule = _ERROR_RULES[kind][0] if kind in _ERROR_RULES else kind or "invalid"
+    if rule == "length" and column == "home_province_code":
+        rule = "province_code"
+    vi, en = _CELL_TEXTS.get(rule, ("giá trị không hợp lệ", "not a valid value"))
+    if rule == "range":
         lo, hi = _bounds(column)
-        if lo is not None and hi is not None:
-            return (
-                "range",
-                f"phải từ {number(lo, 'vi')} đến {number(hi, 'vi')}{got_vi}",
-                f"must be from {number(lo, 'en')} to {number(hi, 'en')}{got_en}",
-            )
-        limit = ctx.get("ge", ctx.get("gt", ctx.get("le", ctx.get("lt"))))
-        return "range", f"vượt giới hạn {limit}{got_vi}", f"out of bounds {limit}{got_en}"
-    if kind == "education_level":
-        levels = ", ".join(map(str, EDUCATION_LEVELS))
-        return (
-            "education_level",
-            f"phải là một trong {levels} (số năm đi học){got_vi}",
-            f"must be one of {levels} (years of schooling){got_en}",
-        )
-    if kind == "literal_error":
+        if lo is None or hi is None:
+            limit = ctx.get("ge", ctx.get("gt", ctx.get("le", ctx.get("lt"))))
+            vi, en = f"vượt giới hạn {limit}", f"out of bounds {limit}"
+        else:
+            vi = vi.format(lo=number(lo, "vi"), hi=number(hi, "vi"))
+            en = en.format(lo=number(lo, "en"), hi=number(hi, "en"))
+    else:
         expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
-        return (
-            "one_of",
-            f"phải là một trong: {expected}{got_vi}",
-            f"must be one of: {expected}{got_en}",
-        )
-    if kind in ("bool_parsing", "bool_type"):
-        return (
-            "true_false",
-            f"phải là true hoặc false{got_vi}",
-            f"must be true or false{got_en}",
-        )
-    if kind == "string_pattern_mismatch":
-        return (
-            "year_month",
-            f"phải có dạng NĂM-THÁNG, ví dụ 2027-09{got_vi}",
-            f"must read YEAR-MONTH, e.g. 2027-09{got_en}",
-        )
-    if kind in ("string_too_short", "string_too_long"):
-        if column == "home_province_code":
-            return (
-                "province_code",
-                f"mã tỉnh/thành gồm 2 chữ số, ví dụ 01{got_vi}",
-                f"a province code has 2 digits, e.g. 01{got_en}",
-            )
         n_max = MAX_CODE if column in LIST_PREFS else 100
-        return (
-            "length",
-            f"độ dài từ 1 đến {n_max} ký tự{got_vi}",
-            f"must be 1 to {n_max} characters long{got_en}",
-        )
-    if kind == "too_long":
-        return (
-            "list_length",
-            f"tối đa {MAX_LIST} mục, cách nhau bởi dấu ;",
-            f"at most {MAX_LIST} entries, separated by ;",
-        )
-    return kind or "invalid", f"giá trị không hợp lệ{got_vi}", f"not a valid value{got_en}"
+        vi = vi.format(expected=expected, n_max=n_max)
+        en = en.format(expected=expected, n_max=n_max)
+    raw = error.get("input")
+    shown = isinstance(raw, (str, int, float)) and not isinstance(raw, bool)
+    if not shown or rule in ("required", "list_length"):
+        return rule, vi, en
+    value = repr(raw) if isinstance(raw, str) else raw
+    return rule, f"{vi} (đang là {value})", f"{en} (got {value})"
 
 
 def _bounds(column: str) -> tuple[float | None, float | None]:
-    fields = LearnerProfile.model_fields | Preferences.model_fields
-    f = fields.get(column)
-    lo = hi = None
-    for m in f.metadata if f else ():
-        lo = getattr(m, "ge", None) if getattr(m, "ge", None) is not None else lo
-        hi = getattr(m, "le", None) if getattr(m, "le", None) is not None else hi
-    if f is not None and (lo is None or hi is None):  # optional fields: Annotated in a union
-        for arg in getattr(f.annotation, "__args__", ()):
-            for m in getattr(arg, "__metadata__", ()):
-                for mm in getattr(m, "metadata", [m]):
-                    lo = getattr(mm, "ge", None) if getattr(mm, "ge", None) is not None else lo
-                    hi = getattr(mm, "le", None) if getattr(mm, "le", None) is not None else hi
-    return lo, hi
+    """``ge`` and ``le`` of a learner or preference field (an optional one's sit in the
+    ``Annotated`` member of its union)."""
+    f = (LearnerProfile.model_fields | Preferences.model_fields).get(column)
+    if f is None:
+        return None, None
+    marks = list(f.metadata)
+    for arg in getattr(f.annotation, "__args__", ()):
+        for m in getattr(arg, "__metadata__", ()):
+            marks += getattr(m, "metadata", [m])
+    lo = [m.ge for m in marks if getattr(m, "ge", None) is not None]
+    hi = [m.le for m in marks if getattr(m, "le", None) is not None]
+    return (lo[-1] if lo else None), (hi[-1] if hi else None)
 
 
 def from_validation(exc: ValidationError, row: int | None) -> list[RowError]:
@@ -314,7 +326,7 @@ def from_validation(exc: ValidationError, row: int | None) -> list[RowError]:
     for e in exc.errors():
         loc = [str(p) for p in e["loc"]]
         column = loc[0] if loc else None
-        rule, vi, en = _rule_text(column or "", e)
+        rule, vi, en = _cell_rule(column or "", e)
         if len(loc) > 1 and loc[1].isdigit():  # an entry of a ;-separated list
             k = int(loc[1]) + 1
             vi, en = f"mục thứ {k}: {vi}", f"entry {k}: {en}"
@@ -343,20 +355,17 @@ def parse_row(
         v = _plain(raw)
         if name in LIST_PREFS:
             items = v if isinstance(v, (list, tuple)) else str(v).split(";")
-            prefs[name] = [_code(s, _PAD.get(name)) for s in items if str(s).strip()]
+            v = [_code(s, _PAD.get(name)) for s in items if str(s).strip()]
         elif name == "start_period":
-            prefs[name] = _period(v)
-        elif name in SCALAR_PREFS:
-            prefs[name] = _bool(v) if name == "willing_to_relocate" else v
+            v = _period(v)
+        elif name in ("willing_to_relocate", "ethnic_minority"):
+            v = true_false(v)
         elif name == "home_province_code":
-            prof[name] = _code(v, 2)
+            v = _code(v, _PAD[name])
         elif name in ("learner_id", "record_id"):  # kept as written (ids are opaque)
-            raw = _plain(raw) if not isinstance(raw, str) else raw
-            prof[name] = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
-        elif name == "ethnic_minority":
-            prof[name] = _bool(v)
-        else:
-            prof[name] = v
+            raw = raw if isinstance(raw, str) else v
+            v = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
+        (prefs if name in PREFERENCE_COLUMNS else prof)[name] = v
     record = prof.pop("record_id", None)
     if prof.get("learner_id") is None and (record is not None or row is not None):
         prof["learner_id"] = record or f"row{row}"
@@ -400,30 +409,23 @@ def check_header(columns: Iterable[str], *, strict: bool = True) -> list[RowErro
     """Missing columns of a header (row 1), and unknown ones when ``strict`` (a class list;
     a batch file may carry other columns, e.g. a contract outcomes table)."""
     names = [str(c).strip() for c in columns]
-    out = []
-    for c in names:
-        if strict and c and c not in COLUMNS:
-            out.append(
-                RowError(
-                    1,
-                    c,
-                    "known_column",
-                    "cột không nhận ra; các cột dùng được có trong tệp mẫu",
-                    "unknown column; the template file shows the columns that are read",
-                )
-            )
-    for c in REQUIRED:
-        if c not in names:
-            out.append(
-                RowError(
-                    1,
-                    c,
-                    "required_column",
-                    "thiếu cột bắt buộc",
-                    "a required column is missing",
-                )
-            )
-    return out
+    unknown = [
+        RowError(
+            1,
+            c,
+            "known_column",
+            "cột không nhận ra; các cột dùng được có trong tệp mẫu",
+            "unknown column; the template file shows the columns that are read",
+        )
+        for c in names
+        if strict and c and c not in COLUMNS
+    ]
+    missing = [
+        RowError(1, c, "required_column", "thiếu cột bắt buộc", "a required column is missing")
+        for c in REQUIRED
+        if c not in names
+    ]
+    return unknown + missing
 
 
 class InvalidRow(ValueError):
@@ -460,17 +462,14 @@ def parse_csv_text(
         header = [h.strip() for h in header] if header else []
         if not any(header):
             errors.add(
-                [
-                    RowError(
-                        None,
-                        None,
-                        "csv_empty",
-                        "tệp trống: dòng 1 là tiêu đề cột (tải tệp mẫu), mỗi dòng sau là "
-                        "một học viên",
-                        "the file is empty: row 1 holds the column names (see the "
-                        "template), then one learner per row",
-                    )
-                ]
+                RowError(
+                    None,
+                    None,
+                    "csv_empty",
+                    "tệp trống: dòng 1 là tiêu đề cột (tải tệp mẫu), mỗi dòng sau là một học viên",
+                    "the file is empty: row 1 holds the column names (see the "
+                    "template), then one learner per row",
+                )
             )
             return ParsedFile(learners, errors)
         bad_header = check_header(header, strict=strict)
@@ -481,21 +480,27 @@ def parse_csv_text(
                 continue
             n += 1
             if max_rows is not None and n > max_rows:
-                rest = 1 + sum(1 for c in reader if any(x.strip() for x in c))
-                errors.add([too_many_rows(max_rows, n - 1 + rest)])
+                n += sum(1 for c in reader if any(x.strip() for x in c))
+                errors.add(
+                    RowError(
+                        None,
+                        None,
+                        "max_rows",
+                        f"tệp có {number(n, 'vi')} học viên; tối đa {number(max_rows, 'vi')} một lần",
+                        f"the file holds {n:,} learners; at most {max_rows:,} at once",
+                    )
+                )
                 break
             if len(cells) > len(header):
                 errors.add(
-                    [
-                        RowError(
-                            row,
-                            None,
-                            "cells",
-                            f"dòng có {len(cells)} ô, nhiều hơn {len(header)} cột của tiêu đề",
-                            f"the row has {len(cells)} cells, more than the header's "
-                            f"{len(header)} columns",
-                        )
-                    ]
+                    RowError(
+                        row,
+                        None,
+                        "cells",
+                        f"dòng có {len(cells)} ô, nhiều hơn {len(header)} cột của tiêu đề",
+                        f"the row has {len(cells)} cells, more than the header's "
+                        f"{len(header)} columns",
+                    )
                 )
                 continue
             got = parse_row(dict(zip(header, cells, strict=False)), row, provinces=provinces)
@@ -509,36 +514,22 @@ def parse_csv_text(
                 learners.append((row, *got))
     except csv.Error as exc:
         errors.add(
-            [
-                RowError(
-                    reader.line_num or None,
-                    None,
-                    "csv",
-                    f"không đọc được tệp CSV ({exc})",
-                    f"the CSV cannot be read ({exc})",
-                )
-            ]
+            RowError(
+                reader.line_num or None,
+                None,
+                "csv",
+                f"không đọc được tệp CSV ({exc})",
+                f"the CSV cannot be read ({exc})",
+            )
         )
     if not errors and not learners:
         errors.add(
-            [
-                RowError(
-                    None,
-                    None,
-                    "no_learners",
-                    "tệp không có học viên nào (chỉ có dòng tiêu đề)",
-                    "the file holds no learners (only the header row)",
-                )
-            ]
+            RowError(
+                None,
+                None,
+                "no_learners",
+                "tệp không có học viên nào (chỉ có dòng tiêu đề)",
+                "the file holds no learners (only the header row)",
+            )
         )
     return ParsedFile(learners, errors)
-
-
-def too_many_rows(max_rows: int, n: int) -> RowError:
-    return RowError(
-        None,
-        None,
-        "max_rows",
-        f"tệp có {number(n, 'vi')} học viên; tối đa {number(max_rows, 'vi')} một lần",
-        f"the file holds {n:,} learners; at most {max_rows:,} at once",
-    )

@@ -42,12 +42,21 @@ MAX_CODE = 16  # characters of one code in a list
 # the contract's education levels (DATA_CONTRACT.md, outcomes.education_level): the models
 # know no other value, so serving refuses the rest
 EDUCATION_LEVELS = (5, 9, 12, 13)
+EDUCATION_LEVELS_TEXT = ", ".join(map(str, EDUCATION_LEVELS))  # as the rules say them
 
 
 def not_a_bool(value: Any) -> Any:
     # pydantic's lax mode reads true/false as 1/0; a number field must not
     if isinstance(value, bool):
         raise PydanticCustomError("number_not_bool", "a number is expected, not true/false")
+    return value
+
+
+def true_false(value: Any) -> Any:
+    """``true``/``false`` text in any case (as JSON and spreadsheets write them) as a bool;
+    anything else (``1``, ``yes``) is left for the field's rule to refuse."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
     return value
 
 
@@ -68,12 +77,11 @@ Code = Annotated[str, Field(min_length=1, max_length=MAX_CODE)]
 
 def _education_level(value: int) -> int:
     if value not in EDUCATION_LEVELS:
-        levels = ", ".join(map(str, EDUCATION_LEVELS))
         raise PydanticCustomError(
             "education_level",
             "education_level must be one of {levels} / "
             "trình độ học vấn (education_level) phải là một trong các giá trị {levels}",
-            {"levels": levels},
+            {"levels": EDUCATION_LEVELS_TEXT},
         )
     return value
 
@@ -184,7 +192,7 @@ EducationLevel = Annotated[
     BeforeValidator(not_a_bool),
     AfterValidator(_education_level),
     Field(
-        description="years of schooling completed: " + ", ".join(map(str, EDUCATION_LEVELS)),
+        description=f"years of schooling completed: {EDUCATION_LEVELS_TEXT}",
         json_schema_extra={
             "enum": list(EDUCATION_LEVELS),
             "minimum": min(EDUCATION_LEVELS),
@@ -236,10 +244,8 @@ class LearnerProfile(RemembersProvinces):
         """A profile from text cells (a CSV row): numbers are parsed as usual; a boolean
         cell must read ``true`` or ``false`` (any case), like JSON, never ``1`` or ``yes``."""
         values: dict[str, Any] = dict(cells)
-        for name in ("ethnic_minority",):
-            v = values.get(name)
-            if isinstance(v, str) and v.strip().lower() in ("true", "false"):
-                values[name] = v.strip().lower() == "true"
+        if "ethnic_minority" in values:
+            values["ethnic_minority"] = true_false(values["ethnic_minority"])
         return cls.model_validate(values)
 
     def model_inputs(self) -> dict[str, Any]:

@@ -74,6 +74,15 @@ def test_every_error_at_once_with_row_column_and_rule():
         assert "Input should" not in e.message_en + e.message_vi and "http" not in e.message_en
 
 
+def test_a_too_long_province_code_in_a_list_is_said_of_its_characters():
+    text = f"{HEAD},provinces\na,17,01,12,01;{'7' * 20}\n"
+    parsed = parse_csv_text(text, provinces=PROVINCES)
+    (err,) = parsed.errors.kept
+    assert (err.row, err.column, err.rule) == (2, "provinces", "length")
+    assert err.message_vi == f"mục thứ 2: độ dài từ 1 đến 16 ký tự (đang là '{'7' * 20}')"
+    assert err.message_en.startswith("entry 2: must be 1 to 16 characters long")
+
+
 def test_excel_short_codes_are_padded_and_ids_kept_as_written():
     text = f"{HEAD},provinces,field_codes,start_period\n\tX,17,1,12,8;79,610,2027-09-01 00:00:00\n"
     parsed = parse_csv_text(text, provinces=PROVINCES)

@@ -146,6 +146,7 @@ HomeProvinceCode = Annotated[
 ]
 ProvinceCode = Annotated[
     str,
+    Field(min_length=1, max_length=MAX_CODE),
     BeforeValidator(
         _province_code,
         json_schema_input_type=Annotated[str, Field(min_length=1, max_length=MAX_CODE)]
@@ -268,12 +269,10 @@ class Preferences(RemembersProvinces):
     max_tuition_vnd_per_year: TuitionVnd | None = Field(
         None, description=f"0 to {MAX_TUITION_VND:,} VND a year"
     )
-    provinces: list[Annotated[ProvinceCode, Field(min_length=1, max_length=MAX_CODE)]] | None = (
-        Field(
-            None,
-            max_length=MAX_LIST,
-            description=f"at most {MAX_LIST} province codes (pre-2025 codes are mapped)",
-        )
+    provinces: list[ProvinceCode] | None = Field(
+        None,
+        max_length=MAX_LIST,
+        description=f"at most {MAX_LIST} province codes (pre-2025 codes are mapped)",
     )
     max_distance_km: DistanceKm | None = Field(None, description=f"0 to {MAX_DISTANCE_KM:,} km")
     willing_to_relocate: StrictBool = Field(False, description="JSON true or false only")

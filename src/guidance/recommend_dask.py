@@ -161,10 +161,9 @@ def run_partition(
     src: Source, part: int, first_row: int, frame: pd.DataFrame, out: str, k: int
 ) -> dict:
     """Recommend for one partition and write it (atomically per file, done-record last)."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from guidance.recommend.batch import OUTPUT_COLUMNS, _schema, recommend_chunk
+    from guidance.recommend.batch import arrow_table, recommend_chunk
 
     t0 = time.perf_counter()
     rec, loaded = load_once(src)
@@ -177,13 +176,7 @@ def run_partition(
     if rows:
         df = pd.DataFrame(rows)
         homes = df.pop(HOME).to_numpy()
-        table = pa.Table.from_pandas(
-            df.reindex(columns=list(OUTPUT_COLUMNS)).astype(
-                {"rank": "int64", "n_graduates": "int64"}
-            ),
-            schema=_schema(),
-            preserve_index=False,
-        )  # one conversion, sliced per province
+        table = arrow_table(df)  # one conversion, sliced per province
         for home, idx in pd.Series(range(len(homes))).groupby(homes, sort=True):
             staged = tmp / f"{home}.parquet"
             pq.write_table(table.take(idx.to_numpy()), staged)

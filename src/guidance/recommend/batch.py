@@ -178,14 +178,9 @@ class _Writer:
         df = df.reindex(columns=list(OUTPUT_COLUMNS))
         if self.parquet:
             # lazy: pyarrow only for a Parquet output
-            import pyarrow as pa
             import pyarrow.parquet as pq
 
-            table = pa.Table.from_pandas(
-                df.astype({"rank": "int64", "n_graduates": "int64"}),
-                schema=_schema(),
-                preserve_index=False,
-            )
+            table = arrow_table(df)
             if self.writer is None:
                 self.writer = pq.ParquetWriter(self.path, table.schema)
             self.writer.write_table(table)
@@ -205,12 +200,16 @@ class _Writer:
             self.writer.close()
 
 
-def _schema() -> Any:
-    """The output table's Arrow schema (one fixed type per column)."""
+def arrow_table(rows: pd.DataFrame) -> Any:
+    """Output rows as an Arrow table of the one output schema (a fixed type per column;
+    missing columns are null), as the file writer and the Dask runner write them."""
     # lazy: pyarrow only for a Parquet output
     import pyarrow as pa
 
-    return pa.schema([(c, pa.type_for_alias(t)) for c, t in _TYPES.items()])
+    schema = pa.schema([(c, pa.type_for_alias(t)) for c, t in _TYPES.items()])
+    rows = rows.reindex(columns=list(OUTPUT_COLUMNS))
+    ints = rows.astype({"rank": "int64", "n_graduates": "int64"})
+    return pa.Table.from_pandas(ints, schema=schema, preserve_index=False)
 
 
 def run_batch(

@@ -3,7 +3,7 @@ scored on the time split's validation part, run locally or on a Dask cluster.
 
 Every combination of ``[search]`` (``training.config.SearchConfig``) is one **trial**: the
 boosting model of the search target (``employed_12m`` by default) built by the same
-``guidance.model._hgb`` as the final models, fitted on the train part with early stopping
+``guidance.model.hgb`` as the final models, fitted on the train part with early stopping
 on the validation part (as ``fit_models`` does), then scored on the validation part with
 ``guidance.evaluate.binary_metrics``. The split is the existing time-based one
 (``training.pipeline.split_with_info``); the test part is never seen. The winner (lowest
@@ -187,7 +187,7 @@ def trial_data(
 ) -> TrialData:
     """Features fitted on ``train`` (as ``fit_models`` fits them) and the target's labels."""
     from guidance.features import ContextFeatures
-    from guidance.model import _fill_empty, _labels
+    from guidance.model import fill_empty, target_labels
 
     ft = ContextFeatures(max_categories=params.max_categories, priors=params.priors or None)
     Xtr = ft.fit_transform(
@@ -199,10 +199,10 @@ def trial_data(
     )
     Xva = ft.transform(val)
     empty = np.all(np.isnan(Xtr), axis=0) if len(Xtr) else np.zeros(Xtr.shape[1], bool)
-    ytr, oktr = _labels(train, target)
-    yva, okva = _labels(val, target)
+    ytr, oktr = target_labels(train, target)
+    yva, okva = target_labels(val, target)
     return TrialData(
-        _fill_empty(Xtr, empty)[oktr], ytr, _fill_empty(Xva, empty)[okva], yva, ft.categorical_mask_
+        fill_empty(Xtr, empty)[oktr], ytr, fill_empty(Xva, empty)[okva], yva, ft.categorical_mask_
     )
 
 
@@ -213,7 +213,7 @@ def run_trial(data: TrialData, base: ModelParams, settings: dict) -> dict:
     from threadpoolctl import threadpool_limits
 
     from guidance.evaluate import binary_metrics
-    from guidance.model import _hgb
+    from guidance.model import hgb
 
     params = replace(base, **settings)
     t0, c0 = time.perf_counter(), time.process_time()
@@ -223,7 +223,7 @@ def run_trial(data: TrialData, base: ModelParams, settings: dict) -> dict:
         else nullcontext()
     )
     with limit:
-        est = _hgb(params, data.categorical).fit(
+        est = hgb(params, data.categorical).fit(
             data.X_train, data.y_train, X_val=data.X_val, y_val=data.y_val
         )
         p = est.predict_proba(data.X_val)[:, 1]
@@ -298,14 +298,14 @@ def search(
     """Run every trial of the grid and choose the best on the validation part."""
     from joblib import Parallel, delayed
 
-    from guidance.model import MIN_CLASS_VAL, _labels
+    from guidance.model import MIN_CLASS_VAL, target_labels
 
     runner = runner or SearchRunner()
     step = step or (lambda msg: None)
     target, metric = search_config.target, search_config.metric
     settings = grid(search_config)
     for name, part in (("train", train), ("validation", val)):
-        y, _ = _labels(part, target)
+        y, _ = target_labels(part, target)
         if min(int(y.sum()), int(len(y) - y.sum())) < MIN_CLASS_VAL:
             raise TrainingDataError(
                 "outcomes",

@@ -74,9 +74,9 @@ def target_status(train: pd.DataFrame, val: pd.DataFrame) -> dict[str, TargetSta
     """Per target (the three classifiers and ``wage``): learnable or not, with the reason."""
     out: dict[str, TargetStatus] = {}
     for t in CLASSIFIER_TARGETS:
-        y, _ = _labels(train, t)
+        y, _ = target_labels(train, t)
         pos, neg = int(y.sum()), int(len(y) - y.sum())
-        yv, _ = _labels(val, t)
+        yv, _ = target_labels(val, t)
         vpos, vneg = int(yv.sum()), int(len(yv) - yv.sum())
         if len(y) == 0:
             st = TargetStatus(t, False, "no training record has this outcome", pos, neg)
@@ -195,13 +195,15 @@ class ModelParams:
     priors: dict = field(default_factory=dict)
 
 
-def _hgb(
+def hgb(
     params: ModelParams,
     cat_mask: np.ndarray,
     *,
     quantile: float | None = None,
     min_samples_leaf: int | None = None,
 ) -> Any:
+    """The unfitted boosting model of ``params``: a classifier, or a quantile regressor of
+    ``quantile``; early stopping on, ``cat_mask`` the categorical columns."""
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
     common = dict(
@@ -221,7 +223,8 @@ def _hgb(
     return HistGradientBoostingRegressor(loss="quantile", quantile=quantile, **common)
 
 
-def _labels(frame: pd.DataFrame, target: str) -> tuple[np.ndarray, np.ndarray]:
+def target_labels(frame: pd.DataFrame, target: str) -> tuple[np.ndarray, np.ndarray]:
+    """The integer labels of ``target`` where known, and the mask of those rows of ``frame``."""
     y = frame[target].astype("float64").to_numpy()
     ok = ~np.isnan(y)
     return y[ok].astype(int), ok
@@ -446,7 +449,7 @@ def fit_models(
     # on an all-missing column: the trees see it as a constant 0 instead (serving values
     # of that column cannot matter, since no split uses it).
     empty = np.all(np.isnan(Xtr), axis=0) if len(Xtr) else np.zeros(Xtr.shape[1], bool)
-    Xtr_fit, Xva_fit = _fill_empty(Xtr, empty), _fill_empty(Xva, empty)
+    Xtr_fit, Xva_fit = fill_empty(Xtr, empty), fill_empty(Xva, empty)
     status = target_status(train, val)
     pipelines: dict[str, Pipeline] = {}
     iterations: dict[str, int] = {}
@@ -460,14 +463,14 @@ def fit_models(
             calibration[t] = {"method": "none", "reason": "not fitted"}
             continue
         step(f"model {t}")
-        ytr, oktr = _labels(train, t)
-        yva, okva = _labels(val, t)
+        ytr, oktr = target_labels(train, t)
+        yva, okva = target_labels(val, t)
         y_all = np.zeros(len(Xtr), dtype=int)
         y_all[oktr] = ytr
         if st.calibrate:
-            boost = _hgb(params, mask).fit(Xtr_fit[oktr], ytr, X_val=Xva_fit[okva], y_val=yva)
+            boost = hgb(params, mask).fit(Xtr_fit[oktr], ytr, X_val=Xva_fit[okva], y_val=yva)
         else:  # too few of a class in val: stop early on 10% of the training rows
-            boost = _hgb(params, mask).fit(Xtr_fit[oktr], ytr)
+            boost = hgb(params, mask).fit(Xtr_fit[oktr], ytr)
         iterations[t] = int(boost.n_iter_)
         rows = np.flatnonzero(oktr)
         if len(rows) > params.linear_max_rows:  # a linear model needs far fewer rows
@@ -510,7 +513,7 @@ def fit_models(
             pipelines[name] = Pipeline([("features", ft), ("model", NotFittedRegressor(st.reason))])
             continue
         step(f"model {name}")
-        est = _hgb(params, mask, quantile=q)
+        est = hgb(params, mask, quantile=q)
         if st.calibrate:
             est.fit(Xtr_fit[oktr], ytr, X_val=Xva_fit[okva], y_val=yva)
         else:
@@ -541,7 +544,8 @@ def fit_intervals(
     return conformal.fit_intervals(calibration, preds, models.offering_history(calibration))
 
 
-def _fill_empty(X: np.ndarray, empty: np.ndarray) -> np.ndarray:
+def fill_empty(X: np.ndarray, empty: np.ndarray) -> np.ndarray:
+    """``X`` with its ``empty`` columns (all-missing in training) set to 0 (a copy if any)."""
     if not empty.any():
         return X
     X = X.copy()
@@ -567,11 +571,11 @@ class _FilledColumns(BaseEstimator):
                     setattr(self, attr, getattr(est, attr))
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        X = _fill_empty(np.asarray(X, dtype="float64"), self.empty)
+        X = fill_empty(np.asarray(X, dtype="float64"), self.empty)
         return np.asarray(self.est.predict_proba(X))
 
     def predict(self, X: Any) -> np.ndarray:
-        return np.asarray(self.est.predict(_fill_empty(np.asarray(X, dtype="float64"), self.empty)))
+        return np.asarray(self.est.predict(fill_empty(np.asarray(X, dtype="float64"), self.empty)))
 
 
 def fit_logistic_baseline(

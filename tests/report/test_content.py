@@ -176,9 +176,9 @@ def test_map_values_are_the_published_ones(report_world):
 
 
 def test_rows_are_capped():
-    from guidance.report.content import _T, MAX_ROWS, _cap
+    from guidance.report.content import _T, MAX_ROWS, cap_rows
 
-    rows, note = _cap([Row(("x",))] * (MAX_ROWS + 5), _T("vi"))
+    rows, note = cap_rows([Row(("x",))] * (MAX_ROWS + 5), _T("vi"))
     assert len(rows) == MAX_ROWS and "605" in note
 
 

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from guidance.tracer.export import _left, merge_sorted, merge_waves
+from guidance.tracer.export import left_counts, merge_sorted, merge_waves
 
 LEARNER = {"age": 20, "home_province_code": "01", "education_level": 12, "completed": True}
 
@@ -49,7 +49,7 @@ def _stream(rows: list[dict]) -> list[tuple]:
 def test_merge_sorted_matches_merge_waves(seed):
     w6, w12 = _waves(seed)
     expected, left_expected = merge_waves(w6 + w12)
-    left = _left()
+    left = left_counts()
     got = list(merge_sorted(_stream(w6), _stream(w12), "2025-06", left))
     assert left == left_expected
     assert min(left.values()) > 0 and len(got) > 100
@@ -77,4 +77,4 @@ def test_merge_sorted_matches_merge_waves(seed):
 def test_unsorted_stream_is_refused():
     rows = [("b", "P1", {}), ("a", "P1", {})]
     with pytest.raises(ValueError, match="not sorted"):
-        list(merge_sorted(rows, [], "2025-06", _left()))
+        list(merge_sorted(rows, [], "2025-06", left_counts()))

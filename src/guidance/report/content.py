@@ -196,7 +196,8 @@ def _names() -> tuple[dict[str, str], dict[str, str]]:
     )
 
 
-def _isco2_names() -> dict[str, str]:
+def isco2_names() -> dict[str, str]:
+    """ISCO-08 two-digit (sub-major group) code → English name."""
     g = reference.isco_groups()
     g = g[g["level"] == 2]
     return dict(zip(g["code"].astype(str), g["name_en"].astype(str), strict=True))
@@ -208,7 +209,8 @@ def _trade_label(code, lang: str, names: dict[str, str]) -> str:
     return f"{code} {name}" if name else code
 
 
-def _cap(rows: list[Row], t: _T) -> tuple[tuple[Row, ...], str]:
+def cap_rows(rows: list[Row], t: _T) -> tuple[tuple[Row, ...], str]:
+    """The first ``MAX_ROWS`` rows and the note saying so ("" when none were cut)."""
     if len(rows) <= MAX_ROWS:
         return tuple(rows), ""
     return tuple(rows[:MAX_ROWS]), t(
@@ -435,7 +437,7 @@ def _trades(
     tab = for_year(data.outcomes["trade2_province_level"], "trade2_province_level", year)
     if province:
         tab = tab[tab["province_code"].astype(str) == province]
-    isco = _isco2_names()
+    isco = isco2_names()
     order = {lv: i for i, lv in enumerate(("so_cap", "trung_cap", "cao_dang"))}
     tab = tab.assign(
         _lv=tab["level"].map(order).fillna(9),
@@ -451,7 +453,7 @@ def _trades(
             else k
         )
 
-    rows, capped = _cap(_outcome_rows(tab, lang, keys), t)
+    rows, capped = cap_rows(_outcome_rows(tab, lang, keys), t)
     head = (() if province else (t("col.province"),)) + (
         t("col.trade"),
         t("col.level"),
@@ -527,7 +529,7 @@ def _institutions(
                 )
             )
     n_pub = int((~tab["suppressed"].astype(bool)).sum())
-    shown, capped = _cap(rows, t)
+    shown, capped = cap_rows(rows, t)
     head = (
         (t("col.institution"),) + (() if province else (t("col.province"),)) + (t("col.cohorts"),)
     )

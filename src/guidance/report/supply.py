@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from guidance.report import format as fmt
-from guidance.report.content import Block, Paragraph, Row, Section, Table, _cap, _isco2_names
+from guidance.report.content import Block, Paragraph, Row, Section, Table, cap_rows, isco2_names
 from guidance.stats import supply_demand as sd
 
 SHORTAGE_MAX = 60
@@ -63,7 +63,7 @@ def supply_section(data, t, province: str | None, names: dict[str, str]) -> Sect
     offers = pd.to_numeric(df["offerings"], errors="coerce").fillna(0)
     vac = pd.to_numeric(df["vacancies"], errors="coerce").fillna(0)
     df = df[(offers > 0) | (vac > 0)]
-    isco = _isco2_names()
+    isco = isco2_names()
     df = df.assign(
         _pn=df["province_code"].astype(str).map(names).fillna(""),
         _ind=pd.to_numeric(df["indicator"], errors="coerce"),
@@ -150,7 +150,7 @@ def supply_section(data, t, province: str | None, names: dict[str, str]) -> Sect
         )
         for _, r in df.iterrows()
     ]
-    shown, capped = _cap(rows, t)
+    shown, capped = cap_rows(rows, t)
     cols = tuple(
         t(c)
         for c in (

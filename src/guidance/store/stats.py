@@ -27,9 +27,9 @@ from guidance.contract.report import ValidationReport
 from guidance.contract.schema import OUTCOMES
 from guidance.store.catalogue import catalogue_generation
 from guidance.store.serving import demand_key, read_catalogue
-from guidance.store.serving import read_demand as _read
+from guidance.store.serving import read_demand as serving_read_demand
 from guidance.store.tracer import EVENTS, RECS, SUBS, current_record_versions
-from guidance.tracer.export import _left, merge_sorted
+from guidance.tracer.export import left_counts, merge_sorted
 from guidance.tracer.schema import RESPONDED
 
 
@@ -54,7 +54,7 @@ def read_outcomes(engine: Engine) -> tuple[pd.DataFrame, dict[str, Any]]:
     export merges it, so memory holds one group's rows besides the result."""
 
     subs = current_record_versions(engine)
-    left = _left()
+    left = left_counts()
     rows: list[dict[str, Any]] = []
     missing: list[dict[str, Any]] = []
     q = (
@@ -126,4 +126,4 @@ def read_tables(engine: Engine) -> tuple[dict[str, pd.DataFrame], dict[str, Any]
 def read_demand(engine: Engine, months: int, cache: dict | None = None) -> pd.DataFrame | None:
     """The newest ``months`` demand snapshots (None when there are none)."""
 
-    return _read(engine, demand_key(engine, months), cache)
+    return serving_read_demand(engine, demand_key(engine, months), cache)

@@ -24,7 +24,7 @@ from guidance.store.catalogue import is_demo_world, load_catalogue
 from guidance.store.demand import load_demand
 from guidance.store.schema import DemandRow, Occupation, Programme, Province
 from guidance.store.tracer import current_record_versions, offerings, responded_sorted, submit
-from guidance.tracer.export import LEFT_OUT, ONE_WAVE, _left, merge_sorted
+from guidance.tracer.export import LEFT_OUT, ONE_WAVE, left_counts, merge_sorted
 from guidance.tracer.schema import LEARNER
 
 
@@ -50,7 +50,7 @@ def export_dir(engine: Engine, out: Path) -> dict[str, Any]:
         "programmes": _table(engine, Programme.__table__, PROGRAMMES.names),
         "demand": _table(engine, DemandRow.__table__, DEMAND.names),
     }
-    left, n = _left(), 0
+    left, n = left_counts(), 0
     names = OUTCOMES.names
     tmp = out / "outcomes.csv.part"
     with tmp.open("w", newline="", encoding="utf-8") as fh, engine.connect() as conn:

@@ -43,7 +43,7 @@ LEFT_OUT = ("missing_required_value", "programme_differs")
 _NAMES = OUTCOMES.names
 
 
-def _left() -> dict[str, int]:
+def left_counts() -> dict[str, int]:
     """The counters of a merge: one-wave graduates exported and the reasons of the left out."""
     return dict.fromkeys((*ONE_WAVE, *LEFT_OUT), 0)
 
@@ -90,7 +90,7 @@ def merge_waves(rows: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], d
     by: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
     for r in rows:
         by.setdefault((r["pseudonym"], r["cohort"]), {})[r["wave"]] = r
-    out, left = [], _left()
+    out, left = [], left_counts()
     for (pid, cohort), waves in sorted(by.items()):
         w6, w12 = waves.get("6m"), waves.get("12m")
         if w6 is not None and w12 is not None and w6["programme_id"] != w12["programme_id"]:

@@ -143,9 +143,11 @@ def _json_block(obj: object) -> str:
     return json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c")
 
 
-def _render(
+def render(
     request: Request, page: str, lang: str | None, status_code: int = 200, **extra: Any
 ) -> HTMLResponse:
+    """Template ``page`` rendered with ``extra`` in the asked language (kept in a cookie) or
+    the cookie's."""
     lang_ = pick_lang(lang, request.cookies.get(COOKIE))
     t = Translator(lang_)
     html = (
@@ -209,7 +211,7 @@ def _stats_bundle(request: Request) -> Any:
 
 
 def _error_page(request: Request, lang: str | None, status_code: int, message: str) -> HTMLResponse:
-    return _render(
+    return render(
         request, "error", lang, status_code, error_status=status_code, error_message=message
     )
 
@@ -298,7 +300,7 @@ def _stats_page(
         return _error_page(request, lang, 400, t("stats.bad_param", name=bad[0], rule=bad[1]))
     indicator = indicator or available[0]
     if bundle is None:
-        return _render(request, "stats", lang, bundle=None, indicator=indicator)
+        return render(request, "stats", lang, bundle=None, indicator=indicator)
 
     def views() -> dict[str, Any]:
         rows, total = sv.trade_rows(bundle, lang_, province=province, trade=trade, level=level)
@@ -313,7 +315,7 @@ def _stats_page(
         )
 
     ctx = _MEMO.get(bundle, ("stats", lang_, indicator, province, trade, level), views)
-    return _render(
+    return render(
         request,
         "stats",
         lang,
@@ -338,7 +340,7 @@ def _offering_page(request: Request, programme_id: str, lang: str | None) -> HTM
     view = sv.offering_view(bundle, programme_id, lang_, _programme(request, programme_id))
     if view is None:
         return _error_page(request, lang, 404, t("error.no_offering", id=programme_id))
-    return _render(
+    return render(
         request,
         "stats_offering",
         lang,
@@ -383,7 +385,7 @@ def _occupation_list_page(request: Request, lang: str | None, province: str | No
         types = [t(f"riasec.type.{c.lower()}") for c in str(o["riasec"] or "") if c in "RIASEC"]
         rows.append({"code": o["occupation_code"], "name": name, "types": ", ".join(types), "n": n})
     rows.sort(key=lambda r: (fold(r["name"]), r["code"]))
-    return _render(request, "occupations", lang, occs=rows, province=province)
+    return render(request, "occupations", lang, occs=rows, province=province)
 
 
 NEAR_LIMITS = (1, 100)  # programmes listed on an occupation page (``?limit=``)
@@ -411,7 +413,7 @@ def _occupation_page(
         detail = occupation_detail(ctx, code[:16], province or None, n or 20, lang_)
     except ApiError as exc:
         return _api_error_page(request, lang, exc)
-    return _render(request, "occupation", lang, occ=occupation_view(detail, lang_))
+    return render(request, "occupation", lang, occ=occupation_view(detail, lang_))
 
 
 def _programme_page(request: Request, programme_id: str, lang: str | None) -> HTMLResponse:
@@ -438,7 +440,7 @@ def _programme_page(request: Request, programme_id: str, lang: str | None) -> HT
     stats = None
     if bundle is not None:
         stats = sv.offering_view(bundle, programme_id, lang_, full.programme.model_dump())
-    return _render(request, "programme", lang, prog=programme_view(full, lang_, stats))
+    return render(request, "programme", lang, prog=programme_view(full, lang_, stats))
 
 
 STATIC_TYPES = {
@@ -458,19 +460,19 @@ def router(dependencies: Sequence[Any] | None = None) -> APIRouter:
 
     @r.get("/", response_class=HTMLResponse)
     def learner(request: Request, lang: str | None = None) -> HTMLResponse:
-        return _render(request, "learner", lang)
+        return render(request, "learner", lang)
 
     @r.get("/counsellor", response_class=HTMLResponse)
     def counsellor(request: Request, lang: str | None = None) -> HTMLResponse:
-        return _render(request, "counsellor", lang)
+        return render(request, "counsellor", lang)
 
     @r.get("/institution", response_class=HTMLResponse)
     def institution(request: Request, lang: str | None = None) -> HTMLResponse:
-        return _render(request, "institution", lang)
+        return render(request, "institution", lang)
 
     @r.get("/admin", response_class=HTMLResponse)
     def admin(request: Request, lang: str | None = None) -> HTMLResponse:
-        return _render(request, "admin", lang)
+        return render(request, "admin", lang)
 
     @r.get("/stats", response_class=HTMLResponse)
     def stats(

@@ -18,16 +18,16 @@ STAFF_PAGE_ROUTES = (
 
 
 def router(dependencies: Sequence[Any] | None = None) -> APIRouter:
-    from guidance.web.pages import _render
+    from guidance.web.pages import render
 
     r = APIRouter(dependencies=list(dependencies or []), include_in_schema=False)
 
     @r.get("/counsellor/cases", response_class=HTMLResponse)
     def cases(request: Request, lang: str | None = None) -> HTMLResponse:
-        return _render(request, "cases", lang)
+        return render(request, "cases", lang)
 
     @r.get("/admin/audit", response_class=HTMLResponse)
     def audit(request: Request, lang: str | None = None) -> HTMLResponse:
-        return _render(request, "audit", lang)
+        return render(request, "audit", lang)
 
     return r

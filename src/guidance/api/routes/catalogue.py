@@ -176,7 +176,7 @@ def _demand_rows(ctx: Ctx, code: str) -> list[dict[str, Any]]:
     key = cur.demand_key if cur is not None else demand_key(ctx.engine, ctx.holder.demand_months)
     rows: list[dict[str, Any]] = []
     for period, _hash in key:
-        rows += _records(get_demand(ctx.engine, period=period, occupation=code))
+        rows += frame_records(get_demand(ctx.engine, period=period, occupation=code))
     return rows
 
 
@@ -256,7 +256,7 @@ def programme_full(ctx: Ctx, programme_id: str, lang: str = "vi") -> ProgrammeFu
             df = get_demand(
                 ctx.engine, period=period, province=prog["province_code"], occupation=occ
             )
-            rows += [DemandRowOut(**finite(r)) for r in _records(df)]
+            rows += [DemandRowOut(**finite(r)) for r in frame_records(df)]
     others, n_others = also_at(
         prog, programmes_with_code(ctx.engine, str(prog["programme_code"])), _places()[1]
     )
@@ -300,7 +300,8 @@ def programme(
     return programme_full(ctx, programme_id, lang)
 
 
-def _records(df) -> list[dict]:  # noqa: ANN001 - DataFrame
+def frame_records(df) -> list[dict]:  # noqa: ANN001 - DataFrame
+    """The rows of ``df`` as dicts, missing values (None, NaN, NaT) as None."""
     return [
         {k: (None if v is None or v != v else v) for k, v in r.items()}
         for r in df.astype(object).where(df.notna(), None).to_dict("records")

@@ -38,7 +38,7 @@ from guidance.api.routes._jobs import (
     run_child_outcome,
     spool_body,
 )
-from guidance.api.routes.catalogue import _records
+from guidance.api.routes.catalogue import frame_records
 from guidance.api.schemas import ERRORS, DemandPage, DemandRowOut, JobAccepted, JobOut
 from guidance.api.security import Principal
 from guidance.contract import Context, ValidationReport, check_table
@@ -95,7 +95,7 @@ def demand(
         return DemandPage(period=None, total=0, items=[])
     part = df.iloc[offset : offset + limit]
     return DemandPage(
-        period=period, total=len(df), items=[DemandRowOut(**r) for r in _records(part)]
+        period=period, total=len(df), items=[DemandRowOut(**r) for r in frame_records(part)]
     )
 
 

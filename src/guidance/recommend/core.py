@@ -150,23 +150,23 @@ class Ranked(Scored):
 def take(rows: Any, at: np.ndarray) -> Any:
     """Rows ``at`` of an array, of each array of a dict, or of each field of a ``Fixed`` or
     ``Scored``."""
+    if isinstance(rows, np.ndarray):  # most calls: the leaves
+        return rows[at]
     if isinstance(rows, dict):
         return {k: take(v, at) for k, v in rows.items()}
-    if isinstance(rows, Fixed | Scored):
-        return replace(rows, **{f.name: take(getattr(rows, f.name), at) for f in fields(rows)})
-    return rows[at]
+    return replace(rows, **{f.name: take(getattr(rows, f.name), at) for f in fields(rows)})
 
 
 def concat(batches: list[Any]) -> Any:
     """Rows of ``batches`` one after the other (arrays, dicts of them, ``Fixed`` or
     ``Scored``)."""
     first = batches[0]
+    if isinstance(first, np.ndarray):  # most calls: the leaves
+        return np.concatenate(batches)
     if isinstance(first, dict):
         return {k: concat([b[k] for b in batches]) for k in first}
-    if isinstance(first, Fixed | Scored):
-        cols = {f.name: concat([getattr(b, f.name) for b in batches]) for f in fields(first)}
-        return replace(first, **cols)
-    return np.concatenate(batches)
+    cols = {f.name: concat([getattr(b, f.name) for b in batches]) for f in fields(first)}
+    return replace(first, **cols)
 
 
 class Recommender:

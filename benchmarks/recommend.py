@@ -176,6 +176,7 @@ def main(argv=None) -> int:
     from threadpoolctl import threadpool_limits
 
     from guidance.recommend.core import Recommender
+    from guidance.recommend.loading import build_recommender
 
     res: dict = {"cpu_count": os.cpu_count()}
     with tempfile.TemporaryDirectory() as tmp, threadpool_limits(1, user_api="openmp"):
@@ -187,15 +188,7 @@ def main(argv=None) -> int:
         models, tables, test = demo_models(demo, args.max_iter)
         learners = learners_from(test, args.learners)
         kw = {} if args.shortlist is None else {"shortlist": args.shortlist}
-        rec = Recommender(
-            models,
-            tables["programmes"],
-            tables["provinces"],
-            tables["occupations"],
-            tables["demand"],
-            model_version="bench",
-            **kw,
-        )
+        rec = build_recommender(models, tables, model_version="bench", **kw)
         res["scorer"] = rec.scorer.name
         res["shortlist"] = rec.shortlist
         res["demo"] = {"offerings": len(rec.cat), **time_requests(rec, learners)}

@@ -378,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from threadpoolctl import threadpool_limits
 
-    from guidance.recommend.core import Recommender
+    from guidance.recommend.loading import build_recommender
     from recommend import demo_models, learners_from
 
     res: dict[str, Any] = {
@@ -394,14 +394,7 @@ def main(argv: list[str] | None = None) -> int:
 
             generate_world(demo, seed=42, scale="demo", progress=False)
         models, tables, test = demo_models(demo, args.max_iter)
-        rec = Recommender(
-            models,
-            tables["programmes"],
-            tables["provinces"],
-            tables["occupations"],
-            tables["demand"],
-            model_version="bench",
-        )
+        rec = build_recommender(models, tables, model_version="bench")
         if rec.scorer.name != "fast":
             raise SystemExit(f"the fast scorer was refused: {rec.scorer!r}")
         ests = estimators(models)

@@ -382,6 +382,8 @@ class ModelHolder:
             self.last_error = None
 
     def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return  # one watcher, however many lifespans the app runs
         self._thread = threading.Thread(target=self._run, name="model-watcher", daemon=True)
         self._thread.start()
 

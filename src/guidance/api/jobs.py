@@ -92,6 +92,10 @@ class JobRunner:
         return dead
 
     def start(self) -> None:
+        """Start the runner's thread, once: a second start (a second lifespan of the same
+        app) would add a thread that ``stop``'s single wake-up might never reach."""
+        if self._thread is not None and self._thread.is_alive():
+            return
         _LIVE.add(self.token)
         self._thread = threading.Thread(target=self._loop, name="guidance-jobs", daemon=True)
         self._thread.start()

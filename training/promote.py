@@ -10,7 +10,11 @@ audited attribute). ``--force --reason`` overrides and records the reason as a t
 from __future__ import annotations
 
 import json
+import signal
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -150,6 +154,25 @@ def metric_reasons(challenger: dict, champion: dict, cfg: PromotionConfig) -> li
     return out
 
 
+@contextmanager
+def sigterm_deferred() -> Iterator[None]:
+    """A SIGTERM that arrives inside the block takes effect when the block is done, so the
+    champion's tags and alias are written together or not at all (the API's job runner
+    ends a running gate with SIGTERM when it stops). Main thread only: elsewhere Python
+    cannot set a handler, and the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, _frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+        if received:
+            signal.raise_signal(signal.SIGTERM)
+
+
 def _set_champion(
     client,
     name: str,
@@ -162,12 +185,15 @@ def _set_champion(
     from guidance.registry import CHAMPION
 
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    client.set_model_version_tag(name, version, "promoted_at", stamp)
-    client.set_model_version_tag(name, version, "promoted_from", previous or "none")
-    if forced_reason is not None:
-        client.set_model_version_tag(name, version, "forced_reason", forced_reason)
-        client.set_model_version_tag(name, version, "overridden_gate", json.dumps(reasons)[:4000])
-    client.set_registered_model_alias(name, CHAMPION, version)
+    with sigterm_deferred():
+        client.set_model_version_tag(name, version, "promoted_at", stamp)
+        client.set_model_version_tag(name, version, "promoted_from", previous or "none")
+        if forced_reason is not None:
+            client.set_model_version_tag(name, version, "forced_reason", forced_reason)
+            client.set_model_version_tag(
+                name, version, "overridden_gate", json.dumps(reasons)[:4000]
+            )
+        client.set_registered_model_alias(name, CHAMPION, version)
 
 
 def first_champion(client, name: str, version: str, result, tracking_uri: str):

@@ -38,7 +38,7 @@ from guidance.api.holder import MLFLOW_PROGRESS_ENV, LoadFailed, Served
 from guidance.api.jobs import JobFailed
 from guidance.api.schemas import ERRORS, ErrorOut, JobAccepted
 from guidance.store.audit import audit_row
-from guidance.store.jobs import create_job, mark_succeeded
+from guidance.store.jobs import INTERRUPTED, JobCancelled, create_job, mark_succeeded
 
 log = logging.getLogger("guidance.api.models")
 
@@ -198,7 +198,14 @@ def models(ctx: CtxDep) -> ModelsOut:
 
 PROMOTE_ROUTE = "POST /api/v1/models/promote"
 PROMOTE_TIMEOUT = 600.0  # seconds: the gate re-scores two models on the test split
+GATE_POLL = 0.5  # seconds between looks at the runner's stop while the gate runs
+GATE_GRACE = 10.0  # seconds a stopped gate has to end on SIGTERM before it is killed
 KIND = "model_promotion"
+
+
+class GateStopped(Exception):
+    """The job runner stopped while the gate ran: the gate's process was ended (SIGTERM,
+    then SIGKILL after ``GATE_GRACE``), so it can no longer move the champion alias."""
 
 
 class PromoteIn(BaseModel):
@@ -221,8 +228,13 @@ class PromoteIn(BaseModel):
     )
 
 
-def _run_gate(source: Any, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    """``guidance promote --json`` in a child process: (exit code, decision)."""
+def _run_gate(
+    source: Any, params: dict[str, Any], stopping: Any = lambda: False
+) -> tuple[int, dict[str, Any]]:
+    """``guidance promote --json`` in a child process: (exit code, decision). ``stopping()``
+    is asked every ``GATE_POLL`` s: when the runner stops, the child is ended and
+    :class:`GateStopped` raised (an orphaned gate could otherwise promote after the job was
+    recorded as interrupted)."""
     cmd = [
         sys.executable,
         "-m",
@@ -241,25 +253,71 @@ def _run_gate(source: Any, params: dict[str, Any]) -> tuple[int, dict[str, Any]]
         "GUIDANCE_REGISTERED_MODEL_NAME": str(source.name),
         MLFLOW_PROGRESS_ENV: "false",
     }
+    deadline = time.monotonic() + PROMOTE_TIMEOUT
     try:
-        done = subprocess.run(  # noqa: S603 - our own interpreter and command, no shell
-            cmd, env=env, capture_output=True, text=True, timeout=PROMOTE_TIMEOUT, check=False
+        child = subprocess.Popen(  # noqa: S603 - our own interpreter and command, no shell
+            cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-    except (OSError, subprocess.TimeoutExpired) as exc:
+    except OSError as exc:
         raise JobFailed(
             f"the promotion gate could not run ({type(exc).__name__}); nothing changed",
             result={"message_vi": "Không chạy được bước kiểm tra; không có gì thay đổi"},
         ) from None
-    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+    while True:
+        try:
+            stdout, stderr = child.communicate(timeout=GATE_POLL)  # retrying loses no output
+            break
+        except subprocess.TimeoutExpired:
+            stopped = bool(stopping())
+            if not stopped and time.monotonic() < deadline:
+                continue
+            _end(child)
+            if stopped:
+                raise GateStopped from None
+            raise JobFailed(
+                "the promotion gate could not run (TimeoutExpired); nothing changed",
+                result={"message_vi": "Không chạy được bước kiểm tra; không có gì thay đổi"},
+            ) from None
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("{")]
     try:
-        return done.returncode, json.loads(lines[-1])
+        return child.returncode, json.loads(lines[-1])
     except (IndexError, ValueError):
-        tail = done.stderr.strip().splitlines()[-1:] if done.stderr.strip() else ["no output"]
-        log.warning("promotion gate exited %s without an answer: %s", done.returncode, tail)
+        tail = stderr.strip().splitlines()[-1:] if stderr.strip() else ["no output"]
+        log.warning("promotion gate exited %s without an answer: %s", child.returncode, tail)
         raise JobFailed(
             "the promotion gate gave no answer; nothing changed",
             result={"message_vi": "Bước kiểm tra không trả lời; không có gì thay đổi"},
         ) from None
+
+
+def _end(child: subprocess.Popen) -> None:
+    """End the gate's process: SIGTERM (the gate writes the champion's tags and alias
+    before it obeys one), then SIGKILL after ``GATE_GRACE``; wait for it either way."""
+    child.terminate()
+    try:
+        child.communicate(timeout=GATE_GRACE)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+
+
+def _stopped_gate(source: Any, version: str) -> tuple[int, dict[str, Any]]:
+    """The decision of a gate ended by the runner's stop, read from the registry: the
+    gate's process is gone, so the champion alias says whether it promoted first."""
+    try:
+        champion = source.fingerprint()[0]
+    except Exception as exc:  # noqa: BLE001 - the registry is unreachable: say so, claim nothing
+        raise JobFailed(
+            f"interrupted while the promotion gate ran; the registry could not be read "
+            f"({type(exc).__name__}) to tell whether version {version} became the champion",
+            result={
+                "message_vi": "Bị ngắt khi đang kiểm tra; không đọc được kho mô hình để biết "
+                f"phiên bản {version} đã thành bản chính chưa"
+            },
+        ) from None
+    if str(champion) != version:
+        raise JobCancelled(INTERRUPTED)  # the runner records it: nothing was committed
+    return 0, {"promoted": True, "version": version, "interrupted": True}
 
 
 def run_promotion(ctx: Any, job: Any, progress: Any) -> None:
@@ -271,8 +329,12 @@ def run_promotion(ctx: Any, job: Any, progress: Any) -> None:
     source = ctx.holder.source
     progress(0, 1, force=True)
     status = 503
+    stopping = getattr(progress, "stopping", lambda: False)
     try:
-        code, out = _run_gate(source, params)
+        try:
+            code, out = _run_gate(source, params, stopping)
+        except GateStopped:
+            code, out = _stopped_gate(source, str(params["version"]))
         reasons = [
             {k: str(r.get(k, "")) for k in ("code", "message_en", "message_vi")}
             for r in out.get("reasons") or []
@@ -296,8 +358,9 @@ def run_promotion(ctx: Any, job: Any, progress: Any) -> None:
                     + "; ".join(r["message_vi"] for r in reasons),
                 },
             )
-        with contextlib.suppress(LoadFailed):
-            ctx.holder.reload(force=False)
+        if not stopping():  # a stopping worker loads no model: the next start reads it
+            with contextlib.suppress(LoadFailed):
+                ctx.holder.reload(force=False)
         cur = ctx.holder.current
         result = {
             "version": str(out["version"]),
@@ -306,6 +369,8 @@ def run_promotion(ctx: Any, job: Any, progress: Any) -> None:
             "forced": bool(out.get("forced")),
             "reasons": reasons,
             "serving": cur.version if cur else None,
+            # the runner stopped after the gate had moved the alias (read from the registry)
+            **({"interrupted": True} if out.get("interrupted") else {}),
         }
         with ctx.engine.begin() as conn:
             mark_succeeded(

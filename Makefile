@@ -73,14 +73,11 @@ browser:
 ## 15 slowest tests are named at the end (where the suite's time goes). The tests run in
 ## TEST_WORKERS processes (pytest-xdist; each PostgreSQL test has its own schema, each server
 ## its own free port, each store its own temporary directory); TEST_WORKERS=0 runs them in one.
-## --dist loadfile: a file's tests run in one worker, in order (modules such as
-## tests/training/test_registry.py build one registry per module and test it step by step).
 COV_FLOOR ?= 92
 TEST_WORKERS ?= 2
 test: install-dev browser
 	@$(COMPILE) >/dev/null
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15 \
-	  --cov=guidance --cov=training \
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15 --cov=guidance --cov=training \
 	  --cov-report=term:skip-covered --cov-fail-under=$(COV_FLOOR)
 
 ## make test-slow: the heavy checks (national scale and the like).

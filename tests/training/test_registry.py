@@ -83,7 +83,7 @@ def _shuffled_world(src, dst):
     return dst
 
 
-def test_first_model_is_registered_and_champion_only_if_it_beats_baselines(env, capsys):
+def _first_model_is_registered_and_champion_only_if_it_beats_baselines(env, capsys):
     assert main(["train", "--data", str(env.tiny), *env.train]) == 0
     out = capsys.readouterr().out
     assert "beats every baseline" in out and "version: 1" in out
@@ -121,7 +121,7 @@ def test_first_champion_rule_refuses_a_model_that_loses_to_a_baseline(tmp_path):
     assert any("fairness by sex: not measured" in r for r in reasons)
 
 
-def test_worse_challenger_is_refused(env, capsys, tmp_path):
+def _worse_challenger_is_refused(env, capsys, tmp_path):
     bad = _shuffled_world(env.tiny, tmp_path / "shuffled")
     assert main(["train", "--data", str(bad), *env.train]) == 0
     capsys.readouterr()
@@ -131,7 +131,7 @@ def test_worse_challenger_is_refused(env, capsys, tmp_path):
     assert _champion(env) == "1"
 
 
-def test_unfair_challenger_is_refused(env, capsys):
+def _unfair_challenger_is_refused(env, capsys):
     assert main(["train", "--data", str(env.tiny), "--no-promote", *env.train]) == 0
     capsys.readouterr()
     assert main(["promote", "--version", "3", "--config", str(env.strict), *env.common]) == 1
@@ -140,7 +140,7 @@ def test_unfair_challenger_is_refused(env, capsys):
     assert _champion(env) == "1"
 
 
-def test_equal_or_better_fair_challenger_is_promoted(env, capsys):
+def _equal_or_better_fair_challenger_is_promoted(env, capsys):
     # version 3 was trained on the same data and seed as version 1: not worse, fair by default
     assert main(["promote", "--version", "3", *env.common]) == 0
     out = capsys.readouterr().out
@@ -150,7 +150,7 @@ def test_equal_or_better_fair_challenger_is_promoted(env, capsys):
     assert tags["promoted_from"] == "1" and "forced_reason" not in tags
 
 
-def test_force_needs_a_reason_and_records_it(env, capsys):
+def _force_needs_a_reason_and_records_it(env, capsys):
     assert main(["promote", "--version", "2", "--force", *env.common]) == 2
     assert (
         main(["promote", "--version", "2", "--force", "--reason", "audit drill", *env.common]) == 0
@@ -161,7 +161,7 @@ def test_force_needs_a_reason_and_records_it(env, capsys):
     assert _champion(env) == "2"
 
 
-def test_models_lists_versions_aliases_and_metrics(env, capsys):
+def _models_lists_versions_aliases_and_metrics(env, capsys):
     assert main(["models", *env.common]) == 0
     out = capsys.readouterr().out
     lines = [ln.split() for ln in out.splitlines()[1:]]
@@ -169,7 +169,7 @@ def test_models_lists_versions_aliases_and_metrics(env, capsys):
     assert lines[1][1] == "champion" and lines[0][1] == "-"
 
 
-def test_sqlite_reader_answers_as_mlflow_does(env, tmp_path):
+def _sqlite_reader_answers_as_mlflow_does(env, tmp_path):
     """``guidance models`` and the CLI read a local SQLite registry without MLflow: the
     same versions, aliases, tags, metrics and dates as MLflow's client gives."""
     import math
@@ -205,7 +205,7 @@ def test_sqlite_reader_answers_as_mlflow_does(env, tmp_path):
     assert registry_sqlite.champion(env.uri, "no-such-model") is None
 
 
-def test_serving_loads_the_verified_champion(env, tmp_path, tiny_tables):
+def _serving_loads_the_verified_champion(env, tmp_path, tiny_tables):
     from guidance.features import training_pairs
     from guidance.registry import load_champion
 
@@ -216,3 +216,19 @@ def test_serving_loads_the_verified_champion(env, tmp_path, tiny_tables):
     pairs = training_pairs(tiny_tables["outcomes"].head(20), tiny_tables["programmes"])
     got = art.models.predict(pairs)
     assert got["p_employed_12m"].between(0, 1).all()
+
+
+def test_registry_step_by_step(env, capsys, tmp_path, tiny_tables):
+    """One registry, its steps in order, in ONE test: pytest-xdist may send a module's tests
+    to different workers, and each worker would build its own registry without the versions
+    the other one trained (seen in CI once the suite's size moved xdist's chunks)."""
+    for sub in ("worse", "reader", "serving"):
+        (tmp_path / sub).mkdir()
+    _first_model_is_registered_and_champion_only_if_it_beats_baselines(env, capsys)
+    _worse_challenger_is_refused(env, capsys, tmp_path / "worse")
+    _unfair_challenger_is_refused(env, capsys)
+    _equal_or_better_fair_challenger_is_promoted(env, capsys)
+    _force_needs_a_reason_and_records_it(env, capsys)
+    _models_lists_versions_aliases_and_metrics(env, capsys)
+    _sqlite_reader_answers_as_mlflow_does(env, tmp_path / "reader")
+    _serving_loads_the_verified_champion(env, tmp_path / "serving", tiny_tables)
